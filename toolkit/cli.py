@@ -1,0 +1,172 @@
+"""The `dict` command: a thin shell over the library (each command is one library call)."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import dialects
+from .errors import DictError, Problem
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="dict: enterprise data dictionary and schema-mapping toolkit.")
+out = Console()
+err = Console(stderr=True)
+
+ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
+
+
+def _fail(error: DictError) -> None:
+    for problem in error.problems:
+        err.print(f"[bold red]error[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+    err.print(f"{len(error.problems)} problem(s); nothing was written.", highlight=False)
+    raise typer.Exit(1)
+
+
+def _guard(fn):
+    """Turn a user-fixable DictError into file:line messages and exit code 1, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DictError as error:
+            _fail(error)
+    return wrapper
+
+
+@app.command()
+@_guard
+def validate(project: Path = ProjectOpt) -> None:
+    """Check the dictionary and every mapping against its source schema; exit 1 on any problem."""
+    from .plan import load_plan
+
+    plan = load_plan(project)
+    out.print(f"ok: {len(plan.dictionary.classes)} classes, {len(plan.sources)} sources, "
+              f"{len(plan.views())} derivations", highlight=False)
+
+
+@app.command("import-source")
+@_guard
+def import_source(
+    source: str = typer.Argument(..., help="Source system name, e.g. chinook."),
+    from_: Path = typer.Option(..., "--from", help="DDL file, SQLite database or DuckDB database."),
+    dialect: str = typer.Option("", help="sqlglot dialect of a DDL file (e.g. sqlite, postgres, tsql)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Record a source's tables, columns, types and keys in mappings/<source>.source.yaml."""
+    from .output import write_file_atomic
+    from .source_schema import dump_source_schema, import_source as do_import
+
+    schema = do_import(source, from_, dialect or None)
+    target = project / "mappings" / f"{source}.source.yaml"
+    write_file_atomic(target, dump_source_schema(schema))
+    out.print(f"wrote {target} ({len(schema.tables)} tables)", highlight=False)
+
+
+@app.command()
+@_guard
+def generate(
+    target: str = typer.Argument("sql", help="What to generate: " + ", ".join(["sql"])),
+    dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialects.names())})."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Generate files from the dictionary and mappings, atomically."""
+    from .generate import GENERATORS, dialect_names, generate as do_generate
+
+    targets = list(GENERATORS) if target == "all" else [target]
+    for t in targets:
+        if t not in GENERATORS:
+            err.print(f"error: unknown target '{t}'; choose one of {', '.join(GENERATORS)} or all")
+            raise typer.Exit(2)
+    for d in dialect_names(dialect):
+        if d not in dialects.names():
+            err.print(f"error: unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+            raise typer.Exit(2)
+    changed = do_generate(project, targets, out_dir, dialect=dialect)
+    out.print(f"generated {', '.join(targets)}: {len(changed)} file(s) changed", highlight=False)
+    for rel in changed:
+        out.print(f"  {rel}", highlight=False)
+
+
+def _data_option(values: list[str]) -> dict[str, Path]:
+    data = {}
+    for item in values:
+        if "=" not in item:
+            raise DictError(Problem("--data", 1, f"'{item}' should be SOURCE=PATH"))
+        name, path = item.split("=", 1)
+        data[name] = Path(path)
+    return data
+
+
+@app.command()
+@_guard
+def run(
+    data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file; repeat per source."),
+    database: Path = typer.Option(Path(":memory:"), "--database", help="DuckDB file to create the views in."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Run the views over sources' data in DuckDB; print canonical rows and rejects per class."""
+    from .plan import load_plan
+    from .report import run_report
+
+    plan = load_plan(project)
+    result = run_report(plan, _data_option(data), database)
+    print_run(result)
+    if not result.balanced:
+        raise typer.Exit(1)
+
+
+def print_run(result) -> None:
+    table = Table(title="canonical rows per source and derivation")
+    for col in ("source", "derivation", "class", "source rows", "canonical", "rejected"):
+        table.add_column(col, justify="right" if col in ("source rows", "canonical", "rejected") else "left")
+    for r in result.reconciliations:
+        canonical = str(r.canonical) + (" groups" if r.view.grouped else "")
+        table.add_row(r.view.source, r.view.name, r.view.target.name, str(r.source_rows), canonical, str(r.rejected))
+    out.print(table)
+    integrated = Table(title="integrated views (all sources)")
+    integrated.add_column("class")
+    integrated.add_column("rows", justify="right")
+    for name, n in result.integrated.items():
+        integrated.add_row(name, str(n))
+    out.print(integrated)
+    rejects = [(r.view.source, r.view.name, reason, n) for r in result.reconciliations for reason, n in r.reasons]
+    if rejects:
+        t = Table(title="rejects by reason")
+        for col in ("source", "derivation", "reason", "rows"):
+            t.add_column(col)
+        for row in rejects:
+            t.add_row(*[str(x) for x in row])
+        out.print(t)
+    for r in result.reconciliations:
+        if not r.balanced:
+            err.print(f"[bold red]unbalanced[/] {r.view.view_name}: {r.source_rows} source rows, {r.staged} staged, "
+                      f"{r.canonical} canonical + {r.rejected} rejected (a join declared to_one matched several rows?)")
+
+
+@app.command()
+@_guard
+def demo(
+    workdir: Path = typer.Option(Path("demo-output"), help="Folder for the demo database and generated files."),
+    project: Path = ProjectOpt,
+) -> None:
+    """The main job end to end: build the demo estate, validate, generate, run the views, report."""
+    from .demo import run_demo
+
+    result = run_demo(project, workdir, say=lambda m: out.print(m, highlight=False))
+    print_run(result)
+    if not result.balanced:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""The enterprise dictionary, read once from its LinkML YAML into a typed model.
+
+Nothing downstream sees LinkML or SchemaView: the plan and generators read these
+dataclasses. Inheritance is not used by the dictionary, so a class's slots are its
+``slots`` list refined by ``slot_usage``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import DictError, Problem, Problems
+from .types import LINKML_RANGES, Type
+from .yamlsource import Node, Seq, load_yaml
+
+_SLOT_KEYS = {"description", "range", "required", "identifier", "pattern", "multivalued", "title", "aliases",
+              "structured_aliases", "annotations", "examples", "comments", "see_also", "in_subset", "exact_mappings",
+              "close_mappings", "related_mappings", "broad_mappings", "narrow_mappings", "slot_uri", "recommended",
+              "minimum_value", "maximum_value", "domain", "ifabsent", "inlined", "unit", "deprecated", "keywords",
+              "notes", "todos", "status", "rank", "key", "equals_string", "designates_type", "mappings"}
+_CLASS_KEYS = {"description", "slots", "slot_usage", "title", "aliases", "structured_aliases", "annotations",
+               "class_uri", "tree_root", "examples", "comments", "see_also", "in_subset", "exact_mappings",
+               "close_mappings", "related_mappings", "broad_mappings", "narrow_mappings", "abstract",
+               "deprecated", "keywords", "notes", "todos", "status", "rank", "mappings"}
+_UNSUPPORTED_CLASS_KEYS = {"is_a", "mixins", "attributes"}
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Business metadata every term carries."""
+
+    title: str = ""
+    labels: tuple[tuple[str, str], ...] = ()  # (language, label), e.g. ("zh", "客户")
+    aliases: tuple[str, ...] = ()
+    steward: str = ""
+    pii: str = ""
+
+    def label(self, language: str) -> str:
+        return dict(self.labels).get(language, "")
+
+
+@dataclass(frozen=True)
+class PermissibleValue:
+    text: str
+    description: str = ""
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class EnumDef:
+    name: str
+    description: str
+    values: tuple[PermissibleValue, ...]
+    file: str = ""
+    line: int = 0
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(v.text for v in self.values)
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    description: str
+    range: str
+    type: Type
+    required: bool = False
+    identifier: bool = False
+    pattern: str = ""
+    multivalued: bool = False
+    enum: EnumDef | None = None
+    references: str = ""  # class name when the range is a class (a reference by identifier)
+    meta: Meta = field(default_factory=Meta)
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ClassDef:
+    name: str
+    description: str
+    slots: tuple[Slot, ...]
+    meta: Meta = field(default_factory=Meta)
+    file: str = ""
+    line: int = 0
+
+    @property
+    def identifier(self) -> Slot | None:
+        return next((s for s in self.slots if s.identifier), None)
+
+    def slot(self, name: str) -> Slot | None:
+        return next((s for s in self.slots if s.name == name), None)
+
+    @property
+    def table_name(self) -> str:
+        """snake_case name of the class's views and tables."""
+        return snake_case(self.name)
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    name: str
+    description: str
+    version: str
+    classes: dict[str, ClassDef]
+    slots: dict[str, Slot]
+    enums: dict[str, EnumDef]
+    files: tuple[str, ...] = ()
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _meta(node: Node) -> Meta:
+    labels = []
+    for alias in node.get("structured_aliases") or ():
+        if isinstance(alias, dict) and alias.get("in_language"):
+            labels.append((str(alias["in_language"]), str(alias.get("literal_form", ""))))
+    annotations = node.get("annotations") or {}
+
+    def annotation(key: str) -> str:
+        value = annotations.get(key) if isinstance(annotations, dict) else None
+        if isinstance(value, dict):
+            value = value.get("value")
+        return "" if value is None else str(value)
+
+    return Meta(str(node.get("title") or ""), tuple(sorted(labels)), tuple(str(a) for a in node.get("aliases") or ()),
+                annotation("steward"), annotation("pii"))
+
+
+def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
+    """Read every LinkML schema file in ``directory`` (local imports are followed by being in the folder)."""
+    root = root or directory.parent
+    files = sorted(p for p in directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        raise DictError(Problem(str(directory), 1, "no dictionary schema (*.yaml) found"))
+    problems = Problems()
+    raw_slots: dict[str, tuple[Node, str]] = {}
+    raw_classes: dict[str, tuple[Node, str]] = {}
+    raw_enums: dict[str, tuple[Node, str]] = {}
+    name = description = version = ""
+    for path in files:
+        display = _display(path, root)
+        doc = load_yaml(path, display)
+        if not isinstance(doc, Node):
+            problems.add(display, 1, "a LinkML schema must be a mapping")
+            continue
+        if not name:
+            name, description, version = str(doc.get("name", "")), str(doc.get("description", "")), str(doc.get("version", ""))
+        for section, store in (("slots", raw_slots), ("classes", raw_classes), ("enums", raw_enums)):
+            node = doc.get(section)
+            if node is None:
+                continue
+            if not isinstance(node, Node):
+                problems.add(display, doc.line_of(section), f"'{section}' must be a mapping of names to definitions")
+                continue
+            for key, value in node.items():
+                line = node.line_of(key)
+                if value is None:
+                    value = Node(display, line)
+                if not isinstance(value, Node):
+                    problems.add(display, line, f"{section[:-1]} '{key}' must be a mapping")
+                    continue
+                if key in store:
+                    problems.add(display, line, f"{section[:-1]} '{key}' is defined twice")
+                    continue
+                store[key] = (value, display)
+    _check_case_collisions(problems, raw_slots, "slot")
+    _check_case_collisions(problems, raw_classes, "class")
+    _check_case_collisions(problems, raw_enums, "enum")
+
+    enums = {n: _enum(n, node, f, problems) for n, (node, f) in raw_enums.items()}
+    slots = {n: _slot(n, node, f, enums, raw_classes, problems) for n, (node, f) in raw_slots.items()}
+    classes = {}
+    for cname, (node, display) in raw_classes.items():
+        classes[cname] = _class(cname, node, display, slots, enums, raw_classes, problems)
+    problems.raise_if_any()
+    return Dictionary(name, description, version, classes, slots, enums, tuple(_display(p, root) for p in files))
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check_case_collisions(problems: Problems, store: dict, kind: str) -> None:
+    seen: dict[str, str] = {}
+    for name, (node, display) in store.items():
+        if name.lower() in seen:
+            problems.add(display, node.line, f"{kind} '{name}' differs only in case from '{seen[name.lower()]}'",
+                         "SQL folds identifiers' case: rename one")
+        seen.setdefault(name.lower(), name)
+
+
+def _enum(name: str, node: Node, display: str, problems: Problems) -> EnumDef:
+    values = []
+    pvs = node.get("permissible_values") or {}
+    if not isinstance(pvs, dict) or not pvs:
+        problems.add(display, node.line, f"enum '{name}' needs permissible_values")
+        pvs = {}
+    for text, pv in pvs.items():
+        pv = pv or {}
+        values.append(PermissibleValue(str(text), str(pv.get("description", "") or ""), str(pv.get("meaning", "") or "")))
+    return EnumDef(name, str(node.get("description", "") or ""), tuple(values), display, node.line)
+
+
+def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, problems: Problems,
+          base: Slot | None = None) -> Slot:
+    for key in node:
+        if key not in _SLOT_KEYS:
+            problems.add(display, node.line_of(key), f"unknown key '{key}' in slot '{name}'")
+    rng = str(node.get("range", base.range if base else "string") or "string")
+    enum = enums.get(rng)
+    references = rng if rng in classes else ""
+    if rng in LINKML_RANGES:
+        typ = LINKML_RANGES[rng]
+    elif enum or references:
+        typ = Type.STRING
+    else:
+        problems.add(display, node.line_of("range"), f"slot '{name}' has unknown range '{rng}'",
+                     "use a LinkML type (string, integer, decimal, date, ...), an enum or a class")
+        typ = Type.STRING
+    pattern = str(node.get("pattern", base.pattern if base else "") or "")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.add(display, node.line_of("pattern"), f"slot '{name}' has an invalid pattern: {exc}")
+    meta = _meta(node) if base is None else base.meta
+    return Slot(
+        name=name,
+        description=str(node.get("description", base.description if base else "") or ""),
+        range=rng, type=typ,
+        required=bool(node.get("required", base.required if base else False)),
+        identifier=bool(node.get("identifier", base.identifier if base else False)),
+        pattern=pattern,
+        multivalued=bool(node.get("multivalued", base.multivalued if base else False)),
+        enum=enum, references=references, meta=meta,
+        file=base.file if base else display, line=base.line if base else node.line,
+    )
+
+
+def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: dict, classes: dict,
+           problems: Problems) -> ClassDef:
+    for key in node:
+        if key in _UNSUPPORTED_CLASS_KEYS:
+            problems.add(display, node.line_of(key), f"class '{name}' uses '{key}'",
+                         "the dictionary is flat: list shared slots under 'slots' instead")
+        elif key not in _CLASS_KEYS:
+            problems.add(display, node.line_of(key), f"unknown key '{key}' in class '{name}'")
+    slot_names = node.get("slots") or []
+    if not isinstance(slot_names, list):
+        problems.add(display, node.line_of("slots"), f"'slots' of class '{name}' must be a list of slot names")
+        slot_names = []
+    usage = node.get("slot_usage") or {}
+    induced = []
+    for i, slot_name in enumerate(slot_names):
+        line = slot_names.item_lines[i] if isinstance(slot_names, Seq) else node.line
+        slot = slots.get(slot_name)
+        if slot is None:
+            problems.add(display, line, f"class '{name}' lists unknown slot '{slot_name}'",
+                         "define it under the top-level 'slots'")
+            continue
+        if slot_name in usage and isinstance(usage[slot_name], Node):
+            slot = _slot(slot_name, usage[slot_name], display, enums, classes, problems, base=slot)
+        induced.append(slot)
+    for slot_name in usage:
+        if slot_name not in slot_names:
+            problems.add(display, usage.line_of(slot_name), f"slot_usage of class '{name}' names '{slot_name}', which the class does not list")
+    if sum(1 for s in induced if s.identifier) > 1:
+        problems.add(display, node.line, f"class '{name}' has more than one identifier slot")
+    return ClassDef(name, str(node.get("description", "") or ""), tuple(induced), _meta(node), display, node.line)

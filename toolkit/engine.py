@@ -1,0 +1,103 @@
+"""Running the generated views in DuckDB, the embedded default engine."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from . import dialects
+from .errors import DictError, Problem
+from .generators.sql import integrated_statements, source_statements
+from .plan import Plan, SourcePlan, ViewPlan
+
+_SCANNERS_LOADED: set[int] = set()
+
+
+def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(database))
+
+
+def _load_sqlite_scanner(con: duckdb.DuckDBPyConnection) -> None:
+    """The sqlite scanner comes from the duckdb-extension-sqlite package: no download at run time."""
+    try:
+        con.execute("LOAD sqlite")
+        return
+    except duckdb.Error:
+        pass
+    import duckdb_extensions
+
+    duckdb_extensions.import_extension("sqlite", con=con)
+    con.execute("LOAD sqlite")
+
+
+def attach(con: duckdb.DuckDBPyConnection, source: SourcePlan, location: Path) -> None:
+    """Make ``location`` (a SQLite or DuckDB file) readable as the source's database schema."""
+    if not location.exists():
+        raise DictError(Problem(str(location), 1, f"data for source '{source.name}' not found"))
+    head = location.read_bytes()[:16]
+    alias = source.database_schema.replace('"', '""')
+    path = str(location).replace("'", "''")
+    if head.startswith(b"SQLite format 3"):
+        _load_sqlite_scanner(con)
+        con.execute(f"ATTACH '{path}' AS \"{alias}\" (TYPE sqlite, READ_ONLY)")
+    else:
+        con.execute(f"ATTACH '{path}' AS \"{alias}\" (READ_ONLY)")
+
+
+def create_views(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str] | None = None) -> None:
+    """Create the views of ``sources`` (default all) and the integrated views over them."""
+    dialect = dialects.get("duckdb")
+    chosen = [s for s in plan.sources if sources is None or s.name in sources]
+    for source in chosen:
+        for view in source.views:
+            for _name, stmt in source_statements(view):
+                con.execute(dialect.render(stmt))
+    if sources is not None:
+        plan = Plan(plan.dictionary, tuple(chosen), tuple(
+            type(i)(i.target, tuple(v for v in i.views if v.source in sources)) for i in plan.integrated
+            if any(v.source in sources for v in i.views)))
+    for _name, stmt in integrated_statements(plan):
+        con.execute(dialect.render(stmt))
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    view: ViewPlan
+    source_rows: int      # rows of the driving table
+    staged: int
+    canonical: int
+    rejected: int
+    reasons: tuple[tuple[str, int], ...]
+
+    @property
+    def balanced(self) -> bool:
+        """Every source row is a canonical row or a reject (for grouped views: accepted rows feed groups)."""
+        if self.view.grouped:
+            return self.staged == self.source_rows
+        return self.staged == self.source_rows == self.canonical + self.rejected
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> Reconciliation:
+    base = view.base
+    source_rows = con.execute(f"SELECT COUNT(*) FROM {_qualified(base.database_schema, base.table.name)}").fetchone()[0]
+    staged = con.execute(f"SELECT COUNT(*) FROM {_q(view.staged_name)}").fetchone()[0]
+    canonical = con.execute(f"SELECT COUNT(*) FROM {_q(view.view_name)}").fetchone()[0]
+    reasons = con.execute(
+        f"SELECT _reject_reason, COUNT(*) FROM {_q(view.rejects_name)} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    rejected = sum(n for _, n in reasons)
+    return Reconciliation(view, source_rows, staged, canonical, rejected, tuple(reasons))
+
+
+def integrated_counts(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str]) -> dict[str, int]:
+    """Rows of each integrated view created over ``sources``."""
+    return {i.view_name: con.execute(f"SELECT COUNT(*) FROM {_q(i.view_name)}").fetchone()[0]
+            for i in plan.integrated if any(v.source in sources for v in i.views)}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(schema: str, table: str) -> str:
+    return f"{_q(schema)}.{_q(table)}"

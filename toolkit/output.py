@@ -1,0 +1,76 @@
+"""Writing generated/ atomically: build the new tree beside it, then swap it in.
+
+A failure midway (bad input, a crash, a full disk) leaves the previous generated/
+exactly as it was.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def write_generated(target: Path, files: dict[str, str], replace_dirs: tuple[str, ...] = (),
+                    _fail_after: int | None = None) -> list[str]:
+    """Replace ``target`` with its current content, minus ``replace_dirs``, plus ``files``.
+
+    Returns the relative paths whose content changed. ``_fail_after`` injects a failure
+    after that many files are written (tests use it to prove atomicity).
+    """
+    target = target.resolve()
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=parent))
+    try:
+        if target.exists():
+            shutil.copytree(target, staging, dirs_exist_ok=True)
+        for rel in replace_dirs:
+            doomed = staging / rel
+            if doomed.is_dir():
+                shutil.rmtree(doomed)
+            elif doomed.exists():
+                doomed.unlink()
+        changed = []
+        for i, (rel, text) in enumerate(sorted(files.items())):
+            if _fail_after is not None and i >= _fail_after:
+                raise OSError("injected failure while writing generated files")
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = text.encode("utf-8")
+            old = target / rel
+            if not old.exists() or old.read_bytes() != data:
+                changed.append(rel)
+            path.write_bytes(data)
+        _swap(staging, target)
+        return changed
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old.rmdir()
+    os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

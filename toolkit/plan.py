@@ -1,0 +1,497 @@
+"""The plan: the validated, bound intermediate representation every generator reads.
+
+``build_plan`` checks each mapping against its source schema and the dictionary and
+binds every expression. Generators (SQL, Python, lineage, docs) read only these
+dataclasses, never YAML or LinkML.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlglot import exp
+
+from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
+from .errors import DictError, Problem, Problems
+from .expressions import Expr, ExpressionError, Scope, compile_expression
+from .expressions.language import ColumnRef
+from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
+from .source_schema import SourceSchema, Table, load_source_schema
+from .types import SQL_TYPES, Type, assignable
+
+PROVENANCE = ("_source_system", "_source_table", "_source_key")
+REJECT_COLUMNS = ("_source_system", "_source_table", "_source_key", "_derivation", "_target_class", "_reject_reason")
+
+
+@dataclass(frozen=True)
+class TableRef:
+    alias: str
+    table: Table
+    database_schema: str
+
+
+@dataclass(frozen=True)
+class JoinPlan:
+    ref: TableRef
+    on: Expr
+    cardinality: str
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A row-level rule: when ``condition`` holds, the row is rejected with ``reason``."""
+
+    kind: str          # 'filter' (row kept only when true) or 'reject_when'
+    condition: Expr
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    pairs: tuple[tuple[object, str], ...]   # (source code typed like the source value, canonical value)
+    unmapped: str                           # reject | default | null | keep
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    slot: Slot
+    kind: str                  # copy | expr | constant | identifier | unmapped | waived
+    expr: Expr | None = None   # the value before any code map
+    value_map: ValueMap | None = None
+    note: str = ""             # waiver reason or derivation description
+    line: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.slot.name
+
+
+@dataclass(frozen=True)
+class ViewPlan:
+    source: str
+    name: str                      # derivation name
+    target: ClassDef
+    base: TableRef
+    joins: tuple[JoinPlan, ...]
+    rules: tuple[RowRule, ...]
+    slots: tuple[SlotPlan, ...]
+    source_key: tuple[Expr, ...]
+    group_by: tuple[Expr, ...]
+    file: str
+    line: int
+    description: str = ""
+
+    @property
+    def view_name(self) -> str:
+        return f"{self.source}__{snake_case(self.name)}"
+
+    @property
+    def staged_name(self) -> str:
+        return f"{self.view_name}__staged"
+
+    @property
+    def rejects_name(self) -> str:
+        return f"{self.view_name}__rejects"
+
+    @property
+    def grouped(self) -> bool:
+        return bool(self.group_by)
+
+    def tables(self) -> tuple[TableRef, ...]:
+        return (self.base,) + tuple(j.ref for j in self.joins)
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    name: str
+    title: str
+    description: str
+    steward: str
+    database_schema: str
+    mapping_file: str
+    schema: SourceSchema
+    views: tuple[ViewPlan, ...]
+
+
+@dataclass(frozen=True)
+class IntegratedPlan:
+    target: ClassDef
+    views: tuple[ViewPlan, ...]
+
+    @property
+    def view_name(self) -> str:
+        return self.target.table_name
+
+
+@dataclass(frozen=True)
+class Plan:
+    dictionary: Dictionary
+    sources: tuple[SourcePlan, ...]
+    integrated: tuple[IntegratedPlan, ...]
+
+    def source(self, name: str) -> SourcePlan:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def views(self) -> tuple[ViewPlan, ...]:
+        return tuple(v for s in self.sources for v in s.views)
+
+
+# ---------------------------------------------------------------------------- project
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def dictionary_dir(self) -> Path:
+        return self.root / "dictionary"
+
+    @property
+    def mappings_dir(self) -> Path:
+        return self.root / "mappings"
+
+    @property
+    def generated_dir(self) -> Path:
+        return self.root / "generated"
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+    def mapping_files(self) -> list[Path]:
+        return sorted(p for p in self.mappings_dir.glob("*.yaml") if not p.name.endswith(".source.yaml"))
+
+
+def load_plan(root: Path) -> Plan:
+    """Read the dictionary and every mapping under ``root`` and build the plan."""
+    project = Project(root)
+    if not project.dictionary_dir.is_dir():
+        raise DictError(Problem(str(project.dictionary_dir), 1, "no dictionary/ folder here", "run dict in the project root or pass --project"))
+    dictionary = load_dictionary(project.dictionary_dir, root)
+    problems = Problems()
+    mappings: list[tuple[MappingSpec, SourceSchema]] = []
+    for path in project.mapping_files():
+        try:
+            spec = load_mapping(path, project.display(path))
+        except DictError as err:
+            problems.items.extend(err.problems)
+            continue
+        schema_path = path.parent / (spec.source_schema or f"{spec.source}.source.yaml")
+        if not schema_path.exists():
+            problems.add(spec.file, 1, f"source schema '{project.display(schema_path)}' not found",
+                         f"create it with: dict import-source {spec.source} --from <ddl or database>")
+            continue
+        try:
+            schema = load_source_schema(schema_path, project.display(schema_path))
+        except DictError as err:
+            problems.items.extend(err.problems)
+            continue
+        mappings.append((spec, schema))
+    problems.raise_if_any()
+    return build_plan(dictionary, mappings)
+
+
+def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceSchema]]) -> Plan:
+    problems = Problems()
+    sources: list[SourcePlan] = []
+    seen_sources: dict[str, str] = {}
+    for spec, schema in mappings:
+        if spec.source in seen_sources:
+            problems.add(spec.file, 1, f"source '{spec.source}' is already mapped in {seen_sources[spec.source]}",
+                         "one mapping file per source system")
+            continue
+        seen_sources[spec.source] = spec.file
+        views = []
+        view_names: dict[str, int] = {}
+        for cd in spec.class_derivations:
+            view = _bind_derivation(dictionary, spec, schema, cd, problems)
+            if view is None:
+                continue
+            if view.view_name in view_names:
+                problems.add(spec.file, cd.line, f"derivation '{cd.name}' gives the same view name as the one on line {view_names[view.view_name]}")
+                continue
+            view_names[view.view_name] = cd.line
+            views.append(view)
+        sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
+                                  spec.database_schema or spec.source, spec.file, schema, tuple(views)))
+    problems.raise_if_any()
+    sources.sort(key=lambda s: s.name)
+    integrated = []
+    for cls in dictionary.classes.values():
+        feeding = tuple(v for s in sources for v in s.views if v.target.name == cls.name)
+        if feeding:
+            integrated.append(IntegratedPlan(cls, feeding))
+    return Plan(dictionary, tuple(sources), tuple(integrated))
+
+
+# ---------------------------------------------------------------------------- binding
+
+def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSchema, cd: ClassDerivationSpec,
+                     problems: Problems) -> ViewPlan | None:
+    file = spec.file
+    target = dictionary.classes.get(cd.target_class)
+    if target is None:
+        problems.add(file, cd.line, f"derivation '{cd.name}' targets unknown class '{cd.target_class}'",
+                     _did_you_mean(cd.target_class, dictionary.classes) or "set target_class to a dictionary class")
+        return None
+    base_table = schema.table(cd.populated_from.text)
+    if base_table is None:
+        problems.add(file, cd.populated_from.line, f"unknown source table '{cd.populated_from.text}'",
+                     _did_you_mean(cd.populated_from.text, schema.tables) or f"tables of {schema.file}: {', '.join(schema.tables)}")
+        return None
+    db_schema = spec.database_schema or spec.source
+    base = TableRef(base_table.name, base_table, db_schema)
+    tables = {base.alias: base_table}
+    join_refs = []
+    for j in cd.joins:
+        table = schema.table(j.table)
+        if table is None:
+            problems.add(file, j.line, f"join '{j.alias}': unknown source table '{j.table}'",
+                         _did_you_mean(j.table, schema.tables))
+            continue
+        if j.alias.lower() in {a.lower() for a in tables}:
+            problems.add(file, j.line, f"join alias '{j.alias}' is already used in this derivation", "choose another alias")
+            continue
+        if j.cardinality == "to_many" and not cd.group_by:
+            problems.add(file, j.line, f"join '{j.alias}' is to_many, which would multiply rows",
+                         "add group_by to aggregate, or declare cardinality: to_one")
+        tables[j.alias] = table
+        join_refs.append((j, TableRef(j.alias, table, db_schema)))
+    scope = Scope(spec.source, base.alias, tables, frozenset(dictionary.classes))
+
+    def compile_at(text: Text, what: str, aggregates: bool = False) -> Expr | None:
+        scope.allow_aggregates = aggregates
+        try:
+            return compile_expression(text.text, scope)
+        except ExpressionError as err:
+            problems.add(file, text.line, f"{what} `{text.text}`: {err}")
+            return None
+
+    joins = []
+    for j, ref in join_refs:
+        on = compile_at(j.on, f"join '{j.alias}' condition") if j.on else None
+        if on is not None and on.type not in (Type.BOOLEAN, Type.NULL):
+            problems.add(file, j.on.line, f"join '{j.alias}' condition `{j.on.text}` is {on.type.value}, not a condition")
+        if on is not None:
+            joins.append(JoinPlan(ref, on, j.cardinality))
+
+    rules = []
+    if cd.filter:
+        f = compile_at(cd.filter, "filter")
+        if f is not None and _is_condition(f, file, cd.filter, problems):
+            rules.append(RowRule("filter", f, f"excluded by filter: {cd.filter.text}", cd.filter.line))
+    for r in cd.reject_when:
+        c = compile_at(r.when, "reject_when")
+        if c is not None and _is_condition(c, file, r.when, problems):
+            rules.append(RowRule("reject_when", c, r.reason, r.line))
+
+    group_by = tuple(e for e in (compile_at(g, "group_by") for g in cd.group_by) if e is not None)
+    if cd.source_key:
+        source_key = tuple(e for e in (compile_at(k, "source_key") for k in cd.source_key) if e is not None)
+    elif base_table.primary_key:
+        source_key = tuple(compile_at(Text(_quote(c), cd.populated_from.line), "primary key") for c in base_table.primary_key)
+    else:
+        problems.add(file, cd.populated_from.line, f"table '{base_table.name}' has no primary key",
+                     "list the columns identifying a row under source_key")
+        source_key = ()
+
+    slots = _bind_slots(target, cd, file, compile_at, group_by, source_key, spec.source, problems)
+    if cd.group_by:
+        _check_grouping(slots, group_by, file, problems)
+    return ViewPlan(spec.source, cd.name, target, base, tuple(joins), tuple(rules), slots, source_key, group_by,
+                    file, cd.line, cd.description)
+
+
+def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at, group_by, source_key, source,
+                problems: Problems) -> tuple[SlotPlan, ...]:
+    by_name: dict[str, SlotDerivationSpec] = {}
+    for sd in cd.slot_derivations:
+        if target.slot(sd.name) is None:
+            problems.add(file, sd.line, f"class '{target.name}' has no slot '{sd.name}'",
+                         _did_you_mean(sd.name, [s.name for s in target.slots]) or f"slots: {', '.join(s.name for s in target.slots)}")
+            continue
+        by_name[sd.name] = sd
+    waived = {}
+    for slot_name, reason, line in cd.waived_slots:
+        slot = target.slot(slot_name)
+        if slot is None:
+            problems.add(file, line, f"waived slot '{slot_name}' is not a slot of '{target.name}'")
+        elif not slot.required:
+            problems.add(file, line, f"slot '{slot_name}' is optional: there is nothing to waive", "remove it from waived_slots")
+        elif slot_name in by_name:
+            problems.add(file, line, f"slot '{slot_name}' is both derived and waived", "remove one")
+        elif not reason.strip():
+            problems.add(file, line, f"waiver of '{slot_name}' needs a reason")
+        waived[slot_name] = reason
+
+    plans = []
+    grouped = bool(cd.group_by)
+    for slot in target.slots:
+        sd = by_name.get(slot.name)
+        if sd is None:
+            if slot.identifier:
+                keys = group_by if grouped else source_key
+                plans.append(SlotPlan(slot, "identifier", _identifier_expr(source, target.name, keys), line=cd.line))
+            elif slot.name in waived:
+                plans.append(SlotPlan(slot, "waived", note=waived[slot.name], line=cd.line))
+            else:
+                if slot.required:
+                    problems.add(file, cd.line, f"required slot '{slot.name}' of '{target.name}' is not mapped in derivation '{cd.name}'",
+                                 "add it under slot_derivations or list it under waived_slots with a reason")
+                plans.append(SlotPlan(slot, "unmapped", line=cd.line))
+            continue
+        given = [k for k in ("populated_from", "expr", "value") if getattr(sd, k) is not None]
+        if len(given) != 1:
+            problems.add(file, sd.line, f"slot '{sd.name}' needs exactly one of populated_from, expr or value"
+                         + (f" (has {', '.join(given)})" if given else ""))
+            continue
+        if sd.value is not None:
+            expr = _constant(sd.value.text, slot)
+            kind = "constant"
+        else:
+            text = sd.expr or Text(_quote(sd.populated_from.text), sd.populated_from.line)
+            expr = compile_at(text, f"slot '{sd.name}'", aggregates=grouped)
+            kind = "expr" if sd.expr else "copy"
+            if expr is None:
+                continue
+        value_map = None
+        if sd.value_mappings:
+            value_map = _value_map(sd, slot, expr, file, problems)
+        else:
+            if sd.unmapped != "reject" or sd.default is not None:
+                problems.add(file, sd.line, f"slot '{sd.name}': 'unmapped'/'default' only apply with value_mappings")
+            if not assignable(expr.type, slot.type):
+                problems.add(file, sd.line,
+                             f"slot '{sd.name}' is {slot.type.value} but `{expr.text}` is {expr.type.value}",
+                             f"convert it explicitly, e.g. CAST(... AS {SQL_TYPES[slot.type].sql()})")
+            _check_literal_targets(expr, slot, file, sd.line, problems)
+        plans.append(SlotPlan(slot, kind, expr, value_map, sd.description, sd.line))
+    return tuple(plans)
+
+
+def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, problems: Problems) -> ValueMap | None:
+    pairs = []
+    for vm in sd.value_mappings:
+        if slot.enum and vm.target_value not in slot.enum.texts:
+            problems.add(file, vm.line, f"slot '{sd.name}': '{vm.target_value}' is not a permissible value of {slot.enum.name}",
+                         f"use one of: {', '.join(slot.enum.texts)}")
+        try:
+            code = _typed_code(vm.source_value, expr.type)
+        except ValueError:
+            problems.add(file, vm.line, f"slot '{sd.name}': code '{vm.source_value}' is not a {expr.type.value} like the source value `{expr.text}`")
+            continue
+        pairs.append((code, vm.target_value))
+    if sd.unmapped == "default":
+        if sd.default is None:
+            problems.add(file, sd.line, f"slot '{sd.name}': unmapped: default needs a 'default' value")
+            return None
+        if slot.enum and sd.default.text not in slot.enum.texts:
+            problems.add(file, sd.default.line, f"slot '{sd.name}': default '{sd.default.text}' is not a permissible value of {slot.enum.name}")
+    elif sd.default is not None:
+        problems.add(file, sd.default.line, f"slot '{sd.name}': 'default' is only used with unmapped: default")
+    if sd.unmapped == "keep" and not assignable(expr.type, slot.type):
+        problems.add(file, sd.line, f"slot '{sd.name}': unmapped: keep passes {expr.type.value} codes into a {slot.type.value} slot")
+    return ValueMap(tuple(pairs), sd.unmapped, sd.default.text if sd.default else None)
+
+
+def _typed_code(code: str, t: Type) -> object:
+    if t is Type.INTEGER:
+        return int(code)
+    if t in (Type.DECIMAL, Type.FLOAT):
+        return float(code)
+    if t is Type.BOOLEAN:
+        if code.lower() not in ("true", "false"):
+            raise ValueError(code)
+        return code.lower() == "true"
+    return code
+
+
+def _constant(text: str, slot: Slot) -> Expr:
+    literal = exp.Literal.string(text)
+    node = literal if slot.type is Type.STRING else exp.cast(literal, SQL_TYPES[slot.type].copy())
+    return Expr(repr(text), node, slot.type if slot.type is not Type.STRING else Type.STRING, ())
+
+
+def _identifier_expr(source: str, class_name: str, keys: tuple[Expr, ...]) -> Expr | None:
+    from .expressions.language import global_id
+
+    if not keys:
+        return None
+    node = global_id(source, class_name, [k.ast.copy() for k in keys])
+    cols = tuple(dict.fromkeys(c for k in keys for c in k.columns))
+    text = f"GLOBAL_ID('{class_name}', {', '.join(k.text for k in keys)})"
+    return Expr(text, node, Type.STRING, cols)
+
+
+def _check_literal_targets(expr: Expr, slot: Slot, file: str, line: int, problems: Problems) -> None:
+    """String literals an enum slot can take must be permissible values (CASE outputs, constants)."""
+    if not slot.enum:
+        return
+    outputs: list[exp.Expression] = []
+    node = expr.ast
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Case):
+        outputs = [b.args["true"] for b in node.args.get("ifs") or []] + ([node.args["default"]] if node.args.get("default") else [])
+    elif isinstance(node, exp.If):
+        outputs = [node.args["true"], node.args.get("false")]
+    elif isinstance(node, (exp.Literal, exp.Cast)):
+        outputs = [node]
+    for out in outputs:
+        if isinstance(out, exp.Cast):
+            out = out.this
+        if isinstance(out, exp.Literal) and out.is_string and out.this not in slot.enum.texts:
+            problems.add(file, line, f"slot '{slot.name}': '{out.this}' is not a permissible value of {slot.enum.name}",
+                         f"use one of: {', '.join(slot.enum.texts)}")
+
+
+def _check_grouping(slots: tuple[SlotPlan, ...], group_by: tuple[Expr, ...], file: str, problems: Problems) -> None:
+    grouped_sql = {g.ast.sql() for g in group_by}
+    grouped_cols = {c for g in group_by for c in g.columns}
+    for sp in slots:
+        if sp.expr is None or sp.kind == "identifier":
+            continue
+        for col in _columns_outside_aggregates(sp.expr.ast, grouped_sql):
+            if col not in grouped_cols:
+                problems.add(file, sp.line, f"slot '{sp.name}' reads {col.alias}.{col.column} outside an aggregate, "
+                             "but the derivation groups rows", "wrap it in MIN/MAX/COUNT/SUM or group by it")
+
+
+def _columns_outside_aggregates(node: exp.Expression, grouped_sql: set[str]):
+    from .expressions.functions import BY_NODE
+
+    if node.sql() in grouped_sql:
+        return
+    fn = BY_NODE.get(type(node))
+    if fn is not None and fn.aggregate:
+        return
+    if isinstance(node, exp.Column):
+        yield ColumnRef(node.table, node.table, node.name)
+        return
+    for child in node.iter_expressions():
+        yield from _columns_outside_aggregates(child, grouped_sql)
+
+
+def _is_condition(expr: Expr, file: str, text: Text, problems: Problems) -> bool:
+    if expr.type not in (Type.BOOLEAN, Type.NULL):
+        problems.add(file, text.line, f"`{text.text}` is {expr.type.value}, but a condition (true/false) is needed")
+        return False
+    return True
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _did_you_mean(name: str, names) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,34 @@
+"""`dict run`: create the views over real data and reconcile every derivation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import engine
+from .errors import DictError, Problem
+from .plan import Plan
+
+
+@dataclass(frozen=True)
+class RunResult:
+    reconciliations: tuple[engine.Reconciliation, ...]
+    integrated: dict[str, int]
+
+    @property
+    def balanced(self) -> bool:
+        return all(r.balanced for r in self.reconciliations)
+
+
+def run_report(plan: Plan, data: dict[str, Path], database: Path | str = ":memory:", con=None) -> RunResult:
+    """Attach each source's data, create its views and the integrated views, and count."""
+    known = {s.name for s in plan.sources}
+    for name in data:
+        if name not in known:
+            raise DictError(Problem("--data", 1, f"no mapping for source '{name}'", f"mapped sources: {', '.join(sorted(known))}"))
+    con = con or engine.connect(database)
+    for name, path in data.items():
+        if path is not None:
+            engine.attach(con, plan.source(name), path)
+    engine.create_views(con, plan, list(data))
+    recs = tuple(engine.reconcile(con, v) for s in plan.sources if s.name in data for v in s.views)
+    return RunResult(recs, engine.integrated_counts(con, plan, list(data)))
