@@ -124,7 +124,8 @@ def run(
 def print_run(result) -> None:
     table = Table(title="canonical rows per source and derivation")
     for col in ("source", "derivation", "class", "source rows", "canonical", "rejected"):
-        table.add_column(col, justify="right" if col in ("source rows", "canonical", "rejected") else "left")
+        numeric = col in ("source rows", "canonical", "rejected")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
     for r in result.reconciliations:
         canonical = str(r.canonical) + (" groups" if r.view.grouped else "")
         table.add_row(r.view.source, r.view.name, r.view.target.name, str(r.source_rows), canonical, str(r.rejected))

@@ -72,7 +72,8 @@ class Reconciliation:
 
     @property
     def balanced(self) -> bool:
-        """Every source row is a canonical row or a reject (for grouped views: accepted rows feed groups)."""
+        """Every source row is a canonical row or a reject; for grouped views every row is staged and
+        each staged row feeds a group or is rejected."""
         if self.view.grouped:
             return self.staged == self.source_rows
         return self.staged == self.source_rows == self.canonical + self.rejected
@@ -81,7 +82,9 @@ class Reconciliation:
 def reconcile(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> Reconciliation:
     base = view.base
     source_rows = con.execute(f"SELECT COUNT(*) FROM {_qualified(base.database_schema, base.table.name)}").fetchone()[0]
-    staged = con.execute(f"SELECT COUNT(*) FROM {_q(view.staged_name)}").fetchone()[0]
+    # a grouped view's to_many join repeats a source row once per joined row
+    counted = "COUNT(DISTINCT _source_key)" if view.grouped else "COUNT(*)"
+    staged = con.execute(f"SELECT {counted} FROM {_q(view.staged_name)}").fetchone()[0]
     canonical = con.execute(f"SELECT COUNT(*) FROM {_q(view.view_name)}").fetchone()[0]
     reasons = con.execute(
         f"SELECT _reject_reason, COUNT(*) FROM {_q(view.rejects_name)} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()

@@ -92,6 +92,10 @@ class ViewPlan:
         return f"{self.view_name}__staged"
 
     @property
+    def groups_name(self) -> str:
+        return f"{self.view_name}__groups"
+
+    @property
     def rejects_name(self) -> str:
         return f"{self.view_name}__rejects"
 
@@ -454,12 +458,12 @@ def _check_literal_targets(expr: Expr, slot: Slot, file: str, line: int, problem
 
 def _check_grouping(slots: tuple[SlotPlan, ...], group_by: tuple[Expr, ...], file: str, problems: Problems) -> None:
     grouped_sql = {g.ast.sql() for g in group_by}
-    grouped_cols = {c for g in group_by for c in g.columns}
+    grouped_cols = {(c.alias, c.column) for g in group_by for c in g.columns}
     for sp in slots:
         if sp.expr is None or sp.kind == "identifier":
             continue
         for col in _columns_outside_aggregates(sp.expr.ast, grouped_sql):
-            if col not in grouped_cols:
+            if (col.alias, col.column) not in grouped_cols:
                 problems.add(file, sp.line, f"slot '{sp.name}' reads {col.alias}.{col.column} outside an aggregate, "
                              "but the derivation groups rows", "wrap it in MIN/MAX/COUNT/SUM or group by it")
 

@@ -1,9 +1,10 @@
 """SQL views from the plan, built as sqlglot ASTs and rendered per dialect.
 
-Per (source, derivation) three views:
+Per (source, derivation):
   <source>__<derivation>__staged   every driving-table row, its canonical values and a _reject_reason
-  <source>__<derivation>           the rows with no reject reason (grouped when the derivation groups)
-  <source>__<derivation>__rejects  the rows with a reason, with provenance
+  <source>__<derivation>__groups   (grouped derivations) accepted rows aggregated per group, checked
+  <source>__<derivation>           the rows (or groups) with no reject reason
+  <source>__<derivation>__rejects  the rows (or groups) with a reason, with provenance
 Per canonical class one integrated view (UNION ALL of every source), and one ``rejects`` view.
 Nothing is dropped silently: staged = canonical + rejects, row for row.
 """
@@ -145,66 +146,93 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
     return ifs
 
 
-def staged_select(view: ViewPlan) -> exp.Select:
-    """Every driving-table row with its canonical values and reject reason (NULL if accepted)."""
-    inner = _from(view)
+def _inner_select(view: ViewPlan, grouped_values: bool) -> exp.Select:
+    """FROM the driving table and its joins, with each slot's value (and raw value where a check needs it)."""
+    select = _from(view)
     projections: list[exp.Expression] = []
-    row_ifs = _row_rule_reasons(view)
-    if not view.grouped:
-        for sp in view.slots:
-            projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
-            if _needs_raw(sp):
-                projections.append(exp.alias_(sp.expr.ast.copy(), _raw_name(sp), quoted=True))
-    row_reason = exp.Case(ifs=row_ifs, default=exp.null()) if row_ifs else exp.null()
-    projections.append(exp.alias_(_typed(row_reason, Type.STRING), "_row_reason", quoted=True))
-    projections.append(exp.alias_(_source_key(view), "_source_key", quoted=True))
-    inner = inner.select(*projections)
+    for sp in view.slots:
+        projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
+        if _needs_raw(sp):
+            projections.append(exp.alias_(sp.expr.ast.copy(), _raw_name(sp), quoted=True))
+    if grouped_values:
+        projections.append(exp.alias_(_group_key(view), "_source_key", quoted=True))
+    return select.select(*projections)
 
-    outer_cols: list[exp.Expression] = []
+
+def _group_key(view: ViewPlan) -> exp.Expression:
+    parts = [p for i, g in enumerate(view.group_by) for p in ([_str("|")] if i else []) + [_typed(g.ast.copy(), Type.STRING)]]
+    return _concat(*parts)
+
+
+def _provenance(view: ViewPlan) -> list[exp.Expression]:
+    return [exp.alias_(_str(view.source), "_source_system", quoted=True),
+            exp.alias_(_str(view.base.table.name), "_source_table", quoted=True),
+            _col("_source_key", "d")]
+
+
+def _checked(view: ViewPlan, inner: exp.Select, row_reason: bool) -> exp.Select:
+    """Slots and provenance of ``inner`` plus the first reason the row is rejected (NULL if accepted)."""
+    slot_ifs = _slot_reasons(view)
+    reasons = ([_col("_row_reason", "d")] if row_reason else []) + ([exp.Case(ifs=slot_ifs, default=exp.null())] if slot_ifs else [])
+    if not reasons:
+        reason: exp.Expression = _typed(exp.null(), Type.STRING)
+    elif len(reasons) == 1:
+        reason = reasons[0]
+    else:
+        reason = exp.Coalesce(this=reasons[0], expressions=reasons[1:])
+    cols = [_col(sp.name, "d") for sp in view.slots] + _provenance(view) + [exp.alias_(reason, "_reject_reason", quoted=True)]
+    return exp.select(*cols).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))))
+
+
+def _row_reason(view: ViewPlan) -> exp.Expression:
+    ifs = _row_rule_reasons(view)
+    return _typed(exp.Case(ifs=ifs, default=exp.null()) if ifs else exp.null(), Type.STRING)
+
+
+def staged_select(view: ViewPlan) -> exp.Select:
+    """Every driving-table row with its reject reason (NULL if accepted); for plain views also its canonical values."""
     if not view.grouped:
-        outer_cols += [_col(sp.name, "d") for sp in view.slots]
-    slot_ifs = [] if view.grouped else _slot_reasons(view)
-    reason = exp.Coalesce(this=_col("_row_reason", "d"), expressions=[exp.Case(ifs=slot_ifs, default=exp.null())]) if slot_ifs else _col("_row_reason", "d")
-    outer_cols += [
-        exp.alias_(_str(view.source), "_source_system", quoted=True),
-        exp.alias_(_str(view.base.table.name), "_source_table", quoted=True),
-        _col("_source_key", "d"),
-        exp.alias_(reason, "_reject_reason", quoted=True),
-    ]
-    return exp.select(*outer_cols).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))))
+        inner = _inner_select(view, grouped_values=False).select(
+            exp.alias_(_row_reason(view), "_row_reason", quoted=True),
+            exp.alias_(_source_key(view), "_source_key", quoted=True))
+        return _checked(view, inner, row_reason=True)
+    inner = _from(view).select(
+        exp.alias_(_row_reason(view), "_reject_reason", quoted=True),
+        exp.alias_(_source_key(view), "_source_key", quoted=True))
+    return exp.select(*_provenance(view), _col("_reject_reason", "d")).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))))
+
+
+def groups_select(view: ViewPlan) -> exp.Select:
+    """Grouped derivation: accepted source rows aggregated per group key, each group checked like a row."""
+    inner = _inner_select(view, grouped_values=True)
+    accepted = [exp.Not(this=rule.this.copy()) for rule in _row_rule_reasons(view)]
+    if accepted:
+        inner = inner.where(exp.and_(*accepted))
+    inner = inner.group_by(*[g.ast.copy() for g in view.group_by])
+    return _checked(view, inner, row_reason=False)
 
 
 def canonical_select(view: ViewPlan) -> exp.Select:
-    if view.grouped:
-        return _grouped_select(view)
     cols = [_col(sp.name, "s") for sp in view.slots] + [_col(p, "s") for p in PROVENANCE]
-    return (exp.select(*cols).from_(exp.Table(this=_id(view.staged_name), alias=exp.TableAlias(this=_id("s"))))
+    checked = view.groups_name if view.grouped else view.staged_name
+    return (exp.select(*cols).from_(exp.Table(this=_id(checked), alias=exp.TableAlias(this=_id("s"))))
             .where(exp.Is(this=_col("_reject_reason", "s"), expression=exp.null())))
 
 
-def _grouped_select(view: ViewPlan) -> exp.Select:
-    """Grouped derivation: accepted source rows aggregated per group key."""
-    select = _from(view)
-    cols = [exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True) for sp in view.slots]
-    key = _concat(*[p for i, g in enumerate(view.group_by) for p in ([_str("|")] if i else []) + [_typed(g.ast.copy(), Type.STRING)]])
-    cols += [exp.alias_(_str(view.source), "_source_system", quoted=True),
-             exp.alias_(_str(view.base.table.name), "_source_table", quoted=True),
-             exp.alias_(key, "_source_key", quoted=True)]
-    accepted = [exp.Not(this=rule.this.copy()) for rule in _row_rule_reasons(view)]
-    select = select.select(*cols)
-    if accepted:
-        select = select.where(exp.and_(*accepted))
-    return select.group_by(*[g.ast.copy() for g in view.group_by])
+def rejects_select(view: ViewPlan) -> exp.Expression:
+    def from_checked(name: str) -> exp.Select:
+        cols = [_col(p, "s") for p in PROVENANCE[:3]] + [
+            exp.alias_(_str(view.name), "_derivation", quoted=True),
+            exp.alias_(_str(view.target.name), "_target_class", quoted=True),
+            _col("_reject_reason", "s"),
+        ]
+        return (exp.select(*cols).from_(exp.Table(this=_id(name), alias=exp.TableAlias(this=_id("s"))))
+                .where(exp.Not(this=exp.Is(this=_col("_reject_reason", "s"), expression=exp.null()))))
 
-
-def rejects_select(view: ViewPlan) -> exp.Select:
-    cols = [_col(p, "s") for p in PROVENANCE[:3]] + [
-        exp.alias_(_str(view.name), "_derivation", quoted=True),
-        exp.alias_(_str(view.target.name), "_target_class", quoted=True),
-        _col("_reject_reason", "s"),
-    ]
-    return (exp.select(*cols).from_(exp.Table(this=_id(view.staged_name), alias=exp.TableAlias(this=_id("s"))))
-            .where(exp.Not(this=exp.Is(this=_col("_reject_reason", "s"), expression=exp.null()))))
+    if view.grouped:
+        return _union_all([from_checked(view.staged_name), from_checked(view.groups_name)])
+    return from_checked(view.staged_name)
 
 
 def integrated_select(integrated: IntegratedPlan) -> exp.Expression:
@@ -232,11 +260,12 @@ def create_view(name: str, query: exp.Expression) -> exp.Create:
 # ------------------------------------------------------------------------- files
 
 def source_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
-    return [
-        (view.staged_name, create_view(view.staged_name, staged_select(view))),
-        (view.view_name, create_view(view.view_name, canonical_select(view))),
-        (view.rejects_name, create_view(view.rejects_name, rejects_select(view))),
-    ]
+    out = [(view.staged_name, create_view(view.staged_name, staged_select(view)))]
+    if view.grouped:
+        out.append((view.groups_name, create_view(view.groups_name, groups_select(view))))
+    out += [(view.view_name, create_view(view.view_name, canonical_select(view))),
+            (view.rejects_name, create_view(view.rejects_name, rejects_select(view)))]
+    return out
 
 
 def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:

@@ -107,85 +107,120 @@ SELECT
   'chinook' AS "_source_system",
   'Customer' AS "_source_table",
   "d"."_source_key",
-  "d"."_row_reason" AS "_reject_reason"
+  "d"."_reject_reason"
 FROM (
   SELECT
     CAST(CASE
       WHEN UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) IS NULL
       THEN 'grouping key `UPPER(TRIM(COALESCE(Address, ''''))) || ''|'' || UPPER(TRIM(COALESCE(PostalCode, ''''))) || ''|'' || UPPER(TRIM(Country))` is empty'
       ELSE NULL
-    END AS TEXT) AS "_row_reason",
+    END AS TEXT) AS "_reject_reason",
     CAST("Customer"."CustomerId" AS TEXT) AS "_source_key"
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
-CREATE OR REPLACE VIEW "chinook__household" AS
+CREATE OR REPLACE VIEW "chinook__household__groups" AS
 SELECT
-  CAST((
-    'chinook:Household:' || CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT)
-  ) AS TEXT) AS "id",
-  CAST(MIN(TRIM("Customer"."LastName")) || ' household' AS TEXT) AS "household_name",
-  CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT) AS "address_key",
-  CAST(COUNT(*) AS BIGINT) AS "member_count",
-  CAST(CASE
-    WHEN MIN("Customer"."Country") = 'Argentina'
-    THEN 'AR'
-    WHEN MIN("Customer"."Country") = 'Australia'
-    THEN 'AU'
-    WHEN MIN("Customer"."Country") = 'Austria'
-    THEN 'AT'
-    WHEN MIN("Customer"."Country") = 'Belgium'
-    THEN 'BE'
-    WHEN MIN("Customer"."Country") = 'Brazil'
-    THEN 'BR'
-    WHEN MIN("Customer"."Country") = 'Canada'
-    THEN 'CA'
-    WHEN MIN("Customer"."Country") = 'Chile'
-    THEN 'CL'
-    WHEN MIN("Customer"."Country") = 'Czech Republic'
-    THEN 'CZ'
-    WHEN MIN("Customer"."Country") = 'Denmark'
-    THEN 'DK'
-    WHEN MIN("Customer"."Country") = 'Finland'
-    THEN 'FI'
-    WHEN MIN("Customer"."Country") = 'France'
-    THEN 'FR'
-    WHEN MIN("Customer"."Country") = 'Germany'
-    THEN 'DE'
-    WHEN MIN("Customer"."Country") = 'Hungary'
-    THEN 'HU'
-    WHEN MIN("Customer"."Country") = 'India'
-    THEN 'IN'
-    WHEN MIN("Customer"."Country") = 'Ireland'
-    THEN 'IE'
-    WHEN MIN("Customer"."Country") = 'Italy'
-    THEN 'IT'
-    WHEN MIN("Customer"."Country") = 'Netherlands'
-    THEN 'NL'
-    WHEN MIN("Customer"."Country") = 'Norway'
-    THEN 'NO'
-    WHEN MIN("Customer"."Country") = 'Poland'
-    THEN 'PL'
-    WHEN MIN("Customer"."Country") = 'Portugal'
-    THEN 'PT'
-    WHEN MIN("Customer"."Country") = 'Spain'
-    THEN 'ES'
-    WHEN MIN("Customer"."Country") = 'Sweden'
-    THEN 'SE'
-    WHEN MIN("Customer"."Country") = 'USA'
-    THEN 'US'
-    WHEN MIN("Customer"."Country") = 'United Kingdom'
-    THEN 'GB'
-    ELSE NULL
-  END AS TEXT) AS "country_code",
+  "d"."id",
+  "d"."household_name",
+  "d"."address_key",
+  "d"."member_count",
+  "d"."country_code",
   'chinook' AS "_source_system",
   'Customer' AS "_source_table",
-  CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT) AS "_source_key"
-FROM "chinook"."Customer" AS "Customer"
+  "d"."_source_key",
+  CASE
+    WHEN "d"."household_name" IS NULL
+    THEN 'slot household_name is required but empty'
+    WHEN "d"."address_key" IS NULL
+    THEN 'slot address_key is required but empty'
+    WHEN "d"."member_count" IS NULL
+    THEN 'slot member_count is required but empty'
+    WHEN NOT "d"."country_code" IS NULL
+    AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
+    THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+    ELSE NULL
+  END AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'chinook:Household:' || CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST(MIN(TRIM("Customer"."LastName")) || ' household' AS TEXT) AS "household_name",
+    CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT) AS "address_key",
+    CAST(COUNT(*) AS BIGINT) AS "member_count",
+    CAST(CASE
+      WHEN MIN("Customer"."Country") = 'Argentina'
+      THEN 'AR'
+      WHEN MIN("Customer"."Country") = 'Australia'
+      THEN 'AU'
+      WHEN MIN("Customer"."Country") = 'Austria'
+      THEN 'AT'
+      WHEN MIN("Customer"."Country") = 'Belgium'
+      THEN 'BE'
+      WHEN MIN("Customer"."Country") = 'Brazil'
+      THEN 'BR'
+      WHEN MIN("Customer"."Country") = 'Canada'
+      THEN 'CA'
+      WHEN MIN("Customer"."Country") = 'Chile'
+      THEN 'CL'
+      WHEN MIN("Customer"."Country") = 'Czech Republic'
+      THEN 'CZ'
+      WHEN MIN("Customer"."Country") = 'Denmark'
+      THEN 'DK'
+      WHEN MIN("Customer"."Country") = 'Finland'
+      THEN 'FI'
+      WHEN MIN("Customer"."Country") = 'France'
+      THEN 'FR'
+      WHEN MIN("Customer"."Country") = 'Germany'
+      THEN 'DE'
+      WHEN MIN("Customer"."Country") = 'Hungary'
+      THEN 'HU'
+      WHEN MIN("Customer"."Country") = 'India'
+      THEN 'IN'
+      WHEN MIN("Customer"."Country") = 'Ireland'
+      THEN 'IE'
+      WHEN MIN("Customer"."Country") = 'Italy'
+      THEN 'IT'
+      WHEN MIN("Customer"."Country") = 'Netherlands'
+      THEN 'NL'
+      WHEN MIN("Customer"."Country") = 'Norway'
+      THEN 'NO'
+      WHEN MIN("Customer"."Country") = 'Poland'
+      THEN 'PL'
+      WHEN MIN("Customer"."Country") = 'Portugal'
+      THEN 'PT'
+      WHEN MIN("Customer"."Country") = 'Spain'
+      THEN 'ES'
+      WHEN MIN("Customer"."Country") = 'Sweden'
+      THEN 'SE'
+      WHEN MIN("Customer"."Country") = 'USA'
+      THEN 'US'
+      WHEN MIN("Customer"."Country") = 'United Kingdom'
+      THEN 'GB'
+      ELSE NULL
+    END AS TEXT) AS "country_code",
+    CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT) AS "_source_key"
+  FROM "chinook"."Customer" AS "Customer"
+  WHERE
+    NOT UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) IS NULL
+  GROUP BY
+    UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country"))
+) AS "d";
+
+CREATE OR REPLACE VIEW "chinook__household" AS
+SELECT
+  "s"."id",
+  "s"."household_name",
+  "s"."address_key",
+  "s"."member_count",
+  "s"."country_code",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "chinook__household__groups" AS "s"
 WHERE
-  NOT UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) IS NULL
-GROUP BY
-  UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country"));
+  "s"."_reject_reason" IS NULL;
 
 CREATE OR REPLACE VIEW "chinook__household__rejects" AS
 SELECT
@@ -196,6 +231,17 @@ SELECT
   'Household' AS "_target_class",
   "s"."_reject_reason"
 FROM "chinook__household__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'Household' AS "_derivation",
+  'Household' AS "_target_class",
+  "s"."_reject_reason"
+FROM "chinook__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 

@@ -19,7 +19,25 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__customer";
+FROM "chinook__customer"
+UNION ALL
+SELECT
+  "id",
+  "customer_type",
+  "full_name",
+  "given_name",
+  "family_name",
+  "organisation_name",
+  "birth_date",
+  "customer_tier",
+  "household_id",
+  "preferred_language",
+  "customer_since",
+  "support_agent",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__customer";
 
 CREATE OR REPLACE VIEW "household" AS
 SELECT
@@ -31,7 +49,18 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__household";
+FROM "chinook__household"
+UNION ALL
+SELECT
+  "id",
+  "household_name",
+  "address_key",
+  "member_count",
+  "country_code",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__household";
 
 CREATE OR REPLACE VIEW "contact_point" AS
 SELECT
@@ -83,7 +112,58 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__contact_point_address";
+FROM "chinook__contact_point_address"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__contact_point_phone"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__contact_point_fax"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__contact_point_address";
 
 CREATE OR REPLACE VIEW "product" AS
 SELECT
@@ -96,7 +176,19 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__product";
+FROM "chinook__product"
+UNION ALL
+SELECT
+  "id",
+  "product_name",
+  "product_category",
+  "unit_price",
+  "currency_code",
+  "is_active",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__product";
 
 CREATE OR REPLACE VIEW "transaction" AS
 SELECT
@@ -111,7 +203,21 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__transaction";
+FROM "chinook__transaction"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "account_id",
+  "transaction_type",
+  "transaction_date",
+  "total_amount",
+  "currency_code",
+  "country_code",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__transaction";
 
 CREATE OR REPLACE VIEW "transaction_line" AS
 SELECT
@@ -125,7 +231,20 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__transaction_line";
+FROM "chinook__transaction_line"
+UNION ALL
+SELECT
+  "id",
+  "transaction_id",
+  "product_id",
+  "quantity",
+  "unit_price",
+  "discount_rate",
+  "line_amount",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "northwind__transaction_line";
 
 CREATE OR REPLACE VIEW "rejects" AS
 SELECT
@@ -198,4 +317,76 @@ SELECT
   "_derivation",
   "_target_class",
   "_reject_reason"
-FROM "chinook__transaction_line__rejects";
+FROM "chinook__transaction_line__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__customer__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__household__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__contact_point_phone__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__contact_point_fax__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__contact_point_address__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__product__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__transaction__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "northwind__transaction_line__rejects";
