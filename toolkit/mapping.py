@@ -125,7 +125,9 @@ def _schema_problem(err: jsonschema.ValidationError) -> tuple[list, str]:
     if err.validator == "required":
         return path, f"{where}: {err.message}"
     if err.validator == "anyOf" and err.context:
-        best = jsonschema.exceptions.best_match(err.context)
+        # report the branch the author meant (the object), not "should be null"
+        deeper = [e for e in err.context if not (e.validator == "type" and not e.relative_path)]
+        best = jsonschema.exceptions.best_match(deeper or err.context)
         return _schema_problem(best)
     if err.validator == "type":
         return path, f"{where}: {json.dumps(err.instance, default=str)[:60]} should be {err.validator_value if isinstance(err.validator_value, str) else ' or '.join(err.validator_value)}"

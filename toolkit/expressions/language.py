@@ -336,7 +336,7 @@ class _Checker:
                 return global_id(self.scope.source, node.expressions[0].this, [self.bind(a) for a in node.expressions[1:]])
             if type(node) is exp.Cast:
                 # a cast in a mapping never fails the whole view: an unconvertible value becomes NULL
-                return exp.TryCast(this=node.this, to=node.to)
+                return exp.TryCast(this=self.bind(node.this), to=node.to)
             if isinstance(node, exp.StrToDate):
                 node.set("safe", True)
             if isinstance(node, exp.DPipe):
