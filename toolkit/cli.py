@@ -70,18 +70,18 @@ def import_source(
 @app.command()
 @_guard
 def generate(
-    target: str = typer.Argument("sql", help="What to generate: " + ", ".join(["sql"])),
+    target: str = typer.Argument("sql", help="What to generate (sql, python, lineage, docs, ...) or 'all'."),
     dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialects.names())})."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Generate files from the dictionary and mappings, atomically."""
-    from .generate import GENERATORS, dialect_names, generate as do_generate
+    from .generate import dialect_names, generate as do_generate, generator_names
 
-    targets = list(GENERATORS) if target == "all" else [target]
+    targets = generator_names() if target == "all" else [target]
     for t in targets:
-        if t not in GENERATORS:
-            err.print(f"error: unknown target '{t}'; choose one of {', '.join(GENERATORS)} or all")
+        if t not in generator_names():
+            err.print(f"error: unknown target '{t}'; choose one of {', '.join(generator_names())} or all")
             raise typer.Exit(2)
     for d in dialect_names(dialect):
         if d not in dialects.names():
@@ -163,6 +163,20 @@ def demo(
     print_run(result)
     if not result.balanced:
         raise typer.Exit(1)
+
+
+def _load_commands() -> None:
+    """Each module in toolkit/commands adds its commands to ``app``."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for info in pkgutil.iter_modules(commands.__path__):
+        importlib.import_module(f"{commands.__name__}.{info.name}")
+
+
+_load_commands()
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import engine
-from .generate import GENERATORS, generate
+from .generate import generate, generator_names
 from .plan import load_plan
 from .report import RunResult, run_report
 
@@ -43,8 +43,9 @@ def run_demo(project: Path, workdir: Path, say: Callable[[str], None] = print) -
     say(f"built demo estate {database} ({', '.join(scripts)})")
     plan = load_plan(project)
     say(f"validated: {len(plan.dictionary.classes)} classes, {len(plan.sources)} mapped sources, {len(plan.views())} derivations")
-    changed = generate(project, list(GENERATORS), workdir / "generated", plan=plan, dialect="duckdb")
-    say(f"generated {', '.join(GENERATORS)} into {workdir / 'generated'} ({len(changed)} files changed)")
+    targets = generator_names()
+    changed = generate(project, targets, workdir / "generated", plan=plan, dialect="duckdb")
+    say(f"generated {', '.join(targets)} into {workdir / 'generated'} ({len(changed)} files changed)")
     missing = [name for name in scripts if name not in {s.name for s in plan.sources}]
     if missing:
         say(f"note: no mapping yet for demo system(s) {', '.join(missing)}")

@@ -1,54 +1,73 @@
-"""What `dict generate` writes: every generator's files from one plan."""
+"""What `dict generate` writes: every registered generator's files from one plan.
+
+A generator is one module in ``toolkit/generators/`` that registers itself with
+``@generator(name, owns=...)``; ``owns`` lists the folders under generated/ it replaces.
+"""
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from . import dialects
-from .mapping import LANGUAGE_SCHEMA
 from .output import write_generated
 from .plan import Plan, load_plan
 
-# Generator name -> (files it produces from a plan and options, folders it owns under generated/).
-GENERATORS: dict[str, Callable[..., dict[str, str]]] = {}
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    files: Callable[..., dict[str, str]]          # (plan, **options) -> {relative path: text}
+    owns: Callable[..., tuple[str, ...]]           # (**options) -> folders it replaces
+    order: int = 100
 
 
-def generator(name: str):
+GENERATORS: dict[str, Generator] = {}
+
+
+def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, order: int = 100):
     def register(fn):
-        GENERATORS[name] = fn
+        GENERATORS[name] = Generator(name, fn, owns or (lambda **_: (name,)), order)
         return fn
     return register
+
+
+def generator_names() -> list[str]:
+    _load_all()
+    return [g.name for g in sorted(GENERATORS.values(), key=lambda g: (g.order, g.name))]
+
+
+def _load_all() -> None:
+    from . import generators
+
+    for info in pkgutil.iter_modules(generators.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{generators.__name__}.{info.name}")
 
 
 def dialect_names(dialect: str) -> list[str]:
     return dialects.names() if dialect == "all" else [d.strip() for d in dialect.split(",") if d.strip()]
 
 
-@generator("sql")
-def _sql(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
-    from .generators.sql import generate_sql
-
-    files = {"mapping-language.schema.json": LANGUAGE_SCHEMA.read_text(encoding="utf-8")}
-    for name in dialect_names(dialect):
-        files.update(generate_sql(plan, dialects.get(name)))
-    return files
-
-
-def owned_dirs(target: str, dialect: str = "duckdb") -> tuple[str, ...]:
-    if target == "sql":
-        return tuple(f"sql/{d}" for d in dialect_names(dialect))
-    return (target,)
-
-
-def generate(root: Path, targets: list[str], out: Path | None = None, plan: Plan | None = None, **options) -> list[str]:
-    """Regenerate ``targets`` into ``out`` (default <root>/generated) atomically; returns changed files."""
-    for t in targets:
-        if t not in GENERATORS:
-            raise KeyError(t)
-    plan = plan or load_plan(root)
+def render(plan: Plan, targets: list[str], **options) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Files of ``targets`` and the folders they own, without writing anything."""
+    names = generator_names()
     files: dict[str, str] = {}
     owned: list[str] = []
     for t in targets:
-        files.update(GENERATORS[t](plan, **options))
-        owned.extend(owned_dirs(t, options.get("dialect", "duckdb")))
-    return write_generated(out or root / "generated", files, tuple(owned), _fail_after=options.get("_fail_after"))
+        if t not in names:
+            raise KeyError(t)
+        g = GENERATORS[t]
+        files.update(g.files(plan, **options))
+        owned.extend(g.owns(**options))
+    return files, tuple(owned)
+
+
+def generate(root: Path, targets: list[str], out: Path | None = None, plan: Plan | None = None,
+             _fail_after: int | None = None, **options) -> list[str]:
+    """Regenerate ``targets`` into ``out`` (default <root>/generated) atomically; returns changed files."""
+    plan = plan or load_plan(root)
+    files, owned = render(plan, targets, **options)
+    return write_generated(out or root / "generated", files, owned, _fail_after=_fail_after)

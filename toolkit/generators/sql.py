@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from .. import dialects
 from ..dialects import Dialect
+from ..generate import dialect_names, generator
+from ..mapping import LANGUAGE_SCHEMA
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, SlotPlan, ViewPlan
 from ..types import SQL_TYPES, Type
 
@@ -292,4 +295,13 @@ def generate_sql(plan: Plan, dialect: Dialect) -> dict[str, str]:
             statements, dialect, f"source {source.name}: {source.title or source.name} ({source.mapping_file})")
     files[f"sql/{dialect.name}/integrated.sql"] = render_statements(
         integrated_statements(plan), dialect, "integrated views: one per canonical class, all sources")
+    return files
+
+
+@generator("sql", owns=lambda dialect="duckdb", **_: tuple(f"sql/{d}" for d in dialect_names(dialect)), order=0)
+def sql_files(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
+    """SQL views for each dialect asked for, and the mapping language's JSON Schema for editors."""
+    files = {"mapping-language.schema.json": LANGUAGE_SCHEMA.read_text(encoding="utf-8")}
+    for name in dialect_names(dialect):
+        files.update(generate_sql(plan, dialects.get(name)))
     return files

@@ -1,0 +1,1 @@
+"""CLI commands, one module per area; each adds its commands to toolkit.cli.app."""
