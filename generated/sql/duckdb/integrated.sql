@@ -19,7 +19,61 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "billing__customer"
+UNION ALL
+SELECT
+  "id",
+  "customer_type",
+  "full_name",
+  "given_name",
+  "family_name",
+  "organisation_name",
+  "birth_date",
+  "customer_tier",
+  "household_id",
+  "preferred_language",
+  "customer_since",
+  "support_agent",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "callcentre__customer"
+UNION ALL
+SELECT
+  "id",
+  "customer_type",
+  "full_name",
+  "given_name",
+  "family_name",
+  "organisation_name",
+  "birth_date",
+  "customer_tier",
+  "household_id",
+  "preferred_language",
+  "customer_since",
+  "support_agent",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "chinook__customer"
+UNION ALL
+SELECT
+  "id",
+  "customer_type",
+  "full_name",
+  "given_name",
+  "family_name",
+  "organisation_name",
+  "birth_date",
+  "customer_tier",
+  "household_id",
+  "preferred_language",
+  "customer_since",
+  "support_agent",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__customer"
 UNION ALL
 SELECT
   "id",
@@ -49,6 +103,17 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "billing__household"
+UNION ALL
+SELECT
+  "id",
+  "household_name",
+  "address_key",
+  "member_count",
+  "country_code",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "chinook__household"
 UNION ALL
 SELECT
@@ -63,6 +128,91 @@ SELECT
 FROM "northwind__household";
 
 CREATE OR REPLACE VIEW "contact_point" AS
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "billing__contact_point_email"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "billing__contact_point_phone"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "billing__contact_point_address"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "callcentre__contact_point_phone"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "callcentre__contact_point_email"
+UNION ALL
 SELECT
   "id",
   "customer_id",
@@ -129,6 +279,74 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "crm__contact_point_email"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__contact_point_phone"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__contact_point_mobile"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__contact_point_address"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "contact_type",
+  "email_address",
+  "phone_number",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "northwind__contact_point_phone"
 UNION ALL
 SELECT
@@ -165,7 +383,34 @@ SELECT
   "_source_key"
 FROM "northwind__contact_point_address";
 
+CREATE OR REPLACE VIEW "account" AS
+SELECT
+  "id",
+  "account_number",
+  "customer_id",
+  "household_id",
+  "account_status",
+  "opened_date",
+  "currency_code",
+  "balance",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "billing__account";
+
 CREATE OR REPLACE VIEW "product" AS
+SELECT
+  "id",
+  "product_name",
+  "product_category",
+  "unit_price",
+  "currency_code",
+  "is_active",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "billing__product"
+UNION ALL
 SELECT
   "id",
   "product_name",
@@ -191,6 +436,20 @@ SELECT
 FROM "northwind__product";
 
 CREATE OR REPLACE VIEW "transaction" AS
+SELECT
+  "id",
+  "customer_id",
+  "account_id",
+  "transaction_type",
+  "transaction_date",
+  "total_amount",
+  "currency_code",
+  "country_code",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "billing__transaction"
+UNION ALL
 SELECT
   "id",
   "customer_id",
@@ -231,6 +490,19 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "billing__transaction_line"
+UNION ALL
+SELECT
+  "id",
+  "transaction_id",
+  "product_id",
+  "quantity",
+  "unit_price",
+  "discount_rate",
+  "line_amount",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "chinook__transaction_line"
 UNION ALL
 SELECT
@@ -246,7 +518,153 @@ SELECT
   "_source_key"
 FROM "northwind__transaction_line";
 
+CREATE OR REPLACE VIEW "interaction" AS
+SELECT
+  "id",
+  "customer_id",
+  "channel",
+  "interaction_datetime",
+  "topic",
+  "outcome",
+  "agent_name",
+  "duration_seconds",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "callcentre__interaction"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "channel",
+  "interaction_datetime",
+  "topic",
+  "outcome",
+  "agent_name",
+  "duration_seconds",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__interaction";
+
 CREATE OR REPLACE VIEW "rejects" AS
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__household__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__account__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__customer__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__contact_point_email__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__contact_point_phone__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__contact_point_address__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__product__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__transaction__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "billing__transaction_line__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "callcentre__customer__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "callcentre__contact_point_phone__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "callcentre__contact_point_email__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "callcentre__interaction__rejects"
+UNION ALL
 SELECT
   "_source_system",
   "_source_table",
@@ -318,6 +736,60 @@ SELECT
   "_target_class",
   "_reject_reason"
 FROM "chinook__transaction_line__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__customer__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__contact_point_email__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__contact_point_phone__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__contact_point_mobile__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__contact_point_address__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__interaction__rejects"
 UNION ALL
 SELECT
   "_source_system",
