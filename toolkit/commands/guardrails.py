@@ -1,0 +1,50 @@
+"""`dict check` and `dict diff`: guardrails for dictionary and mapping changes in pull requests."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from toolkit.cli import ProjectOpt, _guard, app, err, out
+
+
+@app.command()
+@_guard
+def check(
+    dialect: Optional[str] = typer.Option(None, help="Dialect(s) to compare, comma-separated "
+                                          "(default: the folders under generated/sql/)."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Exit 1 and list the files if generated/ is not what `dict generate all` would write now."""
+    from toolkit.drift import check_generated
+
+    drift = check_generated(project, dialect=dialect)
+    if output_format == "json":
+        out.print_json(json.dumps({
+            "clean": drift.clean, "dialects": list(drift.dialects), "generators": list(drift.generators),
+            "checked": drift.checked, "stale": [{"path": f"generated/{s.path}", "line": s.line} for s in drift.stale],
+            "missing": [f"generated/{p}" for p in drift.missing], "extra": [f"generated/{p}" for p in drift.extra],
+            "unowned": [f"generated/{p}" for p in drift.unowned],
+            "fix": None if drift.clean else drift.regenerate_command()}))
+    else:
+        for s in drift.stale:
+            err.print(f"stale    generated/{s.path}:{s.line}: differs from what the dictionary and mappings give now",
+                      highlight=False, soft_wrap=True)
+        for p in drift.missing:
+            err.print(f"missing  generated/{p}: would be generated", highlight=False, soft_wrap=True)
+        for p in drift.extra:
+            err.print(f"extra    generated/{p}: no longer generated (dict generate removes it)", highlight=False, soft_wrap=True)
+        for p in drift.unowned:
+            err.print(f"note     generated/{p}: produced by no generator; delete it if it is left over",
+                      highlight=False, soft_wrap=True)
+        if drift.clean:
+            out.print(f"ok: generated/ is up to date ({drift.checked} files, generators "
+                      f"{', '.join(drift.generators)}, dialects {', '.join(drift.dialects)})", highlight=False)
+        else:
+            n = len(drift.stale) + len(drift.missing) + len(drift.extra)
+            err.print(f"{n} file(s) out of date; run: {drift.regenerate_command()}", highlight=False)
+    if not drift.clean:
+        raise typer.Exit(1)

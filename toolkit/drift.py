@@ -1,0 +1,89 @@
+"""`dict check`: is generated/ what `dict generate` would write from dictionary/ and mappings/ now?
+
+Renders every registered generator in memory and compares bytes with the files on disk;
+nothing is written and no database is needed, so it is fast enough for a pre-commit hook.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import dialects
+from .generate import render, generator_names
+from .plan import Plan, load_plan
+
+
+@dataclass(frozen=True)
+class StaleFile:
+    path: str   # relative to generated/
+    line: int   # first line that differs
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How generated/ differs from a fresh `dict generate all`."""
+
+    dialects: tuple[str, ...]
+    generators: tuple[str, ...]
+    stale: tuple[StaleFile, ...]     # present, but its content differs
+    missing: tuple[str, ...]         # would be generated, absent
+    extra: tuple[str, ...]           # in a folder a generator owns (and would replace), but not generated any more
+    unowned: tuple[str, ...]         # produced by no generator, in no folder one owns: generate leaves them alone
+    checked: int                     # files compared
+
+    @property
+    def clean(self) -> bool:
+        return not (self.stale or self.missing or self.extra)
+
+    def regenerate_command(self) -> str:
+        return f"dict generate all --dialect {','.join(self.dialects)}"
+
+
+def generated_dialects(generated: Path) -> tuple[str, ...]:
+    """The dialects generated/ holds SQL for (the folders under generated/sql/); duckdb if none."""
+    sql = generated / "sql"
+    known = set(dialects.names())
+    found = sorted(p.name for p in sql.iterdir() if p.is_dir() and p.name in known) if sql.is_dir() else []
+    return tuple(found) or ("duckdb",)
+
+
+def _on_disk(generated: Path) -> dict[str, Path]:
+    if not generated.is_dir():
+        return {}
+    return {p.relative_to(generated).as_posix(): p for p in sorted(generated.rglob("*")) if p.is_file()}
+
+
+def _first_difference(old: bytes, new: bytes) -> int:
+    old_lines, new_lines = old.split(b"\n"), new.split(b"\n")
+    for i, (a, b) in enumerate(zip(old_lines, new_lines), 1):
+        if a != b:
+            return i
+    return min(len(old_lines), len(new_lines)) + 1
+
+
+def _inside(rel: str, folders: tuple[str, ...]) -> bool:
+    return any(rel == f or rel.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def check_generated(root: Path, generated: Path | None = None, plan: Plan | None = None,
+                    dialect: str | None = None) -> Drift:
+    """Compare ``generated`` (default <root>/generated) with what every generator renders now."""
+    generated = generated or root / "generated"
+    plan = plan or load_plan(root)
+    chosen = tuple(d.strip() for d in dialect.split(",")) if dialect else generated_dialects(generated)
+    names = generator_names()
+    files, owned = render(plan, names, dialect=",".join(chosen))
+    disk = _on_disk(generated)
+    stale, missing = [], []
+    for rel, text in sorted(files.items()):
+        path = disk.get(rel)
+        if path is None:
+            missing.append(rel)
+            continue
+        data, expected = path.read_bytes(), text.encode("utf-8")
+        if data != expected:
+            stale.append(StaleFile(rel, _first_difference(data, expected)))
+    leftovers = [rel for rel in disk if rel not in files]
+    extra = tuple(rel for rel in leftovers if _inside(rel, owned))
+    unowned = tuple(rel for rel in leftovers if not _inside(rel, owned))
+    return Drift(chosen, tuple(names), tuple(stale), tuple(missing), extra, unowned, len(files))
