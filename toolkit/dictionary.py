@@ -72,6 +72,8 @@ class Slot:
     multivalued: bool = False
     enum: EnumDef | None = None
     references: str = ""  # class name when the range is a class (a reference by identifier)
+    minimum_value: int | float | None = None
+    maximum_value: int | float | None = None
     meta: Meta = field(default_factory=Meta)
     file: str = ""
     line: int = 0
@@ -232,6 +234,16 @@ def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, probl
         except re.error as exc:
             problems.add(display, node.line_of("pattern"), f"slot '{name}' has an invalid pattern: {exc}")
     meta = _meta(node) if base is None else base.meta
+    bounds = {}
+    for key in ("minimum_value", "maximum_value"):
+        value = node.get(key, getattr(base, key) if base else None)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            problems.add(display, node.line_of(key), f"slot '{name}': {key} must be a number")
+            value = None
+        if value is not None and not typ.numeric:
+            problems.add(display, node.line_of(key), f"slot '{name}': {key} needs a numeric range, not {rng}")
+            value = None
+        bounds[key] = value
     return Slot(
         name=name,
         description=str(node.get("description", base.description if base else "") or ""),
@@ -240,7 +252,7 @@ def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, probl
         identifier=bool(node.get("identifier", base.identifier if base else False)),
         pattern=pattern,
         multivalued=bool(node.get("multivalued", base.multivalued if base else False)),
-        enum=enum, references=references, meta=meta,
+        enum=enum, references=references, meta=meta, **bounds,
         file=base.file if base else display, line=base.line if base else node.line,
     )
 

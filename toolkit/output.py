@@ -22,6 +22,7 @@ def write_generated(target: Path, files: dict[str, str], replace_dirs: tuple[str
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=parent))
+    os.chmod(staging, 0o777 & ~_umask())
     try:
         if target.exists():
             shutil.copytree(target, staging, dirs_exist_ok=True)
@@ -70,7 +71,14 @@ def write_file_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8"))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

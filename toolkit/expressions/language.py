@@ -63,6 +63,9 @@ class Expr:
     type: Type
     columns: tuple[ColumnRef, ...]
     aggregate: bool = False
+    # CASTs the author wrote (strict): a value they cannot convert makes the row a reject.
+    # TRY_CAST is lenient: an unconvertible value quietly becomes NULL.
+    strict_casts: tuple[exp.TryCast, ...] = ()
 
 
 @dataclass
@@ -121,7 +124,8 @@ def compile_expression(text: str, scope: Scope) -> Expr:
     typ = checker.type_of(tree)
     bound = checker.bind(tree.copy())
     refs = tuple(dict.fromkeys(scope._read))
-    return Expr(text.strip(), bound, typ, refs, checker.saw_aggregate)
+    return Expr(text.strip(), bound, typ, refs, checker.saw_aggregate,
+                tuple(c.copy() for c in checker.strict_casts))
 
 
 class _Checker:
@@ -129,6 +133,7 @@ class _Checker:
         self.scope = scope
         self.saw_aggregate = False
         self._in_aggregate = False
+        self.strict_casts: list[exp.TryCast] = []
 
     # -------------------------------------------------------------- typing + whitelist
     def type_of(self, node: exp.Expression) -> Type:
@@ -335,8 +340,10 @@ class _Checker:
             if isinstance(node, exp.Anonymous) and node.name.upper() == GLOBAL_ID:
                 return global_id(self.scope.source, node.expressions[0].this, [self.bind(a) for a in node.expressions[1:]])
             if type(node) is exp.Cast:
-                # a cast in a mapping never fails the whole view: an unconvertible value becomes NULL
-                return exp.TryCast(this=self.bind(node.this), to=node.to)
+                # a cast never fails the whole view; the generators turn a failed strict CAST into a reject
+                bound = exp.TryCast(this=self.bind(node.this), to=node.to)
+                self.strict_casts.append(bound)
+                return bound
             if isinstance(node, exp.StrToDate):
                 node.set("safe", True)
             if isinstance(node, exp.DPipe):

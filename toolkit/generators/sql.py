@@ -101,10 +101,26 @@ def _raw_name(sp: SlotPlan) -> str:
 
 
 def _needs_raw(sp: SlotPlan) -> bool:
-    """Whether a reject reason must compare the slot's value with its value before conversion."""
-    if sp.value_map is not None:
-        return sp.value_map.unmapped == "reject"
-    return sp.expr is not None and isinstance(sp.expr.ast, exp.TryCast)
+    """Whether a reject reason must compare the slot's value with its code before mapping."""
+    return sp.value_map is not None and sp.value_map.unmapped == "reject"
+
+
+def _cast_failure_name(sp: SlotPlan) -> str:
+    return f"_cast_failure__{sp.name}"
+
+
+def _cast_failure(sp: SlotPlan) -> exp.Expression | None:
+    """Text naming the first strict CAST in the slot's expression that could not convert its value, else NULL."""
+    if sp.expr is None or not sp.expr.strict_casts:
+        return None
+    ifs = []
+    for cast in sp.expr.strict_casts:
+        failed = exp.and_(exp.Not(this=exp.Is(this=cast.this.copy(), expression=exp.null())),
+                          exp.Is(this=cast.copy(), expression=exp.null()))
+        target = cast.to.sql(dialect="duckdb")
+        ifs.append(exp.If(this=failed, true=_concat(_str("value '"), _as_text(cast.this.copy()),
+                                                     _str(f"' cannot be converted to {target}"))))
+    return exp.Case(ifs=ifs, default=exp.null())
 
 
 def _row_rule_reasons(view: ViewPlan) -> list[exp.If]:
@@ -130,14 +146,18 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
         value = _col(slot.name, "d")
         raw = _col(_raw_name(sp), "d")
         label = f"slot {slot.name}"
-        if _needs_raw(sp) and sp.value_map is not None:
+        if not view.grouped and _cast_failure(sp) is not None:
+            failure = _col(_cast_failure_name(sp), "d")
+            ifs.append(exp.If(this=exp.Not(this=exp.Is(this=failure, expression=exp.null())),
+                              true=_concat(_str(f"{label}: "), failure.copy())))
+        if _needs_raw(sp):
             ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw, expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
                               true=_concat(_str(f"{label}: code '"), _as_text(raw.copy()), _str(f"' is not in value_mappings (line {sp.line})"))))
-        elif _needs_raw(sp):
-            ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw, expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
-                              true=_concat(_str(f"{label}: value '"), _as_text(raw.copy()), _str(f"' cannot be converted to {slot.type.value}"))))
         if slot.required and sp.kind != "waived":
-            ifs.append(exp.If(this=exp.Is(this=value.copy(), expression=exp.null()), true=_str(f"{label} is required but empty")))
+            empty = exp.Is(this=value.copy(), expression=exp.null())
+            if slot.type is Type.STRING:  # '' is as empty as NULL for a required text slot
+                empty = exp.or_(empty, exp.EQ(this=value.copy(), expression=_str("")))
+            ifs.append(exp.If(this=empty, true=_str(f"{label} is required but empty")))
         if slot.enum is not None:
             allowed = exp.In(this=value.copy(), expressions=[_str(v) for v in slot.enum.texts])
             ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=allowed)),
@@ -146,6 +166,11 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
             matches = exp.RegexpLike(this=value.copy(), expression=_str(slot.pattern))
             ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=matches)),
                               true=_concat(_str(f"{label}: '"), _as_text(value.copy()), _str(f"' does not match pattern {slot.pattern}"))))
+        for bound, compare, words in ((slot.minimum_value, exp.LT, "is below the minimum"),
+                                      (slot.maximum_value, exp.GT, "is above the maximum")):
+            if bound is not None:
+                ifs.append(exp.If(this=compare(this=value.copy(), expression=exp.Literal.number(bound)),
+                                  true=_concat(_str(f"{label}: "), _as_text(value.copy()), _str(f" {words} {bound}"))))
     return ifs
 
 
@@ -157,6 +182,8 @@ def _inner_select(view: ViewPlan, grouped_values: bool) -> exp.Select:
         projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
         if _needs_raw(sp):
             projections.append(exp.alias_(sp.expr.ast.copy(), _raw_name(sp), quoted=True))
+        if not grouped_values and _cast_failure(sp) is not None:
+            projections.append(exp.alias_(_cast_failure(sp), _cast_failure_name(sp), quoted=True))
     if grouped_values:
         projections.append(exp.alias_(_group_key(view), "_source_key", quoted=True))
     return select.select(*projections)
@@ -202,7 +229,8 @@ def staged_select(view: ViewPlan) -> exp.Select:
     inner = _from(view).select(
         exp.alias_(_row_reason(view), "_reject_reason", quoted=True),
         exp.alias_(_source_key(view), "_source_key", quoted=True))
-    return exp.select(*_provenance(view), _col("_reject_reason", "d")).from_(
+    # a to_many join repeats a driving row: keep one staged row per (row, reason)
+    return exp.select(*_provenance(view), _col("_reject_reason", "d")).distinct().from_(
         exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))))
 
 

@@ -3,7 +3,7 @@
 -- dialect: duckdb
 
 CREATE OR REPLACE VIEW "billing__household__staged" AS
-SELECT
+SELECT DISTINCT
   'billing' AS "_source_system",
   'billing_accounts' AS "_source_table",
   "d"."_source_key",
@@ -40,12 +40,14 @@ SELECT
   'billing_accounts' AS "_source_table",
   "d"."_source_key",
   CASE
-    WHEN "d"."household_name" IS NULL
+    WHEN "d"."household_name" IS NULL OR "d"."household_name" = ''
     THEN 'slot household_name is required but empty'
-    WHEN "d"."address_key" IS NULL
+    WHEN "d"."address_key" IS NULL OR "d"."address_key" = ''
     THEN 'slot address_key is required but empty'
     WHEN "d"."member_count" IS NULL
     THEN 'slot member_count is required but empty'
+    WHEN "d"."member_count" < 1
+    THEN 'slot member_count: ' || COALESCE(CAST("d"."member_count" AS TEXT), 'NULL') || ' is below the minimum 1'
     WHEN NOT "d"."country_code" IS NULL
     AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -160,7 +162,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 CREATE OR REPLACE VIEW "billing__account__staged" AS
-SELECT
+SELECT DISTINCT
   'billing' AS "_source_system",
   'billing_accounts' AS "_source_table",
   "d"."_source_key",
@@ -200,11 +202,11 @@ SELECT
   'billing_accounts' AS "_source_table",
   "d"."_source_key",
   CASE
-    WHEN "d"."account_number" IS NULL
+    WHEN "d"."account_number" IS NULL OR "d"."account_number" = ''
     THEN 'slot account_number is required but empty'
     WHEN NOT "d"."_raw__account_status" IS NULL AND "d"."account_status" IS NULL
     THEN 'slot account_status: code ''' || COALESCE(CAST("d"."_raw__account_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 80)'
-    WHEN "d"."account_status" IS NULL
+    WHEN "d"."account_status" IS NULL OR "d"."account_status" = ''
     THEN 'slot account_status is required but empty'
     WHEN NOT "d"."account_status" IS NULL
     AND NOT "d"."account_status" IN ('active', 'suspended', 'closed')
@@ -318,13 +320,15 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_type" IS NULL
+      WHEN "d"."customer_type" IS NULL OR "d"."customer_type" = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT "d"."customer_type" IS NULL
       AND NOT "d"."customer_type" IN ('person', 'organisation')
       THEN 'slot customer_type: ''' || COALESCE(CAST("d"."customer_type" AS TEXT), 'NULL') || ''' is not a permissible value of CustomerType'
-      WHEN "d"."full_name" IS NULL
+      WHEN "d"."full_name" IS NULL OR "d"."full_name" = ''
       THEN 'slot full_name is required but empty'
+      WHEN NOT "d"."_cast_failure__birth_date" IS NULL
+      THEN 'slot birth_date: ' || "d"."_cast_failure__birth_date"
       WHEN NOT "d"."customer_tier" IS NULL
       AND NOT "d"."customer_tier" IN ('standard', 'silver', 'gold', 'platinum')
       THEN 'slot customer_tier: ''' || COALESCE(CAST("d"."customer_tier" AS TEXT), 'NULL') || ''' is not a permissible value of CustomerTier'
@@ -757,6 +761,11 @@ FROM (
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "organisation_name",
     CAST(NULLIF("account_holders"."date_of_birth", TRY_CAST('1900-01-01' AS DATE)) AS DATE) AS "birth_date",
+    CASE
+      WHEN NOT '1900-01-01' IS NULL AND TRY_CAST('1900-01-01' AS DATE) IS NULL
+      THEN 'value ''' || COALESCE(CAST('1900-01-01' AS TEXT), 'NULL') || ''' cannot be converted to DATE'
+      ELSE NULL
+    END AS "_cast_failure__birth_date",
     CAST(NULL AS TEXT) AS "customer_tier",
     CAST((
       'billing:Household:' || CAST("account_holders"."acct_ref" AS TEXT)
@@ -834,9 +843,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -940,9 +949,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -1084,9 +1093,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -1185,8 +1194,10 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."product_name" IS NULL
+      WHEN "d"."product_name" IS NULL OR "d"."product_name" = ''
       THEN 'slot product_name is required but empty'
+      WHEN "d"."unit_price" < 0
+      THEN 'slot unit_price: ' || COALESCE(CAST("d"."unit_price" AS TEXT), 'NULL') || ' is below the minimum 0'
       WHEN NOT "d"."currency_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
@@ -1294,7 +1305,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 CREATE OR REPLACE VIEW "billing__transaction__staged" AS
-SELECT
+SELECT DISTINCT
   'billing' AS "_source_system",
   'invoices' AS "_source_table",
   "d"."_source_key",
@@ -1349,11 +1360,11 @@ SELECT
   'invoices' AS "_source_table",
   "d"."_source_key",
   CASE
-    WHEN "d"."customer_id" IS NULL
+    WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
     THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 359)'
-    WHEN "d"."transaction_type" IS NULL
+    WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN NOT "d"."transaction_type" IS NULL
     AND NOT "d"."transaction_type" IN ('purchase', 'refund', 'payment', 'adjustment')
@@ -1489,12 +1500,18 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."transaction_id" IS NULL
+      WHEN "d"."transaction_id" IS NULL OR "d"."transaction_id" = ''
       THEN 'slot transaction_id is required but empty'
       WHEN "d"."quantity" IS NULL
       THEN 'slot quantity is required but empty'
       WHEN "d"."unit_price" IS NULL
       THEN 'slot unit_price is required but empty'
+      WHEN "d"."unit_price" < 0
+      THEN 'slot unit_price: ' || COALESCE(CAST("d"."unit_price" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN "d"."discount_rate" < 0
+      THEN 'slot discount_rate: ' || COALESCE(CAST("d"."discount_rate" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN "d"."discount_rate" > 1
+      THEN 'slot discount_rate: ' || COALESCE(CAST("d"."discount_rate" AS TEXT), 'NULL') || ' is above the maximum 1'
       WHEN "d"."line_amount" IS NULL
       THEN 'slot line_amount is required but empty'
       ELSE NULL

@@ -22,12 +22,12 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_type" IS NULL
+      WHEN "d"."customer_type" IS NULL OR "d"."customer_type" = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT "d"."customer_type" IS NULL
       AND NOT "d"."customer_type" IN ('person', 'organisation')
       THEN 'slot customer_type: ''' || COALESCE(CAST("d"."customer_type" AS TEXT), 'NULL') || ''' is not a permissible value of CustomerType'
-      WHEN "d"."full_name" IS NULL
+      WHEN "d"."full_name" IS NULL OR "d"."full_name" = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT "d"."customer_tier" IS NULL
       AND NOT "d"."customer_tier" IN ('standard', 'silver', 'gold', 'platinum')
@@ -190,9 +190,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -318,9 +318,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -419,9 +419,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."channel" IS NULL
+      WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN NOT "d"."channel" IS NULL
       AND NOT "d"."channel" IN ('call_centre', 'web', 'email', 'store')
@@ -430,6 +430,10 @@ SELECT
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
       THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 135)'
+      WHEN NOT "d"."_cast_failure__duration_seconds" IS NULL
+      THEN 'slot duration_seconds: ' || "d"."_cast_failure__duration_seconds"
+      WHEN "d"."duration_seconds" < 0
+      THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS TEXT), 'NULL') || ' is below the minimum 0'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -518,6 +522,80 @@ FROM (
         TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) * 3600 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) * 60 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT)
       )
     END AS BIGINT) AS "duration_seconds",
+    CASE
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS DATE) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS DATE) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL
+      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
+      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT) IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      ELSE NULL
+    END AS "_cast_failure__duration_seconds",
     CAST(CASE
       WHEN COALESCE(
         (

@@ -22,12 +22,12 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_type" IS NULL
+      WHEN "d"."customer_type" IS NULL OR "d"."customer_type" = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT "d"."customer_type" IS NULL
       AND NOT "d"."customer_type" IN ('person', 'organisation')
       THEN 'slot customer_type: ''' || COALESCE(CAST("d"."customer_type" AS TEXT), 'NULL') || ''' is not a permissible value of CustomerType'
-      WHEN "d"."full_name" IS NULL
+      WHEN "d"."full_name" IS NULL OR "d"."full_name" = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT "d"."customer_tier" IS NULL
       AND NOT "d"."customer_tier" IN ('standard', 'silver', 'gold', 'platinum')
@@ -358,9 +358,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -463,9 +463,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -614,9 +614,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -765,9 +765,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -910,11 +910,11 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
       THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 277)'
-      WHEN "d"."channel" IS NULL
+      WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN NOT "d"."channel" IS NULL
       AND NOT "d"."channel" IN ('call_centre', 'web', 'email', 'store')
@@ -923,6 +923,8 @@ SELECT
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
       THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 290)'
+      WHEN "d"."duration_seconds" < 0
+      THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS TEXT), 'NULL') || ' is below the minimum 0'
       ELSE NULL
     END
   ) AS "_reject_reason"

@@ -22,12 +22,12 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_type" IS NULL
+      WHEN "d"."customer_type" IS NULL OR "d"."customer_type" = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT "d"."customer_type" IS NULL
       AND NOT "d"."customer_type" IN ('person', 'organisation')
       THEN 'slot customer_type: ''' || COALESCE(CAST("d"."customer_type" AS TEXT), 'NULL') || ''' is not a permissible value of CustomerType'
-      WHEN "d"."full_name" IS NULL
+      WHEN "d"."full_name" IS NULL OR "d"."full_name" = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT "d"."customer_tier" IS NULL
       AND NOT "d"."customer_tier" IN ('standard', 'silver', 'gold', 'platinum')
@@ -117,12 +117,14 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."household_name" IS NULL
+      WHEN "d"."household_name" IS NULL OR "d"."household_name" = ''
       THEN 'slot household_name is required but empty'
-      WHEN "d"."address_key" IS NULL
+      WHEN "d"."address_key" IS NULL OR "d"."address_key" = ''
       THEN 'slot address_key is required but empty'
       WHEN "d"."member_count" IS NULL
       THEN 'slot member_count is required but empty'
+      WHEN "d"."member_count" < 1
+      THEN 'slot member_count: ' || COALESCE(CAST("d"."member_count" AS TEXT), 'NULL') || ' is below the minimum 1'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
       THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 46)'
       WHEN NOT "d"."country_code" IS NULL
@@ -245,9 +247,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -340,9 +342,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -435,9 +437,9 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."customer_id" IS NULL
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL
+      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."contact_type" IS NULL
       AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
@@ -572,8 +574,10 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."product_name" IS NULL
+      WHEN "d"."product_name" IS NULL OR "d"."product_name" = ''
       THEN 'slot product_name is required but empty'
+      WHEN "d"."unit_price" < 0
+      THEN 'slot unit_price: ' || COALESCE(CAST("d"."unit_price" AS TEXT), 'NULL') || ' is below the minimum 0'
       WHEN NOT "d"."currency_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
@@ -625,7 +629,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
-SELECT
+SELECT DISTINCT
   'northwind' AS "_source_system",
   'Orders' AS "_source_table",
   "d"."_source_key",
@@ -657,9 +661,9 @@ SELECT
   'Orders' AS "_source_table",
   "d"."_source_key",
   CASE
-    WHEN "d"."customer_id" IS NULL
+    WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
-    WHEN "d"."transaction_type" IS NULL
+    WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN NOT "d"."transaction_type" IS NULL
     AND NOT "d"."transaction_type" IN ('purchase', 'refund', 'payment', 'adjustment')
@@ -804,12 +808,18 @@ SELECT
   COALESCE(
     "d"."_row_reason",
     CASE
-      WHEN "d"."transaction_id" IS NULL
+      WHEN "d"."transaction_id" IS NULL OR "d"."transaction_id" = ''
       THEN 'slot transaction_id is required but empty'
       WHEN "d"."quantity" IS NULL
       THEN 'slot quantity is required but empty'
       WHEN "d"."unit_price" IS NULL
       THEN 'slot unit_price is required but empty'
+      WHEN "d"."unit_price" < 0
+      THEN 'slot unit_price: ' || COALESCE(CAST("d"."unit_price" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN "d"."discount_rate" < 0
+      THEN 'slot discount_rate: ' || COALESCE(CAST("d"."discount_rate" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN "d"."discount_rate" > 1
+      THEN 'slot discount_rate: ' || COALESCE(CAST("d"."discount_rate" AS TEXT), 'NULL') || ' is above the maximum 1'
       WHEN "d"."line_amount" IS NULL
       THEN 'slot line_amount is required but empty'
       ELSE NULL
