@@ -87,3 +87,14 @@ def test_expressions_outside_the_whitelist_are_refused(text, message):
 def test_aggregates_are_allowed_when_grouping():
     expr = compile_expression("COUNT(*) + SUM(CustomerId)", scope(allow_aggregates=True))
     assert expr.aggregate and expr.type is Type.INTEGER
+
+
+def test_readme_documents_every_whitelisted_function():
+    from pathlib import Path
+
+    from toolkit.expressions.language import allowed_function_names
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Expression whitelist", 1)[1]
+    missing = [name for name in allowed_function_names() if f"`{name}" not in section]
+    assert missing == [], f"README's expression whitelist does not mention {missing}"
