@@ -14,8 +14,9 @@ from .errors import DictError, Problem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dict: enterprise data dictionary and schema-mapping toolkit.")
-out = Console()
-err = Console(stderr=True)
+# emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
 
@@ -184,4 +185,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m toolkit.cli`: run the importable module's app, the one toolkit/commands/* register on
+    from toolkit.cli import main as _main
+
+    _main()

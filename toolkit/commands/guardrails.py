@@ -48,3 +48,31 @@ def check(
             err.print(f"{n} file(s) out of date; run: {drift.regenerate_command()}", highlight=False)
     if not drift.clean:
         raise typer.Exit(1)
+
+
+@app.command()
+@_guard
+def diff(
+    rev: Optional[str] = typer.Argument(None, help="Git revision to compare with (default: the merge base with main)."),
+    output_format: str = typer.Option("text", "--format", help="text for people or json for bots."),
+    fail_on: str = typer.Option("never", "--fail-on", help="Exit 1 on: breaking, any or never."),
+    dialect: Optional[str] = typer.Option(None, help="Dialect(s) whose generated files to compare "
+                                          "(default: the folders under generated/sql/)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches."""
+    from toolkit.diff import diff_revision, format_text
+
+    if fail_on not in ("breaking", "any", "never"):
+        err.print(f"error: --fail-on must be breaking, any or never, not '{fail_on}'")
+        raise typer.Exit(2)
+    if output_format not in ("text", "json"):
+        err.print(f"error: --format must be text or json, not '{output_format}'")
+        raise typer.Exit(2)
+    report = diff_revision(project, rev, dialect)
+    if output_format == "json":
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        out.print(format_text(report), highlight=False, markup=False, soft_wrap=True)
+    if report.fails(fail_on):
+        raise typer.Exit(1)
