@@ -53,6 +53,10 @@ class Function:
     variadic: bool = False
     aggregate: bool = False
     doc: str = ""
+    # Python for record translators: a template over the (non-NULL) arguments {0}, {1}, ... or {args},
+    # each used once, calling helpers from toolkit/templates/python_runtime.py. Empty: COALESCE,
+    # NULLIF, GREATEST, LEAST, CONCAT and TRIM are compiled structurally; aggregates are not per record.
+    python: str = ""
 
 
 def _fixed(t: Type) -> Callable[[list[Type]], Type]:
@@ -73,38 +77,38 @@ def _sum(args: list[Type]) -> Type:
 
 FUNCTIONS: tuple[Function, ...] = (
     # text
-    Function("UPPER", exp.Upper, (TEXT,), _fixed(Type.STRING), doc="upper-case text"),
-    Function("LOWER", exp.Lower, (TEXT,), _fixed(Type.STRING), doc="lower-case text"),
+    Function("UPPER", exp.Upper, (TEXT,), _fixed(Type.STRING), doc="upper-case text", python="_upper({0})"),
+    Function("LOWER", exp.Lower, (TEXT,), _fixed(Type.STRING), doc="lower-case text", python="_lower({0})"),
     Function("TRIM", exp.Trim, (TEXT,), _fixed(Type.STRING), doc="strip leading and trailing spaces (also LTRIM, RTRIM)"),
-    Function("INITCAP", exp.Initcap, (TEXT,), _fixed(Type.STRING), doc="capitalise the first letter of each word"),
-    Function("LENGTH", exp.Length, (TEXT,), _fixed(Type.INTEGER), doc="number of characters"),
+    Function("INITCAP", exp.Initcap, (TEXT,), _fixed(Type.STRING), doc="capitalise the first letter of each word", python="_initcap({0})"),
+    Function("LENGTH", exp.Length, (TEXT,), _fixed(Type.INTEGER), doc="number of characters", python="len({0})"),
     Function("SUBSTRING", exp.Substring, (TEXT, INTEGER, INTEGER), _fixed(Type.STRING), min_args=2,
-             doc="SUBSTRING(text, start[, length]), 1-based (also SUBSTR)"),
-    Function("LEFT", exp.Left, (TEXT, INTEGER), _fixed(Type.STRING), min_args=2, doc="first n characters"),
-    Function("RIGHT", exp.Right, (TEXT, INTEGER), _fixed(Type.STRING), min_args=2, doc="last n characters"),
+             doc="SUBSTRING(text, start[, length]), 1-based (also SUBSTR)", python="_substring({args})"),
+    Function("LEFT", exp.Left, (TEXT, INTEGER), _fixed(Type.STRING), min_args=2, doc="first n characters", python="{0}[:{1}]"),
+    Function("RIGHT", exp.Right, (TEXT, INTEGER), _fixed(Type.STRING), min_args=2, doc="last n characters", python="_right({0}, {1})"),
     Function("REPLACE", exp.Replace, (TEXT, TEXT, TEXT), _fixed(Type.STRING), min_args=3,
-             doc="REPLACE(text, search, replacement), every occurrence"),
+             doc="REPLACE(text, search, replacement), every occurrence", python="_replace({0}, {1}, {2})"),
     Function("REGEXP_REPLACE", exp.RegexpReplace, (TEXT, TEXT, TEXT), _fixed(Type.STRING), min_args=3,
-             doc="REGEXP_REPLACE(text, pattern, replacement), every match (RE2/Python syntax common subset)"),
+             doc="REGEXP_REPLACE(text, pattern, replacement), every match (RE2/Python syntax common subset)", python="_regexp_replace_dynamic({0}, {1}, {2})"),
     Function("CONCAT", exp.Concat, (ANY,), _fixed(Type.STRING), variadic=True,
              doc="join values as text; NULL arguments count as empty text (unlike ||)"),
-    Function("LPAD", exp.Pad, (TEXT, INTEGER, TEXT), _fixed(Type.STRING), min_args=3, doc="LPAD(text, length, fill)"),
+    Function("LPAD", exp.Pad, (TEXT, INTEGER, TEXT), _fixed(Type.STRING), min_args=3, doc="LPAD(text, length, fill)", python="_lpad({0}, {1}, {2})"),
     # null handling and choice
     Function("COALESCE", exp.Coalesce, (ANY,), _common, variadic=True, doc="first non-NULL argument"),
     Function("NULLIF", exp.Nullif, (ANY, ANY), _common, min_args=2, doc="NULL when both arguments are equal"),
     Function("GREATEST", exp.Greatest, (ANY,), _common, variadic=True, doc="largest non-NULL argument"),
     Function("LEAST", exp.Least, (ANY,), _common, variadic=True, doc="smallest non-NULL argument"),
     # numbers
-    Function("ROUND", exp.Round, (NUMBER, INTEGER), _first, doc="ROUND(number[, digits]), half away from zero"),
-    Function("ABS", exp.Abs, (NUMBER,), _first, doc="absolute value"),
-    Function("FLOOR", exp.Floor, (NUMBER,), _fixed(Type.INTEGER), doc="round down to an integer"),
-    Function("CEIL", exp.Ceil, (NUMBER,), _fixed(Type.INTEGER), doc="round up to an integer"),
+    Function("ROUND", exp.Round, (NUMBER, INTEGER), _first, doc="ROUND(number[, digits]), half away from zero", python="_round({args})"),
+    Function("ABS", exp.Abs, (NUMBER,), _first, doc="absolute value", python="abs({0})"),
+    Function("FLOOR", exp.Floor, (NUMBER,), _fixed(Type.INTEGER), doc="round down to an integer", python="_floor({0})"),
+    Function("CEIL", exp.Ceil, (NUMBER,), _fixed(Type.INTEGER), doc="round up to an integer", python="_ceil({0})"),
     # dates
-    Function("YEAR", exp.Year, (TEMPORAL,), _fixed(Type.INTEGER), doc="calendar year of a date"),
-    Function("MONTH", exp.Month, (TEMPORAL,), _fixed(Type.INTEGER), doc="month (1-12) of a date"),
-    Function("DAY", exp.Day, (TEMPORAL,), _fixed(Type.INTEGER), doc="day of month of a date"),
+    Function("YEAR", exp.Year, (TEMPORAL,), _fixed(Type.INTEGER), doc="calendar year of a date", python="{0}.year"),
+    Function("MONTH", exp.Month, (TEMPORAL,), _fixed(Type.INTEGER), doc="month (1-12) of a date", python="{0}.month"),
+    Function("DAY", exp.Day, (TEMPORAL,), _fixed(Type.INTEGER), doc="day of month of a date", python="{0}.day"),
     Function("STR_TO_DATE", exp.StrToDate, (TEXT, TEXT), _fixed(Type.DATE), min_args=2,
-             doc="STR_TO_DATE(text, '%d/%m/%Y'): parse text with a strftime format; NULL if it does not match"),
+             doc="STR_TO_DATE(text, '%d/%m/%Y'): parse text with a strftime format; NULL if it does not match", python="_strptime_date({0}, {1})"),
     # aggregates: only in a derivation with group_by
     Function("COUNT", exp.Count, (ANY,), _fixed(Type.INTEGER), aggregate=True, min_args=0, doc="number of rows (COUNT(*)) or of non-NULL values"),
     Function("SUM", exp.Sum, (NUMBER,), _sum, aggregate=True, doc="sum of non-NULL values"),

@@ -1,0 +1,794 @@
+"""Bound expression ASTs compiled to Python source with exactly the SQL views' semantics.
+
+The SQL generator renders the neutral sqlglot AST for DuckDB; this module renders the same
+AST as a Python expression over local variables, so a record translator computes what the
+view computes: three-valued logic (NULL is ``None``), NULL-propagating ``||``, CONCAT with
+NULL as '', casts that give NULL (TRY_CAST) or fail (CAST), double division, remainders with
+the dividend's sign, decimals as ``decimal.Decimal`` rounded half away from zero, DuckDB's
+case mapping, trimming, SUBSTRING, LIKE and RE2 regular expressions.
+
+Every value carries its *physical* type: the type DuckDB computes it in (an integer times a
+double is a double; FLOOR of an integer is a double), which can differ from the logical type
+the checker infers. Helpers come from ``toolkit/templates/python_runtime.py``; the generator
+copies the ones a module uses into it, so generated modules need only the standard library.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from sqlglot import exp
+
+from ..types import Type
+from .functions import BY_NODE
+
+RUNTIME = Path(__file__).resolve().parents[1] / "templates" / "python_runtime.py"
+
+
+class NotCompilable(Exception):
+    """An expression a one-record translator cannot compute (an aggregate), or a construct Python cannot mirror."""
+
+
+@lru_cache(maxsize=1)
+def runtime():
+    """The runtime helpers as an imported module (used to fold constants at generation time)."""
+    spec = importlib.util.spec_from_file_location("toolkit_python_runtime", RUNTIME)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ----------------------------------------------------------------------------- physical types
+
+@dataclass(frozen=True)
+class PType:
+    type: Type
+    scale: int | None = None     # decimals: digits after the point, as DuckDB types the value
+    precision: int | None = None
+    float32: bool = False        # DuckDB REAL (CAST ... AS FLOAT)
+
+    def __str__(self) -> str:
+        if self.type is Type.DECIMAL:
+            return f"decimal({self.precision or 18},{self.scale if self.scale is not None else 3})"
+        return self.type.value
+
+
+NULL = PType(Type.NULL)
+TEXT = PType(Type.STRING)
+INT = PType(Type.INTEGER)
+FLOAT = PType(Type.FLOAT)
+BOOL = PType(Type.BOOLEAN)
+DATE = PType(Type.DATE)
+TIMESTAMP = PType(Type.DATETIME)
+
+_D = exp.DataType.Type
+_TEXT_TYPES = {_D.VARCHAR, _D.TEXT, _D.CHAR, _D.NVARCHAR, _D.NCHAR}
+_INT_BITS = {_D.TINYINT: 8, _D.SMALLINT: 16, _D.INT: 32, _D.BIGINT: 64}
+
+
+def cast_target(to: exp.DataType) -> PType:
+    """The physical type CAST(... AS ``to``) gives in DuckDB."""
+    t = to.this
+    if t in _TEXT_TYPES:
+        return TEXT
+    if t in _INT_BITS:
+        return PType(Type.INTEGER, precision=_INT_BITS[t])
+    if t == _D.DECIMAL:
+        params = [int(p.this.this) for p in to.expressions] if to.expressions else []
+        precision = params[0] if params else 18
+        scale = params[1] if len(params) > 1 else (0 if params else 3)
+        return PType(Type.DECIMAL, scale, precision)
+    if t == _D.DOUBLE:
+        return FLOAT
+    if t == _D.FLOAT:
+        return PType(Type.FLOAT, float32=True)
+    if t == _D.BOOLEAN:
+        return BOOL
+    if t == _D.DATE:
+        return DATE
+    if t in (_D.TIMESTAMP, _D.DATETIME):
+        return TIMESTAMP
+    raise NotCompilable(f"CAST to {to.sql()} has no Python translation")
+
+
+def common(types: list[PType]) -> PType:
+    """The type DuckDB unifies values of ``types`` to (CASE branches, COALESCE, comparisons)."""
+    known = [t for t in types if t.type is not Type.NULL]
+    if not known:
+        return NULL
+    kinds = {t.type for t in known}
+    if kinds <= {Type.INTEGER, Type.DECIMAL, Type.FLOAT}:
+        if Type.FLOAT in kinds:
+            return FLOAT
+        if Type.DECIMAL in kinds:
+            scale = max(t.scale or 0 for t in known if t.type is Type.DECIMAL)
+            return PType(Type.DECIMAL, scale, 38)
+        return INT
+    if kinds <= {Type.DATE, Type.DATETIME}:
+        return TIMESTAMP if Type.DATETIME in kinds else DATE
+    return known[0]
+
+
+# ----------------------------------------------------------------------------- compiled code
+
+@dataclass
+class PyExpr:
+    code: str
+    ptype: PType
+    nonnull: bool = False   # never None
+    simple: bool = False    # a name or literal: may be repeated without a temporary
+
+
+def _lit(value) -> str:
+    return repr(value)
+
+
+@dataclass
+class Module:
+    """Module-level constants (regexes, decimals, sets, maps) one generated module defines."""
+
+    constants: dict[str, str] = field(default_factory=dict)    # name -> code
+    _by_code: dict[str, str] = field(default_factory=dict)
+
+    def const(self, code: str, prefix: str = "_K") -> str:
+        if code in self._by_code:
+            return self._by_code[code]
+        name = f"{prefix}{len(self.constants) + 1}"
+        self.constants[name] = code
+        self._by_code[code] = name
+        return name
+
+
+@dataclass
+class Body:
+    """Statements of one generated function: temporaries and hoisted common subexpressions."""
+
+    prelude: list[str] = field(default_factory=list)
+    temps: int = 0
+    hoist: set[str] = field(default_factory=set)         # keys of subexpressions computed once
+    hoisted: dict[str, PyExpr] = field(default_factory=dict)
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"_t{self.temps}"
+
+    def take_prelude(self) -> list[str]:
+        out, self.prelude = self.prelude, []
+        return out
+
+
+Resolver = Callable[[str, str], PyExpr]   # (table alias, column) -> the local holding it
+
+
+def value_repr(value) -> str:
+    """Python source for a constant value of any SQL type."""
+    if value is None or isinstance(value, (bool, int, str, float)):
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        return f"_D({str(value)!r})"
+    if isinstance(value, datetime.datetime):
+        return f"_datetime({value.year}, {value.month}, {value.day}, {value.hour}, {value.minute}, {value.second}, {value.microsecond})"
+    if isinstance(value, datetime.date):
+        return f"_date({value.year}, {value.month}, {value.day})"
+    raise TypeError(value)
+
+
+class Compiler:
+    def __init__(self, module: Module, body: Body, resolve: Resolver):
+        self.module = module
+        self.body = body
+        self.resolve = resolve
+
+    # ------------------------------------------------------------------ helpers
+    def _bind(self, e: PyExpr) -> tuple[str, str]:
+        """(first use, later uses) of a value: a walrus temporary unless the code is simple."""
+        if e.simple:
+            return e.code, e.code
+        t = self.body.temp()
+        return f"({t} := {e.code})", t
+
+    def _strict(self, args: list[PyExpr], build: Callable[[list[str]], str], ptype: PType, nonnull=False) -> PyExpr:
+        """NULL in any argument gives NULL; otherwise ``build`` over the arguments (each used once)."""
+        null_checks, names = [], []
+        for a in args:
+            if a.nonnull:
+                names.append(a.code if a.simple else f"({a.code})")
+                continue
+            first, later = self._bind(a)
+            null_checks.append(f"{first} is None")
+            names.append(later)
+        result = build(names)
+        if not null_checks:
+            return PyExpr(result, ptype, nonnull)
+        return PyExpr(f"(None if {' or '.join(null_checks)} else {result})", ptype)
+
+    def convert(self, e: PyExpr, to: PType) -> PyExpr:
+        """Implicit conversion DuckDB applies when unifying types."""
+        src = e.ptype
+        if src.type is Type.NULL or to.type is Type.NULL or src == to:
+            return PyExpr(e.code, to if src.type is not Type.NULL else src, e.nonnull, e.simple)
+        if to.type is Type.FLOAT and src.type is Type.INTEGER:
+            return self._strict([e], lambda a: f"float({a[0]})", FLOAT, e.nonnull)
+        if to.type is Type.FLOAT and src.type is Type.DECIMAL:
+            return self._strict([e], lambda a: f"_float({a[0]})", FLOAT, e.nonnull)
+        if to.type is Type.DECIMAL and src.type is Type.INTEGER:
+            q = self.module.const(f"_D(1).scaleb(-{to.scale or 0})", "_Q")
+            return self._strict([e], lambda a: f"_D({a[0]}).quantize({q})", to, e.nonnull)
+        if to.type is Type.DECIMAL and src.type is Type.DECIMAL:
+            if (src.scale or 0) == (to.scale or 0):
+                return PyExpr(e.code, to, e.nonnull, e.simple)
+            q = self.module.const(f"_D(1).scaleb(-{to.scale or 0})", "_Q")
+            return self._strict([e], lambda a: f"{a[0]}.quantize({q})", to, e.nonnull)
+        if to.type is Type.DATETIME and src.type is Type.DATE:
+            return self._strict([e], lambda a: f"_as_timestamp({a[0]})", TIMESTAMP, e.nonnull)
+        if to.type is src.type:
+            return PyExpr(e.code, to, e.nonnull, e.simple)
+        raise NotCompilable(f"no implicit conversion from {src} to {to}")
+
+    # ------------------------------------------------------------------ values
+    def value(self, node: exp.Expression) -> PyExpr:
+        key = node.sql() if self.body.hoist else ""
+        if key and key in self.body.hoisted:
+            return self.body.hoisted[key]
+        result = self._value(node)
+        if key and key in self.body.hoist and not result.simple:
+            name = f"_h{len(self.body.hoisted) + 1}"
+            self.body.prelude.append(f"{name} = {result.code}")
+            result = PyExpr(name, result.ptype, result.nonnull, True)
+            self.body.hoisted[key] = result
+        return result
+
+    def _value(self, node: exp.Expression) -> PyExpr:
+        if isinstance(node, exp.Paren):
+            return self.value(node.this)
+        if isinstance(node, exp.Column):
+            return self.resolve(node.table, node.name)
+        if isinstance(node, exp.Literal):
+            return self._literal(node)
+        if isinstance(node, exp.Boolean):
+            return PyExpr(repr(bool(node.this)), BOOL, True, True)
+        if isinstance(node, exp.Null):
+            return PyExpr("None", NULL, False, True)
+        if isinstance(node, exp.Neg):
+            inner = self.value(node.this)
+            if isinstance(node.this, exp.Literal) and inner.simple:
+                if inner.ptype.type is Type.DECIMAL:
+                    return PyExpr(self.module.const(f"_D({('-' + node.this.this)!r})"), inner.ptype, True, True)
+                return PyExpr(f"(-{inner.code})", inner.ptype, True, True)
+            return self._strict([inner], lambda a: f"(-{a[0]})", inner.ptype, inner.nonnull)
+        if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+            return self._arithmetic(node)
+        if isinstance(node, exp.Div):
+            a, b = self.value(node.this), self.value(node.expression)
+            return self._strict([a, b], lambda x: f"_div({x[0]}, {x[1]})", FLOAT)
+        if isinstance(node, exp.Mod):
+            a, b = self.value(node.this), self.value(node.expression)
+            t = common([a.ptype, b.ptype])
+            out = self._strict([a, b], lambda x: f"_mod({x[0]}, {x[1]})", t)
+            out.nonnull = False
+            return out
+        if isinstance(node, exp.DPipe):
+            a, b = self.value(node.this), self.value(node.expression)
+            for side in (a, b):
+                if side.ptype.type not in (Type.STRING, Type.NULL):
+                    raise NotCompilable(f"'||' on {side.ptype}")
+            return self._strict([a, b], lambda x: f"({x[0]} + {x[1]})", TEXT, a.nonnull and b.nonnull)
+        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between,
+                             exp.Like, exp.ILike, exp.And, exp.Or, exp.Not, exp.RegexpLike)):
+            return self._boolean_value(node)
+        if isinstance(node, exp.Case):
+            return self._case(node)
+        if isinstance(node, exp.If):
+            return self._case(exp.Case(ifs=[exp.If(this=node.this, true=node.args["true"])], default=node.args.get("false")))
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            return self._cast(node)
+        if isinstance(node, exp.Coalesce):
+            return self._coalesce([node.this] + list(node.expressions))
+        if isinstance(node, exp.Nullif):
+            return self._nullif(node.this, node.expression)
+        if isinstance(node, (exp.Greatest, exp.Least)):
+            args = [self.value(a) for a in [node.this] + list(node.expressions)]
+            t = common([a.ptype for a in args])
+            args = [self.convert(a, t) for a in args]
+            fn = "_greatest" if isinstance(node, exp.Greatest) else "_least"
+            return PyExpr(f"{fn}({', '.join(a.code for a in args)})", t)
+        if isinstance(node, exp.Concat):
+            return self._concat(list(node.expressions))
+        if isinstance(node, exp.Trim):
+            return self._trim(node)
+        if isinstance(node, exp.RegexpReplace):
+            return self._regexp_replace(node)
+        if isinstance(node, exp.Func) and type(node) in BY_NODE:
+            return self._function(node)
+        raise NotCompilable(f"`{node.sql()}` ({node.key}) has no Python translation")
+
+    def _literal(self, node: exp.Literal) -> PyExpr:
+        if node.is_string:
+            return PyExpr(_lit(node.this), TEXT, True, True)
+        text = node.this
+        if re.fullmatch(r"[0-9]+", text):
+            return PyExpr(str(int(text)), INT, True, True)
+        if re.fullmatch(r"[0-9]*\.[0-9]*", text):
+            scale = len(text.split(".")[1])
+            digits = len(text.replace(".", "").lstrip("0")) or 1
+            return PyExpr(self.module.const(f"_D({text!r})"), PType(Type.DECIMAL, scale, max(digits, scale)), True, True)
+        return PyExpr(repr(float(text)), FLOAT, True, True)
+
+    def _arithmetic(self, node: exp.Expression) -> PyExpr:
+        a, b = self.value(node.this), self.value(node.expression)
+        kinds = {a.ptype.type, b.ptype.type} - {Type.NULL}
+        op = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*"}[type(node)]
+        if Type.FLOAT in kinds:
+            a, b = self.convert(a, FLOAT), self.convert(b, FLOAT)
+            t = FLOAT
+        elif Type.DECIMAL in kinds:
+            sa = a.ptype.scale or 0 if a.ptype.type is Type.DECIMAL else 0
+            sb = b.ptype.scale or 0 if b.ptype.type is Type.DECIMAL else 0
+            t = PType(Type.DECIMAL, sa + sb if op == "*" else max(sa, sb), 38)
+        elif kinds <= {Type.INTEGER}:
+            t = INT
+        else:
+            raise NotCompilable(f"arithmetic on {a.ptype} and {b.ptype}")
+        return self._strict([a, b], lambda x: f"({x[0]} {op} {x[1]})", t, a.nonnull and b.nonnull)
+
+    def _coalesce(self, nodes: list[exp.Expression]) -> PyExpr:
+        args = [self.value(n) for n in nodes]
+        t = common([a.ptype for a in args])
+        args = [self.convert(a, t) for a in args]
+        out = args[-1]
+        for a in reversed(args[:-1]):
+            if a.nonnull:
+                out = a
+                continue
+            first, later = self._bind(a)
+            out = PyExpr(f"({later} if {first} is not None else {out.code})", t, out.nonnull)
+        return out
+
+    def _nullif(self, left: exp.Expression, right: exp.Expression) -> PyExpr:
+        a, b = self.value(left), self.value(right)
+        t = common([a.ptype, b.ptype])
+        a, b = self.convert(a, t), self.convert(b, t)
+        if b.ptype.type is Type.NULL:
+            return PyExpr(a.code, t, a.nonnull, a.simple)
+        fa, la = self._bind(a)
+        fb, lb = self._bind(b)
+        conditions = [f"{fa} is not None"]
+        if b.nonnull:
+            conditions.append(f"{la} == {fb}")
+        else:
+            conditions += [f"{fb} is not None", f"{la} == {lb}"]
+        return PyExpr(f"(None if {' and '.join(conditions)} else {la})", t)
+
+    def _concat(self, nodes: list[exp.Expression]) -> PyExpr:
+        parts = []
+        for n in nodes:
+            e = self.value(n)
+            if e.ptype.type is Type.NULL:
+                continue
+            if e.ptype.type is Type.STRING:
+                parts.append(e.code if e.nonnull else f"({e.code} or '')")
+            else:
+                parts.append(f"_concat_text({e.code})")
+        return PyExpr("(" + " + ".join(parts) + ")" if parts else "''", TEXT, True)
+
+    def _trim(self, node: exp.Trim) -> PyExpr:
+        s = self.value(node.this)
+        chars = node.args.get("expression")
+        position = (node.args.get("position") or "BOTH").upper()
+        method = {"LEADING": "lstrip", "TRAILING": "rstrip"}.get(position, "strip")
+        if chars is None:
+            return self._strict([s], lambda a: f"{a[0]}.{method}(_ZS)", TEXT, s.nonnull)
+        c = self.value(chars)
+        return self._strict([s, c], lambda a: f"{a[0]}.{method}({a[1]})", TEXT, s.nonnull and c.nonnull)
+
+    def _regexp_replace(self, node: exp.RegexpReplace) -> PyExpr:
+        s = self.value(node.this)
+        pattern, replacement = node.expression, node.args.get("replacement")
+        if node.args.get("modifiers") is not None or node.args.get("position") is not None or node.args.get("occurrence") is not None:
+            raise NotCompilable("REGEXP_REPLACE with options has no Python translation")
+        if isinstance(pattern, exp.Literal) and pattern.is_string and isinstance(replacement, exp.Literal) and replacement.is_string:
+            rx = self.regex(pattern.this)
+            repl = runtime()._re2_replacement(replacement.this)
+            if _min_width(pattern.this) > 0:
+                # no empty matches: Python's sub is exactly RE2's global replace
+                return self._strict([s], lambda a: f"{rx}.sub({repl!r}, {a[0]})", TEXT, s.nonnull)
+            return self._strict([s], lambda a: f"_re2_sub({rx}, {repl!r}, {a[0]})", TEXT, s.nonnull)
+        p, r = self.value(pattern), self.value(replacement)
+        return self._strict([s, p, r], lambda a: f"_regexp_replace_dynamic({a[0]}, {a[1]}, {a[2]})", TEXT)
+
+    def regex(self, pattern: str) -> str:
+        try:
+            translated = runtime()._re2_pattern(pattern)
+            re.compile(translated)
+        except (ValueError, re.error) as err:
+            raise NotCompilable(f"regular expression {pattern!r}: {err}") from None
+        return self.module.const(f"_re.compile({translated!r})", "_RX")
+
+    def _function(self, node: exp.Func) -> PyExpr:
+        fn = BY_NODE[type(node)]
+        if fn.aggregate:
+            raise NotCompilable(f"{fn.name} aggregates many records: a one-record translator cannot compute it")
+        from .language import _positional
+
+        args = [self.value(a) for a in _positional(node)]
+        if not fn.python:
+            raise NotCompilable(f"{fn.name} has no Python implementation (functions.py: python=...)")
+        ptype = _physical_result(fn.name, args, node)
+        template = fn.python
+
+        def build(names: list[str]) -> str:
+            return template.format(*names, args=", ".join(names))
+
+        if fn.name == "ROUND" and len(args) > 1 and args[0].ptype.type is Type.DECIMAL and not re.fullmatch(r"\(?-?[0-9]+\)?", args[1].code):
+            raise NotCompilable("ROUND of a decimal needs a constant number of digits (as in DuckDB)")
+        return self._strict(args, build, ptype, all(a.nonnull for a in args) and fn.name not in ("STR_TO_DATE",))
+
+    def _cast(self, node: exp.Cast | exp.TryCast) -> PyExpr:
+        target = cast_target(node.to)
+        inner = self.value(node.this)
+        strict = type(node) is exp.Cast
+        if isinstance(node.this, (exp.Literal, exp.Null, exp.Boolean, exp.Neg)) and inner.simple:
+            folded = self._fold(node, inner, target)
+            if folded is not None:
+                return folded
+        src = inner.ptype
+        if src.type is Type.NULL:
+            return PyExpr("None", target, False, True)
+        t = target.type
+        if t is Type.STRING:
+            if src.type is Type.STRING:
+                return inner
+            fn = "_text32" if src.float32 else "_text"
+            return self._strict([inner], lambda a: f"{fn}({a[0]})", TEXT, inner.nonnull)
+        if t is Type.INTEGER:
+            bits = target.precision or 64
+            if src.type is Type.INTEGER and bits == 64:
+                return PyExpr(inner.code, target, inner.nonnull, inner.simple)
+            call = lambda a: f"_int({a[0]}, {bits})"
+        elif t is Type.DECIMAL:
+            call = lambda a: f"_dec({a[0]}, {target.precision}, {target.scale})"
+        elif t is Type.FLOAT:
+            if src.type is Type.FLOAT and src.float32 == target.float32:
+                return inner
+            if target.float32:
+                call = lambda a: f"_float32(_to_float({a[0]}))"
+            elif src.type is Type.INTEGER:
+                return self._strict([inner], lambda a: f"float({a[0]})", FLOAT, inner.nonnull)
+            else:
+                call = lambda a: f"_to_float({a[0]})"
+        elif t is Type.BOOLEAN:
+            if src.type is Type.BOOLEAN:
+                return inner
+            call = lambda a: f"_to_bool({a[0]})"
+        elif t is Type.DATE:
+            if src.type is Type.DATE:
+                return inner
+            call = lambda a: f"_to_date({a[0]})"
+        elif t is Type.DATETIME:
+            if src.type is Type.DATETIME:
+                return inner
+            call = lambda a: f"_to_timestamp({a[0]})"
+        else:
+            raise NotCompilable(f"CAST to {target}")
+        if strict:
+            fail = f"_cast_fail({{}}, {str(target)!r})"
+            r = self.body.temp()
+            if inner.nonnull:
+                first, later = self._bind(inner)
+                return PyExpr(f"({r} if ({r} := {call([first])}) is not None else {fail.format(later)})", target, True)
+            first, later = self._bind(inner)
+            return PyExpr(f"(None if {first} is None else ({r} if ({r} := {call([later])}) is not None else {fail.format(later)}))", target)
+        return self._strict([inner], call, target)
+
+    def _fold(self, node, inner: PyExpr, target: PType) -> PyExpr | None:
+        """CAST of a constant: computed once, at generation time."""
+        rt = runtime()
+        source = node.this
+        if isinstance(source, exp.Null):
+            return PyExpr("None", target, False, True)
+        if isinstance(source, exp.Literal) and source.is_string:
+            value = source.this
+        elif isinstance(source, exp.Boolean):
+            value = bool(source.this)
+        else:
+            return None
+        t = target.type
+        result = {
+            Type.STRING: lambda v: rt._text(v),
+            Type.INTEGER: lambda v: rt._int(v, target.precision or 64),
+            Type.DECIMAL: lambda v: rt._dec(v, target.precision, target.scale),
+            Type.FLOAT: lambda v: rt._to_float(v) if not target.float32 else None,
+            Type.BOOLEAN: lambda v: rt._to_bool(v),
+            Type.DATE: lambda v: rt._to_date(v),
+            Type.DATETIME: lambda v: rt._to_timestamp(v),
+        }[t](value)
+        if result is None:
+            if type(node) is exp.Cast:
+                return None   # leave the failure to run time, where it is reported
+            return PyExpr("None", target, False, True)
+        code = value_repr(result)
+        if not isinstance(result, (bool, int, str)):
+            code = self.module.const(code)
+        return PyExpr(code, target, True, True)
+
+    def _case(self, node: exp.Case) -> PyExpr:
+        subject = node.this
+        ifs = list(node.args.get("ifs") or [])
+        default = node.args.get("default")
+        mapped = self._value_map(node)
+        if mapped is not None:
+            return mapped
+        subj = None
+        if subject is not None:
+            subj = self.value(subject)
+        results = [self.value(b.args["true"]) for b in ifs]
+        other = self.value(default) if default is not None else PyExpr("None", NULL, False, True)
+        t = common([r.ptype for r in results] + [other.ptype])
+        results = [self.convert(r, t) for r in results]
+        other = self.convert(other, t)
+        conditions = []
+        if subj is not None:
+            first, later = self._bind(subj)
+            for i, b in enumerate(ifs):
+                when = self.value(b.this)
+                conditions.append(self._compare_truth("==", PyExpr(first if i == 0 else later, subj.ptype, subj.nonnull, i > 0 or subj.simple), when))
+        else:
+            conditions = [self.truth(b.this) for b in ifs]
+        code = other.code
+        for cond, res in reversed(list(zip(conditions, results))):
+            code = f"({res.code} if {cond} else {code})"
+        return PyExpr(code, t, all(r.nonnull for r in results) and other.nonnull)
+
+    def _value_map(self, node: exp.Case) -> PyExpr | None:
+        """CASE WHEN x = 'a' THEN 'A' WHEN x = 'b' THEN 'B' ... END as one dict lookup."""
+        ifs = list(node.args.get("ifs") or [])
+        if len(ifs) < 2:
+            return None
+        subject, codes, targets = node.this, [], []
+        for b in ifs:
+            cond, then = b.this, b.args["true"]
+            if node.this is None:
+                if not isinstance(cond, exp.EQ):
+                    return None
+                if subject is None:
+                    subject = cond.this
+                elif cond.this.sql() != subject.sql():
+                    return None
+                cond = cond.expression
+            if not isinstance(cond, (exp.Literal, exp.Boolean)) or not isinstance(then, (exp.Literal, exp.Boolean, exp.Null)):
+                return None
+            codes.append(cond)
+            targets.append(then)
+        x = self.value(subject)
+        keys = [self.value(c) for c in codes]
+        if x.ptype.type is Type.FLOAT or any(k.ptype.type is Type.FLOAT for k in keys):
+            return None
+        if any(common([x.ptype, k.ptype]).type is not x.ptype.type for k in keys if x.ptype.type is not Type.NULL):
+            return None
+        values = [self.value(t) for t in targets]
+        default = node.args.get("default")
+        other = self.value(default) if default is not None else PyExpr("None", NULL, False, True)
+        t = common([v.ptype for v in values] + [other.ptype])
+        values = [self.convert(v, t) for v in values]
+        entries, seen = [], set()
+        for k, v in zip(keys, values):
+            if k.code not in seen:       # the first WHEN that matches wins
+                seen.add(k.code)
+                entries.append(f"{k.code}: {v.code}")
+        table = self.module.const("{" + ", ".join(entries) + "}", "_VM")
+        keep = default is not None and default.sql() == subject.sql()
+        other = self.convert(other, t) if not keep else other
+        if other.code == "None":
+            return PyExpr(f"{table}.get({x.code})", t)
+        if keep:
+            first, later = self._bind(x)
+            return PyExpr(f"{table}.get({first}, {later})", t)
+        if other.simple:
+            return PyExpr(f"{table}.get({x.code}, {other.code})", t, other.nonnull and all(v.nonnull for v in values))
+        miss = self.module.const("object()", "_MISS")
+        r = self.body.temp()
+        return PyExpr(f"({r} if ({r} := {table}.get({x.code}, {miss})) is not {miss} else {other.code})", t)
+
+    # ------------------------------------------------------------------ conditions
+    def _boolean_value(self, node: exp.Expression) -> PyExpr:
+        """A condition's value in three-valued logic: True, False or None."""
+        if isinstance(node, exp.Paren):
+            return self._boolean_value(node.this)
+        if isinstance(node, exp.Not):
+            inner = self.value(node.this)
+            return self._strict([inner], lambda a: f"(not {a[0]})", BOOL, inner.nonnull)
+        if isinstance(node, (exp.And, exp.Or)):
+            a, b = self.value(node.this), self.value(node.expression)
+            fa, la = self._bind(a)
+            fb, lb = self._bind(b)
+            if isinstance(node, exp.And):
+                code = f"(False if {fa} is False or {fb} is False else (None if {la} is None or {lb} is None else True))"
+            else:
+                code = f"(True if {fa} is True or {fb} is True else (None if {la} is None or {lb} is None else False))"
+            return PyExpr(code, BOOL, a.nonnull and b.nonnull)
+        if isinstance(node, exp.Is):
+            return PyExpr(f"({self.truth(node)})", BOOL, True)
+        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+            a, b = self._comparable(node.this, node.expression)
+            op = _COMPARISONS[type(node)]
+            return self._strict([a, b], lambda x: f"({x[0]} {op} {x[1]})", BOOL, a.nonnull and b.nonnull)
+        if isinstance(node, exp.Between):
+            return self.value(exp.and_(exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
+                                       exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())))
+        if isinstance(node, exp.In):
+            x = self.value(node.this)
+            members, has_null = self._in_set(node, x)
+            miss = "None" if has_null else "False"
+            return self._strict([x], lambda a: f"(True if {a[0]} in {members} else {miss})", BOOL, x.nonnull and not has_null)
+        if isinstance(node, (exp.Like, exp.ILike)):
+            return self._strict(*self._like(node), BOOL)
+        if isinstance(node, exp.RegexpLike):
+            s = self.value(node.this)
+            pattern = node.expression
+            if isinstance(pattern, exp.Literal) and pattern.is_string:
+                rx = self.regex(pattern.this)
+                return self._strict([s], lambda a: f"({rx}.search({a[0]}) is not None)", BOOL, s.nonnull)
+            p = self.value(pattern)
+            return self._strict([s, p], lambda a: f"_regexp_matches_dynamic({a[0]}, {a[1]})", BOOL)
+        raise NotCompilable(f"`{node.sql()}` is not a condition")
+
+    def _like(self, node):
+        s = self.value(node.this)
+        pattern = node.expression
+        insensitive = isinstance(node, exp.ILike)
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            rx_code = runtime()._like_pattern(pattern.this, insensitive).pattern
+            rx = self.module.const(f"_re.compile({rx_code!r}, _re.DOTALL)", "_RX")
+            subject = (lambda a: f"_lower({a[0]})") if insensitive else (lambda a: a[0])
+            return [s], (lambda a: f"({rx}.fullmatch({subject(a)}) is not None)")
+        p = self.value(pattern)
+        fn = "_ilike" if insensitive else "_like"
+        return [s, p], (lambda a: f"{fn}({a[0]}, {a[1]})")
+
+    def _in_set(self, node: exp.In, x: PyExpr) -> tuple[str, bool]:
+        items, has_null = [], False
+        for item in node.expressions:
+            if isinstance(item, exp.Null):
+                has_null = True
+                continue
+            v = self.value(item)
+            t = common([x.ptype, v.ptype])
+            if t.type is Type.FLOAT and x.ptype.type is not Type.FLOAT:
+                raise NotCompilable("IN comparing decimals with doubles")
+            items.append(self.convert(v, t if x.ptype.type is not Type.FLOAT else FLOAT).code)
+        members = self.module.const("frozenset((" + ", ".join(items) + ("," if len(items) == 1 else "") + "))", "_SET")
+        return members, has_null
+
+    def _comparable(self, left: exp.Expression, right: exp.Expression) -> tuple[PyExpr, PyExpr]:
+        a, b = self.value(left), self.value(right)
+        t = common([a.ptype, b.ptype])
+        if t.type is Type.FLOAT or t.type is Type.DATETIME:
+            a, b = self.convert(a, t), self.convert(b, t)
+        return a, b
+
+    def _compare_truth(self, op: str, a: PyExpr, right: exp.Expression) -> str:
+        b = self.value(right)
+        t = common([a.ptype, b.ptype])
+        if t.type is Type.FLOAT or t.type is Type.DATETIME:
+            a, b = self.convert(a, t), self.convert(b, t)
+        if a.ptype.type is Type.NULL or b.ptype.type is Type.NULL:
+            return "False"
+        parts = []
+        fa, la = (a.code, a.code) if a.simple else self._bind(a)
+        fb, lb = (b.code, b.code) if b.simple else self._bind(b)
+        if not a.nonnull:
+            parts.append(f"{fa} is not None")
+            fa = la
+        if not b.nonnull:
+            parts.append(f"{fb} is not None")
+            fb = lb
+        parts.append(f"{fa} {op} {fb}")
+        return "(" + " and ".join(parts) + ")"
+
+    def truth(self, node: exp.Expression) -> str:
+        """Python bool expression: the condition IS TRUE (NULL counts as not true)."""
+        if isinstance(node, exp.Paren):
+            return self.truth(node.this)
+        if isinstance(node, exp.Boolean):
+            return "True" if node.this else "False"
+        if isinstance(node, exp.Null):
+            return "False"
+        if isinstance(node, exp.And):
+            return f"({self.truth(node.this)} and {self.truth(node.expression)})"
+        if isinstance(node, exp.Or):
+            return f"({self.truth(node.this)} or {self.truth(node.expression)})"
+        if isinstance(node, exp.Not):
+            return self.falsity(node.this)
+        if isinstance(node, exp.Is):
+            x = self.value(node.this)
+            target = node.expression
+            if isinstance(target, exp.Null):
+                return "False" if x.nonnull else f"({x.code} is None)"
+            if isinstance(target, exp.Boolean):
+                return f"({x.code} is {bool(target.this)})"
+            raise NotCompilable(f"IS {target.sql()}")
+        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+            a = self.value(node.this)
+            return self._compare_truth(_COMPARISONS[type(node)], a, node.expression)
+        if isinstance(node, exp.Between):
+            return self.truth(exp.and_(exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
+                                       exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())))
+        if isinstance(node, exp.In):
+            x = self.value(node.this)
+            members, _ = self._in_set(node, x)
+            return f"({x.code} in {members})"
+        if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
+            inner = node.this
+            return self.truth(inner) if not node.expressions[0].this else f"(not {self.falsity(inner)})"
+        v = self.value(node)
+        return f"({v.code} is True)"
+
+    def falsity(self, node: exp.Expression) -> str:
+        """Python bool expression: the condition IS FALSE (NULL counts as not false)."""
+        if isinstance(node, exp.Paren):
+            return self.falsity(node.this)
+        if isinstance(node, exp.Boolean):
+            return "False" if node.this else "True"
+        if isinstance(node, exp.Null):
+            return "False"
+        if isinstance(node, exp.And):
+            return f"({self.falsity(node.this)} or {self.falsity(node.expression)})"
+        if isinstance(node, exp.Or):
+            return f"({self.falsity(node.this)} and {self.falsity(node.expression)})"
+        if isinstance(node, exp.Not):
+            return self.truth(node.this)
+        if isinstance(node, exp.Is):
+            return f"(not {self.truth(node)})"
+        if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+            a = self.value(node.this)
+            return self._compare_truth(_NEGATED[type(node)], a, node.expression)
+        if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
+            inner = node.this
+            return f"(not {self.truth(inner)})" if not node.expressions[0].this else self.falsity(inner)
+        v = self.value(node)
+        return f"({v.code} is False)"
+
+
+_COMPARISONS = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_NEGATED = {exp.EQ: "!=", exp.NEQ: "==", exp.GT: "<=", exp.GTE: "<", exp.LT: ">=", exp.LTE: ">"}
+
+
+def _physical_result(name: str, args: list[PyExpr], node: exp.Func) -> PType:
+    """The type DuckDB computes a whitelisted function in (where it differs from the logical type)."""
+    first = args[0].ptype if args else NULL
+    if name in ("FLOOR", "CEIL"):
+        if first.type is Type.DECIMAL:
+            return PType(Type.DECIMAL, 0, first.precision)
+        return FLOAT
+    if name == "ROUND":
+        if first.type is Type.DECIMAL:
+            digits = int(args[1].code.strip("()")) if len(args) > 1 else 0
+            return PType(Type.DECIMAL, min(first.scale or 0, max(digits, 0)), first.precision)
+        return first
+    if name == "ABS":
+        return first
+    if name in ("LENGTH", "YEAR", "MONTH", "DAY"):
+        return INT
+    if name == "STR_TO_DATE":
+        return DATE
+    fn = BY_NODE[type(node)]
+    logical = fn.returns([a.ptype.type for a in args])
+    return PType(logical) if logical is not None else NULL
+
+
+def _min_width(pattern: str) -> int:
+    """Smallest match length of a regular expression (0 when it can match the empty string)."""
+    try:
+        import re._parser as sre_parse   # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore
+    try:
+        return sre_parse.parse(runtime()._re2_pattern(pattern)).getwidth()[0]
+    except Exception:
+        return 0
