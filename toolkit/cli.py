@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import dialects
@@ -23,7 +24,8 @@ ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (hold
 
 def _fail(error: DictError) -> None:
     for problem in error.problems:
-        err.print(f"[bold red]error[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+        # escape: a message quoting a pattern such as ^[a-z]*$ is text, not rich markup
+        err.print(f"[bold red]error[/] {escape(str(problem))}", markup=True, highlight=False, soft_wrap=True)
     err.print(f"{len(error.problems)} problem(s); nothing was written.", highlight=False)
     raise typer.Exit(1)
 

@@ -24,6 +24,13 @@ _CLASS_KEYS = {"description", "slots", "slot_usage", "title", "aliases", "struct
                "close_mappings", "related_mappings", "broad_mappings", "narrow_mappings", "abstract",
                "deprecated", "keywords", "notes", "todos", "status", "rank", "mappings"}
 _UNSUPPORTED_CLASS_KEYS = {"is_a", "mixins", "attributes"}
+_ENUM_KEYS = {"description", "permissible_values", "title", "aliases", "structured_aliases", "annotations",
+              "enum_uri", "examples", "comments", "see_also", "in_subset", "exact_mappings", "close_mappings",
+              "related_mappings", "broad_mappings", "narrow_mappings", "deprecated", "keywords", "notes", "todos",
+              "status", "rank", "mappings"}
+_PV_KEYS = {"description", "meaning", "title", "aliases", "structured_aliases", "annotations", "examples", "comments",
+            "see_also", "in_subset", "exact_mappings", "close_mappings", "related_mappings", "broad_mappings",
+            "narrow_mappings", "deprecated", "keywords", "notes", "todos", "status", "rank", "mappings"}
 
 
 @dataclass(frozen=True)
@@ -205,8 +212,18 @@ def _enum(name: str, node: Node, display: str, problems: Problems) -> EnumDef:
     if not isinstance(pvs, dict) or not pvs:
         problems.add(display, node.line, f"enum '{name}' needs permissible_values")
         pvs = {}
+    for key in node:
+        if key not in _ENUM_KEYS:
+            problems.add(display, node.line_of(key), f"unknown key '{key}' in enum '{name}'")
     for text, pv in pvs.items():
         pv = pv or {}
+        if not isinstance(pv, dict):
+            problems.add(display, pvs.line_of(text), f"permissible value '{text}' of enum '{name}' must be a mapping "
+                         f"(e.g. {text}: {{description: ...}}), not {type(pv).__name__}")
+            pv = {}
+        for key in pv:
+            if key not in _PV_KEYS:
+                problems.add(display, pv.line_of(key), f"unknown key '{key}' in permissible value '{text}' of enum '{name}'")
         values.append(PermissibleValue(str(text), str(pv.get("description", "") or ""), str(pv.get("meaning", "") or "")))
     return EnumDef(name, str(node.get("description", "") or ""), tuple(values), display, node.line)
 
@@ -248,13 +265,24 @@ def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, probl
         name=name,
         description=str(node.get("description", base.description if base else "") or ""),
         range=rng, type=typ,
-        required=bool(node.get("required", base.required if base else False)),
-        identifier=bool(node.get("identifier", base.identifier if base else False)),
+        required=_flag(node, "required", base.required if base else False, name, display, problems),
+        identifier=_flag(node, "identifier", base.identifier if base else False, name, display, problems),
         pattern=pattern,
-        multivalued=bool(node.get("multivalued", base.multivalued if base else False)),
+        multivalued=_flag(node, "multivalued", base.multivalued if base else False, name, display, problems),
         enum=enum, references=references, meta=meta, **bounds,
         file=base.file if base else display, line=base.line if base else node.line,
     )
+
+
+def _flag(node: Node, key: str, default: bool, slot: str, display: str, problems: Problems) -> bool:
+    """A true/false setting; "no" in quotes is text, and text would read as true."""
+    value = node.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        problems.add(display, node.line_of(key), f"slot '{slot}': {key} must be true or false, not {value!r}")
+        return default
+    return value
 
 
 def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: dict, classes: dict,

@@ -214,7 +214,8 @@ def load_snapshot(root: Path, label: str) -> Snapshot:
     return Snapshot(label, root, dictionary, mappings, schemas, plan, tuple(problems), frozenset(unreadable))
 
 
-def diff_revision(root: Path, rev: str | None = None, dialect: str | None = None) -> DiffReport:
+def diff_revision(root: Path, rev: str | None = None, dialect: str | None = None,
+                  targets: list[str] | None = None) -> DiffReport:
     """Compare dictionary/ and mappings/ at ``rev`` (default the merge base with main) with the working tree."""
     root = root.resolve()
     base = rev or default_base(root)
@@ -225,7 +226,7 @@ def diff_revision(root: Path, rev: str | None = None, dialect: str | None = None
         from .drift import generated_dialects
 
         chosen = dialect or ",".join(generated_dialects(root / "generated"))
-        return diff_snapshots(old, new, rev or "merge base with main", commit, chosen)
+        return diff_snapshots(old, new, rev or "merge base with main", commit, chosen, targets)
 
 
 # ============================================================================ what each side's plan says is downstream
@@ -943,14 +944,14 @@ def _range_change(o: Slot, n: Slot) -> tuple[str, str, str] | None:
 
 # ============================================================================ generated files
 
-def _render(snapshot: Snapshot, dialect: str) -> dict[str, dict[str, str]]:
+def _render(snapshot: Snapshot, dialect: str, targets: list[str] | None) -> dict[str, dict[str, str]]:
     """Generator name -> {relative path: text} for a side whose plan validated."""
     if snapshot.plan is None:
         return {}
     from .generate import GENERATORS, generator_names
 
     out = {}
-    for name in generator_names():
+    for name in targets or generator_names():
         try:
             out[name] = GENERATORS[name].files(snapshot.plan, dialect=dialect)
         except DictError:
@@ -982,12 +983,13 @@ def _generated_touches(t: _Touch, owner: dict[str, str], changed: set[str], all_
     return tuple(touched), tuple(translators)
 
 
-def diff_snapshots(old: Snapshot, new: Snapshot, base: str, commit: str, dialect: str = "duckdb") -> DiffReport:
+def diff_snapshots(old: Snapshot, new: Snapshot, base: str, commit: str, dialect: str = "duckdb",
+                   targets: list[str] | None = None) -> DiffReport:
     differ = _Differ(old, new)
     differ.dictionary()
     differ.mappings()
     differ.plans()
-    old_files, new_files = _render(old, dialect), _render(new, dialect)
+    old_files, new_files = _render(old, dialect, targets), _render(new, dialect, targets)
     owner: dict[str, str] = {}
     old_flat: dict[str, str] = {}
     new_flat: dict[str, str] = {}

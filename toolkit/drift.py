@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import dialects
-from .generate import render, generator_names
+from .generate import GENERATORS, generator_names, render
 from .plan import Plan, load_plan
 
 
@@ -36,7 +36,8 @@ class Drift:
         return not (self.stale or self.missing or self.extra)
 
     def regenerate_command(self) -> str:
-        return f"dict generate all --dialect {','.join(self.dialects)}"
+        which = "all" if len(self.generators) != 1 else self.generators[0]
+        return f"dict generate {which} --dialect {','.join(self.dialects)}"
 
 
 def generated_dialects(generated: Path) -> tuple[str, ...]:
@@ -66,12 +67,12 @@ def _inside(rel: str, folders: tuple[str, ...]) -> bool:
 
 
 def check_generated(root: Path, generated: Path | None = None, plan: Plan | None = None,
-                    dialect: str | None = None) -> Drift:
-    """Compare ``generated`` (default <root>/generated) with what every generator renders now."""
+                    dialect: str | None = None, targets: list[str] | None = None) -> Drift:
+    """Compare ``generated`` (default <root>/generated) with what the generators (default all) render now."""
     generated = generated or root / "generated"
     plan = plan or load_plan(root)
     chosen = tuple(d.strip() for d in dialect.split(",")) if dialect else generated_dialects(generated)
-    names = generator_names()
+    names = targets or generator_names()
     files, owned = render(plan, names, dialect=",".join(chosen))
     disk = _on_disk(generated)
     stale, missing = [], []
@@ -85,5 +86,7 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
             stale.append(StaleFile(rel, _first_difference(data, expected)))
     leftovers = [rel for rel in disk if rel not in files]
     extra = tuple(rel for rel in leftovers if _inside(rel, owned))
-    unowned = tuple(rel for rel in leftovers if not _inside(rel, owned))
+    others = () if targets is None else tuple(f for n in generator_names() if n not in names
+                                              for f in GENERATORS[n].owns(dialect=",".join(chosen)))
+    unowned = tuple(rel for rel in leftovers if not _inside(rel, owned) and not _inside(rel, others))
     return Drift(chosen, tuple(names), tuple(stale), tuple(missing), extra, unowned, len(files))

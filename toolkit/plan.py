@@ -15,6 +15,7 @@ from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
 from .errors import DictError, Problem, Problems
 from .expressions import Expr, ExpressionError, Scope, compile_expression
 from .expressions.language import ColumnRef
+from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .source_schema import SourceSchema, Table, load_source_schema
 from .types import SQL_TYPES, Type, assignable
@@ -223,6 +224,7 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
                 continue
             view_names[view.view_name] = cd.line
             views.append(view)
+        check_references(spec.source, views, problems)
         sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
                                   spec.database_schema or spec.source, spec.file, schema, tuple(views)))
     problems.raise_if_any()
@@ -232,6 +234,8 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
         feeding = tuple(v for s in sources for v in s.views if v.target.name == cls.name)
         if feeding:
             integrated.append(IntegratedPlan(cls, feeding))
+    check_view_names(sources, integrated, problems)
+    problems.raise_if_any()
     return Plan(dictionary, tuple(sources), tuple(integrated))
 
 
@@ -279,12 +283,15 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
             return None
 
     joins = []
+    bound_joins = []
     for j, ref in join_refs:
         on = compile_at(j.on, f"join '{j.alias}' condition") if j.on else None
         if on is not None and on.type not in (Type.BOOLEAN, Type.NULL):
             problems.add(file, j.on.line, f"join '{j.alias}' condition `{j.on.text}` is {on.type.value}, not a condition")
         if on is not None:
             joins.append(JoinPlan(ref, on, j.cardinality))
+            bound_joins.append((j, on))
+    check_join_order(base.alias, bound_joins, file, problems)
 
     rules = []
     if cd.filter:

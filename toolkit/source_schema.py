@@ -69,6 +69,9 @@ class SourceSchema:
 
 # ---------------------------------------------------------------- reading
 
+_TABLE_KEYS = {"description", "primary_key", "columns", "foreign_keys"}
+_COLUMN_KEYS = {"type", "nullable", "description"}
+
 def load_source_schema(path: Path, display: str) -> SourceSchema:
     data = load_yaml(path, display)
     problems = Problems()
@@ -92,22 +95,50 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
         if not isinstance(tnode, Node) or not isinstance(tnode.get("columns"), Node):
             problems.add(display, tline, f"table '{tname}' needs a 'columns' mapping")
             continue
+        for key in tnode:
+            if key not in _TABLE_KEYS:
+                problems.add(display, tnode.line_of(key), f"unknown key '{key}' in table '{tname}'",
+                             f"allowed: {', '.join(sorted(_TABLE_KEYS))}")
         columns: dict[str, Column] = {}
+        folded_columns: dict[str, str] = {}
         for cname, cnode in tnode["columns"].items():
             cline = tnode["columns"].line_of(cname)
+            if cname.lower() in folded_columns:
+                problems.add(display, cline, f"column '{tname}.{cname}' differs only in case from '{folded_columns[cname.lower()]}'",
+                             "SQL folds identifiers' case: most engines cannot tell them apart")
+            folded_columns.setdefault(cname.lower(), cname)
             if isinstance(cnode, str):
                 cnode = {"type": cnode}
             if not isinstance(cnode, dict) or "type" not in cnode:
                 problems.add(display, cline, f"column '{tname}.{cname}' needs a 'type'")
                 continue
+            for key in cnode:
+                if key not in _COLUMN_KEYS:
+                    problems.add(display, cnode.line_of(key), f"unknown key '{key}' in column '{tname}.{cname}'",
+                                 f"allowed: {', '.join(sorted(_COLUMN_KEYS))}")
+            nullable = cnode.get("nullable", True)
+            if not isinstance(nullable, bool):
+                problems.add(display, cnode.line_of("nullable"), f"column '{tname}.{cname}': nullable must be true or false, not {nullable!r}")
+                nullable = True
             native = str(cnode["type"])
-            columns[cname] = Column(cname, native, from_native_text(native), bool(cnode.get("nullable", True)), cline)
-        pk = tuple(tnode.get("primary_key") or ())
+            columns[cname] = Column(cname, native, from_native_text(native), nullable, cline)
+        pk_node = tnode.get("primary_key") or ()
+        if not isinstance(pk_node, list):
+            problems.add(display, tnode.line_of("primary_key"), f"primary_key of '{tname}' must be a list of column names",
+                         f"e.g. primary_key: [{pk_node}]")
+            pk_node = ()
+        pk = tuple(str(c) for c in pk_node)
         for col in pk:
             if col not in columns:
                 problems.add(display, tnode.line_of("primary_key"), f"primary key column '{col}' is not a column of '{tname}'")
         fks = []
-        for fk in tnode.get("foreign_keys") or ():
+        fk_node = tnode.get("foreign_keys") or []
+        for i, fk in enumerate(fk_node if isinstance(fk_node, list) else [fk_node]):
+            if not isinstance(fk, dict):
+                line = fk_node.item_lines[i] if hasattr(fk_node, "item_lines") else tnode.line_of("foreign_keys")
+                problems.add(display, line, f"foreign key of '{tname}' must be a mapping with columns, references "
+                             "and referenced_columns")
+                continue
             fks.append(ForeignKey(tuple(fk.get("columns", ())), str(fk.get("references", "")),
                                   tuple(fk.get("referenced_columns", ()))))
         tables[tname] = Table(tname, columns, pk, tuple(fks), str(tnode.get("description", "") or ""), tline)

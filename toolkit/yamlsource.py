@@ -5,6 +5,7 @@ line of each key (``Node.line_of(key)``) and of each list item.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,20 @@ class Seq(list):
         self.item_lines: list[int] = []
 
 
+# Names become SQL identifiers and values SQL literals or comments: no control characters
+# (NUL ends C strings in drivers; a line break in a name is never meant). Text values may hold
+# tabs and line breaks (descriptions).
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control(text: str, pattern: re.Pattern, file: str, line: int, what: str) -> None:
+    found = pattern.search(text)
+    if found:
+        raise DictError(Problem(file, line, f"{what} {text[:40]!r} contains the control character U+{ord(found.group()):04X}",
+                                "remove it; names and values must be printable text"))
+
+
 def _construct(node: yaml.Node, file: str) -> Any:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -51,6 +66,7 @@ def _construct(node: yaml.Node, file: str) -> Any:
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise DictError(Problem(file, key_node.start_mark.line + 1, "mapping keys must be plain text"))
             key = str(key) if not isinstance(key, str) else key
+            _control(key, _CONTROL_IN_NAME, file, key_node.start_mark.line + 1, "name")
             if key in out:
                 raise DictError(Problem(file, key_node.start_mark.line + 1, f"duplicate key '{key}'", "each key may appear once"))
             out[key] = _construct(value_node, file)
@@ -62,7 +78,10 @@ def _construct(node: yaml.Node, file: str) -> Any:
             seq.append(_construct(item, file))
             seq.item_lines.append(item.start_mark.line + 1)
         return seq
-    return _scalar(node)
+    value = _scalar(node)
+    if isinstance(value, str):
+        _control(value, _CONTROL_IN_TEXT, file, line, "text")
+    return value
 
 
 _scalar_loader = yaml.SafeLoader("")

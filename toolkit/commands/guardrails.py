@@ -10,18 +10,32 @@ import typer
 from toolkit.cli import ProjectOpt, _guard, app, err, out
 
 
+def _targets(option: str | None) -> list[str] | None:
+    from toolkit.generate import generator_names
+
+    if not option:
+        return None
+    names = [t.strip() for t in option.split(",") if t.strip()]
+    unknown = [t for t in names if t not in generator_names()]
+    if unknown:
+        err.print(f"error: unknown target '{unknown[0]}'; choose from {', '.join(generator_names())}", markup=False)
+        raise typer.Exit(2)
+    return names
+
+
 @app.command()
 @_guard
 def check(
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) to compare, comma-separated "
                                           "(default: the folders under generated/sql/)."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    target: Optional[str] = typer.Option(None, help="Generator(s) to check, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Exit 1 and list the files if generated/ is not what `dict generate all` would write now."""
     from toolkit.drift import check_generated
 
-    drift = check_generated(project, dialect=dialect)
+    drift = check_generated(project, dialect=dialect, targets=_targets(target))
     if output_format == "json":
         out.print_json(json.dumps({
             "clean": drift.clean, "dialects": list(drift.dialects), "generators": list(drift.generators),
@@ -32,20 +46,20 @@ def check(
     else:
         for s in drift.stale:
             err.print(f"stale    generated/{s.path}:{s.line}: differs from what the dictionary and mappings give now",
-                      highlight=False, soft_wrap=True)
+                      highlight=False, markup=False, soft_wrap=True)
         for p in drift.missing:
-            err.print(f"missing  generated/{p}: would be generated", highlight=False, soft_wrap=True)
+            err.print(f"missing  generated/{p}: would be generated", highlight=False, markup=False, soft_wrap=True)
         for p in drift.extra:
-            err.print(f"extra    generated/{p}: no longer generated (dict generate removes it)", highlight=False, soft_wrap=True)
+            err.print(f"extra    generated/{p}: no longer generated (dict generate removes it)", highlight=False, markup=False, soft_wrap=True)
         for p in drift.unowned:
             err.print(f"note     generated/{p}: produced by no generator; delete it if it is left over",
-                      highlight=False, soft_wrap=True)
+                      highlight=False, markup=False, soft_wrap=True)
         if drift.clean:
             out.print(f"ok: generated/ is up to date ({drift.checked} files, generators "
-                      f"{', '.join(drift.generators)}, dialects {', '.join(drift.dialects)})", highlight=False)
+                      f"{', '.join(drift.generators)}, dialects {', '.join(drift.dialects)})", highlight=False, markup=False)
         else:
             n = len(drift.stale) + len(drift.missing) + len(drift.extra)
-            err.print(f"{n} file(s) out of date; run: {drift.regenerate_command()}", highlight=False)
+            err.print(f"{n} file(s) out of date; run: {drift.regenerate_command()}", highlight=False, markup=False)
     if not drift.clean:
         raise typer.Exit(1)
 
@@ -58,6 +72,7 @@ def diff(
     fail_on: str = typer.Option("never", "--fail-on", help="Exit 1 on: breaking, any or never."),
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) whose generated files to compare "
                                           "(default: the folders under generated/sql/)."),
+    target: Optional[str] = typer.Option(None, help="Generator(s) whose files to compare, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches."""
@@ -69,7 +84,7 @@ def diff(
     if output_format not in ("text", "json"):
         err.print(f"error: --format must be text or json, not '{output_format}'")
         raise typer.Exit(2)
-    report = diff_revision(project, rev, dialect)
+    report = diff_revision(project, rev, dialect, _targets(target))
     if output_format == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -90,7 +90,7 @@ def parse(text: str) -> exp.Expression:
         detail = exc.errors[0]["description"] if isinstance(exc, ParseError) and exc.errors else str(exc).splitlines()[0]
         raise ExpressionError(f"not a valid SQL expression: {detail}") from None
     trees = [t for t in trees if t is not None]
-    if len(trees) != 1:
+    if len(trees) != 1 or ";" in _outside_strings(text):
         raise ExpressionError("exactly one expression is allowed (no ';' or several statements)")
     tree = trees[0]
     for node in tree.walk():

@@ -307,7 +307,7 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
 
 
 def render_statements(statements: list[tuple[str, exp.Create]], dialect: Dialect, title: str) -> str:
-    parts = [HEADER, f"-- {title}", f"-- dialect: {dialect.name}", ""]
+    parts = [HEADER, "-- " + " ".join(title.split()), f"-- dialect: {dialect.name}", ""]  # a line break would end the comment
     for _name, stmt in statements:
         parts.append(dialect.render(stmt.copy()) + ";")
         parts.append("")
