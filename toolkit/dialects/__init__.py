@@ -1,17 +1,20 @@
 """SQL dialects: each one file holding a ``Dialect`` whose differences are data.
 
-A dialect names its sqlglot dialect and lists AST rewrites applied to the neutral
-tree before rendering, so that every engine computes the same canonical values.
+A dialect names its sqlglot dialect and lists AST rewrites applied, in order, to the
+neutral tree before rendering, so that every engine computes the same canonical values
+(the neutral semantics and the rewrites that give them are in ``_portable.py``).
 """
 from __future__ import annotations
 
 import importlib
 import logging
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from sqlglot import exp
+
+from ._portable import bottom_up
 
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
 
@@ -22,14 +25,21 @@ Rewrite = Callable[[exp.Expression], exp.Expression]
 class Dialect:
     name: str                      # our name, used in paths and on the command line
     sqlglot: str                   # sqlglot dialect name
-    rewrites: tuple[Rewrite, ...] = ()
-    create_view: str = "CREATE OR REPLACE VIEW"  # how views are (re)created
+    rewrites: tuple[Rewrite, ...] = ()   # passes over the whole tree, each bottom-up, in this order
+    create_view: str = "CREATE OR REPLACE VIEW"  # how views are (re)created (documentation)
+    temporary_views: bool = False  # views must be TEMPORARY (SQLite: views over attached databases)
+    temporary_schema: str = ""     # where temporary views live, to drop them without touching a table
+    drop_before_create: bool = False  # no CREATE OR REPLACE: drop the view first
     executable_here: bool = False  # an engine on this machine can run it
+    runtime_functions: tuple[str, ...] = ()  # functions the connection must provide (SQLite)
     notes: str = ""
 
-    def render(self, tree: exp.Expression) -> str:
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
         for rewrite in self.rewrites:
-            tree = tree.transform(rewrite, copy=False)
+            tree = bottom_up(tree, rewrite)
+        return tree
+
+    def to_sql(self, tree: exp.Expression) -> str:
         # sqlglot warns about constructs it renders correctly anyway (e.g. nested REGEXP_REPLACE)
         previous = _SQLGLOT_LOG.level
         _SQLGLOT_LOG.setLevel(logging.ERROR)
@@ -38,8 +48,28 @@ class Dialect:
         finally:
             _SQLGLOT_LOG.setLevel(previous)
 
+    def statements(self, tree: exp.Expression) -> list[str]:
+        """The statements that run ``tree`` on this engine (a view may need a DROP first)."""
+        tree = self.rewrite(tree)
+        out = []
+        if isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "VIEW":
+            if self.drop_before_create:
+                target = tree.this.copy()
+                if self.temporary_schema:
+                    target.set("db", exp.to_identifier(self.temporary_schema, quoted=True))
+                out.append(self.to_sql(exp.Drop(tables=[target], kind="VIEW", exists=True)))
+                tree.set("replace", False)
+            if self.temporary_views:
+                tree.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
+        out.append(self.to_sql(tree))
+        return out
+
+    def render(self, tree: exp.Expression) -> str:
+        return ";\n\n".join(self.statements(tree))
+
 
 _REGISTRY: dict[str, Dialect] = {}
+_LOADED: list[bool] = []
 
 
 def register(dialect: Dialect) -> Dialect:
@@ -60,8 +90,9 @@ def names() -> list[str]:
 
 
 def _load_all() -> None:
-    if _REGISTRY:
+    if _LOADED:
         return
+    _LOADED.append(True)
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")

@@ -1,4 +1,9 @@
-"""DuckDB: the embedded default engine."""
-from . import Dialect, register
+"""DuckDB: the embedded default engine, and the reference the other engines are compared with.
 
-DUCKDB = register(Dialect(name="duckdb", sqlglot="duckdb", executable_here=True))
+Its ROUND, GREATEST/LEAST, INITCAP emulation (by sqlglot) and regexes already follow the
+neutral semantics; casts, division and STR_TO_DATE go through the portable rewrites.
+"""
+from . import Dialect, register
+from ._portable import Quirks, passes
+
+DUCKDB = register(Dialect(name="duckdb", sqlglot="duckdb", rewrites=passes(Quirks(upper_sharp_s=False)), executable_here=True))

@@ -760,9 +760,97 @@ FROM (
       END
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "organisation_name",
-    CAST(NULLIF("account_holders"."date_of_birth", TRY_CAST('1900-01-01' AS DATE)) AS DATE) AS "birth_date",
+    CAST(NULLIF(
+      "account_holders"."date_of_birth",
+      CASE
+        WHEN REGEXP_MATCHES(
+          TRIM('1900-01-01'),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$'
+        )
+        THEN CASE
+          WHEN (
+            CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) >= 1
+            AND CAST(SUBSTRING(TRIM('1900-01-01'), 6, 2) AS BIGINT) BETWEEN 1 AND 12
+            AND CAST(SUBSTRING(TRIM('1900-01-01'), 9, 2) AS BIGINT) BETWEEN 1 AND CASE
+              WHEN CAST(SUBSTRING(TRIM('1900-01-01'), 6, 2) AS BIGINT) = 2
+              THEN CASE
+                WHEN (
+                  CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) % 4 = 0
+                  AND CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) % 100 <> 0
+                )
+                OR CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) % 400 = 0
+                THEN 29
+                ELSE 28
+              END
+              WHEN CAST(SUBSTRING(TRIM('1900-01-01'), 6, 2) AS BIGINT) IN (4, 6, 9, 11)
+              THEN 30
+              ELSE 31
+            END
+          )
+          AND CASE
+            WHEN LENGTH(TRIM('1900-01-01')) > 10
+            THEN CAST(SUBSTRING(TRIM('1900-01-01'), 12, 2) AS BIGINT)
+            ELSE 0
+          END <= 23
+          AND CASE
+            WHEN LENGTH(TRIM('1900-01-01')) > 10
+            THEN CAST(SUBSTRING(TRIM('1900-01-01'), 15, 2) AS BIGINT)
+            ELSE 0
+          END <= 59
+          AND CASE
+            WHEN LENGTH(TRIM('1900-01-01')) > 16
+            THEN CAST(SUBSTRING(TRIM('1900-01-01'), 18, 2) AS BIGINT)
+            ELSE 0
+          END <= 59
+          THEN CAST(SUBSTRING(TRIM('1900-01-01'), 1, 10) AS DATE)
+        END
+      END
+    ) AS DATE) AS "birth_date",
     CASE
-      WHEN NOT '1900-01-01' IS NULL AND TRY_CAST('1900-01-01' AS DATE) IS NULL
+      WHEN NOT '1900-01-01' IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(
+          TRIM('1900-01-01'),
+          '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$'
+        )
+        THEN CASE
+          WHEN (
+            CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) >= 1
+            AND CAST(SUBSTRING(TRIM('1900-01-01'), 6, 2) AS BIGINT) BETWEEN 1 AND 12
+            AND CAST(SUBSTRING(TRIM('1900-01-01'), 9, 2) AS BIGINT) BETWEEN 1 AND CASE
+              WHEN CAST(SUBSTRING(TRIM('1900-01-01'), 6, 2) AS BIGINT) = 2
+              THEN CASE
+                WHEN (
+                  CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) % 4 = 0
+                  AND CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) % 100 <> 0
+                )
+                OR CAST(SUBSTRING(TRIM('1900-01-01'), 1, 4) AS BIGINT) % 400 = 0
+                THEN 29
+                ELSE 28
+              END
+              WHEN CAST(SUBSTRING(TRIM('1900-01-01'), 6, 2) AS BIGINT) IN (4, 6, 9, 11)
+              THEN 30
+              ELSE 31
+            END
+          )
+          AND CASE
+            WHEN LENGTH(TRIM('1900-01-01')) > 10
+            THEN CAST(SUBSTRING(TRIM('1900-01-01'), 12, 2) AS BIGINT)
+            ELSE 0
+          END <= 23
+          AND CASE
+            WHEN LENGTH(TRIM('1900-01-01')) > 10
+            THEN CAST(SUBSTRING(TRIM('1900-01-01'), 15, 2) AS BIGINT)
+            ELSE 0
+          END <= 59
+          AND CASE
+            WHEN LENGTH(TRIM('1900-01-01')) > 16
+            THEN CAST(SUBSTRING(TRIM('1900-01-01'), 18, 2) AS BIGINT)
+            ELSE 0
+          END <= 59
+          THEN CAST(SUBSTRING(TRIM('1900-01-01'), 1, 10) AS DATE)
+        END
+      END IS NULL
       THEN 'value ''' || COALESCE(CAST('1900-01-01' AS TEXT), 'NULL') || ''' cannot be converted to DATE'
       ELSE NULL
     END AS "_cast_failure__birth_date",
@@ -823,6 +911,19 @@ SELECT
 FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__customer__joins" AS
+SELECT
+  CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
+  'a' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."account_holders" AS "account_holders"
+LEFT JOIN "billing"."billing_accounts" AS "a"
+  ON "a"."acct_ref" = "account_holders"."acct_ref"
+GROUP BY
+  CAST("account_holders"."holder_id" AS TEXT)
+HAVING
+  COUNT(*) > 1;
 
 CREATE OR REPLACE VIEW "billing__contact_point_email__staged" AS
 SELECT
@@ -929,6 +1030,19 @@ SELECT
 FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_email__joins" AS
+SELECT
+  CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
+  'a' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."account_holders" AS "account_holders"
+LEFT JOIN "billing"."billing_accounts" AS "a"
+  ON "a"."acct_ref" = "account_holders"."acct_ref"
+GROUP BY
+  CAST("account_holders"."holder_id" AS TEXT)
+HAVING
+  COUNT(*) > 1;
 
 CREATE OR REPLACE VIEW "billing__contact_point_phone__staged" AS
 SELECT
@@ -1074,6 +1188,19 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+CREATE OR REPLACE VIEW "billing__contact_point_phone__joins" AS
+SELECT
+  CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
+  'a' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."account_holders" AS "account_holders"
+LEFT JOIN "billing"."billing_accounts" AS "a"
+  ON "a"."acct_ref" = "account_holders"."acct_ref"
+GROUP BY
+  CAST("account_holders"."holder_id" AS TEXT)
+HAVING
+  COUNT(*) > 1;
+
 CREATE OR REPLACE VIEW "billing__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1180,6 +1307,19 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+CREATE OR REPLACE VIEW "billing__contact_point_address__joins" AS
+SELECT
+  CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
+  'a' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."account_holders" AS "account_holders"
+LEFT JOIN "billing"."billing_accounts" AS "a"
+  ON "a"."acct_ref" = "account_holders"."acct_ref"
+GROUP BY
+  CAST("account_holders"."holder_id" AS TEXT)
+HAVING
+  COUNT(*) > 1;
+
 CREATE OR REPLACE VIEW "billing__product__staged" AS
 SELECT
   "d"."id",
@@ -1264,13 +1404,32 @@ FROM (
     END AS TEXT) AS "product_category",
     CAST("catalogue"."list_price" AS DECIMAL(18, 4)) AS "unit_price",
     CAST('EUR' AS TEXT) AS "currency_code",
-    CAST(CASE
-      WHEN UPPER(TRIM("catalogue"."active_flag")) = 'Y'
-      THEN 'true'
-      WHEN UPPER(TRIM("catalogue"."active_flag")) = 'N'
-      THEN 'false'
-      ELSE NULL
-    END AS BOOLEAN) AS "is_active",
+    CASE
+      WHEN LOWER(
+        TRIM(
+          CASE
+            WHEN UPPER(TRIM("catalogue"."active_flag")) = 'Y'
+            THEN 'true'
+            WHEN UPPER(TRIM("catalogue"."active_flag")) = 'N'
+            THEN 'false'
+            ELSE NULL
+          END
+        )
+      ) IN ('true', 't', 'yes', 'y', '1')
+      THEN TRUE
+      WHEN LOWER(
+        TRIM(
+          CASE
+            WHEN UPPER(TRIM("catalogue"."active_flag")) = 'Y'
+            THEN 'true'
+            WHEN UPPER(TRIM("catalogue"."active_flag")) = 'N'
+            THEN 'false'
+            ELSE NULL
+          END
+        )
+      ) IN ('false', 'f', 'no', 'n', '0')
+      THEN FALSE
+    END AS "is_active",
     UPPER(TRIM("catalogue"."active_flag")) AS "_raw__is_active",
     CAST(NULL AS TEXT) AS "_row_reason",
     CAST("catalogue"."sku" AS TEXT) AS "_source_key"
@@ -1485,6 +1644,19 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+CREATE OR REPLACE VIEW "billing__transaction__joins" AS
+SELECT
+  CAST("invoices"."invoice_no" AS TEXT) AS "_source_key",
+  'a' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."invoices" AS "invoices"
+LEFT JOIN "billing"."billing_accounts" AS "a"
+  ON "a"."acct_ref" = "invoices"."acct_ref"
+GROUP BY
+  CAST("invoices"."invoice_no" AS TEXT)
+HAVING
+  COUNT(*) > 1;
+
 CREATE OR REPLACE VIEW "billing__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -1530,13 +1702,13 @@ FROM (
     ) AS TEXT) AS "product_id",
     CAST("invoice_items"."qty" AS BIGINT) AS "quantity",
     CAST("invoice_items"."unit_price" AS DECIMAL(18, 4)) AS "unit_price",
-    CAST("invoice_items"."discount_pct" / 100 AS DECIMAL(18, 4)) AS "discount_rate",
-    CAST(ROUND(
-      "invoice_items"."qty" * "invoice_items"."unit_price" * (
-        1 - "invoice_items"."discount_pct" / 100.0
-      ),
+    CAST(CAST(CAST("invoice_items"."discount_pct" AS DOUBLE) / NULLIF(CAST(100 AS DOUBLE), 0) AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "discount_rate",
+    CAST(CAST(ROUND(
+      CAST("invoice_items"."qty" * "invoice_items"."unit_price" * (
+        1 - CAST("invoice_items"."discount_pct" AS DOUBLE) / NULLIF(CAST(100.0 AS DOUBLE), 0)
+      ) AS DECIMAL(38, 10)),
       2
-    ) AS DECIMAL(18, 4)) AS "line_amount",
+    ) AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "line_amount",
     CAST(CASE
       WHEN COALESCE(
         (
@@ -1583,3 +1755,30 @@ SELECT
 FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction_line__joins" AS
+SELECT
+  CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT) AS "_source_key",
+  'i' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."invoice_items" AS "invoice_items"
+LEFT JOIN "billing"."invoices" AS "i"
+  ON "i"."invoice_no" = "invoice_items"."invoice_no"
+GROUP BY
+  CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT)
+HAVING
+  COUNT(*) > 1
+UNION ALL
+SELECT
+  CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT) AS "_source_key",
+  'a' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "billing"."invoice_items" AS "invoice_items"
+LEFT JOIN "billing"."invoices" AS "i"
+  ON "i"."invoice_no" = "invoice_items"."invoice_no"
+LEFT JOIN "billing"."billing_accounts" AS "a"
+  ON "a"."acct_ref" = "i"."acct_ref"
+GROUP BY
+  CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT)
+HAVING
+  COUNT(*) > 1;

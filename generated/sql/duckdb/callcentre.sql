@@ -509,91 +509,156 @@ FROM (
     UPPER(TRIM("calls"."disposition")) AS "_raw__outcome",
     CAST(NULLIF(TRIM("calls"."agent"), '') AS TEXT) AS "agent_name",
     CAST(CASE
-      WHEN TRY_CAST("calls"."ended_at" AS DATE) = TRY_CAST("calls"."started_at" AS DATE)
+      WHEN CAST("calls"."ended_at" AS DATE) = CAST("calls"."started_at" AS DATE)
       AND "calls"."ended_at" >= "calls"."started_at"
       AND (
-        TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS INT) * 3600 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS INT) * 60 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS INT)
+        CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+        END * 3600 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+        END * 60 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+        END
       ) - (
-        TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) * 3600 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) * 60 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT)
+        CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+        END * 3600 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+        END * 60 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+        END
       ) <= 14400
       THEN (
-        TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS INT) * 3600 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS INT) * 60 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS INT)
+        CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+        END * 3600 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+        END * 60 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+        END
       ) - (
-        TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) * 3600 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) * 60 + TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT)
+        CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+        END * 3600 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+        END * 60 + CASE
+          WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+        END
       )
     END AS BIGINT) AS "duration_seconds",
     CASE
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS DATE) IS NULL
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS DATE) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS DATE) IS NULL
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS DATE) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."ended_at" IS NULL AND TRY_CAST("calls"."ended_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."ended_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
-      WHEN NOT "calls"."started_at" IS NULL
-      AND TRY_CAST("calls"."started_at" AS TEXT) IS NULL
+      WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
       THEN 'value ''' || COALESCE(CAST("calls"."started_at" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
-      WHEN NOT SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
-      AND TRY_CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS INT) IS NULL
-      THEN 'value ''' || COALESCE(CAST(SUBSTRING(TRY_CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
+      WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
+      AND CASE
+        WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+      END IS NULL
+      THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       ELSE NULL
     END AS "_cast_failure__duration_seconds",
     CAST(CASE
@@ -650,3 +715,16 @@ SELECT
 FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__interaction__joins" AS
+SELECT
+  CAST("calls"."call_id" AS TEXT) AS "_source_key",
+  'cl' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "callcentre"."calls" AS "calls"
+LEFT JOIN "callcentre"."callers" AS "cl"
+  ON "cl"."caller_id" = "calls"."caller_id"
+GROUP BY
+  CAST("calls"."call_id" AS TEXT)
+HAVING
+  COUNT(*) > 1;

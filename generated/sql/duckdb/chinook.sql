@@ -102,6 +102,19 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+CREATE OR REPLACE VIEW "chinook__customer__joins" AS
+SELECT
+  CAST("Customer"."CustomerId" AS TEXT) AS "_source_key",
+  'rep' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "chinook"."Customer" AS "Customer"
+LEFT JOIN "chinook"."Employee" AS "rep"
+  ON "rep"."EmployeeId" = "Customer"."SupportRepId"
+GROUP BY
+  CAST("Customer"."CustomerId" AS TEXT)
+HAVING
+  COUNT(*) > 1;
+
 CREATE OR REPLACE VIEW "chinook__household__staged" AS
 SELECT DISTINCT
   'chinook' AS "_source_system",
@@ -652,6 +665,19 @@ SELECT
 FROM "chinook__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "chinook__product__joins" AS
+SELECT
+  CAST("Track"."TrackId" AS TEXT) AS "_source_key",
+  'genre' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "chinook"."Track" AS "Track"
+LEFT JOIN "chinook"."Genre" AS "genre"
+  ON "genre"."GenreId" = "Track"."GenreId"
+GROUP BY
+  CAST("Track"."TrackId" AS TEXT)
+HAVING
+  COUNT(*) > 1;
 
 CREATE OR REPLACE VIEW "chinook__transaction__staged" AS
 SELECT

@@ -1017,3 +1017,16 @@ SELECT
 FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__interaction__joins" AS
+SELECT
+  CAST("activities"."activity_id" AS TEXT) AS "_source_key",
+  'c' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "crm"."activities" AS "activities"
+LEFT JOIN "crm"."contacts" AS "c"
+  ON "c"."contact_no" = "activities"."contact_no"
+GROUP BY
+  CAST("activities"."activity_id" AS TEXT)
+HAVING
+  COUNT(*) > 1;

@@ -628,6 +628,19 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+CREATE OR REPLACE VIEW "northwind__product__joins" AS
+SELECT
+  CAST("Products"."ProductID" AS TEXT) AS "_source_key",
+  'category' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "northwind"."Products" AS "Products"
+LEFT JOIN "northwind"."Categories" AS "category"
+  ON "category"."CategoryID" = "Products"."CategoryID"
+GROUP BY
+  CAST("Products"."ProductID" AS TEXT)
+HAVING
+  COUNT(*) > 1;
+
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
 SELECT DISTINCT
   'northwind' AS "_source_system",
@@ -693,9 +706,12 @@ FROM (
     CAST(NULL AS TEXT) AS "account_id",
     CAST('purchase' AS TEXT) AS "transaction_type",
     CAST(MIN("Orders"."OrderDate") AS TIMESTAMP) AS "transaction_date",
-    CAST(ROUND(SUM("line"."UnitPrice" * "line"."Quantity" * (
-      1 - "line"."Discount"
-    )), 2) AS DECIMAL(18, 4)) AS "total_amount",
+    CAST(CAST(ROUND(
+      CAST(SUM("line"."UnitPrice" * "line"."Quantity" * (
+        1 - "line"."Discount"
+      )) AS DECIMAL(38, 10)),
+      2
+    ) AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "total_amount",
     CAST('USD' AS TEXT) AS "currency_code",
     CAST(CASE
       WHEN MIN("Orders"."ShipCountry") = 'Argentina'
@@ -838,13 +854,13 @@ FROM (
     ) AS TEXT) AS "product_id",
     CAST("Order Details"."Quantity" AS BIGINT) AS "quantity",
     CAST("Order Details"."UnitPrice" AS DECIMAL(18, 4)) AS "unit_price",
-    CAST("Order Details"."Discount" AS DECIMAL(18, 4)) AS "discount_rate",
-    CAST(ROUND(
-      "Order Details"."UnitPrice" * "Order Details"."Quantity" * (
+    CAST(CAST("Order Details"."Discount" AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "discount_rate",
+    CAST(CAST(ROUND(
+      CAST("Order Details"."UnitPrice" * "Order Details"."Quantity" * (
         1 - "Order Details"."Discount"
-      ),
+      ) AS DECIMAL(38, 10)),
       2
-    ) AS DECIMAL(18, 4)) AS "line_amount",
+    ) AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "line_amount",
     CAST(NULL AS TEXT) AS "_row_reason",
     CAST("Order Details"."OrderID" AS TEXT) || '|' || CAST("Order Details"."ProductID" AS TEXT) AS "_source_key"
   FROM "northwind"."Order Details" AS "Order Details"

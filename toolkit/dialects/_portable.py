@@ -1,0 +1,518 @@
+"""The neutral semantics of mapping expressions, as AST rewrites a dialect picks from.
+
+Every dialect file lists the rewrites it needs (``passes(...)``) so that all engines
+compute the same canonical values. What the neutral language means (the spec the
+cross-engine tests check):
+
+- ``||`` propagates NULL; ``CONCAT`` treats NULL as empty text.
+- ``/`` is true division in DOUBLE; ``x / 0`` and ``x % 0`` are NULL (never an error, never inf).
+- ``ROUND`` rounds half away from zero; a DOUBLE is first taken to 10 decimal places (so 599.925,
+  stored in binary as 599.92499999999995, rounds to 599.93 everywhere), and so is a DOUBLE cast to
+  DECIMAL; ``FLOOR``/``CEIL`` give integers; ``UPPER('ß')`` is ``'ẞ'``;
+  ``AVG`` is a DOUBLE mean.
+- ``GREATEST``/``LEAST`` ignore NULL arguments (NULL only when all are NULL).
+- ``CAST``/``TRY_CAST`` never fail a view. Text converts only when it has one canonical shape,
+  after trimming spaces: integers ``[+-]digits`` (at most 18 digits); decimals ``[+-]d.d`` with
+  at most p-s integer digits (rounded half away from zero to s places); doubles may add an
+  exponent of at most two digits; booleans ``true/t/yes/y/1`` and ``false/f/no/n/0`` in any case;
+  dates ``YYYY-MM-DD`` and timestamps ``YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]]`` that exist on the
+  calendar. Anything else is NULL. Numbers to integers round half away from zero; numbers to
+  booleans are ``x <> 0``; booleans to numbers are 1/0 and to text ``'true'``/``'false'``.
+- ``STR_TO_DATE(text, fmt)`` reads zero-padded fields (``%Y`` four digits; ``%m %d %H %M %S``
+  two) at fixed places, spaces trimmed; a text of another shape or a non-existent date is NULL.
+- ``INITCAP`` upper-cases the first character of every word and lower-cases the rest; words are
+  separated by ASCII white space and ASCII punctuation (the same set on every engine).
+- Text compares as binary, case- and trailing-space-sensitive (MySQL needs a ``_nopad_bin``
+  collation, see ``mysql.py``).
+"""
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sqlglot
+from sqlglot import exp
+
+from ..types import SQL_TYPES, Type, from_native
+
+Rewrite = Callable[[exp.Expression], exp.Expression]
+
+TYPE = "dict_type"   # meta key: the canonical Type of a node, set by the generator before rendering
+ORIGIN = "dict_origin"  # meta key: (file, line) of the mapping expression a node comes from
+
+INITCAP_DELIMITERS = " \t\n\r\f\v" + string.punctuation
+
+
+def type_of(node: exp.Expression) -> Type | None:
+    meta = node._meta
+    return meta.get(TYPE) if meta else None
+
+
+def typed(node: exp.Expression, t: Type | None) -> exp.Expression:
+    if t is not None:
+        node.meta[TYPE] = t
+    return node
+
+
+def bottom_up(node: exp.Expression, fn: Rewrite) -> exp.Expression:
+    """Apply ``fn`` to every node, children first, so a rewritten node's parts are already rewritten."""
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression):
+            new = bottom_up(value, fn)
+            if new is not value:
+                node.set(key, new)
+        elif isinstance(value, list):
+            items = [bottom_up(v, fn) if isinstance(v, exp.Expression) else v for v in value]
+            if any(a is not b for a, b in zip(items, value)):
+                node.set(key, items)
+    return fn(node)
+
+
+def template(sql: str, dialect: str, **parts: exp.Expression) -> exp.Expression:
+    """An AST parsed once from ``sql`` in ``dialect`` with ``:name`` placeholders replaced by ``parts``."""
+    tree = _parsed(sql, dialect).copy()
+    return exp.replace_placeholders(tree, **{k: v.copy() for k, v in parts.items()})
+
+
+_TEMPLATES: dict[tuple[str, str], exp.Expression] = {}
+
+
+def _parsed(sql: str, dialect: str) -> exp.Expression:
+    key = (sql, dialect)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = sqlglot.parse_one(sql, read=dialect)
+    return _TEMPLATES[key]
+
+
+# ----------------------------------------------------------------------------- small builders
+
+def _str(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def _num(value) -> exp.Literal:
+    return exp.Literal.number(value)
+
+
+def _cast(node: exp.Expression, t: Type | exp.DataType) -> exp.Expression:
+    to = t.copy() if isinstance(t, exp.DataType) else SQL_TYPES[t].copy()
+    return typed(exp.Cast(this=node, to=to), t if isinstance(t, Type) else from_native(to))
+
+
+def _case(*branches: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Case:
+    return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in branches], default=default)
+
+
+def _pipe(*parts: exp.Expression) -> exp.Expression:
+    tree = parts[0]
+    for p in parts[1:]:
+        tree = exp.DPipe(this=tree, expression=p, safe=None)
+    return typed(tree, Type.STRING)
+
+
+def _substr(node: exp.Expression, start: int, length: int | None = None) -> exp.Expression:
+    return exp.Substring(this=node.copy(), start=_num(start), length=_num(length) if length is not None else None)
+
+
+def _int_at(text: exp.Expression, start: int, length: int) -> exp.Expression:
+    return _cast(_substr(text, start, length), Type.INTEGER)
+
+
+def _matches(node: exp.Expression, pattern: str) -> exp.Expression:
+    return exp.RegexpLike(this=node.copy(), expression=_str(pattern))
+
+
+def _between(node: exp.Expression, low, high) -> exp.Expression:
+    return exp.Between(this=node.copy(), low=_num(low) if not isinstance(low, exp.Expression) else low,
+                       high=_num(high) if not isinstance(high, exp.Expression) else high)
+
+
+def _and(*conds: exp.Expression) -> exp.Expression:
+    return exp.and_(*conds, copy=False)
+
+
+def _trimmed(node: exp.Expression) -> exp.Expression:
+    return typed(exp.Trim(this=node.copy()), Type.STRING)
+
+
+# ----------------------------------------------------------------------------- text shapes
+
+INTEGER_TEXT = r"^[+-]?[0-9]{1,18}$"
+DOUBLE_TEXT = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
+TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$"
+TRUE_TEXTS = ("true", "t", "yes", "y", "1")
+FALSE_TEXTS = ("false", "f", "no", "n", "0")
+
+
+def decimal_text(integer_digits: int) -> str:
+    whole = f"[0-9]{{1,{integer_digits}}}" if integer_digits > 0 else "0?"
+    return rf"^[+-]?({whole}([.][0-9]*)?|[.][0-9]+)$"
+
+
+def _days_in_month(y: exp.Expression, m: exp.Expression) -> exp.Expression:
+    def mod(a: exp.Expression, n: int) -> exp.Expression:
+        return exp.Mod(this=a.copy(), expression=_num(n))
+
+    leap = exp.or_(_and(exp.EQ(this=mod(y, 4), expression=_num(0)), exp.NEQ(this=mod(y, 100), expression=_num(0))),
+                   exp.EQ(this=mod(y, 400), expression=_num(0)), copy=False)
+    return _case((exp.EQ(this=m.copy(), expression=_num(2)), _case((leap, _num(29)), default=_num(28))),
+                 (exp.In(this=m.copy(), expressions=[_num(4), _num(6), _num(9), _num(11)]), _num(30)),
+                 default=_num(31))
+
+
+def _valid_date(y: exp.Expression, m: exp.Expression, d: exp.Expression) -> exp.Expression:
+    return _and(exp.GTE(this=y.copy(), expression=_num(1)), _between(m, 1, 12),
+                _between(d, 1, _days_in_month(y, m)))
+
+
+def _timestamp_parts_valid(t: exp.Expression) -> exp.Expression:
+    """``t`` matches TIMESTAMP_TEXT: its date exists and its time is on the clock."""
+    length = exp.Length(this=t.copy())
+    hour = _case((exp.GT(this=length.copy(), expression=_num(10)), _int_at(t, 12, 2)), default=_num(0))
+    minute = _case((exp.GT(this=length.copy(), expression=_num(10)), _int_at(t, 15, 2)), default=_num(0))
+    second = _case((exp.GT(this=length.copy(), expression=_num(16)), _int_at(t, 18, 2)), default=_num(0))
+    return _and(_valid_date(_int_at(t, 1, 4), _int_at(t, 6, 2), _int_at(t, 9, 2)),
+                exp.LTE(this=hour, expression=_num(23)), exp.LTE(this=minute, expression=_num(59)),
+                exp.LTE(this=second, expression=_num(59)))
+
+
+def _timestamp_text(t: exp.Expression) -> exp.Expression:
+    """TIMESTAMP_TEXT normalised to 'YYYY-MM-DD HH:MM:SS[.f]'."""
+    length = exp.Length(this=t.copy())
+    return _case((exp.EQ(this=length.copy(), expression=_num(10)), _pipe(t.copy(), _str(" 00:00:00"))),
+                 (exp.EQ(this=length, expression=_num(16)), _pipe(_substr(t, 1, 10), _str(" "), _substr(t, 12, 5), _str(":00"))),
+                 default=_pipe(_substr(t, 1, 10), _str(" "), _substr(t, 12)))
+
+
+# ----------------------------------------------------------------------------- the dialect knobs
+
+@dataclass(frozen=True)
+class Quirks:
+    """What one engine needs so that it computes the neutral semantics (all data, no code paths)."""
+
+    # the exact type a DOUBLE is rounded through (None: the engine has no exact type, SQLite)
+    exact_numeric: exp.DataType | None = exp.DataType.build("DECIMAL(38, 10)")
+    upper_sharp_s: bool = True   # UPPER('ß') is 'ß' or 'SS' here: give it 'ẞ' as DuckDB does
+    # INITCAP: None = the engine's own INITCAP already follows the neutral delimiters
+    initcap: Callable[[exp.Expression], exp.Expression] | None = None
+    greatest_ignores_nulls: bool = True
+    regexp_like: Callable[[exp.Expression, exp.Expression], exp.Expression] | None = None
+    timestamp_as_text: Callable[[exp.Expression], exp.Expression] | None = None
+    types: dict[Type, exp.DataType] = field(default_factory=dict)   # canonical type -> this engine's SQL type
+    decimal_cast: Callable[[exp.Expression, exp.DataType], exp.Expression] | None = None
+    syntax: tuple[Rewrite, ...] = ()   # engine-specific spellings, applied last
+
+
+def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
+    """The rewrites, in order, that give the neutral semantics on an engine with these quirks."""
+    out: list[Rewrite] = [
+        _concat_nulls_as_empty,
+        _safe_division,
+        _integer_results,
+        _portable_casts,
+        _portable_str_to_date,
+        _TextOf(quirks.timestamp_as_text),
+    ]
+    if quirks.exact_numeric is not None:
+        out.append(_ThroughDecimal(quirks.exact_numeric))
+    if quirks.upper_sharp_s:
+        out.append(_upper_sharp_s)
+    if not quirks.greatest_ignores_nulls:
+        out.append(_greatest_least_ignoring_nulls)
+    if quirks.initcap is not None:
+        out.append(_Replace(exp.Initcap, lambda n: quirks.initcap(n.this)))
+    if quirks.regexp_like is not None:
+        out.append(_Replace(exp.RegexpLike, lambda n: quirks.regexp_like(n.this, n.expression)))
+    if quirks.decimal_cast is not None:
+        out.append(_DecimalCast(quirks.decimal_cast))
+    if quirks.types:
+        out.append(_TypeNames(quirks.types))
+    out.extend(quirks.syntax)
+    return tuple(out)
+
+
+class _Replace:
+    """Replace every node of one class by what ``build`` makes of it."""
+
+    def __init__(self, cls: type[exp.Expression], build: Callable[[exp.Expression], exp.Expression]):
+        self.cls, self.build = cls, build
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        return self.build(node) if type(node) is self.cls else node
+
+
+# ----------------------------------------------------------------------------- the passes
+
+def _concat_nulls_as_empty(node: exp.Expression) -> exp.Expression:
+    if type(node) is not exp.Concat:
+        return node
+    parts = [exp.Coalesce(this=_cast(a.copy(), Type.STRING), expressions=[_str("")]) for a in node.expressions]
+    return typed(exp.Paren(this=_pipe(*parts)), Type.STRING) if parts else _str("")
+
+
+def _safe_division(node: exp.Expression) -> exp.Expression:
+    if type(node) is exp.Div:
+        return typed(exp.Div(this=_cast(node.this, Type.FLOAT),
+                             expression=exp.Nullif(this=_cast(node.expression, Type.FLOAT), expression=_num(0)),
+                             typed=False, safe=False), Type.FLOAT)
+    if type(node) is exp.Mod:
+        return typed(exp.Mod(this=node.this, expression=exp.Nullif(this=node.expression, expression=_num(0))), type_of(node))
+    return node
+
+
+def _integer_results(node: exp.Expression) -> exp.Expression:
+    if type(node) in (exp.Floor, exp.Ceil):
+        # an integer when it fits in BIGINT, else NULL (never a failed view)
+        fits = exp.LT(this=exp.Abs(this=node.this.copy()), expression=_num(9200000000000000000))
+        return typed(_case((fits, _cast(node, Type.INTEGER))), Type.INTEGER)
+    if type(node) is exp.Avg:
+        node.set("this", _cast(node.this, Type.FLOAT))
+        return typed(node, Type.FLOAT)
+    return node
+
+
+def _target(to: exp.DataType) -> tuple[Type, exp.DataType]:
+    """Canonical type of a CAST target and the SQL type every engine converts to."""
+    t = from_native(to)
+    if t is Type.DECIMAL and to.expressions:
+        return t, to.copy()
+    return t, SQL_TYPES[t].copy()
+
+
+def _decimal_digits(to: exp.DataType) -> tuple[int, int]:
+    params = [int(p.this.this) if isinstance(p.this, exp.Literal) else int(p.name) for p in to.expressions]
+    precision = params[0] if params else 18
+    scale = params[1] if len(params) > 1 else (0 if params else 4)
+    return precision, scale
+
+
+def _portable_casts(node: exp.Expression) -> exp.Expression:
+    if type(node) is exp.TryCast:
+        value = node.this
+        source = type_of(value)
+        target, to = _target(node.to)
+        if source is None:
+            raise ValueError(f"internal: no type for the value of {node.sql()}")
+        return typed(convert(value, source, target, to), target)
+    if type(node) is exp.Cast:
+        # the generator's own casts (a code map's text into a boolean slot) read text the same way
+        source = type_of(node.this)
+        target = from_native(node.to)
+        if (source is Type.STRING and target is not Type.STRING) or (source is Type.BOOLEAN and target.numeric):
+            return typed(convert(node.this, source, target, node.to), target)
+    return node
+
+
+def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType) -> exp.Expression:
+    """``value`` (of canonical type ``source``) as ``target``, NULL where the spec says it does not convert."""
+    null = _cast(exp.null(), to)
+    if source is Type.NULL:
+        return null
+    if source is target and target is not Type.DECIMAL:
+        return _cast(value.copy(), to)
+    if source is Type.STRING:
+        return _from_text(value, target, to)
+    if target is Type.STRING:
+        return _cast(value.copy(), to)
+    if source is Type.BOOLEAN:
+        if target.numeric:
+            return _cast(_case((value.copy(), _num(1)), (exp.Not(this=value.copy()), _num(0))), to)
+        return null
+    if source.numeric:
+        if target is Type.BOOLEAN:
+            return typed(exp.NEQ(this=value.copy(), expression=_num(0)), Type.BOOLEAN)
+        if target is Type.INTEGER:
+            rounded = typed(exp.Round(this=value.copy()), source)
+            return _case((exp.LT(this=exp.Abs(this=value.copy()), expression=_num(9200000000000000000)),
+                          _cast(rounded, to)))
+        if target is Type.DECIMAL:
+            precision, scale = _decimal_digits(to)
+            rounded = typed(exp.Round(this=value.copy(), decimals=_num(scale)), source)
+            return _case((exp.LT(this=exp.Abs(this=rounded), expression=_num("1" + "0" * (precision - scale))),
+                          _cast(value.copy(), to)))
+        if target is Type.FLOAT:
+            return _cast(value.copy(), to)
+        return null
+    if source.temporal and target.temporal:
+        return _cast(value.copy(), to)
+    return null
+
+
+def _from_text(value: exp.Expression, target: Type, to: exp.DataType) -> exp.Expression:
+    t = _trimmed(value)
+    if target is Type.BOOLEAN:
+        word = typed(exp.Lower(this=t), Type.STRING)
+        return _case((exp.In(this=word.copy(), expressions=[_str(w) for w in TRUE_TEXTS]), exp.true()),
+                     (exp.In(this=word.copy(), expressions=[_str(w) for w in FALSE_TEXTS]), exp.false()))
+    if target is Type.INTEGER:
+        return _case((_matches(t, INTEGER_TEXT), _cast(t.copy(), to)))
+    if target is Type.FLOAT:
+        return _case((_matches(t, DOUBLE_TEXT), _cast(t.copy(), to)))
+    if target is Type.DECIMAL:
+        precision, scale = _decimal_digits(to)
+        whole = min(precision - scale, 20)
+        wide = typed(exp.Round(this=_cast(t.copy(), exp.DataType.build("DECIMAL(38, 18)")), decimals=_num(scale)), Type.DECIMAL)
+        fits = exp.LT(this=exp.Abs(this=wide), expression=_num("1" + "0" * (precision - scale)))
+        return _case((_matches(t, decimal_text(whole)), _case((fits, _cast(t.copy(), to)))))
+    if target is Type.DATE:
+        return _case((_matches(t, TIMESTAMP_TEXT), _case((_timestamp_parts_valid(t), _cast(_substr(t, 1, 10), to)))))
+    if target is Type.DATETIME:
+        return _case((_matches(t, TIMESTAMP_TEXT), _case((_timestamp_parts_valid(t), _cast(_timestamp_text(t), to)))))
+    return _cast(value.copy(), to)
+
+
+_DIRECTIVES = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+
+
+def _portable_str_to_date(node: exp.Expression) -> exp.Expression:
+    if type(node) is not exp.StrToDate:
+        return node
+    fmt = node.args.get("format")
+    if not isinstance(fmt, exp.Literal) or not fmt.is_string:
+        raise ValueError("STR_TO_DATE needs its format as a quoted literal")
+    pattern, places = _format_shape(fmt.this)
+    t = _trimmed(node.this)
+    y, m, d = (_int_at(t, places[k], _DIRECTIVES[k]) for k in "Ymd")
+    checks = [_valid_date(y, m, d)]
+    for k, top in (("H", 23), ("M", 59), ("S", 59)):
+        if k in places:
+            checks.append(exp.LTE(this=_int_at(t, places[k], 2), expression=_num(top)))
+    iso = _pipe(_substr(t, places["Y"], 4), _str("-"), _substr(t, places["m"], 2), _str("-"), _substr(t, places["d"], 2))
+    return typed(_case((_matches(t, pattern), _case((_and(*checks), _cast(iso, Type.DATE))))), Type.DATE)
+
+
+def _format_shape(fmt: str) -> tuple[str, dict[str, int]]:
+    """Regex and 1-based field positions of a strftime format of fixed-width fields."""
+    pattern, places, pos, i = ["^"], {}, 1, 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and i + 1 < len(fmt):
+            key = fmt[i + 1]
+            i += 2
+            if key == "%":
+                pattern.append("%")
+                pos += 1
+                continue
+            if key not in _DIRECTIVES or key in places:
+                raise ValueError(f"STR_TO_DATE format '{fmt}': %{key} is not supported "
+                                 f"(use zero-padded %Y %m %d %H %M %S, each once)")
+            places[key] = pos
+            pattern.append(f"[0-9]{{{_DIRECTIVES[key]}}}")
+            pos += _DIRECTIVES[key]
+            continue
+        pattern.append(re.escape(ch) if not ch.isalnum() and ch != " " else ch)
+        pos += 1
+        i += 1
+    missing = [k for k in "Ymd" if k not in places]
+    if missing:
+        raise ValueError(f"STR_TO_DATE format '{fmt}' needs %Y, %m and %d")
+    return "".join(pattern) + "$", places
+
+
+class _TextOf:
+    """CAST(x AS TEXT) spelled the same everywhere: booleans as 'true'/'false', timestamps 'YYYY-MM-DD HH:MM:SS'."""
+
+    def __init__(self, timestamp_as_text):
+        self.timestamp_as_text = timestamp_as_text
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        if type(node) is not exp.Cast or from_native(node.to) is not Type.STRING:
+            return node
+        source = type_of(node.this)
+        if source is Type.BOOLEAN:
+            return typed(_case((node.this.copy(), _str("true")), (exp.Not(this=node.this.copy()), _str("false"))), Type.STRING)
+        if source is Type.DATETIME and self.timestamp_as_text is not None:
+            return typed(self.timestamp_as_text(node.this), Type.STRING)
+        return node
+
+
+class _ThroughDecimal:
+    """A DOUBLE is rounded (by ROUND or a cast to DECIMAL) from its value at 10 decimal places.
+
+    Engines disagree on rounding a binary double whose decimal form ends in 5 (599.925 is
+    599.92499999999995 in binary: DuckDB gives 599.92, PostgreSQL, MySQL, Spark and SQLite
+    599.93); taking the value to DECIMAL(38, 10) first makes them all round the decimal form.
+    """
+
+    def __init__(self, exact: exp.DataType):
+        self.exact = exact
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        rounds = type(node) is exp.Round or (type(node) is exp.Cast and node.to.this == exp.DataType.Type.DECIMAL)
+        if rounds and type_of(node.this) is Type.FLOAT:
+            node.set("this", typed(exp.Cast(this=node.this, to=self.exact.copy()), Type.DECIMAL))
+        return node
+
+
+def _upper_sharp_s(node: exp.Expression) -> exp.Expression:
+    """UPPER maps ß to the capital ẞ (one character for one, as Unicode's simple case mapping)."""
+    if type(node) is exp.Upper:
+        node.set("this", exp.Replace(this=node.this, expression=_str("ß"), replacement=_str("ẞ")))
+    return node
+
+
+def _greatest_least_ignoring_nulls(node: exp.Expression) -> exp.Expression:
+    if type(node) not in (exp.Greatest, exp.Least):
+        return node
+    args = [node.this] + list(node.expressions)
+    if len(args) < 2:
+        return node
+    firsts = [exp.Coalesce(this=a.copy(), expressions=[b.copy() for b in args if b is not a]) for a in args]
+    return typed(type(node)(this=firsts[0], expressions=firsts[1:]), type_of(node))
+
+
+class _DecimalCast:
+    def __init__(self, build):
+        self.build = build
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.Cast and node.to.this in (exp.DataType.Type.DECIMAL,):
+            return self.build(node.this, node.to)
+        return node
+
+
+class _TypeNames:
+    """Canonical SQL types spelled as this engine needs them (e.g. TIMESTAMP -> TIMESTAMP_NTZ)."""
+
+    def __init__(self, types: dict[Type, exp.DataType]):
+        self.by_sql = {SQL_TYPES[t].sql(): to for t, to in types.items()}
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.DataType:
+            to = self.by_sql.get(node.sql())
+            if to is not None:
+                return to.copy()
+        return node
+
+
+# ----------------------------------------------------------------------------- INITCAP emulations
+
+def delimiter_class(escape_space: dict[str, str] | None = None) -> str:
+    """The neutral delimiters as the body of a regex character class (Java, PCRE, RE2 and Python agree)."""
+    spaces = escape_space or {" ": " ", "\t": r"\t", "\n": r"\n", "\r": r"\r", "\f": r"\f", "\v": r"\x0B"}
+    return "".join(spaces[c] if c in spaces else "\\" + c for c in INITCAP_DELIMITERS)
+
+
+def initcap_per_character(series: str, dialect: str,
+                          length: Callable[[exp.Expression], exp.Expression] = lambda x: exp.Length(this=x)
+                          ) -> Callable[[exp.Expression], exp.Expression]:
+    """INITCAP as a scalar subquery over the characters of the text (engines without a usable INITCAP).
+
+    ``series`` is a FROM item, in ``dialect``, giving column ``n`` = 1..``:len`` under alias ``g``.
+    """
+    def build(x: exp.Expression) -> exp.Expression:
+        n = exp.column("n", table="g")
+        char = exp.Substring(this=x.copy(), start=n.copy(), length=_num(1))
+        before = exp.Substring(this=x.copy(), start=exp.Sub(this=n.copy(), expression=_num(1)), length=_num(1))
+        starts_word = exp.or_(exp.EQ(this=n.copy(), expression=_num(1)),
+                              exp.GT(this=exp.StrPosition(this=_str(INITCAP_DELIMITERS), substr=before), expression=_num(0)))
+        letter = _case((starts_word, exp.Upper(this=char.copy())), default=exp.Lower(this=char))
+        joined = exp.GroupConcat(this=exp.Order(this=letter, expressions=[exp.Ordered(this=n.copy())]), separator=_str(""))
+        source = template(f"SELECT 1 FROM {series}", dialect, len=length(x.copy())).args["from_"].this
+        query = exp.select(joined).from_(source)
+        whole = exp.Coalesce(this=exp.Subquery(this=query), expressions=[_str("")])
+        return typed(_case((exp.Is(this=x.copy(), expression=exp.null()), exp.null()), default=whole), Type.STRING)
+
+    return build

@@ -1,0 +1,26 @@
+"""Snowflake (not runnable here: output is parsed back and golden-tested).
+
+Quirks, as data: REGEXP_LIKE matches the whole text (implicitly anchored), so a pattern test
+is REGEXP_INSTR(...) > 0; TIMESTAMP's meaning depends on a session parameter, so canonical
+timestamps are TIMESTAMP_NTZ; GREATEST/LEAST become GREATEST_IGNORE_NULLS (sqlglot); INITCAP
+takes the neutral delimiters as its second argument (sqlglot passes them).
+"""
+from sqlglot import exp
+
+from . import Dialect, register
+from ._portable import Quirks, passes
+from ..types import Type
+
+
+def _regexp_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+    return exp.GT(this=exp.Anonymous(this="REGEXP_INSTR", expressions=[value, pattern]), expression=exp.Literal.number(0))
+
+
+SNOWFLAKE = register(Dialect(
+    name="snowflake",
+    sqlglot="snowflake",
+    rewrites=passes(Quirks(
+        regexp_like=_regexp_like,
+        types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="snowflake")},
+    )),
+))

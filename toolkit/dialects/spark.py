@@ -1,0 +1,33 @@
+"""Spark SQL (3.4+, ANSI mode on or off): for estates that outgrow one machine.
+
+Quirks, as data: TIMESTAMP means "with local time zone" in Spark, so canonical timestamps are
+TIMESTAMP_NTZ; INITCAP only breaks words at spaces, so it is rebuilt from REGEXP_EXTRACT_ALL
+and TRANSFORM with the neutral delimiters. ANSI mode makes a bad CAST an error: the portable
+rewrites check the text's shape first, so no CAST ever sees a value it cannot convert.
+"""
+from sqlglot import exp
+
+from . import Dialect, register
+from ._portable import Quirks, delimiter_class, passes, template
+from ..types import Type
+
+_WORDS = f"([{delimiter_class()}]+|[^{delimiter_class()}]+)"
+_WORD_START = f"^[^{delimiter_class()}]"
+
+
+def _initcap(value: exp.Expression) -> exp.Expression:
+    return template("ARRAY_JOIN(TRANSFORM(REGEXP_EXTRACT_ALL(:x, :words, 1), s -> CASE WHEN s RLIKE :word_start "
+                    "THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2)) ELSE s END), '')",
+                    "spark", x=value, words=exp.Literal.string(_WORDS), word_start=exp.Literal.string(_WORD_START))
+
+
+SPARK = register(Dialect(
+    name="spark",
+    sqlglot="spark",
+    rewrites=passes(Quirks(
+        initcap=_initcap,
+        types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")},
+    )),
+    executable_here=True,
+    notes="Load source tables into databases named after each source's database_schema.",
+))

@@ -1,0 +1,69 @@
+"""SQL Server 2025 / Azure SQL, e.g. under Dynamics (not runnable here: parsed back and golden-tested).
+
+Quirks, as data:
+- no boolean values: a condition used as a value becomes CASE WHEN c THEN 1 WHEN NOT c THEN 0
+  END (a BIT), TRUE/FALSE become 1/0, and a BIT used as a condition is compared with 1;
+- LEN ignores trailing spaces: lengths are measured as LEN(x + 'x') - 1;
+- SUBSTRING needs a length; no INITCAP: emulated per character over GENERATE_SERIES;
+- regular expressions need SQL Server 2025 (REGEXP_LIKE, REGEXP_REPLACE);
+- `+` concatenation yields NULL with a NULL operand (CONCAT_NULL_YIELDS_NULL ON, the default).
+"""
+from sqlglot import exp
+
+from . import Dialect, register
+from ._portable import Quirks, initcap_per_character, passes
+
+_PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Like, exp.ILike,
+               exp.Between, exp.And, exp.Or, exp.Not, exp.RegexpLike)
+_MAX_LENGTH = exp.Literal.number(2147483647)
+
+
+def _length(value: exp.Expression) -> exp.Expression:
+    return exp.Sub(this=exp.Anonymous(this="LEN", expressions=[exp.Add(this=value, expression=exp.Literal.string("x"))]),
+                   expression=exp.Literal.number(1))
+
+
+def _wants_condition(node: exp.Expression) -> bool:
+    """Whether ``node`` sits where T-SQL needs a condition (WHERE, ON, WHEN, AND/OR/NOT)."""
+    parent, key = node.parent, node.arg_key
+    while isinstance(parent, exp.Paren):
+        parent, key = parent.parent, parent.arg_key
+    if isinstance(parent, (exp.And, exp.Or, exp.Not, exp.Where, exp.Having)):
+        return True
+    if isinstance(parent, exp.If) and key == "this":
+        return True
+    return isinstance(parent, exp.Join) and key == "on"
+
+
+def _booleans(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Boolean):
+        if _wants_condition(node):
+            return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1 if node.this else 0))
+        return exp.Literal.number(1 if node.this else 0)
+    if isinstance(node, _PREDICATES):
+        if _wants_condition(node) or node.parent is None:
+            return node
+        return exp.Case(ifs=[exp.If(this=node, true=exp.Literal.number(1)),
+                             exp.If(this=exp.Not(this=exp.Paren(this=node.copy())), true=exp.Literal.number(0))])
+    if isinstance(node, (exp.Column, exp.Coalesce, exp.Case, exp.Cast)) and _wants_condition(node):
+        return exp.EQ(this=node, expression=exp.Literal.number(1))
+    return node
+
+
+def _syntax(node: exp.Expression) -> exp.Expression:
+    if type(node) is exp.Length:
+        return _length(node.this)
+    if type(node) is exp.Substring and node.args.get("length") is None:
+        node.set("length", _MAX_LENGTH.copy())
+    return node
+
+
+TSQL = register(Dialect(
+    name="tsql",
+    sqlglot="tsql",
+    rewrites=passes(Quirks(
+        initcap=initcap_per_character("GENERATE_SERIES(1, :len) AS g(n)", "tsql", length=_length),
+        syntax=(_syntax, _booleans),
+    )),
+    create_view="CREATE OR ALTER VIEW",
+))

@@ -1,0 +1,131 @@
+"""Source data to copy into an engine: the tables and columns a plan reads, as typed rows.
+
+Rows come from where the source lives here: a SQLite file (Chinook, Northwind) or a schema
+of a DuckDB database (the demo estate). Values are converted to the canonical type of their
+column as recorded in the source schema, so every engine receives the same typed data.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from ..errors import DictError, Problem
+from ..plan import Plan, SourcePlan
+from ..source_schema import Column, Table
+from ..types import Type
+
+DEFAULT_DECIMAL = (18, 4)
+
+
+@dataclass(frozen=True)
+class TableData:
+    table: Table
+    columns: tuple[Column, ...]
+    rows: list[tuple]
+
+
+@dataclass(frozen=True)
+class SourceData:
+    source: SourcePlan
+    tables: tuple[TableData, ...]
+    location: Path | None = None     # the SQLite file it was read from, if any
+
+
+def used_columns(plan: Plan, source: str) -> dict[str, list[str]]:
+    """Table -> the columns any derivation of ``source`` reads (plus each table's primary key), in table order."""
+    wanted: dict[str, set[str]] = {}
+    for view in plan.source(source).views:
+        exprs = [j.on for j in view.joins] + [r.condition for r in view.rules] + list(view.source_key) + list(view.group_by)
+        exprs += [sp.expr for sp in view.slots if sp.expr is not None]
+        for ref in view.tables():
+            wanted.setdefault(ref.table.name, set()).update(ref.table.primary_key)
+        for e in exprs:
+            for c in e.columns:
+                wanted.setdefault(c.table, set()).add(c.column)
+    schema = plan.source(source).schema
+    return {t: [c for c in schema.tables[t].columns if c in cols] for t, cols in sorted(wanted.items())}
+
+
+def decimal_digits(column: Column) -> tuple[int, int]:
+    """Precision and scale a DECIMAL source column is stored with (its own when declared)."""
+    try:
+        dt = exp.DataType.build(column.native_type.upper(), dialect="duckdb")
+    except (ParseError, ValueError):
+        return DEFAULT_DECIMAL
+    params = [int(p.name) for p in dt.expressions if p.name.isdigit()]
+    if len(params) == 2 and params[0] >= params[1]:
+        return params[0], params[1]
+    if len(params) == 1:
+        return params[0], 0
+    return DEFAULT_DECIMAL
+
+
+def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_con=None) -> SourceData:
+    """The used tables of ``source`` from a SQLite file at ``location`` or a DuckDB connection's schema."""
+    sp = plan.source(source)
+    tables = []
+    for name, cols in used_columns(plan, source).items():
+        table = sp.schema.tables[name]
+        columns = tuple(table.columns[c] for c in cols)
+        select = "SELECT " + ", ".join(_q(c) for c in cols) + " FROM "
+        if duckdb_con is not None:
+            raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
+        else:
+            con = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+            try:
+                raw = con.execute(select + _q(name)).fetchall()
+            finally:
+                con.close()
+        rows = [tuple(_typed(v, col, name) for v, col in zip(r, columns)) for r in raw]
+        tables.append(TableData(table, columns, rows))
+    return SourceData(sp, tuple(tables), location if duckdb_con is None else None)
+
+
+def _typed(value, column: Column, table: str):
+    """``value`` as the Python value of its canonical type; a value that does not fit is a DictError."""
+    if value is None:
+        return None
+    t = column.type
+    try:
+        if t is Type.STRING:
+            return value if isinstance(value, str) else (value.decode("utf-8") if isinstance(value, bytes) else str(value))
+        if t is Type.INTEGER:
+            if isinstance(value, bool):
+                return int(value)
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if t is Type.DECIMAL:
+            scale = decimal_digits(column)[1]
+            return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(Decimal(1).scaleb(-scale))
+        if t is Type.FLOAT:
+            return float(value)
+        if t is Type.BOOLEAN:
+            if isinstance(value, str):
+                return {"1": True, "0": False, "true": True, "false": False}[value.strip().lower()]
+            return bool(value)
+        if t is Type.DATE:
+            if isinstance(value, datetime):
+                return value.date()
+            return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        if t is Type.DATETIME:
+            if isinstance(value, datetime):
+                return value
+            if isinstance(value, date):
+                return datetime(value.year, value.month, value.day)
+            return datetime.fromisoformat(str(value).strip().replace("T", " "))
+    except (ValueError, KeyError, InvalidOperation, UnicodeDecodeError):
+        pass
+    raise DictError(Problem(column.name, column.line, f"{table}.{column.name}: value {value!r} is not a {t.value} "
+                            f"as its declared type {column.native_type or '(none)'} says",
+                            "fix the data or the column type in the source schema"))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

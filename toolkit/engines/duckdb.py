@@ -1,0 +1,54 @@
+"""DuckDB (embedded): the reference engine."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from . import Engine
+from .data import TableData
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    dialect_name = "duckdb"
+
+    def __init__(self, database: str | Path = ":memory:"):
+        self.con = duckdb.connect(str(database))
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def load_table(self, schema: str, data: TableData) -> None:
+        """Bulk load through a JSON-lines file (DuckDB parses it typed, with NULL and '' kept apart)."""
+        self.execute(self.create_table_sql(schema, data))
+        types = {c.name: self.column_type(c).sql(dialect="duckdb") for c in data.columns}
+        names = [c.name for c in data.columns]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:
+            for row in data.rows:
+                fh.write(json.dumps(dict(zip(names, row)), default=str, ensure_ascii=False) + "\n")
+            path = Path(fh.name)
+        try:
+            if data.rows:
+                columns = "{" + ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in types.items()) + "}"
+                target = self.physical_table(schema, data.table.name).sql(dialect="duckdb", identify=True)
+                self.execute(f"INSERT INTO {target} SELECT * FROM read_json({_lit(str(path))}, "
+                             f"format = 'newline_delimited', columns = {columns})")
+        finally:
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _esc(name: str) -> str:
+    return name.replace('"', '""')

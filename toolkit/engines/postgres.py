@@ -1,0 +1,75 @@
+"""PostgreSQL: a database of its own per run (schemas named after the sources), dropped at close."""
+from __future__ import annotations
+
+import os
+import uuid
+
+from sqlglot import exp
+
+from . import Engine
+from .data import TableData
+
+DEFAULT_URL = os.environ.get("DICT_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+HOW_TO_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+
+def available(url: str = DEFAULT_URL) -> str | None:
+    """None if a server answers at ``url``, else why not."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+class PostgresEngine(Engine):
+    name = "postgres"
+    dialect_name = "postgres"
+
+    def __init__(self, url: str = DEFAULT_URL, database: str | None = None, keep: bool = False):
+        """Connect to ``database`` on the server at ``url``; without one, create a fresh database (dropped at close)."""
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        self._psycopg = psycopg
+        self._admin_url = url
+        self._own = database is None
+        self.database = database or f"dict_{uuid.uuid4().hex[:12]}"
+        self._keep = keep
+        if self._own:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{self.database}" ENCODING \'UTF8\' TEMPLATE template0')
+        params = conninfo_to_dict(url)
+        params["dbname"] = self.database
+        self.con = psycopg.connect(make_conninfo(**params), autocommit=True)
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def column_type(self, column, key: bool = False) -> exp.DataType:
+        t = super().column_type(column, key)
+        return exp.DataType.build("TEXT") if t.this == exp.DataType.Type.VARCHAR else t
+
+    def load_table(self, schema: str, data: TableData) -> None:
+        self.execute(self.create_table_sql(schema, data))
+        columns = ", ".join(_q(c.name) for c in data.columns)
+        target = self.physical_table(schema, data.table.name).sql(dialect="postgres", identify=True)
+        with self.con.cursor() as cur:
+            with cur.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+                for row in data.rows:
+                    copy.write_row(row)
+
+    def close(self) -> None:
+        self.con.close()
+        if self._own and not self._keep:
+            with self._psycopg.connect(self._admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
