@@ -195,6 +195,24 @@ CASES = [
      (M, "class_derivations:\n", "class_derivations:\n  Line1:\n    target_class: Product_Line\n    populated_from: Track\n"
          "    slot_derivations:\n      product_name: {populated_from: Name}\n  Line2:\n    target_class: ProductLine\n"
          "    populated_from: Track\n    slot_derivations:\n      product_name: {populated_from: Name}\n")),
+    # ---------------------------------------------------------------- names no engine can carry safely
+    ("name-blank-slot", D, "  birth_date:\n", "  \"  \":\n    description: blank\n  birth_date:\n",
+     "slot name '  ' is blank", '  "  ":'),
+    ("name-blank-column", S, "      GenreId:\n", "      \"\":\n        type: INTEGER\n      GenreId:\n",
+     "column name '' of table 'Genre' is blank", None),
+    ("name-blank-derivation", M, "  Product:\n", "  \" \":\n    target_class: Product\n    populated_from: Track\n  Product:\n",
+     "derivation name ' ' is blank", '  " ":'),
+    ("name-dot-in-slot", D, "  birth_date:\n", "  birth.date:\n    description: dotted\n  birth_date:\n",
+     "slot name 'birth.date' contains '.', which reads as a path in SQL", "birth.date:"),
+    ("name-dot-in-derivation", M, "  Product:\n", "  Track.Product:\n    target_class: Product\n    populated_from: Track\n"
+     "  Product:\n", "derivation name 'Track.Product' contains '.'", "Track.Product:"),
+    ("name-hash-class", D, "classes:\n", "classes:\n  \"#Temp\":\n    description: x\n    slots: [id]\n",
+     "class name '#Temp' starts with '#', which SQL Server reads as a temporary table", '"#Temp":'),
+    ("name-boolean-slot", D, "  birth_date:\n", "  \"TRUE\":\n    description: yes\n  birth_date:\n",
+     "slot name 'TRUE' is SQL's boolean literal", '"TRUE":'),
+    ("name-provenance-slot", D, "  birth_date:\n", "  _source_key:\n    description: clash\n  birth_date:\n",
+     "slot name '_source_key' starts with '_', which is reserved for provenance", "_source_key:"),
+    ("name-c1-control", M, "value: USD", 'value: "US\\u0085D"', "contains the control character U+0085", 'value: "US\\u0085D"'),
     # ---------------------------------------------------------------- injection in expressions
     ("inject-union", M, E, expr('"FirstName UNION SELECT Email FROM Customer"'), "subqueries are not allowed", "UNION SELECT"),
     ("inject-exists", M, E, expr('"EXISTS (SELECT 1 FROM Customer)"'), "subqueries are not allowed", "EXISTS"),
@@ -304,7 +322,7 @@ def test_the_corpus_has_at_least_60_distinct_inputs():
     assert len(ids) == len(set(ids)), "case ids must be unique across both corpus files"
     assert len(ids) >= 60
     themes = {c[0].split("-")[0] for c in CASES}
-    assert {"yaml", "key", "type", "dangling", "cycle", "unknown", "duplicate", "case", "inject"} <= themes
+    assert {"yaml", "key", "type", "dangling", "cycle", "unknown", "duplicate", "case", "name", "inject"} <= themes
 
 
 def test_a_line_break_in_a_title_cannot_smuggle_a_statement_into_the_generated_sql(project):

@@ -166,15 +166,40 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
             if not isinstance(node, Node):
                 problems.add(display, doc.line_of(section), f"'{section}' must be a mapping of names to definitions")
                 continue
+            kind = {"slots": "slot", "classes": "class", "enums": "enum"}[section]
             for key, value in node.items():
                 line = node.line_of(key)
                 if value is None:
                     value = Node(display, line)
                 if not isinstance(value, Node):
-                    problems.add(display, line, f"{section[:-1]} '{key}' must be a mapping")
+                    problems.add(display, line, f"{kind} '{key}' must be a mapping")
                     continue
                 if key in store:
-                    problems.add(display, line, f"{section[:-1]} '{key}' is defined twice")
+                    problems.add(display, line, f"{kind} '{key}' is defined twice")
+                    continue
+                if not key.strip():
+                    problems.add(display, line, f"{kind} name {key!r} is blank", "every term needs a name")
+                    continue
+                if kind in ("slot", "class") and "." in key:
+                    # views and their columns are named after classes and slots; some engines (BigQuery)
+                    # read a dot even in a quoted name as a path, dataset.table or table.column
+                    problems.add(display, line, f"{kind} name '{key}' contains '.', which reads as a path in SQL",
+                                 "use another character, e.g. '_'")
+                    continue
+                if kind == "class" and key.startswith("#"):
+                    # the class's integrated view is named after it; SQL Server reads #name as a temporary table
+                    problems.add(display, line, f"class name '{key}' starts with '#', which SQL Server reads as a "
+                                 "temporary table", "rename the class")
+                    continue
+                if kind == "slot" and key.lower() in ("true", "false"):
+                    # SQLite ignores a subquery column alias TRUE or FALSE: the views could not select the slot
+                    problems.add(display, line, f"slot name '{key}' is SQL's boolean literal, which SQLite cannot "
+                                 "use as a column name in a view", "rename the slot")
+                    continue
+                if kind == "slot" and key.startswith("_"):
+                    # views carry _source_system, _source_key, _reject_reason, _raw__<slot>, ... beside the slots
+                    problems.add(display, line, f"slot name '{key}' starts with '_', which is reserved for provenance "
+                                 "and check columns", "rename the slot")
                     continue
                 store[key] = (value, display)
     _check_case_collisions(problems, raw_slots, "slot")

@@ -159,8 +159,26 @@ def load_mapping(path: Path, display: str) -> MappingSpec:
     for err in sorted(_validator().iter_errors(_jsonable(root)), key=lambda e: list(map(str, e.absolute_path))):
         at, message = _schema_problem(err)
         problems.add(display, _line_at(root, at), message)
+    _check_blank_names(root, display, problems)
     problems.raise_if_any()
     return _read(root, display, path)
+
+
+def _check_blank_names(root: Node, display: str, problems: Problems) -> None:
+    """Derivation names and join aliases become SQL identifiers: an empty one is no name at all."""
+    cds = root.get("class_derivations")
+    if not isinstance(cds, Node):
+        return
+    for name, cd in cds.items():
+        if not name.strip():
+            problems.add(display, cds.line_of(name), f"derivation name {name!r} is blank")
+        elif "." in name:
+            problems.add(display, cds.line_of(name), f"derivation name '{name}' contains '.', which reads as a path in "
+                         "SQL (its views are named after it)", "use another character, e.g. '_'")
+        joins = cd.get("joins") if isinstance(cd, Node) else None
+        for alias in joins if isinstance(joins, Node) else ():
+            if not alias.strip():
+                problems.add(display, joins.line_of(alias), f"join alias {alias!r} is blank")
 
 
 def _text(node: Node, key: str) -> Text | None:

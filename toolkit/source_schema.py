@@ -92,6 +92,9 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
         if tname.lower() in seen_folded:
             problems.add(display, tline, f"table '{tname}' differs only in case from '{seen_folded[tname.lower()]}'")
         seen_folded[tname.lower()] = tname
+        if not tname.strip():
+            problems.add(display, tline, f"table name {tname!r} is blank")
+            continue
         if not isinstance(tnode, Node) or not isinstance(tnode.get("columns"), Node):
             problems.add(display, tline, f"table '{tname}' needs a 'columns' mapping")
             continue
@@ -103,6 +106,9 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
         folded_columns: dict[str, str] = {}
         for cname, cnode in tnode["columns"].items():
             cline = tnode["columns"].line_of(cname)
+            if not cname.strip():
+                problems.add(display, cline, f"column name {cname!r} of table '{tname}' is blank")
+                continue
             if cname.lower() in folded_columns:
                 problems.add(display, cline, f"column '{tname}.{cname}' differs only in case from '{folded_columns[cname.lower()]}'",
                              "SQL folds identifiers' case: most engines cannot tell them apart")
@@ -122,7 +128,7 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
                 nullable = True
             native = str(cnode["type"])
             columns[cname] = Column(cname, native, from_native_text(native), nullable, cline)
-        pk_node = tnode.get("primary_key") or ()
+        pk_node = tnode.get("primary_key") or []
         if not isinstance(pk_node, list):
             problems.add(display, tnode.line_of("primary_key"), f"primary_key of '{tname}' must be a list of column names",
                          f"e.g. primary_key: [{pk_node}]")

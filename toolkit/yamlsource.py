@@ -46,8 +46,8 @@ class Seq(list):
 # Names become SQL identifiers and values SQL literals or comments: no control characters
 # (NUL ends C strings in drivers; a line break in a name is never meant). Text values may hold
 # tabs and line breaks (descriptions).
-_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _control(text: str, pattern: re.Pattern, file: str, line: int, what: str) -> None:
