@@ -62,6 +62,10 @@ _datetime = _dt.datetime
 _HALF_UP = _decimal.ROUND_HALF_UP       # ROUND_HALF_UP is "half away from zero", like DuckDB
 
 
+# exact decimal arithmetic up to DuckDB's 38 digits (Python's default context keeps 28)
+_EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
+
+
 _DecimalError = (_decimal.InvalidOperation, _decimal.DivisionByZero, ValueError, OverflowError)
 
 
@@ -114,12 +118,22 @@ _ZS = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u
 
 # Characters whose DuckDB UPPER differs from Python's per-character str.upper (DuckDB maps one
 # code point to one code point; Python may expand, e.g. 'ß' -> 'SS').
-_UPPER_FROM = ("ßŉǰΐΰևẖẗẘẙẚὐὒὔὖᾀᾁᾂᾃᾄᾅᾆᾇᾈᾉᾊᾋᾌᾍᾎᾏᾐᾑᾒᾓᾔᾕᾖᾗᾘᾙᾚᾛᾜᾝᾞᾟᾠᾡᾢᾣᾤᾥᾦᾧᾨᾩᾪᾫᾬᾭᾮᾯ"
-               "ᾲᾳᾴᾶᾷᾼῂῃῄῆῇῌῒΐῖῗῢΰῤῦῧῲῳῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_FROM = ("\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f80"
+    "\u1f81\u1f82\u1f83\u1f84\u1f85\u1f86\u1f87\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f90"
+    "\u1f91\u1f92\u1f93\u1f94\u1f95\u1f96\u1f97\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa0"
+    "\u1fa1\u1fa2\u1fa3\u1fa4\u1fa5\u1fa6\u1fa7\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fb3\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fc3\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ff3\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 
 
-_UPPER_TO = ("ẞŉǰΐΰևẖẗẘẙẚὐὒὔὖᾈᾉᾊᾋᾌᾍᾎᾏᾈᾉᾊᾋᾌᾍᾎᾏᾘᾙᾚᾛᾜᾝᾞᾟᾘᾙᾚᾛᾜᾝᾞᾟᾨᾩᾪᾫᾬᾭᾮᾯᾨᾩᾪᾫᾬᾭᾮᾯ"
-             "ᾲᾼᾴᾶᾷᾼῂῌῄῆῇῌῒΐῖῗῢΰῤῦῧῲῼῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_TO = ("\u1e9e\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f88"
+    "\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f98"
+    "\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa8"
+    "\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fbc\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fcc\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ffc\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 
 
 _UPPER_MAP = dict(zip(_UPPER_FROM, _UPPER_TO))
@@ -244,8 +258,8 @@ def _round(x, digits=0):
     if digits >= scale:
         return x
     if digits >= 0:
-        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP)
-    return x.scaleb(digits).quantize(_D(1), rounding=_HALF_UP).scaleb(-digits).quantize(_D(1))
+        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP, context=_EXACT)
+    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
 
 
 def _float(x):
@@ -502,7 +516,7 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP)) if v.is_finite() else None
+        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -533,7 +547,7 @@ def _parse_decimal(s, precision, scale):
     op = _DecimalOp(precision, scale)
     if not _cast_loop(buf, buf[0] == "-", op, True):
         return None
-    return _D(op.result).scaleb(-scale)
+    return _D(op.result).scaleb(-scale, _EXACT)
 
 
 class _DecimalOp:
@@ -630,7 +644,7 @@ class _DecimalOp:
 
 def _fit_decimal(d, precision, scale):
     try:
-        result = d.quantize(_D(1).scaleb(-scale), rounding=_HALF_UP)
+        result = d.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
     except _DecimalError:
         return None
     if not result:
@@ -650,10 +664,13 @@ def _dec(v, precision=18, scale=3):
     if cls is float:
         if v != v or v in (_math.inf, -_math.inf):
             return None
-        scaled = _round_half_away(v * 10.0 ** scale)
+        scaled = v * 10.0 ** scale
         if abs(scaled) >= 10.0 ** precision:
             return None
-        return abs(_D(int(scaled)).scaleb(-scale)) if scaled == 0 else _D(int(scaled)).scaleb(-scale)
+        scaled = _round_half_away(scaled)
+        if abs(scaled) >= 10.0 ** precision:
+            return None
+        return abs(_D(int(scaled)).scaleb(-scale, _EXACT)) if scaled == 0 else _D(int(scaled)).scaleb(-scale, _EXACT)
     return None
 
 
@@ -874,7 +891,7 @@ def _in(value, kind, column):
 def _in_dec(value, precision, scale, column):
     if value.__class__ is _D:
         try:
-            result = value.quantize(_D(1).scaleb(-scale), rounding=_HALF_UP)
+            result = value.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
             if result.adjusted() < precision - scale or not result:
                 return result if result else abs(result)
         except _DecimalError:
@@ -950,8 +967,10 @@ _SET22 = frozenset(('US', 'CA'))
 _SET23 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
 _RX24 = _re.compile('^[A-Z]{3}\\Z')
 _VM25 = {'Y': 'true', 'N': 'false'}
-_SET26 = frozenset(('CRN', 'PAY'))
-_K27 = _D('100.0')
+_SET26 = frozenset(('true', 't', 'yes', 'y', '1'))
+_SET27 = frozenset(('false', 'f', 'no', 'n', '0'))
+_SET28 = frozenset(('CRN', 'PAY'))
+_K29 = _D('100.0')
 
 
 
@@ -1407,16 +1426,16 @@ def product(record):
             return Reject('Product', key, ((("slot currency_code: '" + v_currency_code)) + "' does not match pattern ^[A-Z]{3}$"), 'currency_code', v_currency_code, 'pattern')
         _h1 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
         _h2 = (None if _h1 is None else _upper(_h1))
-        try:
-            v_is_active = (None if (_t4 := _VM25.get(_h2)) is None else (_t3 if (_t3 := _to_bool(_t4)) is not None else _cast_fail(_t4, 'boolean')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot is_active: ' + str(e) + ' (the SQL view fails on this record)', 'is_active') from None
+        _h3 = _VM25.get(_h2)
+        _h4 = (None if _h3 is None else _h3.strip(_ZS))
+        _h5 = (None if _h4 is None else _lower(_h4))
+        v_is_active = (True if (_h5 in _SET26) else (False if (_h5 in _SET27) else None))
         v__raw__is_active = _h2
         if ((not (v__raw__is_active is None)) and (v_is_active is None)):
             return Reject('Product', key, ((("slot is_active: code '" + ((v__raw__is_active if v__raw__is_active is not None else 'NULL')))) + "' is not in value_mappings (line 318)"), 'is_active', v__raw__is_active, 'value_mappings')
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
-        _h3 = (None if c_category is None else c_category.strip(_ZS))
-        v_product_category = ((None if (_t5 := (None if _h3 is not None and _h3 == '' else _h3)) is None else _initcap(_t5)) if (_h3 is not None and (_t6 := (None if _h3 is None else _lower(_h3))) is not None and _h3 == _t6) else _h3)
+        _h6 = (None if c_category is None else c_category.strip(_ZS))
+        v_product_category = ((None if (_t3 := (None if _h6 is not None and _h6 == '' else _h6)) is None else _initcap(_t3)) if (_h6 is not None and (_t4 := (None if _h6 is None else _lower(_h6))) is not None and _h6 == _t4) else _h6)
         return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': v_currency_code, 'is_active': v_is_active, '_source_system': 'billing', '_source_table': 'catalogue', '_source_key': key}
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('sku',)), e.reason, e.slot, e.value, e.rule)
@@ -1472,7 +1491,7 @@ def transaction__staged(record):
                     j_a_acct_ref = _row_a.get('acct_ref')
                     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else _text(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else _upper(_t2))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else _upper(_t4))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else _upper(_t6)) in _SET26) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
+                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else _text(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else _upper(_t2))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else _upper(_t4))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else _upper(_t6)) in _SET28) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
                 if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                     rows.append(staged)
         return rows
@@ -1571,7 +1590,7 @@ def transaction_line(record):
         if (v_discount_rate is not None and v_discount_rate > 1):
             return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t17 if (_t17 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
         try:
-            v_line_amount = (None if (_t34 := (None if (_t32 := (None if (_t30 := (None if (_t29 := (None if (_t26 := (None if (_t25 := (None if c_qty is None or c_unit_price is None else (c_qty * c_unit_price))) is None else _float(_t25))) is None or (_t27 := (None if (_t24 := (None if (_t22 := (None if c_discount_pct is None else (_t18 if (_t18 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t23 := (None if (_t20 := (_t19 if (_t19 := _to_float(_K27)) is not None else _cast_fail(_K27, 'float'))) is not None and _t20 == (_t21 := float(0)) else _t20)) is None else _div(_t22, _t23))) is None else ((float(1)) - _t24))) is None else (_t26 * _t27))) is None else (_t28 if (_t28 := _dec(_t29, 38, 10)) is not None else _cast_fail(_t29, 'decimal(38,10)')))) is None else _round(_t30, 2))) is None else (_t31 if (_t31 := _dec(_t32, 38, 10)) is not None else _cast_fail(_t32, 'decimal(38,10)')))) is None else (_t33 if (_t33 := _dec(_t34, 18, 4)) is not None else _cast_fail(_t34, 'decimal(18,4)')))
+            v_line_amount = (None if (_t34 := (None if (_t32 := (None if (_t30 := (None if (_t29 := (None if (_t26 := (None if (_t25 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t25))) is None or (_t27 := (None if (_t24 := (None if (_t22 := (None if c_discount_pct is None else (_t18 if (_t18 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t23 := (None if (_t20 := (_t19 if (_t19 := _to_float(_K29)) is not None else _cast_fail(_K29, 'float'))) is not None and _t20 == (_t21 := float(0)) else _t20)) is None else _div(_t22, _t23))) is None else ((float(1)) - _t24))) is None else (_t26 * _t27))) is None else (_t28 if (_t28 := _dec(_t29, 38, 10)) is not None else _cast_fail(_t29, 'decimal(38,10)')))) is None else _round(_t30, 2))) is None else (_t31 if (_t31 := _dec(_t32, 38, 10)) is not None else _cast_fail(_t32, 'decimal(38,10)')))) is None else (_t33 if (_t33 := _dec(_t34, 18, 4)) is not None else _cast_fail(_t34, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):

@@ -47,6 +47,10 @@ _datetime = _dt.datetime
 _HALF_UP = _decimal.ROUND_HALF_UP       # ROUND_HALF_UP is "half away from zero", like DuckDB
 
 
+# exact decimal arithmetic up to DuckDB's 38 digits (Python's default context keeps 28)
+_EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
+
+
 class Reject:
     """A source record the mapping rejects: the same decision and reason text as the SQL view."""
 
@@ -96,12 +100,22 @@ _ZS = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u
 
 # Characters whose DuckDB UPPER differs from Python's per-character str.upper (DuckDB maps one
 # code point to one code point; Python may expand, e.g. 'ß' -> 'SS').
-_UPPER_FROM = ("ßŉǰΐΰևẖẗẘẙẚὐὒὔὖᾀᾁᾂᾃᾄᾅᾆᾇᾈᾉᾊᾋᾌᾍᾎᾏᾐᾑᾒᾓᾔᾕᾖᾗᾘᾙᾚᾛᾜᾝᾞᾟᾠᾡᾢᾣᾤᾥᾦᾧᾨᾩᾪᾫᾬᾭᾮᾯ"
-               "ᾲᾳᾴᾶᾷᾼῂῃῄῆῇῌῒΐῖῗῢΰῤῦῧῲῳῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_FROM = ("\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f80"
+    "\u1f81\u1f82\u1f83\u1f84\u1f85\u1f86\u1f87\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f90"
+    "\u1f91\u1f92\u1f93\u1f94\u1f95\u1f96\u1f97\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa0"
+    "\u1fa1\u1fa2\u1fa3\u1fa4\u1fa5\u1fa6\u1fa7\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fb3\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fc3\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ff3\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 
 
-_UPPER_TO = ("ẞŉǰΐΰևẖẗẘẙẚὐὒὔὖᾈᾉᾊᾋᾌᾍᾎᾏᾈᾉᾊᾋᾌᾍᾎᾏᾘᾙᾚᾛᾜᾝᾞᾟᾘᾙᾚᾛᾜᾝᾞᾟᾨᾩᾪᾫᾬᾭᾮᾯᾨᾩᾪᾫᾬᾭᾮᾯ"
-             "ᾲᾼᾴᾶᾷᾼῂῌῄῆῇῌῒΐῖῗῢΰῤῦῧῲῼῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_TO = ("\u1e9e\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f88"
+    "\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f98"
+    "\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa8"
+    "\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fbc\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fcc\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ffc\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 
 
 _UPPER_MAP = dict(zip(_UPPER_FROM, _UPPER_TO))
@@ -158,6 +172,13 @@ def _substring(s, start, length=None):
     begin = min(max(begin, 0), n)
     end = min(max(end, 0), n)
     return s[begin:end] if begin < end else ""
+
+
+def _int64(x):
+    # BIGINT arithmetic: DuckDB fails the view on an overflow
+    if -9223372036854775808 <= x <= 9223372036854775807:
+        return x
+    raise _Fail(f"integer overflow: {x}")
 
 
 def _float(x):
@@ -414,7 +435,7 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP)) if v.is_finite() else None
+        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -986,7 +1007,7 @@ def interaction(record):
         if (not (v__cast_failure__duration_seconds is None)):
             return Reject('Interaction', key, (None if v__cast_failure__duration_seconds is None else ('slot duration_seconds: ' + v__cast_failure__duration_seconds)), 'duration_seconds', None, 'cast')
         try:
-            v_duration_seconds = ((None if (_t40 := (None if (_t29 := (None if (_t26 := (None if (_t23 := ((None if _h38 is None else (_t22 if (_t22 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else (_t23 * 3600))) is None or (_t27 := (None if (_t25 := ((None if _h40 is None else (_t24 if (_t24 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else (_t25 * 60))) is None else (_t26 + _t27))) is None or (_t30 := ((None if _h42 is None else (_t28 if (_t28 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else (_t29 + _t30))) is None or (_t41 := (None if (_t38 := (None if (_t35 := (None if (_t32 := ((None if _h44 is None else (_t31 if (_t31 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else (_t32 * 3600))) is None or (_t36 := (None if (_t34 := ((None if _h46 is None else (_t33 if (_t33 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else (_t34 * 60))) is None else (_t35 + _t36))) is None or (_t39 := ((None if _h48 is None else (_t37 if (_t37 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else (_t38 + _t39))) is None else (_t40 - _t41)) if ((((_t44 := (None if c_ended_at is None else (_t42 if (_t42 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t45 := (None if c_started_at is None else (_t43 if (_t43 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t44 == _t45) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and ((_t66 := (None if (_t64 := (None if (_t53 := (None if (_t50 := (None if (_t47 := ((None if _h38 is None else (_t46 if (_t46 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else (_t47 * 3600))) is None or (_t51 := (None if (_t49 := ((None if _h40 is None else (_t48 if (_t48 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else (_t49 * 60))) is None else (_t50 + _t51))) is None or (_t54 := ((None if _h42 is None else (_t52 if (_t52 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else (_t53 + _t54))) is None or (_t65 := (None if (_t62 := (None if (_t59 := (None if (_t56 := ((None if _h44 is None else (_t55 if (_t55 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else (_t56 * 3600))) is None or (_t60 := (None if (_t58 := ((None if _h46 is None else (_t57 if (_t57 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else (_t58 * 60))) is None else (_t59 + _t60))) is None or (_t63 := ((None if _h48 is None else (_t61 if (_t61 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else (_t62 + _t63))) is None else (_t64 - _t65))) is not None and _t66 <= 14400)) else None)
+            v_duration_seconds = ((None if (_t40 := (None if (_t29 := (None if (_t26 := (None if (_t23 := ((None if _h38 is None else (_t22 if (_t22 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else _int64(_t23 * 3600))) is None or (_t27 := (None if (_t25 := ((None if _h40 is None else (_t24 if (_t24 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else _int64(_t25 * 60))) is None else _int64(_t26 + _t27))) is None or (_t30 := ((None if _h42 is None else (_t28 if (_t28 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else _int64(_t29 + _t30))) is None or (_t41 := (None if (_t38 := (None if (_t35 := (None if (_t32 := ((None if _h44 is None else (_t31 if (_t31 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else _int64(_t32 * 3600))) is None or (_t36 := (None if (_t34 := ((None if _h46 is None else (_t33 if (_t33 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else _int64(_t34 * 60))) is None else _int64(_t35 + _t36))) is None or (_t39 := ((None if _h48 is None else (_t37 if (_t37 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else _int64(_t38 + _t39))) is None else _int64(_t40 - _t41)) if ((((_t44 := (None if c_ended_at is None else (_t42 if (_t42 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t45 := (None if c_started_at is None else (_t43 if (_t43 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t44 == _t45) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and ((_t66 := (None if (_t64 := (None if (_t53 := (None if (_t50 := (None if (_t47 := ((None if _h38 is None else (_t46 if (_t46 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else _int64(_t47 * 3600))) is None or (_t51 := (None if (_t49 := ((None if _h40 is None else (_t48 if (_t48 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else _int64(_t49 * 60))) is None else _int64(_t50 + _t51))) is None or (_t54 := ((None if _h42 is None else (_t52 if (_t52 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else _int64(_t53 + _t54))) is None or (_t65 := (None if (_t62 := (None if (_t59 := (None if (_t56 := ((None if _h44 is None else (_t55 if (_t55 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else _int64(_t56 * 3600))) is None or (_t60 := (None if (_t58 := ((None if _h46 is None else (_t57 if (_t57 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else _int64(_t58 * 60))) is None else _int64(_t59 + _t60))) is None or (_t63 := ((None if _h48 is None else (_t61 if (_t61 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else _int64(_t62 + _t63))) is None else _int64(_t64 - _t65))) is not None and _t66 <= 14400)) else None)
         except _Fail as e:
             raise _RecordError('cast', 'slot duration_seconds: ' + str(e) + ' (the SQL view fails on this record)', 'duration_seconds') from None
         if (v_duration_seconds is not None and v_duration_seconds < 0):

@@ -59,6 +59,10 @@ _datetime = _dt.datetime
 _HALF_UP = _decimal.ROUND_HALF_UP       # ROUND_HALF_UP is "half away from zero", like DuckDB
 
 
+# exact decimal arithmetic up to DuckDB's 38 digits (Python's default context keeps 28)
+_EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
+
+
 _DecimalError = (_decimal.InvalidOperation, _decimal.DivisionByZero, ValueError, OverflowError)
 
 
@@ -111,12 +115,22 @@ _ZS = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u
 
 # Characters whose DuckDB UPPER differs from Python's per-character str.upper (DuckDB maps one
 # code point to one code point; Python may expand, e.g. 'ß' -> 'SS').
-_UPPER_FROM = ("ßŉǰΐΰևẖẗẘẙẚὐὒὔὖᾀᾁᾂᾃᾄᾅᾆᾇᾈᾉᾊᾋᾌᾍᾎᾏᾐᾑᾒᾓᾔᾕᾖᾗᾘᾙᾚᾛᾜᾝᾞᾟᾠᾡᾢᾣᾤᾥᾦᾧᾨᾩᾪᾫᾬᾭᾮᾯ"
-               "ᾲᾳᾴᾶᾷᾼῂῃῄῆῇῌῒΐῖῗῢΰῤῦῧῲῳῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_FROM = ("\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f80"
+    "\u1f81\u1f82\u1f83\u1f84\u1f85\u1f86\u1f87\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f90"
+    "\u1f91\u1f92\u1f93\u1f94\u1f95\u1f96\u1f97\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa0"
+    "\u1fa1\u1fa2\u1fa3\u1fa4\u1fa5\u1fa6\u1fa7\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fb3\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fc3\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ff3\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 
 
-_UPPER_TO = ("ẞŉǰΐΰևẖẗẘẙẚὐὒὔὖᾈᾉᾊᾋᾌᾍᾎᾏᾈᾉᾊᾋᾌᾍᾎᾏᾘᾙᾚᾛᾜᾝᾞᾟᾘᾙᾚᾛᾜᾝᾞᾟᾨᾩᾪᾫᾬᾭᾮᾯᾨᾩᾪᾫᾬᾭᾮᾯ"
-             "ᾲᾼᾴᾶᾷᾼῂῌῄῆῇῌῒΐῖῗῢΰῤῦῧῲῼῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_TO = ("\u1e9e\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f88"
+    "\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f98"
+    "\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa8"
+    "\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fbc\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fcc\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ffc\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 
 
 _UPPER_MAP = dict(zip(_UPPER_FROM, _UPPER_TO))
@@ -167,8 +181,8 @@ def _round(x, digits=0):
     if digits >= scale:
         return x
     if digits >= 0:
-        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP)
-    return x.scaleb(digits).quantize(_D(1), rounding=_HALF_UP).scaleb(-digits).quantize(_D(1))
+        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP, context=_EXACT)
+    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
 
 
 def _float(x):
@@ -425,7 +439,7 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP)) if v.is_finite() else None
+        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -456,7 +470,7 @@ def _parse_decimal(s, precision, scale):
     op = _DecimalOp(precision, scale)
     if not _cast_loop(buf, buf[0] == "-", op, True):
         return None
-    return _D(op.result).scaleb(-scale)
+    return _D(op.result).scaleb(-scale, _EXACT)
 
 
 class _DecimalOp:
@@ -553,7 +567,7 @@ class _DecimalOp:
 
 def _fit_decimal(d, precision, scale):
     try:
-        result = d.quantize(_D(1).scaleb(-scale), rounding=_HALF_UP)
+        result = d.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
     except _DecimalError:
         return None
     if not result:
@@ -573,10 +587,13 @@ def _dec(v, precision=18, scale=3):
     if cls is float:
         if v != v or v in (_math.inf, -_math.inf):
             return None
-        scaled = _round_half_away(v * 10.0 ** scale)
+        scaled = v * 10.0 ** scale
         if abs(scaled) >= 10.0 ** precision:
             return None
-        return abs(_D(int(scaled)).scaleb(-scale)) if scaled == 0 else _D(int(scaled)).scaleb(-scale)
+        scaled = _round_half_away(scaled)
+        if abs(scaled) >= 10.0 ** precision:
+            return None
+        return abs(_D(int(scaled)).scaleb(-scale, _EXACT)) if scaled == 0 else _D(int(scaled)).scaleb(-scale, _EXACT)
     return None
 
 
@@ -797,7 +814,7 @@ def _in(value, kind, column):
 def _in_dec(value, precision, scale, column):
     if value.__class__ is _D:
         try:
-            result = value.quantize(_D(1).scaleb(-scale), rounding=_HALF_UP)
+            result = value.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
             if result.adjusted() < precision - scale or not result:
                 return result if result else abs(result)
         except _DecimalError:
@@ -1233,7 +1250,7 @@ def transaction_line(record):
         if (v_discount_rate is not None and v_discount_rate > 1):
             return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t8 if (_t8 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
         try:
-            v_line_amount = (None if (_t18 := (None if (_t16 := (None if (_t14 := (None if (_t13 := (None if (_t10 := (None if (_t9 := (None if c_UnitPrice is None or c_Quantity is None else (c_UnitPrice * c_Quantity))) is None else _float(_t9))) is None or (_t11 := (None if c_Discount is None else ((float(1)) - c_Discount))) is None else (_t10 * _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else _round(_t14, 2))) is None else (_t15 if (_t15 := _dec(_t16, 38, 10)) is not None else _cast_fail(_t16, 'decimal(38,10)')))) is None else (_t17 if (_t17 := _dec(_t18, 18, 4)) is not None else _cast_fail(_t18, 'decimal(18,4)')))
+            v_line_amount = (None if (_t18 := (None if (_t16 := (None if (_t14 := (None if (_t13 := (None if (_t10 := (None if (_t9 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else _float(_t9))) is None or (_t11 := (None if c_Discount is None else ((float(1)) - c_Discount))) is None else (_t10 * _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else _round(_t14, 2))) is None else (_t15 if (_t15 := _dec(_t16, 38, 10)) is not None else _cast_fail(_t16, 'decimal(38,10)')))) is None else (_t17 if (_t17 := _dec(_t18, 18, 4)) is not None else _cast_fail(_t18, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):

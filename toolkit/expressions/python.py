@@ -219,12 +219,12 @@ class Compiler:
             return self._strict([e], lambda a: f"_float({a[0]})", FLOAT, e.nonnull)
         if to.type is Type.DECIMAL and src.type is Type.INTEGER:
             q = self.module.const(f"_D(1).scaleb(-{to.scale or 0})", "_Q")
-            return self._strict([e], lambda a: f"_D({a[0]}).quantize({q})", to, e.nonnull)
+            return self._strict([e], lambda a: f"_D({a[0]}).quantize({q}, context=_EXACT)", to, e.nonnull)
         if to.type is Type.DECIMAL and src.type is Type.DECIMAL:
             if (src.scale or 0) == (to.scale or 0):
                 return PyExpr(e.code, to, e.nonnull, e.simple)
             q = self.module.const(f"_D(1).scaleb(-{to.scale or 0})", "_Q")
-            return self._strict([e], lambda a: f"{a[0]}.quantize({q})", to, e.nonnull)
+            return self._strict([e], lambda a: f"{a[0]}.quantize({q}, context=_EXACT)", to, e.nonnull)
         if to.type is Type.DATETIME and src.type is Type.DATE:
             return self._strict([e], lambda a: f"_as_timestamp({a[0]})", TIMESTAMP, e.nonnull)
         if to.type is src.type:
@@ -313,7 +313,8 @@ class Compiler:
             return PyExpr(_lit(node.this), TEXT, True, True)
         text = node.this
         if re.fullmatch(r"[0-9]+", text):
-            return PyExpr(str(int(text)), INT, True, True)
+            value = int(text)
+            return PyExpr(str(value), PType(Type.INTEGER, precision=10 if value < 2 ** 31 else 19), True, True)
         if re.fullmatch(r"[0-9]*\.[0-9]*", text):
             scale = len(text.split(".")[1])
             digits = len(text.replace(".", "").lstrip("0")) or 1
@@ -326,15 +327,34 @@ class Compiler:
         op = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*"}[type(node)]
         if Type.FLOAT in kinds:
             a, b = self.convert(a, FLOAT), self.convert(b, FLOAT)
-            t = FLOAT
-        elif Type.DECIMAL in kinds:
-            sa = a.ptype.scale or 0 if a.ptype.type is Type.DECIMAL else 0
-            sb = b.ptype.scale or 0 if b.ptype.type is Type.DECIMAL else 0
-            t = PType(Type.DECIMAL, sa + sb if op == "*" else max(sa, sb), 38)
-        elif kinds <= {Type.INTEGER}:
-            t = INT
-        else:
+            return self._strict([a, b], lambda x: f"({x[0]} {op} {x[1]})", FLOAT, a.nonnull and b.nonnull)
+        if Type.DECIMAL in kinds:
+            return self._decimal_arithmetic(a, b, op)
+        if not kinds <= {Type.INTEGER}:
             raise NotCompilable(f"arithmetic on {a.ptype} and {b.ptype}")
+        # BIGINT arithmetic: DuckDB fails the view on an overflow
+        return self._strict([a, b], lambda x: f"_int64({x[0]} {op} {x[1]})", INT, a.nonnull and b.nonnull)
+
+    def _decimal_arithmetic(self, a: PyExpr, b: PyExpr, op: str) -> PyExpr:
+        """DuckDB's decimal arithmetic: exact, typed DECIMAL(width, scale) by its binding rules.
+
+        Two operands of width <= 18 keep a width of at most 18 (an int64), and the view fails when the
+        result needs more digits; wider operands compute in up to 38 digits.
+        """
+        (pa, sa), (pb, sb) = _decimal_shape(a), _decimal_shape(b)
+        if op == "*":
+            scale, width = sa + sb, pa + pb
+        else:
+            scale = max(sa, sb)
+            width = max(pa - sa, pb - sb) + scale + 1
+        capped = pa <= 18 and pb <= 18 and width > 18
+        width = 18 if capped else min(width, 38)
+        t = PType(Type.DECIMAL, scale, width)
+        method = {"+": "add", "-": "subtract", "*": "multiply"}[op]
+        if capped:
+            return self._strict([a, b], lambda x: f"_dec18(_EXACT.{method}({x[0]}, {x[1]}))", t, a.nonnull and b.nonnull)
+        if width > 28:   # beyond the default decimal context's precision
+            return self._strict([a, b], lambda x: f"_EXACT.{method}({x[0]}, {x[1]})", t, a.nonnull and b.nonnull)
         return self._strict([a, b], lambda x: f"({x[0]} {op} {x[1]})", t, a.nonnull and b.nonnull)
 
     def _coalesce(self, nodes: list[exp.Expression]) -> PyExpr:
@@ -757,6 +777,15 @@ class Compiler:
 
 _COMPARISONS = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 _NEGATED = {exp.EQ: "!=", exp.NEQ: "==", exp.GT: "<=", exp.GTE: "<", exp.LT: ">=", exp.LTE: ">"}
+
+
+def _decimal_shape(e: PyExpr) -> tuple[int, int]:
+    """(width, scale) DuckDB gives an operand of decimal arithmetic."""
+    if e.ptype.type is Type.DECIMAL:
+        return e.ptype.precision or 18, e.ptype.scale or 0
+    if e.ptype.type is Type.INTEGER:
+        return (e.ptype.precision or 19), 0
+    return 18, 0
 
 
 def _physical_result(name: str, args: list[PyExpr], node: exp.Func) -> PType:

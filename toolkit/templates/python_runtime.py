@@ -19,6 +19,8 @@ _datetime = _dt.datetime
 _HALF_UP = _decimal.ROUND_HALF_UP       # ROUND_HALF_UP is "half away from zero", like DuckDB
 _FLOOR = _decimal.ROUND_FLOOR
 _CEILING = _decimal.ROUND_CEILING
+# exact decimal arithmetic up to DuckDB's 38 digits (Python's default context keeps 28)
+_EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
 _DecimalError = (_decimal.InvalidOperation, _decimal.DivisionByZero, ValueError, OverflowError)
 
 
@@ -72,10 +74,20 @@ _ZS = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u
 
 # Characters whose DuckDB UPPER differs from Python's per-character str.upper (DuckDB maps one
 # code point to one code point; Python may expand, e.g. 'ß' -> 'SS').
-_UPPER_FROM = ("ßŉǰΐΰևẖẗẘẙẚὐὒὔὖᾀᾁᾂᾃᾄᾅᾆᾇᾈᾉᾊᾋᾌᾍᾎᾏᾐᾑᾒᾓᾔᾕᾖᾗᾘᾙᾚᾛᾜᾝᾞᾟᾠᾡᾢᾣᾤᾥᾦᾧᾨᾩᾪᾫᾬᾭᾮᾯ"
-               "ᾲᾳᾴᾶᾷᾼῂῃῄῆῇῌῒΐῖῗῢΰῤῦῧῲῳῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
-_UPPER_TO = ("ẞŉǰΐΰևẖẗẘẙẚὐὒὔὖᾈᾉᾊᾋᾌᾍᾎᾏᾈᾉᾊᾋᾌᾍᾎᾏᾘᾙᾚᾛᾜᾝᾞᾟᾘᾙᾚᾛᾜᾝᾞᾟᾨᾩᾪᾫᾬᾭᾮᾯᾨᾩᾪᾫᾬᾭᾮᾯ"
-             "ᾲᾼᾴᾶᾷᾼῂῌῄῆῇῌῒΐῖῗῢΰῤῦῧῲῼῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ")
+_UPPER_FROM = ("\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f80"
+    "\u1f81\u1f82\u1f83\u1f84\u1f85\u1f86\u1f87\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f90"
+    "\u1f91\u1f92\u1f93\u1f94\u1f95\u1f96\u1f97\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa0"
+    "\u1fa1\u1fa2\u1fa3\u1fa4\u1fa5\u1fa6\u1fa7\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fb3\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fc3\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ff3\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
+_UPPER_TO = ("\u1e9e\u0149\u01f0\u0390\u03b0\u0587\u1e96\u1e97\u1e98\u1e99\u1e9a\u1f50\u1f52\u1f54\u1f56\u1f88"
+    "\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e\u1f8f\u1f98"
+    "\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa8"
+    "\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fa8\u1fa9\u1faa\u1fab\u1fac\u1fad\u1fae\u1faf\u1fb2"
+    "\u1fbc\u1fb4\u1fb6\u1fb7\u1fbc\u1fc2\u1fcc\u1fc4\u1fc6\u1fc7\u1fcc\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2"
+    "\u1fe3\u1fe4\u1fe6\u1fe7\u1ff2\u1ffc\u1ff4\u1ff6\u1ff7\u1ffc\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05"
+    "\ufb06\ufb13\ufb14\ufb15\ufb16\ufb17")
 _UPPER_MAP = dict(zip(_UPPER_FROM, _UPPER_TO))
 _UPPER_SPECIAL = _re.compile("[" + _UPPER_FROM + "]")
 
@@ -332,6 +344,20 @@ def _least(*values):
 
 # ----------------------------------------------------------------------------- numbers
 
+def _dec18(d):
+    # a DECIMAL result DuckDB keeps in 18 digits: more fails the view
+    if abs(d.scaleb(-d.as_tuple().exponent, _EXACT)) >= 1000000000000000000:
+        raise _Fail(f"decimal overflow: {_text(d)} needs more than 18 digits")
+    return d
+
+
+def _int64(x):
+    # BIGINT arithmetic: DuckDB fails the view on an overflow
+    if -9223372036854775808 <= x <= 9223372036854775807:
+        return x
+    raise _Fail(f"integer overflow: {x}")
+
+
 def _div(a, b):
     # DuckDB '/' is double division; x/0 is +-inf (0/0 is nan) rather than an error.
     a = float(a)
@@ -398,8 +424,8 @@ def _round(x, digits=0):
     if digits >= scale:
         return x
     if digits >= 0:
-        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP)
-    return x.scaleb(digits).quantize(_D(1), rounding=_HALF_UP).scaleb(-digits).quantize(_D(1))
+        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP, context=_EXACT)
+    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
 
 
 def _floor(x):
@@ -407,7 +433,7 @@ def _floor(x):
         return _math.copysign(float(_math.floor(x)), x) if x == x and x not in (_math.inf, -_math.inf) else x
     if x.__class__ is int:
         return float(x)
-    return x.to_integral_value(rounding=_FLOOR)
+    return x.to_integral_value(rounding=_FLOOR, context=_EXACT)
 
 
 def _ceil(x):
@@ -415,7 +441,7 @@ def _ceil(x):
         return _math.copysign(float(_math.ceil(x)), x) if x == x and x not in (_math.inf, -_math.inf) else x
     if x.__class__ is int:
         return float(x)
-    return x.to_integral_value(rounding=_CEILING)
+    return x.to_integral_value(rounding=_CEILING, context=_EXACT)
 
 
 def _float(x):
@@ -674,7 +700,7 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP)) if v.is_finite() else None
+        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -705,7 +731,7 @@ def _parse_decimal(s, precision, scale):
     op = _DecimalOp(precision, scale)
     if not _cast_loop(buf, buf[0] == "-", op, True):
         return None
-    return _D(op.result).scaleb(-scale)
+    return _D(op.result).scaleb(-scale, _EXACT)
 
 
 class _DecimalOp:
@@ -802,7 +828,7 @@ class _DecimalOp:
 
 def _fit_decimal(d, precision, scale):
     try:
-        result = d.quantize(_D(1).scaleb(-scale), rounding=_HALF_UP)
+        result = d.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
     except _DecimalError:
         return None
     if not result:
@@ -822,10 +848,13 @@ def _dec(v, precision=18, scale=3):
     if cls is float:
         if v != v or v in (_math.inf, -_math.inf):
             return None
-        scaled = _round_half_away(v * 10.0 ** scale)
+        scaled = v * 10.0 ** scale
         if abs(scaled) >= 10.0 ** precision:
             return None
-        return abs(_D(int(scaled)).scaleb(-scale)) if scaled == 0 else _D(int(scaled)).scaleb(-scale)
+        scaled = _round_half_away(scaled)
+        if abs(scaled) >= 10.0 ** precision:
+            return None
+        return abs(_D(int(scaled)).scaleb(-scale, _EXACT)) if scaled == 0 else _D(int(scaled)).scaleb(-scale, _EXACT)
     return None
 
 
@@ -1176,7 +1205,7 @@ def _in(value, kind, column):
 def _in_dec(value, precision, scale, column):
     if value.__class__ is _D:
         try:
-            result = value.quantize(_D(1).scaleb(-scale), rounding=_HALF_UP)
+            result = value.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
             if result.adjusted() < precision - scale or not result:
                 return result if result else abs(result)
         except _DecimalError:

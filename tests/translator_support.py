@@ -1,0 +1,71 @@
+"""Shared by the translator tests: the translator modules, the SQL views over real data, record feeds."""
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+from sqlglot import exp
+
+from toolkit import demo, engine
+from toolkit.generators.python import source_module
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_translator(plan, source_name: str) -> types.ModuleType:
+    """The translator module of a source, compiled from the plan (as `dict generate python` writes it)."""
+    text = source_module(plan, plan.source(source_name))
+    module = types.ModuleType(f"translator_{source_name}")
+    module.__file__ = f"generated/python/{source_name}.py"
+    exec(compile(text, module.__file__, "exec"), module.__dict__)
+    return module
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def dict_rows(con, sql: str, params=()) -> list[dict]:
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def estate_and_legacy(plan, chinook: Path, northwind: Path):
+    """One DuckDB holding the demo estate, Chinook and Northwind with every view of every source."""
+    con = demo.build_estate(":memory:")
+    engine.attach(con, plan.source("chinook"), chinook)
+    engine.attach(con, plan.source("northwind"), northwind)
+    engine.create_views(con, plan)
+    return con
+
+
+def records_with_joins(con, view) -> list[dict]:
+    """Every row of the derivation's driving table, each carrying its joined tables' candidate rows.
+
+    A join on ``alias.col = driving.col`` gets only the rows with that key (an index, as a service would
+    use); any other join condition gets every row of the joined table. Either way the translator applies
+    the join condition itself, as the view's LEFT JOIN does.
+    """
+    base = view.base
+    rows = dict_rows(con, f"SELECT * FROM {quoted(base.database_schema)}.{quoted(base.table.name)}")
+    for join in view.joins:
+        ref = join.ref
+        joined = dict_rows(con, f"SELECT * FROM {quoted(ref.database_schema)}.{quoted(ref.table.name)}")
+        on = join.on.ast
+        key = None
+        if isinstance(on, exp.EQ) and all(isinstance(s, exp.Column) for s in (on.this, on.expression)):
+            mine = [s for s in (on.this, on.expression) if s.table == ref.alias]
+            theirs = [s for s in (on.this, on.expression) if s.table == base.alias]
+            if len(mine) == 1 and len(theirs) == 1:
+                key = (mine[0].name, theirs[0].name)
+        if key is None:
+            for row in rows:
+                row[ref.alias] = joined
+            continue
+        index: dict = {}
+        for j in joined:
+            index.setdefault(j[key[0]], []).append(j)
+        for row in rows:
+            row[ref.alias] = index.get(row[key[1]], [])
+    return rows
