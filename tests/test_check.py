@@ -120,3 +120,12 @@ def test_a_project_never_generated_lists_every_file_as_missing(tmp_path):
     assert drift.dialects == ("duckdb",)
     assert {"sql/duckdb/chinook.sql", "sql/duckdb/northwind.sql", "sql/duckdb/integrated.sql"} <= set(drift.missing)
     assert not drift.stale and not drift.clean
+
+
+def test_bytecode_of_imported_translators_is_not_drift(project):
+    cache = project / "generated" / "sql" / "__pycache__"
+    cache.mkdir()
+    (cache / "chinook.cpython-311.pyc").write_bytes(b"\x00bytecode")
+    result = check(project)
+    assert result.exit_code == 0, result.output
+    assert "__pycache__" not in result.output

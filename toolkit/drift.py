@@ -51,7 +51,9 @@ def generated_dialects(generated: Path) -> tuple[str, ...]:
 def _on_disk(generated: Path) -> dict[str, Path]:
     if not generated.is_dir():
         return {}
-    return {p.relative_to(generated).as_posix(): p for p in sorted(generated.rglob("*")) if p.is_file()}
+    # Python's bytecode caches appear when the generated translators are imported; they are not output
+    return {p.relative_to(generated).as_posix(): p for p in sorted(generated.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.relative_to(generated).parts}
 
 
 def _first_difference(old: bytes, new: bytes) -> int:
