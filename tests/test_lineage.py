@@ -114,6 +114,8 @@ def test_cli_impact_prints_slots_views_translators_and_checks():
     assert "ContactPoint.phone_number" in result.output
     assert "chinook__contact_point_phone__staged" in result.output
     assert "translators" in result.output
+    if (ROOT / "generated" / "python" / "chinook.py").exists():   # the record translator that reads the row
+        assert "chinook.ContactPointPhone in generated/python/chinook.py:" in result.output
     assert "Phone IS NOT NULL" in result.output and "mappings/chinook.yaml:" in result.output
 
 

@@ -19,6 +19,7 @@ columns whose rows they decide.
 """
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -474,23 +475,36 @@ def lineage_edges(g: nx.MultiDiGraph) -> Iterator[tuple[str, str, dict]]:
             yield u, v, data
 
 
-def _neighbours(g: nx.MultiDiGraph, node: str, up: bool, select_only: bool = False) -> Iterator[str]:
-    adj = g.pred[node] if up else g.succ[node]
-    for other, edges in adj.items():
-        for data in edges.values():
+_ADJACENCY: "weakref.WeakKeyDictionary[nx.MultiDiGraph, dict]" = weakref.WeakKeyDictionary()
+
+
+def _adjacency(g: nx.MultiDiGraph, up: bool, select_only: bool) -> dict[str, list[str]]:
+    """Lineage neighbours of every node, sorted, as plain lists (built once per graph and kind of walk;
+    a graph is not changed once built, and a changed copy is a new graph)."""
+    cache = _ADJACENCY.get(g)
+    stamp = g.number_of_nodes()
+    if cache is None or cache["stamp"] != stamp:
+        cache = {"stamp": stamp}
+        _ADJACENCY[g] = cache
+    key = (up, select_only)
+    if key not in cache:
+        adj: dict[str, set[str]] = {}
+        for u, v, data in g.edges(data=True):
             if data.get("relation") == LINEAGE and (not select_only or data.get("in_select")):
-                yield other
-                break
+                a, b = (v, u) if up else (u, v)
+                adj.setdefault(a, set()).add(b)
+        cache[key] = {n: sorted(ns) for n, ns in adj.items()}
+    return cache[key]
 
 
 def walk(g: nx.MultiDiGraph, start: str, up: bool, select_only: bool = False) -> list[str]:
     """Every node upstream (``up``) or downstream of ``start`` along lineage edges, nearest first."""
+    adj = _adjacency(g, up, select_only)
     seen = {start}
     order = []
     queue = deque([start])
     while queue:
-        node = queue.popleft()
-        for other in sorted(_neighbours(g, node, up, select_only)):
+        for other in adj.get(queue.popleft(), ()):
             if other not in seen:
                 seen.add(other)
                 order.append(other)

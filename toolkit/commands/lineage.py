@@ -44,11 +44,29 @@ def _check_format(output_format: str) -> None:
         raise typer.Exit(2)
 
 
-def translator_files(plan) -> dict[str, str]:
-    """derivation id -> file of its generated translator, when a python generator is registered."""
-    from toolkit.generators.docs import Site
+def translator_files(project: Path, plan) -> dict[str, str]:
+    """derivation id -> 'generated/python/<source>.py:<line>' of its translator, read from the generated
+    translators on disk (what `dict generate python` wrote), when there are any."""
+    import re
 
-    return {did: path for did, (path, _code) in Site(plan).translators.items() if path}
+    from toolkit.dictionary import snake_case
+
+    out = {}
+    for source in plan.sources:
+        path = project / "generated" / "python" / f"{source.name}.py"
+        if not path.is_file():
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for view in source.views:
+            pattern = re.compile(rf"^def {re.escape(snake_case(view.name))}\(")
+            line = next((i for i, text in enumerate(lines, 1) if pattern.match(text)), None)
+            if line:
+                out[f"derivation:{view.source}.{view.name}"] = f"generated/python/{source.name}.py:{line}"
+    return out
+
+
+def _short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _direction(project: Path, node: str, direction: str, output_format: str) -> None:
@@ -81,7 +99,7 @@ def _direction(project: Path, node: str, direction: str, output_format: str) -> 
             out.print(f"  {kind}:", highlight=False)
         line = f"    {n.split(':', 1)[1]}"
         if n in columns:
-            line += "  " + "; ".join(f"{u['type']} {u['subtype']}: {u['expression']}" for u in columns[n])
+            line += "  " + "; ".join(f"{u['type']} {u['subtype']}: {_short(u['expression'])}" for u in columns[n])
         out.print(line, highlight=False, soft_wrap=True)
 
 
@@ -109,7 +127,7 @@ def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = 
     _check_format(output_format)
     plan, g = _graph(project)
     nid = _resolve(g, node)
-    translators = translator_files(plan)
+    translators = translator_files(project, plan)
     report = impact_report(g, nid, translators)
     report["translators_generated"] = bool(translators)
     if output_format == "json":
@@ -128,7 +146,7 @@ def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = 
         say(f"translators ({len(report['translators'])}): "
             + (", ".join(f"{t['derivation']} in {t['file']}" for t in report["translators"]) or "-"))
     else:
-        say("translators: none (no python generator is registered)")
+        say("translators: none generated (run `dict generate python` for record translators)")
     say(f"checks ({len(report['checks'])}):")
     for c in report["checks"]:
         say(f"  {c['check']}  {c['kind']}  {c['rule']}  ({c['file']}:{c['line']})")

@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 import jinja2
+from sqlglot import exp
 import networkx as nx
 
 from .. import dialects
@@ -78,8 +79,9 @@ class Site:
         self._paths_lower: dict[str, dict[str, str]] = defaultdict(dict)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                                      undefined=jinja2.StrictUndefined)
+                                      undefined=jinja2.StrictUndefined, auto_reload=False)
         self.env.filters["tojson_compact"] = _json_compact
+        self.env.globals.update(dialects=self.dialect_names, languages=LANGUAGES)
         self._index()
 
     # ------------------------------------------------------------------ paths
@@ -127,6 +129,39 @@ class Site:
             for ref in v.tables():
                 if v not in self.views_by_table[(v.source, ref.table.name)]:
                     self.views_by_table[(v.source, ref.table.name)].append(v)
+        # the lineage picture's vocabulary, computed once: links as rows, nodes and groups as tuples
+        attr = dict(g.nodes(data=True))
+        self.attr = attr
+        self.link_rows: list[tuple] = []
+        self.links_of_column: dict[str, list[int]] = defaultdict(list)
+        self.links_of_field: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.row_links_of: dict[str, list[int]] = defaultdict(list)
+        self.fields_of_slot: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._field_nodes: dict[tuple[str, str], tuple[str, str]] = {}
+        self.field_info: dict[tuple[str, str], tuple] = {}
+        for i, l in enumerate(self.links):
+            fid, snode = self.field_node((l.derivation, l.slot)) if l.slot else ("", "")
+            self.link_rows.append((l.column, l.derivation, l.slot, l.type, l.subtype, l.expression, fid, snode))
+            self.links_of_column[l.column].append(i)
+            if l.slot:
+                self.links_of_field[(l.derivation, l.slot)].append(i)
+            else:
+                self.row_links_of[l.derivation].append(i)
+        for f, (_fid, snode) in self._field_nodes.items():
+            self.fields_of_slot[snode].append(f)
+        self.column_info = {}
+        self.group_info: dict[str, tuple[str, str, int]] = {}
+        for s in self.plan.sources:
+            for t in s.schema.tables.values():
+                tid = f"table:{s.name}.{t.name}"
+                self.group_info[tid] = (f"{s.name}.{t.name}", self.table_url[(s.name, t.name)], 0)
+                for c in t.columns.values():
+                    cid = column_id(s.name, t.name, c.name)
+                    self.column_info[cid] = (c.name, self.column_url[cid], tid, 0)
+        for did, v in self.views_by_id.items():
+            self.group_info[did] = (f"{v.source}: {v.name} → {v.target.name}", self.derivation_url[did], 1)
+        for c in self.d.classes:
+            self.group_info[f"class:{c}"] = (c, self.class_url[c], 2)
         self.classes_by_slot: dict[str, list[ClassDef]] = defaultdict(list)
         for c in self.d.classes.values():
             for s in c.slots:
@@ -176,6 +211,19 @@ class Site:
     def field_id(self, derivation: str, slot: str) -> str:
         return f"f:{derivation.split(':', 1)[1]}.{slot}"
 
+    def field_node(self, field: tuple[str, str]) -> tuple[str, str]:
+        """(field node id, canonical slot node id) of a derivation's slot."""
+        known = self._field_nodes.get(field)
+        if known is None:
+            did, slot = field
+            known = self._field_nodes[field] = (self.field_id(did, slot), f"slot:{self.attr[did]['target']}.{slot}")
+            self.field_info[field] = (slot, self.field_url(did, slot), did, 1)
+        return known
+
+    def slot_info_of(self, snode: str) -> tuple:
+        cls, slot = snode.split(":", 1)[1].split(".", 1)
+        return (slot, self.slot_node_url(cls, slot), f"class:{cls}", 2)
+
     def graph_data(self, focus_columns=(), focus_fields=(), focus_slots=(), everything: bool = False,
                    collapse_all: bool = False) -> dict:
         """The page's lineage picture: upstream and downstream of its focus, laid out."""
@@ -200,11 +248,24 @@ _RENDERED: dict[tuple[str, str], str] = {}
 
 
 def _fingerprint(stmt) -> str:
-    """The statement's tree and the types the SQL generator recorded on its nodes (rewrites depend on them)."""
-    digest = hashlib.sha1(repr(stmt).encode("utf-8"))
-    for node in stmt.walk():
-        if node.meta:
-            digest.update(repr(sorted((k, repr(v)) for k, v in node.meta.items())).encode("utf-8"))
+    """The statement's tree (shape, every argument) and the types the SQL generator recorded on its nodes
+    (dialect rewrites depend on them). Iterative: a UNION of hundreds of views is a very deep tree."""
+    digest = hashlib.sha1()
+    stack = [(stmt, 0, "", 0)]
+    while stack:
+        node, depth, key, index = stack.pop()
+        scalars = []
+        children = []
+        for name, value in node.args.items():
+            values = value if isinstance(value, list) else [value]
+            for i, v in enumerate(values):
+                if isinstance(v, exp.Expression):
+                    children.append((v, depth + 1, name, i))
+                elif v is not None:
+                    scalars.append((name, i, repr(v)))
+        meta = sorted((k, repr(v)) for k, v in node.meta.items()) if node.meta else ()
+        digest.update(f"{depth}|{key}|{index}|{type(node).__name__}|{scalars}|{meta}\n".encode("utf-8"))
+        stack.extend(reversed(children))
     return digest.hexdigest()
 
 
@@ -244,7 +305,7 @@ def _translator_code(files: dict[str, str], view: ViewPlan) -> tuple[str, str] |
 
 # ---------------------------------------------------------------------- layout
 
-def _layout(site: Site, columns: set[str], fields: set[str], slots: set[str], everything: bool,
+def _layout(site: Site, columns: set[str], fields: set[tuple[str, str]], slots: set[str], everything: bool,
             collapse_all: bool) -> dict:
     """Nodes, groups, edges and build-time coordinates of one lineage picture.
 
@@ -252,108 +313,77 @@ def _layout(site: Site, columns: set[str], fields: set[str], slots: set[str], ev
     canonical slots grouped by class. Focus columns bring their downstream, focus slots their
     upstream, focus fields both. Group order comes from barycentre sweeps, ties by name.
     """
-    g = site.g
-    col_nodes: set[str] = set(columns)
-    field_keys: set[tuple[str, str]] = set()
-    slot_nodes: set[str] = set(slots)
-    row: set[tuple[str, str, str, str]] = set()   # (column, derivation, subtype, expression)
-    value_links: list[Link] = []
+    rows = site.link_rows
     if everything:
-        for source in site.plan.sources:
-            for t in source.schema.tables.values():
-                for c in t.columns.values():
-                    col_nodes.add(column_id(source.name, t.name, c.name))
-        chosen = site.links
+        chosen = range(len(rows))
+        col_nodes = set(site.column_url)
     else:
-        chosen_set: dict[Link, None] = {}
+        picked: set[int] = set()
         for c in columns:
-            for l in site.links_by_column.get(c, ()):
-                chosen_set[l] = None
+            picked.update(site.links_of_column.get(c, ()))
         for f in fields:
-            derivation, slot = f
-            for l in site.links_by_field.get(f, ()):
-                chosen_set[l] = None
-            for l in site.row_links.get(derivation, ()):
-                chosen_set[l] = None
+            picked.update(site.links_of_field.get(f, ()))
+            picked.update(site.row_links_of.get(f[0], ()))
         for s in slots:
-            cls, slot = s.split(":", 1)[1].split(".", 1)
-            for v in site.views_by_class.get(cls, ()):
-                did = f"derivation:{v.source}.{v.name}"
-                if (did, slot) in site.links_by_field:
-                    for l in site.links_by_field[(did, slot)]:
-                        chosen_set[l] = None
-                    for l in site.row_links.get(did, ()):
-                        chosen_set[l] = None
-        chosen = list(chosen_set)
-    for l in chosen:
-        col_nodes.add(l.column)
-        if l.slot:
-            field_keys.add((l.derivation, l.slot))
-            slot_nodes.add(f"slot:{g.nodes[l.derivation]['target']}.{l.slot}")
-            value_links.append(l)
-        else:
-            row.add((l.column, l.derivation, l.subtype, l.expression))
-    for f in fields:
-        field_keys.add(f)
-        slot_nodes.add(f"slot:{g.nodes[f[0]]['target']}.{f[1]}")
-    for s in slots:  # a slot nothing maps still shows, with its class
-        slot_nodes.add(s)
-    row_derivations = {d for _c, d, _s, _e in row}
-
-    # groups and nodes
-    groups: dict[str, dict] = {}
-    nodes: dict[str, dict] = {}
-
-    def group(gid: str, label: str, url: str, layer: int) -> dict:
-        if gid not in groups:
-            groups[gid] = {"id": gid, "label": label, "url": url, "layer": layer, "members": []}
-        return groups[gid]
-
-    for c in col_nodes:
-        data = g.nodes[c]
-        tid = f"table:{data['source']}.{data['table']}"
-        grp = group(tid, f"{data['source']}.{data['table']}", site.table_url[(data["source"], data["table"])], 0)
-        nodes[c] = {"id": c, "label": data["label"], "url": site.column_url[c], "group": tid, "kind": "column"}
-        grp["members"].append(c)
-    for did, slot in field_keys:
-        view = site.views_by_id[did]
-        grp = group(did, f"{view.source}: {view.name} → {view.target.name}", site.derivation_url[did], 1)
-        fid = site.field_id(did, slot)
-        nodes[fid] = {"id": fid, "label": slot, "url": site.field_url(did, slot), "group": did, "kind": "field"}
-        grp["members"].append(fid)
-    for did in row_derivations:
-        view = site.views_by_id[did]
-        group(did, f"{view.source}: {view.name} → {view.target.name}", site.derivation_url[did], 1)
-    for s in slot_nodes:
-        cls, slot = s.split(":", 1)[1].split(".", 1)
-        grp = group(f"class:{cls}", cls, site.class_url[cls], 2)
-        nodes[s] = {"id": s, "label": slot, "url": site.slot_node_url(cls, slot), "group": f"class:{cls}", "kind": "slot"}
-        grp["members"].append(s)
-
-    # edges: column -> field, field -> slot, column -> derivation (rows)
+            for f in site.fields_of_slot.get(s, ()):
+                picked.update(site.links_of_field.get(f, ()))
+                picked.update(site.row_links_of.get(f[0], ()))
+        chosen = sorted(picked)
+        col_nodes = set(columns)
+    field_keys: set[tuple[str, str]] = set(fields)
+    slot_nodes: set[str] = set(slots)
     edges: dict[tuple[str, str], set[str]] = defaultdict(set)
     exprs: dict[tuple[str, str], str] = {}
-    for l in value_links:
-        fid = site.field_id(l.derivation, l.slot)
-        edges[(l.column, fid)].add(l.subtype)
-        exprs.setdefault((l.column, fid), l.expression)
-    for did, slot in field_keys:
-        fid = site.field_id(did, slot)
-        edges[(fid, f"slot:{g.nodes[did]['target']}.{slot}")].add("IDENTITY")
     gedges: dict[tuple[str, str], set[str]] = defaultdict(set)
     gexprs: dict[tuple[str, str], str] = {}
-    for c, did, sub, text in sorted(row):
-        gedges[(c, did)].add(sub)
-        gexprs.setdefault((c, did), text)
+    row_derivations: set[str] = set()
+    for i in chosen:
+        column, did, slot, _t, sub, text, fid, _snode = rows[i]
+        col_nodes.add(column)
+        if slot:
+            field_keys.add((did, slot))
+            edges[(column, fid)].add(sub)
+            exprs.setdefault((column, fid), text)
+        else:
+            row_derivations.add(did)
+            gedges[(column, did)].add(sub)
+            gexprs.setdefault((column, did), text)
+    for f in field_keys:
+        fid, snode = site.field_node(f)
+        slot_nodes.add(snode)
+        edges[(fid, snode)].add("IDENTITY")
+
+    # groups and nodes: node -> (label, url, group, kind); group -> [label, url, layer, members]
+    nodes: dict[str, tuple] = {}
+    groups: dict[str, list] = {}
+    for c in col_nodes:
+        info = site.column_info[c]
+        nodes[c] = info
+    for f in field_keys:
+        fid, _snode = site.field_node(f)
+        nodes[fid] = site.field_info[f]
+    for s in slot_nodes:
+        nodes[s] = site.slot_info_of(s)
+    for n, info in nodes.items():
+        grp = groups.get(info[2])
+        if grp is None:
+            grp = groups[info[2]] = list(site.group_info[info[2]]) + [[]]
+        grp[3].append(n)
+    for did in row_derivations:
+        if did not in groups:
+            groups[did] = list(site.group_info[did]) + [[]]
 
     # order: barycentre sweeps over groups, then members
     layers: list[list[str]] = [[], [], []]
     for gid in sorted(groups):
-        layers[groups[gid]["layer"]].append(gid)
+        layers[groups[gid][2]].append(gid)
     neighbours: dict[str, set[str]] = defaultdict(set)
-    for a, b in list(edges) + list(gedges):
-        ga = nodes[a]["group"]
-        gb = nodes[b]["group"] if b in nodes else b
+    for a, b in edges:
+        ga, gb = nodes[a][2], nodes[b][2]
+        neighbours[ga].add(gb)
+        neighbours[gb].add(ga)
+    for a, gb in gedges:
+        ga = nodes[a][2]
         neighbours[ga].add(gb)
         neighbours[gb].add(ga)
 
@@ -361,53 +391,56 @@ def _layout(site: Site, columns: set[str], fields: set[str], slots: set[str], ev
         pos = {gid: i for li in layers for i, gid in enumerate(li)}
 
         def key(gid: str):
-            ns = [pos[n] for n in neighbours[gid] if groups[n]["layer"] != layer]
+            ns = [pos[n] for n in neighbours[gid] if groups[n][2] != layer]
             return (sum(ns) / len(ns) if ns else pos[gid], gid)
         layers[layer].sort(key=key)
 
-    for order in ((1, 2, 0), (1, 2)):
-        for layer in order:
-            sweep(layer)
+    if len(groups) > 3:
+        for order in ((1, 2, 0), (1, 2)):
+            for layer in order:
+                sweep(layer)
     pos_group = {gid: i for li in layers for i, gid in enumerate(li)}
     node_neighbours: dict[str, list[int]] = defaultdict(list)
     for a, b in edges:
-        node_neighbours[a].append(pos_group[nodes[b]["group"]])
-        node_neighbours[b].append(pos_group[nodes[a]["group"]])
+        node_neighbours[a].append(pos_group[nodes[b][2]])
+        node_neighbours[b].append(pos_group[nodes[a][2]])
+
+    def member_key(n: str):
+        ns = node_neighbours.get(n)
+        return (sum(ns) / len(ns) if ns else 0, nodes[n][0].lower(), n)
+
     for grp in groups.values():
-        grp["members"].sort(key=lambda n: (sum(node_neighbours[n]) / len(node_neighbours[n]) if node_neighbours[n] else 0,
-                                           nodes[n]["label"].lower(), n))
+        grp[3].sort(key=member_key)
 
     # coordinates for the first paint
-    focus = set(columns) | {site.field_id(d, s) for d, s in fields} | set(slots)
+    focus = set(columns) | {site.field_node(f)[0] for f in fields} | set(slots)
     order_ids = [gid for li in layers for gid in li]
     gindex = {gid: i for i, gid in enumerate(order_ids)}
-    node_ids = [n for gid in order_ids for n in groups[gid]["members"]]
+    node_ids = [n for gid in order_ids for n in groups[gid][3]]
     nindex = {n: i for i, n in enumerate(node_ids)}
     out_groups = []
     height = 0
     for li, layer in enumerate(layers):
         y = PAD
         for gid in layer:
-            grp = groups[gid]
-            has_focus = any(m in focus for m in grp["members"])
-            collapsed = bool(grp["members"]) and (collapse_all or (len(grp["members"]) > COLLAPSE_OVER and not has_focus))
-            h = HEADER_H + (0 if collapsed else ROW_H * len(grp["members"]))
-            out_groups.append([grp["id"], grp["label"], grp["url"], li, 1 if collapsed else 0, y,
-                               [nindex[m] for m in grp["members"]]])
-            y += h + GROUP_GAP
+            label, url, _layer, members = groups[gid]
+            collapsed = bool(members) and (collapse_all or (len(members) > COLLAPSE_OVER
+                                                            and not any(m in focus for m in members)))
+            out_groups.append([gid, label, url, li, 1 if collapsed else 0, y, [nindex[m] for m in members]])
+            y += HEADER_H + (0 if collapsed else ROW_H * len(members)) + GROUP_GAP
         height = max(height, y)
     expr_list: list[str] = []
     expr_index: dict[str, int] = {}
 
     def ei(text: str) -> int:
-        if text not in expr_index:
-            expr_index[text] = len(expr_list)
+        index = expr_index.get(text)
+        if index is None:
+            index = expr_index[text] = len(expr_list)
             expr_list.append(text)
-        return expr_index[text]
+        return index
 
-    kinds = {"column": 0, "field": 1, "slot": 2}
-    out_nodes = [[n, nodes[n]["label"], nodes[n]["url"], gindex[nodes[n]["group"]], kinds[nodes[n]["kind"]],
-                  1 if n in focus else 0] for n in node_ids]
+    out_nodes = [[n, nodes[n][0], nodes[n][1], gindex[nodes[n][2]], nodes[n][3], 1 if n in focus else 0]
+                 for n in node_ids]
     out_edges = []
     for (a, b), subs in sorted(edges.items(), key=lambda e: (nindex[e[0][0]], nindex[e[0][1]])):
         for sub in sorted(subs, key=SUBTYPE_CODES.index):
@@ -602,27 +635,33 @@ def _coverage(site: Site) -> dict:
     """Canonical slots x legacy systems, and the legacy columns no mapping reads."""
     plan, g = site.plan, site.g
     systems = [s.name for s in plan.sources]
+    by_class: dict[tuple[str, str], list[ViewPlan]] = defaultdict(list)
+    slot_index = {}
+    for v in plan.views():
+        by_class[(v.source, v.target.name)].append(v)
+        slot_index[(v.source, v.name)] = {sp.name: i for i, sp in enumerate(v.slots)}
     rows = []
     for cname in sorted(site.d.classes):
         cls = site.d.classes[cname]
         for slot in cls.slots:
-            cells = []
+            cells = []   # (state, title, text, url): one per system
             for s in plan.sources:
-                derivs = [v for v in s.views if v.target.name == cname]
+                derivs = by_class.get((s.name, cname), ())
                 if not derivs:
-                    cells.append({"state": "none", "title": f"{s.name} does not map {cname}"})
+                    cells.append(("none", "", "", ""))
                     continue
-                kinds = [(v, next(sp for sp in v.slots if sp.name == slot.name)) for v in derivs]
+                kinds = [(v, v.slots[slot_index[(v.source, v.name)][slot.name]]) for v in derivs]
                 mapped = [(v, sp) for v, sp in kinds if sp.kind not in ("unmapped", "waived")]
                 waived = [(v, sp) for v, sp in kinds if sp.kind == "waived"]
                 if mapped:
-                    cells.append({"state": "mapped", "count": len(mapped),
-                                  "url": site.field_url(f"derivation:{mapped[0][0].source}.{mapped[0][0].name}", slot.name),
-                                  "title": "; ".join(f"{v.name}: {expression_text(sp)}" for v, sp in mapped)})
+                    first = mapped[0][0]
+                    cells.append(("mapped", ", ".join(v.name for v, _sp in mapped),
+                                  "✓" + (str(len(mapped)) if len(mapped) > 1 else ""),
+                                  site.field_url(f"derivation:{first.source}.{first.name}", slot.name)))
                 elif waived:
-                    cells.append({"state": "waived", "title": "; ".join(f"{v.name}: {sp.note}" for v, sp in waived)})
+                    cells.append(("waived", "; ".join(f"{v.name}: {sp.note}" for v, sp in waived), "w", ""))
                 else:
-                    cells.append({"state": "unmapped", "title": f"{s.name} maps {cname} but not {slot.name}"})
+                    cells.append(("unmapped", f"{s.name} maps {cname} but not {slot.name}", "·", ""))
             rows.append({"cls": cname, "slot": slot.name, "url": site.slot_node_url(cname, slot.name),
                          "required": slot.required, "cells": cells})
     unmapped = []
@@ -671,12 +710,11 @@ def _names(names) -> str:
     return "\u001f".join(dict.fromkeys(" ".join(str(n).split()) for n in names if n))
 
 
-def site_files(plan: Plan, g: nx.MultiDiGraph | None = None) -> dict[str, str]:
-    site = Site(plan, g)
+def site_files(plan: Plan, g: nx.MultiDiGraph | None = None, site: Site | None = None) -> dict[str, str]:
+    site = site or Site(plan, g)
     files: dict[str, str] = {}
     nav = {"index": "index.html", "coverage": "coverage.html", "lineage": "lineage.html", "search": "search.html"}
-    common = {"dictionary": site.d, "dialects": site.dialect_names, "nav": nav, "subtypes": SUBTYPE_CODES,
-              "languages": LANGUAGES}
+    common = {"dictionary": site.d, "nav": nav, "subtypes": SUBTYPE_CODES}
     templates: dict[str, jinja2.Template] = {}
     for page in build_pages(site):
         template = templates.get(page.template) or templates.setdefault(page.template, site.env.get_template(page.template))

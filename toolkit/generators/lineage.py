@@ -69,7 +69,7 @@ def _event(job: str, inputs: list[dict], outputs: list[dict], description: str) 
         "outputs": outputs,
     }
     # the run id names this exact lineage: it changes when the lineage does, never otherwise
-    digest = hashlib.sha256(_json(event).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
     event["run"]["runId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{PRODUCER}/{job}/{digest}"))
     return event
 

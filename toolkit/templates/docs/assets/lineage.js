@@ -225,6 +225,7 @@
     render();
   });
   render();
+  window.__lineageReadyAt = performance.now();
   document.body.setAttribute("data-lineage-ready", "1");
   window.dictLineage = { select: function (id) { for (var n = 0; n < NN; n++) if (nodes[n][0] === id) { select(n); return true; } return false; },
                          toggle: toggle, groups: groups, nodes: nodes };
