@@ -148,6 +148,10 @@ def print_run(result) -> None:
             t.add_row(*[str(x) for x in row])
         out.print(t)
     for r in result.reconciliations:
+        for alias, rows, most in getattr(r, "join_violations", ()):
+            err.print(f"[bold red]cardinality[/] {r.view.view_name}: join '{alias}' is declared to_one but matched "
+                      f"up to {most} rows for {rows} source row(s) (see view {r.view.view_name}__joins; "
+                      "declare it to_many with group_by, or fix the join condition)")
         if not r.balanced:
             err.print(f"[bold red]unbalanced[/] {r.view.view_name}: {r.source_rows} source rows, {r.staged} staged, "
                       f"{r.canonical} canonical + {r.rejected} rejected (a join declared to_one matched several rows?)")

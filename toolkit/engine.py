@@ -69,11 +69,15 @@ class Reconciliation:
     canonical: int
     rejected: int
     reasons: tuple[tuple[str, int], ...]
+    # (join alias, driving rows it matched more than once, most matches) for joins declared to_one
+    join_violations: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def balanced(self) -> bool:
         """Every source row is a canonical row or a reject; for grouped views every row is staged and
-        each staged row feeds a group or is rejected."""
+        each staged row feeds a group or is rejected; every to_one join matched at most one row."""
+        if self.join_violations:
+            return False
         if self.view.grouped:
             return self.staged == self.source_rows
         return self.staged == self.source_rows == self.canonical + self.rejected
@@ -89,7 +93,17 @@ def reconcile(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> Reconciliation:
     reasons = con.execute(
         f"SELECT _reject_reason, COUNT(*) FROM {_q(view.rejects_name)} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     rejected = sum(n for _, n in reasons)
-    return Reconciliation(view, source_rows, staged, canonical, rejected, tuple(reasons))
+    return Reconciliation(view, source_rows, staged, canonical, rejected, tuple(reasons), join_violations(con, view))
+
+
+def join_violations(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> tuple[tuple[str, int, int], ...]:
+    """Per join declared to_one: how many driving rows it matched more than once, and the most matches."""
+    from .generators.sql import join_check_name, join_check_select
+
+    if join_check_select(view) is None:
+        return ()
+    rows = con.execute(f"SELECT _join, COUNT(*), MAX(_matches) FROM {_q(join_check_name(view))} GROUP BY 1 ORDER BY 1").fetchall()
+    return tuple((str(j), int(n), int(m)) for j, n, m in rows)
 
 
 def integrated_counts(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str]) -> dict[str, int]:
