@@ -3,7 +3,6 @@ real `dict` commands with options that exist, and cover validate, generate, chec
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner

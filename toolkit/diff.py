@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
 
-from .dictionary import ClassDef, Dictionary, EnumDef, Slot, load_dictionary, snake_case
+from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
 from .errors import DictError, Problem
-from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
+from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, load_mapping
 from .plan import Plan, Project, SlotPlan, ViewPlan, build_plan
 from .source_schema import SourceSchema, load_source_schema
 from .types import assignable
