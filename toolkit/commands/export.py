@@ -1,0 +1,55 @@
+"""`dict export ...`: the mappings in other tools' formats. `dict export linkml-map` writes LinkML-Map specs."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from toolkit.cli import ProjectOpt, _guard, app, out
+
+
+def export_group() -> typer.Typer:
+    """The `dict export` command group (created once, shared by every module that adds an export)."""
+    for group in app.registered_groups:
+        if group.name == "export":
+            return group.typer_instance
+    group = typer.Typer(no_args_is_help=True, help="Export the mappings in other tools' formats.")
+    app.add_typer(group, name="export")
+    return group
+
+
+export_app = export_group()
+
+
+@export_app.command("linkml-map")
+@_guard
+def linkml_map(
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the specs (default <project>/generated/linkml-map)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """One LinkML-Map TransformationSpecification per source, listing every feature LinkML-Map lacks."""
+    from toolkit.linkml_map import export_linkml_map, files
+    from toolkit.output import write_generated
+    from toolkit.plan import load_plan
+
+    plan = load_plan(project)
+    target = (out_dir or project / "generated" / "linkml-map").resolve()
+    dictionary = (project / plan.dictionary.files[0]).resolve()
+    exports = export_linkml_map(plan, os.path.relpath(dictionary, target))
+    write_generated(target.parent, {f"{target.name}/{name}": text for name, text in files(exports).items()}, (target.name,))
+    for e in exports:
+        done = sum(1 for d in e.derivations if d.exported)
+        out.print(f"{e.source.name}: wrote {target / e.spec_file} ({done} of {len(e.derivations)} derivations) "
+                  f"and {e.schema_file}", highlight=False, markup=False, soft_wrap=True)
+        unsupported, approximations = e.unsupported(), e.approximations()
+        if unsupported:
+            out.print(f"  not supported by LinkML-Map ({len(unsupported)}), kept out of the spec and listed in its comments:",
+                      highlight=False, markup=False)
+            for line in unsupported:
+                out.print(f"    - {line}", highlight=False, markup=False, soft_wrap=True)
+        if approximations:
+            out.print(f"  computed differently by LinkML-Map ({len(approximations)}):", highlight=False, markup=False)
+            for line in approximations:
+                out.print(f"    - {line}", highlight=False, markup=False, soft_wrap=True)
