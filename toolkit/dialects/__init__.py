@@ -32,6 +32,11 @@ class Dialect:
     drop_before_create: bool = False  # no CREATE OR REPLACE: drop the view first
     executable_here: bool = False  # an engine on this machine can run it
     runtime_functions: tuple[str, ...] = ()  # functions the connection must provide (SQLite)
+    # canonical tables (dict generate ddl): which constraints the engine enforces, and text types
+    # where plain VARCHAR will not do (MySQL needs a length, a key cannot be VARCHAR(MAX) on SQL Server)
+    constraints: frozenset[str] = frozenset({"primary_key", "not_null", "check", "pattern_check"})
+    key_text: exp.DataType | None = None
+    text: exp.DataType | None = None
     notes: str = ""
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:

@@ -19,5 +19,6 @@ BIGQUERY = register(Dialect(
     name="bigquery",
     sqlglot="bigquery",
     rewrites=passes(Quirks(greatest_ignores_nulls=False, decimal_cast=_decimal)),
+    constraints=frozenset({"not_null"}),   # BigQuery keys are NOT ENFORCED and it has no CHECK
     notes="Source schemas are datasets; run with a default dataset for the views.",
 ))

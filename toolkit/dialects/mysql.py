@@ -43,5 +43,7 @@ MYSQL = register(Dialect(
         types={Type.DATETIME: exp.DataType.build("DATETIME(6)", dialect="mysql")},
     )),
     executable_here=True,
+    key_text=exp.DataType.build("VARCHAR(512)", dialect="mysql"),
+    text=exp.DataType.build("LONGTEXT", dialect="mysql"),
     notes="Create the views with a utf8mb4 binary no-pad collation (SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin).",
 ))

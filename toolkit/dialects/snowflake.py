@@ -23,4 +23,5 @@ SNOWFLAKE = register(Dialect(
         regexp_like=_regexp_like,
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="snowflake")},
     )),
+    constraints=frozenset({"not_null"}),   # Snowflake enforces NOT NULL only (keys are informational, no CHECK)
 ))

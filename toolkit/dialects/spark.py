@@ -29,5 +29,6 @@ SPARK = register(Dialect(
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")},
     )),
     executable_here=True,
+    constraints=frozenset({"not_null"}),   # plain Spark tables enforce no keys and no CHECKs
     notes="Load source tables into databases named after each source's database_schema.",
 ))

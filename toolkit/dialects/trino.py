@@ -21,4 +21,5 @@ TRINO = register(Dialect(
     name="trino",
     sqlglot="trino",
     rewrites=passes(Quirks(initcap=_initcap, greatest_ignores_nulls=False)),
+    constraints=frozenset({"not_null"}),
 ))

@@ -28,7 +28,7 @@ def _wants_condition(node: exp.Expression) -> bool:
     parent, key = node.parent, node.arg_key
     while isinstance(parent, exp.Paren):
         parent, key = parent.parent, parent.arg_key
-    if isinstance(parent, (exp.And, exp.Or, exp.Not, exp.Where, exp.Having)):
+    if isinstance(parent, (exp.And, exp.Or, exp.Not, exp.Where, exp.Having, exp.CheckColumnConstraint)):
         return True
     if isinstance(parent, exp.If) and key == "this":
         return True
@@ -66,4 +66,6 @@ TSQL = register(Dialect(
         syntax=(_syntax, _booleans),
     )),
     create_view="CREATE OR ALTER VIEW",
+    key_text=exp.DataType.build("NVARCHAR(450)", dialect="tsql"),
+    text=exp.DataType.build("NVARCHAR(MAX)", dialect="tsql"),
 ))

@@ -45,12 +45,33 @@ class Engine:
 
     def load_source(self, data: SourceData) -> None:
         """Put a source's tables in the schema named after its database_schema."""
+        self.loaded_schemas.add(data.source.database_schema)
         self.create_schema(data.source.database_schema)
         for table in data.tables:
             self.load_table(data.source.database_schema, table)
 
     def close(self) -> None:
         pass
+
+    def create_namespace(self, name: str) -> None:
+        """A schema (a database on MySQL) with exactly this name, for tables the user asked for."""
+        self.execute(self.dialect.to_sql(exp.Create(this=exp.Table(this=_id(name)), kind="SCHEMA", exists=True)))
+
+    replace_tables = False   # a persistent target: drop a table before creating it again
+
+    @property
+    def loaded_schemas(self) -> set[str]:
+        """Source schemas loaded into this engine (the only ones ``locate`` moves)."""
+        return self.__dict__.setdefault("_loaded_schemas", set())
+
+    def create_table(self, schema: str, data: TableData) -> None:
+        if self.replace_tables:
+            self.drop_table(self.physical_table(schema, data.table.name))
+        self.execute(self.create_table_sql(schema, data))
+
+    def drop_table(self, table: exp.Table) -> None:
+        self.execute(self.dialect.to_sql(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True,
+                                                  cascade=self.dialect_name == "postgres")))
 
     # naming -----------------------------------------------------------------------------
     def physical(self, schema: str) -> str:
@@ -64,7 +85,7 @@ class Engine:
     def locate(self, statement: exp.Expression) -> exp.Expression:
         """``statement`` reading each source table where this engine stores it (only table names change)."""
         for table in list(statement.find_all(exp.Table)):
-            if table.args.get("db") is not None:
+            if table.args.get("db") is not None and table.db in self.loaded_schemas:
                 where = self.physical_table(table.db, table.name)
                 table.set("db", where.args.get("db"))
                 table.set("this", where.this)

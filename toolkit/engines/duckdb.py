@@ -16,7 +16,12 @@ class DuckDBEngine(Engine):
     dialect_name = "duckdb"
 
     def __init__(self, database: str | Path = ":memory:"):
-        self.con = duckdb.connect(str(database))
+        self.con = duckdb.connect()
+        if str(database) != ":memory:":
+            # attached under a fixed name: a file named like a schema (canonical.duckdb) would make
+            # "canonical"."customer" ambiguous between the catalog and the schema
+            self.con.execute(f"ATTACH {_lit(str(database))} AS dict_target")
+            self.con.execute("USE dict_target")
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)
@@ -26,7 +31,7 @@ class DuckDBEngine(Engine):
 
     def load_table(self, schema: str, data: TableData) -> None:
         """Bulk load through a JSON-lines file (DuckDB parses it typed, with NULL and '' kept apart)."""
-        self.execute(self.create_table_sql(schema, data))
+        self.create_table(schema, data)
         types = {c.name: self.column_type(c).sql(dialect="duckdb") for c in data.columns}
         names = [c.name for c in data.columns]
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:

@@ -75,6 +75,9 @@ class MySQLEngine(Engine):
     def create_schema(self, schema: str) -> None:
         self._create_database(self.physical(schema))
 
+    def create_namespace(self, name: str) -> None:
+        self._create_database(name)
+
     def execute(self, sql: str) -> None:
         with self.con.cursor() as cur:
             cur.execute(sql)
@@ -93,7 +96,7 @@ class MySQLEngine(Engine):
         return t
 
     def load_table(self, schema: str, data: TableData) -> None:
-        self.execute(self.create_table_sql(schema, data))
+        self.create_table(schema, data)
         marks = ", ".join(["%s"] * len(data.columns))
         target = self.physical_table(schema, data.table.name).sql(dialect="mysql", identify=True)
         with self.con.cursor() as cur:

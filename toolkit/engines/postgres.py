@@ -56,7 +56,7 @@ class PostgresEngine(Engine):
         return exp.DataType.build("TEXT") if t.this == exp.DataType.Type.VARCHAR else t
 
     def load_table(self, schema: str, data: TableData) -> None:
-        self.execute(self.create_table_sql(schema, data))
+        self.create_table(schema, data)
         columns = ", ".join(_q(c.name) for c in data.columns)
         target = self.physical_table(schema, data.table.name).sql(dialect="postgres", identify=True)
         with self.con.cursor() as cur:

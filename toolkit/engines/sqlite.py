@@ -111,7 +111,7 @@ class SQLiteEngine(Engine):
         return super().column_type(column, key)
 
     def load_table(self, schema: str, data: TableData) -> None:
-        self.execute(self.create_table_sql(schema, data))
+        self.create_table(schema, data)
         marks = ", ".join("?" for _ in data.columns)
         self.con.executemany(f"INSERT INTO {_q(schema)}.{_q(data.table.name)} VALUES ({marks})",
                              [tuple(_stored(v) for v in row) for row in data.rows])
