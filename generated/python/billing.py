@@ -66,6 +66,9 @@ _HALF_UP = _decimal.ROUND_HALF_UP       # ROUND_HALF_UP is "half away from zero"
 _EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
 
 
+_QUANTUM = [_D(1).scaleb(-n) for n in range(39)]      # 1, 0.1, 0.01, ... : the step of each scale
+
+
 _DecimalError = (_decimal.InvalidOperation, _decimal.DivisionByZero, ValueError, OverflowError)
 
 
@@ -204,24 +207,6 @@ def _div(a, b):
         return _math.copysign(_math.inf, a) * _math.copysign(1.0, b)
 
 
-def _mod(a, b):
-    # Remainder with the sign of the dividend (C semantics); NULL when dividing integers or decimals by zero.
-    if a.__class__ is float or b.__class__ is float:
-        try:
-            return _math.fmod(float(a), float(b))
-        except ValueError:
-            return _math.nan
-    if not b:
-        return None
-    if a.__class__ is int and b.__class__ is int:
-        r = abs(a) % abs(b)
-        return -r if a < 0 else r
-    try:
-        return _D(a) % _D(b)
-    except _DecimalError:
-        return None
-
-
 def _round_half_away(x):
     # C's std::round on a double: halves away from zero, keeping the sign of zero.
     t = _math.copysign(float(_math.trunc(x)), x)
@@ -258,7 +243,7 @@ def _round(x, digits=0):
     if digits >= scale:
         return x
     if digits >= 0:
-        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP, context=_EXACT)
+        return x.quantize(_QUANTUM[digits], rounding=_HALF_UP, context=_EXACT)
     return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
 
 
@@ -644,7 +629,7 @@ class _DecimalOp:
 
 def _fit_decimal(d, precision, scale):
     try:
-        result = d.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
+        result = d.quantize(_QUANTUM[scale], rounding=_HALF_UP, context=_EXACT)
     except _DecimalError:
         return None
     if not result:
@@ -662,15 +647,16 @@ def _dec(v, precision=18, scale=3):
     if cls is str:
         return _parse_decimal(v, precision, scale)
     if cls is float:
-        if v != v or v in (_math.inf, -_math.inf):
-            return None
+        # DuckDB scales the double by 10^scale, rounds half away from zero, and checks the width
         scaled = v * 10.0 ** scale
-        if abs(scaled) >= 10.0 ** precision:
+        if not -1e308 < scaled < 1e308 or abs(scaled) >= 10.0 ** precision:
+            return None   # also nan and infinity
+        whole = int(scaled)
+        if abs(scaled - whole) >= 0.5:
+            whole += 1 if scaled > 0 else -1
+        if abs(whole) >= 10 ** precision:
             return None
-        scaled = _round_half_away(scaled)
-        if abs(scaled) >= 10.0 ** precision:
-            return None
-        return abs(_D(int(scaled)).scaleb(-scale, _EXACT)) if scaled == 0 else _D(int(scaled)).scaleb(-scale, _EXACT)
+        return _D(whole).scaleb(-scale, _EXACT)
     return None
 
 
@@ -891,7 +877,7 @@ def _in(value, kind, column):
 def _in_dec(value, precision, scale, column):
     if value.__class__ is _D:
         try:
-            result = value.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
+            result = value.quantize(_QUANTUM[scale], rounding=_HALF_UP, context=_EXACT)
             if result.adjusted() < precision - scale or not result:
                 return result if result else abs(result)
         except _DecimalError:
@@ -951,33 +937,37 @@ _RX6 = _re.compile('^[^,]*,')
 _RX7 = _re.compile(',.*\\Z')
 _RX8 = _re.compile('.*,.*', _re.DOTALL)
 _RX9 = _re.compile('[^一-鿿]')
-_SET10 = frozenset((4, 6, 9, 11))
-_RX11 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?\\Z')
-_SET12 = frozenset(('standard', 'silver', 'gold', 'platinum'))
-_RX13 = _re.compile('^[a-z]{2}\\Z')
-_RX14 = _re.compile(' .*\\Z')
-_RX15 = _re.compile('.*\\ .*', _re.DOTALL)
-_RX16 = _re.compile('^[^ ]+ +')
-_SET17 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
-_RX18 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX19 = _re.compile('^[A-Z]{2}\\Z')
-_RX20 = _re.compile('[^0-9]')
-_VM21 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
-_SET22 = frozenset(('US', 'CA'))
-_SET23 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
+_RX10 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\Z')
+_SET11 = frozenset(('standard', 'silver', 'gold', 'platinum'))
+_RX12 = _re.compile('^[a-z]{2}\\Z')
+_RX13 = _re.compile(' .*\\Z')
+_RX14 = _re.compile('.*\\ .*', _re.DOTALL)
+_RX15 = _re.compile('^[^ ]+ +')
+_SET16 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
+_RX17 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX18 = _re.compile('^[A-Z]{2}\\Z')
+_RX19 = _re.compile('[^0-9]')
+_VM20 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
+_SET21 = frozenset(('US', 'CA'))
+_SET22 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
+_Q23 = _QUANTUM[4]
 _RX24 = _re.compile('^[A-Z]{3}\\Z')
 _VM25 = {'Y': 'true', 'N': 'false'}
 _SET26 = frozenset(('true', 't', 'yes', 'y', '1'))
 _SET27 = frozenset(('false', 'f', 'no', 'n', '0'))
 _SET28 = frozenset(('CRN', 'PAY'))
-_K29 = _D('100.0')
+_K29 = 100.0
+_K30 = _D('100.0')
 
 
 
 
 def _household__on_h(row, c_acct_ref):
     # account_holders AS h ON h.acct_ref = billing_accounts.acct_ref
-    j_h_acct_ref = row.get('acct_ref')
+    try:
+        j_h_acct_ref = row['acct_ref']
+    except KeyError:
+        j_h_acct_ref = row.get('acct_ref')
     if j_h_acct_ref.__class__ is not str and j_h_acct_ref is not None:
         j_h_acct_ref = _in(j_h_acct_ref, 'text', 'h.acct_ref')
     return (j_h_acct_ref is not None and c_acct_ref is not None and j_h_acct_ref == c_acct_ref)
@@ -986,10 +976,14 @@ def _household__on_h(row, c_acct_ref):
 def household__staged(record):
     """The per-record part of the grouped derivation Household: the record's rows of the __staged view, each with its _reject_reason (None: the record goes into a group)."""
     try:
-        c_acct_ref = record.get('acct_ref')
+        try:
+            c_acct_ref = record['acct_ref']
+            c_account_name = record['account_name']
+        except KeyError:
+            c_acct_ref = record.get('acct_ref')
+            c_account_name = record.get('account_name')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
-        c_account_name = record.get('account_name')
         if c_account_name.__class__ is not str and c_account_name is not None:
             c_account_name = _in(c_account_name, 'text', 'account_name')
         rows = []
@@ -997,10 +991,13 @@ def household__staged(record):
             if _row_h is None:
                 j_h_acct_ref = None
             else:
-                j_h_acct_ref = _row_h.get('acct_ref')
+                try:
+                    j_h_acct_ref = _row_h['acct_ref']
+                except KeyError:
+                    j_h_acct_ref = _row_h.get('acct_ref')
                 if j_h_acct_ref.__class__ is not str and j_h_acct_ref is not None:
                     j_h_acct_ref = _in(j_h_acct_ref, 'text', 'h.acct_ref')
-            staged = {'_source_system': 'billing', '_source_table': 'billing_accounts', '_source_key': c_acct_ref, '_reject_reason': ('junk TEST account (TEST ACCOUNT - DO NOT USE), not a real household' if (((None if (_t1 := (None if c_account_name is None else _upper(c_account_name))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if c_account_name is None else c_account_name.strip(_ZS))) is None else _upper(_t2))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('grouping key `acct_ref` is empty' if (c_acct_ref is None) else None))}
+            staged = {'_source_system': 'billing', '_source_table': 'billing_accounts', '_source_key': c_acct_ref, '_reject_reason': ('junk TEST account (TEST ACCOUNT - DO NOT USE), not a real household' if (((None if (_t1 := (None if c_account_name is None else (c_account_name.upper() if c_account_name.isascii() else _upper(c_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if c_account_name is None else c_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('grouping key `acct_ref` is empty' if (c_acct_ref is None) else None))}
             if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                 rows.append(staged)
         return rows
@@ -1016,7 +1013,10 @@ def household(record):
 
 def _account__on_i(row, c_acct_ref):
     # invoices AS i ON i.acct_ref = billing_accounts.acct_ref
-    j_i_acct_ref = row.get('acct_ref')
+    try:
+        j_i_acct_ref = row['acct_ref']
+    except KeyError:
+        j_i_acct_ref = row.get('acct_ref')
     if j_i_acct_ref.__class__ is not str and j_i_acct_ref is not None:
         j_i_acct_ref = _in(j_i_acct_ref, 'text', 'i.acct_ref')
     return (j_i_acct_ref is not None and c_acct_ref is not None and j_i_acct_ref == c_acct_ref)
@@ -1025,10 +1025,14 @@ def _account__on_i(row, c_acct_ref):
 def account__staged(record):
     """The per-record part of the grouped derivation Account: the record's rows of the __staged view, each with its _reject_reason (None: the record goes into a group)."""
     try:
-        c_acct_ref = record.get('acct_ref')
+        try:
+            c_acct_ref = record['acct_ref']
+            c_account_name = record['account_name']
+        except KeyError:
+            c_acct_ref = record.get('acct_ref')
+            c_account_name = record.get('account_name')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
-        c_account_name = record.get('account_name')
         if c_account_name.__class__ is not str and c_account_name is not None:
             c_account_name = _in(c_account_name, 'text', 'account_name')
         rows = []
@@ -1036,10 +1040,13 @@ def account__staged(record):
             if _row_i is None:
                 j_i_acct_ref = None
             else:
-                j_i_acct_ref = _row_i.get('acct_ref')
+                try:
+                    j_i_acct_ref = _row_i['acct_ref']
+                except KeyError:
+                    j_i_acct_ref = _row_i.get('acct_ref')
                 if j_i_acct_ref.__class__ is not str and j_i_acct_ref is not None:
                     j_i_acct_ref = _in(j_i_acct_ref, 'text', 'i.acct_ref')
-            staged = {'_source_system': 'billing', '_source_table': 'billing_accounts', '_source_key': c_acct_ref, '_reject_reason': ('junk TEST account (TEST ACCOUNT - DO NOT USE), not a real account' if (((None if (_t1 := (None if c_account_name is None else _upper(c_account_name))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if c_account_name is None else c_account_name.strip(_ZS))) is None else _upper(_t2))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('grouping key `acct_ref` is empty' if (c_acct_ref is None) else None))}
+            staged = {'_source_system': 'billing', '_source_table': 'billing_accounts', '_source_key': c_acct_ref, '_reject_reason': ('junk TEST account (TEST ACCOUNT - DO NOT USE), not a real account' if (((None if (_t1 := (None if c_account_name is None else (c_account_name.upper() if c_account_name.isascii() else _upper(c_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if c_account_name is None else c_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('grouping key `acct_ref` is empty' if (c_acct_ref is None) else None))}
             if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                 rows.append(staged)
         return rows
@@ -1055,7 +1062,10 @@ def account(record):
 
 def _customer__on_a(row, c_acct_ref):
     # billing_accounts AS a ON a.acct_ref = account_holders.acct_ref
-    j_a_acct_ref = row.get('acct_ref')
+    try:
+        j_a_acct_ref = row['acct_ref']
+    except KeyError:
+        j_a_acct_ref = row.get('acct_ref')
     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
     return (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref)
@@ -1064,103 +1074,94 @@ def _customer__on_a(row, c_acct_ref):
 def customer(record):
     """Customer -> Customer, one record of table account_holders (mappings/billing.yaml:101); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_holder_id = record.get('holder_id')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not -9223372036854775808 <= c_holder_id <= 9223372036854775807):
+        try:
+            c_holder_id = record['holder_id']
+            c_holder_name = record['holder_name']
+            c_date_of_birth = record['date_of_birth']
+            c_acct_ref = record['acct_ref']
+            c_email = record['email']
+        except KeyError:
+            c_holder_id = record.get('holder_id')
+            c_holder_name = record.get('holder_name')
+            c_date_of_birth = record.get('date_of_birth')
+            c_acct_ref = record.get('acct_ref')
+            c_email = record.get('email')
+        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
-        c_holder_name = record.get('holder_name')
         if c_holder_name.__class__ is not str and c_holder_name is not None:
             c_holder_name = _in(c_holder_name, 'text', 'holder_name')
-        c_date_of_birth = record.get('date_of_birth')
         if c_date_of_birth.__class__ is not _date and c_date_of_birth is not None:
             c_date_of_birth = _in(c_date_of_birth, 'date', 'date_of_birth')
-        c_acct_ref = record.get('acct_ref')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        _row_a = _match_one(record.get('a'), _customer__on_a, 'a', 'billing_accounts', c_acct_ref)
+        _row_a = record.get('a')
+        if _row_a is not None and _row_a.__class__ is not dict:
+            _row_a = _match_one(_row_a, _customer__on_a, 'a', 'billing_accounts', c_acct_ref)
         if _row_a is None:
             j_a_opened = j_a_account_name = j_a_acct_ref = None
         else:
-            j_a_opened = _row_a.get('opened')
+            try:
+                j_a_opened = _row_a['opened']
+                j_a_account_name = _row_a['account_name']
+                j_a_acct_ref = _row_a['acct_ref']
+            except KeyError:
+                j_a_opened = _row_a.get('opened')
+                j_a_account_name = _row_a.get('account_name')
+                j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_opened.__class__ is not _date and j_a_opened is not None:
                 j_a_opened = _in(j_a_opened, 'date', 'a.opened')
-            j_a_account_name = _row_a.get('account_name')
             if j_a_account_name.__class__ is not str and j_a_account_name is not None:
                 j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
-            j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                 j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-        _h1 = (None if c_holder_id is None else _text(c_holder_id))
+            if not (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_a_opened = j_a_account_name = j_a_acct_ref = None
+        _h1 = (None if c_holder_id is None else str(c_holder_id))
         key = _h1
         _h2 = (None if c_holder_name is None else c_holder_name.strip(_ZS))
-        _h3 = (None if _h2 is None else _upper(_h2))
-        if (((_h3 in _SET3) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t1))) is None else (_RX4.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t3) is not None)) is True)):
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        if (((_h3 in _SET3) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX4.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t3) is not None)) is True)):
             return Reject('Customer', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
-        v_customer_type = 'person'
-        if (False or (v_customer_type == '')):
-            return Reject('Customer', key, 'slot customer_type is required but empty', 'customer_type', None, 'required')
-        if ((not False) and ((True if v_customer_type in _SET5 else False) is False)):
-            return Reject('Customer', key, ((("slot customer_type: '" + v_customer_type)) + "' is not a permissible value of CustomerType"), 'customer_type', v_customer_type, 'enum')
         _h4 = (None if c_holder_name is None else _initcap(c_holder_name))
         _h5 = (None if _h4 is None else _RX6.sub('', _h4))
         _h6 = (None if _h5 is None else _h5.strip(_ZS))
         _h7 = (None if c_holder_name is None else _RX6.sub('', c_holder_name))
         _h8 = (None if _h7 is None else _h7.strip(_ZS))
-        _h9 = (None if _h8 is None else _upper(_h8))
-        _h10 = (None if _h8 is None else _lower(_h8))
+        _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
+        _h10 = (None if _h8 is None else (_h8.lower() if _h8.isascii() else _lower(_h8)))
         _h11 = (None if _h4 is None else _RX7.sub('', _h4))
         _h12 = (None if _h11 is None else _h11.strip(_ZS))
         _h13 = (None if c_holder_name is None else _RX7.sub('', c_holder_name))
         _h14 = (None if _h13 is None else _h13.strip(_ZS))
-        _h15 = (None if _h14 is None else _upper(_h14))
-        _h16 = (None if _h14 is None else _lower(_h14))
+        _h15 = (None if _h14 is None else (_h14.upper() if _h14.isascii() else _upper(_h14)))
+        _h16 = (None if _h14 is None else (_h14.lower() if _h14.isascii() else _lower(_h14)))
         _h17 = (None if _h2 is not None and _h2 == '' else _h2)
         _h18 = (None if _h2 is None else (_RX8.fullmatch(_h2) is not None))
         _h19 = (None if c_holder_name is None else _RX9.sub('', c_holder_name))
         _h20 = (None if _h19 is None else len(_h19))
-        v_full_name = ((None if (_t5 := (None if (_t4 := (_h6 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h8)) is None else (_t4 + ' '))) is None or (_t6 := (_h12 if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else _h14)) is None else (_t5 + _t6)) if (_h18 is True) else (_h2 if (_h20 is not None and _h20 > 0) else ((None if _h17 is None else _initcap(_h17)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and (_t7 := (None if _h2 is None else _lower(_h2))) is not None and _h2 == _t7)) else _h17)))
-        if ((v_full_name is None) or (v_full_name is not None and v_full_name == '')):
+        v_full_name = ((None if (_t5 := (None if (_t4 := (_h6 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h8)) is None else (_t4 + ' '))) is None or (_t6 := (_h12 if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else _h14)) is None else (_t5 + _t6)) if (_h18 is True) else (_h2 if (_h20 is not None and _h20 > 0) else ((None if _h17 is None else _initcap(_h17)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and (_t7 := (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))) is not None and _h2 == _t7)) else _h17)))
+        if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         _h21 = '1900-01-01'.strip(_ZS)
         _h22 = _substring(_h21, 1, 10)
-        _h23 = _substring(_h21, 1, 4)
-        _h24 = _substring(_h21, 6, 2)
-        _h25 = _substring(_h21, 9, 2)
-        _h26 = _substring(_h21, 12, 2)
-        _h27 = len(_h21)
-        _h28 = _substring(_h21, 15, 2)
-        _h29 = _substring(_h21, 18, 2)
-        _h30 = (_RX11.search(_h21) is not None)
-        try:
-            v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if ((not False) and ((((_t8 if (_t8 := _to_date(_h22)) is not None else _cast_fail(_h22, 'date')) if (((((((_t10 := (_t9 if (_t9 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))) >= 1) and (((_t12 := (_t11 if (_t11 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) >= 1) and ((_t14 := (_t13 if (_t13 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) <= 12))) and (((_t16 := (_t15 if (_t15 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) >= 1) and ((_t27 := (_t17 if (_t17 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) <= (_t28 := ((29 if ((((_t19 := _mod(((_t18 if (_t18 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 4)) is not None and _t19 == 0) and ((_t21 := _mod(((_t20 if (_t20 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 100)) is not None and _t21 != 0)) or ((_t23 := _mod(((_t22 if (_t22 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 400)) is not None and _t23 == 0)) else 28) if ((_t25 := (_t24 if (_t24 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) == 2) else (30 if ((_t26 if (_t26 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer')) in _SET10) else 31)))))) and ((_t30 := ((_t29 if (_t29 := _int(_h26, 64)) is not None else _cast_fail(_h26, 'integer')) if (_h27 > 10) else 0)) <= 23)) and ((_t32 := ((_t31 if (_t31 := _int(_h28, 64)) is not None else _cast_fail(_h28, 'integer')) if (_h27 > 10) else 0)) <= 59)) and ((_t34 := ((_t33 if (_t33 := _int(_h29, 64)) is not None else _cast_fail(_h29, 'integer')) if (_h27 > 16) else 0)) <= 59)) else None) if (_h30 is True) else None) is None)) else None)
-        except _Fail as e:
-            raise _RecordError('cast', 'slot _cast_failure__birth_date: ' + str(e) + ' (the SQL view fails on this record)', None) from None
-        if (not (v__cast_failure__birth_date is None)):
+        _h23 = _to_date(_h22)
+        _h24 = (_RX10.search(_h21) is not None)
+        _h25 = (_h23 if (_h24 is True) else None)
+        v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if (_h25 is None) else None)
+        if (v__cast_failure__birth_date is not None):
             return Reject('Customer', key, (None if v__cast_failure__birth_date is None else ('slot birth_date: ' + v__cast_failure__birth_date)), 'birth_date', None, 'cast')
-        v_customer_tier = None
-        if ((not (v_customer_tier is None)) and ((None if v_customer_tier is None else (True if v_customer_tier in _SET12 else False)) is False)):
-            return Reject('Customer', key, ((("slot customer_tier: '" + ((v_customer_tier if v_customer_tier is not None else 'NULL')))) + "' is not a permissible value of CustomerTier"), 'customer_tier', v_customer_tier, 'enum')
-        v_preferred_language = None
-        if ((not (v_preferred_language is None)) and ((None if v_preferred_language is None else (_RX13.search(v_preferred_language) is not None)) is False)):
-            return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('billing:Customer:' + _h1))
-        _h31 = (None if _h2 is None else _initcap(_h2))
-        _h32 = (None if _h2 is None else _RX14.sub('', _h2))
-        _h33 = (None if _h2 is None else (_RX15.fullmatch(_h2) is not None))
-        v_given_name = (((None if _h6 is not None and _h6 == '' else _h6) if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else (None if _h8 is not None and _h8 == '' else _h8)) if (_h18 is True) else ((None if (_t35 := (None if _h2 is None else _substring(_h2, 2))) is not None and _t35 == '' else _t35) if (_h20 is not None and _h20 > 0) else (((None if _h31 is None else _RX14.sub('', _h31)) if ((_h32 is not None and (_t36 := (None if _h32 is None else _upper(_h32))) is not None and _h32 == _t36) or (_h32 is not None and (_t37 := (None if _h32 is None else _lower(_h32))) is not None and _h32 == _t37)) else _h32) if (_h33 is True) else None)))
-        _h34 = (None if _h2 is None else _RX16.sub('', _h2))
-        v_family_name = (((None if _h12 is not None and _h12 == '' else _h12) if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else (None if _h14 is not None and _h14 == '' else _h14)) if (_h18 is True) else ((None if _h2 is None else _h2[:1]) if (_h20 is not None and _h20 > 0) else (((None if _h31 is None else _RX16.sub('', _h31)) if ((_h34 is not None and (_t38 := (None if _h34 is None else _upper(_h34))) is not None and _h34 == _t38) or (_h34 is not None and (_t39 := (None if _h34 is None else _lower(_h34))) is not None and _h34 == _t39)) else _h34) if (_h33 is True) else None)))
-        v_organisation_name = None
-        try:
-            v_birth_date = (None if c_date_of_birth is not None and (_t67 := (((_t40 if (_t40 := _to_date(_h22)) is not None else _cast_fail(_h22, 'date')) if (((((((_t42 := (_t41 if (_t41 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))) >= 1) and (((_t44 := (_t43 if (_t43 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) >= 1) and ((_t46 := (_t45 if (_t45 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) <= 12))) and (((_t48 := (_t47 if (_t47 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) >= 1) and ((_t59 := (_t49 if (_t49 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) <= (_t60 := ((29 if ((((_t51 := _mod(((_t50 if (_t50 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 4)) is not None and _t51 == 0) and ((_t53 := _mod(((_t52 if (_t52 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 100)) is not None and _t53 != 0)) or ((_t55 := _mod(((_t54 if (_t54 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 400)) is not None and _t55 == 0)) else 28) if ((_t57 := (_t56 if (_t56 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) == 2) else (30 if ((_t58 if (_t58 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer')) in _SET10) else 31)))))) and ((_t62 := ((_t61 if (_t61 := _int(_h26, 64)) is not None else _cast_fail(_h26, 'integer')) if (_h27 > 10) else 0)) <= 23)) and ((_t64 := ((_t63 if (_t63 := _int(_h28, 64)) is not None else _cast_fail(_h28, 'integer')) if (_h27 > 10) else 0)) <= 59)) and ((_t66 := ((_t65 if (_t65 := _int(_h29, 64)) is not None else _cast_fail(_h29, 'integer')) if (_h27 > 16) else 0)) <= 59)) else None) if (_h30 is True) else None)) is not None and c_date_of_birth == _t67 else c_date_of_birth)
-        except _Fail as e:
-            raise _RecordError('cast', 'slot birth_date: ' + str(e) + ' (the SQL view fails on this record)', 'birth_date') from None
+        _h26 = (None if _h2 is None else _initcap(_h2))
+        _h27 = (None if _h2 is None else _RX13.sub('', _h2))
+        _h28 = (None if _h2 is None else (_RX14.fullmatch(_h2) is not None))
+        v_given_name = (((None if _h6 is not None and _h6 == '' else _h6) if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else (None if _h8 is not None and _h8 == '' else _h8)) if (_h18 is True) else ((None if (_t8 := (None if _h2 is None else _substring(_h2, 2))) is not None and _t8 == '' else _t8) if (_h20 is not None and _h20 > 0) else (((None if _h26 is None else _RX13.sub('', _h26)) if ((_h27 is not None and (_t9 := (None if _h27 is None else (_h27.upper() if _h27.isascii() else _upper(_h27)))) is not None and _h27 == _t9) or (_h27 is not None and (_t10 := (None if _h27 is None else (_h27.lower() if _h27.isascii() else _lower(_h27)))) is not None and _h27 == _t10)) else _h27) if (_h28 is True) else None)))
+        _h29 = (None if _h2 is None else _RX15.sub('', _h2))
+        v_family_name = (((None if _h12 is not None and _h12 == '' else _h12) if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else (None if _h14 is not None and _h14 == '' else _h14)) if (_h18 is True) else ((None if _h2 is None else _h2[:1]) if (_h20 is not None and _h20 > 0) else (((None if _h26 is None else _RX15.sub('', _h26)) if ((_h29 is not None and (_t11 := (None if _h29 is None else (_h29.upper() if _h29.isascii() else _upper(_h29)))) is not None and _h29 == _t11) or (_h29 is not None and (_t12 := (None if _h29 is None else (_h29.lower() if _h29.isascii() else _lower(_h29)))) is not None and _h29 == _t12)) else _h29) if (_h28 is True) else None)))
+        v_birth_date = (None if c_date_of_birth is not None and _h25 is not None and c_date_of_birth == _h25 else c_date_of_birth)
         v_household_id = (None if c_acct_ref is None else ('billing:Household:' + c_acct_ref))
-        v_customer_since = j_a_opened
-        v_support_agent = None
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': v_birth_date, 'customer_tier': v_customer_tier, 'household_id': v_household_id, 'preferred_language': v_preferred_language, 'customer_since': v_customer_since, 'support_agent': v_support_agent, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': v_birth_date, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': j_a_opened, 'support_agent': None, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1168,7 +1169,10 @@ def customer(record):
 
 def _contact_point_email__on_a(row, c_acct_ref):
     # billing_accounts AS a ON a.acct_ref = account_holders.acct_ref
-    j_a_acct_ref = row.get('acct_ref')
+    try:
+        j_a_acct_ref = row['acct_ref']
+    except KeyError:
+        j_a_acct_ref = row.get('acct_ref')
     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
     return (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref)
@@ -1177,58 +1181,57 @@ def _contact_point_email__on_a(row, c_acct_ref):
 def contact_point_email(record):
     """ContactPointEmail -> ContactPoint, one record of table account_holders (mappings/billing.yaml:183); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_holder_id = record.get('holder_id')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not -9223372036854775808 <= c_holder_id <= 9223372036854775807):
+        try:
+            c_holder_id = record['holder_id']
+            c_email = record['email']
+            c_holder_name = record['holder_name']
+            c_acct_ref = record['acct_ref']
+        except KeyError:
+            c_holder_id = record.get('holder_id')
+            c_email = record.get('email')
+            c_holder_name = record.get('holder_name')
+            c_acct_ref = record.get('acct_ref')
+        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_holder_name = record.get('holder_name')
         if c_holder_name.__class__ is not str and c_holder_name is not None:
             c_holder_name = _in(c_holder_name, 'text', 'holder_name')
-        c_acct_ref = record.get('acct_ref')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
-        _row_a = _match_one(record.get('a'), _contact_point_email__on_a, 'a', 'billing_accounts', c_acct_ref)
+        _row_a = record.get('a')
+        if _row_a is not None and _row_a.__class__ is not dict:
+            _row_a = _match_one(_row_a, _contact_point_email__on_a, 'a', 'billing_accounts', c_acct_ref)
         if _row_a is None:
             j_a_account_name = j_a_acct_ref = None
         else:
-            j_a_account_name = _row_a.get('account_name')
+            try:
+                j_a_account_name = _row_a['account_name']
+                j_a_acct_ref = _row_a['acct_ref']
+            except KeyError:
+                j_a_account_name = _row_a.get('account_name')
+                j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_account_name.__class__ is not str and j_a_account_name is not None:
                 j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
-            j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                 j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-        _h1 = (None if c_holder_id is None else _text(c_holder_id))
+            if not (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_a_account_name = j_a_acct_ref = None
+        _h1 = (None if c_holder_id is None else str(c_holder_id))
         key = _h1
         _h2 = (None if c_email is None else c_email.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointEmail', key, "excluded by filter: NULLIF(TRIM(email), '') IS NOT NULL", None, None, 'filter')
-        _h3 = (None if _h2 is None else _lower(_h2))
-        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else _upper(_t1)) in _SET3) or ((None if _h3 is None else (_RX4.fullmatch(_h3) is not None)) is True)) or ((None if (_t2 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t2) is not None)) is True)):
+        _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if _h3 is None else (_RX4.fullmatch(_h3) is not None)) is True)) or ((None if (_t2 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t2) is not None)) is True)):
             return Reject('ContactPointEmail', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'email'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointEmail', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET17 else False) is False)):
-            return Reject('ContactPointEmail', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = _h3
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX18.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX19.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+        if ((_h3 is not None) and ((_RX17.search(_h3) is not None) is False)):
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
-        v_phone_number = None
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1236,7 +1239,10 @@ def contact_point_email(record):
 
 def _contact_point_phone__on_a(row, c_acct_ref):
     # billing_accounts AS a ON a.acct_ref = account_holders.acct_ref
-    j_a_acct_ref = row.get('acct_ref')
+    try:
+        j_a_acct_ref = row['acct_ref']
+    except KeyError:
+        j_a_acct_ref = row.get('acct_ref')
     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
     return (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref)
@@ -1245,70 +1251,70 @@ def _contact_point_phone__on_a(row, c_acct_ref):
 def contact_point_phone(record):
     """ContactPointPhone -> ContactPoint, one record of table account_holders (mappings/billing.yaml:212); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_holder_id = record.get('holder_id')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not -9223372036854775808 <= c_holder_id <= 9223372036854775807):
+        try:
+            c_holder_id = record['holder_id']
+            c_phone = record['phone']
+            c_holder_name = record['holder_name']
+            c_email = record['email']
+            c_acct_ref = record['acct_ref']
+        except KeyError:
+            c_holder_id = record.get('holder_id')
+            c_phone = record.get('phone')
+            c_holder_name = record.get('holder_name')
+            c_email = record.get('email')
+            c_acct_ref = record.get('acct_ref')
+        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
-        c_phone = record.get('phone')
         if c_phone.__class__ is not str and c_phone is not None:
             c_phone = _in(c_phone, 'text', 'phone')
-        c_holder_name = record.get('holder_name')
         if c_holder_name.__class__ is not str and c_holder_name is not None:
             c_holder_name = _in(c_holder_name, 'text', 'holder_name')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_acct_ref = record.get('acct_ref')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
-        _row_a = _match_one(record.get('a'), _contact_point_phone__on_a, 'a', 'billing_accounts', c_acct_ref)
+        _row_a = record.get('a')
+        if _row_a is not None and _row_a.__class__ is not dict:
+            _row_a = _match_one(_row_a, _contact_point_phone__on_a, 'a', 'billing_accounts', c_acct_ref)
         if _row_a is None:
             j_a_bill_country = j_a_account_name = j_a_acct_ref = None
         else:
-            j_a_bill_country = _row_a.get('bill_country')
+            try:
+                j_a_bill_country = _row_a['bill_country']
+                j_a_account_name = _row_a['account_name']
+                j_a_acct_ref = _row_a['acct_ref']
+            except KeyError:
+                j_a_bill_country = _row_a.get('bill_country')
+                j_a_account_name = _row_a.get('account_name')
+                j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_bill_country.__class__ is not str and j_a_bill_country is not None:
                 j_a_bill_country = _in(j_a_bill_country, 'text', 'a.bill_country')
-            j_a_account_name = _row_a.get('account_name')
             if j_a_account_name.__class__ is not str and j_a_account_name is not None:
                 j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
-            j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                 j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-        _h1 = (None if c_holder_id is None else _text(c_holder_id))
+            if not (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_a_bill_country = j_a_account_name = j_a_acct_ref = None
+        _h1 = (None if c_holder_id is None else str(c_holder_id))
         key = _h1
         _h2 = (None if c_phone is None else c_phone.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
-        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else _upper(_t1)) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t2))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
+        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t2.lower() if _t2.isascii() else _lower(_t2)))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
             return Reject('ContactPointPhone', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
-        _h3 = (None if c_phone is None else _RX20.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX19.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'phone'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointPhone', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET17 else False) is False)):
-            return Reject('ContactPointPhone', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX18.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX19.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'phone')) + '|')) + _h1))
         _h5 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
-        _h6 = (None if _h5 is None else _upper(_h5))
+        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
         _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t7 := (None if _h2 is None else _h2[:1])) is not None and _t7 == '+') else ((None if (_t5 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t5)) if ((_t8 := (None if _h3 is None else _h3[:2])) is not None and _t8 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET22) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 is not None and _h6 == 'CN') and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t6 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM21.get(_h6, '44')))) + _t6)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET23)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 is not None and _h6 == 'IT') else ((None if _h3 is None else ('+34' + _h3)) if ((_h6 is not None and _h6 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t7 := (None if _h2 is None else _h2[:1])) is not None and _t7 == '+') else ((None if (_t5 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t5)) if ((_t8 := (None if _h3 is None else _h3[:2])) is not None and _t8 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET21) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 is not None and _h6 == 'CN') and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t6 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM20.get(_h6, '44')))) + _t6)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET22)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 is not None and _h6 == 'IT') else ((None if _h3 is None else ('+34' + _h3)) if ((_h6 is not None and _h6 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1316,7 +1322,10 @@ def contact_point_phone(record):
 
 def _contact_point_address__on_a(row, c_acct_ref):
     # billing_accounts AS a ON a.acct_ref = account_holders.acct_ref
-    j_a_acct_ref = row.get('acct_ref')
+    try:
+        j_a_acct_ref = row['acct_ref']
+    except KeyError:
+        j_a_acct_ref = row.get('acct_ref')
     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
     return (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref)
@@ -1325,69 +1334,76 @@ def _contact_point_address__on_a(row, c_acct_ref):
 def contact_point_address(record):
     """ContactPointAddress -> ContactPoint, one record of table account_holders (mappings/billing.yaml:264); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_holder_id = record.get('holder_id')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not -9223372036854775808 <= c_holder_id <= 9223372036854775807):
+        try:
+            c_holder_id = record['holder_id']
+            c_holder_name = record['holder_name']
+            c_email = record['email']
+            c_acct_ref = record['acct_ref']
+        except KeyError:
+            c_holder_id = record.get('holder_id')
+            c_holder_name = record.get('holder_name')
+            c_email = record.get('email')
+            c_acct_ref = record.get('acct_ref')
+        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
-        c_holder_name = record.get('holder_name')
         if c_holder_name.__class__ is not str and c_holder_name is not None:
             c_holder_name = _in(c_holder_name, 'text', 'holder_name')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_acct_ref = record.get('acct_ref')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
-        _row_a = _match_one(record.get('a'), _contact_point_address__on_a, 'a', 'billing_accounts', c_acct_ref)
+        _row_a = record.get('a')
+        if _row_a is not None and _row_a.__class__ is not dict:
+            _row_a = _match_one(_row_a, _contact_point_address__on_a, 'a', 'billing_accounts', c_acct_ref)
         if _row_a is None:
             j_a_bill_street = j_a_bill_city = j_a_bill_postcode = j_a_bill_country = j_a_account_name = j_a_acct_ref = None
         else:
-            j_a_bill_street = _row_a.get('bill_street')
+            try:
+                j_a_bill_street = _row_a['bill_street']
+                j_a_bill_city = _row_a['bill_city']
+                j_a_bill_postcode = _row_a['bill_postcode']
+                j_a_bill_country = _row_a['bill_country']
+                j_a_account_name = _row_a['account_name']
+                j_a_acct_ref = _row_a['acct_ref']
+            except KeyError:
+                j_a_bill_street = _row_a.get('bill_street')
+                j_a_bill_city = _row_a.get('bill_city')
+                j_a_bill_postcode = _row_a.get('bill_postcode')
+                j_a_bill_country = _row_a.get('bill_country')
+                j_a_account_name = _row_a.get('account_name')
+                j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_bill_street.__class__ is not str and j_a_bill_street is not None:
                 j_a_bill_street = _in(j_a_bill_street, 'text', 'a.bill_street')
-            j_a_bill_city = _row_a.get('bill_city')
             if j_a_bill_city.__class__ is not str and j_a_bill_city is not None:
                 j_a_bill_city = _in(j_a_bill_city, 'text', 'a.bill_city')
-            j_a_bill_postcode = _row_a.get('bill_postcode')
             if j_a_bill_postcode.__class__ is not str and j_a_bill_postcode is not None:
                 j_a_bill_postcode = _in(j_a_bill_postcode, 'text', 'a.bill_postcode')
-            j_a_bill_country = _row_a.get('bill_country')
             if j_a_bill_country.__class__ is not str and j_a_bill_country is not None:
                 j_a_bill_country = _in(j_a_bill_country, 'text', 'a.bill_country')
-            j_a_account_name = _row_a.get('account_name')
             if j_a_account_name.__class__ is not str and j_a_account_name is not None:
                 j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
-            j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                 j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-        _h1 = (None if c_holder_id is None else _text(c_holder_id))
+            if not (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_a_bill_street = j_a_bill_city = j_a_bill_postcode = j_a_bill_country = j_a_account_name = j_a_acct_ref = None
+        _h1 = (None if c_holder_id is None else str(c_holder_id))
         key = _h1
-        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else _upper(_t1)) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t2))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
+        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t2.lower() if _t2.isascii() else _lower(_t2)))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
             return Reject('ContactPointAddress', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'postal_address'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointAddress', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET17 else False) is False)):
-            return Reject('ContactPointAddress', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX18.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointAddress', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         _h2 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
-        _h3 = (None if _h2 is None else _upper(_h2))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = (None if _h3 is not None and _h3 == '' else _h3)
         v_country_code = ('GB' if (_h4 is not None and _h4 == 'UK') else _h4)
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX19.search(v_country_code) is not None)) is False)):
+        if ((v_country_code is not None) and ((_RX18.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'address')) + '|')) + _h1))
-        v_phone_number = None
         v_address_line = (None if j_a_bill_street is None else j_a_bill_street.strip(_ZS))
         v_city = (None if j_a_bill_city is None else j_a_bill_city.strip(_ZS))
-        v_region = None
         v_postal_code = (None if j_a_bill_postcode is None else j_a_bill_postcode.strip(_ZS))
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1396,47 +1412,47 @@ def contact_point_address(record):
 def product(record):
     """Product -> Product, one record of table catalogue (mappings/billing.yaml:302). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_sku = record.get('sku')
+        try:
+            c_sku = record['sku']
+            c_description = record['description']
+            c_category = record['category']
+            c_list_price = record['list_price']
+            c_active_flag = record['active_flag']
+        except KeyError:
+            c_sku = record.get('sku')
+            c_description = record.get('description')
+            c_category = record.get('category')
+            c_list_price = record.get('list_price')
+            c_active_flag = record.get('active_flag')
         if c_sku.__class__ is not str and c_sku is not None:
             c_sku = _in(c_sku, 'text', 'sku')
-        c_description = record.get('description')
         if c_description.__class__ is not str and c_description is not None:
             c_description = _in(c_description, 'text', 'description')
-        c_category = record.get('category')
         if c_category.__class__ is not str and c_category is not None:
             c_category = _in(c_category, 'text', 'category')
-        c_list_price = record.get('list_price')
         if c_list_price is not None:
             c_list_price = _in_dec(c_list_price, 10, 2, 'list_price')
-        c_active_flag = record.get('active_flag')
         if c_active_flag.__class__ is not str and c_active_flag is not None:
             c_active_flag = _in(c_active_flag, 'text', 'active_flag')
         key = c_sku
         v_product_name = (None if c_description is None else c_description.strip(_ZS))
-        if ((v_product_name is None) or (v_product_name is not None and v_product_name == '')):
+        if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        try:
-            v_unit_price = (None if c_list_price is None else (_t1 if (_t1 := _dec(c_list_price, 18, 4)) is not None else _cast_fail(c_list_price, 'decimal(18,4)')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
+        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q23))
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
-        v_currency_code = 'EUR'
-        if ((not False) and ((_RX24.search(v_currency_code) is not None) is False)):
-            return Reject('Product', key, ((("slot currency_code: '" + v_currency_code)) + "' does not match pattern ^[A-Z]{3}$"), 'currency_code', v_currency_code, 'pattern')
+            return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         _h1 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
-        _h2 = (None if _h1 is None else _upper(_h1))
+        _h2 = (None if _h1 is None else (_h1.upper() if _h1.isascii() else _upper(_h1)))
         _h3 = _VM25.get(_h2)
         _h4 = (None if _h3 is None else _h3.strip(_ZS))
-        _h5 = (None if _h4 is None else _lower(_h4))
+        _h5 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
         v_is_active = (True if (_h5 in _SET26) else (False if (_h5 in _SET27) else None))
-        v__raw__is_active = _h2
-        if ((not (v__raw__is_active is None)) and (v_is_active is None)):
-            return Reject('Product', key, ((("slot is_active: code '" + ((v__raw__is_active if v__raw__is_active is not None else 'NULL')))) + "' is not in value_mappings (line 318)"), 'is_active', v__raw__is_active, 'value_mappings')
+        if ((_h2 is not None) and (v_is_active is None)):
+            return Reject('Product', key, ((("slot is_active: code '" + ((_h2 if _h2 is not None else 'NULL')))) + "' is not in value_mappings (line 318)"), 'is_active', _h2, 'value_mappings')
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
         _h6 = (None if c_category is None else c_category.strip(_ZS))
-        v_product_category = ((None if (_t3 := (None if _h6 is not None and _h6 == '' else _h6)) is None else _initcap(_t3)) if (_h6 is not None and (_t4 := (None if _h6 is None else _lower(_h6))) is not None and _h6 == _t4) else _h6)
-        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': v_currency_code, 'is_active': v_is_active, '_source_system': 'billing', '_source_table': 'catalogue', '_source_key': key}
+        v_product_category = ((None if (_t2 := (None if _h6 is not None and _h6 == '' else _h6)) is None else _initcap(_t2)) if (_h6 is not None and (_t3 := (None if _h6 is None else (_h6.lower() if _h6.isascii() else _lower(_h6)))) is not None and _h6 == _t3) else _h6)
+        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'EUR', 'is_active': v_is_active, '_source_system': 'billing', '_source_table': 'catalogue', '_source_key': key}
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('sku',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1444,7 +1460,10 @@ def product(record):
 
 def _transaction__on_h(row, c_acct_ref):
     # account_holders AS h ON h.acct_ref = invoices.acct_ref
-    j_h_acct_ref = row.get('acct_ref')
+    try:
+        j_h_acct_ref = row['acct_ref']
+    except KeyError:
+        j_h_acct_ref = row.get('acct_ref')
     if j_h_acct_ref.__class__ is not str and j_h_acct_ref is not None:
         j_h_acct_ref = _in(j_h_acct_ref, 'text', 'h.acct_ref')
     return (j_h_acct_ref is not None and c_acct_ref is not None and j_h_acct_ref == c_acct_ref)
@@ -1452,7 +1471,10 @@ def _transaction__on_h(row, c_acct_ref):
 
 def _transaction__on_a(row, c_acct_ref):
     # billing_accounts AS a ON a.acct_ref = invoices.acct_ref
-    j_a_acct_ref = row.get('acct_ref')
+    try:
+        j_a_acct_ref = row['acct_ref']
+    except KeyError:
+        j_a_acct_ref = row.get('acct_ref')
     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
     return (j_a_acct_ref is not None and c_acct_ref is not None and j_a_acct_ref == c_acct_ref)
@@ -1461,16 +1483,22 @@ def _transaction__on_a(row, c_acct_ref):
 def transaction__staged(record):
     """The per-record part of the grouped derivation Transaction: the record's rows of the __staged view, each with its _reject_reason (None: the record goes into a group)."""
     try:
-        c_invoice_no = record.get('invoice_no')
-        if c_invoice_no is not None and (c_invoice_no.__class__ is not int or not -9223372036854775808 <= c_invoice_no <= 9223372036854775807):
+        try:
+            c_invoice_no = record['invoice_no']
+            c_amount = record['amount']
+            c_invoice_type = record['invoice_type']
+            c_acct_ref = record['acct_ref']
+        except KeyError:
+            c_invoice_no = record.get('invoice_no')
+            c_amount = record.get('amount')
+            c_invoice_type = record.get('invoice_type')
+            c_acct_ref = record.get('acct_ref')
+        if c_invoice_no is not None and (c_invoice_no.__class__ is not int or not (-1073741824 < c_invoice_no < 1073741824 or -9223372036854775808 <= c_invoice_no <= 9223372036854775807)):
             c_invoice_no = _in(c_invoice_no, 'integer', 'invoice_no')
-        c_amount = record.get('amount')
         if c_amount is not None:
             c_amount = _in_dec(c_amount, 12, 2, 'amount')
-        c_invoice_type = record.get('invoice_type')
         if c_invoice_type.__class__ is not str and c_invoice_type is not None:
             c_invoice_type = _in(c_invoice_type, 'text', 'invoice_type')
-        c_acct_ref = record.get('acct_ref')
         if c_acct_ref.__class__ is not str and c_acct_ref is not None:
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
         rows = []
@@ -1478,20 +1506,27 @@ def transaction__staged(record):
             if _row_h is None:
                 j_h_acct_ref = None
             else:
-                j_h_acct_ref = _row_h.get('acct_ref')
+                try:
+                    j_h_acct_ref = _row_h['acct_ref']
+                except KeyError:
+                    j_h_acct_ref = _row_h.get('acct_ref')
                 if j_h_acct_ref.__class__ is not str and j_h_acct_ref is not None:
                     j_h_acct_ref = _in(j_h_acct_ref, 'text', 'h.acct_ref')
             for _row_a in _match_all(record.get('a'), _transaction__on_a, 'a', c_acct_ref):
                 if _row_a is None:
                     j_a_account_name = j_a_acct_ref = None
                 else:
-                    j_a_account_name = _row_a.get('account_name')
+                    try:
+                        j_a_account_name = _row_a['account_name']
+                        j_a_acct_ref = _row_a['acct_ref']
+                    except KeyError:
+                        j_a_account_name = _row_a.get('account_name')
+                        j_a_acct_ref = _row_a.get('acct_ref')
                     if j_a_account_name.__class__ is not str and j_a_account_name is not None:
                         j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
-                    j_a_acct_ref = _row_a.get('acct_ref')
                     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else _text(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else _upper(_t2))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else _upper(_t4))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else _upper(_t6)) in _SET28) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
+                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else str(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t4.upper() if _t4.isascii() else _upper(_t4)))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t6.upper() if _t6.isascii() else _upper(_t6))) in _SET28) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
                 if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                     rows.append(staged)
         return rows
@@ -1507,15 +1542,21 @@ def transaction(record):
 
 def _transaction_line__on_i(row, c_invoice_no):
     # invoices AS i ON i.invoice_no = invoice_items.invoice_no
-    j_i_invoice_no = row.get('invoice_no')
-    if j_i_invoice_no is not None and (j_i_invoice_no.__class__ is not int or not -9223372036854775808 <= j_i_invoice_no <= 9223372036854775807):
+    try:
+        j_i_invoice_no = row['invoice_no']
+    except KeyError:
+        j_i_invoice_no = row.get('invoice_no')
+    if j_i_invoice_no is not None and (j_i_invoice_no.__class__ is not int or not (-1073741824 < j_i_invoice_no < 1073741824 or -9223372036854775808 <= j_i_invoice_no <= 9223372036854775807)):
         j_i_invoice_no = _in(j_i_invoice_no, 'integer', 'i.invoice_no')
     return (j_i_invoice_no is not None and c_invoice_no is not None and j_i_invoice_no == c_invoice_no)
 
 
 def _transaction_line__on_a(row, j_i_acct_ref):
     # billing_accounts AS a ON a.acct_ref = i.acct_ref
-    j_a_acct_ref = row.get('acct_ref')
+    try:
+        j_a_acct_ref = row['acct_ref']
+    except KeyError:
+        j_a_acct_ref = row.get('acct_ref')
     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
     return (j_a_acct_ref is not None and j_i_acct_ref is not None and j_a_acct_ref == j_i_acct_ref)
@@ -1524,80 +1565,100 @@ def _transaction_line__on_a(row, j_i_acct_ref):
 def transaction_line(record):
     """TransactionLine -> TransactionLine, one record of table invoice_items (mappings/billing.yaml:383); record['i']: its invoices row (to_one); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_line_no = record.get('line_no')
-        if c_line_no is not None and (c_line_no.__class__ is not int or not -9223372036854775808 <= c_line_no <= 9223372036854775807):
+        try:
+            c_line_no = record['line_no']
+            c_invoice_no = record['invoice_no']
+            c_sku = record['sku']
+            c_qty = record['qty']
+            c_unit_price = record['unit_price']
+            c_discount_pct = record['discount_pct']
+        except KeyError:
+            c_line_no = record.get('line_no')
+            c_invoice_no = record.get('invoice_no')
+            c_sku = record.get('sku')
+            c_qty = record.get('qty')
+            c_unit_price = record.get('unit_price')
+            c_discount_pct = record.get('discount_pct')
+        if c_line_no is not None and (c_line_no.__class__ is not int or not (-1073741824 < c_line_no < 1073741824 or -9223372036854775808 <= c_line_no <= 9223372036854775807)):
             c_line_no = _in(c_line_no, 'integer', 'line_no')
-        c_invoice_no = record.get('invoice_no')
-        if c_invoice_no is not None and (c_invoice_no.__class__ is not int or not -9223372036854775808 <= c_invoice_no <= 9223372036854775807):
+        if c_invoice_no is not None and (c_invoice_no.__class__ is not int or not (-1073741824 < c_invoice_no < 1073741824 or -9223372036854775808 <= c_invoice_no <= 9223372036854775807)):
             c_invoice_no = _in(c_invoice_no, 'integer', 'invoice_no')
-        c_sku = record.get('sku')
         if c_sku.__class__ is not str and c_sku is not None:
             c_sku = _in(c_sku, 'text', 'sku')
-        c_qty = record.get('qty')
-        if c_qty is not None and (c_qty.__class__ is not int or not -9223372036854775808 <= c_qty <= 9223372036854775807):
+        if c_qty is not None and (c_qty.__class__ is not int or not (-1073741824 < c_qty < 1073741824 or -9223372036854775808 <= c_qty <= 9223372036854775807)):
             c_qty = _in(c_qty, 'integer', 'qty')
-        c_unit_price = record.get('unit_price')
         if c_unit_price is not None:
             c_unit_price = _in_dec(c_unit_price, 10, 2, 'unit_price')
-        c_discount_pct = record.get('discount_pct')
         if c_discount_pct is not None:
             c_discount_pct = _in_dec(c_discount_pct, 5, 2, 'discount_pct')
-        _row_i = _match_one(record.get('i'), _transaction_line__on_i, 'i', 'invoices', c_invoice_no)
+        _row_i = record.get('i')
+        if _row_i is not None and _row_i.__class__ is not dict:
+            _row_i = _match_one(_row_i, _transaction_line__on_i, 'i', 'invoices', c_invoice_no)
         if _row_i is None:
             j_i_invoice_no = j_i_acct_ref = None
         else:
-            j_i_invoice_no = _row_i.get('invoice_no')
-            if j_i_invoice_no is not None and (j_i_invoice_no.__class__ is not int or not -9223372036854775808 <= j_i_invoice_no <= 9223372036854775807):
+            try:
+                j_i_invoice_no = _row_i['invoice_no']
+                j_i_acct_ref = _row_i['acct_ref']
+            except KeyError:
+                j_i_invoice_no = _row_i.get('invoice_no')
+                j_i_acct_ref = _row_i.get('acct_ref')
+            if j_i_invoice_no is not None and (j_i_invoice_no.__class__ is not int or not (-1073741824 < j_i_invoice_no < 1073741824 or -9223372036854775808 <= j_i_invoice_no <= 9223372036854775807)):
                 j_i_invoice_no = _in(j_i_invoice_no, 'integer', 'i.invoice_no')
-            j_i_acct_ref = _row_i.get('acct_ref')
             if j_i_acct_ref.__class__ is not str and j_i_acct_ref is not None:
                 j_i_acct_ref = _in(j_i_acct_ref, 'text', 'i.acct_ref')
-        _row_a = _match_one(record.get('a'), _transaction_line__on_a, 'a', 'billing_accounts', j_i_acct_ref)
+            if not (j_i_invoice_no is not None and c_invoice_no is not None and j_i_invoice_no == c_invoice_no):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_i_invoice_no = j_i_acct_ref = None
+        _row_a = record.get('a')
+        if _row_a is not None and _row_a.__class__ is not dict:
+            _row_a = _match_one(_row_a, _transaction_line__on_a, 'a', 'billing_accounts', j_i_acct_ref)
         if _row_a is None:
             j_a_account_name = j_a_acct_ref = None
         else:
-            j_a_account_name = _row_a.get('account_name')
+            try:
+                j_a_account_name = _row_a['account_name']
+                j_a_acct_ref = _row_a['acct_ref']
+            except KeyError:
+                j_a_account_name = _row_a.get('account_name')
+                j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_account_name.__class__ is not str and j_a_account_name is not None:
                 j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
-            j_a_acct_ref = _row_a.get('acct_ref')
             if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                 j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-        _h1 = (None if c_invoice_no is None else _text(c_invoice_no))
-        _h2 = (None if c_line_no is None else _text(c_line_no))
+            if not (j_a_acct_ref is not None and j_i_acct_ref is not None and j_a_acct_ref == j_i_acct_ref):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_a_account_name = j_a_acct_ref = None
+        _h1 = (None if c_invoice_no is None else str(c_invoice_no))
+        _h2 = (None if c_line_no is None else str(c_line_no))
         key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
-        if (((None if (_t2 := (None if j_a_account_name is None else _upper(j_a_account_name))) is None else (_RX1.fullmatch(_t2) is not None)) is True) or ((None if (_t4 := (None if (_t3 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else _upper(_t3))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
+        if (((None if (_t2 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t2) is not None)) is True) or ((None if (_t4 := (None if (_t3 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
             return Reject('TransactionLine', key, 'line of a document of the junk TEST account, not a real transaction', None, None, 'reject_when')
         v_transaction_id = (None if _h1 is None else ('billing:Transaction:' + _h1))
-        if ((v_transaction_id is None) or (v_transaction_id is not None and v_transaction_id == '')):
+        if ((v_transaction_id is None) or (v_transaction_id == '')):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
-        v_quantity = c_qty
-        if (v_quantity is None):
+        if (c_qty is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        try:
-            v_unit_price = (None if c_unit_price is None else (_t5 if (_t5 := _dec(c_unit_price, 18, 4)) is not None else _cast_fail(c_unit_price, 'decimal(18,4)')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
+        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q23))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t6 if (_t6 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t5 if (_t5 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         try:
-            v_discount_rate = (None if (_t15 := (None if (_t13 := (None if (_t10 := (None if c_discount_pct is None else (_t7 if (_t7 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t11 := (None if (_t8 := float(100)) is not None and _t8 == (_t9 := float(0)) else _t8)) is None else _div(_t10, _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else (_t14 if (_t14 := _dec(_t15, 18, 4)) is not None else _cast_fail(_t15, 'decimal(18,4)')))
+            v_discount_rate = (None if (_t13 := (None if (_t11 := (None if (_t8 := (None if c_discount_pct is None else (_t6 if (_t6 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t9 := (None if _K29 is not None and _K29 == (_t7 := float(0)) else _K29)) is None else _div(_t8, _t9))) is None else (_t10 if (_t10 := _dec(_t11, 38, 10)) is not None else _cast_fail(_t11, 'decimal(38,10)')))) is None else (_t12 if (_t12 := _dec(_t13, 18, 4)) is not None else _cast_fail(_t13, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t16 if (_t16 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
+            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t14 if (_t14 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
         if (v_discount_rate is not None and v_discount_rate > 1):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t17 if (_t17 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
+            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t15 if (_t15 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
         try:
-            v_line_amount = (None if (_t34 := (None if (_t32 := (None if (_t30 := (None if (_t29 := (None if (_t26 := (None if (_t25 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t25))) is None or (_t27 := (None if (_t24 := (None if (_t22 := (None if c_discount_pct is None else (_t18 if (_t18 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t23 := (None if (_t20 := (_t19 if (_t19 := _to_float(_K29)) is not None else _cast_fail(_K29, 'float'))) is not None and _t20 == (_t21 := float(0)) else _t20)) is None else _div(_t22, _t23))) is None else ((float(1)) - _t24))) is None else (_t26 * _t27))) is None else (_t28 if (_t28 := _dec(_t29, 38, 10)) is not None else _cast_fail(_t29, 'decimal(38,10)')))) is None else _round(_t30, 2))) is None else (_t31 if (_t31 := _dec(_t32, 38, 10)) is not None else _cast_fail(_t32, 'decimal(38,10)')))) is None else (_t33 if (_t33 := _dec(_t34, 18, 4)) is not None else _cast_fail(_t34, 'decimal(18,4)')))
+            v_line_amount = (None if (_t30 := (None if (_t28 := (None if (_t26 := (None if (_t25 := (None if (_t22 := (None if (_t21 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t21))) is None or (_t23 := (None if (_t20 := (None if (_t18 := (None if c_discount_pct is None else (_t16 if (_t16 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t19 := (None if _K29 is not None and _K29 == (_t17 := float(0)) else _K29)) is None else _div(_t18, _t19))) is None else ((float(1)) - _t20))) is None else (_t22 * _t23))) is None else (_t24 if (_t24 := _dec(_t25, 38, 10)) is not None else _cast_fail(_t25, 'decimal(38,10)')))) is None else _round(_t26, 2))) is None else (_t27 if (_t27 := _dec(_t28, 38, 10)) is not None else _cast_fail(_t28, 'decimal(38,10)')))) is None else (_t29 if (_t29 := _dec(_t30, 18, 4)) is not None else _cast_fail(_t30, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
             return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
-        v_id = (None if (_t36 := (None if (_t35 := (None if _h1 is None else ('billing:TransactionLine:' + _h1))) is None else (_t35 + '|'))) is None or _h2 is None else (_t36 + _h2))
+        v_id = (None if (_t32 := (None if (_t31 := (None if _h1 is None else ('billing:TransactionLine:' + _h1))) is None else (_t31 + '|'))) is None or _h2 is None else (_t32 + _h2))
         v_product_id = (None if c_sku is None else ('billing:Product:' + c_sku))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': v_quantity, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'billing', '_source_table': 'invoice_items', '_source_key': key}
+        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_qty, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'billing', '_source_table': 'invoice_items', '_source_key': key}
     except _RecordError as e:
         return Reject('TransactionLine', _raw_key(record, ('invoice_no', 'line_no')), e.reason, e.slot, e.value, e.rule)
 

@@ -712,57 +712,46 @@ _RX14 = _re.compile('^[+-]?[0-9]{1,18}\\Z')
 def customer(record):
     """Customer -> Customer, one record of table callers (mappings/callcentre.yaml:14). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_caller_id = record.get('caller_id')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not -9223372036854775808 <= c_caller_id <= 9223372036854775807):
+        try:
+            c_caller_id = record['caller_id']
+            c_caller_name = record['caller_name']
+            c_callback_email = record['callback_email']
+            c_region = record['region']
+            c_phone_number = record['phone_number']
+        except KeyError:
+            c_caller_id = record.get('caller_id')
+            c_caller_name = record.get('caller_name')
+            c_callback_email = record.get('callback_email')
+            c_region = record.get('region')
+            c_phone_number = record.get('phone_number')
+        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
-        c_caller_name = record.get('caller_name')
         if c_caller_name.__class__ is not str and c_caller_name is not None:
             c_caller_name = _in(c_caller_name, 'text', 'caller_name')
-        c_callback_email = record.get('callback_email')
         if c_callback_email.__class__ is not str and c_callback_email is not None:
             c_callback_email = _in(c_callback_email, 'text', 'callback_email')
-        c_region = record.get('region')
         if c_region.__class__ is not str and c_region is not None:
             c_region = _in(c_region, 'text', 'region')
-        c_phone_number = record.get('phone_number')
         if c_phone_number.__class__ is not str and c_phone_number is not None:
             c_phone_number = _in(c_phone_number, 'text', 'phone_number')
-        _h1 = (None if c_caller_id is None else _text(c_caller_id))
+        _h1 = (None if c_caller_id is None else str(c_caller_id))
         key = _h1
         _h2 = (None if c_caller_name is None else c_caller_name.strip(_ZS))
-        _h3 = (None if _h2 is None else _upper(_h2))
-        if ((((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True) or ((_t2 := (None if (_t1 := (None if c_region is None else c_region.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST')) or ((None if (_t4 := (None if (_t3 := (None if c_callback_email is None else c_callback_email.strip(_ZS))) is None else _lower(_t3))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        if ((((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True) or ((_t2 := (None if (_t1 := (None if c_region is None else c_region.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST')) or ((None if (_t4 := (None if (_t3 := (None if c_callback_email is None else c_callback_email.strip(_ZS))) is None else (_t3.lower() if _t3.isascii() else _lower(_t3)))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
             return Reject('Customer', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
-        if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if c_phone_number is None else c_phone_number.strip(_ZS))) is None else _upper(_t5))) is not None and _t6 == 'ANONYMOUS')):
+        if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if c_phone_number is None else c_phone_number.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is not None and _t6 == 'ANONYMOUS')):
             return Reject('Customer', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
-        v_customer_type = 'person'
-        if (False or (v_customer_type == '')):
-            return Reject('Customer', key, 'slot customer_type is required but empty', 'customer_type', None, 'required')
-        if ((not False) and ((True if v_customer_type in _SET3 else False) is False)):
-            return Reject('Customer', key, ((("slot customer_type: '" + v_customer_type)) + "' is not a permissible value of CustomerType"), 'customer_type', v_customer_type, 'enum')
         _h4 = (None if _h2 is None else _RX4.sub('', _h2))
         _h5 = (None if c_caller_name is None else _RX5.sub('', c_caller_name))
         _h6 = (None if _h5 is None else len(_h5))
         v_full_name = (_h4 if (_h6 is not None and _h6 > 0) else (None if (_t8 := (None if (_t7 := (None if _h2 is not None and _h2 == '' else _h2)) is None else _initcap(_t7))) is None else _RX4.sub(' ', _t8)))
-        if ((v_full_name is None) or (v_full_name is not None and v_full_name == '')):
+        if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
-        v_customer_tier = None
-        if ((not (v_customer_tier is None)) and ((None if v_customer_tier is None else (True if v_customer_tier in _SET6 else False)) is False)):
-            return Reject('Customer', key, ((("slot customer_tier: '" + ((v_customer_tier if v_customer_tier is not None else 'NULL')))) + "' is not a permissible value of CustomerTier"), 'customer_tier', v_customer_tier, 'enum')
-        v_preferred_language = None
-        if ((not (v_preferred_language is None)) and ((None if v_preferred_language is None else (_RX7.search(v_preferred_language) is not None)) is False)):
-            return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
         _h7 = ((None if (_t9 := (None if _h4 is None else _substring(_h4, 2))) is not None and _t9 == '' else _t9) if (_h6 is not None and _h6 > 0) else None)
-        v_given_name = _h7
         _h8 = ((None if _h4 is None else _h4[:1]) if (_h6 is not None and _h6 > 0) else None)
-        v_family_name = _h8
-        v_organisation_name = None
-        v_birth_date = None
-        v_household_id = None
-        v_customer_since = None
-        v_support_agent = None
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': v_birth_date, 'customer_tier': v_customer_tier, 'household_id': v_household_id, 'preferred_language': v_preferred_language, 'customer_since': v_customer_since, 'support_agent': v_support_agent, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': _h7, 'family_name': _h8, 'organisation_name': None, 'birth_date': None, 'customer_tier': None, 'household_id': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -771,60 +760,51 @@ def customer(record):
 def contact_point_phone(record):
     """ContactPointPhone -> ContactPoint, one record of table callers (mappings/callcentre.yaml:45). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_caller_id = record.get('caller_id')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not -9223372036854775808 <= c_caller_id <= 9223372036854775807):
+        try:
+            c_caller_id = record['caller_id']
+            c_phone_number = record['phone_number']
+            c_region = record['region']
+            c_callback_email = record['callback_email']
+            c_caller_name = record['caller_name']
+        except KeyError:
+            c_caller_id = record.get('caller_id')
+            c_phone_number = record.get('phone_number')
+            c_region = record.get('region')
+            c_callback_email = record.get('callback_email')
+            c_caller_name = record.get('caller_name')
+        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
-        c_phone_number = record.get('phone_number')
         if c_phone_number.__class__ is not str and c_phone_number is not None:
             c_phone_number = _in(c_phone_number, 'text', 'phone_number')
-        c_region = record.get('region')
         if c_region.__class__ is not str and c_region is not None:
             c_region = _in(c_region, 'text', 'region')
-        c_callback_email = record.get('callback_email')
         if c_callback_email.__class__ is not str and c_callback_email is not None:
             c_callback_email = _in(c_callback_email, 'text', 'callback_email')
-        c_caller_name = record.get('caller_name')
         if c_caller_name.__class__ is not str and c_caller_name is not None:
             c_caller_name = _in(c_caller_name, 'text', 'caller_name')
-        _h1 = (None if c_caller_id is None else _text(c_caller_id))
+        _h1 = (None if c_caller_id is None else str(c_caller_id))
         key = _h1
         _h2 = (None if c_phone_number is None else c_phone_number.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone_number), '') IS NOT NULL", None, None, 'filter')
         _h3 = (None if c_caller_name is None else c_caller_name.strip(_ZS))
-        _h4 = (None if _h3 is None else _upper(_h3))
+        _h4 = (None if _h3 is None else (_h3.upper() if _h3.isascii() else _upper(_h3)))
         _h5 = (None if c_region is None else c_region.strip(_ZS))
-        _h6 = (None if _h5 is None else _upper(_h5))
-        if ((((None if _h4 is None else (_RX1.fullmatch(_h4) is not None)) is True) or (_h6 is not None and _h6 == 'TEST')) or ((None if (_t2 := (None if (_t1 := (None if c_callback_email is None else c_callback_email.strip(_ZS))) is None else _lower(_t1))) is None else (_RX2.fullmatch(_t2) is not None)) is True)):
+        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
+        if ((((None if _h4 is None else (_RX1.fullmatch(_h4) is not None)) is True) or (_h6 is not None and _h6 == 'TEST')) or ((None if (_t2 := (None if (_t1 := (None if c_callback_email is None else c_callback_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX2.fullmatch(_t2) is not None)) is True)):
             return Reject('ContactPointPhone', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
-        if ((_h4 is not None and _h4 == 'UNKNOWN CALLER') or ((_t3 := (None if _h2 is None else _upper(_h2))) is not None and _t3 == 'ANONYMOUS')):
+        if ((_h4 is not None and _h4 == 'UNKNOWN CALLER') or ((_t3 := (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))) is not None and _t3 == 'ANONYMOUS')):
             return Reject('ContactPointPhone', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
         _h7 = (None if c_phone_number is None else _RX8.sub('', c_phone_number))
         _h8 = (None if _h7 is None else len(_h7))
         if (_h8 is not None and _h8 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'phone'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointPhone', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET9 else False) is False)):
-            return Reject('ContactPointPhone', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX10.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX11.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'phone')) + '|')) + _h1))
         v_phone_number = ((None if _h7 is None else ('+' + _h7)) if ((_t5 := (None if _h2 is None else _h2[:1])) is not None and _t5 == '+') else ((None if (_t4 := (None if _h7 is None else _substring(_h7, 3))) is None else ('+' + _t4)) if ((_t6 := (None if _h7 is None else _h7[:2])) is not None and _t6 == '00') else ((None if _h7 is None else ('+1' + _h7)) if ((_h6 is not None and _h6 == 'AMER') and (_h8 is not None and _h8 == 10)) else _h2)))
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -833,48 +813,39 @@ def contact_point_phone(record):
 def contact_point_email(record):
     """ContactPointEmail -> ContactPoint, one record of table callers (mappings/callcentre.yaml:81). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_caller_id = record.get('caller_id')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not -9223372036854775808 <= c_caller_id <= 9223372036854775807):
+        try:
+            c_caller_id = record['caller_id']
+            c_callback_email = record['callback_email']
+            c_caller_name = record['caller_name']
+            c_region = record['region']
+        except KeyError:
+            c_caller_id = record.get('caller_id')
+            c_callback_email = record.get('callback_email')
+            c_caller_name = record.get('caller_name')
+            c_region = record.get('region')
+        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
-        c_callback_email = record.get('callback_email')
         if c_callback_email.__class__ is not str and c_callback_email is not None:
             c_callback_email = _in(c_callback_email, 'text', 'callback_email')
-        c_caller_name = record.get('caller_name')
         if c_caller_name.__class__ is not str and c_caller_name is not None:
             c_caller_name = _in(c_caller_name, 'text', 'caller_name')
-        c_region = record.get('region')
         if c_region.__class__ is not str and c_region is not None:
             c_region = _in(c_region, 'text', 'region')
-        _h1 = (None if c_caller_id is None else _text(c_caller_id))
+        _h1 = (None if c_caller_id is None else str(c_caller_id))
         key = _h1
         _h2 = (None if c_callback_email is None else c_callback_email.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointEmail', key, "excluded by filter: NULLIF(TRIM(callback_email), '') IS NOT NULL", None, None, 'filter')
-        _h3 = (None if _h2 is None else _lower(_h2))
-        if ((((None if (_t2 := (None if (_t1 := (None if c_caller_name is None else c_caller_name.strip(_ZS))) is None else _upper(_t1))) is None else (_RX1.fullmatch(_t2) is not None)) is True) or ((_t4 := (None if (_t3 := (None if c_region is None else c_region.strip(_ZS))) is None else _upper(_t3))) is not None and _t4 == 'TEST')) or ((None if _h3 is None else (_RX2.fullmatch(_h3) is not None)) is True)):
+        _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        if ((((None if (_t2 := (None if (_t1 := (None if c_caller_name is None else c_caller_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is None else (_RX1.fullmatch(_t2) is not None)) is True) or ((_t4 := (None if (_t3 := (None if c_region is None else c_region.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if _h3 is None else (_RX2.fullmatch(_h3) is not None)) is True)):
             return Reject('ContactPointEmail', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'email'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointEmail', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET9 else False) is False)):
-            return Reject('ContactPointEmail', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = _h3
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX10.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX11.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+        if ((_h3 is not None) and ((_RX10.search(_h3) is not None) is False)):
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'email')) + '|')) + _h1))
-        v_phone_number = None
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -882,8 +853,11 @@ def contact_point_email(record):
 
 def _interaction__on_cl(row, c_caller_id):
     # callers AS cl ON cl.caller_id = calls.caller_id
-    j_cl_caller_id = row.get('caller_id')
-    if j_cl_caller_id is not None and (j_cl_caller_id.__class__ is not int or not -9223372036854775808 <= j_cl_caller_id <= 9223372036854775807):
+    try:
+        j_cl_caller_id = row['caller_id']
+    except KeyError:
+        j_cl_caller_id = row.get('caller_id')
+    if j_cl_caller_id is not None and (j_cl_caller_id.__class__ is not int or not (-1073741824 < j_cl_caller_id < 1073741824 or -9223372036854775808 <= j_cl_caller_id <= 9223372036854775807)):
         j_cl_caller_id = _in(j_cl_caller_id, 'integer', 'cl.caller_id')
     return (j_cl_caller_id is not None and c_caller_id is not None and j_cl_caller_id == c_caller_id)
 
@@ -891,71 +865,84 @@ def _interaction__on_cl(row, c_caller_id):
 def interaction(record):
     """Interaction -> Interaction, one record of table calls (mappings/callcentre.yaml:103); record['cl']: its callers row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_call_id = record.get('call_id')
-        if c_call_id is not None and (c_call_id.__class__ is not int or not -9223372036854775808 <= c_call_id <= 9223372036854775807):
+        try:
+            c_call_id = record['call_id']
+            c_caller_id = record['caller_id']
+            c_started_at = record['started_at']
+            c_queue = record['queue']
+            c_disposition = record['disposition']
+            c_agent = record['agent']
+            c_ended_at = record['ended_at']
+        except KeyError:
+            c_call_id = record.get('call_id')
+            c_caller_id = record.get('caller_id')
+            c_started_at = record.get('started_at')
+            c_queue = record.get('queue')
+            c_disposition = record.get('disposition')
+            c_agent = record.get('agent')
+            c_ended_at = record.get('ended_at')
+        if c_call_id is not None and (c_call_id.__class__ is not int or not (-1073741824 < c_call_id < 1073741824 or -9223372036854775808 <= c_call_id <= 9223372036854775807)):
             c_call_id = _in(c_call_id, 'integer', 'call_id')
-        c_caller_id = record.get('caller_id')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not -9223372036854775808 <= c_caller_id <= 9223372036854775807):
+        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
-        c_started_at = record.get('started_at')
         if c_started_at.__class__ is not _datetime and c_started_at is not None:
             c_started_at = _in(c_started_at, 'datetime', 'started_at')
-        c_queue = record.get('queue')
         if c_queue.__class__ is not str and c_queue is not None:
             c_queue = _in(c_queue, 'text', 'queue')
-        c_disposition = record.get('disposition')
         if c_disposition.__class__ is not str and c_disposition is not None:
             c_disposition = _in(c_disposition, 'text', 'disposition')
-        c_agent = record.get('agent')
         if c_agent.__class__ is not str and c_agent is not None:
             c_agent = _in(c_agent, 'text', 'agent')
-        c_ended_at = record.get('ended_at')
         if c_ended_at.__class__ is not _datetime and c_ended_at is not None:
             c_ended_at = _in(c_ended_at, 'datetime', 'ended_at')
-        _row_cl = _match_one(record.get('cl'), _interaction__on_cl, 'cl', 'callers', c_caller_id)
+        _row_cl = record.get('cl')
+        if _row_cl is not None and _row_cl.__class__ is not dict:
+            _row_cl = _match_one(_row_cl, _interaction__on_cl, 'cl', 'callers', c_caller_id)
         if _row_cl is None:
             j_cl_callback_email = j_cl_caller_name = j_cl_region = j_cl_phone_number = j_cl_caller_id = None
         else:
-            j_cl_callback_email = _row_cl.get('callback_email')
+            try:
+                j_cl_callback_email = _row_cl['callback_email']
+                j_cl_caller_name = _row_cl['caller_name']
+                j_cl_region = _row_cl['region']
+                j_cl_phone_number = _row_cl['phone_number']
+                j_cl_caller_id = _row_cl['caller_id']
+            except KeyError:
+                j_cl_callback_email = _row_cl.get('callback_email')
+                j_cl_caller_name = _row_cl.get('caller_name')
+                j_cl_region = _row_cl.get('region')
+                j_cl_phone_number = _row_cl.get('phone_number')
+                j_cl_caller_id = _row_cl.get('caller_id')
             if j_cl_callback_email.__class__ is not str and j_cl_callback_email is not None:
                 j_cl_callback_email = _in(j_cl_callback_email, 'text', 'cl.callback_email')
-            j_cl_caller_name = _row_cl.get('caller_name')
             if j_cl_caller_name.__class__ is not str and j_cl_caller_name is not None:
                 j_cl_caller_name = _in(j_cl_caller_name, 'text', 'cl.caller_name')
-            j_cl_region = _row_cl.get('region')
             if j_cl_region.__class__ is not str and j_cl_region is not None:
                 j_cl_region = _in(j_cl_region, 'text', 'cl.region')
-            j_cl_phone_number = _row_cl.get('phone_number')
             if j_cl_phone_number.__class__ is not str and j_cl_phone_number is not None:
                 j_cl_phone_number = _in(j_cl_phone_number, 'text', 'cl.phone_number')
-            j_cl_caller_id = _row_cl.get('caller_id')
-            if j_cl_caller_id is not None and (j_cl_caller_id.__class__ is not int or not -9223372036854775808 <= j_cl_caller_id <= 9223372036854775807):
+            if j_cl_caller_id is not None and (j_cl_caller_id.__class__ is not int or not (-1073741824 < j_cl_caller_id < 1073741824 or -9223372036854775808 <= j_cl_caller_id <= 9223372036854775807)):
                 j_cl_caller_id = _in(j_cl_caller_id, 'integer', 'cl.caller_id')
-        _h1 = (None if c_call_id is None else _text(c_call_id))
+            if not (j_cl_caller_id is not None and c_caller_id is not None and j_cl_caller_id == c_caller_id):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_cl_callback_email = j_cl_caller_name = j_cl_region = j_cl_phone_number = j_cl_caller_id = None
+        _h1 = (None if c_call_id is None else str(c_call_id))
         key = _h1
         _h2 = (None if j_cl_caller_name is None else j_cl_caller_name.strip(_ZS))
-        _h3 = (None if _h2 is None else _upper(_h2))
-        if ((((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True) or ((_t2 := (None if (_t1 := (None if j_cl_region is None else j_cl_region.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST')) or ((None if (_t4 := (None if (_t3 := (None if j_cl_callback_email is None else j_cl_callback_email.strip(_ZS))) is None else _lower(_t3))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        if ((((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True) or ((_t2 := (None if (_t1 := (None if j_cl_region is None else j_cl_region.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST')) or ((None if (_t4 := (None if (_t3 := (None if j_cl_callback_email is None else j_cl_callback_email.strip(_ZS))) is None else (_t3.lower() if _t3.isascii() else _lower(_t3)))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
             return Reject('Interaction', key, 'call of the junk TEST caller, not a real interaction', None, None, 'reject_when')
-        if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if j_cl_phone_number is None else j_cl_phone_number.strip(_ZS))) is None else _upper(_t5))) is not None and _t6 == 'ANONYMOUS')):
+        if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if j_cl_phone_number is None else j_cl_phone_number.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is not None and _t6 == 'ANONYMOUS')):
             return Reject('Interaction', key, 'call from a withheld number (placeholder caller card), customer unknown', None, None, 'reject_when')
-        v_customer_id = (None if (_t7 := (None if c_caller_id is None else _text(c_caller_id))) is None else ('callcentre:Customer:' + _t7))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        v_customer_id = (None if (_t7 := (None if c_caller_id is None else str(c_caller_id))) is None else ('callcentre:Customer:' + _t7))
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('Interaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_channel = 'call_centre'
-        if (False or (v_channel == '')):
-            return Reject('Interaction', key, 'slot channel is required but empty', 'channel', None, 'required')
-        if ((not False) and ((True if v_channel in _SET12 else False) is False)):
-            return Reject('Interaction', key, ((("slot channel: '" + v_channel)) + "' is not a permissible value of Channel"), 'channel', v_channel, 'enum')
-        v_interaction_datetime = c_started_at
-        if (v_interaction_datetime is None):
+        if (c_started_at is None):
             return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
         _h4 = (None if c_disposition is None else c_disposition.strip(_ZS))
-        _h5 = (None if _h4 is None else _upper(_h4))
+        _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_outcome = _VM13.get(_h5)
-        v__raw__outcome = _h5
-        if ((not (v__raw__outcome is None)) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((v__raw__outcome if v__raw__outcome is not None else 'NULL')))) + "' is not in value_mappings (line 135)"), 'outcome', v__raw__outcome, 'value_mappings')
+        if ((_h5 is not None) and (v_outcome is None)):
+            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 135)"), 'outcome', _h5, 'value_mappings')
         _h6 = (None if c_ended_at is None else _text(c_ended_at))
         _h7 = (_h6 if _h6 is not None else 'NULL')
         _h8 = ("value '" + _h7)
@@ -989,33 +976,51 @@ def interaction(record):
         _h36 = ("value '" + _h35)
         _h37 = (_h36 + "' cannot be converted to INT")
         _h38 = (None if _h13 is None else _h13.strip(_ZS))
-        _h39 = (None if _h38 is None else (_RX14.search(_h38) is not None))
-        _h40 = (None if _h17 is None else _h17.strip(_ZS))
-        _h41 = (None if _h40 is None else (_RX14.search(_h40) is not None))
-        _h42 = (None if _h21 is None else _h21.strip(_ZS))
-        _h43 = (None if _h42 is None else (_RX14.search(_h42) is not None))
-        _h44 = (None if _h26 is None else _h26.strip(_ZS))
-        _h45 = (None if _h44 is None else (_RX14.search(_h44) is not None))
-        _h46 = (None if _h30 is None else _h30.strip(_ZS))
-        _h47 = (None if _h46 is None else (_RX14.search(_h46) is not None))
-        _h48 = (None if _h34 is None else _h34.strip(_ZS))
-        _h49 = (None if _h48 is None else (_RX14.search(_h48) is not None))
-        try:
-            v__cast_failure__duration_seconds = ((_h8 + "' cannot be converted to DATE") if ((not (c_ended_at is None)) and ((None if c_ended_at is None else (_t8 if (_t8 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date'))) is None)) else ((_h11 + "' cannot be converted to DATE") if ((not (c_started_at is None)) and ((None if c_started_at is None else (_t9 if (_t9 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date'))) is None)) else (_h12 if ((not (c_ended_at is None)) and (_h6 is None)) else (_h16 if ((not (_h13 is None)) and (((None if _h38 is None else (_t10 if (_t10 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None) is None)) else (_h12 if ((not (c_ended_at is None)) and (_h6 is None)) else (_h20 if ((not (_h17 is None)) and (((None if _h40 is None else (_t11 if (_t11 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None) is None)) else (_h12 if ((not (c_ended_at is None)) and (_h6 is None)) else (_h24 if ((not (_h21 is None)) and (((None if _h42 is None else (_t12 if (_t12 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None) is None)) else (_h25 if ((not (c_started_at is None)) and (_h9 is None)) else (_h29 if ((not (_h26 is None)) and (((None if _h44 is None else (_t13 if (_t13 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None) is None)) else (_h25 if ((not (c_started_at is None)) and (_h9 is None)) else (_h33 if ((not (_h30 is None)) and (((None if _h46 is None else (_t14 if (_t14 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None) is None)) else (_h25 if ((not (c_started_at is None)) and (_h9 is None)) else (_h37 if ((not (_h34 is None)) and (((None if _h48 is None else (_t15 if (_t15 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None) is None)) else (_h12 if ((not (c_ended_at is None)) and (_h6 is None)) else (_h16 if ((not (_h13 is None)) and (((None if _h38 is None else (_t16 if (_t16 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None) is None)) else (_h12 if ((not (c_ended_at is None)) and (_h6 is None)) else (_h20 if ((not (_h17 is None)) and (((None if _h40 is None else (_t17 if (_t17 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None) is None)) else (_h12 if ((not (c_ended_at is None)) and (_h6 is None)) else (_h24 if ((not (_h21 is None)) and (((None if _h42 is None else (_t18 if (_t18 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None) is None)) else (_h25 if ((not (c_started_at is None)) and (_h9 is None)) else (_h29 if ((not (_h26 is None)) and (((None if _h44 is None else (_t19 if (_t19 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None) is None)) else (_h25 if ((not (c_started_at is None)) and (_h9 is None)) else (_h33 if ((not (_h30 is None)) and (((None if _h46 is None else (_t20 if (_t20 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None) is None)) else (_h25 if ((not (c_started_at is None)) and (_h9 is None)) else (_h37 if ((not (_h34 is None)) and (((None if _h48 is None else (_t21 if (_t21 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None) is None)) else None))))))))))))))))))))))))))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot _cast_failure__duration_seconds: ' + str(e) + ' (the SQL view fails on this record)', None) from None
-        if (not (v__cast_failure__duration_seconds is None)):
+        _h39 = (None if _h38 is None else _int(_h38, 64))
+        _h40 = (None if _h38 is None else (_RX14.search(_h38) is not None))
+        _h41 = (_h39 if (_h40 is True) else None)
+        _h42 = (None if _h17 is None else _h17.strip(_ZS))
+        _h43 = (None if _h42 is None else _int(_h42, 64))
+        _h44 = (None if _h42 is None else (_RX14.search(_h42) is not None))
+        _h45 = (_h43 if (_h44 is True) else None)
+        _h46 = (None if _h21 is None else _h21.strip(_ZS))
+        _h47 = (None if _h46 is None else _int(_h46, 64))
+        _h48 = (None if _h46 is None else (_RX14.search(_h46) is not None))
+        _h49 = (_h47 if (_h48 is True) else None)
+        _h50 = (None if _h26 is None else _h26.strip(_ZS))
+        _h51 = (None if _h50 is None else _int(_h50, 64))
+        _h52 = (None if _h50 is None else (_RX14.search(_h50) is not None))
+        _h53 = (_h51 if (_h52 is True) else None)
+        _h54 = (None if _h30 is None else _h30.strip(_ZS))
+        _h55 = (None if _h54 is None else _int(_h54, 64))
+        _h56 = (None if _h54 is None else (_RX14.search(_h54) is not None))
+        _h57 = (_h55 if (_h56 is True) else None)
+        _h58 = (None if _h34 is None else _h34.strip(_ZS))
+        _h59 = (None if _h58 is None else _int(_h58, 64))
+        _h60 = (None if _h58 is None else (_RX14.search(_h58) is not None))
+        _h61 = (_h59 if (_h60 is True) else None)
+        v__cast_failure__duration_seconds = ((_h8 + "' cannot be converted to DATE") if False else ((_h11 + "' cannot be converted to DATE") if False else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (_h41 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (_h45 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (_h49 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (_h53 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (_h57 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (_h61 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (_h41 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (_h45 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (_h49 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (_h53 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (_h57 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (_h61 is None)) else None))))))))))))))))))))))))))
+        if (v__cast_failure__duration_seconds is not None):
             return Reject('Interaction', key, (None if v__cast_failure__duration_seconds is None else ('slot duration_seconds: ' + v__cast_failure__duration_seconds)), 'duration_seconds', None, 'cast')
+        _h62 = (None if _h41 is None else _int64(_h41 * 3600))
+        _h63 = (None if _h45 is None else _int64(_h45 * 60))
+        _h64 = (None if _h62 is None or _h63 is None else _int64(_h62 + _h63))
+        _h65 = (None if _h64 is None or _h49 is None else _int64(_h64 + _h49))
+        _h66 = (None if _h53 is None else _int64(_h53 * 3600))
+        _h67 = (None if _h57 is None else _int64(_h57 * 60))
+        _h68 = (None if _h66 is None or _h67 is None else _int64(_h66 + _h67))
+        _h69 = (None if _h68 is None or _h61 is None else _int64(_h68 + _h61))
+        _h70 = (None if _h65 is None or _h69 is None else _int64(_h65 - _h69))
         try:
-            v_duration_seconds = ((None if (_t40 := (None if (_t29 := (None if (_t26 := (None if (_t23 := ((None if _h38 is None else (_t22 if (_t22 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else _int64(_t23 * 3600))) is None or (_t27 := (None if (_t25 := ((None if _h40 is None else (_t24 if (_t24 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else _int64(_t25 * 60))) is None else _int64(_t26 + _t27))) is None or (_t30 := ((None if _h42 is None else (_t28 if (_t28 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else _int64(_t29 + _t30))) is None or (_t41 := (None if (_t38 := (None if (_t35 := (None if (_t32 := ((None if _h44 is None else (_t31 if (_t31 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else _int64(_t32 * 3600))) is None or (_t36 := (None if (_t34 := ((None if _h46 is None else (_t33 if (_t33 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else _int64(_t34 * 60))) is None else _int64(_t35 + _t36))) is None or (_t39 := ((None if _h48 is None else (_t37 if (_t37 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else _int64(_t38 + _t39))) is None else _int64(_t40 - _t41)) if ((((_t44 := (None if c_ended_at is None else (_t42 if (_t42 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t45 := (None if c_started_at is None else (_t43 if (_t43 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t44 == _t45) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and ((_t66 := (None if (_t64 := (None if (_t53 := (None if (_t50 := (None if (_t47 := ((None if _h38 is None else (_t46 if (_t46 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else _int64(_t47 * 3600))) is None or (_t51 := (None if (_t49 := ((None if _h40 is None else (_t48 if (_t48 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else _int64(_t49 * 60))) is None else _int64(_t50 + _t51))) is None or (_t54 := ((None if _h42 is None else (_t52 if (_t52 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else _int64(_t53 + _t54))) is None or (_t65 := (None if (_t62 := (None if (_t59 := (None if (_t56 := ((None if _h44 is None else (_t55 if (_t55 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else _int64(_t56 * 3600))) is None or (_t60 := (None if (_t58 := ((None if _h46 is None else (_t57 if (_t57 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else _int64(_t58 * 60))) is None else _int64(_t59 + _t60))) is None or (_t63 := ((None if _h48 is None else (_t61 if (_t61 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else _int64(_t62 + _t63))) is None else _int64(_t64 - _t65))) is not None and _t66 <= 14400)) else None)
+            v_duration_seconds = (_h70 if ((((_t12 := (None if c_ended_at is None else (_t10 if (_t10 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t13 := (None if c_started_at is None else (_t11 if (_t11 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t12 == _t13) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and (_h70 is not None and _h70 <= 14400)) else None)
         except _Fail as e:
             raise _RecordError('cast', 'slot duration_seconds: ' + str(e) + ' (the SQL view fails on this record)', 'duration_seconds') from None
         if (v_duration_seconds is not None and v_duration_seconds < 0):
-            return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t67 if (_t67 := (None if v_duration_seconds is None else _text(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
+            return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t14 if (_t14 := (None if v_duration_seconds is None else str(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
         v_id = (None if _h1 is None else ('callcentre:Interaction:' + _h1))
-        v_topic = (None if (_t70 := (None if (_t69 := (None if (_t68 := (None if c_queue is None else c_queue.strip(_ZS))) is not None and _t68 == '' else _t68)) is None else _lower(_t69))) is None else _initcap(_t70))
-        v_agent_name = (None if (_t71 := (None if c_agent is None else c_agent.strip(_ZS))) is not None and _t71 == '' else _t71)
-        return {'id': v_id, 'customer_id': v_customer_id, 'channel': v_channel, 'interaction_datetime': v_interaction_datetime, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': v_agent_name, 'duration_seconds': v_duration_seconds, '_source_system': 'callcentre', '_source_table': 'calls', '_source_key': key}
+        v_topic = (None if (_t17 := (None if (_t16 := (None if (_t15 := (None if c_queue is None else c_queue.strip(_ZS))) is not None and _t15 == '' else _t15)) is None else (_t16.lower() if _t16.isascii() else _lower(_t16)))) is None else _initcap(_t17))
+        v_agent_name = (None if (_t18 := (None if c_agent is None else c_agent.strip(_ZS))) is not None and _t18 == '' else _t18)
+        return {'id': v_id, 'customer_id': v_customer_id, 'channel': 'call_centre', 'interaction_datetime': c_started_at, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': v_agent_name, 'duration_seconds': v_duration_seconds, '_source_system': 'callcentre', '_source_table': 'calls', '_source_key': key}
     except _RecordError as e:
         return Reject('Interaction', _raw_key(record, ('call_id',)), e.reason, e.slot, e.value, e.rule)
 

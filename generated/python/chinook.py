@@ -63,6 +63,9 @@ _HALF_UP = _decimal.ROUND_HALF_UP       # ROUND_HALF_UP is "half away from zero"
 _EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
 
 
+_QUANTUM = [_D(1).scaleb(-n) for n in range(39)]      # 1, 0.1, 0.01, ... : the step of each scale
+
+
 _DecimalError = (_decimal.InvalidOperation, _decimal.DivisionByZero, ValueError, OverflowError)
 
 
@@ -150,14 +153,6 @@ def _lower(s):
     if s.isascii() or ("\u0130" not in s and "\u03a3" not in s):
         return s.lower()
     return "".join(["i" if c == "\u0130" else ("\u03c3" if c == "\u03a3" else c.lower()) for c in s])
-
-
-def _round_half_away(x):
-    # C's std::round on a double: halves away from zero, keeping the sign of zero.
-    t = _math.copysign(float(_math.trunc(x)), x)
-    if abs(x - t) >= 0.5:
-        t += _math.copysign(1.0, x)
-    return t
 
 
 def _float(x):
@@ -542,7 +537,7 @@ class _DecimalOp:
 
 def _fit_decimal(d, precision, scale):
     try:
-        result = d.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
+        result = d.quantize(_QUANTUM[scale], rounding=_HALF_UP, context=_EXACT)
     except _DecimalError:
         return None
     if not result:
@@ -560,15 +555,16 @@ def _dec(v, precision=18, scale=3):
     if cls is str:
         return _parse_decimal(v, precision, scale)
     if cls is float:
-        if v != v or v in (_math.inf, -_math.inf):
-            return None
+        # DuckDB scales the double by 10^scale, rounds half away from zero, and checks the width
         scaled = v * 10.0 ** scale
-        if abs(scaled) >= 10.0 ** precision:
+        if not -1e308 < scaled < 1e308 or abs(scaled) >= 10.0 ** precision:
+            return None   # also nan and infinity
+        whole = int(scaled)
+        if abs(scaled - whole) >= 0.5:
+            whole += 1 if scaled > 0 else -1
+        if abs(whole) >= 10 ** precision:
             return None
-        scaled = _round_half_away(scaled)
-        if abs(scaled) >= 10.0 ** precision:
-            return None
-        return abs(_D(int(scaled)).scaleb(-scale, _EXACT)) if scaled == 0 else _D(int(scaled)).scaleb(-scale, _EXACT)
+        return _D(whole).scaleb(-scale, _EXACT)
     return None
 
 
@@ -789,7 +785,7 @@ def _in(value, kind, column):
 def _in_dec(value, precision, scale, column):
     if value.__class__ is _D:
         try:
-            result = value.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
+            result = value.quantize(_QUANTUM[scale], rounding=_HALF_UP, context=_EXACT)
             if result.adjusted() < precision - scale or not result:
                 return result if result else abs(result)
         except _DecimalError:
@@ -841,16 +837,21 @@ _SET4 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
 _RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX6 = _re.compile('^[A-Z]{2}\\Z')
 _VM7 = {'Argentina': 'AR', 'Australia': 'AU', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Chile': 'CL', 'Czech Republic': 'CZ', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Hungary': 'HU', 'India': 'IN', 'Ireland': 'IE', 'Italy': 'IT', 'Netherlands': 'NL', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'USA': 'US', 'United Kingdom': 'GB'}
-_RX8 = _re.compile('^[A-Z]{3}\\Z')
-_SET9 = frozenset(('purchase', 'refund', 'payment', 'adjustment'))
+_Q8 = _QUANTUM[4]
+_RX9 = _re.compile('^[A-Z]{3}\\Z')
+_SET10 = frozenset(('purchase', 'refund', 'payment', 'adjustment'))
+_K11 = _D('0.0000')
 
 
 
 
 def _customer__on_rep(row, c_SupportRepId):
     # Employee AS rep ON rep.EmployeeId = Customer.SupportRepId
-    j_rep_EmployeeId = row.get('EmployeeId')
-    if j_rep_EmployeeId is not None and (j_rep_EmployeeId.__class__ is not int or not -9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807):
+    try:
+        j_rep_EmployeeId = row['EmployeeId']
+    except KeyError:
+        j_rep_EmployeeId = row.get('EmployeeId')
+    if j_rep_EmployeeId is not None and (j_rep_EmployeeId.__class__ is not int or not (-1073741824 < j_rep_EmployeeId < 1073741824 or -9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807)):
         j_rep_EmployeeId = _in(j_rep_EmployeeId, 'integer', 'rep.EmployeeId')
     return (j_rep_EmployeeId is not None and c_SupportRepId is not None and j_rep_EmployeeId == c_SupportRepId)
 
@@ -858,75 +859,80 @@ def _customer__on_rep(row, c_SupportRepId):
 def customer(record):
     """Customer -> Customer, one record of table Customer (mappings/chinook.yaml:11); record['rep']: its Employee row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_CustomerId = record.get('CustomerId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not -9223372036854775808 <= c_CustomerId <= 9223372036854775807):
+        try:
+            c_CustomerId = record['CustomerId']
+            c_Company = record['Company']
+            c_LastName = record['LastName']
+            c_FirstName = record['FirstName']
+            c_Country = record['Country']
+            c_PostalCode = record['PostalCode']
+            c_Address = record['Address']
+            c_Email = record['Email']
+            c_SupportRepId = record['SupportRepId']
+        except KeyError:
+            c_CustomerId = record.get('CustomerId')
+            c_Company = record.get('Company')
+            c_LastName = record.get('LastName')
+            c_FirstName = record.get('FirstName')
+            c_Country = record.get('Country')
+            c_PostalCode = record.get('PostalCode')
+            c_Address = record.get('Address')
+            c_Email = record.get('Email')
+            c_SupportRepId = record.get('SupportRepId')
+        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
-        c_Company = record.get('Company')
         if c_Company.__class__ is not str and c_Company is not None:
             c_Company = _in(c_Company, 'text', 'Company')
-        c_LastName = record.get('LastName')
         if c_LastName.__class__ is not str and c_LastName is not None:
             c_LastName = _in(c_LastName, 'text', 'LastName')
-        c_FirstName = record.get('FirstName')
         if c_FirstName.__class__ is not str and c_FirstName is not None:
             c_FirstName = _in(c_FirstName, 'text', 'FirstName')
-        c_Country = record.get('Country')
         if c_Country.__class__ is not str and c_Country is not None:
             c_Country = _in(c_Country, 'text', 'Country')
-        c_PostalCode = record.get('PostalCode')
         if c_PostalCode.__class__ is not str and c_PostalCode is not None:
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
-        c_Address = record.get('Address')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
-        c_Email = record.get('Email')
         if c_Email.__class__ is not str and c_Email is not None:
             c_Email = _in(c_Email, 'text', 'Email')
-        c_SupportRepId = record.get('SupportRepId')
-        if c_SupportRepId is not None and (c_SupportRepId.__class__ is not int or not -9223372036854775808 <= c_SupportRepId <= 9223372036854775807):
+        if c_SupportRepId is not None and (c_SupportRepId.__class__ is not int or not (-1073741824 < c_SupportRepId < 1073741824 or -9223372036854775808 <= c_SupportRepId <= 9223372036854775807)):
             c_SupportRepId = _in(c_SupportRepId, 'integer', 'SupportRepId')
-        _row_rep = _match_one(record.get('rep'), _customer__on_rep, 'rep', 'Employee', c_SupportRepId)
+        _row_rep = record.get('rep')
+        if _row_rep is not None and _row_rep.__class__ is not dict:
+            _row_rep = _match_one(_row_rep, _customer__on_rep, 'rep', 'Employee', c_SupportRepId)
         if _row_rep is None:
             j_rep_LastName = j_rep_FirstName = j_rep_EmployeeId = None
         else:
-            j_rep_LastName = _row_rep.get('LastName')
+            try:
+                j_rep_LastName = _row_rep['LastName']
+                j_rep_FirstName = _row_rep['FirstName']
+                j_rep_EmployeeId = _row_rep['EmployeeId']
+            except KeyError:
+                j_rep_LastName = _row_rep.get('LastName')
+                j_rep_FirstName = _row_rep.get('FirstName')
+                j_rep_EmployeeId = _row_rep.get('EmployeeId')
             if j_rep_LastName.__class__ is not str and j_rep_LastName is not None:
                 j_rep_LastName = _in(j_rep_LastName, 'text', 'rep.LastName')
-            j_rep_FirstName = _row_rep.get('FirstName')
             if j_rep_FirstName.__class__ is not str and j_rep_FirstName is not None:
                 j_rep_FirstName = _in(j_rep_FirstName, 'text', 'rep.FirstName')
-            j_rep_EmployeeId = _row_rep.get('EmployeeId')
-            if j_rep_EmployeeId is not None and (j_rep_EmployeeId.__class__ is not int or not -9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807):
+            if j_rep_EmployeeId is not None and (j_rep_EmployeeId.__class__ is not int or not (-1073741824 < j_rep_EmployeeId < 1073741824 or -9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807)):
                 j_rep_EmployeeId = _in(j_rep_EmployeeId, 'integer', 'rep.EmployeeId')
-        _h1 = (None if c_CustomerId is None else _text(c_CustomerId))
+            if not (j_rep_EmployeeId is not None and c_SupportRepId is not None and j_rep_EmployeeId == c_SupportRepId):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_rep_LastName = j_rep_FirstName = j_rep_EmployeeId = None
+        _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
-        if ((c_Email is None) or ((_t1 := (None if c_Email is None else c_Email.strip(_ZS))) is not None and _t1 == '')):
+        if ((c_Email is None) or ((_t1 := c_Email.strip(_ZS)) == '')):
             return Reject('Customer', key, "customer has no e-mail address, the web shop's login key", None, None, 'reject_when')
         v_customer_type = ('person' if (c_Company is None) else 'organisation')
-        if (False or (v_customer_type == '')):
-            return Reject('Customer', key, 'slot customer_type is required but empty', 'customer_type', None, 'required')
-        if ((not False) and ((True if v_customer_type in _SET1 else False) is False)):
-            return Reject('Customer', key, ((("slot customer_type: '" + v_customer_type)) + "' is not a permissible value of CustomerType"), 'customer_type', v_customer_type, 'enum')
         _h2 = (None if c_FirstName is None else c_FirstName.strip(_ZS))
         _h3 = (None if c_LastName is None else c_LastName.strip(_ZS))
         v_full_name = (None if (_t2 := (None if _h2 is None else (_h2 + ' '))) is None or _h3 is None else (_t2 + _h3))
-        if ((v_full_name is None) or (v_full_name is not None and v_full_name == '')):
+        if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
-        v_customer_tier = None
-        if ((not (v_customer_tier is None)) and ((None if v_customer_tier is None else (True if v_customer_tier in _SET2 else False)) is False)):
-            return Reject('Customer', key, ((("slot customer_tier: '" + ((v_customer_tier if v_customer_tier is not None else 'NULL')))) + "' is not a permissible value of CustomerTier"), 'customer_tier', v_customer_tier, 'enum')
-        v_preferred_language = None
-        if ((not (v_preferred_language is None)) and ((None if v_preferred_language is None else (_RX3.search(v_preferred_language) is not None)) is False)):
-            return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        v_given_name = _h2
-        v_family_name = _h3
-        v_organisation_name = c_Company
-        v_birth_date = None
-        v_household_id = (None if (_t5 := (None if (_t4 := (None if (_t3 := (None if c_Country is None else c_Country.strip(_ZS))) is None else _upper(_t3))) is None else ((((((((_upper((((c_Address if c_Address is not None else '')).strip(_ZS)))) + '|')) + (_upper((((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)))))) + '|')) + _t4))) is None else ('chinook:Household:' + _t5))
-        v_customer_since = None
-        v_support_agent = (None if (_t6 := (None if j_rep_FirstName is None else (j_rep_FirstName + ' '))) is None or j_rep_LastName is None else (_t6 + j_rep_LastName))
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': v_birth_date, 'customer_tier': v_customer_tier, 'household_id': v_household_id, 'preferred_language': v_preferred_language, 'customer_since': v_customer_since, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_household_id = (None if (_t7 := (None if (_t6 := (None if (_t5 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is None else (((((((((_t3.upper() if (_t3 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t3))) + '|')) + ((_t4.upper() if (_t4 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t4))))) + '|')) + _t6))) is None else ('chinook:Household:' + _t7))
+        v_support_agent = (None if (_t8 := (None if j_rep_FirstName is None else (j_rep_FirstName + ' '))) is None or j_rep_LastName is None else (_t8 + j_rep_LastName))
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': _h2, 'family_name': _h3, 'organisation_name': c_Company, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -935,20 +941,26 @@ def customer(record):
 def household__staged(record):
     """The per-record part of the grouped derivation Household: the record's rows of the __staged view, each with its _reject_reason (None: the record goes into a group)."""
     try:
-        c_Country = record.get('Country')
+        try:
+            c_Country = record['Country']
+            c_PostalCode = record['PostalCode']
+            c_Address = record['Address']
+            c_CustomerId = record['CustomerId']
+        except KeyError:
+            c_Country = record.get('Country')
+            c_PostalCode = record.get('PostalCode')
+            c_Address = record.get('Address')
+            c_CustomerId = record.get('CustomerId')
         if c_Country.__class__ is not str and c_Country is not None:
             c_Country = _in(c_Country, 'text', 'Country')
-        c_PostalCode = record.get('PostalCode')
         if c_PostalCode.__class__ is not str and c_PostalCode is not None:
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
-        c_Address = record.get('Address')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
-        c_CustomerId = record.get('CustomerId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not -9223372036854775808 <= c_CustomerId <= 9223372036854775807):
+        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         rows = []
-        staged = {'_source_system': 'chinook', '_source_table': 'Customer', '_source_key': (None if c_CustomerId is None else _text(c_CustomerId)), '_reject_reason': ("grouping key `UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country))` is empty" if ((None if (_t2 := (None if (_t1 := (None if c_Country is None else c_Country.strip(_ZS))) is None else _upper(_t1))) is None else ((((((((_upper((((c_Address if c_Address is not None else '')).strip(_ZS)))) + '|')) + (_upper((((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)))))) + '|')) + _t2)) is None) else None)}
+        staged = {'_source_system': 'chinook', '_source_table': 'Customer', '_source_key': (None if c_CustomerId is None else str(c_CustomerId)), '_reject_reason': ("grouping key `UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country))` is empty" if ((None if (_t4 := (None if (_t3 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (((((((((_t1.upper() if (_t1 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t1))) + '|')) + ((_t2.upper() if (_t2 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t2))))) + '|')) + _t4)) is None) else None)}
         if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
             rows.append(staged)
         return rows
@@ -965,38 +977,28 @@ def household(record):
 def contact_point_email(record):
     """ContactPointEmail -> ContactPoint, one record of table Customer (mappings/chinook.yaml:85). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_CustomerId = record.get('CustomerId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not -9223372036854775808 <= c_CustomerId <= 9223372036854775807):
+        try:
+            c_CustomerId = record['CustomerId']
+            c_Email = record['Email']
+        except KeyError:
+            c_CustomerId = record.get('CustomerId')
+            c_Email = record.get('Email')
+        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
-        c_Email = record.get('Email')
         if c_Email.__class__ is not str and c_Email is not None:
             c_Email = _in(c_Email, 'text', 'Email')
-        _h1 = (None if c_CustomerId is None else _text(c_CustomerId))
+        _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
-        if (not (not (c_Email is None))):
+        if (c_Email is None):
             return Reject('ContactPointEmail', key, 'excluded by filter: Email IS NOT NULL', None, None, 'filter')
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'email'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointEmail', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET4 else False) is False)):
-            return Reject('ContactPointEmail', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = (None if (_t1 := (None if c_Email is None else c_Email.strip(_ZS))) is None else _lower(_t1))
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX5.search(v_email_address) is not None)) is False)):
+        v_email_address = (None if (_t1 := (None if c_Email is None else c_Email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))
+        if ((v_email_address is not None) and ((_RX5.search(v_email_address) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX6.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
-        v_phone_number = None
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1005,38 +1007,26 @@ def contact_point_email(record):
 def contact_point_phone(record):
     """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:100). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_CustomerId = record.get('CustomerId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not -9223372036854775808 <= c_CustomerId <= 9223372036854775807):
+        try:
+            c_CustomerId = record['CustomerId']
+            c_Phone = record['Phone']
+        except KeyError:
+            c_CustomerId = record.get('CustomerId')
+            c_Phone = record.get('Phone')
+        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
-        c_Phone = record.get('Phone')
         if c_Phone.__class__ is not str and c_Phone is not None:
             c_Phone = _in(c_Phone, 'text', 'Phone')
-        _h1 = (None if c_CustomerId is None else _text(c_CustomerId))
+        _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
-        if (not (not (c_Phone is None))):
+        if (c_Phone is None):
             return Reject('ContactPointPhone', key, 'excluded by filter: Phone IS NOT NULL', None, None, 'filter')
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'phone'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointPhone', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET4 else False) is False)):
-            return Reject('ContactPointPhone', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX5.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX6.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
         v_phone_number = (None if c_Phone is None else c_Phone.strip(_ZS))
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1045,53 +1035,48 @@ def contact_point_phone(record):
 def contact_point_address(record):
     """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:115). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_CustomerId = record.get('CustomerId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not -9223372036854775808 <= c_CustomerId <= 9223372036854775807):
+        try:
+            c_CustomerId = record['CustomerId']
+            c_Address = record['Address']
+            c_City = record['City']
+            c_State = record['State']
+            c_PostalCode = record['PostalCode']
+            c_Country = record['Country']
+        except KeyError:
+            c_CustomerId = record.get('CustomerId')
+            c_Address = record.get('Address')
+            c_City = record.get('City')
+            c_State = record.get('State')
+            c_PostalCode = record.get('PostalCode')
+            c_Country = record.get('Country')
+        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
-        c_Address = record.get('Address')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
-        c_City = record.get('City')
         if c_City.__class__ is not str and c_City is not None:
             c_City = _in(c_City, 'text', 'City')
-        c_State = record.get('State')
         if c_State.__class__ is not str and c_State is not None:
             c_State = _in(c_State, 'text', 'State')
-        c_PostalCode = record.get('PostalCode')
         if c_PostalCode.__class__ is not str and c_PostalCode is not None:
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
-        c_Country = record.get('Country')
         if c_Country.__class__ is not str and c_Country is not None:
             c_Country = _in(c_Country, 'text', 'Country')
-        _h1 = (None if c_CustomerId is None else _text(c_CustomerId))
+        _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
-        if (not (not (c_Address is None))):
+        if (c_Address is None):
             return Reject('ContactPointAddress', key, 'excluded by filter: Address IS NOT NULL', None, None, 'filter')
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'postal_address'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointAddress', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET4 else False) is False)):
-            return Reject('ContactPointAddress', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX5.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointAddress', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_country_code = _VM7.get(c_Country)
-        v__raw__country_code = c_Country
-        if ((not (v__raw__country_code is None)) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((v__raw__country_code if v__raw__country_code is not None else 'NULL')))) + "' is not in value_mappings (line 133)"), 'country_code', v__raw__country_code, 'value_mappings')
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX6.search(v_country_code) is not None)) is False)):
+        if ((c_Country is not None) and (v_country_code is None)):
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 133)"), 'country_code', c_Country, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX6.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
-        v_phone_number = None
         v_address_line = (None if c_Address is None else c_Address.strip(_ZS))
-        v_city = c_City
-        v_region = c_State
         v_postal_code = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
-        v_is_primary = None
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': c_City, 'region': c_State, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': None, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1099,8 +1084,11 @@ def contact_point_address(record):
 
 def _product__on_genre(row, c_GenreId):
     # Genre AS genre ON genre.GenreId = Track.GenreId
-    j_genre_GenreId = row.get('GenreId')
-    if j_genre_GenreId is not None and (j_genre_GenreId.__class__ is not int or not -9223372036854775808 <= j_genre_GenreId <= 9223372036854775807):
+    try:
+        j_genre_GenreId = row['GenreId']
+    except KeyError:
+        j_genre_GenreId = row.get('GenreId')
+    if j_genre_GenreId is not None and (j_genre_GenreId.__class__ is not int or not (-1073741824 < j_genre_GenreId < 1073741824 or -9223372036854775808 <= j_genre_GenreId <= 9223372036854775807)):
         j_genre_GenreId = _in(j_genre_GenreId, 'integer', 'genre.GenreId')
     return (j_genre_GenreId is not None and c_GenreId is not None and j_genre_GenreId == c_GenreId)
 
@@ -1108,46 +1096,51 @@ def _product__on_genre(row, c_GenreId):
 def product(record):
     """Product -> Product, one record of table Track (mappings/chinook.yaml:138); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_TrackId = record.get('TrackId')
-        if c_TrackId is not None and (c_TrackId.__class__ is not int or not -9223372036854775808 <= c_TrackId <= 9223372036854775807):
+        try:
+            c_TrackId = record['TrackId']
+            c_Name = record['Name']
+            c_UnitPrice = record['UnitPrice']
+            c_GenreId = record['GenreId']
+        except KeyError:
+            c_TrackId = record.get('TrackId')
+            c_Name = record.get('Name')
+            c_UnitPrice = record.get('UnitPrice')
+            c_GenreId = record.get('GenreId')
+        if c_TrackId is not None and (c_TrackId.__class__ is not int or not (-1073741824 < c_TrackId < 1073741824 or -9223372036854775808 <= c_TrackId <= 9223372036854775807)):
             c_TrackId = _in(c_TrackId, 'integer', 'TrackId')
-        c_Name = record.get('Name')
         if c_Name.__class__ is not str and c_Name is not None:
             c_Name = _in(c_Name, 'text', 'Name')
-        c_UnitPrice = record.get('UnitPrice')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 10, 2, 'UnitPrice')
-        c_GenreId = record.get('GenreId')
-        if c_GenreId is not None and (c_GenreId.__class__ is not int or not -9223372036854775808 <= c_GenreId <= 9223372036854775807):
+        if c_GenreId is not None and (c_GenreId.__class__ is not int or not (-1073741824 < c_GenreId < 1073741824 or -9223372036854775808 <= c_GenreId <= 9223372036854775807)):
             c_GenreId = _in(c_GenreId, 'integer', 'GenreId')
-        _row_genre = _match_one(record.get('genre'), _product__on_genre, 'genre', 'Genre', c_GenreId)
+        _row_genre = record.get('genre')
+        if _row_genre is not None and _row_genre.__class__ is not dict:
+            _row_genre = _match_one(_row_genre, _product__on_genre, 'genre', 'Genre', c_GenreId)
         if _row_genre is None:
             j_genre_Name = j_genre_GenreId = None
         else:
-            j_genre_Name = _row_genre.get('Name')
+            try:
+                j_genre_Name = _row_genre['Name']
+                j_genre_GenreId = _row_genre['GenreId']
+            except KeyError:
+                j_genre_Name = _row_genre.get('Name')
+                j_genre_GenreId = _row_genre.get('GenreId')
             if j_genre_Name.__class__ is not str and j_genre_Name is not None:
                 j_genre_Name = _in(j_genre_Name, 'text', 'genre.Name')
-            j_genre_GenreId = _row_genre.get('GenreId')
-            if j_genre_GenreId is not None and (j_genre_GenreId.__class__ is not int or not -9223372036854775808 <= j_genre_GenreId <= 9223372036854775807):
+            if j_genre_GenreId is not None and (j_genre_GenreId.__class__ is not int or not (-1073741824 < j_genre_GenreId < 1073741824 or -9223372036854775808 <= j_genre_GenreId <= 9223372036854775807)):
                 j_genre_GenreId = _in(j_genre_GenreId, 'integer', 'genre.GenreId')
-        _h1 = (None if c_TrackId is None else _text(c_TrackId))
+            if not (j_genre_GenreId is not None and c_GenreId is not None and j_genre_GenreId == c_GenreId):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_genre_Name = j_genre_GenreId = None
+        _h1 = (None if c_TrackId is None else str(c_TrackId))
         key = _h1
-        v_product_name = c_Name
-        if ((v_product_name is None) or (v_product_name is not None and v_product_name == '')):
+        if ((c_Name is None) or (c_Name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        try:
-            v_unit_price = (None if c_UnitPrice is None else (_t1 if (_t1 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q8))
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
-        v_currency_code = 'USD'
-        if ((not False) and ((_RX8.search(v_currency_code) is not None) is False)):
-            return Reject('Product', key, ((("slot currency_code: '" + v_currency_code)) + "' does not match pattern ^[A-Z]{3}$"), 'currency_code', v_currency_code, 'pattern')
+            return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         v_id = (None if _h1 is None else ('chinook:Product:' + _h1))
-        v_product_category = j_genre_Name
-        v_is_active = True
-        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': v_currency_code, 'is_active': v_is_active, '_source_system': 'chinook', '_source_table': 'Track', '_source_key': key}
+        return {'id': v_id, 'product_name': c_Name, 'product_category': j_genre_Name, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': True, '_source_system': 'chinook', '_source_table': 'Track', '_source_key': key}
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('TrackId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1156,52 +1149,45 @@ def product(record):
 def transaction(record):
     """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:157). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_InvoiceId = record.get('InvoiceId')
-        if c_InvoiceId is not None and (c_InvoiceId.__class__ is not int or not -9223372036854775808 <= c_InvoiceId <= 9223372036854775807):
+        try:
+            c_InvoiceId = record['InvoiceId']
+            c_CustomerId = record['CustomerId']
+            c_InvoiceDate = record['InvoiceDate']
+            c_Total = record['Total']
+            c_BillingCountry = record['BillingCountry']
+        except KeyError:
+            c_InvoiceId = record.get('InvoiceId')
+            c_CustomerId = record.get('CustomerId')
+            c_InvoiceDate = record.get('InvoiceDate')
+            c_Total = record.get('Total')
+            c_BillingCountry = record.get('BillingCountry')
+        if c_InvoiceId is not None and (c_InvoiceId.__class__ is not int or not (-1073741824 < c_InvoiceId < 1073741824 or -9223372036854775808 <= c_InvoiceId <= 9223372036854775807)):
             c_InvoiceId = _in(c_InvoiceId, 'integer', 'InvoiceId')
-        c_CustomerId = record.get('CustomerId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not -9223372036854775808 <= c_CustomerId <= 9223372036854775807):
+        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
-        c_InvoiceDate = record.get('InvoiceDate')
         if c_InvoiceDate.__class__ is not _datetime and c_InvoiceDate is not None:
             c_InvoiceDate = _in(c_InvoiceDate, 'datetime', 'InvoiceDate')
-        c_Total = record.get('Total')
         if c_Total is not None:
             c_Total = _in_dec(c_Total, 10, 2, 'Total')
-        c_BillingCountry = record.get('BillingCountry')
         if c_BillingCountry.__class__ is not str and c_BillingCountry is not None:
             c_BillingCountry = _in(c_BillingCountry, 'text', 'BillingCountry')
-        _h1 = (None if c_InvoiceId is None else _text(c_InvoiceId))
+        _h1 = (None if c_InvoiceId is None else str(c_InvoiceId))
         key = _h1
-        v_customer_id = (None if (_t1 := (None if c_CustomerId is None else _text(c_CustomerId))) is None else ('chinook:Customer:' + _t1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        v_customer_id = (None if (_t1 := (None if c_CustomerId is None else str(c_CustomerId))) is None else ('chinook:Customer:' + _t1))
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('Transaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_transaction_type = 'purchase'
-        if (False or (v_transaction_type == '')):
-            return Reject('Transaction', key, 'slot transaction_type is required but empty', 'transaction_type', None, 'required')
-        if ((not False) and ((True if v_transaction_type in _SET9 else False) is False)):
-            return Reject('Transaction', key, ((("slot transaction_type: '" + v_transaction_type)) + "' is not a permissible value of TransactionType"), 'transaction_type', v_transaction_type, 'enum')
-        v_transaction_date = c_InvoiceDate
-        if (v_transaction_date is None):
+        if (c_InvoiceDate is None):
             return Reject('Transaction', key, 'slot transaction_date is required but empty', 'transaction_date', None, 'required')
-        try:
-            v_total_amount = (None if c_Total is None else (_t2 if (_t2 := _dec(c_Total, 18, 4)) is not None else _cast_fail(c_Total, 'decimal(18,4)')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot total_amount: ' + str(e) + ' (the SQL view fails on this record)', 'total_amount') from None
+        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q8))
         if (v_total_amount is None):
             return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
-        v_currency_code = 'USD'
-        if ((not False) and ((_RX8.search(v_currency_code) is not None) is False)):
-            return Reject('Transaction', key, ((("slot currency_code: '" + v_currency_code)) + "' does not match pattern ^[A-Z]{3}$"), 'currency_code', v_currency_code, 'pattern')
         v_country_code = _VM7.get(c_BillingCountry)
-        v__raw__country_code = c_BillingCountry
-        if ((not (v__raw__country_code is None)) and (v_country_code is None)):
-            return Reject('Transaction', key, ((("slot country_code: code '" + ((v__raw__country_code if v__raw__country_code is not None else 'NULL')))) + "' is not in value_mappings (line 171)"), 'country_code', v__raw__country_code, 'value_mappings')
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX6.search(v_country_code) is not None)) is False)):
+        if ((c_BillingCountry is not None) and (v_country_code is None)):
+            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 171)"), 'country_code', c_BillingCountry, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX6.search(v_country_code) is not None) is False)):
             return Reject('Transaction', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Transaction:' + _h1))
-        v_account_id = None
-        return {'id': v_id, 'customer_id': v_customer_id, 'account_id': v_account_id, 'transaction_type': v_transaction_type, 'transaction_date': v_transaction_date, 'total_amount': v_total_amount, 'currency_code': v_currency_code, 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Invoice', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'account_id': None, 'transaction_type': 'purchase', 'transaction_date': c_InvoiceDate, 'total_amount': v_total_amount, 'currency_code': 'USD', 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Invoice', '_source_key': key}
     except _RecordError as e:
         return Reject('Transaction', _raw_key(record, ('InvoiceId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1210,54 +1196,49 @@ def transaction(record):
 def transaction_line(record):
     """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:176). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_InvoiceLineId = record.get('InvoiceLineId')
-        if c_InvoiceLineId is not None and (c_InvoiceLineId.__class__ is not int or not -9223372036854775808 <= c_InvoiceLineId <= 9223372036854775807):
+        try:
+            c_InvoiceLineId = record['InvoiceLineId']
+            c_InvoiceId = record['InvoiceId']
+            c_TrackId = record['TrackId']
+            c_Quantity = record['Quantity']
+            c_UnitPrice = record['UnitPrice']
+        except KeyError:
+            c_InvoiceLineId = record.get('InvoiceLineId')
+            c_InvoiceId = record.get('InvoiceId')
+            c_TrackId = record.get('TrackId')
+            c_Quantity = record.get('Quantity')
+            c_UnitPrice = record.get('UnitPrice')
+        if c_InvoiceLineId is not None and (c_InvoiceLineId.__class__ is not int or not (-1073741824 < c_InvoiceLineId < 1073741824 or -9223372036854775808 <= c_InvoiceLineId <= 9223372036854775807)):
             c_InvoiceLineId = _in(c_InvoiceLineId, 'integer', 'InvoiceLineId')
-        c_InvoiceId = record.get('InvoiceId')
-        if c_InvoiceId is not None and (c_InvoiceId.__class__ is not int or not -9223372036854775808 <= c_InvoiceId <= 9223372036854775807):
+        if c_InvoiceId is not None and (c_InvoiceId.__class__ is not int or not (-1073741824 < c_InvoiceId < 1073741824 or -9223372036854775808 <= c_InvoiceId <= 9223372036854775807)):
             c_InvoiceId = _in(c_InvoiceId, 'integer', 'InvoiceId')
-        c_TrackId = record.get('TrackId')
-        if c_TrackId is not None and (c_TrackId.__class__ is not int or not -9223372036854775808 <= c_TrackId <= 9223372036854775807):
+        if c_TrackId is not None and (c_TrackId.__class__ is not int or not (-1073741824 < c_TrackId < 1073741824 or -9223372036854775808 <= c_TrackId <= 9223372036854775807)):
             c_TrackId = _in(c_TrackId, 'integer', 'TrackId')
-        c_Quantity = record.get('Quantity')
-        if c_Quantity is not None and (c_Quantity.__class__ is not int or not -9223372036854775808 <= c_Quantity <= 9223372036854775807):
+        if c_Quantity is not None and (c_Quantity.__class__ is not int or not (-1073741824 < c_Quantity < 1073741824 or -9223372036854775808 <= c_Quantity <= 9223372036854775807)):
             c_Quantity = _in(c_Quantity, 'integer', 'Quantity')
-        c_UnitPrice = record.get('UnitPrice')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 10, 2, 'UnitPrice')
-        _h1 = (None if c_InvoiceLineId is None else _text(c_InvoiceLineId))
+        _h1 = (None if c_InvoiceLineId is None else str(c_InvoiceLineId))
         key = _h1
-        v_transaction_id = (None if (_t1 := (None if c_InvoiceId is None else _text(c_InvoiceId))) is None else ('chinook:Transaction:' + _t1))
-        if ((v_transaction_id is None) or (v_transaction_id is not None and v_transaction_id == '')):
+        v_transaction_id = (None if (_t1 := (None if c_InvoiceId is None else str(c_InvoiceId))) is None else ('chinook:Transaction:' + _t1))
+        if ((v_transaction_id is None) or (v_transaction_id == '')):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
-        v_quantity = c_Quantity
-        if (v_quantity is None):
+        if (c_Quantity is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        try:
-            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q8))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         try:
-            v_discount_rate = (_t4 if (_t4 := _dec(0, 18, 4)) is not None else _cast_fail(0, 'decimal(18,4)'))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
-        if (v_discount_rate < 0):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + (_text(v_discount_rate)))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
-        if (v_discount_rate > 1):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + (_text(v_discount_rate)))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
-        try:
-            v_line_amount = (None if (_t6 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else (_t5 if (_t5 := _dec(_t6, 18, 4)) is not None else _cast_fail(_t6, 'decimal(18,4)')))
+            v_line_amount = (None if (_t4 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else (_t3 if (_t3 := _dec(_t4, 18, 4)) is not None else _cast_fail(_t4, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
             return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
         v_id = (None if _h1 is None else ('chinook:TransactionLine:' + _h1))
-        v_product_id = (None if (_t7 := (None if c_TrackId is None else _text(c_TrackId))) is None else ('chinook:Product:' + _t7))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': v_quantity, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'chinook', '_source_table': 'InvoiceLine', '_source_key': key}
+        v_product_id = (None if (_t5 := (None if c_TrackId is None else str(c_TrackId))) is None else ('chinook:Product:' + _t5))
+        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': _K11, 'line_amount': v_line_amount, '_source_system': 'chinook', '_source_table': 'InvoiceLine', '_source_key': key}
     except _RecordError as e:
         return Reject('TransactionLine', _raw_key(record, ('InvoiceLineId',)), e.reason, e.slot, e.value, e.rule)
 

@@ -717,71 +717,70 @@ _VM20 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'n
 def customer(record):
     """Customer -> Customer, one record of table contacts (mappings/crm.yaml:15). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_contact_no = record.get('contact_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not -9223372036854775808 <= c_contact_no <= 9223372036854775807):
+        try:
+            c_contact_no = record['contact_no']
+            c_first_name = record['first_name']
+            c_last_name = record['last_name']
+            c_company = record['company']
+            c_segment = record['segment']
+            c_lang = record['lang']
+            c_created_on = record['created_on']
+            c_email = record['email']
+        except KeyError:
+            c_contact_no = record.get('contact_no')
+            c_first_name = record.get('first_name')
+            c_last_name = record.get('last_name')
+            c_company = record.get('company')
+            c_segment = record.get('segment')
+            c_lang = record.get('lang')
+            c_created_on = record.get('created_on')
+            c_email = record.get('email')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
-        c_first_name = record.get('first_name')
         if c_first_name.__class__ is not str and c_first_name is not None:
             c_first_name = _in(c_first_name, 'text', 'first_name')
-        c_last_name = record.get('last_name')
         if c_last_name.__class__ is not str and c_last_name is not None:
             c_last_name = _in(c_last_name, 'text', 'last_name')
-        c_company = record.get('company')
         if c_company.__class__ is not str and c_company is not None:
             c_company = _in(c_company, 'text', 'company')
-        c_segment = record.get('segment')
         if c_segment.__class__ is not str and c_segment is not None:
             c_segment = _in(c_segment, 'text', 'segment')
-        c_lang = record.get('lang')
         if c_lang.__class__ is not str and c_lang is not None:
             c_lang = _in(c_lang, 'text', 'lang')
-        c_created_on = record.get('created_on')
         if c_created_on.__class__ is not _date and c_created_on is not None:
             c_created_on = _in(c_created_on, 'date', 'created_on')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        _h1 = (None if c_contact_no is None else _text(c_contact_no))
+        _h1 = (None if c_contact_no is None else str(c_contact_no))
         key = _h1
         _h2 = (None if c_first_name is None else c_first_name.strip(_ZS))
-        _h3 = (None if _h2 is None else _upper(_h2))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = (None if c_last_name is None else c_last_name.strip(_ZS))
-        _h5 = (None if _h4 is None else _upper(_h4))
-        if ((((_h3 is not None and _h3 == 'TEST') or (_h5 is not None and _h5 == 'TEST')) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t1))) is None else (_RX1.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if c_company is None else _upper(c_company))) is None else (_RX2.fullmatch(_t3) is not None)) is True)):
+        _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
+        if ((((_h3 is not None and _h3 == 'TEST') or (_h5 is not None and _h5 == 'TEST')) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX1.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)):
             return Reject('Customer', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
         _h6 = (None if _h2 is not None and _h2 == '' else _h2)
         _h7 = (None if _h4 is not None and _h4 == '' else _h4)
         _h8 = (None if c_company is None else c_company.strip(_ZS))
         _h9 = (None if _h8 is not None and _h8 == '' else _h8)
-        v_customer_type = ('organisation' if (((_h6 is None) and (_h7 is None)) and (not (_h9 is None))) else 'person')
-        if (False or (v_customer_type == '')):
-            return Reject('Customer', key, 'slot customer_type is required but empty', 'customer_type', None, 'required')
-        if ((not False) and ((True if v_customer_type in _SET3 else False) is False)):
-            return Reject('Customer', key, ((("slot customer_type: '" + v_customer_type)) + "' is not a permissible value of CustomerType"), 'customer_type', v_customer_type, 'enum')
+        v_customer_type = ('organisation' if (((_h6 is None) and (_h7 is None)) and (_h9 is not None)) else 'person')
         _h10 = (c_last_name if c_last_name is not None else '')
-        _h11 = (None if _h2 is None else _lower(_h2))
-        _h12 = (None if _h4 is None else _lower(_h4))
+        _h11 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        _h12 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
         v_full_name = (_h9 if ((_h6 is None) and (_h7 is None)) else (((_h10.strip(_ZS)) + (((c_first_name if c_first_name is not None else '')).strip(_ZS))) if ((_t6 := len((_RX4.sub('', _h10)))) > 0) else ((((((_t4 if (_t4 := ((None if _h2 is None else _initcap(_h2)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)) is not None else '')) + ' ')) + ((_t5 if (_t5 := ((None if _h4 is None else _initcap(_h4)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)) is not None else '')))).strip(_ZS)))
-        if ((v_full_name is None) or (v_full_name is not None and v_full_name == '')):
+        if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         _h13 = (None if c_segment is None else c_segment.strip(_ZS))
-        _h14 = (None if _h13 is None else _upper(_h13))
+        _h14 = (None if _h13 is None else (_h13.upper() if _h13.isascii() else _upper(_h13)))
         v_customer_tier = _VM5.get(_h14, 'standard')
-        if ((not False) and ((True if v_customer_tier in _SET6 else False) is False)):
-            return Reject('Customer', key, ((("slot customer_tier: '" + v_customer_tier)) + "' is not a permissible value of CustomerTier"), 'customer_tier', v_customer_tier, 'enum')
-        v_preferred_language = (None if (_t8 := (None if (_t7 := (None if c_lang is None else c_lang.strip(_ZS))) is None else _lower(_t7))) is not None and _t8 == '' else _t8)
-        if ((not (v_preferred_language is None)) and ((None if v_preferred_language is None else (_RX7.search(v_preferred_language) is not None)) is False)):
+        v_preferred_language = (None if (_t8 := (None if (_t7 := (None if c_lang is None else c_lang.strip(_ZS))) is None else (_t7.lower() if _t7.isascii() else _lower(_t7)))) is not None and _t8 == '' else _t8)
+        if ((v_preferred_language is not None) and ((_RX7.search(v_preferred_language) is not None) is False)):
             return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         v_given_name = ((None if _h6 is None else _initcap(_h6)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)
         v_family_name = ((None if _h7 is None else _initcap(_h7)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)
         _h15 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
-        v_organisation_name = _h15
-        v_birth_date = None
-        v_household_id = None
-        v_customer_since = c_created_on
-        v_support_agent = None
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': v_birth_date, 'customer_tier': v_customer_tier, 'household_id': v_household_id, 'preferred_language': v_preferred_language, 'customer_since': v_customer_since, 'support_agent': v_support_agent, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': _h15, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -790,51 +789,43 @@ def customer(record):
 def contact_point_email(record):
     """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:87). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_contact_no = record.get('contact_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not -9223372036854775808 <= c_contact_no <= 9223372036854775807):
+        try:
+            c_contact_no = record['contact_no']
+            c_email = record['email']
+            c_company = record['company']
+            c_first_name = record['first_name']
+            c_last_name = record['last_name']
+        except KeyError:
+            c_contact_no = record.get('contact_no')
+            c_email = record.get('email')
+            c_company = record.get('company')
+            c_first_name = record.get('first_name')
+            c_last_name = record.get('last_name')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_company = record.get('company')
         if c_company.__class__ is not str and c_company is not None:
             c_company = _in(c_company, 'text', 'company')
-        c_first_name = record.get('first_name')
         if c_first_name.__class__ is not str and c_first_name is not None:
             c_first_name = _in(c_first_name, 'text', 'first_name')
-        c_last_name = record.get('last_name')
         if c_last_name.__class__ is not str and c_last_name is not None:
             c_last_name = _in(c_last_name, 'text', 'last_name')
-        _h1 = (None if c_contact_no is None else _text(c_contact_no))
+        _h1 = (None if c_contact_no is None else str(c_contact_no))
         key = _h1
         _h2 = (None if c_email is None else c_email.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointEmail', key, "excluded by filter: NULLIF(TRIM(email), '') IS NOT NULL", None, None, 'filter')
-        _h3 = (None if _h2 is None else _lower(_h2))
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else _upper(_t3))) is not None and _t4 == 'TEST')) or ((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True)) or ((None if (_t5 := (None if c_company is None else _upper(c_company))) is None else (_RX2.fullmatch(_t5) is not None)) is True)):
+        _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True)) or ((None if (_t5 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t5) is not None)) is True)):
             return Reject('ContactPointEmail', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'email'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointEmail', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET8 else False) is False)):
-            return Reject('ContactPointEmail', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = _h3
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX9.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX10.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointEmail', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+        if ((_h3 is not None) and ((_RX9.search(_h3) is not None) is False)):
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'email')) + '|')) + _h1))
-        v_phone_number = None
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -843,63 +834,56 @@ def contact_point_email(record):
 def contact_point_phone(record):
     """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:112). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_contact_no = record.get('contact_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not -9223372036854775808 <= c_contact_no <= 9223372036854775807):
+        try:
+            c_contact_no = record['contact_no']
+            c_phone = record['phone']
+            c_country = record['country']
+            c_company = record['company']
+            c_email = record['email']
+            c_first_name = record['first_name']
+            c_last_name = record['last_name']
+        except KeyError:
+            c_contact_no = record.get('contact_no')
+            c_phone = record.get('phone')
+            c_country = record.get('country')
+            c_company = record.get('company')
+            c_email = record.get('email')
+            c_first_name = record.get('first_name')
+            c_last_name = record.get('last_name')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
-        c_phone = record.get('phone')
         if c_phone.__class__ is not str and c_phone is not None:
             c_phone = _in(c_phone, 'text', 'phone')
-        c_country = record.get('country')
         if c_country.__class__ is not str and c_country is not None:
             c_country = _in(c_country, 'text', 'country')
-        c_company = record.get('company')
         if c_company.__class__ is not str and c_company is not None:
             c_company = _in(c_company, 'text', 'company')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_first_name = record.get('first_name')
         if c_first_name.__class__ is not str and c_first_name is not None:
             c_first_name = _in(c_first_name, 'text', 'first_name')
-        c_last_name = record.get('last_name')
         if c_last_name.__class__ is not str and c_last_name is not None:
             c_last_name = _in(c_last_name, 'text', 'last_name')
-        _h1 = (None if c_contact_no is None else _text(c_contact_no))
+        _h1 = (None if c_contact_no is None else str(c_contact_no))
         key = _h1
         _h2 = (None if c_phone is None else c_phone.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else _upper(_t3))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t5))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else _upper(c_company))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
+        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointPhone', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
         _h3 = (None if c_phone is None else _RX11.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'phone'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointPhone', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET8 else False) is False)):
-            return Reject('ContactPointPhone', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX9.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX10.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointPhone', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'phone')) + '|')) + _h1))
         _h5 = (None if c_country is None else c_country.strip(_ZS))
-        _h6 = (None if _h5 is None else _upper(_h5))
+        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
         _h7 = (None if _h3 is None else _h3[:1])
         v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET13) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET14) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM12.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET15)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET16) else _h2))))))
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -908,63 +892,56 @@ def contact_point_phone(record):
 def contact_point_mobile(record):
     """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:160). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_contact_no = record.get('contact_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not -9223372036854775808 <= c_contact_no <= 9223372036854775807):
+        try:
+            c_contact_no = record['contact_no']
+            c_mobile = record['mobile']
+            c_country = record['country']
+            c_company = record['company']
+            c_email = record['email']
+            c_first_name = record['first_name']
+            c_last_name = record['last_name']
+        except KeyError:
+            c_contact_no = record.get('contact_no')
+            c_mobile = record.get('mobile')
+            c_country = record.get('country')
+            c_company = record.get('company')
+            c_email = record.get('email')
+            c_first_name = record.get('first_name')
+            c_last_name = record.get('last_name')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
-        c_mobile = record.get('mobile')
         if c_mobile.__class__ is not str and c_mobile is not None:
             c_mobile = _in(c_mobile, 'text', 'mobile')
-        c_country = record.get('country')
         if c_country.__class__ is not str and c_country is not None:
             c_country = _in(c_country, 'text', 'country')
-        c_company = record.get('company')
         if c_company.__class__ is not str and c_company is not None:
             c_company = _in(c_company, 'text', 'company')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_first_name = record.get('first_name')
         if c_first_name.__class__ is not str and c_first_name is not None:
             c_first_name = _in(c_first_name, 'text', 'first_name')
-        c_last_name = record.get('last_name')
         if c_last_name.__class__ is not str and c_last_name is not None:
             c_last_name = _in(c_last_name, 'text', 'last_name')
-        _h1 = (None if c_contact_no is None else _text(c_contact_no))
+        _h1 = (None if c_contact_no is None else str(c_contact_no))
         key = _h1
         _h2 = (None if c_mobile is None else c_mobile.strip(_ZS))
-        if (not (not ((None if _h2 is not None and _h2 == '' else _h2) is None))):
+        if ((None if _h2 is not None and _h2 == '' else _h2) is None):
             return Reject('ContactPointMobile', key, "excluded by filter: NULLIF(TRIM(mobile), '') IS NOT NULL", None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else _upper(_t3))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t5))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else _upper(c_company))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
+        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointMobile', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
         _h3 = (None if c_mobile is None else _RX11.sub('', c_mobile))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointMobile', key, 'mobile number too short to dial (no area code)', None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointMobile', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'mobile'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointMobile', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET8 else False) is False)):
-            return Reject('ContactPointMobile', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX9.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointMobile', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_country_code = None
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX10.search(v_country_code) is not None)) is False)):
-            return Reject('ContactPointMobile', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'mobile')) + '|')) + _h1))
         _h5 = (None if c_country is None else c_country.strip(_ZS))
-        _h6 = (None if _h5 is None else _upper(_h5))
+        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
         _h7 = (None if _h3 is None else _h3[:1])
         v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET13) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET14) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM12.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET15)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET16) else _h2))))))
-        v_address_line = None
-        v_city = None
-        v_region = None
-        v_postal_code = None
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'mobile', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointMobile', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -973,69 +950,66 @@ def contact_point_mobile(record):
 def contact_point_address(record):
     """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:205). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_contact_no = record.get('contact_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not -9223372036854775808 <= c_contact_no <= 9223372036854775807):
+        try:
+            c_contact_no = record['contact_no']
+            c_street = record['street']
+            c_city = record['city']
+            c_zip = record['zip']
+            c_country = record['country']
+            c_company = record['company']
+            c_email = record['email']
+            c_first_name = record['first_name']
+            c_last_name = record['last_name']
+        except KeyError:
+            c_contact_no = record.get('contact_no')
+            c_street = record.get('street')
+            c_city = record.get('city')
+            c_zip = record.get('zip')
+            c_country = record.get('country')
+            c_company = record.get('company')
+            c_email = record.get('email')
+            c_first_name = record.get('first_name')
+            c_last_name = record.get('last_name')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
-        c_street = record.get('street')
         if c_street.__class__ is not str and c_street is not None:
             c_street = _in(c_street, 'text', 'street')
-        c_city = record.get('city')
         if c_city.__class__ is not str and c_city is not None:
             c_city = _in(c_city, 'text', 'city')
-        c_zip = record.get('zip')
         if c_zip.__class__ is not str and c_zip is not None:
             c_zip = _in(c_zip, 'text', 'zip')
-        c_country = record.get('country')
         if c_country.__class__ is not str and c_country is not None:
             c_country = _in(c_country, 'text', 'country')
-        c_company = record.get('company')
         if c_company.__class__ is not str and c_company is not None:
             c_company = _in(c_company, 'text', 'company')
-        c_email = record.get('email')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
-        c_first_name = record.get('first_name')
         if c_first_name.__class__ is not str and c_first_name is not None:
             c_first_name = _in(c_first_name, 'text', 'first_name')
-        c_last_name = record.get('last_name')
         if c_last_name.__class__ is not str and c_last_name is not None:
             c_last_name = _in(c_last_name, 'text', 'last_name')
-        _h1 = (None if c_contact_no is None else _text(c_contact_no))
+        _h1 = (None if c_contact_no is None else str(c_contact_no))
         key = _h1
         _h2 = (None if c_street is None else c_street.strip(_ZS))
         _h3 = (None if c_city is None else c_city.strip(_ZS))
         if (not ((not ((None if _h2 is not None and _h2 == '' else _h2) is None)) or (not ((None if _h3 is not None and _h3 == '' else _h3) is None)))):
             return Reject('ContactPointAddress', key, "excluded by filter: NULLIF(TRIM(street), '') IS NOT NULL OR NULLIF(TRIM(city), '') IS NOT NULL", None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else _upper(_t3))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else _lower(_t5))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else _upper(c_company))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
+        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointAddress', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_contact_type = 'postal_address'
-        if (False or (v_contact_type == '')):
-            return Reject('ContactPointAddress', key, 'slot contact_type is required but empty', 'contact_type', None, 'required')
-        if ((not False) and ((True if v_contact_type in _SET8 else False) is False)):
-            return Reject('ContactPointAddress', key, ((("slot contact_type: '" + v_contact_type)) + "' is not a permissible value of ContactPointType"), 'contact_type', v_contact_type, 'enum')
-        v_email_address = None
-        if ((not (v_email_address is None)) and ((None if v_email_address is None else (_RX9.search(v_email_address) is not None)) is False)):
-            return Reject('ContactPointAddress', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         _h4 = (None if c_country is None else c_country.strip(_ZS))
-        _h5 = (None if _h4 is None else _upper(_h4))
+        _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
         v_country_code = _VM17.get(_h6)
-        v__raw__country_code = _h6
-        if ((not (v__raw__country_code is None)) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((v__raw__country_code if v__raw__country_code is not None else 'NULL')))) + "' is not in value_mappings (line 231)"), 'country_code', v__raw__country_code, 'value_mappings')
-        if ((not (v_country_code is None)) and ((None if v_country_code is None else (_RX10.search(v_country_code) is not None)) is False)):
+        if ((_h6 is not None) and (v_country_code is None)):
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 231)"), 'country_code', _h6, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX10.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
-        v_phone_number = None
-        v_address_line = _h2
-        v_city = _h3
-        v_region = None
         v_postal_code = (None if c_zip is None else c_zip.strip(_ZS))
-        v_is_primary = True
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': v_contact_type, 'email_address': v_email_address, 'phone_number': v_phone_number, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': v_is_primary, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': _h2, 'city': _h3, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1043,8 +1017,11 @@ def contact_point_address(record):
 
 def _interaction__on_c(row, c_contact_no):
     # contacts AS c ON c.contact_no = activities.contact_no
-    j_c_contact_no = row.get('contact_no')
-    if j_c_contact_no is not None and (j_c_contact_no.__class__ is not int or not -9223372036854775808 <= j_c_contact_no <= 9223372036854775807):
+    try:
+        j_c_contact_no = row['contact_no']
+    except KeyError:
+        j_c_contact_no = row.get('contact_no')
+    if j_c_contact_no is not None and (j_c_contact_no.__class__ is not int or not (-1073741824 < j_c_contact_no < 1073741824 or -9223372036854775808 <= j_c_contact_no <= 9223372036854775807)):
         j_c_contact_no = _in(j_c_contact_no, 'integer', 'c.contact_no')
     return (j_c_contact_no is not None and c_contact_no is not None and j_c_contact_no == c_contact_no)
 
@@ -1052,81 +1029,92 @@ def _interaction__on_c(row, c_contact_no):
 def interaction(record):
     """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:255); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
-        c_activity_id = record.get('activity_id')
-        if c_activity_id is not None and (c_activity_id.__class__ is not int or not -9223372036854775808 <= c_activity_id <= 9223372036854775807):
+        try:
+            c_activity_id = record['activity_id']
+            c_contact_no = record['contact_no']
+            c_channel = record['channel']
+            c_activity_ts = record['activity_ts']
+            c_subject = record['subject']
+            c_result = record['result']
+        except KeyError:
+            c_activity_id = record.get('activity_id')
+            c_contact_no = record.get('contact_no')
+            c_channel = record.get('channel')
+            c_activity_ts = record.get('activity_ts')
+            c_subject = record.get('subject')
+            c_result = record.get('result')
+        if c_activity_id is not None and (c_activity_id.__class__ is not int or not (-1073741824 < c_activity_id < 1073741824 or -9223372036854775808 <= c_activity_id <= 9223372036854775807)):
             c_activity_id = _in(c_activity_id, 'integer', 'activity_id')
-        c_contact_no = record.get('contact_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not -9223372036854775808 <= c_contact_no <= 9223372036854775807):
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
-        c_channel = record.get('channel')
         if c_channel.__class__ is not str and c_channel is not None:
             c_channel = _in(c_channel, 'text', 'channel')
-        c_activity_ts = record.get('activity_ts')
         if c_activity_ts.__class__ is not _datetime and c_activity_ts is not None:
             c_activity_ts = _in(c_activity_ts, 'datetime', 'activity_ts')
-        c_subject = record.get('subject')
         if c_subject.__class__ is not str and c_subject is not None:
             c_subject = _in(c_subject, 'text', 'subject')
-        c_result = record.get('result')
         if c_result.__class__ is not str and c_result is not None:
             c_result = _in(c_result, 'text', 'result')
-        _row_c = _match_one(record.get('c'), _interaction__on_c, 'c', 'contacts', c_contact_no)
+        _row_c = record.get('c')
+        if _row_c is not None and _row_c.__class__ is not dict:
+            _row_c = _match_one(_row_c, _interaction__on_c, 'c', 'contacts', c_contact_no)
         if _row_c is None:
             j_c_company = j_c_email = j_c_first_name = j_c_last_name = j_c_created_on = j_c_contact_no = None
         else:
-            j_c_company = _row_c.get('company')
+            try:
+                j_c_company = _row_c['company']
+                j_c_email = _row_c['email']
+                j_c_first_name = _row_c['first_name']
+                j_c_last_name = _row_c['last_name']
+                j_c_created_on = _row_c['created_on']
+                j_c_contact_no = _row_c['contact_no']
+            except KeyError:
+                j_c_company = _row_c.get('company')
+                j_c_email = _row_c.get('email')
+                j_c_first_name = _row_c.get('first_name')
+                j_c_last_name = _row_c.get('last_name')
+                j_c_created_on = _row_c.get('created_on')
+                j_c_contact_no = _row_c.get('contact_no')
             if j_c_company.__class__ is not str and j_c_company is not None:
                 j_c_company = _in(j_c_company, 'text', 'c.company')
-            j_c_email = _row_c.get('email')
             if j_c_email.__class__ is not str and j_c_email is not None:
                 j_c_email = _in(j_c_email, 'text', 'c.email')
-            j_c_first_name = _row_c.get('first_name')
             if j_c_first_name.__class__ is not str and j_c_first_name is not None:
                 j_c_first_name = _in(j_c_first_name, 'text', 'c.first_name')
-            j_c_last_name = _row_c.get('last_name')
             if j_c_last_name.__class__ is not str and j_c_last_name is not None:
                 j_c_last_name = _in(j_c_last_name, 'text', 'c.last_name')
-            j_c_created_on = _row_c.get('created_on')
             if j_c_created_on.__class__ is not _date and j_c_created_on is not None:
                 j_c_created_on = _in(j_c_created_on, 'date', 'c.created_on')
-            j_c_contact_no = _row_c.get('contact_no')
-            if j_c_contact_no is not None and (j_c_contact_no.__class__ is not int or not -9223372036854775808 <= j_c_contact_no <= 9223372036854775807):
+            if j_c_contact_no is not None and (j_c_contact_no.__class__ is not int or not (-1073741824 < j_c_contact_no < 1073741824 or -9223372036854775808 <= j_c_contact_no <= 9223372036854775807)):
                 j_c_contact_no = _in(j_c_contact_no, 'integer', 'c.contact_no')
-        _h1 = (None if c_activity_id is None else _text(c_activity_id))
+            if not (j_c_contact_no is not None and c_contact_no is not None and j_c_contact_no == c_contact_no):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_c_company = j_c_email = j_c_first_name = j_c_last_name = j_c_created_on = j_c_contact_no = None
+        _h1 = (None if c_activity_id is None else str(c_activity_id))
         key = _h1
-        if (((((_t2 := (None if (_t1 := (None if j_c_first_name is None else j_c_first_name.strip(_ZS))) is None else _upper(_t1))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if j_c_last_name is None else j_c_last_name.strip(_ZS))) is None else _upper(_t3))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if j_c_email is None else j_c_email.strip(_ZS))) is None else _lower(_t5))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if j_c_company is None else _upper(j_c_company))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
+        if (((((_t2 := (None if (_t1 := (None if j_c_first_name is None else j_c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if j_c_last_name is None else j_c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if j_c_email is None else j_c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if j_c_company is None else (j_c_company.upper() if j_c_company.isascii() else _upper(j_c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('Interaction', key, 'activity of a junk TEST contact, not a real interaction', None, None, 'reject_when')
         if (c_activity_ts is not None and (_t8 := (None if j_c_created_on is None else _as_timestamp(j_c_created_on))) is not None and c_activity_ts < _t8):
             return Reject('Interaction', key, 'activity timestamp is before the contact was created (placeholder 1999-12-31), real date unknown', None, None, 'reject_when')
-        v_customer_id = (None if (_t9 := (None if c_contact_no is None else _text(c_contact_no))) is None else ('crm:Customer:' + _t9))
-        if ((v_customer_id is None) or (v_customer_id is not None and v_customer_id == '')):
+        v_customer_id = (None if (_t9 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t9))
+        if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('Interaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
-        _h3 = (None if _h2 is None else _upper(_h2))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_channel = _VM18.get(_h3)
-        v__raw__channel = _h3
-        if ((not (v__raw__channel is None)) and (v_channel is None)):
-            return Reject('Interaction', key, ((("slot channel: code '" + ((v__raw__channel if v__raw__channel is not None else 'NULL')))) + "' is not in value_mappings (line 277)"), 'channel', v__raw__channel, 'value_mappings')
-        if ((v_channel is None) or (v_channel is not None and v_channel == '')):
+        if ((_h3 is not None) and (v_channel is None)):
+            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 277)"), 'channel', _h3, 'value_mappings')
+        if (v_channel is None):
             return Reject('Interaction', key, 'slot channel is required but empty', 'channel', None, 'required')
-        if ((not (v_channel is None)) and ((None if v_channel is None else (True if v_channel in _SET19 else False)) is False)):
-            return Reject('Interaction', key, ((("slot channel: '" + ((v_channel if v_channel is not None else 'NULL')))) + "' is not a permissible value of Channel"), 'channel', v_channel, 'enum')
-        v_interaction_datetime = c_activity_ts
-        if (v_interaction_datetime is None):
+        if (c_activity_ts is None):
             return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
         _h4 = (None if c_result is None else c_result.strip(_ZS))
-        _h5 = (None if _h4 is None else _upper(_h4))
+        _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_outcome = _VM20.get(_h5)
-        v__raw__outcome = _h5
-        if ((not (v__raw__outcome is None)) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((v__raw__outcome if v__raw__outcome is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', v__raw__outcome, 'value_mappings')
-        v_duration_seconds = None
-        if (v_duration_seconds is not None and v_duration_seconds < 0):
-            return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t10 if (_t10 := (None if v_duration_seconds is None else _text(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
+        if ((_h5 is not None) and (v_outcome is None)):
+            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', _h5, 'value_mappings')
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))
-        v_topic = (None if (_t11 := (None if c_subject is None else c_subject.strip(_ZS))) is not None and _t11 == '' else _t11)
-        v_agent_name = None
-        return {'id': v_id, 'customer_id': v_customer_id, 'channel': v_channel, 'interaction_datetime': v_interaction_datetime, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': v_agent_name, 'duration_seconds': v_duration_seconds, '_source_system': 'crm', '_source_table': 'activities', '_source_key': key}
+        v_topic = (None if (_t10 := (None if c_subject is None else c_subject.strip(_ZS))) is not None and _t10 == '' else _t10)
+        return {'id': v_id, 'customer_id': v_customer_id, 'channel': v_channel, 'interaction_datetime': c_activity_ts, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': None, 'duration_seconds': None, '_source_system': 'crm', '_source_table': 'activities', '_source_key': key}
     except _RecordError as e:
         return Reject('Interaction', _raw_key(record, ('activity_id',)), e.reason, e.slot, e.value, e.rule)
 

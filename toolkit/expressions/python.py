@@ -14,6 +14,7 @@ copies the ones a module uses into it, so generated modules need only the standa
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import importlib.util
@@ -123,6 +124,7 @@ class PyExpr:
     ptype: PType
     nonnull: bool = False   # never None
     simple: bool = False    # a name or literal: may be repeated without a temporary
+    values: frozenset | None = None   # every value it can take (text constants), when known; None may be one
 
 
 def _lit(value) -> str:
@@ -135,6 +137,27 @@ class Module:
 
     constants: dict[str, str] = field(default_factory=dict)    # name -> code
     _by_code: dict[str, str] = field(default_factory=dict)
+
+    def evaluate(self, code: str):
+        """The value of ``code`` if it uses only constants (literals, runtime and module constants), else None."""
+        import ast
+
+        try:
+            tree = ast.parse(code, mode="eval")
+        except SyntaxError:
+            return None
+        rt = vars(runtime())
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        if any(n not in self.constants and not (n in rt and not callable(rt[n]) or n in _PURE) for n in names) \
+                or any(isinstance(n, ast.NamedExpr) for n in ast.walk(tree)):
+            return None
+        namespace = dict(rt)
+        try:
+            for name, value in self.constants.items():
+                namespace[name] = eval(value, namespace)
+            return eval(compile(tree, "<constant>", "eval"), namespace)
+        except Exception:
+            return None
 
     def const(self, code: str, prefix: str = "_K") -> str:
         if code in self._by_code:
@@ -184,6 +207,7 @@ class Compiler:
         self.module = module
         self.body = body
         self.resolve = resolve
+        self.assumptions = 0
 
     # ------------------------------------------------------------------ helpers
     def _bind(self, e: PyExpr) -> tuple[str, str]:
@@ -212,18 +236,18 @@ class Compiler:
         """Implicit conversion DuckDB applies when unifying types."""
         src = e.ptype
         if src.type is Type.NULL or to.type is Type.NULL or src == to:
-            return PyExpr(e.code, to if src.type is not Type.NULL else src, e.nonnull, e.simple)
+            return PyExpr(e.code, to if src.type is not Type.NULL else src, e.nonnull, e.simple, e.values)
         if to.type is Type.FLOAT and src.type is Type.INTEGER:
             return self._strict([e], lambda a: f"float({a[0]})", FLOAT, e.nonnull)
         if to.type is Type.FLOAT and src.type is Type.DECIMAL:
             return self._strict([e], lambda a: f"_float({a[0]})", FLOAT, e.nonnull)
         if to.type is Type.DECIMAL and src.type is Type.INTEGER:
-            q = self.module.const(f"_D(1).scaleb(-{to.scale or 0})", "_Q")
+            q = f"_QUANTUM[{to.scale or 0}]"
             return self._strict([e], lambda a: f"_D({a[0]}).quantize({q}, context=_EXACT)", to, e.nonnull)
         if to.type is Type.DECIMAL and src.type is Type.DECIMAL:
             if (src.scale or 0) == (to.scale or 0):
                 return PyExpr(e.code, to, e.nonnull, e.simple)
-            q = self.module.const(f"_D(1).scaleb(-{to.scale or 0})", "_Q")
+            q = f"_QUANTUM[{to.scale or 0}]"
             return self._strict([e], lambda a: f"{a[0]}.quantize({q}, context=_EXACT)", to, e.nonnull)
         if to.type is Type.DATETIME and src.type is Type.DATE:
             return self._strict([e], lambda a: f"_as_timestamp({a[0]})", TIMESTAMP, e.nonnull)
@@ -231,13 +255,35 @@ class Compiler:
             return PyExpr(e.code, to, e.nonnull, e.simple)
         raise NotCompilable(f"no implicit conversion from {src} to {to}")
 
+    @contextlib.contextmanager
+    def _known_not_null(self, column: exp.Column | None):
+        """While compiling the right side of `x IS NULL OR ...`, x is known not to be NULL."""
+        if column is None:
+            yield
+            return
+        previous = self.resolve
+        target = (column.table, column.name)
+
+        def resolve(table: str, name: str) -> PyExpr:
+            e = previous(table, name)
+            return PyExpr(e.code, e.ptype, True, e.simple, e.values) if (table, name) == target else e
+
+        self.resolve = resolve
+        self.assumptions += 1
+        try:
+            yield
+        finally:
+            self.resolve = previous
+            self.assumptions -= 1
+
     # ------------------------------------------------------------------ values
     def value(self, node: exp.Expression) -> PyExpr:
         key = node.sql() if self.body.hoist else ""
         if key and key in self.body.hoisted:
             return self.body.hoisted[key]
         result = self._value(node)
-        if key and key in self.body.hoist and not result.simple:
+        # a value compiled under an assumption (x is not NULL here) must not be computed ahead of the test
+        if key and key in self.body.hoist and not result.simple and not self.assumptions:
             name = f"_h{len(self.body.hoisted) + 1}"
             self.body.prelude.append(f"{name} = {result.code}")
             result = PyExpr(name, result.ptype, result.nonnull, True)
@@ -310,7 +356,7 @@ class Compiler:
 
     def _literal(self, node: exp.Literal) -> PyExpr:
         if node.is_string:
-            return PyExpr(_lit(node.this), TEXT, True, True)
+            return PyExpr(_lit(node.this), TEXT, True, True, frozenset((node.this,)))
         text = node.this
         if re.fullmatch(r"[0-9]+", text):
             value = int(text)
@@ -441,6 +487,14 @@ class Compiler:
             raise NotCompilable(f"{fn.name} has no Python implementation (functions.py: python=...)")
         ptype = _physical_result(fn.name, args, node)
         template = fn.python
+        if fn.name in ("UPPER", "LOWER") and not args[0].ptype.type is Type.NULL:
+            method = fn.name.lower()
+            x = args[0]
+            if x.nonnull:
+                t = self.body.temp()
+                return PyExpr(f"({t}.{method}() if ({t} := {x.code}).isascii() else _{method}({t}))", TEXT, True)
+            first, later = self._bind(x)
+            return PyExpr(f"(None if {first} is None else ({later}.{method}() if {later}.isascii() else _{method}({later})))", TEXT)
 
         def build(names: list[str]) -> str:
             return template.format(*names, args=", ".join(names))
@@ -464,6 +518,10 @@ class Compiler:
         if t is Type.STRING:
             if src.type is Type.STRING:
                 return inner
+            if src.type is Type.INTEGER:
+                return self._strict([inner], lambda a: f"str({a[0]})", TEXT, inner.nonnull)
+            if src.type is Type.DATE:
+                return self._strict([inner], lambda a: f"{a[0]}.isoformat()", TEXT, inner.nonnull)
             fn = "_text32" if src.float32 else "_text"
             return self._strict([inner], lambda a: f"{fn}({a[0]})", TEXT, inner.nonnull)
         if t is Type.INTEGER:
@@ -472,6 +530,13 @@ class Compiler:
                 return PyExpr(inner.code, target, inner.nonnull, inner.simple)
             call = lambda a: f"_int({a[0]}, {bits})"
         elif t is Type.DECIMAL:
+            if src.type is Type.DECIMAL and src.scale is not None and src.precision is not None \
+                    and src.scale <= target.scale and src.precision - src.scale <= target.precision - target.scale:
+                # widening: every value fits and keeps its digits, only the scale grows
+                if src.scale == target.scale:
+                    return PyExpr(inner.code, target, inner.nonnull, inner.simple)
+                q = self.module.const(f"_QUANTUM[{target.scale}]", "_Q")
+                return self._strict([inner], lambda a: f"{a[0]}.quantize({q})", target, inner.nonnull)
             call = lambda a: f"_dec({a[0]}, {target.precision}, {target.scale})"
         elif t is Type.FLOAT:
             if src.type is Type.FLOAT and src.float32 == target.float32:
@@ -516,6 +581,9 @@ class Compiler:
             value = source.this
         elif isinstance(source, exp.Boolean):
             value = bool(source.this)
+        elif isinstance(source, (exp.Literal, exp.Neg)) and re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", source.sql()):
+            text = source.sql()
+            value = int(text) if re.fullmatch(r"-?[0-9]+", text) else decimal.Decimal(text)
         else:
             return None
         t = target.type
@@ -563,7 +631,7 @@ class Compiler:
         code = other.code
         for cond, res in reversed(list(zip(conditions, results))):
             code = f"({res.code} if {cond} else {code})"
-        return PyExpr(code, t, all(r.nonnull for r in results) and other.nonnull)
+        return PyExpr(code, t, all(r.nonnull for r in results) and other.nonnull, values=_union([*results, other]))
 
     def _value_map(self, node: exp.Case) -> PyExpr | None:
         """CASE WHEN x = 'a' THEN 'A' WHEN x = 'b' THEN 'B' ... END as one dict lookup."""
@@ -604,13 +672,14 @@ class Compiler:
         table = self.module.const("{" + ", ".join(entries) + "}", "_VM")
         keep = default is not None and default.sql() == subject.sql()
         other = self.convert(other, t) if not keep else other
+        known = _union([*values, other]) if not keep else None
         if other.code == "None":
-            return PyExpr(f"{table}.get({x.code})", t)
+            return PyExpr(f"{table}.get({x.code})", t, values=known)
         if keep:
             first, later = self._bind(x)
             return PyExpr(f"{table}.get({first}, {later})", t)
         if other.simple:
-            return PyExpr(f"{table}.get({x.code}, {other.code})", t, other.nonnull and all(v.nonnull for v in values))
+            return PyExpr(f"{table}.get({x.code}, {other.code})", t, other.nonnull and all(v.nonnull for v in values), values=known)
         miss = self.module.const("object()", "_MISS")
         r = self.body.temp()
         return PyExpr(f"({r} if ({r} := {table}.get({x.code}, {miss})) is not {miss} else {other.code})", t)
@@ -694,11 +763,23 @@ class Compiler:
 
     def _compare_truth(self, op: str, a: PyExpr, right: exp.Expression) -> str:
         b = self.value(right)
+        if op in ("==", "!=") and a.values is not None and b.values is not None and len(b.values) == 1 and b.nonnull:
+            # a value that can only be one of a few constants, compared with a constant: decided now
+            if not (a.values - {None}) & b.values:
+                return "False" if op == "==" else ("True" if a.nonnull else f"({a.code} is not None)" if a.simple else self._compare_truth_plain(op, a, b))
+            if op == "==" and a.nonnull and a.values == b.values:
+                return "True"
+        return self._compare_truth_plain(op, a, b)
+
+    def _compare_truth_plain(self, op: str, a: PyExpr, b: PyExpr) -> str:
         t = common([a.ptype, b.ptype])
         if t.type is Type.FLOAT or t.type is Type.DATETIME:
             a, b = self.convert(a, t), self.convert(b, t)
         if a.ptype.type is Type.NULL or b.ptype.type is Type.NULL:
             return "False"
+        known = self.module.evaluate(f"{a.code} {op} {b.code}") if a.simple and b.simple else None
+        if known is not None:
+            return "True" if known else "False"   # two constants: decided now
         parts = []
         fa, la = (a.code, a.code) if a.simple else self._bind(a)
         fb, lb = (b.code, b.code) if b.simple else self._bind(b)
@@ -713,6 +794,19 @@ class Compiler:
 
     def truth(self, node: exp.Expression) -> str:
         """Python bool expression: the condition IS TRUE (NULL counts as not true)."""
+        return self._fold_condition(self._truth(node))
+
+    def falsity(self, node: exp.Expression) -> str:
+        """Python bool expression: the condition IS FALSE (NULL counts as not false)."""
+        return self._fold_condition(self._falsity(node))
+
+    def _fold_condition(self, code: str) -> str:
+        if code in ("True", "False"):
+            return code
+        value = self.module.evaluate(code)
+        return code if value is None else ("True" if value else "False")
+
+    def _truth(self, node: exp.Expression) -> str:
         if isinstance(node, exp.Paren):
             return self.truth(node.this)
         if isinstance(node, exp.Boolean):
@@ -720,15 +814,21 @@ class Compiler:
         if isinstance(node, exp.Null):
             return "False"
         if isinstance(node, exp.And):
-            return f"({self.truth(node.this)} and {self.truth(node.expression)})"
+            left = self.truth(node.this)
+            with self._known_not_null(_null_tested(node.this, negated=True)):
+                return _and(left, self.truth(node.expression))
         if isinstance(node, exp.Or):
-            return f"({self.truth(node.this)} or {self.truth(node.expression)})"
+            left = self.truth(node.this)
+            with self._known_not_null(_null_tested(node.this, negated=False)):
+                return _or(left, self.truth(node.expression))
         if isinstance(node, exp.Not):
             return self.falsity(node.this)
         if isinstance(node, exp.Is):
             x = self.value(node.this)
             target = node.expression
             if isinstance(target, exp.Null):
+                if x.code == "None":
+                    return "True"
                 return "False" if x.nonnull else f"({x.code} is None)"
             if isinstance(target, exp.Boolean):
                 return f"({x.code} is {bool(target.this)})"
@@ -745,12 +845,11 @@ class Compiler:
             return f"({x.code} in {members})"
         if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
             inner = node.this
-            return self.truth(inner) if not node.expressions[0].this else f"(not {self.falsity(inner)})"
+            return self.truth(inner) if not node.expressions[0].this else _not(self.falsity(inner))
         v = self.value(node)
         return f"({v.code} is True)"
 
-    def falsity(self, node: exp.Expression) -> str:
-        """Python bool expression: the condition IS FALSE (NULL counts as not false)."""
+    def _falsity(self, node: exp.Expression) -> str:
         if isinstance(node, exp.Paren):
             return self.falsity(node.this)
         if isinstance(node, exp.Boolean):
@@ -758,22 +857,110 @@ class Compiler:
         if isinstance(node, exp.Null):
             return "False"
         if isinstance(node, exp.And):
-            return f"({self.falsity(node.this)} or {self.falsity(node.expression)})"
+            return _or(self.falsity(node.this), self.falsity(node.expression))
         if isinstance(node, exp.Or):
-            return f"({self.falsity(node.this)} and {self.falsity(node.expression)})"
+            return _and(self.falsity(node.this), self.falsity(node.expression))
         if isinstance(node, exp.Not):
             return self.truth(node.this)
         if isinstance(node, exp.Is):
-            return f"(not {self.truth(node)})"
+            return _not(self.truth(node))
         if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
             a = self.value(node.this)
             return self._compare_truth(_NEGATED[type(node)], a, node.expression)
+        if isinstance(node, exp.In) and not any(isinstance(i, exp.Null) for i in node.expressions):
+            x = self.value(node.this)
+            members, _ = self._in_set(node, x)
+            literals = {i.this for i in node.expressions if isinstance(i, exp.Literal) and i.is_string}
+            if x.values is not None and (x.values - {None}) <= literals:
+                return "False"   # every value it can take is in the list
+            if x.nonnull:
+                return f"({x.code} not in {members})"
+            first, later = self._bind(x)
+            return f"({first} is not None and {later} not in {members})"
         if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
             inner = node.this
-            return f"(not {self.truth(inner)})" if not node.expressions[0].this else self.falsity(inner)
+            return _not(self.truth(inner)) if not node.expressions[0].this else self.falsity(inner)
         v = self.value(node)
         return f"({v.code} is False)"
 
+
+def _null_tested(node: exp.Expression, negated: bool) -> exp.Column | None:
+    """The column `node` tests IS NULL (or, ``negated``, IS NOT NULL), if it is such a test."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if negated:
+        if not isinstance(node, exp.Not):
+            return None
+        node = node.this
+        while isinstance(node, exp.Paren):
+            node = node.this
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null) and isinstance(node.this, exp.Column):
+        return node.this
+    return None
+
+
+def _union(exprs: list[PyExpr]) -> frozenset | None:
+    out = set()
+    for e in exprs:
+        if e.code == "None":
+            out.add(None)
+        elif e.values is None:
+            return None
+        else:
+            out |= e.values
+            if not e.nonnull:
+                out.add(None)
+    return frozenset(out)
+
+
+def _and(a: str, b: str) -> str:
+    if a == "False" or b == "False":
+        return "False"
+    if a == "True":
+        return b
+    if b == "True":
+        return a
+    return f"({a} and {b})"
+
+
+def _or(a: str, b: str) -> str:
+    if a == "True" or b == "True":
+        return "True"
+    if a == "False":
+        return b
+    if b == "False":
+        return a
+    m = re.fullmatch(r"\(([A-Za-z_][A-Za-z0-9_]*) is None\)", a)
+    if m and b.startswith(f"({m.group(1)} is not None and ") and _balanced(b[len(m.group(1)) + 18:-1]):
+        b = "(" + b[len(m.group(1)) + 18:]   # (x is None) or (x is not None and y) is (x is None) or (y)
+    return f"({a} or {b})"
+
+
+_NEGATIONS = ((" is None)", " is not None)"), (" is not None)", " is None)"))
+
+
+def _not(a: str) -> str:
+    if a in ("True", "False"):
+        return "False" if a == "True" else "True"
+    if a.startswith("(not ") and a.endswith(")") and _balanced(a[5:-1]):
+        return a[5:-1]
+    if re.fullmatch(r"\([A-Za-z_][A-Za-z0-9_]* is (not )?None\)", a):
+        return a.replace(" is not None)", " is None)") if " is not None)" in a else a.replace(" is None)", " is not None)")
+    return f"(not {a})"
+
+
+def _balanced(code: str) -> bool:
+    depth = 0
+    for ch in code:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# runtime functions without side effects that constant folding may call
+_PURE = {"_upper", "_lower", "_initcap", "_substring", "_right", "_replace", "_text", "str", "len", "abs"}
 
 _COMPARISONS = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 _NEGATED = {exp.EQ: "!=", exp.NEQ: "==", exp.GT: "<=", exp.GTE: "<", exp.LT: ">=", exp.LTE: ">"}

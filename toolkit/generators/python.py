@@ -65,14 +65,16 @@ def column_ptype(column: Column, dialect: str) -> PType:
     return SLOT_PTYPES[column.type]
 
 
-def read_column(var: str, source: str, column: Column, ptype: PType, label: str) -> list[str]:
-    """Statements reading one column of a record into ``var``, in its declared type."""
-    lines = [f"{var} = {source}.get({column.name!r})"]
+def read_column(var: str, source: str, column: Column, ptype: PType, label: str, fetched: bool = False) -> list[str]:
+    """Statements reading one column of a record into ``var``, in its declared type (``fetched``: already read)."""
+    lines = [] if fetched else [f"{var} = {source}.get({column.name!r})"]
     if ptype.type is Type.DECIMAL:
         lines.append(f"if {var} is not None:")
         lines.append(f"    {var} = _in_dec({var}, {ptype.precision}, {ptype.scale}, {label!r})")
     elif ptype.type is Type.INTEGER:
-        lines.append(f"if {var} is not None and ({var}.__class__ is not int or not -9223372036854775808 <= {var} <= 9223372036854775807):")
+        # small ints compare fast (CPython's compact ints); only others need the BIGINT range check
+        lines.append(f"if {var} is not None and ({var}.__class__ is not int or not (-1073741824 < {var} < 1073741824 "
+                     f"or -9223372036854775808 <= {var} <= 9223372036854775807)):")
         lines.append(f"    {var} = _in({var}, 'integer', {label!r})")
     else:
         lines.append(f"if {var}.__class__ is not {_FAST_CLASS[ptype.type]} and {var} is not None:")
@@ -181,15 +183,21 @@ class DerivationWriter:
 
     def _load(self, scope: _Scope, alias: str, columns: list[str], source: str) -> list[str]:
         table = self._table_of(alias)
-        lines = []
+        lines, reads = [], []
         for name in columns:
             column = table.column(name)
             ptype = column_ptype(column, self.dialect)
             var = scope.names.new("c_" if alias == self.view.base.alias else f"j_{alias}_", name)
             label = name if alias == self.view.base.alias else f"{alias}.{name}"
-            lines += read_column(var, source, column, ptype, label)
+            reads.append((var, column.name))
+            lines += read_column(var, source, column, ptype, label, fetched=True)
             scope.columns[(alias, name)] = PyExpr(var, ptype, False, True)
-        return lines
+        if not reads:
+            return lines
+        # subscripts are the fast path; a record without some column reads it as NULL
+        fetch = ["try:"] + [f"    {var} = {source}[{name!r}]" for var, name in reads]
+        fetch += ["except KeyError:"] + [f"    {var} = {source}.get({name!r})" for var, name in reads]
+        return fetch + lines
 
     def _on_function(self, alias: str, table_name: str, on: exp.Expression, text: str,
                      outer: list[tuple[str, str]], outer_scope: _Scope) -> tuple[str, list[str]]:
@@ -250,7 +258,23 @@ class DerivationWriter:
                 depth += 1
                 indent = "    " * depth
             else:
-                lines.append(f"{row} = _match_one(record.get({alias!r}), {on_name}, {alias!r}, {plan.ref.table.name!r}{args})")
+                # one joined row (the usual case) is checked inline; a list of candidates goes through _match_one
+                lines.append(f"{row} = record.get({alias!r})")
+                lines.append(f"if {row} is not None and {row}.__class__ is not dict:")
+                lines.append(f"    {row} = _match_one({row}, {on_name}, {alias!r}, {plan.ref.table.name!r}{args})")
+                own = [c for a, c in _columns(on) if a == alias]
+                cols = list(dict.fromkeys(used.get(alias, []) + own))
+                load = self._load(scope, alias, cols, row)
+                nulls = " = ".join(scope.columns[(alias, c)].code for c in cols)
+                body = Body()
+                cond = Compiler(self.module, body, scope.resolve).truth(on)
+                lines.append(f"if {row} is None:")
+                lines.append(f"    {nulls} = None")
+                lines.append("else:")
+                lines += [f"    {line}" for line in load + body.take_prelude()]
+                lines.append(f"    if not {cond}:   # LEFT JOIN: a row the condition does not match joins nothing")
+                lines.append(f"        {nulls} = None")
+                continue
             cols = used.get(alias, [])
             if cols:
                 load = self._load(scope, alias, cols, row)
@@ -302,15 +326,19 @@ class DerivationWriter:
                 return
             value = compiler.value(columns[name])
             lines.extend(body.take_prelude())
-            var = "key" if name == "_source_key" else scope.names.new("v_", name)
             slot = name if name in {sp.name for sp in view.slots} else None
+            if (value.code == "None" or value.simple) and name != "_source_key":   # empty, or a value already at hand
+                ptype = SLOT_PTYPES[_slot(view, name).slot.type] if slot else value.ptype
+                scope.slots[name] = PyExpr(value.code, ptype, value.nonnull, True, value.values)
+                return
+            var = "key" if name == "_source_key" else scope.names.new("v_", name)
             if "_cast_fail(" in value.code:
                 lines.extend(["try:", f"    {var} = {value.code}", "except _Fail as e:",
                               f"    raise _RecordError('cast', 'slot {slot or name}: ' + str(e) + ' (the SQL view fails on this record)', {slot!r}) from None"])
             else:
                 lines.append(f"{var} = {value.code}")
             ptype = SLOT_PTYPES[_slot(view, name).slot.type] if slot else value.ptype
-            scope.slots[name] = PyExpr(var, ptype, value.nonnull, True)
+            scope.slots[name] = PyExpr(var, ptype, value.nonnull, True, value.values)
 
         ensure("_source_key")
         kinds = [r.kind for r in view.rules] + ["grouping key"] * len(view.group_by)
@@ -348,8 +376,11 @@ class DerivationWriter:
             value_var = "None"
         else:
             value_var = scope.slots[slot].code
-        reason = compiler.value(check.args["true"])
         cond = compiler.truth(check.this)
+        if cond == "False":   # a check on a slot that is always empty
+            body.take_prelude()
+            return []
+        reason = compiler.value(check.args["true"])
         lines = body.take_prelude()
         lines.append(f"if {cond}:")
         lines.append(f"    return Reject({self.view.name!r}, key, {reason.code}, {slot!r}, {value_var}, {rule!r})")

@@ -21,6 +21,7 @@ _FLOOR = _decimal.ROUND_FLOOR
 _CEILING = _decimal.ROUND_CEILING
 # exact decimal arithmetic up to DuckDB's 38 digits (Python's default context keeps 28)
 _EXACT = _decimal.Context(prec=40, rounding=_decimal.ROUND_HALF_EVEN)
+_QUANTUM = [_D(1).scaleb(-n) for n in range(39)]      # 1, 0.1, 0.01, ... : the step of each scale
 _DecimalError = (_decimal.InvalidOperation, _decimal.DivisionByZero, ValueError, OverflowError)
 
 
@@ -424,7 +425,7 @@ def _round(x, digits=0):
     if digits >= scale:
         return x
     if digits >= 0:
-        return x.quantize(_D(1).scaleb(-digits), rounding=_HALF_UP, context=_EXACT)
+        return x.quantize(_QUANTUM[digits], rounding=_HALF_UP, context=_EXACT)
     return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
 
 
@@ -828,7 +829,7 @@ class _DecimalOp:
 
 def _fit_decimal(d, precision, scale):
     try:
-        result = d.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
+        result = d.quantize(_QUANTUM[scale], rounding=_HALF_UP, context=_EXACT)
     except _DecimalError:
         return None
     if not result:
@@ -846,15 +847,16 @@ def _dec(v, precision=18, scale=3):
     if cls is str:
         return _parse_decimal(v, precision, scale)
     if cls is float:
-        if v != v or v in (_math.inf, -_math.inf):
-            return None
+        # DuckDB scales the double by 10^scale, rounds half away from zero, and checks the width
         scaled = v * 10.0 ** scale
-        if abs(scaled) >= 10.0 ** precision:
+        if not -1e308 < scaled < 1e308 or abs(scaled) >= 10.0 ** precision:
+            return None   # also nan and infinity
+        whole = int(scaled)
+        if abs(scaled - whole) >= 0.5:
+            whole += 1 if scaled > 0 else -1
+        if abs(whole) >= 10 ** precision:
             return None
-        scaled = _round_half_away(scaled)
-        if abs(scaled) >= 10.0 ** precision:
-            return None
-        return abs(_D(int(scaled)).scaleb(-scale, _EXACT)) if scaled == 0 else _D(int(scaled)).scaleb(-scale, _EXACT)
+        return _D(whole).scaleb(-scale, _EXACT)
     return None
 
 
@@ -1205,7 +1207,7 @@ def _in(value, kind, column):
 def _in_dec(value, precision, scale, column):
     if value.__class__ is _D:
         try:
-            result = value.quantize(_D(1).scaleb(-scale, _EXACT), rounding=_HALF_UP, context=_EXACT)
+            result = value.quantize(_QUANTUM[scale], rounding=_HALF_UP, context=_EXACT)
             if result.adjusted() < precision - scale or not result:
                 return result if result else abs(result)
         except _DecimalError:
