@@ -56,10 +56,12 @@ def check(
                       highlight=False, markup=False, soft_wrap=True)
         if drift.clean:
             out.print(f"ok: generated/ is up to date ({drift.checked} files, generators "
-                      f"{', '.join(drift.generators)}, dialects {', '.join(drift.dialects)})", highlight=False, markup=False)
+                      f"{', '.join(drift.generators)}, dialects {', '.join(drift.dialects)})", highlight=False, markup=False,
+                      soft_wrap=True)
         else:
             n = len(drift.stale) + len(drift.missing) + len(drift.extra)
-            err.print(f"{n} file(s) out of date; run: {drift.regenerate_command()}", highlight=False, markup=False)
+            err.print(f"{n} file(s) out of date; run: {drift.regenerate_command()}", highlight=False, markup=False,
+                      soft_wrap=True)
     if not drift.clean:
         raise typer.Exit(1)
 
