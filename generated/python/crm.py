@@ -779,8 +779,8 @@ def customer(record):
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         v_given_name = ((None if _h6 is None else _initcap(_h6)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)
         v_family_name = ((None if _h7 is None else _initcap(_h7)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)
-        _h15 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': _h15, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        v_organisation_name = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 

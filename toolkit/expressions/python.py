@@ -137,6 +137,7 @@ class Module:
 
     constants: dict[str, str] = field(default_factory=dict)    # name -> code
     _by_code: dict[str, str] = field(default_factory=dict)
+    _namespace: dict | None = None                              # the constants' values, for folding
 
     def evaluate(self, code: str):
         """The value of ``code`` if it uses only constants (literals, runtime and module constants), else None."""
@@ -151,10 +152,13 @@ class Module:
         if any(n not in self.constants and not (n in rt and not callable(rt[n]) or n in _PURE) for n in names) \
                 or any(isinstance(n, ast.NamedExpr) for n in ast.walk(tree)):
             return None
-        namespace = dict(rt)
+        namespace = self._namespace
         try:
+            if namespace is None:
+                namespace = self._namespace = dict(rt)
             for name, value in self.constants.items():
-                namespace[name] = eval(value, namespace)
+                if name not in namespace:
+                    namespace[name] = eval(value, namespace)
             return eval(compile(tree, "<constant>", "eval"), namespace)
         except Exception:
             return None
@@ -168,14 +172,39 @@ class Module:
         return name
 
 
+class Keys:
+    """Structural keys of AST nodes: equal subtrees get the same small int (computed once per node)."""
+
+    def __init__(self):
+        self._by_id: dict[int, tuple[exp.Expression, int]] = {}   # the node is kept so its id is not reused
+        self._interned: dict[tuple, int] = {}
+
+    def __call__(self, node: exp.Expression) -> int:
+        known = self._by_id.get(id(node))
+        if known is not None:
+            return known[1]
+        parts: list = [type(node).__name__]
+        for name, value in node.args.items():
+            if isinstance(value, exp.Expression):
+                parts.append((name, self(value)))
+            elif isinstance(value, list):
+                parts.append((name, tuple(self(v) if isinstance(v, exp.Expression) else repr(v) for v in value)))
+            elif value is not None:
+                parts.append((name, repr(value)))
+        key = self._interned.setdefault(tuple(parts), len(self._interned))
+        self._by_id[id(node)] = (node, key)
+        return key
+
+
 @dataclass
 class Body:
     """Statements of one generated function: temporaries and hoisted common subexpressions."""
 
     prelude: list[str] = field(default_factory=list)
     temps: int = 0
-    hoist: set[str] = field(default_factory=set)         # keys of subexpressions computed once
-    hoisted: dict[str, PyExpr] = field(default_factory=dict)
+    hoist: set[int] = field(default_factory=set)         # keys of subexpressions computed once
+    hoisted: dict[int, PyExpr] = field(default_factory=dict)
+    keys: Keys = field(default_factory=Keys)
 
     def temp(self) -> str:
         self.temps += 1
@@ -278,12 +307,12 @@ class Compiler:
 
     # ------------------------------------------------------------------ values
     def value(self, node: exp.Expression) -> PyExpr:
-        key = node.sql() if self.body.hoist else ""
-        if key and key in self.body.hoisted:
+        key = self.body.keys(node) if self.body.hoist else None
+        if key is not None and key in self.body.hoisted:
             return self.body.hoisted[key]
         result = self._value(node)
         # a value compiled under an assumption (x is not NULL here) must not be computed ahead of the test
-        if key and key in self.body.hoist and not result.simple and not self.assumptions:
+        if key is not None and key in self.body.hoist and not result.simple and not self.assumptions:
             name = f"_h{len(self.body.hoisted) + 1}"
             self.body.prelude.append(f"{name} = {result.code}")
             result = PyExpr(name, result.ptype, result.nonnull, True)
