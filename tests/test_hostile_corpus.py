@@ -352,9 +352,6 @@ def test_messages_keep_line_numbers_and_brackets_intact(project):
     assert f"mappings/chinook.yaml:{line}: " in result.output
 
 
-@pytest.mark.xfail(reason="toolkit/templates/python_translator.py.j2 puts the mapping title (and derivation names) "
-                          "into the module docstring unescaped: a title with \"\"\" runs code on import",
-                   raises=AssertionError, strict=False)
 def test_a_title_cannot_inject_code_into_the_generated_translator(project, tmp_path):
     import subprocess
     import sys

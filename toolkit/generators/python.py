@@ -514,8 +514,15 @@ def runtime_source(code: str) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True,
-                              undefined=jinja2.StrictUndefined, autoescape=False)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters["doc"] = _docstring_text
+    return env
+
+
+def _docstring_text(value: object) -> str:
+    """Text from mappings, safe inside the module's triple-quoted docstring (never ends it early)."""
+    return str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def source_module(plan: Plan, source: SourcePlan) -> str:
