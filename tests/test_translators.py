@@ -150,3 +150,14 @@ def test_generated_translators_import_with_the_standard_library_alone(tmp_path):
     done = subprocess.run([sys.executable, "-S", "-I", "-c", code, str(ROOT / "generated" / "python")],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("seed", ["0", "31337"])
+def test_generated_translators_do_not_depend_on_hash_seed(tmp_path, seed):
+    import os
+
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "toolkit.cli", "generate", "python", "--project", str(ROOT), "--out", str(out)],
+                   check=True, env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True)
+    for path in sorted((out / "python").glob("*.py")):
+        assert path.read_bytes() == (ROOT / "generated" / "python" / path.name).read_bytes(), path.name

@@ -164,7 +164,7 @@ class DerivationWriter:
         self.view = view
         self.module = module
         self.dialect = source.schema.dialect
-        self.fn = snake_case(view.name)
+        self.fn = _identifier(snake_case(view.name))
         self.extra: list[str] = []   # helper functions (join conditions)
 
     # ---------------------------------------------------------------- pieces
@@ -221,7 +221,7 @@ class DerivationWriter:
         cond = compiler.truth(on)
         lines += body.take_prelude()
         lines.append(f"return {cond}")
-        code = [f"def {name}(row{''.join(', ' + p for p in params)}):", f"    # {table_name} AS {alias} ON {text}"]
+        code = [f"def {name}(row{''.join(', ' + p for p in params)}):", f"    # {_comment(f'{table_name} AS {alias} ON {text}')}"]
         code += ["    " + line for line in lines]
         self.extra.append("\n".join(code))
         return name, params
@@ -400,7 +400,7 @@ class DerivationWriter:
 
     def _function(self, name: str, lines: list[str], doc: str) -> str:
         keys = self._key_columns()
-        text = [f"def {name}(record):", f'    """{doc}"""', "    try:"]
+        text = [f"def {name}(record):", f'    """{_docstring_text(doc)}"""', "    try:"]
         text += ["        " + line for line in lines]
         text += ["    except _RecordError as e:",
                  f"        return Reject({self.view.name!r}, _raw_key(record, {keys!r}), e.reason, e.slot, e.value, e.rule)"]
@@ -444,8 +444,23 @@ class DerivationWriter:
         group_text = ", ".join(g.text for g in view.group_by)
         note = (f"{view.name} groups records by {group_text}: an aggregation over many records, which a one-record "
                 f"translator cannot compute. Use the SQL view {view.view_name}; {staged}(record) gives the per-record check.")
-        stub = "\n".join([f"def {self.fn}(record):", f'    """{note}"""', f"    raise NotTranslatable({note!r})"])
+        stub = "\n".join([f"def {self.fn}(record):", f'    """{_docstring_text(note)}"""', f"    raise NotTranslatable({note!r})"])
         return Derivation(view, self.fn, "\n\n\n".join(self.extra + [code, stub]), True, staged, note)
+
+
+def _identifier(name: str) -> str:
+    """A Python name for a derivation's function (mapping names may hold any character)."""
+    import keyword
+
+    name = re.sub(r"\W", "_", name)
+    if not name or name[0].isdigit() or keyword.iskeyword(name) or name.startswith("__") or name == "translate":
+        name = "d_" + name   # 'translate' is the module's own entry point
+    return name
+
+
+def _comment(text: str) -> str:
+    """Mapping text on one comment line (a line break would end the comment)."""
+    return " ".join(text.split())
 
 
 def _slot(view: ViewPlan, name: str):
