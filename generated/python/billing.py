@@ -207,24 +207,6 @@ def _div(a, b):
         return _math.copysign(_math.inf, a) * _math.copysign(1.0, b)
 
 
-def _mod(a, b):
-    # Remainder with the sign of the dividend (C semantics); NULL when dividing integers or decimals by zero.
-    if a.__class__ is float or b.__class__ is float:
-        try:
-            return _math.fmod(float(a), float(b))
-        except ValueError:
-            return _math.nan
-    if not b:
-        return None
-    if a.__class__ is int and b.__class__ is int:
-        r = abs(a) % abs(b)
-        return -r if a < 0 else r
-    try:
-        return _D(a) % _D(b)
-    except _DecimalError:
-        return None
-
-
 def _round_half_away(x):
     # C's std::round on a double: halves away from zero, keeping the sign of zero.
     t = _math.copysign(float(_math.trunc(x)), x)
@@ -950,33 +932,30 @@ _RX1 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
 _RX2 = _re.compile('TEST\\ ACCOUNT.*', _re.DOTALL)
 _SET3 = frozenset(('TEST, TEST', 'TEST TEST', 'TEST'))
 _RX4 = _re.compile('.*@test\\.test', _re.DOTALL)
-_SET5 = frozenset(('person', 'organisation'))
-_RX6 = _re.compile('^[^,]*,')
-_RX7 = _re.compile(',.*\\Z')
-_RX8 = _re.compile('.*,.*', _re.DOTALL)
-_RX9 = _re.compile('[^一-鿿]')
-_SET10 = frozenset((4, 6, 9, 11))
-_RX11 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?\\Z')
-_SET12 = frozenset(('standard', 'silver', 'gold', 'platinum'))
-_RX13 = _re.compile('^[a-z]{2}\\Z')
-_RX14 = _re.compile(' .*\\Z')
-_RX15 = _re.compile('.*\\ .*', _re.DOTALL)
-_RX16 = _re.compile('^[^ ]+ +')
-_SET17 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
-_RX18 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX19 = _re.compile('^[A-Z]{2}\\Z')
-_RX20 = _re.compile('[^0-9]')
-_VM21 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
-_SET22 = frozenset(('US', 'CA'))
-_SET23 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
-_Q24 = _QUANTUM[4]
-_RX25 = _re.compile('^[A-Z]{3}\\Z')
-_VM26 = {'Y': 'true', 'N': 'false'}
-_SET27 = frozenset(('true', 't', 'yes', 'y', '1'))
-_SET28 = frozenset(('false', 'f', 'no', 'n', '0'))
-_SET29 = frozenset(('CRN', 'PAY'))
-_K30 = 100.0
-_K31 = _D('100.0')
+_RX5 = _re.compile('^[^,]*,')
+_RX6 = _re.compile(',.*\\Z')
+_RX7 = _re.compile('.*,.*', _re.DOTALL)
+_RX8 = _re.compile('[^一-鿿]')
+_RX9 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\Z')
+_SET10 = frozenset(('standard', 'silver', 'gold', 'platinum'))
+_RX11 = _re.compile('^[a-z]{2}\\Z')
+_RX12 = _re.compile(' .*\\Z')
+_RX13 = _re.compile('.*\\ .*', _re.DOTALL)
+_RX14 = _re.compile('^[^ ]+ +')
+_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX16 = _re.compile('^[A-Z]{2}\\Z')
+_RX17 = _re.compile('[^0-9]')
+_VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
+_SET19 = frozenset(('US', 'CA'))
+_SET20 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
+_Q21 = _QUANTUM[4]
+_RX22 = _re.compile('^[A-Z]{3}\\Z')
+_VM23 = {'Y': 'true', 'N': 'false'}
+_SET24 = frozenset(('true', 't', 'yes', 'y', '1'))
+_SET25 = frozenset(('false', 'f', 'no', 'n', '0'))
+_SET26 = frozenset(('CRN', 'PAY'))
+_K27 = 100.0
+_K28 = _D('100.0')
 
 
 
@@ -1144,52 +1123,41 @@ def customer(record):
         if (((_h3 in _SET3) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX4.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t3) is not None)) is True)):
             return Reject('Customer', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
         _h4 = (None if c_holder_name is None else _initcap(c_holder_name))
-        _h5 = (None if _h4 is None else _RX6.sub('', _h4))
+        _h5 = (None if _h4 is None else _RX5.sub('', _h4))
         _h6 = (None if _h5 is None else _h5.strip(_ZS))
-        _h7 = (None if c_holder_name is None else _RX6.sub('', c_holder_name))
+        _h7 = (None if c_holder_name is None else _RX5.sub('', c_holder_name))
         _h8 = (None if _h7 is None else _h7.strip(_ZS))
         _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
         _h10 = (None if _h8 is None else (_h8.lower() if _h8.isascii() else _lower(_h8)))
-        _h11 = (None if _h4 is None else _RX7.sub('', _h4))
+        _h11 = (None if _h4 is None else _RX6.sub('', _h4))
         _h12 = (None if _h11 is None else _h11.strip(_ZS))
-        _h13 = (None if c_holder_name is None else _RX7.sub('', c_holder_name))
+        _h13 = (None if c_holder_name is None else _RX6.sub('', c_holder_name))
         _h14 = (None if _h13 is None else _h13.strip(_ZS))
         _h15 = (None if _h14 is None else (_h14.upper() if _h14.isascii() else _upper(_h14)))
         _h16 = (None if _h14 is None else (_h14.lower() if _h14.isascii() else _lower(_h14)))
         _h17 = (None if _h2 is not None and _h2 == '' else _h2)
-        _h18 = (None if _h2 is None else (_RX8.fullmatch(_h2) is not None))
-        _h19 = (None if c_holder_name is None else _RX9.sub('', c_holder_name))
+        _h18 = (None if _h2 is None else (_RX7.fullmatch(_h2) is not None))
+        _h19 = (None if c_holder_name is None else _RX8.sub('', c_holder_name))
         _h20 = (None if _h19 is None else len(_h19))
         v_full_name = ((None if (_t5 := (None if (_t4 := (_h6 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h8)) is None else (_t4 + ' '))) is None or (_t6 := (_h12 if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else _h14)) is None else (_t5 + _t6)) if (_h18 is True) else (_h2 if (_h20 is not None and _h20 > 0) else ((None if _h17 is None else _initcap(_h17)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and (_t7 := (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))) is not None and _h2 == _t7)) else _h17)))
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         _h21 = '1900-01-01'.strip(_ZS)
         _h22 = _substring(_h21, 1, 10)
-        _h23 = _substring(_h21, 1, 4)
-        _h24 = _substring(_h21, 6, 2)
-        _h25 = _substring(_h21, 9, 2)
-        _h26 = _substring(_h21, 12, 2)
-        _h27 = len(_h21)
-        _h28 = _substring(_h21, 15, 2)
-        _h29 = _substring(_h21, 18, 2)
-        _h30 = (_RX11.search(_h21) is not None)
-        try:
-            v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if ((((_t8 if (_t8 := _to_date(_h22)) is not None else _cast_fail(_h22, 'date')) if (((((((_t10 := (_t9 if (_t9 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))) >= 1) and (((_t12 := (_t11 if (_t11 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) >= 1) and ((_t14 := (_t13 if (_t13 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) <= 12))) and (((_t16 := (_t15 if (_t15 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) >= 1) and ((_t27 := (_t17 if (_t17 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) <= (_t28 := ((29 if ((((_t19 := _mod(((_t18 if (_t18 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 4)) is not None and _t19 == 0) and ((_t21 := _mod(((_t20 if (_t20 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 100)) is not None and _t21 != 0)) or ((_t23 := _mod(((_t22 if (_t22 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 400)) is not None and _t23 == 0)) else 28) if ((_t25 := (_t24 if (_t24 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) == 2) else (30 if ((_t26 if (_t26 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer')) in _SET10) else 31)))))) and ((_t30 := ((_t29 if (_t29 := _int(_h26, 64)) is not None else _cast_fail(_h26, 'integer')) if (_h27 > 10) else 0)) <= 23)) and ((_t32 := ((_t31 if (_t31 := _int(_h28, 64)) is not None else _cast_fail(_h28, 'integer')) if (_h27 > 10) else 0)) <= 59)) and ((_t34 := ((_t33 if (_t33 := _int(_h29, 64)) is not None else _cast_fail(_h29, 'integer')) if (_h27 > 16) else 0)) <= 59)) else None) if (_h30 is True) else None) is None) else None)
-        except _Fail as e:
-            raise _RecordError('cast', 'slot _cast_failure__birth_date: ' + str(e) + ' (the SQL view fails on this record)', None) from None
+        _h23 = _to_date(_h22)
+        _h24 = (_RX9.search(_h21) is not None)
+        _h25 = (_h23 if (_h24 is True) else None)
+        v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if (_h25 is None) else None)
         if (v__cast_failure__birth_date is not None):
             return Reject('Customer', key, (None if v__cast_failure__birth_date is None else ('slot birth_date: ' + v__cast_failure__birth_date)), 'birth_date', None, 'cast')
         v_id = (None if _h1 is None else ('billing:Customer:' + _h1))
-        _h31 = (None if _h2 is None else _initcap(_h2))
-        _h32 = (None if _h2 is None else _RX14.sub('', _h2))
-        _h33 = (None if _h2 is None else (_RX15.fullmatch(_h2) is not None))
-        v_given_name = (((None if _h6 is not None and _h6 == '' else _h6) if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else (None if _h8 is not None and _h8 == '' else _h8)) if (_h18 is True) else ((None if (_t35 := (None if _h2 is None else _substring(_h2, 2))) is not None and _t35 == '' else _t35) if (_h20 is not None and _h20 > 0) else (((None if _h31 is None else _RX14.sub('', _h31)) if ((_h32 is not None and (_t36 := (None if _h32 is None else (_h32.upper() if _h32.isascii() else _upper(_h32)))) is not None and _h32 == _t36) or (_h32 is not None and (_t37 := (None if _h32 is None else (_h32.lower() if _h32.isascii() else _lower(_h32)))) is not None and _h32 == _t37)) else _h32) if (_h33 is True) else None)))
-        _h34 = (None if _h2 is None else _RX16.sub('', _h2))
-        v_family_name = (((None if _h12 is not None and _h12 == '' else _h12) if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else (None if _h14 is not None and _h14 == '' else _h14)) if (_h18 is True) else ((None if _h2 is None else _h2[:1]) if (_h20 is not None and _h20 > 0) else (((None if _h31 is None else _RX16.sub('', _h31)) if ((_h34 is not None and (_t38 := (None if _h34 is None else (_h34.upper() if _h34.isascii() else _upper(_h34)))) is not None and _h34 == _t38) or (_h34 is not None and (_t39 := (None if _h34 is None else (_h34.lower() if _h34.isascii() else _lower(_h34)))) is not None and _h34 == _t39)) else _h34) if (_h33 is True) else None)))
-        try:
-            v_birth_date = (None if c_date_of_birth is not None and (_t67 := (((_t40 if (_t40 := _to_date(_h22)) is not None else _cast_fail(_h22, 'date')) if (((((((_t42 := (_t41 if (_t41 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))) >= 1) and (((_t44 := (_t43 if (_t43 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) >= 1) and ((_t46 := (_t45 if (_t45 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) <= 12))) and (((_t48 := (_t47 if (_t47 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) >= 1) and ((_t59 := (_t49 if (_t49 := _int(_h25, 64)) is not None else _cast_fail(_h25, 'integer'))) <= (_t60 := ((29 if ((((_t51 := _mod(((_t50 if (_t50 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 4)) is not None and _t51 == 0) and ((_t53 := _mod(((_t52 if (_t52 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 100)) is not None and _t53 != 0)) or ((_t55 := _mod(((_t54 if (_t54 := _int(_h23, 64)) is not None else _cast_fail(_h23, 'integer'))), 400)) is not None and _t55 == 0)) else 28) if ((_t57 := (_t56 if (_t56 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer'))) == 2) else (30 if ((_t58 if (_t58 := _int(_h24, 64)) is not None else _cast_fail(_h24, 'integer')) in _SET10) else 31)))))) and ((_t62 := ((_t61 if (_t61 := _int(_h26, 64)) is not None else _cast_fail(_h26, 'integer')) if (_h27 > 10) else 0)) <= 23)) and ((_t64 := ((_t63 if (_t63 := _int(_h28, 64)) is not None else _cast_fail(_h28, 'integer')) if (_h27 > 10) else 0)) <= 59)) and ((_t66 := ((_t65 if (_t65 := _int(_h29, 64)) is not None else _cast_fail(_h29, 'integer')) if (_h27 > 16) else 0)) <= 59)) else None) if (_h30 is True) else None)) is not None and c_date_of_birth == _t67 else c_date_of_birth)
-        except _Fail as e:
-            raise _RecordError('cast', 'slot birth_date: ' + str(e) + ' (the SQL view fails on this record)', 'birth_date') from None
+        _h26 = (None if _h2 is None else _initcap(_h2))
+        _h27 = (None if _h2 is None else _RX12.sub('', _h2))
+        _h28 = (None if _h2 is None else (_RX13.fullmatch(_h2) is not None))
+        v_given_name = (((None if _h6 is not None and _h6 == '' else _h6) if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else (None if _h8 is not None and _h8 == '' else _h8)) if (_h18 is True) else ((None if (_t8 := (None if _h2 is None else _substring(_h2, 2))) is not None and _t8 == '' else _t8) if (_h20 is not None and _h20 > 0) else (((None if _h26 is None else _RX12.sub('', _h26)) if ((_h27 is not None and (_t9 := (None if _h27 is None else (_h27.upper() if _h27.isascii() else _upper(_h27)))) is not None and _h27 == _t9) or (_h27 is not None and (_t10 := (None if _h27 is None else (_h27.lower() if _h27.isascii() else _lower(_h27)))) is not None and _h27 == _t10)) else _h27) if (_h28 is True) else None)))
+        _h29 = (None if _h2 is None else _RX14.sub('', _h2))
+        v_family_name = (((None if _h12 is not None and _h12 == '' else _h12) if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else (None if _h14 is not None and _h14 == '' else _h14)) if (_h18 is True) else ((None if _h2 is None else _h2[:1]) if (_h20 is not None and _h20 > 0) else (((None if _h26 is None else _RX14.sub('', _h26)) if ((_h29 is not None and (_t11 := (None if _h29 is None else (_h29.upper() if _h29.isascii() else _upper(_h29)))) is not None and _h29 == _t11) or (_h29 is not None and (_t12 := (None if _h29 is None else (_h29.lower() if _h29.isascii() else _lower(_h29)))) is not None and _h29 == _t12)) else _h29) if (_h28 is True) else None)))
+        v_birth_date = (None if c_date_of_birth is not None and _h25 is not None and c_date_of_birth == _h25 else c_date_of_birth)
         v_household_id = (None if c_acct_ref is None else ('billing:Household:' + c_acct_ref))
         return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': v_birth_date, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': j_a_opened, 'support_agent': None, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
@@ -1258,7 +1226,7 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        if ((_h3 is not None) and ((_RX18.search(_h3) is not None) is False)):
+        if ((_h3 is not None) and ((_RX15.search(_h3) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
@@ -1332,7 +1300,7 @@ def contact_point_phone(record):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
         if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t2.lower() if _t2.isascii() else _lower(_t2)))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
             return Reject('ContactPointPhone', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
-        _h3 = (None if c_phone is None else _RX20.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX17.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
@@ -1343,7 +1311,7 @@ def contact_point_phone(record):
         _h5 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
         _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
         _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t7 := (None if _h2 is None else _h2[:1])) is not None and _t7 == '+') else ((None if (_t5 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t5)) if ((_t8 := (None if _h3 is None else _h3[:2])) is not None and _t8 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET22) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 is not None and _h6 == 'CN') and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t6 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM21.get(_h6, '44')))) + _t6)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET23)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 is not None and _h6 == 'IT') else ((None if _h3 is None else ('+34' + _h3)) if ((_h6 is not None and _h6 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
+        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t7 := (None if _h2 is None else _h2[:1])) is not None and _t7 == '+') else ((None if (_t5 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t5)) if ((_t8 := (None if _h3 is None else _h3[:2])) is not None and _t8 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET19) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 is not None and _h6 == 'CN') and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t6 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM18.get(_h6, '44')))) + _t6)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET20)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 is not None and _h6 == 'IT') else ((None if _h3 is None else ('+34' + _h3)) if ((_h6 is not None and _h6 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
@@ -1427,7 +1395,7 @@ def contact_point_address(record):
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = (None if _h3 is not None and _h3 == '' else _h3)
         v_country_code = ('GB' if (_h4 is not None and _h4 == 'UK') else _h4)
-        if ((v_country_code is not None) and ((_RX19.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX16.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'address')) + '|')) + _h1))
         v_address_line = (None if j_a_bill_street is None else j_a_bill_street.strip(_ZS))
@@ -1468,15 +1436,15 @@ def product(record):
         v_product_name = (None if c_description is None else c_description.strip(_ZS))
         if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q24))
+        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q21))
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         _h1 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
         _h2 = (None if _h1 is None else (_h1.upper() if _h1.isascii() else _upper(_h1)))
-        _h3 = _VM26.get(_h2)
+        _h3 = _VM23.get(_h2)
         _h4 = (None if _h3 is None else _h3.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
-        v_is_active = (True if (_h5 in _SET27) else (False if (_h5 in _SET28) else None))
+        v_is_active = (True if (_h5 in _SET24) else (False if (_h5 in _SET25) else None))
         if ((_h2 is not None) and (v_is_active is None)):
             return Reject('Product', key, ((("slot is_active: code '" + ((_h2 if _h2 is not None else 'NULL')))) + "' is not in value_mappings (line 318)"), 'is_active', _h2, 'value_mappings')
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
@@ -1556,7 +1524,7 @@ def transaction__staged(record):
                         j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
                     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else str(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t4.upper() if _t4.isascii() else _upper(_t4)))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t6.upper() if _t6.isascii() else _upper(_t6))) in _SET29) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
+                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else str(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t4.upper() if _t4.isascii() else _upper(_t4)))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t6.upper() if _t6.isascii() else _upper(_t6))) in _SET26) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
                 if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                     rows.append(staged)
         return rows
@@ -1667,13 +1635,13 @@ def transaction_line(record):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
         if (c_qty is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q24))
+        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q21))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t5 if (_t5 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         try:
-            v_discount_rate = (None if (_t13 := (None if (_t11 := (None if (_t8 := (None if c_discount_pct is None else (_t6 if (_t6 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t9 := (None if _K30 is not None and _K30 == (_t7 := float(0)) else _K30)) is None else _div(_t8, _t9))) is None else (_t10 if (_t10 := _dec(_t11, 38, 10)) is not None else _cast_fail(_t11, 'decimal(38,10)')))) is None else (_t12 if (_t12 := _dec(_t13, 18, 4)) is not None else _cast_fail(_t13, 'decimal(18,4)')))
+            v_discount_rate = (None if (_t13 := (None if (_t11 := (None if (_t8 := (None if c_discount_pct is None else (_t6 if (_t6 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t9 := (None if _K27 is not None and _K27 == (_t7 := float(0)) else _K27)) is None else _div(_t8, _t9))) is None else (_t10 if (_t10 := _dec(_t11, 38, 10)) is not None else _cast_fail(_t11, 'decimal(38,10)')))) is None else (_t12 if (_t12 := _dec(_t13, 18, 4)) is not None else _cast_fail(_t13, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
@@ -1681,7 +1649,7 @@ def transaction_line(record):
         if (v_discount_rate is not None and v_discount_rate > 1):
             return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t15 if (_t15 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
         try:
-            v_line_amount = (None if (_t30 := (None if (_t28 := (None if (_t26 := (None if (_t25 := (None if (_t22 := (None if (_t21 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t21))) is None or (_t23 := (None if (_t20 := (None if (_t18 := (None if c_discount_pct is None else (_t16 if (_t16 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t19 := (None if _K30 is not None and _K30 == (_t17 := float(0)) else _K30)) is None else _div(_t18, _t19))) is None else ((float(1)) - _t20))) is None else (_t22 * _t23))) is None else (_t24 if (_t24 := _dec(_t25, 38, 10)) is not None else _cast_fail(_t25, 'decimal(38,10)')))) is None else _round(_t26, 2))) is None else (_t27 if (_t27 := _dec(_t28, 38, 10)) is not None else _cast_fail(_t28, 'decimal(38,10)')))) is None else (_t29 if (_t29 := _dec(_t30, 18, 4)) is not None else _cast_fail(_t30, 'decimal(18,4)')))
+            v_line_amount = (None if (_t30 := (None if (_t28 := (None if (_t26 := (None if (_t25 := (None if (_t22 := (None if (_t21 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t21))) is None or (_t23 := (None if (_t20 := (None if (_t18 := (None if c_discount_pct is None else (_t16 if (_t16 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t19 := (None if _K27 is not None and _K27 == (_t17 := float(0)) else _K27)) is None else _div(_t18, _t19))) is None else ((float(1)) - _t20))) is None else (_t22 * _t23))) is None else (_t24 if (_t24 := _dec(_t25, 38, 10)) is not None else _cast_fail(_t25, 'decimal(38,10)')))) is None else _round(_t26, 2))) is None else (_t27 if (_t27 := _dec(_t28, 38, 10)) is not None else _cast_fail(_t28, 'decimal(38,10)')))) is None else (_t29 if (_t29 := _dec(_t30, 18, 4)) is not None else _cast_fail(_t30, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):

@@ -693,18 +693,15 @@ SOURCE = "callcentre"
 
 _RX1 = _re.compile('TEST\\ CALL.*', _re.DOTALL)
 _RX2 = _re.compile('.*@test\\.test', _re.DOTALL)
-_SET3 = frozenset(('person', 'organisation'))
-_RX4 = _re.compile(' +')
-_RX5 = _re.compile('[^一-鿿]')
-_SET6 = frozenset(('standard', 'silver', 'gold', 'platinum'))
-_RX7 = _re.compile('^[a-z]{2}\\Z')
-_RX8 = _re.compile('[^0-9]')
-_SET9 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
-_RX10 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX11 = _re.compile('^[A-Z]{2}\\Z')
-_SET12 = frozenset(('call_centre', 'web', 'email', 'store'))
-_VM13 = {'RESOLVED': 'resolved', 'CALLBACK': 'callback scheduled', 'ESCALATED': 'escalated', 'TRANSFERRED': 'transferred', 'ABANDONED': 'abandoned'}
-_RX14 = _re.compile('^[+-]?[0-9]{1,18}\\Z')
+_RX3 = _re.compile(' +')
+_RX4 = _re.compile('[^一-鿿]')
+_SET5 = frozenset(('standard', 'silver', 'gold', 'platinum'))
+_RX6 = _re.compile('^[a-z]{2}\\Z')
+_RX7 = _re.compile('[^0-9]')
+_RX8 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX9 = _re.compile('^[A-Z]{2}\\Z')
+_VM10 = {'RESOLVED': 'resolved', 'CALLBACK': 'callback scheduled', 'ESCALATED': 'escalated', 'TRANSFERRED': 'transferred', 'ABANDONED': 'abandoned'}
+_RX11 = _re.compile('^[+-]?[0-9]{1,18}\\Z')
 
 
 
@@ -742,10 +739,10 @@ def customer(record):
             return Reject('Customer', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
         if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if c_phone_number is None else c_phone_number.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is not None and _t6 == 'ANONYMOUS')):
             return Reject('Customer', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
-        _h4 = (None if _h2 is None else _RX4.sub('', _h2))
-        _h5 = (None if c_caller_name is None else _RX5.sub('', c_caller_name))
+        _h4 = (None if _h2 is None else _RX3.sub('', _h2))
+        _h5 = (None if c_caller_name is None else _RX4.sub('', c_caller_name))
         _h6 = (None if _h5 is None else len(_h5))
-        v_full_name = (_h4 if (_h6 is not None and _h6 > 0) else (None if (_t8 := (None if (_t7 := (None if _h2 is not None and _h2 == '' else _h2)) is None else _initcap(_t7))) is None else _RX4.sub(' ', _t8)))
+        v_full_name = (_h4 if (_h6 is not None and _h6 > 0) else (None if (_t8 := (None if (_t7 := (None if _h2 is not None and _h2 == '' else _h2)) is None else _initcap(_t7))) is None else _RX3.sub(' ', _t8)))
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         v_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
@@ -795,7 +792,7 @@ def contact_point_phone(record):
             return Reject('ContactPointPhone', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
         if ((_h4 is not None and _h4 == 'UNKNOWN CALLER') or ((_t3 := (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))) is not None and _t3 == 'ANONYMOUS')):
             return Reject('ContactPointPhone', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
-        _h7 = (None if c_phone_number is None else _RX8.sub('', c_phone_number))
+        _h7 = (None if c_phone_number is None else _RX7.sub('', c_phone_number))
         _h8 = (None if _h7 is None else len(_h7))
         if (_h8 is not None and _h8 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
@@ -842,7 +839,7 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        if ((_h3 is not None) and ((_RX10.search(_h3) is not None) is False)):
+        if ((_h3 is not None) and ((_RX8.search(_h3) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
@@ -940,7 +937,7 @@ def interaction(record):
             return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
         _h4 = (None if c_disposition is None else c_disposition.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        v_outcome = _VM13.get(_h5)
+        v_outcome = _VM10.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
             return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 135)"), 'outcome', _h5, 'value_mappings')
         _h6 = (None if c_ended_at is None else _text(c_ended_at))
@@ -976,32 +973,50 @@ def interaction(record):
         _h36 = ("value '" + _h35)
         _h37 = (_h36 + "' cannot be converted to INT")
         _h38 = (None if _h13 is None else _h13.strip(_ZS))
-        _h39 = (None if _h38 is None else (_RX14.search(_h38) is not None))
-        _h40 = (None if _h17 is None else _h17.strip(_ZS))
-        _h41 = (None if _h40 is None else (_RX14.search(_h40) is not None))
-        _h42 = (None if _h21 is None else _h21.strip(_ZS))
-        _h43 = (None if _h42 is None else (_RX14.search(_h42) is not None))
-        _h44 = (None if _h26 is None else _h26.strip(_ZS))
-        _h45 = (None if _h44 is None else (_RX14.search(_h44) is not None))
-        _h46 = (None if _h30 is None else _h30.strip(_ZS))
-        _h47 = (None if _h46 is None else (_RX14.search(_h46) is not None))
-        _h48 = (None if _h34 is None else _h34.strip(_ZS))
-        _h49 = (None if _h48 is None else (_RX14.search(_h48) is not None))
-        try:
-            v__cast_failure__duration_seconds = ((_h8 + "' cannot be converted to DATE") if False else ((_h11 + "' cannot be converted to DATE") if False else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (((None if _h38 is None else (_t10 if (_t10 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None) is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (((None if _h40 is None else (_t11 if (_t11 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None) is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (((None if _h42 is None else (_t12 if (_t12 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None) is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (((None if _h44 is None else (_t13 if (_t13 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None) is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (((None if _h46 is None else (_t14 if (_t14 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None) is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (((None if _h48 is None else (_t15 if (_t15 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None) is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (((None if _h38 is None else (_t16 if (_t16 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None) is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (((None if _h40 is None else (_t17 if (_t17 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None) is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (((None if _h42 is None else (_t18 if (_t18 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None) is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (((None if _h44 is None else (_t19 if (_t19 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None) is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (((None if _h46 is None else (_t20 if (_t20 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None) is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (((None if _h48 is None else (_t21 if (_t21 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None) is None)) else None))))))))))))))))))))))))))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot _cast_failure__duration_seconds: ' + str(e) + ' (the SQL view fails on this record)', None) from None
+        _h39 = (None if _h38 is None else _int(_h38, 64))
+        _h40 = (None if _h38 is None else (_RX11.search(_h38) is not None))
+        _h41 = (_h39 if (_h40 is True) else None)
+        _h42 = (None if _h17 is None else _h17.strip(_ZS))
+        _h43 = (None if _h42 is None else _int(_h42, 64))
+        _h44 = (None if _h42 is None else (_RX11.search(_h42) is not None))
+        _h45 = (_h43 if (_h44 is True) else None)
+        _h46 = (None if _h21 is None else _h21.strip(_ZS))
+        _h47 = (None if _h46 is None else _int(_h46, 64))
+        _h48 = (None if _h46 is None else (_RX11.search(_h46) is not None))
+        _h49 = (_h47 if (_h48 is True) else None)
+        _h50 = (None if _h26 is None else _h26.strip(_ZS))
+        _h51 = (None if _h50 is None else _int(_h50, 64))
+        _h52 = (None if _h50 is None else (_RX11.search(_h50) is not None))
+        _h53 = (_h51 if (_h52 is True) else None)
+        _h54 = (None if _h30 is None else _h30.strip(_ZS))
+        _h55 = (None if _h54 is None else _int(_h54, 64))
+        _h56 = (None if _h54 is None else (_RX11.search(_h54) is not None))
+        _h57 = (_h55 if (_h56 is True) else None)
+        _h58 = (None if _h34 is None else _h34.strip(_ZS))
+        _h59 = (None if _h58 is None else _int(_h58, 64))
+        _h60 = (None if _h58 is None else (_RX11.search(_h58) is not None))
+        _h61 = (_h59 if (_h60 is True) else None)
+        v__cast_failure__duration_seconds = ((_h8 + "' cannot be converted to DATE") if False else ((_h11 + "' cannot be converted to DATE") if False else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (_h41 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (_h45 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (_h49 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (_h53 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (_h57 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (_h61 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (_h41 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (_h45 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (_h49 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (_h53 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (_h57 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (_h61 is None)) else None))))))))))))))))))))))))))
         if (v__cast_failure__duration_seconds is not None):
             return Reject('Interaction', key, (None if v__cast_failure__duration_seconds is None else ('slot duration_seconds: ' + v__cast_failure__duration_seconds)), 'duration_seconds', None, 'cast')
+        _h62 = (None if _h41 is None else _int64(_h41 * 3600))
+        _h63 = (None if _h45 is None else _int64(_h45 * 60))
+        _h64 = (None if _h62 is None or _h63 is None else _int64(_h62 + _h63))
+        _h65 = (None if _h64 is None or _h49 is None else _int64(_h64 + _h49))
+        _h66 = (None if _h53 is None else _int64(_h53 * 3600))
+        _h67 = (None if _h57 is None else _int64(_h57 * 60))
+        _h68 = (None if _h66 is None or _h67 is None else _int64(_h66 + _h67))
+        _h69 = (None if _h68 is None or _h61 is None else _int64(_h68 + _h61))
+        _h70 = (None if _h65 is None or _h69 is None else _int64(_h65 - _h69))
         try:
-            v_duration_seconds = ((None if (_t40 := (None if (_t29 := (None if (_t26 := (None if (_t23 := ((None if _h38 is None else (_t22 if (_t22 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else _int64(_t23 * 3600))) is None or (_t27 := (None if (_t25 := ((None if _h40 is None else (_t24 if (_t24 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else _int64(_t25 * 60))) is None else _int64(_t26 + _t27))) is None or (_t30 := ((None if _h42 is None else (_t28 if (_t28 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else _int64(_t29 + _t30))) is None or (_t41 := (None if (_t38 := (None if (_t35 := (None if (_t32 := ((None if _h44 is None else (_t31 if (_t31 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else _int64(_t32 * 3600))) is None or (_t36 := (None if (_t34 := ((None if _h46 is None else (_t33 if (_t33 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else _int64(_t34 * 60))) is None else _int64(_t35 + _t36))) is None or (_t39 := ((None if _h48 is None else (_t37 if (_t37 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else _int64(_t38 + _t39))) is None else _int64(_t40 - _t41)) if ((((_t44 := (None if c_ended_at is None else (_t42 if (_t42 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t45 := (None if c_started_at is None else (_t43 if (_t43 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t44 == _t45) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and ((_t66 := (None if (_t64 := (None if (_t53 := (None if (_t50 := (None if (_t47 := ((None if _h38 is None else (_t46 if (_t46 := _int(_h38, 64)) is not None else _cast_fail(_h38, 'integer'))) if (_h39 is True) else None)) is None else _int64(_t47 * 3600))) is None or (_t51 := (None if (_t49 := ((None if _h40 is None else (_t48 if (_t48 := _int(_h40, 64)) is not None else _cast_fail(_h40, 'integer'))) if (_h41 is True) else None)) is None else _int64(_t49 * 60))) is None else _int64(_t50 + _t51))) is None or (_t54 := ((None if _h42 is None else (_t52 if (_t52 := _int(_h42, 64)) is not None else _cast_fail(_h42, 'integer'))) if (_h43 is True) else None)) is None else _int64(_t53 + _t54))) is None or (_t65 := (None if (_t62 := (None if (_t59 := (None if (_t56 := ((None if _h44 is None else (_t55 if (_t55 := _int(_h44, 64)) is not None else _cast_fail(_h44, 'integer'))) if (_h45 is True) else None)) is None else _int64(_t56 * 3600))) is None or (_t60 := (None if (_t58 := ((None if _h46 is None else (_t57 if (_t57 := _int(_h46, 64)) is not None else _cast_fail(_h46, 'integer'))) if (_h47 is True) else None)) is None else _int64(_t58 * 60))) is None else _int64(_t59 + _t60))) is None or (_t63 := ((None if _h48 is None else (_t61 if (_t61 := _int(_h48, 64)) is not None else _cast_fail(_h48, 'integer'))) if (_h49 is True) else None)) is None else _int64(_t62 + _t63))) is None else _int64(_t64 - _t65))) is not None and _t66 <= 14400)) else None)
+            v_duration_seconds = (_h70 if ((((_t12 := (None if c_ended_at is None else (_t10 if (_t10 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t13 := (None if c_started_at is None else (_t11 if (_t11 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t12 == _t13) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and (_h70 is not None and _h70 <= 14400)) else None)
         except _Fail as e:
             raise _RecordError('cast', 'slot duration_seconds: ' + str(e) + ' (the SQL view fails on this record)', 'duration_seconds') from None
         if (v_duration_seconds is not None and v_duration_seconds < 0):
-            return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t67 if (_t67 := (None if v_duration_seconds is None else str(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
+            return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t14 if (_t14 := (None if v_duration_seconds is None else str(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
         v_id = (None if _h1 is None else ('callcentre:Interaction:' + _h1))
-        v_topic = (None if (_t70 := (None if (_t69 := (None if (_t68 := (None if c_queue is None else c_queue.strip(_ZS))) is not None and _t68 == '' else _t68)) is None else (_t69.lower() if _t69.isascii() else _lower(_t69)))) is None else _initcap(_t70))
-        v_agent_name = (None if (_t71 := (None if c_agent is None else c_agent.strip(_ZS))) is not None and _t71 == '' else _t71)
+        v_topic = (None if (_t17 := (None if (_t16 := (None if (_t15 := (None if c_queue is None else c_queue.strip(_ZS))) is not None and _t15 == '' else _t15)) is None else (_t16.lower() if _t16.isascii() else _lower(_t16)))) is None else _initcap(_t17))
+        v_agent_name = (None if (_t18 := (None if c_agent is None else c_agent.strip(_ZS))) is not None and _t18 == '' else _t18)
         return {'id': v_id, 'customer_id': v_customer_id, 'channel': 'call_centre', 'interaction_datetime': c_started_at, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': v_agent_name, 'duration_seconds': v_duration_seconds, '_source_system': 'callcentre', '_source_table': 'calls', '_source_key': key}
     except _RecordError as e:
         return Reject('Interaction', _raw_key(record, ('call_id',)), e.reason, e.slot, e.value, e.rule)

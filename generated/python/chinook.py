@@ -833,14 +833,12 @@ SOURCE = "chinook"
 _SET1 = frozenset(('person', 'organisation'))
 _SET2 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX3 = _re.compile('^[a-z]{2}\\Z')
-_SET4 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
-_RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX6 = _re.compile('^[A-Z]{2}\\Z')
-_VM7 = {'Argentina': 'AR', 'Australia': 'AU', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Chile': 'CL', 'Czech Republic': 'CZ', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Hungary': 'HU', 'India': 'IN', 'Ireland': 'IE', 'Italy': 'IT', 'Netherlands': 'NL', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'USA': 'US', 'United Kingdom': 'GB'}
-_Q8 = _QUANTUM[4]
-_RX9 = _re.compile('^[A-Z]{3}\\Z')
-_SET10 = frozenset(('purchase', 'refund', 'payment', 'adjustment'))
-_K11 = _D('0.0000')
+_RX4 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX5 = _re.compile('^[A-Z]{2}\\Z')
+_VM6 = {'Argentina': 'AR', 'Australia': 'AU', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Chile': 'CL', 'Czech Republic': 'CZ', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Hungary': 'HU', 'India': 'IN', 'Ireland': 'IE', 'Italy': 'IT', 'Netherlands': 'NL', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'USA': 'US', 'United Kingdom': 'GB'}
+_Q7 = _QUANTUM[4]
+_RX8 = _re.compile('^[A-Z]{3}\\Z')
+_K9 = _D('0.0000')
 
 
 
@@ -995,7 +993,7 @@ def contact_point_email(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_email_address = (None if (_t1 := (None if c_Email is None else c_Email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))
-        if ((v_email_address is not None) and ((_RX5.search(v_email_address) is not None) is False)):
+        if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
@@ -1068,10 +1066,10 @@ def contact_point_address(record):
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_country_code = _VM7.get(c_Country)
+        v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
             return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 133)"), 'country_code', c_Country, 'value_mappings')
-        if ((v_country_code is not None) and ((_RX6.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
         v_address_line = (None if c_Address is None else c_Address.strip(_ZS))
@@ -1136,7 +1134,7 @@ def product(record):
         key = _h1
         if ((c_Name is None) or (c_Name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q8))
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7))
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         v_id = (None if _h1 is None else ('chinook:Product:' + _h1))
@@ -1178,13 +1176,13 @@ def transaction(record):
             return Reject('Transaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         if (c_InvoiceDate is None):
             return Reject('Transaction', key, 'slot transaction_date is required but empty', 'transaction_date', None, 'required')
-        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q8))
+        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q7))
         if (v_total_amount is None):
             return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
-        v_country_code = _VM7.get(c_BillingCountry)
+        v_country_code = _VM6.get(c_BillingCountry)
         if ((c_BillingCountry is not None) and (v_country_code is None)):
             return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 171)"), 'country_code', c_BillingCountry, 'value_mappings')
-        if ((v_country_code is not None) and ((_RX6.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('Transaction', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Transaction:' + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'account_id': None, 'transaction_type': 'purchase', 'transaction_date': c_InvoiceDate, 'total_amount': v_total_amount, 'currency_code': 'USD', 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Invoice', '_source_key': key}
@@ -1225,7 +1223,7 @@ def transaction_line(record):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
         if (c_Quantity is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q8))
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):
@@ -1238,7 +1236,7 @@ def transaction_line(record):
             return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
         v_id = (None if _h1 is None else ('chinook:TransactionLine:' + _h1))
         v_product_id = (None if (_t5 := (None if c_TrackId is None else str(c_TrackId))) is None else ('chinook:Product:' + _t5))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': _K11, 'line_amount': v_line_amount, '_source_system': 'chinook', '_source_table': 'InvoiceLine', '_source_key': key}
+        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': _K9, 'line_amount': v_line_amount, '_source_system': 'chinook', '_source_table': 'InvoiceLine', '_source_key': key}
     except _RecordError as e:
         return Reject('TransactionLine', _raw_key(record, ('InvoiceLineId',)), e.reason, e.slot, e.value, e.rule)
 

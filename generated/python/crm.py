@@ -694,22 +694,19 @@ _RX1 = _re.compile('.*@test\\.test', _re.DOTALL)
 _RX2 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
 _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
-_VM5 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
-_SET6 = frozenset(('standard', 'silver', 'gold', 'platinum'))
-_RX7 = _re.compile('^[a-z]{2}\\Z')
-_SET8 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
-_RX9 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX10 = _re.compile('^[A-Z]{2}\\Z')
-_RX11 = _re.compile('[^0-9]')
-_VM12 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
-_SET13 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
-_SET14 = frozenset(('CHINA', '中国'))
-_SET15 = frozenset(('FRANCE', 'UNITED KINGDOM', 'UK', 'ENGLAND', 'GERMANY', 'DEUTSCHLAND', 'CHINA', '中国', 'SWEDEN'))
-_SET16 = frozenset(('ITALIA', 'ITALY'))
-_VM17 = {'FRANCE': 'FR', 'UNITED STATES': 'US', 'USA': 'US', 'US': 'US', 'CANADA': 'CA', 'UNITED KINGDOM': 'GB', 'UK': 'GB', 'ENGLAND': 'GB', 'GERMANY': 'DE', 'DEUTSCHLAND': 'DE', 'CHINA': 'CN', '中国': 'CN', 'ITALIA': 'IT', 'ITALY': 'IT', 'SWEDEN': 'SE', 'SPAIN': 'ES', 'ESPAÑA': 'ES'}
-_VM18 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
-_SET19 = frozenset(('call_centre', 'web', 'email', 'store'))
-_VM20 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'no answer', 'SALE': 'sale', 'COMPLAINT': 'complaint'}
+_RX5 = _re.compile('^[a-z]{2}\\Z')
+_VM6 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
+_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX8 = _re.compile('^[A-Z]{2}\\Z')
+_RX9 = _re.compile('[^0-9]')
+_VM10 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
+_SET11 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
+_SET12 = frozenset(('CHINA', '中国'))
+_SET13 = frozenset(('FRANCE', 'UNITED KINGDOM', 'UK', 'ENGLAND', 'GERMANY', 'DEUTSCHLAND', 'CHINA', '中国', 'SWEDEN'))
+_SET14 = frozenset(('ITALIA', 'ITALY'))
+_VM15 = {'FRANCE': 'FR', 'UNITED STATES': 'US', 'USA': 'US', 'US': 'US', 'CANADA': 'CA', 'UNITED KINGDOM': 'GB', 'UK': 'GB', 'ENGLAND': 'GB', 'GERMANY': 'DE', 'DEUTSCHLAND': 'DE', 'CHINA': 'CN', '中国': 'CN', 'ITALIA': 'IT', 'ITALY': 'IT', 'SWEDEN': 'SE', 'SPAIN': 'ES', 'ESPAÑA': 'ES'}
+_VM16 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
+_VM17 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'no answer', 'SALE': 'sale', 'COMPLAINT': 'complaint'}
 
 
 
@@ -770,16 +767,16 @@ def customer(record):
         v_full_name = (_h9 if ((_h6 is None) and (_h7 is None)) else (((_h10.strip(_ZS)) + (((c_first_name if c_first_name is not None else '')).strip(_ZS))) if ((_t6 := len((_RX4.sub('', _h10)))) > 0) else ((((((_t4 if (_t4 := ((None if _h2 is None else _initcap(_h2)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)) is not None else '')) + ' ')) + ((_t5 if (_t5 := ((None if _h4 is None else _initcap(_h4)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)) is not None else '')))).strip(_ZS)))
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
-        _h13 = (None if c_segment is None else c_segment.strip(_ZS))
-        _h14 = (None if _h13 is None else (_h13.upper() if _h13.isascii() else _upper(_h13)))
-        v_customer_tier = _VM5.get(_h14, 'standard')
         v_preferred_language = (None if (_t8 := (None if (_t7 := (None if c_lang is None else c_lang.strip(_ZS))) is None else (_t7.lower() if _t7.isascii() else _lower(_t7)))) is not None and _t8 == '' else _t8)
-        if ((v_preferred_language is not None) and ((_RX7.search(v_preferred_language) is not None) is False)):
+        if ((v_preferred_language is not None) and ((_RX5.search(v_preferred_language) is not None) is False)):
             return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         v_given_name = ((None if _h6 is None else _initcap(_h6)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)
         v_family_name = ((None if _h7 is None else _initcap(_h7)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)
         v_organisation_name = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
+        _h13 = (None if c_segment is None else c_segment.strip(_ZS))
+        _h14 = (None if _h13 is None else (_h13.upper() if _h13.isascii() else _upper(_h13)))
+        v_customer_tier = _VM6.get(_h14, 'standard')
         return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -822,7 +819,7 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        if ((_h3 is not None) and ((_RX9.search(_h3) is not None) is False)):
+        if ((_h3 is not None) and ((_RX7.search(_h3) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
@@ -871,7 +868,7 @@ def contact_point_phone(record):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
         if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointPhone', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
-        _h3 = (None if c_phone is None else _RX11.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX9.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
@@ -882,7 +879,7 @@ def contact_point_phone(record):
         _h5 = (None if c_country is None else c_country.strip(_ZS))
         _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
         _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET13) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET14) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM12.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET15)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET16) else _h2))))))
+        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET11) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET12) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM10.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET13)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET14) else _h2))))))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -929,7 +926,7 @@ def contact_point_mobile(record):
             return Reject('ContactPointMobile', key, "excluded by filter: NULLIF(TRIM(mobile), '') IS NOT NULL", None, None, 'filter')
         if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointMobile', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
-        _h3 = (None if c_mobile is None else _RX11.sub('', c_mobile))
+        _h3 = (None if c_mobile is None else _RX9.sub('', c_mobile))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointMobile', key, 'mobile number too short to dial (no area code)', None, None, 'reject_when')
@@ -940,7 +937,7 @@ def contact_point_mobile(record):
         _h5 = (None if c_country is None else c_country.strip(_ZS))
         _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
         _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET13) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET14) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM12.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET15)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET16) else _h2))))))
+        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET11) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET12) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM10.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET13)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET14) else _h2))))))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'mobile', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointMobile', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -1002,10 +999,10 @@ def contact_point_address(record):
         _h4 = (None if c_country is None else c_country.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
-        v_country_code = _VM17.get(_h6)
+        v_country_code = _VM15.get(_h6)
         if ((_h6 is not None) and (v_country_code is None)):
             return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 231)"), 'country_code', _h6, 'value_mappings')
-        if ((v_country_code is not None) and ((_RX10.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
         v_postal_code = (None if c_zip is None else c_zip.strip(_ZS))
@@ -1100,7 +1097,7 @@ def interaction(record):
             return Reject('Interaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        v_channel = _VM18.get(_h3)
+        v_channel = _VM16.get(_h3)
         if ((_h3 is not None) and (v_channel is None)):
             return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 277)"), 'channel', _h3, 'value_mappings')
         if (v_channel is None):
@@ -1109,7 +1106,7 @@ def interaction(record):
             return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
         _h4 = (None if c_result is None else c_result.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        v_outcome = _VM20.get(_h5)
+        v_outcome = _VM17.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
             return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', _h5, 'value_mappings')
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))

@@ -869,14 +869,12 @@ def _match_all(value, on, alias, *outer):
 SOURCE = "northwind"
 
 
-_SET1 = frozenset(('person', 'organisation'))
-_SET2 = frozenset(('standard', 'silver', 'gold', 'platinum'))
-_RX3 = _re.compile('^[a-z]{2}\\Z')
-_VM4 = {'Argentina': 'AR', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Ireland': 'IE', 'Italy': 'IT', 'Mexico': 'MX', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'Switzerland': 'CH', 'UK': 'GB', 'USA': 'US', 'Venezuela': 'VE'}
-_RX5 = _re.compile('^[A-Z]{2}\\Z')
-_SET6 = frozenset(('email', 'phone', 'mobile', 'fax', 'postal_address'))
-_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX8 = _re.compile('^[A-Z]{3}\\Z')
+_SET1 = frozenset(('standard', 'silver', 'gold', 'platinum'))
+_RX2 = _re.compile('^[a-z]{2}\\Z')
+_VM3 = {'Argentina': 'AR', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Ireland': 'IE', 'Italy': 'IT', 'Mexico': 'MX', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'Switzerland': 'CH', 'UK': 'GB', 'USA': 'US', 'Venezuela': 'VE'}
+_RX4 = _re.compile('^[A-Z]{2}\\Z')
+_RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX6 = _re.compile('^[A-Z]{3}\\Z')
 
 
 
@@ -954,10 +952,10 @@ def household(record):
         v_address_key = (None if (_t8 := (None if (_t6 := (None if (_t5 := (None if (_t3 := (None if (_t2 := (None if c_Address is None else c_Address.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_t3 + '|'))) is None else (_t5 + ((_t4.upper() if (_t4 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t4)))))) is None else (_t6 + '|'))) is None or (_t9 := (None if (_t7 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t7.upper() if _t7.isascii() else _upper(_t7)))) is None else (_t8 + _t9))
         if ((v_address_key is None) or (v_address_key == '')):
             return Reject('Household', key, 'slot address_key is required but empty', 'address_key', None, 'required')
-        v_country_code = _VM4.get(c_Country)
+        v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
             return Reject('Household', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 46)"), 'country_code', c_Country, 'value_mappings')
-        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
             return Reject('Household', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
         return {'id': v_id, 'household_name': v_household_name, 'address_key': v_address_key, 'member_count': 1, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
@@ -1063,10 +1061,10 @@ def contact_point_address(record):
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_country_code = _VM4.get(c_Country)
+        v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
             return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 126)"), 'country_code', c_Country, 'value_mappings')
-        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'address')) + '|')) + c_CustomerID))
         v_address_line = (None if c_Address is None else c_Address.strip(_ZS))

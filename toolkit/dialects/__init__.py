@@ -14,9 +14,32 @@ from typing import Callable
 
 from sqlglot import exp
 
-from ._portable import bottom_up
+from ._portable import apply_passes
 
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
+
+
+def _cache_type_parsing() -> None:
+    """sqlglot's generators compare types by name (``is_type("date")``) and parse the name each time:
+    rendering spends most of its time there. Parse each (name, dialect) once and hand out copies."""
+    original = exp.DataType.from_str.__func__
+    if getattr(original, "cached", False):
+        return
+    parsed: dict[tuple, exp.DataType] = {}
+
+    def from_str(cls, dtype, dialect=None, udt=False, **kwargs):
+        if kwargs or not isinstance(dialect, (str, type(None))):
+            return original(cls, dtype, dialect, udt, **kwargs)
+        key = (cls, dtype, dialect, udt)
+        if key not in parsed:
+            parsed[key] = original(cls, dtype, dialect, udt)
+        return parsed[key].copy()
+
+    from_str.cached = True
+    exp.DataType.from_str = classmethod(from_str)
+
+
+_cache_type_parsing()
 
 Rewrite = Callable[[exp.Expression], exp.Expression]
 
@@ -40,16 +63,14 @@ class Dialect:
     notes: str = ""
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
-        for rewrite in self.rewrites:
-            tree = bottom_up(tree, rewrite)
-        return tree
+        return apply_passes(tree, self.rewrites)
 
     def to_sql(self, tree: exp.Expression) -> str:
         # sqlglot warns about constructs it renders correctly anyway (e.g. nested REGEXP_REPLACE)
         previous = _SQLGLOT_LOG.level
         _SQLGLOT_LOG.setLevel(logging.ERROR)
         try:
-            return tree.sql(dialect=self.sqlglot, pretty=True, identify=True)
+            return tree.sql(dialect=self.sqlglot, pretty=True, identify=True, copy=False)
         finally:
             _SQLGLOT_LOG.setLevel(previous)
 

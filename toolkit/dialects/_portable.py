@@ -27,6 +27,7 @@ cross-engine tests check):
 """
 from __future__ import annotations
 
+import itertools
 import re
 import string
 from dataclasses import dataclass, field
@@ -58,16 +59,77 @@ def typed(node: exp.Expression, t: Type | None) -> exp.Expression:
 
 def bottom_up(node: exp.Expression, fn: Rewrite) -> exp.Expression:
     """Apply ``fn`` to every node, children first, so a rewritten node's parts are already rewritten."""
-    for key, value in list(node.args.items()):
-        if isinstance(value, exp.Expression):
-            new = bottom_up(value, fn)
-            if new is not value:
-                node.set(key, new)
-        elif isinstance(value, list):
-            items = [bottom_up(v, fn) if isinstance(v, exp.Expression) else v for v in value]
-            if any(a is not b for a, b in zip(items, value)):
-                node.set(key, items)
-    return fn(node)
+    return apply_passes(node, (fn,))
+
+
+def handles(*types: type[exp.Expression]):
+    """Declare the node classes a rewrite looks at (others pass through untouched: saves the call)."""
+    def mark(fn):
+        fn.types = types
+        return fn
+    return mark
+
+
+_DONE = "dict_done"
+_WALKS = itertools.count(1)
+
+
+def _end_of_phase(node: exp.Expression) -> exp.Expression:
+    """Marks where the semantic passes end and the engine-spelling passes begin."""
+    return node
+
+
+def apply_passes(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expression:
+    """What applying each pass bottom-up over the whole tree in turn gives, in one walk per phase.
+
+    Within a phase a node is offered to the passes in order once its children are done; when
+    pass i replaces it, the new subtree gets passes i+1.. Parts of it already done (also as
+    copies: the mark travels in the node's meta) are not offered again. The semantic passes
+    run before the spelling passes, so they always see the canonical types the generator
+    recorded.
+    """
+    phases, current = [], []
+    for p in passes:
+        if p is _end_of_phase:
+            phases.append(tuple(current))
+            current = []
+        else:
+            current.append(p)
+    phases.append(tuple(current))
+    for phase in phases:
+        if phase:
+            tree = _walk_phase(tree, phase)
+    return tree
+
+
+def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expression:
+    token = next(_WALKS)
+    kinds = [getattr(p, "types", None) for p in passes]
+
+    def walk(node: exp.Expression, first: int) -> exp.Expression:
+        meta = node._meta
+        if meta and meta.get(_DONE) == token:
+            return node
+        for key, value in list(node.args.items()):
+            if isinstance(value, exp.Expression):
+                new = walk(value, first)
+                if new is not value:
+                    node.set(key, new)
+            elif isinstance(value, list) and value and isinstance(value[0], exp.Expression):
+                items = [walk(v, first) if isinstance(v, exp.Expression) else v for v in value]
+                if any(a is not b for a, b in zip(items, value)):
+                    node.set(key, items)
+        for i in range(first, len(passes)):
+            wanted = kinds[i]
+            if wanted is not None and type(node) not in wanted:
+                continue
+            new = passes[i](node)
+            if new is not node:
+                return walk(new, i + 1)
+        node.meta[_DONE] = token
+        return node
+
+    return walk(tree, 0)
 
 
 def template(sql: str, dialect: str, **parts: exp.Expression) -> exp.Expression:
@@ -141,7 +203,8 @@ def _trimmed(node: exp.Expression) -> exp.Expression:
 
 INTEGER_TEXT = r"^[+-]?[0-9]{1,18}$"
 DOUBLE_TEXT = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
-TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$"
+# the time of day must be on the clock (no 24:00, no leap seconds); the date is checked apart
+TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$"
 TRUE_TEXTS = ("true", "t", "yes", "y", "1")
 FALSE_TEXTS = ("false", "f", "no", "n", "0")
 
@@ -167,15 +230,9 @@ def _valid_date(y: exp.Expression, m: exp.Expression, d: exp.Expression) -> exp.
                 _between(d, 1, _days_in_month(y, m)))
 
 
-def _timestamp_parts_valid(t: exp.Expression) -> exp.Expression:
-    """``t`` matches TIMESTAMP_TEXT: its date exists and its time is on the clock."""
-    length = exp.Length(this=t.copy())
-    hour = _case((exp.GT(this=length.copy(), expression=_num(10)), _int_at(t, 12, 2)), default=_num(0))
-    minute = _case((exp.GT(this=length.copy(), expression=_num(10)), _int_at(t, 15, 2)), default=_num(0))
-    second = _case((exp.GT(this=length.copy(), expression=_num(16)), _int_at(t, 18, 2)), default=_num(0))
-    return _and(_valid_date(_int_at(t, 1, 4), _int_at(t, 6, 2), _int_at(t, 9, 2)),
-                exp.LTE(this=hour, expression=_num(23)), exp.LTE(this=minute, expression=_num(59)),
-                exp.LTE(this=second, expression=_num(59)))
+def _date_exists(t: exp.Expression) -> exp.Expression:
+    """``t`` matches TIMESTAMP_TEXT and its date is on the calendar (the regex has checked the time)."""
+    return _valid_date(_int_at(t, 1, 4), _int_at(t, 6, 2), _int_at(t, 9, 2))
 
 
 def _timestamp_text(t: exp.Expression) -> exp.Expression:
@@ -195,6 +252,9 @@ class Quirks:
     # the exact type a DOUBLE is rounded through (None: the engine has no exact type, SQLite)
     exact_numeric: exp.DataType | None = exp.DataType.build("DECIMAL(38, 10)")
     upper_sharp_s: bool = True   # UPPER('ß') is 'ß' or 'SS' here: give it 'ẞ' as DuckDB does
+    # the engine's TRY_CAST gives NULL for a date not on the calendar and a number out of range
+    # (after the shape check): it can finish a CAST; without it the SQL checks both first
+    try_cast: bool = False
     # INITCAP: None = the engine's own INITCAP already follows the neutral delimiters
     initcap: Callable[[exp.Expression], exp.Expression] | None = None
     greatest_ignores_nulls: bool = True
@@ -211,7 +271,7 @@ def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
         _concat_nulls_as_empty,
         _safe_division,
         _integer_results,
-        _portable_casts,
+        _PortableCasts(quirks.try_cast),
         _portable_str_to_date,
         _TextOf(quirks.timestamp_as_text),
     ]
@@ -221,6 +281,7 @@ def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
         out.append(_upper_sharp_s)
     if not quirks.greatest_ignores_nulls:
         out.append(_greatest_least_ignoring_nulls)
+    out.append(_end_of_phase)
     if quirks.initcap is not None:
         out.append(_Replace(exp.Initcap, lambda n: quirks.initcap(n.this)))
     if quirks.regexp_like is not None:
@@ -238,6 +299,7 @@ class _Replace:
 
     def __init__(self, cls: type[exp.Expression], build: Callable[[exp.Expression], exp.Expression]):
         self.cls, self.build = cls, build
+        self.types = (cls,)
 
     def __call__(self, node: exp.Expression) -> exp.Expression:
         return self.build(node) if type(node) is self.cls else node
@@ -245,6 +307,7 @@ class _Replace:
 
 # ----------------------------------------------------------------------------- the passes
 
+@handles(exp.Concat)
 def _concat_nulls_as_empty(node: exp.Expression) -> exp.Expression:
     if type(node) is not exp.Concat:
         return node
@@ -252,6 +315,7 @@ def _concat_nulls_as_empty(node: exp.Expression) -> exp.Expression:
     return typed(exp.Paren(this=_pipe(*parts)), Type.STRING) if parts else _str("")
 
 
+@handles(exp.Div, exp.Mod)
 def _safe_division(node: exp.Expression) -> exp.Expression:
     if type(node) is exp.Div:
         return typed(exp.Div(this=_cast(node.this, Type.FLOAT),
@@ -262,6 +326,7 @@ def _safe_division(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@handles(exp.Floor, exp.Ceil, exp.Avg)
 def _integer_results(node: exp.Expression) -> exp.Expression:
     if type(node) in (exp.Floor, exp.Ceil):
         # an integer when it fits in BIGINT, else NULL (never a failed view)
@@ -288,24 +353,31 @@ def _decimal_digits(to: exp.DataType) -> tuple[int, int]:
     return precision, scale
 
 
-def _portable_casts(node: exp.Expression) -> exp.Expression:
-    if type(node) is exp.TryCast:
-        value = node.this
-        source = type_of(value)
-        target, to = _target(node.to)
-        if source is None:
-            raise ValueError(f"internal: no type for the value of {node.sql()}")
-        return typed(convert(value, source, target, to), target)
-    if type(node) is exp.Cast:
+class _PortableCasts:
+    """CAST and TRY_CAST with the neutral meaning (see the module docstring)."""
+
+    types = (exp.TryCast, exp.Cast)
+
+    def __init__(self, try_cast: bool):
+        self.try_cast = try_cast
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.TryCast:
+            value = node.this
+            source = type_of(value)
+            target, to = _target(node.to)
+            if source is None:
+                raise ValueError(f"internal: no type for the value of {node.sql()}")
+            return typed(convert(value, source, target, to, self.try_cast), target)
         # the generator's own casts (a code map's text into a boolean slot) read text the same way
         source = type_of(node.this)
         target = from_native(node.to)
         if (source is Type.STRING and target is not Type.STRING) or (source is Type.BOOLEAN and target.numeric):
-            return typed(convert(node.this, source, target, node.to), target)
-    return node
+            return typed(convert(node.this, source, target, node.to, self.try_cast), target)
+        return node
 
 
-def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType) -> exp.Expression:
+def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType, try_cast: bool = False) -> exp.Expression:
     """``value`` (of canonical type ``source``) as ``target``, NULL where the spec says it does not convert."""
     null = _cast(exp.null(), to)
     if source is Type.NULL:
@@ -313,7 +385,7 @@ def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType)
     if source is target and target is not Type.DECIMAL:
         return _cast(value.copy(), to)
     if source is Type.STRING:
-        return _from_text(value, target, to)
+        return _from_text(value, target, to, try_cast)
     if target is Type.STRING:
         return _cast(value.copy(), to)
     if source is Type.BOOLEAN:
@@ -340,32 +412,40 @@ def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType)
     return null
 
 
-def _from_text(value: exp.Expression, target: Type, to: exp.DataType) -> exp.Expression:
+def _from_text(value: exp.Expression, target: Type, to: exp.DataType, try_cast: bool) -> exp.Expression:
+    """Text to ``target`` when it has the canonical shape. With ``try_cast`` the engine's own TRY_CAST
+    (NULL for a date not on the calendar or a number out of range) finishes what the shape check began;
+    without it the calendar and the range are checked in SQL before a plain CAST."""
     t = _trimmed(value)
+    final = (lambda node: typed(exp.TryCast(this=node, to=to.copy(), safe=True), target)) if try_cast else (lambda node: _cast(node, to))
     if target is Type.BOOLEAN:
         word = typed(exp.Lower(this=t), Type.STRING)
         return _case((exp.In(this=word.copy(), expressions=[_str(w) for w in TRUE_TEXTS]), exp.true()),
                      (exp.In(this=word.copy(), expressions=[_str(w) for w in FALSE_TEXTS]), exp.false()))
     if target is Type.INTEGER:
-        return _case((_matches(t, INTEGER_TEXT), _cast(t.copy(), to)))
+        return _case((_matches(t, INTEGER_TEXT), final(t.copy())))
     if target is Type.FLOAT:
-        return _case((_matches(t, DOUBLE_TEXT), _cast(t.copy(), to)))
+        return _case((_matches(t, DOUBLE_TEXT), final(t.copy())))
     if target is Type.DECIMAL:
         precision, scale = _decimal_digits(to)
-        whole = min(precision - scale, 20)
+        shape = _matches(t, decimal_text(min(precision - scale, 20)))
+        if try_cast:
+            return _case((shape, final(t.copy())))
         wide = typed(exp.Round(this=_cast(t.copy(), exp.DataType.build("DECIMAL(38, 18)")), decimals=_num(scale)), Type.DECIMAL)
         fits = exp.LT(this=exp.Abs(this=wide), expression=_num("1" + "0" * (precision - scale)))
-        return _case((_matches(t, decimal_text(whole)), _case((fits, _cast(t.copy(), to)))))
-    if target is Type.DATE:
-        return _case((_matches(t, TIMESTAMP_TEXT), _case((_timestamp_parts_valid(t), _cast(_substr(t, 1, 10), to)))))
-    if target is Type.DATETIME:
-        return _case((_matches(t, TIMESTAMP_TEXT), _case((_timestamp_parts_valid(t), _cast(_timestamp_text(t), to)))))
+        return _case((shape, _case((fits, final(t.copy())))))
+    if target in (Type.DATE, Type.DATETIME):
+        text = _substr(t, 1, 10) if target is Type.DATE else _timestamp_text(t)
+        if try_cast:
+            return _case((_matches(t, TIMESTAMP_TEXT), final(text)))
+        return _case((_matches(t, TIMESTAMP_TEXT), _case((_date_exists(t), final(text)))))
     return _cast(value.copy(), to)
 
 
 _DIRECTIVES = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 
 
+@handles(exp.StrToDate)
 def _portable_str_to_date(node: exp.Expression) -> exp.Expression:
     if type(node) is not exp.StrToDate:
         return node
@@ -414,6 +494,8 @@ def _format_shape(fmt: str) -> tuple[str, dict[str, int]]:
 class _TextOf:
     """CAST(x AS TEXT) spelled the same everywhere: booleans as 'true'/'false', timestamps 'YYYY-MM-DD HH:MM:SS'."""
 
+    types = (exp.Cast,)
+
     def __init__(self, timestamp_as_text):
         self.timestamp_as_text = timestamp_as_text
 
@@ -436,6 +518,8 @@ class _ThroughDecimal:
     599.93); taking the value to DECIMAL(38, 10) first makes them all round the decimal form.
     """
 
+    types = (exp.Round, exp.Cast)
+
     def __init__(self, exact: exp.DataType):
         self.exact = exact
 
@@ -446,6 +530,7 @@ class _ThroughDecimal:
         return node
 
 
+@handles(exp.Upper)
 def _upper_sharp_s(node: exp.Expression) -> exp.Expression:
     """UPPER maps ß to the capital ẞ (one character for one, as Unicode's simple case mapping)."""
     if type(node) is exp.Upper:
@@ -453,6 +538,7 @@ def _upper_sharp_s(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@handles(exp.Greatest, exp.Least)
 def _greatest_least_ignoring_nulls(node: exp.Expression) -> exp.Expression:
     if type(node) not in (exp.Greatest, exp.Least):
         return node
@@ -464,6 +550,8 @@ def _greatest_least_ignoring_nulls(node: exp.Expression) -> exp.Expression:
 
 
 class _DecimalCast:
+    types = (exp.Cast,)
+
     def __init__(self, build):
         self.build = build
 
@@ -478,6 +566,7 @@ class _TypeNames:
 
     def __init__(self, types: dict[Type, exp.DataType]):
         self.by_sql = {SQL_TYPES[t].sql(): to for t, to in types.items()}
+        self.types = (exp.DataType,)
 
     def __call__(self, node: exp.Expression) -> exp.Expression:
         if type(node) is exp.DataType:

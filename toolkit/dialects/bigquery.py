@@ -18,7 +18,7 @@ def _decimal(value: exp.Expression, to: exp.DataType) -> exp.Expression:
 BIGQUERY = register(Dialect(
     name="bigquery",
     sqlglot="bigquery",
-    rewrites=passes(Quirks(greatest_ignores_nulls=False, decimal_cast=_decimal)),
+    rewrites=passes(Quirks(greatest_ignores_nulls=False, decimal_cast=_decimal, try_cast=True)),
     constraints=frozenset({"not_null"}),   # BigQuery keys are NOT ENFORCED and it has no CHECK
     notes="Source schemas are datasets; run with a default dataset for the views.",
 ))

@@ -20,6 +20,7 @@ SNOWFLAKE = register(Dialect(
     name="snowflake",
     sqlglot="snowflake",
     rewrites=passes(Quirks(
+        try_cast=True,
         regexp_like=_regexp_like,
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="snowflake")},
     )),

@@ -25,6 +25,7 @@ SPARK = register(Dialect(
     name="spark",
     sqlglot="spark",
     rewrites=passes(Quirks(
+        try_cast=True,
         initcap=_initcap,
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")},
     )),

@@ -62,6 +62,7 @@ TSQL = register(Dialect(
     name="tsql",
     sqlglot="tsql",
     rewrites=passes(Quirks(
+        try_cast=True,
         initcap=initcap_per_character("GENERATE_SERIES(1, :len) AS g(n)", "tsql", length=_length),
         syntax=(_syntax, _booleans),
     )),

@@ -81,11 +81,11 @@ def mapped_value(sp: SlotPlan) -> exp.Expression:
 def _from(view: ViewPlan, only: list[int] | None = None) -> exp.Select:
     """FROM the driving table LEFT JOIN its joins (or only the joins at positions ``only``)."""
     base = view.base
-    select = exp.select().from_(exp.Table(this=_id(base.table.name), db=_id(base.database_schema), alias=exp.TableAlias(this=_id(base.alias))))
+    select = exp.select().from_(exp.Table(this=_id(base.table.name), db=_id(base.database_schema), alias=exp.TableAlias(this=_id(base.alias))), copy=False)
     for join in (view.joins if only is None else [view.joins[k] for k in only]):
         ref = join.ref
         table = exp.Table(this=_id(ref.table.name), db=_id(ref.database_schema), alias=exp.TableAlias(this=_id(ref.alias)))
-        select = select.join(table, on=join.on.ast.copy(), join_type="LEFT")
+        select = select.join(table, on=join.on.ast.copy(), join_type="LEFT", copy=False)
     return select
 
 
@@ -111,9 +111,20 @@ def _cast_failure_name(sp: SlotPlan) -> str:
     return f"_cast_failure__{sp.name}"
 
 
+def _whole_cast(sp: SlotPlan) -> exp.TryCast | None:
+    """The strict CAST that is the slot's whole expression (no code map): its failure shows in the value itself,
+    so the row check compares the value with the CAST's input instead of converting the input twice."""
+    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1:
+        return None
+    node = sp.expr.ast
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node if isinstance(node, exp.TryCast) and node == sp.expr.strict_casts[0] else None
+
+
 def _cast_failure(sp: SlotPlan) -> exp.Expression | None:
     """Text naming the first strict CAST in the slot's expression that could not convert its value, else NULL."""
-    if sp.expr is None or not sp.expr.strict_casts:
+    if sp.expr is None or not sp.expr.strict_casts or _whole_cast(sp) is not None:
         return None
     ifs = []
     for cast in sp.expr.strict_casts:
@@ -123,6 +134,27 @@ def _cast_failure(sp: SlotPlan) -> exp.Expression | None:
         ifs.append(exp.If(this=failed, true=_concat(_str("value '"), _as_text(cast.this.copy()),
                                                      _str(f"' cannot be converted to {target}"))))
     return exp.Case(ifs=ifs, default=exp.null())
+
+
+def _permissible_by_construction(sp: SlotPlan) -> bool:
+    """The value can only be a permissible value (validated constant, or a code map that never keeps a code):
+    checking it again per row would cost every row a comparison with each value."""
+    enum = sp.slot.enum
+    if enum is None:
+        return True
+    if sp.kind == "constant":
+        return sp.expr is not None and _constant_text(sp.expr.ast) in enum.texts
+    vm = sp.value_map
+    if vm is None or vm.unmapped == "keep":
+        return False
+    targets = [t for _c, t in vm.pairs] + ([vm.default] if vm.unmapped == "default" else [])
+    return all(t in enum.texts for t in targets)
+
+
+def _constant_text(node: exp.Expression) -> str | None:
+    while isinstance(node, (exp.Cast, exp.Paren)):
+        node = node.this
+    return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
 def _row_rule_reasons(view: ViewPlan) -> list[exp.If]:
@@ -152,6 +184,11 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
             failure = _col(_cast_failure_name(sp), "d")
             ifs.append(exp.If(this=exp.Not(this=exp.Is(this=failure, expression=exp.null())),
                               true=_concat(_str(f"{label}: "), failure.copy())))
+        whole = _whole_cast(sp) if not view.grouped else None
+        if whole is not None:
+            ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw.copy(), expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
+                              true=_concat(_str(f"{label}: value '"), _as_text(raw.copy()),
+                                           _str(f"' cannot be converted to {whole.to.sql(dialect='duckdb')}"))))
         if _needs_raw(sp):
             ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw, expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
                               true=_concat(_str(f"{label}: code '"), _as_text(raw.copy()), _str(f"' is not in value_mappings (line {sp.line})"))))
@@ -160,7 +197,7 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
             if slot.type is Type.STRING:  # '' is as empty as NULL for a required text slot
                 empty = exp.or_(empty, exp.EQ(this=value.copy(), expression=_str("")))
             ifs.append(exp.If(this=empty, true=_str(f"{label} is required but empty")))
-        if slot.enum is not None:
+        if slot.enum is not None and not _permissible_by_construction(sp):
             allowed = exp.In(this=value.copy(), expressions=[_str(v) for v in slot.enum.texts])
             ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=allowed)),
                               true=_concat(_str(f"{label}: '"), _as_text(value.copy()), _str(f"' is not a permissible value of {slot.enum.name}"))))
@@ -184,11 +221,13 @@ def _inner_select(view: ViewPlan, grouped_values: bool) -> exp.Select:
         projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
         if _needs_raw(sp):
             projections.append(exp.alias_(sp.expr.ast.copy(), _raw_name(sp), quoted=True))
+        elif not grouped_values and _whole_cast(sp) is not None:
+            projections.append(exp.alias_(_whole_cast(sp).this.copy(), _raw_name(sp), quoted=True))
         if not grouped_values and _cast_failure(sp) is not None:
             projections.append(exp.alias_(_cast_failure(sp), _cast_failure_name(sp), quoted=True))
     if grouped_values:
         projections.append(exp.alias_(_group_key(view), "_source_key", quoted=True))
-    return select.select(*projections)
+    return select.select(*projections, copy=False)
 
 
 def _group_key(view: ViewPlan) -> exp.Expression:
@@ -213,7 +252,7 @@ def _checked(view: ViewPlan, inner: exp.Select, row_reason: bool) -> exp.Select:
     else:
         reason = exp.Coalesce(this=reasons[0], expressions=reasons[1:])
     cols = [_col(sp.name, "d") for sp in view.slots] + _provenance(view) + [exp.alias_(reason, "_reject_reason", quoted=True)]
-    return exp.select(*cols).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))))
+    return exp.select(*cols).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))), copy=False)
 
 
 def _row_reason(view: ViewPlan) -> exp.Expression:
@@ -226,14 +265,14 @@ def staged_select(view: ViewPlan) -> exp.Select:
     if not view.grouped:
         inner = _inner_select(view, grouped_values=False).select(
             exp.alias_(_row_reason(view), "_row_reason", quoted=True),
-            exp.alias_(_source_key(view), "_source_key", quoted=True))
+            exp.alias_(_source_key(view), "_source_key", quoted=True), copy=False)
         return _checked(view, inner, row_reason=True)
     inner = _from(view).select(
         exp.alias_(_row_reason(view), "_reject_reason", quoted=True),
-        exp.alias_(_source_key(view), "_source_key", quoted=True))
+        exp.alias_(_source_key(view), "_source_key", quoted=True), copy=False)
     # a to_many join repeats a driving row: keep one staged row per (row, reason)
-    return exp.select(*_provenance(view), _col("_reject_reason", "d")).distinct().from_(
-        exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))))
+    return exp.select(*_provenance(view), _col("_reject_reason", "d")).distinct(copy=False).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("d"))), copy=False)
 
 
 def groups_select(view: ViewPlan) -> exp.Select:
@@ -241,16 +280,16 @@ def groups_select(view: ViewPlan) -> exp.Select:
     inner = _inner_select(view, grouped_values=True)
     accepted = [exp.Not(this=rule.this.copy()) for rule in _row_rule_reasons(view)]
     if accepted:
-        inner = inner.where(exp.and_(*accepted))
-    inner = inner.group_by(*[g.ast.copy() for g in view.group_by])
+        inner = inner.where(exp.and_(*accepted), copy=False)
+    inner = inner.group_by(*[g.ast.copy() for g in view.group_by], copy=False)
     return _checked(view, inner, row_reason=False)
 
 
 def canonical_select(view: ViewPlan) -> exp.Select:
     cols = [_col(sp.name, "s") for sp in view.slots] + [_col(p, "s") for p in PROVENANCE]
     checked = view.groups_name if view.grouped else view.staged_name
-    return (exp.select(*cols).from_(exp.Table(this=_id(checked), alias=exp.TableAlias(this=_id("s"))))
-            .where(exp.Is(this=_col("_reject_reason", "s"), expression=exp.null())))
+    return (exp.select(*cols).from_(exp.Table(this=_id(checked), alias=exp.TableAlias(this=_id("s"))), copy=False)
+            .where(exp.Is(this=_col("_reject_reason", "s"), expression=exp.null()), copy=False))
 
 
 def rejects_select(view: ViewPlan) -> exp.Expression:
@@ -260,8 +299,8 @@ def rejects_select(view: ViewPlan) -> exp.Expression:
             exp.alias_(_str(view.target.name), "_target_class", quoted=True),
             _col("_reject_reason", "s"),
         ]
-        return (exp.select(*cols).from_(exp.Table(this=_id(name), alias=exp.TableAlias(this=_id("s"))))
-                .where(exp.Not(this=exp.Is(this=_col("_reject_reason", "s"), expression=exp.null()))))
+        return (exp.select(*cols).from_(exp.Table(this=_id(name), alias=exp.TableAlias(this=_id("s"))), copy=False)
+                .where(exp.Not(this=exp.Is(this=_col("_reject_reason", "s"), expression=exp.null())), copy=False))
 
     if view.grouped:
         return _union_all([from_checked(view.staged_name), from_checked(view.groups_name)])
@@ -270,12 +309,13 @@ def rejects_select(view: ViewPlan) -> exp.Expression:
 
 def integrated_select(integrated: IntegratedPlan) -> exp.Expression:
     names = [s.name for s in integrated.target.slots] + list(PROVENANCE)
-    selects = [exp.select(*[_col(n) for n in names]).from_(exp.Table(this=_id(v.view_name))) for v in integrated.views]
+    selects = [exp.select(*[_col(n) for n in names]).from_(exp.Table(this=_id(v.view_name)), copy=False) for v in integrated.views]
     return _union_all(selects)
 
 
 def all_rejects_select(plan: Plan) -> exp.Expression:
-    selects = [exp.select(*[_col(n) for n in REJECT_COLUMNS]).from_(exp.Table(this=_id(v.rejects_name))) for v in plan.views()]
+    selects = [exp.select(*[_col(n) for n in REJECT_COLUMNS]).from_(exp.Table(this=_id(v.rejects_name)), copy=False)
+               for v in plan.views()]
     return _union_all(selects)
 
 
@@ -297,8 +337,8 @@ def join_check_select(view: ViewPlan) -> exp.Expression | None:
         many = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))
         checks.append(select.select(exp.alias_(key, "_source_key", quoted=True),
                                     exp.alias_(_str(join.ref.alias), "_join", quoted=True),
-                                    exp.alias_(exp.Count(this=exp.Star()), "_matches", quoted=True))
-                      .group_by(key.copy()).having(many))
+                                    exp.alias_(exp.Count(this=exp.Star()), "_matches", quoted=True), copy=False)
+                      .group_by(key.copy(), copy=False).having(many, copy=False))
     return _union_all(checks) if checks else None
 
 
@@ -320,7 +360,7 @@ def _joins_needed(view: ViewPlan, index: int) -> list[int]:
 def _union_all(selects: list[exp.Select]) -> exp.Expression:
     tree: exp.Expression = selects[0]
     for s in selects[1:]:
-        tree = exp.union(tree, s, distinct=False)
+        tree = exp.Union(this=tree, expression=s, distinct=False)  # built in place: exp.union copies the tree each time
     return tree
 
 

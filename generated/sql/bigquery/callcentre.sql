@@ -24,9 +24,6 @@ SELECT
     CASE
       WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
       THEN 'slot customer_type is required but empty'
-      WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT `d`.`customer_type` IN ('person', 'organisation')
-      THEN 'slot customer_type: \'' || COALESCE(CAST(`d`.`customer_type` AS STRING), 'NULL') || '\' is not a permissible value of CustomerType'
       WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
@@ -151,9 +148,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -276,9 +270,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -377,9 +368,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT `d`.`channel` IS NULL
-      AND NOT `d`.`channel` IN ('call_centre', 'web', 'email', 'store')
-      THEN 'slot channel: \'' || COALESCE(CAST(`d`.`channel` AS STRING), 'NULL') || '\' is not a permissible value of Channel'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT `d`.`_raw__outcome` IS NULL AND `d`.`outcome` IS NULL
@@ -426,47 +414,47 @@ FROM (
       AND (
         CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
         END * 3600 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
         END * 60 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
         END
       ) - (
         CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
         END * 3600 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
         END * 60 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
         END
       ) <= 14400
       THEN (
         CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
         END * 3600 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
         END * 60 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
         END
       ) - (
         CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
         END * 3600 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
         END * 60 + CASE
           WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
+          THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
         END
       )
     END AS INT64) AS `duration_seconds`,
@@ -480,7 +468,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -488,7 +476,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -496,7 +484,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -504,7 +492,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -512,7 +500,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -520,7 +508,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -528,7 +516,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -536,7 +524,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -544,7 +532,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -552,7 +540,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -560,7 +548,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -568,7 +556,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_CONTAINS(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
+        THEN SAFE_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS INT64)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       ELSE NULL

@@ -24,9 +24,6 @@ SELECT
     CASE
       WHEN "d"."customer_type" IS NULL OR "d"."customer_type" = ''
       THEN 'slot customer_type is required but empty'
-      WHEN NOT "d"."customer_type" IS NULL
-      AND NOT "d"."customer_type" IN ('person', 'organisation')
-      THEN 'slot customer_type: ''' || COALESCE(CAST("d"."customer_type" AS TEXT), 'NULL') || ''' is not a permissible value of CustomerType'
       WHEN "d"."full_name" IS NULL OR "d"."full_name" = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT "d"."customer_tier" IS NULL
@@ -194,9 +191,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT "d"."contact_type" IS NULL
-      AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' || COALESCE(CAST("d"."contact_type" AS TEXT), 'NULL') || ''' is not a permissible value of ContactPointType'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -322,9 +316,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT "d"."contact_type" IS NULL
-      AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' || COALESCE(CAST("d"."contact_type" AS TEXT), 'NULL') || ''' is not a permissible value of ContactPointType'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -423,9 +414,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT "d"."channel" IS NULL
-      AND NOT "d"."channel" IN ('call_centre', 'web', 'email', 'store')
-      THEN 'slot channel: ''' || COALESCE(CAST("d"."channel" AS TEXT), 'NULL') || ''' is not a permissible value of Channel'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
@@ -514,47 +502,47 @@ FROM (
       AND (
         CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
         END
       ) <= 14400
       THEN (
         CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
         END
       )
     END AS BIGINT) AS "duration_seconds",
@@ -568,7 +556,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
@@ -576,7 +564,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
@@ -584,7 +572,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
@@ -592,7 +580,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
@@ -600,7 +588,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
@@ -608,7 +596,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
@@ -616,7 +604,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
@@ -624,7 +612,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."ended_at" IS NULL AND CAST("calls"."ended_at" AS TEXT) IS NULL
@@ -632,7 +620,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."ended_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
@@ -640,7 +628,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 12, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
@@ -648,7 +636,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 15, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       WHEN NOT "calls"."started_at" IS NULL AND CAST("calls"."started_at" AS TEXT) IS NULL
@@ -656,7 +644,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_MATCHES(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' || COALESCE(CAST(SUBSTRING(CAST("calls"."started_at" AS TEXT), 18, 2) AS TEXT), 'NULL') || ''' cannot be converted to INT'
       ELSE NULL

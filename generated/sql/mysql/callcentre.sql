@@ -24,13 +24,6 @@ SELECT
     CASE
       WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
       THEN 'slot customer_type is required but empty'
-      WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT `d`.`customer_type` IN ('person', 'organisation')
-      THEN CONCAT(
-        'slot customer_type: ''',
-        COALESCE(CAST(`d`.`customer_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of CustomerType'
-      )
       WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
@@ -181,13 +174,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN CONCAT(
-        'slot contact_type: ''',
-        COALESCE(CAST(`d`.`contact_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of ContactPointType'
-      )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
@@ -326,13 +312,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN CONCAT(
-        'slot contact_type: ''',
-        COALESCE(CAST(`d`.`contact_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of ContactPointType'
-      )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
@@ -444,13 +423,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT `d`.`channel` IS NULL
-      AND NOT `d`.`channel` IN ('call_centre', 'web', 'email', 'store')
-      THEN CONCAT(
-        'slot channel: ''',
-        COALESCE(CAST(`d`.`channel` AS CHAR), 'NULL'),
-        ''' is not a permissible value of Channel'
-      )
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT `d`.`_raw__outcome` IS NULL AND `d`.`outcome` IS NULL

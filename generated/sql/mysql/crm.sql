@@ -33,13 +33,6 @@ SELECT
       )
       WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
-      WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
-      THEN CONCAT(
-        'slot customer_tier: ''',
-        COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
-        ''' is not a permissible value of CustomerTier'
-      )
       WHEN NOT `d`.`preferred_language` IS NULL
       AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
       THEN CONCAT(
@@ -281,13 +274,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN CONCAT(
-        'slot contact_type: ''',
-        COALESCE(CAST(`d`.`contact_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of ContactPointType'
-      )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
@@ -398,13 +384,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN CONCAT(
-        'slot contact_type: ''',
-        COALESCE(CAST(`d`.`contact_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of ContactPointType'
-      )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
@@ -565,13 +544,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN CONCAT(
-        'slot contact_type: ''',
-        COALESCE(CAST(`d`.`contact_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of ContactPointType'
-      )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
@@ -737,13 +709,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN CONCAT(
-        'slot contact_type: ''',
-        COALESCE(CAST(`d`.`contact_type` AS CHAR), 'NULL'),
-        ''' is not a permissible value of ContactPointType'
-      )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
@@ -909,13 +874,6 @@ SELECT
       )
       WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT `d`.`channel` IS NULL
-      AND NOT `d`.`channel` IN ('call_centre', 'web', 'email', 'store')
-      THEN CONCAT(
-        'slot channel: ''',
-        COALESCE(CAST(`d`.`channel` AS CHAR), 'NULL'),
-        ''' is not a permissible value of Channel'
-      )
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT `d`.`_raw__outcome` IS NULL AND `d`.`outcome` IS NULL

@@ -24,9 +24,6 @@ SELECT
     CASE
       WHEN "d"."customer_type" IS NULL OR "d"."customer_type" = ''
       THEN 'slot customer_type is required but empty'
-      WHEN NOT "d"."customer_type" IS NULL
-      AND NOT "d"."customer_type" IN ('person', 'organisation')
-      THEN 'slot customer_type: ''' || COALESCE(CAST("d"."customer_type" AS VARCHAR), 'NULL') || ''' is not a permissible value of CustomerType'
       WHEN "d"."full_name" IS NULL OR "d"."full_name" = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT "d"."customer_tier" IS NULL
@@ -175,9 +172,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT "d"."contact_type" IS NULL
-      AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' || COALESCE(CAST("d"."contact_type" AS VARCHAR), 'NULL') || ''' is not a permissible value of ContactPointType'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -302,9 +296,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT "d"."contact_type" IS NULL
-      AND NOT "d"."contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' || COALESCE(CAST("d"."contact_type" AS VARCHAR), 'NULL') || ''' is not a permissible value of ContactPointType'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -402,9 +393,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT "d"."channel" IS NULL
-      AND NOT "d"."channel" IN ('call_centre', 'web', 'email', 'store')
-      THEN 'slot channel: ''' || COALESCE(CAST("d"."channel" AS VARCHAR), 'NULL') || ''' is not a permissible value of Channel'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL

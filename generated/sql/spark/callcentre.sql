@@ -24,9 +24,6 @@ SELECT
     CASE
       WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
       THEN 'slot customer_type is required but empty'
-      WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT `d`.`customer_type` IN ('person', 'organisation')
-      THEN 'slot customer_type: \'' || COALESCE(CAST(`d`.`customer_type` AS STRING), 'NULL') || '\' is not a permissible value of CustomerType'
       WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
@@ -161,9 +158,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -285,9 +279,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -385,9 +376,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT `d`.`channel` IS NULL
-      AND NOT `d`.`channel` IN ('call_centre', 'web', 'email', 'store')
-      THEN 'slot channel: \'' || COALESCE(CAST(`d`.`channel` AS STRING), 'NULL') || '\' is not a permissible value of Channel'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT `d`.`_raw__outcome` IS NULL AND `d`.`outcome` IS NULL
@@ -444,47 +432,47 @@ FROM (
       AND (
         CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
         END
       ) <= 14400
       THEN (
         CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-          THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
         END
       )
     END AS BIGINT) AS `duration_seconds`,
@@ -498,7 +486,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -506,7 +494,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -514,7 +502,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -522,7 +510,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -530,7 +518,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -538,7 +526,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -546,7 +534,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -554,7 +542,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`ended_at` IS NULL AND CAST(`calls`.`ended_at` AS STRING) IS NULL
@@ -562,7 +550,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`ended_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -570,7 +558,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 12, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -578,7 +566,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 15, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       WHEN NOT `calls`.`started_at` IS NULL AND CAST(`calls`.`started_at` AS STRING) IS NULL
@@ -586,7 +574,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) IS NULL
       AND CASE
         WHEN TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) RLIKE '^[+-]?[0-9]{1,18}$'
-        THEN CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value \'' || COALESCE(CAST(SUBSTRING(CAST(`calls`.`started_at` AS STRING), 18, 2) AS STRING), 'NULL') || '\' cannot be converted to INT'
       ELSE NULL

@@ -282,9 +282,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -376,9 +373,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -470,9 +464,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`contact_type` IS NULL
-      AND NOT `d`.`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: \'' || COALESCE(CAST(`d`.`contact_type` AS STRING), 'NULL') || '\' is not a permissible value of ContactPointType'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
@@ -694,9 +685,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
       THEN 'slot transaction_type is required but empty'
-      WHEN NOT `d`.`transaction_type` IS NULL
-      AND NOT `d`.`transaction_type` IN ('purchase', 'refund', 'payment', 'adjustment')
-      THEN 'slot transaction_type: \'' || COALESCE(CAST(`d`.`transaction_type` AS STRING), 'NULL') || '\' is not a permissible value of TransactionType'
       WHEN `d`.`transaction_date` IS NULL
       THEN 'slot transaction_date is required but empty'
       WHEN `d`.`total_amount` IS NULL

@@ -24,9 +24,6 @@ SELECT
     CASE
       WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
       THEN 'slot customer_type is required but empty'
-      WHEN NOT [d].[customer_type] IS NULL
-      AND NOT [d].[customer_type] IN ('person', 'organisation')
-      THEN 'slot customer_type: ''' + COALESCE(CAST([d].[customer_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerType'
       WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[customer_tier] IS NULL
@@ -192,9 +189,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT [d].[contact_type] IS NULL
-      AND NOT [d].[contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' + COALESCE(CAST([d].[contact_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of ContactPointType'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -354,9 +348,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT [d].[contact_type] IS NULL
-      AND NOT [d].[contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' + COALESCE(CAST([d].[contact_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of ContactPointType'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -474,9 +465,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[channel] IS NULL OR [d].[channel] = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT [d].[channel] IS NULL
-      AND NOT [d].[channel] IN ('call_centre', 'web', 'email', 'store')
-      THEN 'slot channel: ''' + COALESCE(CAST([d].[channel] AS VARCHAR), 'NULL') + ''' is not a permissible value of Channel'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT [d].[_raw__outcome] IS NULL AND [d].[outcome] IS NULL
@@ -544,13 +532,13 @@ FROM (
       AND (
         CASE
           WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
@@ -558,31 +546,31 @@ FROM (
             TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
             TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
             TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) <= 14400
       THEN (
         CASE
           WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
@@ -590,19 +578,19 @@ FROM (
             TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
             TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
             TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
-          THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
+          THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       )
     END AS BIGINT) AS [duration_seconds],
@@ -616,7 +604,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[ended_at] IS NULL AND CAST([calls].[ended_at] AS VARCHAR) IS NULL
@@ -624,7 +612,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[ended_at] IS NULL AND CAST([calls].[ended_at] AS VARCHAR) IS NULL
@@ -632,7 +620,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[started_at] IS NULL
@@ -644,7 +632,7 @@ FROM (
           TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[started_at] IS NULL
@@ -656,7 +644,7 @@ FROM (
           TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[started_at] IS NULL
@@ -668,7 +656,7 @@ FROM (
           TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[ended_at] IS NULL AND CAST([calls].[ended_at] AS VARCHAR) IS NULL
@@ -676,7 +664,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[ended_at] IS NULL AND CAST([calls].[ended_at] AS VARCHAR) IS NULL
@@ -684,7 +672,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[ended_at] IS NULL AND CAST([calls].[ended_at] AS VARCHAR) IS NULL
@@ -692,7 +680,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[started_at] IS NULL
@@ -704,7 +692,7 @@ FROM (
           TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[started_at] IS NULL
@@ -716,7 +704,7 @@ FROM (
           TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       WHEN NOT [calls].[started_at] IS NULL
@@ -728,7 +716,7 @@ FROM (
           TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
-        THEN CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
+        THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
       ELSE NULL

@@ -29,9 +29,6 @@ SELECT
       THEN 'slot customer_type: ''' + COALESCE(CAST([d].[customer_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerType'
       WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
       THEN 'slot full_name is required but empty'
-      WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
-      THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
       AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
@@ -288,9 +285,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT [d].[contact_type] IS NULL
-      AND NOT [d].[contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' + COALESCE(CAST([d].[contact_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of ContactPointType'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -413,9 +407,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT [d].[contact_type] IS NULL
-      AND NOT [d].[contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' + COALESCE(CAST([d].[contact_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of ContactPointType'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -594,9 +585,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT [d].[contact_type] IS NULL
-      AND NOT [d].[contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' + COALESCE(CAST([d].[contact_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of ContactPointType'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -775,9 +763,6 @@ SELECT
       THEN 'slot customer_id is required but empty'
       WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
-      WHEN NOT [d].[contact_type] IS NULL
-      AND NOT [d].[contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')
-      THEN 'slot contact_type: ''' + COALESCE(CAST([d].[contact_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of ContactPointType'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
@@ -940,9 +925,6 @@ SELECT
       THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 277)'
       WHEN [d].[channel] IS NULL OR [d].[channel] = ''
       THEN 'slot channel is required but empty'
-      WHEN NOT [d].[channel] IS NULL
-      AND NOT [d].[channel] IN ('call_centre', 'web', 'email', 'store')
-      THEN 'slot channel: ''' + COALESCE(CAST([d].[channel] AS VARCHAR), 'NULL') + ''' is not a permissible value of Channel'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT [d].[_raw__outcome] IS NULL AND [d].[outcome] IS NULL
