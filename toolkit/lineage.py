@@ -194,7 +194,7 @@ def slot_checks(sp: SlotPlan, grouped: bool = False) -> list[SlotCheck]:
         checks.append(SlotCheck("code_map", f"{slot.name}: a code not in value_mappings is rejected"))
     if slot.required and sp.kind != "waived":
         checks.append(SlotCheck("required", f"{slot.name} is required: an empty value is rejected"))
-    if slot.enum is not None:
+    if not sp.permissible_by_construction:
         checks.append(SlotCheck("enum", f"{slot.name} must be a permissible value of {slot.enum.name}"))
     if slot.pattern:
         checks.append(SlotCheck("pattern", f"{slot.name} must match {slot.pattern}"))

@@ -68,6 +68,24 @@ class SlotPlan:
     def name(self) -> str:
         return self.slot.name
 
+    @property
+    def permissible_by_construction(self) -> bool:
+        """The value can only be one of its enum's permissible values (a validated constant, or a code
+        map that never keeps a code): no row needs the permissible-value check."""
+        enum = self.slot.enum
+        if enum is None:
+            return True
+        if self.kind == "constant":
+            node = self.expr.ast if self.expr is not None else None
+            while isinstance(node, (exp.Cast, exp.Paren)):
+                node = node.this
+            return isinstance(node, exp.Literal) and node.is_string and node.this in enum.texts
+        vm = self.value_map
+        if vm is None or vm.unmapped == "keep":
+            return False
+        targets = [t for _c, t in vm.pairs] + ([vm.default] if vm.unmapped == "default" else [])
+        return all(t in enum.texts for t in targets)
+
 
 @dataclass(frozen=True)
 class ViewPlan:

@@ -22,9 +22,9 @@ _SQLGLOT_LOG = logging.getLogger("sqlglot")
 def _cache_type_parsing() -> None:
     """sqlglot's generators compare types by name (``is_type("date")``) and parse the name each time:
     rendering spends most of its time there. Parse each (name, dialect) once and hand out copies."""
-    original = exp.DataType.from_str.__func__
-    if getattr(original, "cached", False):
-        return
+    original = getattr(exp.DataType.from_str, "__func__", None)
+    if original is None or getattr(original, "cached", False):
+        return   # compiled sqlglot (sqlglotc): its classes cannot be patched, and need it less
     parsed: dict[tuple, exp.DataType] = {}
 
     def from_str(cls, dtype, dialect=None, udt=False, **kwargs):

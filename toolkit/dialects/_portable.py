@@ -102,34 +102,66 @@ def apply_passes(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expre
     return tree
 
 
+def with_subclasses(*classes: type[exp.Expression]) -> tuple[type[exp.Expression], ...]:
+    """``classes`` and every subclass sqlglot defines: for a rewrite that tests with isinstance."""
+    out, todo = [], list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls not in out:
+            out.append(cls)
+            todo.extend(cls.__subclasses__())
+    return tuple(out)
+
+
 def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expression:
     token = next(_WALKS)
     kinds = [getattr(p, "types", None) for p in passes]
+    # the node classes some pass looks at (None: a pass looks at every node)
+    relevant = None if any(k is None for k in kinds) else frozenset(t for k in kinds for t in k)
+    offered: dict[tuple[type, int], tuple[int, ...]] = {}
 
-    def walk(node: exp.Expression, first: int) -> exp.Expression:
+    def passes_for(cls: type, first: int) -> tuple[int, ...]:
+        key = (cls, first)
+        if key not in offered:
+            offered[key] = tuple(i for i in range(first, len(passes)) if kinds[i] is None or cls in kinds[i])
+        return offered[key]
+
+    def done(node: exp.Expression) -> bool:
         meta = node._meta
-        if meta and meta.get(_DONE) == token:
-            return node
-        for key, value in list(node.args.items()):
-            if isinstance(value, exp.Expression):
-                new = walk(value, first)
-                if new is not value:
-                    node.set(key, new)
-            elif isinstance(value, list) and value and isinstance(value[0], exp.Expression):
-                items = [walk(v, first) if isinstance(v, exp.Expression) else v for v in value]
-                if any(a is not b for a, b in zip(items, value)):
-                    node.set(key, items)
-        for i in range(first, len(passes)):
-            wanted = kinds[i]
-            if wanted is not None and type(node) not in wanted:
-                continue
-            new = passes[i](node)
-            if new is not node:
-                return walk(new, i + 1)
-        node.meta[_DONE] = token
-        return node
+        return bool(meta) and meta.get(_DONE) == token
 
-    return walk(tree, 0)
+    def candidates(root: exp.Expression, first: int) -> list[exp.Expression]:
+        # sqlglot's own (compiled) walk lists the nodes in pre-order; only the classes some pass
+        # handles come back to Python
+        if first:
+            nodes = root.dfs(prune=done)
+            return list(nodes) if relevant is None else [n for n in nodes if type(n) in relevant]
+        if relevant is None:
+            return list(root.dfs())
+        return [n for n in root.find_all(*relevant, bfs=False) if type(n) in relevant]
+
+    def run(root: exp.Expression, first: int) -> exp.Expression:
+        # reversed pre-order puts every node after its descendants: each is offered once its parts are done
+        for node in reversed(candidates(root, first)):
+            indices = passes_for(type(node), first)
+            if not indices or done(node):
+                continue
+            # where the node sits, taken now: a pass may wrap the node itself into its replacement
+            parent, key, index = node.parent, node.arg_key, node.index
+            for i in indices:
+                new = passes[i](node)
+                if new is not node:
+                    new = run(new, i + 1)   # the replacement, still detached, gets the passes after i
+                    if node is root:
+                        root = new
+                    else:
+                        parent.set(key, new, index)
+                    break
+            else:
+                node.meta[_DONE] = token
+        return root
+
+    return run(tree, 0)
 
 
 def template(sql: str, dialect: str, **parts: exp.Expression) -> exp.Expression:

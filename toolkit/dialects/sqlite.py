@@ -13,7 +13,7 @@ Quirks, as data:
 from sqlglot import exp
 
 from . import Dialect, register
-from ._portable import Quirks, passes
+from ._portable import Quirks, handles, passes
 
 _GLOB_SPECIAL = {"*": "[*]", "?": "[?]", "[": "[[]"}
 
@@ -30,6 +30,7 @@ def _glob_pattern(like: str) -> str | None:
     return "".join("*" if c == "%" else "?" if c == "_" else _GLOB_SPECIAL.get(c, c) for c in like)
 
 
+@handles(exp.Like, exp.Left, exp.Right, exp.Year, exp.Month, exp.Day, exp.Pad)
 def _syntax(node: exp.Expression) -> exp.Expression:
     kind = type(node)
     if kind is exp.Like and isinstance(node.expression, exp.Literal) and not node.args.get("escape"):

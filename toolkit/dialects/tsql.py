@@ -11,7 +11,7 @@ Quirks, as data:
 from sqlglot import exp
 
 from . import Dialect, register
-from ._portable import Quirks, initcap_per_character, passes
+from ._portable import Quirks, handles, initcap_per_character, passes, with_subclasses
 
 _PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Like, exp.ILike,
                exp.Between, exp.And, exp.Or, exp.Not, exp.RegexpLike)
@@ -35,6 +35,7 @@ def _wants_condition(node: exp.Expression) -> bool:
     return isinstance(parent, exp.Join) and key == "on"
 
 
+@handles(*with_subclasses(exp.Boolean, *_PREDICATES, exp.Column, exp.Coalesce, exp.Case, exp.Cast))
 def _booleans(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Boolean):
         if _wants_condition(node):
@@ -50,6 +51,7 @@ def _booleans(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@handles(exp.Length, exp.Substring)
 def _syntax(node: exp.Expression) -> exp.Expression:
     if type(node) is exp.Length:
         return _length(node.this)

@@ -136,27 +136,6 @@ def _cast_failure(sp: SlotPlan) -> exp.Expression | None:
     return exp.Case(ifs=ifs, default=exp.null())
 
 
-def _permissible_by_construction(sp: SlotPlan) -> bool:
-    """The value can only be a permissible value (validated constant, or a code map that never keeps a code):
-    checking it again per row would cost every row a comparison with each value."""
-    enum = sp.slot.enum
-    if enum is None:
-        return True
-    if sp.kind == "constant":
-        return sp.expr is not None and _constant_text(sp.expr.ast) in enum.texts
-    vm = sp.value_map
-    if vm is None or vm.unmapped == "keep":
-        return False
-    targets = [t for _c, t in vm.pairs] + ([vm.default] if vm.unmapped == "default" else [])
-    return all(t in enum.texts for t in targets)
-
-
-def _constant_text(node: exp.Expression) -> str | None:
-    while isinstance(node, (exp.Cast, exp.Paren)):
-        node = node.this
-    return node.this if isinstance(node, exp.Literal) and node.is_string else None
-
-
 def _row_rule_reasons(view: ViewPlan) -> list[exp.If]:
     """Reasons evaluated on each source row (before any grouping)."""
     ifs = []
@@ -197,7 +176,7 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
             if slot.type is Type.STRING:  # '' is as empty as NULL for a required text slot
                 empty = exp.or_(empty, exp.EQ(this=value.copy(), expression=_str("")))
             ifs.append(exp.If(this=empty, true=_str(f"{label} is required but empty")))
-        if slot.enum is not None and not _permissible_by_construction(sp):
+        if not sp.permissible_by_construction:
             allowed = exp.In(this=value.copy(), expressions=[_str(v) for v in slot.enum.texts])
             ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=allowed)),
                               true=_concat(_str(f"{label}: '"), _as_text(value.copy()), _str(f"' is not a permissible value of {slot.enum.name}"))))
