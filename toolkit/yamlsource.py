@@ -105,9 +105,19 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
     return load_yaml_text(text, display)
 
 
+def _compose(text: str) -> Any:
+    try:
+        return yaml.compose(text, Loader=_COMPOSER)
+    except yaml.YAMLError:
+        if _COMPOSER is yaml.SafeLoader:
+            raise
+    # PyYAML's own parser names the offending token ("found undefined alias 'nothing'"): ask it for the message
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def load_yaml_text(text: str, display: str) -> Any:
     try:
-        root = yaml.compose(text, Loader=_COMPOSER)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

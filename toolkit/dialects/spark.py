@@ -3,7 +3,8 @@
 Quirks, as data: TIMESTAMP means "with local time zone" in Spark, so canonical timestamps are
 TIMESTAMP_NTZ; INITCAP only breaks words at spaces, so it is rebuilt from REGEXP_EXTRACT_ALL
 and TRANSFORM with the neutral delimiters. ANSI mode makes a bad CAST an error: the portable
-rewrites check the text's shape first, so no CAST ever sees a value it cannot convert.
+rewrites check the text's shape first and TRY_CAST (never an error, ANSI or not) turns a date not
+on the calendar or a number out of range into NULL, so no view fails on a bad value.
 """
 from sqlglot import exp
 

@@ -10,6 +10,10 @@ Nothing is dropped silently: staged = canonical + rejects, row for row.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+
 from sqlglot import exp
 
 from .. import dialects
@@ -369,10 +373,12 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
     return out
 
 
-def render_statements(statements: list[tuple[str, exp.Create]], dialect: Dialect, title: str) -> str:
+def render_statements(statements: list[tuple[str, exp.Create]], dialect: Dialect, title: str,
+                      rendered: list[str] | None = None) -> str:
     parts = [HEADER, "-- " + " ".join(title.split()), f"-- dialect: {dialect.name}", ""]  # a line break would end the comment
-    for _name, stmt in statements:
-        parts.append(dialect.render(stmt.copy()) + ";")
+    texts = rendered if rendered is not None else render_jobs([(dialect, stmt) for _name, stmt in statements])
+    for text in texts:
+        parts.append(text + ";")
         parts.append("")
     return "\n".join(parts)
 
@@ -386,21 +392,72 @@ def plan_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
 
 def generate_sql(plan: Plan, dialect: Dialect, built: dict[str, list[tuple[str, exp.Create]]] | None = None) -> dict[str, str]:
     """Relative file path -> SQL text for one dialect."""
+    return generate_dialects(plan, [dialect], built)
+
+
+def generate_dialects(plan: Plan, chosen: list[Dialect], built: dict[str, list[tuple[str, exp.Create]]] | None = None) -> dict[str, str]:
+    """Relative file path -> SQL text for each dialect in ``chosen`` (rendered together: see render_jobs)."""
     built = built or plan_statements(plan)
+    jobs = [(dialect, stmt) for dialect in chosen for stem in built for _name, stmt in built[stem]]
+    texts = iter(render_jobs(jobs))
+    titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
+    titles["integrated"] = "integrated views: one per canonical class, all sources"
     files = {}
-    for source in plan.sources:
-        files[f"sql/{dialect.name}/{source.name}.sql"] = render_statements(
-            built[source.name], dialect, f"source {source.name}: {source.title or source.name} ({source.mapping_file})")
-    files[f"sql/{dialect.name}/integrated.sql"] = render_statements(
-        built["integrated"], dialect, "integrated views: one per canonical class, all sources")
+    for dialect in chosen:
+        for stem, statements in built.items():
+            rendered = [next(texts) for _ in statements]
+            files[f"sql/{dialect.name}/{stem}.sql"] = render_statements(statements, dialect, titles[stem], rendered)
     return files
+
+
+# ------------------------------------------------------------------------- rendering in parallel
+
+PARALLEL_FROM = 400     # statements: below this, starting workers costs more than it saves
+_FORKED: list[tuple[Dialect, exp.Expression]] | None = None
+
+
+def workers(jobs: int) -> int:
+    """How many processes render ``jobs`` statements: one per usable core on a large estate, when the
+    process can fork safely (Linux-style fork, no other thread running); DICT_JOBS overrides."""
+    wanted = os.environ.get("DICT_JOBS")
+    if wanted is not None:
+        count = max(1, int(wanted)) if wanted.isdigit() else 1
+    else:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if jobs < PARALLEL_FROM:
+            return 1
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    return min(count, jobs) if jobs else 1
+
+
+def render_jobs(jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
+    """Each (dialect, neutral statement) rendered, in order. Rendering is pure and CPU-bound, so a large
+    estate is split over forked workers (they inherit the trees: nothing is pickled but the text)."""
+    global _FORKED
+    count = workers(len(jobs))
+    if count <= 1:
+        return [dialect.render(stmt.copy()) for dialect, stmt in jobs]
+    _FORKED = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            slices = pool.map(_render_slice, [(i, count) for i in range(count)])
+    finally:
+        _FORKED = None
+    out: list[str] = [""] * len(jobs)
+    for i, texts in enumerate(slices):
+        out[i::count] = texts    # interleaved slices: each worker gets every dialect's share
+    return out
+
+
+def _render_slice(part: tuple[int, int]) -> list[str]:
+    i, count = part
+    return [dialect.render(stmt.copy()) for dialect, stmt in _FORKED[i::count]]
 
 
 @generator("sql", owns=lambda dialect="duckdb", **_: tuple(f"sql/{d}" for d in dialect_names(dialect)), order=0)
 def sql_files(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
     """SQL views for each dialect asked for, and the mapping language's JSON Schema for editors."""
     files = {"mapping-language.schema.json": LANGUAGE_SCHEMA.read_text(encoding="utf-8")}
-    built = plan_statements(plan)
-    for name in dialect_names(dialect):
-        files.update(generate_sql(plan, dialects.get(name), built))
+    files.update(generate_dialects(plan, [dialects.get(name) for name in dialect_names(dialect)]))
     return files
