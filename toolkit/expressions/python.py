@@ -453,7 +453,7 @@ class Compiler:
             return PyExpr(a.code, t, a.nonnull, a.simple)
         fa, la = self._bind(a)
         fb, lb = self._bind(b)
-        conditions = [f"{fa} is not None"]
+        conditions = [] if a.nonnull else [f"{fa} is not None"]   # never `'x' is not None` (a SyntaxWarning)
         if b.nonnull:
             conditions.append(f"{la} == {fb}")
         else:
