@@ -109,3 +109,34 @@ def test_every_dialect_renders_every_statement_of_the_plan(plan):
         for stem, statements in built.items():
             for view, stmt in statements:
                 assert view in d.render(stmt.copy()), (name, stem, view)
+
+
+def test_a_view_name_an_engine_would_cut_short_or_refuse_is_an_error_naming_the_derivation(tmp_path):
+    """PostgreSQL keeps the first 63 bytes of a name (CREATE OR REPLACE would then replace the staged view
+    with the canonical one), MySQL refuses more than 64 characters; DuckDB carries the name as it is."""
+    import subprocess
+    import sys
+
+    from projects import copy_project, snapshot
+
+    project = copy_project(tmp_path / "p")
+    mapping = project / "mappings" / "chinook.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    line = text.splitlines().index("  ContactPointPhone:") + 1
+    mapping.write_text(text.replace("  ContactPointPhone:", "  ContactPointPhoneWithAVeryLongNameThatGoesOnAndOnAndOn:"),
+                       encoding="utf-8")
+
+    def generate_sql(dialect: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "toolkit.cli", "generate", "sql", "--dialect", dialect,
+                               "--project", str(project)], capture_output=True, text=True, cwd=ROOT)
+
+    assert generate_sql("duckdb").returncode == 0
+    before = snapshot(project / "generated")
+    for dialect, words in (("postgres", "keeps only its first 63 bytes, so it would replace view"),
+                           ("mysql", "mysql refuses names longer than 64 characters")):
+        run = generate_sql(dialect)
+        out = run.stdout + run.stderr
+        assert run.returncode == 1, out
+        assert f"mappings/chinook.yaml:{line}" in out and words in out and "Traceback" not in out, out
+        assert "shorten the derivation name" in out
+        assert snapshot(project / "generated") == before

@@ -332,7 +332,14 @@ def check_parses_everywhere(plan: Plan) -> dict[str, dict[str, str]]:
     out = {}
     for name in dialects.names():
         d = dialects.get(name)
-        files = generate_sql(plan, d)
+        try:
+            files = generate_sql(plan, d)
+        except DictError as exc:   # only a view name this engine would cut short or refuse may stop it
+            from toolkit.integrity import created_views
+            size, unit, _ = d.name_limit
+            longest = max(len(n.encode()) if unit == "bytes" else len(n) for n, *_ in created_views(plan.sources, plan.integrated))
+            assert longest > size and "shorten the" in str(exc), str(exc)
+            continue
         out[name] = files
         parsed = [t for text in files.values() for t in sqlglot.parse(text, read=d.sqlglot) if t is not None]
         want_idents, want_strings = set(), set()

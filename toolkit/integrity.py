@@ -122,20 +122,29 @@ def check_references(source: str, views: list["ViewPlan"], problems: Problems) -
                                  "give the same keys, in the same order, as that derivation's source_key or group_by")
 
 
-def check_view_names(sources: list["SourcePlan"], integrated: list["IntegratedPlan"], problems: Problems) -> None:
-    """Every view the plan creates has its own name (compared as SQL compares them, ignoring case)."""
-    owners: dict[str, str] = {ALL_REJECTS_VIEW: "the view of all rejects"}
+def created_views(sources: list["SourcePlan"], integrated: list["IntegratedPlan"]) -> list[tuple[str, str, int, str, str]]:
+    """(name, file, line, owner, kind) of every view the plan creates (kind: derivation or class), the
+    view of all rejects aside."""
+    out = []
     for s in sources:
         for v in s.views:
             names = [v.staged_name] + ([v.groups_name] if v.grouped else []) + [v.view_name, v.rejects_name] + \
                 ([f"{v.view_name}__joins"] if v.joins else [])   # the check of joins declared to_one
-            for name in names:
-                other = owners.setdefault(name.lower(), f"derivation '{v.name}' of {s.name}")
-                if other != f"derivation '{v.name}' of {s.name}":
-                    problems.add(v.file, v.line, f"derivation '{v.name}' creates view '{name}', which is also "
-                                 f"the name of a view of {other}", "rename the derivation")
-    for i in integrated:
-        other = owners.setdefault(i.view_name.lower(), f"class '{i.target.name}'")
-        if other != f"class '{i.target.name}'":
-            problems.add(i.target.file, i.target.line, f"class '{i.target.name}' creates view '{i.view_name}', which is "
-                         f"also the name of {other}", "rename the class (view names are snake_case, case-insensitive)")
+            out += [(name, v.file, v.line, f"derivation '{v.name}' of {s.name}", "derivation") for name in names]
+    out += [(i.view_name, i.target.file, i.target.line, f"class '{i.target.name}'", "class") for i in integrated]
+    return out
+
+
+def check_view_names(sources: list["SourcePlan"], integrated: list["IntegratedPlan"], problems: Problems) -> None:
+    """Every view the plan creates has its own name (compared as SQL compares them, ignoring case)."""
+    owners: dict[str, str] = {ALL_REJECTS_VIEW: "the view of all rejects"}
+    for name, file, line, owner, kind in created_views(sources, integrated):
+        other = owners.setdefault(name.lower(), owner)
+        if other == owner:
+            continue
+        if kind == "class":
+            problems.add(file, line, f"{owner} creates view '{name}', which is also the name of {other}",
+                         "rename the class (view names are snake_case, case-insensitive)")
+        else:
+            problems.add(file, line, f"{owner.rsplit(' of ', 1)[0]} creates view '{name}', which is also "
+                         f"the name of a view of {other}", "rename the derivation")

@@ -61,6 +61,8 @@ class Dialect:
     key_text: exp.DataType | None = None
     text: exp.DataType | None = None
     notes: str = ""
+    # the longest view name the engine keeps: (length, "bytes" | "characters", "truncates" | "refuses")
+    name_limit: tuple[int, str, str] | None = None
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
         return apply_passes(tree, self.rewrites)

@@ -46,4 +46,5 @@ MYSQL = register(Dialect(
     key_text=exp.DataType.build("VARCHAR(512)", dialect="mysql"),
     text=exp.DataType.build("LONGTEXT", dialect="mysql"),
     notes="Create the views with a utf8mb4 binary no-pad collation (SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin).",
+    name_limit=(64, "characters", "refuses"),
 ))

@@ -71,4 +71,5 @@ TSQL = register(Dialect(
     create_view="CREATE OR ALTER VIEW",
     key_text=exp.DataType.build("NVARCHAR(450)", dialect="tsql"),
     text=exp.DataType.build("NVARCHAR(MAX)", dialect="tsql"),
+    name_limit=(128, "characters", "refuses"),
 ))

@@ -18,7 +18,9 @@ from sqlglot import exp
 
 from .. import dialects
 from ..dialects import Dialect
+from ..errors import Problems
 from ..generate import dialect_names, generator
+from ..integrity import ALL_REJECTS_VIEW, created_views
 from ..mapping import LANGUAGE_SCHEMA
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, SlotPlan, ViewPlan
 from ..types import SQL_TYPES, Type
@@ -397,6 +399,10 @@ def generate_sql(plan: Plan, dialect: Dialect, built: dict[str, list[tuple[str, 
 
 def generate_dialects(plan: Plan, chosen: list[Dialect], built: dict[str, list[tuple[str, exp.Create]]] | None = None) -> dict[str, str]:
     """Relative file path -> SQL text for each dialect in ``chosen`` (rendered together: see render_jobs)."""
+    problems = Problems()
+    for dialect in chosen:
+        check_names_fit(plan, dialect, problems)
+    problems.raise_if_any()
     built = built or plan_statements(plan)
     jobs = [(dialect, stmt) for dialect in chosen for stem in built for _name, stmt in built[stem]]
     texts = iter(render_jobs(jobs))
@@ -408,6 +414,37 @@ def generate_dialects(plan: Plan, chosen: list[Dialect], built: dict[str, list[t
             rendered = [next(texts) for _ in statements]
             files[f"sql/{dialect.name}/{stem}.sql"] = render_statements(statements, dialect, titles[stem], rendered)
     return files
+
+
+def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
+    """Refuse a view name the engine would refuse, or would cut short onto another view's name
+    (PostgreSQL keeps the first 63 bytes and CREATE OR REPLACE would then replace the other view)."""
+    if dialect.name_limit is None:
+        return
+    size, unit, behaviour = dialect.name_limit
+
+    def measure(name: str) -> int:
+        return len(name.encode("utf-8")) if unit == "bytes" else len(name)
+
+    def kept(name: str) -> str:
+        return name.encode("utf-8")[:size].decode("utf-8", "ignore") if unit == "bytes" else name[:size]
+
+    views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS_VIEW, "", 0, "the view of all rejects", "")]
+    holders = {}
+    for name, _file, _line, owner, _kind in views:
+        holders.setdefault(kept(name), []).append((name, owner))
+    for name, file, line, owner, kind in views:
+        if measure(name) <= size:
+            continue
+        hint = f"shorten the {kind} name"
+        if behaviour == "refuses":
+            problems.add(file, line, f"{owner} creates view '{name}' ({measure(name)} {unit}); {dialect.name} refuses "
+                         f"names longer than {size} {unit}", hint)
+            continue
+        others = [(n, o) for n, o in holders[kept(name)] if n != name]
+        if others:
+            problems.add(file, line, f"{owner} creates view '{name}'; {dialect.name} keeps only its first {size} {unit}, "
+                         f"so it would replace view '{others[0][0]}' of {others[0][1]}", hint)
 
 
 # ------------------------------------------------------------------------- rendering in parallel
