@@ -140,3 +140,21 @@ def test_a_view_name_an_engine_would_cut_short_or_refuse_is_an_error_naming_the_
         assert f"mappings/chinook.yaml:{line}" in out and words in out and "Traceback" not in out, out
         assert "shorten the derivation name" in out
         assert snapshot(project / "generated") == before
+
+
+def test_rendering_over_forked_workers_gives_the_golden_files_byte_for_byte(tmp_path):
+    """A large estate renders in one forked worker per core; DICT_JOBS forces that path on this small project
+    (in a child process: forking is refused while another thread runs, as in a test session with Spark)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import toolkit.generators.sql as s; print(s.workers(10))"
+    env = {**os.environ, "DICT_JOBS": "3"}
+    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=ROOT).stdout.strip() == "3"
+    out = tmp_path / "generated"
+    run = subprocess.run([sys.executable, "-m", "toolkit.cli", "generate", "sql", "--dialect", "all", "--out", str(out),
+                          "--project", str(ROOT)], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for name in NINE:
+        assert _tree(out / "sql" / name) == _tree(ROOT / "generated" / "sql" / name), name
