@@ -7,7 +7,7 @@ dataclasses. Inheritance is not used by the dictionary, so a class's slots are i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DictError, Problem, Problems

@@ -10,6 +10,7 @@ from . import dialects
 from .errors import DictError, Problem
 from .generators.sql import integrated_statements, source_statements
 from .plan import Plan, SourcePlan, ViewPlan
+from .source_schema import file_head
 
 _SCANNERS_LOADED: set[int] = set()
 
@@ -35,7 +36,7 @@ def attach(con: duckdb.DuckDBPyConnection, source: SourcePlan, location: Path) -
     """Make ``location`` (a SQLite or DuckDB file) readable as the source's database schema."""
     if not location.exists():
         raise DictError(Problem(str(location), 1, f"data for source '{source.name}' not found"))
-    head = location.read_bytes()[:16]
+    head = file_head(location)
     alias = source.database_schema.replace('"', '""')
     path = str(location).replace("'", "''")
     if head.startswith(b"SQLite format 3"):

@@ -6,7 +6,7 @@ dataclasses, never YAML or LinkML.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlglot import exp

@@ -6,7 +6,7 @@ live SQLite or DuckDB database; read back by validation to check mappings.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlglot
@@ -290,12 +290,18 @@ def import_duckdb(path: Path, source: str, imported_from: str, schema: str = "ma
                         imported_from)
 
 
+def file_head(path: Path) -> bytes:
+    """The first 16 bytes of a file: enough to tell a SQLite database ("SQLite format 3") or a DuckDB one."""
+    with open(path, "rb") as f:
+        return f.read(16)
+
+
 def import_source(source: str, from_path: Path, dialect: str | None = None) -> SourceSchema:
     """Import from a DDL file, a SQLite database or a DuckDB database, by looking at the file."""
     display = str(from_path)
     if not from_path.exists():
         raise DictError(Problem(display, 1, "file not found"))
-    head = from_path.read_bytes()[:16]
+    head = file_head(from_path)
     if head.startswith(b"SQLite format 3"):
         return import_sqlite(from_path, source, from_path.name)
     if from_path.suffix.lower() in (".duckdb", ".ddb") or head[8:12] == b"DUCK":

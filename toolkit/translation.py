@@ -217,7 +217,8 @@ def translate_stream(module, views: list[ViewPlan], items: Iterator[InputRecord]
                      ) -> list[Tally]:
     """Translate every input record with every derivation in ``views``; returns one tally per derivation."""
     tallies = [Tally(v.name) for v in views]
-    lookups = {v.name: [JoinedRows(v, alias, rows) for alias, rows in (joins or {}).items()] for v in views}
+    lookups = {v.name: [JoinedRows(v, alias, rows) for alias, rows in (joins or {}).items()
+                        if any(j.ref.alias == alias for j in v.joins)] for v in views}   # a table only some derivations join
     functions = [module.DERIVATIONS[v.name] for v in views]
     reject_type = module.Reject
     count = 0

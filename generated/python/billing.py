@@ -1436,7 +1436,7 @@ def product(record):
         v_product_name = (None if c_description is None else c_description.strip(_ZS))
         if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q21))
+        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q21, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         _h1 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
@@ -1635,7 +1635,7 @@ def transaction_line(record):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
         if (c_qty is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q21))
+        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q21, context=_EXACT))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):

@@ -1134,7 +1134,7 @@ def product(record):
         key = _h1
         if ((c_Name is None) or (c_Name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7))
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         v_id = (None if _h1 is None else ('chinook:Product:' + _h1))
@@ -1176,7 +1176,7 @@ def transaction(record):
             return Reject('Transaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         if (c_InvoiceDate is None):
             return Reject('Transaction', key, 'slot transaction_date is required but empty', 'transaction_date', None, 'required')
-        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q7))
+        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q7, context=_EXACT))
         if (v_total_amount is None):
             return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
         v_country_code = _VM6.get(c_BillingCountry)
@@ -1223,7 +1223,7 @@ def transaction_line(record):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
         if (c_Quantity is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7))
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):

@@ -49,17 +49,19 @@ def translator_files(project: Path, plan) -> dict[str, str]:
     translators on disk (what `dict generate python` wrote), when there are any."""
     import re
 
-    from toolkit.dictionary import snake_case
+    from toolkit.generators.python import function_name
 
     out = {}
     for source in plan.sources:
         path = project / "generated" / "python" / f"{source.name}.py"
         if not path.is_file():
             continue
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
+        defined = {}
+        for m in re.finditer(r"^def (\w+)\(", text, re.M):
+            defined.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
         for view in source.views:
-            pattern = re.compile(rf"^def {re.escape(snake_case(view.name))}\(")
-            line = next((i for i, text in enumerate(lines, 1) if pattern.match(text)), None)
+            line = defined.get(function_name(view))
             if line:
                 out[f"derivation:{view.source}.{view.name}"] = f"generated/python/{source.name}.py:{line}"
     return out

@@ -19,28 +19,6 @@ from ._portable import apply_passes
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
 
 
-def _cache_type_parsing() -> None:
-    """sqlglot's generators compare types by name (``is_type("date")``) and parse the name each time:
-    rendering spends most of its time there. Parse each (name, dialect) once and hand out copies."""
-    original = getattr(exp.DataType.from_str, "__func__", None)
-    if original is None or getattr(original, "cached", False):
-        return   # compiled sqlglot (sqlglotc): its classes cannot be patched, and need it less
-    parsed: dict[tuple, exp.DataType] = {}
-
-    def from_str(cls, dtype, dialect=None, udt=False, **kwargs):
-        if kwargs or not isinstance(dialect, (str, type(None))):
-            return original(cls, dtype, dialect, udt, **kwargs)
-        key = (cls, dtype, dialect, udt)
-        if key not in parsed:
-            parsed[key] = original(cls, dtype, dialect, udt)
-        return parsed[key].copy()
-
-    from_str.cached = True
-    exp.DataType.from_str = classmethod(from_str)
-
-
-_cache_type_parsing()
-
 Rewrite = Callable[[exp.Expression], exp.Expression]
 
 

@@ -57,11 +57,6 @@ def typed(node: exp.Expression, t: Type | None) -> exp.Expression:
     return node
 
 
-def bottom_up(node: exp.Expression, fn: Rewrite) -> exp.Expression:
-    """Apply ``fn`` to every node, children first, so a rewritten node's parts are already rewritten."""
-    return apply_passes(node, (fn,))
-
-
 def handles(*types: type[exp.Expression]):
     """Declare the node classes a rewrite looks at (others pass through untouched: saves the call)."""
     def mark(fn):

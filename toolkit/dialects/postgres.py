@@ -5,7 +5,6 @@ exist), so doubles are rounded as NUMERIC; its INITCAP treats every non-alphanum
 as a word break, so INITCAP is emulated per character with the neutral delimiters. CASTs never
 fail a view because the portable rewrites check the text's shape first.
 """
-from sqlglot import exp
 
 from . import Dialect, register
 from ._portable import Quirks, initcap_per_character, passes

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from .. import dialects
 from ..dialects import Dialect
-from ..generators.sql import integrated_statements, join_check_name, source_statements
+from ..generators.sql import _id, integrated_statements, join_check_name, join_check_select, source_statements
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ViewPlan
 from ..source_schema import Column
 from ..types import SQL_TYPES, Type
@@ -177,21 +177,14 @@ def results(engine: Engine, plan: Plan) -> dict[str, ClassRows]:
 
 def join_violations(engine: Engine, view: ViewPlan) -> list[tuple[str, str, int]]:
     """(source key, join alias, matches) for every driving row a to_one join matched more than once."""
-    if not any(j.cardinality == "to_one" for j in view.joins) or not _has_check(view):
+    if join_check_select(view) is None:   # no join declared to_one
         return []
     return [(str(k), str(j), int(n)) for k, j, n in _read(engine, join_check_name(view), ("_source_key", "_join", "_matches"))]
-
-
-def _has_check(view: ViewPlan) -> bool:
-    return any(name == join_check_name(view) for name, _ in source_statements(view))
 
 
 def _read(engine: Engine, view: str, columns: tuple[str, ...]) -> list[tuple]:
     return engine.select(exp.select(*[exp.column(_id(c)) for c in columns]).from_(exp.Table(this=_id(view))))
 
-
-def _id(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
 
 
 ENGINES = ("duckdb", "sqlite", "postgres", "mysql", "spark")

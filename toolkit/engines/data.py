@@ -10,11 +10,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from ..engine import _q
 from ..errors import DictError, Problem
 from ..plan import Plan, SourcePlan
 from ..source_schema import Column, Table
@@ -54,8 +56,14 @@ def used_columns(plan: Plan, source: str) -> dict[str, list[str]]:
 
 def decimal_digits(column: Column) -> tuple[int, int]:
     """Precision and scale a DECIMAL source column is stored with (its own when declared)."""
+    return _declared_digits(column.native_type)
+
+
+@lru_cache(maxsize=None)
+def _declared_digits(native_type: str) -> tuple[int, int]:
+    """Parsed once per type name: values are read one by one."""
     try:
-        dt = exp.DataType.build(column.native_type.upper(), dialect="duckdb")
+        dt = exp.DataType.build(native_type.upper(), dialect="duckdb")
     except (ParseError, ValueError):
         return DEFAULT_DECIMAL
     params = [int(p.name) for p in dt.expressions if p.name.isdigit()]
@@ -70,20 +78,21 @@ def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_co
     """The used tables of ``source`` from a SQLite file at ``location`` or a DuckDB connection's schema."""
     sp = plan.source(source)
     tables = []
-    for name, cols in used_columns(plan, source).items():
-        table = sp.schema.tables[name]
-        columns = tuple(table.columns[c] for c in cols)
-        select = "SELECT " + ", ".join(_q(c) for c in cols) + " FROM "
-        if duckdb_con is not None:
-            raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
-        else:
-            con = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
-            try:
+    con = sqlite3.connect(f"file:{location}?mode=ro", uri=True) if duckdb_con is None else None
+    try:
+        for name, cols in used_columns(plan, source).items():
+            table = sp.schema.tables[name]
+            columns = tuple(table.columns[c] for c in cols)
+            select = "SELECT " + ", ".join(_q(c) for c in cols) + " FROM "
+            if duckdb_con is not None:
+                raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
+            else:
                 raw = con.execute(select + _q(name)).fetchall()
-            finally:
-                con.close()
-        rows = [tuple(_typed(v, col, name) for v, col in zip(r, columns)) for r in raw]
-        tables.append(TableData(table, columns, rows))
+            rows = [tuple(_typed(v, col, name) for v, col in zip(r, columns)) for r in raw]
+            tables.append(TableData(table, columns, rows))
+    finally:
+        if con is not None:
+            con.close()
     return SourceData(sp, tuple(tables), location if duckdb_con is None else None)
 
 
@@ -126,6 +135,3 @@ def _typed(value, column: Column, table: str):
                             f"as its declared type {column.native_type or '(none)'} says",
                             "fix the data or the column type in the source schema"))
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -54,6 +54,3 @@ class DuckDBEngine(Engine):
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
-
-def _esc(name: str) -> str:
-    return name.replace('"', '""')

@@ -16,8 +16,10 @@ from urllib.parse import urlparse
 from sqlglot import exp
 
 from ..errors import DictError, Problem
+from ..generators.sql import _col, _id
 from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table, refused_table, slot_checks
 from ..plan import PROVENANCE, IntegratedPlan, Plan
+from ..source_schema import file_head
 from . import Engine, deploy
 from .data import SourceData, read_source
 
@@ -86,7 +88,7 @@ def read_sources(plan: Plan, data: dict[str, Path]) -> list[SourceData]:
             raise DictError(Problem("--data", 1, f"no mapping for source '{name}'", f"mapped sources: {', '.join(sorted(known))}"))
         if not path.exists():
             raise DictError(Problem(str(path), 1, f"data for source '{name}' not found"))
-        if path.read_bytes()[:16].startswith(b"SQLite format 3"):
+        if file_head(path).startswith(b"SQLite format 3"):
             out.append(read_source(plan, name, path))
         else:
             con = duckdb.connect(str(path), read_only=True)
@@ -122,7 +124,7 @@ def _load_class(engine: Engine, integrated: IntegratedPlan, schema: str, refused
                exp.alias_(_col(key, "c") if key else exp.null(), "id", quoted=True)] + \
               [_col(c, "c") for c in PROVENANCE] + [exp.alias_(_col("_reason", "c"), "_reason", quoted=True)]
     engine.run(exp.insert(
-        exp.select(*reasons).from_(_checked(integrated, engine)).where(exp.Not(this=exp.Is(this=_col("_reason", "c"), expression=exp.null()))),
+        exp.select(*reasons).from_(checked.copy()).where(exp.Not(this=exp.Is(this=_col("_reason", "c"), expression=exp.null()))),
         refused.copy(), columns=[_id(c) for c in REFUSED_COLUMNS]))
     count = exp.select(exp.Count(this=exp.Star()))
     view_rows = engine.select(count.copy().from_(exp.Table(this=_id(integrated.view_name))))[0][0]
@@ -162,10 +164,3 @@ def _checked(integrated: IntegratedPlan, engine: Engine) -> exp.Subquery:
 def _table(schema: str, name: str) -> exp.Table:
     return exp.Table(this=_id(name), db=_id(schema))
 
-
-def _id(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
-def _col(name: str, table: str) -> exp.Column:
-    return exp.column(_id(name), table=_id(table))

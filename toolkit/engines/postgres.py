@@ -6,6 +6,7 @@ import uuid
 
 from sqlglot import exp
 
+from ..engine import _q
 from . import Engine
 from .data import TableData
 
@@ -70,6 +71,3 @@ class PostgresEngine(Engine):
             with self._psycopg.connect(self._admin_url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

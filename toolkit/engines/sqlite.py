@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..dialects._portable import INITCAP_DELIMITERS
-from ..types import Type
+from ..engine import _q
 from . import Engine
 from .data import TableData
 
@@ -131,6 +131,3 @@ def _stored(value):
         return float(value)
     return value
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

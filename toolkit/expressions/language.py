@@ -19,7 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from ..source_schema import Table
-from ..types import SQL_TYPES, Type, from_native
+from ..types import SQL_TYPES, Type
 from .functions import BY_NODE, GLOBAL_ID, OWN_FUNCTIONS, _accepts, common_type
 
 # Nodes allowed besides whitelisted functions.

@@ -516,7 +516,7 @@ class Compiler:
             raise NotCompilable(f"{fn.name} has no Python implementation (functions.py: python=...)")
         ptype = _physical_result(fn.name, args, node)
         template = fn.python
-        if fn.name in ("UPPER", "LOWER") and not args[0].ptype.type is Type.NULL:
+        if fn.name in ("UPPER", "LOWER") and args[0].ptype.type is not Type.NULL:
             method = fn.name.lower()
             x = args[0]
             if x.nonnull:
@@ -565,7 +565,7 @@ class Compiler:
                 if src.scale == target.scale:
                     return PyExpr(inner.code, target, inner.nonnull, inner.simple)
                 q = self.module.const(f"_QUANTUM[{target.scale}]", "_Q")
-                return self._strict([inner], lambda a: f"{a[0]}.quantize({q})", target, inner.nonnull)
+                return self._strict([inner], lambda a: f"{a[0]}.quantize({q}, context=_EXACT)", target, inner.nonnull)
             call = lambda a: f"_dec({a[0]}, {target.precision}, {target.scale})"
         elif t is Type.FLOAT:
             if src.type is Type.FLOAT and src.float32 == target.float32:
@@ -963,9 +963,6 @@ def _or(a: str, b: str) -> str:
     if m and b.startswith(f"({m.group(1)} is not None and ") and _balanced(b[len(m.group(1)) + 18:-1]):
         b = "(" + b[len(m.group(1)) + 18:]   # (x is None) or (x is not None and y) is (x is None) or (y)
     return f"({a} or {b})"
-
-
-_NEGATIONS = ((" is None)", " is not None)"), (" is not None)", " is None)"))
 
 
 def _not(a: str) -> str:

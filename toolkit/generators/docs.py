@@ -23,12 +23,12 @@ from sqlglot import exp
 import networkx as nx
 
 from .. import dialects
-from ..dictionary import ClassDef, Slot, snake_case
+from ..dictionary import ClassDef, Slot
 from ..generate import GENERATORS, generator
-from ..lineage import (DIRECT, INDIRECT, Link, build_lineage, column_id, derivation_views, impact_report, members,
-                       slot_checks, summary_links, expression_text)
-from ..plan import Plan, SourcePlan, ViewPlan
-from .sql import integrated_statements, source_statements
+from ..lineage import (DIRECT, Link, build_lineage, column_id, derivation_views, impact_report, slot_checks,
+                       summary_links, expression_text)
+from ..plan import Plan, ViewPlan
+from .sql import integrated_statements, render_jobs, source_statements
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "docs"
 ASSETS = ("docs.css", "docs.js", "lineage.js")
@@ -115,13 +115,10 @@ class Site:
         # links by what pages ask for
         self.links_by_column: dict[str, list[Link]] = defaultdict(list)
         self.links_by_field: dict[tuple[str, str], list[Link]] = defaultdict(list)
-        self.row_links: dict[str, list[Link]] = defaultdict(list)
         for l in self.links:
             self.links_by_column[l.column].append(l)
             if l.slot:
                 self.links_by_field[(l.derivation, l.slot)].append(l)
-            else:
-                self.row_links[l.derivation].append(l)
         self.views_by_class: dict[str, list[ViewPlan]] = defaultdict(list)
         self.views_by_table: dict[tuple[str, str], list[ViewPlan]] = defaultdict(list)
         for v in self.plan.views():
@@ -174,10 +171,18 @@ class Site:
         out: dict[str, dict[str, str]] = defaultdict(dict)
         statements = [s for v in self.plan.views() for s in source_statements(v)] + integrated_statements(self.plan)
         chosen = [dialects.get(name) for name in self.dialect_names]
-        for view, stmt in statements:
-            key = _fingerprint(stmt)
+        keyed = [(view, stmt, _fingerprint(stmt)) for view, stmt in statements]
+        missing = [(dialect, stmt, key) for _view, stmt, key in keyed for dialect in chosen
+                   if (dialect.name, key) not in _RENDERED]
+        if len(_RENDERED) + len(missing) > 200_000:
+            _RENDERED.clear()
+            missing = [(dialect, stmt, key) for _view, stmt, key in keyed for dialect in chosen]
+        # the SQL generator's renderer (over forked workers on a large estate), once per tree per process
+        for (dialect, _stmt, key), text in zip(missing, render_jobs([(d, stmt) for d, stmt, _k in missing])):
+            _RENDERED[(dialect.name, key)] = text + ";"
+        for view, _stmt, key in keyed:
             for dialect in chosen:
-                out[view][dialect.name] = _render(dialect, stmt, key)
+                out[view][dialect.name] = _RENDERED[(dialect.name, key)]
         return out
 
     @cached_property
@@ -269,15 +274,6 @@ def _fingerprint(stmt) -> str:
     return digest.hexdigest()
 
 
-def _render(dialect, stmt, key: str) -> str:
-    """A statement in a dialect; the same tree is rendered once per process (`dict check`, tests)."""
-    if (dialect.name, key) not in _RENDERED:
-        if len(_RENDERED) > 200_000:
-            _RENDERED.clear()
-        _RENDERED[(dialect.name, key)] = dialect.render(stmt.copy()) + ";"
-    return _RENDERED[(dialect.name, key)]
-
-
 def _json_compact(data) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
     return text.replace("</", "<\\/")
@@ -286,7 +282,9 @@ def _json_compact(data) -> str:
 def _translator_code(files: dict[str, str], view: ViewPlan) -> tuple[str, str] | None:
     """The functions in the Python generator's output that translate ``view``'s records: the one named after
     the derivation (``contact_point_phone``) and its helpers (``household__staged``), in file order."""
-    wanted = {snake_case(view.name), view.view_name}
+    from .python import function_name   # only asked when the python generator gave files
+
+    wanted = {function_name(view), view.view_name}
     own = [p for p in sorted(files) if p.endswith(".py") and Path(p).stem == view.source]
     for path in own + [p for p in sorted(files) if p.endswith(".py") and p not in own]:
         text = files[path]
@@ -633,7 +631,7 @@ def build_pages(site: Site) -> list[Page]:
 
 def _coverage(site: Site) -> dict:
     """Canonical slots x legacy systems, and the legacy columns no mapping reads."""
-    plan, g = site.plan, site.g
+    plan = site.plan
     systems = [s.name for s in plan.sources]
     by_class: dict[tuple[str, str], list[ViewPlan]] = defaultdict(list)
     slot_index = {}
@@ -681,7 +679,7 @@ def _coverage(site: Site) -> dict:
 
 def search_index(site: Site) -> str:
     """window.DICT_SEARCH: [title, kind, url, names (labels, synonyms), description] per entry."""
-    d, g = site.d, site.g
+    d = site.d
     entries = []
     for n in sorted(d.classes):
         c = d.classes[n]

@@ -20,7 +20,7 @@ from collections import defaultdict
 import networkx as nx
 
 from ..generate import generator
-from ..lineage import (CONDITIONAL, DIRECT, IDENTITY, INDIRECT, Link, build_lineage, column_lineage,
+from ..lineage import (DIRECT, IDENTITY, INDIRECT, Link, build_lineage, column_lineage,
                        derivation_views, lineage_edges, members, summary_links, view_id, viewcol_id)
 from ..plan import Plan
 

@@ -164,7 +164,7 @@ class DerivationWriter:
         self.view = view
         self.module = module
         self.dialect = source.schema.dialect
-        self.fn = _identifier(snake_case(view.name))
+        self.fn = function_name(view)
         self.extra: list[str] = []   # helper functions (join conditions)
 
     # ---------------------------------------------------------------- pieces
@@ -446,6 +446,11 @@ class DerivationWriter:
                 f"translator cannot compute. Use the SQL view {view.view_name}; {staged}(record) gives the per-record check.")
         stub = "\n".join([f"def {self.fn}(record):", f'    """{_docstring_text(note)}"""', f"    raise NotTranslatable({note!r})"])
         return Derivation(view, self.fn, "\n\n\n".join(self.extra + [code, stub]), True, staged, note)
+
+
+def function_name(view: ViewPlan) -> str:
+    """The name of the function that translates ``view``'s records in its source's module."""
+    return _identifier(snake_case(view.name))
 
 
 def _identifier(name: str) -> str:

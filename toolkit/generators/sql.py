@@ -171,12 +171,9 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
                               true=_concat(_str(f"{label}: "), failure.copy())))
         whole = _whole_cast(sp) if not view.grouped else None
         if whole is not None:
-            ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw.copy(), expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
-                              true=_concat(_str(f"{label}: value '"), _as_text(raw.copy()),
-                                           _str(f"' cannot be converted to {whole.to.sql(dialect='duckdb')}"))))
+            ifs.append(_lost(raw, value, f"{label}: value '", f"' cannot be converted to {whole.to.sql(dialect='duckdb')}"))
         if _needs_raw(sp):
-            ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw, expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
-                              true=_concat(_str(f"{label}: code '"), _as_text(raw.copy()), _str(f"' is not in value_mappings (line {sp.line})"))))
+            ifs.append(_lost(raw, value, f"{label}: code '", f"' is not in value_mappings (line {sp.line})"))
         if slot.required and sp.kind != "waived":
             empty = exp.Is(this=value.copy(), expression=exp.null())
             if slot.type is Type.STRING:  # '' is as empty as NULL for a required text slot
@@ -198,18 +195,26 @@ def _slot_reasons(view: ViewPlan) -> list[exp.If]:
     return ifs
 
 
+def _lost(raw: exp.Column, value: exp.Column, before: str, after: str) -> exp.If:
+    """The reason for a row whose input was there but whose value is not: the text around the input."""
+    return exp.If(this=exp.and_(exp.Not(this=exp.Is(this=raw.copy(), expression=exp.null())), exp.Is(this=value.copy(), expression=exp.null())),
+                  true=_concat(_str(before), _as_text(raw.copy()), _str(after)))
+
+
 def _inner_select(view: ViewPlan, grouped_values: bool) -> exp.Select:
     """FROM the driving table and its joins, with each slot's value (and raw value where a check needs it)."""
     select = _from(view)
     projections: list[exp.Expression] = []
     for sp in view.slots:
         projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
+        whole = None if grouped_values else _whole_cast(sp)
+        failure = None if grouped_values else _cast_failure(sp)
         if _needs_raw(sp):
             projections.append(exp.alias_(sp.expr.ast.copy(), _raw_name(sp), quoted=True))
-        elif not grouped_values and _whole_cast(sp) is not None:
-            projections.append(exp.alias_(_whole_cast(sp).this.copy(), _raw_name(sp), quoted=True))
-        if not grouped_values and _cast_failure(sp) is not None:
-            projections.append(exp.alias_(_cast_failure(sp), _cast_failure_name(sp), quoted=True))
+        elif whole is not None:
+            projections.append(exp.alias_(whole.this.copy(), _raw_name(sp), quoted=True))
+        if failure is not None:
+            projections.append(exp.alias_(failure, _cast_failure_name(sp), quoted=True))
     if grouped_values:
         projections.append(exp.alias_(_group_key(view), "_source_key", quoted=True))
     return select.select(*projections, copy=False)
@@ -375,10 +380,8 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
     return out
 
 
-def render_statements(statements: list[tuple[str, exp.Create]], dialect: Dialect, title: str,
-                      rendered: list[str] | None = None) -> str:
+def _sql_file(title: str, dialect: Dialect, texts: list[str]) -> str:
     parts = [HEADER, "-- " + " ".join(title.split()), f"-- dialect: {dialect.name}", ""]  # a line break would end the comment
-    texts = rendered if rendered is not None else render_jobs([(dialect, stmt) for _name, stmt in statements])
     for text in texts:
         parts.append(text + ";")
         parts.append("")
@@ -392,18 +395,18 @@ def plan_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
     return built
 
 
-def generate_sql(plan: Plan, dialect: Dialect, built: dict[str, list[tuple[str, exp.Create]]] | None = None) -> dict[str, str]:
+def generate_sql(plan: Plan, dialect: Dialect) -> dict[str, str]:
     """Relative file path -> SQL text for one dialect."""
-    return generate_dialects(plan, [dialect], built)
+    return generate_dialects(plan, [dialect])
 
 
-def generate_dialects(plan: Plan, chosen: list[Dialect], built: dict[str, list[tuple[str, exp.Create]]] | None = None) -> dict[str, str]:
+def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     """Relative file path -> SQL text for each dialect in ``chosen`` (rendered together: see render_jobs)."""
     problems = Problems()
     for dialect in chosen:
         check_names_fit(plan, dialect, problems)
     problems.raise_if_any()
-    built = built or plan_statements(plan)
+    built = plan_statements(plan)
     jobs = [(dialect, stmt) for dialect in chosen for stem in built for _name, stmt in built[stem]]
     texts = iter(render_jobs(jobs))
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
@@ -411,8 +414,7 @@ def generate_dialects(plan: Plan, chosen: list[Dialect], built: dict[str, list[t
     files = {}
     for dialect in chosen:
         for stem, statements in built.items():
-            rendered = [next(texts) for _ in statements]
-            files[f"sql/{dialect.name}/{stem}.sql"] = render_statements(statements, dialect, titles[stem], rendered)
+            files[f"sql/{dialect.name}/{stem}.sql"] = _sql_file(titles[stem], dialect, [next(texts) for _ in statements])
     return files
 
 
