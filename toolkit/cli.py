@@ -56,18 +56,32 @@ def validate(project: Path = ProjectOpt) -> None:
 @_guard
 def import_source(
     source: str = typer.Argument(..., help="Source system name, e.g. chinook."),
-    from_: Path = typer.Option(..., "--from", help="DDL file, SQLite database or DuckDB database."),
-    dialect: str = typer.Option("", help="sqlglot dialect of a DDL file (e.g. sqlite, postgres, tsql)."),
+    from_: str = typer.Option(..., "--from", help="Database URL (postgresql://user@host:5432/db, mysql://user@host/db; "
+                              "the password from the URL or PGPASSWORD/MYSQL_PWD, never written), DDL file "
+                              "(pg_dump -s, mysqldump --no-data, SQL Server scripts), SQLite or DuckDB database."),
+    dialect: str = typer.Option("", help="sqlglot dialect of a DDL file (e.g. sqlite, postgres, mysql, tsql)."),
+    schema: Optional[str] = typer.Option(None, "--schema", help="Database schema to read (default: the server's default, "
+                                         "e.g. public; main for DuckDB)."),
+    include: list[str] = typer.Option([], "--include", help="Only tables matching this shell pattern (repeatable)."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Leave out tables matching this shell pattern (repeatable)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Record a source's tables, columns, types and keys in mappings/<source>.source.yaml."""
+    """Record a source's tables, columns, types, keys and comments in mappings/<source>.source.yaml.
+
+    Example: dict import-source crm --from postgresql://reader@db.example.org/crm --schema sales --exclude 'tmp_*'
+    """
     from .output import write_file_atomic
     from .source_schema import dump_source_schema, import_source as do_import
 
-    schema = do_import(source, from_, dialect or None)
+    imported = do_import(source, from_, dialect or None, database_schema=schema, include=tuple(include),
+                         exclude=tuple(exclude))
     target = project / "mappings" / f"{source}.source.yaml"
-    write_file_atomic(target, dump_source_schema(schema))
-    out.print(f"wrote {target} ({len(schema.tables)} tables)", highlight=False)
+    write_file_atomic(target, dump_source_schema(imported.schema))
+    out.print(f"wrote {target} ({len(imported.schema.tables)} tables)", highlight=False)
+    if imported.skipped:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in imported.skipped.items())
+        out.print(f"skipped {sum(imported.skipped.values())} statement(s) that define no table or key: {kinds}",
+                  highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -26,6 +26,7 @@ class Column:
     type: Type
     nullable: bool = True
     line: int = 0
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     description: str = ""
     line: int = 0
+    unique: tuple[tuple[str, ...], ...] = ()  # unique constraints besides the primary key
+    row_count: int | None = None  # rows when imported from a live database
 
     def column(self, name: str) -> Column | None:
         """Exact name first, then a unique case-insensitive match (SQL folds unquoted names)."""
@@ -59,6 +62,7 @@ class SourceSchema:
     dialect: str = ""
     file: str = ""
     imported_from: str = ""
+    database_schema: str = ""  # the schema the tables were read from, when imported from a live database
 
     def table(self, name: str) -> Table | None:
         if name in self.tables:
@@ -69,7 +73,8 @@ class SourceSchema:
 
 # ---------------------------------------------------------------- reading
 
-_TABLE_KEYS = {"description", "primary_key", "columns", "foreign_keys"}
+_TABLE_KEYS = {"description", "primary_key", "columns", "foreign_keys", "unique", "row_count"}
+_SCHEMA_KEYS = ("source", "dialect", "imported_from", "database_schema", "tables")
 _COLUMN_KEYS = {"type", "nullable", "description"}
 
 def load_source_schema(path: Path, display: str) -> SourceSchema:
@@ -78,9 +83,9 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
     if not isinstance(data, Node):
         raise DictError(Problem(display, 1, "a source schema file must be a mapping with 'source' and 'tables'"))
     for key in data:
-        if key not in ("source", "dialect", "imported_from", "tables"):
+        if key not in _SCHEMA_KEYS:
             problems.add(display, data.line_of(key), f"unknown key '{key}' in source schema",
-                         "allowed: source, dialect, imported_from, tables")
+                         f"allowed: {', '.join(_SCHEMA_KEYS)}")
     tables_node = data.get("tables")
     if not isinstance(tables_node, Node) or not tables_node:
         problems.add(display, data.line_of("tables"), "source schema needs a non-empty 'tables' mapping")
@@ -127,7 +132,8 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
                 problems.add(display, cnode.line_of("nullable"), f"column '{tname}.{cname}': nullable must be true or false, not {nullable!r}")
                 nullable = True
             native = str(cnode["type"])
-            columns[cname] = Column(cname, native, from_native_text(native), nullable, cline)
+            columns[cname] = Column(cname, native, from_native_text(native), nullable, cline,
+                                    str(cnode.get("description", "") or ""))
         pk_node = tnode.get("primary_key") or []
         if not isinstance(pk_node, list):
             problems.add(display, tnode.line_of("primary_key"), f"primary_key of '{tname}' must be a list of column names",
@@ -147,10 +153,29 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
                 continue
             fks.append(ForeignKey(tuple(fk.get("columns", ())), str(fk.get("references", "")),
                                   tuple(fk.get("referenced_columns", ()))))
-        tables[tname] = Table(tname, columns, pk, tuple(fks), str(tnode.get("description", "") or ""), tline)
+        unique = _unique_constraints(tnode, tname, columns, display, problems)
+        row_count = tnode.get("row_count")
+        if row_count is not None and (isinstance(row_count, bool) or not isinstance(row_count, int) or row_count < 0):
+            problems.add(display, tnode.line_of("row_count"), f"row_count of '{tname}' must be a whole number ≥ 0")
+            row_count = None
+        tables[tname] = Table(tname, columns, pk, tuple(fks), str(tnode.get("description", "") or ""), tline,
+                              unique, row_count)
     problems.raise_if_any()
     return SourceSchema(str(data.get("source", "")), tables, str(data.get("dialect", "") or ""), display,
-                        str(data.get("imported_from", "") or ""))
+                        str(data.get("imported_from", "") or ""), str(data.get("database_schema", "") or ""))
+
+
+def _unique_constraints(tnode: Node, tname: str, columns: dict, display: str, problems: Problems) -> tuple:
+    node = tnode.get("unique") or []
+    if not isinstance(node, list) or not all(isinstance(u, list) and u for u in node):
+        problems.add(display, tnode.line_of("unique"), f"unique of '{tname}' must be a list of column lists",
+                     "e.g. unique: [[email], [country, tax_id]]")
+        return ()
+    for cols in node:
+        for col in cols:
+            if str(col) not in columns:
+                problems.add(display, tnode.line_of("unique"), f"unique column '{col}' is not a column of '{tname}'")
+    return tuple(tuple(str(c) for c in cols) for cols in node)
 
 
 # ---------------------------------------------------------------- writing
@@ -163,82 +188,35 @@ def dump_source_schema(schema: SourceSchema) -> str:
             body["description"] = table.description
         if table.primary_key:
             body["primary_key"] = list(table.primary_key)
-        body["columns"] = {
-            c.name: ({"type": c.native_type} if c.nullable else {"type": c.native_type, "nullable": False})
-            for c in table.columns.values()
-        }
+        body["columns"] = {c.name: _dump_column(c) for c in table.columns.values()}
+        if table.unique:
+            body["unique"] = [list(u) for u in table.unique]
         if table.foreign_keys:
             body["foreign_keys"] = [
                 {"columns": list(fk.columns), "references": fk.references, "referenced_columns": list(fk.referenced_columns)}
                 for fk in table.foreign_keys
             ]
+        if table.row_count is not None:
+            body["row_count"] = table.row_count
         tables[table.name] = body
-    doc = {"source": schema.source, "dialect": schema.dialect, "imported_from": schema.imported_from, "tables": tables}
+    doc = {"source": schema.source, "dialect": schema.dialect, "imported_from": schema.imported_from}
+    if schema.database_schema:
+        doc["database_schema"] = schema.database_schema
+    doc["tables"] = tables
     header = "# Source schema: produced by `dict import-source`; re-run it rather than editing by hand.\n"
     return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
 
 
+def _dump_column(column: Column) -> dict:
+    body: dict = {"type": column.native_type}
+    if not column.nullable:
+        body["nullable"] = False
+    if column.description:
+        body["description"] = column.description
+    return body
+
+
 # ---------------------------------------------------------------- importing
-
-def import_ddl(text: str, source: str, dialect: str, imported_from: str) -> SourceSchema:
-    """Tables from CREATE TABLE statements in ``text``; other statements are ignored."""
-    try:
-        statements = sqlglot.parse(text, read=dialect or None)
-    except ParseError as exc:
-        err = exc.errors[0] if exc.errors else {}
-        raise DictError(Problem(imported_from, int(err.get("line", 1) or 1),
-                                f"cannot parse DDL as {dialect or 'generic'} SQL: {err.get('description', exc)}",
-                                "pass --dialect matching the DDL")) from None
-    tables: dict[str, Table] = {}
-    for stmt in statements:
-        if not isinstance(stmt, exp.Create) or (stmt.args.get("kind") or "").upper() != "TABLE":
-            continue
-        schema_node = stmt.this
-        if not isinstance(schema_node, exp.Schema):
-            continue
-        tname = schema_node.this.name
-        columns: dict[str, Column] = {}
-        pk: list[str] = []
-        fks: list[ForeignKey] = []
-        for item in schema_node.expressions:
-            if isinstance(item, exp.ColumnDef):
-                kind = item.args.get("kind")
-                native = kind.sql(dialect="duckdb") if kind else ""
-                constraints = item.args.get("constraints") or []
-                not_null = any(isinstance(c.kind, exp.NotNullColumnConstraint) and not c.kind.args.get("allow_null")
-                               for c in constraints)
-                is_pk = any(isinstance(c.kind, exp.PrimaryKeyColumnConstraint) for c in constraints)
-                if is_pk:
-                    pk.append(item.name)
-                for c in constraints:
-                    if isinstance(c.kind, exp.Reference):
-                        ref = c.kind.this
-                        ref_table = ref.this.name if isinstance(ref, exp.Schema) else ref.name
-                        ref_cols = [e.name for e in ref.expressions] if isinstance(ref, exp.Schema) else []
-                        fks.append(ForeignKey((item.name,), ref_table, tuple(ref_cols)))
-                columns[item.name] = Column(item.name, native, from_native_text(native), not (not_null or is_pk))
-            elif isinstance(item, exp.PrimaryKey):
-                pk.extend(e.name for e in item.expressions)
-            elif isinstance(item, exp.Constraint) and any(isinstance(e, exp.PrimaryKey) for e in item.expressions):
-                for e in item.expressions:
-                    if isinstance(e, exp.PrimaryKey):
-                        pk.extend(x.name for x in e.expressions)
-            elif isinstance(item, exp.ForeignKey) or (
-                isinstance(item, exp.Constraint) and any(isinstance(e, exp.ForeignKey) for e in item.expressions)
-            ):
-                fk = item if isinstance(item, exp.ForeignKey) else next(e for e in item.expressions if isinstance(e, exp.ForeignKey))
-                ref = fk.args.get("reference")
-                ref_schema = ref.this if ref is not None else None
-                ref_table = ref_schema.this.name if isinstance(ref_schema, exp.Schema) else (ref_schema.name if ref_schema else "")
-                ref_cols = tuple(e.name for e in ref_schema.expressions) if isinstance(ref_schema, exp.Schema) else ()
-                fks.append(ForeignKey(tuple(e.name for e in fk.expressions), ref_table, ref_cols))
-        if pk:
-            columns = {n: (Column(c.name, c.native_type, c.type, False) if n in pk else c) for n, c in columns.items()}
-        tables[tname] = Table(tname, columns, tuple(pk), tuple(fks))
-    if not tables:
-        raise DictError(Problem(imported_from, 1, "no CREATE TABLE statements found", "check the file and --dialect"))
-    return SourceSchema(source, tables, dialect or "", "", imported_from)
-
 
 def import_sqlite(path: Path, source: str, imported_from: str) -> SourceSchema:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -296,18 +274,38 @@ def file_head(path: Path) -> bytes:
         return f.read(16)
 
 
-def import_source(source: str, from_path: Path, dialect: str | None = None) -> SourceSchema:
-    """Import from a DDL file, a SQLite database or a DuckDB database, by looking at the file."""
+@dataclass(frozen=True)
+class Imported:
+    """What ``dict import-source`` read, and what it left out (statement kind -> count)."""
+    schema: SourceSchema
+    skipped: dict[str, int]
+
+
+def import_source(source: str, from_: str | Path, dialect: str | None = None, *, database_schema: str | None = None,
+                  include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Imported:
+    """Import from a database URL, a DDL file, a SQLite database or a DuckDB database."""
+    from .introspect import import_live, is_url, selected_tables
+
+    if isinstance(from_, str) and is_url(from_):
+        return Imported(import_live(source, from_, database_schema, include, exclude), {})
+    from_path = Path(from_)
     display = str(from_path)
-    if not from_path.exists():
-        raise DictError(Problem(display, 1, "file not found"))
+    if not from_path.is_file():
+        raise DictError(Problem(display, 1, "file not found" if not from_path.exists() else "not a regular file",
+                                "give a DDL file, a SQLite or DuckDB database, or a URL such as postgresql://host/db"))
     head = file_head(from_path)
+    skipped: dict[str, int] = {}
     if head.startswith(b"SQLite format 3"):
-        return import_sqlite(from_path, source, from_path.name)
-    if from_path.suffix.lower() in (".duckdb", ".ddb") or head[8:12] == b"DUCK":
-        return import_duckdb(from_path, source, from_path.name)
-    try:
-        text = from_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DictError(Problem(display, 1, "not a SQLite/DuckDB database and not UTF-8 DDL text")) from None
-    return import_ddl(text, source, dialect or "", from_path.name)
+        schema = import_sqlite(from_path, source, from_path.name)
+    elif from_path.suffix.lower() in (".duckdb", ".ddb") or head[8:12] == b"DUCK":
+        schema = import_duckdb(from_path, source, from_path.name, database_schema or "main")
+    else:
+        from .ddl_reader import import_ddl
+
+        try:
+            text = from_path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise DictError(Problem(display, 1, "not a SQLite/DuckDB database and not UTF-8 DDL text")) from None
+        result = import_ddl(text, source, dialect or "", from_path.name)
+        schema, skipped = result.schema, dict(result.skipped)
+    return Imported(selected_tables(schema, include, exclude, display), skipped)
