@@ -225,10 +225,10 @@ def _display(path: Path, root: Path) -> str:
 def _check_case_collisions(problems: Problems, store: dict, kind: str) -> None:
     seen: dict[str, str] = {}
     for name, (node, display) in store.items():
-        if name.lower() in seen:
-            problems.add(display, node.line, f"{kind} '{name}' differs only in case from '{seen[name.lower()]}'",
+        if name.casefold() in seen:
+            problems.add(display, node.line, f"{kind} '{name}' differs only in case from '{seen[name.casefold()]}'",
                          "SQL folds identifiers' case: rename one")
-        seen.setdefault(name.lower(), name)
+        seen.setdefault(name.casefold(), name)
 
 
 def _enum(name: str, node: Node, display: str, problems: Problems) -> EnumDef:

@@ -139,7 +139,7 @@ def check_view_names(sources: list["SourcePlan"], integrated: list["IntegratedPl
     """Every view the plan creates has its own name (compared as SQL compares them, ignoring case)."""
     owners: dict[str, str] = {ALL_REJECTS_VIEW: "the view of all rejects"}
     for name, file, line, owner, kind in created_views(sources, integrated):
-        other = owners.setdefault(name.lower(), owner)
+        other = owners.setdefault(name.casefold(), owner)
         if other == owner:
             continue
         if kind == "class":

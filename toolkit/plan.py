@@ -282,7 +282,7 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
             problems.add(file, j.line, f"join '{j.alias}': unknown source table '{j.table}'",
                          _did_you_mean(j.table, schema.tables))
             continue
-        if j.alias.lower() in {a.lower() for a in tables}:
+        if j.alias.casefold() in {a.casefold() for a in tables}:
             problems.add(file, j.line, f"join alias '{j.alias}' is already used in this derivation", "choose another alias")
             continue
         if j.cardinality == "to_many" and not cd.group_by:

@@ -51,7 +51,7 @@ class Table:
         """Exact name first, then a unique case-insensitive match (SQL folds unquoted names)."""
         if name in self.columns:
             return self.columns[name]
-        folded = [c for n, c in self.columns.items() if n.lower() == name.lower()]
+        folded = [c for n, c in self.columns.items() if n.casefold() == name.casefold()]
         return folded[0] if len(folded) == 1 else None
 
 
@@ -67,7 +67,7 @@ class SourceSchema:
     def table(self, name: str) -> Table | None:
         if name in self.tables:
             return self.tables[name]
-        folded = [t for n, t in self.tables.items() if n.lower() == name.lower()]
+        folded = [t for n, t in self.tables.items() if n.casefold() == name.casefold()]
         return folded[0] if len(folded) == 1 else None
 
 
@@ -94,9 +94,9 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
     seen_folded: dict[str, str] = {}
     for tname, tnode in tables_node.items():
         tline = tables_node.line_of(tname)
-        if tname.lower() in seen_folded:
-            problems.add(display, tline, f"table '{tname}' differs only in case from '{seen_folded[tname.lower()]}'")
-        seen_folded[tname.lower()] = tname
+        if tname.casefold() in seen_folded:
+            problems.add(display, tline, f"table '{tname}' differs only in case from '{seen_folded[tname.casefold()]}'")
+        seen_folded[tname.casefold()] = tname
         if not tname.strip():
             problems.add(display, tline, f"table name {tname!r} is blank")
             continue
@@ -114,10 +114,10 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
             if not cname.strip():
                 problems.add(display, cline, f"column name {cname!r} of table '{tname}' is blank")
                 continue
-            if cname.lower() in folded_columns:
-                problems.add(display, cline, f"column '{tname}.{cname}' differs only in case from '{folded_columns[cname.lower()]}'",
+            if cname.casefold() in folded_columns:
+                problems.add(display, cline, f"column '{tname}.{cname}' differs only in case from '{folded_columns[cname.casefold()]}'",
                              "SQL folds identifiers' case: most engines cannot tell them apart")
-            folded_columns.setdefault(cname.lower(), cname)
+            folded_columns.setdefault(cname.casefold(), cname)
             if isinstance(cnode, str):
                 cnode = {"type": cnode}
             if not isinstance(cnode, dict) or "type" not in cnode:

@@ -53,6 +53,30 @@ class Engine:
     def close(self) -> None:
         pass
 
+    # ownership and transactions (persistent targets) -----------------------------------------
+    def objects(self, namespace: str) -> list[tuple[str, str]]:
+        """(name, kind) of every table, view, sequence and routine in ``namespace``, whoever created it."""
+        raise NotImplementedError(f"{self.name} cannot list a schema's objects")
+
+    def view_namespace(self) -> str:
+        """The schema unqualified views are created in."""
+        raise NotImplementedError
+
+    def view_dependencies(self) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        """(view, what it reads) as (schema, name) pairs, where the engine refuses to drop what a view reads."""
+        return []
+
+    transactional_ddl = False  # CREATE/DROP TABLE roll back with the transaction (PostgreSQL, DuckDB)
+
+    def begin(self) -> None:
+        self.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.execute("ROLLBACK")
+
     def create_namespace(self, name: str) -> None:
         """A schema (a database on MySQL) with exactly this name, for tables the user asked for."""
         self.execute(self.dialect.to_sql(exp.Create(this=exp.Table(this=_id(name)), kind="SCHEMA", exists=True)))
@@ -71,7 +95,7 @@ class Engine:
 
     def drop_table(self, table: exp.Table) -> None:
         self.execute(self.dialect.to_sql(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True,
-                                                  cascade=self.dialect_name == "postgres")))
+                                                  cascade=self.dialect_name == "postgres" and not self.replace_tables)))
 
     # naming -----------------------------------------------------------------------------
     def physical(self, schema: str) -> str:

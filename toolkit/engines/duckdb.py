@@ -47,6 +47,22 @@ class DuckDBEngine(Engine):
         finally:
             path.unlink(missing_ok=True)
 
+    transactional_ddl = True
+
+    def objects(self, namespace: str) -> list[tuple[str, str]]:
+        rows = self.con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = ? "
+            "UNION ALL SELECT sequence_name, 'SEQUENCE' FROM duckdb_sequences() "
+            "WHERE database_name = current_database() AND schema_name = ? "
+            "UNION ALL SELECT DISTINCT function_name, 'MACRO' FROM duckdb_functions() "
+            "WHERE NOT internal AND database_name = current_database() AND schema_name = ?",
+            [namespace] * 3).fetchall()
+        return sorted((str(n), "TABLE" if k == "BASE TABLE" else str(k)) for n, k in rows)
+
+    def view_namespace(self) -> str:
+        return str(self.con.execute("SELECT current_schema()").fetchone()[0])
+
     def close(self) -> None:
         self.con.close()
 

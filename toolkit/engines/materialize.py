@@ -6,6 +6,14 @@ schema, replaced on each run. Rows go in only if they meet the table's constrain
 does not (an identifier two rows share, a required value missing, an enum, pattern or range
 violated) is not loaded but recorded, with its provenance and the reason, in ``_refused`` and
 in the report: view rows = loaded + refused, per class.
+
+Nothing dict did not create is touched. Every object dict creates in a target is recorded in
+``<schema>._dict_objects``; before any statement runs, each schema materialize writes to (the
+views' schema, the sources' copies, the canonical schema) is listed from the catalog, and one
+object there that the registry does not name (a legacy table, a user's view) refuses the whole
+run. Loads are atomic: one transaction on PostgreSQL and DuckDB; on MySQL/MariaDB, whose DDL
+commits at once, the canonical tables are built under staging names and swapped in by one
+``RENAME TABLE``. A load that fails or is killed at any point leaves the previous tables.
 """
 from __future__ import annotations
 
@@ -16,11 +24,11 @@ from urllib.parse import urlparse
 from sqlglot import exp
 
 from ..errors import DictError, Problem
-from ..generators.sql import _col, _id
+from ..generators.sql import _col, _id, integrated_statements, source_statements
 from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table, refused_table, slot_checks
 from ..plan import PROVENANCE, IntegratedPlan, Plan
 from ..source_schema import file_head
-from . import Engine, deploy
+from . import Engine, deploy, restrict
 from .data import SourceData, read_source
 
 
@@ -99,19 +107,151 @@ def read_sources(plan: Plan, data: dict[str, Path]) -> list[SourceData]:
     return out
 
 
+REGISTRY = "_dict_objects"
+STAGED, RETIRED = "__dict_new", "__dict_old"   # MySQL: canonical tables built aside, then swapped in
+
+
 def materialize(engine: Engine, plan: Plan, data: list[SourceData], schema: str = "canonical") -> list[ClassLoad]:
     """Load every integrated view of ``data``'s sources into its canonical table in ``schema``."""
+    namespaces = _namespaces(engine, data, schema)
+    owned = guard(engine, namespaces, schema)
+    try:
+        return _atomic(engine, plan, data, schema, namespaces, owned)
+    except DictError:
+        raise
+    except Exception as exc:  # the engine refused a statement: its own words, and what is left
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DictError(Problem("--target", 1, f"materialize failed: {detail}; the previous canonical tables are intact",
+                                "a view or table dict did not create may depend on dict's tables; drop it or "
+                                "choose another --schema")) from None
+
+
+def _atomic(engine: Engine, plan: Plan, data: list[SourceData], schema: str, namespaces: list[str],
+            owned: set[tuple[str, str, str]]) -> list[ClassLoad]:
+    if engine.transactional_ddl:
+        engine.begin()
+        try:
+            _drop_owned(engine, owned)
+            loads = _load(engine, plan, data, schema, "")
+            _register(engine, schema, _present(engine, namespaces))
+            engine.commit()
+        except BaseException:
+            engine.rollback()
+            raise
+        return loads
+    # DDL commits at once here: record what this run will create before creating it, so that what a
+    # killed run leaves behind is known to be dict's and replaced by the next run
+    finals = [REFUSED_TABLE] + [i.target.table_name for i in restrict(plan, [d.source.name for d in data]).integrated]
+    engine.create_namespace(schema)
+    _register(engine, schema, owned | _will_create(engine, plan, data, schema, finals))
+    loads = _load(engine, plan, data, schema, STAGED)
+    present = {name for name, _ in engine.objects(schema)}
+    _swap(engine, schema, finals, present)
+    _register(engine, schema, _present(engine, namespaces))
+    return loads
+
+
+def _will_create(engine: Engine, plan: Plan, data: list[SourceData], schema: str,
+                 finals: list[str]) -> set[tuple[str, str, str]]:
+    """Every object a load creates: source copies, views, canonical tables (staged, final and retired)."""
+    deployed = restrict(plan, [d.source.name for d in data])
+    views = engine.view_namespace()
+    out = {(engine.physical(d.source.database_schema), t.table.name, "TABLE") for d in data for t in d.tables}
+    out |= {(views, name, "VIEW") for s in deployed.sources for v in s.views for name, _ in source_statements(v)}
+    out |= {(views, name, "VIEW") for name, _ in integrated_statements(deployed)}
+    out |= {(schema, f + suffix, "TABLE") for f in finals for suffix in ("", STAGED, RETIRED)}
+    return out
+
+
+def _namespaces(engine: Engine, data: list[SourceData], schema: str) -> list[str]:
+    """Every schema materialize writes to: the views', each source copy's, the canonical one."""
+    sources = [engine.physical(d.source.database_schema) for d in data]
+    views = engine.view_namespace()
+    if schema in sources or schema == views:
+        raise DictError(Problem("--schema", 1, f"schema '{schema}' is where dict puts "
+                                + ("the views" if schema == views else "a source's copy") + "; canonical tables need one of their own",
+                                "pass another --schema, e.g. --schema canonical"))
+    return list(dict.fromkeys([views, *sources, schema]))
+
+
+def guard(engine: Engine, namespaces: list[str], schema: str) -> set[tuple[str, str, str]]:
+    """The objects dict owns in ``namespaces``; refuses (before any write) if anything else is there."""
+    owned = _registry(engine, schema)
+    names = {(ns, name) for ns, name, _ in owned}
+    foreign = [(ns, name, kind) for ns in namespaces for name, kind in engine.objects(ns)
+               if (ns, name) not in names and (ns, name) != (schema, REGISTRY)]
+    if foreign:
+        listed = ", ".join(f"{ns}.{name} ({kind.lower()})" for ns, name, kind in foreign[:8])
+        more = f" and {len(foreign) - 8} more" if len(foreign) > 8 else ""
+        raise DictError(Problem("--target", 1, f"refused: the target holds {len(foreign)} object(s) dict did not create, in "
+                                f"schemas it would write to: {listed}{more}; nothing was changed",
+                                "dict never drops, replaces or writes legacy objects: materialize into a database "
+                                "(or --schema) of its own, and read legacy tables where they are"))
+    return owned
+
+
+def _registry(engine: Engine, schema: str) -> set[tuple[str, str, str]]:
+    if (REGISTRY, "TABLE") not in {(n, k) for n, k in engine.objects(schema)}:
+        return set()
+    rows = engine.select(exp.select(_id("namespace"), _id("name"), _id("kind")).from_(_table(schema, REGISTRY)))
+    return {(str(ns), str(name), str(kind)) for ns, name, kind in rows}
+
+
+def _present(engine: Engine, namespaces: list[str]) -> set[tuple[str, str, str]]:
+    return {(ns, name, kind) for ns in namespaces for name, kind in engine.objects(ns)}
+
+
+def _register(engine: Engine, schema: str, objects: set[tuple[str, str, str]]) -> None:
+    registry = _table(schema, REGISTRY)
+    engine.drop_table(registry)
+    text = exp.DataType.build("VARCHAR(255)")
+    engine.run(exp.Create(this=exp.Schema(this=registry.copy(), expressions=[
+        exp.ColumnDef(this=_id(c), kind=text.copy()) for c in ("namespace", "name", "kind")]), kind="TABLE"))
+    rows = sorted(o for o in objects if o[:2] != (schema, REGISTRY))
+    for i in range(0, len(rows), 500):
+        values = exp.values([tuple(exp.Literal.string(v) for v in row) for row in rows[i:i + 500]])
+        engine.run(exp.insert(values, registry.copy(), columns=[_id(c) for c in ("namespace", "name", "kind")]))
+
+
+def _drop_owned(engine: Engine, owned: set[tuple[str, str, str]]) -> None:
+    """Drop what an earlier run created, each view before what it reads, never with CASCADE: an object dict did
+    not create that depends on one of them makes the DROP, and so the whole load, fail."""
+    from graphlib import TopologicalSorter
+
+    kinds = {(ns, name): kind for ns, name, kind in owned if kind in ("VIEW", "TABLE")}
+    order = TopologicalSorter({o: set() for o in kinds})
+    for view, reads in engine.view_dependencies():
+        if view in kinds and reads in kinds:
+            order.add(reads, view)   # the view goes first
+    for ns, name in order.static_order():
+        engine.run(exp.Drop(tables=[_table(ns, name)], kind=kinds[(ns, name)], exists=True))
+
+
+def _swap(engine: Engine, schema: str, finals: list[str], present: set[str]) -> None:
+    """One RENAME TABLE puts every staged table in place (MySQL renames atomically); the old ones go after."""
+    old = [f for f in finals if f in present]
+    for f in old:
+        engine.drop_table(_table(schema, f + RETIRED))   # left by a run killed between its swap and cleanup
+    pairs = [(f, f + RETIRED) for f in old] + [(f + STAGED, f) for f in finals]
+    renames = ", ".join(f"{_table(schema, a).sql(dialect='mysql')} TO {_table(schema, b).sql(dialect='mysql')}"
+                        for a, b in pairs)
+    engine.run(exp.Command(this="RENAME", expression=f"TABLE {renames}"))
+    for f in old:
+        engine.drop_table(_table(schema, f + RETIRED))
+
+
+def _load(engine: Engine, plan: Plan, data: list[SourceData], schema: str, suffix: str) -> list[ClassLoad]:
     deployed = deploy(engine, plan, data)
     engine.create_namespace(schema)
-    refused = _table(schema, REFUSED_TABLE)
+    refused = _table(schema, REFUSED_TABLE + suffix)
     engine.drop_table(refused)
     engine.run(refused_table(engine.dialect, refused))
-    return [_load_class(engine, integrated, schema, refused) for integrated in deployed.integrated]
+    return [_load_class(engine, integrated, schema, refused, suffix) for integrated in deployed.integrated]
 
 
-def _load_class(engine: Engine, integrated: IntegratedPlan, schema: str, refused: exp.Table) -> ClassLoad:
+def _load_class(engine: Engine, integrated: IntegratedPlan, schema: str, refused: exp.Table, suffix: str) -> ClassLoad:
     cls = integrated.target
-    table = _table(schema, cls.table_name)
+    table = _table(schema, cls.table_name + suffix)
     engine.drop_table(table)
     engine.run(create_table(cls, engine.dialect, table))
     columns = [s.name for s in cls.slots] + list(PROVENANCE)

@@ -82,6 +82,18 @@ class MySQLEngine(Engine):
         with self.con.cursor() as cur:
             cur.execute(sql)
 
+    def objects(self, namespace: str) -> list[tuple[str, str]]:
+        with self.con.cursor() as cur:
+            cur.execute("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                        "UNION ALL SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s "
+                        "UNION ALL SELECT TRIGGER_NAME, 'TRIGGER' FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s "
+                        "UNION ALL SELECT EVENT_NAME, 'EVENT' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s",
+                        [namespace] * 4)
+            return sorted((str(n), "TABLE" if k == "BASE TABLE" else str(k)) for n, k in cur.fetchall())
+
+    def view_namespace(self) -> str:
+        return self.prefix
+
     def query(self, sql: str) -> list[tuple]:
         with self.con.cursor() as cur:
             cur.execute(sql)

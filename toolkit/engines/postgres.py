@@ -65,6 +65,29 @@ class PostgresEngine(Engine):
                 for row in data.rows:
                     copy.write_row(row)
 
+    transactional_ddl = True
+    _KINDS = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE", "f": "FOREIGN TABLE"}
+
+    def objects(self, namespace: str) -> list[tuple[str, str]]:
+        rows = self.con.execute(
+            "SELECT c.relname, c.relkind::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = %(ns)s AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') "
+            "UNION ALL SELECT p.proname, 'ROUTINE' FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = %(ns)s", {"ns": namespace}).fetchall()
+        return sorted((str(n), self._KINDS.get(k, k)) for n, k in rows)
+
+    def view_dependencies(self) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        rows = self.con.execute(
+            "SELECT DISTINCT dn.nspname, dc.relname, rn.nspname, rc.relname FROM pg_catalog.pg_depend d "
+            "JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid JOIN pg_catalog.pg_class dc ON dc.oid = r.ev_class "
+            "JOIN pg_catalog.pg_namespace dn ON dn.oid = dc.relnamespace JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid "
+            "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass "
+            "AND d.refclassid = 'pg_catalog.pg_class'::regclass AND dc.oid <> rc.oid").fetchall()
+        return [((a, b), (c, d)) for a, b, c, d in rows]
+
+    def view_namespace(self) -> str:
+        return str(self.con.execute("SELECT current_schema()").fetchone()[0])
+
     def close(self) -> None:
         self.con.close()
         if self._own and not self._keep:
