@@ -106,6 +106,10 @@ class Line(NamedTuple):
     number: int          # 1-based
     data: bytes          # the line with its end; only its first bytes when it is over-long
     size: int = 0        # an over-long line's length in bytes (0: the line is whole)
+    quotes: int = 0      # an over-long line's count of '"' (CSV reads past a record by them)
+
+    def quote_count(self) -> int:
+        return self.quotes if self.size else self.data.count(b'"')
 
 
 class LineSource:
@@ -132,13 +136,14 @@ class LineSource:
             if len(data) <= self.cap or data.endswith(b"\n"):
                 yield Line(number, data)
                 continue
-            size = len(data)
+            size, quotes = len(data), data.count(b'"')
             head, chunk = data[:_PREVIEW], data
             while chunk and not chunk.endswith(b"\n"):
                 chunk = read(1 << 20)
                 size += len(chunk)
+                quotes += chunk.count(b'"')
                 self.bytes_read += len(chunk)
-            yield Line(number, head, size - chunk.endswith(b"\n"))
+            yield Line(number, head, size - chunk.endswith(b"\n"), quotes)
 
 
 def _bad(number: int, problem: str, raw: str = "") -> InputRecord:
@@ -232,25 +237,38 @@ class _RecordTooLong(Exception):
 
 class _CsvLines:
     """The text lines csv.reader reads, decoded one by one. A line that is not UTF-8 or holds a NUL is
-    passed on (so the reader stays in step) and remembered, and its record becomes a reject; a record
-    longer than the cap stops the reader with _RecordTooLong (it resumes at the next line)."""
+    passed on (so the reader stays in step) and remembered, and its record becomes a reject. A record
+    longer than the cap is read past up to the line where its quotes balance (where a quoted field
+    ends) without being kept, and stops the reader with _RecordTooLong; it resumes at the next record."""
 
     def __init__(self, lines: LineSource):
         self.lines = iter(lines)
         self.cap = lines.cap
         self.number = 0               # the last line read
         self.record_bytes = 0         # bytes of the record being read
+        self.odd_quotes = False       # inside a quoted field at the end of the last line
         self.problems: dict[int, str] = {}
 
     def __iter__(self):
         return self
 
-    def __next__(self) -> str:
+    def _take(self) -> Line:
         line = next(self.lines)
         self.number = line.number
         self.record_bytes += line.size or len(line.data)
+        self.odd_quotes ^= bool(line.quote_count() & 1)
+        return line
+
+    def __next__(self) -> str:
+        line = self._take()
         if self.record_bytes > self.cap:
-            raise _RecordTooLong(line.number, self.record_bytes, line.data[:_PREVIEW])
+            head = line.data[:_PREVIEW]
+            while self.odd_quotes:   # the rest of the record, not kept
+                try:
+                    self._take()
+                except StopIteration:
+                    break
+            raise _RecordTooLong(line.number, self.record_bytes, head)
         try:
             text = line.data.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -262,6 +280,7 @@ class _CsvLines:
 
     def start_record(self) -> int:
         self.record_bytes = 0
+        self.odd_quotes = False
         return self.number + 1
 
     def problem(self) -> tuple[int, str] | None:
@@ -425,9 +444,15 @@ def _json_value(value):
     return value if isinstance(value, (int, float, str)) else str(value)
 
 
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
 def to_json(record: dict) -> bytes:
-    """One line of strict JSON (RFC 8259: no NaN, no Infinity), UTF-8, with its newline."""
+    """One line of strict JSON (RFC 8259: no NaN, no Infinity), UTF-8, with its newline. U+0085, U+2028
+    and U+2029 are escaped too: JSON allows them raw, but a reader splitting lines as Unicode would not."""
     text = json.dumps(_json_value(record), ensure_ascii=False, allow_nan=False)
+    if not text.isascii():
+        text = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     try:
         return text.encode("utf-8") + b"\n"
     except UnicodeEncodeError:   # a lone surrogate made by a translator: escaped, the line stays valid JSON

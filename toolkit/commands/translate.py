@@ -91,10 +91,11 @@ def _run(plan, source, views, joins, input_path, input_format, output, rejects, 
         with Progress(TextColumn("translating {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("records"), TimeRemainingColumn(), console=err, transient=True,
                       disable=size is None or size <= 1_000_000) as bar:
-            task = bar.add_task(str(input_path or "stdin"), total=size)
+            label = "stdin" if is_std(input_path) else str(input_path)
+            task = bar.add_task(label, total=size)
 
             def progress(count: int) -> None:
-                bar.update(task, completed=lines.bytes_read, description=f"{input_path} ({count} records)")
+                bar.update(task, completed=lines.bytes_read, description=f"{label} ({count} records)")
 
             tallies = translate_stream(module, views, items, out_fh, rej_fh, joins, progress)
         for fh in (out_fh, rej_fh):
