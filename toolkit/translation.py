@@ -1,9 +1,12 @@
 """Streaming records through a source's translator: `dict translate` as a library call.
 
-Records come in as JSON Lines or CSV, canonical records go out as JSON Lines, rejects to a separate
-JSON Lines file. Nothing is lost: every input line, including a line that is not valid JSON or a CSV
-row with the wrong number of fields, ends up as a canonical record or a reject, and the counts
-reconcile (records in = canonical out + rejected) for every derivation.
+Records come in as JSON Lines or CSV, canonical records go out as strict JSON Lines, rejects to a
+separate JSON Lines file. Nothing is lost: input is read as bytes, one bounded line at a time, and every
+line that is not blank ends up as a canonical record or a reject naming the line and the problem
+(invalid UTF-8, not JSON, too deep, too long, a lone surrogate, a missing key or NOT NULL column, a CSV
+row with the wrong number of fields), so the counts reconcile (records in = canonical out + rejected)
+for every derivation. Nothing is destroyed: ``check_paths`` refuses outputs that are an input or each
+other, and the command writes through ``output.staged_files`` (renamed into place on success only).
 """
 from __future__ import annotations
 
