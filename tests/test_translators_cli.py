@@ -88,7 +88,9 @@ def test_translate_reads_csv_and_rejects_rows_with_the_wrong_number_of_fields(tm
     reasons = {r["_line"]: r["_reject_reason"] for r in rejects}
     assert reasons[3] == "column Quantity: 'three' is not a valid integer value"
     assert reasons[4] == "line 4: 3 fields, but the header has 5"
-    assert reasons[5] == "slot unit_price is required but empty"      # an empty CSV field is NULL
+    # an empty CSV field is NULL, and InvoiceLine.UnitPrice is NOT NULL: the table could not hold the row
+    assert reasons[5] == "column UnitPrice has no value, but it is NOT NULL in table InvoiceLine"
+    assert {r["_rule"] for r in rejects if r["_line"] == 5} == {"input"}
     out = {json.loads(l)["_source_key"]: json.loads(l) for l in (tmp_path / "out.jsonl").read_text().splitlines()}
     assert out["1"]["line_amount"] == "0.9900"          # decimals keep every digit, as text
 

@@ -1,10 +1,12 @@
-"""Writing generated/ atomically: build the new tree beside it, then swap it in.
+"""Writing atomically: generated/ is built beside itself, then swapped in; a single file (a source
+schema, `dict translate`'s outputs) is written to a temporary file beside it, then renamed over it.
 
-A failure midway (bad input, a crash, a full disk) leaves the previous generated/
-exactly as it was.
+A failure midway (bad input, a crash, a full disk) leaves the previous generated/ and files
+exactly as they were.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -12,6 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 
 def write_generated(target: Path, files: dict[str, str], replace_dirs: tuple[str, ...] = (),
@@ -96,14 +99,69 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def write_file_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with staged_files(path) as (fh,):
+        fh.write(text.encode("utf-8"))
+
+
+class StagedFile:
+    """A file written beside its destination, renamed over it only when the whole content is there.
+
+    A symlinked destination stays a symlink (the file it names is replaced); a destination that is not
+    a regular file (``/dev/null``, a pipe) is written in place, as renaming over it would replace the device.
+    """
+
+    def __init__(self, path: Path):
+        self.target = Path(os.path.realpath(path))
+        self.tmp: Path | None = None
+        if self.target.exists() and not self.target.is_file():
+            self.handle = open(self.target, "wb")
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
+        except OSError as err:   # name the destination, not the temporary file
+            raise OSError(err.errno, err.strerror, str(path)) from None
+        self.tmp = Path(tmp)
+        self.handle = os.fdopen(fd, "wb")
+
+    def finish(self) -> None:
+        """Everything on disk (not yet visible under the destination's name)."""
+        self.handle.flush()
+        if self.tmp is not None:
+            os.fsync(self.handle.fileno())
+            mode = self.target.stat().st_mode & 0o7777 if self.target.is_file() else 0o666 & ~_umask()
+            os.chmod(self.tmp, mode)
+        self.handle.close()
+
+    def install(self) -> None:
+        if self.tmp is not None:
+            os.replace(self.tmp, self.target)
+
+    def discard(self) -> None:
+        try:
+            self.handle.close()   # flushes: on a full disk it fails again
+        except OSError:
+            pass
+        finally:
+            if self.tmp is not None:
+                self.tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def staged_files(*paths: Path) -> Iterator[list[BinaryIO]]:
+    """Binary handles on files that appear under ``paths`` only if the block completes: on any failure
+    (an exception, Ctrl-C, a full disk) the temporary files go and the previous files stay as they were."""
+    staged: list[StagedFile] = []
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        for path in paths:
+            staged.append(StagedFile(path))
+        yield [s.handle for s in staged]
+        for s in staged:
+            s.finish()
+        for s in staged:
+            s.install()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for s in staged:
+            s.discard()
         raise
 
 
