@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -111,3 +113,19 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+STEM_MAX = 80   # characters kept from a name; with a hash and an extension far below any file system's 255 bytes
+# names Windows reserves for devices, whatever the extension (generated files copied there must still open)
+_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?")
+
+
+def file_stem(name: str) -> str:
+    """A file-name-safe, readable stem for any name: ASCII letters, digits, '_', '-' and single inner dots,
+    so no name becomes a path ('../'), a hidden, over-long or device file name. A name that needed changing
+    gets a short hash of itself, so two names never share a file ('a b' and 'a-b')."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+    stem = re.sub(r"\.{2,}", ".", stem)[:STEM_MAX].strip("-.") or "x"
+    if stem != name or _RESERVED.fullmatch(stem):
+        stem += "-" + hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return stem
