@@ -23,16 +23,29 @@ def estate_scripts() -> dict[str, Path]:
 
 
 def build_estate(database: Path | str, scripts: dict[str, Path] | None = None):
-    """Load each script into its own schema of a fresh DuckDB database; returns the connection."""
-    if isinstance(database, Path) and database.exists():
-        database.unlink()
+    """Load each script into its own schema of a fresh DuckDB database; returns the connection.
+    If loading fails (a full disk), no half-built database is left behind."""
+    if isinstance(database, Path):
+        _discard(database)
     con = engine.connect(database)
-    for name, script in (scripts or estate_scripts()).items():
-        con.execute(f'CREATE SCHEMA "{name}"')
-        con.execute(f'USE "{name}"')
-        con.execute(script.read_text(encoding="utf-8"))
-    con.execute("USE main")
+    try:
+        for name, script in (scripts or estate_scripts()).items():
+            con.execute(f'CREATE SCHEMA "{name}"')
+            con.execute(f'USE "{name}"')
+            con.execute(script.read_text(encoding="utf-8"))
+        con.execute("USE main")
+    except BaseException:
+        con.close()
+        if isinstance(database, Path):
+            _discard(database)
+        raise
     return con
+
+
+def _discard(database: Path) -> None:
+    """Remove a DuckDB database file and its write-ahead log."""
+    for path in (database, database.with_name(database.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 def run_demo(project: Path, workdir: Path, say: Callable[[str], None] = print) -> RunResult:
@@ -40,7 +53,16 @@ def run_demo(project: Path, workdir: Path, say: Callable[[str], None] = print) -
     scripts = estate_scripts()
     database = workdir / "estate.duckdb"
     con = build_estate(database, scripts)
-    say(f"built demo estate {database} ({', '.join(scripts)})")
+    try:
+        return _demo_run(project, workdir, con, scripts, say)
+    except BaseException:   # a demo that did not finish leaves no estate behind (generated/ is atomic already)
+        con.close()
+        _discard(database)
+        raise
+
+
+def _demo_run(project: Path, workdir: Path, con, scripts: dict[str, Path], say: Callable[[str], None]) -> RunResult:
+    say(f"built demo estate {workdir / 'estate.duckdb'} ({', '.join(scripts)})")
     plan = load_plan(project)
     say(f"validated: {len(plan.dictionary.classes)} classes, {len(plan.sources)} mapped sources, {len(plan.views())} derivations")
     targets = generator_names()

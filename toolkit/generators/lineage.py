@@ -218,7 +218,8 @@ def _mid(node: str, ids: dict[str, str]) -> str:
 
 # Mermaid reads "#name;" / "#code;" as an entity, "`" as the start of Markdown and renders labels as HTML:
 # every such character is written as its entity so a name is shown as the text it is
-_MERMAID_ENTITIES = str.maketrans({"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"})
+_MERMAID_ENTITIES = str.maketrans({"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;",
+                                   "\u2028": "#8232;", "\u2029": "#8233;"})
 
 
 def _mtext(text: str) -> str:
