@@ -6,6 +6,7 @@ generates everything, runs the views and reports canonical rows and rejects.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable
 
@@ -25,8 +26,8 @@ def estate_scripts() -> dict[str, Path]:
 def build_estate(database: Path | str, scripts: dict[str, Path] | None = None):
     """Load each script into its own schema of a fresh DuckDB database; returns the connection.
     If loading fails (a full disk), no half-built database is left behind."""
-    if isinstance(database, Path):
-        _discard(database)
+    if isinstance(database, Path) and database.exists():
+        database.unlink()
     con = engine.connect(database)
     try:
         for name, script in (scripts or estate_scripts()).items():
@@ -45,7 +46,8 @@ def build_estate(database: Path | str, scripts: dict[str, Path] | None = None):
 def _discard(database: Path) -> None:
     """Remove a DuckDB database file and its write-ahead log."""
     for path in (database, database.with_name(database.name + ".wal")):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):   # cleaning up must not hide the error that stopped the demo
+            path.unlink(missing_ok=True)
 
 
 def run_demo(project: Path, workdir: Path, say: Callable[[str], None] = print) -> RunResult:

@@ -35,10 +35,15 @@ def shown(path: Path | str) -> str:
         return str(path)
 
 
+_IN_THE_WAY = {errno.ENOTDIR: "a file stands where a folder is needed", errno.EEXIST: "a file stands where a folder is needed",
+               errno.EISDIR: "a folder stands where a file is needed"}
+
+
 def describe(exc: BaseException) -> str:
     """The reason of an OS error without Python's decoration ("[Errno 30] ...: '/x'")."""
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
+        hint = _IN_THE_WAY.get(exc.errno)
+        return f"{exc.strerror} ({hint})" if hint else exc.strerror
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
