@@ -321,19 +321,24 @@ def test_an_unreadable_input_folder_is_an_error_not_an_empty_folder(project, mon
     assert everything(project) == before   # generated/sql is not replaced by the SQL of "no mappings"
 
 
+def deny_reading(monkeypatch, denied) -> None:
+    """Opening a file whose path satisfies ``denied`` fails with EACCES, as an unreadable file would."""
+    real = io.open
+
+    def opener(file, mode="r", *args, **kwargs):
+        if not isinstance(file, int) and denied(os.fsdecode(file)):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(file))
+        return real(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", opener)
+    monkeypatch.setattr(builtins, "open", opener)
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("rel", ["dictionary/hostile.yaml", "mappings/hostile.yaml", "mappings/hostile.source.yaml"])
 def test_an_unreadable_input_file_is_a_file_line_error(project, monkeypatch, rel):
     denied_path = (project / rel).resolve()
-    real = io.open
-
-    def denied(file, mode="r", *args, **kwargs):
-        if not isinstance(file, int) and Path(os.path.abspath(os.fsdecode(file))) == denied_path:
-            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(file))
-        return real(file, mode, *args, **kwargs)
-
-    monkeypatch.setattr(io, "open", denied)
-    monkeypatch.setattr(builtins, "open", denied)
+    deny_reading(monkeypatch, lambda path: Path(os.path.abspath(path)) == denied_path)
     result = run(["validate"], project)
     assert_one_line_failure(result, "cannot read file: Permission denied")
     assert result.output.count("problem(s)") == 1
@@ -343,16 +348,8 @@ def test_an_unreadable_input_file_is_a_file_line_error(project, monkeypatch, rel
 def test_an_unreadable_import_source_input_is_one_line(project, monkeypatch):
     source = project / "legacy.sqlite"
     shutil.copy(CHINOOK, source)
-    real = io.open
-
-    def denied(file, mode="r", *args, **kwargs):
-        if not isinstance(file, int) and Path(os.fsdecode(file)).name == "legacy.sqlite":
-            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(file))
-        return real(file, mode, *args, **kwargs)
-
     before = everything(project)
-    monkeypatch.setattr(io, "open", denied)
-    monkeypatch.setattr(builtins, "open", denied)
+    deny_reading(monkeypatch, lambda path: Path(path).name == "legacy.sqlite")
     result = run(["import-source", "legacy", "--from", str(source)], project)
     monkeypatch.undo()
     assert_one_line_failure(result, "legacy.sqlite: Permission denied")
