@@ -1,6 +1,7 @@
 """The `dict` command: a thin shell over the library (each command is one library call)."""
 from __future__ import annotations
 
+import errno
 import functools
 from pathlib import Path
 from typing import Optional
@@ -31,14 +32,45 @@ def _fail(error: DictError) -> None:
 
 
 def _guard(fn):
-    """Turn a user-fixable DictError into file:line messages and exit code 1, never a traceback."""
+    """Turn a user-fixable DictError into file:line messages and exit code 1, never a traceback; the same for
+    a file system that refuses (read-only, full, permission denied): one line, exit code 1."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except DictError as error:
             _fail(error)
+        except Exception as exc:
+            message = _environment_fault(exc)
+            if message is None:
+                raise
+            err.print(f"dict: {message}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
     return wrapper
+
+
+# errno values by which the environment, not the project, refuses a file operation
+_ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG,
+                       errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENOENT, errno.ENAMETOOLONG, errno.EBUSY,
+                       errno.EMFILE, errno.ENFILE, errno.ELOOP, errno.ETXTBSY, errno.EXDEV, errno.EMLINK}
+
+
+def _environment_fault(exc: Exception) -> str | None:
+    """The one-line message for a file system's refusal, or None for anything else (a bug stays a traceback)."""
+    import sys
+
+    from .output import OutputError, describe, shown
+
+    if isinstance(exc, OutputError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS:
+        action = "cannot write " if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else ""
+        where = f"{shown(exc.filename)}: " if exc.filename else ""
+        return f"{action}{where}{describe(exc)}"
+    duckdb = sys.modules.get("duckdb")   # the embedded engine's own file errors (demo estate, duckdb: targets)
+    if duckdb is not None and isinstance(exc, duckdb.IOException):
+        return describe(exc)
+    return None
 
 
 @app.command()

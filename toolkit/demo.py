@@ -6,6 +6,7 @@ generates everything, runs the views and reports canonical rows and rejects.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable
 
@@ -23,16 +24,30 @@ def estate_scripts() -> dict[str, Path]:
 
 
 def build_estate(database: Path | str, scripts: dict[str, Path] | None = None):
-    """Load each script into its own schema of a fresh DuckDB database; returns the connection."""
+    """Load each script into its own schema of a fresh DuckDB database; returns the connection.
+    If loading fails (a full disk), no half-built database is left behind."""
     if isinstance(database, Path) and database.exists():
         database.unlink()
     con = engine.connect(database)
-    for name, script in (scripts or estate_scripts()).items():
-        con.execute(f'CREATE SCHEMA "{name}"')
-        con.execute(f'USE "{name}"')
-        con.execute(script.read_text(encoding="utf-8"))
-    con.execute("USE main")
+    try:
+        for name, script in (scripts or estate_scripts()).items():
+            con.execute(f'CREATE SCHEMA "{name}"')
+            con.execute(f'USE "{name}"')
+            con.execute(script.read_text(encoding="utf-8"))
+        con.execute("USE main")
+    except BaseException:
+        con.close()
+        if isinstance(database, Path):
+            _discard(database)
+        raise
     return con
+
+
+def _discard(database: Path) -> None:
+    """Remove a DuckDB database file and its write-ahead log."""
+    for path in (database, database.with_name(database.name + ".wal")):
+        with contextlib.suppress(OSError):   # cleaning up must not hide the error that stopped the demo
+            path.unlink(missing_ok=True)
 
 
 def run_demo(project: Path, workdir: Path, say: Callable[[str], None] = print) -> RunResult:
@@ -40,7 +55,16 @@ def run_demo(project: Path, workdir: Path, say: Callable[[str], None] = print) -
     scripts = estate_scripts()
     database = workdir / "estate.duckdb"
     con = build_estate(database, scripts)
-    say(f"built demo estate {database} ({', '.join(scripts)})")
+    try:
+        return _demo_run(project, workdir, con, scripts, say)
+    except BaseException:   # a demo that did not finish leaves no estate behind (generated/ is atomic already)
+        con.close()
+        _discard(database)
+        raise
+
+
+def _demo_run(project: Path, workdir: Path, con, scripts: dict[str, Path], say: Callable[[str], None]) -> RunResult:
+    say(f"built demo estate {workdir / 'estate.duckdb'} ({', '.join(scripts)})")
     plan = load_plan(project)
     say(f"validated: {len(plan.dictionary.classes)} classes, {len(plan.sources)} mapped sources, {len(plan.views())} derivations")
     targets = generator_names()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import DictError, Problem, Problems
 from .types import LINKML_RANGES, Type
-from .yamlsource import Node, Seq, load_yaml
+from .yamlsource import Node, Seq, folder_files, load_yaml
 
 _SLOT_KEYS = {"description", "range", "required", "identifier", "pattern", "multivalued", "title", "aliases",
               "structured_aliases", "annotations", "examples", "comments", "see_also", "in_subset", "exact_mappings",
@@ -143,7 +143,7 @@ def _meta(node: Node) -> Meta:
 def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     """Read every LinkML schema file in ``directory`` (local imports are followed by being in the folder)."""
     root = root or directory.parent
-    files = sorted(p for p in directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    files = folder_files(directory, "*.yaml", str(directory)) + folder_files(directory, "*.yml", str(directory))
     if not files:
         raise DictError(Problem(str(directory), 1, "no dictionary schema (*.yaml) found"))
     problems = Problems()

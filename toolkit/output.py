@@ -1,15 +1,18 @@
 """Writing atomically: generated/ is built beside itself, then swapped in; a single file (a source
 schema, `dict translate`'s outputs) is written to a temporary file beside it, then renamed over it.
 
-A failure midway (bad input, a crash, a full disk) leaves the previous generated/ and files
-exactly as they were.
+A failure midway (bad input, a crash, a full disk, a read-only folder) leaves the previous
+generated/ and files exactly as they were and no staging folder behind; the environment's refusal
+becomes an ``OutputError`` whose message is one line naming the file and the reason.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -17,52 +20,109 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
+class OutputError(OSError):
+    """The environment refused a write (read-only file system, disk full, permission denied, a file where a
+    folder should be ...). ``str()`` is one line: what could not be written, why, and that nothing changed."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.errno = code
+
+
+def shown(path: Path | str) -> str:
+    """``path`` as the user would type it: relative to the working folder when inside it."""
+    path = Path(os.path.abspath(path))
+    try:
+        return path.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+_IN_THE_WAY = {errno.ENOTDIR: "a file stands where a folder is needed", errno.EEXIST: "a file stands where a folder is needed",
+               errno.EISDIR: "a folder stands where a file is needed"}
+
+
+def describe(exc: BaseException) -> str:
+    """The reason of an OS error without Python's decoration ("[Errno 30] ...: '/x'")."""
+    if isinstance(exc, OSError) and exc.strerror:
+        hint = _IN_THE_WAY.get(exc.errno)
+        return f"{exc.strerror} ({hint})" if hint else exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _fault(exc: OSError, target: Path, staging: Path | None, outcome: str) -> OutputError:
+    """One line for a failed write of ``target`` (staged in ``staging``), naming the file as the user knows it."""
+    failed = Path(exc.filename) if exc.filename else target
+    if staging is not None and (failed == staging or staging in failed.parents):
+        failed = target / failed.relative_to(staging)
+    elif failed.parent == target.parent and failed.name.startswith(f".{target.name}."):
+        failed = target   # the temporary file or folder beside it
+    hint = ""
+    if exc.errno in (errno.EBUSY, errno.EXDEV):
+        hint = f" ({shown(target)} cannot be renamed: is it a mount point? write elsewhere with --out)"
+    return OutputError(f"cannot write {shown(failed)}: {describe(exc)}{hint}; {outcome}", exc.errno)
+
+
 def write_generated(target: Path, files: dict[str, str], replace_dirs: tuple[str, ...] = (),
                     _fail_after: int | None = None) -> list[str]:
     """Replace ``target`` with its current content, minus ``replace_dirs``, plus ``files``.
 
     Returns the relative paths whose content changed. ``_fail_after`` injects a failure
-    after that many files are written (tests use it to prove atomicity).
+    after that many files are written (tests use it to prove atomicity). Raises OutputError
+    when the file system refuses; ``target`` is then as it was.
     """
     target = target.resolve()
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=parent))
-    os.chmod(staging, 0o777 & ~_umask())
+    outcome = f"{shown(target)}/ is unchanged" if target.is_dir() else "nothing was written"
+    staging = None
     try:
-        if target.exists():
-            shutil.copytree(target, staging, dirs_exist_ok=True)
-        for rel in replace_dirs:
-            doomed = staging / rel
-            if doomed.is_dir():
-                shutil.rmtree(doomed)
-            elif doomed.exists():
-                doomed.unlink()
-        changed = []
-        for i, (rel, text) in enumerate(sorted(files.items())):
-            if _fail_after is not None and i >= _fail_after:
-                raise OSError("injected failure while writing generated files")
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            data = text.encode("utf-8")
-            old = target / rel
-            if not old.exists() or old.read_bytes() != data:
-                changed.append(rel)
-            path.write_bytes(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        changed = _stage(staging, target, files, replace_dirs, _fail_after)
         _swap(staging, target)
         return changed
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except OSError as exc:
+        raise _fault(exc, target, staging, outcome) from None
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage(staging: Path, target: Path, files: dict[str, str], replace_dirs: tuple[str, ...],
+           fail_after: int | None) -> list[str]:
+    """Fill ``staging`` with ``target``'s content, ``replace_dirs`` removed, ``files`` written."""
+    os.chmod(staging, 0o777 & ~_umask())
+    if target.exists():
+        shutil.copytree(target, staging, dirs_exist_ok=True)
+    for rel in replace_dirs:
+        doomed = staging / rel
+        if doomed.is_dir():
+            shutil.rmtree(doomed)
+        elif doomed.exists():
+            doomed.unlink()
+    changed = []
+    for i, (rel, text) in enumerate(sorted(files.items())):
+        if fail_after is not None and i >= fail_after:
+            raise OSError("injected failure while writing generated files")
+        path = staging / rel
+        data = text.encode("utf-8")
+        old = target / rel
+        if not old.is_file() or old.read_bytes() != data:
+            changed.append(rel)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            exc.filename = exc.filename or str(path)   # a full disk reports no file name
+            raise
+    return changed
 
 
 def _swap(staging: Path, target: Path) -> None:
     if not target.exists():
         os.replace(staging, target)
         return
-    if _exchange(staging, target):   # one step: there is never a moment without generated/
-        shutil.rmtree(staging, ignore_errors=True)
-        return
+    if _exchange(staging, target):   # one step: there is never a moment without generated/ (the caller
+        return                       # removes staging, which now holds the previous content)
     # two renames: a crash between them leaves generated/ in .<name>.old-* (no mix of old and new)
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     old.rmdir()
@@ -98,9 +158,18 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def write_file_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with staged_files(path) as (fh,):
-        fh.write(text.encode("utf-8"))
+    """Write ``path`` through a temporary file renamed over it: the old file stays whole if anything fails."""
+    outcome = f"{shown(path)} is unchanged" if path.exists() else "nothing was written"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with staged_files(path) as (fh,):
+            fh.write(text.encode("utf-8"))
+    except OutputError:
+        raise
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise _fault(exc, path, None, outcome) from None
 
 
 class StagedFile:
@@ -169,3 +238,21 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+STEM_MAX = 80   # characters kept from a name; with a hash and an extension far below any file system's 255 bytes
+# names Windows reserves for devices, whatever the extension (generated files copied there must still open)
+_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?")
+
+
+def file_stem(name: str) -> str:
+    """A file-name-safe, readable stem for any name: ASCII letters, digits, '_', '-' and single inner dots,
+    so no name becomes a path ('../'), a hidden, over-long or device file name. A name that needed changing
+    gets a short hash of itself, so two names never share a file ('a b' and 'a-b')."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+    stem = re.sub(r"\.{2,}", ".", stem)[:STEM_MAX].strip("-.") or "x"
+    if _RESERVED.fullmatch(stem):
+        stem = "_" + stem
+    if stem != name:
+        stem += "-" + hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return stem

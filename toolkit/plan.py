@@ -19,6 +19,7 @@ from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .source_schema import SourceSchema, Table, load_source_schema
 from .types import SQL_TYPES, Type, assignable
+from .yamlsource import folder_files
 
 PROVENANCE = ("_source_system", "_source_table", "_source_key")
 REJECT_COLUMNS = ("_source_system", "_source_table", "_source_key", "_derivation", "_target_class", "_reject_reason")
@@ -189,7 +190,8 @@ class Project:
             return str(path)
 
     def mapping_files(self) -> list[Path]:
-        return sorted(p for p in self.mappings_dir.glob("*.yaml") if not p.name.endswith(".source.yaml"))
+        return [p for p in folder_files(self.mappings_dir, "*.yaml", self.display(self.mappings_dir))
+                if not p.name.endswith(".source.yaml")]
 
 
 def load_plan(root: Path) -> Plan:

@@ -5,6 +5,7 @@ line of each key (``Node.line_of(key)``) and of each list item.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,17 @@ def load_yaml_text(text: str, display: str) -> Any:
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise DictError(Problem(display, mark.line + 1 if mark else 1, f"invalid YAML value: {exc.problem}")) from None
+
+
+def folder_files(directory: Path, pattern: str, display: str) -> list[Path]:
+    """``directory.glob(pattern)``, sorted; a folder that exists but cannot be read is an error, not an empty
+    folder (glob would say nothing, and generate would drop every file it holds)."""
+    try:
+        with os.scandir(directory):
+            pass
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise DictError(Problem(display, 1, f"cannot read folder: {exc.strerror or exc}",
+                                "check that it is a folder you may read")) from None
+    return sorted(directory.glob(pattern))

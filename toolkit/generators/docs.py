@@ -27,6 +27,7 @@ from ..dictionary import ClassDef, Slot
 from ..generate import GENERATORS, generator
 from ..lineage import (DIRECT, Link, build_lineage, column_id, derivation_views, impact_report, slot_checks,
                        summary_links, expression_text)
+from ..output import file_stem
 from ..plan import Plan, ViewPlan
 from .sql import integrated_statements, render_jobs, source_statements
 
@@ -41,16 +42,8 @@ LAYER_X, NODE_W, HEADER_H, ROW_H, GROUP_GAP, PAD = 290, 220, 26, 22, 14, 10
 COLLAPSE_OVER = 8   # groups with more members than this start collapsed unless they hold the focus
 
 
-def _slug(name: str) -> str:
-    """A file-name-safe, readable slug; names that needed changing get a short hash so none collide."""
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "x"
-    if slug != name:
-        slug += "-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
-    return slug
-
-
 def _anchor(name: str) -> str:
-    return _slug(name).replace(".", "-")
+    return file_stem(name).replace(".", "-")
 
 
 @dataclass
@@ -87,7 +80,7 @@ class Site:
     # ------------------------------------------------------------------ paths
     def _unique(self, folder: str, name: str) -> str:
         """Slug unique within ``folder`` even on case-insensitive file systems."""
-        slug = _slug(name)
+        slug = file_stem(name)
         taken = self._paths_lower[folder]
         if taken.get(slug.lower(), name) != name:
             slug = f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
@@ -274,9 +267,17 @@ def _fingerprint(stmt) -> str:
     return digest.hexdigest()
 
 
+# Characters that could end or alter the script block holding page data ("</script>", "<!--<script>",
+# "]]>" in XHTML) or a JavaScript string (U+2028/U+2029 before ES2019): each becomes its \\u escape, which
+# JSON.parse and JavaScript read back as the same character. JSON puts them only inside strings.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _json_compact(data) -> str:
+    """Compact JSON safe to inline in an HTML <script> element or a JavaScript file, whatever its strings hold."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return text.replace("</", "<\\/")
+    return text.translate(_SCRIPT_SAFE)
 
 
 def _translator_code(files: dict[str, str], view: ViewPlan) -> tuple[str, str] | None:

@@ -22,6 +22,7 @@ import networkx as nx
 from ..generate import generator
 from ..lineage import (DIRECT, IDENTITY, INDIRECT, Link, build_lineage, column_lineage,
                        derivation_views, lineage_edges, members, summary_links, view_id, viewcol_id)
+from ..output import file_stem
 from ..plan import Plan
 
 PRODUCER = "https://example.org/dict/toolkit"
@@ -215,8 +216,14 @@ def _mid(node: str, ids: dict[str, str]) -> str:
     return ids[node]
 
 
+# Mermaid reads "#name;" / "#code;" as an entity, "`" as the start of Markdown and renders labels as HTML:
+# every such character is written as its entity so a name is shown as the text it is
+_MERMAID_ENTITIES = str.maketrans({"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;",
+                                   "\u2028": "#8232;", "\u2029": "#8233;"})
+
+
 def _mtext(text: str) -> str:
-    return '"' + text.replace('"', "#quot;") + '"'
+    return '"' + text.translate(_MERMAID_ENTITIES) + '"'
 
 
 def mermaid_source(plan: Plan, g: nx.MultiDiGraph, source: str, links: list[Link]) -> str:
@@ -350,10 +357,6 @@ def _yaml_lines(header: dict) -> list[str]:
 
 # ----------------------------------------------------------------------------- generator
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.\-]", "_", name)
-
-
 def lineage_files(plan: Plan, g: nx.MultiDiGraph | None = None) -> dict[str, str]:
     g = g if g is not None else build_lineage(plan)
     links = summary_links(g)
@@ -364,9 +367,9 @@ def lineage_files(plan: Plan, g: nx.MultiDiGraph | None = None) -> dict[str, str
         "lineage/mermaid/overview.mmd": mermaid_overview(plan, g, links),
     }
     for source in plan.sources:
-        files[f"lineage/mermaid/{_safe(source.name)}.mmd"] = mermaid_source(plan, g, source.name, links)
+        files[f"lineage/mermaid/{file_stem(source.name)}.mmd"] = mermaid_source(plan, g, source.name, links)
     for job, event in openlineage_events(plan, g).items():
-        files[f"lineage/openlineage/{_safe(job)}.json"] = _json(event)
+        files[f"lineage/openlineage/{file_stem(job)}.json"] = _json(event)
     return files
 
 

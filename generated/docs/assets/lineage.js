@@ -35,9 +35,9 @@
   function esc(s) {
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   }
-  function fit(s, width) {
-    var max = Math.floor(width / 7);
-    return s.length > max ? s.slice(0, max - 1) + "…" : s;
+  function fit(s, width) {   // cut by code points: an emoji's two UTF-16 halves stay together
+    var max = Math.floor(width / 7), chars = Array.from(s);
+    return chars.length > max ? chars.slice(0, max - 1).join("") + "…" : s;
   }
   function restack(layer) {
     var y = PAD, list = layers[layer];
