@@ -320,6 +320,7 @@ def _names_and_strings(tree: exp.Expression) -> tuple[set[str], set[str]]:
     names = {".".join(p.name for p in node.parts) for node in tree.find_all(exp.Table, exp.Column)}
     names |= {a.alias for a in tree.find_all(exp.Alias, exp.TableAlias) if a.alias}
     strings = {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
+    strings |= {esc.this for esc in tree.find_all(exp.ByteString)}   # PostgreSQL writes text with a backslash as E'...'
     return names, strings
 
 
