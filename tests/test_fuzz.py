@@ -337,6 +337,9 @@ def check_parses_everywhere(plan: Plan) -> dict[str, dict[str, str]]:
             files = generate_sql(plan, d)
         except DictError as exc:   # only a view name this engine would cut short or refuse may stop it
             from toolkit.integrity import created_views
+            if "outside the Basic Multilingual Plane" in str(exc):   # MySQL: no emoji in a name
+                assert d.names_in_bmp and any(ord(c) > 0xFFFF for p in exc.problems for c in p.message), str(exc)
+                continue
             size, unit, _ = d.name_limit
             longest = max(len(n.encode()) if unit == "bytes" else len(n) for n, *_ in created_views(plan.sources, plan.integrated))
             assert longest > size and "shorten the" in str(exc), str(exc)
