@@ -90,14 +90,15 @@ PAYLOADS = [
 
 CASES = [Case(f"{name}-{form}", payload, bare=form == "bare") for name, payload in PAYLOADS for form in ("affix", "bare")]
 CASES += [
-    # text only: dict refuses these in names, or MariaDB cannot store them in an identifier
     # MariaDB refuses an emoji in a name: dict refuses it when generating for mysql (PostgreSQL runs it)
     Case("emoji-names", "\U0001f600"),
     Case("emoji-text", "\U0001f600 \U0001f9ea", names=False),
     Case("emoji-text-bare", "\U0001f600", names=False, bare=True),
+    Case("bidi-and-zero-width", "\u202e\u200b\ufeff'\u2066"),
+    Case("line-separators", "a\u2028b\u2029c"),      # a line break to Python's splitlines, not to SQL
+    # dict refuses control characters in names and mapping text: they come in the rows only
     Case("control-characters-in-rows", CONTROL, names=False, text=False),
-    Case("line-separators-in-rows", "a\u2028b\u2029c\x85d\r\ne", names=False, text=False),
-    Case("bidi-and-zero-width", "\u202e\u200b\ufeff'\u2066", names=False),
+    Case("line-breaks-in-rows", "a\u2028b\u2029c\x85d\r\ne", names=False, text=False),
 ]
 
 
