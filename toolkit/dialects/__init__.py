@@ -41,6 +41,8 @@ class Dialect:
     notes: str = ""
     # the longest view name the engine keeps: (length, "bytes" | "characters", "truncates" | "refuses")
     name_limit: tuple[int, str, str] | None = None
+    # names hold only characters of the Basic Multilingual Plane (MySQL/MariaDB keep identifiers in utf8mb3)
+    names_in_bmp: bool = False
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
         return apply_passes(tree, self.rewrites)

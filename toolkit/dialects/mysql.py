@@ -8,7 +8,11 @@ Quirks, as data:
 - GREATEST/LEAST return NULL if any argument is NULL: each argument is COALESCEd;
 - no INITCAP: emulated per character over JSON_TABLE; no REGEXP_LIKE on MariaDB: REGEXP_INSTR;
 - CAST(datetime AS CHAR) prints six fractional digits: timestamps are formatted explicitly;
-- timestamps are DATETIME(6) (DATETIME alone drops fractions of a second).
+- timestamps are DATETIME(6) (DATETIME alone drops fractions of a second);
+- string literals use MySQL's backslash escapes (the default sql_mode): quotes are doubled, so
+  with NO_BACKSLASH_ESCAPES no literal can end early, but a backslash in it reads as two;
+- a name cannot hold a character outside the Basic Multilingual Plane (an emoji): such a
+  view, slot or alias is refused when generating for mysql.
 """
 from sqlglot import exp
 
@@ -45,6 +49,9 @@ MYSQL = register(Dialect(
     executable_here=True,
     key_text=exp.DataType.build("VARCHAR(512)", dialect="mysql"),
     text=exp.DataType.build("LONGTEXT", dialect="mysql"),
-    notes="Create the views with a utf8mb4 binary no-pad collation (SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin).",
+    notes="Create the views with a utf8mb4 binary no-pad collation (SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin), "
+          "backslash escapes on (the default: no NO_BACKSLASH_ESCAPES in sql_mode; text holding a backslash, line "
+          "break or tab is written with them).",
     name_limit=(64, "characters", "refuses"),
+    names_in_bmp=True,
 ))

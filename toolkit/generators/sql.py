@@ -420,7 +420,10 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
 
 def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     """Refuse a view name the engine would refuse, or would cut short onto another view's name
-    (PostgreSQL keeps the first 63 bytes and CREATE OR REPLACE would then replace the other view)."""
+    (PostgreSQL keeps the first 63 bytes and CREATE OR REPLACE would then replace the other view),
+    and a name holding characters the engine cannot store in a name."""
+    if dialect.names_in_bmp:
+        check_names_in_bmp(plan, dialect, problems)
     if dialect.name_limit is None:
         return
     size, unit, behaviour = dialect.name_limit
@@ -447,6 +450,34 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
         if others:
             problems.add(file, line, f"{owner} creates view '{name}'; {dialect.name} keeps only its first {size} {unit}, "
                          f"so it would replace view '{others[0][0]}' of {others[0][1]}", hint)
+
+
+def check_names_in_bmp(plan: Plan, dialect: Dialect, problems: Problems) -> None:
+    """Every name the views create or alias (views, slots, join aliases, source tables and schemas) holds only
+    characters of the Basic Multilingual Plane: MySQL/MariaDB refuse an emoji in a name ("Invalid utf8mb4
+    character string"), so its views could not be created."""
+    seen: set[str] = set()
+
+    def check(file: str, line: int, subject: str, name: str, hint: str, key: str = "") -> None:
+        char = next((c for c in name if ord(c) > 0xFFFF), "")
+        if char and (key or subject) not in seen:
+            seen.add(key or subject)
+            problems.add(file, line, f"{subject}: {dialect.name} cannot hold {char!r} (U+{ord(char):X}), a character "
+                         "outside the Basic Multilingual Plane, in a name", hint)
+
+    for name, file, line, owner, kind in created_views(plan.sources, plan.integrated):
+        check(file, line, f"{owner} creates view '{name}'", name, f"rename the {kind}", key=owner)
+    for view in plan.views():
+        for sp in view.slots:
+            check(sp.slot.file, sp.slot.line, f"slot '{sp.slot.name}' (a column of the views)", sp.slot.name, "rename the slot")
+        for join in view.joins:
+            check(view.file, view.line, f"derivation '{view.name}': join alias '{join.ref.alias}'", join.ref.alias,
+                  "rename the join alias")
+        for ref in view.tables():
+            check(view.file, view.line, f"derivation '{view.name}': source table '{ref.table.name}'", ref.table.name,
+                  "generate for another dialect: this table cannot be in a MySQL database")
+            check(view.file, view.line, f"derivation '{view.name}': database_schema '{ref.database_schema}'",
+                  ref.database_schema, "set a database_schema MySQL can name")
 
 
 # ------------------------------------------------------------------------- rendering in parallel

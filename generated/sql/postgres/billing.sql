@@ -363,8 +363,7 @@ FROM (
                         CASE
                           WHEN "g"."n" = 1
                           OR POSITION(
-                            SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
                           ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
@@ -403,8 +402,7 @@ FROM (
                         CASE
                           WHEN "g"."n" = 1
                           OR POSITION(
-                            SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
                           ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
@@ -441,8 +439,7 @@ FROM (
                   CASE
                     WHEN "g"."n" = 1
                     OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                     ) > 0
                     THEN UPPER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
                     ELSE LOWER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
@@ -480,8 +477,7 @@ FROM (
                           CASE
                             WHEN "g"."n" = 1
                             OR POSITION(
-                              SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                              SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                             ) > 0
                             THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
                             ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
@@ -525,8 +521,7 @@ FROM (
                       CASE
                         WHEN "g"."n" = 1
                         OR POSITION(
-                          SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                         ) > 0
                         THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
                         ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
@@ -569,8 +564,7 @@ FROM (
                           CASE
                             WHEN "g"."n" = 1
                             OR POSITION(
-                              SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                              SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                             ) > 0
                             THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
                             ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
@@ -614,8 +608,7 @@ FROM (
                       CASE
                         WHEN "g"."n" = 1
                         OR POSITION(
-                          SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                         ) > 0
                         THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
                         ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
@@ -787,8 +780,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -902,8 +895,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1055,8 +1048,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1190,8 +1183,7 @@ FROM (
                   CASE
                     WHEN "g"."n" = 1
                     OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                     ) > 0
                     THEN UPPER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
                     ELSE LOWER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))

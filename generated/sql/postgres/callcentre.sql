@@ -56,8 +56,7 @@ FROM (
                     CASE
                       WHEN "g"."n" = 1
                       OR POSITION(
-                        SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                       ) > 0
                       THEN UPPER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
                       ELSE LOWER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
@@ -173,8 +172,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -297,8 +296,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -425,8 +424,7 @@ FROM (
                 CASE
                   WHEN "g"."n" = 1
                   OR POSITION(
-                    SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                    SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
                   THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
                   ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))

@@ -69,8 +69,7 @@ FROM (
                         CASE
                           WHEN "g"."n" = 1
                           OR POSITION(
-                            SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
                           ELSE LOWER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
@@ -103,8 +102,7 @@ FROM (
                         CASE
                           WHEN "g"."n" = 1
                           OR POSITION(
-                            SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
                           ELSE LOWER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
@@ -139,8 +137,7 @@ FROM (
                   CASE
                     WHEN "g"."n" = 1
                     OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                     ) > 0
                     THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
                     ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
@@ -171,8 +168,7 @@ FROM (
                   CASE
                     WHEN "g"."n" = 1
                     OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" - 1 FOR 1) IN ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                     ) > 0
                     THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
                     ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
@@ -284,8 +280,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -385,8 +381,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -532,8 +528,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -679,8 +675,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
       THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 231)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
