@@ -142,20 +142,25 @@ def generate(
         out.print(f"  {rel}", highlight=False)
 
 
-def _data_option(values: list[str]) -> dict[str, Path]:
-    data = {}
+def _data_option(values: list[str]) -> dict[str, Path | str]:
+    """SOURCE=PATH (a file) or SOURCE=URL (a live database, kept as text) per --data option."""
+    from .introspect import is_url
+
+    data: dict[str, Path | str] = {}
     for item in values:
         if "=" not in item:
-            raise DictError(Problem("--data", 1, f"'{item}' should be SOURCE=PATH"))
-        name, path = item.split("=", 1)
-        data[name] = Path(path)
+            raise DictError(Problem("--data", 1, f"'{item}' should be SOURCE=PATH or SOURCE=URL"))
+        name, where = item.split("=", 1)
+        data[name] = where if is_url(where) else Path(where)
     return data
 
 
 @app.command()
 @_guard
 def run(
-    data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file; repeat per source."),
+    data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file, or SOURCE=URL of a "
+                                   "live database (postgresql://user@host/db?schema=S, mysql://user@host/db), read "
+                                   "where it is; repeat per source."),
     database: Path = typer.Option(Path(":memory:"), "--database", help="DuckDB file to create the views in."),
     project: Path = ProjectOpt,
 ) -> None:

@@ -19,31 +19,70 @@ def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(database))
 
 
-def _load_sqlite_scanner(con: duckdb.DuckDBPyConnection) -> None:
-    """The sqlite scanner comes from the duckdb-extension-sqlite package: no download at run time."""
+def _load_scanner(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Scanners come from the duckdb-extension-{sqlite,postgres,mysql} packages: no download at run time."""
     try:
-        con.execute("LOAD sqlite")
+        con.execute(f"LOAD {name}")
         return
     except duckdb.Error:
         pass
     import duckdb_extensions
 
-    duckdb_extensions.import_extension("sqlite", con=con)
-    con.execute("LOAD sqlite")
+    duckdb_extensions.import_extension(name, con=con)
+    con.execute(f"LOAD {name}")
 
 
-def attach(con: duckdb.DuckDBPyConnection, source: SourcePlan, location: Path) -> None:
-    """Make ``location`` (a SQLite or DuckDB file) readable as the source's database schema."""
+def attach(con: duckdb.DuckDBPyConnection, source: SourcePlan, location: Path | str) -> None:
+    """Make ``location`` (a SQLite or DuckDB file, or a database URL) readable as the source's database schema."""
+    if isinstance(location, str):
+        return attach_live(con, source, location)
     if not location.exists():
         raise DictError(Problem(str(location), 1, f"data for source '{source.name}' not found"))
     head = file_head(location)
     alias = source.database_schema.replace('"', '""')
     path = str(location).replace("'", "''")
     if head.startswith(b"SQLite format 3"):
-        _load_sqlite_scanner(con)
+        _load_scanner(con, "sqlite")
         con.execute(f"ATTACH '{path}' AS \"{alias}\" (TYPE sqlite, READ_ONLY)")
     else:
         con.execute(f"ATTACH '{path}' AS \"{alias}\" (READ_ONLY)")
+
+
+_SCANNER_OF = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def attach_live(con: duckdb.DuckDBPyConnection, source: SourcePlan, url: str) -> None:
+    """A live PostgreSQL or MySQL/MariaDB database, read where it is through DuckDB's scanner (read-only).
+
+    The schema holding the legacy tables is ``?schema=`` in the URL, else the one ``dict import-source``
+    recorded, else ``public`` (PostgreSQL); on MySQL it is the URL's database.
+    """
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    from .introspect import public_url
+
+    parts = urlsplit(url)
+    scanner = _SCANNER_OF.get(parts.scheme.split("+")[0])
+    if scanner is None:
+        raise DictError(Problem("--data", 1, f"source '{source.name}': cannot read {public_url(url)}",
+                                "give a SQLite or DuckDB file, or a postgresql:// or mysql:// URL"))
+    query = dict(parse_qsl(parts.query))
+    schema = query.pop("schema", None) or source.schema.database_schema or "public"
+    plain = urlunsplit((parts.scheme.split("+")[0].replace("mariadb", "mysql"), parts.netloc, parts.path, urlencode(query), ""))
+    options = "TYPE postgres, READ_ONLY, SCHEMA " + _literal(schema) if scanner == "postgres" else "TYPE mysql, READ_ONLY"
+    try:
+        _load_scanner(con, scanner)
+        con.execute(f"ATTACH {_literal(plain)} AS {_q(source.database_schema)} ({options})")
+    except duckdb.Error as exc:
+        from .introspect import _scrub
+
+        detail = _scrub(str(exc).strip().splitlines()[0], url)
+        raise DictError(Problem("--data", 1, f"source '{source.name}': cannot attach {public_url(url)}: {detail}",
+                                "check the URL, that the server runs and that the user may read the tables")) from None
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def create_views(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str] | None = None) -> None:

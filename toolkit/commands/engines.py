@@ -17,7 +17,8 @@ SHOWN = 10
 def materialize(
     target: str = typer.Option(..., "--target", "-t",
                                help="duckdb:PATH, postgresql://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB"),
-    data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file; repeat per source."),
+    data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file, or SOURCE=URL of a "
+                                   "live database (postgresql://user@host/db?schema=S, mysql://user@host/db); repeat per source."),
     schema: str = typer.Option("canonical", help="Schema (a database on MySQL) for the canonical tables."),
     project: Path = ProjectOpt,
 ) -> None:

@@ -85,15 +85,26 @@ def _connect(make, target: str) -> Engine:
                                 "check the server is running and the database exists")) from None
 
 
-def read_sources(plan: Plan, data: dict[str, Path]) -> list[SourceData]:
-    """Each source's used tables from its SQLite file or DuckDB database (schema = its database_schema)."""
+def read_sources(plan: Plan, data: dict[str, Path | str]) -> list[SourceData]:
+    """Each source's used tables from its SQLite file, DuckDB database (schema = its database_schema) or live
+    database (a URL, read through DuckDB's scanner)."""
     import duckdb
+
+    from ..engine import attach_live
 
     known = {s.name for s in plan.sources}
     out = []
     for name, path in data.items():
         if name not in known:
             raise DictError(Problem("--data", 1, f"no mapping for source '{name}'", f"mapped sources: {', '.join(sorted(known))}"))
+        if isinstance(path, str):
+            con = duckdb.connect()
+            try:
+                attach_live(con, plan.source(name), path)
+                out.append(read_source(plan, name, duckdb_con=con))
+            finally:
+                con.close()
+            continue
         if not path.exists():
             raise DictError(Problem(str(path), 1, f"data for source '{name}' not found"))
         if file_head(path).startswith(b"SQLite format 3"):
