@@ -59,7 +59,7 @@ def test_identifier_is_a_safe_ascii_name_and_distinct_names_stay_distinct(prefix
 
 
 @pytest.mark.unit
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=2, max_size=6, unique=True), st.sampled_from(["", "c_", "v__raw__"]))
 def test_identifier_is_injective_on_any_text(names, prefix):
     idents = [identifier(n, prefix) for n in names]
@@ -80,7 +80,7 @@ def test_names_built_from_two_parts_never_meet():
 
 
 @pytest.mark.unit
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_docstrings_comments_and_literals_read_back_as_the_text(text):
     assert ast.literal_eval('"""' + _docstring_text(text) + '"""') == text
@@ -195,10 +195,6 @@ HOSTILE = [
 ]
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _s(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -206,7 +202,7 @@ def _s(text: str) -> str:
 def hostile_project(root: Path, names: dict) -> Path:
     """A small project (one source, a plain and a grouped derivation, two joins) whose names are ``names``."""
     n = {**DEFAULTS, **names}
-    t, jt = _q(n["table"]), _q(n["join_table"])
+    t, jt = quoted(n["table"]), quoted(n["join_table"])
     slots = {"id": {"identifier": True, "description": "id"},
              n["slot_text"]: {"description": n["slot_description"]},
              n["slot_enum"]: {"range": n["enum"], "description": "an enum"},
@@ -226,29 +222,29 @@ def hostile_project(root: Path, names: dict) -> Path:
             n["code"]: {"type": "VARCHAR"}, n["num"]: {"type": "VARCHAR"}, n["fk"]: {"type": "INTEGER"}}},
         n["join_table"]: {"primary_key": [n["join_key"]], "columns": {
             n["join_key"]: {"type": "INTEGER", "nullable": False}, n["join_name"]: {"type": "VARCHAR"}}}}}
-    a, a2 = _q(n["alias"]), _q(n["alias2"])
-    text = f"{t}.{_q(n['text'])}"
+    a, a2 = quoted(n["alias"]), quoted(n["alias2"])
+    text = f"{t}.{quoted(n['text'])}"
     mapping = {"source": "src", "title": n["title"], "description": n["description"], "class_derivations": {
         n["derivation"]: {
             "target_class": n["cls"], "populated_from": n["table"],
-            "joins": {n["alias"]: {"table": n["join_table"], "on": f"{a}.{_q(n['join_key'])} = {t}.{_q(n['fk'])}",
+            "joins": {n["alias"]: {"table": n["join_table"], "on": f"{a}.{quoted(n['join_key'])} = {t}.{quoted(n['fk'])}",
                                    "cardinality": "to_one"},
-                      n["alias2"]: {"table": n["join_table"], "on": f"{a2}.{_q(n['join_key'])} = {t}.{_q(n['key'])}",
+                      n["alias2"]: {"table": n["join_table"], "on": f"{a2}.{quoted(n['join_key'])} = {t}.{quoted(n['key'])}",
                                     "cardinality": "to_one"}},
             "reject_when": [{"when": f"{text} = {_s(n['retired'])}", "reason": n["reason"]}],
             "slot_derivations": {
-                n["slot_text"]: {"expr": f"COALESCE({a}.{_q(n['join_name'])}, '') || '/' || "
-                                         f"COALESCE({a2}.{_q(n['join_name'])}, '') || '/' || TRIM({text})"},
+                n["slot_text"]: {"expr": f"COALESCE({a}.{quoted(n['join_name'])}, '') || '/' || "
+                                         f"COALESCE({a2}.{quoted(n['join_name'])}, '') || '/' || TRIM({text})"},
                 n["slot_enum"]: {"populated_from": n["code"], "value_mappings": dict(zip(n["codes"], n["values"]))},
-                n["slot_num"]: {"expr": f"CAST({t}.{_q(n['num'])} AS INTEGER)"},
-                n["slot_dec"]: {"expr": n["dec_expr"].format(num=f"{t}.{_q(n['num'])}")}}},
+                n["slot_num"]: {"expr": f"CAST({t}.{quoted(n['num'])} AS INTEGER)"},
+                n["slot_dec"]: {"expr": n["dec_expr"].format(num=f"{t}.{quoted(n['num'])}")}}},
         n["bucket"]: {
             "target_class": n["bucket_cls"], "populated_from": n["join_table"],
-            "joins": {n["alias"]: {"table": n["table"], "on": f"{a}.{_q(n['fk'])} = {jt}.{_q(n['join_key'])}",
+            "joins": {n["alias"]: {"table": n["table"], "on": f"{a}.{quoted(n['fk'])} = {jt}.{quoted(n['join_key'])}",
                                    "cardinality": "to_many"}},
-            "reject_when": [{"when": f"{jt}.{_q(n['join_name'])} = {_s(n['retired'])}", "reason": n["reason"]}],
-            "group_by": [f"{jt}.{_q(n['join_key'])}"],
-            "slot_derivations": {n["slot_count"]: {"expr": f"COUNT({a}.{_q(n['key'])})"}}}}}
+            "reject_when": [{"when": f"{jt}.{quoted(n['join_name'])} = {_s(n['retired'])}", "reason": n["reason"]}],
+            "group_by": [f"{jt}.{quoted(n['join_key'])}"],
+            "slot_derivations": {n["slot_count"]: {"expr": f"COUNT({a}.{quoted(n['key'])})"}}}}}
     for folder, name, data in (("dictionary", "hostile.yaml", dictionary), ("mappings", "src.source.yaml", source),
                                ("mappings", "src.yaml", mapping)):
         (root / folder).mkdir(parents=True, exist_ok=True)
@@ -258,15 +254,15 @@ def hostile_project(root: Path, names: dict) -> Path:
 
 def load_data(con, names: dict) -> None:
     n = {**DEFAULTS, **names}
-    t, jt = f'src.{_q(n["table"])}', f'src.{_q(n["join_table"])}'
+    t, jt = f'src.{quoted(n["table"])}', f'src.{quoted(n["join_table"])}'
     con.execute("CREATE SCHEMA src")
-    con.execute(f"CREATE TABLE {t} ({_q(n['key'])} INTEGER, {_q(n['text'])} VARCHAR, {_q(n['code'])} VARCHAR, "
-                f"{_q(n['num'])} VARCHAR, {_q(n['fk'])} INTEGER)")
+    con.execute(f"CREATE TABLE {t} ({quoted(n['key'])} INTEGER, {quoted(n['text'])} VARCHAR, {quoted(n['code'])} VARCHAR, "
+                f"{quoted(n['num'])} VARCHAR, {quoted(n['fk'])} INTEGER)")
     g, s = n["codes"]
     con.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?, ?)", [
         (1, " hello ", g, "12", 1), (2, n["retired"], s, "3", 2), (3, "x", "Z", "4", 1), (4, "y", s, "zz", 9),
         (5, None, None, None, None), (6, "😀 \u202e", g, "-7", 3)])
-    con.execute(f"CREATE TABLE {jt} ({_q(n['join_key'])} INTEGER, {_q(n['join_name'])} VARCHAR)")
+    con.execute(f"CREATE TABLE {jt} ({quoted(n['join_key'])} INTEGER, {quoted(n['join_name'])} VARCHAR)")
     con.executemany(f"INSERT INTO {jt} VALUES (?, ?)", [(1, "one"), (2, n["retired"]), (3, None), (4, "four")])
 
 
