@@ -344,3 +344,20 @@ def test_a_copy_of_the_project_generates_translators_that_pass_the_check(tmp_pat
     for path in written:
         check_translator(path.read_text(encoding="utf-8"), path.name)
         assert path.read_bytes() == (ROOT / "generated" / "python" / path.name).read_bytes()
+
+
+def test_dict_translate_on_a_hostile_alias_runs_no_code(tmp_path, monkeypatch):
+    names = {"alias": f"a[{PWN}].c", "derivation": f"x'); {PWN}; ('"}
+    root = hostile_project(tmp_path / "project", names)
+    monkeypatch.chdir(tmp_path)
+    records = tmp_path / "in.jsonl"
+    records.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"k": 1, "txt": "a", "code": "G", "num": "1", "fk": 1, names["alias"]: {"lk": 1, "label": "one"}},
+        {"k": 2, "txt": "b", "code": "S", "num": "2", "fk": 2})), encoding="utf-8")
+    result = CliRunner().invoke(app, ["translate", "--source", "src", "--class", "Item", "--derivation", names["derivation"],
+                                      "--input", str(records), "--output", str(tmp_path / "out.jsonl"),
+                                      "--project", str(root)])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "pwned").exists()
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["label_text"] for r in out] == ["one//a", "//b"]
