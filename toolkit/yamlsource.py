@@ -58,6 +58,22 @@ def _control(text: str, pattern: re.Pattern, file: str, line: int, what: str) ->
                                 "remove it; names and values must be printable text"))
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _paired(text: str, file: str, line: int) -> str:
+    """``text`` with YAML's UTF-16 escapes of one character ("\\ud83d\\ude00") joined into it (😀); a lone
+    half of a pair is no character at all (it cannot be written as UTF-8)."""
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        found = _SURROGATE.search(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass"))
+        raise DictError(Problem(file, line, f"{text[:40]!r} holds U+{ord(found.group()):04X}, half of a UTF-16 "
+                                "surrogate pair without its other half", "write the character itself")) from None
+
+
 def _construct(node: yaml.Node, file: str) -> Any:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -66,7 +82,7 @@ def _construct(node: yaml.Node, file: str) -> Any:
             key = _construct(key_node, file)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise DictError(Problem(file, key_node.start_mark.line + 1, "mapping keys must be plain text"))
-            key = str(key) if not isinstance(key, str) else key
+            key = _paired(str(key) if not isinstance(key, str) else key, file, key_node.start_mark.line + 1)
             _control(key, _CONTROL_IN_NAME, file, key_node.start_mark.line + 1, "name")
             if key in out:
                 raise DictError(Problem(file, key_node.start_mark.line + 1, f"duplicate key '{key}'", "each key may appear once"))
@@ -81,6 +97,7 @@ def _construct(node: yaml.Node, file: str) -> Any:
         return seq
     value = _scalar(node)
     if isinstance(value, str):
+        value = _paired(value, file, line)
         _control(value, _CONTROL_IN_TEXT, file, line, "text")
     return value
 

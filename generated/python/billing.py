@@ -11,35 +11,35 @@ Joined tables travel with the record under the join's alias: a dict (the joined 
 of candidate rows (the join condition picks the match, as the view's LEFT JOIN does) or None.
 
     from billing import translate
-    result = translate("Household", record)   # dict, or Reject(...)
+    result = translate('Household', record)   # dict, or Reject(...)
 
 Derivations:
 
-  Household -> Household from billing_accounts, record["h"] = account_holders row  [grouped: not translatable per record; see household__staged]
+  Household -> Household from billing_accounts, record['h'] = account_holders row  [grouped: not translatable per record; see household__staged]
 
 
-  Account -> Account from billing_accounts, record["i"] = invoices row  [grouped: not translatable per record; see account__staged]
+  Account -> Account from billing_accounts, record['i'] = invoices row  [grouped: not translatable per record; see account__staged]
 
 
-  Customer -> Customer from account_holders, record["a"] = billing_accounts row
+  Customer -> Customer from account_holders, record['a'] = billing_accounts row
 
 
-  ContactPointEmail -> ContactPoint from account_holders, record["a"] = billing_accounts row
+  ContactPointEmail -> ContactPoint from account_holders, record['a'] = billing_accounts row
 
 
-  ContactPointPhone -> ContactPoint from account_holders, record["a"] = billing_accounts row
+  ContactPointPhone -> ContactPoint from account_holders, record['a'] = billing_accounts row
 
 
-  ContactPointAddress -> ContactPoint from account_holders, record["a"] = billing_accounts row
+  ContactPointAddress -> ContactPoint from account_holders, record['a'] = billing_accounts row
 
 
   Product -> Product from catalogue
 
 
-  Transaction -> Transaction from invoices, record["h"] = account_holders row, record["a"] = billing_accounts row  [grouped: not translatable per record; see transaction__staged]
+  Transaction -> Transaction from invoices, record['h'] = account_holders row, record['a'] = billing_accounts row  [grouped: not translatable per record; see transaction__staged]
 
 
-  TransactionLine -> TransactionLine from invoice_items, record["i"] = invoices row, record["a"] = billing_accounts row
+  TransactionLine -> TransactionLine from invoice_items, record['i'] = invoices row, record['a'] = billing_accounts row
 
 
 """
@@ -925,7 +925,7 @@ def _match_all(value, on, alias, *outer):
     return found or (None,)
 
 
-SOURCE = "billing"
+SOURCE = 'billing'
 
 
 _RX1 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
@@ -1664,88 +1664,88 @@ def transaction_line(record):
 
 DERIVATIONS = {
 
-    "Household": household,
+    'Household': household,
 
-    "Account": account,
+    'Account': account,
 
-    "Customer": customer,
+    'Customer': customer,
 
-    "ContactPointEmail": contact_point_email,
+    'ContactPointEmail': contact_point_email,
 
-    "ContactPointPhone": contact_point_phone,
+    'ContactPointPhone': contact_point_phone,
 
-    "ContactPointAddress": contact_point_address,
+    'ContactPointAddress': contact_point_address,
 
-    "Product": product,
+    'Product': product,
 
-    "Transaction": transaction,
+    'Transaction': transaction,
 
-    "TransactionLine": transaction_line,
+    'TransactionLine': transaction_line,
 
 }
 
 TARGET_CLASSES = {
 
-    "Household": "Household",
+    'Household': 'Household',
 
-    "Account": "Account",
+    'Account': 'Account',
 
-    "Customer": "Customer",
+    'Customer': 'Customer',
 
-    "ContactPointEmail": "ContactPoint",
+    'ContactPointEmail': 'ContactPoint',
 
-    "ContactPointPhone": "ContactPoint",
+    'ContactPointPhone': 'ContactPoint',
 
-    "ContactPointAddress": "ContactPoint",
+    'ContactPointAddress': 'ContactPoint',
 
-    "Product": "Product",
+    'Product': 'Product',
 
-    "Transaction": "Transaction",
+    'Transaction': 'Transaction',
 
-    "TransactionLine": "TransactionLine",
+    'TransactionLine': 'TransactionLine',
 
 }
 
 DRIVING_TABLES = {
 
-    "Household": "billing_accounts",
+    'Household': 'billing_accounts',
 
-    "Account": "billing_accounts",
+    'Account': 'billing_accounts',
 
-    "Customer": "account_holders",
+    'Customer': 'account_holders',
 
-    "ContactPointEmail": "account_holders",
+    'ContactPointEmail': 'account_holders',
 
-    "ContactPointPhone": "account_holders",
+    'ContactPointPhone': 'account_holders',
 
-    "ContactPointAddress": "account_holders",
+    'ContactPointAddress': 'account_holders',
 
-    "Product": "catalogue",
+    'Product': 'catalogue',
 
-    "Transaction": "invoices",
+    'Transaction': 'invoices',
 
-    "TransactionLine": "invoice_items",
+    'TransactionLine': 'invoice_items',
 
 }
 
 # Grouped derivations aggregate many records: translate() raises NotTranslatable for them.
 GROUPED = {
 
-    "Household": "Household groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__household; household__staged(record) gives the per-record check.",
+    'Household': 'Household groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__household; household__staged(record) gives the per-record check.',
 
-    "Account": "Account groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__account; account__staged(record) gives the per-record check.",
+    'Account': 'Account groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__account; account__staged(record) gives the per-record check.',
 
-    "Transaction": "Transaction groups records by invoice_no: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__transaction; transaction__staged(record) gives the per-record check.",
+    'Transaction': 'Transaction groups records by invoice_no: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__transaction; transaction__staged(record) gives the per-record check.',
 
 }
 
 STAGED = {
 
-    "Household": household__staged,
+    'Household': household__staged,
 
-    "Account": account__staged,
+    'Account': account__staged,
 
-    "Transaction": transaction__staged,
+    'Transaction': transaction__staged,
 
 }
 

@@ -11,7 +11,7 @@ Joined tables travel with the record under the join's alias: a dict (the joined 
 of candidate rows (the join condition picks the match, as the view's LEFT JOIN does) or None.
 
     from callcentre import translate
-    result = translate("Customer", record)   # dict, or Reject(...)
+    result = translate('Customer', record)   # dict, or Reject(...)
 
 Derivations:
 
@@ -24,7 +24,7 @@ Derivations:
   ContactPointEmail -> ContactPoint from callers
 
 
-  Interaction -> Interaction from calls, record["cl"] = callers row
+  Interaction -> Interaction from calls, record['cl'] = callers row
 
 
 """
@@ -688,7 +688,7 @@ def _match_one(value, on, alias, table, *outer):
     return found[0] if found else None
 
 
-SOURCE = "callcentre"
+SOURCE = 'callcentre'
 
 
 _RX1 = _re.compile('TEST\\ CALL.*', _re.DOTALL)
@@ -1025,37 +1025,37 @@ def interaction(record):
 
 DERIVATIONS = {
 
-    "Customer": customer,
+    'Customer': customer,
 
-    "ContactPointPhone": contact_point_phone,
+    'ContactPointPhone': contact_point_phone,
 
-    "ContactPointEmail": contact_point_email,
+    'ContactPointEmail': contact_point_email,
 
-    "Interaction": interaction,
+    'Interaction': interaction,
 
 }
 
 TARGET_CLASSES = {
 
-    "Customer": "Customer",
+    'Customer': 'Customer',
 
-    "ContactPointPhone": "ContactPoint",
+    'ContactPointPhone': 'ContactPoint',
 
-    "ContactPointEmail": "ContactPoint",
+    'ContactPointEmail': 'ContactPoint',
 
-    "Interaction": "Interaction",
+    'Interaction': 'Interaction',
 
 }
 
 DRIVING_TABLES = {
 
-    "Customer": "callers",
+    'Customer': 'callers',
 
-    "ContactPointPhone": "callers",
+    'ContactPointPhone': 'callers',
 
-    "ContactPointEmail": "callers",
+    'ContactPointEmail': 'callers',
 
-    "Interaction": "calls",
+    'Interaction': 'calls',
 
 }
 

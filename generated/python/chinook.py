@@ -11,11 +11,11 @@ Joined tables travel with the record under the join's alias: a dict (the joined 
 of candidate rows (the join condition picks the match, as the view's LEFT JOIN does) or None.
 
     from chinook import translate
-    result = translate("Customer", record)   # dict, or Reject(...)
+    result = translate('Customer', record)   # dict, or Reject(...)
 
 Derivations:
 
-  Customer -> Customer from Customer, record["rep"] = Employee row
+  Customer -> Customer from Customer, record['rep'] = Employee row
 
 
   Household -> Household from Customer  [grouped: not translatable per record; see household__staged]
@@ -30,7 +30,7 @@ Derivations:
   ContactPointAddress -> ContactPoint from Customer
 
 
-  Product -> Product from Track, record["genre"] = Genre row
+  Product -> Product from Track, record['genre'] = Genre row
 
 
   Transaction -> Transaction from Invoice
@@ -827,7 +827,7 @@ def _match_one(value, on, alias, table, *outer):
     return found[0] if found else None
 
 
-SOURCE = "chinook"
+SOURCE = 'chinook'
 
 
 _SET1 = frozenset(('person', 'organisation'))
@@ -1244,74 +1244,74 @@ def transaction_line(record):
 
 DERIVATIONS = {
 
-    "Customer": customer,
+    'Customer': customer,
 
-    "Household": household,
+    'Household': household,
 
-    "ContactPointEmail": contact_point_email,
+    'ContactPointEmail': contact_point_email,
 
-    "ContactPointPhone": contact_point_phone,
+    'ContactPointPhone': contact_point_phone,
 
-    "ContactPointAddress": contact_point_address,
+    'ContactPointAddress': contact_point_address,
 
-    "Product": product,
+    'Product': product,
 
-    "Transaction": transaction,
+    'Transaction': transaction,
 
-    "TransactionLine": transaction_line,
+    'TransactionLine': transaction_line,
 
 }
 
 TARGET_CLASSES = {
 
-    "Customer": "Customer",
+    'Customer': 'Customer',
 
-    "Household": "Household",
+    'Household': 'Household',
 
-    "ContactPointEmail": "ContactPoint",
+    'ContactPointEmail': 'ContactPoint',
 
-    "ContactPointPhone": "ContactPoint",
+    'ContactPointPhone': 'ContactPoint',
 
-    "ContactPointAddress": "ContactPoint",
+    'ContactPointAddress': 'ContactPoint',
 
-    "Product": "Product",
+    'Product': 'Product',
 
-    "Transaction": "Transaction",
+    'Transaction': 'Transaction',
 
-    "TransactionLine": "TransactionLine",
+    'TransactionLine': 'TransactionLine',
 
 }
 
 DRIVING_TABLES = {
 
-    "Customer": "Customer",
+    'Customer': 'Customer',
 
-    "Household": "Customer",
+    'Household': 'Customer',
 
-    "ContactPointEmail": "Customer",
+    'ContactPointEmail': 'Customer',
 
-    "ContactPointPhone": "Customer",
+    'ContactPointPhone': 'Customer',
 
-    "ContactPointAddress": "Customer",
+    'ContactPointAddress': 'Customer',
 
-    "Product": "Track",
+    'Product': 'Track',
 
-    "Transaction": "Invoice",
+    'Transaction': 'Invoice',
 
-    "TransactionLine": "InvoiceLine",
+    'TransactionLine': 'InvoiceLine',
 
 }
 
 # Grouped derivations aggregate many records: translate() raises NotTranslatable for them.
 GROUPED = {
 
-    "Household": "Household groups records by UPPER(TRIM(COALESCE(Address, \u0027\u0027))) || \u0027|\u0027 || UPPER(TRIM(COALESCE(PostalCode, \u0027\u0027))) || \u0027|\u0027 || UPPER(TRIM(Country)): an aggregation over many records, which a one-record translator cannot compute. Use the SQL view chinook__household; household__staged(record) gives the per-record check.",
+    'Household': "Household groups records by UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country)): an aggregation over many records, which a one-record translator cannot compute. Use the SQL view chinook__household; household__staged(record) gives the per-record check.",
 
 }
 
 STAGED = {
 
-    "Household": household__staged,
+    'Household': household__staged,
 
 }
 

@@ -11,7 +11,7 @@ Joined tables travel with the record under the join's alias: a dict (the joined 
 of candidate rows (the join condition picks the match, as the view's LEFT JOIN does) or None.
 
     from crm import translate
-    result = translate("Customer", record)   # dict, or Reject(...)
+    result = translate('Customer', record)   # dict, or Reject(...)
 
 Derivations:
 
@@ -30,7 +30,7 @@ Derivations:
   ContactPointAddress -> ContactPoint from contacts
 
 
-  Interaction -> Interaction from activities, record["c"] = contacts row
+  Interaction -> Interaction from activities, record['c'] = contacts row
 
 
 """
@@ -687,7 +687,7 @@ def _match_one(value, on, alias, table, *outer):
     return found[0] if found else None
 
 
-SOURCE = "crm"
+SOURCE = 'crm'
 
 
 _RX1 = _re.compile('.*@test\\.test', _re.DOTALL)
@@ -1119,49 +1119,49 @@ def interaction(record):
 
 DERIVATIONS = {
 
-    "Customer": customer,
+    'Customer': customer,
 
-    "ContactPointEmail": contact_point_email,
+    'ContactPointEmail': contact_point_email,
 
-    "ContactPointPhone": contact_point_phone,
+    'ContactPointPhone': contact_point_phone,
 
-    "ContactPointMobile": contact_point_mobile,
+    'ContactPointMobile': contact_point_mobile,
 
-    "ContactPointAddress": contact_point_address,
+    'ContactPointAddress': contact_point_address,
 
-    "Interaction": interaction,
+    'Interaction': interaction,
 
 }
 
 TARGET_CLASSES = {
 
-    "Customer": "Customer",
+    'Customer': 'Customer',
 
-    "ContactPointEmail": "ContactPoint",
+    'ContactPointEmail': 'ContactPoint',
 
-    "ContactPointPhone": "ContactPoint",
+    'ContactPointPhone': 'ContactPoint',
 
-    "ContactPointMobile": "ContactPoint",
+    'ContactPointMobile': 'ContactPoint',
 
-    "ContactPointAddress": "ContactPoint",
+    'ContactPointAddress': 'ContactPoint',
 
-    "Interaction": "Interaction",
+    'Interaction': 'Interaction',
 
 }
 
 DRIVING_TABLES = {
 
-    "Customer": "contacts",
+    'Customer': 'contacts',
 
-    "ContactPointEmail": "contacts",
+    'ContactPointEmail': 'contacts',
 
-    "ContactPointPhone": "contacts",
+    'ContactPointPhone': 'contacts',
 
-    "ContactPointMobile": "contacts",
+    'ContactPointMobile': 'contacts',
 
-    "ContactPointAddress": "contacts",
+    'ContactPointAddress': 'contacts',
 
-    "Interaction": "activities",
+    'Interaction': 'activities',
 
 }
 

@@ -11,7 +11,7 @@ Joined tables travel with the record under the join's alias: a dict (the joined 
 of candidate rows (the join condition picks the match, as the view's LEFT JOIN does) or None.
 
     from northwind import translate
-    result = translate("Customer", record)   # dict, or Reject(...)
+    result = translate('Customer', record)   # dict, or Reject(...)
 
 Derivations:
 
@@ -30,10 +30,10 @@ Derivations:
   ContactPointAddress -> ContactPoint from Customers
 
 
-  Product -> Product from Products, record["category"] = Categories row
+  Product -> Product from Products, record['category'] = Categories row
 
 
-  Transaction -> Transaction from Orders, record["line"] = Order Details row  [grouped: not translatable per record; see transaction__staged]
+  Transaction -> Transaction from Orders, record['line'] = Order Details row  [grouped: not translatable per record; see transaction__staged]
 
 
   TransactionLine -> TransactionLine from Order Details
@@ -866,7 +866,7 @@ def _match_all(value, on, alias, *outer):
     return found or (None,)
 
 
-SOURCE = "northwind"
+SOURCE = 'northwind'
 
 
 _SET1 = frozenset(('standard', 'silver', 'gold', 'platinum'))
@@ -1256,74 +1256,74 @@ def transaction_line(record):
 
 DERIVATIONS = {
 
-    "Customer": customer,
+    'Customer': customer,
 
-    "Household": household,
+    'Household': household,
 
-    "ContactPointPhone": contact_point_phone,
+    'ContactPointPhone': contact_point_phone,
 
-    "ContactPointFax": contact_point_fax,
+    'ContactPointFax': contact_point_fax,
 
-    "ContactPointAddress": contact_point_address,
+    'ContactPointAddress': contact_point_address,
 
-    "Product": product,
+    'Product': product,
 
-    "Transaction": transaction,
+    'Transaction': transaction,
 
-    "TransactionLine": transaction_line,
+    'TransactionLine': transaction_line,
 
 }
 
 TARGET_CLASSES = {
 
-    "Customer": "Customer",
+    'Customer': 'Customer',
 
-    "Household": "Household",
+    'Household': 'Household',
 
-    "ContactPointPhone": "ContactPoint",
+    'ContactPointPhone': 'ContactPoint',
 
-    "ContactPointFax": "ContactPoint",
+    'ContactPointFax': 'ContactPoint',
 
-    "ContactPointAddress": "ContactPoint",
+    'ContactPointAddress': 'ContactPoint',
 
-    "Product": "Product",
+    'Product': 'Product',
 
-    "Transaction": "Transaction",
+    'Transaction': 'Transaction',
 
-    "TransactionLine": "TransactionLine",
+    'TransactionLine': 'TransactionLine',
 
 }
 
 DRIVING_TABLES = {
 
-    "Customer": "Customers",
+    'Customer': 'Customers',
 
-    "Household": "Customers",
+    'Household': 'Customers',
 
-    "ContactPointPhone": "Customers",
+    'ContactPointPhone': 'Customers',
 
-    "ContactPointFax": "Customers",
+    'ContactPointFax': 'Customers',
 
-    "ContactPointAddress": "Customers",
+    'ContactPointAddress': 'Customers',
 
-    "Product": "Products",
+    'Product': 'Products',
 
-    "Transaction": "Orders",
+    'Transaction': 'Orders',
 
-    "TransactionLine": "Order Details",
+    'TransactionLine': 'Order Details',
 
 }
 
 # Grouped derivations aggregate many records: translate() raises NotTranslatable for them.
 GROUPED = {
 
-    "Transaction": "Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.",
+    'Transaction': 'Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.',
 
 }
 
 STAGED = {
 
-    "Transaction": transaction__staged,
+    'Transaction': transaction__staged,
 
 }
 

@@ -18,6 +18,7 @@ import contextlib
 import datetime
 import decimal
 import importlib.util
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -128,6 +129,10 @@ class PyExpr:
 
 
 def _lit(value) -> str:
+    """A Python literal of a constant (text, number, bool, None); a float that is not finite is ``float('inf')``,
+    as ``repr`` would write a bare name (``inf``, ``nan``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({repr(value)!r})"
     return repr(value)
 
 
@@ -221,7 +226,7 @@ Resolver = Callable[[str, str], PyExpr]   # (table alias, column) -> the local h
 def value_repr(value) -> str:
     """Python source for a constant value of any SQL type."""
     if value is None or isinstance(value, (bool, int, str, float)):
-        return repr(value)
+        return _lit(value)
     if isinstance(value, decimal.Decimal):
         return f"_D({str(value)!r})"
     if isinstance(value, datetime.datetime):
@@ -394,7 +399,8 @@ class Compiler:
             scale = len(text.split(".")[1])
             digits = len(text.replace(".", "").lstrip("0")) or 1
             return PyExpr(self.module.const(f"_D({text!r})"), PType(Type.DECIMAL, scale, max(digits, scale)), True, True)
-        return PyExpr(repr(float(text)), FLOAT, True, True)
+        value = float(text)
+        return PyExpr(_lit(value) if math.isfinite(value) else self.module.const(_lit(value)), FLOAT, True, True)
 
     def _arithmetic(self, node: exp.Expression) -> PyExpr:
         a, b = self.value(node.this), self.value(node.expression)

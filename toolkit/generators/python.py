@@ -14,6 +14,7 @@ Grouped derivations aggregate many records: their translator raises ``NotTransla
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -85,16 +86,68 @@ def read_column(var: str, source: str, column: Column, ptype: PType, label: str,
 
 # ----------------------------------------------------------------------------- names
 
-class Names:
-    """Python identifiers for columns and slots, unique within one function."""
+# Names from mappings and dictionaries may hold any printable character (quotes, brackets, emoji, RTL marks).
+# Generated code never carries them as code: every identifier comes from ``identifier`` (ASCII letters, digits
+# and underscores only), every value is a literal written by ``repr`` (``literal``), every comment and docstring
+# escapes what could end it or hide text (``_comment``, ``_docstring_text``).
+_PLAIN = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*")   # never holds "__", so never an escaped form
+_SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INTERNAL = re.compile(r"_(?:t|h|K|RX|SET|VM|MISS|Q)[0-9]+")   # temporaries and constants Body and Module name
+# Module-level names a derivation function must not take (it would shadow them): keywords, the builtins of
+# every supported Python (a fixed list, so the output is the same on each), the template's own names.
+_BUILTINS = frozenset((
+    "abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex "
+    "copyright credits delattr dict dir divmod enumerate eval exec exit filter float format frozenset getattr "
+    "globals hasattr hash help hex id input int isinstance issubclass iter len license list locals map max "
+    "memoryview min next object oct open ord pow print property quit range repr reversed round set setattr "
+    "slice sorted staticmethod str sum super tuple type vars zip").split())
+_TEMPLATE_NAMES = frozenset(("SOURCE", "DERIVATIONS", "TARGET_CLASSES", "DRIVING_TABLES", "GROUPED", "STAGED",
+                             "translate"))
+_READABLE = 32   # letters and digits of an escaped name kept for the reader (the hex holds all of it)
+_LOCALS = ("record", "key", "row", "rows", "staged", "e")   # fixed locals the generated functions use
 
-    def __init__(self):
-        self.used: set[str] = set()
+
+def identifier(name: str, prefix: str = "", reserved: frozenset[str] | set[str] = frozenset()) -> str:
+    """The Python identifier of a name from a mapping or dictionary (alias, derivation, slot, column, class, table).
+
+    A plain ASCII name (letters and digits, single underscores inside) is kept: ``prefix + name``. Any other
+    name, and a name that would be a keyword or in ``reserved``, is written as its ASCII letters and digits,
+    ``__`` and the hex of its UTF-8 bytes (``caf__636166c3a9``): the hex makes distinct names distinct, and
+    as plain names never hold ``__`` no plain name meets an escaped one. The result is ASCII (so Python's
+    NFKC folding of identifiers cannot merge two names), never a keyword, never a ``__dunder__``, and the
+    same on every run. ``prefix`` is generator text (``c_``, ``j_rep_``); without one, the result starts with
+    a letter.
+    """
+    if prefix and not _SAFE.fullmatch(prefix):
+        raise ValueError(f"unsafe identifier prefix {prefix!r}")
+    if _PLAIN.fullmatch(name) and (prefix or (name[0].isalpha() and not keyword.iskeyword(name)
+                                              and not keyword.issoftkeyword(name) and name not in reserved)):
+        return prefix + name
+    readable = "_".join(re.findall(r"[A-Za-z0-9]+", name))[:_READABLE]
+    if not prefix and not readable[:1].isalpha():
+        readable = "n" + readable
+    return f"{prefix}{readable}__{name.encode('utf-8', 'surrogatepass').hex()}"
+
+
+class Names:
+    """Identifiers unique within one namespace (a module, or one function's locals).
+
+    ``identifier`` keeps distinct names distinct; a name built from two (``j_`` + alias + column) can still
+    meet another (alias ``a_b`` column ``c``, alias ``a`` column ``b_c``): the later one gets ``_2``.
+    """
+
+    def __init__(self, reserved=()):
+        self.used: set[str] = set(reserved)
 
     def new(self, prefix: str, name: str) -> str:
-        base = prefix + re.sub(r"\W", "_", name.encode("ascii", "backslashreplace").decode().replace("\\", "_"))
+        return self.claim(identifier(name, prefix))
+
+    def claim(self, base: str) -> str:
+        """``base`` (an identifier built from generator text and ``identifier`` results), made unique here."""
+        if not _SAFE.fullmatch(base) or keyword.iskeyword(base):
+            raise ValueError(f"not a safe identifier: {base!r}")
         candidate, n = base, 1
-        while candidate in self.used:
+        while candidate in self.used or _INTERNAL.fullmatch(candidate):
             n += 1
             candidate = f"{base}_{n}"
         self.used.add(candidate)
@@ -158,13 +211,44 @@ def _case_ifs(node: exp.Expression | None) -> list[exp.If]:
     return list(node.args.get("ifs") or []) if isinstance(node, exp.Case) else []
 
 
+@dataclass
+class ModuleNames:
+    """The module-level names of one translator module, all taken before any function is written."""
+
+    names: Names
+    functions: dict[str, str]                 # derivation name -> its translate function
+    staged: dict[str, str]                    # grouped derivation name -> its __staged function
+    on: dict[tuple[str, str], str]            # (derivation name, join alias) -> its join-condition helper
+
+    @classmethod
+    def of(cls, source: SourcePlan) -> "ModuleNames":
+        names = Names(_module_reserved())
+        functions = {}
+        for view in source.views:   # first: a derivation's own name never yields to a helper's
+            fn = function_name(view)
+            if fn in names.used:   # view names are unique per source, and identifier() keeps them apart
+                raise DictError(Problem(view.file, view.line, f"derivation '{view.name}' gives the Python function "
+                                        f"name {fn!r}, which is already taken", "rename the derivation"))
+            names.used.add(fn)
+            functions[view.name] = fn
+        staged = {v.name: names.claim(f"{functions[v.name]}__staged") for v in source.views if v.grouped}
+        on = {(v.name, j.ref.alias): names.claim(f"_{functions[v.name]}__on_{identifier(j.ref.alias)}")
+              for v in source.views for j in v.joins}
+        return cls(names, functions, staged, on)
+
+    def local(self, *fixed: str) -> Names:
+        """A function's namespace: its locals never shadow a module-level name."""
+        return Names(self.names.used | set(_LOCALS) | set(fixed))
+
+
 class DerivationWriter:
-    def __init__(self, source: SourcePlan, view: ViewPlan, module: Module):
+    def __init__(self, source: SourcePlan, view: ViewPlan, module: Module, names: ModuleNames | None = None):
         self.source = source
         self.view = view
         self.module = module
         self.dialect = source.schema.dialect
-        self.fn = function_name(view)
+        self.names = names or ModuleNames.of(source)
+        self.fn = self.names.functions[view.name]
         self.extra: list[str] = []   # helper functions (join conditions)
 
     # ---------------------------------------------------------------- pieces
@@ -191,7 +275,7 @@ class DerivationWriter:
         for name in columns:
             column = table.column(name)
             ptype = column_ptype(column, self.dialect)
-            var = scope.names.new("c_" if alias == self.view.base.alias else f"j_{alias}_", name)
+            var = scope.names.new("c_" if alias == self.view.base.alias else identifier(alias, "j_") + "_", name)
             label = name if alias == self.view.base.alias else f"{alias}.{name}"
             reads.append((var, column.name))
             lines += read_column(var, source, column, ptype, label, fetched=True)
@@ -206,16 +290,16 @@ class DerivationWriter:
     def _on_function(self, alias: str, table_name: str, on: exp.Expression, text: str,
                      outer: list[tuple[str, str]], outer_scope: _Scope) -> tuple[str, list[str]]:
         """A helper evaluating one join condition on a candidate row: (name, outer variables it takes)."""
-        name = f"_{self.fn}__on_" + re.sub(r"\W", "_", alias)
-        scope = _Scope(Names())
-        own = [c for a, c in _columns(on) if a == alias]
-        lines = self._load(scope, alias, list(dict.fromkeys(own)), "row")
+        name = self.names.on[(self.view.name, alias)]
+        scope = _Scope(self.names.local())
         params = []
-        for key in outer:
+        for key in outer:   # the outer locals it takes keep their names: taken before its own columns are named
             var = outer_scope.columns[key]
             scope.columns[key] = var
             scope.names.used.add(var.code)
             params.append(var.code)
+        own = [c for a, c in _columns(on) if a == alias]
+        lines = self._load(scope, alias, list(dict.fromkeys(own)), "row")
         body = Body()
         compiler = Compiler(self.module, body, scope.resolve)
         cond = compiler.truth(on)
@@ -321,8 +405,7 @@ class DerivationWriter:
         row_ifs = _case_ifs(columns.get("_row_reason"))
         parts = [reason.this] + list(reason.expressions) if isinstance(reason, exp.Coalesce) else [reason]
         slot_ifs = [i for part in parts if not (isinstance(part, exp.Column) and part.name == "_row_reason") for i in _case_ifs(part)]
-        scope = _Scope(Names())
-        scope.names.used.update({"record", "key"})
+        scope = _Scope(self.names.local())
         computed = [e for n, e in columns.items() if n != "_row_reason"] + [i.this for i in row_ifs]
         used = self._used_columns(computed + [j.args["on"] for j in joins])
         body = Body()
@@ -343,10 +426,10 @@ class DerivationWriter:
                 ptype = SLOT_PTYPES[_slot(view, name).slot.type] if slot else value.ptype
                 scope.slots[name] = PyExpr(value.code, ptype, value.nonnull, True, value.values)
                 return
-            var = "key" if name == "_source_key" else scope.names.new("v_", name)
+            var = "key" if name == "_source_key" else _slot_local(scope.names, name)
             if "_cast_fail(" in value.code:
                 lines.extend(["try:", f"    {var} = {value.code}", "except _Fail as e:",
-                              f"    raise _RecordError('cast', 'slot {slot or name}: ' + str(e) + ' (the SQL view fails on this record)', {slot!r}) from None"])
+                              f"    raise _RecordError('cast', {f'slot {slot or name}: '!r} + str(e) + ' (the SQL view fails on this record)', {slot!r}) from None"])
             else:
                 lines.append(f"{var} = {value.code}")
             ptype = SLOT_PTYPES[_slot(view, name).slot.type] if slot else value.ptype
@@ -374,7 +457,7 @@ class DerivationWriter:
         names = [c for a, c in _columns(check.this) if a == "d"]
         slot_names = {sp.name for sp in self.view.slots}
         slot = next((n for n in names if n in slot_names), None)
-        for prefix in ("_raw__", "_cast_failure__"):
+        for prefix in _SLOT_COLUMNS:
             slot = slot or next((n[len(prefix):] for n in names if n.startswith(prefix) and n[len(prefix):] in slot_names), None)
         text = _first_text(check.args["true"])
         rule = next((r for marker, r in _RULES if marker in text), "check")
@@ -418,8 +501,7 @@ class DerivationWriter:
         inner = outer.args["from_"].this.this
         joins = list(inner.args.get("joins") or [])
         columns = _projections(inner)
-        scope = _Scope(Names())
-        scope.names.used.update({"record", "rows", "seen"})
+        scope = _Scope(self.names.local())
         used = self._used_columns(list(columns.values()) + [j.args["on"] for j in joins])
         body = Body()
         compiler = Compiler(self.module, body, scope.resolve)
@@ -437,7 +519,7 @@ class DerivationWriter:
         lines.append(f"{indent}if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record")
         lines.append(f"{indent}    rows.append(staged)")
         lines.append("return rows")
-        staged = f"{self.fn}__staged"
+        staged = self.names.staged[view.name]
         doc = (f"The per-record part of the grouped derivation {view.name}: the record's rows of the __staged view, "
                "each with its _reject_reason (None: the record goes into a group).")
         code = self._function(staged, lines, doc)
@@ -450,22 +532,44 @@ class DerivationWriter:
 
 def function_name(view: ViewPlan) -> str:
     """The name of the function that translates ``view``'s records in its source's module."""
-    return _identifier(snake_case(view.name))
+    return identifier(snake_case(view.name), reserved=_module_reserved())
 
 
-def _identifier(name: str) -> str:
-    """A Python name for a derivation's function (mapping names may hold any character)."""
-    import keyword
-
-    name = re.sub(r"\W", "_", name)
-    if not name or name[0].isdigit() or keyword.iskeyword(name) or name.startswith("__") or name == "translate":
-        name = "d_" + name   # 'translate' is the module's own entry point
-    return name
+@lru_cache(maxsize=1)
+def _module_reserved() -> frozenset[str]:
+    """Names a translator module defines or uses besides its derivations' functions."""
+    imports, defs = _runtime_definitions()
+    imported = {a.asname or a.name.split(".")[0] for line in imports for node in ast.parse(line).body
+                for a in node.names}
+    return frozenset(_BUILTINS | _TEMPLATE_NAMES | set(defs) | imported)
 
 
 def _comment(text: str) -> str:
-    """Mapping text on one comment line (a line break would end the comment)."""
-    return " ".join(text.split())
+    """Mapping text on one comment line: line breaks become spaces, other invisible characters escapes."""
+    return _visible(" ".join(text.split()))
+
+
+_INVISIBLE = re.compile(r"[^\S ]|[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
+                        r"\ufff0-\ufffb\U000e0000-\U000e007f]")
+
+
+def _visible(text: str, keep: str = "") -> str:
+    """``text`` with every character that is not printable (controls, line and paragraph separators, bidi and
+    other format characters, which can make code read otherwise than it runs) as a backslash escape; the
+    characters in ``keep`` stay as they are."""
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if c not in keep and (not c.isprintable() or _INVISIBLE.fullmatch(c)) else c for c in text)
+
+
+def _slot_local(names: Names, name: str) -> str:
+    """The local of a slot's value, or of the staged view's column of a slot (``_raw__<slot>``, ...)."""
+    for internal in _SLOT_COLUMNS:
+        if name.startswith(internal):
+            return names.new(f"v_{internal}", name[len(internal):])
+    return names.new("v_", name)
+
+
+_SLOT_COLUMNS = ("_raw__", "_cast_failure__")   # the staged view's per-slot columns (generators/sql.py)
 
 
 def _slot(view: ViewPlan, name: str):
@@ -537,18 +641,32 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["doc"] = _docstring_text
+    env.filters["py"] = literal
     return env
 
 
+def literal(value: str) -> str:
+    """A Python string literal of ``value`` (mapping text: names, titles, reasons), escapes for what is invisible."""
+    if not isinstance(value, str):
+        raise TypeError(f"not text: {value!r}")
+    return _visible(repr(value))
+
+
 def _docstring_text(value: object) -> str:
-    """Text from mappings, safe inside the module's triple-quoted docstring (never ends it early)."""
-    return str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    """Text from mappings inside a triple-quoted docstring, read back as the very same text.
+
+    Backslashes are doubled; a quote that another quote or the closing quotes follow is escaped, so no run
+    of quotes can end the docstring; invisible characters are escapes (line breaks and tabs stay).
+    """
+    text = str(value).replace("\\", "\\\\")
+    return _visible(re.sub(r'"(?="|$)', r'\\"', text), keep="\n\t")
 
 
 def source_module(plan: Plan, source: SourcePlan) -> str:
     """The translator module of one source, as Python source text."""
     module = Module()
-    derivations = [DerivationWriter(source, view, module).write() for view in source.views]
+    names = ModuleNames.of(source)
+    derivations = [DerivationWriter(source, view, module, names).write() for view in source.views]
     code = "\n".join(d.code for d in derivations)
     constants = "\n".join(f"{n} = {c}" for n, c in module.constants.items())
     text = _environment().get_template("python_translator.py.j2").render(
