@@ -49,6 +49,13 @@ def attach(con: duckdb.DuckDBPyConnection, source: SourcePlan, location: Path | 
 
 
 _SCANNER_OF = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+# The views' meaning is DuckDB's: no filter, aggregate or ORDER BY is sent to the server, where a case- or
+# space-insensitive collation would answer differently; TINYINT(1) stays the integer the source schema says.
+_SCANNER_SETTINGS = {
+    "postgres": {"pg_experimental_filter_pushdown": False},
+    "mysql": {"mysql_experimental_filter_pushdown": False, "mysql_aggregate_pushdown_enabled": False,
+              "mysql_order_pushdown_enabled": False, "mysql_tinyint1_as_boolean": False},
+}
 
 
 def attach_live(con: duckdb.DuckDBPyConnection, source: SourcePlan, url: str) -> None:
@@ -72,6 +79,8 @@ def attach_live(con: duckdb.DuckDBPyConnection, source: SourcePlan, url: str) ->
     options = "TYPE postgres, READ_ONLY, SCHEMA " + _literal(schema) if scanner == "postgres" else "TYPE mysql, READ_ONLY"
     try:
         _load_scanner(con, scanner)
+        for setting, value in _SCANNER_SETTINGS[scanner].items():
+            con.execute(f"SET {setting} = {'true' if value else 'false'}")
         con.execute(f"ATTACH {_literal(plain)} AS {_q(source.database_schema)} ({options})")
     except duckdb.Error as exc:
         from .introspect import _scrub
