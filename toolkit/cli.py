@@ -122,10 +122,13 @@ def generate(
     target: str = typer.Argument("sql", help="What to generate (sql, python, lineage, docs, ...) or 'all'."),
     dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialects.names())})."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
+    source: list[str] = typer.Option([], "--source", "-s", help="Only these sources' views, with integrated views "
+                                     "spanning exactly them (repeatable; needs --out: generated/ keeps every source)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Generate files from the dictionary and mappings, atomically."""
     from .generate import dialect_names, generate as do_generate, generator_names
+    from .plan import load_plan
 
     targets = generator_names() if target == "all" else [target]
     for t in targets:
@@ -136,7 +139,19 @@ def generate(
         if d not in dialects.names():
             err.print(f"error: unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
             raise typer.Exit(2)
-    changed = do_generate(project, targets, out_dir, dialect=dialect)
+    plan = None
+    if source:
+        if out_dir is None:
+            err.print("error: --source writes the views of some sources only; pass --out DIR (generated/ keeps them all)")
+            raise typer.Exit(2)
+        plan = load_plan(project)
+        known = [s.name for s in plan.sources]
+        unknown = [s for s in source if s not in known]
+        if unknown:
+            err.print(f"error: no mapping for source '{unknown[0]}'; mapped sources: {', '.join(known)}")
+            raise typer.Exit(2)
+        plan = plan.restrict(source)
+    changed = do_generate(project, targets, out_dir, plan=plan, dialect=dialect)
     out.print(f"generated {', '.join(targets)}: {len(changed)} file(s) changed", highlight=False)
     for rel in changed:
         out.print(f"  {rel}", highlight=False)

@@ -164,6 +164,13 @@ class Plan:
     def views(self) -> tuple[ViewPlan, ...]:
         return tuple(v for s in self.sources for v in s.views)
 
+    def restrict(self, sources: list[str] | tuple[str, ...]) -> "Plan":
+        """The plan for ``sources`` only: their views, and integrated views spanning exactly them."""
+        chosen = tuple(s for s in self.sources if s.name in sources)
+        integrated = tuple(IntegratedPlan(i.target, tuple(v for v in i.views if v.source in sources))
+                           for i in self.integrated if any(v.source in sources for v in i.views))
+        return Plan(self.dictionary, chosen, integrated)
+
 
 # ---------------------------------------------------------------------------- project
 

@@ -56,3 +56,35 @@ def materialize(
         err.print(f"[bold red]unbalanced[/] {c.table}: {c.view_rows} view rows, {c.loaded} loaded + {len(c.refused)} refused")
     if refused or unbalanced:
         raise typer.Exit(1)
+
+
+@app.command()
+@_guard
+def deploy(
+    target: str = typer.Option(..., "--target", "-t", help="The legacy (or a reporting) server: postgresql://USER@HOST:PORT/DB "
+                               "or mysql://USER@HOST:PORT; the password from the URL or PGPASSWORD/MYSQL_PWD."),
+    schema: str = typer.Option("dict_views", "--schema", help="Schema (a database on MySQL) of dict's own for the views."),
+    source: list[str] = typer.Option([], "--source", "-s", help="Deploy only this source's views (repeatable); the "
+                                     "integrated views span exactly the deployed sources."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the target and print the SQL; change nothing."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Create the views inside a live server, reading the legacy tables where they are; never touch legacy objects.
+
+    Example: dict deploy --target postgresql://deployer@db.example.org/legacy --schema dict_views --source crm
+    """
+    from toolkit.engines.deploy import deploy_views, open_server
+    from toolkit.introspect import public_url
+    from toolkit.plan import load_plan
+
+    plan = load_plan(project)
+    shown = public_url(target)
+    with open_server(target, schema) as engine:
+        done = deploy_views(engine, plan, schema, source or None, dry_run, shown)
+    if dry_run:
+        for name, sql in done.statements:
+            out.print(f"-- {name}\n{sql};\n", highlight=False, markup=False, soft_wrap=True)
+    verb = "would create" if dry_run else "created"
+    out.print(f"{verb} {len(done.statements)} view(s) in {shown} schema {schema} for {', '.join(done.sources)}"
+              + (f"; {'would drop' if dry_run else 'dropped'} {len(done.dropped)} no longer mapped: {', '.join(done.dropped)}"
+                 if done.dropped else ""), highlight=False, soft_wrap=True)

@@ -14,7 +14,7 @@ from sqlglot import exp
 from .. import dialects
 from ..dialects import Dialect
 from ..generators.sql import _id, integrated_statements, join_check_name, join_check_select, source_statements
-from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ViewPlan
+from ..plan import PROVENANCE, REJECT_COLUMNS, Plan, ViewPlan
 from ..source_schema import Column
 from ..types import SQL_TYPES, Type
 from .data import SourceData, TableData, decimal_digits
@@ -150,19 +150,11 @@ class Engine:
         self.close()
 
 
-def restrict(plan: Plan, sources: list[str]) -> Plan:
-    """The plan for ``sources`` only (integrated views over those sources)."""
-    chosen = tuple(s for s in plan.sources if s.name in sources)
-    integrated = tuple(IntegratedPlan(i.target, tuple(v for v in i.views if v.source in sources))
-                       for i in plan.integrated if any(v.source in sources for v in i.views))
-    return Plan(plan.dictionary, chosen, integrated)
-
-
 def deploy(engine: Engine, plan: Plan, data: list[SourceData]) -> Plan:
     """Copy the sources' data into ``engine`` and create their views and the integrated views over them."""
     for d in data:
         engine.load_source(d)
-    plan = restrict(plan, [d.source.name for d in data])
+    plan = plan.restrict([d.source.name for d in data])
     create_views(engine, plan)
     return plan
 

@@ -28,7 +28,8 @@ from ..generators.sql import _col, _id, integrated_statements, source_statements
 from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table, refused_table, slot_checks
 from ..plan import PROVENANCE, IntegratedPlan, Plan
 from ..source_schema import file_head
-from . import Engine, deploy, restrict
+from . import Engine, deploy
+from .ownership import REGISTRY, drop_owned, guard, present, register
 from .data import SourceData, read_source
 
 
@@ -118,7 +119,6 @@ def read_sources(plan: Plan, data: dict[str, Path | str]) -> list[SourceData]:
     return out
 
 
-REGISTRY = "_dict_objects"
 STAGED, RETIRED = "__dict_new", "__dict_old"   # MySQL: canonical tables built aside, then swapped in
 
 
@@ -142,9 +142,9 @@ def _atomic(engine: Engine, plan: Plan, data: list[SourceData], schema: str, nam
     if engine.transactional_ddl:
         engine.begin()
         try:
-            _drop_owned(engine, owned)
+            drop_owned(engine, owned)
             loads = _load(engine, plan, data, schema, "")
-            _register(engine, schema, _present(engine, namespaces))
+            register(engine, schema, present(engine, namespaces))
             engine.commit()
         except BaseException:
             engine.rollback()
@@ -152,20 +152,19 @@ def _atomic(engine: Engine, plan: Plan, data: list[SourceData], schema: str, nam
         return loads
     # DDL commits at once here: record what this run will create before creating it, so that what a
     # killed run leaves behind is known to be dict's and replaced by the next run
-    finals = [REFUSED_TABLE] + [i.target.table_name for i in restrict(plan, [d.source.name for d in data]).integrated]
+    finals = [REFUSED_TABLE] + [i.target.table_name for i in plan.restrict([d.source.name for d in data]).integrated]
     engine.create_namespace(schema)
-    _register(engine, schema, owned | _will_create(engine, plan, data, schema, finals))
+    register(engine, schema, owned | _will_create(engine, plan, data, schema, finals))
     loads = _load(engine, plan, data, schema, STAGED)
-    present = {name for name, _ in engine.objects(schema)}
-    _swap(engine, schema, finals, present)
-    _register(engine, schema, _present(engine, namespaces))
+    _swap(engine, schema, finals, {name for name, _ in engine.objects(schema)})
+    register(engine, schema, present(engine, namespaces))
     return loads
 
 
 def _will_create(engine: Engine, plan: Plan, data: list[SourceData], schema: str,
                  finals: list[str]) -> set[tuple[str, str, str]]:
     """Every object a load creates: source copies, views, canonical tables (staged, final and retired)."""
-    deployed = restrict(plan, [d.source.name for d in data])
+    deployed = plan.restrict([d.source.name for d in data])
     views = engine.view_namespace()
     out = {(engine.physical(d.source.database_schema), t.table.name, "TABLE") for d in data for t in d.tables}
     out |= {(views, name, "VIEW") for s in deployed.sources for v in s.views for name, _ in source_statements(v)}
@@ -185,62 +184,9 @@ def _namespaces(engine: Engine, data: list[SourceData], schema: str) -> list[str
     return list(dict.fromkeys([views, *sources, schema]))
 
 
-def guard(engine: Engine, namespaces: list[str], schema: str) -> set[tuple[str, str, str]]:
-    """The objects dict owns in ``namespaces``; refuses (before any write) if anything else is there."""
-    owned = _registry(engine, schema)
-    names = {(ns, name) for ns, name, _ in owned}
-    foreign = [(ns, name, kind) for ns in namespaces for name, kind in engine.objects(ns)
-               if (ns, name) not in names and (ns, name) != (schema, REGISTRY)]
-    if foreign:
-        listed = ", ".join(f"{ns}.{name} ({kind.lower()})" for ns, name, kind in foreign[:8])
-        more = f" and {len(foreign) - 8} more" if len(foreign) > 8 else ""
-        raise DictError(Problem("--target", 1, f"refused: the target holds {len(foreign)} object(s) dict did not create, in "
-                                f"schemas it would write to: {listed}{more}; nothing was changed",
-                                "dict never drops, replaces or writes legacy objects: materialize into a database "
-                                "(or --schema) of its own, and read legacy tables where they are"))
-    return owned
-
-
-def _registry(engine: Engine, schema: str) -> set[tuple[str, str, str]]:
-    if (REGISTRY, "TABLE") not in {(n, k) for n, k in engine.objects(schema)}:
-        return set()
-    rows = engine.select(exp.select(_id("namespace"), _id("name"), _id("kind")).from_(_table(schema, REGISTRY)))
-    return {(str(ns), str(name), str(kind)) for ns, name, kind in rows}
-
-
-def _present(engine: Engine, namespaces: list[str]) -> set[tuple[str, str, str]]:
-    return {(ns, name, kind) for ns in namespaces for name, kind in engine.objects(ns)}
-
-
-def _register(engine: Engine, schema: str, objects: set[tuple[str, str, str]]) -> None:
-    registry = _table(schema, REGISTRY)
-    engine.drop_table(registry)
-    text = exp.DataType.build("VARCHAR(255)")
-    engine.run(exp.Create(this=exp.Schema(this=registry.copy(), expressions=[
-        exp.ColumnDef(this=_id(c), kind=text.copy()) for c in ("namespace", "name", "kind")]), kind="TABLE"))
-    rows = sorted(o for o in objects if o[:2] != (schema, REGISTRY))
-    for i in range(0, len(rows), 500):
-        values = exp.values([tuple(exp.Literal.string(v) for v in row) for row in rows[i:i + 500]])
-        engine.run(exp.insert(values, registry.copy(), columns=[_id(c) for c in ("namespace", "name", "kind")]))
-
-
-def _drop_owned(engine: Engine, owned: set[tuple[str, str, str]]) -> None:
-    """Drop what an earlier run created, each view before what it reads, never with CASCADE: an object dict did
-    not create that depends on one of them makes the DROP, and so the whole load, fail."""
-    from graphlib import TopologicalSorter
-
-    kinds = {(ns, name): kind for ns, name, kind in owned if kind in ("VIEW", "TABLE")}
-    order = TopologicalSorter({o: set() for o in kinds})
-    for view, reads in engine.view_dependencies():
-        if view in kinds and reads in kinds:
-            order.add(reads, view)   # the view goes first
-    for ns, name in order.static_order():
-        engine.run(exp.Drop(tables=[_table(ns, name)], kind=kinds[(ns, name)], exists=True))
-
-
-def _swap(engine: Engine, schema: str, finals: list[str], present: set[str]) -> None:
+def _swap(engine: Engine, schema: str, finals: list[str], existing: set[str]) -> None:
     """One RENAME TABLE puts every staged table in place (MySQL renames atomically); the old ones go after."""
-    old = [f for f in finals if f in present]
+    old = [f for f in finals if f in existing]
     for f in old:
         engine.drop_table(_table(schema, f + RETIRED))   # left by a run killed between its swap and cleanup
     pairs = [(f, f + RETIRED) for f in old] + [(f + STAGED, f) for f in finals]
