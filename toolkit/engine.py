@@ -90,6 +90,24 @@ def attach_live(con: duckdb.DuckDBPyConnection, source: SourcePlan, url: str) ->
                                 "check the URL, that the server runs and that the user may read the tables")) from None
 
 
+def require_tables(con: duckdb.DuckDBPyConnection, source: SourcePlan, location: Path | str) -> None:
+    """Every table and column the source's views read is in the attached data: else one error naming them."""
+    from .introspect import public_url
+
+    missing = []
+    for table in sorted({ref.table.name for v in source.views for ref in v.tables()}):
+        try:
+            con.execute(f"SELECT * FROM {_qualified(source.database_schema, table)} LIMIT 0")
+        except duckdb.Error:
+            missing.append(table)
+    if missing:
+        where = public_url(location) if isinstance(location, str) else str(location)
+        raise DictError(Problem("--data", 1, f"source '{source.name}': {where} has no table {', '.join(missing[:6])}"
+                                + (f" and {len(missing) - 6} more" if len(missing) > 6 else ""),
+                                "is this the source's database? its tables must match mappings/"
+                                f"{source.name}.source.yaml"))
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

@@ -29,6 +29,7 @@ def run_report(plan: Plan, data: dict[str, Path], database: Path | str = ":memor
     for name, path in data.items():
         if path is not None:
             engine.attach(con, plan.source(name), path)
+            engine.require_tables(con, plan.source(name), path)
     engine.create_views(con, plan, list(data))
     recs = tuple(engine.reconcile(con, v) for s in plan.sources if s.name in data for v in s.views)
     return RunResult(recs, engine.integrated_counts(con, plan, list(data)))

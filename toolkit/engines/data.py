@@ -84,10 +84,16 @@ def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_co
             table = sp.schema.tables[name]
             columns = tuple(table.columns[c] for c in cols)
             select = "SELECT " + ", ".join(_q(c) for c in cols) + " FROM "
-            if duckdb_con is not None:
-                raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
-            else:
-                raw = con.execute(select + _q(name)).fetchall()
+            try:
+                if duckdb_con is not None:
+                    raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
+                else:
+                    raw = con.execute(select + _q(name)).fetchall()
+            except Exception as exc:  # sqlite3/duckdb: no such table or column in the data given
+                where = str(location) if location is not None else f"schema {sp.database_schema}"
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise DictError(Problem("--data", 1, f"source '{source}': cannot read table '{name}' from {where}: {detail}",
+                                        "is this the source's database? its tables must match the source schema")) from None
             rows = [tuple(_typed(v, col, name) for v, col in zip(r, columns)) for r in raw]
             tables.append(TableData(table, columns, rows))
     finally:
