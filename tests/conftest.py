@@ -16,6 +16,35 @@ NORTHWIND = SHARED / "datasets" / "northwind" / "northwind.db"
 NORTHWIND_DDL = SHARED / "datasets" / "northwind" / "create.sql"
 
 
+# ---------------------------------------------------------------- test layers
+# `pytest -m unit` is the inner loop (under a minute): no server, browser or Spark, small projects.
+# `engine` needs PostgreSQL/MariaDB or Spark, `browser` drives Chromium, `slow` runs long on its own.
+# Modules mark their own tests where they mix layers; whole modules are classified here.
+UNIT_MODULES = {"test_identifiers", "test_expressions", "test_reject_rules", "test_ci_templates", "test_translators_cli",
+                "test_malformed_inputs"}
+ENGINE_MODULES = {"test_dialects_semantics", "test_engines_equal", "test_engines_materialize", "test_engines_relational",
+                  "test_dialects"}
+BROWSER_FIXTURES = {"browser", "watch"}
+SLOW_MODULES = {"test_fuzz", "test_determinism", "test_demo", "test_lineage_sql", "test_translators_hypothesis",
+                "test_dictionary", "test_linkml_map"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in ENGINE_MODULES and not item.get_closest_marker("engine"):
+            item.add_marker(pytest.mark.engine)
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        heavy = any(item.get_closest_marker(m) for m in ("engine", "browser", "slow"))
+        if module in UNIT_MODULES and not heavy and not item.get_closest_marker("unit"):
+            item.add_marker(pytest.mark.unit)
+        if heavy and item.get_closest_marker("unit"):
+            raise pytest.UsageError(f"{item.nodeid} is marked unit but needs a server, a browser or a long run")
+
+
 def _require(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: the real datasets live in ../shared beside the checkout")

@@ -25,6 +25,10 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK
 from hostile_project import HOSTILE, SOURCE, TABLE, write_project
+from toolkit import dialects
+
+# every dialect but MySQL, which refuses the hostile names' emoji (characters outside the BMP) by design
+NOT_MYSQL = ",".join(d for d in dialects.names() if d != "mysql")
 from projects import snapshot
 from toolkit import output
 from toolkit.cli import app
@@ -172,7 +176,7 @@ def assert_one_line_failure(result, *expected: str) -> str:
 # (case id, command, the folder whose file system refuses: {fault: folder relative to the project})
 COMMANDS = [
     ("generate-sql", ["generate", "sql"], {}),
-    ("generate-all", ["generate", "all", "--dialect", "all"], {}),
+    ("generate-all", ["generate", "all", "--dialect", NOT_MYSQL], {}),
     ("generate-docs", ["generate", "docs"], {}),
     ("generate-lineage", ["generate", "lineage"], {}),
     ("generate-python", ["generate", "python"], {}),
@@ -396,7 +400,7 @@ def test_a_real_full_disk_and_a_real_read_only_mount(tiny_mount, base):
                         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
     before = everything(tiny_mount)
-    full = subprocess.run([sys.executable, "-m", "toolkit.cli", "generate", "all", "--dialect", "all",
+    full = subprocess.run([sys.executable, "-m", "toolkit.cli", "generate", "all", "--dialect", NOT_MYSQL,
                            "--project", str(tiny_mount)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert full.returncode == 1 and full.stderr.startswith("dict: cannot write "), full.stderr
     assert "No space left on device" in full.stderr and full.stderr.count("\n") == 1, full.stderr
