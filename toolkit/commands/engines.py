@@ -23,19 +23,28 @@ def materialize(
     project: Path = ProjectOpt,
 ) -> None:
     """Load the integrated views into canonical tables that enforce keys, NOT NULL and CHECKs; report refused rows."""
-    from toolkit.engines.materialize import materialize as load, open_target, read_sources
+    from toolkit.engines.materialize import materialize as load, open_target, read_sources, view_rejects
     from toolkit.plan import load_plan
 
     plan = load_plan(project)
     sources = read_sources(plan, _data_option(data))
     with open_target(target) as engine:
         loads = load(engine, plan, sources, schema)
+        rejected = view_rejects(engine, plan, sources)
     summary = Table(title=f"canonical tables in {target} (schema {schema})")
     for col in ("class", "table", "view rows", "loaded", "refused"):
         summary.add_column(col, justify="right" if col in ("view rows", "loaded", "refused") else "left")
     for c in loads:
         summary.add_row(c.class_name, c.table, str(c.view_rows), str(c.loaded), str(len(c.refused)))
     out.print(summary)
+    if rejected:
+        t = Table(title=f"rows the views rejected ({sum(r.rows for r in rejected)}; every one is in the rejects view "
+                        "with its provenance)")
+        for col in ("source", "derivation", "reason", "rows"):
+            t.add_column(col, justify="right" if col == "rows" else "left")
+        for r in rejected:
+            t.add_row(r.source, r.derivation, r.reason, str(r.rows))
+        out.print(t)
     refused = [(c.class_name, *r) for c in loads for r in c.refused]
     if refused:
         by_reason = Counter((row[0], row[5]) for row in refused)

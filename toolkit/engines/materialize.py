@@ -33,6 +33,15 @@ from .ownership import REGISTRY, drop_owned, guard, present, register
 from .data import SourceData, read_source
 
 
+@dataclass(frozen=True, order=True)
+class ViewRejects:
+    """Source rows the views turned away (before any table constraint): per derivation and reason."""
+    source: str
+    derivation: str
+    reason: str
+    rows: int
+
+
 @dataclass(frozen=True)
 class ClassLoad:
     class_name: str
@@ -195,6 +204,16 @@ def _swap(engine: Engine, schema: str, finals: list[str], existing: set[str]) ->
     engine.run(exp.Command(this="RENAME", expression=f"TABLE {renames}"))
     for f in old:
         engine.drop_table(_table(schema, f + RETIRED))
+
+
+def view_rejects(engine: Engine, plan: Plan, data: list[SourceData]) -> list[ViewRejects]:
+    """The deployed views' rejects, counted per source, derivation and reason (read from the target)."""
+    if not plan.restrict([d.source.name for d in data]).views():
+        return []
+    keys = [_id(c) for c in ("_source_system", "_derivation", "_reject_reason")]
+    rows = engine.select(exp.select(*keys, exp.Count(this=exp.Star())).from_(exp.Table(this=_id("rejects")))
+                         .group_by(*[k.copy() for k in keys]))
+    return sorted(ViewRejects(str(s), str(d), str(r), int(n)) for s, d, r, n in rows)
 
 
 def _load(engine: Engine, plan: Plan, data: list[SourceData], schema: str, suffix: str) -> list[ClassLoad]:
