@@ -37,3 +37,24 @@ def test_a_duckdb_file_without_the_source_schema_is_named(tmp_path):
     duckdb.connect(str(path)).close()
     result = CliRunner().invoke(app, ["run", "-d", f"crm={path}", "--project", str(ROOT)])
     assert result.exit_code == 1 and "source 'crm'" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.unit
+def test_run_into_a_duckdb_file_holding_objects_dict_did_not_create_is_refused(tmp_path, wrong):
+    from conftest import CHINOOK
+
+    target = tmp_path / "mine.duckdb"
+    con = duckdb.connect(str(target))
+    con.execute("CREATE TABLE customer (a INTEGER)")
+    con.execute("INSERT INTO customer VALUES (1)")
+    con.close()
+    result = CliRunner().invoke(app, ["run", "-d", f"chinook={CHINOOK}", "--database", str(target), "--project", str(ROOT)])
+    assert result.exit_code == 1 and "main.customer (table)" in result.output
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("SELECT * FROM customer").fetchall() == [(1,)]
+    assert [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()] == ["customer"]
+    con.close()
+    fresh = tmp_path / "views.duckdb"
+    for _ in range(2):   # a second run replaces only the views the first created
+        again = CliRunner().invoke(app, ["run", "-d", f"chinook={CHINOOK}", "--database", str(fresh), "--project", str(ROOT)])
+        assert again.exit_code == 0, again.output

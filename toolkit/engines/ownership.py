@@ -18,7 +18,7 @@ from . import Engine
 REGISTRY = "_dict_objects"
 
 
-def guard(engine: Engine, namespaces: list[str], schema: str) -> set[tuple[str, str, str]]:
+def guard(engine: Engine, namespaces: list[str], schema: str, option: str = "--target") -> set[tuple[str, str, str]]:
     """The objects dict owns in ``namespaces``; refuses (before any write) if anything else is there."""
     owned = registry(engine, schema)
     names = {(ns, name) for ns, name, _ in owned}
@@ -27,10 +27,10 @@ def guard(engine: Engine, namespaces: list[str], schema: str) -> set[tuple[str, 
     if foreign:
         listed = ", ".join(f"{ns}.{name} ({kind.lower()})" for ns, name, kind in foreign[:8])
         more = f" and {len(foreign) - 8} more" if len(foreign) > 8 else ""
-        raise DictError(Problem("--target", 1, f"refused: the target holds {len(foreign)} object(s) dict did not create, in "
+        raise DictError(Problem(option, 1, f"refused: the target holds {len(foreign)} object(s) dict did not create, in "
                                 f"schemas it would write to: {listed}{more}; nothing was changed",
-                                "dict never drops, replaces or writes legacy objects: materialize into a database "
-                                "(or --schema) of its own, and read legacy tables where they are"))
+                                "dict never drops, replaces or writes objects it did not create: use a database "
+                                "(or --schema) of dict's own, and read legacy tables where they are"))
     return owned
 
 
