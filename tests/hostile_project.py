@@ -77,3 +77,10 @@ def write_project(root: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
+
+
+def not_mysql() -> str:
+    """Every dialect but MySQL/MariaDB, which refuses these names' emoji (characters outside the BMP) by design."""
+    from toolkit import dialects
+
+    return ",".join(d for d in dialects.names() if d != "mysql")
