@@ -639,6 +639,28 @@ def is_text(node: exp.Expression | None) -> bool:
     return isinstance(node, _TEXT_RESULTS)
 
 
+# functions whose text result keeps the collation of their first argument (or of any part, for concatenation)
+_KEEPS_COLLATION = (exp.Paren, exp.Upper, exp.Lower, exp.Trim, exp.Substring, exp.Left, exp.Right, exp.Replace,
+                    exp.RegexpReplace, exp.Pad)
+
+
+def text_origin(node: exp.Expression) -> exp.Expression:
+    """The text whose character set and collation ``node`` keeps (itself, or the first argument of UPPER, TRIM...)."""
+    while isinstance(node, _KEEPS_COLLATION):
+        node = node.this
+    return node
+
+
+def in_exact_collation(node: exp.Expression) -> bool:
+    """Whether the text already carries the explicit collation ``ExactText.exact`` or ``key`` gave a part of it."""
+    node = text_origin(node)
+    if isinstance(node, exp.Concat):
+        return any(in_exact_collation(part) for part in node.expressions)
+    if isinstance(node, exp.DPipe):
+        return in_exact_collation(node.this) or in_exact_collation(node.expression)
+    return isinstance(node, exp.Collate)
+
+
 def _is_literal(node: exp.Expression) -> bool:
     return isinstance(node, (exp.Null, exp.Boolean)) or (isinstance(node, exp.Literal) and node.is_string)
 
@@ -751,8 +773,11 @@ class _ExactText:
         node.set("group", exp.Group(expressions=[v.copy() for v in grouped] + [self.spec.key(v) for v in grouped if is_text(v)]))
         return node
 
+    def _exact(self, value: exp.Expression) -> exp.Expression:
+        return value if in_exact_collation(value) else self.spec.exact(value)
+
     def _like(self, node: exp.Expression) -> exp.Expression:
-        value, pattern = self.spec.exact(node.this), self.spec.exact(self.spec.like_pattern(node.expression))
+        value, pattern = self._exact(node.this), self._exact(self.spec.like_pattern(node.expression))
         if type(node) is exp.ILike:   # case-insensitive: both lower-cased, then matched exactly
             return exp.Like(this=exp.Lower(this=value), expression=exp.Lower(this=pattern))
         node.set("this", value)
@@ -761,8 +786,8 @@ class _ExactText:
 
     def _characters(self, node: exp.Expression) -> exp.Expression:
         if type(node) is exp.StrPosition:
-            node.set("substr", self.spec.exact(node.args["substr"]))
-        node.set("this", self.spec.exact(node.this))
+            node.set("substr", self._exact(node.args["substr"]))
+        node.set("this", self._exact(node.this))
         return node
 
 

@@ -22,7 +22,8 @@ Quirks, as data:
 from sqlglot import exp
 
 from . import Dialect, register
-from ._portable import ExactText, Quirks, initcap_per_character, passes, template
+from ._portable import (ExactText, Quirks, in_exact_collation, initcap_per_character, passes, template,
+                        text_origin)
 from ..types import Type
 
 _SERIES = "JSON_TABLE(CONCAT('[', REPEAT('0,', :len - 1), '0]'), '$[*]' COLUMNS (n FOR ORDINALITY)) AS g"
@@ -32,21 +33,9 @@ def _regexp_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expressi
     return exp.GT(this=exp.Anonymous(this="REGEXP_INSTR", expressions=[value, pattern]), expression=exp.Literal.number(0))
 
 
-# functions whose text result keeps the character set and collation of their first argument
-_KEEPS = (exp.Paren, exp.Upper, exp.Lower, exp.Trim, exp.Substring, exp.Left, exp.Right, exp.Replace,
-          exp.RegexpReplace, exp.Pad)
-
-
-def _origin(value: exp.Expression) -> exp.Expression:
-    while isinstance(value, _KEEPS):
-        value = value.this
-    return value
-
-
 def _in_utf8mb4(value: exp.Expression) -> bool:
     """Whether the text is utf8mb4 already: a literal or a cast (the files SET NAMES utf8mb4), or utf8mb4_bin."""
-    value = _origin(value)
-    return isinstance(value, (exp.Literal, exp.Collate, exp.Cast))
+    return isinstance(text_origin(value), (exp.Literal, exp.Collate, exp.Cast)) or in_exact_collation(value)
 
 
 def _utf8(value: exp.Expression) -> exp.Expression:
@@ -61,8 +50,8 @@ def _bytes(value: exp.Expression) -> exp.Expression:
 
 def _exact(value: exp.Expression) -> exp.Expression:
     """The text in utf8mb4_bin: LIKE, REGEXP and LOCATE read it case- and accent-sensitively."""
-    if isinstance(value, exp.Literal) or isinstance(_origin(value), exp.Collate):
-        return value   # a literal takes the other operand's explicit collation; functions keep utf8mb4_bin
+    if isinstance(value, exp.Literal):
+        return value   # a literal takes the other operand's explicit collation
     return exp.Collate(this=value if _in_utf8mb4(value) else _utf8(value), expression=exp.Var(this="utf8mb4_bin"))
 
 

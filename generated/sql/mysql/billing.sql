@@ -82,7 +82,7 @@ FROM (
       CAST(CAST(TRIM(`billing_accounts`.`account_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
     ) AS CHAR CHARACTER SET utf8mb4) AS CHAR) AS `household_name`,
     CAST(CAST(MIN(
-      CAST(CAST(CONCAT(
+      CAST(CONCAT(
         TRIM(
           REGEXP_REPLACE(
             REGEXP_REPLACE(
@@ -90,7 +90,7 @@ FROM (
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      CAST(CONCAT(
+                      CONCAT(
                         ' ',
                         REGEXP_REPLACE(
                           CAST(UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
@@ -98,7 +98,7 @@ FROM (
                           ' '
                         ),
                         ' '
-                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ),
                       ' +',
                       ' '
                     ),
@@ -131,7 +131,7 @@ FROM (
           END,
           ''
         )
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS BINARY)
     ) AS CHAR CHARACTER SET utf8mb4) AS CHAR) AS `address_key`,
     CAST(COUNT(`h`.`holder_id`) AS SIGNED) AS `member_count`,
     CAST(CASE
