@@ -636,6 +636,8 @@ def is_text(node: exp.Expression | None) -> bool:
         return node.is_string
     if isinstance(node, (exp.Cast, exp.TryCast)):
         return node.to.this in _TEXT_TYPES
+    if isinstance(node, exp.Coalesce):   # e.g. GREATEST's arguments, made to ignore NULLs
+        return any(is_text(part) for part in (node.this, *node.expressions))
     return isinstance(node, _TEXT_RESULTS)
 
 

@@ -33,26 +33,22 @@ def _regexp_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expressi
     return exp.GT(this=exp.Anonymous(this="REGEXP_INSTR", expressions=[value, pattern]), expression=exp.Literal.number(0))
 
 
-def _in_utf8mb4(value: exp.Expression) -> bool:
-    """Whether the text is utf8mb4 already: a literal or a cast (the files SET NAMES utf8mb4), or utf8mb4_bin."""
-    return isinstance(text_origin(value), (exp.Literal, exp.Collate, exp.Cast)) or in_exact_collation(value)
-
-
 def _utf8(value: exp.Expression) -> exp.Expression:
     return template("CAST(:x AS CHAR CHARACTER SET utf8mb4)", "mysql", x=value)
 
 
 def _bytes(value: exp.Expression) -> exp.Expression:
-    """The text as its utf8mb4 bytes: compares byte for byte, trailing spaces included, whatever its collation."""
-    text = value if _in_utf8mb4(value) else _utf8(value)
-    return exp.Cast(this=text, to=exp.DataType.build("BINARY", dialect="mysql"))
+    """The text as its utf8mb4 bytes: compares byte for byte, trailing spaces included, whatever its collation.
+    A literal or a cast is in the connection's character set (utf8mb4, or utf8mb3 whose bytes are the same)."""
+    direct = isinstance(text_origin(value), (exp.Literal, exp.Cast)) or in_exact_collation(value)
+    return exp.Cast(this=value if direct else _utf8(value), to=exp.DataType.build("BINARY", dialect="mysql"))
 
 
 def _exact(value: exp.Expression) -> exp.Expression:
     """The text in utf8mb4_bin: LIKE, REGEXP and LOCATE read it case- and accent-sensitively."""
     if isinstance(value, exp.Literal):
         return value   # a literal takes the other operand's explicit collation
-    return exp.Collate(this=value if _in_utf8mb4(value) else _utf8(value), expression=exp.Var(this="utf8mb4_bin"))
+    return exp.Collate(this=_utf8(value), expression=exp.Var(this="utf8mb4_bin"))
 
 
 def _like_pattern(pattern: exp.Expression) -> exp.Expression:

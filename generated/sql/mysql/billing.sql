@@ -1032,7 +1032,7 @@ FROM (
       `account_holders`.`date_of_birth`,
       CASE
         WHEN REGEXP_INSTR(
-          TRIM('1900-01-01') COLLATE utf8mb4_bin,
+          CAST(TRIM('1900-01-01') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         ) > 0
         THEN CASE
@@ -1061,7 +1061,7 @@ FROM (
       WHEN NOT '1900-01-01' IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM('1900-01-01') COLLATE utf8mb4_bin,
+          CAST(TRIM('1900-01-01') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         ) > 0
         THEN CASE
