@@ -291,3 +291,42 @@ def test_the_test_engine_loads_source_tables_in_the_server_default_collation():
         rows = engine.query("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = "
                             f"'{engine.physical('legacy')}'")
     assert rows[0][0] == default or "bin" not in rows[0][0]
+
+
+WORDS = ["usa", "USA", "Norway", "Norway  ", "NORWAY", "a\\b", "a%", "ab", "a[b", "Éva", "eva", "Eva", "😀", "😁", "",
+         "  ", "x", "ß"]
+PREDICATES = ["w = 'USA'", "w <> 'Norway'", "w < 'O'", "w >= 'a'", "w IN ('Norway', 'eva')", "w BETWEEN 'a' AND 'b'",
+              r"w LIKE 'a\%'", "w LIKE 'a[b'", "w LIKE 'N_rway%'", "w LIKE '_'", "w NOT LIKE '%a%'", "w ILIKE 'e%'",
+              "NULLIF(w, '') IS NULL", "UPPER(w) = 'ÉVA'", "w = '😁'", "COALESCE(NULLIF(w, '  '), 'blank') = 'blank'",
+              "CASE w WHEN 'eva' THEN TRUE ELSE FALSE END"]
+
+
+@pytest.fixture(scope="module")
+def words(legacy):
+    """The same words in DuckDB and in a default-collation MariaDB table of the legacy database."""
+    import duckdb
+
+    _root, _plan, _data, server, database, _params = legacy
+    duck = duckdb.connect()
+    duck.execute("CREATE TABLE words (id BIGINT PRIMARY KEY, w VARCHAR)")
+    duck.executemany("INSERT INTO words VALUES (?, ?)", list(enumerate(WORDS)))
+    with server.cursor() as cur:
+        cur.execute(f"CREATE TABLE `{database}`.words (id BIGINT PRIMARY KEY, w VARCHAR(20))")
+        cur.executemany(f"INSERT INTO `{database}`.words VALUES (%s, %s)", list(enumerate(WORDS)))
+    yield duck, server, database
+    duck.close()
+
+
+@pytest.mark.parametrize("predicate", PREDICATES)
+def test_a_text_predicate_selects_the_same_words_on_mariadb_as_on_duckdb(predicate, words):
+    import sqlglot
+
+    duck, server, database = words
+    neutral = f"SELECT id FROM words WHERE {predicate}"
+    expected = sorted(r[0] for r in duck.execute(neutral).fetchall())
+    mysql = dialects.get("mysql")
+    with server.cursor() as cur:
+        cur.execute(f"USE `{database}`")
+        cur.execute(mysql.to_sql(mysql.rewrite(sqlglot.parse_one(neutral, read="duckdb"))).replace("%", "%%"))
+        got = sorted(r[0] for r in cur.fetchall())
+    assert [WORDS[i] for i in got] == [WORDS[i] for i in expected]
