@@ -44,7 +44,9 @@ def test_every_generated_statement_parses_back_in_its_dialect(name, fresh):
     for rel, data in _tree(fresh / "sql" / name).items():
         statements = [s for s in sqlglot.parse(data.decode("utf-8"), read=dialects.get(name).sqlglot) if s is not None]
         assert statements, rel
-        assert all(isinstance(s, (exp.Create, exp.Drop)) for s in statements), rel
+        preamble = len(dialects.get(name).preamble)
+        assert all(isinstance(s, exp.Set) for s in statements[:preamble]), rel
+        assert all(isinstance(s, (exp.Create, exp.Drop)) for s in statements[preamble:]), rel
 
 
 def _sql(name: str, stem: str) -> str:
@@ -158,3 +160,67 @@ def test_rendering_over_forked_workers_gives_the_golden_files_byte_for_byte(tmp_
     assert run.returncode == 0, run.stdout + run.stderr
     for name in NINE:
         assert _tree(out / "sql" / name) == _tree(ROOT / "generated" / "sql" / name), name
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", ["mysql", "tsql"])
+def test_mysql_and_tsql_views_group_and_join_text_by_exact_keys_and_never_select_distinct(name):
+    """Their default collations ignore case (and trailing spaces): joins, GROUP BY and DISTINCT use exact keys."""
+    key = {"mysql": lambda c: f"CAST(CAST({c} AS CHAR CHARACTER SET utf8mb4) AS BINARY)",
+           "tsql": lambda c: f"( {c} + NCHAR(0) ) COLLATE Latin1_General_100_BIN2"}[name]
+    q = {"mysql": lambda t, c: f"`{t}`.`{c}`", "tsql": lambda t, c: f"[{t}].[{c}]"}[name]
+    text = _flat(_sql(name, "billing"))
+    assert f"ON {key(q('h', 'acct_ref'))} = {key(q('billing_accounts', 'acct_ref'))}" in text
+    assert (f"GROUP BY {q('d', '_source_key')}, {q('d', '_reject_reason')}, {key(q('d', '_source_key'))}, "
+            f"{key(q('d', '_reject_reason'))}") in text
+    for stem in ("billing", "callcentre", "chinook", "crm", "northwind"):
+        assert "SELECT DISTINCT" not in _sql(name, stem)
+
+
+@pytest.mark.unit
+def test_tsql_compares_text_by_code_points_with_trailing_spaces_and_likes_unicode_in_a_binary_collation():
+    text = _flat(_sql("tsql", "callcentre"))
+    assert ("( [d].[customer_tier] + NCHAR(0) ) COLLATE Latin1_General_100_BIN2 IN ( ( N'standard' + NCHAR(0) ) "
+            "COLLATE Latin1_General_100_BIN2,") in text
+    assert "AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'" in text
+    assert "REGEXP_LIKE( CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, '^[a-z]{2}$' )" in text
+
+
+_NEUTRAL = ("SELECT MIN(TRIM(a)) AS m, NULLIF(TRIM(b), '') AS n, CASE TRIM(c) WHEN 'x' THEN 1 END AS k FROM t "
+            r"WHERE TRIM(c) LIKE 'a[b\%' AND LOWER(a) ILIKE 'Q%' AND TRIM(b) IN ('p', 'q') AND TRIM(a) < 'b'")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name, expected", [
+    ("tsql", ["LEFT( MIN(( TRIM([a]) + NCHAR(0) ) COLLATE Latin1_General_100_BIN2), LEN(MIN(( TRIM([a]) + NCHAR(0) ) "
+              "COLLATE Latin1_General_100_BIN2)) - 1 ) AS [m]",
+              "CASE WHEN ( TRIM([b]) + NCHAR(0) ) COLLATE Latin1_General_100_BIN2 = ( N'' + NCHAR(0) ) COLLATE "
+              "Latin1_General_100_BIN2 THEN NULL ELSE TRIM([b]) END AS [n]",
+              "CASE ( TRIM([c]) + NCHAR(0) ) COLLATE Latin1_General_100_BIN2 WHEN ( N'x' + NCHAR(0) )",
+              r"COLLATE Latin1_General_100_BIN2 LIKE N'a[[]b\%'",
+              "LOWER(CAST(LOWER([a]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2) LIKE LOWER(N'Q%')",
+              "( TRIM([a]) + NCHAR(0) ) COLLATE Latin1_General_100_BIN2 < ( N'b' + NCHAR(0) )"]),
+    ("mysql", ["CAST(MIN(CAST(CAST(TRIM(`a`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS `m`",
+               "CASE WHEN CAST(CAST(TRIM(`b`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '' THEN NULL ELSE TRIM(`b`) END AS `n`",
+               "CASE CAST(CAST(TRIM(`c`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) WHEN 'x' THEN 1 END",
+               r"CAST(TRIM(`c`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'a[b\\\\%'",
+               "CAST(CAST(TRIM(`b`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('p', 'q')",
+               "CAST(CAST(TRIM(`a`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) < 'b'"]),
+])
+def test_every_text_comparison_is_rewritten_exact(name, expected):
+    dialect = dialects.get(name)
+    text = _flat(dialect.to_sql(dialect.rewrite(sqlglot.parse_one(_NEUTRAL, read="duckdb"))))
+    for part in expected:
+        assert part in text
+
+
+@pytest.mark.unit
+def test_mysql_files_start_with_set_names_utf8mb4_and_other_dialects_carry_no_preamble():
+    for name in NINE:
+        first = next(line for line in _sql(name, "chinook").splitlines() if line and not line.startswith("--"))
+        assert (first == "SET NAMES utf8mb4;") == (name == "mysql"), name
+    assert "\nSET NAMES utf8mb4;\n" in (ROOT / "generated" / "ddl" / "mysql" / "canonical.sql").read_text(encoding="utf-8")

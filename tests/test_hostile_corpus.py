@@ -365,6 +365,9 @@ def test_a_line_break_in_a_title_cannot_smuggle_a_statement_into_the_generated_s
         text = (project / "generated" / "sql" / d / "chinook.sql").read_text(encoding="utf-8")
         assert "-- source chinook: Chinook DROP TABLE chinook.Customer; -- (mappings/chinook.yaml)" in text
         statements = [s for s in sqlglot.parse(text, read=dialects.get(d).sqlglot) if s is not None]
+        preamble = [sqlglot.parse_one(p, read=dialects.get(d).sqlglot) for p in dialects.get(d).preamble]
+        assert statements[:len(preamble)] == preamble, f"{d}: the file does not begin with its preamble"
+        statements = statements[len(preamble):]
         created = {s.this.name for s in statements if isinstance(s, exp.Create) and s.kind == "VIEW"}
         dropped = {t.name for s in statements if isinstance(s, exp.Drop) and s.kind == "VIEW"
                    for t in (s.args.get("tables") or [s.this])}

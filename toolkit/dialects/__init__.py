@@ -43,6 +43,8 @@ class Dialect:
     name_limit: tuple[int, str, str] | None = None
     # names hold only characters of the Basic Multilingual Plane (MySQL/MariaDB keep identifiers in utf8mb3)
     names_in_bmp: bool = False
+    # statements every generated file of this dialect starts with (MySQL: SET NAMES utf8mb4)
+    preamble: tuple[str, ...] = ()
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
         return apply_passes(tree, self.rewrites)

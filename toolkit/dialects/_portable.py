@@ -22,8 +22,12 @@ cross-engine tests check):
   two) at fixed places, spaces trimmed; a text of another shape or a non-existent date is NULL.
 - ``INITCAP`` upper-cases the first character of every word and lower-cases the rest; words are
   separated by ASCII white space and ASCII punctuation (the same set on every engine).
-- Text compares as binary, case- and trailing-space-sensitive (MySQL needs a ``_nopad_bin``
-  collation, see ``mysql.py``).
+- Text compares by its characters' code points, case-, accent- and trailing-space-sensitive, whatever
+  the collation of the columns: ``=``, ``<``, ``IN``, ``CASE x WHEN``, ``NULLIF``, ``MIN``/``MAX``,
+  ``GREATEST``/``LEAST``, ``GROUP BY``, ``DISTINCT`` and join conditions ('a' <> 'A', 'a' <> 'a ',
+  'e' <> 'é'); ``LIKE``, ``REGEXP`` and the position of a text in another match case-sensitively.
+  ``LIKE`` has no escape character (a backslash and ``[`` stand for themselves). Engines whose collations
+  may say otherwise (MySQL/MariaDB, SQL Server) declare an ``ExactText`` (see ``_ExactText``).
 """
 from __future__ import annotations
 
@@ -290,6 +294,8 @@ class Quirks:
     types: dict[Type, exp.DataType] = field(default_factory=dict)   # canonical type -> this engine's SQL type
     decimal_cast: Callable[[exp.Expression, exp.DataType], exp.Expression] | None = None
     syntax: tuple[Rewrite, ...] = ()   # engine-specific spellings, applied last
+    # text compares as the column's collation says (case/accent/trailing-space-insensitive): how to compare exactly
+    exact_text: "ExactText | None" = None
 
 
 def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
@@ -311,6 +317,8 @@ def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
     out.append(_end_of_phase)
     if quirks.initcap is not None:
         out.append(_Replace(exp.Initcap, lambda n: quirks.initcap(n.this)))
+    if quirks.exact_text is not None:   # after INITCAP (its LOCATE), before REGEXP_LIKE's spelling
+        out.append(_ExactText(quirks.exact_text))
     if quirks.regexp_like is not None:
         out.append(_Replace(exp.RegexpLike, lambda n: quirks.regexp_like(n.this, n.expression)))
     if quirks.decimal_cast is not None:
@@ -600,6 +608,188 @@ class _TypeNames:
             to = self.by_sql.get(node.sql())
             if to is not None:
                 return to.copy()
+        return node
+
+
+# ----------------------------------------------------------------------------- exact text comparison
+
+_TEXT_TYPES = frozenset({exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.CHAR,
+                         exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR})
+# nodes whose value is text whatever their operands (when no canonical type was recorded)
+_TEXT_RESULTS = (exp.Upper, exp.Lower, exp.Trim, exp.Initcap, exp.Substring, exp.Left, exp.Right, exp.Replace,
+                 exp.RegexpReplace, exp.Concat, exp.DPipe, exp.Pad, exp.GroupConcat)
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+
+
+def is_text(node: exp.Expression | None) -> bool:
+    """Whether ``node`` is text: its recorded canonical type, else what its shape says."""
+    while node is not None:
+        t = type_of(node)
+        if t is not None:
+            return t is Type.STRING
+        if not isinstance(node, exp.Paren):
+            break
+        node = node.this
+    if node is None:
+        return False
+    if isinstance(node, exp.Literal):
+        return node.is_string
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        return node.to.this in _TEXT_TYPES
+    if isinstance(node, exp.Coalesce):   # e.g. GREATEST's arguments, made to ignore NULLs
+        return any(is_text(part) for part in (node.this, *node.expressions))
+    return isinstance(node, _TEXT_RESULTS)
+
+
+# functions whose text result keeps the collation of their first argument (or of any part, for concatenation)
+_KEEPS_COLLATION = (exp.Paren, exp.Upper, exp.Lower, exp.Trim, exp.Substring, exp.Left, exp.Right, exp.Replace,
+                    exp.RegexpReplace, exp.Pad)
+
+
+def text_origin(node: exp.Expression) -> exp.Expression:
+    """The text whose character set and collation ``node`` keeps (itself, or the first argument of UPPER, TRIM...)."""
+    while isinstance(node, _KEEPS_COLLATION):
+        node = node.this
+    return node
+
+
+def in_exact_collation(node: exp.Expression) -> bool:
+    """Whether the text already carries the explicit collation ``ExactText.exact`` or ``key`` gave a part of it."""
+    node = text_origin(node)
+    if isinstance(node, exp.Concat):
+        return any(in_exact_collation(part) for part in node.expressions)
+    if isinstance(node, exp.DPipe):
+        return in_exact_collation(node.this) or in_exact_collation(node.expression)
+    return isinstance(node, exp.Collate)
+
+
+def _is_literal(node: exp.Expression) -> bool:
+    return isinstance(node, (exp.Null, exp.Boolean)) or (isinstance(node, exp.Literal) and node.is_string)
+
+
+@dataclass(frozen=True)
+class ExactText:
+    """How an engine compares text by code points when the columns' collation would not.
+
+    ``key(x)`` is a value that compares (=, <, IN, GROUP BY, MIN) as the text does by code points, trailing
+    spaces included; ``text(k)`` is the text back from a key (for MIN/MAX/GREATEST/LEAST of keys);
+    ``exact(x)`` is the text in a case- and accent-sensitive collation, for what reads it character by
+    character (LIKE, REGEXP, the position of a text in another). ``bare_literals``: a text literal compared
+    with a key compares exactly as it is (MySQL: a binary operand makes the comparison binary).
+    ``like_pattern`` makes the engine's LIKE read a pattern as the neutral LIKE (no escape character).
+    """
+
+    key: Callable[[exp.Expression], exp.Expression]
+    text: Callable[[exp.Expression], exp.Expression]
+    exact: Callable[[exp.Expression], exp.Expression]
+    bare_literals: bool = False
+    like_pattern: Callable[[exp.Expression], exp.Expression] = lambda pattern: pattern
+
+
+class _ExactText:
+    """Every text comparison the views make, exact whatever the collation of the columns (see ``ExactText``)."""
+
+    def __init__(self, spec: ExactText):
+        self.spec = spec
+        self.handlers = {cls: self._compare for cls in _COMPARISONS}
+        self.handlers.update({exp.In: self._in, exp.Between: self._between, exp.Case: self._case,
+                              exp.Nullif: self._nullif, exp.Min: self._extreme, exp.Max: self._extreme,
+                              exp.Greatest: self._extreme, exp.Least: self._extreme, exp.Group: self._group,
+                              exp.Select: self._distinct, exp.Like: self._like, exp.ILike: self._like,
+                              exp.StrPosition: self._characters, exp.RegexpLike: self._characters,
+                              exp.RegexpReplace: self._characters})
+        self.types = tuple(self.handlers)
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        handler = self.handlers.get(type(node))
+        return handler(node) if handler is not None else node
+
+    def _keys(self, operands: list[exp.Expression]) -> list[exp.Expression]:
+        """The operands of one text comparison as keys (a literal stays bare where the engine allows)."""
+        if not self.spec.bare_literals or all(_is_literal(o) for o in operands):
+            return [o if isinstance(o, exp.Null) else self.spec.key(o) for o in operands]
+        return [o if _is_literal(o) else self.spec.key(o) for o in operands]
+
+    def _compare(self, node: exp.Expression) -> exp.Expression:
+        if is_text(node.this) or is_text(node.expression):
+            left, right = self._keys([node.this, node.expression])
+            node.set("this", left)
+            node.set("expression", right)
+        return node
+
+    def _in(self, node: exp.Expression) -> exp.Expression:
+        items = list(node.expressions)
+        if is_text(node.this) or any(is_text(i) for i in items):
+            keys = self._keys([node.this, *items])
+            node.set("this", keys[0])
+            node.set("expressions", keys[1:])
+        return node
+
+    def _between(self, node: exp.Expression) -> exp.Expression:
+        parts = [node.this, node.args["low"], node.args["high"]]
+        if any(is_text(p) for p in parts):
+            for key, value in zip(("this", "low", "high"), self._keys(parts)):
+                node.set(key, value)
+        return node
+
+    def _case(self, node: exp.Expression) -> exp.Expression:
+        ifs = node.args.get("ifs") or []
+        if node.this is None or not (is_text(node.this) or any(is_text(i.this) for i in ifs)):
+            return node
+        keys = self._keys([node.this, *[i.this for i in ifs]])
+        node.set("this", keys[0])
+        for branch, key in zip(ifs, keys[1:]):
+            branch.set("this", key)
+        return node
+
+    def _nullif(self, node: exp.Expression) -> exp.Expression:
+        if not (is_text(node.this) or is_text(node.expression)):
+            return node
+        same = exp.EQ(this=node.this.copy(), expression=node.expression.copy())
+        return typed(_case((self._compare(same), exp.null()), default=node.this), Type.STRING)
+
+    def _extreme(self, node: exp.Expression) -> exp.Expression:
+        args = [node.this, *node.expressions]
+        if not any(is_text(a) for a in args):
+            return node
+        keyed = type(node)(this=self.spec.key(args[0]))
+        if args[1:]:   # GREATEST, LEAST
+            keyed.set("expressions", [self.spec.key(a) for a in args[1:]])
+        return typed(self.spec.text(keyed), Type.STRING)
+
+    def _group(self, node: exp.Expression) -> exp.Expression:
+        keys = [self.spec.key(e) for e in node.expressions if is_text(e)]
+        if keys:
+            node.set("expressions", [*node.expressions, *keys])
+        return node
+
+    def _distinct(self, node: exp.Expression) -> exp.Expression:
+        """SELECT DISTINCT over text as GROUP BY every column and the key of every text column."""
+        if not node.args.get("distinct") or node.args.get("group") is not None:
+            return node
+        values = [p.this if isinstance(p, exp.Alias) else p for p in node.expressions]
+        if not any(is_text(v) for v in values):
+            return node
+        grouped = [v for v in values if not isinstance(v, (exp.Literal, exp.Null, exp.Boolean))]
+        node.set("distinct", None)
+        node.set("group", exp.Group(expressions=[v.copy() for v in grouped] + [self.spec.key(v) for v in grouped if is_text(v)]))
+        return node
+
+    def _exact(self, value: exp.Expression) -> exp.Expression:
+        return value if in_exact_collation(value) else self.spec.exact(value)
+
+    def _like(self, node: exp.Expression) -> exp.Expression:
+        value, pattern = self._exact(node.this), self._exact(self.spec.like_pattern(node.expression))
+        if type(node) is exp.ILike:   # case-insensitive: both lower-cased, then matched exactly
+            return exp.Like(this=exp.Lower(this=value), expression=exp.Lower(this=pattern))
+        node.set("this", value)
+        node.set("expression", pattern)
+        return node
+
+    def _characters(self, node: exp.Expression) -> exp.Expression:
+        if type(node) is exp.StrPosition:
+            node.set("substr", self._exact(node.args["substr"]))
+        node.set("this", self._exact(node.this))
         return node
 
 

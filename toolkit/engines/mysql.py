@@ -1,7 +1,11 @@
 """MySQL / MariaDB: each source's schema is a database of its own, prefixed per run, dropped at close.
 
-The views and source tables use a binary no-pad collation so that text compares as on every
-other engine (case- and trailing-space-sensitive); see ``toolkit/dialects/mysql.py``.
+Source tables and views live in databases of the server's default character set and collation, as
+legacy tables do (utf8mb4_general_ci, utf8mb4_uca1400_ai_ci, utf8mb4_0900_ai_ci: case-, accent- or
+trailing-space-insensitive), and the session is what the generated files set (SET NAMES utf8mb4):
+the views compare text exactly by themselves (see ``toolkit/dialects/mysql.py``). Databases made for
+dict's own tables (``create_namespace``: canonical tables) use a binary no-pad collation, so ids that
+differ only in case or trailing spaces stay distinct keys.
 """
 from __future__ import annotations
 
@@ -59,14 +63,17 @@ class MySQLEngine(Engine):
         self._keep = keep
         self.con = pymysql.connect(autocommit=True, charset="utf8mb4", **{k: v for k, v in params.items() if k != "database"})
         self.collation = collation(self.con)
-        self.execute(f"SET NAMES utf8mb4 COLLATE {self.collation}")
+        for statement in self.dialect.preamble:
+            self.execute(statement)
         self.execute("SET SESSION group_concat_max_len = 1048576")  # INITCAP's per-character GROUP_CONCAT
         self._databases: list[str] = []
         self._create_database(self.prefix)
         self.execute(f"USE `{self.prefix}`")
 
-    def _create_database(self, name: str) -> None:
-        self.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE {self.collation}")
+    def _create_database(self, name: str, collation: str | None = None) -> None:
+        """A database in utf8mb4 and ``collation`` (None: the server's default collation for utf8mb4)."""
+        chosen = f" COLLATE {collation}" if collation else ""
+        self.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4{chosen}")
         self._databases.append(name)
 
     def physical(self, schema: str) -> str:
@@ -76,7 +83,7 @@ class MySQLEngine(Engine):
         self._create_database(self.physical(schema))
 
     def create_namespace(self, name: str) -> None:
-        self._create_database(name)
+        self._create_database(name, self.collation)
 
     def execute(self, sql: str) -> None:
         with self.con.cursor() as cur:

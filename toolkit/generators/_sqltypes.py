@@ -17,21 +17,44 @@ from ..types import Type
 
 # nodes whose dialect rewrite depends on the type of their operand (``this``)
 TYPED_OPERANDS = (exp.TryCast, exp.Cast, exp.Round)
+# nodes that compare, order or group their operands: text is compared exactly where collations would not
+# (MySQL/MariaDB, SQL Server), so the rewrite needs to know which operands are text
+_BINARY = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Nullif)
+_FIRST = (exp.In, exp.Between, exp.Case, exp.Min, exp.Max)
+_ALL = (exp.Greatest, exp.Least, exp.Group)
+COMPARED = _BINARY + _FIRST + _ALL + (exp.Select,)
 _EMPTY = Table("_", {})
 
 
+def operands(node: exp.Expression) -> list[exp.Expression]:
+    """The children of ``node`` whose canonical type a dialect rewrite reads."""
+    if isinstance(node, exp.Select):   # SELECT DISTINCT: the selected values
+        if not node.args.get("distinct"):
+            return []
+        return [p.this if isinstance(p, exp.Alias) else p for p in node.expressions]
+    if isinstance(node, _BINARY):
+        return [node.this, node.expression]
+    if isinstance(node, _ALL):
+        return [a for a in (node.this, *node.expressions) if a is not None]
+    if isinstance(node, exp.Case) and node.this is None:
+        return []
+    return [node.this] if node.this is not None else []
+
+
 def annotate(statement: exp.Expression, tables: dict[str, Table], source: str = "") -> exp.Expression:
-    """Record the canonical type of the operand of every node in TYPED_OPERANDS (``tables``: alias -> source table)."""
+    """Record the canonical type of the operands of every node in TYPED_OPERANDS and COMPARED
+    (``tables``: alias -> source table)."""
     scopes: dict[int, Scope] = {}
-    for node in list(statement.find_all(*TYPED_OPERANDS)):
-        operand = node.this
-        if operand is None or type_of(operand) is not None:
+    for node in list(statement.find_all(*TYPED_OPERANDS, *COMPARED)):
+        todo = [o for o in operands(node) if type_of(o) is None]
+        if not todo:
             continue
-        select = node.find_ancestor(exp.Select)
+        select = node if isinstance(node, exp.Select) else node.find_ancestor(exp.Select)
         scope = _scope(select, tables, source, scopes) if select is not None else None
-        t = _type(operand, scope) if scope is not None else None
-        if t is not None:
-            operand.meta[TYPE] = t
+        for operand in todo if scope is not None else []:
+            t = _type(operand, scope)
+            if t is not None:
+                operand.meta[TYPE] = t
     return statement
 
 

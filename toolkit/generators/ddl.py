@@ -89,6 +89,8 @@ def ddl_statements(plan: Plan, dialect: Dialect) -> list[tuple[str, exp.Create]]
 def render_ddl(plan: Plan, dialect: Dialect) -> str:
     parts = [HEADER, f"-- {plan.dictionary.name or 'dictionary'} {plan.dictionary.version}".rstrip(),
              f"-- dialect: {dialect.name}; enforced here: {', '.join(sorted(dialect.constraints)) or 'none'}", ""]
+    for statement in dialect.preamble:
+        parts += [statement + ";", ""]
     for _name, stmt in ddl_statements(plan, dialect):
         parts.append(dialect.render(stmt) + ";")
         parts.append("")

@@ -382,7 +382,7 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
 
 def _sql_file(title: str, dialect: Dialect, texts: list[str]) -> str:
     parts = [HEADER, "-- " + " ".join(title.split()), f"-- dialect: {dialect.name}", ""]  # a line break would end the comment
-    for text in texts:
+    for text in [*dialect.preamble, *texts]:
         parts.append(text + ";")
         parts.append("")
     return "\n".join(parts)

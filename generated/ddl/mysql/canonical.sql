@@ -2,17 +2,22 @@
 -- enterprise 1.0.0
 -- dialect: mysql; enforced here: check, not_null, pattern_check, primary_key
 
+SET NAMES utf8mb4;
+
 CREATE TABLE `customer` (
   `id` VARCHAR(512) NOT NULL,
-  `customer_type` LONGTEXT NOT NULL CHECK (`customer_type` IN ('person', 'organisation')),
+  `customer_type` LONGTEXT NOT NULL CHECK (CAST(CAST(`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('person', 'organisation')),
   `full_name` LONGTEXT NOT NULL,
   `given_name` LONGTEXT,
   `family_name` LONGTEXT,
   `organisation_name` LONGTEXT,
   `birth_date` DATE,
-  `customer_tier` LONGTEXT CHECK (`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')),
+  `customer_tier` LONGTEXT CHECK (CAST(CAST(`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')),
   `household_id` LONGTEXT,
-  `preferred_language` LONGTEXT CHECK (REGEXP_INSTR(`preferred_language`, '^[a-z]{2}$') > 0),
+  `preferred_language` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[a-z]{2}$'
+  ) > 0),
   `customer_since` DATE,
   `support_agent` LONGTEXT,
   `_source_system` LONGTEXT NOT NULL,
@@ -26,7 +31,10 @@ CREATE TABLE `household` (
   `household_name` LONGTEXT NOT NULL,
   `address_key` LONGTEXT NOT NULL,
   `member_count` BIGINT NOT NULL CHECK (`member_count` >= 1),
-  `country_code` LONGTEXT CHECK (REGEXP_INSTR(`country_code`, '^[A-Z]{2}$') > 0),
+  `country_code` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[A-Z]{2}$'
+  ) > 0),
   `_source_system` LONGTEXT NOT NULL,
   `_source_table` LONGTEXT NOT NULL,
   `_source_key` LONGTEXT NOT NULL,
@@ -36,14 +44,20 @@ CREATE TABLE `household` (
 CREATE TABLE `contact_point` (
   `id` VARCHAR(512) NOT NULL,
   `customer_id` LONGTEXT NOT NULL,
-  `contact_type` LONGTEXT NOT NULL CHECK (`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
-  `email_address` LONGTEXT CHECK (REGEXP_INSTR(`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0),
+  `contact_type` LONGTEXT NOT NULL CHECK (CAST(CAST(`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
+  `email_address` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+  ) > 0),
   `phone_number` LONGTEXT,
   `address_line` LONGTEXT,
   `city` LONGTEXT,
   `region` LONGTEXT,
   `postal_code` LONGTEXT,
-  `country_code` LONGTEXT CHECK (REGEXP_INSTR(`country_code`, '^[A-Z]{2}$') > 0),
+  `country_code` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[A-Z]{2}$'
+  ) > 0),
   `is_primary` BOOLEAN,
   `_source_system` LONGTEXT NOT NULL,
   `_source_table` LONGTEXT NOT NULL,
@@ -56,9 +70,12 @@ CREATE TABLE `account` (
   `account_number` LONGTEXT NOT NULL,
   `customer_id` LONGTEXT,
   `household_id` LONGTEXT,
-  `account_status` LONGTEXT NOT NULL CHECK (`account_status` IN ('active', 'suspended', 'closed')),
+  `account_status` LONGTEXT NOT NULL CHECK (CAST(CAST(`account_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('active', 'suspended', 'closed')),
   `opened_date` DATE,
-  `currency_code` LONGTEXT CHECK (REGEXP_INSTR(`currency_code`, '^[A-Z]{3}$') > 0),
+  `currency_code` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[A-Z]{3}$'
+  ) > 0),
   `balance` DECIMAL(18, 4),
   `_source_system` LONGTEXT NOT NULL,
   `_source_table` LONGTEXT NOT NULL,
@@ -71,7 +88,10 @@ CREATE TABLE `product` (
   `product_name` LONGTEXT NOT NULL,
   `product_category` LONGTEXT,
   `unit_price` DECIMAL(18, 4) CHECK (`unit_price` >= 0),
-  `currency_code` LONGTEXT CHECK (REGEXP_INSTR(`currency_code`, '^[A-Z]{3}$') > 0),
+  `currency_code` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[A-Z]{3}$'
+  ) > 0),
   `is_active` BOOLEAN,
   `_source_system` LONGTEXT NOT NULL,
   `_source_table` LONGTEXT NOT NULL,
@@ -83,11 +103,17 @@ CREATE TABLE `transaction` (
   `id` VARCHAR(512) NOT NULL,
   `customer_id` LONGTEXT NOT NULL,
   `account_id` LONGTEXT,
-  `transaction_type` LONGTEXT NOT NULL CHECK (`transaction_type` IN ('purchase', 'refund', 'payment', 'adjustment')),
+  `transaction_type` LONGTEXT NOT NULL CHECK (CAST(CAST(`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('purchase', 'refund', 'payment', 'adjustment')),
   `transaction_date` DATETIME(6) NOT NULL,
   `total_amount` DECIMAL(18, 4) NOT NULL,
-  `currency_code` LONGTEXT CHECK (REGEXP_INSTR(`currency_code`, '^[A-Z]{3}$') > 0),
-  `country_code` LONGTEXT CHECK (REGEXP_INSTR(`country_code`, '^[A-Z]{2}$') > 0),
+  `currency_code` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[A-Z]{3}$'
+  ) > 0),
+  `country_code` LONGTEXT CHECK (REGEXP_INSTR(
+    CAST(`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+    '^[A-Z]{2}$'
+  ) > 0),
   `_source_system` LONGTEXT NOT NULL,
   `_source_table` LONGTEXT NOT NULL,
   `_source_key` LONGTEXT NOT NULL,
@@ -111,7 +137,7 @@ CREATE TABLE `transaction_line` (
 CREATE TABLE `interaction` (
   `id` VARCHAR(512) NOT NULL,
   `customer_id` LONGTEXT NOT NULL,
-  `channel` LONGTEXT NOT NULL CHECK (`channel` IN ('call_centre', 'web', 'email', 'store')),
+  `channel` LONGTEXT NOT NULL CHECK (CAST(CAST(`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('call_centre', 'web', 'email', 'store')),
   `interaction_datetime` DATETIME(6) NOT NULL,
   `topic` LONGTEXT,
   `outcome` LONGTEXT,

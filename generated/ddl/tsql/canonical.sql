@@ -4,15 +4,42 @@
 
 CREATE TABLE [customer] (
   [id] NVARCHAR(450) NOT NULL,
-  [customer_type] NVARCHAR(MAX) NOT NULL CHECK ([customer_type] IN ('person', 'organisation')),
+  [customer_type] NVARCHAR(MAX) NOT NULL CHECK ((
+    [customer_type] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 IN (
+    (
+      N'person' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'organisation' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+  )),
   [full_name] NVARCHAR(MAX) NOT NULL,
   [given_name] NVARCHAR(MAX),
   [family_name] NVARCHAR(MAX),
   [organisation_name] NVARCHAR(MAX),
   [birth_date] DATE,
-  [customer_tier] NVARCHAR(MAX) CHECK ([customer_tier] IN ('standard', 'silver', 'gold', 'platinum')),
+  [customer_tier] NVARCHAR(MAX) CHECK ((
+    [customer_tier] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 IN (
+    (
+      N'standard' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'silver' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'gold' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'platinum' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+  )),
   [household_id] NVARCHAR(MAX),
-  [preferred_language] NVARCHAR(MAX) CHECK (REGEXP_LIKE([preferred_language], '^[a-z]{2}$')),
+  [preferred_language] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[a-z]{2}$'
+  )),
   [customer_since] DATE,
   [support_agent] NVARCHAR(MAX),
   [_source_system] NVARCHAR(MAX) NOT NULL,
@@ -26,7 +53,10 @@ CREATE TABLE [household] (
   [household_name] NVARCHAR(MAX) NOT NULL,
   [address_key] NVARCHAR(MAX) NOT NULL,
   [member_count] BIGINT NOT NULL CHECK ([member_count] >= 1),
-  [country_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE([country_code], '^[A-Z]{2}$')),
+  [country_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[A-Z]{2}$'
+  )),
   [_source_system] NVARCHAR(MAX) NOT NULL,
   [_source_table] NVARCHAR(MAX) NOT NULL,
   [_source_key] NVARCHAR(MAX) NOT NULL,
@@ -36,14 +66,38 @@ CREATE TABLE [household] (
 CREATE TABLE [contact_point] (
   [id] NVARCHAR(450) NOT NULL,
   [customer_id] NVARCHAR(MAX) NOT NULL,
-  [contact_type] NVARCHAR(MAX) NOT NULL CHECK ([contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
-  [email_address] NVARCHAR(MAX) CHECK (REGEXP_LIKE([email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')),
+  [contact_type] NVARCHAR(MAX) NOT NULL CHECK ((
+    [contact_type] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 IN (
+    (
+      N'email' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'phone' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'mobile' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'fax' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'postal_address' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+  )),
+  [email_address] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+  )),
   [phone_number] NVARCHAR(MAX),
   [address_line] NVARCHAR(MAX),
   [city] NVARCHAR(MAX),
   [region] NVARCHAR(MAX),
   [postal_code] NVARCHAR(MAX),
-  [country_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE([country_code], '^[A-Z]{2}$')),
+  [country_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[A-Z]{2}$'
+  )),
   [is_primary] BIT,
   [_source_system] NVARCHAR(MAX) NOT NULL,
   [_source_table] NVARCHAR(MAX) NOT NULL,
@@ -56,9 +110,24 @@ CREATE TABLE [account] (
   [account_number] NVARCHAR(MAX) NOT NULL,
   [customer_id] NVARCHAR(MAX),
   [household_id] NVARCHAR(MAX),
-  [account_status] NVARCHAR(MAX) NOT NULL CHECK ([account_status] IN ('active', 'suspended', 'closed')),
+  [account_status] NVARCHAR(MAX) NOT NULL CHECK ((
+    [account_status] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 IN (
+    (
+      N'active' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'suspended' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'closed' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+  )),
   [opened_date] DATE,
-  [currency_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE([currency_code], '^[A-Z]{3}$')),
+  [currency_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[A-Z]{3}$'
+  )),
   [balance] NUMERIC(18, 4),
   [_source_system] NVARCHAR(MAX) NOT NULL,
   [_source_table] NVARCHAR(MAX) NOT NULL,
@@ -71,7 +140,10 @@ CREATE TABLE [product] (
   [product_name] NVARCHAR(MAX) NOT NULL,
   [product_category] NVARCHAR(MAX),
   [unit_price] NUMERIC(18, 4) CHECK ([unit_price] >= 0),
-  [currency_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE([currency_code], '^[A-Z]{3}$')),
+  [currency_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[A-Z]{3}$'
+  )),
   [is_active] BIT,
   [_source_system] NVARCHAR(MAX) NOT NULL,
   [_source_table] NVARCHAR(MAX) NOT NULL,
@@ -83,11 +155,32 @@ CREATE TABLE [transaction] (
   [id] NVARCHAR(450) NOT NULL,
   [customer_id] NVARCHAR(MAX) NOT NULL,
   [account_id] NVARCHAR(MAX),
-  [transaction_type] NVARCHAR(MAX) NOT NULL CHECK ([transaction_type] IN ('purchase', 'refund', 'payment', 'adjustment')),
+  [transaction_type] NVARCHAR(MAX) NOT NULL CHECK ((
+    [transaction_type] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 IN (
+    (
+      N'purchase' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'refund' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'payment' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'adjustment' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+  )),
   [transaction_date] DATETIME2 NOT NULL,
   [total_amount] NUMERIC(18, 4) NOT NULL,
-  [currency_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE([currency_code], '^[A-Z]{3}$')),
-  [country_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE([country_code], '^[A-Z]{2}$')),
+  [currency_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[A-Z]{3}$'
+  )),
+  [country_code] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
+    CAST([country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+    '^[A-Z]{2}$'
+  )),
   [_source_system] NVARCHAR(MAX) NOT NULL,
   [_source_table] NVARCHAR(MAX) NOT NULL,
   [_source_key] NVARCHAR(MAX) NOT NULL,
@@ -111,7 +204,22 @@ CREATE TABLE [transaction_line] (
 CREATE TABLE [interaction] (
   [id] NVARCHAR(450) NOT NULL,
   [customer_id] NVARCHAR(MAX) NOT NULL,
-  [channel] NVARCHAR(MAX) NOT NULL CHECK ([channel] IN ('call_centre', 'web', 'email', 'store')),
+  [channel] NVARCHAR(MAX) NOT NULL CHECK ((
+    [channel] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 IN (
+    (
+      N'call_centre' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'web' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'email' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'store' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+  )),
   [interaction_datetime] DATETIME2 NOT NULL,
   [topic] NVARCHAR(MAX),
   [outcome] NVARCHAR(MAX),

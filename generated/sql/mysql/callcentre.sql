@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `callcentre__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -22,19 +24,24 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -50,11 +57,25 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+      WHEN CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^一-鿿]',
+          ''
+        )
+      ) > 0
+      THEN REGEXP_REPLACE(
+        CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        ' +',
+        ''
+      )
       ELSE REGEXP_REPLACE(
-        CASE
-          WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
+        CAST(CASE
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`callers`.`caller_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -62,30 +83,108 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`callers`.`caller_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`callers`.`caller_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`callers`.`caller_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`callers`.`caller_name`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
           )
-        END,
+        END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
         ' +',
         ' '
       )
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      WHEN CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^一-鿿]',
+          ''
+        )
+      ) > 0
+      THEN CASE
+        WHEN CAST(SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' +',
+            ''
+          ),
+          2
+        ) AS BINARY) = ''
+        THEN NULL
+        ELSE SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' +',
+            ''
+          ),
+          2
+        )
+      END
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      WHEN CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^一-鿿]',
+          ''
+        )
+      ) > 0
+      THEN LEFT(
+        REGEXP_REPLACE(
+          CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ' +',
+          ''
+        ),
+        1
+      )
     END AS CHAR) AS `family_name`,
     CAST(NULL AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
@@ -97,17 +196,17 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'junk TEST caller card, not a real customer'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-          OR UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
+          CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
         ),
         FALSE
       )
@@ -170,19 +269,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -207,13 +314,50 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
-      THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
-      THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
-      WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
-      AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
-      THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+      WHEN CAST(CAST(LEFT(TRIM(`callers`.`phone_number`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+      THEN CONCAT(
+        '+',
+        REGEXP_REPLACE(
+          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        2
+      ) AS BINARY) = '00'
+      THEN CONCAT(
+        '+',
+        SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          3
+        )
+      )
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'AMER'
+      AND CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      ) = 10
+      THEN CONCAT(
+        '+1',
+        REGEXP_REPLACE(
+          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
       ELSE TRIM(`callers`.`phone_number`)
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
@@ -223,30 +367,43 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`callers`.`phone_number`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`callers`.`phone_number`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`callers`.`phone_number`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(phone_number), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'junk TEST caller card, not a real customer'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-          OR UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
+          CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
         ),
         FALSE
       )
       THEN 'placeholder card for withheld numbers, not a person'
       WHEN COALESCE(
         (
-          CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) < 8
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
         ),
         FALSE
       )
@@ -308,19 +465,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -352,15 +517,22 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`callers`.`callback_email`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`callers`.`callback_email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`callers`.`callback_email`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(callback_email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
@@ -419,9 +591,11 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
+      WHEN `d`.`channel` IS NULL
+      OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -453,7 +627,13 @@ FROM (
     CAST('call_centre' AS CHAR) AS `channel`,
     CAST(`calls`.`started_at` AS DATETIME(6)) AS `interaction_datetime`,
     CAST(CASE
-      WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+      WHEN LOWER(
+        CASE
+          WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`calls`.`queue`)
+        END
+      ) IS NULL
       THEN NULL
       ELSE COALESCE(
         (
@@ -461,41 +641,94 @@ FROM (
             GROUP_CONCAT(CASE
               WHEN `g`.`n` = 1
               OR LOCATE(
-                SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                CAST(SUBSTRING(
+                  LOWER(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`calls`.`queue`)
+                    END
+                  ),
+                  `g`.`n` - 1,
+                  1
+                ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                 ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
               ) > 0
-              THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
-              ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+              THEN UPPER(
+                SUBSTRING(
+                  LOWER(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`calls`.`queue`)
+                    END
+                  ),
+                  `g`.`n`,
+                  1
+                )
+              )
+              ELSE LOWER(
+                SUBSTRING(
+                  LOWER(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`calls`.`queue`)
+                    END
+                  ),
+                  `g`.`n`,
+                  1
+                )
+              )
             END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
           FROM JSON_TABLE(
-            CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+            CONCAT(
+              '[',
+              REPEAT(
+                '0,',
+                CHAR_LENGTH(
+                  LOWER(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`calls`.`queue`)
+                    END
+                  )
+                ) - 1
+              ),
+              '0]'
+            )
           , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
         ),
         ''
       )
     END AS CHAR) AS `topic`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'RESOLVED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RESOLVED'
       THEN 'resolved'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'CALLBACK'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALLBACK'
       THEN 'callback scheduled'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'ESCALATED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ESCALATED'
       THEN 'escalated'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'TRANSFERRED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TRANSFERRED'
       THEN 'transferred'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'ABANDONED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ABANDONED'
       THEN 'abandoned'
       ELSE NULL
     END AS CHAR) AS `outcome`,
     UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS `_raw__outcome`,
-    CAST(NULLIF(TRIM(`calls`.`agent`), '') AS CHAR) AS `agent_name`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(`calls`.`agent`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`calls`.`agent`)
+    END AS CHAR) AS `agent_name`,
     CAST(CASE
       WHEN CAST(`calls`.`ended_at` AS DATE) = CAST(`calls`.`started_at` AS DATE)
       AND `calls`.`ended_at` >= `calls`.`started_at`
       AND (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -505,7 +738,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -521,7 +754,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -531,7 +764,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -547,7 +780,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -557,7 +790,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -575,7 +808,7 @@ FROM (
       ) - (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -585,7 +818,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -601,7 +834,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -611,7 +844,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -627,7 +860,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -637,7 +870,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -656,7 +889,7 @@ FROM (
       THEN (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -666,7 +899,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -682,7 +915,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -692,7 +925,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -708,7 +941,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -718,7 +951,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -736,7 +969,7 @@ FROM (
       ) - (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -746,7 +979,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -762,7 +995,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -772,7 +1005,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -788,7 +1021,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -798,7 +1031,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -871,7 +1104,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -881,7 +1114,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -941,7 +1174,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -951,7 +1184,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1011,7 +1244,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1021,7 +1254,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1081,7 +1314,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1091,7 +1324,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1151,7 +1384,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1161,7 +1394,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1221,7 +1454,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1231,7 +1464,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1291,7 +1524,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1301,7 +1534,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1361,7 +1594,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1371,7 +1604,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1431,7 +1664,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1441,7 +1674,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1501,7 +1734,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1511,7 +1744,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1571,7 +1804,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1581,7 +1814,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1641,7 +1874,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1651,7 +1884,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1687,17 +1920,17 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`cl`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`cl`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`cl`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'call of the junk TEST caller, not a real interaction'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-          OR UPPER(REPLACE(TRIM(`cl`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
+          CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
         ),
         FALSE
       )
@@ -1748,6 +1981,7 @@ FROM `callcentre`.`calls` AS `calls`
 LEFT JOIN `callcentre`.`callers` AS `cl`
   ON `cl`.`caller_id` = `calls`.`caller_id`
 GROUP BY
-  CAST(`calls`.`call_id` AS CHAR)
+  CAST(`calls`.`call_id` AS CHAR),
+  CAST(CAST(`calls`.`call_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;

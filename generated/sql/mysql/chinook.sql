@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `chinook__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -22,26 +24,31 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT `d`.`customer_type` IN ('person', 'organisation')
+      AND NOT CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('person', 'organisation')
       THEN CONCAT(
         'slot customer_type: ''',
         COALESCE(CAST(`d`.`customer_type` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerType'
       )
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -78,9 +85,13 @@ FROM (
     CAST(NULL AS DATE) AS `customer_since`,
     CAST(CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`) AS CHAR) AS `support_agent`,
     CAST(CASE
-      WHEN COALESCE((
-        `Customer`.`Email` IS NULL OR TRIM(`Customer`.`Email`) = ''
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          `Customer`.`Email` IS NULL
+          OR CAST(CAST(TRIM(`Customer`.`Email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        ),
+        FALSE
+      )
       THEN 'customer has no e-mail address, the web shop''s login key'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -132,12 +143,13 @@ FROM `chinook`.`Customer` AS `Customer`
 LEFT JOIN `chinook`.`Employee` AS `rep`
   ON `rep`.`EmployeeId` = `Customer`.`SupportRepId`
 GROUP BY
-  CAST(`Customer`.`CustomerId` AS CHAR)
+  CAST(`Customer`.`CustomerId` AS CHAR),
+  CAST(CAST(`Customer`.`CustomerId` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
 CREATE OR REPLACE VIEW `chinook__household__staged` AS
-SELECT DISTINCT
+SELECT
   'chinook' AS `_source_system`,
   'Customer' AS `_source_table`,
   `d`.`_source_key`,
@@ -157,7 +169,12 @@ FROM (
     END AS CHAR) AS `_reject_reason`,
     CAST(`Customer`.`CustomerId` AS CHAR) AS `_source_key`
   FROM `chinook`.`Customer` AS `Customer`
-) AS `d`;
+) AS `d`
+GROUP BY
+  `d`.`_source_key`,
+  `d`.`_reject_reason`,
+  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
+  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
 CREATE OR REPLACE VIEW `chinook__household__groups` AS
 SELECT
@@ -170,9 +187,11 @@ SELECT
   'Customer' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`household_name` IS NULL OR `d`.`household_name` = ''
+    WHEN `d`.`household_name` IS NULL
+    OR CAST(CAST(`d`.`household_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot household_name is required but empty'
-    WHEN `d`.`address_key` IS NULL OR `d`.`address_key` = ''
+    WHEN `d`.`address_key` IS NULL
+    OR CAST(CAST(`d`.`address_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot address_key is required but empty'
     WHEN `d`.`member_count` IS NULL
     THEN 'slot member_count is required but empty'
@@ -183,7 +202,10 @@ SELECT
       ' is below the minimum 1'
     )
     WHEN NOT `d`.`country_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{2}$'
+    ) > 0
     THEN CONCAT(
       'slot country_code: ''',
       COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -205,7 +227,10 @@ FROM (
         ) AS CHAR)
       )
     ) AS CHAR) AS `id`,
-    CAST(CONCAT(MIN(TRIM(`Customer`.`LastName`)), ' household') AS CHAR) AS `household_name`,
+    CAST(CONCAT(
+      CAST(MIN(CAST(CAST(TRIM(`Customer`.`LastName`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4),
+      ' household'
+    ) AS CHAR) AS `household_name`,
     CAST(CONCAT(
       UPPER(REPLACE(TRIM(COALESCE(`Customer`.`Address`, '')), 'ß', 'ẞ')),
       '|',
@@ -215,53 +240,53 @@ FROM (
     ) AS CHAR) AS `address_key`,
     CAST(COUNT(*) AS SIGNED) AS `member_count`,
     CAST(CASE
-      WHEN MIN(`Customer`.`Country`) = 'Argentina'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
-      WHEN MIN(`Customer`.`Country`) = 'Australia'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Australia'
       THEN 'AU'
-      WHEN MIN(`Customer`.`Country`) = 'Austria'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
       THEN 'AT'
-      WHEN MIN(`Customer`.`Country`) = 'Belgium'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
       THEN 'BE'
-      WHEN MIN(`Customer`.`Country`) = 'Brazil'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
       THEN 'BR'
-      WHEN MIN(`Customer`.`Country`) = 'Canada'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
       THEN 'CA'
-      WHEN MIN(`Customer`.`Country`) = 'Chile'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Chile'
       THEN 'CL'
-      WHEN MIN(`Customer`.`Country`) = 'Czech Republic'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Czech Republic'
       THEN 'CZ'
-      WHEN MIN(`Customer`.`Country`) = 'Denmark'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
       THEN 'DK'
-      WHEN MIN(`Customer`.`Country`) = 'Finland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
       THEN 'FI'
-      WHEN MIN(`Customer`.`Country`) = 'France'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
       THEN 'FR'
-      WHEN MIN(`Customer`.`Country`) = 'Germany'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
       THEN 'DE'
-      WHEN MIN(`Customer`.`Country`) = 'Hungary'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Hungary'
       THEN 'HU'
-      WHEN MIN(`Customer`.`Country`) = 'India'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'India'
       THEN 'IN'
-      WHEN MIN(`Customer`.`Country`) = 'Ireland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
       THEN 'IE'
-      WHEN MIN(`Customer`.`Country`) = 'Italy'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
       THEN 'IT'
-      WHEN MIN(`Customer`.`Country`) = 'Netherlands'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Netherlands'
       THEN 'NL'
-      WHEN MIN(`Customer`.`Country`) = 'Norway'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
       THEN 'NO'
-      WHEN MIN(`Customer`.`Country`) = 'Poland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
       THEN 'PL'
-      WHEN MIN(`Customer`.`Country`) = 'Portugal'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
       THEN 'PT'
-      WHEN MIN(`Customer`.`Country`) = 'Spain'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
       THEN 'ES'
-      WHEN MIN(`Customer`.`Country`) = 'Sweden'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
       THEN 'SE'
-      WHEN MIN(`Customer`.`Country`) = 'USA'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN MIN(`Customer`.`Country`) = 'United Kingdom'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'United Kingdom'
       THEN 'GB'
       ELSE NULL
     END AS CHAR) AS `country_code`,
@@ -288,7 +313,14 @@ FROM (
       UPPER(REPLACE(TRIM(COALESCE(`Customer`.`PostalCode`, '')), 'ß', 'ẞ')),
       '|',
       UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ'))
-    )
+    ),
+    CAST(CAST(CONCAT(
+      UPPER(REPLACE(TRIM(COALESCE(`Customer`.`Address`, '')), 'ß', 'ẞ')),
+      '|',
+      UPPER(REPLACE(TRIM(COALESCE(`Customer`.`PostalCode`, '')), 'ß', 'ẞ')),
+      '|',
+      UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ'))
+    ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `chinook__household` AS
@@ -347,19 +379,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -447,19 +487,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -547,12 +595,17 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
@@ -565,7 +618,10 @@ SELECT
         ''' is not in value_mappings (line 133)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -590,53 +646,53 @@ FROM (
     CAST(`Customer`.`State` AS CHAR) AS `region`,
     CAST(TRIM(`Customer`.`PostalCode`) AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN `Customer`.`Country` = 'Argentina'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
-      WHEN `Customer`.`Country` = 'Australia'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Australia'
       THEN 'AU'
-      WHEN `Customer`.`Country` = 'Austria'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
       THEN 'AT'
-      WHEN `Customer`.`Country` = 'Belgium'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
       THEN 'BE'
-      WHEN `Customer`.`Country` = 'Brazil'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
       THEN 'BR'
-      WHEN `Customer`.`Country` = 'Canada'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
       THEN 'CA'
-      WHEN `Customer`.`Country` = 'Chile'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Chile'
       THEN 'CL'
-      WHEN `Customer`.`Country` = 'Czech Republic'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Czech Republic'
       THEN 'CZ'
-      WHEN `Customer`.`Country` = 'Denmark'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
       THEN 'DK'
-      WHEN `Customer`.`Country` = 'Finland'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
       THEN 'FI'
-      WHEN `Customer`.`Country` = 'France'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
       THEN 'FR'
-      WHEN `Customer`.`Country` = 'Germany'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
       THEN 'DE'
-      WHEN `Customer`.`Country` = 'Hungary'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Hungary'
       THEN 'HU'
-      WHEN `Customer`.`Country` = 'India'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'India'
       THEN 'IN'
-      WHEN `Customer`.`Country` = 'Ireland'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
       THEN 'IE'
-      WHEN `Customer`.`Country` = 'Italy'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
       THEN 'IT'
-      WHEN `Customer`.`Country` = 'Netherlands'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Netherlands'
       THEN 'NL'
-      WHEN `Customer`.`Country` = 'Norway'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
       THEN 'NO'
-      WHEN `Customer`.`Country` = 'Poland'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
       THEN 'PL'
-      WHEN `Customer`.`Country` = 'Portugal'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
       THEN 'PT'
-      WHEN `Customer`.`Country` = 'Spain'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
       THEN 'ES'
-      WHEN `Customer`.`Country` = 'Sweden'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
       THEN 'SE'
-      WHEN `Customer`.`Country` = 'USA'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN `Customer`.`Country` = 'United Kingdom'
+      WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'United Kingdom'
       THEN 'GB'
       ELSE NULL
     END AS CHAR) AS `country_code`,
@@ -699,7 +755,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`product_name` IS NULL OR `d`.`product_name` = ''
+      WHEN `d`.`product_name` IS NULL
+      OR CAST(CAST(`d`.`product_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot product_name is required but empty'
       WHEN `d`.`unit_price` < 0
       THEN CONCAT(
@@ -708,7 +765,10 @@ SELECT
         ' is below the minimum 0'
       )
       WHEN NOT `d`.`currency_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{3}$'
+      ) > 0
       THEN CONCAT(
         'slot currency_code: ''',
         COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -770,7 +830,8 @@ FROM `chinook`.`Track` AS `Track`
 LEFT JOIN `chinook`.`Genre` AS `genre`
   ON `genre`.`GenreId` = `Track`.`GenreId`
 GROUP BY
-  CAST(`Track`.`TrackId` AS CHAR)
+  CAST(`Track`.`TrackId` AS CHAR),
+  CAST(CAST(`Track`.`TrackId` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
@@ -790,16 +851,21 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
+      WHEN `d`.`transaction_type` IS NULL
+      OR CAST(CAST(`d`.`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot transaction_type is required but empty'
       WHEN `d`.`transaction_date` IS NULL
       THEN 'slot transaction_date is required but empty'
       WHEN `d`.`total_amount` IS NULL
       THEN 'slot total_amount is required but empty'
       WHEN NOT `d`.`currency_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{3}$'
+      ) > 0
       THEN CONCAT(
         'slot currency_code: ''',
         COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -812,7 +878,10 @@ SELECT
         ''' is not in value_mappings (line 171)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -835,53 +904,53 @@ FROM (
     CAST(`Invoice`.`Total` AS DECIMAL(18, 4)) AS `total_amount`,
     CAST('USD' AS CHAR) AS `currency_code`,
     CAST(CASE
-      WHEN `Invoice`.`BillingCountry` = 'Argentina'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
-      WHEN `Invoice`.`BillingCountry` = 'Australia'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Australia'
       THEN 'AU'
-      WHEN `Invoice`.`BillingCountry` = 'Austria'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
       THEN 'AT'
-      WHEN `Invoice`.`BillingCountry` = 'Belgium'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
       THEN 'BE'
-      WHEN `Invoice`.`BillingCountry` = 'Brazil'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
       THEN 'BR'
-      WHEN `Invoice`.`BillingCountry` = 'Canada'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
       THEN 'CA'
-      WHEN `Invoice`.`BillingCountry` = 'Chile'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Chile'
       THEN 'CL'
-      WHEN `Invoice`.`BillingCountry` = 'Czech Republic'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Czech Republic'
       THEN 'CZ'
-      WHEN `Invoice`.`BillingCountry` = 'Denmark'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
       THEN 'DK'
-      WHEN `Invoice`.`BillingCountry` = 'Finland'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
       THEN 'FI'
-      WHEN `Invoice`.`BillingCountry` = 'France'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
       THEN 'FR'
-      WHEN `Invoice`.`BillingCountry` = 'Germany'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
       THEN 'DE'
-      WHEN `Invoice`.`BillingCountry` = 'Hungary'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Hungary'
       THEN 'HU'
-      WHEN `Invoice`.`BillingCountry` = 'India'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'India'
       THEN 'IN'
-      WHEN `Invoice`.`BillingCountry` = 'Ireland'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
       THEN 'IE'
-      WHEN `Invoice`.`BillingCountry` = 'Italy'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
       THEN 'IT'
-      WHEN `Invoice`.`BillingCountry` = 'Netherlands'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Netherlands'
       THEN 'NL'
-      WHEN `Invoice`.`BillingCountry` = 'Norway'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
       THEN 'NO'
-      WHEN `Invoice`.`BillingCountry` = 'Poland'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
       THEN 'PL'
-      WHEN `Invoice`.`BillingCountry` = 'Portugal'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
       THEN 'PT'
-      WHEN `Invoice`.`BillingCountry` = 'Spain'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
       THEN 'ES'
-      WHEN `Invoice`.`BillingCountry` = 'Sweden'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
       THEN 'SE'
-      WHEN `Invoice`.`BillingCountry` = 'USA'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN `Invoice`.`BillingCountry` = 'United Kingdom'
+      WHEN CAST(CAST(`Invoice`.`BillingCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'United Kingdom'
       THEN 'GB'
       ELSE NULL
     END AS CHAR) AS `country_code`,
@@ -935,7 +1004,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`transaction_id` IS NULL OR `d`.`transaction_id` = ''
+      WHEN `d`.`transaction_id` IS NULL
+      OR CAST(CAST(`d`.`transaction_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot transaction_id is required but empty'
       WHEN `d`.`quantity` IS NULL
       THEN 'slot quantity is required but empty'

@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -22,19 +24,24 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT `d`.`customer_type` IN ('person', 'organisation')
+      AND NOT CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('person', 'organisation')
       THEN CONCAT(
         'slot customer_type: ''',
         COALESCE(CAST(`d`.`customer_type` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerType'
       )
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -49,17 +56,47 @@ FROM (
       CONCAT('crm:Customer:', CAST(`contacts`.`contact_no` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-      AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-      AND NOT NULLIF(TRIM(`contacts`.`company`), '') IS NULL
+      WHEN CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`first_name`)
+      END IS NULL
+      AND CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`last_name`)
+      END IS NULL
+      AND NOT CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`company`)
+      END IS NULL
       THEN 'organisation'
       ELSE 'person'
     END AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-      AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-      THEN NULLIF(TRIM(`contacts`.`company`), '')
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(COALESCE(`contacts`.`last_name`, ''), '[^一-鿿]', '')) > 0
+      WHEN CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`first_name`)
+      END IS NULL
+      AND CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`last_name`)
+      END IS NULL
+      THEN CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`company`)
+      END
+      WHEN CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(COALESCE(`contacts`.`last_name`, '') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^一-鿿]',
+          ''
+        )
+      ) > 0
       THEN CONCAT(
         TRIM(COALESCE(`contacts`.`last_name`, '')),
         TRIM(COALESCE(`contacts`.`first_name`, ''))
@@ -68,8 +105,8 @@ FROM (
         CONCAT(
           COALESCE(
             CASE
-              WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-              OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+              WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+              OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
               THEN CASE
                 WHEN TRIM(`contacts`.`first_name`) IS NULL
                 THEN NULL
@@ -79,7 +116,7 @@ FROM (
                       GROUP_CONCAT(CASE
                         WHEN `g`.`n` = 1
                         OR LOCATE(
-                          SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1),
+                          CAST(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                           ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                         ) > 0
                         THEN UPPER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
@@ -97,8 +134,8 @@ FROM (
           ' ',
           COALESCE(
             CASE
-              WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-              OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+              WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+              OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
               THEN CASE
                 WHEN TRIM(`contacts`.`last_name`) IS NULL
                 THEN NULL
@@ -108,7 +145,7 @@ FROM (
                       GROUP_CONCAT(CASE
                         WHEN `g`.`n` = 1
                         OR LOCATE(
-                          SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1),
+                          CAST(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                           ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                         ) > 0
                         THEN UPPER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
@@ -127,10 +164,14 @@ FROM (
       )
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-      OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+      WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
       THEN CASE
-        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+        WHEN CASE
+          WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`first_name`)
+        END IS NULL
         THEN NULL
         ELSE COALESCE(
           (
@@ -138,14 +179,55 @@ FROM (
               GROUP_CONCAT(CASE
                 WHEN `g`.`n` = 1
                 OR LOCATE(
-                  SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n` - 1, 1),
+                  CAST(SUBSTRING(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`first_name`)
+                    END,
+                    `g`.`n` - 1,
+                    1
+                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                   ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                 ) > 0
-                THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
-                ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                THEN UPPER(
+                  SUBSTRING(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`first_name`)
+                    END,
+                    `g`.`n`,
+                    1
+                  )
+                )
+                ELSE LOWER(
+                  SUBSTRING(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`first_name`)
+                    END,
+                    `g`.`n`,
+                    1
+                  )
+                )
               END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
             FROM JSON_TABLE(
-              CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`first_name`), '')) - 1), '0]')
+              CONCAT(
+                '[',
+                REPEAT(
+                  '0,',
+                  CHAR_LENGTH(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`first_name`)
+                    END
+                  ) - 1
+                ),
+                '0]'
+              )
             , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
           ),
           ''
@@ -154,10 +236,14 @@ FROM (
       ELSE TRIM(`contacts`.`first_name`)
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-      OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+      WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
       THEN CASE
-        WHEN NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+        WHEN CASE
+          WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`last_name`)
+        END IS NULL
         THEN NULL
         ELSE COALESCE(
           (
@@ -165,14 +251,55 @@ FROM (
               GROUP_CONCAT(CASE
                 WHEN `g`.`n` = 1
                 OR LOCATE(
-                  SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n` - 1, 1),
+                  CAST(SUBSTRING(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`last_name`)
+                    END,
+                    `g`.`n` - 1,
+                    1
+                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                   ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                 ) > 0
-                THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
-                ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                THEN UPPER(
+                  SUBSTRING(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`last_name`)
+                    END,
+                    `g`.`n`,
+                    1
+                  )
+                )
+                ELSE LOWER(
+                  SUBSTRING(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`last_name`)
+                    END,
+                    `g`.`n`,
+                    1
+                  )
+                )
               END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
             FROM JSON_TABLE(
-              CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`last_name`), '')) - 1), '0]')
+              CONCAT(
+                '[',
+                REPEAT(
+                  '0,',
+                  CHAR_LENGTH(
+                    CASE
+                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                      THEN NULL
+                      ELSE TRIM(`contacts`.`last_name`)
+                    END
+                  ) - 1
+                ),
+                '0]'
+              )
             , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
           ),
           ''
@@ -181,33 +308,49 @@ FROM (
       ELSE TRIM(`contacts`.`last_name`)
     END AS CHAR) AS `family_name`,
     CAST(CASE
-      WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-      AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-      THEN NULLIF(TRIM(`contacts`.`company`), '')
+      WHEN CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`first_name`)
+      END IS NULL
+      AND CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`last_name`)
+      END IS NULL
+      THEN CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`company`)
+      END
     END AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'G'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'G'
       THEN 'gold'
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'S'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'S'
       THEN 'silver'
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'P'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'P'
       THEN 'platinum'
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'B'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'B'
       THEN 'standard'
       ELSE 'standard'
     END AS CHAR) AS `customer_tier`,
     CAST(NULL AS CHAR) AS `household_id`,
-    CAST(NULLIF(LOWER(TRIM(`contacts`.`lang`)), '') AS CHAR) AS `preferred_language`,
+    CAST(CASE
+      WHEN CAST(CAST(LOWER(TRIM(`contacts`.`lang`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`contacts`.`lang`))
+    END AS CHAR) AS `preferred_language`,
     CAST(`contacts`.`created_on` AS DATE) AS `customer_since`,
     CAST(NULL AS CHAR) AS `support_agent`,
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -270,19 +413,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -309,16 +460,23 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`contacts`.`email`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`email`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -380,19 +538,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -412,19 +578,83 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`contacts`.`phone`), 1) = '+'
-      THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2) = '00'
-      THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 3))
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 10
-      THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
-      AND LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '1'
-      AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 11
-      THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '0'
-      AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+      WHEN CAST(CAST(LEFT(TRIM(`contacts`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+      THEN CONCAT(
+        '+',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        2
+      ) AS BINARY) = '00'
+      THEN CONCAT(
+        '+',
+        SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          3
+        )
+      )
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+      AND CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      ) = 10
+      THEN CONCAT(
+        '+1',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
+      AND CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        1
+      ) AS BINARY) = '1'
+      AND CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      ) = 11
+      THEN CONCAT(
+        '+86',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        1
+      ) AS BINARY) = '0'
+      AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
         'FRANCE',
         'UNITED KINGDOM',
         'UK',
@@ -437,7 +667,7 @@ FROM (
       )
       THEN CONCAT(
         '+',
-        CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+        CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
           WHEN 'FRANCE'
           THEN '33'
           WHEN 'GERMANY'
@@ -452,10 +682,24 @@ FROM (
           THEN '46'
           ELSE '44'
         END,
-        SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2)
+        SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        )
       )
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-      THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
+      THEN CONCAT(
+        '+39',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
       ELSE TRIM(`contacts`.`phone`)
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
@@ -465,23 +709,39 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`contacts`.`phone`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`phone`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`phone`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(phone), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
-      WHEN COALESCE((
-        CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) < 8
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
+        ),
+        FALSE
+      )
       THEN 'phone number too short to dial (no area code)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -540,19 +800,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -577,19 +845,83 @@ FROM (
     CAST('mobile' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`contacts`.`mobile`), 1) = '+'
-      THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2) = '00'
-      THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 3))
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 10
-      THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
-      AND LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '1'
-      AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 11
-      THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '0'
-      AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+      WHEN CAST(CAST(LEFT(TRIM(`contacts`.`mobile`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+      THEN CONCAT(
+        '+',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        2
+      ) AS BINARY) = '00'
+      THEN CONCAT(
+        '+',
+        SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          3
+        )
+      )
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+      AND CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      ) = 10
+      THEN CONCAT(
+        '+1',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
+      AND CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        1
+      ) AS BINARY) = '1'
+      AND CHAR_LENGTH(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      ) = 11
+      THEN CONCAT(
+        '+86',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
+      WHEN CAST(LEFT(
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        ),
+        1
+      ) AS BINARY) = '0'
+      AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
         'FRANCE',
         'UNITED KINGDOM',
         'UK',
@@ -602,7 +934,7 @@ FROM (
       )
       THEN CONCAT(
         '+',
-        CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+        CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
           WHEN 'FRANCE'
           THEN '33'
           WHEN 'GERMANY'
@@ -617,10 +949,24 @@ FROM (
           THEN '46'
           ELSE '44'
         END,
-        SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2)
+        SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        )
       )
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-      THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
+      THEN CONCAT(
+        '+39',
+        REGEXP_REPLACE(
+          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          '[^0-9]',
+          ''
+        )
+      )
       ELSE TRIM(`contacts`.`mobile`)
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
@@ -630,23 +976,39 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`contacts`.`mobile`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`mobile`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`mobile`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(mobile), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
-      WHEN COALESCE((
-        CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) < 8
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
+        ),
+        FALSE
+      )
       THEN 'mobile number too short to dial (no area code)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -705,12 +1067,17 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
@@ -723,7 +1090,10 @@ SELECT
         ''' is not in value_mappings (line 231)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -753,59 +1123,139 @@ FROM (
     CAST(NULL AS CHAR) AS `region`,
     CAST(TRIM(`contacts`.`zip`) AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'FRANCE'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'FRANCE'
       THEN 'FR'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UNITED STATES'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNITED STATES'
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'USA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'US'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'US'
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'CANADA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CANADA'
       THEN 'CA'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UNITED KINGDOM'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNITED KINGDOM'
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UK'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ENGLAND'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ENGLAND'
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'GERMANY'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'GERMANY'
       THEN 'DE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'DEUTSCHLAND'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DEUTSCHLAND'
       THEN 'DE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'CHINA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CHINA'
       THEN 'CN'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = '中国'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '中国'
       THEN 'CN'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ITALIA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ITALIA'
       THEN 'IT'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ITALY'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ITALY'
       THEN 'IT'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'SWEDEN'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SWEDEN'
       THEN 'SE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'SPAIN'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SPAIN'
       THEN 'ES'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ESPAÑA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ESPAÑA'
       THEN 'ES'
       ELSE NULL
     END AS CHAR) AS `country_code`,
-    NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') AS `_raw__country_code`,
+    CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+    END AS `_raw__country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
       WHEN NOT COALESCE(
         (
-          NOT NULLIF(TRIM(`contacts`.`street`), '') IS NULL
-          OR NOT NULLIF(TRIM(`contacts`.`city`), '') IS NULL
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`street`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`street`)
+          END IS NULL
+          OR NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`city`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`city`)
+          END IS NULL
         ),
         FALSE
       )
       THEN 'excluded by filter: NULLIF(TRIM(street), '''') IS NOT NULL OR NULLIF(TRIM(city), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -864,7 +1314,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__channel` IS NULL AND `d`.`channel` IS NULL
       THEN CONCAT(
@@ -872,7 +1323,8 @@ SELECT
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
         ''' is not in value_mappings (line 277)'
       )
-      WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
+      WHEN `d`.`channel` IS NULL
+      OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -900,29 +1352,33 @@ FROM (
       CONCAT('crm:Customer:', CAST(`activities`.`contact_no` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'CALL'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALL'
       THEN 'call_centre'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'WEB'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'WEB'
       THEN 'web'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'MAIL'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'MAIL'
       THEN 'email'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'SHOP'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SHOP'
       THEN 'store'
       ELSE NULL
     END AS CHAR) AS `channel`,
     UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS `_raw__channel`,
     CAST(`activities`.`activity_ts` AS DATETIME(6)) AS `interaction_datetime`,
-    CAST(NULLIF(TRIM(`activities`.`subject`), '') AS CHAR) AS `topic`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'DONE'
+      WHEN CAST(CAST(TRIM(`activities`.`subject`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`activities`.`subject`)
+    END AS CHAR) AS `topic`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DONE'
       THEN 'completed'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'FOLLOW_UP'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'FOLLOW_UP'
       THEN 'follow-up required'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'NO_ANSWER'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'NO_ANSWER'
       THEN 'no answer'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'SALE'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SALE'
       THEN 'sale'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'COMPLAINT'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'COMPLAINT'
       THEN 'complaint'
       ELSE NULL
     END AS CHAR) AS `outcome`,
@@ -932,10 +1388,10 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`c`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`c`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`c`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`c`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`c`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`c`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`c`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`c`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -990,6 +1446,7 @@ FROM `crm`.`activities` AS `activities`
 LEFT JOIN `crm`.`contacts` AS `c`
   ON `c`.`contact_no` = `activities`.`contact_no`
 GROUP BY
-  CAST(`activities`.`activity_id` AS CHAR)
+  CAST(`activities`.`activity_id` AS CHAR),
+  CAST(CAST(`activities`.`activity_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;

@@ -2,6 +2,8 @@
 -- integrated views: one per canonical class, all sources
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `customer` AS
 SELECT
   `id`,

@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `northwind__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -22,19 +24,24 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -66,9 +73,12 @@ FROM (
         `Customers`.`Address` IS NULL AND `Customers`.`Country` IS NULL
       ), FALSE)
       THEN 'test account with no address or country (not a real customer)'
-      WHEN COALESCE((
-        `Customers`.`CustomerID` <> TRIM(`Customers`.`CustomerID`)
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          CAST(CAST(`Customers`.`CustomerID` AS CHAR CHARACTER SET utf8mb4) AS BINARY) <> CAST(CAST(TRIM(`Customers`.`CustomerID`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ),
+        FALSE
+      )
       THEN 'customer code has stray spaces (keyed by hand, not by the order system)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -122,9 +132,11 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`household_name` IS NULL OR `d`.`household_name` = ''
+      WHEN `d`.`household_name` IS NULL
+      OR CAST(CAST(`d`.`household_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot household_name is required but empty'
-      WHEN `d`.`address_key` IS NULL OR `d`.`address_key` = ''
+      WHEN `d`.`address_key` IS NULL
+      OR CAST(CAST(`d`.`address_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot address_key is required but empty'
       WHEN `d`.`member_count` IS NULL
       THEN 'slot member_count is required but empty'
@@ -141,7 +153,10 @@ SELECT
         ''' is not in value_mappings (line 46)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -165,47 +180,47 @@ FROM (
     ) AS CHAR) AS `address_key`,
     CAST(1 AS SIGNED) AS `member_count`,
     CAST(CASE
-      WHEN `Customers`.`Country` = 'Argentina'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
-      WHEN `Customers`.`Country` = 'Austria'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
       THEN 'AT'
-      WHEN `Customers`.`Country` = 'Belgium'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
       THEN 'BE'
-      WHEN `Customers`.`Country` = 'Brazil'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
       THEN 'BR'
-      WHEN `Customers`.`Country` = 'Canada'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
       THEN 'CA'
-      WHEN `Customers`.`Country` = 'Denmark'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
       THEN 'DK'
-      WHEN `Customers`.`Country` = 'Finland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
       THEN 'FI'
-      WHEN `Customers`.`Country` = 'France'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
       THEN 'FR'
-      WHEN `Customers`.`Country` = 'Germany'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
       THEN 'DE'
-      WHEN `Customers`.`Country` = 'Ireland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
       THEN 'IE'
-      WHEN `Customers`.`Country` = 'Italy'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
       THEN 'IT'
-      WHEN `Customers`.`Country` = 'Mexico'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Mexico'
       THEN 'MX'
-      WHEN `Customers`.`Country` = 'Norway'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
       THEN 'NO'
-      WHEN `Customers`.`Country` = 'Poland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
       THEN 'PL'
-      WHEN `Customers`.`Country` = 'Portugal'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
       THEN 'PT'
-      WHEN `Customers`.`Country` = 'Spain'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
       THEN 'ES'
-      WHEN `Customers`.`Country` = 'Sweden'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
       THEN 'SE'
-      WHEN `Customers`.`Country` = 'Switzerland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Switzerland'
       THEN 'CH'
-      WHEN `Customers`.`Country` = 'UK'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
       THEN 'GB'
-      WHEN `Customers`.`Country` = 'USA'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN `Customers`.`Country` = 'Venezuela'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Venezuela'
       THEN 'VE'
       ELSE NULL
     END AS CHAR) AS `country_code`,
@@ -215,9 +230,12 @@ FROM (
         `Customers`.`Address` IS NULL AND `Customers`.`Country` IS NULL
       ), FALSE)
       THEN 'test account with no address or country (not a real customer)'
-      WHEN COALESCE((
-        `Customers`.`CustomerID` <> TRIM(`Customers`.`CustomerID`)
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          CAST(CAST(`Customers`.`CustomerID` AS CHAR CHARACTER SET utf8mb4) AS BINARY) <> CAST(CAST(TRIM(`Customers`.`CustomerID`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ),
+        FALSE
+      )
       THEN 'customer code has stray spaces (keyed by hand, not by the order system)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -270,19 +288,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -375,19 +401,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
         ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -480,12 +514,17 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
@@ -498,7 +537,10 @@ SELECT
         ''' is not in value_mappings (line 126)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -528,47 +570,47 @@ FROM (
     CAST(`Customers`.`Region` AS CHAR) AS `region`,
     CAST(`Customers`.`PostalCode` AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN `Customers`.`Country` = 'Argentina'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
-      WHEN `Customers`.`Country` = 'Austria'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
       THEN 'AT'
-      WHEN `Customers`.`Country` = 'Belgium'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
       THEN 'BE'
-      WHEN `Customers`.`Country` = 'Brazil'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
       THEN 'BR'
-      WHEN `Customers`.`Country` = 'Canada'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
       THEN 'CA'
-      WHEN `Customers`.`Country` = 'Denmark'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
       THEN 'DK'
-      WHEN `Customers`.`Country` = 'Finland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
       THEN 'FI'
-      WHEN `Customers`.`Country` = 'France'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
       THEN 'FR'
-      WHEN `Customers`.`Country` = 'Germany'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
       THEN 'DE'
-      WHEN `Customers`.`Country` = 'Ireland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
       THEN 'IE'
-      WHEN `Customers`.`Country` = 'Italy'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
       THEN 'IT'
-      WHEN `Customers`.`Country` = 'Mexico'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Mexico'
       THEN 'MX'
-      WHEN `Customers`.`Country` = 'Norway'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
       THEN 'NO'
-      WHEN `Customers`.`Country` = 'Poland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
       THEN 'PL'
-      WHEN `Customers`.`Country` = 'Portugal'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
       THEN 'PT'
-      WHEN `Customers`.`Country` = 'Spain'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
       THEN 'ES'
-      WHEN `Customers`.`Country` = 'Sweden'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
       THEN 'SE'
-      WHEN `Customers`.`Country` = 'Switzerland'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Switzerland'
       THEN 'CH'
-      WHEN `Customers`.`Country` = 'UK'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
       THEN 'GB'
-      WHEN `Customers`.`Country` = 'USA'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN `Customers`.`Country` = 'Venezuela'
+      WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Venezuela'
       THEN 'VE'
       ELSE NULL
     END AS CHAR) AS `country_code`,
@@ -631,7 +673,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`product_name` IS NULL OR `d`.`product_name` = ''
+      WHEN `d`.`product_name` IS NULL
+      OR CAST(CAST(`d`.`product_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot product_name is required but empty'
       WHEN `d`.`unit_price` < 0
       THEN CONCAT(
@@ -640,7 +683,10 @@ SELECT
         ' is below the minimum 0'
       )
       WHEN NOT `d`.`currency_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{3}$'
+      ) > 0
       THEN CONCAT(
         'slot currency_code: ''',
         COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -658,7 +704,7 @@ FROM (
     CAST(`category`.`CategoryName` AS CHAR) AS `product_category`,
     CAST(`Products`.`UnitPrice` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('USD' AS CHAR) AS `currency_code`,
-    CAST(`Products`.`Discontinued` = '0' AS SIGNED) AS `is_active`,
+    CAST(CAST(CAST(`Products`.`Discontinued` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '0' AS SIGNED) AS `is_active`,
     CAST(NULL AS CHAR) AS `_row_reason`,
     CAST(`Products`.`ProductID` AS CHAR) AS `_source_key`
   FROM `northwind`.`Products` AS `Products`
@@ -702,12 +748,13 @@ FROM `northwind`.`Products` AS `Products`
 LEFT JOIN `northwind`.`Categories` AS `category`
   ON `category`.`CategoryID` = `Products`.`CategoryID`
 GROUP BY
-  CAST(`Products`.`ProductID` AS CHAR)
+  CAST(`Products`.`ProductID` AS CHAR),
+  CAST(CAST(`Products`.`ProductID` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
-SELECT DISTINCT
+SELECT
   'northwind' AS `_source_system`,
   'Orders' AS `_source_table`,
   `d`.`_source_key`,
@@ -723,7 +770,12 @@ FROM (
   FROM `northwind`.`Orders` AS `Orders`
   LEFT JOIN `northwind`.`Order Details` AS `line`
     ON `line`.`OrderID` = `Orders`.`OrderID`
-) AS `d`;
+) AS `d`
+GROUP BY
+  `d`.`_source_key`,
+  `d`.`_reject_reason`,
+  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
+  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
@@ -739,16 +791,21 @@ SELECT
   'Orders' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+    WHEN `d`.`customer_id` IS NULL
+    OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot customer_id is required but empty'
-    WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
+    WHEN `d`.`transaction_type` IS NULL
+    OR CAST(CAST(`d`.`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot transaction_type is required but empty'
     WHEN `d`.`transaction_date` IS NULL
     THEN 'slot transaction_date is required but empty'
     WHEN `d`.`total_amount` IS NULL
     THEN 'slot total_amount is required but empty'
     WHEN NOT `d`.`currency_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{3}$'
+    ) > 0
     THEN CONCAT(
       'slot currency_code: ''',
       COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -761,7 +818,10 @@ SELECT
       ''' is not in value_mappings (line 174)'
     )
     WHEN NOT `d`.`country_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{2}$'
+    ) > 0
     THEN CONCAT(
       'slot country_code: ''',
       COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -775,7 +835,10 @@ FROM (
       CONCAT('northwind:Transaction:', CAST(`Orders`.`OrderID` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST((
-      CONCAT('northwind:Customer:', CAST(MIN(`Orders`.`CustomerID`) AS CHAR))
+      CONCAT(
+        'northwind:Customer:',
+        CAST(CAST(MIN(CAST(CAST(`Orders`.`CustomerID` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS CHAR)
+      )
     ) AS CHAR) AS `customer_id`,
     CAST(NULL AS CHAR) AS `account_id`,
     CAST('purchase' AS CHAR) AS `transaction_type`,
@@ -788,51 +851,51 @@ FROM (
     ) AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS `total_amount`,
     CAST('USD' AS CHAR) AS `currency_code`,
     CAST(CASE
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Argentina'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Austria'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
       THEN 'AT'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Belgium'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
       THEN 'BE'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Brazil'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
       THEN 'BR'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Canada'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
       THEN 'CA'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Denmark'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
       THEN 'DK'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Finland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
       THEN 'FI'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'France'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
       THEN 'FR'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Germany'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
       THEN 'DE'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Ireland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
       THEN 'IE'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Italy'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
       THEN 'IT'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Mexico'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Mexico'
       THEN 'MX'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Norway'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
       THEN 'NO'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Poland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
       THEN 'PL'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Portugal'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
       THEN 'PT'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Spain'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
       THEN 'ES'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Sweden'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
       THEN 'SE'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Switzerland'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Switzerland'
       THEN 'CH'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'UK'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
       THEN 'GB'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'USA'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN MIN(`Orders`.`ShipCountry`) = 'Venezuela'
+      WHEN CAST(CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Venezuela'
       THEN 'VE'
       ELSE NULL
     END AS CHAR) AS `country_code`,
-    MIN(`Orders`.`ShipCountry`) AS `_raw__country_code`,
+    CAST(MIN(CAST(CAST(`Orders`.`ShipCountry` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS `_raw__country_code`,
     CAST(`Orders`.`OrderID` AS CHAR) AS `_source_key`
   FROM `northwind`.`Orders` AS `Orders`
   LEFT JOIN `northwind`.`Order Details` AS `line`
@@ -898,7 +961,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`transaction_id` IS NULL OR `d`.`transaction_id` = ''
+      WHEN `d`.`transaction_id` IS NULL
+      OR CAST(CAST(`d`.`transaction_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot transaction_id is required but empty'
       WHEN `d`.`quantity` IS NULL
       THEN 'slot quantity is required but empty'

@@ -22,15 +22,43 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
+      WHEN [d].[customer_type] IS NULL
+      OR (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_type is required but empty'
-      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
+      WHEN [d].[full_name] IS NULL
+      OR (
+        [d].[full_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT (
+        [d].[customer_tier] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'standard' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'silver' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'gold' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'platinum' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[a-z]{2}$'
+      )
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -42,11 +70,29 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('person' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-      THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
+      WHEN LEN(
+        REGEXP_REPLACE(
+          CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^一-鿿]',
+          ''
+        ) + 'x'
+      ) - 1 > 0
+      THEN REGEXP_REPLACE(
+        CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        ' +',
+        ''
+      )
       ELSE REGEXP_REPLACE(
-        CASE
-          WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
+        CAST(CASE
+          WHEN CASE
+            WHEN (
+              TRIM([callers].[caller_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([callers].[caller_name])
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -55,35 +101,128 @@ FROM (
                   CASE
                     WHEN [g].[n] = 1
                     OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([callers].[caller_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([callers].[caller_name])
+                        END,
+                        [g].[n] - 1,
+                        1
+                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([callers].[caller_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([callers].[caller_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([callers].[caller_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([callers].[caller_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
                   END,
                   ''
                 ) WITHIN GROUP (ORDER BY
                   CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
+              FROM GENERATE_SERIES(
+                1,
+                LEN(
+                  CASE
+                    WHEN (
+                      TRIM([callers].[caller_name]) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM([callers].[caller_name])
+                  END + 'x'
+                ) - 1
+              ) AS [g]([n])
             ),
             ''
           )
-        END,
+        END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
         ' +',
         ' '
       )
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-      THEN NULLIF(
-        SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
-        ''
-      )
+      WHEN LEN(
+        REGEXP_REPLACE(
+          CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^一-鿿]',
+          ''
+        ) + 'x'
+      ) - 1 > 0
+      THEN CASE
+        WHEN (
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' +',
+              ''
+            ),
+            2,
+            2147483647
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE SUBSTRING(
+          REGEXP_REPLACE(
+            CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            ' +',
+            ''
+          ),
+          2,
+          2147483647
+        )
+      END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+      WHEN LEN(
+        REGEXP_REPLACE(
+          CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^一-鿿]',
+          ''
+        ) + 'x'
+      ) - 1 > 0
+      THEN LEFT(
+        REGEXP_REPLACE(
+          CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          ' +',
+          ''
+        ),
+        1
+      )
     END AS VARCHAR) AS [family_name],
     CAST(NULL AS VARCHAR) AS [organisation_name],
     CAST(NULL AS DATE) AS [birth_date],
@@ -96,14 +235,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -114,12 +261,28 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-            OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+            WHEN (
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'UNKNOWN CALLER' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'ANONYMOUS' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-              OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+              (
+                UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'UNKNOWN CALLER' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'ANONYMOUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -185,15 +348,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -209,13 +388,54 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
-      THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
-      WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
-      THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
-      WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
-      AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
-      THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+      WHEN (
+        LEFT(TRIM([callers].[phone_number]), 1) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'+' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN '+' + REGEXP_REPLACE(
+        CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '[^0-9]',
+        ''
+      )
+      WHEN (
+        LEFT(
+          REGEXP_REPLACE(
+            CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'00' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN '+' + SUBSTRING(
+        REGEXP_REPLACE(
+          CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        ),
+        3,
+        2147483647
+      )
+      WHEN (
+        UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'AMER' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      AND LEN(
+        REGEXP_REPLACE(
+          CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        ) + 'x'
+      ) - 1 = 10
+      THEN '+1' + REGEXP_REPLACE(
+        CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '[^0-9]',
+        ''
+      )
       ELSE TRIM([callers].[phone_number])
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
@@ -228,10 +448,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([callers].[phone_number]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([callers].[phone_number]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([callers].[phone_number])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([callers].[phone_number]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([callers].[phone_number]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([callers].[phone_number])
+              END IS NULL
             )
             THEN 0
           END
@@ -242,14 +478,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -260,12 +504,28 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-            OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+            WHEN (
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'UNKNOWN CALLER' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'ANONYMOUS' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-              OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+              (
+                UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'UNKNOWN CALLER' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'ANONYMOUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -276,10 +536,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 < 8
+            WHEN LEN(
+              REGEXP_REPLACE(
+                CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ) + 'x'
+            ) - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 < 8
+              LEN(
+                REGEXP_REPLACE(
+                  CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^0-9]',
+                  ''
+                ) + 'x'
+              ) - 1 < 8
             )
             THEN 0
           END
@@ -344,15 +616,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -378,10 +666,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([callers].[callback_email]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([callers].[callback_email]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([callers].[callback_email])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([callers].[callback_email]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([callers].[callback_email]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([callers].[callback_email])
+              END IS NULL
             )
             THEN 0
           END
@@ -392,14 +696,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -461,9 +773,19 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[channel] IS NULL OR [d].[channel] = ''
+      WHEN [d].[channel] IS NULL
+      OR (
+        [d].[channel] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot channel is required but empty'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -487,7 +809,17 @@ FROM (
     CAST('call_centre' AS VARCHAR) AS [channel],
     CAST([calls].[started_at] AS DATETIME2) AS [interaction_datetime],
     CAST(CASE
-      WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
+      WHEN LOWER(
+        CASE
+          WHEN (
+            TRIM([calls].[queue]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([calls].[queue])
+        END
+      ) IS NULL
       THEN NULL
       ELSE COALESCE(
         (
@@ -496,66 +828,164 @@ FROM (
               CASE
                 WHEN [g].[n] = 1
                 OR CHARINDEX(
-                  SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
-                  ' 	
+                  CAST(SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN (
+                          TRIM([calls].[queue]) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM([calls].[queue])
+                      END
+                    ),
+                    [g].[n] - 1,
+                    1
+                  ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                 ) > 0
-                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
-                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                THEN UPPER(
+                  SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN (
+                          TRIM([calls].[queue]) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM([calls].[queue])
+                      END
+                    ),
+                    [g].[n],
+                    1
+                  )
+                )
+                ELSE LOWER(
+                  SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN (
+                          TRIM([calls].[queue]) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM([calls].[queue])
+                      END
+                    ),
+                    [g].[n],
+                    1
+                  )
+                )
               END,
               ''
             ) WITHIN GROUP (ORDER BY
               CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-          FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
+          FROM GENERATE_SERIES(
+            1,
+            LEN(
+              LOWER(
+                CASE
+                  WHEN (
+                    TRIM([calls].[queue]) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM([calls].[queue])
+                END
+              ) + 'x'
+            ) - 1
+          ) AS [g]([n])
         ),
         ''
       )
     END AS VARCHAR) AS [topic],
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'RESOLVED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'RESOLVED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'resolved'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'CALLBACK'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'CALLBACK' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'callback scheduled'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'ESCALATED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ESCALATED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'escalated'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'TRANSFERRED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'TRANSFERRED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'transferred'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'ABANDONED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ABANDONED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'abandoned'
       ELSE NULL
     END AS VARCHAR) AS [outcome],
     UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) AS [_raw__outcome],
-    CAST(NULLIF(TRIM([calls].[agent]), '') AS VARCHAR) AS [agent_name],
+    CAST(CASE
+      WHEN (
+        TRIM([calls].[agent]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE TRIM([calls].[agent])
+    END AS VARCHAR) AS [agent_name],
     CAST(CASE
       WHEN CAST([calls].[ended_at] AS DATE) = CAST([calls].[started_at] AS DATE)
       AND [calls].[ended_at] >= [calls].[started_at]
       AND (
         CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -563,31 +993,40 @@ FROM (
       ) <= 14400
       THEN (
         CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -603,7 +1042,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -611,7 +1053,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -619,7 +1064,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -629,7 +1077,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
@@ -641,7 +1089,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
@@ -653,7 +1101,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -663,7 +1111,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -671,7 +1122,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -679,7 +1133,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -689,7 +1146,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
@@ -701,7 +1158,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
@@ -713,7 +1170,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -725,14 +1182,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([cl].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([cl].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([cl].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([cl].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -743,12 +1208,28 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-            OR UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+            WHEN (
+              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'UNKNOWN CALLER' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'ANONYMOUS' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-              OR UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+              (
+                UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'UNKNOWN CALLER' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'ANONYMOUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -802,6 +1283,9 @@ FROM [callcentre].[calls] AS [calls]
 LEFT JOIN [callcentre].[callers] AS [cl]
   ON [cl].[caller_id] = [calls].[caller_id]
 GROUP BY
-  CAST([calls].[call_id] AS VARCHAR)
+  CAST([calls].[call_id] AS VARCHAR),
+  (
+    CAST([calls].[call_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;

@@ -22,18 +22,55 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
+      WHEN [d].[customer_type] IS NULL
+      OR (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_type is required but empty'
       WHEN NOT [d].[customer_type] IS NULL
-      AND NOT [d].[customer_type] IN ('person', 'organisation')
+      AND NOT (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'person' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'organisation' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_type: ''' + COALESCE(CAST([d].[customer_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerType'
-      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
+      WHEN [d].[full_name] IS NULL
+      OR (
+        [d].[full_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT (
+        [d].[customer_tier] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'standard' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'silver' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'gold' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'platinum' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[a-z]{2}$'
+      )
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -60,10 +97,20 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN [Customer].[Email] IS NULL OR TRIM([Customer].[Email]) = ''
+            WHEN [Customer].[Email] IS NULL
+            OR (
+              TRIM([Customer].[Email]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              [Customer].[Email] IS NULL OR TRIM([Customer].[Email]) = ''
+              [Customer].[Email] IS NULL
+              OR (
+                TRIM([Customer].[Email]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -121,12 +168,15 @@ FROM [chinook].[Customer] AS [Customer]
 LEFT JOIN [chinook].[Employee] AS [rep]
   ON [rep].[EmployeeId] = [Customer].[SupportRepId]
 GROUP BY
-  CAST([Customer].[CustomerId] AS VARCHAR)
+  CAST([Customer].[CustomerId] AS VARCHAR),
+  (
+    CAST([Customer].[CustomerId] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
 CREATE OR ALTER VIEW [chinook__household__staged] AS
-SELECT DISTINCT
+SELECT
   'chinook' AS [_source_system],
   'Customer' AS [_source_table],
   [d].[_source_key],
@@ -140,7 +190,16 @@ FROM (
     END AS VARCHAR) AS [_reject_reason],
     CAST([Customer].[CustomerId] AS VARCHAR) AS [_source_key]
   FROM [chinook].[Customer] AS [Customer]
-) AS [d];
+) AS [d]
+GROUP BY
+  [d].[_source_key],
+  [d].[_reject_reason],
+  (
+    [d].[_source_key] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2,
+  (
+    [d].[_reject_reason] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2;
 
 CREATE OR ALTER VIEW [chinook__household__groups] AS
 SELECT
@@ -153,16 +212,29 @@ SELECT
   'Customer' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[household_name] IS NULL OR [d].[household_name] = ''
+    WHEN [d].[household_name] IS NULL
+    OR (
+      [d].[household_name] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot household_name is required but empty'
-    WHEN [d].[address_key] IS NULL OR [d].[address_key] = ''
+    WHEN [d].[address_key] IS NULL
+    OR (
+      [d].[address_key] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot address_key is required but empty'
     WHEN [d].[member_count] IS NULL
     THEN 'slot member_count is required but empty'
     WHEN [d].[member_count] < 1
     THEN 'slot member_count: ' + COALESCE(CAST([d].[member_count] AS VARCHAR), 'NULL') + ' is below the minimum 1'
     WHEN NOT [d].[country_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{2}$'
+    )
     THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -171,57 +243,330 @@ FROM (
     CAST((
       'chinook:Household:' + CAST(UPPER(REPLACE(TRIM(COALESCE([Customer].[Address], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customer].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) AS VARCHAR)
     ) AS VARCHAR) AS [id],
-    CAST(MIN(TRIM([Customer].[LastName])) + ' household' AS VARCHAR) AS [household_name],
+    CAST(LEFT(
+      MIN((
+        TRIM([Customer].[LastName]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2),
+      LEN(
+        MIN((
+          TRIM([Customer].[LastName]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2)
+      ) - 1
+    ) + ' household' AS VARCHAR) AS [household_name],
     CAST(UPPER(REPLACE(TRIM(COALESCE([Customer].[Address], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customer].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) AS VARCHAR) AS [address_key],
     CAST(COUNT_BIG(*) AS BIGINT) AS [member_count],
     CAST(CASE
-      WHEN MIN([Customer].[Country]) = 'Argentina'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Argentina' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AR'
-      WHEN MIN([Customer].[Country]) = 'Australia'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Australia' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AU'
-      WHEN MIN([Customer].[Country]) = 'Austria'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Austria' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AT'
-      WHEN MIN([Customer].[Country]) = 'Belgium'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Belgium' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BE'
-      WHEN MIN([Customer].[Country]) = 'Brazil'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Brazil' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BR'
-      WHEN MIN([Customer].[Country]) = 'Canada'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Canada' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN MIN([Customer].[Country]) = 'Chile'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Chile' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CL'
-      WHEN MIN([Customer].[Country]) = 'Czech Republic'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Czech Republic' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CZ'
-      WHEN MIN([Customer].[Country]) = 'Denmark'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Denmark' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DK'
-      WHEN MIN([Customer].[Country]) = 'Finland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Finland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FI'
-      WHEN MIN([Customer].[Country]) = 'France'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'France' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN MIN([Customer].[Country]) = 'Germany'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Germany' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN MIN([Customer].[Country]) = 'Hungary'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Hungary' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'HU'
-      WHEN MIN([Customer].[Country]) = 'India'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'India' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IN'
-      WHEN MIN([Customer].[Country]) = 'Ireland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Ireland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IE'
-      WHEN MIN([Customer].[Country]) = 'Italy'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Italy' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN MIN([Customer].[Country]) = 'Netherlands'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Netherlands' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NL'
-      WHEN MIN([Customer].[Country]) = 'Norway'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Norway' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NO'
-      WHEN MIN([Customer].[Country]) = 'Poland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Poland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PL'
-      WHEN MIN([Customer].[Country]) = 'Portugal'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Portugal' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PT'
-      WHEN MIN([Customer].[Country]) = 'Spain'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Spain' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN MIN([Customer].[Country]) = 'Sweden'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Sweden' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN MIN([Customer].[Country]) = 'USA'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN MIN([Customer].[Country]) = 'United Kingdom'
+      WHEN (
+        LEFT(
+          MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Customer].[Country] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'United Kingdom' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
@@ -230,7 +575,10 @@ FROM (
   WHERE
     NOT UPPER(REPLACE(TRIM(COALESCE([Customer].[Address], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customer].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) IS NULL
   GROUP BY
-    UPPER(REPLACE(TRIM(COALESCE([Customer].[Address], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customer].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ'))
+    UPPER(REPLACE(TRIM(COALESCE([Customer].[Address], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customer].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')),
+    (
+      UPPER(REPLACE(TRIM(COALESCE([Customer].[Address], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customer].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [chinook__household] AS
@@ -289,15 +637,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -391,15 +755,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -493,17 +873,33 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 133)'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -524,53 +920,149 @@ FROM (
     CAST([Customer].[State] AS VARCHAR) AS [region],
     CAST(TRIM([Customer].[PostalCode]) AS VARCHAR) AS [postal_code],
     CAST(CASE
-      WHEN [Customer].[Country] = 'Argentina'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Argentina' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AR'
-      WHEN [Customer].[Country] = 'Australia'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Australia' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AU'
-      WHEN [Customer].[Country] = 'Austria'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Austria' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AT'
-      WHEN [Customer].[Country] = 'Belgium'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Belgium' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BE'
-      WHEN [Customer].[Country] = 'Brazil'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Brazil' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BR'
-      WHEN [Customer].[Country] = 'Canada'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Canada' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN [Customer].[Country] = 'Chile'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Chile' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CL'
-      WHEN [Customer].[Country] = 'Czech Republic'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Czech Republic' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CZ'
-      WHEN [Customer].[Country] = 'Denmark'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Denmark' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DK'
-      WHEN [Customer].[Country] = 'Finland'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Finland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FI'
-      WHEN [Customer].[Country] = 'France'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'France' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN [Customer].[Country] = 'Germany'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Germany' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN [Customer].[Country] = 'Hungary'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Hungary' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'HU'
-      WHEN [Customer].[Country] = 'India'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'India' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IN'
-      WHEN [Customer].[Country] = 'Ireland'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Ireland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IE'
-      WHEN [Customer].[Country] = 'Italy'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Italy' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN [Customer].[Country] = 'Netherlands'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Netherlands' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NL'
-      WHEN [Customer].[Country] = 'Norway'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Norway' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NO'
-      WHEN [Customer].[Country] = 'Poland'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Poland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PL'
-      WHEN [Customer].[Country] = 'Portugal'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Portugal' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PT'
-      WHEN [Customer].[Country] = 'Spain'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Spain' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN [Customer].[Country] = 'Sweden'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Sweden' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN [Customer].[Country] = 'USA'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN [Customer].[Country] = 'United Kingdom'
+      WHEN (
+        [Customer].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'United Kingdom' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
@@ -643,12 +1135,20 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[product_name] IS NULL OR [d].[product_name] = ''
+      WHEN [d].[product_name] IS NULL
+      OR (
+        [d].[product_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot product_name is required but empty'
       WHEN [d].[unit_price] < 0
       THEN 'slot unit_price: ' + COALESCE(CAST([d].[unit_price] AS VARCHAR), 'NULL') + ' is below the minimum 0'
       WHEN NOT [d].[currency_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{3}$'
+      )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       ELSE NULL
     END
@@ -706,7 +1206,10 @@ FROM [chinook].[Track] AS [Track]
 LEFT JOIN [chinook].[Genre] AS [genre]
   ON [genre].[GenreId] = [Track].[GenreId]
 GROUP BY
-  CAST([Track].[TrackId] AS VARCHAR)
+  CAST([Track].[TrackId] AS VARCHAR),
+  (
+    CAST([Track].[TrackId] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
@@ -726,21 +1229,37 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[transaction_type] IS NULL OR [d].[transaction_type] = ''
+      WHEN [d].[transaction_type] IS NULL
+      OR (
+        [d].[transaction_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot transaction_type is required but empty'
       WHEN [d].[transaction_date] IS NULL
       THEN 'slot transaction_date is required but empty'
       WHEN [d].[total_amount] IS NULL
       THEN 'slot total_amount is required but empty'
       WHEN NOT [d].[currency_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{3}$'
+      )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 171)'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -759,53 +1278,149 @@ FROM (
     CAST([Invoice].[Total] AS NUMERIC(18, 4)) AS [total_amount],
     CAST('USD' AS VARCHAR) AS [currency_code],
     CAST(CASE
-      WHEN [Invoice].[BillingCountry] = 'Argentina'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Argentina' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AR'
-      WHEN [Invoice].[BillingCountry] = 'Australia'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Australia' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AU'
-      WHEN [Invoice].[BillingCountry] = 'Austria'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Austria' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AT'
-      WHEN [Invoice].[BillingCountry] = 'Belgium'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Belgium' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BE'
-      WHEN [Invoice].[BillingCountry] = 'Brazil'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Brazil' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BR'
-      WHEN [Invoice].[BillingCountry] = 'Canada'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Canada' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN [Invoice].[BillingCountry] = 'Chile'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Chile' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CL'
-      WHEN [Invoice].[BillingCountry] = 'Czech Republic'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Czech Republic' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CZ'
-      WHEN [Invoice].[BillingCountry] = 'Denmark'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Denmark' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DK'
-      WHEN [Invoice].[BillingCountry] = 'Finland'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Finland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FI'
-      WHEN [Invoice].[BillingCountry] = 'France'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'France' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN [Invoice].[BillingCountry] = 'Germany'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Germany' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN [Invoice].[BillingCountry] = 'Hungary'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Hungary' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'HU'
-      WHEN [Invoice].[BillingCountry] = 'India'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'India' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IN'
-      WHEN [Invoice].[BillingCountry] = 'Ireland'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Ireland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IE'
-      WHEN [Invoice].[BillingCountry] = 'Italy'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Italy' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN [Invoice].[BillingCountry] = 'Netherlands'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Netherlands' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NL'
-      WHEN [Invoice].[BillingCountry] = 'Norway'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Norway' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NO'
-      WHEN [Invoice].[BillingCountry] = 'Poland'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Poland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PL'
-      WHEN [Invoice].[BillingCountry] = 'Portugal'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Portugal' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PT'
-      WHEN [Invoice].[BillingCountry] = 'Spain'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Spain' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN [Invoice].[BillingCountry] = 'Sweden'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Sweden' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN [Invoice].[BillingCountry] = 'USA'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN [Invoice].[BillingCountry] = 'United Kingdom'
+      WHEN (
+        [Invoice].[BillingCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'United Kingdom' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
@@ -859,7 +1474,12 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[transaction_id] IS NULL OR [d].[transaction_id] = ''
+      WHEN [d].[transaction_id] IS NULL
+      OR (
+        [d].[transaction_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot transaction_id is required but empty'
       WHEN [d].[quantity] IS NULL
       THEN 'slot quantity is required but empty'

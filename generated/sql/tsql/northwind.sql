@@ -22,15 +22,43 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
+      WHEN [d].[customer_type] IS NULL
+      OR (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_type is required but empty'
-      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
+      WHEN [d].[full_name] IS NULL
+      OR (
+        [d].[full_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT (
+        [d].[customer_tier] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'standard' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'silver' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'gold' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'platinum' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[a-z]{2}$'
+      )
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -71,10 +99,18 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN [Customers].[CustomerID] <> TRIM([Customers].[CustomerID])
+            WHEN (
+              [Customers].[CustomerID] + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 <> (
+              TRIM([Customers].[CustomerID]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              [Customers].[CustomerID] <> TRIM([Customers].[CustomerID])
+              (
+                [Customers].[CustomerID] + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 <> (
+                TRIM([Customers].[CustomerID]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -134,9 +170,19 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[household_name] IS NULL OR [d].[household_name] = ''
+      WHEN [d].[household_name] IS NULL
+      OR (
+        [d].[household_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot household_name is required but empty'
-      WHEN [d].[address_key] IS NULL OR [d].[address_key] = ''
+      WHEN [d].[address_key] IS NULL
+      OR (
+        [d].[address_key] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot address_key is required but empty'
       WHEN [d].[member_count] IS NULL
       THEN 'slot member_count is required but empty'
@@ -145,7 +191,10 @@ SELECT
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 46)'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -159,47 +208,131 @@ FROM (
     CAST(UPPER(REPLACE(TRIM([Customers].[Address]), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM(COALESCE([Customers].[PostalCode], '')), 'ß', 'ẞ')) + '|' + UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) AS VARCHAR) AS [address_key],
     CAST(1 AS BIGINT) AS [member_count],
     CAST(CASE
-      WHEN [Customers].[Country] = 'Argentina'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Argentina' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AR'
-      WHEN [Customers].[Country] = 'Austria'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Austria' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AT'
-      WHEN [Customers].[Country] = 'Belgium'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Belgium' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BE'
-      WHEN [Customers].[Country] = 'Brazil'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Brazil' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BR'
-      WHEN [Customers].[Country] = 'Canada'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Canada' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN [Customers].[Country] = 'Denmark'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Denmark' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DK'
-      WHEN [Customers].[Country] = 'Finland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Finland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FI'
-      WHEN [Customers].[Country] = 'France'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'France' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN [Customers].[Country] = 'Germany'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Germany' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN [Customers].[Country] = 'Ireland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Ireland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IE'
-      WHEN [Customers].[Country] = 'Italy'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Italy' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN [Customers].[Country] = 'Mexico'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Mexico' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'MX'
-      WHEN [Customers].[Country] = 'Norway'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Norway' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NO'
-      WHEN [Customers].[Country] = 'Poland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Poland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PL'
-      WHEN [Customers].[Country] = 'Portugal'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Portugal' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PT'
-      WHEN [Customers].[Country] = 'Spain'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Spain' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN [Customers].[Country] = 'Sweden'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Sweden' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN [Customers].[Country] = 'Switzerland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Switzerland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CH'
-      WHEN [Customers].[Country] = 'UK'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'UK' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
-      WHEN [Customers].[Country] = 'USA'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN [Customers].[Country] = 'Venezuela'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Venezuela' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'VE'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
@@ -222,10 +355,18 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN [Customers].[CustomerID] <> TRIM([Customers].[CustomerID])
+            WHEN (
+              [Customers].[CustomerID] + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 <> (
+              TRIM([Customers].[CustomerID]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              [Customers].[CustomerID] <> TRIM([Customers].[CustomerID])
+              (
+                [Customers].[CustomerID] + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 <> (
+                TRIM([Customers].[CustomerID]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -284,15 +425,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -386,15 +543,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -488,17 +661,33 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 126)'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -519,47 +708,131 @@ FROM (
     CAST([Customers].[Region] AS VARCHAR) AS [region],
     CAST([Customers].[PostalCode] AS VARCHAR) AS [postal_code],
     CAST(CASE
-      WHEN [Customers].[Country] = 'Argentina'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Argentina' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AR'
-      WHEN [Customers].[Country] = 'Austria'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Austria' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AT'
-      WHEN [Customers].[Country] = 'Belgium'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Belgium' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BE'
-      WHEN [Customers].[Country] = 'Brazil'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Brazil' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BR'
-      WHEN [Customers].[Country] = 'Canada'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Canada' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN [Customers].[Country] = 'Denmark'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Denmark' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DK'
-      WHEN [Customers].[Country] = 'Finland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Finland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FI'
-      WHEN [Customers].[Country] = 'France'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'France' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN [Customers].[Country] = 'Germany'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Germany' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN [Customers].[Country] = 'Ireland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Ireland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IE'
-      WHEN [Customers].[Country] = 'Italy'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Italy' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN [Customers].[Country] = 'Mexico'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Mexico' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'MX'
-      WHEN [Customers].[Country] = 'Norway'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Norway' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NO'
-      WHEN [Customers].[Country] = 'Poland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Poland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PL'
-      WHEN [Customers].[Country] = 'Portugal'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Portugal' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PT'
-      WHEN [Customers].[Country] = 'Spain'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Spain' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN [Customers].[Country] = 'Sweden'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Sweden' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN [Customers].[Country] = 'Switzerland'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Switzerland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CH'
-      WHEN [Customers].[Country] = 'UK'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'UK' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
-      WHEN [Customers].[Country] = 'USA'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN [Customers].[Country] = 'Venezuela'
+      WHEN (
+        [Customers].[Country] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Venezuela' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'VE'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
@@ -632,12 +905,20 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[product_name] IS NULL OR [d].[product_name] = ''
+      WHEN [d].[product_name] IS NULL
+      OR (
+        [d].[product_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot product_name is required but empty'
       WHEN [d].[unit_price] < 0
       THEN 'slot unit_price: ' + COALESCE(CAST([d].[unit_price] AS VARCHAR), 'NULL') + ' is below the minimum 0'
       WHEN NOT [d].[currency_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{3}$'
+      )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       ELSE NULL
     END
@@ -652,10 +933,18 @@ FROM (
     CAST([Products].[UnitPrice] AS NUMERIC(18, 4)) AS [unit_price],
     CAST('USD' AS VARCHAR) AS [currency_code],
     CAST(CASE
-      WHEN [Products].[Discontinued] = '0'
+      WHEN (
+        [Products].[Discontinued] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'0' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 1
       WHEN NOT (
-        [Products].[Discontinued] = '0'
+        (
+          [Products].[Discontinued] + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'0' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
       )
       THEN 0
     END AS BIT) AS [is_active],
@@ -702,12 +991,15 @@ FROM [northwind].[Products] AS [Products]
 LEFT JOIN [northwind].[Categories] AS [category]
   ON [category].[CategoryID] = [Products].[CategoryID]
 GROUP BY
-  CAST([Products].[ProductID] AS VARCHAR)
+  CAST([Products].[ProductID] AS VARCHAR),
+  (
+    CAST([Products].[ProductID] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
 CREATE OR ALTER VIEW [northwind__transaction__staged] AS
-SELECT DISTINCT
+SELECT
   'northwind' AS [_source_system],
   'Orders' AS [_source_table],
   [d].[_source_key],
@@ -723,7 +1015,16 @@ FROM (
   FROM [northwind].[Orders] AS [Orders]
   LEFT JOIN [northwind].[Order Details] AS [line]
     ON [line].[OrderID] = [Orders].[OrderID]
-) AS [d];
+) AS [d]
+GROUP BY
+  [d].[_source_key],
+  [d].[_reject_reason],
+  (
+    [d].[_source_key] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2,
+  (
+    [d].[_reject_reason] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2;
 
 CREATE OR ALTER VIEW [northwind__transaction__groups] AS
 SELECT
@@ -739,21 +1040,37 @@ SELECT
   'Orders' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+    WHEN [d].[customer_id] IS NULL
+    OR (
+      [d].[customer_id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot customer_id is required but empty'
-    WHEN [d].[transaction_type] IS NULL OR [d].[transaction_type] = ''
+    WHEN [d].[transaction_type] IS NULL
+    OR (
+      [d].[transaction_type] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot transaction_type is required but empty'
     WHEN [d].[transaction_date] IS NULL
     THEN 'slot transaction_date is required but empty'
     WHEN [d].[total_amount] IS NULL
     THEN 'slot total_amount is required but empty'
     WHEN NOT [d].[currency_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{3}$'
+    )
     THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
     THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 174)'
     WHEN NOT [d].[country_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{2}$'
+    )
     THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -763,7 +1080,14 @@ FROM (
       'northwind:Transaction:' + CAST([Orders].[OrderID] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST((
-      'northwind:Customer:' + CAST(MIN([Orders].[CustomerID]) AS VARCHAR)
+      'northwind:Customer:' + CAST(LEFT(
+        MIN((
+          [Orders].[CustomerID] + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2),
+        LEN(MIN((
+          [Orders].[CustomerID] + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2)) - 1
+      ) AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST(NULL AS VARCHAR) AS [account_id],
     CAST('purchase' AS VARCHAR) AS [transaction_type],
@@ -776,51 +1100,289 @@ FROM (
     ) AS NUMERIC(38, 10)) AS NUMERIC(18, 4)) AS [total_amount],
     CAST('USD' AS VARCHAR) AS [currency_code],
     CAST(CASE
-      WHEN MIN([Orders].[ShipCountry]) = 'Argentina'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Argentina' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AR'
-      WHEN MIN([Orders].[ShipCountry]) = 'Austria'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Austria' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'AT'
-      WHEN MIN([Orders].[ShipCountry]) = 'Belgium'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Belgium' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BE'
-      WHEN MIN([Orders].[ShipCountry]) = 'Brazil'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Brazil' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'BR'
-      WHEN MIN([Orders].[ShipCountry]) = 'Canada'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Canada' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN MIN([Orders].[ShipCountry]) = 'Denmark'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Denmark' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DK'
-      WHEN MIN([Orders].[ShipCountry]) = 'Finland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Finland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FI'
-      WHEN MIN([Orders].[ShipCountry]) = 'France'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'France' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN MIN([Orders].[ShipCountry]) = 'Germany'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Germany' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN MIN([Orders].[ShipCountry]) = 'Ireland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Ireland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IE'
-      WHEN MIN([Orders].[ShipCountry]) = 'Italy'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Italy' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN MIN([Orders].[ShipCountry]) = 'Mexico'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Mexico' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'MX'
-      WHEN MIN([Orders].[ShipCountry]) = 'Norway'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Norway' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'NO'
-      WHEN MIN([Orders].[ShipCountry]) = 'Poland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Poland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PL'
-      WHEN MIN([Orders].[ShipCountry]) = 'Portugal'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Portugal' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'PT'
-      WHEN MIN([Orders].[ShipCountry]) = 'Spain'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Spain' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN MIN([Orders].[ShipCountry]) = 'Sweden'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Sweden' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN MIN([Orders].[ShipCountry]) = 'Switzerland'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Switzerland' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CH'
-      WHEN MIN([Orders].[ShipCountry]) = 'UK'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'UK' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
-      WHEN MIN([Orders].[ShipCountry]) = 'USA'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN MIN([Orders].[ShipCountry]) = 'Venezuela'
+      WHEN (
+        LEFT(
+          MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2),
+          LEN(MIN((
+            [Orders].[ShipCountry] + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2)) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'Venezuela' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'VE'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
-    MIN([Orders].[ShipCountry]) AS [_raw__country_code],
+    LEFT(
+      MIN((
+        [Orders].[ShipCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2),
+      LEN(MIN((
+        [Orders].[ShipCountry] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2)) - 1
+    ) AS [_raw__country_code],
     CAST([Orders].[OrderID] AS VARCHAR) AS [_source_key]
   FROM [northwind].[Orders] AS [Orders]
   LEFT JOIN [northwind].[Order Details] AS [line]
@@ -886,7 +1448,12 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[transaction_id] IS NULL OR [d].[transaction_id] = ''
+      WHEN [d].[transaction_id] IS NULL
+      OR (
+        [d].[transaction_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot transaction_id is required but empty'
       WHEN [d].[quantity] IS NULL
       THEN 'slot quantity is required but empty'
