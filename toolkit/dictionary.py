@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import DictError, Problem, Problems
 from .types import LINKML_RANGES, Type
 from .yamlsource import Node, Seq, folder_files, load_yaml
+from .names import fold_case
 
 _SLOT_KEYS = {"description", "range", "required", "identifier", "pattern", "multivalued", "title", "aliases",
               "structured_aliases", "annotations", "examples", "comments", "see_also", "in_subset", "exact_mappings",
@@ -225,10 +226,10 @@ def _display(path: Path, root: Path) -> str:
 def _check_case_collisions(problems: Problems, store: dict, kind: str) -> None:
     seen: dict[str, str] = {}
     for name, (node, display) in store.items():
-        if name.casefold() in seen:
-            problems.add(display, node.line, f"{kind} '{name}' differs only in case from '{seen[name.casefold()]}'",
+        if fold_case(name) in seen:
+            problems.add(display, node.line, f"{kind} '{name}' differs only in case from '{seen[fold_case(name)]}'",
                          "SQL folds identifiers' case: rename one")
-        seen.setdefault(name.casefold(), name)
+        seen.setdefault(fold_case(name), name)
 
 
 def _enum(name: str, node: Node, display: str, problems: Problems) -> EnumDef:

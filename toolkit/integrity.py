@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from .errors import Problems
 from .expressions.functions import GLOBAL_ID
+from .names import fold_case
 
 if TYPE_CHECKING:  # plan imports this module
     from .expressions import Expr
@@ -139,7 +140,7 @@ def check_view_names(sources: list["SourcePlan"], integrated: list["IntegratedPl
     """Every view the plan creates has its own name (compared as SQL compares them, ignoring case)."""
     owners: dict[str, str] = {ALL_REJECTS_VIEW: "the view of all rejects"}
     for name, file, line, owner, kind in created_views(sources, integrated):
-        other = owners.setdefault(name.casefold(), owner)
+        other = owners.setdefault(fold_case(name), owner)
         if other == owner:
             continue
         if kind == "class":

@@ -20,6 +20,7 @@ from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text,
 from .source_schema import SourceSchema, Table, load_source_schema
 from .types import SQL_TYPES, Type, assignable
 from .yamlsource import folder_files
+from .names import fold_case
 
 PROVENANCE = ("_source_system", "_source_table", "_source_key")
 REJECT_COLUMNS = ("_source_system", "_source_table", "_source_key", "_derivation", "_target_class", "_reject_reason")
@@ -291,7 +292,7 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
             problems.add(file, j.line, f"join '{j.alias}': unknown source table '{j.table}'",
                          _did_you_mean(j.table, schema.tables))
             continue
-        if j.alias.casefold() in {a.casefold() for a in tables}:
+        if fold_case(j.alias) in {fold_case(a) for a in tables}:
             problems.add(file, j.line, f"join alias '{j.alias}' is already used in this derivation", "choose another alias")
             continue
         if j.cardinality == "to_many" and not cd.group_by:

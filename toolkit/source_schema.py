@@ -17,6 +17,7 @@ from sqlglot.errors import ParseError
 from .errors import DictError, Problem, Problems
 from .types import Type, from_native_text
 from .yamlsource import Node, load_yaml
+from .names import fold_case
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Table:
         """Exact name first, then a unique case-insensitive match (SQL folds unquoted names)."""
         if name in self.columns:
             return self.columns[name]
-        folded = [c for n, c in self.columns.items() if n.casefold() == name.casefold()]
+        folded = [c for n, c in self.columns.items() if fold_case(n) == fold_case(name)]
         return folded[0] if len(folded) == 1 else None
 
 
@@ -67,7 +68,7 @@ class SourceSchema:
     def table(self, name: str) -> Table | None:
         if name in self.tables:
             return self.tables[name]
-        folded = [t for n, t in self.tables.items() if n.casefold() == name.casefold()]
+        folded = [t for n, t in self.tables.items() if fold_case(n) == fold_case(name)]
         return folded[0] if len(folded) == 1 else None
 
 
@@ -94,9 +95,9 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
     seen_folded: dict[str, str] = {}
     for tname, tnode in tables_node.items():
         tline = tables_node.line_of(tname)
-        if tname.casefold() in seen_folded:
-            problems.add(display, tline, f"table '{tname}' differs only in case from '{seen_folded[tname.casefold()]}'")
-        seen_folded[tname.casefold()] = tname
+        if fold_case(tname) in seen_folded:
+            problems.add(display, tline, f"table '{tname}' differs only in case from '{seen_folded[fold_case(tname)]}'")
+        seen_folded[fold_case(tname)] = tname
         if not tname.strip():
             problems.add(display, tline, f"table name {tname!r} is blank")
             continue
@@ -114,10 +115,10 @@ def load_source_schema(path: Path, display: str) -> SourceSchema:
             if not cname.strip():
                 problems.add(display, cline, f"column name {cname!r} of table '{tname}' is blank")
                 continue
-            if cname.casefold() in folded_columns:
-                problems.add(display, cline, f"column '{tname}.{cname}' differs only in case from '{folded_columns[cname.casefold()]}'",
+            if fold_case(cname) in folded_columns:
+                problems.add(display, cline, f"column '{tname}.{cname}' differs only in case from '{folded_columns[fold_case(cname)]}'",
                              "SQL folds identifiers' case: most engines cannot tell them apart")
-            folded_columns.setdefault(cname.casefold(), cname)
+            folded_columns.setdefault(fold_case(cname), cname)
             if isinstance(cnode, str):
                 cnode = {"type": cnode}
             if not isinstance(cnode, dict) or "type" not in cnode:

@@ -21,6 +21,7 @@ from ..introspect import public_url
 from ..plan import Plan
 from . import Engine
 from .ownership import drop_owned, guard, present, register
+from ..names import fold_case
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,9 @@ def _require_legacy_tables(engine: Engine, plan: Plan) -> None:
     """Every table the views read exists where its mapping says, before anything is created."""
     missing = []
     for source in plan.sources:
-        there = {name.casefold() for name, _ in engine.objects(source.database_schema)}
+        there = {fold_case(name) for name, _ in engine.objects(source.database_schema)}
         for table in sorted({ref.table.name for v in source.views for ref in v.tables()}):
-            if table.casefold() not in there:
+            if fold_case(table) not in there:
                 missing.append(f"{source.database_schema}.{table} (source {source.name})")
     if missing:
         raise DictError(Problem("--target", 1, f"the target has no legacy table {', '.join(missing[:6])}"
