@@ -942,7 +942,7 @@ _RX11 = _re.compile('^[a-z]{2}\\Z')
 _RX12 = _re.compile(' .*\\Z')
 _RX13 = _re.compile('.*\\ .*', _re.DOTALL)
 _RX14 = _re.compile('^[^ ]+ +')
-_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX16 = _re.compile('^[A-Z]{2}\\Z')
 _RX17 = _re.compile('[^0-9]')
 _VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
@@ -1227,7 +1227,7 @@ def contact_point_email(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         if ((_h3 is not None) and ((_RX15.search(_h3) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:

@@ -37,7 +37,7 @@ CREATE TABLE `contact_point` (
   `id` VARCHAR(512) NOT NULL,
   `customer_id` LONGTEXT NOT NULL,
   `contact_type` LONGTEXT NOT NULL CHECK (`contact_type` IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
-  `email_address` LONGTEXT CHECK (REGEXP_INSTR(`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0),
+  `email_address` LONGTEXT CHECK (REGEXP_INSTR(`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0),
   `phone_number` LONGTEXT,
   `address_line` LONGTEXT,
   `city` LONGTEXT,

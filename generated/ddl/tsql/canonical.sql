@@ -37,7 +37,7 @@ CREATE TABLE [contact_point] (
   [id] NVARCHAR(450) NOT NULL,
   [customer_id] NVARCHAR(MAX) NOT NULL,
   [contact_type] NVARCHAR(MAX) NOT NULL CHECK ([contact_type] IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
-  [email_address] NVARCHAR(MAX) CHECK (REGEXP_LIKE([email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')),
+  [email_address] NVARCHAR(MAX) CHECK (REGEXP_LIKE([email_address], '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')),
   [phone_number] NVARCHAR(MAX),
   [address_line] NVARCHAR(MAX),
   [city] NVARCHAR(MAX),
