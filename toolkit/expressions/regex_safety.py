@@ -23,12 +23,15 @@ takes at most a bounded number of steps per character on a backtracking engine.
 """
 from __future__ import annotations
 
+import collections
+import itertools
 from dataclasses import dataclass, field
 
 MAX_REPEAT = 1000        # RE2's own limit on {n,m}
 MAX_POSITIONS = 300      # character positions after expanding counted repetition
-MAX_STATES = 200_000     # product states explored before a pattern counts as too complex
+MAX_STATES = 50_000      # product states explored before a pattern counts as too complex (bounds validate time)
 MAX_LENGTH = 1000        # characters in a pattern
+MAX_WAYS = 1000          # ways overlapping alternatives may match one text
 
 _ENGINES = "backtracking engines (MariaDB, Spark, the Python translators)"
 _MAX_CODE = 0x10FFFF
@@ -525,13 +528,14 @@ class _Labels:
         self.memo: dict = {}
 
     def meet(self, *states) -> tuple:
-        key = tuple(sorted({s[0] for s in states}))
-        if key not in self.memo:
+        key = tuple(s[0] for s in states)
+        found = self.memo.get(key)
+        if found is None:
             ranges = self.sets[key[0]]
-            for s in key[1:]:
+            for s in set(key[1:]):
                 ranges = _intersect(ranges, self.sets[s])
-            self.memo[key] = ranges
-        return self.memo[key]
+            found = self.memo[key] = ranges
+        return found
 
 
 def _product_successors(g: _Graph, labels: _Labels, state: tuple[int, ...]):
@@ -620,7 +624,8 @@ def _exponential_state(g: _Graph, labels: _Labels, budget: _Budget) -> tuple | N
 def _polynomial_pair(g: _Graph, labels: _Labels, budget: _Budget) -> tuple | None:
     """States p != q with p -w-> p, p -w-> q and q -w-> q (Weber-Seidl IDA), or None."""
     comp = _strongly_connected({s: g.succ[s] for s in g.succ})
-    cyclic = [s for s in g.succ if s != g.start and any(comp.get(t) == comp[s] for t in g.succ[s])]
+    cyclic = sorted((s for s in g.succ if s != g.start and any(comp.get(t) == comp[s] for t in g.succ[s])),
+                    key=lambda s: (s[0] != _SEARCH, s))      # the search's loop first: the common case
     reach = {s: _reachable(g, s) for s in cyclic}
     for p in cyclic:
         for q in cyclic:
@@ -642,17 +647,17 @@ def _reachable(g: _Graph, s: int) -> set[int]:
 
 
 def _word_connects(g: _Graph, labels: _Labels, source: tuple, target: tuple, budget: _Budget) -> bool:
-    seen = set()
-    todo = list(_product_successors(g, labels, source))
+    """Whether one word of at least one character leads from ``source`` to ``target`` (breadth first)."""
+    seen = {source}
+    todo = collections.deque([source])
     while todo:
-        state = todo.pop()
-        if state == target:
-            return True
-        if state in seen:
-            continue
-        seen.add(state)
         budget.spend()
-        todo.extend(_product_successors(g, labels, state))
+        for nxt in _product_successors(g, labels, todo.popleft()):
+            if nxt == target:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
     return False
 
 
@@ -708,15 +713,48 @@ def check_pattern(pattern: str) -> None:
     if top.nullable and may_stop_early:
         return                                   # matches the empty text at once, wherever a search starts
     drop = top.last if may_stop_early else frozenset()
-    g = _graph(auto, top, search, drop)
-    labels = _Labels(g.sets)
-    state = _exponential_state(g, labels, budget)
-    if state is not None:
+    # the search's own loop cannot be part of two cycles: exponential ambiguity is checked without it
+    plain = _graph(auto, top, False, drop)
+    if _exponential_state(plain, _Labels(plain.sets), budget) is not None:
         raise UnsafePattern(f"pattern '{pattern}' can match the same text in exponentially many ways: {_ENGINES} "
                             "take exponential time", "make the alternatives and repeats match disjoint characters")
+    ways = _ways(tree)
+    if ways > MAX_WAYS:
+        raise UnsafePattern(f"pattern '{pattern}' has alternatives that overlap one after another: more than {MAX_WAYS} ways to "
+                            f"match one text, which {_ENGINES} may all try", "make the alternatives start with different characters")
+    g = _graph(auto, top, search, drop)
+    labels = _Labels(g.sets)
     pair = _polynomial_pair(g, labels, budget)
     if pair is not None:
         raise _polynomial(pattern, auto, *pair)
+
+
+def _ways(node: Node) -> int:
+    """An upper estimate of the ways a loop-free stretch of the pattern can match one text."""
+    if isinstance(node, Concat):
+        total = 1
+        for item in node.items:
+            total = min(total * _ways(item), MAX_WAYS + 1)
+        return total
+    if isinstance(node, Alternation):
+        counts = [_ways(b) for b in node.branches]
+        firsts = [_first_chars(b) for b in node.branches]
+        disjoint = all(not _intersect(a, b) for a, b in itertools.combinations(firsts, 2))
+        return max(counts) if disjoint else min(sum(counts), MAX_WAYS + 1)
+    if isinstance(node, Repeat):
+        return min(_ways(node.body) ** max(node.min, 1), MAX_WAYS + 1)
+    return 1
+
+
+def _first_chars(node: Node) -> tuple:
+    auto = _Automaton()
+    try:
+        fragment = auto.build(node)
+    except UnsafePattern:
+        return ((0, _MAX_CODE),)
+    if fragment.nullable:
+        return ((0, _MAX_CODE),)
+    return _normalize(r for p in fragment.first for r in auto.sets[p])
 
 
 def _check_loop(pattern: str, node: Repeat) -> None:
