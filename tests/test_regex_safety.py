@@ -14,11 +14,13 @@ import shutil
 import duckdb
 import pytest
 import yaml
+from sqlglot import exp
 from typer.testing import CliRunner
 
 from projects import ROOT, copy_project
 from toolkit.cli import app
 from toolkit.engines.sqlite import connect
+from toolkit.expressions import parse as parse_expression
 from toolkit.expressions.python import runtime
 from toolkit.expressions.regex_safety import UnsafePattern, check_pattern, parse
 
@@ -52,7 +54,7 @@ HOSTILE_PATTERNS = [
     ("redos-words-optional-space", r"^(\w+\s?)+$", "nests a repeat inside a repeat ('(\\w+\\s?)+')"),
     ("redos-star-of-star", r"(a*)*b", "which can match the empty text"),
     ("redos-star-of-dot-star", r"^(.*)*$", "which can match the empty text"),
-    ("redos-digits-or-pairs", r"^(\d+|\d+,\d+)*$", "repeats alternatives that can match the same text"),
+    ("redos-digits-or-pairs", r"^(\d+|\d+,\d+)*$", "nests a repeat inside a repeat"),
     ("redos-word-or-digit", r"^(\w|\d)+$", "repeats alternatives that can match the same text"),
     ("redos-x-plus-x-plus", r"(x+x+)+y", "nests a repeat inside a repeat"),
     ("redos-ab-a-b", r"^(ab|a|b)+c$", "repeats alternatives that can match the same text"),
@@ -142,24 +144,37 @@ def test_common_patterns_are_accepted_and_compile_for_the_translator(pattern):
     duckdb.sql("SELECT regexp_matches('x', ?)", params=[pattern]).fetchall()
 
 
+def _strings(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from ((key, v) for _, v in _strings(value)) if key == "pattern" else _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+    elif isinstance(node, str):
+        yield "", node
+
+
 def _shipped_patterns() -> list[tuple[str, str]]:
+    """(where, pattern) for every slot pattern and REGEXP_REPLACE pattern in dictionary/ and mappings/."""
     found = []
     for path in sorted((ROOT / "dictionary").glob("*.yaml")) + sorted((ROOT / "mappings").glob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        for value in re.findall(r"^\s*pattern:\s*(.+)$", text, re.M):
-            found.append((path.name, yaml.safe_load(value)))
-        for value in re.findall(r"REGEXP_REPLACE\([^,]+,\s*'((?:[^']|'')*)'", text):
-            found.append((path.name, value.replace("''", "'")))
+        for key, text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            if key == "pattern":
+                found.append((path.parent.name, text))
+            elif "REGEXP_REPLACE" in text.upper():
+                found.extend((path.parent.name, node.expression.this) for node in parse_expression(text).find_all(exp.RegexpReplace))
     return found
 
 
 @pytest.mark.unit
 def test_every_shipped_pattern_is_in_the_linear_subset():
     shipped = _shipped_patterns()
-    assert len(shipped) >= 4
-    for name, pattern in shipped:
+    assert sum(where == "dictionary" for where, _ in shipped) >= 4
+    assert sum(where == "mappings" for where, _ in shipped) >= 4
+    for where, pattern in shipped:
         check_pattern(pattern)
-        assert pattern in ACCEPTED or name.startswith("mappings"), f"{pattern} ({name}) missing from ACCEPTED"
+        assert where == "mappings" or pattern in ACCEPTED, f"{pattern} missing from ACCEPTED"
 
 
 @pytest.mark.unit
@@ -189,10 +204,12 @@ def test_the_rewritten_email_pattern_means_the_same_as_the_loose_one():
 
 
 @pytest.mark.unit
-def test_hostile_input_cannot_make_the_checker_itself_slow():
-    for pattern in ["(" * 60 + "a" + ")" * 60, "[a-z]?" * 150, "(a|b|c|d|e|f|g|h)" * 30, "x" * 1001, "(?:a|a)" * 40]:
+def test_huge_or_deep_patterns_get_an_answer_within_the_analysis_budget():
+    for pattern in ["(" * 60 + "a" + ")" * 60, "x" * 1001, "(?:a|a)" * 40, r"(?:\d+x)" * 40]:
         with pytest.raises(UnsafePattern):
             check_pattern(pattern)
+    for pattern in ["[a-z]?" * 150, "(a|b|c|d|e|f|g|h)" * 30, "^" + "(?:[a-z]+,)" * 30 + "$"]:
+        check_pattern(pattern)   # unambiguous, or a search that succeeds at once: linear
 
 
 VALUES = ["", "a", "ab\n", "ab", "AB", "ab\nc", "٣", "١٢٣٤٥", "12345", "é", "ß", "\u212a", "K", "k", "a b", "a\tb",
@@ -224,12 +241,17 @@ def test_regexp_replace_gives_duckdbs_answer_in_the_translator_and_sqlite(patter
 
 @pytest.mark.unit
 def test_like_in_the_translator_is_linear_and_gives_duckdbs_answer():
+    # DuckDB's own LIKE with a pattern from a column backtracks (it hangs on 'a' * 3000 LIKE '%a%a%a%b'), so
+    # DuckDB answers for 'a' * 30, which every pattern here treats as it treats 'a' * 3000.
     patterns = ["".join(p) for n in range(5) for p in itertools.product("a%_b", repeat=n)] + ["%a%a%a%b", "a%_%a_%b", "%%"]
-    values = ["".join(v) for n in range(5) for v in itertools.product("ab", repeat=n)] + ["a" * 3000]
+    values = ["".join(v) for n in range(5) for v in itertools.product("ab", repeat=n)] + ["a" * 30]
     rows = duckdb.sql("SELECT p, v, v LIKE p FROM (SELECT unnest(?) AS p) CROSS JOIN (SELECT unnest(?) AS v)",
                       params=[patterns, values]).fetchall()
     for pattern, value, expected in rows:
-        assert (RT._like_pattern(pattern).fullmatch(value) is not None) is expected, (pattern, value)
+        rx = RT._like_pattern(pattern)
+        assert (rx.fullmatch(value) is not None) is expected, (pattern, value)
+        if value == "a" * 30:
+            assert (rx.fullmatch("a" * 3000) is not None) is expected, pattern
 
 
 @pytest.mark.unit

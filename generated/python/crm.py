@@ -691,7 +691,7 @@ SOURCE = "crm"
 
 
 _RX1 = _re.compile('.*@test\\.test', _re.DOTALL)
-_RX2 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
+_RX2 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
 _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
 _RX5 = _re.compile('^[a-z]{2}\\Z')

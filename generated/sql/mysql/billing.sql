@@ -412,10 +412,10 @@ FROM (
         END,
         ' ',
         CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN TRIM(
             REGEXP_REPLACE(
               CASE
@@ -440,11 +440,11 @@ FROM (
                   ''
                 )
               END,
-              ',.*$',
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', ''))
         END
       )
       WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
@@ -523,10 +523,10 @@ FROM (
       THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
       WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
       THEN CASE
-        WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+        WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = UPPER(
+          REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''), 'ß', 'ẞ')
         )
-        OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+        OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''))
         THEN REGEXP_REPLACE(
           CASE
             WHEN TRIM(`account_holders`.`holder_name`) IS NULL
@@ -550,19 +550,19 @@ FROM (
               ''
             )
           END,
-          ' .*$',
+          ' .*',
           ''
         )
-        ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+        ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '')
       END
     END AS CHAR) AS `given_name`,
     CAST(CASE
       WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
       THEN CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
         )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
         THEN NULLIF(
           TRIM(
             REGEXP_REPLACE(
@@ -588,13 +588,13 @@ FROM (
                   ''
                 )
               END,
-              ',.*$',
+              ',.*',
               ''
             )
           ),
           ''
         )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+        ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), '')
       END
       WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
       THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
@@ -1231,7 +1231,7 @@ SELECT
       THEN CONCAT(
         'slot is_active: code ''',
         COALESCE(CAST(`d`.`_raw__is_active` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 318)'
+        ''' is not in value_mappings (line 320)'
       )
       ELSE NULL
     END
@@ -1392,7 +1392,7 @@ SELECT
     THEN CONCAT(
       'slot transaction_type: code ''',
       COALESCE(CAST(`d`.`_raw__transaction_type` AS CHAR), 'NULL'),
-      ''' is not in value_mappings (line 359)'
+      ''' is not in value_mappings (line 361)'
     )
     WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
     THEN 'slot transaction_type is required but empty'
