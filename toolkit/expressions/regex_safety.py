@@ -680,20 +680,19 @@ def _walk(node: Node):
         yield from _walk(child)
 
 
-def _inner_assertions(tree: Node) -> bool:
-    """Assertions other than the anchors at the very start and end (they can make a match fail late)."""
-    edges = set()
-    for at_start in (True, False):
-        stack = [tree]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Concat) and node.items:
-                stack.append(node.items[0 if at_start else -1])
-            elif isinstance(node, Alternation):
-                stack.extend(node.branches)
-            elif isinstance(node, Assertion):
-                edges.add(id(node))
-    return any(isinstance(n, Assertion) and id(n) not in edges for n in _walk(tree))
+def _late_assertions(tree: Node) -> bool:
+    """Assertions other than start anchors at the very start: they can make a match fail after it got far."""
+    leading = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Concat) and node.items:
+            stack.append(node.items[0])
+        elif isinstance(node, Alternation):
+            stack.extend(node.branches)
+        elif isinstance(node, Assertion) and node.kind in ("^", r"\A"):
+            leading.add(id(node))
+    return any(isinstance(n, Assertion) and id(n) not in leading for n in _walk(tree))
 
 
 def check_pattern(pattern: str) -> None:
@@ -709,7 +708,7 @@ def check_pattern(pattern: str) -> None:
     top = auto.build(tree)
     budget = _Budget(pattern)
     search = not _anchored(tree, at_start=True)
-    may_stop_early = not _anchored(tree, at_start=False) and not _inner_assertions(tree)
+    may_stop_early = not _late_assertions(tree)     # reaching a final position is then a match
     if top.nullable and may_stop_early:
         return                                   # matches the empty text at once, wherever a search starts
     drop = top.last if may_stop_early else frozenset()
