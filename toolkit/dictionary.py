@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DictError, Problem, Problems
+from .expressions.regex_safety import UnsafePattern, check_pattern
 from .types import LINKML_RANGES, Type
 from .yamlsource import Node, Seq, folder_files, load_yaml
 from .names import fold_case
@@ -273,9 +274,9 @@ def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, probl
     pattern = str(node.get("pattern", base.pattern if base else "") or "")
     if pattern:
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            problems.add(display, node.line_of("pattern"), f"slot '{name}' has an invalid pattern: {exc}")
+            check_pattern(pattern)
+        except UnsafePattern as exc:
+            problems.add(display, node.line_of("pattern"), f"slot '{name}': {exc.message}", exc.hint)
     meta = _meta(node) if base is None else base.meta
     bounds = {}
     for key in ("minimum_value", "maximum_value"):

@@ -873,7 +873,7 @@ _SET1 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX2 = _re.compile('^[a-z]{2}\\Z')
 _VM3 = {'Argentina': 'AR', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Ireland': 'IE', 'Italy': 'IT', 'Mexico': 'MX', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'Switzerland': 'CH', 'UK': 'GB', 'USA': 'US', 'Venezuela': 'VE'}
 _RX4 = _re.compile('^[A-Z]{2}\\Z')
-_RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX6 = _re.compile('^[A-Z]{3}\\Z')
 
 

@@ -10,34 +10,32 @@ import re
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 from sqlglot import exp
 
 from ..dialects._portable import INITCAP_DELIMITERS
 from ..engine import _q
+from ..expressions.python import runtime
 from . import Engine
 from .data import TableData
 
 _WORDS = re.compile("([" + re.escape(INITCAP_DELIMITERS) + "]+|[^" + re.escape(INITCAP_DELIMITERS) + "]+)")
 
 
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
+_RUNTIME = runtime()   # the translators' RE2 semantics: ASCII \d \w \s, $ only at the very end, RE2 rewrites
 
 
 def _regexp(pattern, value):
     if pattern is None or value is None:
         return None
-    return _compiled(pattern).search(str(value)) is not None
+    return _RUNTIME._regexp_matches_dynamic(str(value), pattern)
 
 
 def _regexp_replace(value, pattern, replacement):
     if value is None or pattern is None or replacement is None:
         return None
-    return _compiled(pattern).sub(replacement.replace("\\", "\\\\"), str(value))
+    return _RUNTIME._regexp_replace_dynamic(str(value), pattern, replacement)
 
 
 def _case(text: str, upper: bool) -> str:

@@ -21,6 +21,7 @@ from sqlglot.errors import ParseError, TokenError
 from ..source_schema import Table
 from ..types import SQL_TYPES, Type
 from .functions import BY_NODE, GLOBAL_ID, OWN_FUNCTIONS, _accepts, common_type
+from .regex_safety import UnsafePattern, check_pattern
 
 # Nodes allowed besides whitelisted functions.
 _STRUCTURE = (exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.DataType,
@@ -262,6 +263,8 @@ class _Checker:
                 types.append(t)
         finally:
             self._in_aggregate = self._in_aggregate and not fn.aggregate
+        if isinstance(node, exp.RegexpReplace):
+            _check_regex(node.expression)
         result = fn.returns(types)
         if result is None:
             raise ExpressionError(f"arguments of {fn.name} have incompatible types: {', '.join(t.value for t in types)}")
@@ -374,6 +377,17 @@ def global_id(source: str, class_name: str, keys: list[exp.Expression]) -> exp.E
     for part in parts[1:]:
         tree = exp.DPipe(this=tree, expression=part)
     return exp.Paren(this=tree)
+
+
+def _check_regex(pattern: exp.Expression) -> None:
+    """A regular expression must be a literal in the linear-time subset every engine runs alike."""
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+        raise ExpressionError(f"the pattern of REGEXP_REPLACE must be a quoted literal, not `{pattern.sql()}`: a pattern "
+                              "read from data could take exponential time on backtracking engines")
+    try:
+        check_pattern(pattern.this)
+    except UnsafePattern as exc:
+        raise ExpressionError(f"{exc.message} ({exc.hint})" if exc.hint else exc.message) from None
 
 
 def _positional(node: exp.Func) -> list[exp.Expression]:

@@ -307,13 +307,18 @@ def _re2_replacement(replacement):
 
 
 def _like_pattern(pattern, case_insensitive=False):
-    """SQL LIKE (no escape character; % any text, _ one character) as a compiled regex."""
+    """SQL LIKE (no escape character; % any text, _ one character) as a compiled regex for fullmatch.
+
+    Linear, not polynomial, on a backtracking engine: each text between two '%' is placed at its
+    first occurrence and kept there (an atomic group), which is where a LIKE match can always put it.
+    """
     if case_insensitive:
         pattern = _lower(pattern)
-    parts = []
-    for c in pattern:
-        parts.append(".*" if c == "%" else ("." if c == "_" else _re.escape(c)))
-    return _re.compile("".join(parts), _re.DOTALL)
+    pieces = ["".join("." if c == "_" else _re.escape(c) for c in piece) for piece in pattern.split("%")]
+    if len(pieces) == 1:
+        return _re.compile(pieces[0], _re.DOTALL)
+    middle = "".join(f"(?>.*?{piece})" for piece in pieces[1:-1] if piece)
+    return _re.compile(f"{pieces[0]}{middle}.*{pieces[-1]}", _re.DOTALL)
 
 
 _LIKE_CACHE = {}

@@ -37,7 +37,7 @@ CREATE TABLE "contact_point" (
   "id" TEXT NOT NULL,
   "customer_id" TEXT NOT NULL,
   "contact_type" TEXT NOT NULL CHECK ("contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
-  "email_address" TEXT CHECK (REGEXP_MATCHES("email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')),
+  "email_address" TEXT CHECK (REGEXP_MATCHES("email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')),
   "phone_number" TEXT,
   "address_line" TEXT,
   "city" TEXT,

@@ -47,7 +47,7 @@ CREATE TABLE `contact_point` (
   `contact_type` LONGTEXT NOT NULL CHECK (CAST(CAST(`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
   `email_address` LONGTEXT CHECK (REGEXP_INSTR(
     CAST(`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-    '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+    '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
   ) > 0),
   `phone_number` LONGTEXT,
   `address_line` LONGTEXT,

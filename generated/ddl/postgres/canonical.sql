@@ -37,7 +37,7 @@ CREATE TABLE "contact_point" (
   "id" VARCHAR NOT NULL,
   "customer_id" VARCHAR NOT NULL,
   "contact_type" VARCHAR NOT NULL CHECK ("contact_type" IN ('email', 'phone', 'mobile', 'fax', 'postal_address')),
-  "email_address" VARCHAR CHECK ("email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'),
+  "email_address" VARCHAR CHECK ("email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'),
   "phone_number" VARCHAR,
   "address_line" VARCHAR,
   "city" VARCHAR,

@@ -87,7 +87,7 @@ CREATE TABLE [contact_point] (
   )),
   [email_address] NVARCHAR(MAX) CHECK (REGEXP_LIKE(
     CAST([email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-    '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+    '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
   )),
   [phone_number] NVARCHAR(MAX),
   [address_line] NVARCHAR(MAX),

@@ -249,8 +249,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -341,8 +341,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -433,8 +433,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
       THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 126)'
       WHEN NOT `d`.`country_code` IS NULL

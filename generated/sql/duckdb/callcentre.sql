@@ -192,8 +192,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -317,8 +317,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'

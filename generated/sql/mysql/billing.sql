@@ -506,7 +506,7 @@ FROM (
           WHEN CAST(TRIM(
             REGEXP_REPLACE(
               CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           ) AS BINARY) = CAST(UPPER(
@@ -514,7 +514,7 @@ FROM (
               TRIM(
                 REGEXP_REPLACE(
                   CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  ',.*$',
+                  ',.*',
                   ''
                 )
               ),
@@ -525,14 +525,14 @@ FROM (
           OR CAST(TRIM(
             REGEXP_REPLACE(
               CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           ) AS BINARY) = CAST(LOWER(
             TRIM(
               REGEXP_REPLACE(
                 CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                ',.*$',
+                ',.*',
                 ''
               )
             )
@@ -561,14 +561,14 @@ FROM (
                   ''
                 )
               END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           )
           ELSE TRIM(
             REGEXP_REPLACE(
               CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           )
@@ -787,13 +787,13 @@ FROM (
       THEN CASE
         WHEN CAST(REGEXP_REPLACE(
           CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*$',
+          ' .*',
           ''
         ) AS BINARY) = CAST(UPPER(
           REPLACE(
             REGEXP_REPLACE(
               CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ' .*$',
+              ' .*',
               ''
             ),
             'ß',
@@ -802,12 +802,12 @@ FROM (
         ) AS BINARY)
         OR CAST(REGEXP_REPLACE(
           CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*$',
+          ' .*',
           ''
         ) AS BINARY) = CAST(LOWER(
           REGEXP_REPLACE(
             CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ' .*$',
+            ' .*',
             ''
           )
         ) AS BINARY)
@@ -834,12 +834,12 @@ FROM (
               ''
             )
           END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*$',
+          ' .*',
           ''
         )
         ELSE REGEXP_REPLACE(
           CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*$',
+          ' .*',
           ''
         )
       END
@@ -850,7 +850,7 @@ FROM (
         WHEN CAST(TRIM(
           REGEXP_REPLACE(
             CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ',.*$',
+            ',.*',
             ''
           )
         ) AS BINARY) = CAST(UPPER(
@@ -858,7 +858,7 @@ FROM (
             TRIM(
               REGEXP_REPLACE(
                 CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                ',.*$',
+                ',.*',
                 ''
               )
             ),
@@ -869,14 +869,14 @@ FROM (
         OR CAST(TRIM(
           REGEXP_REPLACE(
             CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ',.*$',
+            ',.*',
             ''
           )
         ) AS BINARY) = CAST(LOWER(
           TRIM(
             REGEXP_REPLACE(
               CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           )
@@ -906,7 +906,7 @@ FROM (
                   ''
                 )
               END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           ) AS BINARY) = ''
@@ -935,7 +935,7 @@ FROM (
                   ''
                 )
               END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           )
@@ -944,7 +944,7 @@ FROM (
           WHEN CAST(TRIM(
             REGEXP_REPLACE(
               CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           ) AS BINARY) = ''
@@ -952,7 +952,7 @@ FROM (
           ELSE TRIM(
             REGEXP_REPLACE(
               CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*$',
+              ',.*',
               ''
             )
           )
@@ -1192,12 +1192,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1337,12 +1337,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1621,12 +1621,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1776,7 +1776,7 @@ SELECT
       THEN CONCAT(
         'slot is_active: code ''',
         COALESCE(CAST(`d`.`_raw__is_active` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 318)'
+        ''' is not in value_mappings (line 320)'
       )
       ELSE NULL
     END
@@ -1988,7 +1988,7 @@ SELECT
     THEN CONCAT(
       'slot transaction_type: code ''',
       COALESCE(CAST(`d`.`_raw__transaction_type` AS CHAR), 'NULL'),
-      ''' is not in value_mappings (line 359)'
+      ''' is not in value_mappings (line 361)'
     )
     WHEN `d`.`transaction_type` IS NULL
     OR CAST(CAST(`d`.`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''

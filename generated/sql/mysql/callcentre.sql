@@ -278,12 +278,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -474,12 +474,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(

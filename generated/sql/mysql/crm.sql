@@ -422,12 +422,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -547,12 +547,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -809,12 +809,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1076,12 +1076,12 @@ SELECT
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
         CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
       THEN CONCAT(

@@ -249,8 +249,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
-      THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
+      THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -341,8 +341,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
-      THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
+      THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -433,8 +433,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
-      THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
+      THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
       THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 126)'
       WHEN NOT "d"."country_code" IS NULL

@@ -262,8 +262,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -359,8 +359,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -456,8 +456,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
       THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 126)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'

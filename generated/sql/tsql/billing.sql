@@ -779,7 +779,7 @@ FROM (
           TRIM(
             REGEXP_REPLACE(
               CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*$',
+              ',.*',
               ''
             )
           ) + NCHAR(0)
@@ -789,7 +789,7 @@ FROM (
               TRIM(
                 REGEXP_REPLACE(
                   CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  ',.*$',
+                  ',.*',
                   ''
                 )
               ),
@@ -802,7 +802,7 @@ FROM (
           TRIM(
             REGEXP_REPLACE(
               CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*$',
+              ',.*',
               ''
             )
           ) + NCHAR(0)
@@ -811,7 +811,7 @@ FROM (
             TRIM(
               REGEXP_REPLACE(
                 CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*$',
+                ',.*',
                 ''
               )
             )
@@ -844,14 +844,14 @@ FROM (
                 ''
               )
             END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ',.*$',
+            ',.*',
             ''
           )
         )
         ELSE TRIM(
           REGEXP_REPLACE(
             CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ',.*$',
+            ',.*',
             ''
           )
         )
@@ -1127,7 +1127,7 @@ FROM (
         WHEN (
           REGEXP_REPLACE(
             CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ' .*$',
+            ' .*',
             ''
           ) + NCHAR(0)
         ) COLLATE Latin1_General_100_BIN2 = (
@@ -1135,7 +1135,7 @@ FROM (
             REPLACE(
               REGEXP_REPLACE(
                 CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ' .*$',
+                ' .*',
                 ''
               ),
               'ß',
@@ -1146,14 +1146,14 @@ FROM (
         OR (
           REGEXP_REPLACE(
             CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ' .*$',
+            ' .*',
             ''
           ) + NCHAR(0)
         ) COLLATE Latin1_General_100_BIN2 = (
           LOWER(
             REGEXP_REPLACE(
               CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ' .*$',
+              ' .*',
               ''
             )
           ) + NCHAR(0)
@@ -1184,12 +1184,12 @@ FROM (
               ''
             )
           END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          ' .*$',
+          ' .*',
           ''
         )
         ELSE REGEXP_REPLACE(
           CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          ' .*$',
+          ' .*',
           ''
         )
       END
@@ -1201,7 +1201,7 @@ FROM (
           TRIM(
             REGEXP_REPLACE(
               CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*$',
+              ',.*',
               ''
             )
           ) + NCHAR(0)
@@ -1211,7 +1211,7 @@ FROM (
               TRIM(
                 REGEXP_REPLACE(
                   CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  ',.*$',
+                  ',.*',
                   ''
                 )
               ),
@@ -1224,7 +1224,7 @@ FROM (
           TRIM(
             REGEXP_REPLACE(
               CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*$',
+              ',.*',
               ''
             )
           ) + NCHAR(0)
@@ -1233,7 +1233,7 @@ FROM (
             TRIM(
               REGEXP_REPLACE(
                 CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*$',
+                ',.*',
                 ''
               )
             )
@@ -1268,7 +1268,7 @@ FROM (
                     ''
                   )
                 END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*$',
+                ',.*',
                 ''
               )
             ) + NCHAR(0)
@@ -1303,7 +1303,7 @@ FROM (
                   ''
                 )
               END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*$',
+              ',.*',
               ''
             )
           )
@@ -1313,7 +1313,7 @@ FROM (
             TRIM(
               REGEXP_REPLACE(
                 CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*$',
+                ',.*',
                 ''
               )
             ) + NCHAR(0)
@@ -1324,7 +1324,7 @@ FROM (
           ELSE TRIM(
             REGEXP_REPLACE(
               CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*$',
+              ',.*',
               ''
             )
           )
@@ -1584,9 +1584,9 @@ SELECT
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -1786,9 +1786,9 @@ SELECT
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2188,9 +2188,9 @@ SELECT
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2378,7 +2378,7 @@ SELECT
       )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT [d].[_raw__is_active] IS NULL AND [d].[is_active] IS NULL
-      THEN 'slot is_active: code ''' + COALESCE(CAST([d].[_raw__is_active] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code ''' + COALESCE(CAST([d].[_raw__is_active] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS [_reject_reason]
@@ -2725,7 +2725,7 @@ SELECT
     ) COLLATE Latin1_General_100_BIN2
     THEN 'slot customer_id is required but empty'
     WHEN NOT [d].[_raw__transaction_type] IS NULL AND [d].[transaction_type] IS NULL
-    THEN 'slot transaction_type: code ''' + COALESCE(CAST([d].[_raw__transaction_type] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code ''' + COALESCE(CAST([d].[_raw__transaction_type] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 361)'
     WHEN [d].[transaction_type] IS NULL
     OR (
       [d].[transaction_type] + NCHAR(0)

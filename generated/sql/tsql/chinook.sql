@@ -654,9 +654,9 @@ SELECT
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -772,9 +772,9 @@ SELECT
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -890,9 +890,9 @@ SELECT
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 133)'
       WHEN NOT [d].[country_code] IS NULL
