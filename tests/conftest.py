@@ -32,17 +32,20 @@ SLOW_MODULES = {"test_fuzz", "test_determinism", "test_demo", "test_lineage_sql"
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
+        uses_browser = bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if uses_browser and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("unit"):   # marked by its module: fast and self-contained
+            if uses_browser or item.get_closest_marker("engine"):
+                raise pytest.UsageError(f"{item.nodeid} is marked unit but needs a server or a browser")
+            continue
         if module in ENGINE_MODULES and not item.get_closest_marker("engine"):
             item.add_marker(pytest.mark.engine)
-        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.browser)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
         heavy = any(item.get_closest_marker(m) for m in ("engine", "browser", "slow"))
-        if module in UNIT_MODULES and not heavy and not item.get_closest_marker("unit"):
+        if module in UNIT_MODULES and not heavy:
             item.add_marker(pytest.mark.unit)
-        if heavy and item.get_closest_marker("unit"):
-            raise pytest.UsageError(f"{item.nodeid} is marked unit but needs a server, a browser or a long run")
 
 
 def _require(path: Path) -> Path:
