@@ -164,6 +164,10 @@ def load_mapping(path: Path, display: str, project_root: Path | None = None) -> 
     root = load_yaml(path, display, project_root)
     if not isinstance(root, Node):
         raise DictError(Problem(display, 1, "a mapping file must be a YAML mapping with 'source' and 'class_derivations'"))
+    if "source" not in root and "class_derivations" not in root:
+        # some other YAML file in mappings/ (settings, secrets): say so once, quoting none of its keys
+        raise DictError(Problem(display, 1, "not a mapping file: it has neither 'source' nor 'class_derivations'",
+                                "move files other than mappings and source schemas out of mappings/"))
     problems = Problems()
     for err in sorted(_validator().iter_errors(_jsonable(root)), key=lambda e: list(map(str, e.absolute_path))):
         at, message = _schema_problem(err)

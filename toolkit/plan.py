@@ -295,7 +295,8 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
         try:
             return compile_expression(text.text, scope)
         except ExpressionError as err:
-            problems.add(file, text.line, f"{what} `{text.text}`: {err}")
+            shown = text.text if len(text.text) <= 200 else text.text[:80] + " …"
+            problems.add(file, text.line, f"{what} `{shown}`: {err}")
             return None
 
     joins = []
