@@ -37,6 +37,8 @@ def cast_copies(source: Type | None, target: Type | None) -> int:
         return _FROM_TEXT.get(target, 2) if target is not Type.STRING else 1
     if source is Type.DATETIME and target is Type.STRING:
         return 3
+    if source is Type.BOOLEAN and target is not Type.BOOLEAN:
+        return 2     # CASE WHEN b THEN 'true'/1 WHEN NOT b THEN 'false'/0 END
     if source is target and source is not Type.DECIMAL or source is Type.NULL or target is Type.STRING:
         return 1
     return 2
