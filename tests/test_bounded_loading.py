@@ -116,7 +116,7 @@ def deep_alias(root):
 def huge(rel, size):
     def setup(root):
         path = root / rel
-        with open(path, "ab") as handle:      # a sparse tail: the size is checked before anything is read
+        with open(path, "r+b") as handle:     # a sparse tail: the size is checked before anything is read
             handle.seek(size)
             handle.write(b"\n# end\n")
         return rel, 1
@@ -131,12 +131,13 @@ def many_nodes(root):
 
 def long_scalar(rel, old, new_key):
     def setup(root):
-        return rel, _replace(root, rel, old, old + f"{new_key}{'x' * (limits.MAX_SCALAR_CHARS + 1)}\n")
+        return rel, _replace(root, rel, old, old + f"{new_key}{'x' * (limits.MAX_SCALAR_CHARS + 1)}\n") + 1
     return setup
 
 
-def long_name_in_dictionary(root):
-    return D, _replace(root, D, "slots:\n", "slots:\n  " + "s" * (limits.MAX_SCALAR_CHARS + 1) + ":\n    range: string\n") + 1
+def long_slot_description(root):
+    text = "slots:\n  long_slot:\n    description: " + "d" * (limits.MAX_SCALAR_CHARS + 1) + "\n"
+    return D, _replace(root, D, "slots:\n", text) + 2
 
 
 def outside_file(root: Path) -> Path:
@@ -250,7 +251,7 @@ CASES = [
     ("huge-source-schema", huge(S, 8 * 2**20), "YAML files may have at most 4,194,304 bytes"),
     ("too-many-values", many_nodes, "more than 1,000,000 keys, values and list items"),
     ("long-description", long_scalar(M, "title: Chinook music store\n", "notes: "), "a value of 65,537 characters"),
-    ("long-slot-name", long_name_in_dictionary, "a value of 65,537 characters"),
+    ("long-slot-description", long_slot_description, "characters; at most 65,536 are allowed"),
     # ------------------------------------------------------------ files that are not project files
     ("mapping-link-to-dev-zero", mapping_file_link(lambda root: Path("/dev/zero")), "is a symbolic link to a file outside the project"),
     ("mapping-link-outside", mapping_file_link(outside_file), "is a symbolic link to a file outside the project"),
@@ -268,16 +269,17 @@ CASES = [
     ("source-schema-not-yaml", source_schema(None, _not_yaml), "source_schema 'notes.txt' is not a YAML file"),
     # ------------------------------------------------------------ expressions
     ("expr-500-parentheses", expression("(" * 500 + "FirstName" + ")" * 500), "nests at least 500 levels deep; at most 64"),
-    ("expr-20k-concatenations", expression(" || ".join(["FirstName"] * 20_000)), "characters long; at most 10,000"),
+    ("expr-20k-concatenations", expression(" || ".join(["FirstName"] * 20_000)), "a value of 259,996 characters"),
+    ("expr-2500-concatenations", expression(" || ".join(["FirstName"] * 2_500)), "characters long; at most 10,000"),
     ("expr-100-concatenations", expression(" || ".join(["FirstName"] * 100)), "levels deep; at most 64"),
     ("expr-500-nots", expression("CASE WHEN " + "NOT " * 500 + "FirstName IS NULL THEN 'a' END"), "levels deep; at most 64"),
     ("expr-200-nested-cases", expression("CASE WHEN FirstName IS NULL THEN 'a' ELSE " * 200 + "'b'" + " END" * 200),
-     "characters long; at most 10,000"),
+     "levels deep; at most 64"),
     ("expr-80-nested-cases", expression("CASE WHEN FirstName IS NULL THEN 'a' ELSE " * 80 + "'b'" + " END" * 80),
      "levels deep; at most 64"),
     ("expr-9-nested-casts", expression("CAST(" * 9 + "FirstName" + " AS TEXT)" * 9), "CASTs nested 9 deep; at most 8"),
     ("expr-lpad-bomb", expression(lpad_nest(20)), "in the SQL of some dialects this expression grows to about 10^"),
-    ("expr-date-parsing-bomb", expression("CAST(" + "CAST(CAST(" * 4 + "FirstName" + " AS DATE) AS TEXT)" * 4 + " AS TEXT)"),
+    ("expr-date-parsing-bomb", expression("CAST(CAST(" * 4 + "FirstName" + " AS DATE) AS TEXT)" * 4),
      "in the SQL of some dialects this expression grows to"),
     ("expr-global-id-keys", expression("GLOBAL_ID('Customer', " + ", ".join(["CustomerId"] * 40) + ")",
                                        "      customer_id:\n        expr: GLOBAL_ID('Customer', CustomerId)\n"),
