@@ -446,7 +446,7 @@ def at_the_limit():
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_each_shape_is_accepted_up_to_a_limit_and_refused_just_over(name, at_the_limit):
     n, scope = at_the_limit[name], _customer_scope()
-    assert n >= 3, f"{name}: even a 3-deep expression is refused"
+    assert n >= 2, f"{name}: even a 2-deep expression is refused"
     compile_expression(SHAPES[name](n), scope)
     with pytest.raises(ExpressionError, match="levels deep|CASTs nested|grows to"):
         compile_expression(SHAPES[name](n + 1), scope)

@@ -37,7 +37,7 @@ MAX_EXPRESSION_DEPTH = 64
 one level; ``a || b || c`` is two). Chosen so that every later stage (type checking, the SQL of every
 dialect, the Python of record translators, whose parser allows 200 nested brackets) handles it."""
 
-MAX_SQL_NODES = 20_000
+MAX_SQL_NODES = 10_000
 """Largest an expression may grow in the SQL of the most repetitive dialect (estimated by
 ``toolkit.expressions.cost.sql_size`` before rendering): SQL has no variables, so some functions
 write their argument several times (LPAD 4 times in SQLite, a text read as a TIMESTAMP 16 times),

@@ -156,7 +156,9 @@ def _check_sql_size(bound: exp.Expression, checker: "_Checker") -> None:
         except ExpressionError:
             return None
 
-    size = sql_size(bound, operand_type, lambda to: _CAST_TARGETS.get(to.this))
+    # each strict CAST is also checked on its own: its operand is written again for the check
+    size = sum(sql_size(tree, operand_type, lambda to: _CAST_TARGETS.get(to.this))
+               for tree in [bound, *checker.strict_casts])
     if size > MAX_SQL_NODES:
         shown = f"{size:,}" if size < 10**12 else f"about 10^{len(str(size)) - 1}"
         raise ExpressionError(f"in the SQL of some dialects this expression grows to {shown} nodes; at most "
