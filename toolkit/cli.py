@@ -40,6 +40,11 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except DictError as error:
             _fail(error)
+        except (RecursionError, MemoryError) as error:
+            # defence in depth: toolkit/limits.py refuses such input with file:line long before this
+            err.print(f"error: the input is too large or too deeply nested to process ({type(error).__name__}); "
+                      "nothing was written (see the limits in README's guardrails)", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
         except Exception as exc:
             message = _environment_fault(exc)
             if message is None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import DictError, Problem, Problems
 from .expressions.regex_safety import UnsafePattern, check_pattern
+from .paths import display_path
 from .types import LINKML_RANGES, Type
 from .yamlsource import Node, Seq, folder_files, load_yaml
 from .names import fold_case
@@ -154,8 +155,8 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     raw_enums: dict[str, tuple[Node, str]] = {}
     name = description = version = ""
     for path in files:
-        display = _display(path, root)
-        doc = load_yaml(path, display)
+        display = display_path(path, root)
+        doc = load_yaml(path, display, root)
         if not isinstance(doc, Node):
             problems.add(display, 1, "a LinkML schema must be a mapping")
             continue
@@ -214,14 +215,7 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     for cname, (node, display) in raw_classes.items():
         classes[cname] = _class(cname, node, display, slots, enums, raw_classes, problems)
     problems.raise_if_any()
-    return Dictionary(name, description, version, classes, slots, enums, tuple(_display(p, root) for p in files))
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    return Dictionary(name, description, version, classes, slots, enums, tuple(display_path(p, root) for p in files))
 
 
 def _check_case_collisions(problems: Problems, store: dict, kind: str) -> None:

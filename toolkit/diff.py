@@ -192,9 +192,9 @@ def load_snapshot(root: Path, label: str) -> Snapshot:
     for path in project.mapping_files() if project.mappings_dir.is_dir() else []:
         display = project.display(path)
         try:
-            spec = load_mapping(path, display)
-            schema_path = path.parent / (spec.source_schema or f"{spec.source}.source.yaml")
-            schema = load_source_schema(schema_path, project.display(schema_path)) if schema_path.exists() else None
+            spec = load_mapping(path, display, root)
+            schema_path = spec.source_schema_path(root)
+            schema = load_source_schema(schema_path, project.display(schema_path), root) if schema_path.exists() else None
         except DictError as err:
             problems.extend(err.problems)
             unreadable.add(display)

@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import DictError, Problem, Problems
+from .paths import referenced_file
 from .yamlsource import Node, Seq, load_yaml
 
 LANGUAGE_SCHEMA = Path(__file__).with_name("mapping_language.schema.json")
@@ -91,6 +92,13 @@ class MappingSpec:
     steward: str = ""
     source_schema: str = ""
     database_schema: str = ""
+    source_schema_line: int = 1
+
+    def source_schema_path(self, root: Path) -> Path:
+        """The source schema file this mapping names (default '<source>.source.yaml' beside it), which must be
+        a YAML file under mappings/ of the project at ``root``; a path leading elsewhere is an error here."""
+        reference = self.source_schema or f"{self.source}.source.yaml"
+        return referenced_file(reference, self.path.parent, root, self.file, self.source_schema_line, "source_schema")
 
 
 @lru_cache(maxsize=1)
@@ -151,10 +159,15 @@ def _jsonable(value):
     return str(value)
 
 
-def load_mapping(path: Path, display: str) -> MappingSpec:
-    root = load_yaml(path, display)
+def load_mapping(path: Path, display: str, project_root: Path | None = None) -> MappingSpec:
+    """Read and check one mapping file (with ``project_root``: a regular file inside that project)."""
+    root = load_yaml(path, display, project_root)
     if not isinstance(root, Node):
         raise DictError(Problem(display, 1, "a mapping file must be a YAML mapping with 'source' and 'class_derivations'"))
+    if "source" not in root and "class_derivations" not in root:
+        # some other YAML file in mappings/ (settings, secrets): say so once, quoting none of its keys
+        raise DictError(Problem(display, 1, "not a mapping file: it has neither 'source' nor 'class_derivations'",
+                                "move files other than mappings and source schemas out of mappings/"))
     problems = Problems()
     for err in sorted(_validator().iter_errors(_jsonable(root)), key=lambda e: list(map(str, e.absolute_path))):
         at, message = _schema_problem(err)
@@ -247,4 +260,4 @@ def _read(root: Node, display: str, path: Path) -> MappingSpec:
         source=str(root["source"]), file=display, path=path, class_derivations=tuple(derivations),
         title=str(root.get("title") or ""), description=str(root.get("description") or ""),
         steward=str(root.get("steward") or ""), source_schema=str(root.get("source_schema") or ""),
-        database_schema=str(root.get("database_schema") or ""))
+        database_schema=str(root.get("database_schema") or ""), source_schema_line=root.line_of("source_schema"))

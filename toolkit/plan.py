@@ -17,6 +17,7 @@ from .expressions import Expr, ExpressionError, Scope, compile_expression
 from .expressions.language import ColumnRef
 from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
+from .paths import display_path
 from .source_schema import SourceSchema, Table, load_source_schema
 from .types import SQL_TYPES, Type, assignable
 from .yamlsource import folder_files
@@ -192,10 +193,7 @@ class Project:
         return self.root / "generated"
 
     def display(self, path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(self.root.resolve()))
-        except ValueError:
-            return str(path)
+        return display_path(path, self.root)
 
     def mapping_files(self) -> list[Path]:
         return [p for p in folder_files(self.mappings_dir, "*.yaml", self.display(self.mappings_dir))
@@ -212,17 +210,17 @@ def load_plan(root: Path) -> Plan:
     mappings: list[tuple[MappingSpec, SourceSchema]] = []
     for path in project.mapping_files():
         try:
-            spec = load_mapping(path, project.display(path))
+            spec = load_mapping(path, project.display(path), root)
+            schema_path = spec.source_schema_path(root)
         except DictError as err:
             problems.items.extend(err.problems)
             continue
-        schema_path = path.parent / (spec.source_schema or f"{spec.source}.source.yaml")
         if not schema_path.exists():
-            problems.add(spec.file, 1, f"source schema '{project.display(schema_path)}' not found",
+            problems.add(spec.file, spec.source_schema_line, f"source schema '{project.display(schema_path)}' not found",
                          f"create it with: dict import-source {spec.source} --from <ddl or database>")
             continue
         try:
-            schema = load_source_schema(schema_path, project.display(schema_path))
+            schema = load_source_schema(schema_path, project.display(schema_path), root)
         except DictError as err:
             problems.items.extend(err.problems)
             continue
@@ -307,7 +305,8 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
         try:
             return compile_expression(text.text, scope)
         except ExpressionError as err:
-            problems.add(file, text.line, f"{what} `{text.text}`: {err}")
+            shown = text.text if len(text.text) <= 200 else text.text[:80] + " …"
+            problems.add(file, text.line, f"{what} `{shown}`: {err}")
             return None
 
     joins = []

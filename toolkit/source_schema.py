@@ -78,11 +78,14 @@ _TABLE_KEYS = {"description", "primary_key", "columns", "foreign_keys", "unique"
 _SCHEMA_KEYS = ("source", "dialect", "imported_from", "database_schema", "tables")
 _COLUMN_KEYS = {"type", "nullable", "description"}
 
-def load_source_schema(path: Path, display: str) -> SourceSchema:
-    data = load_yaml(path, display)
+def load_source_schema(path: Path, display: str, project_root: Path | None = None) -> SourceSchema:
+    data = load_yaml(path, display, project_root)
     problems = Problems()
-    if not isinstance(data, Node):
-        raise DictError(Problem(display, 1, "a source schema file must be a mapping with 'source' and 'tables'"))
+    if not isinstance(data, Node) or "tables" not in data:
+        # not a source schema at all (another file named by mistake, or on purpose): say so once,
+        # without quoting any of its keys or values
+        raise DictError(Problem(display, 1, "not a source schema: a source schema file is a mapping with 'source' "
+                                "and 'tables'", "run dict import-source to write one"))
     for key in data:
         if key not in _SCHEMA_KEYS:
             problems.add(display, data.line_of(key), f"unknown key '{key}' in source schema",

@@ -18,8 +18,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from ..limits import MAX_CAST_NESTING, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_SQL_NODES
 from ..source_schema import Table
 from ..types import SQL_TYPES, Type
+from .cost import sql_size
 from .functions import BY_NODE, GLOBAL_ID, OWN_FUNCTIONS, _accepts, common_type
 from .regex_safety import UnsafePattern, check_pattern
 
@@ -85,21 +87,85 @@ def parse(text: str) -> exp.Expression:
     """Parse one expression; refuse statements, several statements and comments."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("expression is empty")
+    _check_text_size(text)
     try:
         trees = sqlglot.parse(text, read=None)
     except (ParseError, TokenError) as exc:
         detail = exc.errors[0]["description"] if isinstance(exc, ParseError) and exc.errors else str(exc).splitlines()[0]
         raise ExpressionError(f"not a valid SQL expression: {detail}") from None
+    except RecursionError:
+        # nesting without parentheses (NOT NOT ..., CASE WHEN CASE WHEN ...) the pre-scan cannot see
+        raise ExpressionError(_TOO_DEEP.format(depth=f"more than {MAX_EXPRESSION_DEPTH}")) from None
     trees = [t for t in trees if t is not None]
     if len(trees) != 1 or ";" in _outside_strings(text):
         raise ExpressionError("exactly one expression is allowed (no ';' or several statements)")
     tree = trees[0]
+    _check_tree_size(tree)
     for node in tree.walk():
         if node.comments:
             raise ExpressionError("comments are not allowed in expressions")
     if "--" in _outside_strings(text) or "/*" in _outside_strings(text):
         raise ExpressionError("comments are not allowed in expressions")
     return tree
+
+
+_TOO_DEEP = ("the expression nests {depth} levels deep; at most " + str(MAX_EXPRESSION_DEPTH) + " are allowed "
+             "(each function, operator and parenthesis is a level; a || b || c is two): simplify it, e.g. with "
+             "value_mappings or a CASE with several WHEN branches")
+
+
+def _check_text_size(text: str) -> None:
+    """Refuse, before the parser sees it, an expression longer than the limit or whose parentheses
+    alone nest deeper than the tree may (the parser would recurse once per level, and more)."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"the expression is {len(text):,} characters long; at most {MAX_EXPRESSION_CHARS:,} are "
+                              "allowed: write long code lists as value_mappings")
+    depth = deepest = 0
+    for ch in _outside_strings(text):
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    if deepest > MAX_EXPRESSION_DEPTH:
+        raise ExpressionError(_TOO_DEEP.format(depth=f"at least {deepest}"))
+
+
+def _check_tree_size(tree: exp.Expression, slack: int = 0, expanded: str = "") -> None:
+    """Refuse a tree deeper than MAX_EXPRESSION_DEPTH or with CASTs nested deeper than MAX_CAST_NESTING,
+    walking it without recursion; every later stage recurses over it. A name (the identifier in a column
+    reference) is part of its column, not a level of its own."""
+    stack = [(tree, 1, 0)]
+    while stack:
+        node, depth, casts = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH + slack:
+            raise ExpressionError(_TOO_DEEP.format(depth=f"at least {depth - slack}{expanded}"))
+        if isinstance(node, exp.Cast):
+            casts += 1
+            if casts > MAX_CAST_NESTING + slack:
+                raise ExpressionError(f"CASTs nested {casts} deep; at most {MAX_CAST_NESTING} are allowed (each CAST is "
+                                      "also checked on its own, which repeats what is inside it): cast once, to the "
+                                      "type needed in the end")
+        stack.extend((child, depth + (not isinstance(child, exp.Identifier)), casts) for child in node.iter_expressions())
+
+
+def _check_sql_size(bound: exp.Expression, checker: "_Checker") -> None:
+    """Refuse an expression whose SQL would grow past MAX_SQL_NODES in some dialect (see ``cost``)."""
+    def operand_type(node: exp.Expression) -> Type | None:
+        try:
+            return checker.type_of_bound(node)
+        except ExpressionError:
+            return None
+
+    # each strict CAST is also checked on its own: its operand is written again for the check
+    size = sum(sql_size(tree, operand_type, lambda to: _CAST_TARGETS.get(to.this))
+               for tree in [bound, *checker.strict_casts])
+    if size > MAX_SQL_NODES:
+        shown = f"{size:,}" if size < 10**12 else f"about 10^{len(str(size)) - 1}"
+        raise ExpressionError(f"in the SQL of some dialects this expression grows to {shown} nodes; at most "
+                              f"{MAX_SQL_NODES:,} are allowed (SQL has no variables: STR_TO_DATE, INITCAP, LPAD, "
+                              "GREATEST, LEAST and CASTs from text repeat their argument, and nested they multiply): "
+                              "nest fewer of them")
 
 
 def _outside_strings(text: str) -> str:
@@ -124,6 +190,9 @@ def compile_expression(text: str, scope: Scope) -> Expr:
     checker = _Checker(scope)
     typ = checker.type_of(tree)
     bound = checker.bind(tree.copy())
+    # binding adds a CAST around an integer joined by || (one level) and expands GLOBAL_ID into a chain
+    _check_tree_size(bound, slack=1, expanded=" once GLOBAL_ID is expanded (two levels per key)")
+    _check_sql_size(bound, checker)
     refs = tuple(dict.fromkeys(scope._read))
     return Expr(text.strip(), bound, typ, refs, checker.saw_aggregate,
                 tuple(c.copy() for c in checker.strict_casts))
