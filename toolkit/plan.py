@@ -15,6 +15,7 @@ from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
 from .errors import DictError, Problem, Problems
 from .expressions import Expr, ExpressionError, Scope, compile_expression
 from .expressions.language import ColumnRef
+from .identity import check_identities
 from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .source_schema import SourceSchema, Table, load_source_schema
@@ -247,6 +248,7 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
         check_references(spec.source, views, problems)
         sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
                                   spec.database_schema or spec.source, spec.file, schema, tuple(views)))
+    check_identities(sources, problems)
     problems.raise_if_any()
     sources.sort(key=lambda s: s.name)
     integrated = []
