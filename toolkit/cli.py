@@ -206,6 +206,8 @@ def print_run(result) -> None:
         if not r.balanced:
             err.print(f"[bold red]unbalanced[/] {r.view.view_name}: {r.source_rows} source rows, {r.staged} staged, "
                       f"{r.canonical} canonical + {r.rejected} rejected (a join declared to_one matched several rows?)")
+    for shared in getattr(result, "shared_ids", ()):
+        err.print(f"[bold red]duplicate ids[/] {escape(shared.describe())}", highlight=False, soft_wrap=True)
 
 
 @app.command()

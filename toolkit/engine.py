@@ -152,6 +152,16 @@ def integrated_counts(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[
             for i in plan.integrated if any(v.source in sources for v in i.views)}
 
 
+def shared_ids(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str]) -> tuple:
+    """Per class created over ``sources``: the identifiers several canonical rows carry (only classes with some)."""
+    from .identity import shared_ids as read
+
+    dialect = dialects.get("duckdb")
+    found = (read(i, lambda q: con.execute(dialect.to_sql(q)).fetchall())
+             for i in plan.integrated if any(v.source in sources for v in i.views))
+    return tuple(f for f in found if f is not None)
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

@@ -17,6 +17,7 @@ apart is refused, and the fix is always a discriminator (a literal that differs)
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -230,3 +231,50 @@ def _refuse(cls: str, first: "ViewPlan", second: "ViewPlan", shared: str, proble
                  f"`{_id_text(first)}` and `{_id_text(second)}`, so two canonical rows would share it",
                  f"add a discriminator to one id expression, e.g. {id_name}: "
                  f"{{expr: \"GLOBAL_ID('{cls}', '{tag}', {keys})\"}}")
+
+
+# ----------------------------------------------------------------------------- at run time
+
+@dataclass(frozen=True)
+class SharedIds:
+    """Identifiers of one class that several canonical rows carry, as its ``__duplicate_ids`` view lists them."""
+
+    class_name: str
+    view: str                                          # the __duplicate_ids view
+    ids: int                                           # distinct identifiers carried more than once
+    rows: int                                          # canonical rows carrying them
+    derivations: tuple[tuple[str, str, int, int], ...]  # (source, derivation, its shared ids, its rows)
+
+    def describe(self) -> str:
+        given = ", ".join(f"{s}.{d} ({rows} row(s))" for s, d, _ids, rows in self.derivations)
+        if len(self.derivations) == 1:
+            fix = "build the id from columns that identify one row: the source_key or group_by"
+        else:
+            fix = "make the id expressions differ, e.g. add a discriminator to GLOBAL_ID"
+        return f"{self.ids} {self.class_name} identifier(s) are carried by {self.rows} rows, from {given} (see view {self.view}; {fix})"
+
+
+def shared_ids_queries(view: str) -> tuple[exp.Select, exp.Select]:
+    """(totals, per derivation) over a class's ``__duplicate_ids`` view, as neutral SELECTs."""
+    def col(name: str) -> exp.Column:
+        return exp.column(exp.to_identifier(name, quoted=True))
+
+    table = exp.Table(this=exp.to_identifier(view, quoted=True))
+    totals = exp.select(exp.Count(this=exp.Distinct(expressions=[col("_id")])), exp.Sum(this=col("_rows"))).from_(table.copy())
+    per = (exp.select(col("_source_system"), col("_derivation"), exp.Count(this=exp.Distinct(expressions=[col("_id")])),
+                      exp.Sum(this=col("_rows")))
+           .from_(table.copy()).group_by(col("_source_system"), col("_derivation"))
+           .order_by(col("_source_system"), col("_derivation")))
+    return totals, per
+
+
+def shared_ids(integrated, select) -> SharedIds | None:
+    """What ``integrated``'s duplicate-ids view holds, read with ``select`` (neutral SELECT -> rows)."""
+    if integrated.target.identifier is None:
+        return None
+    totals, per = shared_ids_queries(integrated.duplicate_ids_name)
+    ids, rows = select(totals)[0]
+    if not ids:
+        return None
+    derivations = tuple((str(s), str(d), int(n), int(r)) for s, d, n, r in select(per))
+    return SharedIds(integrated.target.name, integrated.duplicate_ids_name, int(ids), int(rows), derivations)

@@ -149,6 +149,11 @@ class IntegratedPlan:
     def view_name(self) -> str:
         return self.target.table_name
 
+    @property
+    def duplicate_ids_name(self) -> str:
+        """The view of identifiers several canonical rows share (created when the class has an identifier)."""
+        return f"{self.view_name}__duplicate_ids"
+
 
 @dataclass(frozen=True)
 class Plan:

@@ -309,6 +309,33 @@ def all_rejects_select(plan: Plan) -> exp.Expression:
     return _union_all(selects)
 
 
+def duplicate_ids_select(integrated: IntegratedPlan) -> exp.Expression | None:
+    """Identifiers that more than one canonical row of the class carries, across every derivation and source:
+    one row per (id, derivation) with the derivation's rows under that id (no rows = every id is unique)."""
+    key = integrated.target.identifier
+    if key is None:
+        return None
+
+    def ids() -> exp.Subquery:
+        selects = [exp.select(exp.alias_(_col(key.name), "_id", quoted=True),
+                              exp.alias_(_str(v.source), "_source_system", quoted=True),
+                              exp.alias_(_str(v.name), "_derivation", quoted=True))
+                   .from_(exp.Table(this=_id(v.view_name)), copy=False)
+                   .where(exp.Not(this=exp.Is(this=_col(key.name), expression=exp.null())), copy=False)
+                   for v in integrated.views]
+        return exp.Subquery(this=_union_all(selects))
+
+    many = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))
+    shared = exp.select(_col("_id", "a")).from_(ids().as_("a", quoted=True), copy=False).group_by(
+        _col("_id", "a"), copy=False).having(many, copy=False)
+    group = [_col("_id", "i"), _col("_source_system", "i"), _col("_derivation", "i")]
+    return (exp.select(*group, exp.alias_(exp.Count(this=exp.Star()), "_rows", quoted=True))
+            .from_(ids().as_("i", quoted=True), copy=False)
+            .join(exp.Subquery(this=shared, alias=exp.TableAlias(this=_id("s"))),
+                  on=exp.EQ(this=_col("_id", "s"), expression=_col("_id", "i")), join_type="INNER", copy=False)
+            .group_by(*[c.copy() for c in group], copy=False))
+
+
 def join_check_name(view: ViewPlan) -> str:
     return f"{view.view_name}__joins"
 
@@ -375,6 +402,10 @@ def source_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
 
 def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
     out = [(i.view_name, create_view(i.view_name, integrated_select(i))) for i in plan.integrated]
+    for i in plan.integrated:
+        duplicates = duplicate_ids_select(i)
+        if duplicates is not None:
+            out.append((i.duplicate_ids_name, create_view(i.duplicate_ids_name, duplicates)))
     if plan.views():
         out.append(("rejects", create_view("rejects", all_rejects_select(plan))))
     return out
