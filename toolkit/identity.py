@@ -26,7 +26,7 @@ from .errors import Problems
 from .types import Type
 
 if TYPE_CHECKING:
-    from .plan import SourcePlan, ViewPlan
+    from .plan import SlotPlan, SourcePlan, ViewPlan
 
 # A pattern is a tuple of tokens: (characters allowed, repeated). ``None`` allows any character; a
 # repeated token matches zero or more characters from its set, any other token exactly one.
@@ -122,7 +122,18 @@ def _capped(patterns: list[Pattern]) -> list[Pattern]:
 def id_patterns(view: "ViewPlan") -> list[Pattern]:
     """The patterns of the identifiers ``view`` gives (empty: it gives none, or only NULL)."""
     plan = next((sp for sp in view.slots if sp.slot.identifier), None)
-    if plan is None or plan.expr is None:
+    return value_patterns(view, plan) if plan is not None else []
+
+
+def can_be_blank(view: "ViewPlan", plan: "SlotPlan") -> bool:
+    """Whether the slot's text can be empty or only spaces (a pattern whose every fixed character may be a space)."""
+    return any(all(chars is None or " " in chars for chars, repeated in p if not repeated)
+               for p in value_patterns(view, plan))
+
+
+def value_patterns(view: "ViewPlan", plan: "SlotPlan") -> list[Pattern]:
+    """The patterns of the text a slot of ``view`` can take (empty: only NULL)."""
+    if plan.expr is None:
         return []
     shapes = _Shapes(view)
     vm = plan.value_map

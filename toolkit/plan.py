@@ -391,6 +391,9 @@ def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at
                          + (f" (has {', '.join(given)})" if given else ""))
             continue
         if sd.value is not None:
+            if slot.type is Type.STRING and _blank(sd.value.text):
+                problems.add(file, sd.value.line, f"slot '{sd.name}': value {sd.value.text!r} is blank, and blank text is "
+                             "NULL (never a canonical value)", "give a value, or leave the slot unmapped")
             expr = _constant(sd.value.text, slot)
             kind = "constant"
         else:
@@ -417,6 +420,9 @@ def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at
 def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, problems: Problems) -> ValueMap | None:
     pairs = []
     for vm in sd.value_mappings:
+        if slot.type is Type.STRING and _blank(vm.target_value):
+            problems.add(file, vm.line, f"slot '{sd.name}': code '{vm.source_value}' maps to blank text, which is NULL",
+                         "leave the code out and set unmapped: \"null\" to leave the slot empty for it")
         if slot.enum and vm.target_value not in slot.enum.texts:
             problems.add(file, vm.line, f"slot '{sd.name}': '{vm.target_value}' is not a permissible value of {slot.enum.name}",
                          f"use one of: {', '.join(slot.enum.texts)}")
@@ -430,6 +436,9 @@ def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, proble
         if sd.default is None:
             problems.add(file, sd.line, f"slot '{sd.name}': unmapped: default needs a 'default' value")
             return None
+        if slot.type is Type.STRING and _blank(sd.default.text):
+            problems.add(file, sd.default.line, f"slot '{sd.name}': default {sd.default.text!r} is blank, which is NULL",
+                         "use unmapped: \"null\" to leave the slot empty")
         if slot.enum and sd.default.text not in slot.enum.texts:
             problems.add(file, sd.default.line, f"slot '{sd.name}': default '{sd.default.text}' is not a permissible value of {slot.enum.name}")
     elif sd.default is not None:
@@ -437,6 +446,11 @@ def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, proble
     if sd.unmapped == "keep" and not assignable(expr.type, slot.type):
         problems.add(file, sd.line, f"slot '{sd.name}': unmapped: keep passes {expr.type.value} codes into a {slot.type.value} slot")
     return ValueMap(tuple(pairs), sd.unmapped, sd.default.text if sd.default else None)
+
+
+def _blank(text: str) -> bool:
+    """Empty or only spaces: text the views make NULL (see generators.sql.blank_is_null)."""
+    return not text.strip(" ")
 
 
 def _typed_code(code: str, t: Type) -> object:

@@ -20,6 +20,7 @@ from .. import dialects
 from ..dialects import Dialect
 from ..errors import Problems
 from ..generate import dialect_names, generator
+from ..identity import can_be_blank
 from ..integrity import ALL_REJECTS_VIEW, created_views
 from ..mapping import LANGUAGE_SCHEMA
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, SlotPlan, ViewPlan
@@ -84,6 +85,21 @@ def mapped_value(sp: SlotPlan) -> exp.Expression:
     return exp.Case(ifs=ifs, default=default)
 
 
+def blank_is_null(view: ViewPlan, sp: SlotPlan, value: exp.Expression) -> exp.Expression:
+    """The blank-text rule: a text slot's value that is empty or only spaces (U+0020, what TRIM removes on
+    every engine) is NULL, so a blank never becomes a canonical value and a required slot rejects it.
+    A value that cannot be blank (a GLOBAL_ID, a constant checked when the mapping is read, text around a
+    literal) is left as it is."""
+    if sp.slot.type is not Type.STRING or sp.expr is None or sp.kind in ("identifier", "constant"):
+        return value
+    if sp.value_map is None and sp.expr.type is not Type.STRING:
+        return value   # NULL, or a value of another type the final cast turns into text: never blank
+    if not can_be_blank(view, sp):
+        return value
+    blank = exp.EQ(this=exp.Trim(this=value.copy(), expression=_str(" ")), expression=_str(""))
+    return exp.Case(ifs=[exp.If(this=blank, true=exp.null())], default=value)
+
+
 def _from(view: ViewPlan, only: list[int] | None = None) -> exp.Select:
     """FROM the driving table LEFT JOIN its joins (or only the joins at positions ``only``)."""
     base = view.base
@@ -119,8 +135,9 @@ def _cast_failure_name(sp: SlotPlan) -> str:
 
 def _whole_cast(sp: SlotPlan) -> exp.TryCast | None:
     """The strict CAST that is the slot's whole expression (no code map): its failure shows in the value itself,
-    so the row check compares the value with the CAST's input instead of converting the input twice."""
-    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1:
+    so the row check compares the value with the CAST's input instead of converting the input twice. A text
+    slot has none: a cast to text cannot fail, and its value is NULL for blank text (``blank_is_null``)."""
+    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1 or sp.slot.type is Type.STRING:
         return None
     node = sp.expr.ast
     while isinstance(node, exp.Paren):
@@ -206,7 +223,7 @@ def _inner_select(view: ViewPlan, grouped_values: bool) -> exp.Select:
     select = _from(view)
     projections: list[exp.Expression] = []
     for sp in view.slots:
-        projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
+        projections.append(exp.alias_(_typed(blank_is_null(view, sp, mapped_value(sp)), sp.slot.type), sp.name, quoted=True))
         whole = None if grouped_values else _whole_cast(sp)
         failure = None if grouped_values else _cast_failure(sp)
         if _needs_raw(sp):
