@@ -244,6 +244,82 @@ def _refuse(cls: str, first: "ViewPlan", second: "ViewPlan", shared: str, proble
                  f"{{expr: \"GLOBAL_ID('{cls}', '{tag}', {keys})\"}}")
 
 
+# ----------------------------------------------------------------------------- references (orphans)
+
+def bind_references(views: list["ViewPlan"], problems: Problems) -> list["ViewPlan"]:
+    """Each derivation with the reference slots its views check for orphans, ordered so that a derivation
+    whose ``on_orphan: reject`` reads another derivation's canonical rows comes after it.
+
+    A reference (a slot whose range is a class) is checked against the canonical rows of that class in the
+    same source: GLOBAL_ID('Class', ...) builds an identifier only that source's derivations of Class give.
+    """
+    from dataclasses import replace
+
+    from .plan import ReferenceCheck
+
+    deriving: dict[str, list["ViewPlan"]] = {}
+    for v in views:
+        deriving.setdefault(v.target.name, []).append(v)
+    bound = []
+    for v in views:
+        given = {slot: (action, line) for slot, action, line in v.on_orphan}
+        checks = []
+        for sp in v.slots:
+            action, line = given.get(sp.name, ("report", sp.line))
+            reject = action == "reject"
+            where = f"slot '{sp.name}' of derivation '{v.name}'"
+            if not sp.slot.references:
+                if sp.name in given:
+                    problems.add(v.file, line, f"{where}: on_orphan only applies to a slot whose range is a class "
+                                 f"(a reference), and {sp.name} is {sp.slot.range}", "remove on_orphan")
+                continue
+            targets = deriving.get(sp.slot.references, [])
+            key = targets[0].target.identifier if targets else None
+            if sp.expr is None or key is None:
+                if reject:
+                    why = ("the slot is not mapped" if sp.expr is None else
+                           f"{v.source} has no derivation of {sp.slot.references} with an identifier")
+                    problems.add(v.file, line, f"{where}: on_orphan: reject cannot check this reference: {why}",
+                                 "map the slot and derive the class it references from this source, or remove on_orphan")
+                continue
+            checks.append(ReferenceCheck(sp.name, sp.slot.references, key.name,
+                                         tuple((t.checked_name, t.view_name) for t in targets), reject, line))
+        bound.append(replace(v, references=tuple(checks)))
+    return _dependencies_first(bound, problems)
+
+
+def _dependencies_first(views: list["ViewPlan"], problems: Problems) -> list["ViewPlan"]:
+    """Declaration order, except that a derivation comes after those its on_orphan: reject reads."""
+    by_view = {v.view_name: v for v in views}
+    needs = {v.view_name: {t for r in v.references if r.reject for _checked, t in r.targets} for v in views}
+    ordered: list["ViewPlan"] = []
+    done: set[str] = set()
+    while len(ordered) < len(views):
+        ready = next((v for v in views if v.view_name not in done and needs[v.view_name] <= done), None)
+        if ready is None:
+            _refuse_cycle([v for v in views if v.view_name not in done], needs, by_view, problems)
+            return views
+        ordered.append(ready)
+        done.add(ready.view_name)
+    return ordered
+
+
+def _refuse_cycle(left: list["ViewPlan"], needs: dict[str, set[str]], by_view: dict, problems: Problems) -> None:
+    start = left[0]
+    path, at = [start.view_name], start.view_name
+    while True:
+        at = sorted(n for n in needs[at] if n in {v.view_name for v in left})[0]
+        if at in path:
+            path = path[path.index(at):] + [at]
+            break
+        path.append(at)
+    first = by_view[path[0]]
+    check = next(r for r in first.references if r.reject and any(t == path[1] for _c, t in r.targets))
+    names = " -> ".join(by_view[n].name for n in path)
+    problems.add(first.file, check.line, f"on_orphan: reject forms a cycle of derivations ({names}): each would need "
+                 "the others' canonical rows first", "report the orphans of one of them instead (remove its on_orphan: reject)")
+
+
 # ----------------------------------------------------------------------------- at run time
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
 from .errors import DictError, Problem, Problems
 from .expressions import Expr, ExpressionError, Scope, compile_expression
 from .expressions.language import ColumnRef
-from .identity import check_identities
+from .identity import bind_references, check_identities
 from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .source_schema import SourceSchema, Table, load_source_schema
@@ -90,6 +90,18 @@ class SlotPlan:
 
 
 @dataclass(frozen=True)
+class ReferenceCheck:
+    """A slot referencing a class, checked against the canonical rows of that class in the same source."""
+
+    slot: str
+    target_class: str
+    id_slot: str                          # the referenced class's identifier
+    targets: tuple[tuple[str, str], ...]  # per derivation of it: (view of all its rows or groups, canonical view)
+    reject: bool                          # on_orphan: reject (else the orphan is only reported)
+    line: int
+
+
+@dataclass(frozen=True)
 class ViewPlan:
     source: str
     name: str                      # derivation name
@@ -103,10 +115,25 @@ class ViewPlan:
     file: str
     line: int
     description: str = ""
+    references: tuple[ReferenceCheck, ...] = ()   # class references checked for orphans
+    on_orphan: tuple[tuple[str, str, int], ...] = ()  # (slot, action, line) as the mapping gives them
 
     @property
     def view_name(self) -> str:
         return f"{self.source}__{snake_case(self.name)}"
+
+    @property
+    def orphans_name(self) -> str:
+        return f"{self.view_name}__orphans"
+
+    @property
+    def checked_name(self) -> str:
+        """The view holding every row (or group) with its values and reject reason."""
+        return self.groups_name if self.grouped else self.staged_name
+
+    @property
+    def rejects_orphans(self) -> bool:
+        return any(r.reject for r in self.references)
 
     @property
     def staged_name(self) -> str:
@@ -251,6 +278,7 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
             view_names[view.view_name] = cd.line
             views.append(view)
         check_references(spec.source, views, problems)
+        views = bind_references(views, problems)
         sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
                                   spec.database_schema or spec.source, spec.file, schema, tuple(views)))
     check_identities(sources, problems)
@@ -343,8 +371,9 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
     slots = _bind_slots(target, cd, file, compile_at, group_by, source_key, spec.source, problems)
     if cd.group_by:
         _check_grouping(slots, group_by, file, problems)
+    on_orphan = tuple((sd.name, sd.on_orphan.text, sd.on_orphan.line) for sd in cd.slot_derivations if sd.on_orphan)
     return ViewPlan(spec.source, cd.name, target, base, tuple(joins), tuple(rules), slots, source_key, group_by,
-                    file, cd.line, cd.description)
+                    file, cd.line, cd.description, on_orphan=on_orphan)
 
 
 def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at, group_by, source_key, source,
