@@ -125,6 +125,17 @@ def id_patterns(view: "ViewPlan") -> list[Pattern]:
     return value_patterns(view, plan) if plan is not None else []
 
 
+def blank_rule_applies(view: "ViewPlan", plan: "SlotPlan") -> bool:
+    """Whether the views turn the slot's blank text (empty or only spaces) into NULL: a text slot whose value
+    can be blank. Identifiers (GLOBAL_ID) and constants (refused blank when the mapping is read) never are;
+    a value of another type cast to text never is."""
+    if plan.slot.type is not Type.STRING or plan.expr is None or plan.kind in ("identifier", "constant"):
+        return False
+    if plan.value_map is None and plan.expr.type is not Type.STRING:
+        return False
+    return can_be_blank(view, plan)
+
+
 def can_be_blank(view: "ViewPlan", plan: "SlotPlan") -> bool:
     """Whether the slot's text can be empty or only spaces (a pattern whose every fixed character may be a space)."""
     return any(all(chars is None or " " in chars for chars, repeated in p if not repeated)

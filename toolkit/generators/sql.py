@@ -20,7 +20,7 @@ from .. import dialects
 from ..dialects import Dialect
 from ..errors import Problems
 from ..generate import dialect_names, generator
-from ..identity import can_be_blank
+from ..identity import blank_rule_applies
 from ..integrity import ALL_REJECTS_VIEW, created_views
 from ..mapping import LANGUAGE_SCHEMA
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotPlan, SourcePlan, ViewPlan
@@ -90,11 +90,7 @@ def blank_is_null(view: ViewPlan, sp: SlotPlan, value: exp.Expression) -> exp.Ex
     every engine) is NULL, so a blank never becomes a canonical value and a required slot rejects it.
     A value that cannot be blank (a GLOBAL_ID, a constant checked when the mapping is read, text around a
     literal) is left as it is."""
-    if sp.slot.type is not Type.STRING or sp.expr is None or sp.kind in ("identifier", "constant"):
-        return value
-    if sp.value_map is None and sp.expr.type is not Type.STRING:
-        return value   # NULL, or a value of another type the final cast turns into text: never blank
-    if not can_be_blank(view, sp):
+    if not blank_rule_applies(view, sp):
         return value
     blank = exp.EQ(this=exp.Trim(this=value.copy(), expression=_str(" ")), expression=_str(""))
     return exp.Case(ifs=[exp.If(this=blank, true=exp.null())], default=value)

@@ -66,64 +66,131 @@ FROM (
     CAST((
       CONCAT('billing:Household:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(MIN(TRIM(`billing_accounts`.`account_name`)) AS CHAR) AS `household_name`,
-    CAST(MIN(
-      CONCAT(
-        TRIM(
-          REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(TRIM(`billing_accounts`.`account_name`))) = ''
+      THEN NULL
+      ELSE MIN(TRIM(`billing_accounts`.`account_name`))
+    END AS CHAR) AS `household_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(
+        CONCAT(
+          TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      CONCAT(
-                        ' ',
-                        REGEXP_REPLACE(
-                          UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
-                          '[.,;:]',
+                      REGEXP_REPLACE(
+                        CONCAT(
+                          ' ',
+                          REGEXP_REPLACE(
+                            UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                            '[.,;:]',
+                            ' '
+                          ),
                           ' '
                         ),
+                        ' +',
                         ' '
                       ),
-                      ' +',
-                      ' '
+                      ' ST ',
+                      ' STREET '
                     ),
-                    ' ST ',
-                    ' STREET '
+                    ' AVE ',
+                    ' AVENUE '
                   ),
-                  ' AVE ',
-                  ' AVENUE '
+                  ' DR ',
+                  ' DRIVE '
                 ),
-                ' DR ',
-                ' DRIVE '
+                ' PL ',
+                ' PLACE '
               ),
-              ' PL ',
-              ' PLACE '
-            ),
-            ' BOUL ',
-            ' BOULEVARD '
+              ' BOUL ',
+              ' BOULEVARD '
+            )
+          ),
+          '|',
+          UPPER(
+            REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
+          ),
+          '|',
+          COALESCE(
+            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            END,
+            ''
           )
-        ),
-        '|',
-        UPPER(
-          REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
-        ),
-        '|',
-        COALESCE(
-          CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-            WHEN 'UK'
-            THEN 'GB'
-            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-          END,
-          ''
+        )
+      )) = ''
+      THEN NULL
+      ELSE MIN(
+        CONCAT(
+          TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        CONCAT(
+                          ' ',
+                          REGEXP_REPLACE(
+                            UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                            '[.,;:]',
+                            ' '
+                          ),
+                          ' '
+                        ),
+                        ' +',
+                        ' '
+                      ),
+                      ' ST ',
+                      ' STREET '
+                    ),
+                    ' AVE ',
+                    ' AVENUE '
+                  ),
+                  ' DR ',
+                  ' DRIVE '
+                ),
+                ' PL ',
+                ' PLACE '
+              ),
+              ' BOUL ',
+              ' BOULEVARD '
+            )
+          ),
+          '|',
+          UPPER(
+            REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
+          ),
+          '|',
+          COALESCE(
+            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            END,
+            ''
+          )
         )
       )
-    ) AS CHAR) AS `address_key`,
+    END AS CHAR) AS `address_key`,
     CAST(COUNT(`h`.`holder_id`) AS SIGNED) AS `member_count`,
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      END
     END AS CHAR) AS `country_code`,
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
@@ -163,7 +230,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -174,7 +241,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -244,7 +311,11 @@ FROM (
     CAST((
       CONCAT('billing:Account:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `account_number`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `billing_accounts`.`acct_ref`) = ''
+      THEN NULL
+      ELSE `billing_accounts`.`acct_ref`
+    END AS CHAR) AS `account_number`,
     CAST(NULL AS CHAR) AS `customer_id`,
     CAST((
       CONCAT('billing:Household:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
@@ -261,9 +332,17 @@ FROM (
     MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) AS `_raw__account_status`,
     CAST(MIN(`billing_accounts`.`opened`) AS DATE) AS `opened_date`,
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      END
     END AS CHAR) AS `currency_code`,
     CAST(COALESCE(SUM(`i`.`amount`), 0) AS DECIMAL(18, 4)) AS `balance`,
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
@@ -307,7 +386,7 @@ SELECT
   `s`.`_source_key`,
   'Account' AS `_derivation`,
   'Account' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__account__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -318,7 +397,7 @@ SELECT
   `s`.`_source_key`,
   'Account' AS `_derivation`,
   'Account' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -373,264 +452,534 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
-      THEN CONCAT(
-        CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CONCAT(
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+          END,
+          ' ',
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          END
+        )
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN TRIM(`account_holders`.`holder_name`)
+        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
+        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT(
+                  '[',
+                  REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
+                  '0]'
+                )
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CONCAT(
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+          END,
+          ' ',
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          END
+        )
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN TRIM(`account_holders`.`holder_name`)
+        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
+        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT(
+                  '[',
+                  REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
+                  '0]'
+                )
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
+      END
+    END AS CHAR) AS `full_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
           WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
             REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
           )
           OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
-          THEN TRIM(
-            REGEXP_REPLACE(
-              CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END,
-              '^[^,]*,',
-              ''
-            )
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                ''
+              )
+            ),
+            ''
           )
-          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
-        END,
-        ' ',
-        CASE
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+        END
+      END
+    END AS CHAR) AS `given_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
           WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
             REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
           )
           OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
-          THEN TRIM(
-            REGEXP_REPLACE(
-              CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END,
-              ',.*$',
-              ''
-            )
-          )
-          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
-        END
-      )
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-      THEN TRIM(`account_holders`.`holder_name`)
-      WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
-      OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
-      THEN CASE
-        WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              GROUP_CONCAT(CASE
-                WHEN `g`.`n` = 1
-                OR LOCATE(
-                  SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
-                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                ) > 0
-                THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
-                ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
-              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-            FROM JSON_TABLE(
-              CONCAT(
-                '[',
-                REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
-                '0]'
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
               )
-            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-          ),
-          ''
-        )
-      END
-      ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
-    END AS CHAR) AS `full_name`,
-    CAST(CASE
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
-        THEN NULLIF(
-          TRIM(
-            REGEXP_REPLACE(
-              CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END,
-              '^[^,]*,',
-              ''
-            )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
-      END
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
-        THEN REGEXP_REPLACE(
-          CASE
-            WHEN TRIM(`account_holders`.`holder_name`) IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  GROUP_CONCAT(CASE
-                    WHEN `g`.`n` = 1
-                    OR LOCATE(
-                      SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
-                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                    ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                FROM JSON_TABLE(
-                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
-                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-              ),
-              ''
-            )
-          END,
-          ' .*$',
-          ''
-        )
-        ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
-      END
-    END AS CHAR) AS `given_name`,
-    CAST(CASE
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
-        THEN NULLIF(
-          TRIM(
-            REGEXP_REPLACE(
-              CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END,
-              ',.*$',
-              ''
-            )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
-      END
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-      THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
-        THEN REGEXP_REPLACE(
-          CASE
-            WHEN TRIM(`account_holders`.`holder_name`) IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  GROUP_CONCAT(CASE
-                    WHEN `g`.`n` = 1
-                    OR LOCATE(
-                      SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
-                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                    ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                FROM JSON_TABLE(
-                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
-                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-              ),
-              ''
-            )
-          END,
-          '^[^ ]+ +',
-          ''
-        )
-        ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+        END
       END
     END AS CHAR) AS `family_name`,
     CAST(NULL AS CHAR) AS `organisation_name`,
@@ -751,7 +1100,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -823,7 +1172,11 @@ FROM (
       CONCAT('billing:Customer:', CAST(`account_holders`.`holder_id` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
-    CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`account_holders`.`email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`account_holders`.`email`))
+    END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -880,7 +1233,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -954,40 +1307,79 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
-      THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
-      THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
-      AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
-      THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
-      AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
-      AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
-      THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
-      AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN CONCAT(
-        '+',
-        CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
-          WHEN 'FR'
-          THEN '33'
-          WHEN 'DE'
-          THEN '49'
-          WHEN 'CN'
-          THEN '86'
-          WHEN 'SE'
-          THEN '46'
-          ELSE '44'
-        END,
-        SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
-      )
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
-      THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
-      AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
-      THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-      ELSE TRIM(`account_holders`.`phone`)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
+        )
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
+        THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
+        THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        ELSE TRIM(`account_holders`.`phone`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
+        )
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
+        THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
+        THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        ELSE TRIM(`account_holders`.`phone`)
+      END
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -1051,7 +1443,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1125,14 +1517,34 @@ FROM (
     CAST('postal_address' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
-    CAST(TRIM(`a`.`bill_street`) AS CHAR) AS `address_line`,
-    CAST(TRIM(`a`.`bill_city`) AS CHAR) AS `city`,
-    CAST(NULL AS CHAR) AS `region`,
-    CAST(TRIM(`a`.`bill_postcode`) AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
-      THEN 'GB'
-      ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+      WHEN TRIM(' ' FROM TRIM(`a`.`bill_street`)) = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_street`)
+    END AS CHAR) AS `address_line`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`a`.`bill_city`)) = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_city`)
+    END AS CHAR) AS `city`,
+    CAST(NULL AS CHAR) AS `region`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`a`.`bill_postcode`)) = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_postcode`)
+    END AS CHAR) AS `postal_code`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+      END
     END AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
@@ -1180,7 +1592,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1241,32 +1653,65 @@ FROM (
     CAST((
       CONCAT('billing:Product:', CAST(`catalogue`.`sku` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(TRIM(`catalogue`.`description`) AS CHAR) AS `product_name`,
     CAST(CASE
-      WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
-      THEN CASE
-        WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              GROUP_CONCAT(CASE
-                WHEN `g`.`n` = 1
-                OR LOCATE(
-                  SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
-                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                ) > 0
-                THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
-                ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
-              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-            FROM JSON_TABLE(
-              CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
-            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-          ),
-          ''
-        )
+      WHEN TRIM(' ' FROM TRIM(`catalogue`.`description`)) = ''
+      THEN NULL
+      ELSE TRIM(`catalogue`.`description`)
+    END AS CHAR) AS `product_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`catalogue`.`category`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`catalogue`.`category`)
       END
-      ELSE TRIM(`catalogue`.`category`)
     END AS CHAR) AS `product_category`,
     CAST(`catalogue`.`list_price` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('EUR' AS CHAR) AS `currency_code`,
@@ -1324,7 +1769,7 @@ SELECT
   `s`.`_source_key`,
   'Product' AS `_derivation`,
   'Product' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1443,14 +1888,30 @@ FROM (
     CAST(MIN(`invoices`.`invoice_date`) AS DATETIME(6)) AS `transaction_date`,
     CAST(MIN(`invoices`.`amount`) AS DECIMAL(18, 4)) AS `total_amount`,
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      END
     END AS CHAR) AS `currency_code`,
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      END
     END AS CHAR) AS `country_code`,
     CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`
   FROM `billing`.`invoices` AS `invoices`
@@ -1508,7 +1969,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -1519,7 +1980,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1652,7 +2113,7 @@ SELECT
   `s`.`_source_key`,
   'TransactionLine' AS `_derivation`,
   'TransactionLine' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1699,3 +2160,271 @@ GROUP BY
   )
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `billing__account__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__account` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__customer__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__customer` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'account_id' AS `_slot`,
+  'Account' AS `_target_class`,
+  `s`.`account_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__account` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`account_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__account__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`account_id`
+WHERE
+  NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'transaction_id' AS `_slot`,
+  'Transaction' AS `_target_class`,
+  `s`.`transaction_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__transaction` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`transaction_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__transaction__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`transaction_id`
+WHERE
+  NOT `s`.`transaction_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'product_id' AS `_slot`,
+  'Product' AS `_target_class`,
+  `s`.`product_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__product` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`product_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__product__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`product_id`
+WHERE
+  NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;

@@ -50,42 +50,89 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
-      ELSE REGEXP_REPLACE(
-        CASE
-          WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
-        END,
-        ' +',
-        ' '
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      WHEN TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      END
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      WHEN TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END
     END AS CHAR) AS `family_name`,
     CAST(NULL AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
@@ -146,7 +193,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -207,14 +254,27 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
-      THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
-      WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
-      THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
-      WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
-      AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
-      THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
-      ELSE TRIM(`callers`.`phone_number`)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        ELSE TRIM(`callers`.`phone_number`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        ELSE TRIM(`callers`.`phone_number`)
+      END
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -284,7 +344,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -343,7 +403,11 @@ FROM (
       CONCAT('callcentre:Customer:', CAST(`callers`.`caller_id` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
-    CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`callers`.`callback_email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`callers`.`callback_email`))
+    END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -398,7 +462,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -453,26 +517,51 @@ FROM (
     CAST('call_centre' AS CHAR) AS `channel`,
     CAST(`calls`.`started_at` AS DATETIME(6)) AS `interaction_datetime`,
     CAST(CASE
-      WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+      WHEN TRIM(' ' FROM CASE
+        WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              GROUP_CONCAT(CASE
+                WHEN `g`.`n` = 1
+                OR LOCATE(
+                  SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                ) > 0
+                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+            FROM JSON_TABLE(
+              CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+          ),
+          ''
+        )
+      END) = ''
       THEN NULL
-      ELSE COALESCE(
-        (
-          SELECT
-            GROUP_CONCAT(CASE
-              WHEN `g`.`n` = 1
-              OR LOCATE(
-                SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
-                ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-              ) > 0
-              THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
-              ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
-            END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-          FROM JSON_TABLE(
-            CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
-          , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-        ),
-        ''
-      )
+      ELSE CASE
+        WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              GROUP_CONCAT(CASE
+                WHEN `g`.`n` = 1
+                OR LOCATE(
+                  SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                ) > 0
+                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+            FROM JSON_TABLE(
+              CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+          ),
+          ''
+        )
+      END
     END AS CHAR) AS `topic`,
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'RESOLVED'
@@ -488,7 +577,11 @@ FROM (
       ELSE NULL
     END AS CHAR) AS `outcome`,
     UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS `_raw__outcome`,
-    CAST(NULLIF(TRIM(`calls`.`agent`), '') AS CHAR) AS `agent_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM(`calls`.`agent`), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM(`calls`.`agent`), '')
+    END AS CHAR) AS `agent_name`,
     CAST(CASE
       WHEN CAST(`calls`.`ended_at` AS DATE) = CAST(`calls`.`started_at` AS DATE)
       AND `calls`.`ended_at` >= `calls`.`started_at`
@@ -1734,7 +1827,7 @@ SELECT
   `s`.`_source_key`,
   'Interaction' AS `_derivation`,
   'Interaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1751,3 +1844,93 @@ GROUP BY
   CAST(`calls`.`call_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__interaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__interaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;

@@ -42,48 +42,101 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('person' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-      THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
-      ELSE REGEXP_REPLACE(
-        CASE
-          WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
+                        ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
-            ),
-            ''
-          )
-        END,
-        ' +',
-        ' '
-      )
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
+                        ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-      THEN NULLIF(
-        SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
-        ''
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN NULLIF(
+          SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
+          ''
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN NULLIF(
+          SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
+          ''
+        )
+      END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+      END
     END AS VARCHAR) AS [family_name],
     CAST(NULL AS VARCHAR) AS [organisation_name],
     CAST(NULL AS DATE) AS [birth_date],
@@ -161,7 +214,7 @@ SELECT
   [s].[_source_key],
   'Customer' AS [_derivation],
   'Customer' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -209,14 +262,27 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
-      THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
-      WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
-      THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
-      WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
-      AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
-      THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
-      ELSE TRIM([callers].[phone_number])
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
+        AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        ELSE TRIM([callers].[phone_number])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
+        AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        ELSE TRIM([callers].[phone_number])
+      END
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -320,7 +386,7 @@ SELECT
   [s].[_source_key],
   'ContactPointPhone' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -366,7 +432,11 @@ FROM (
       'callcentre:Customer:' + CAST([callers].[caller_id] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
-    CAST(LOWER(TRIM([callers].[callback_email])) AS VARCHAR) AS [email_address],
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM([callers].[callback_email]))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM([callers].[callback_email]))
+    END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -440,7 +510,7 @@ SELECT
   [s].[_source_key],
   'ContactPointEmail' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -487,29 +557,57 @@ FROM (
     CAST('call_centre' AS VARCHAR) AS [channel],
     CAST([calls].[started_at] AS DATETIME2) AS [interaction_datetime],
     CAST(CASE
-      WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
-      THEN NULL
-      ELSE COALESCE(
-        (
-          SELECT
-            STRING_AGG(
-              CASE
-                WHEN [g].[n] = 1
-                OR CHARINDEX(
-                  SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
-                  ' 	
+      WHEN TRIM(' ' FROM CASE
+        WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              STRING_AGG(
+                CASE
+                  WHEN [g].[n] = 1
+                  OR CHARINDEX(
+                    SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
+                    ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                ) > 0
-                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
-                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
-              END,
-              ''
-            ) WITHIN GROUP (ORDER BY
-              CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-          FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
-        ),
-        ''
-      )
+                  ) > 0
+                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                END,
+                ''
+              ) WITHIN GROUP (ORDER BY
+                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+            FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
+          ),
+          ''
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              STRING_AGG(
+                CASE
+                  WHEN [g].[n] = 1
+                  OR CHARINDEX(
+                    SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
+                    ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                END,
+                ''
+              ) WITHIN GROUP (ORDER BY
+                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+            FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
+          ),
+          ''
+        )
+      END
     END AS VARCHAR) AS [topic],
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'RESOLVED'
@@ -525,7 +623,11 @@ FROM (
       ELSE NULL
     END AS VARCHAR) AS [outcome],
     UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) AS [_raw__outcome],
-    CAST(NULLIF(TRIM([calls].[agent]), '') AS VARCHAR) AS [agent_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM([calls].[agent]), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM([calls].[agent]), '')
+    END AS VARCHAR) AS [agent_name],
     CAST(CASE
       WHEN CAST([calls].[ended_at] AS DATE) = CAST([calls].[started_at] AS DATE)
       AND [calls].[ended_at] >= [calls].[started_at]
@@ -788,7 +890,7 @@ SELECT
   [s].[_source_key],
   'Interaction' AS [_derivation],
   'Interaction' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__interaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -805,3 +907,93 @@ GROUP BY
   CAST([calls].[call_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR ALTER VIEW [callcentre__contact_point_phone__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [callcentre__contact_point_phone] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [callcentre__contact_point_email__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [callcentre__contact_point_email] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [callcentre__interaction__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [callcentre__interaction] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
