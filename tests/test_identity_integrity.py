@@ -486,3 +486,13 @@ def test_every_engine_gives_duckdbs_blank_text_orphans_and_duplicate_ids(tmp_pat
     assert ref_views["contact_point__duplicate_ids"] and ref_views["store__transaction_line__orphans"]
     phones = {r[-1]: r for r in reference["contact_point"].rows}
     assert phones["9"][reference["contact_point"].columns.index("phone_number")] == " 9 "
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "mysql"])
+def test_the_lineage_graph_tells_what_the_orphans_duplicate_ids_and_orphan_rejects_read(store, dialect):
+    from toolkit.lineage import build_lineage
+    from toolkit.lineage_check import verify
+
+    _root, _db, plan = store
+    assert [str(m) for m in verify(plan, build_lineage(plan), dialect)] == []

@@ -281,7 +281,6 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
         views = bind_references(views, problems)
         sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
                                   spec.database_schema or spec.source, spec.file, schema, tuple(views)))
-    check_identities(sources, problems)
     problems.raise_if_any()
     sources.sort(key=lambda s: s.name)
     integrated = []
@@ -290,6 +289,7 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
         if feeding:
             integrated.append(IntegratedPlan(cls, feeding))
     check_view_names(sources, integrated, problems)
+    check_identities(sources, problems)
     problems.raise_if_any()
     return Plan(dictionary, tuple(sources), tuple(integrated))
 
