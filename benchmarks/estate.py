@@ -95,6 +95,7 @@ def source(s: int, tables: int, classes: int, columns: int, rng: random.Random) 
                 sd[slot] = {"populated_from": col, "value_mappings": {"A": "new", "B": "active", "C": "dormant", "D": "closed"},
                             "unmapped": "reject"}
         schema_tables[table] = {"primary_key": ["ID"], "columns": cols}
+        sd["id"] = {"expr": f"GLOBAL_ID('{_class(c)}', '{table}', ID)"}   # several tables may feed one class
         d: dict = {"target_class": _class(c), "populated_from": table, "slot_derivations": sd,
                    "filter": "C01 IS NOT NULL",
                    "reject_when": [{"when": "ID < 0", "reason": "negative keys are test rows"}]}

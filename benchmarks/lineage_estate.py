@@ -121,7 +121,9 @@ def source(s: int, tables: int, columns: int, class_slots: dict[str, list[tuple[
             cols[col] = {"type": _NATIVE[kind]}
             slot_cols[slot] = (col, kind)
         schema_tables[tname] = {"primary_key": ["ID"], "columns": cols}
-        d: dict = {"target_class": cls, "populated_from": tname, "slot_derivations": {}}
+        # several tables of one source feed one class: each gives ids of its own (refused otherwise)
+        d: dict = {"target_class": cls, "populated_from": tname,
+                   "slot_derivations": {"id": {"expr": f"GLOBAL_ID('{cls}', '{tname}', ID)"}}}
         sd = d["slot_derivations"]
         for k, (slot, (col, kind)) in enumerate(slot_cols.items()):
             style = rng.randrange(6)

@@ -292,6 +292,26 @@ CASES = [
     ("inject-nul-in-database-schema", M, "steward: Sales Operations\n",
      'steward: Sales Operations\ndatabase_schema: "chinook\\u0000; DROP"\n', "contains the control character U+0000",
      "database_schema:"),
+    # ---------------------------------------------------------------- identity, orphans, blank text (issue 13)
+    ("id-collision-default-ids", M, "      id:\n        expr: GLOBAL_ID('ContactPoint', 'email', CustomerId)\n", "",
+     "derivations 'ContactPointEmail' (mappings/chinook.yaml:85) and 'ContactPointPhone'", "  ContactPointPhone:",
+     (M, "      id:\n        expr: GLOBAL_ID('ContactPoint', 'phone', CustomerId)\n", "")),
+    ("id-collision-same-text-built-apart", M, "GLOBAL_ID('ContactPoint', 'phone', CustomerId)",
+     "GLOBAL_ID('ContactPoint', 'e' || 'mail', CustomerId)", "can give the same id (e.g. 'chinook:ContactPoint:email|1')",
+     "      id:\n'e' || 'mail'"),
+    ("id-collision-text-key-meets-discriminator", M, "GLOBAL_ID('ContactPoint', 'phone', CustomerId)",
+     "GLOBAL_ID('ContactPoint', Phone)", "add a discriminator to one id expression", "      id:\nGLOBAL_ID('ContactPoint', Phone)"),
+    ("on-orphan-on-a-plain-slot", M, "      phone_number:\n        expr: TRIM(Phone)\n",
+     "      phone_number:\n        expr: TRIM(Phone)\n        on_orphan: reject\n",
+     "on_orphan only applies to a slot whose range is a class", "on_orphan: reject"),
+    ("on-orphan-unknown-action", M, "        expr: GLOBAL_ID('Transaction', InvoiceId)\n",
+     "        expr: GLOBAL_ID('Transaction', InvoiceId)\n        on_orphan: drop\n", "'drop' is not one of report, reject",
+     "on_orphan: drop"),
+    ("on-orphan-class-not-derived-here", M, "      transaction_type:\n",
+     "      account_id:\n        expr: CAST(CustomerId AS TEXT)\n        on_orphan: reject\n      transaction_type:\n",
+     "chinook has no derivation of Account with an identifier", "on_orphan: reject"),
+    ("blank-constant", M, "value: USD", 'value: "   "', "is blank, and blank text is NULL", 'value: "   "'),
+    ("blank-code-map-target", M, "          USA: US\n", '          USA: " "\n', "code 'USA' maps to blank text", 'USA: " "'),
 ]
 
 

@@ -94,7 +94,7 @@ def test_dropping_chinook_customer_phone_affects_phone_contact_points_and_nothin
     assert not [s for s in report["canonical_slots"] if not s.startswith("ContactPoint.")]
     assert report["derivations"] == ["chinook.ContactPointPhone"]
     assert {"chinook__contact_point_phone__staged", "chinook__contact_point_phone", "chinook__contact_point_phone__rejects",
-            "contact_point", "rejects"} == set(report["views"])
+            "chinook__contact_point_phone__orphans", "contact_point", "contact_point__duplicate_ids", "rejects"} == set(report["views"])
     assert [c["rule"] for c in report["checks"]] == ["Phone IS NOT NULL"]
     reads = {(r["file"], r["expression"]) for r in report["mapping_reads"]}
     assert reads == {("mappings/chinook.yaml", "Phone IS NOT NULL"), ("mappings/chinook.yaml", "TRIM(Phone)")}

@@ -69,3 +69,23 @@ def records_with_joins(con, view) -> list[dict]:
         for row in rows:
             row[ref.alias] = index.get(row[key[1]], [])
     return rows
+
+
+def record_level_outcome(con, view) -> tuple[dict, dict]:
+    """(canonical rows by source key, reject reasons by source key) the views give ``view``'s records, as one
+    record decides them: a row the views reject for a set-level check (on_orphan: reject, which needs the
+    other derivations' rows) is canonical record by record, with its values from the __staged view."""
+    from toolkit.plan import PROVENANCE
+
+    canonical = {r["_source_key"]: r for r in dict_rows(con, f"SELECT * FROM {quoted(view.view_name)}")}
+    rejects = {r["_source_key"]: r["_reject_reason"] for r in dict_rows(con, f"SELECT * FROM {quoted(view.rejects_name)}")}
+    if view.rejects_orphans:
+        orphaned = {r["_source_key"] for r in dict_rows(
+            con, f"SELECT _source_key FROM {quoted(view.orphans_name)} WHERE _on_orphan = 'reject'")}
+        columns = ", ".join(quoted(c) for c in [sp.name for sp in view.slots] + list(PROVENANCE))
+        for row in dict_rows(con, f"SELECT {columns} FROM {quoted(view.staged_name)} WHERE _reject_reason IS NULL"):
+            if row["_source_key"] in orphaned:
+                del rejects[row["_source_key"]]
+                canonical[row["_source_key"]] = row
+    return canonical, rejects
+

@@ -210,6 +210,14 @@ def print_run(result) -> None:
     for name, n in result.integrated.items():
         integrated.add_row(name, str(n))
     out.print(integrated)
+    orphans = [(r.view.source, r.view.name, *o) for r in result.reconciliations for o in getattr(r, "orphans", ())]
+    if orphans:
+        t = Table(title="orphan references: values naming no canonical row of their class (views <derivation>__orphans)")
+        for col in ("source", "derivation", "slot", "references", "target", "on_orphan", "rows"):
+            t.add_column(col, justify="right" if col == "rows" else "left")
+        for source, name, slot, cls, state, action, n in orphans:
+            t.add_row(source, name, slot, cls, state, "rejected" if action == "reject" else "kept", str(n))
+        out.print(t)
     rejects = [(r.view.source, r.view.name, reason, n) for r in result.reconciliations for reason, n in r.reasons]
     if rejects:
         t = Table(title="rejects by reason")
@@ -226,6 +234,8 @@ def print_run(result) -> None:
         if not r.balanced:
             err.print(f"[bold red]unbalanced[/] {r.view.view_name}: {r.source_rows} source rows, {r.staged} staged, "
                       f"{r.canonical} canonical + {r.rejected} rejected (a join declared to_one matched several rows?)")
+    for shared in getattr(result, "shared_ids", ()):
+        err.print(f"[bold red]duplicate ids[/] {escape(shared.describe())}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -8,7 +8,7 @@ import duckdb
 
 from . import dialects
 from .errors import DictError, Problem
-from .generators.sql import integrated_statements, source_statements
+from .generators.sql import integrated_statements, source_file_statements
 from .plan import Plan, SourcePlan, ViewPlan
 from .source_schema import file_head
 
@@ -117,9 +117,8 @@ def create_views(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str] 
     dialect = dialects.get("duckdb")
     chosen = [s for s in plan.sources if sources is None or s.name in sources]
     for source in chosen:
-        for view in source.views:
-            for _name, stmt in source_statements(view):
-                con.execute(dialect.render(stmt))
+        for _name, stmt in source_file_statements(source):
+            con.execute(dialect.render(stmt))
     if sources is not None:
         plan = Plan(plan.dictionary, tuple(chosen), tuple(
             type(i)(i.target, tuple(v for v in i.views if v.source in sources)) for i in plan.integrated
@@ -138,6 +137,13 @@ class Reconciliation:
     reasons: tuple[tuple[str, int], ...]
     # (join alias, driving rows it matched more than once, most matches) for joins declared to_one
     join_violations: tuple[tuple[str, int, int], ...] = ()
+    # (slot, referenced class, 'missing' or 'rejected', 'report' or 'reject', references) naming no canonical row
+    orphans: tuple[tuple[str, str, str, str, int], ...] = ()
+
+    @property
+    def orphan_rows(self) -> int:
+        """Canonical rows whose reference names no canonical row (reported, on_orphan: report)."""
+        return sum(n for _slot, _cls, _state, action, n in self.orphans if action == "report")
 
     @property
     def balanced(self) -> bool:
@@ -160,7 +166,17 @@ def reconcile(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> Reconciliation:
     reasons = con.execute(
         f"SELECT _reject_reason, COUNT(*) FROM {_q(view.rejects_name)} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     rejected = sum(n for _, n in reasons)
-    return Reconciliation(view, source_rows, staged, canonical, rejected, tuple(reasons), join_violations(con, view))
+    return Reconciliation(view, source_rows, staged, canonical, rejected, tuple(reasons), join_violations(con, view),
+                          orphans(con, view))
+
+
+def orphans(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> tuple[tuple[str, str, str, str, int], ...]:
+    """Per reference slot: how many of its values name a missing or a rejected row of the referenced class."""
+    if not view.references:
+        return ()
+    rows = con.execute(f"SELECT _slot, _target_class, _target_state, _on_orphan, COUNT(*) FROM {_q(view.orphans_name)} "
+                       "GROUP BY 1, 2, 3, 4 ORDER BY 1, 3").fetchall()
+    return tuple((str(s), str(c), str(t), str(a), int(n)) for s, c, t, a, n in rows)
 
 
 def join_violations(con: duckdb.DuckDBPyConnection, view: ViewPlan) -> tuple[tuple[str, int, int], ...]:
@@ -177,6 +193,16 @@ def integrated_counts(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[
     """Rows of each integrated view created over ``sources``."""
     return {i.view_name: con.execute(f"SELECT COUNT(*) FROM {_q(i.view_name)}").fetchone()[0]
             for i in plan.integrated if any(v.source in sources for v in i.views)}
+
+
+def shared_ids(con: duckdb.DuckDBPyConnection, plan: Plan, sources: list[str]) -> tuple:
+    """Per class created over ``sources``: the identifiers several canonical rows carry (only classes with some)."""
+    from .identity import shared_ids as read
+
+    dialect = dialects.get("duckdb")
+    found = (read(i, lambda q: con.execute(dialect.to_sql(q)).fetchall())
+             for i in plan.integrated if any(v.source in sources for v in i.views))
+    return tuple(f for f in found if f is not None)
 
 
 def _q(name: str) -> str:

@@ -260,6 +260,8 @@ def build_lineage(plan: Plan) -> nx.MultiDiGraph:
         b.contains(sys_id, mid)
         for view in source.views:
             _derivation(b, view, mid)
+    for view in plan.views():   # after every derivation: a reference reads another derivation's views
+        _references(b, view)
     for integrated in plan.integrated:
         cls = integrated.target
         vid = b.node(view_id(integrated.view_name), "view", integrated.view_name, role="integrated",
@@ -276,6 +278,7 @@ def build_lineage(plan: Plan) -> nx.MultiDiGraph:
             b.contains(vid, out)
             for v in integrated.views:
                 b.flow(viewcol_id(v.view_name, p), out, IDENTITY, p, derivation=derivation_id(v))
+        _duplicate_ids(b, integrated)
     views = plan.views()
     if views:
         vid = b.node(view_id("rejects"), "view", "rejects", role="all_rejects")
@@ -285,6 +288,55 @@ def build_lineage(plan: Plan) -> nx.MultiDiGraph:
             for v in views:
                 b.flow(viewcol_id(v.rejects_name, c), out, IDENTITY, c, derivation=derivation_id(v))
     return g
+
+
+ORPHAN_COLUMNS = PROVENANCE + ("_slot", "_target_class", "_target_id", "_target_state", "_on_orphan")
+DUPLICATE_ID_COLUMNS = ("_id", "_source_system", "_derivation", "_rows")
+
+
+def _duplicate_ids(b: _Builder, integrated) -> None:
+    """The class's view of identifiers several rows share: each derivation's identifier feeds ``_id``."""
+    key = integrated.target.identifier
+    if key is None:
+        return
+    name = integrated.duplicate_ids_name
+    vid = b.node(view_id(name), "view", name, role="duplicate_ids", class_name=integrated.target.name)
+    b.contains(class_id(integrated.target.name), vid)
+    for c in DUPLICATE_ID_COLUMNS:
+        b.contains(vid, b.node(viewcol_id(name, c), "viewcol", c, view=name))
+    for v in integrated.views:
+        b.flow(viewcol_id(v.view_name, key.name), viewcol_id(name, "_id"), IDENTITY, key.name, derivation=derivation_id(v))
+
+
+def _references(b: _Builder, view: ViewPlan) -> None:
+    """The derivation's orphans view, and (on_orphan: reject) the identifiers its rejects are decided by."""
+    if not view.references:
+        return
+    did, name = derivation_id(view), view.orphans_name
+    vid = b.node(view_id(name), "view", name, role="orphans", derivation=did, class_name=view.target.name)
+    b.contains(did, vid)
+    for c in ORPHAN_COLUMNS:
+        b.contains(vid, b.node(viewcol_id(name, c), "viewcol", c, view=name))
+    value_view = view.checked_name
+
+    def flow(a: str, z: str, subtype: str, expression: str, in_select: bool = True) -> None:
+        b.flow(a, z, subtype, expression, in_select, did, view.file, view.line)
+
+    for check in view.references:
+        rows = value_view if check.reject else view.view_name
+        for p in PROVENANCE:
+            flow(viewcol_id(rows, p), viewcol_id(name, p), IDENTITY, p)
+        flow(viewcol_id(rows, check.slot), viewcol_id(name, "_target_id"), IDENTITY, check.slot)
+        looked_up = [viewcol_id(checked, check.id_slot) for checked, _canonical in check.targets]
+        for target in looked_up:   # missing or rejected: whether any row of the class has the id
+            flow(target, viewcol_id(name, "_target_state"), TRANSFORMATION, f"{check.slot} = {check.id_slot}")
+        if not check.reject:
+            continue
+        reason = viewcol_id(view.rejects_name, "_reject_reason")
+        flow(viewcol_id(value_view, check.slot), reason, TRANSFORMATION, f"on_orphan: reject ({check.slot})")
+        for checked, canonical in check.targets:
+            for target in (viewcol_id(checked, check.id_slot), viewcol_id(canonical, check.id_slot)):
+                flow(target, reason, TRANSFORMATION, f"on_orphan: reject ({check.slot})")
 
 
 def _derivation(b: _Builder, view: ViewPlan, mapping: str) -> None:

@@ -26,6 +26,7 @@ import yaml
 from sqlglot import exp
 
 from .expressions.python import runtime
+from .identity import blank_rule_applies
 from .plan import Plan, SlotPlan, SourcePlan, ViewPlan
 from .types import Type
 
@@ -411,6 +412,8 @@ def _slot(sp: SlotPlan, view: ViewPlan, joinable: set[str]) -> SlotExport:
             derivation = {"expr": translator.value(sp.expr.ast)}
     except Unsupported as reason:
         return SlotExport(sp.name, "unsupported", None, [f"slot {sp.name}: {reason} (`{_short(sp.expr.text)}`)"])
+    if blank_rule_applies(view, sp):
+        notes.append("blank text (empty or only spaces) is NULL in the views; LinkML-Map keeps it")
     caveats = list(dict.fromkeys(translator.caveats))
     status = "approximate" if caveats else "exact"
     return SlotExport(sp.name, status, derivation, [f"slot {sp.name}: {c}" for c in caveats], [f"slot {sp.name}: {n}" for n in notes])
@@ -463,6 +466,10 @@ def export_derivation(view: ViewPlan) -> DerivationExport:
     for rule in view.rules:
         unsupported.append(f"{rule.kind} `{_short(rule.condition.text)}` rejects records ('{rule.reason}'); "
                            "LinkML-Map has no rejects and maps every record")
+    for ref in view.references:
+        if ref.reject:
+            unsupported.append(f"slot {ref.slot}: on_orphan: reject rejects a record whose {ref.target_class} was "
+                               "rejected or does not exist; LinkML-Map maps each record alone")
     checks = sorted({c for sp in view.slots for c in _checks(sp)})
     if checks:
         unsupported.append("record checks that reject (" + "; ".join(checks) + "): LinkML-Map does not validate "

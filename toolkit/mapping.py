@@ -63,6 +63,7 @@ class SlotDerivationSpec:
     unmapped: str = "reject"
     default: Text | None = None
     description: str = ""
+    on_orphan: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,8 @@ def _read(root: Node, display: str, path: Path) -> MappingSpec:
                 vms.append(ValueMapSpec(str(src), _scalar_text(target), vnode.line_of(src)))
             slots.append(SlotDerivationSpec(
                 sname, sline, _text(sd, "populated_from"), _text(sd, "expr"), _text(sd, "value"), tuple(vms),
-                str(sd.get("unmapped") or "reject"), _text(sd, "default"), str(sd.get("description") or "")))
+                str(sd.get("unmapped") or "reject"), _text(sd, "default"), str(sd.get("description") or ""),
+                _text(sd, "on_orphan")))
         waived = []
         wnode = cd.get("waived_slots") or Node(display, line)
         for slot, w in wnode.items():

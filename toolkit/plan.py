@@ -15,6 +15,7 @@ from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
 from .errors import DictError, Problem, Problems
 from .expressions import Expr, ExpressionError, Scope, compile_expression
 from .expressions.language import ColumnRef
+from .identity import bind_references, check_identities
 from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .paths import display_path
@@ -91,6 +92,18 @@ class SlotPlan:
 
 
 @dataclass(frozen=True)
+class ReferenceCheck:
+    """A slot referencing a class, checked against the canonical rows of that class in the same source."""
+
+    slot: str
+    target_class: str
+    id_slot: str                          # the referenced class's identifier
+    targets: tuple[tuple[str, str], ...]  # per derivation of it: (view of all its rows or groups, canonical view)
+    reject: bool                          # on_orphan: reject (else the orphan is only reported)
+    line: int
+
+
+@dataclass(frozen=True)
 class ViewPlan:
     source: str
     name: str                      # derivation name
@@ -104,10 +117,25 @@ class ViewPlan:
     file: str
     line: int
     description: str = ""
+    references: tuple[ReferenceCheck, ...] = ()   # class references checked for orphans
+    on_orphan: tuple[tuple[str, str, int], ...] = ()  # (slot, action, line) as the mapping gives them
 
     @property
     def view_name(self) -> str:
         return f"{self.source}__{snake_case(self.name)}"
+
+    @property
+    def orphans_name(self) -> str:
+        return f"{self.view_name}__orphans"
+
+    @property
+    def checked_name(self) -> str:
+        """The view holding every row (or group) with its values and reject reason."""
+        return self.groups_name if self.grouped else self.staged_name
+
+    @property
+    def rejects_orphans(self) -> bool:
+        return any(r.reject for r in self.references)
 
     @property
     def staged_name(self) -> str:
@@ -149,6 +177,11 @@ class IntegratedPlan:
     @property
     def view_name(self) -> str:
         return self.target.table_name
+
+    @property
+    def duplicate_ids_name(self) -> str:
+        """The view of identifiers several canonical rows share (created when the class has an identifier)."""
+        return f"{self.view_name}__duplicate_ids"
 
 
 @dataclass(frozen=True)
@@ -251,6 +284,7 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
             view_names[view.view_name] = cd.line
             views.append(view)
         check_references(spec.source, views, problems)
+        views = bind_references(views, problems)
         sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
                                   spec.database_schema or spec.source, spec.file, schema, tuple(views)))
     problems.raise_if_any()
@@ -261,6 +295,7 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
         if feeding:
             integrated.append(IntegratedPlan(cls, feeding))
     check_view_names(sources, integrated, problems)
+    check_identities(sources, problems)
     problems.raise_if_any()
     return Plan(dictionary, tuple(sources), tuple(integrated))
 
@@ -343,8 +378,9 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
     slots = _bind_slots(target, cd, file, compile_at, group_by, source_key, spec.source, problems)
     if cd.group_by:
         _check_grouping(slots, group_by, file, problems)
+    on_orphan = tuple((sd.name, sd.on_orphan.text, sd.on_orphan.line) for sd in cd.slot_derivations if sd.on_orphan)
     return ViewPlan(spec.source, cd.name, target, base, tuple(joins), tuple(rules), slots, source_key, group_by,
-                    file, cd.line, cd.description)
+                    file, cd.line, cd.description, on_orphan=on_orphan)
 
 
 def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at, group_by, source_key, source,
@@ -391,6 +427,9 @@ def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at
                          + (f" (has {', '.join(given)})" if given else ""))
             continue
         if sd.value is not None:
+            if slot.type is Type.STRING and _blank(sd.value.text):
+                problems.add(file, sd.value.line, f"slot '{sd.name}': value {sd.value.text!r} is blank, and blank text is "
+                             "NULL (never a canonical value)", "give a value, or leave the slot unmapped")
             expr = _constant(sd.value.text, slot)
             kind = "constant"
         else:
@@ -417,6 +456,9 @@ def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at
 def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, problems: Problems) -> ValueMap | None:
     pairs = []
     for vm in sd.value_mappings:
+        if slot.type is Type.STRING and _blank(vm.target_value):
+            problems.add(file, vm.line, f"slot '{sd.name}': code '{vm.source_value}' maps to blank text, which is NULL",
+                         "leave the code out and set unmapped: \"null\" to leave the slot empty for it")
         if slot.enum and vm.target_value not in slot.enum.texts:
             problems.add(file, vm.line, f"slot '{sd.name}': '{vm.target_value}' is not a permissible value of {slot.enum.name}",
                          f"use one of: {', '.join(slot.enum.texts)}")
@@ -430,6 +472,9 @@ def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, proble
         if sd.default is None:
             problems.add(file, sd.line, f"slot '{sd.name}': unmapped: default needs a 'default' value")
             return None
+        if slot.type is Type.STRING and _blank(sd.default.text):
+            problems.add(file, sd.default.line, f"slot '{sd.name}': default {sd.default.text!r} is blank, which is NULL",
+                         "use unmapped: \"null\" to leave the slot empty")
         if slot.enum and sd.default.text not in slot.enum.texts:
             problems.add(file, sd.default.line, f"slot '{sd.name}': default '{sd.default.text}' is not a permissible value of {slot.enum.name}")
     elif sd.default is not None:
@@ -437,6 +482,11 @@ def _value_map(sd: SlotDerivationSpec, slot: Slot, expr: Expr, file: str, proble
     if sd.unmapped == "keep" and not assignable(expr.type, slot.type):
         problems.add(file, sd.line, f"slot '{sd.name}': unmapped: keep passes {expr.type.value} codes into a {slot.type.value} slot")
     return ValueMap(tuple(pairs), sd.unmapped, sd.default.text if sd.default else None)
+
+
+def _blank(text: str) -> bool:
+    """Empty or only spaces: text the views make NULL (see generators.sql.blank_is_null)."""
+    return not text.strip(" ")
 
 
 def _typed_code(code: str, t: Type) -> object:

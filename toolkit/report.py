@@ -13,10 +13,12 @@ from .plan import Plan
 class RunResult:
     reconciliations: tuple[engine.Reconciliation, ...]
     integrated: dict[str, int]
+    shared_ids: tuple = ()   # identity.SharedIds per class whose identifiers several rows carry
 
     @property
     def balanced(self) -> bool:
-        return all(r.balanced for r in self.reconciliations)
+        """Every derivation reconciles and every canonical row has an identifier of its own."""
+        return all(r.balanced for r in self.reconciliations) and not self.shared_ids
 
 
 def run_report(plan: Plan, data: dict[str, Path], database: Path | str = ":memory:", con=None) -> RunResult:
@@ -40,7 +42,7 @@ def run_report(plan: Plan, data: dict[str, Path], database: Path | str = ":memor
 
         register(owner, "main", present(owner, ["main"]))
     recs = tuple(engine.reconcile(con, v) for s in plan.sources if s.name in data for v in s.views)
-    return RunResult(recs, engine.integrated_counts(con, plan, list(data)))
+    return RunResult(recs, engine.integrated_counts(con, plan, list(data)), engine.shared_ids(con, plan, list(data)))
 
 
 def _owned_file(database: Path | str):

@@ -928,21 +928,21 @@ def _match_all(value, on, alias, *outer):
 SOURCE = 'billing'
 
 
-_RX1 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
+_RX1 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
 _RX2 = _re.compile('TEST\\ ACCOUNT.*', _re.DOTALL)
 _SET3 = frozenset(('TEST, TEST', 'TEST TEST', 'TEST'))
 _RX4 = _re.compile('.*@test\\.test', _re.DOTALL)
 _RX5 = _re.compile('^[^,]*,')
-_RX6 = _re.compile(',.*')
-_RX7 = _re.compile('(?>.*?,).*', _re.DOTALL)
+_RX6 = _re.compile(',.*\\Z')
+_RX7 = _re.compile('.*,.*', _re.DOTALL)
 _RX8 = _re.compile('[^一-鿿]')
 _RX9 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\Z')
 _SET10 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX11 = _re.compile('^[a-z]{2}\\Z')
-_RX12 = _re.compile(' .*')
-_RX13 = _re.compile('(?>.*?\\ ).*', _re.DOTALL)
+_RX12 = _re.compile(' .*\\Z')
+_RX13 = _re.compile('.*\\ .*', _re.DOTALL)
 _RX14 = _re.compile('^[^ ]+ +')
-_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX16 = _re.compile('^[A-Z]{2}\\Z')
 _RX17 = _re.compile('[^0-9]')
 _VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
@@ -1129,35 +1129,61 @@ def customer(record):
         _h8 = (None if _h7 is None else _h7.strip(_ZS))
         _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
         _h10 = (None if _h8 is None else (_h8.lower() if _h8.isascii() else _lower(_h8)))
-        _h11 = (None if _h4 is None else _RX6.sub('', _h4))
-        _h12 = (None if _h11 is None else _h11.strip(_ZS))
-        _h13 = (None if c_holder_name is None else _RX6.sub('', c_holder_name))
+        _h11 = (_h6 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h8)
+        _h12 = (None if _h11 is None else (_h11 + ' '))
+        _h13 = (None if _h4 is None else _RX6.sub('', _h4))
         _h14 = (None if _h13 is None else _h13.strip(_ZS))
-        _h15 = (None if _h14 is None else (_h14.upper() if _h14.isascii() else _upper(_h14)))
-        _h16 = (None if _h14 is None else (_h14.lower() if _h14.isascii() else _lower(_h14)))
-        _h17 = (None if _h2 is not None and _h2 == '' else _h2)
-        _h18 = (None if _h2 is None else (_RX7.fullmatch(_h2) is not None))
-        _h19 = (None if c_holder_name is None else _RX8.sub('', c_holder_name))
-        _h20 = (None if _h19 is None else len(_h19))
-        v_full_name = ((None if (_t5 := (None if (_t4 := (_h6 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h8)) is None else (_t4 + ' '))) is None or (_t6 := (_h12 if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else _h14)) is None else (_t5 + _t6)) if (_h18 is True) else (_h2 if (_h20 is not None and _h20 > 0) else ((None if _h17 is None else _initcap(_h17)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and (_t7 := (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))) is not None and _h2 == _t7)) else _h17)))
+        _h15 = (None if c_holder_name is None else _RX6.sub('', c_holder_name))
+        _h16 = (None if _h15 is None else _h15.strip(_ZS))
+        _h17 = (None if _h16 is None else (_h16.upper() if _h16.isascii() else _upper(_h16)))
+        _h18 = (None if _h16 is None else (_h16.lower() if _h16.isascii() else _lower(_h16)))
+        _h19 = (_h14 if ((_h16 is not None and _h17 is not None and _h16 == _h17) or (_h16 is not None and _h18 is not None and _h16 == _h18)) else _h16)
+        _h20 = (None if _h12 is None or _h19 is None else (_h12 + _h19))
+        _h21 = (None if _h2 is not None and _h2 == '' else _h2)
+        _h22 = (None if _h21 is None else _initcap(_h21))
+        _h23 = (None if _h2 is None else (_RX7.fullmatch(_h2) is not None))
+        _h24 = (None if c_holder_name is None else _RX8.sub('', c_holder_name))
+        _h25 = (None if _h24 is None else len(_h24))
+        _h26 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        _h27 = (_h20 if (_h23 is True) else (_h2 if (_h25 is not None and _h25 > 0) else (_h22 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h26 is not None and _h2 == _h26)) else _h21)))
+        v_full_name = (None if ((_t4 := (None if _h27 is None else _h27.strip(' '))) is not None and _t4 == '') else _h27)
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
-        _h21 = '1900-01-01'.strip(_ZS)
-        _h22 = _substring(_h21, 1, 10)
-        _h23 = _to_date(_h22)
-        _h24 = (_RX9.search(_h21) is not None)
-        _h25 = (_h23 if (_h24 is True) else None)
-        v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if (_h25 is None) else None)
+        _h28 = '1900-01-01'.strip(_ZS)
+        _h29 = _substring(_h28, 1, 10)
+        _h30 = _to_date(_h29)
+        _h31 = (_RX9.search(_h28) is not None)
+        _h32 = (_h30 if (_h31 is True) else None)
+        v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if (_h32 is None) else None)
         if (v__cast_failure__birth_date is not None):
             return Reject('Customer', key, (None if v__cast_failure__birth_date is None else ('slot birth_date: ' + v__cast_failure__birth_date)), 'birth_date', None, 'cast')
         v_id = (None if _h1 is None else ('billing:Customer:' + _h1))
-        _h26 = (None if _h2 is None else _initcap(_h2))
-        _h27 = (None if _h2 is None else _RX12.sub('', _h2))
-        _h28 = (None if _h2 is None else (_RX13.fullmatch(_h2) is not None))
-        v_given_name = (((None if _h6 is not None and _h6 == '' else _h6) if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else (None if _h8 is not None and _h8 == '' else _h8)) if (_h18 is True) else ((None if (_t8 := (None if _h2 is None else _substring(_h2, 2))) is not None and _t8 == '' else _t8) if (_h20 is not None and _h20 > 0) else (((None if _h26 is None else _RX12.sub('', _h26)) if ((_h27 is not None and (_t9 := (None if _h27 is None else (_h27.upper() if _h27.isascii() else _upper(_h27)))) is not None and _h27 == _t9) or (_h27 is not None and (_t10 := (None if _h27 is None else (_h27.lower() if _h27.isascii() else _lower(_h27)))) is not None and _h27 == _t10)) else _h27) if (_h28 is True) else None)))
-        _h29 = (None if _h2 is None else _RX14.sub('', _h2))
-        v_family_name = (((None if _h12 is not None and _h12 == '' else _h12) if ((_h14 is not None and _h15 is not None and _h14 == _h15) or (_h14 is not None and _h16 is not None and _h14 == _h16)) else (None if _h14 is not None and _h14 == '' else _h14)) if (_h18 is True) else ((None if _h2 is None else _h2[:1]) if (_h20 is not None and _h20 > 0) else (((None if _h26 is None else _RX14.sub('', _h26)) if ((_h29 is not None and (_t11 := (None if _h29 is None else (_h29.upper() if _h29.isascii() else _upper(_h29)))) is not None and _h29 == _t11) or (_h29 is not None and (_t12 := (None if _h29 is None else (_h29.lower() if _h29.isascii() else _lower(_h29)))) is not None and _h29 == _t12)) else _h29) if (_h28 is True) else None)))
-        v_birth_date = (None if c_date_of_birth is not None and _h25 is not None and c_date_of_birth == _h25 else c_date_of_birth)
+        _h33 = (None if _h6 is not None and _h6 == '' else _h6)
+        _h34 = (None if _h8 is not None and _h8 == '' else _h8)
+        _h35 = (_h33 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h34)
+        _h36 = (None if _h2 is None else _substring(_h2, 2))
+        _h37 = (None if _h36 is not None and _h36 == '' else _h36)
+        _h38 = (None if _h2 is None else _initcap(_h2))
+        _h39 = (None if _h38 is None else _RX12.sub('', _h38))
+        _h40 = (None if _h2 is None else _RX12.sub('', _h2))
+        _h41 = (None if _h40 is None else (_h40.upper() if _h40.isascii() else _upper(_h40)))
+        _h42 = (None if _h40 is None else (_h40.lower() if _h40.isascii() else _lower(_h40)))
+        _h43 = (_h39 if ((_h40 is not None and _h41 is not None and _h40 == _h41) or (_h40 is not None and _h42 is not None and _h40 == _h42)) else _h40)
+        _h44 = (None if _h2 is None else (_RX13.fullmatch(_h2) is not None))
+        _h45 = (_h35 if (_h23 is True) else (_h37 if (_h25 is not None and _h25 > 0) else (_h43 if (_h44 is True) else None)))
+        v_given_name = (None if ((_t5 := (None if _h45 is None else _h45.strip(' '))) is not None and _t5 == '') else _h45)
+        _h46 = (None if _h14 is not None and _h14 == '' else _h14)
+        _h47 = (None if _h16 is not None and _h16 == '' else _h16)
+        _h48 = (_h46 if ((_h16 is not None and _h17 is not None and _h16 == _h17) or (_h16 is not None and _h18 is not None and _h16 == _h18)) else _h47)
+        _h49 = (None if _h2 is None else _h2[:1])
+        _h50 = (None if _h38 is None else _RX14.sub('', _h38))
+        _h51 = (None if _h2 is None else _RX14.sub('', _h2))
+        _h52 = (None if _h51 is None else (_h51.upper() if _h51.isascii() else _upper(_h51)))
+        _h53 = (None if _h51 is None else (_h51.lower() if _h51.isascii() else _lower(_h51)))
+        _h54 = (_h50 if ((_h51 is not None and _h52 is not None and _h51 == _h52) or (_h51 is not None and _h53 is not None and _h51 == _h53)) else _h51)
+        _h55 = (_h48 if (_h23 is True) else (_h49 if (_h25 is not None and _h25 > 0) else (_h54 if (_h44 is True) else None)))
+        v_family_name = (None if ((_t6 := (None if _h55 is None else _h55.strip(' '))) is not None and _t6 == '') else _h55)
+        v_birth_date = (None if c_date_of_birth is not None and _h32 is not None and c_date_of_birth == _h32 else c_date_of_birth)
         v_household_id = (None if c_acct_ref is None else ('billing:Household:' + c_acct_ref))
         return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': v_birth_date, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': j_a_opened, 'support_agent': None, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
@@ -1177,7 +1203,7 @@ def _contact_point_email__on_a(row, c_acct_ref):
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table account_holders (mappings/billing.yaml:185); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table account_holders (mappings/billing.yaml:183); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_holder_id = record['holder_id']
@@ -1226,10 +1252,11 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        if ((_h3 is not None) and ((_RX15.search(_h3) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
+        v_email_address = (None if ((_t3 := (None if _h3 is None else _h3.strip(' '))) is not None and _t3 == '') else _h3)
+        if ((v_email_address is not None) and ((_RX15.search(v_email_address) is not None) is False)):
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1247,7 +1274,7 @@ def _contact_point_phone__on_a(row, c_acct_ref):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table account_holders (mappings/billing.yaml:214); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table account_holders (mappings/billing.yaml:212); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_holder_id = record['holder_id']
@@ -1308,10 +1335,24 @@ def contact_point_phone(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'phone')) + '|')) + _h1))
-        _h5 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
-        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
-        _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t7 := (None if _h2 is None else _h2[:1])) is not None and _t7 == '+') else ((None if (_t5 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t5)) if ((_t8 := (None if _h3 is None else _h3[:2])) is not None and _t8 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET19) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 is not None and _h6 == 'CN') and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t6 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM18.get(_h6, '44')))) + _t6)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET20)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 is not None and _h6 == 'IT') else ((None if _h3 is None else ('+34' + _h3)) if ((_h6 is not None and _h6 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
+        _h5 = (None if _h3 is None else ('+' + _h3))
+        _h6 = (None if _h3 is None else _substring(_h3, 3))
+        _h7 = (None if _h6 is None else ('+' + _h6))
+        _h8 = (None if _h3 is None else ('+1' + _h3))
+        _h9 = (None if _h3 is None else ('+86' + _h3))
+        _h10 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
+        _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
+        _h12 = _VM18.get(_h11, '44')
+        _h13 = ('+' + _h12)
+        _h14 = (None if _h3 is None else _substring(_h3, 2))
+        _h15 = (None if _h14 is None else (_h13 + _h14))
+        _h16 = (None if _h3 is None else ('+39' + _h3))
+        _h17 = (None if _h3 is None else ('+34' + _h3))
+        _h18 = (None if _h2 is None else _h2[:1])
+        _h19 = (None if _h3 is None else _h3[:2])
+        _h20 = (None if _h3 is None else _h3[:1])
+        _h21 = (_h5 if (_h18 is not None and _h18 == '+') else (_h7 if (_h19 is not None and _h19 == '00') else (_h8 if ((_h11 in _SET19) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 is not None and _h11 == 'CN') and (_h20 is not None and _h20 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h20 is not None and _h20 == '0') and (_h11 in _SET20)) else (_h16 if (_h11 is not None and _h11 == 'IT') else (_h17 if ((_h11 is not None and _h11 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
+        v_phone_number = (None if ((_t5 := (None if _h21 is None else _h21.strip(' '))) is not None and _t5 == '') else _h21)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
@@ -1330,7 +1371,7 @@ def _contact_point_address__on_a(row, c_acct_ref):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table account_holders (mappings/billing.yaml:266); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table account_holders (mappings/billing.yaml:264); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_holder_id = record['holder_id']
@@ -1394,13 +1435,17 @@ def contact_point_address(record):
         _h2 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = (None if _h3 is not None and _h3 == '' else _h3)
-        v_country_code = ('GB' if (_h4 is not None and _h4 == 'UK') else _h4)
+        _h5 = ('GB' if (_h4 is not None and _h4 == 'UK') else _h4)
+        v_country_code = (None if ((_t5 := (None if _h5 is None else _h5.strip(' '))) is not None and _t5 == '') else _h5)
         if ((v_country_code is not None) and ((_RX16.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'address')) + '|')) + _h1))
-        v_address_line = (None if j_a_bill_street is None else j_a_bill_street.strip(_ZS))
-        v_city = (None if j_a_bill_city is None else j_a_bill_city.strip(_ZS))
-        v_postal_code = (None if j_a_bill_postcode is None else j_a_bill_postcode.strip(_ZS))
+        _h6 = (None if j_a_bill_street is None else j_a_bill_street.strip(_ZS))
+        v_address_line = (None if ((_t6 := (None if _h6 is None else _h6.strip(' '))) is not None and _t6 == '') else _h6)
+        _h7 = (None if j_a_bill_city is None else j_a_bill_city.strip(_ZS))
+        v_city = (None if ((_t7 := (None if _h7 is None else _h7.strip(' '))) is not None and _t7 == '') else _h7)
+        _h8 = (None if j_a_bill_postcode is None else j_a_bill_postcode.strip(_ZS))
+        v_postal_code = (None if ((_t8 := (None if _h8 is None else _h8.strip(' '))) is not None and _t8 == '') else _h8)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
@@ -1408,7 +1453,7 @@ def contact_point_address(record):
 
 
 def product(record):
-    """Product -> Product, one record of table catalogue (mappings/billing.yaml:304). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table catalogue (mappings/billing.yaml:302). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_sku = record['sku']
@@ -1433,23 +1478,28 @@ def product(record):
         if c_active_flag.__class__ is not str and c_active_flag is not None:
             c_active_flag = _in(c_active_flag, 'text', 'active_flag')
         key = c_sku
-        v_product_name = (None if c_description is None else c_description.strip(_ZS))
+        _h1 = (None if c_description is None else c_description.strip(_ZS))
+        v_product_name = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
         if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
         v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q21, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
-        _h1 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
-        _h2 = (None if _h1 is None else (_h1.upper() if _h1.isascii() else _upper(_h1)))
-        _h3 = _VM23.get(_h2)
-        _h4 = (None if _h3 is None else _h3.strip(_ZS))
-        _h5 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
-        v_is_active = (True if (_h5 in _SET24) else (False if (_h5 in _SET25) else None))
-        if ((_h2 is not None) and (v_is_active is None)):
-            return Reject('Product', key, ((("slot is_active: code '" + ((_h2 if _h2 is not None else 'NULL')))) + "' is not in value_mappings (line 320)"), 'is_active', _h2, 'value_mappings')
+            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+        _h2 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        _h4 = _VM23.get(_h3)
+        _h5 = (None if _h4 is None else _h4.strip(_ZS))
+        _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
+        v_is_active = (True if (_h6 in _SET24) else (False if (_h6 in _SET25) else None))
+        if ((_h3 is not None) and (v_is_active is None)):
+            return Reject('Product', key, ((("slot is_active: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 318)"), 'is_active', _h3, 'value_mappings')
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
-        _h6 = (None if c_category is None else c_category.strip(_ZS))
-        v_product_category = ((None if (_t2 := (None if _h6 is not None and _h6 == '' else _h6)) is None else _initcap(_t2)) if (_h6 is not None and (_t3 := (None if _h6 is None else (_h6.lower() if _h6.isascii() else _lower(_h6)))) is not None and _h6 == _t3) else _h6)
+        _h7 = (None if c_category is None else c_category.strip(_ZS))
+        _h8 = (None if _h7 is not None and _h7 == '' else _h7)
+        _h9 = (None if _h8 is None else _initcap(_h8))
+        _h10 = (None if _h7 is None else (_h7.lower() if _h7.isascii() else _lower(_h7)))
+        _h11 = (_h9 if (_h7 is not None and _h10 is not None and _h7 == _h10) else _h7)
+        v_product_category = (None if ((_t3 := (None if _h11 is None else _h11.strip(' '))) is not None and _t3 == '') else _h11)
         return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'EUR', 'is_active': v_is_active, '_source_system': 'billing', '_source_table': 'catalogue', '_source_key': key}
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('sku',)), e.reason, e.slot, e.value, e.rule)
@@ -1561,7 +1611,7 @@ def _transaction_line__on_a(row, j_i_acct_ref):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table invoice_items (mappings/billing.yaml:385); record['i']: its invoices row (to_one); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table invoice_items (mappings/billing.yaml:383); record['i']: its invoices row (to_one); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_line_no = record['line_no']
@@ -1736,6 +1786,14 @@ GROUPED = {
     'Account': 'Account groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__account; account__staged(record) gives the per-record check.',
 
     'Transaction': 'Transaction groups records by invoice_no: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__transaction; transaction__staged(record) gives the per-record check.',
+
+}
+
+# Set-level checks: a reference (a slot naming a row of another class) with on_orphan: reject. Whether the
+# row it names is canonical depends on other records, which one record does not carry: translate() returns
+# the record as canonical, and the SQL views reject it when the row it names was rejected or does not
+# exist (the view <derivation>__orphans lists every such reference).
+SET_LEVEL = {
 
 }
 

@@ -698,7 +698,7 @@ _RX4 = _re.compile('[^一-鿿]')
 _SET5 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX6 = _re.compile('^[a-z]{2}\\Z')
 _RX7 = _re.compile('[^0-9]')
-_RX8 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX8 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX9 = _re.compile('^[A-Z]{2}\\Z')
 _VM10 = {'RESOLVED': 'resolved', 'CALLBACK': 'callback scheduled', 'ESCALATED': 'escalated', 'TRANSFERRED': 'transferred', 'ABANDONED': 'abandoned'}
 _RX11 = _re.compile('^[+-]?[0-9]{1,18}\\Z')
@@ -740,14 +740,23 @@ def customer(record):
         if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if c_phone_number is None else c_phone_number.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is not None and _t6 == 'ANONYMOUS')):
             return Reject('Customer', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
         _h4 = (None if _h2 is None else _RX3.sub('', _h2))
-        _h5 = (None if c_caller_name is None else _RX4.sub('', c_caller_name))
-        _h6 = (None if _h5 is None else len(_h5))
-        v_full_name = (_h4 if (_h6 is not None and _h6 > 0) else (None if (_t8 := (None if (_t7 := (None if _h2 is not None and _h2 == '' else _h2)) is None else _initcap(_t7))) is None else _RX3.sub(' ', _t8)))
+        _h5 = (None if _h2 is not None and _h2 == '' else _h2)
+        _h6 = (None if _h5 is None else _initcap(_h5))
+        _h7 = (None if _h6 is None else _RX3.sub(' ', _h6))
+        _h8 = (None if c_caller_name is None else _RX4.sub('', c_caller_name))
+        _h9 = (None if _h8 is None else len(_h8))
+        _h10 = (_h4 if (_h9 is not None and _h9 > 0) else _h7)
+        v_full_name = (None if ((_t7 := (None if _h10 is None else _h10.strip(' '))) is not None and _t7 == '') else _h10)
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         v_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
-        v_given_name = ((None if (_t9 := (None if _h4 is None else _substring(_h4, 2))) is not None and _t9 == '' else _t9) if (_h6 is not None and _h6 > 0) else None)
-        v_family_name = ((None if _h4 is None else _h4[:1]) if (_h6 is not None and _h6 > 0) else None)
+        _h11 = (None if _h4 is None else _substring(_h4, 2))
+        _h12 = (None if _h11 is not None and _h11 == '' else _h11)
+        _h13 = (_h12 if (_h9 is not None and _h9 > 0) else None)
+        v_given_name = (None if ((_t8 := (None if _h13 is None else _h13.strip(' '))) is not None and _t8 == '') else _h13)
+        _h14 = (None if _h4 is None else _h4[:1])
+        _h15 = (_h14 if (_h9 is not None and _h9 > 0) else None)
+        v_family_name = (None if ((_t9 := (None if _h15 is None else _h15.strip(' '))) is not None and _t9 == '') else _h15)
         return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': None, 'customer_tier': None, 'household_id': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
@@ -800,7 +809,14 @@ def contact_point_phone(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'phone')) + '|')) + _h1))
-        v_phone_number = ((None if _h7 is None else ('+' + _h7)) if ((_t5 := (None if _h2 is None else _h2[:1])) is not None and _t5 == '+') else ((None if (_t4 := (None if _h7 is None else _substring(_h7, 3))) is None else ('+' + _t4)) if ((_t6 := (None if _h7 is None else _h7[:2])) is not None and _t6 == '00') else ((None if _h7 is None else ('+1' + _h7)) if ((_h6 is not None and _h6 == 'AMER') and (_h8 is not None and _h8 == 10)) else _h2)))
+        _h9 = (None if _h7 is None else ('+' + _h7))
+        _h10 = (None if _h7 is None else _substring(_h7, 3))
+        _h11 = (None if _h10 is None else ('+' + _h10))
+        _h12 = (None if _h7 is None else ('+1' + _h7))
+        _h13 = (None if _h2 is None else _h2[:1])
+        _h14 = (None if _h7 is None else _h7[:2])
+        _h15 = (_h9 if (_h13 is not None and _h13 == '+') else (_h11 if (_h14 is not None and _h14 == '00') else (_h12 if ((_h6 is not None and _h6 == 'AMER') and (_h8 is not None and _h8 == 10)) else _h2)))
+        v_phone_number = (None if ((_t4 := (None if _h15 is None else _h15.strip(' '))) is not None and _t4 == '') else _h15)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
@@ -839,10 +855,11 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        if ((_h3 is not None) and ((_RX8.search(_h3) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
+        v_email_address = (None if ((_t5 := (None if _h3 is None else _h3.strip(' '))) is not None and _t5 == '') else _h3)
+        if ((v_email_address is not None) and ((_RX8.search(v_email_address) is not None) is False)):
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1015,8 +1032,14 @@ def interaction(record):
         if (v_duration_seconds is not None and v_duration_seconds < 0):
             return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t14 if (_t14 := (None if v_duration_seconds is None else str(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
         v_id = (None if _h1 is None else ('callcentre:Interaction:' + _h1))
-        v_topic = (None if (_t17 := (None if (_t16 := (None if (_t15 := (None if c_queue is None else c_queue.strip(_ZS))) is not None and _t15 == '' else _t15)) is None else (_t16.lower() if _t16.isascii() else _lower(_t16)))) is None else _initcap(_t17))
-        v_agent_name = (None if (_t18 := (None if c_agent is None else c_agent.strip(_ZS))) is not None and _t18 == '' else _t18)
+        _h71 = (None if c_queue is None else c_queue.strip(_ZS))
+        _h72 = (None if _h71 is not None and _h71 == '' else _h71)
+        _h73 = (None if _h72 is None else (_h72.lower() if _h72.isascii() else _lower(_h72)))
+        _h74 = (None if _h73 is None else _initcap(_h73))
+        v_topic = (None if ((_t15 := (None if _h74 is None else _h74.strip(' '))) is not None and _t15 == '') else _h74)
+        _h75 = (None if c_agent is None else c_agent.strip(_ZS))
+        _h76 = (None if _h75 is not None and _h75 == '' else _h75)
+        v_agent_name = (None if ((_t16 := (None if _h76 is None else _h76.strip(' '))) is not None and _t16 == '') else _h76)
         return {'id': v_id, 'customer_id': v_customer_id, 'channel': 'call_centre', 'interaction_datetime': c_started_at, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': v_agent_name, 'duration_seconds': v_duration_seconds, '_source_system': 'callcentre', '_source_table': 'calls', '_source_key': key}
     except _RecordError as e:
         return Reject('Interaction', _raw_key(record, ('call_id',)), e.reason, e.slot, e.value, e.rule)
@@ -1061,6 +1084,14 @@ DRIVING_TABLES = {
 
 # Grouped derivations aggregate many records: translate() raises NotTranslatable for them.
 GROUPED = {
+
+}
+
+# Set-level checks: a reference (a slot naming a row of another class) with on_orphan: reject. Whether the
+# row it names is canonical depends on other records, which one record does not carry: translate() returns
+# the record as canonical, and the SQL views reject it when the row it names was rejected or does not
+# exist (the view <derivation>__orphans lists every such reference).
+SET_LEVEL = {
 
 }
 

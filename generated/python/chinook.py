@@ -833,7 +833,7 @@ SOURCE = 'chinook'
 _SET1 = frozenset(('person', 'organisation'))
 _SET2 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX3 = _re.compile('^[a-z]{2}\\Z')
-_RX4 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX4 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX5 = _re.compile('^[A-Z]{2}\\Z')
 _VM6 = {'Argentina': 'AR', 'Australia': 'AU', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Chile': 'CL', 'Czech Republic': 'CZ', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Hungary': 'HU', 'India': 'IN', 'Ireland': 'IE', 'Italy': 'IT', 'Netherlands': 'NL', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'USA': 'US', 'United Kingdom': 'GB'}
 _Q7 = _QUANTUM[4]
@@ -923,14 +923,21 @@ def customer(record):
             return Reject('Customer', key, "customer has no e-mail address, the web shop's login key", None, None, 'reject_when')
         v_customer_type = ('person' if (c_Company is None) else 'organisation')
         _h2 = (None if c_FirstName is None else c_FirstName.strip(_ZS))
-        _h3 = (None if c_LastName is None else c_LastName.strip(_ZS))
-        v_full_name = (None if (_t2 := (None if _h2 is None else (_h2 + ' '))) is None or _h3 is None else (_t2 + _h3))
+        _h3 = (None if _h2 is None else (_h2 + ' '))
+        _h4 = (None if c_LastName is None else c_LastName.strip(_ZS))
+        _h5 = (None if _h3 is None or _h4 is None else (_h3 + _h4))
+        v_full_name = (None if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '') else _h5)
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         v_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        v_household_id = (None if (_t7 := (None if (_t6 := (None if (_t5 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is None else (((((((((_t3.upper() if (_t3 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t3))) + '|')) + ((_t4.upper() if (_t4 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t4))))) + '|')) + _t6))) is None else ('chinook:Household:' + _t7))
-        v_support_agent = (None if (_t8 := (None if j_rep_FirstName is None else (j_rep_FirstName + ' '))) is None or j_rep_LastName is None else (_t8 + j_rep_LastName))
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': _h2, 'family_name': _h3, 'organisation_name': c_Company, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_given_name = (None if ((_t3 := (None if _h2 is None else _h2.strip(' '))) is not None and _t3 == '') else _h2)
+        v_family_name = (None if ((_t4 := (None if _h4 is None else _h4.strip(' '))) is not None and _t4 == '') else _h4)
+        v_organisation_name = (None if ((_t5 := (None if c_Company is None else c_Company.strip(' '))) is not None and _t5 == '') else c_Company)
+        v_household_id = (None if (_t10 := (None if (_t9 := (None if (_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t8.upper() if _t8.isascii() else _upper(_t8)))) is None else (((((((((_t6.upper() if (_t6 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t6))) + '|')) + ((_t7.upper() if (_t7 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t7))))) + '|')) + _t9))) is None else ('chinook:Household:' + _t10))
+        _h6 = (None if j_rep_FirstName is None else (j_rep_FirstName + ' '))
+        _h7 = (None if _h6 is None or j_rep_LastName is None else (_h6 + j_rep_LastName))
+        v_support_agent = (None if ((_t11 := (None if _h7 is None else _h7.strip(' '))) is not None and _t11 == '') else _h7)
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -992,10 +999,12 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_email_address = (None if (_t1 := (None if c_Email is None else c_Email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))
+        _h2 = (None if c_Email is None else c_Email.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        v_email_address = (None if ((_t1 := (None if _h3 is None else _h3.strip(' '))) is not None and _t1 == '') else _h3)
         if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
-        v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+        v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
@@ -1003,7 +1012,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:100). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:102). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1022,8 +1031,9 @@ def contact_point_phone(record):
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
-        v_phone_number = (None if c_Phone is None else c_Phone.strip(_ZS))
+        v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'phone')) + '|')) + _h1))
+        _h2 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        v_phone_number = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
@@ -1031,7 +1041,7 @@ def contact_point_phone(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:115). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:119). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1068,13 +1078,17 @@ def contact_point_address(record):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 133)"), 'country_code', c_Country, 'value_mappings')
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 139)"), 'country_code', c_Country, 'value_mappings')
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
-        v_id = (None if _h1 is None else ('chinook:ContactPoint:' + _h1))
-        v_address_line = (None if c_Address is None else c_Address.strip(_ZS))
-        v_postal_code = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': c_City, 'region': c_State, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': None, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'address')) + '|')) + _h1))
+        _h2 = (None if c_Address is None else c_Address.strip(_ZS))
+        v_address_line = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
+        v_city = (None if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '') else c_City)
+        v_region = (None if ((_t3 := (None if c_State is None else c_State.strip(' '))) is not None and _t3 == '') else c_State)
+        _h3 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
+        v_postal_code = (None if ((_t4 := (None if _h3 is None else _h3.strip(' '))) is not None and _t4 == '') else _h3)
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': None, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1092,7 +1106,7 @@ def _product__on_genre(row, c_GenreId):
 
 
 def product(record):
-    """Product -> Product, one record of table Track (mappings/chinook.yaml:138); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table Track (mappings/chinook.yaml:144); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_TrackId = record['TrackId']
@@ -1132,20 +1146,22 @@ def product(record):
                 j_genre_Name = j_genre_GenreId = None
         _h1 = (None if c_TrackId is None else str(c_TrackId))
         key = _h1
-        if ((c_Name is None) or (c_Name == '')):
+        v_product_name = (None if ((_t1 := (None if c_Name is None else c_Name.strip(' '))) is not None and _t1 == '') else c_Name)
+        if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
         v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t1 if (_t1 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         v_id = (None if _h1 is None else ('chinook:Product:' + _h1))
-        return {'id': v_id, 'product_name': c_Name, 'product_category': j_genre_Name, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': True, '_source_system': 'chinook', '_source_table': 'Track', '_source_key': key}
+        v_product_category = (None if ((_t3 := (None if j_genre_Name is None else j_genre_Name.strip(' '))) is not None and _t3 == '') else j_genre_Name)
+        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': True, '_source_system': 'chinook', '_source_table': 'Track', '_source_key': key}
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('TrackId',)), e.reason, e.slot, e.value, e.rule)
 
 
 
 def transaction(record):
-    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:157). Returns the canonical record (a dict) or a Reject."""
+    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:163). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceId = record['InvoiceId']
@@ -1181,7 +1197,7 @@ def transaction(record):
             return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
         v_country_code = _VM6.get(c_BillingCountry)
         if ((c_BillingCountry is not None) and (v_country_code is None)):
-            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 171)"), 'country_code', c_BillingCountry, 'value_mappings')
+            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 177)"), 'country_code', c_BillingCountry, 'value_mappings')
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('Transaction', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Transaction:' + _h1))
@@ -1192,7 +1208,7 @@ def transaction(record):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:176). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:182). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceLineId = record['InvoiceLineId']
@@ -1306,6 +1322,14 @@ DRIVING_TABLES = {
 GROUPED = {
 
     'Household': "Household groups records by UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country)): an aggregation over many records, which a one-record translator cannot compute. Use the SQL view chinook__household; household__staged(record) gives the per-record check.",
+
+}
+
+# Set-level checks: a reference (a slot naming a row of another class) with on_orphan: reject. Whether the
+# row it names is canonical depends on other records, which one record does not carry: translate() returns
+# the record as canonical, and the SQL views reject it when the row it names was rejected or does not
+# exist (the view <derivation>__orphans lists every such reference).
+SET_LEVEL = {
 
 }
 

@@ -691,12 +691,12 @@ SOURCE = 'crm'
 
 
 _RX1 = _re.compile('.*@test\\.test', _re.DOTALL)
-_RX2 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
+_RX2 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
 _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
 _RX5 = _re.compile('^[a-z]{2}\\Z')
 _VM6 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
-_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX8 = _re.compile('^[A-Z]{2}\\Z')
 _RX9 = _re.compile('[^0-9]')
 _VM10 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
@@ -762,21 +762,45 @@ def customer(record):
         _h9 = (None if _h8 is not None and _h8 == '' else _h8)
         v_customer_type = ('organisation' if (((_h6 is None) and (_h7 is None)) and (_h9 is not None)) else 'person')
         _h10 = (c_last_name if c_last_name is not None else '')
-        _h11 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        _h12 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
-        v_full_name = (_h9 if ((_h6 is None) and (_h7 is None)) else (((_h10.strip(_ZS)) + (((c_first_name if c_first_name is not None else '')).strip(_ZS))) if ((_t6 := len((_RX4.sub('', _h10)))) > 0) else ((((((_t4 if (_t4 := ((None if _h2 is None else _initcap(_h2)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)) is not None else '')) + ' ')) + ((_t5 if (_t5 := ((None if _h4 is None else _initcap(_h4)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)) is not None else '')))).strip(_ZS)))
+        _h11 = _h10.strip(_ZS)
+        _h12 = (c_first_name if c_first_name is not None else '')
+        _h13 = _h12.strip(_ZS)
+        _h14 = (_h11 + _h13)
+        _h15 = (None if _h2 is None else _initcap(_h2))
+        _h16 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        _h17 = (_h15 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h16 is not None and _h2 == _h16)) else _h2)
+        _h18 = (_h17 if _h17 is not None else '')
+        _h19 = (_h18 + ' ')
+        _h20 = (None if _h4 is None else _initcap(_h4))
+        _h21 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
+        _h22 = (_h20 if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h21 is not None and _h4 == _h21)) else _h4)
+        _h23 = (_h22 if _h22 is not None else '')
+        _h24 = (_h19 + _h23)
+        _h25 = _h24.strip(_ZS)
+        _h26 = _RX4.sub('', _h10)
+        _h27 = len(_h26)
+        _h28 = (_h9 if ((_h6 is None) and (_h7 is None)) else (_h14 if (_h27 > 0) else _h25))
+        v_full_name = (None if ((_t4 := (None if _h28 is None else _h28.strip(' '))) is not None and _t4 == '') else _h28)
         if ((v_full_name is None) or (v_full_name == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
-        v_preferred_language = (None if (_t8 := (None if (_t7 := (None if c_lang is None else c_lang.strip(_ZS))) is None else (_t7.lower() if _t7.isascii() else _lower(_t7)))) is not None and _t8 == '' else _t8)
+        _h29 = (None if c_lang is None else c_lang.strip(_ZS))
+        _h30 = (None if _h29 is None else (_h29.lower() if _h29.isascii() else _lower(_h29)))
+        _h31 = (None if _h30 is not None and _h30 == '' else _h30)
+        v_preferred_language = (None if ((_t5 := (None if _h31 is None else _h31.strip(' '))) is not None and _t5 == '') else _h31)
         if ((v_preferred_language is not None) and ((_RX5.search(v_preferred_language) is not None) is False)):
             return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        v_given_name = ((None if _h6 is None else _initcap(_h6)) if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h11 is not None and _h2 == _h11)) else _h2)
-        v_family_name = ((None if _h7 is None else _initcap(_h7)) if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h12 is not None and _h4 == _h12)) else _h4)
-        v_organisation_name = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
-        _h13 = (None if c_segment is None else c_segment.strip(_ZS))
-        _h14 = (None if _h13 is None else (_h13.upper() if _h13.isascii() else _upper(_h13)))
-        v_customer_tier = _VM6.get(_h14, 'standard')
+        _h32 = (None if _h6 is None else _initcap(_h6))
+        _h33 = (_h32 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h16 is not None and _h2 == _h16)) else _h2)
+        v_given_name = (None if ((_t6 := (None if _h33 is None else _h33.strip(' '))) is not None and _t6 == '') else _h33)
+        _h34 = (None if _h7 is None else _initcap(_h7))
+        _h35 = (_h34 if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h21 is not None and _h4 == _h21)) else _h4)
+        v_family_name = (None if ((_t7 := (None if _h35 is None else _h35.strip(' '))) is not None and _t7 == '') else _h35)
+        _h36 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
+        v_organisation_name = (None if ((_t8 := (None if _h36 is None else _h36.strip(' '))) is not None and _t8 == '') else _h36)
+        _h37 = (None if c_segment is None else c_segment.strip(_ZS))
+        _h38 = (None if _h37 is None else (_h37.upper() if _h37.isascii() else _upper(_h37)))
+        v_customer_tier = _VM6.get(_h38, 'standard')
         return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -819,10 +843,11 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        if ((_h3 is not None) and ((_RX7.search(_h3) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((_h3 if _h3 is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', _h3, 'pattern')
+        v_email_address = (None if ((_t6 := (None if _h3 is None else _h3.strip(' '))) is not None and _t6 == '') else _h3)
+        if ((v_email_address is not None) and ((_RX7.search(v_email_address) is not None) is False)):
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': _h3, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointEmail', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -876,10 +901,23 @@ def contact_point_phone(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'phone')) + '|')) + _h1))
-        _h5 = (None if c_country is None else c_country.strip(_ZS))
-        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
-        _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET11) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET12) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM10.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET13)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET14) else _h2))))))
+        _h5 = (None if _h3 is None else ('+' + _h3))
+        _h6 = (None if _h3 is None else _substring(_h3, 3))
+        _h7 = (None if _h6 is None else ('+' + _h6))
+        _h8 = (None if _h3 is None else ('+1' + _h3))
+        _h9 = (None if _h3 is None else ('+86' + _h3))
+        _h10 = (None if c_country is None else c_country.strip(_ZS))
+        _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
+        _h12 = _VM10.get(_h11, '44')
+        _h13 = ('+' + _h12)
+        _h14 = (None if _h3 is None else _substring(_h3, 2))
+        _h15 = (None if _h14 is None else (_h13 + _h14))
+        _h16 = (None if _h3 is None else ('+39' + _h3))
+        _h17 = (None if _h2 is None else _h2[:1])
+        _h18 = (None if _h3 is None else _h3[:2])
+        _h19 = (None if _h3 is None else _h3[:1])
+        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET11) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET12) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET13)) else (_h16 if (_h11 in _SET14) else _h2))))))
+        v_phone_number = (None if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '') else _h20)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -934,10 +972,23 @@ def contact_point_mobile(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointMobile', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'mobile')) + '|')) + _h1))
-        _h5 = (None if c_country is None else c_country.strip(_ZS))
-        _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
-        _h7 = (None if _h3 is None else _h3[:1])
-        v_phone_number = ((None if _h3 is None else ('+' + _h3)) if ((_t10 := (None if _h2 is None else _h2[:1])) is not None and _t10 == '+') else ((None if (_t8 := (None if _h3 is None else _substring(_h3, 3))) is None else ('+' + _t8)) if ((_t11 := (None if _h3 is None else _h3[:2])) is not None and _t11 == '00') else ((None if _h3 is None else ('+1' + _h3)) if ((_h6 in _SET11) and (_h4 is not None and _h4 == 10)) else ((None if _h3 is None else ('+86' + _h3)) if (((_h6 in _SET12) and (_h7 is not None and _h7 == '1')) and (_h4 is not None and _h4 == 11)) else ((None if (_t9 := (None if _h3 is None else _substring(_h3, 2))) is None else ((('+' + (_VM10.get(_h6, '44')))) + _t9)) if ((_h7 is not None and _h7 == '0') and (_h6 in _SET13)) else ((None if _h3 is None else ('+39' + _h3)) if (_h6 in _SET14) else _h2))))))
+        _h5 = (None if _h3 is None else ('+' + _h3))
+        _h6 = (None if _h3 is None else _substring(_h3, 3))
+        _h7 = (None if _h6 is None else ('+' + _h6))
+        _h8 = (None if _h3 is None else ('+1' + _h3))
+        _h9 = (None if _h3 is None else ('+86' + _h3))
+        _h10 = (None if c_country is None else c_country.strip(_ZS))
+        _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
+        _h12 = _VM10.get(_h11, '44')
+        _h13 = ('+' + _h12)
+        _h14 = (None if _h3 is None else _substring(_h3, 2))
+        _h15 = (None if _h14 is None else (_h13 + _h14))
+        _h16 = (None if _h3 is None else ('+39' + _h3))
+        _h17 = (None if _h2 is None else _h2[:1])
+        _h18 = (None if _h3 is None else _h3[:2])
+        _h19 = (None if _h3 is None else _h3[:1])
+        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET11) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET12) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET13)) else (_h16 if (_h11 in _SET14) else _h2))))))
+        v_phone_number = (None if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '') else _h20)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'mobile', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointMobile', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -1005,8 +1056,11 @@ def contact_point_address(record):
         if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
-        v_postal_code = (None if c_zip is None else c_zip.strip(_ZS))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': _h2, 'city': _h3, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        v_address_line = (None if ((_t8 := (None if _h2 is None else _h2.strip(' '))) is not None and _t8 == '') else _h2)
+        v_city = (None if ((_t9 := (None if _h3 is None else _h3.strip(' '))) is not None and _t9 == '') else _h3)
+        _h7 = (None if c_zip is None else c_zip.strip(_ZS))
+        v_postal_code = (None if ((_t10 := (None if _h7 is None else _h7.strip(' '))) is not None and _t10 == '') else _h7)
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1110,7 +1164,9 @@ def interaction(record):
         if ((_h5 is not None) and (v_outcome is None)):
             return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', _h5, 'value_mappings')
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))
-        v_topic = (None if (_t10 := (None if c_subject is None else c_subject.strip(_ZS))) is not None and _t10 == '' else _t10)
+        _h6 = (None if c_subject is None else c_subject.strip(_ZS))
+        _h7 = (None if _h6 is not None and _h6 == '' else _h6)
+        v_topic = (None if ((_t10 := (None if _h7 is None else _h7.strip(' '))) is not None and _t10 == '') else _h7)
         return {'id': v_id, 'customer_id': v_customer_id, 'channel': v_channel, 'interaction_datetime': c_activity_ts, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': None, 'duration_seconds': None, '_source_system': 'crm', '_source_table': 'activities', '_source_key': key}
     except _RecordError as e:
         return Reject('Interaction', _raw_key(record, ('activity_id',)), e.reason, e.slot, e.value, e.rule)
@@ -1167,6 +1223,14 @@ DRIVING_TABLES = {
 
 # Grouped derivations aggregate many records: translate() raises NotTranslatable for them.
 GROUPED = {
+
+}
+
+# Set-level checks: a reference (a slot naming a row of another class) with on_orphan: reject. Whether the
+# row it names is canonical depends on other records, which one record does not carry: translate() returns
+# the record as canonical, and the SQL views reject it when the row it names was rejected or does not
+# exist (the view <derivation>__orphans lists every such reference).
+SET_LEVEL = {
 
 }
 

@@ -906,11 +906,13 @@ def customer(record):
         if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
             return Reject('Customer', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
         _h1 = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
-        if ((_h1 is None) or (_h1 == '')):
+        _h2 = (None if _h1 is None else _h1.strip(' '))
+        _h3 = (None if (_h2 is not None and _h2 == '') else _h1)
+        if ((_h3 is None) or (_h3 == '')):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         v_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         v_household_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
-        return {'id': v_id, 'customer_type': 'organisation', 'full_name': _h1, 'given_name': None, 'family_name': None, 'organisation_name': _h1, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        return {'id': v_id, 'customer_type': 'organisation', 'full_name': _h3, 'given_name': None, 'family_name': None, 'organisation_name': _h3, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
 
@@ -946,10 +948,11 @@ def household(record):
             return Reject('Household', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
         if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
             return Reject('Household', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
-        v_household_name = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
+        _h1 = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
+        v_household_name = (None if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '') else _h1)
         if ((v_household_name is None) or (v_household_name == '')):
             return Reject('Household', key, 'slot household_name is required but empty', 'household_name', None, 'required')
-        v_address_key = (None if (_t8 := (None if (_t6 := (None if (_t5 := (None if (_t3 := (None if (_t2 := (None if c_Address is None else c_Address.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_t3 + '|'))) is None else (_t5 + ((_t4.upper() if (_t4 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t4)))))) is None else (_t6 + '|'))) is None or (_t9 := (None if (_t7 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t7.upper() if _t7.isascii() else _upper(_t7)))) is None else (_t8 + _t9))
+        v_address_key = (None if (_t9 := (None if (_t7 := (None if (_t6 := (None if (_t4 := (None if (_t3 := (None if c_Address is None else c_Address.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (_t4 + '|'))) is None else (_t6 + ((_t5.upper() if (_t5 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t5)))))) is None else (_t7 + '|'))) is None or (_t10 := (None if (_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t8.upper() if _t8.isascii() else _upper(_t8)))) is None else (_t9 + _t10))
         if ((v_address_key is None) or (v_address_key == '')):
             return Reject('Household', key, 'slot address_key is required but empty', 'address_key', None, 'required')
         v_country_code = _VM3.get(c_Country)
@@ -988,7 +991,8 @@ def contact_point_phone(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'phone')) + '|')) + c_CustomerID))
-        v_phone_number = (None if c_Phone is None else c_Phone.strip(_ZS))
+        _h1 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        v_phone_number = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointPhone', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
@@ -1019,7 +1023,8 @@ def contact_point_fax(record):
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointFax', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'fax')) + '|')) + c_CustomerID))
-        v_phone_number = (None if c_Fax is None else c_Fax.strip(_ZS))
+        _h1 = (None if c_Fax is None else c_Fax.strip(_ZS))
+        v_phone_number = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'fax', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': False, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointFax', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
@@ -1067,8 +1072,12 @@ def contact_point_address(record):
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'address')) + '|')) + c_CustomerID))
-        v_address_line = (None if c_Address is None else c_Address.strip(_ZS))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': c_City, 'region': c_Region, 'postal_code': c_PostalCode, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        _h1 = (None if c_Address is None else c_Address.strip(_ZS))
+        v_address_line = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
+        v_city = (None if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '') else c_City)
+        v_region = (None if ((_t3 := (None if c_Region is None else c_Region.strip(' '))) is not None and _t3 == '') else c_Region)
+        v_postal_code = (None if ((_t4 := (None if c_PostalCode is None else c_PostalCode.strip(' '))) is not None and _t4 == '') else c_PostalCode)
+        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
     except _RecordError as e:
         return Reject('ContactPointAddress', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1130,17 +1139,19 @@ def product(record):
                 j_category_CategoryName = j_category_CategoryID = None
         _h1 = (None if c_ProductID is None else str(c_ProductID))
         key = _h1
-        if ((c_ProductName is None) or (c_ProductName == '')):
+        v_product_name = (None if ((_t1 := (None if c_ProductName is None else c_ProductName.strip(' '))) is not None and _t1 == '') else c_ProductName)
+        if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
         try:
-            v_unit_price = (None if c_UnitPrice is None else (_t1 if (_t1 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject('Product', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         v_id = (None if _h1 is None else ('northwind:Product:' + _h1))
+        v_product_category = (None if ((_t4 := (None if j_category_CategoryName is None else j_category_CategoryName.strip(' '))) is not None and _t4 == '') else j_category_CategoryName)
         v_is_active = (None if c_Discontinued is None else (c_Discontinued == '0'))
-        return {'id': v_id, 'product_name': c_ProductName, 'product_category': j_category_CategoryName, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': v_is_active, '_source_system': 'northwind', '_source_table': 'Products', '_source_key': key}
+        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': v_is_active, '_source_system': 'northwind', '_source_table': 'Products', '_source_key': key}
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('ProductID',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1318,6 +1329,14 @@ DRIVING_TABLES = {
 GROUPED = {
 
     'Transaction': 'Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.',
+
+}
+
+# Set-level checks: a reference (a slot naming a row of another class) with on_orphan: reject. Whether the
+# row it names is canonical depends on other records, which one record does not carry: translate() returns
+# the record as canonical, and the SQL views reject it when the row it names was rejected or does not
+# exist (the view <derivation>__orphans lists every such reference).
+SET_LEVEL = {
 
 }
 

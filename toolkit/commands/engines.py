@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from toolkit.cli import ProjectOpt, _data_option, _guard, app, err, out
@@ -60,10 +61,13 @@ def materialize(
         for row in refused[:SHOWN]:
             first.add_row(*row[:5])
         out.print(first)
+    for c in loads:
+        if c.shared_ids is not None:
+            err.print(f"[bold red]duplicate ids[/] {escape(c.shared_ids.describe())}", highlight=False, soft_wrap=True)
     unbalanced = [c for c in loads if not c.balanced]
     for c in unbalanced:
         err.print(f"[bold red]unbalanced[/] {c.table}: {c.view_rows} view rows, {c.loaded} loaded + {len(c.refused)} refused")
-    if refused or unbalanced:
+    if refused or unbalanced or any(c.shared_ids is not None for c in loads):
         raise typer.Exit(1)
 
 

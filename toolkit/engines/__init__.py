@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from .. import dialects
 from ..dialects import Dialect
-from ..generators.sql import _id, integrated_statements, join_check_name, join_check_select, source_statements
+from ..generators.sql import _id, integrated_statements, join_check_name, join_check_select, source_file_statements
 from ..plan import PROVENANCE, REJECT_COLUMNS, Plan, ViewPlan
 from ..source_schema import Column
 from ..types import SQL_TYPES, Type
@@ -161,9 +161,8 @@ def deploy(engine: Engine, plan: Plan, data: list[SourceData]) -> Plan:
 
 def create_views(engine: Engine, plan: Plan) -> None:
     for source in plan.sources:
-        for view in source.views:
-            for _name, stmt in source_statements(view):
-                engine.run(stmt)
+        for _name, stmt in source_file_statements(source):
+            engine.run(stmt)
     for _name, stmt in integrated_statements(plan):
         engine.run(stmt)
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlglot import exp
 
 from ..errors import DictError, Problem
-from ..generators.sql import _id, integrated_statements, source_statements
+from ..generators.sql import _id, integrated_statements, source_file_statements
 from ..introspect import public_url
 from ..plan import Plan
 from . import Engine
@@ -63,7 +63,7 @@ def deploy_views(engine: Engine, plan: Plan, schema: str, sources: list[str] | N
     _refuse_legacy_schema(plan, schema)
     _require_legacy_tables(engine, plan)
     owned = guard(engine, [schema], schema)
-    creates = [(name, stmt) for s in plan.sources for v in s.views for name, stmt in source_statements(v)]
+    creates = [(name, stmt) for s in plan.sources for name, stmt in source_file_statements(s)]
     creates += integrated_statements(plan)
     new = {name for name, _ in creates}
     stale = sorted(name for ns, name, kind in owned if kind == "VIEW" and name not in new)

@@ -24,7 +24,8 @@ from urllib.parse import urlparse
 from sqlglot import exp
 
 from ..errors import DictError, Problem
-from ..generators.sql import _col, _id, integrated_statements, source_statements
+from ..identity import SharedIds, shared_ids
+from ..generators.sql import _col, _id, integrated_statements, source_file_statements
 from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table, refused_table, slot_checks
 from ..plan import PROVENANCE, IntegratedPlan, Plan
 from ..source_schema import file_head
@@ -49,6 +50,7 @@ class ClassLoad:
     view_rows: int
     loaded: int
     refused: tuple[tuple[str, ...], ...]   # (id, source system, source table, source key, reason)
+    shared_ids: SharedIds | None = None    # identifiers several view rows carry, per derivation
 
     @property
     def balanced(self) -> bool:
@@ -176,7 +178,7 @@ def _will_create(engine: Engine, plan: Plan, data: list[SourceData], schema: str
     deployed = plan.restrict([d.source.name for d in data])
     views = engine.view_namespace()
     out = {(engine.physical(d.source.database_schema), t.table.name, "TABLE") for d in data for t in d.tables}
-    out |= {(views, name, "VIEW") for s in deployed.sources for v in s.views for name, _ in source_statements(v)}
+    out |= {(views, name, "VIEW") for s in deployed.sources for name, _ in source_file_statements(s)}
     out |= {(views, name, "VIEW") for name, _ in integrated_statements(deployed)}
     out |= {(schema, f + suffix, "TABLE") for f in finals for suffix in ("", STAGED, RETIRED)}
     return out
@@ -248,7 +250,8 @@ def _load_class(engine: Engine, integrated: IntegratedPlan, schema: str, refused
     rows = engine.select(exp.select(*[_id(c) for c in REFUSED_COLUMNS[1:]]).from_(refused.copy())
                          .where(exp.EQ(this=exp.column(_id("_target_class")), expression=exp.Literal.string(cls.name))))
     return ClassLoad(cls.name, f"{schema}.{cls.table_name}", int(view_rows), int(loaded),
-                     tuple(sorted(tuple("" if v is None else str(v) for v in r) for r in rows)))
+                     tuple(sorted(tuple("" if v is None else str(v) for v in r) for r in rows)),
+                     shared_ids(integrated, engine.select))
 
 
 def _checked(integrated: IntegratedPlan, engine: Engine) -> exp.Subquery:
@@ -263,7 +266,8 @@ def _checked(integrated: IntegratedPlan, engine: Engine) -> exp.Subquery:
         shared = exp.select(_id(key.name)).from_(view.copy()).group_by(_id(key.name)).having(
             exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
         ifs.append(exp.If(this=exp.In(this=k.copy(), query=exp.Subquery(this=shared)),
-                          true=exp.Literal.string(f"{key.name} is not unique: another row of {cls.name} has the same {key.name}")))
+                          true=exp.Literal.string(f"{key.name} is not unique: another row of {cls.name} has the same "
+                                                         f"{key.name} (view {integrated.duplicate_ids_name} names the derivations)")))
     for slot in cls.slots:
         value = _col(slot.name, "v")
         if slot.required:

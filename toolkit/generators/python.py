@@ -102,7 +102,7 @@ _BUILTINS = frozenset((
     "memoryview min next object oct open ord pow print property quit range repr reversed round set setattr "
     "slice sorted staticmethod str sum super tuple type vars zip").split())
 _TEMPLATE_NAMES = frozenset(("SOURCE", "DERIVATIONS", "TARGET_CLASSES", "DRIVING_TABLES", "GROUPED", "STAGED",
-                             "translate"))
+                             "SET_LEVEL", "translate"))
 _READABLE = 32   # letters and digits of an escaped name kept for the reader (the hex holds all of it)
 _LOCALS = ("record", "key", "row", "rows", "staged", "e")   # fixed locals the generated functions use
 

@@ -20,9 +20,10 @@ from .. import dialects
 from ..dialects import Dialect
 from ..errors import Problems
 from ..generate import dialect_names, generator
+from ..identity import blank_rule_applies
 from ..integrity import ALL_REJECTS_VIEW, created_views
 from ..mapping import LANGUAGE_SCHEMA
-from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, SlotPlan, ViewPlan
+from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotPlan, SourcePlan, ViewPlan
 from ..types import SQL_TYPES, Type
 from ._sqltypes import annotate
 
@@ -84,6 +85,17 @@ def mapped_value(sp: SlotPlan) -> exp.Expression:
     return exp.Case(ifs=ifs, default=default)
 
 
+def blank_is_null(view: ViewPlan, sp: SlotPlan, value: exp.Expression) -> exp.Expression:
+    """The blank-text rule: a text slot's value that is empty or only spaces (U+0020, what TRIM removes on
+    every engine) is NULL, so a blank never becomes a canonical value and a required slot rejects it.
+    A value that cannot be blank (a GLOBAL_ID, a constant checked when the mapping is read, text around a
+    literal) is left as it is."""
+    if not blank_rule_applies(view, sp):
+        return value
+    blank = exp.EQ(this=exp.Trim(this=value.copy(), expression=_str(" ")), expression=_str(""))
+    return exp.Case(ifs=[exp.If(this=blank, true=exp.null())], default=value)
+
+
 def _from(view: ViewPlan, only: list[int] | None = None) -> exp.Select:
     """FROM the driving table LEFT JOIN its joins (or only the joins at positions ``only``)."""
     base = view.base
@@ -119,8 +131,9 @@ def _cast_failure_name(sp: SlotPlan) -> str:
 
 def _whole_cast(sp: SlotPlan) -> exp.TryCast | None:
     """The strict CAST that is the slot's whole expression (no code map): its failure shows in the value itself,
-    so the row check compares the value with the CAST's input instead of converting the input twice."""
-    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1:
+    so the row check compares the value with the CAST's input instead of converting the input twice. A text
+    slot has none: a cast to text cannot fail, and its value is NULL for blank text (``blank_is_null``)."""
+    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1 or sp.slot.type is Type.STRING:
         return None
     node = sp.expr.ast
     while isinstance(node, exp.Paren):
@@ -206,7 +219,7 @@ def _inner_select(view: ViewPlan, grouped_values: bool) -> exp.Select:
     select = _from(view)
     projections: list[exp.Expression] = []
     for sp in view.slots:
-        projections.append(exp.alias_(_typed(mapped_value(sp), sp.slot.type), sp.name, quoted=True))
+        projections.append(exp.alias_(_typed(blank_is_null(view, sp, mapped_value(sp)), sp.slot.type), sp.name, quoted=True))
         whole = None if grouped_values else _whole_cast(sp)
         failure = None if grouped_values else _cast_failure(sp)
         if _needs_raw(sp):
@@ -275,26 +288,118 @@ def groups_select(view: ViewPlan) -> exp.Select:
     return _checked(view, inner, row_reason=False)
 
 
+def _is_null(node: exp.Expression) -> exp.Expression:
+    return exp.Is(this=node, expression=exp.null())
+
+
+def _not_null(node: exp.Expression) -> exp.Expression:
+    return exp.Not(this=_is_null(node))
+
+
+# ------------------------------------------------------------------------- references (orphans)
+
+def _ids_of(check: ReferenceCheck, every: bool) -> exp.Subquery:
+    """The distinct identifiers of the referenced class in this source: its canonical rows', or (``every``)
+    those of all its rows and groups, rejected ones included."""
+    selects = [exp.select(exp.alias_(_col(check.id_slot, "t"), "_id", quoted=True)).distinct(copy=False)
+               .from_(exp.Table(this=_id(checked if every else canonical), alias=exp.TableAlias(this=_id("t"))), copy=False)
+               .where(_not_null(_col(check.id_slot, "t")), copy=False)
+               for checked, canonical in check.targets]
+    tree: exp.Expression = selects[0]
+    for other in selects[1:]:
+        tree = exp.Union(this=tree, expression=other, distinct=True)
+    return exp.Subquery(this=tree)
+
+
+def _with_targets(select: exp.Select, checks: list[tuple[int, ReferenceCheck]]) -> exp.Select:
+    """``select`` (reading the rows as ``s``) LEFT JOINed, per reference, to the identifiers it may name:
+    ``k<i>`` the canonical ones, ``r<i>`` all (each join matches at most one row: the ids are distinct)."""
+    for i, check in checks:
+        for alias, every in ((f"k{i}", False), (f"r{i}", True)):
+            select = select.join(_ids_of(check, every).as_(alias, quoted=True), join_type="LEFT", copy=False,
+                                 on=exp.EQ(this=_col("_id", alias), expression=_col(check.slot, "s")))
+    return select
+
+
+def _orphaned(i: int, check: ReferenceCheck) -> exp.Expression:
+    """The row's reference names no canonical row of the class."""
+    return exp.and_(_not_null(_col(check.slot, "s")), _is_null(_col("_id", f"k{i}")))
+
+
+def _target_state(i: int, words: tuple[str, str]) -> exp.Expression:
+    missing, rejected = words
+    return exp.Case(ifs=[exp.If(this=_is_null(_col("_id", f"r{i}")), true=_str(missing))], default=_str(rejected))
+
+
+def _orphan_reason(view: ViewPlan) -> exp.Expression:
+    """Why a row is rejected for a reference with on_orphan: reject (the first such slot), else NULL."""
+    ifs = []
+    for i, check in enumerate(view.references):
+        if check.reject:
+            reason = _concat(_str(f"slot {check.slot}: {check.target_class} '"), _col(check.slot, "s"), _str("' "),
+                             _target_state(i, ("does not exist", "was rejected")))
+            ifs.append(exp.If(this=_orphaned(i, check), true=reason))
+    return exp.Case(ifs=ifs, default=exp.null())
+
+
+def _candidates(view: ViewPlan) -> exp.Select:
+    """The rows (or groups) that passed every row and slot check, with the reason an orphan rejects them."""
+    checks = [(i, c) for i, c in enumerate(view.references) if c.reject]
+    cols = [_col(sp.name, "s") for sp in view.slots] + [_col(p, "s") for p in PROVENANCE]
+    select = exp.select(*cols, exp.alias_(_orphan_reason(view), "_orphan_reason", quoted=True)).from_(
+        exp.Table(this=_id(view.checked_name), alias=exp.TableAlias(this=_id("s"))), copy=False)
+    return _with_targets(select, checks).where(_is_null(_col("_reject_reason", "s")), copy=False)
+
+
+def orphans_select(view: ViewPlan) -> exp.Expression | None:
+    """One row per reference of a row that names no canonical row of its class in this source: with
+    on_orphan: reject the rows rejected for it, else the canonical rows carrying it."""
+    if not view.references:
+        return None
+    selects = []
+    for i, check in enumerate(view.references):
+        rows = exp.Table(this=_id(view.checked_name if check.reject else view.view_name), alias=exp.TableAlias(this=_id("s")))
+        select = exp.select(*[_col(p, "s") for p in PROVENANCE],
+                            exp.alias_(_str(check.slot), "_slot", quoted=True),
+                            exp.alias_(_str(check.target_class), "_target_class", quoted=True),
+                            exp.alias_(_col(check.slot, "s"), "_target_id", quoted=True),
+                            exp.alias_(_target_state(i, ("missing", "rejected")), "_target_state", quoted=True),
+                            exp.alias_(_str("reject" if check.reject else "report"), "_on_orphan", quoted=True)
+                            ).from_(rows, copy=False)
+        condition = _orphaned(i, check)
+        if check.reject:
+            condition = exp.and_(_is_null(_col("_reject_reason", "s")), condition)
+        selects.append(_with_targets(select, [(i, check)]).where(condition, copy=False))
+    return _union_all(selects)
+
+
 def canonical_select(view: ViewPlan) -> exp.Select:
     cols = [_col(sp.name, "s") for sp in view.slots] + [_col(p, "s") for p in PROVENANCE]
-    checked = view.groups_name if view.grouped else view.staged_name
-    return (exp.select(*cols).from_(exp.Table(this=_id(checked), alias=exp.TableAlias(this=_id("s"))), copy=False)
-            .where(exp.Is(this=_col("_reject_reason", "s"), expression=exp.null()), copy=False))
+    if view.rejects_orphans:
+        return (exp.select(*cols).from_(exp.Subquery(this=_candidates(view), alias=exp.TableAlias(this=_id("s"))), copy=False)
+                .where(_is_null(_col("_orphan_reason", "s")), copy=False))
+    return (exp.select(*cols).from_(exp.Table(this=_id(view.checked_name), alias=exp.TableAlias(this=_id("s"))), copy=False)
+            .where(_is_null(_col("_reject_reason", "s")), copy=False))
 
 
 def rejects_select(view: ViewPlan) -> exp.Expression:
-    def from_checked(name: str) -> exp.Select:
+    def rejected(rows: exp.Expression, reason: str) -> exp.Select:
         cols = [_col(p, "s") for p in PROVENANCE[:3]] + [
             exp.alias_(_str(view.name), "_derivation", quoted=True),
             exp.alias_(_str(view.target.name), "_target_class", quoted=True),
-            _col("_reject_reason", "s"),
+            exp.alias_(_col(reason, "s"), "_reject_reason", quoted=True),
         ]
-        return (exp.select(*cols).from_(exp.Table(this=_id(name), alias=exp.TableAlias(this=_id("s"))), copy=False)
-                .where(exp.Not(this=exp.Is(this=_col("_reject_reason", "s"), expression=exp.null())), copy=False))
+        return exp.select(*cols).from_(rows, copy=False).where(_not_null(_col(reason, "s")), copy=False)
 
+    def checked(name: str) -> exp.Table:
+        return exp.Table(this=_id(name), alias=exp.TableAlias(this=_id("s")))
+
+    selects = [rejected(checked(view.staged_name), "_reject_reason")]
     if view.grouped:
-        return _union_all([from_checked(view.staged_name), from_checked(view.groups_name)])
-    return from_checked(view.staged_name)
+        selects.append(rejected(checked(view.groups_name), "_reject_reason"))
+    if view.rejects_orphans:
+        selects.append(rejected(exp.Subquery(this=_candidates(view), alias=exp.TableAlias(this=_id("s"))), "_orphan_reason"))
+    return _union_all(selects)
 
 
 def integrated_select(integrated: IntegratedPlan) -> exp.Expression:
@@ -307,6 +412,33 @@ def all_rejects_select(plan: Plan) -> exp.Expression:
     selects = [exp.select(*[_col(n) for n in REJECT_COLUMNS]).from_(exp.Table(this=_id(v.rejects_name)), copy=False)
                for v in plan.views()]
     return _union_all(selects)
+
+
+def duplicate_ids_select(integrated: IntegratedPlan) -> exp.Expression | None:
+    """Identifiers that more than one canonical row of the class carries, across every derivation and source:
+    one row per (id, derivation) with the derivation's rows under that id (no rows = every id is unique)."""
+    key = integrated.target.identifier
+    if key is None:
+        return None
+
+    def ids() -> exp.Subquery:
+        selects = [exp.select(exp.alias_(_col(key.name), "_id", quoted=True),
+                              exp.alias_(_str(v.source), "_source_system", quoted=True),
+                              exp.alias_(_str(v.name), "_derivation", quoted=True))
+                   .from_(exp.Table(this=_id(v.view_name)), copy=False)
+                   .where(exp.Not(this=exp.Is(this=_col(key.name), expression=exp.null())), copy=False)
+                   for v in integrated.views]
+        return exp.Subquery(this=_union_all(selects))
+
+    many = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))
+    shared = exp.select(_col("_id", "a")).from_(ids().as_("a", quoted=True), copy=False).group_by(
+        _col("_id", "a"), copy=False).having(many, copy=False)
+    group = [_col("_id", "i"), _col("_source_system", "i"), _col("_derivation", "i")]
+    return (exp.select(*group, exp.alias_(exp.Count(this=exp.Star()), "_rows", quoted=True))
+            .from_(ids().as_("i", quoted=True), copy=False)
+            .join(exp.Subquery(this=shared, alias=exp.TableAlias(this=_id("s"))),
+                  on=exp.EQ(this=_col("_id", "s"), expression=_col("_id", "i")), join_type="INNER", copy=False)
+            .group_by(*[c.copy() for c in group], copy=False))
 
 
 def join_check_name(view: ViewPlan) -> str:
@@ -361,6 +493,11 @@ def create_view(name: str, query: exp.Expression) -> exp.Create:
 # ------------------------------------------------------------------------- files
 
 def source_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
+    """Every view of one derivation; its orphans view (reading other derivations' views) comes last."""
+    return view_statements(view) + orphan_statements(view)
+
+
+def view_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
     out = [(view.staged_name, create_view(view.staged_name, staged_select(view)))]
     if view.grouped:
         out.append((view.groups_name, create_view(view.groups_name, groups_select(view))))
@@ -373,8 +510,24 @@ def source_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
     return [(name, annotate(stmt, tables, view.source)) for name, stmt in out]
 
 
+def orphan_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
+    orphans = orphans_select(view)
+    return [] if orphans is None else [(view.orphans_name, create_view(view.orphans_name, orphans))]
+
+
+def source_file_statements(source: SourcePlan) -> list[tuple[str, exp.Create]]:
+    """A source's views in an order every engine can create them in: each derivation's own views (the plan
+    orders derivations so that one whose on_orphan: reject reads another comes after it), then the orphans
+    views, which read the canonical views of the classes they reference."""
+    return [s for v in source.views for s in view_statements(v)] + [s for v in source.views for s in orphan_statements(v)]
+
+
 def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
     out = [(i.view_name, create_view(i.view_name, integrated_select(i))) for i in plan.integrated]
+    for i in plan.integrated:
+        duplicates = duplicate_ids_select(i)
+        if duplicates is not None:
+            out.append((i.duplicate_ids_name, create_view(i.duplicate_ids_name, duplicates)))
     if plan.views():
         out.append(("rejects", create_view("rejects", all_rejects_select(plan))))
     return out
@@ -390,7 +543,7 @@ def _sql_file(title: str, dialect: Dialect, texts: list[str]) -> str:
 
 def plan_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
     """File stem -> its statements as neutral ASTs (built once, rendered for every dialect)."""
-    built = {source.name: [s for view in source.views for s in source_statements(view)] for source in plan.sources}
+    built = {source.name: source_file_statements(source) for source in plan.sources}
     built["integrated"] = integrated_statements(plan)
     return built
 

@@ -58,54 +58,117 @@ FROM (
     CAST((
       'billing:Household:' || CAST(`billing_accounts`.`acct_ref` AS STRING)
     ) AS STRING) AS `id`,
-    CAST(MIN(TRIM(`billing_accounts`.`account_name`)) AS STRING) AS `household_name`,
-    CAST(MIN(
-      TRIM(
-        REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(MIN(TRIM(`billing_accounts`.`account_name`)), ' ') = ''
+      THEN NULL
+      ELSE MIN(TRIM(`billing_accounts`.`account_name`))
+    END AS STRING) AS `household_name`,
+    CAST(CASE
+      WHEN TRIM(
+        MIN(
+          TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        ' ' || REGEXP_REPLACE(
+                          UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                          '[.,;:]',
+                          ' '
+                        ) || ' ',
+                        ' +',
+                        ' '
+                      ),
+                      ' ST ',
+                      ' STREET '
+                    ),
+                    ' AVE ',
+                    ' AVENUE '
+                  ),
+                  ' DR ',
+                  ' DRIVE '
+                ),
+                ' PL ',
+                ' PLACE '
+              ),
+              ' BOUL ',
+              ' BOULEVARD '
+            )
+          ) || '|' || UPPER(
+            REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
+          ) || '|' || COALESCE(
+            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            END,
+            ''
+          )
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE MIN(
+        TRIM(
           REGEXP_REPLACE(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
-                    ' ' || REGEXP_REPLACE(
-                      UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
-                      '[.,;:]',
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                        '[.,;:]',
+                        ' '
+                      ) || ' ',
+                      ' +',
                       ' '
-                    ) || ' ',
-                    ' +',
-                    ' '
+                    ),
+                    ' ST ',
+                    ' STREET '
                   ),
-                  ' ST ',
-                  ' STREET '
+                  ' AVE ',
+                  ' AVENUE '
                 ),
-                ' AVE ',
-                ' AVENUE '
+                ' DR ',
+                ' DRIVE '
               ),
-              ' DR ',
-              ' DRIVE '
+              ' PL ',
+              ' PLACE '
             ),
-            ' PL ',
-            ' PLACE '
-          ),
-          ' BOUL ',
-          ' BOULEVARD '
+            ' BOUL ',
+            ' BOULEVARD '
+          )
+        ) || '|' || UPPER(
+          REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
+        ) || '|' || COALESCE(
+          CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+          END,
+          ''
         )
-      ) || '|' || UPPER(
-        REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
-      ) || '|' || COALESCE(
-        CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-          WHEN 'UK'
-          THEN 'GB'
-          ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-        END,
-        ''
       )
-    ) AS STRING) AS `address_key`,
+    END AS STRING) AS `address_key`,
     CAST(COUNT(`h`.`holder_id`) AS INT64) AS `member_count`,
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+          THEN 'GB'
+          ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      END
     END AS STRING) AS `country_code`,
     CAST(`billing_accounts`.`acct_ref` AS STRING) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
@@ -145,7 +208,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -156,7 +219,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -218,7 +281,11 @@ FROM (
     CAST((
       'billing:Account:' || CAST(`billing_accounts`.`acct_ref` AS STRING)
     ) AS STRING) AS `id`,
-    CAST(`billing_accounts`.`acct_ref` AS STRING) AS `account_number`,
+    CAST(CASE
+      WHEN TRIM(`billing_accounts`.`acct_ref`, ' ') = ''
+      THEN NULL
+      ELSE `billing_accounts`.`acct_ref`
+    END AS STRING) AS `account_number`,
     CAST(NULL AS STRING) AS `customer_id`,
     CAST((
       'billing:Household:' || CAST(`billing_accounts`.`acct_ref` AS STRING)
@@ -235,9 +302,20 @@ FROM (
     MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) AS `_raw__account_status`,
     CAST(MIN(`billing_accounts`.`opened`) AS DATE) AS `opened_date`,
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+          THEN 'CNY'
+          ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      END
     END AS STRING) AS `currency_code`,
     ROUND(CAST(COALESCE(SUM(`i`.`amount`), 0) AS NUMERIC), 4) AS `balance`,
     CAST(`billing_accounts`.`acct_ref` AS STRING) AS `_source_key`
@@ -281,7 +359,7 @@ SELECT
   `s`.`_source_key`,
   'Account' AS `_derivation`,
   'Account' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__account__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -292,7 +370,7 @@ SELECT
   `s`.`_source_key`,
   'Account' AS `_derivation`,
   'Account' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -339,59 +417,63 @@ FROM (
     ) AS STRING) AS `id`,
     CAST('person' AS STRING) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            INITCAP(
-              `account_holders`.`holder_name`,
-              ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-            ),
-            '^[^,]*,',
-            ''
+      WHEN TRIM(
+        CASE
+          WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                INITCAP(
+                  `account_holders`.`holder_name`,
+                  ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+                ),
+                '^[^,]*,',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+          END || ' ' || CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                INITCAP(
+                  `account_holders`.`holder_name`,
+                  ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+                ),
+                ',.*$',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          END
+          WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+          THEN TRIM(`account_holders`.`holder_name`)
+          WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
+          OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+          THEN INITCAP(
+            NULLIF(TRIM(`account_holders`.`holder_name`), ''),
+            ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
           )
-        )
-        ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
-      END || ' ' || CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            INITCAP(
-              `account_holders`.`holder_name`,
-              ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-            ),
-            ',.*',
-            ''
+          ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
           )
-        )
-        ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', ''))
-      END
-      WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-      THEN TRIM(`account_holders`.`holder_name`)
-      WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
-      OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
-      THEN INITCAP(
-        NULLIF(TRIM(`account_holders`.`holder_name`), ''),
-        ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-      )
-      ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
-    END AS STRING) AS `full_name`,
-    CAST(CASE
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
-        THEN NULLIF(
-          TRIM(
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+          THEN TRIM(
             REGEXP_REPLACE(
               INITCAP(
                 `account_holders`.`holder_name`,
@@ -400,69 +482,210 @@ FROM (
               '^[^,]*,',
               ''
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''))
-        THEN REGEXP_REPLACE(
-          INITCAP(
-            TRIM(`account_holders`.`holder_name`),
-            ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-          ),
-          ' .*',
-          ''
-        )
-        ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '')
-      END
-    END AS STRING) AS `given_name`,
-    CAST(CASE
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
-        THEN NULLIF(
-          TRIM(
+          )
+          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          THEN TRIM(
             REGEXP_REPLACE(
               INITCAP(
                 `account_holders`.`holder_name`,
                 ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
               ),
-              ',.*',
+              ',.*$',
               ''
             )
-          ),
-          ''
+          )
+          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+        END
+        WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN TRIM(`account_holders`.`holder_name`)
+        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
+        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        THEN INITCAP(
+          NULLIF(TRIM(`account_holders`.`holder_name`), ''),
+          ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
         )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), '')
+        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
       END
-      WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-      THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
-      WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
-        THEN REGEXP_REPLACE(
-          INITCAP(
-            TRIM(`account_holders`.`holder_name`),
-            ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-          ),
-          '^[^ ]+ +',
-          ''
-        )
-        ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+    END AS STRING) AS `full_name`,
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            THEN NULLIF(
+              TRIM(
+                REGEXP_REPLACE(
+                  INITCAP(
+                    `account_holders`.`holder_name`,
+                    ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+                  ),
+                  '^[^,]*,',
+                  ''
+                )
+              ),
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
+          END
+          WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+          THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
+          WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+          THEN CASE
+            WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
+              REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+            )
+            OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+            THEN REGEXP_REPLACE(
+              INITCAP(
+                TRIM(`account_holders`.`holder_name`),
+                ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+              ),
+              ' .*$',
+              ''
+            )
+            ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+          END
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                INITCAP(
+                  `account_holders`.`holder_name`,
+                  ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+                ),
+                '^[^,]*,',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            INITCAP(
+              TRIM(`account_holders`.`holder_name`),
+              ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+            ),
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+        END
+      END
+    END AS STRING) AS `given_name`,
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            THEN NULLIF(
+              TRIM(
+                REGEXP_REPLACE(
+                  INITCAP(
+                    `account_holders`.`holder_name`,
+                    ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+                  ),
+                  ',.*$',
+                  ''
+                )
+              ),
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+          END
+          WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+          THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
+          WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+          THEN CASE
+            WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
+              REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
+            )
+            OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+            THEN REGEXP_REPLACE(
+              INITCAP(
+                TRIM(`account_holders`.`holder_name`),
+                ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+              ),
+              '^[^ ]+ +',
+              ''
+            )
+            ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+          END
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                INITCAP(
+                  `account_holders`.`holder_name`,
+                  ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+                ),
+                ',.*$',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            INITCAP(
+              TRIM(`account_holders`.`holder_name`),
+              ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+            ),
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+        END
       END
     END AS STRING) AS `family_name`,
     CAST(NULL AS STRING) AS `organisation_name`,
@@ -541,7 +764,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -583,8 +806,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -600,7 +823,11 @@ FROM (
       'billing:Customer:' || CAST(`account_holders`.`holder_id` AS STRING)
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
-    CAST(LOWER(TRIM(`account_holders`.`email`)) AS STRING) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM(`account_holders`.`email`)), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`account_holders`.`email`))
+    END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -657,7 +884,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -699,8 +926,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -718,36 +945,74 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
-      THEN '+' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
-      WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
-      AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
-      AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
-      THEN '+86' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
-      WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
-      AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN '+' || CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
-        WHEN 'FR'
-        THEN '33'
-        WHEN 'DE'
-        THEN '49'
-        WHEN 'CN'
-        THEN '86'
-        WHEN 'SE'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
-      THEN '+39' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
-      WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
-      AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
-      THEN '+34' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
-      ELSE TRIM(`account_holders`.`phone`)
+      WHEN TRIM(
+        CASE
+          WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
+          THEN '+' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+          WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3)
+          WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
+          AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
+          THEN '+1' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+          WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
+          AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
+          AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
+          THEN '+86' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+          WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
+          AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+          THEN '+' || CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END || SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
+          WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
+          THEN '+39' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+          WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
+          AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
+          THEN '+34' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+          ELSE TRIM(`account_holders`.`phone`)
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
+        THEN '+' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
+        AND LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
+        THEN '+34' || REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')
+        ELSE TRIM(`account_holders`.`phone`)
+      END
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -808,7 +1073,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -850,8 +1115,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -869,14 +1134,37 @@ FROM (
     CAST('postal_address' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
-    CAST(TRIM(`a`.`bill_street`) AS STRING) AS `address_line`,
-    CAST(TRIM(`a`.`bill_city`) AS STRING) AS `city`,
-    CAST(NULL AS STRING) AS `region`,
-    CAST(TRIM(`a`.`bill_postcode`) AS STRING) AS `postal_code`,
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
-      THEN 'GB'
-      ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+      WHEN TRIM(TRIM(`a`.`bill_street`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_street`)
+    END AS STRING) AS `address_line`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`a`.`bill_city`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_city`)
+    END AS STRING) AS `city`,
+    CAST(NULL AS STRING) AS `region`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`a`.`bill_postcode`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_postcode`)
+    END AS STRING) AS `postal_code`,
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+          THEN 'GB'
+          ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+      END
     END AS STRING) AS `country_code`,
     CAST(TRUE AS BOOL) AS `is_primary`,
     CAST(CASE
@@ -924,7 +1212,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -964,7 +1252,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`currency_code`, '^[A-Z]{3}$')
       THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT `d`.`_raw__is_active` IS NULL AND `d`.`is_active` IS NULL
-      THEN 'slot is_active: code \'' || COALESCE(CAST(`d`.`_raw__is_active` AS STRING), 'NULL') || '\' is not in value_mappings (line 320)'
+      THEN 'slot is_active: code \'' || COALESCE(CAST(`d`.`_raw__is_active` AS STRING), 'NULL') || '\' is not in value_mappings (line 318)'
       ELSE NULL
     END
   ) AS `_reject_reason`
@@ -973,14 +1261,32 @@ FROM (
     CAST((
       'billing:Product:' || CAST(`catalogue`.`sku` AS STRING)
     ) AS STRING) AS `id`,
-    CAST(TRIM(`catalogue`.`description`) AS STRING) AS `product_name`,
     CAST(CASE
-      WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
-      THEN INITCAP(
-        NULLIF(TRIM(`catalogue`.`category`), ''),
-        ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-      )
-      ELSE TRIM(`catalogue`.`category`)
+      WHEN TRIM(TRIM(`catalogue`.`description`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`catalogue`.`description`)
+    END AS STRING) AS `product_name`,
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+          THEN INITCAP(
+            NULLIF(TRIM(`catalogue`.`category`), ''),
+            ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+          )
+          ELSE TRIM(`catalogue`.`category`)
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+        THEN INITCAP(
+          NULLIF(TRIM(`catalogue`.`category`), ''),
+          ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+        )
+        ELSE TRIM(`catalogue`.`category`)
+      END
     END AS STRING) AS `product_category`,
     ROUND(CAST(`catalogue`.`list_price` AS NUMERIC), 4) AS `unit_price`,
     CAST('EUR' AS STRING) AS `currency_code`,
@@ -1038,7 +1344,7 @@ SELECT
   `s`.`_source_key`,
   'Product' AS `_derivation`,
   'Product' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1103,7 +1409,7 @@ SELECT
     WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT `d`.`_raw__transaction_type` IS NULL AND `d`.`transaction_type` IS NULL
-    THEN 'slot transaction_type: code \'' || COALESCE(CAST(`d`.`_raw__transaction_type` AS STRING), 'NULL') || '\' is not in value_mappings (line 361)'
+    THEN 'slot transaction_type: code \'' || COALESCE(CAST(`d`.`_raw__transaction_type` AS STRING), 'NULL') || '\' is not in value_mappings (line 359)'
     WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
     THEN 'slot transaction_type is required but empty'
     WHEN `d`.`transaction_date` IS NULL
@@ -1142,14 +1448,36 @@ FROM (
     CAST(MIN(`invoices`.`invoice_date`) AS DATETIME) AS `transaction_date`,
     ROUND(CAST(MIN(`invoices`.`amount`) AS NUMERIC), 4) AS `total_amount`,
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+          THEN 'CNY'
+          ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      END
     END AS STRING) AS `currency_code`,
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+          THEN 'GB'
+          ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      END
     END AS STRING) AS `country_code`,
     CAST(`invoices`.`invoice_no` AS STRING) AS `_source_key`
   FROM `billing`.`invoices` AS `invoices`
@@ -1207,7 +1535,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -1218,7 +1546,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1345,7 +1673,7 @@ SELECT
   `s`.`_source_key`,
   'TransactionLine' AS `_derivation`,
   'TransactionLine' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1376,3 +1704,271 @@ GROUP BY
   CAST(`invoice_items`.`invoice_no` AS STRING) || '|' || CAST(`invoice_items`.`line_no` AS STRING)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `billing__account__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__account` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__customer__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__customer` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'account_id' AS `_slot`,
+  'Account' AS `_target_class`,
+  `s`.`account_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__account` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`account_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__account__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`account_id`
+WHERE
+  NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'transaction_id' AS `_slot`,
+  'Transaction' AS `_target_class`,
+  `s`.`transaction_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__transaction` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`transaction_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__transaction__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`transaction_id`
+WHERE
+  NOT `s`.`transaction_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'product_id' AS `_slot`,
+  'Product' AS `_target_class`,
+  `s`.`product_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__product` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`product_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__product__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`product_id`
+WHERE
+  NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;

@@ -42,24 +42,62 @@ FROM (
     ) AS STRING) AS `id`,
     CAST('person' AS STRING) AS `customer_type`,
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
-      ELSE REGEXP_REPLACE(
-        INITCAP(
-          NULLIF(TRIM(`callers`.`caller_name`), ''),
-          ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-        ),
-        ' +',
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+          THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+          ELSE REGEXP_REPLACE(
+            INITCAP(
+              NULLIF(TRIM(`callers`.`caller_name`), ''),
+              ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+            ),
+            ' +',
+            ' '
+          )
+        END,
         ' '
-      )
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          INITCAP(
+            NULLIF(TRIM(`callers`.`caller_name`), ''),
+            ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+          ),
+          ' +',
+          ' '
+        )
+      END
     END AS STRING) AS `full_name`,
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+          THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      END
     END AS STRING) AS `given_name`,
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+          THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END
     END AS STRING) AS `family_name`,
     CAST(NULL AS STRING) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
@@ -120,7 +158,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -168,14 +206,30 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
-      THEN '+' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
-      WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
-      AND LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
-      ELSE TRIM(`callers`.`phone_number`)
+      WHEN TRIM(
+        CASE
+          WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+          THEN '+' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+          WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3)
+          WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+          AND LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+          THEN '+1' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+          ELSE TRIM(`callers`.`phone_number`)
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN '+' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+        ELSE TRIM(`callers`.`phone_number`)
+      END
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -242,7 +296,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -288,7 +342,11 @@ FROM (
       'callcentre:Customer:' || CAST(`callers`.`caller_id` AS STRING)
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
-    CAST(LOWER(TRIM(`callers`.`callback_email`)) AS STRING) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM(`callers`.`callback_email`)), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`callers`.`callback_email`))
+    END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -343,7 +401,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -389,10 +447,20 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('call_centre' AS STRING) AS `channel`,
     CAST(`calls`.`started_at` AS DATETIME) AS `interaction_datetime`,
-    CAST(INITCAP(
-      LOWER(NULLIF(TRIM(`calls`.`queue`), '')),
-      ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-    ) AS STRING) AS `topic`,
+    CAST(CASE
+      WHEN TRIM(
+        INITCAP(
+          LOWER(NULLIF(TRIM(`calls`.`queue`), '')),
+          ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE INITCAP(
+        LOWER(NULLIF(TRIM(`calls`.`queue`), '')),
+        ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
+      )
+    END AS STRING) AS `topic`,
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'RESOLVED'
       THEN 'resolved'
@@ -407,7 +475,11 @@ FROM (
       ELSE NULL
     END AS STRING) AS `outcome`,
     UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS `_raw__outcome`,
-    CAST(NULLIF(TRIM(`calls`.`agent`), '') AS STRING) AS `agent_name`,
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM(`calls`.`agent`), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM(`calls`.`agent`), '')
+    END AS STRING) AS `agent_name`,
     CAST(CASE
       WHEN CAST(`calls`.`ended_at` AS DATE) = CAST(`calls`.`started_at` AS DATE)
       AND `calls`.`ended_at` >= `calls`.`started_at`
@@ -611,7 +683,7 @@ SELECT
   `s`.`_source_key`,
   'Interaction' AS `_derivation`,
   'Interaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -628,3 +700,93 @@ GROUP BY
   CAST(`calls`.`call_id` AS STRING)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__interaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__interaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;

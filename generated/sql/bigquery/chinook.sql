@@ -44,10 +44,26 @@ FROM (
       'chinook:Customer:' || CAST(`Customer`.`CustomerId` AS STRING)
     ) AS STRING) AS `id`,
     CAST(CASE WHEN `Customer`.`Company` IS NULL THEN 'person' ELSE 'organisation' END AS STRING) AS `customer_type`,
-    CAST(TRIM(`Customer`.`FirstName`) || ' ' || TRIM(`Customer`.`LastName`) AS STRING) AS `full_name`,
-    CAST(TRIM(`Customer`.`FirstName`) AS STRING) AS `given_name`,
-    CAST(TRIM(`Customer`.`LastName`) AS STRING) AS `family_name`,
-    CAST(`Customer`.`Company` AS STRING) AS `organisation_name`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`Customer`.`FirstName`) || ' ' || TRIM(`Customer`.`LastName`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`FirstName`) || ' ' || TRIM(`Customer`.`LastName`)
+    END AS STRING) AS `full_name`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`Customer`.`FirstName`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`FirstName`)
+    END AS STRING) AS `given_name`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`Customer`.`LastName`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`LastName`)
+    END AS STRING) AS `family_name`,
+    CAST(CASE
+      WHEN TRIM(`Customer`.`Company`, ' ') = ''
+      THEN NULL
+      ELSE `Customer`.`Company`
+    END AS STRING) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
     CAST(NULL AS STRING) AS `customer_tier`,
     CAST((
@@ -55,7 +71,11 @@ FROM (
     ) AS STRING) AS `household_id`,
     CAST(NULL AS STRING) AS `preferred_language`,
     CAST(NULL AS DATE) AS `customer_since`,
-    CAST(`rep`.`FirstName` || ' ' || `rep`.`LastName` AS STRING) AS `support_agent`,
+    CAST(CASE
+      WHEN TRIM(`rep`.`FirstName` || ' ' || `rep`.`LastName`, ' ') = ''
+      THEN NULL
+      ELSE `rep`.`FirstName` || ' ' || `rep`.`LastName`
+    END AS STRING) AS `support_agent`,
     CAST(CASE
       WHEN COALESCE((
         `Customer`.`Email` IS NULL OR TRIM(`Customer`.`Email`) = ''
@@ -97,7 +117,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -244,7 +264,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -255,7 +275,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -295,13 +315,17 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' || CAST(`Customer`.`CustomerId` AS STRING)
+      'chinook:ContactPoint:' || CAST('email' AS STRING) || '|' || CAST(`Customer`.`CustomerId` AS STRING)
     ) AS STRING) AS `id`,
     CAST((
       'chinook:Customer:' || CAST(`Customer`.`CustomerId` AS STRING)
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
-    CAST(LOWER(TRIM(`Customer`.`Email`)) AS STRING) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM(`Customer`.`Email`)), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`Customer`.`Email`))
+    END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -347,7 +371,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -387,14 +411,18 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' || CAST(`Customer`.`CustomerId` AS STRING)
+      'chinook:ContactPoint:' || CAST('phone' AS STRING) || '|' || CAST(`Customer`.`CustomerId` AS STRING)
     ) AS STRING) AS `id`,
     CAST((
       'chinook:Customer:' || CAST(`Customer`.`CustomerId` AS STRING)
     ) AS STRING) AS `customer_id`,
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
-    CAST(TRIM(`Customer`.`Phone`) AS STRING) AS `phone_number`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`Customer`.`Phone`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`Phone`)
+    END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
     CAST(NULL AS STRING) AS `region`,
@@ -439,7 +467,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -471,7 +499,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 133)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 139)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -481,7 +509,7 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' || CAST(`Customer`.`CustomerId` AS STRING)
+      'chinook:ContactPoint:' || CAST('address' AS STRING) || '|' || CAST(`Customer`.`CustomerId` AS STRING)
     ) AS STRING) AS `id`,
     CAST((
       'chinook:Customer:' || CAST(`Customer`.`CustomerId` AS STRING)
@@ -489,10 +517,18 @@ FROM (
     CAST('postal_address' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
-    CAST(TRIM(`Customer`.`Address`) AS STRING) AS `address_line`,
-    CAST(`Customer`.`City` AS STRING) AS `city`,
-    CAST(`Customer`.`State` AS STRING) AS `region`,
-    CAST(TRIM(`Customer`.`PostalCode`) AS STRING) AS `postal_code`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`Customer`.`Address`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`Address`)
+    END AS STRING) AS `address_line`,
+    CAST(CASE WHEN TRIM(`Customer`.`City`, ' ') = '' THEN NULL ELSE `Customer`.`City` END AS STRING) AS `city`,
+    CAST(CASE WHEN TRIM(`Customer`.`State`, ' ') = '' THEN NULL ELSE `Customer`.`State` END AS STRING) AS `region`,
+    CAST(CASE
+      WHEN TRIM(TRIM(`Customer`.`PostalCode`), ' ') = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`PostalCode`)
+    END AS STRING) AS `postal_code`,
     CAST(CASE
       WHEN `Customer`.`Country` = 'Argentina'
       THEN 'AR'
@@ -584,7 +620,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -618,8 +654,8 @@ FROM (
     CAST((
       'chinook:Product:' || CAST(`Track`.`TrackId` AS STRING)
     ) AS STRING) AS `id`,
-    CAST(`Track`.`Name` AS STRING) AS `product_name`,
-    CAST(`genre`.`Name` AS STRING) AS `product_category`,
+    CAST(CASE WHEN TRIM(`Track`.`Name`, ' ') = '' THEN NULL ELSE `Track`.`Name` END AS STRING) AS `product_name`,
+    CAST(CASE WHEN TRIM(`genre`.`Name`, ' ') = '' THEN NULL ELSE `genre`.`Name` END AS STRING) AS `product_category`,
     ROUND(CAST(`Track`.`UnitPrice` AS NUMERIC), 4) AS `unit_price`,
     CAST('USD' AS STRING) AS `currency_code`,
     CAST(TRUE AS BOOL) AS `is_active`,
@@ -652,7 +688,7 @@ SELECT
   `s`.`_source_key`,
   'Product' AS `_derivation`,
   'Product' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -698,7 +734,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`currency_code`, '^[A-Z]{3}$')
       THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 171)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 177)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -799,7 +835,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -879,7 +915,216 @@ SELECT
   `s`.`_source_key`,
   'TransactionLine' AS `_derivation`,
   'TransactionLine' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__customer` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'transaction_id' AS `_slot`,
+  'Transaction' AS `_target_class`,
+  `s`.`transaction_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__transaction` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`transaction_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__transaction__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`transaction_id`
+WHERE
+  NOT `s`.`transaction_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'product_id' AS `_slot`,
+  'Product' AS `_target_class`,
+  `s`.`product_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__product` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`product_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__product__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`product_id`
+WHERE
+  NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;

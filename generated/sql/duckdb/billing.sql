@@ -58,54 +58,117 @@ FROM (
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST(MIN(TRIM("billing_accounts"."account_name")) AS TEXT) AS "household_name",
-    CAST(MIN(
-      TRIM(
-        REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(MIN(TRIM("billing_accounts"."account_name")), ' ') = ''
+      THEN NULL
+      ELSE MIN(TRIM("billing_accounts"."account_name"))
+    END AS TEXT) AS "household_name",
+    CAST(CASE
+      WHEN TRIM(
+        MIN(
+          TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        ' ' || REGEXP_REPLACE(UPPER(COALESCE("billing_accounts"."bill_street", '')), '[.,;:]', ' ', 'g') || ' ',
+                        ' +',
+                        ' ',
+                        'g'
+                      ),
+                      ' ST ',
+                      ' STREET ',
+                      'g'
+                    ),
+                    ' AVE ',
+                    ' AVENUE ',
+                    'g'
+                  ),
+                  ' DR ',
+                  ' DRIVE ',
+                  'g'
+                ),
+                ' PL ',
+                ' PLACE ',
+                'g'
+              ),
+              ' BOUL ',
+              ' BOULEVARD ',
+              'g'
+            )
+          ) || '|' || UPPER(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', '')) || '|' || COALESCE(
+            CASE UPPER(TRIM("billing_accounts"."bill_country"))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(TRIM("billing_accounts"."bill_country"))
+            END,
+            ''
+          )
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE MIN(
+        TRIM(
           REGEXP_REPLACE(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
-                    ' ' || REGEXP_REPLACE(UPPER(COALESCE("billing_accounts"."bill_street", '')), '[.,;:]', ' ', 'g') || ' ',
-                    ' +',
-                    ' ',
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(UPPER(COALESCE("billing_accounts"."bill_street", '')), '[.,;:]', ' ', 'g') || ' ',
+                      ' +',
+                      ' ',
+                      'g'
+                    ),
+                    ' ST ',
+                    ' STREET ',
                     'g'
                   ),
-                  ' ST ',
-                  ' STREET ',
+                  ' AVE ',
+                  ' AVENUE ',
                   'g'
                 ),
-                ' AVE ',
-                ' AVENUE ',
+                ' DR ',
+                ' DRIVE ',
                 'g'
               ),
-              ' DR ',
-              ' DRIVE ',
+              ' PL ',
+              ' PLACE ',
               'g'
             ),
-            ' PL ',
-            ' PLACE ',
+            ' BOUL ',
+            ' BOULEVARD ',
             'g'
-          ),
-          ' BOUL ',
-          ' BOULEVARD ',
-          'g'
+          )
+        ) || '|' || UPPER(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', '')) || '|' || COALESCE(
+          CASE UPPER(TRIM("billing_accounts"."bill_country"))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(TRIM("billing_accounts"."bill_country"))
+          END,
+          ''
         )
-      ) || '|' || UPPER(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', '')) || '|' || COALESCE(
-        CASE UPPER(TRIM("billing_accounts"."bill_country"))
-          WHEN 'UK'
-          THEN 'GB'
-          ELSE UPPER(TRIM("billing_accounts"."bill_country"))
-        END,
-        ''
       )
-    ) AS TEXT) AS "address_key",
+    END AS TEXT) AS "address_key",
     CAST(COUNT("h"."holder_id") AS BIGINT) AS "member_count",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), ''))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), '')) = 'UK'
+          THEN 'GB'
+          ELSE MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), ''))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), ''))
+      END
     END AS TEXT) AS "country_code",
     CAST("billing_accounts"."acct_ref" AS TEXT) AS "_source_key"
   FROM "billing"."billing_accounts" AS "billing_accounts"
@@ -145,7 +208,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -156,7 +219,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -218,7 +281,11 @@ FROM (
     CAST((
       'billing:Account:' || CAST("billing_accounts"."acct_ref" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST("billing_accounts"."acct_ref" AS TEXT) AS "account_number",
+    CAST(CASE
+      WHEN TRIM("billing_accounts"."acct_ref", ' ') = ''
+      THEN NULL
+      ELSE "billing_accounts"."acct_ref"
+    END AS TEXT) AS "account_number",
     CAST(NULL AS TEXT) AS "customer_id",
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS TEXT)
@@ -235,9 +302,20 @@ FROM (
     MIN(UPPER(TRIM("billing_accounts"."status"))) AS "_raw__account_status",
     CAST(MIN("billing_accounts"."opened") AS DATE) AS "opened_date",
     CAST(CASE
-      WHEN MIN(UPPER(TRIM("billing_accounts"."currency"))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(TRIM("billing_accounts"."currency")))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(UPPER(TRIM("billing_accounts"."currency"))) = 'RMB'
+          THEN 'CNY'
+          ELSE MIN(UPPER(TRIM("billing_accounts"."currency")))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(TRIM("billing_accounts"."currency"))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(TRIM("billing_accounts"."currency")))
+      END
     END AS TEXT) AS "currency_code",
     CAST(COALESCE(SUM("i"."amount"), 0) AS DECIMAL(18, 4)) AS "balance",
     CAST("billing_accounts"."acct_ref" AS TEXT) AS "_source_key"
@@ -281,7 +359,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -292,7 +370,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -339,181 +417,185 @@ FROM (
     ) AS TEXT) AS "id",
     CAST('person' AS TEXT) AS "customer_type",
     CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            ARRAY_TO_STRING(
-              CASE
-                WHEN REGEXP_MATCHES(
-                  LEFT("account_holders"."holder_name", 1),
-                  '[' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']'
-                )
-                THEN LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    "account_holders"."holder_name",
-                    '([' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 0
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
-                ELSE LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    "account_holders"."holder_name",
-                    '([' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 1
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
-              END,
-              ''
-            ),
-            '^[^,]*,',
-            '',
-            'g'
-          )
-        )
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
-      END || ' ' || CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            ARRAY_TO_STRING(
-              CASE
-                WHEN REGEXP_MATCHES(
-                  LEFT("account_holders"."holder_name", 1),
-                  '[' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']'
-                )
-                THEN LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    "account_holders"."holder_name",
-                    '([' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 0
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
-                ELSE LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    "account_holders"."holder_name",
-                    '([' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 1
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
-              END,
-              ''
-            ),
-            ',.*',
-            '',
-            'g'
-          )
-        )
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g'))
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
-      THEN TRIM("account_holders"."holder_name")
-      WHEN TRIM("account_holders"."holder_name") = UPPER(TRIM("account_holders"."holder_name"))
-      OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
-      THEN ARRAY_TO_STRING(
+      WHEN TRIM(
         CASE
-          WHEN REGEXP_MATCHES(
-            LEFT(NULLIF(TRIM("account_holders"."holder_name"), ''), 1),
-            '[' || (
-              ' 	
+          WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                ARRAY_TO_STRING(
+                  CASE
+                    WHEN REGEXP_MATCHES(
+                      LEFT("account_holders"."holder_name", 1),
+                      '[' || (
+                        ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']'
+                      ) || ']'
+                    )
+                    THEN LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 0
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                    ELSE LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 1
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                  END,
+                  ''
+                ),
+                '^[^,]*,',
+                '',
+                'g'
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
+          END || ' ' || CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                ARRAY_TO_STRING(
+                  CASE
+                    WHEN REGEXP_MATCHES(
+                      LEFT("account_holders"."holder_name", 1),
+                      '[' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']'
+                    )
+                    THEN LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 0
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                    ELSE LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 1
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                  END,
+                  ''
+                ),
+                ',.*$',
+                '',
+                'g'
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+          END
+          WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+          THEN TRIM("account_holders"."holder_name")
+          WHEN TRIM("account_holders"."holder_name") = UPPER(TRIM("account_holders"."holder_name"))
+          OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+          THEN ARRAY_TO_STRING(
+            CASE
+              WHEN REGEXP_MATCHES(
+                LEFT(NULLIF(TRIM("account_holders"."holder_name"), ''), 1),
+                '[' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']'
+              )
+              THEN LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("account_holders"."holder_name"), ''),
+                  '([' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 0
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+              ELSE LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("account_holders"."holder_name"), ''),
+                  '([' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 1
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+            END,
+            ''
           )
-          THEN LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("account_holders"."holder_name"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 0
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
-          ELSE LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("account_holders"."holder_name"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 1
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
+          ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
         END,
-        ''
-      )
-      ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
-    END AS TEXT) AS "full_name",
-    CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
-        THEN NULLIF(
-          TRIM(
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          THEN TRIM(
             REGEXP_REPLACE(
               ARRAY_TO_STRING(
                 CASE
@@ -565,78 +647,12 @@ FROM (
               '',
               'g'
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
-      THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
-      WHEN TRIM("account_holders"."holder_name") LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
-        THEN REGEXP_REPLACE(
-          ARRAY_TO_STRING(
-            CASE
-              WHEN REGEXP_MATCHES(
-                LEFT(TRIM("account_holders"."holder_name"), 1),
-                '[' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']'
-              )
-              THEN LIST_TRANSFORM(
-                REGEXP_EXTRACT_ALL(
-                  TRIM("account_holders"."holder_name"),
-                  '([' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+|[^' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+)'
-                ),
-                LAMBDA "seg", "idx" : CASE
-                  WHEN "idx" % 2 = 0
-                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                  ELSE seg
-                END
-              )
-              ELSE LIST_TRANSFORM(
-                REGEXP_EXTRACT_ALL(
-                  TRIM("account_holders"."holder_name"),
-                  '([' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+|[^' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+)'
-                ),
-                LAMBDA "seg", "idx" : CASE
-                  WHEN "idx" % 2 = 1
-                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                  ELSE seg
-                END
-              )
-            END,
-            ''
-          ),
-          ' .*',
-          '',
-          'g'
-        )
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g')
-      END
-    END AS TEXT) AS "given_name",
-    CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
-        THEN NULLIF(
-          TRIM(
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          THEN TRIM(
             REGEXP_REPLACE(
               ARRAY_TO_STRING(
                 CASE
@@ -684,73 +700,568 @@ FROM (
                 END,
                 ''
               ),
-              ',.*',
+              ',.*$',
               '',
               'g'
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
-      THEN LEFT(TRIM("account_holders"."holder_name"), 1)
-      WHEN TRIM("account_holders"."holder_name") LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
-        THEN REGEXP_REPLACE(
-          ARRAY_TO_STRING(
-            CASE
-              WHEN REGEXP_MATCHES(
-                LEFT(TRIM("account_holders"."holder_name"), 1),
-                '[' || (
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN TRIM("account_holders"."holder_name")
+        WHEN TRIM("account_holders"."holder_name") = UPPER(TRIM("account_holders"."holder_name"))
+        OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+        THEN ARRAY_TO_STRING(
+          CASE
+            WHEN REGEXP_MATCHES(
+              LEFT(NULLIF(TRIM("account_holders"."holder_name"), ''), 1),
+              '[' || (
+                ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+              ) || ']'
+            )
+            THEN LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("account_holders"."holder_name"), ''),
+                '([' || (
                   ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']'
-              )
-              THEN LIST_TRANSFORM(
-                REGEXP_EXTRACT_ALL(
-                  TRIM("account_holders"."holder_name"),
-                  '([' || (
-                    ' 	
+                ) || ']+|[^' || (
+                  ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+|[^' || (
-                    ' 	
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 0
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+            ELSE LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("account_holders"."holder_name"), ''),
+                '([' || (
+                  ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+)'
-                ),
-                LAMBDA "seg", "idx" : CASE
-                  WHEN "idx" % 2 = 0
-                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                  ELSE seg
-                END
-              )
-              ELSE LIST_TRANSFORM(
-                REGEXP_EXTRACT_ALL(
-                  TRIM("account_holders"."holder_name"),
-                  '([' || (
-                    ' 	
+                ) || ']+|[^' || (
+                  ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+|[^' || (
-                    ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']+)'
-                ),
-                LAMBDA "seg", "idx" : CASE
-                  WHEN "idx" % 2 = 1
-                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                  ELSE seg
-                END
-              )
-            END,
-            ''
-          ),
-          '^[^ ]+ +',
-          '',
-          'g'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 1
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+          END,
+          ''
         )
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g')
+        ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
+      END
+    END AS TEXT) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+            THEN NULLIF(
+              TRIM(
+                REGEXP_REPLACE(
+                  ARRAY_TO_STRING(
+                    CASE
+                      WHEN REGEXP_MATCHES(
+                        LEFT("account_holders"."holder_name", 1),
+                        '[' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']'
+                      )
+                      THEN LIST_TRANSFORM(
+                        REGEXP_EXTRACT_ALL(
+                          "account_holders"."holder_name",
+                          '([' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+|[^' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+)'
+                        ),
+                        LAMBDA "seg", "idx" : CASE
+                          WHEN "idx" % 2 = 0
+                          THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                          ELSE seg
+                        END
+                      )
+                      ELSE LIST_TRANSFORM(
+                        REGEXP_EXTRACT_ALL(
+                          "account_holders"."holder_name",
+                          '([' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+|[^' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+)'
+                        ),
+                        LAMBDA "seg", "idx" : CASE
+                          WHEN "idx" % 2 = 1
+                          THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                          ELSE seg
+                        END
+                      )
+                    END,
+                    ''
+                  ),
+                  '^[^,]*,',
+                  '',
+                  'g'
+                )
+              ),
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), '')
+          END
+          WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+          THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
+          WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+          THEN CASE
+            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+            THEN REGEXP_REPLACE(
+              ARRAY_TO_STRING(
+                CASE
+                  WHEN REGEXP_MATCHES(
+                    LEFT(TRIM("account_holders"."holder_name"), 1),
+                    '[' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']'
+                  )
+                  THEN LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("account_holders"."holder_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 0
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                  ELSE LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("account_holders"."holder_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 1
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                END,
+                ''
+              ),
+              ' .*$',
+              '',
+              'g'
+            )
+            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+          END
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                ARRAY_TO_STRING(
+                  CASE
+                    WHEN REGEXP_MATCHES(
+                      LEFT("account_holders"."holder_name", 1),
+                      '[' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']'
+                    )
+                    THEN LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 0
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                    ELSE LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 1
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                  END,
+                  ''
+                ),
+                '^[^,]*,',
+                '',
+                'g'
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          THEN REGEXP_REPLACE(
+            ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(TRIM("account_holders"."holder_name"), 1),
+                  '[' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    TRIM("account_holders"."holder_name"),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    TRIM("account_holders"."holder_name"),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            ),
+            ' .*$',
+            '',
+            'g'
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+        END
+      END
+    END AS TEXT) AS "given_name",
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+            THEN NULLIF(
+              TRIM(
+                REGEXP_REPLACE(
+                  ARRAY_TO_STRING(
+                    CASE
+                      WHEN REGEXP_MATCHES(
+                        LEFT("account_holders"."holder_name", 1),
+                        '[' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']'
+                      )
+                      THEN LIST_TRANSFORM(
+                        REGEXP_EXTRACT_ALL(
+                          "account_holders"."holder_name",
+                          '([' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+|[^' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+)'
+                        ),
+                        LAMBDA "seg", "idx" : CASE
+                          WHEN "idx" % 2 = 0
+                          THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                          ELSE seg
+                        END
+                      )
+                      ELSE LIST_TRANSFORM(
+                        REGEXP_EXTRACT_ALL(
+                          "account_holders"."holder_name",
+                          '([' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+|[^' || (
+                            ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                          ) || ']+)'
+                        ),
+                        LAMBDA "seg", "idx" : CASE
+                          WHEN "idx" % 2 = 1
+                          THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                          ELSE seg
+                        END
+                      )
+                    END,
+                    ''
+                  ),
+                  ',.*$',
+                  '',
+                  'g'
+                )
+              ),
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+          END
+          WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+          THEN LEFT(TRIM("account_holders"."holder_name"), 1)
+          WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+          THEN CASE
+            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
+            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
+            THEN REGEXP_REPLACE(
+              ARRAY_TO_STRING(
+                CASE
+                  WHEN REGEXP_MATCHES(
+                    LEFT(TRIM("account_holders"."holder_name"), 1),
+                    '[' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']'
+                  )
+                  THEN LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("account_holders"."holder_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 0
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                  ELSE LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("account_holders"."holder_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 1
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                END,
+                ''
+              ),
+              '^[^ ]+ +',
+              '',
+              'g'
+            )
+            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g')
+          END
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                ARRAY_TO_STRING(
+                  CASE
+                    WHEN REGEXP_MATCHES(
+                      LEFT("account_holders"."holder_name", 1),
+                      '[' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']'
+                    )
+                    THEN LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 0
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                    ELSE LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        "account_holders"."holder_name",
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 1
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                  END,
+                  ''
+                ),
+                ',.*$',
+                '',
+                'g'
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN LEFT(TRIM("account_holders"."holder_name"), 1)
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
+          THEN REGEXP_REPLACE(
+            ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(TRIM("account_holders"."holder_name"), 1),
+                  '[' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    TRIM("account_holders"."holder_name"),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    TRIM("account_holders"."holder_name"),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            ),
+            '^[^ ]+ +',
+            '',
+            'g'
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g')
+        END
       END
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "organisation_name",
@@ -829,7 +1340,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -871,8 +1382,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -888,7 +1399,11 @@ FROM (
       'billing:Customer:' || CAST("account_holders"."holder_id" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
-    CAST(LOWER(TRIM("account_holders"."email")) AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("account_holders"."email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("account_holders"."email"))
+    END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -945,7 +1460,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -987,8 +1502,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1006,36 +1521,74 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("account_holders"."phone"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 3)
-      WHEN UPPER(TRIM("a"."bill_country")) IN ('US', 'CA')
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN UPPER(TRIM("a"."bill_country")) = 'CN'
-      AND LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 11
-      THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '0'
-      AND UPPER(TRIM("a"."bill_country")) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN '+' || CASE UPPER(TRIM("a"."bill_country"))
-        WHEN 'FR'
-        THEN '33'
-        WHEN 'DE'
-        THEN '49'
-        WHEN 'CN'
-        THEN '86'
-        WHEN 'SE'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2)
-      WHEN UPPER(TRIM("a"."bill_country")) = 'IT'
-      THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN UPPER(TRIM("a"."bill_country")) = 'ES'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 9
-      THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      ELSE TRIM("account_holders"."phone")
+      WHEN TRIM(
+        CASE
+          WHEN LEFT(TRIM("account_holders"."phone"), 1) = '+'
+          THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 3)
+          WHEN UPPER(TRIM("a"."bill_country")) IN ('US', 'CA')
+          AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 10
+          THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+          WHEN UPPER(TRIM("a"."bill_country")) = 'CN'
+          AND LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '1'
+          AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 11
+          THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '0'
+          AND UPPER(TRIM("a"."bill_country")) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+          THEN '+' || CASE UPPER(TRIM("a"."bill_country"))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2)
+          WHEN UPPER(TRIM("a"."bill_country")) = 'IT'
+          THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+          WHEN UPPER(TRIM("a"."bill_country")) = 'ES'
+          AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 9
+          THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+          ELSE TRIM("account_holders"."phone")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("account_holders"."phone"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 3)
+        WHEN UPPER(TRIM("a"."bill_country")) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(TRIM("a"."bill_country")) = 'CN'
+        AND LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(TRIM("a"."bill_country")) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(TRIM("a"."bill_country"))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2)
+        WHEN UPPER(TRIM("a"."bill_country")) = 'IT'
+        THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(TRIM("a"."bill_country")) = 'ES'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 9
+        THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        ELSE TRIM("account_holders"."phone")
+      END
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -1099,7 +1652,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1141,8 +1694,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1160,14 +1713,37 @@ FROM (
     CAST('postal_address' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
-    CAST(TRIM("a"."bill_street") AS TEXT) AS "address_line",
-    CAST(TRIM("a"."bill_city") AS TEXT) AS "city",
-    CAST(NULL AS TEXT) AS "region",
-    CAST(TRIM("a"."bill_postcode") AS TEXT) AS "postal_code",
     CAST(CASE
-      WHEN NULLIF(UPPER(TRIM("a"."bill_country")), '') = 'UK'
-      THEN 'GB'
-      ELSE NULLIF(UPPER(TRIM("a"."bill_country")), '')
+      WHEN TRIM(TRIM("a"."bill_street"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_street")
+    END AS TEXT) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(TRIM("a"."bill_city"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_city")
+    END AS TEXT) AS "city",
+    CAST(NULL AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM(TRIM("a"."bill_postcode"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_postcode")
+    END AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN NULLIF(UPPER(TRIM("a"."bill_country")), '') = 'UK'
+          THEN 'GB'
+          ELSE NULLIF(UPPER(TRIM("a"."bill_country")), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(UPPER(TRIM("a"."bill_country")), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(TRIM("a"."bill_country")), '')
+      END
     END AS TEXT) AS "country_code",
     CAST(TRUE AS BOOLEAN) AS "is_primary",
     CAST(CASE
@@ -1215,7 +1791,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1255,7 +1831,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 320)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 318)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1264,56 +1840,116 @@ FROM (
     CAST((
       'billing:Product:' || CAST("catalogue"."sku" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST(TRIM("catalogue"."description") AS TEXT) AS "product_name",
     CAST(CASE
-      WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
-      THEN ARRAY_TO_STRING(
+      WHEN TRIM(TRIM("catalogue"."description"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("catalogue"."description")
+    END AS TEXT) AS "product_name",
+    CAST(CASE
+      WHEN TRIM(
         CASE
-          WHEN REGEXP_MATCHES(
-            LEFT(NULLIF(TRIM("catalogue"."category"), ''), 1),
-            '[' || (
-              ' 	
+          WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+          THEN ARRAY_TO_STRING(
+            CASE
+              WHEN REGEXP_MATCHES(
+                LEFT(NULLIF(TRIM("catalogue"."category"), ''), 1),
+                '[' || (
+                  ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']'
+                ) || ']'
+              )
+              THEN LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("catalogue"."category"), ''),
+                  '([' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 0
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+              ELSE LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("catalogue"."category"), ''),
+                  '([' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 1
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+            END,
+            ''
           )
-          THEN LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("catalogue"."category"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 0
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
-          ELSE LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("catalogue"."category"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 1
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
+          ELSE TRIM("catalogue"."category")
         END,
-        ''
-      )
-      ELSE TRIM("catalogue"."category")
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+        THEN ARRAY_TO_STRING(
+          CASE
+            WHEN REGEXP_MATCHES(
+              LEFT(NULLIF(TRIM("catalogue"."category"), ''), 1),
+              '[' || (
+                ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+              ) || ']'
+            )
+            THEN LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("catalogue"."category"), ''),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 0
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+            ELSE LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("catalogue"."category"), ''),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 1
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+          END,
+          ''
+        )
+        ELSE TRIM("catalogue"."category")
+      END
     END AS TEXT) AS "product_category",
     CAST("catalogue"."list_price" AS DECIMAL(18, 4)) AS "unit_price",
     CAST('EUR' AS TEXT) AS "currency_code",
@@ -1371,7 +2007,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1435,7 +2071,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 359)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL
@@ -1474,14 +2110,36 @@ FROM (
     CAST(MIN("invoices"."invoice_date") AS TIMESTAMP) AS "transaction_date",
     CAST(MIN("invoices"."amount") AS DECIMAL(18, 4)) AS "total_amount",
     CAST(CASE
-      WHEN MIN(UPPER(TRIM("invoices"."currency"))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(TRIM("invoices"."currency")))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(UPPER(TRIM("invoices"."currency"))) = 'RMB'
+          THEN 'CNY'
+          ELSE MIN(UPPER(TRIM("invoices"."currency")))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(TRIM("invoices"."currency"))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(TRIM("invoices"."currency")))
+      END
     END AS TEXT) AS "currency_code",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(TRIM("a"."bill_country")), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(TRIM("a"."bill_country")), ''))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(NULLIF(UPPER(TRIM("a"."bill_country")), '')) = 'UK'
+          THEN 'GB'
+          ELSE MIN(NULLIF(UPPER(TRIM("a"."bill_country")), ''))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(TRIM("a"."bill_country")), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(TRIM("a"."bill_country")), ''))
+      END
     END AS TEXT) AS "country_code",
     CAST("invoices"."invoice_no" AS TEXT) AS "_source_key"
   FROM "billing"."invoices" AS "invoices"
@@ -1538,7 +2196,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -1549,7 +2207,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1661,7 +2319,7 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1692,3 +2350,271 @@ GROUP BY
   CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "billing__account__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__account" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'account_id' AS "_slot",
+  'Account' AS "_target_class",
+  "s"."account_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."account_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."account_id"
+WHERE
+  NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

@@ -42,67 +42,148 @@ FROM (
     ) AS TEXT) AS "id",
     CAST('person' AS TEXT) AS "customer_type",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
-      THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g')
-      ELSE REGEXP_REPLACE(
-        ARRAY_TO_STRING(
-          CASE
-            WHEN REGEXP_MATCHES(
-              LEFT(NULLIF(TRIM("callers"."caller_name"), ''), 1),
-              '[' || (
-                ' 	
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+          THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g')
+          ELSE REGEXP_REPLACE(
+            ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(NULLIF(TRIM("callers"."caller_name"), ''), 1),
+                  '[' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']'
-            )
-            THEN LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("callers"."caller_name"), ''),
-                '([' || (
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM("callers"."caller_name"), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM("callers"."caller_name"), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            ),
+            ' +',
+            ' ',
+            'g'
+          )
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g')
+        ELSE REGEXP_REPLACE(
+          ARRAY_TO_STRING(
+            CASE
+              WHEN REGEXP_MATCHES(
+                LEFT(NULLIF(TRIM("callers"."caller_name"), ''), 1),
+                '[' || (
                   ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
+                ) || ']'
+              )
+              THEN LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("callers"."caller_name"), ''),
+                  '([' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 0
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-            ELSE LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("callers"."caller_name"), ''),
-                '([' || (
-                  ' 	
+                  ) || ']+|[^' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 0
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+              ELSE LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("callers"."caller_name"), ''),
+                  '([' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 1
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-          END,
-          ''
-        ),
-        ' +',
-        ' ',
-        'g'
-      )
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 1
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+            END,
+            ''
+          ),
+          ' +',
+          ' ',
+          'g'
+        )
+      END
     END AS TEXT) AS "full_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 2), '')
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+          THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 2), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 2), '')
+      END
     END AS TEXT) AS "given_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 1)
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+          THEN LEFT(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 1)
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 1)
+      END
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
@@ -163,7 +244,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -211,14 +292,30 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("callers"."phone_number"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 3)
-      WHEN UPPER(TRIM("callers"."region")) = 'AMER'
-      AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
-      ELSE TRIM("callers"."phone_number")
+      WHEN TRIM(
+        CASE
+          WHEN LEFT(TRIM("callers"."phone_number"), 1) = '+'
+          THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 3)
+          WHEN UPPER(TRIM("callers"."region")) = 'AMER'
+          AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')) = 10
+          THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+          ELSE TRIM("callers"."phone_number")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("callers"."phone_number"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 3)
+        WHEN UPPER(TRIM("callers"."region")) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+        ELSE TRIM("callers"."phone_number")
+      END
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -288,7 +385,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -334,7 +431,11 @@ FROM (
       'callcentre:Customer:' || CAST("callers"."caller_id" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
-    CAST(LOWER(TRIM("callers"."callback_email")) AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("callers"."callback_email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("callers"."callback_email"))
+    END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -389,7 +490,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -435,52 +536,104 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('call_centre' AS TEXT) AS "channel",
     CAST("calls"."started_at" AS TIMESTAMP) AS "interaction_datetime",
-    CAST(ARRAY_TO_STRING(
-      CASE
-        WHEN REGEXP_MATCHES(
-          LEFT(LOWER(NULLIF(TRIM("calls"."queue"), '')), 1),
-          '[' || (
-            ' 	
+    CAST(CASE
+      WHEN TRIM(
+        ARRAY_TO_STRING(
+          CASE
+            WHEN REGEXP_MATCHES(
+              LEFT(LOWER(NULLIF(TRIM("calls"."queue"), '')), 1),
+              '[' || (
+                ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-          ) || ']'
-        )
-        THEN LIST_TRANSFORM(
-          REGEXP_EXTRACT_ALL(
-            LOWER(NULLIF(TRIM("calls"."queue"), '')),
-            '([' || (
+              ) || ']'
+            )
+            THEN LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                LOWER(NULLIF(TRIM("calls"."queue"), '')),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 0
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+            ELSE LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                LOWER(NULLIF(TRIM("calls"."queue"), '')),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 1
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+          END,
+          ''
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE ARRAY_TO_STRING(
+        CASE
+          WHEN REGEXP_MATCHES(
+            LEFT(LOWER(NULLIF(TRIM("calls"."queue"), '')), 1),
+            '[' || (
               ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']+|[^' || (
-              ' 	
+            ) || ']'
+          )
+          THEN LIST_TRANSFORM(
+            REGEXP_EXTRACT_ALL(
+              LOWER(NULLIF(TRIM("calls"."queue"), '')),
+              '([' || (
+                ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']+)'
-          ),
-          LAMBDA "seg", "idx" : CASE
-            WHEN "idx" % 2 = 0
-            THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-            ELSE seg
-          END
-        )
-        ELSE LIST_TRANSFORM(
-          REGEXP_EXTRACT_ALL(
-            LOWER(NULLIF(TRIM("calls"."queue"), '')),
-            '([' || (
-              ' 	
+              ) || ']+|[^' || (
+                ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']+|[^' || (
-              ' 	
+              ) || ']+)'
+            ),
+            LAMBDA "seg", "idx" : CASE
+              WHEN "idx" % 2 = 0
+              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+              ELSE seg
+            END
+          )
+          ELSE LIST_TRANSFORM(
+            REGEXP_EXTRACT_ALL(
+              LOWER(NULLIF(TRIM("calls"."queue"), '')),
+              '([' || (
+                ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']+)'
-          ),
-          LAMBDA "seg", "idx" : CASE
-            WHEN "idx" % 2 = 1
-            THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-            ELSE seg
-          END
-        )
-      END,
-      ''
-    ) AS TEXT) AS "topic",
+              ) || ']+|[^' || (
+                ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+              ) || ']+)'
+            ),
+            LAMBDA "seg", "idx" : CASE
+              WHEN "idx" % 2 = 1
+              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+              ELSE seg
+            END
+          )
+        END,
+        ''
+      )
+    END AS TEXT) AS "topic",
     CAST(CASE
       WHEN UPPER(TRIM("calls"."disposition")) = 'RESOLVED'
       THEN 'resolved'
@@ -495,7 +648,11 @@ FROM (
       ELSE NULL
     END AS TEXT) AS "outcome",
     UPPER(TRIM("calls"."disposition")) AS "_raw__outcome",
-    CAST(NULLIF(TRIM("calls"."agent"), '') AS TEXT) AS "agent_name",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("calls"."agent"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("calls"."agent"), '')
+    END AS TEXT) AS "agent_name",
     CAST(CASE
       WHEN CAST("calls"."ended_at" AS DATE) = CAST("calls"."started_at" AS DATE)
       AND "calls"."ended_at" >= "calls"."started_at"
@@ -699,7 +856,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -716,3 +873,93 @@ GROUP BY
   CAST("calls"."call_id" AS TEXT)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "callcentre__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

@@ -48,227 +48,474 @@ FROM (
       ELSE 'person'
     END AS TEXT) AS "customer_type",
     CAST(CASE
-      WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-      AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-      THEN NULLIF(TRIM("contacts"."company"), '')
-      WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '', 'g')) > 0
-      THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
-      ELSE TRIM(
-        COALESCE(
-          CASE
-            WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-            OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-            THEN ARRAY_TO_STRING(
+      WHEN TRIM(
+        CASE
+          WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+          AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+          THEN NULLIF(TRIM("contacts"."company"), '')
+          WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '', 'g')) > 0
+          THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
+          ELSE TRIM(
+            COALESCE(
               CASE
-                WHEN REGEXP_MATCHES(
-                  LEFT(TRIM("contacts"."first_name"), 1),
-                  '[' || (
-                    ' 	
+                WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
+                OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+                THEN ARRAY_TO_STRING(
+                  CASE
+                    WHEN REGEXP_MATCHES(
+                      LEFT(TRIM("contacts"."first_name"), 1),
+                      '[' || (
+                        ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']'
+                      ) || ']'
+                    )
+                    THEN LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        TRIM("contacts"."first_name"),
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 0
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                    ELSE LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        TRIM("contacts"."first_name"),
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 1
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                  END,
+                  ''
                 )
-                THEN LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    TRIM("contacts"."first_name"),
-                    '([' || (
-                      ' 	
+                ELSE TRIM("contacts"."first_name")
+              END,
+              ''
+            ) || ' ' || COALESCE(
+              CASE
+                WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
+                OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+                THEN ARRAY_TO_STRING(
+                  CASE
+                    WHEN REGEXP_MATCHES(
+                      LEFT(TRIM("contacts"."last_name"), 1),
+                      '[' || (
+                        ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
+                      ) || ']'
+                    )
+                    THEN LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        TRIM("contacts"."last_name"),
+                        '([' || (
+                          ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 0
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 0
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                    ELSE LIST_TRANSFORM(
+                      REGEXP_EXTRACT_ALL(
+                        TRIM("contacts"."last_name"),
+                        '([' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+|[^' || (
+                          ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                        ) || ']+)'
+                      ),
+                      LAMBDA "seg", "idx" : CASE
+                        WHEN "idx" % 2 = 1
+                        THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                        ELSE seg
+                      END
+                    )
+                  END,
+                  ''
                 )
-                ELSE LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    TRIM("contacts"."first_name"),
-                    '([' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 1
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
+                ELSE TRIM("contacts"."last_name")
               END,
               ''
             )
-            ELSE TRIM("contacts"."first_name")
-          END,
-          ''
-        ) || ' ' || COALESCE(
-          CASE
-            WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-            OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-            THEN ARRAY_TO_STRING(
-              CASE
-                WHEN REGEXP_MATCHES(
-                  LEFT(TRIM("contacts"."last_name"), 1),
-                  '[' || (
+          )
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+        WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '', 'g')) > 0
+        THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
+              OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+              THEN ARRAY_TO_STRING(
+                CASE
+                  WHEN REGEXP_MATCHES(
+                    LEFT(TRIM("contacts"."first_name"), 1),
+                    '[' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']'
+                  )
+                  THEN LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("contacts"."first_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 0
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                  ELSE LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("contacts"."first_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 1
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                END,
+                ''
+              )
+              ELSE TRIM("contacts"."first_name")
+            END,
+            ''
+          ) || ' ' || COALESCE(
+            CASE
+              WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
+              OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+              THEN ARRAY_TO_STRING(
+                CASE
+                  WHEN REGEXP_MATCHES(
+                    LEFT(TRIM("contacts"."last_name"), 1),
+                    '[' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']'
+                  )
+                  THEN LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("contacts"."last_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 0
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                  ELSE LIST_TRANSFORM(
+                    REGEXP_EXTRACT_ALL(
+                      TRIM("contacts"."last_name"),
+                      '([' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+|[^' || (
+                        ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                      ) || ']+)'
+                    ),
+                    LAMBDA "seg", "idx" : CASE
+                      WHEN "idx" % 2 = 1
+                      THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                      ELSE seg
+                    END
+                  )
+                END,
+                ''
+              )
+              ELSE TRIM("contacts"."last_name")
+            END,
+            ''
+          )
+        )
+      END
+    END AS TEXT) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
+          OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+          THEN ARRAY_TO_STRING(
+            CASE
+              WHEN REGEXP_MATCHES(
+                LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
+                '[' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']'
+              )
+              THEN LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("contacts"."first_name"), ''),
+                  '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                  ) || ']'
-                )
-                THEN LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    TRIM("contacts"."last_name"),
-                    '([' || (
-                      ' 	
+                  ) || ']+|[^' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 0
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+              ELSE LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("contacts"."first_name"), ''),
+                  '([' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 0
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
-                ELSE LIST_TRANSFORM(
-                  REGEXP_EXTRACT_ALL(
-                    TRIM("contacts"."last_name"),
-                    '([' || (
-                      ' 	
+                  ) || ']+|[^' || (
+                    ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+|[^' || (
-                      ' 	
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 1
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+            END,
+            ''
+          )
+          ELSE TRIM("contacts"."first_name")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
+        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+        THEN ARRAY_TO_STRING(
+          CASE
+            WHEN REGEXP_MATCHES(
+              LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
+              '[' || (
+                ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                    ) || ']+)'
-                  ),
-                  LAMBDA "seg", "idx" : CASE
-                    WHEN "idx" % 2 = 1
-                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                    ELSE seg
-                  END
-                )
-              END,
-              ''
+              ) || ']'
             )
-            ELSE TRIM("contacts"."last_name")
+            THEN LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("contacts"."first_name"), ''),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 0
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+            ELSE LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("contacts"."first_name"), ''),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 1
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
           END,
           ''
         )
-      )
-    END AS TEXT) AS "full_name",
-    CAST(CASE
-      WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-      OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-      THEN ARRAY_TO_STRING(
-        CASE
-          WHEN REGEXP_MATCHES(
-            LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
-            '[' || (
-              ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']'
-          )
-          THEN LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("contacts"."first_name"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 0
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
-          ELSE LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("contacts"."first_name"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 1
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
-        END,
-        ''
-      )
-      ELSE TRIM("contacts"."first_name")
+        ELSE TRIM("contacts"."first_name")
+      END
     END AS TEXT) AS "given_name",
     CAST(CASE
-      WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-      OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-      THEN ARRAY_TO_STRING(
+      WHEN TRIM(
         CASE
-          WHEN REGEXP_MATCHES(
-            LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
-            '[' || (
-              ' 	
+          WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
+          OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+          THEN ARRAY_TO_STRING(
+            CASE
+              WHEN REGEXP_MATCHES(
+                LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
+                '[' || (
+                  ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-            ) || ']'
+                ) || ']'
+              )
+              THEN LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("contacts"."last_name"), ''),
+                  '([' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 0
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+              ELSE LIST_TRANSFORM(
+                REGEXP_EXTRACT_ALL(
+                  NULLIF(TRIM("contacts"."last_name"), ''),
+                  '([' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+|[^' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']+)'
+                ),
+                LAMBDA "seg", "idx" : CASE
+                  WHEN "idx" % 2 = 1
+                  THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                  ELSE seg
+                END
+              )
+            END,
+            ''
           )
-          THEN LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("contacts"."last_name"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 0
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
-          ELSE LIST_TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM("contacts"."last_name"), ''),
-              '([' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+|[^' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']+)'
-            ),
-            LAMBDA "seg", "idx" : CASE
-              WHEN "idx" % 2 = 1
-              THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-              ELSE seg
-            END
-          )
+          ELSE TRIM("contacts"."last_name")
         END,
-        ''
-      )
-      ELSE TRIM("contacts"."last_name")
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
+        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+        THEN ARRAY_TO_STRING(
+          CASE
+            WHEN REGEXP_MATCHES(
+              LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
+              '[' || (
+                ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+              ) || ']'
+            )
+            THEN LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("contacts"."last_name"), ''),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 0
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+            ELSE LIST_TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM("contacts"."last_name"), ''),
+                '([' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+|[^' || (
+                  ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                ) || ']+)'
+              ),
+              LAMBDA "seg", "idx" : CASE
+                WHEN "idx" % 2 = 1
+                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                ELSE seg
+              END
+            )
+          END,
+          ''
+        )
+        ELSE TRIM("contacts"."last_name")
+      END
     END AS TEXT) AS "family_name",
     CAST(CASE
-      WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-      AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-      THEN NULLIF(TRIM("contacts"."company"), '')
+      WHEN TRIM(
+        CASE
+          WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+          AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+          THEN NULLIF(TRIM("contacts"."company"), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+      END
     END AS TEXT) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
     CAST(CASE
@@ -283,7 +530,11 @@ FROM (
       ELSE 'standard'
     END AS TEXT) AS "customer_tier",
     CAST(NULL AS TEXT) AS "household_id",
-    CAST(NULLIF(LOWER(TRIM("contacts"."lang")), '') AS TEXT) AS "preferred_language",
+    CAST(CASE
+      WHEN TRIM(NULLIF(LOWER(TRIM("contacts"."lang")), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(LOWER(TRIM("contacts"."lang")), '')
+    END AS TEXT) AS "preferred_language",
     CAST("contacts"."created_on" AS DATE) AS "customer_since",
     CAST(NULL AS TEXT) AS "support_agent",
     CAST(CASE
@@ -331,7 +582,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -377,7 +628,11 @@ FROM (
       'crm:Customer:' || CAST("contacts"."contact_no" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
-    CAST(LOWER(TRIM("contacts"."email")) AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("contacts"."email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("contacts"."email"))
+    END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -433,7 +688,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -481,47 +736,96 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("contacts"."phone"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 3)
-      WHEN UPPER(TRIM("contacts"."country")) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      WHEN UPPER(TRIM("contacts"."country")) IN ('CHINA', '中国')
-      AND LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 11
-      THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '0'
-      AND UPPER(TRIM("contacts"."country")) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN '+' || CASE UPPER(TRIM("contacts"."country"))
-        WHEN 'FRANCE'
-        THEN '33'
-        WHEN 'GERMANY'
-        THEN '49'
-        WHEN 'DEUTSCHLAND'
-        THEN '49'
-        WHEN 'CHINA'
-        THEN '86'
-        WHEN '中国'
-        THEN '86'
-        WHEN 'SWEDEN'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2)
-      WHEN UPPER(TRIM("contacts"."country")) IN ('ITALIA', 'ITALY')
-      THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      ELSE TRIM("contacts"."phone")
+      WHEN TRIM(
+        CASE
+          WHEN LEFT(TRIM("contacts"."phone"), 1) = '+'
+          THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 3)
+          WHEN UPPER(TRIM("contacts"."country")) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+          AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 10
+          THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+          WHEN UPPER(TRIM("contacts"."country")) IN ('CHINA', '中国')
+          AND LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '1'
+          AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 11
+          THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '0'
+          AND UPPER(TRIM("contacts"."country")) IN (
+            'FRANCE',
+            'UNITED KINGDOM',
+            'UK',
+            'ENGLAND',
+            'GERMANY',
+            'DEUTSCHLAND',
+            'CHINA',
+            '中国',
+            'SWEDEN'
+          )
+          THEN '+' || CASE UPPER(TRIM("contacts"."country"))
+            WHEN 'FRANCE'
+            THEN '33'
+            WHEN 'GERMANY'
+            THEN '49'
+            WHEN 'DEUTSCHLAND'
+            THEN '49'
+            WHEN 'CHINA'
+            THEN '86'
+            WHEN '中国'
+            THEN '86'
+            WHEN 'SWEDEN'
+            THEN '46'
+            ELSE '44'
+          END || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2)
+          WHEN UPPER(TRIM("contacts"."country")) IN ('ITALIA', 'ITALY')
+          THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+          ELSE TRIM("contacts"."phone")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("contacts"."phone"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 3)
+        WHEN UPPER(TRIM("contacts"."country")) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(TRIM("contacts"."country")) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(TRIM("contacts"."country")) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(TRIM("contacts"."country"))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2)
+        WHEN UPPER(TRIM("contacts"."country")) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        ELSE TRIM("contacts"."phone")
+      END
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -581,7 +885,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -629,47 +933,96 @@ FROM (
     CAST('mobile' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("contacts"."mobile"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 3)
-      WHEN UPPER(TRIM("contacts"."country")) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      WHEN UPPER(TRIM("contacts"."country")) IN ('CHINA', '中国')
-      AND LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 11
-      THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '0'
-      AND UPPER(TRIM("contacts"."country")) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN '+' || CASE UPPER(TRIM("contacts"."country"))
-        WHEN 'FRANCE'
-        THEN '33'
-        WHEN 'GERMANY'
-        THEN '49'
-        WHEN 'DEUTSCHLAND'
-        THEN '49'
-        WHEN 'CHINA'
-        THEN '86'
-        WHEN '中国'
-        THEN '86'
-        WHEN 'SWEDEN'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2)
-      WHEN UPPER(TRIM("contacts"."country")) IN ('ITALIA', 'ITALY')
-      THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      ELSE TRIM("contacts"."mobile")
+      WHEN TRIM(
+        CASE
+          WHEN LEFT(TRIM("contacts"."mobile"), 1) = '+'
+          THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 3)
+          WHEN UPPER(TRIM("contacts"."country")) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+          AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 10
+          THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+          WHEN UPPER(TRIM("contacts"."country")) IN ('CHINA', '中国')
+          AND LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '1'
+          AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 11
+          THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+          WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '0'
+          AND UPPER(TRIM("contacts"."country")) IN (
+            'FRANCE',
+            'UNITED KINGDOM',
+            'UK',
+            'ENGLAND',
+            'GERMANY',
+            'DEUTSCHLAND',
+            'CHINA',
+            '中国',
+            'SWEDEN'
+          )
+          THEN '+' || CASE UPPER(TRIM("contacts"."country"))
+            WHEN 'FRANCE'
+            THEN '33'
+            WHEN 'GERMANY'
+            THEN '49'
+            WHEN 'DEUTSCHLAND'
+            THEN '49'
+            WHEN 'CHINA'
+            THEN '86'
+            WHEN '中国'
+            THEN '86'
+            WHEN 'SWEDEN'
+            THEN '46'
+            ELSE '44'
+          END || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2)
+          WHEN UPPER(TRIM("contacts"."country")) IN ('ITALIA', 'ITALY')
+          THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+          ELSE TRIM("contacts"."mobile")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("contacts"."mobile"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 3)
+        WHEN UPPER(TRIM("contacts"."country")) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN UPPER(TRIM("contacts"."country")) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(TRIM("contacts"."country")) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(TRIM("contacts"."country"))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2)
+        WHEN UPPER(TRIM("contacts"."country")) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        ELSE TRIM("contacts"."mobile")
+      END
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -729,7 +1082,7 @@ SELECT
   "s"."_source_key",
   'ContactPointMobile' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -779,10 +1132,22 @@ FROM (
     CAST('postal_address' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
-    CAST(TRIM("contacts"."street") AS TEXT) AS "address_line",
-    CAST(TRIM("contacts"."city") AS TEXT) AS "city",
+    CAST(CASE
+      WHEN TRIM(TRIM("contacts"."street"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("contacts"."street")
+    END AS TEXT) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(TRIM("contacts"."city"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("contacts"."city")
+    END AS TEXT) AS "city",
     CAST(NULL AS TEXT) AS "region",
-    CAST(TRIM("contacts"."zip") AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(TRIM("contacts"."zip"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("contacts"."zip")
+    END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN NULLIF(UPPER(TRIM("contacts"."country")), '') = 'FRANCE'
       THEN 'FR'
@@ -874,7 +1239,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -931,7 +1296,11 @@ FROM (
     END AS TEXT) AS "channel",
     UPPER(TRIM("activities"."channel")) AS "_raw__channel",
     CAST("activities"."activity_ts" AS TIMESTAMP) AS "interaction_datetime",
-    CAST(NULLIF(TRIM("activities"."subject"), '') AS TEXT) AS "topic",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("activities"."subject"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("activities"."subject"), '')
+    END AS TEXT) AS "topic",
     CAST(CASE
       WHEN UPPER(TRIM("activities"."result")) = 'DONE'
       THEN 'completed'
@@ -995,7 +1364,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1012,3 +1381,153 @@ GROUP BY
   CAST("activities"."activity_id" AS TEXT)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_mobile" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

@@ -2,10 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: mysql
 
-SET NAMES utf8mb4;
-
 CREATE OR REPLACE VIEW `billing__household__staged` AS
-SELECT
+SELECT DISTINCT
   'billing' AS `_source_system`,
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
@@ -15,8 +13,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+          UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -28,13 +26,8 @@ FROM (
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-) AS `d`
-GROUP BY
-  `d`.`_source_key`,
-  `d`.`_reject_reason`,
-  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
-  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
+    ON `h`.`acct_ref` = `billing_accounts`.`acct_ref`
+) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__household__groups` AS
 SELECT
@@ -47,11 +40,9 @@ SELECT
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`household_name` IS NULL
-    OR CAST(CAST(`d`.`household_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+    WHEN `d`.`household_name` IS NULL OR `d`.`household_name` = ''
     THEN 'slot household_name is required but empty'
-    WHEN `d`.`address_key` IS NULL
-    OR CAST(CAST(`d`.`address_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+    WHEN `d`.`address_key` IS NULL OR `d`.`address_key` = ''
     THEN 'slot address_key is required but empty'
     WHEN `d`.`member_count` IS NULL
     THEN 'slot member_count is required but empty'
@@ -62,10 +53,7 @@ SELECT
       ' is below the minimum 1'
     )
     WHEN NOT `d`.`country_code` IS NULL
-    AND NOT REGEXP_INSTR(
-      CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-      '^[A-Z]{2}$'
-    ) > 0
+    AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
     THEN CONCAT(
       'slot country_code: ''',
       COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -78,95 +66,147 @@ FROM (
     CAST((
       CONCAT('billing:Household:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(CAST(MIN(
-      CAST(CAST(TRIM(`billing_accounts`.`account_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-    ) AS CHAR CHARACTER SET utf8mb4) AS CHAR) AS `household_name`,
-    CAST(CAST(MIN(
-      CAST(CONCAT(
-        TRIM(
-          REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(TRIM(`billing_accounts`.`account_name`))) = ''
+      THEN NULL
+      ELSE MIN(TRIM(`billing_accounts`.`account_name`))
+    END AS CHAR) AS `household_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(
+        CONCAT(
+          TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      CONCAT(
-                        ' ',
-                        REGEXP_REPLACE(
-                          CAST(UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          '[.,;:]',
+                      REGEXP_REPLACE(
+                        CONCAT(
+                          ' ',
+                          REGEXP_REPLACE(
+                            UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                            '[.,;:]',
+                            ' '
+                          ),
                           ' '
                         ),
+                        ' +',
                         ' '
                       ),
-                      ' +',
-                      ' '
+                      ' ST ',
+                      ' STREET '
                     ),
-                    ' ST ',
-                    ' STREET '
+                    ' AVE ',
+                    ' AVENUE '
                   ),
-                  ' AVE ',
-                  ' AVENUE '
+                  ' DR ',
+                  ' DRIVE '
                 ),
-                ' DR ',
-                ' DRIVE '
+                ' PL ',
+                ' PLACE '
               ),
-              ' PL ',
-              ' PLACE '
-            ),
-            ' BOUL ',
-            ' BOULEVARD '
+              ' BOUL ',
+              ' BOULEVARD '
+            )
+          ),
+          '|',
+          UPPER(
+            REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
+          ),
+          '|',
+          COALESCE(
+            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            END,
+            ''
           )
-        ),
-        '|',
-        UPPER(
-          REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
-        ),
-        '|',
-        COALESCE(
-          CASE CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-            WHEN 'UK'
-            THEN 'GB'
-            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-          END,
-          ''
         )
-      ) AS BINARY)
-    ) AS CHAR CHARACTER SET utf8mb4) AS CHAR) AS `address_key`,
+      )) = ''
+      THEN NULL
+      ELSE MIN(
+        CONCAT(
+          TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        CONCAT(
+                          ' ',
+                          REGEXP_REPLACE(
+                            UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                            '[.,;:]',
+                            ' '
+                          ),
+                          ' '
+                        ),
+                        ' +',
+                        ' '
+                      ),
+                      ' ST ',
+                      ' STREET '
+                    ),
+                    ' AVE ',
+                    ' AVENUE '
+                  ),
+                  ' DR ',
+                  ' DRIVE '
+                ),
+                ' PL ',
+                ' PLACE '
+              ),
+              ' BOUL ',
+              ' BOULEVARD '
+            )
+          ),
+          '|',
+          UPPER(
+            REPLACE(REPLACE(COALESCE(`billing_accounts`.`bill_postcode`, ''), ' ', ''), 'ß', 'ẞ')
+          ),
+          '|',
+          COALESCE(
+            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            END,
+            ''
+          )
+        )
+      )
+    END AS CHAR) AS `address_key`,
     CAST(COUNT(`h`.`holder_id`) AS SIGNED) AS `member_count`,
     CAST(CASE
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(CASE
-          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-        END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
-      THEN 'GB'
-      ELSE CAST(MIN(
-        CAST(CAST(CASE
-          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
-        END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4)
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+      END
     END AS CHAR) AS `country_code`,
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `h`.`acct_ref` = `billing_accounts`.`acct_ref`
   WHERE
     NOT COALESCE(
       (
-        CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-        OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+        UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+        OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
       ),
       FALSE
     )
     AND NOT `billing_accounts`.`acct_ref` IS NULL
   GROUP BY
-    `billing_accounts`.`acct_ref`,
-    CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    `billing_accounts`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__household` AS
@@ -190,7 +230,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -201,13 +241,13 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 CREATE OR REPLACE VIEW `billing__account__staged` AS
-SELECT
+SELECT DISTINCT
   'billing' AS `_source_system`,
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
@@ -217,8 +257,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+          UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -230,13 +270,8 @@ FROM (
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`invoices` AS `i`
-    ON CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-) AS `d`
-GROUP BY
-  `d`.`_source_key`,
-  `d`.`_reject_reason`,
-  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
-  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
+    ON `i`.`acct_ref` = `billing_accounts`.`acct_ref`
+) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__account__groups` AS
 SELECT
@@ -252,8 +287,7 @@ SELECT
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`account_number` IS NULL
-    OR CAST(CAST(`d`.`account_number` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+    WHEN `d`.`account_number` IS NULL OR `d`.`account_number` = ''
     THEN 'slot account_number is required but empty'
     WHEN NOT `d`.`_raw__account_status` IS NULL AND `d`.`account_status` IS NULL
     THEN CONCAT(
@@ -261,14 +295,10 @@ SELECT
       COALESCE(CAST(`d`.`_raw__account_status` AS CHAR), 'NULL'),
       ''' is not in value_mappings (line 80)'
     )
-    WHEN `d`.`account_status` IS NULL
-    OR CAST(CAST(`d`.`account_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+    WHEN `d`.`account_status` IS NULL OR `d`.`account_status` = ''
     THEN 'slot account_status is required but empty'
     WHEN NOT `d`.`currency_code` IS NULL
-    AND NOT REGEXP_INSTR(
-      CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-      '^[A-Z]{3}$'
-    ) > 0
+    AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
     THEN CONCAT(
       'slot currency_code: ''',
       COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -281,56 +311,55 @@ FROM (
     CAST((
       CONCAT('billing:Account:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `account_number`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `billing_accounts`.`acct_ref`) = ''
+      THEN NULL
+      ELSE `billing_accounts`.`acct_ref`
+    END AS CHAR) AS `account_number`,
     CAST(NULL AS CHAR) AS `customer_id`,
     CAST((
       CONCAT('billing:Household:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `household_id`,
     CAST(CASE
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'A'
+      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) = 'A'
       THEN 'active'
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'S'
+      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) = 'S'
       THEN 'suspended'
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'C'
+      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) = 'C'
       THEN 'closed'
       ELSE NULL
     END AS CHAR) AS `account_status`,
-    CAST(MIN(
-      CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-    ) AS CHAR CHARACTER SET utf8mb4) AS `_raw__account_status`,
+    MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) AS `_raw__account_status`,
     CAST(MIN(`billing_accounts`.`opened`) AS DATE) AS `opened_date`,
     CAST(CASE
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RMB'
-      THEN 'CNY'
-      ELSE CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4)
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+      END
     END AS CHAR) AS `currency_code`,
     CAST(COALESCE(SUM(`i`.`amount`), 0) AS DECIMAL(18, 4)) AS `balance`,
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`invoices` AS `i`
-    ON CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `i`.`acct_ref` = `billing_accounts`.`acct_ref`
   WHERE
     NOT COALESCE(
       (
-        CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-        OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+        UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+        OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
       ),
       FALSE
     )
     AND NOT `billing_accounts`.`acct_ref` IS NULL
   GROUP BY
-    `billing_accounts`.`acct_ref`,
-    CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    `billing_accounts`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__account` AS
@@ -357,7 +386,7 @@ SELECT
   `s`.`_source_key`,
   'Account' AS `_derivation`,
   'Account' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__account__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -368,7 +397,7 @@ SELECT
   `s`.`_source_key`,
   'Account' AS `_derivation`,
   'Account' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -393,26 +422,21 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL
-      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
       THEN 'slot customer_type is required but empty'
-      WHEN `d`.`full_name` IS NULL
-      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`_cast_failure__birth_date` IS NULL
       THEN CONCAT('slot birth_date: ', `d`.`_cast_failure__birth_date`)
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[a-z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -428,603 +452,534 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
-      THEN CONCAT(
-        CASE
-          WHEN CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CONCAT(
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
             )
-          ) AS BINARY) = CAST(UPPER(
-            REPLACE(
-              TRIM(
-                REGEXP_REPLACE(
-                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  '^[^,]*,',
-                  ''
-                )
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) AS BINARY)
-          OR CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
-          ) AS BINARY) = CAST(LOWER(
-            TRIM(
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            THEN TRIM(
               REGEXP_REPLACE(
-                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
                 '^[^,]*,',
                 ''
               )
             )
-          ) AS BINARY)
-          THEN TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+          END,
+          ' ',
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
             )
-          )
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
-          )
-        END,
-        ' ',
-        CASE
-          WHEN CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          ) AS BINARY) = CAST(UPPER(
-            REPLACE(
-              TRIM(
-                REGEXP_REPLACE(
-                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  ',.*',
-                  ''
-                )
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) AS BINARY)
-          OR CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          ) AS BINARY) = CAST(LOWER(
-            TRIM(
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            THEN TRIM(
               REGEXP_REPLACE(
-                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                ',.*',
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
                 ''
               )
             )
-          ) AS BINARY)
-          THEN TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          END
+        )
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN TRIM(`account_holders`.`holder_name`)
+        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
+        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT(
+                  '[',
+                  REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
+                  '0]'
                 )
-              END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          )
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
           )
         END
-      )
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
-        )
-      ) > 0
-      THEN TRIM(`account_holders`.`holder_name`)
-      WHEN CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      OR CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`account_holders`.`holder_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      THEN CASE
-        WHEN CASE
-          WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-          THEN NULL
-          ELSE TRIM(`account_holders`.`holder_name`)
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              GROUP_CONCAT(CASE
-                WHEN `g`.`n` = 1
-                OR LOCATE(
-                  CAST(SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`account_holders`.`holder_name`)
-                    END,
-                    `g`.`n` - 1,
-                    1
-                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                ) > 0
-                THEN UPPER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`account_holders`.`holder_name`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-                ELSE LOWER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`account_holders`.`holder_name`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-            FROM JSON_TABLE(
-              CONCAT(
-                '[',
-                REPEAT(
-                  '0,',
-                  CHAR_LENGTH(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`account_holders`.`holder_name`)
-                    END
-                  ) - 1
-                ),
-                '0]'
-              )
-            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-          ),
-          ''
-        )
-      END
+        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
+      END) = ''
+      THEN NULL
       ELSE CASE
-        WHEN CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`account_holders`.`holder_name`)
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CONCAT(
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+          END,
+          ' ',
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            )
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
+              )
+            )
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          END
+        )
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN TRIM(`account_holders`.`holder_name`)
+        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
+        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT(
+                  '[',
+                  REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
+                  '0]'
+                )
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
       END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
-      THEN CASE
-        WHEN CAST(TRIM(
-          REGEXP_REPLACE(
-            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '^[^,]*,',
-            ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
           )
-        ) AS BINARY) = CAST(UPPER(
-          REPLACE(
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+          THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
-                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
                 '^[^,]*,',
                 ''
               )
             ),
-            'ß',
-            'ẞ'
-          )
-        ) AS BINARY)
-        OR CAST(TRIM(
-          REGEXP_REPLACE(
-            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '^[^,]*,',
             ''
           )
-        ) AS BINARY) = CAST(LOWER(
-          TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
-          )
-        ) AS BINARY)
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
         THEN CASE
-          WHEN CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
-          ) AS BINARY) = ''
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
           )
-        END
-        ELSE CASE
-          WHEN CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
-          ) AS BINARY) = ''
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^,]*,',
-              ''
-            )
-          )
-        END
-      END
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
-        )
-      ) > 0
-      THEN CASE
-        WHEN CAST(CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE SUBSTRING(TRIM(`account_holders`.`holder_name`), 2)
-      END
-      WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '% %'
-      THEN CASE
-        WHEN CAST(REGEXP_REPLACE(
-          CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*',
-          ''
-        ) AS BINARY) = CAST(UPPER(
-          REPLACE(
-            REGEXP_REPLACE(
-              CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ' .*',
-              ''
-            ),
-            'ß',
-            'ẞ'
-          )
-        ) AS BINARY)
-        OR CAST(REGEXP_REPLACE(
-          CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*',
-          ''
-        ) AS BINARY) = CAST(LOWER(
-          REGEXP_REPLACE(
-            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ' .*',
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            ' .*$',
             ''
           )
-        ) AS BINARY)
-        THEN REGEXP_REPLACE(
-          CAST(CASE
-            WHEN TRIM(`account_holders`.`holder_name`) IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  GROUP_CONCAT(CASE
-                    WHEN `g`.`n` = 1
-                    OR LOCATE(
-                      CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                    ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                FROM JSON_TABLE(
-                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
-                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-              ),
-              ''
-            )
-          END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*',
-          ''
-        )
-        ELSE REGEXP_REPLACE(
-          CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' .*',
-          ''
-        )
-      END
-    END AS CHAR) AS `given_name`,
-    CAST(CASE
-      WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
-      THEN CASE
-        WHEN CAST(TRIM(
-          REGEXP_REPLACE(
-            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ',.*',
-            ''
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
           )
-        ) AS BINARY) = CAST(UPPER(
-          REPLACE(
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+          THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
-                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                ',.*',
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
                 ''
               )
             ),
-            'ß',
-            'ẞ'
-          )
-        ) AS BINARY)
-        OR CAST(TRIM(
-          REGEXP_REPLACE(
-            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ',.*',
             ''
           )
-        ) AS BINARY) = CAST(LOWER(
-          TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          )
-        ) AS BINARY)
-        THEN CASE
-          WHEN CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          ) AS BINARY) = ''
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN `account_holders`.`holder_name` IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(
-                      CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
-                    , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
         END
-        ELSE CASE
-          WHEN CAST(TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
-          ) AS BINARY) = ''
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              ',.*',
-              ''
-            )
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
           )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
         END
       END
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
-        )
-      ) > 0
-      THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
-      WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '% %'
-      THEN CASE
-        WHEN CAST(REGEXP_REPLACE(
-          CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '^[^ ]+ +',
-          ''
-        ) AS BINARY) = CAST(UPPER(
-          REPLACE(
-            REGEXP_REPLACE(
-              CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '^[^ ]+ +',
-              ''
-            ),
-            'ß',
-            'ẞ'
+    END AS CHAR) AS `given_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
           )
-        ) AS BINARY)
-        OR CAST(REGEXP_REPLACE(
-          CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '^[^ ]+ +',
-          ''
-        ) AS BINARY) = CAST(LOWER(
-          REGEXP_REPLACE(
-            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
             '^[^ ]+ +',
             ''
           )
-        ) AS BINARY)
-        THEN REGEXP_REPLACE(
-          CAST(CASE
-            WHEN TRIM(`account_holders`.`holder_name`) IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  GROUP_CONCAT(CASE
-                    WHEN `g`.`n` = 1
-                    OR LOCATE(
-                      CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                    ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
-                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                FROM JSON_TABLE(
-                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
-                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-              ),
-              ''
-            )
-          END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '^[^ ]+ +',
-          ''
-        )
-        ELSE REGEXP_REPLACE(
-          CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '^[^ ]+ +',
-          ''
-        )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+        END
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
+        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM(`account_holders`.`holder_name`) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    GROUP_CONCAT(CASE
+                      WHEN `g`.`n` = 1
+                      OR LOCATE(
+                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                      ELSE LOWER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
+                    END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                  FROM JSON_TABLE(
+                    CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`account_holders`.`holder_name`)) - 1), '0]')
+                  , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+        END
       END
     END AS CHAR) AS `family_name`,
     CAST(NULL AS CHAR) AS `organisation_name`,
@@ -1032,7 +987,7 @@ FROM (
       `account_holders`.`date_of_birth`,
       CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM('1900-01-01') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          TRIM('1900-01-01'),
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         ) > 0
         THEN CASE
@@ -1061,7 +1016,7 @@ FROM (
       WHEN NOT '1900-01-01' IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM('1900-01-01') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          TRIM('1900-01-01'),
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         ) > 0
         THEN CASE
@@ -1102,9 +1057,9 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1114,7 +1069,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__customer` AS
@@ -1145,7 +1100,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1157,10 +1112,9 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR),
-  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
+  CAST(`account_holders`.`holder_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -1183,27 +1137,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1226,7 +1172,11 @@ FROM (
       CONCAT('billing:Customer:', CAST(`account_holders`.`holder_id` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
-    CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`account_holders`.`email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`account_holders`.`email`))
+    END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -1235,22 +1185,15 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`account_holders`.`email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`account_holders`.`email`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`account_holders`.`email`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1260,7 +1203,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__contact_point_email` AS
@@ -1290,7 +1233,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1302,10 +1245,9 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR),
-  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
+  CAST(`account_holders`.`holder_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -1328,27 +1270,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1373,131 +1307,79 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(LEFT(TRIM(`account_holders`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
-      THEN CONCAT(
-        '+',
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
         )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        2
-      ) AS BINARY) = '00'
-      THEN CONCAT(
-        '+',
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          3
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
+        THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
+        THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        ELSE TRIM(`account_holders`.`phone`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
         )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'CA')
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      ) = 10
-      THEN CONCAT(
-        '+1',
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CN'
-      AND CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        1
-      ) AS BINARY) = '1'
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      ) = 11
-      THEN CONCAT(
-        '+86',
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        1
-      ) AS BINARY) = '0'
-      AND CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN CONCAT(
-        '+',
-        CASE CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-          WHEN 'FR'
-          THEN '33'
-          WHEN 'DE'
-          THEN '49'
-          WHEN 'CN'
-          THEN '86'
-          WHEN 'SE'
-          THEN '46'
-          ELSE '44'
-        END,
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          2
-        )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'IT'
-      THEN CONCAT(
-        '+39',
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ES'
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      ) = 9
-      THEN CONCAT(
-        '+34',
-        REGEXP_REPLACE(
-          CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      ELSE TRIM(`account_holders`.`phone`)
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
+        THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
+        THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        ELSE TRIM(`account_holders`.`phone`)
+      END
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -1506,35 +1388,22 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`account_holders`.`phone`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`account_holders`.`phone`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`account_holders`.`phone`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(phone), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST holder (on the TEST account), not a real customer'
       WHEN COALESCE(
         (
-          CHAR_LENGTH(
-            REGEXP_REPLACE(
-              CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '[^0-9]',
-              ''
-            )
-          ) < 8
+          CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) < 8
         ),
         FALSE
       )
@@ -1544,7 +1413,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__contact_point_phone` AS
@@ -1574,7 +1443,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1586,10 +1455,9 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR),
-  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
+  CAST(`account_holders`.`holder_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -1612,27 +1480,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1657,30 +1517,42 @@ FROM (
     CAST('postal_address' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
-    CAST(TRIM(`a`.`bill_street`) AS CHAR) AS `address_line`,
-    CAST(TRIM(`a`.`bill_city`) AS CHAR) AS `city`,
-    CAST(NULL AS CHAR) AS `region`,
-    CAST(TRIM(`a`.`bill_postcode`) AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
-      THEN 'GB'
+      WHEN TRIM(' ' FROM TRIM(`a`.`bill_street`)) = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_street`)
+    END AS CHAR) AS `address_line`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`a`.`bill_city`)) = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_city`)
+    END AS CHAR) AS `city`,
+    CAST(NULL AS CHAR) AS `region`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`a`.`bill_postcode`)) = ''
+      THEN NULL
+      ELSE TRIM(`a`.`bill_postcode`)
+    END AS CHAR) AS `postal_code`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+      END) = ''
+      THEN NULL
       ELSE CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
       END
     END AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1690,7 +1562,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__contact_point_address` AS
@@ -1720,7 +1592,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1732,10 +1604,9 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR),
-  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
+  CAST(`account_holders`.`holder_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -1753,8 +1624,7 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`product_name` IS NULL
-      OR CAST(CAST(`d`.`product_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`product_name` IS NULL OR `d`.`product_name` = ''
       THEN 'slot product_name is required but empty'
       WHEN `d`.`unit_price` < 0
       THEN CONCAT(
@@ -1763,10 +1633,7 @@ SELECT
         ' is below the minimum 0'
       )
       WHEN NOT `d`.`currency_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{3}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
       THEN CONCAT(
         'slot currency_code: ''',
         COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -1776,7 +1643,7 @@ SELECT
       THEN CONCAT(
         'slot is_active: code ''',
         COALESCE(CAST(`d`.`_raw__is_active` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 320)'
+        ''' is not in value_mappings (line 318)'
       )
       ELSE NULL
     END
@@ -1786,104 +1653,92 @@ FROM (
     CAST((
       CONCAT('billing:Product:', CAST(`catalogue`.`sku` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(TRIM(`catalogue`.`description`) AS CHAR) AS `product_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`catalogue`.`category`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      THEN CASE
-        WHEN CASE
-          WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN TRIM(' ' FROM TRIM(`catalogue`.`description`)) = ''
+      THEN NULL
+      ELSE TRIM(`catalogue`.`description`)
+    END AS CHAR) AS `product_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
           THEN NULL
-          ELSE TRIM(`catalogue`.`category`)
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              GROUP_CONCAT(CASE
-                WHEN `g`.`n` = 1
-                OR LOCATE(
-                  CAST(SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`catalogue`.`category`)
-                    END,
-                    `g`.`n` - 1,
-                    1
-                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                ) > 0
-                THEN UPPER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`catalogue`.`category`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-                ELSE LOWER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`catalogue`.`category`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-            FROM JSON_TABLE(
-              CONCAT(
-                '[',
-                REPEAT(
-                  '0,',
-                  CHAR_LENGTH(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`catalogue`.`category`)
-                    END
-                  ) - 1
-                ),
-                '0]'
-              )
-            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-          ),
-          ''
-        )
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`catalogue`.`category`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`catalogue`.`category`)
       END
-      ELSE TRIM(`catalogue`.`category`)
     END AS CHAR) AS `product_category`,
     CAST(`catalogue`.`list_price` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('EUR' AS CHAR) AS `currency_code`,
     CASE
-      WHEN CAST(CAST(LOWER(
+      WHEN LOWER(
         TRIM(
           CASE
-            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Y'
+            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'Y'
             THEN 'true'
-            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'N'
+            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'N'
             THEN 'false'
             ELSE NULL
           END
         )
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('true', 't', 'yes', 'y', '1')
+      ) IN ('true', 't', 'yes', 'y', '1')
       THEN TRUE
-      WHEN CAST(CAST(LOWER(
+      WHEN LOWER(
         TRIM(
           CASE
-            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Y'
+            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'Y'
             THEN 'true'
-            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'N'
+            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'N'
             THEN 'false'
             ELSE NULL
           END
         )
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('false', 'f', 'no', 'n', '0')
+      ) IN ('false', 'f', 'no', 'n', '0')
       THEN FALSE
     END AS `is_active`,
     UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS `_raw__is_active`,
@@ -1914,13 +1769,13 @@ SELECT
   `s`.`_source_key`,
   'Product' AS `_derivation`,
   'Product' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 CREATE OR REPLACE VIEW `billing__transaction__staged` AS
-SELECT
+SELECT DISTINCT
   'billing' AS `_source_system`,
   'invoices' AS `_source_table`,
   `d`.`_source_key`,
@@ -1930,8 +1785,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+          UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -1939,11 +1794,11 @@ FROM (
       WHEN COALESCE(
         (
           (
-            CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'INV'
+            UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) = 'INV'
             AND `invoices`.`amount` <= 0
           )
           OR (
-            CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CRN', 'PAY')
+            UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) IN ('CRN', 'PAY')
             AND `invoices`.`amount` >= 0
           )
         ),
@@ -1957,15 +1812,10 @@ FROM (
     CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`
   FROM `billing`.`invoices` AS `invoices`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `h`.`acct_ref` = `invoices`.`acct_ref`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-) AS `d`
-GROUP BY
-  `d`.`_source_key`,
-  `d`.`_reject_reason`,
-  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
-  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
+    ON `a`.`acct_ref` = `invoices`.`acct_ref`
+) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__transaction__groups` AS
 SELECT
@@ -1981,37 +1831,29 @@ SELECT
   'invoices' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`customer_id` IS NULL
-    OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+    WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT `d`.`_raw__transaction_type` IS NULL AND `d`.`transaction_type` IS NULL
     THEN CONCAT(
       'slot transaction_type: code ''',
       COALESCE(CAST(`d`.`_raw__transaction_type` AS CHAR), 'NULL'),
-      ''' is not in value_mappings (line 361)'
+      ''' is not in value_mappings (line 359)'
     )
-    WHEN `d`.`transaction_type` IS NULL
-    OR CAST(CAST(`d`.`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+    WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
     THEN 'slot transaction_type is required but empty'
     WHEN `d`.`transaction_date` IS NULL
     THEN 'slot transaction_date is required but empty'
     WHEN `d`.`total_amount` IS NULL
     THEN 'slot total_amount is required but empty'
     WHEN NOT `d`.`currency_code` IS NULL
-    AND NOT REGEXP_INSTR(
-      CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-      '^[A-Z]{3}$'
-    ) > 0
+    AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
     THEN CONCAT(
       'slot currency_code: ''',
       COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
       ''' does not match pattern ^[A-Z]{3}$'
     )
     WHEN NOT `d`.`country_code` IS NULL
-    AND NOT REGEXP_INSTR(
-      CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-      '^[A-Z]{2}$'
-    ) > 0
+    AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
     THEN CONCAT(
       'slot country_code: ''',
       COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -2031,79 +1873,68 @@ FROM (
       )
     ) AS CHAR) AS `customer_id`,
     CAST((
-      CONCAT(
-        'billing:Account:',
-        CAST(CAST(MIN(CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS CHAR)
-      )
+      CONCAT('billing:Account:', CAST(MIN(`invoices`.`acct_ref`) AS CHAR))
     ) AS CHAR) AS `account_id`,
     CAST(CASE
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'INV'
+      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) = 'INV'
       THEN 'purchase'
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CRN'
+      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) = 'CRN'
       THEN 'refund'
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'PAY'
+      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) = 'PAY'
       THEN 'payment'
       ELSE NULL
     END AS CHAR) AS `transaction_type`,
-    CAST(MIN(
-      CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-    ) AS CHAR CHARACTER SET utf8mb4) AS `_raw__transaction_type`,
+    MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) AS `_raw__transaction_type`,
     CAST(MIN(`invoices`.`invoice_date`) AS DATETIME(6)) AS `transaction_date`,
     CAST(MIN(`invoices`.`amount`) AS DECIMAL(18, 4)) AS `total_amount`,
     CAST(CASE
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RMB'
-      THEN 'CNY'
-      ELSE CAST(MIN(
-        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4)
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+      END
     END AS CHAR) AS `currency_code`,
     CAST(CASE
-      WHEN CAST(CAST(MIN(
-        CAST(CAST(CASE
-          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
-        END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
-      THEN 'GB'
-      ELSE CAST(MIN(
-        CAST(CAST(CASE
-          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
-        END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      ) AS CHAR CHARACTER SET utf8mb4)
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+      END
     END AS CHAR) AS `country_code`,
     CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`
   FROM `billing`.`invoices` AS `invoices`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `h`.`acct_ref` = `invoices`.`acct_ref`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `a`.`acct_ref` = `invoices`.`acct_ref`
   WHERE
     NOT COALESCE(
       (
-        CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-        OR CAST(UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+        UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+        OR UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
       ),
       FALSE
     )
     AND NOT COALESCE(
       (
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'INV'
+          UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) = 'INV'
           AND `invoices`.`amount` <= 0
         )
         OR (
-          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CRN', 'PAY')
+          UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) IN ('CRN', 'PAY')
           AND `invoices`.`amount` >= 0
         )
       ),
@@ -2138,7 +1969,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -2149,7 +1980,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -2161,10 +1992,9 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`invoices` AS `invoices`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  ON `a`.`acct_ref` = `invoices`.`acct_ref`
 GROUP BY
-  CAST(`invoices`.`invoice_no` AS CHAR),
-  CAST(CAST(`invoices`.`invoice_no` AS CHAR) AS BINARY)
+  CAST(`invoices`.`invoice_no` AS CHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -2183,8 +2013,7 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`transaction_id` IS NULL
-      OR CAST(CAST(`d`.`transaction_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`transaction_id` IS NULL OR `d`.`transaction_id` = ''
       THEN 'slot transaction_id is required but empty'
       WHEN `d`.`quantity` IS NULL
       THEN 'slot quantity is required but empty'
@@ -2241,8 +2070,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
+          UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -2258,7 +2087,7 @@ FROM (
   LEFT JOIN `billing`.`invoices` AS `i`
     ON `i`.`invoice_no` = `invoice_items`.`invoice_no`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ON `a`.`acct_ref` = `i`.`acct_ref`
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__transaction_line` AS
@@ -2284,7 +2113,7 @@ SELECT
   `s`.`_source_key`,
   'TransactionLine' AS `_derivation`,
   'TransactionLine' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -2306,12 +2135,7 @@ GROUP BY
     CAST(`invoice_items`.`invoice_no` AS CHAR),
     '|',
     CAST(`invoice_items`.`line_no` AS CHAR)
-  ),
-  CAST(CAST(CONCAT(
-    CAST(`invoice_items`.`invoice_no` AS CHAR),
-    '|',
-    CAST(`invoice_items`.`line_no` AS CHAR)
-  ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  )
 HAVING
   COUNT(*) > 1
 UNION ALL
@@ -2327,17 +2151,280 @@ FROM `billing`.`invoice_items` AS `invoice_items`
 LEFT JOIN `billing`.`invoices` AS `i`
   ON `i`.`invoice_no` = `invoice_items`.`invoice_no`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  ON `a`.`acct_ref` = `i`.`acct_ref`
 GROUP BY
   CONCAT(
     CAST(`invoice_items`.`invoice_no` AS CHAR),
     '|',
     CAST(`invoice_items`.`line_no` AS CHAR)
-  ),
-  CAST(CAST(CONCAT(
-    CAST(`invoice_items`.`invoice_no` AS CHAR),
-    '|',
-    CAST(`invoice_items`.`line_no` AS CHAR)
-  ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+  )
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `billing__account__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__account` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__customer__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__customer` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'account_id' AS `_slot`,
+  'Account' AS `_target_class`,
+  `s`.`account_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__account` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`account_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__account__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`account_id`
+WHERE
+  NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'transaction_id' AS `_slot`,
+  'Transaction' AS `_target_class`,
+  `s`.`transaction_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__transaction` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`transaction_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__transaction__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`transaction_id`
+WHERE
+  NOT `s`.`transaction_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'product_id' AS `_slot`,
+  'Product' AS `_target_class`,
+  `s`.`product_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `billing__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__product` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`product_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `billing__product__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`product_id`
+WHERE
+  NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;

@@ -2,8 +2,6 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: mysql
 
-SET NAMES utf8mb4;
-
 CREATE OR REPLACE VIEW `callcentre__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -24,24 +22,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL
-      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
       THEN 'slot customer_type is required but empty'
-      WHEN `d`.`full_name` IS NULL
-      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[a-z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -57,134 +50,89 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
-        )
-      ) > 0
-      THEN REGEXP_REPLACE(
-        CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        ' +',
-        ''
-      )
-      ELSE REGEXP_REPLACE(
-        CAST(CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
             THEN NULL
-            ELSE TRIM(`callers`.`caller_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`callers`.`caller_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`callers`.`caller_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
-                  )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`callers`.`caller_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
-                  )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`callers`.`caller_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
-                )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
-        END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        ' +',
-        ' '
-      )
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
-        )
-      ) > 0
-      THEN CASE
-        WHEN CAST(SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ' +',
-            ''
-          ),
-          2
-        ) AS BINARY) = ''
-        THEN NULL
-        ELSE SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            ' +',
-            ''
-          ),
-          2
-        )
+      WHEN TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
       END
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
-        )
-      ) > 0
-      THEN LEFT(
-        REGEXP_REPLACE(
-          CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          ' +',
-          ''
-        ),
-        1
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END
     END AS CHAR) AS `family_name`,
     CAST(NULL AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
@@ -196,17 +144,17 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'junk TEST caller card, not a real customer'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
+          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+          OR UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
         ),
         FALSE
       )
@@ -245,7 +193,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -269,27 +217,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -314,51 +254,27 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(LEFT(TRIM(`callers`.`phone_number`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
-      THEN CONCAT(
-        '+',
-        REGEXP_REPLACE(
-          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        2
-      ) AS BINARY) = '00'
-      THEN CONCAT(
-        '+',
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          3
-        )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'AMER'
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      ) = 10
-      THEN CONCAT(
-        '+1',
-        REGEXP_REPLACE(
-          CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      ELSE TRIM(`callers`.`phone_number`)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        ELSE TRIM(`callers`.`phone_number`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        ELSE TRIM(`callers`.`phone_number`)
+      END
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -367,43 +283,30 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`callers`.`phone_number`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`callers`.`phone_number`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`callers`.`phone_number`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(phone_number), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'junk TEST caller card, not a real customer'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
+          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+          OR UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
         ),
         FALSE
       )
       THEN 'placeholder card for withheld numbers, not a person'
       WHEN COALESCE(
         (
-          CHAR_LENGTH(
-            REGEXP_REPLACE(
-              CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '[^0-9]',
-              ''
-            )
-          ) < 8
+          CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) < 8
         ),
         FALSE
       )
@@ -441,7 +344,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -465,27 +368,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -508,7 +403,11 @@ FROM (
       CONCAT('callcentre:Customer:', CAST(`callers`.`caller_id` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
-    CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`callers`.`callback_email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`callers`.`callback_email`))
+    END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -517,22 +416,15 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`callers`.`callback_email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`callers`.`callback_email`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`callers`.`callback_email`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(callback_email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
         ),
         FALSE
       )
@@ -570,7 +462,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -591,11 +483,9 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`channel` IS NULL
-      OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -627,100 +517,70 @@ FROM (
     CAST('call_centre' AS CHAR) AS `channel`,
     CAST(`calls`.`started_at` AS DATETIME(6)) AS `interaction_datetime`,
     CAST(CASE
-      WHEN LOWER(
-        CASE
-          WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-          THEN NULL
-          ELSE TRIM(`calls`.`queue`)
-        END
-      ) IS NULL
+      WHEN TRIM(' ' FROM CASE
+        WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              GROUP_CONCAT(CASE
+                WHEN `g`.`n` = 1
+                OR LOCATE(
+                  SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                ) > 0
+                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+            FROM JSON_TABLE(
+              CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+          ),
+          ''
+        )
+      END) = ''
       THEN NULL
-      ELSE COALESCE(
-        (
-          SELECT
-            GROUP_CONCAT(CASE
-              WHEN `g`.`n` = 1
-              OR LOCATE(
-                CAST(SUBSTRING(
-                  LOWER(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`calls`.`queue`)
-                    END
-                  ),
-                  `g`.`n` - 1,
-                  1
-                ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-              ) > 0
-              THEN UPPER(
-                SUBSTRING(
-                  LOWER(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`calls`.`queue`)
-                    END
-                  ),
-                  `g`.`n`,
-                  1
-                )
-              )
-              ELSE LOWER(
-                SUBSTRING(
-                  LOWER(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`calls`.`queue`)
-                    END
-                  ),
-                  `g`.`n`,
-                  1
-                )
-              )
-            END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-          FROM JSON_TABLE(
-            CONCAT(
-              '[',
-              REPEAT(
-                '0,',
-                CHAR_LENGTH(
-                  LOWER(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`calls`.`queue`)
-                    END
-                  )
-                ) - 1
-              ),
-              '0]'
-            )
-          , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-        ),
-        ''
-      )
+      ELSE CASE
+        WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              GROUP_CONCAT(CASE
+                WHEN `g`.`n` = 1
+                OR LOCATE(
+                  SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                ) > 0
+                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+            FROM JSON_TABLE(
+              CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+          ),
+          ''
+        )
+      END
     END AS CHAR) AS `topic`,
     CAST(CASE
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RESOLVED'
+      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'RESOLVED'
       THEN 'resolved'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALLBACK'
+      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'CALLBACK'
       THEN 'callback scheduled'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ESCALATED'
+      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'ESCALATED'
       THEN 'escalated'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TRANSFERRED'
+      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'TRANSFERRED'
       THEN 'transferred'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ABANDONED'
+      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'ABANDONED'
       THEN 'abandoned'
       ELSE NULL
     END AS CHAR) AS `outcome`,
     UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS `_raw__outcome`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(`calls`.`agent`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN TRIM(' ' FROM NULLIF(TRIM(`calls`.`agent`), '')) = ''
       THEN NULL
-      ELSE TRIM(`calls`.`agent`)
+      ELSE NULLIF(TRIM(`calls`.`agent`), '')
     END AS CHAR) AS `agent_name`,
     CAST(CASE
       WHEN CAST(`calls`.`ended_at` AS DATE) = CAST(`calls`.`started_at` AS DATE)
@@ -728,7 +588,7 @@ FROM (
       AND (
         CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -738,7 +598,7 @@ FROM (
                 12,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -754,7 +614,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -764,7 +624,7 @@ FROM (
                 15,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -780,7 +640,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -790,7 +650,7 @@ FROM (
                 18,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -808,7 +668,7 @@ FROM (
       ) - (
         CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -818,7 +678,7 @@ FROM (
                 12,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -834,7 +694,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -844,7 +704,7 @@ FROM (
                 15,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -860,7 +720,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -870,7 +730,7 @@ FROM (
                 18,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -889,7 +749,7 @@ FROM (
       THEN (
         CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -899,7 +759,7 @@ FROM (
                 12,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -915,7 +775,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -925,7 +785,7 @@ FROM (
                 15,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -941,7 +801,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -951,7 +811,7 @@ FROM (
                 18,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -969,7 +829,7 @@ FROM (
       ) - (
         CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -979,7 +839,7 @@ FROM (
                 12,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -995,7 +855,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1005,7 +865,7 @@ FROM (
                 15,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -1021,7 +881,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            CAST(TRIM(
+            TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1031,7 +891,7 @@ FROM (
                 18,
                 2
               )
-            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ),
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -1104,7 +964,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1114,7 +974,7 @@ FROM (
               12,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1174,7 +1034,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1184,7 +1044,7 @@ FROM (
               15,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1244,7 +1104,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1254,7 +1114,7 @@ FROM (
               18,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1314,7 +1174,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1324,7 +1184,7 @@ FROM (
               12,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1384,7 +1244,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1394,7 +1254,7 @@ FROM (
               15,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1454,7 +1314,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1464,7 +1324,7 @@ FROM (
               18,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1524,7 +1384,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1534,7 +1394,7 @@ FROM (
               12,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1594,7 +1454,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1604,7 +1464,7 @@ FROM (
               15,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1664,7 +1524,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1674,7 +1534,7 @@ FROM (
               18,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1734,7 +1594,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1744,7 +1604,7 @@ FROM (
               12,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1804,7 +1664,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1814,7 +1674,7 @@ FROM (
               15,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1874,7 +1734,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          CAST(TRIM(
+          TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1884,7 +1744,7 @@ FROM (
               18,
               2
             )
-          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ),
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1920,17 +1780,17 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`cl`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+          OR UPPER(REPLACE(TRIM(`cl`.`region`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`cl`.`callback_email`)) LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'call of the junk TEST caller, not a real interaction'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
+          UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+          OR UPPER(REPLACE(TRIM(`cl`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
         ),
         FALSE
       )
@@ -1967,7 +1827,7 @@ SELECT
   `s`.`_source_key`,
   'Interaction' AS `_derivation`,
   'Interaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1981,7 +1841,96 @@ FROM `callcentre`.`calls` AS `calls`
 LEFT JOIN `callcentre`.`callers` AS `cl`
   ON `cl`.`caller_id` = `calls`.`caller_id`
 GROUP BY
-  CAST(`calls`.`call_id` AS CHAR),
-  CAST(CAST(`calls`.`call_id` AS CHAR) AS BINARY)
+  CAST(`calls`.`call_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__interaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__interaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;

@@ -63,10 +63,26 @@ FROM (
       CONCAT('chinook:Customer:', CAST(`Customer`.`CustomerId` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE WHEN `Customer`.`Company` IS NULL THEN 'person' ELSE 'organisation' END AS CHAR) AS `customer_type`,
-    CAST(CONCAT(TRIM(`Customer`.`FirstName`), ' ', TRIM(`Customer`.`LastName`)) AS CHAR) AS `full_name`,
-    CAST(TRIM(`Customer`.`FirstName`) AS CHAR) AS `given_name`,
-    CAST(TRIM(`Customer`.`LastName`) AS CHAR) AS `family_name`,
-    CAST(`Customer`.`Company` AS CHAR) AS `organisation_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CONCAT(TRIM(`Customer`.`FirstName`), ' ', TRIM(`Customer`.`LastName`))) = ''
+      THEN NULL
+      ELSE CONCAT(TRIM(`Customer`.`FirstName`), ' ', TRIM(`Customer`.`LastName`))
+    END AS CHAR) AS `full_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customer`.`FirstName`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`FirstName`)
+    END AS CHAR) AS `given_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customer`.`LastName`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`LastName`)
+    END AS CHAR) AS `family_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `Customer`.`Company`) = ''
+      THEN NULL
+      ELSE `Customer`.`Company`
+    END AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
     CAST(NULL AS CHAR) AS `customer_tier`,
     CAST((
@@ -83,7 +99,11 @@ FROM (
     ) AS CHAR) AS `household_id`,
     CAST(NULL AS CHAR) AS `preferred_language`,
     CAST(NULL AS DATE) AS `customer_since`,
-    CAST(CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`) AS CHAR) AS `support_agent`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`)) = ''
+      THEN NULL
+      ELSE CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`)
+    END AS CHAR) AS `support_agent`,
     CAST(CASE
       WHEN COALESCE(
         (
@@ -129,7 +149,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -344,7 +364,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -355,7 +375,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -411,13 +431,22 @@ SELECT
 FROM (
   SELECT
     CAST((
-      CONCAT('chinook:ContactPoint:', CAST(`Customer`.`CustomerId` AS CHAR))
+      CONCAT(
+        'chinook:ContactPoint:',
+        CAST('email' AS CHAR),
+        '|',
+        CAST(`Customer`.`CustomerId` AS CHAR)
+      )
     ) AS CHAR) AS `id`,
     CAST((
       CONCAT('chinook:Customer:', CAST(`Customer`.`CustomerId` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
-    CAST(LOWER(TRIM(`Customer`.`Email`)) AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`Customer`.`Email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`Customer`.`Email`))
+    END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -463,7 +492,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -519,14 +548,23 @@ SELECT
 FROM (
   SELECT
     CAST((
-      CONCAT('chinook:ContactPoint:', CAST(`Customer`.`CustomerId` AS CHAR))
+      CONCAT(
+        'chinook:ContactPoint:',
+        CAST('phone' AS CHAR),
+        '|',
+        CAST(`Customer`.`CustomerId` AS CHAR)
+      )
     ) AS CHAR) AS `id`,
     CAST((
       CONCAT('chinook:Customer:', CAST(`Customer`.`CustomerId` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
-    CAST(TRIM(`Customer`.`Phone`) AS CHAR) AS `phone_number`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customer`.`Phone`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`Phone`)
+    END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
     CAST(NULL AS CHAR) AS `region`,
@@ -571,7 +609,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -615,7 +653,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 133)'
+        ''' is not in value_mappings (line 139)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -633,7 +671,12 @@ SELECT
 FROM (
   SELECT
     CAST((
-      CONCAT('chinook:ContactPoint:', CAST(`Customer`.`CustomerId` AS CHAR))
+      CONCAT(
+        'chinook:ContactPoint:',
+        CAST('address' AS CHAR),
+        '|',
+        CAST(`Customer`.`CustomerId` AS CHAR)
+      )
     ) AS CHAR) AS `id`,
     CAST((
       CONCAT('chinook:Customer:', CAST(`Customer`.`CustomerId` AS CHAR))
@@ -641,10 +684,22 @@ FROM (
     CAST('postal_address' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
-    CAST(TRIM(`Customer`.`Address`) AS CHAR) AS `address_line`,
-    CAST(`Customer`.`City` AS CHAR) AS `city`,
-    CAST(`Customer`.`State` AS CHAR) AS `region`,
-    CAST(TRIM(`Customer`.`PostalCode`) AS CHAR) AS `postal_code`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customer`.`Address`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`Address`)
+    END AS CHAR) AS `address_line`,
+    CAST(CASE WHEN TRIM(' ' FROM `Customer`.`City`) = '' THEN NULL ELSE `Customer`.`City` END AS CHAR) AS `city`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `Customer`.`State`) = ''
+      THEN NULL
+      ELSE `Customer`.`State`
+    END AS CHAR) AS `region`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customer`.`PostalCode`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customer`.`PostalCode`)
+    END AS CHAR) AS `postal_code`,
     CAST(CASE
       WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
@@ -736,7 +791,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -782,8 +837,8 @@ FROM (
     CAST((
       CONCAT('chinook:Product:', CAST(`Track`.`TrackId` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(`Track`.`Name` AS CHAR) AS `product_name`,
-    CAST(`genre`.`Name` AS CHAR) AS `product_category`,
+    CAST(CASE WHEN TRIM(' ' FROM `Track`.`Name`) = '' THEN NULL ELSE `Track`.`Name` END AS CHAR) AS `product_name`,
+    CAST(CASE WHEN TRIM(' ' FROM `genre`.`Name`) = '' THEN NULL ELSE `genre`.`Name` END AS CHAR) AS `product_category`,
     CAST(`Track`.`UnitPrice` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('USD' AS CHAR) AS `currency_code`,
     CAST(TRUE AS SIGNED) AS `is_active`,
@@ -816,7 +871,7 @@ SELECT
   `s`.`_source_key`,
   'Product' AS `_derivation`,
   'Product' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -875,7 +930,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 171)'
+        ''' is not in value_mappings (line 177)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -984,7 +1039,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1077,7 +1132,216 @@ SELECT
   `s`.`_source_key`,
   'TransactionLine' AS `_derivation`,
   'TransactionLine' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__customer` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__household__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'transaction_id' AS `_slot`,
+  'Transaction' AS `_target_class`,
+  `s`.`transaction_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__transaction` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`transaction_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__transaction__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`transaction_id`
+WHERE
+  NOT `s`.`transaction_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'product_id' AS `_slot`,
+  'Product' AS `_target_class`,
+  `s`.`product_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__product` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`product_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `chinook__product__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`product_id`
+WHERE
+  NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;

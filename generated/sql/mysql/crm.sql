@@ -2,8 +2,6 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: mysql
 
-SET NAMES utf8mb4;
-
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -24,24 +22,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL
-      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('person', 'organisation')
+      AND NOT `d`.`customer_type` IN ('person', 'organisation')
       THEN CONCAT(
         'slot customer_type: ''',
         COALESCE(CAST(`d`.`customer_type` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerType'
       )
-      WHEN `d`.`full_name` IS NULL
-      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[a-z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -56,301 +49,311 @@ FROM (
       CONCAT('crm:Customer:', CAST(`contacts`.`contact_no` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`first_name`)
-      END IS NULL
-      AND CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`last_name`)
-      END IS NULL
-      AND NOT CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`company`)
-      END IS NULL
+      WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+      AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+      AND NOT NULLIF(TRIM(`contacts`.`company`), '') IS NULL
       THEN 'organisation'
       ELSE 'person'
     END AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`first_name`)
-      END IS NULL
-      AND CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`last_name`)
-      END IS NULL
-      THEN CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`company`)
-      END
-      WHEN CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(COALESCE(`contacts`.`last_name`, '') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^一-鿿]',
-          ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+        THEN NULLIF(TRIM(`contacts`.`company`), '')
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(COALESCE(`contacts`.`last_name`, ''), '[^一-鿿]', '')) > 0
+        THEN CONCAT(
+          TRIM(COALESCE(`contacts`.`last_name`, '')),
+          TRIM(COALESCE(`contacts`.`first_name`, ''))
         )
-      ) > 0
-      THEN CONCAT(
-        TRIM(COALESCE(`contacts`.`last_name`, '')),
-        TRIM(COALESCE(`contacts`.`first_name`, ''))
-      )
-      ELSE TRIM(
-        CONCAT(
-          COALESCE(
-            CASE
-              WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-              OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-              THEN CASE
-                WHEN TRIM(`contacts`.`first_name`) IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`contacts`.`first_name`)) - 1), '0]'), '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END
-              ELSE TRIM(`contacts`.`first_name`)
-            END,
-            ''
-          ),
-          ' ',
-          COALESCE(
-            CASE
-              WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-              OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-              THEN CASE
-                WHEN TRIM(`contacts`.`last_name`) IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      GROUP_CONCAT(CASE
-                        WHEN `g`.`n` = 1
-                        OR LOCATE(
-                          CAST(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                          ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
-                        ELSE LOWER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
-                      END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-                    FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`contacts`.`last_name`)) - 1), '0]'), '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-                  ),
-                  ''
-                )
-              END
-              ELSE TRIM(`contacts`.`last_name`)
-            END,
-            ''
+        ELSE TRIM(
+          CONCAT(
+            COALESCE(
+              CASE
+                WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
+                OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+                THEN CASE
+                  WHEN TRIM(`contacts`.`first_name`) IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`contacts`.`first_name`)) - 1), '0]'), '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END
+                ELSE TRIM(`contacts`.`first_name`)
+              END,
+              ''
+            ),
+            ' ',
+            COALESCE(
+              CASE
+                WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
+                OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+                THEN CASE
+                  WHEN TRIM(`contacts`.`last_name`) IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`contacts`.`last_name`)) - 1), '0]'), '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END
+                ELSE TRIM(`contacts`.`last_name`)
+              END,
+              ''
+            )
           )
         )
-      )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+        THEN NULLIF(TRIM(`contacts`.`company`), '')
+        WHEN CHAR_LENGTH(REGEXP_REPLACE(COALESCE(`contacts`.`last_name`, ''), '[^一-鿿]', '')) > 0
+        THEN CONCAT(
+          TRIM(COALESCE(`contacts`.`last_name`, '')),
+          TRIM(COALESCE(`contacts`.`first_name`, ''))
+        )
+        ELSE TRIM(
+          CONCAT(
+            COALESCE(
+              CASE
+                WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
+                OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+                THEN CASE
+                  WHEN TRIM(`contacts`.`first_name`) IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`contacts`.`first_name`)) - 1), '0]'), '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END
+                ELSE TRIM(`contacts`.`first_name`)
+              END,
+              ''
+            ),
+            ' ',
+            COALESCE(
+              CASE
+                WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
+                OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+                THEN CASE
+                  WHEN TRIM(`contacts`.`last_name`) IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1),
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(CONCAT('[', REPEAT('0,', CHAR_LENGTH(TRIM(`contacts`.`last_name`)) - 1), '0]'), '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END
+                ELSE TRIM(`contacts`.`last_name`)
+              END,
+              ''
+            )
+          )
+        )
+      END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      THEN CASE
-        WHEN CASE
-          WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
+        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
           THEN NULL
-          ELSE TRIM(`contacts`.`first_name`)
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              GROUP_CONCAT(CASE
-                WHEN `g`.`n` = 1
-                OR LOCATE(
-                  CAST(SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`first_name`)
-                    END,
-                    `g`.`n` - 1,
-                    1
-                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                ) > 0
-                THEN UPPER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`first_name`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-                ELSE LOWER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`first_name`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-            FROM JSON_TABLE(
-              CONCAT(
-                '[',
-                REPEAT(
-                  '0,',
-                  CHAR_LENGTH(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`first_name`)
-                    END
-                  ) - 1
-                ),
-                '0]'
-              )
-            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-          ),
-          ''
-        )
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`first_name`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`contacts`.`first_name`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
+        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`first_name`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`contacts`.`first_name`)
       END
-      ELSE TRIM(`contacts`.`first_name`)
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-      THEN CASE
-        WHEN CASE
-          WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
+        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
           THEN NULL
-          ELSE TRIM(`contacts`.`last_name`)
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              GROUP_CONCAT(CASE
-                WHEN `g`.`n` = 1
-                OR LOCATE(
-                  CAST(SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`last_name`)
-                    END,
-                    `g`.`n` - 1,
-                    1
-                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                  ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                ) > 0
-                THEN UPPER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`last_name`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-                ELSE LOWER(
-                  SUBSTRING(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`last_name`)
-                    END,
-                    `g`.`n`,
-                    1
-                  )
-                )
-              END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-            FROM JSON_TABLE(
-              CONCAT(
-                '[',
-                REPEAT(
-                  '0,',
-                  CHAR_LENGTH(
-                    CASE
-                      WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                      THEN NULL
-                      ELSE TRIM(`contacts`.`last_name`)
-                    END
-                  ) - 1
-                ),
-                '0]'
-              )
-            , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-          ),
-          ''
-        )
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`last_name`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`contacts`.`last_name`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
+        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+        THEN CASE
+          WHEN NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                GROUP_CONCAT(CASE
+                  WHEN `g`.`n` = 1
+                  OR LOCATE(
+                    SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n` - 1, 1),
+                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+              FROM JSON_TABLE(
+                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`last_name`), '')) - 1), '0]')
+              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+            ),
+            ''
+          )
+        END
+        ELSE TRIM(`contacts`.`last_name`)
       END
-      ELSE TRIM(`contacts`.`last_name`)
     END AS CHAR) AS `family_name`,
     CAST(CASE
-      WHEN CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`first_name`)
-      END IS NULL
-      AND CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`last_name`)
-      END IS NULL
-      THEN CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE TRIM(`contacts`.`company`)
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+        THEN NULLIF(TRIM(`contacts`.`company`), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+        THEN NULLIF(TRIM(`contacts`.`company`), '')
       END
     END AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
     CAST(CASE
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'G'
+      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'G'
       THEN 'gold'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'S'
+      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'S'
       THEN 'silver'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'P'
+      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'P'
       THEN 'platinum'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'B'
+      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'B'
       THEN 'standard'
       ELSE 'standard'
     END AS CHAR) AS `customer_tier`,
     CAST(NULL AS CHAR) AS `household_id`,
     CAST(CASE
-      WHEN CAST(CAST(LOWER(TRIM(`contacts`.`lang`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN TRIM(' ' FROM NULLIF(LOWER(TRIM(`contacts`.`lang`)), '')) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`contacts`.`lang`))
+      ELSE NULLIF(LOWER(TRIM(`contacts`.`lang`)), '')
     END AS CHAR) AS `preferred_language`,
     CAST(`contacts`.`created_on` AS DATE) AS `customer_since`,
     CAST(NULL AS CHAR) AS `support_agent`,
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
+          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -389,7 +392,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `crm__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -413,27 +416,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -451,7 +446,11 @@ FROM (
       CONCAT('crm:Customer:', CAST(`contacts`.`contact_no` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
-    CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`contacts`.`email`))
+    END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -460,23 +459,16 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`contacts`.`email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`contacts`.`email`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`contacts`.`email`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
+          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -514,7 +506,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -538,27 +530,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -578,129 +562,101 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(LEFT(TRIM(`contacts`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
-      THEN CONCAT(
-        '+',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`contacts`.`phone`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
         )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        2
-      ) AS BINARY) = '00'
-      THEN CONCAT(
-        '+',
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          3
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+            WHEN 'FRANCE'
+            THEN '33'
+            WHEN 'GERMANY'
+            THEN '49'
+            WHEN 'DEUTSCHLAND'
+            THEN '49'
+            WHEN 'CHINA'
+            THEN '86'
+            WHEN '中国'
+            THEN '86'
+            WHEN 'SWEDEN'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2)
         )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        ELSE TRIM(`contacts`.`phone`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`contacts`.`phone`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
         )
-      ) = 10
-      THEN CONCAT(
-        '+1',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+            WHEN 'FRANCE'
+            THEN '33'
+            WHEN 'GERMANY'
+            THEN '49'
+            WHEN 'DEUTSCHLAND'
+            THEN '49'
+            WHEN 'CHINA'
+            THEN '86'
+            WHEN '中国'
+            THEN '86'
+            WHEN 'SWEDEN'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2)
         )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
-      AND CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        1
-      ) AS BINARY) = '1'
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      ) = 11
-      THEN CONCAT(
-        '+86',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        1
-      ) AS BINARY) = '0'
-      AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN CONCAT(
-        '+',
-        CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-          WHEN 'FRANCE'
-          THEN '33'
-          WHEN 'GERMANY'
-          THEN '49'
-          WHEN 'DEUTSCHLAND'
-          THEN '49'
-          WHEN 'CHINA'
-          THEN '86'
-          WHEN '中国'
-          THEN '86'
-          WHEN 'SWEDEN'
-          THEN '46'
-          ELSE '44'
-        END,
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          2
-        )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
-      THEN CONCAT(
-        '+39',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      ELSE TRIM(`contacts`.`phone`)
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        ELSE TRIM(`contacts`.`phone`)
+      END
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -709,39 +665,23 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`contacts`.`phone`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`contacts`.`phone`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`contacts`.`phone`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(phone), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
+          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
-      WHEN COALESCE(
-        (
-          CHAR_LENGTH(
-            REGEXP_REPLACE(
-              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '[^0-9]',
-              ''
-            )
-          ) < 8
-        ),
-        FALSE
-      )
+      WHEN COALESCE((
+        CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) < 8
+      ), FALSE)
       THEN 'phone number too short to dial (no area code)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -776,7 +716,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -800,27 +740,19 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -845,129 +777,101 @@ FROM (
     CAST('mobile' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(LEFT(TRIM(`contacts`.`mobile`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
-      THEN CONCAT(
-        '+',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`contacts`.`mobile`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
         )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        2
-      ) AS BINARY) = '00'
-      THEN CONCAT(
-        '+',
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          3
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+            WHEN 'FRANCE'
+            THEN '33'
+            WHEN 'GERMANY'
+            THEN '49'
+            WHEN 'DEUTSCHLAND'
+            THEN '49'
+            WHEN 'CHINA'
+            THEN '86'
+            WHEN '中国'
+            THEN '86'
+            WHEN 'SWEDEN'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2)
         )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        ELSE TRIM(`contacts`.`mobile`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`contacts`.`mobile`), 1) = '+'
+        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2) = '00'
+        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 3))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 10
+        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '1'
+        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 11
+        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
         )
-      ) = 10
-      THEN CONCAT(
-        '+1',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
+        THEN CONCAT(
+          '+',
+          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+            WHEN 'FRANCE'
+            THEN '33'
+            WHEN 'GERMANY'
+            THEN '49'
+            WHEN 'DEUTSCHLAND'
+            THEN '49'
+            WHEN 'CHINA'
+            THEN '86'
+            WHEN '中国'
+            THEN '86'
+            WHEN 'SWEDEN'
+            THEN '46'
+            ELSE '44'
+          END,
+          SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2)
         )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
-      AND CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        1
-      ) AS BINARY) = '1'
-      AND CHAR_LENGTH(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      ) = 11
-      THEN CONCAT(
-        '+86',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      WHEN CAST(LEFT(
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        ),
-        1
-      ) AS BINARY) = '0'
-      AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN CONCAT(
-        '+',
-        CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-          WHEN 'FRANCE'
-          THEN '33'
-          WHEN 'GERMANY'
-          THEN '49'
-          WHEN 'DEUTSCHLAND'
-          THEN '49'
-          WHEN 'CHINA'
-          THEN '86'
-          WHEN '中国'
-          THEN '86'
-          WHEN 'SWEDEN'
-          THEN '46'
-          ELSE '44'
-        END,
-        SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-            '[^0-9]',
-            ''
-          ),
-          2
-        )
-      )
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
-      THEN CONCAT(
-        '+39',
-        REGEXP_REPLACE(
-          CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-          '[^0-9]',
-          ''
-        )
-      )
-      ELSE TRIM(`contacts`.`mobile`)
+        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        ELSE TRIM(`contacts`.`mobile`)
+      END
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -976,39 +880,23 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE(
-        (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`contacts`.`mobile`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`contacts`.`mobile`)
-          END IS NULL
-        ),
-        FALSE
-      )
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM(`contacts`.`mobile`), '') IS NULL
+      ), FALSE)
       THEN 'excluded by filter: NULLIF(TRIM(mobile), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
+          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
-      WHEN COALESCE(
-        (
-          CHAR_LENGTH(
-            REGEXP_REPLACE(
-              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-              '[^0-9]',
-              ''
-            )
-          ) < 8
-        ),
-        FALSE
-      )
+      WHEN COALESCE((
+        CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) < 8
+      ), FALSE)
       THEN 'mobile number too short to dial (no area code)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -1043,7 +931,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointMobile' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1067,21 +955,16 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
       THEN CONCAT(
@@ -1090,10 +973,7 @@ SELECT
         ''' is not in value_mappings (line 231)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
+      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1118,144 +998,76 @@ FROM (
     CAST('postal_address' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
-    CAST(TRIM(`contacts`.`street`) AS CHAR) AS `address_line`,
-    CAST(TRIM(`contacts`.`city`) AS CHAR) AS `city`,
-    CAST(NULL AS CHAR) AS `region`,
-    CAST(TRIM(`contacts`.`zip`) AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'FRANCE'
+      WHEN TRIM(' ' FROM TRIM(`contacts`.`street`)) = ''
+      THEN NULL
+      ELSE TRIM(`contacts`.`street`)
+    END AS CHAR) AS `address_line`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`contacts`.`city`)) = ''
+      THEN NULL
+      ELSE TRIM(`contacts`.`city`)
+    END AS CHAR) AS `city`,
+    CAST(NULL AS CHAR) AS `region`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`contacts`.`zip`)) = ''
+      THEN NULL
+      ELSE TRIM(`contacts`.`zip`)
+    END AS CHAR) AS `postal_code`,
+    CAST(CASE
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'FRANCE'
       THEN 'FR'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNITED STATES'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UNITED STATES'
       THEN 'US'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'USA'
       THEN 'US'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'US'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'US'
       THEN 'US'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CANADA'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'CANADA'
       THEN 'CA'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNITED KINGDOM'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UNITED KINGDOM'
       THEN 'GB'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UK'
       THEN 'GB'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ENGLAND'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ENGLAND'
       THEN 'GB'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'GERMANY'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'GERMANY'
       THEN 'DE'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DEUTSCHLAND'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'DEUTSCHLAND'
       THEN 'DE'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CHINA'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'CHINA'
       THEN 'CN'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '中国'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = '中国'
       THEN 'CN'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ITALIA'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ITALIA'
       THEN 'IT'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ITALY'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ITALY'
       THEN 'IT'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SWEDEN'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'SWEDEN'
       THEN 'SE'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SPAIN'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'SPAIN'
       THEN 'ES'
-      WHEN CAST(CAST(CASE
-        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ESPAÑA'
+      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ESPAÑA'
       THEN 'ES'
       ELSE NULL
     END AS CHAR) AS `country_code`,
-    CASE
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-      THEN NULL
-      ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
-    END AS `_raw__country_code`,
+    NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') AS `_raw__country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
       WHEN NOT COALESCE(
         (
-          NOT CASE
-            WHEN CAST(CAST(TRIM(`contacts`.`street`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`contacts`.`street`)
-          END IS NULL
-          OR NOT CASE
-            WHEN CAST(CAST(TRIM(`contacts`.`city`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-            THEN NULL
-            ELSE TRIM(`contacts`.`city`)
-          END IS NULL
+          NOT NULLIF(TRIM(`contacts`.`street`), '') IS NULL
+          OR NOT NULLIF(TRIM(`contacts`.`city`), '') IS NULL
         ),
         FALSE
       )
       THEN 'excluded by filter: NULLIF(TRIM(street), '''') IS NOT NULL OR NULLIF(TRIM(city), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
+          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1293,7 +1105,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1314,8 +1126,7 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__channel` IS NULL AND `d`.`channel` IS NULL
       THEN CONCAT(
@@ -1323,8 +1134,7 @@ SELECT
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
         ''' is not in value_mappings (line 277)'
       )
-      WHEN `d`.`channel` IS NULL
-      OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -1352,33 +1162,33 @@ FROM (
       CONCAT('crm:Customer:', CAST(`activities`.`contact_no` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST(CASE
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALL'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'CALL'
       THEN 'call_centre'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'WEB'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'WEB'
       THEN 'web'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'MAIL'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'MAIL'
       THEN 'email'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SHOP'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'SHOP'
       THEN 'store'
       ELSE NULL
     END AS CHAR) AS `channel`,
     UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS `_raw__channel`,
     CAST(`activities`.`activity_ts` AS DATETIME(6)) AS `interaction_datetime`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(`activities`.`subject`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN TRIM(' ' FROM NULLIF(TRIM(`activities`.`subject`), '')) = ''
       THEN NULL
-      ELSE TRIM(`activities`.`subject`)
+      ELSE NULLIF(TRIM(`activities`.`subject`), '')
     END AS CHAR) AS `topic`,
     CAST(CASE
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DONE'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'DONE'
       THEN 'completed'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'FOLLOW_UP'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'FOLLOW_UP'
       THEN 'follow-up required'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'NO_ANSWER'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'NO_ANSWER'
       THEN 'no answer'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SALE'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'SALE'
       THEN 'sale'
-      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'COMPLAINT'
+      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'COMPLAINT'
       THEN 'complaint'
       ELSE NULL
     END AS CHAR) AS `outcome`,
@@ -1388,10 +1198,10 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          CAST(CAST(UPPER(REPLACE(TRIM(`c`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(CAST(UPPER(REPLACE(TRIM(`c`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
-          OR CAST(LOWER(TRIM(`c`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
-          OR CAST(UPPER(REPLACE(`c`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          UPPER(REPLACE(TRIM(`c`.`first_name`), 'ß', 'ẞ')) = 'TEST'
+          OR UPPER(REPLACE(TRIM(`c`.`last_name`), 'ß', 'ẞ')) = 'TEST'
+          OR LOWER(TRIM(`c`.`email`)) LIKE '%@test.test'
+          OR UPPER(REPLACE(`c`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1432,7 +1242,7 @@ SELECT
   `s`.`_source_key`,
   'Interaction' AS `_derivation`,
   'Interaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `crm__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1446,7 +1256,156 @@ FROM `crm`.`activities` AS `activities`
 LEFT JOIN `crm`.`contacts` AS `c`
   ON `c`.`contact_no` = `activities`.`contact_no`
 GROUP BY
-  CAST(`activities`.`activity_id` AS CHAR),
-  CAST(CAST(`activities`.`activity_id` AS CHAR) AS BINARY)
+  CAST(`activities`.`activity_id` AS CHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__contact_point_mobile` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__interaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;

@@ -56,10 +56,18 @@ FROM (
       CONCAT('northwind:Customer:', CAST(`Customers`.`CustomerID` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST('organisation' AS CHAR) AS `customer_type`,
-    CAST(TRIM(`Customers`.`CompanyName`) AS CHAR) AS `full_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customers`.`CompanyName`)
+    END AS CHAR) AS `full_name`,
     CAST(NULL AS CHAR) AS `given_name`,
     CAST(NULL AS CHAR) AS `family_name`,
-    CAST(TRIM(`Customers`.`CompanyName`) AS CHAR) AS `organisation_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customers`.`CompanyName`)
+    END AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
     CAST(NULL AS CHAR) AS `customer_tier`,
     CAST((
@@ -114,7 +122,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -170,7 +178,11 @@ FROM (
     CAST((
       CONCAT('northwind:Household:', CAST(`Customers`.`CustomerID` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(TRIM(`Customers`.`CompanyName`) AS CHAR) AS `household_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customers`.`CompanyName`)
+    END AS CHAR) AS `household_name`,
     CAST(CONCAT(
       UPPER(REPLACE(TRIM(`Customers`.`Address`), 'ß', 'ẞ')),
       '|',
@@ -264,7 +276,7 @@ SELECT
   `s`.`_source_key`,
   'Household' AS `_derivation`,
   'Household' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -332,7 +344,11 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
-    CAST(TRIM(`Customers`.`Phone`) AS CHAR) AS `phone_number`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customers`.`Phone`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customers`.`Phone`)
+    END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
     CAST(NULL AS CHAR) AS `region`,
@@ -377,7 +393,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -445,7 +461,11 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('fax' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
-    CAST(TRIM(`Customers`.`Fax`) AS CHAR) AS `phone_number`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customers`.`Fax`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customers`.`Fax`)
+    END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
     CAST(NULL AS CHAR) AS `region`,
@@ -490,7 +510,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointFax' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -565,10 +585,26 @@ FROM (
     CAST('postal_address' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
-    CAST(TRIM(`Customers`.`Address`) AS CHAR) AS `address_line`,
-    CAST(`Customers`.`City` AS CHAR) AS `city`,
-    CAST(`Customers`.`Region` AS CHAR) AS `region`,
-    CAST(`Customers`.`PostalCode` AS CHAR) AS `postal_code`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM(`Customers`.`Address`)) = ''
+      THEN NULL
+      ELSE TRIM(`Customers`.`Address`)
+    END AS CHAR) AS `address_line`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `Customers`.`City`) = ''
+      THEN NULL
+      ELSE `Customers`.`City`
+    END AS CHAR) AS `city`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `Customers`.`Region`) = ''
+      THEN NULL
+      ELSE `Customers`.`Region`
+    END AS CHAR) AS `region`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `Customers`.`PostalCode`) = ''
+      THEN NULL
+      ELSE `Customers`.`PostalCode`
+    END AS CHAR) AS `postal_code`,
     CAST(CASE
       WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
       THEN 'AR'
@@ -654,7 +690,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointAddress' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -700,8 +736,16 @@ FROM (
     CAST((
       CONCAT('northwind:Product:', CAST(`Products`.`ProductID` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(`Products`.`ProductName` AS CHAR) AS `product_name`,
-    CAST(`category`.`CategoryName` AS CHAR) AS `product_category`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `Products`.`ProductName`) = ''
+      THEN NULL
+      ELSE `Products`.`ProductName`
+    END AS CHAR) AS `product_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM `category`.`CategoryName`) = ''
+      THEN NULL
+      ELSE `category`.`CategoryName`
+    END AS CHAR) AS `product_category`,
     CAST(`Products`.`UnitPrice` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('USD' AS CHAR) AS `currency_code`,
     CAST(CAST(CAST(`Products`.`Discontinued` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '0' AS SIGNED) AS `is_active`,
@@ -734,7 +778,7 @@ SELECT
   `s`.`_source_key`,
   'Product' AS `_derivation`,
   'Product' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -930,7 +974,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL
@@ -941,7 +985,7 @@ SELECT
   `s`.`_source_key`,
   'Transaction' AS `_derivation`,
   'Transaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -1048,7 +1092,216 @@ SELECT
   `s`.`_source_key`,
   'TransactionLine' AS `_derivation`,
   'TransactionLine' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `northwind__customer__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'household_id' AS `_slot`,
+  'Household' AS `_target_class`,
+  `s`.`household_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__customer` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__household` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`household_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__household__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`household_id`
+WHERE
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `northwind__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__contact_point_fax` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__contact_point_address` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__transaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'transaction_id' AS `_slot`,
+  'Transaction' AS `_target_class`,
+  `s`.`transaction_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__transaction` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`transaction_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__transaction__groups` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`transaction_id`
+WHERE
+  NOT `s`.`transaction_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'product_id' AS `_slot`,
+  'Product' AS `_target_class`,
+  `s`.`product_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `northwind__transaction_line` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__product` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k1`
+  ON `k1`.`_id` = `s`.`product_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `northwind__product__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r1`
+  ON `r1`.`_id` = `s`.`product_id`
+WHERE
+  NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;

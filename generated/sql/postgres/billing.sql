@@ -57,61 +57,125 @@ FROM (
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST(MIN(TRIM("billing_accounts"."account_name")) AS VARCHAR) AS "household_name",
-    CAST(MIN(
-      TRIM(
-        REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(TRIM("billing_accounts"."account_name"))) = ''
+      THEN NULL
+      ELSE MIN(TRIM("billing_accounts"."account_name"))
+    END AS VARCHAR) AS "household_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(
+        TRIM(
           REGEXP_REPLACE(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
-                    ' ' || REGEXP_REPLACE(
-                      UPPER(REPLACE(COALESCE("billing_accounts"."bill_street", ''), 'ß', 'ẞ')),
-                      '[.,;:]',
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE("billing_accounts"."bill_street", ''), 'ß', 'ẞ')),
+                        '[.,;:]',
+                        ' ',
+                        'g'
+                      ) || ' ',
+                      ' +',
                       ' ',
                       'g'
-                    ) || ' ',
-                    ' +',
-                    ' ',
+                    ),
+                    ' ST ',
+                    ' STREET ',
                     'g'
                   ),
-                  ' ST ',
-                  ' STREET ',
+                  ' AVE ',
+                  ' AVENUE ',
                   'g'
                 ),
-                ' AVE ',
-                ' AVENUE ',
+                ' DR ',
+                ' DRIVE ',
                 'g'
               ),
-              ' DR ',
-              ' DRIVE ',
+              ' PL ',
+              ' PLACE ',
               'g'
             ),
-            ' PL ',
-            ' PLACE ',
+            ' BOUL ',
+            ' BOULEVARD ',
             'g'
-          ),
-          ' BOUL ',
-          ' BOULEVARD ',
-          'g'
+          )
+        ) || '|' || UPPER(
+          REPLACE(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', ''), 'ß', 'ẞ')
+        ) || '|' || COALESCE(
+          CASE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+          END,
+          ''
         )
-      ) || '|' || UPPER(
-        REPLACE(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', ''), 'ß', 'ẞ')
-      ) || '|' || COALESCE(
-        CASE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
-          WHEN 'UK'
-          THEN 'GB'
-          ELSE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
-        END,
-        ''
+      )) = ''
+      THEN NULL
+      ELSE MIN(
+        TRIM(
+          REGEXP_REPLACE(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE("billing_accounts"."bill_street", ''), 'ß', 'ẞ')),
+                        '[.,;:]',
+                        ' ',
+                        'g'
+                      ) || ' ',
+                      ' +',
+                      ' ',
+                      'g'
+                    ),
+                    ' ST ',
+                    ' STREET ',
+                    'g'
+                  ),
+                  ' AVE ',
+                  ' AVENUE ',
+                  'g'
+                ),
+                ' DR ',
+                ' DRIVE ',
+                'g'
+              ),
+              ' PL ',
+              ' PLACE ',
+              'g'
+            ),
+            ' BOUL ',
+            ' BOULEVARD ',
+            'g'
+          )
+        ) || '|' || UPPER(
+          REPLACE(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', ''), 'ß', 'ẞ')
+        ) || '|' || COALESCE(
+          CASE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+          END,
+          ''
+        )
       )
-    ) AS VARCHAR) AS "address_key",
+    END AS VARCHAR) AS "address_key",
     CAST(COUNT("h"."holder_id") AS BIGINT) AS "member_count",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), ''))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), ''))
+      END
     END AS VARCHAR) AS "country_code",
     CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "_source_key"
   FROM "billing"."billing_accounts" AS "billing_accounts"
@@ -151,7 +215,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -162,7 +226,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -223,7 +287,11 @@ FROM (
     CAST((
       'billing:Account:' || CAST("billing_accounts"."acct_ref" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "account_number",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "billing_accounts"."acct_ref") = ''
+      THEN NULL
+      ELSE "billing_accounts"."acct_ref"
+    END AS VARCHAR) AS "account_number",
     CAST(NULL AS VARCHAR) AS "customer_id",
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS VARCHAR)
@@ -240,9 +308,17 @@ FROM (
     MIN(UPPER(REPLACE(TRIM("billing_accounts"."status"), 'ß', 'ẞ'))) AS "_raw__account_status",
     CAST(MIN("billing_accounts"."opened") AS DATE) AS "opened_date",
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ')))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ')))
+      END
     END AS VARCHAR) AS "currency_code",
     CAST(COALESCE(SUM("i"."amount"), 0) AS DECIMAL(18, 4)) AS "balance",
     CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "_source_key"
@@ -286,7 +362,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -297,7 +373,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -344,127 +420,14 @@ FROM (
     ) AS VARCHAR) AS "id",
     CAST('person' AS VARCHAR) AS "customer_type",
     CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            CASE
-              WHEN "account_holders"."holder_name" IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      
-                        CASE
-                          WHEN "g"."n" = 1
-                          OR POSITION(
-                            SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
-                          ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
-                        END,
-                        ''
-                      
-                      ORDER BY
-                        "g"."n"
-                    )
-                  FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
-                ),
-                ''
-              )
-            END,
-            '^[^,]*,',
-            '',
-            'g'
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), 'ß', 'ẞ')
           )
-        )
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
-      END || ' ' || CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            CASE
-              WHEN "account_holders"."holder_name" IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      
-                        CASE
-                          WHEN "g"."n" = 1
-                          OR POSITION(
-                            SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
-                          ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
-                        END,
-                        ''
-                      
-                      ORDER BY
-                        "g"."n"
-                    )
-                  FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
-                ),
-                ''
-              )
-            END,
-            ',.*',
-            '',
-            'g'
-          )
-        )
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g'))
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
-      THEN TRIM("account_holders"."holder_name")
-      WHEN TRIM("account_holders"."holder_name") = UPPER(REPLACE(TRIM("account_holders"."holder_name"), 'ß', 'ẞ'))
-      OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
-      THEN CASE
-        WHEN NULLIF(TRIM("account_holders"."holder_name"), '') IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                
-                  CASE
-                    WHEN "g"."n" = 1
-                    OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
-                  END,
-                  ''
-                
-                ORDER BY
-                  "g"."n"
-              )
-            FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("account_holders"."holder_name"), ''))) AS "g"("n")
-          ),
-          ''
-        )
-      END
-      ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
-    END AS VARCHAR) AS "full_name",
-    CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
-        THEN NULLIF(
-          TRIM(
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          THEN TRIM(
             REGEXP_REPLACE(
               CASE
                 WHEN "account_holders"."holder_name" IS NULL
@@ -496,62 +459,14 @@ FROM (
               '',
               'g'
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
-      THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name") FROM 2), '')
-      WHEN TRIM("account_holders"."holder_name") LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
-        THEN REGEXP_REPLACE(
-          CASE
-            WHEN TRIM("account_holders"."holder_name") IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  STRING_AGG(
-                    
-                      CASE
-                        WHEN "g"."n" = 1
-                        OR POSITION(
-                          SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
-                        ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
-                      END,
-                      ''
-                    
-                    ORDER BY
-                      "g"."n"
-                  )
-                FROM GENERATE_SERIES(1, LENGTH(TRIM("account_holders"."holder_name"))) AS "g"("n")
-              ),
-              ''
-            )
-          END,
-          ' .*',
-          '',
-          'g'
-        )
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g')
-      END
-    END AS VARCHAR) AS "given_name",
-    CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
-        THEN NULLIF(
-          TRIM(
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          THEN TRIM(
             REGEXP_REPLACE(
               CASE
                 WHEN "account_holders"."holder_name" IS NULL
@@ -579,55 +494,512 @@ FROM (
                   ''
                 )
               END,
-              ',.*',
+              ',.*$',
               '',
               'g'
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
-      THEN LEFT(TRIM("account_holders"."holder_name"), 1)
-      WHEN TRIM("account_holders"."holder_name") LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
-        THEN REGEXP_REPLACE(
-          CASE
-            WHEN TRIM("account_holders"."holder_name") IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  STRING_AGG(
-                    
-                      CASE
-                        WHEN "g"."n" = 1
-                        OR POSITION(
-                          SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
-                        ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
-                      END,
-                      ''
-                    
-                    ORDER BY
-                      "g"."n"
-                  )
-                FROM GENERATE_SERIES(1, LENGTH(TRIM("account_holders"."holder_name"))) AS "g"("n")
-              ),
-              ''
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN TRIM("account_holders"."holder_name")
+        WHEN TRIM("account_holders"."holder_name") = UPPER(REPLACE(TRIM("account_holders"."holder_name"), 'ß', 'ẞ'))
+        OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+        THEN CASE
+          WHEN NULLIF(TRIM("account_holders"."holder_name"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("account_holders"."holder_name"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              CASE
+                WHEN "account_holders"."holder_name" IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        
+                          CASE
+                            WHEN "g"."n" = 1
+                            OR POSITION(
+                              SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                            ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                          END,
+                          ''
+                        
+                        ORDER BY
+                          "g"."n"
+                      )
+                    FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
+                  ),
+                  ''
+                )
+              END,
+              '^[^,]*,',
+              '',
+              'g'
             )
-          END,
-          '^[^ ]+ +',
-          '',
-          'g'
-        )
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g')
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              CASE
+                WHEN "account_holders"."holder_name" IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        
+                          CASE
+                            WHEN "g"."n" = 1
+                            OR POSITION(
+                              SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                            ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                          END,
+                          ''
+                        
+                        ORDER BY
+                          "g"."n"
+                      )
+                    FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
+                  ),
+                  ''
+                )
+              END,
+              ',.*$',
+              '',
+              'g'
+            )
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN TRIM("account_holders"."holder_name")
+        WHEN TRIM("account_holders"."holder_name") = UPPER(REPLACE(TRIM("account_holders"."holder_name"), 'ß', 'ẞ'))
+        OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+        THEN CASE
+          WHEN NULLIF(TRIM("account_holders"."holder_name"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("account_holders"."holder_name"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("account_holders"."holder_name"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
+      END
+    END AS VARCHAR) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN "account_holders"."holder_name" IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          
+                            CASE
+                              WHEN "g"."n" = 1
+                              OR POSITION(
+                                SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                              ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                            END,
+                            ''
+                          
+                          ORDER BY
+                            "g"."n"
+                        )
+                      FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                '',
+                'g'
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name") FROM 2), '')
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM("account_holders"."holder_name") IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      
+                        CASE
+                          WHEN "g"."n" = 1
+                          OR POSITION(
+                            SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                          ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                        END,
+                        ''
+                      
+                      ORDER BY
+                        "g"."n"
+                    )
+                  FROM GENERATE_SERIES(1, LENGTH(TRIM("account_holders"."holder_name"))) AS "g"("n")
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            '',
+            'g'
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN "account_holders"."holder_name" IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          
+                            CASE
+                              WHEN "g"."n" = 1
+                              OR POSITION(
+                                SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                              ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                            END,
+                            ''
+                          
+                          ORDER BY
+                            "g"."n"
+                        )
+                      FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
+                    ),
+                    ''
+                  )
+                END,
+                '^[^,]*,',
+                '',
+                'g'
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name") FROM 2), '')
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM("account_holders"."holder_name") IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      
+                        CASE
+                          WHEN "g"."n" = 1
+                          OR POSITION(
+                            SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                          ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                        END,
+                        ''
+                      
+                      ORDER BY
+                        "g"."n"
+                    )
+                  FROM GENERATE_SERIES(1, LENGTH(TRIM("account_holders"."holder_name"))) AS "g"("n")
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            '',
+            'g'
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+        END
+      END
+    END AS VARCHAR) AS "given_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN "account_holders"."holder_name" IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          
+                            CASE
+                              WHEN "g"."n" = 1
+                              OR POSITION(
+                                SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                              ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                            END,
+                            ''
+                          
+                          ORDER BY
+                            "g"."n"
+                        )
+                      FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                '',
+                'g'
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN LEFT(TRIM("account_holders"."holder_name"), 1)
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM("account_holders"."holder_name") IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      
+                        CASE
+                          WHEN "g"."n" = 1
+                          OR POSITION(
+                            SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                          ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                        END,
+                        ''
+                      
+                      ORDER BY
+                        "g"."n"
+                    )
+                  FROM GENERATE_SERIES(1, LENGTH(TRIM("account_holders"."holder_name"))) AS "g"("n")
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            '',
+            'g'
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                CASE
+                  WHEN "account_holders"."holder_name" IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          
+                            CASE
+                              WHEN "g"."n" = 1
+                              OR POSITION(
+                                SUBSTRING("account_holders"."holder_name" FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                              ELSE LOWER(SUBSTRING("account_holders"."holder_name" FROM "g"."n" FOR 1))
+                            END,
+                            ''
+                          
+                          ORDER BY
+                            "g"."n"
+                        )
+                      FROM GENERATE_SERIES(1, LENGTH("account_holders"."holder_name")) AS "g"("n")
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
+                '',
+                'g'
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
+        THEN LEFT(TRIM("account_holders"."holder_name"), 1)
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g'))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM("account_holders"."holder_name") IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      
+                        CASE
+                          WHEN "g"."n" = 1
+                          OR POSITION(
+                            SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                          ELSE LOWER(SUBSTRING(TRIM("account_holders"."holder_name") FROM "g"."n" FOR 1))
+                        END,
+                        ''
+                      
+                      ORDER BY
+                        "g"."n"
+                    )
+                  FROM GENERATE_SERIES(1, LENGTH(TRIM("account_holders"."holder_name"))) AS "g"("n")
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            '',
+            'g'
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '', 'g')
+        END
       END
     END AS VARCHAR) AS "family_name",
     CAST(NULL AS VARCHAR) AS "organisation_name",
@@ -738,7 +1110,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -780,8 +1152,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -796,7 +1168,11 @@ FROM (
       'billing:Customer:' || CAST("account_holders"."holder_id" AS VARCHAR)
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
-    CAST(LOWER(TRIM("account_holders"."email")) AS VARCHAR) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM("account_holders"."email"))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM("account_holders"."email"))
+    END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -853,7 +1229,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -895,8 +1271,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -913,36 +1289,71 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("account_holders"."phone"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g') FROM 3)
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('US', 'CA')
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'CN'
-      AND LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 11
-      THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '0'
-      AND UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN '+' || CASE UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ'))
-        WHEN 'FR'
-        THEN '33'
-        WHEN 'DE'
-        THEN '49'
-        WHEN 'CN'
-        THEN '86'
-        WHEN 'SE'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g') FROM 2)
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'IT'
-      THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'ES'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 9
-      THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
-      ELSE TRIM("account_holders"."phone")
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM("account_holders"."phone"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g') FROM 2)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'ES'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 9
+        THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        ELSE TRIM("account_holders"."phone")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("account_holders"."phone"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g') FROM 2)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'ES'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')) = 9
+        THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '', 'g')
+        ELSE TRIM("account_holders"."phone")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -1006,7 +1417,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1048,8 +1459,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1066,14 +1477,34 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
-    CAST(TRIM("a"."bill_street") AS VARCHAR) AS "address_line",
-    CAST(TRIM("a"."bill_city") AS VARCHAR) AS "city",
-    CAST(NULL AS VARCHAR) AS "region",
-    CAST(TRIM("a"."bill_postcode") AS VARCHAR) AS "postal_code",
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '') = 'UK'
-      THEN 'GB'
-      ELSE NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')
+      WHEN TRIM(' ' FROM TRIM("a"."bill_street")) = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_street")
+    END AS VARCHAR) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("a"."bill_city")) = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_city")
+    END AS VARCHAR) AS "city",
+    CAST(NULL AS VARCHAR) AS "region",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("a"."bill_postcode")) = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_postcode")
+    END AS VARCHAR) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')
+      END
     END AS VARCHAR) AS "country_code",
     CAST(TRUE AS BOOLEAN) AS "is_primary",
     CAST(CASE
@@ -1121,7 +1552,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1160,7 +1591,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" ~ '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 320)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 318)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1169,36 +1600,73 @@ FROM (
     CAST((
       'billing:Product:' || CAST("catalogue"."sku" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST(TRIM("catalogue"."description") AS VARCHAR) AS "product_name",
     CAST(CASE
-      WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
-      THEN CASE
-        WHEN NULLIF(TRIM("catalogue"."category"), '') IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                
-                  CASE
-                    WHEN "g"."n" = 1
-                    OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
-                  END,
-                  ''
-                
-                ORDER BY
-                  "g"."n"
-              )
-            FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("catalogue"."category"), ''))) AS "g"("n")
-          ),
-          ''
-        )
+      WHEN TRIM(' ' FROM TRIM("catalogue"."description")) = ''
+      THEN NULL
+      ELSE TRIM("catalogue"."description")
+    END AS VARCHAR) AS "product_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+        THEN CASE
+          WHEN NULLIF(TRIM("catalogue"."category"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("catalogue"."category"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE TRIM("catalogue"."category")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+        THEN CASE
+          WHEN NULLIF(TRIM("catalogue"."category"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("catalogue"."category"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("catalogue"."category"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE TRIM("catalogue"."category")
       END
-      ELSE TRIM("catalogue"."category")
     END AS VARCHAR) AS "product_category",
     CAST("catalogue"."list_price" AS DECIMAL(18, 4)) AS "unit_price",
     CAST('EUR' AS VARCHAR) AS "currency_code",
@@ -1256,7 +1724,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1321,7 +1789,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 361)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 359)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL
@@ -1358,14 +1826,30 @@ FROM (
     CAST(MIN("invoices"."invoice_date") AS TIMESTAMP) AS "transaction_date",
     CAST(MIN("invoices"."amount") AS DECIMAL(18, 4)) AS "total_amount",
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ')))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ')))
+      END
     END AS VARCHAR) AS "currency_code",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), ''))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), ''))
+      END
     END AS VARCHAR) AS "country_code",
     CAST("invoices"."invoice_no" AS VARCHAR) AS "_source_key"
   FROM "billing"."invoices" AS "invoices"
@@ -1423,7 +1907,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -1434,7 +1918,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1546,7 +2030,7 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1577,3 +2061,271 @@ GROUP BY
   CAST("invoice_items"."invoice_no" AS VARCHAR) || '|' || CAST("invoice_items"."line_no" AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "billing__account__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__account" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'account_id' AS "_slot",
+  'Account' AS "_target_class",
+  "s"."account_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."account_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."account_id"
+WHERE
+  NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

@@ -42,47 +42,99 @@ FROM (
     ) AS VARCHAR) AS "id",
     CAST('person' AS VARCHAR) AS "customer_type",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
-      THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g')
-      ELSE REGEXP_REPLACE(
-        CASE
-          WHEN NULLIF(TRIM("callers"."caller_name"), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  
-                    CASE
-                      WHEN "g"."n" = 1
-                      OR POSITION(
-                        SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                      ) > 0
-                      THEN UPPER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
-                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
-                    END,
-                    ''
-                  
-                  ORDER BY
-                    "g"."n"
-                )
-              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("callers"."caller_name"), ''))) AS "g"("n")
-            ),
-            ''
-          )
-        END,
-        ' +',
-        ' ',
-        'g'
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM("callers"."caller_name"), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    
+                      CASE
+                        WHEN "g"."n" = 1
+                        OR POSITION(
+                          SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
+                        ELSE LOWER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
+                      END,
+                      ''
+                    
+                    ORDER BY
+                      "g"."n"
+                  )
+                FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("callers"."caller_name"), ''))) AS "g"("n")
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' ',
+          'g'
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM("callers"."caller_name"), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    
+                      CASE
+                        WHEN "g"."n" = 1
+                        OR POSITION(
+                          SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
+                        ELSE LOWER(SUBSTRING(NULLIF(TRIM("callers"."caller_name"), '') FROM "g"."n" FOR 1))
+                      END,
+                      ''
+                    
+                    ORDER BY
+                      "g"."n"
+                  )
+                FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("callers"."caller_name"), ''))) AS "g"("n")
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' ',
+          'g'
+        )
+      END
     END AS VARCHAR) AS "full_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g') FROM 2), '')
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g') FROM 2), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g') FROM 2), '')
+      END
     END AS VARCHAR) AS "given_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 1)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '', 'g')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '', 'g'), 1)
+      END
     END AS VARCHAR) AS "family_name",
     CAST(NULL AS VARCHAR) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
@@ -143,7 +195,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -190,14 +242,27 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("callers"."phone_number"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g') FROM 3)
-      WHEN UPPER(REPLACE(TRIM("callers"."region"), 'ß', 'ẞ')) = 'AMER'
-      AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
-      ELSE TRIM("callers"."phone_number")
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM("callers"."phone_number"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("callers"."region"), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+        ELSE TRIM("callers"."phone_number")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("callers"."phone_number"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("callers"."region"), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '', 'g')
+        ELSE TRIM("callers"."phone_number")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -267,7 +332,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -312,7 +377,11 @@ FROM (
       'callcentre:Customer:' || CAST("callers"."caller_id" AS VARCHAR)
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
-    CAST(LOWER(TRIM("callers"."callback_email")) AS VARCHAR) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM("callers"."callback_email"))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM("callers"."callback_email"))
+    END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -367,7 +436,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -414,30 +483,59 @@ FROM (
     CAST('call_centre' AS VARCHAR) AS "channel",
     CAST("calls"."started_at" AS TIMESTAMP) AS "interaction_datetime",
     CAST(CASE
-      WHEN LOWER(NULLIF(TRIM("calls"."queue"), '')) IS NULL
+      WHEN TRIM(' ' FROM CASE
+        WHEN LOWER(NULLIF(TRIM("calls"."queue"), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              STRING_AGG(
+                
+                  CASE
+                    WHEN "g"."n" = 1
+                    OR POSITION(
+                      SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
+                    ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
+                  END,
+                  ''
+                
+                ORDER BY
+                  "g"."n"
+              )
+            FROM GENERATE_SERIES(1, LENGTH(LOWER(NULLIF(TRIM("calls"."queue"), '')))) AS "g"("n")
+          ),
+          ''
+        )
+      END) = ''
       THEN NULL
-      ELSE COALESCE(
-        (
-          SELECT
-            STRING_AGG(
-              
-                CASE
-                  WHEN "g"."n" = 1
-                  OR POSITION(
-                    SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
-                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
-                END,
-                ''
-              
-              ORDER BY
-                "g"."n"
-            )
-          FROM GENERATE_SERIES(1, LENGTH(LOWER(NULLIF(TRIM("calls"."queue"), '')))) AS "g"("n")
-        ),
-        ''
-      )
+      ELSE CASE
+        WHEN LOWER(NULLIF(TRIM("calls"."queue"), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              STRING_AGG(
+                
+                  CASE
+                    WHEN "g"."n" = 1
+                    OR POSITION(
+                      SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
+                    ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM("calls"."queue"), '')) FROM "g"."n" FOR 1))
+                  END,
+                  ''
+                
+                ORDER BY
+                  "g"."n"
+              )
+            FROM GENERATE_SERIES(1, LENGTH(LOWER(NULLIF(TRIM("calls"."queue"), '')))) AS "g"("n")
+          ),
+          ''
+        )
+      END
     END AS VARCHAR) AS "topic",
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM("calls"."disposition"), 'ß', 'ẞ')) = 'RESOLVED'
@@ -453,7 +551,11 @@ FROM (
       ELSE NULL
     END AS VARCHAR) AS "outcome",
     UPPER(REPLACE(TRIM("calls"."disposition"), 'ß', 'ẞ')) AS "_raw__outcome",
-    CAST(NULLIF(TRIM("calls"."agent"), '') AS VARCHAR) AS "agent_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM("calls"."agent"), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("calls"."agent"), '')
+    END AS VARCHAR) AS "agent_name",
     CAST(CASE
       WHEN CAST("calls"."ended_at" AS DATE) = CAST("calls"."started_at" AS DATE)
       AND "calls"."ended_at" >= "calls"."started_at"
@@ -699,7 +801,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -716,3 +818,93 @@ GROUP BY
   CAST("calls"."call_id" AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "callcentre__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

@@ -48,147 +48,302 @@ FROM (
       ELSE 'person'
     END AS VARCHAR) AS "customer_type",
     CAST(CASE
-      WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-      AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-      THEN NULLIF(TRIM("contacts"."company"), '')
-      WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '', 'g')) > 0
-      THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
-      ELSE TRIM(
-        COALESCE(
-          CASE
-            WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
-            OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-            THEN CASE
-              WHEN TRIM("contacts"."first_name") IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      
-                        CASE
-                          WHEN "g"."n" = 1
-                          OR POSITION(
-                            SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
-                          ELSE LOWER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
-                        END,
-                        ''
-                      
-                      ORDER BY
-                        "g"."n"
-                    )
-                  FROM GENERATE_SERIES(1, LENGTH(TRIM("contacts"."first_name"))) AS "g"("n")
-                ),
-                ''
-              )
-            END
-            ELSE TRIM("contacts"."first_name")
-          END,
-          ''
-        ) || ' ' || COALESCE(
-          CASE
-            WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
-            OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-            THEN CASE
-              WHEN TRIM("contacts"."last_name") IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      
-                        CASE
-                          WHEN "g"."n" = 1
-                          OR POSITION(
-                            SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
-                          ELSE LOWER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
-                        END,
-                        ''
-                      
-                      ORDER BY
-                        "g"."n"
-                    )
-                  FROM GENERATE_SERIES(1, LENGTH(TRIM("contacts"."last_name"))) AS "g"("n")
-                ),
-                ''
-              )
-            END
-            ELSE TRIM("contacts"."last_name")
-          END,
-          ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+        WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '', 'g')) > 0
+        THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+              THEN CASE
+                WHEN TRIM("contacts"."first_name") IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        
+                          CASE
+                            WHEN "g"."n" = 1
+                            OR POSITION(
+                              SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
+                            ELSE LOWER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
+                          END,
+                          ''
+                        
+                        ORDER BY
+                          "g"."n"
+                      )
+                    FROM GENERATE_SERIES(1, LENGTH(TRIM("contacts"."first_name"))) AS "g"("n")
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM("contacts"."first_name")
+            END,
+            ''
+          ) || ' ' || COALESCE(
+            CASE
+              WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+              THEN CASE
+                WHEN TRIM("contacts"."last_name") IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        
+                          CASE
+                            WHEN "g"."n" = 1
+                            OR POSITION(
+                              SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
+                            ELSE LOWER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
+                          END,
+                          ''
+                        
+                        ORDER BY
+                          "g"."n"
+                      )
+                    FROM GENERATE_SERIES(1, LENGTH(TRIM("contacts"."last_name"))) AS "g"("n")
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM("contacts"."last_name")
+            END,
+            ''
+          )
         )
-      )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+        WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '', 'g')) > 0
+        THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+              THEN CASE
+                WHEN TRIM("contacts"."first_name") IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        
+                          CASE
+                            WHEN "g"."n" = 1
+                            OR POSITION(
+                              SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
+                            ELSE LOWER(SUBSTRING(TRIM("contacts"."first_name") FROM "g"."n" FOR 1))
+                          END,
+                          ''
+                        
+                        ORDER BY
+                          "g"."n"
+                      )
+                    FROM GENERATE_SERIES(1, LENGTH(TRIM("contacts"."first_name"))) AS "g"("n")
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM("contacts"."first_name")
+            END,
+            ''
+          ) || ' ' || COALESCE(
+            CASE
+              WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+              THEN CASE
+                WHEN TRIM("contacts"."last_name") IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        
+                          CASE
+                            WHEN "g"."n" = 1
+                            OR POSITION(
+                              SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
+                            ELSE LOWER(SUBSTRING(TRIM("contacts"."last_name") FROM "g"."n" FOR 1))
+                          END,
+                          ''
+                        
+                        ORDER BY
+                          "g"."n"
+                      )
+                    FROM GENERATE_SERIES(1, LENGTH(TRIM("contacts"."last_name"))) AS "g"("n")
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM("contacts"."last_name")
+            END,
+            ''
+          )
+        )
+      END
     END AS VARCHAR) AS "full_name",
     CAST(CASE
-      WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
-      OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-      THEN CASE
-        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                
-                  CASE
-                    WHEN "g"."n" = 1
-                    OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
-                  END,
-                  ''
-                
-                ORDER BY
-                  "g"."n"
-              )
-            FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("contacts"."first_name"), ''))) AS "g"("n")
-          ),
-          ''
-        )
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+        THEN CASE
+          WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("contacts"."first_name"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE TRIM("contacts"."first_name")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+        THEN CASE
+          WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."first_name"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("contacts"."first_name"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE TRIM("contacts"."first_name")
       END
-      ELSE TRIM("contacts"."first_name")
     END AS VARCHAR) AS "given_name",
     CAST(CASE
-      WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
-      OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-      THEN CASE
-        WHEN NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                
-                  CASE
-                    WHEN "g"."n" = 1
-                    OR POSITION(
-                      SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
-                  END,
-                  ''
-                
-                ORDER BY
-                  "g"."n"
-              )
-            FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("contacts"."last_name"), ''))) AS "g"("n")
-          ),
-          ''
-        )
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+        THEN CASE
+          WHEN NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("contacts"."last_name"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE TRIM("contacts"."last_name")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+        THEN CASE
+          WHEN NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  
+                    CASE
+                      WHEN "g"."n" = 1
+                      OR POSITION(
+                        SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" - 1 FOR 1) IN E' 	\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM("contacts"."last_name"), '') FROM "g"."n" FOR 1))
+                    END,
+                    ''
+                  
+                  ORDER BY
+                    "g"."n"
+                )
+              FROM GENERATE_SERIES(1, LENGTH(NULLIF(TRIM("contacts"."last_name"), ''))) AS "g"("n")
+            ),
+            ''
+          )
+        END
+        ELSE TRIM("contacts"."last_name")
       END
-      ELSE TRIM("contacts"."last_name")
     END AS VARCHAR) AS "family_name",
     CAST(CASE
-      WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-      AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-      THEN NULLIF(TRIM("contacts"."company"), '')
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+      END
     END AS VARCHAR) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
     CAST(CASE
@@ -203,7 +358,11 @@ FROM (
       ELSE 'standard'
     END AS VARCHAR) AS "customer_tier",
     CAST(NULL AS VARCHAR) AS "household_id",
-    CAST(NULLIF(LOWER(TRIM("contacts"."lang")), '') AS VARCHAR) AS "preferred_language",
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(LOWER(TRIM("contacts"."lang")), '')) = ''
+      THEN NULL
+      ELSE NULLIF(LOWER(TRIM("contacts"."lang")), '')
+    END AS VARCHAR) AS "preferred_language",
     CAST("contacts"."created_on" AS DATE) AS "customer_since",
     CAST(NULL AS VARCHAR) AS "support_agent",
     CAST(CASE
@@ -251,7 +410,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -296,7 +455,11 @@ FROM (
       'crm:Customer:' || CAST("contacts"."contact_no" AS VARCHAR)
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
-    CAST(LOWER(TRIM("contacts"."email")) AS VARCHAR) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM("contacts"."email"))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM("contacts"."email"))
+    END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -352,7 +515,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -399,47 +562,93 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("contacts"."phone"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g') FROM 3)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
-      AND LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 11
-      THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '0'
-      AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
-        WHEN 'FRANCE'
-        THEN '33'
-        WHEN 'GERMANY'
-        THEN '49'
-        WHEN 'DEUTSCHLAND'
-        THEN '49'
-        WHEN 'CHINA'
-        THEN '86'
-        WHEN '中国'
-        THEN '86'
-        WHEN 'SWEDEN'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g') FROM 2)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-      THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
-      ELSE TRIM("contacts"."phone")
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM("contacts"."phone"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g') FROM 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        ELSE TRIM("contacts"."phone")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("contacts"."phone"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g') FROM 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '', 'g')
+        ELSE TRIM("contacts"."phone")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -499,7 +708,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -546,47 +755,93 @@ FROM (
     CAST('mobile' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN LEFT(TRIM("contacts"."mobile"), 1) = '+'
-      THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g') FROM 3)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 10
-      THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
-      AND LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 11
-      THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '0'
-      AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
-        WHEN 'FRANCE'
-        THEN '33'
-        WHEN 'GERMANY'
-        THEN '49'
-        WHEN 'DEUTSCHLAND'
-        THEN '49'
-        WHEN 'CHINA'
-        THEN '86'
-        WHEN '中国'
-        THEN '86'
-        WHEN 'SWEDEN'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g') FROM 2)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-      THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
-      ELSE TRIM("contacts"."mobile")
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM("contacts"."mobile"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g') FROM 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        ELSE TRIM("contacts"."mobile")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM("contacts"."mobile"), 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g') FROM 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        WHEN LEFT(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g'), 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g') FROM 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '', 'g')
+        ELSE TRIM("contacts"."mobile")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -646,7 +901,7 @@ SELECT
   "s"."_source_key",
   'ContactPointMobile' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -695,10 +950,22 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
-    CAST(TRIM("contacts"."street") AS VARCHAR) AS "address_line",
-    CAST(TRIM("contacts"."city") AS VARCHAR) AS "city",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("contacts"."street")) = ''
+      THEN NULL
+      ELSE TRIM("contacts"."street")
+    END AS VARCHAR) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("contacts"."city")) = ''
+      THEN NULL
+      ELSE TRIM("contacts"."city")
+    END AS VARCHAR) AS "city",
     CAST(NULL AS VARCHAR) AS "region",
-    CAST(TRIM("contacts"."zip") AS VARCHAR) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("contacts"."zip")) = ''
+      THEN NULL
+      ELSE TRIM("contacts"."zip")
+    END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN NULLIF(UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')), '') = 'FRANCE'
       THEN 'FR'
@@ -790,7 +1057,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -847,7 +1114,11 @@ FROM (
     END AS VARCHAR) AS "channel",
     UPPER(REPLACE(TRIM("activities"."channel"), 'ß', 'ẞ')) AS "_raw__channel",
     CAST("activities"."activity_ts" AS TIMESTAMP) AS "interaction_datetime",
-    CAST(NULLIF(TRIM("activities"."subject"), '') AS VARCHAR) AS "topic",
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM("activities"."subject"), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("activities"."subject"), '')
+    END AS VARCHAR) AS "topic",
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM("activities"."result"), 'ß', 'ẞ')) = 'DONE'
       THEN 'completed'
@@ -911,7 +1182,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -928,3 +1199,153 @@ GROUP BY
   CAST("activities"."activity_id" AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_mobile" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

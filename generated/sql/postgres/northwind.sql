@@ -41,10 +41,18 @@ FROM (
       'northwind:Customer:' || CAST("Customers"."CustomerID" AS VARCHAR)
     ) AS VARCHAR) AS "id",
     CAST('organisation' AS VARCHAR) AS "customer_type",
-    CAST(TRIM("Customers"."CompanyName") AS VARCHAR) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("Customers"."CompanyName")) = ''
+      THEN NULL
+      ELSE TRIM("Customers"."CompanyName")
+    END AS VARCHAR) AS "full_name",
     CAST(NULL AS VARCHAR) AS "given_name",
     CAST(NULL AS VARCHAR) AS "family_name",
-    CAST(TRIM("Customers"."CompanyName") AS VARCHAR) AS "organisation_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("Customers"."CompanyName")) = ''
+      THEN NULL
+      ELSE TRIM("Customers"."CompanyName")
+    END AS VARCHAR) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
     CAST(NULL AS VARCHAR) AS "customer_tier",
     CAST((
@@ -96,7 +104,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -134,7 +142,11 @@ FROM (
     CAST((
       'northwind:Household:' || CAST("Customers"."CustomerID" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST(TRIM("Customers"."CompanyName") AS VARCHAR) AS "household_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("Customers"."CompanyName")) = ''
+      THEN NULL
+      ELSE TRIM("Customers"."CompanyName")
+    END AS VARCHAR) AS "household_name",
     CAST(UPPER(REPLACE(TRIM("Customers"."Address"), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM(COALESCE("Customers"."PostalCode", '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) AS VARCHAR) AS "address_key",
     CAST(1 AS BIGINT) AS "member_count",
     CAST(CASE
@@ -219,7 +231,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -265,7 +277,11 @@ FROM (
     ) AS VARCHAR) AS "customer_id",
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
-    CAST(TRIM("Customers"."Phone") AS VARCHAR) AS "phone_number",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("Customers"."Phone")) = ''
+      THEN NULL
+      ELSE TRIM("Customers"."Phone")
+    END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
     CAST(NULL AS VARCHAR) AS "region",
@@ -310,7 +326,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -356,7 +372,11 @@ FROM (
     ) AS VARCHAR) AS "customer_id",
     CAST('fax' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
-    CAST(TRIM("Customers"."Fax") AS VARCHAR) AS "phone_number",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("Customers"."Fax")) = ''
+      THEN NULL
+      ELSE TRIM("Customers"."Fax")
+    END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
     CAST(NULL AS VARCHAR) AS "region",
@@ -401,7 +421,7 @@ SELECT
   "s"."_source_key",
   'ContactPointFax' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -450,10 +470,26 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
-    CAST(TRIM("Customers"."Address") AS VARCHAR) AS "address_line",
-    CAST("Customers"."City" AS VARCHAR) AS "city",
-    CAST("Customers"."Region" AS VARCHAR) AS "region",
-    CAST("Customers"."PostalCode" AS VARCHAR) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("Customers"."Address")) = ''
+      THEN NULL
+      ELSE TRIM("Customers"."Address")
+    END AS VARCHAR) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "Customers"."City") = ''
+      THEN NULL
+      ELSE "Customers"."City"
+    END AS VARCHAR) AS "city",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "Customers"."Region") = ''
+      THEN NULL
+      ELSE "Customers"."Region"
+    END AS VARCHAR) AS "region",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "Customers"."PostalCode") = ''
+      THEN NULL
+      ELSE "Customers"."PostalCode"
+    END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
       THEN 'AR'
@@ -539,7 +575,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -572,8 +608,16 @@ FROM (
     CAST((
       'northwind:Product:' || CAST("Products"."ProductID" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST("Products"."ProductName" AS VARCHAR) AS "product_name",
-    CAST("category"."CategoryName" AS VARCHAR) AS "product_category",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "Products"."ProductName") = ''
+      THEN NULL
+      ELSE "Products"."ProductName"
+    END AS VARCHAR) AS "product_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "category"."CategoryName") = ''
+      THEN NULL
+      ELSE "category"."CategoryName"
+    END AS VARCHAR) AS "product_category",
     CAST("Products"."UnitPrice" AS DECIMAL(18, 4)) AS "unit_price",
     CAST('USD' AS VARCHAR) AS "currency_code",
     CAST("Products"."Discontinued" = '0' AS BOOLEAN) AS "is_active",
@@ -606,7 +650,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -771,7 +815,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -782,7 +826,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -867,7 +911,216 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__household__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__contact_point_fax__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_point_fax" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__transaction__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

@@ -42,34 +42,73 @@ FROM (
     ) AS STRING) AS `id`,
     CAST('person' AS STRING) AS `customer_type`,
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
-      ELSE REGEXP_REPLACE(
-        ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`callers`.`caller_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(`callers`.`caller_name`), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
+            ''
           ),
-          ''
-        ),
-        ' +',
-        ' '
-      )
+          ' +',
+          ' '
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        ELSE REGEXP_REPLACE(
+          ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(`callers`.`caller_name`), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
+            ),
+            ''
+          ),
+          ' +',
+          ' '
+        )
+      END
     END AS STRING) AS `full_name`,
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+      END
     END AS STRING) AS `given_name`,
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-      THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+      END
     END AS STRING) AS `family_name`,
     CAST(NULL AS STRING) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
@@ -130,7 +169,7 @@ SELECT
   `s`.`_source_key`,
   'Customer' AS `_derivation`,
   'Customer' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -177,14 +216,27 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
-      THEN '+' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
-      WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
-      AND LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
-      ELSE TRIM(`callers`.`phone_number`)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN '+' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+        ELSE TRIM(`callers`.`phone_number`)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
+        THEN '+' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')
+        ELSE TRIM(`callers`.`phone_number`)
+      END
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -251,7 +303,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointPhone' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -296,7 +348,11 @@ FROM (
       'callcentre:Customer:' || CAST(`callers`.`caller_id` AS STRING)
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
-    CAST(LOWER(TRIM(`callers`.`callback_email`)) AS STRING) AS `email_address`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM(`callers`.`callback_email`))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`callers`.`callback_email`))
+    END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -351,7 +407,7 @@ SELECT
   `s`.`_source_key`,
   'ContactPointEmail' AS `_derivation`,
   'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -397,20 +453,37 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('call_centre' AS STRING) AS `channel`,
     CAST(`calls`.`started_at` AS TIMESTAMP_NTZ) AS `interaction_datetime`,
-    CAST(ARRAY_JOIN(
-      TRANSFORM(
-        REGEXP_EXTRACT_ALL(
-          LOWER(NULLIF(TRIM(`calls`.`queue`), '')),
-          '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+    CAST(CASE
+      WHEN TRIM(' ' FROM ARRAY_JOIN(
+        TRANSFORM(
+          REGEXP_EXTRACT_ALL(
+            LOWER(NULLIF(TRIM(`calls`.`queue`), '')),
+            '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+          ),
+          `s` -> CASE
+            WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+            THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+            ELSE s
+          END
         ),
-        `s` -> CASE
-          WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-          THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-          ELSE s
-        END
-      ),
-      ''
-    ) AS STRING) AS `topic`,
+        ''
+      )) = ''
+      THEN NULL
+      ELSE ARRAY_JOIN(
+        TRANSFORM(
+          REGEXP_EXTRACT_ALL(
+            LOWER(NULLIF(TRIM(`calls`.`queue`), '')),
+            '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+          ),
+          `s` -> CASE
+            WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+            THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+            ELSE s
+          END
+        ),
+        ''
+      )
+    END AS STRING) AS `topic`,
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'RESOLVED'
       THEN 'resolved'
@@ -425,7 +498,11 @@ FROM (
       ELSE NULL
     END AS STRING) AS `outcome`,
     UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS `_raw__outcome`,
-    CAST(NULLIF(TRIM(`calls`.`agent`), '') AS STRING) AS `agent_name`,
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM(`calls`.`agent`), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM(`calls`.`agent`), '')
+    END AS STRING) AS `agent_name`,
     CAST(CASE
       WHEN CAST(`calls`.`ended_at` AS DATE) = CAST(`calls`.`started_at` AS DATE)
       AND `calls`.`ended_at` >= `calls`.`started_at`
@@ -629,7 +706,7 @@ SELECT
   `s`.`_source_key`,
   'Interaction' AS `_derivation`,
   'Interaction' AS `_target_class`,
-  `s`.`_reject_reason`
+  `s`.`_reject_reason` AS `_reject_reason`
 FROM `callcentre__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
@@ -646,3 +723,93 @@ GROUP BY
   CAST(`calls`.`call_id` AS STRING)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_phone__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_phone` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__contact_point_email__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__contact_point_email` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `callcentre__interaction__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `callcentre__interaction` AS `s`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT DISTINCT
+    `t`.`id` AS `_id`
+  FROM `callcentre__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;

@@ -61,48 +61,105 @@ FROM (
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST(MIN(TRIM("billing_accounts"."account_name")) AS TEXT) AS "household_name",
-    CAST(MIN(
-      TRIM(
-        REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(MIN(TRIM("billing_accounts"."account_name")), ' ') = ''
+      THEN NULL
+      ELSE MIN(TRIM("billing_accounts"."account_name"))
+    END AS TEXT) AS "household_name",
+    CAST(CASE
+      WHEN TRIM(
+        MIN(
+          TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        ' ' || REGEXP_REPLACE(UPPER(COALESCE("billing_accounts"."bill_street", '')), '[.,;:]', ' ') || ' ',
+                        ' +',
+                        ' '
+                      ),
+                      ' ST ',
+                      ' STREET '
+                    ),
+                    ' AVE ',
+                    ' AVENUE '
+                  ),
+                  ' DR ',
+                  ' DRIVE '
+                ),
+                ' PL ',
+                ' PLACE '
+              ),
+              ' BOUL ',
+              ' BOULEVARD '
+            )
+          ) || '|' || UPPER(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', '')) || '|' || COALESCE(
+            CASE UPPER(TRIM("billing_accounts"."bill_country"))
+              WHEN 'UK'
+              THEN 'GB'
+              ELSE UPPER(TRIM("billing_accounts"."bill_country"))
+            END,
+            ''
+          )
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE MIN(
+        TRIM(
           REGEXP_REPLACE(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
-                    ' ' || REGEXP_REPLACE(UPPER(COALESCE("billing_accounts"."bill_street", '')), '[.,;:]', ' ') || ' ',
-                    ' +',
-                    ' '
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(UPPER(COALESCE("billing_accounts"."bill_street", '')), '[.,;:]', ' ') || ' ',
+                      ' +',
+                      ' '
+                    ),
+                    ' ST ',
+                    ' STREET '
                   ),
-                  ' ST ',
-                  ' STREET '
+                  ' AVE ',
+                  ' AVENUE '
                 ),
-                ' AVE ',
-                ' AVENUE '
+                ' DR ',
+                ' DRIVE '
               ),
-              ' DR ',
-              ' DRIVE '
+              ' PL ',
+              ' PLACE '
             ),
-            ' PL ',
-            ' PLACE '
-          ),
-          ' BOUL ',
-          ' BOULEVARD '
+            ' BOUL ',
+            ' BOULEVARD '
+          )
+        ) || '|' || UPPER(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', '')) || '|' || COALESCE(
+          CASE UPPER(TRIM("billing_accounts"."bill_country"))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(TRIM("billing_accounts"."bill_country"))
+          END,
+          ''
         )
-      ) || '|' || UPPER(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', '')) || '|' || COALESCE(
-        CASE UPPER(TRIM("billing_accounts"."bill_country"))
-          WHEN 'UK'
-          THEN 'GB'
-          ELSE UPPER(TRIM("billing_accounts"."bill_country"))
-        END,
-        ''
       )
-    ) AS TEXT) AS "address_key",
+    END AS TEXT) AS "address_key",
     CAST(COUNT("h"."holder_id") AS INTEGER) AS "member_count",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), ''))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), '')) = 'UK'
+          THEN 'GB'
+          ELSE MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), ''))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(TRIM("billing_accounts"."bill_country")), ''))
+      END
     END AS TEXT) AS "country_code",
     CAST("billing_accounts"."acct_ref" AS TEXT) AS "_source_key"
   FROM "billing"."billing_accounts" AS "billing_accounts"
@@ -146,7 +203,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -157,7 +214,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -222,7 +279,11 @@ FROM (
     CAST((
       'billing:Account:' || CAST("billing_accounts"."acct_ref" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST("billing_accounts"."acct_ref" AS TEXT) AS "account_number",
+    CAST(CASE
+      WHEN TRIM("billing_accounts"."acct_ref", ' ') = ''
+      THEN NULL
+      ELSE "billing_accounts"."acct_ref"
+    END AS TEXT) AS "account_number",
     CAST(NULL AS TEXT) AS "customer_id",
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS TEXT)
@@ -239,9 +300,20 @@ FROM (
     MIN(UPPER(TRIM("billing_accounts"."status"))) AS "_raw__account_status",
     DATE(MIN("billing_accounts"."opened")) AS "opened_date",
     CAST(CASE
-      WHEN MIN(UPPER(TRIM("billing_accounts"."currency"))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(TRIM("billing_accounts"."currency")))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(UPPER(TRIM("billing_accounts"."currency"))) = 'RMB'
+          THEN 'CNY'
+          ELSE MIN(UPPER(TRIM("billing_accounts"."currency")))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(TRIM("billing_accounts"."currency"))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(TRIM("billing_accounts"."currency")))
+      END
     END AS TEXT) AS "currency_code",
     ROUND(CAST(COALESCE(SUM("i"."amount"), 0) AS REAL), 4) AS "balance",
     CAST("billing_accounts"."acct_ref" AS TEXT) AS "_source_key"
@@ -289,7 +361,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -300,7 +372,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -349,59 +421,133 @@ FROM (
     ) AS TEXT) AS "id",
     CAST('person' AS TEXT) AS "customer_type",
     CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
-        THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', ''))
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
-      END || ' ' || CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
-        THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*', ''))
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', ''))
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+            THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', ''))
+            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
+          END || ' ' || CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+            THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', ''))
+            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+          END
+          WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+          THEN TRIM("account_holders"."holder_name")
+          WHEN TRIM("account_holders"."holder_name") = UPPER(TRIM("account_holders"."holder_name"))
+          OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+          THEN INITCAP(NULLIF(TRIM("account_holders"."holder_name"), ''))
+          ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', ''))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN TRIM("account_holders"."holder_name")
+        WHEN TRIM("account_holders"."holder_name") = UPPER(TRIM("account_holders"."holder_name"))
+        OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+        THEN INITCAP(NULLIF(TRIM("account_holders"."holder_name"), ''))
+        ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
       END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
-      THEN TRIM("account_holders"."holder_name")
-      WHEN TRIM("account_holders"."holder_name") = UPPER(TRIM("account_holders"."holder_name"))
-      OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
-      THEN INITCAP(NULLIF(TRIM("account_holders"."holder_name"), ''))
-      ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
     END AS TEXT) AS "full_name",
     CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
-        THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', '')), '')
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
-      WHEN TRIM("account_holders"."holder_name") GLOB '* *'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
-        THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*', '')
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '')
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+            THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', '')), '')
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), '')
+          END
+          WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+          THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
+          WHEN TRIM("account_holders"."holder_name") GLOB '* *'
+          THEN CASE
+            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+            THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*$', '')
+            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+          END
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
+        WHEN TRIM("account_holders"."holder_name") GLOB '* *'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+          THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*$', '')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+        END
       END
     END AS TEXT) AS "given_name",
     CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
-        THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*', '')), '')
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
-      THEN SUBSTRING(TRIM("account_holders"."holder_name"), 1, 1)
-      WHEN TRIM("account_holders"."holder_name") GLOB '* *'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
-        THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), '^[^ ]+ +', '')
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '')
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
+          THEN CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+            THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', '')), '')
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+          END
+          WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+          THEN SUBSTRING(TRIM("account_holders"."holder_name"), 1, 1)
+          WHEN TRIM("account_holders"."holder_name") GLOB '* *'
+          THEN CASE
+            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+            THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), '^[^ ]+ +', '')
+            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '')
+          END
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN SUBSTRING(TRIM("account_holders"."holder_name"), 1, 1)
+        WHEN TRIM("account_holders"."holder_name") GLOB '* *'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), '^[^ ]+ +', '')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '')
+        END
       END
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "organisation_name",
@@ -518,7 +664,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -564,8 +710,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -580,7 +726,11 @@ FROM (
       'billing:Customer:' || CAST("account_holders"."holder_id" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
-    CAST(LOWER(TRIM("account_holders"."email")) AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("account_holders"."email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("account_holders"."email"))
+    END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -641,7 +791,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -687,8 +837,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -705,36 +855,74 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN SUBSTRING(TRIM("account_holders"."phone"), 1, 1) = '+'
-      THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 3)
-      WHEN UPPER(TRIM("a"."bill_country")) IN ('US', 'CA')
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN UPPER(TRIM("a"."bill_country")) = 'CN'
-      AND SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 11
-      THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '0'
-      AND UPPER(TRIM("a"."bill_country")) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN '+' || CASE UPPER(TRIM("a"."bill_country"))
-        WHEN 'FR'
-        THEN '33'
-        WHEN 'DE'
-        THEN '49'
-        WHEN 'CN'
-        THEN '86'
-        WHEN 'SE'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 2)
-      WHEN UPPER(TRIM("a"."bill_country")) = 'IT'
-      THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN UPPER(TRIM("a"."bill_country")) = 'ES'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 9
-      THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      ELSE TRIM("account_holders"."phone")
+      WHEN TRIM(
+        CASE
+          WHEN SUBSTRING(TRIM("account_holders"."phone"), 1, 1) = '+'
+          THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+          WHEN SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 3)
+          WHEN UPPER(TRIM("a"."bill_country")) IN ('US', 'CA')
+          AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 10
+          THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+          WHEN UPPER(TRIM("a"."bill_country")) = 'CN'
+          AND SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '1'
+          AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 11
+          THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+          WHEN SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '0'
+          AND UPPER(TRIM("a"."bill_country")) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+          THEN '+' || CASE UPPER(TRIM("a"."bill_country"))
+            WHEN 'FR'
+            THEN '33'
+            WHEN 'DE'
+            THEN '49'
+            WHEN 'CN'
+            THEN '86'
+            WHEN 'SE'
+            THEN '46'
+            ELSE '44'
+          END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 2)
+          WHEN UPPER(TRIM("a"."bill_country")) = 'IT'
+          THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+          WHEN UPPER(TRIM("a"."bill_country")) = 'ES'
+          AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 9
+          THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+          ELSE TRIM("account_holders"."phone")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN SUBSTRING(TRIM("account_holders"."phone"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 3)
+        WHEN UPPER(TRIM("a"."bill_country")) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN UPPER(TRIM("a"."bill_country")) = 'CN'
+        AND SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(TRIM("a"."bill_country")) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(TRIM("a"."bill_country"))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTRING(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 2)
+        WHEN UPPER(TRIM("a"."bill_country")) = 'IT'
+        THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN UPPER(TRIM("a"."bill_country")) = 'ES'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 9
+        THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        ELSE TRIM("account_holders"."phone")
+      END
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -799,7 +987,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -845,8 +1033,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -863,14 +1051,37 @@ FROM (
     CAST('postal_address' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
-    CAST(TRIM("a"."bill_street") AS TEXT) AS "address_line",
-    CAST(TRIM("a"."bill_city") AS TEXT) AS "city",
-    CAST(NULL AS TEXT) AS "region",
-    CAST(TRIM("a"."bill_postcode") AS TEXT) AS "postal_code",
     CAST(CASE
-      WHEN NULLIF(UPPER(TRIM("a"."bill_country")), '') = 'UK'
-      THEN 'GB'
-      ELSE NULLIF(UPPER(TRIM("a"."bill_country")), '')
+      WHEN TRIM(TRIM("a"."bill_street"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_street")
+    END AS TEXT) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(TRIM("a"."bill_city"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_city")
+    END AS TEXT) AS "city",
+    CAST(NULL AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM(TRIM("a"."bill_postcode"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_postcode")
+    END AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN NULLIF(UPPER(TRIM("a"."bill_country")), '') = 'UK'
+          THEN 'GB'
+          ELSE NULLIF(UPPER(TRIM("a"."bill_country")), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(UPPER(TRIM("a"."bill_country")), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(TRIM("a"."bill_country")), '')
+      END
     END AS TEXT) AS "country_code",
     CAST(TRUE AS INTEGER) AS "is_primary",
     CAST(CASE
@@ -922,7 +1133,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -965,7 +1176,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 320)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 318)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -974,11 +1185,26 @@ FROM (
     CAST((
       'billing:Product:' || CAST("catalogue"."sku" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST(TRIM("catalogue"."description") AS TEXT) AS "product_name",
     CAST(CASE
-      WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
-      THEN INITCAP(NULLIF(TRIM("catalogue"."category"), ''))
-      ELSE TRIM("catalogue"."category")
+      WHEN TRIM(TRIM("catalogue"."description"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("catalogue"."description")
+    END AS TEXT) AS "product_name",
+    CAST(CASE
+      WHEN TRIM(
+        CASE
+          WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+          THEN INITCAP(NULLIF(TRIM("catalogue"."category"), ''))
+          ELSE TRIM("catalogue"."category")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+        THEN INITCAP(NULLIF(TRIM("catalogue"."category"), ''))
+        ELSE TRIM("catalogue"."category")
+      END
     END AS TEXT) AS "product_category",
     ROUND(CAST("catalogue"."list_price" AS REAL), 4) AS "unit_price",
     CAST('EUR' AS TEXT) AS "currency_code",
@@ -1040,7 +1266,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1108,7 +1334,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 359)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL
@@ -1145,14 +1371,36 @@ FROM (
     DATETIME(MIN("invoices"."invoice_date")) AS "transaction_date",
     ROUND(CAST(MIN("invoices"."amount") AS REAL), 4) AS "total_amount",
     CAST(CASE
-      WHEN MIN(UPPER(TRIM("invoices"."currency"))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(TRIM("invoices"."currency")))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(UPPER(TRIM("invoices"."currency"))) = 'RMB'
+          THEN 'CNY'
+          ELSE MIN(UPPER(TRIM("invoices"."currency")))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(TRIM("invoices"."currency"))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(TRIM("invoices"."currency")))
+      END
     END AS TEXT) AS "currency_code",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(TRIM("a"."bill_country")), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(TRIM("a"."bill_country")), ''))
+      WHEN TRIM(
+        CASE
+          WHEN MIN(NULLIF(UPPER(TRIM("a"."bill_country")), '')) = 'UK'
+          THEN 'GB'
+          ELSE MIN(NULLIF(UPPER(TRIM("a"."bill_country")), ''))
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(TRIM("a"."bill_country")), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(TRIM("a"."bill_country")), ''))
+      END
     END AS TEXT) AS "country_code",
     CAST("invoices"."invoice_no" AS TEXT) AS "_source_key"
   FROM "billing"."invoices" AS "invoices"
@@ -1213,7 +1461,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -1224,7 +1472,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1350,7 +1598,7 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1383,3 +1631,285 @@ GROUP BY
   CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT)
 HAVING
   COUNT(*) > 1;
+
+DROP VIEW IF EXISTS "temp"."billing__account__orphans";
+
+CREATE TEMPORARY VIEW "billing__account__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__account" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."billing__customer__orphans";
+
+CREATE TEMPORARY VIEW "billing__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."billing__contact_point_email__orphans";
+
+CREATE TEMPORARY VIEW "billing__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."billing__contact_point_phone__orphans";
+
+CREATE TEMPORARY VIEW "billing__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."billing__contact_point_address__orphans";
+
+CREATE TEMPORARY VIEW "billing__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."billing__transaction__orphans";
+
+CREATE TEMPORARY VIEW "billing__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'account_id' AS "_slot",
+  'Account' AS "_target_class",
+  "s"."account_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."account_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."account_id"
+WHERE
+  NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."billing__transaction_line__orphans";
+
+CREATE TEMPORARY VIEW "billing__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

@@ -44,17 +44,48 @@ FROM (
     ) AS TEXT) AS "id",
     CAST('person' AS TEXT) AS "customer_type",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
-      THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '')
-      ELSE REGEXP_REPLACE(INITCAP(NULLIF(TRIM("callers"."caller_name"), '')), ' +', ' ')
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+          THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '')
+          ELSE REGEXP_REPLACE(INITCAP(NULLIF(TRIM("callers"."caller_name"), '')), ' +', ' ')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '')
+        ELSE REGEXP_REPLACE(INITCAP(NULLIF(TRIM("callers"."caller_name"), '')), ' +', ' ')
+      END
     END AS TEXT) AS "full_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 2), '')
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+          THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 2), '')
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 2), '')
+      END
     END AS TEXT) AS "given_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
-      THEN SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 1, 1)
+      WHEN TRIM(
+        CASE
+          WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+          THEN SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 1, 1)
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN SUBSTRING(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 1, 1)
+      END
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "organisation_name",
     DATE(NULL) AS "birth_date",
@@ -119,7 +150,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -168,14 +199,30 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN SUBSTRING(TRIM("callers"."phone_number"), 1, 1) = '+'
-      THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
-      WHEN SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 1, 2) = '00'
-      THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 3)
-      WHEN UPPER(TRIM("callers"."region")) = 'AMER'
-      AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
-      ELSE TRIM("callers"."phone_number")
+      WHEN TRIM(
+        CASE
+          WHEN SUBSTRING(TRIM("callers"."phone_number"), 1, 1) = '+'
+          THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+          WHEN SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 1, 2) = '00'
+          THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 3)
+          WHEN UPPER(TRIM("callers"."region")) = 'AMER'
+          AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')) = 10
+          THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+          ELSE TRIM("callers"."phone_number")
+        END,
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN SUBSTRING(TRIM("callers"."phone_number"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+        WHEN SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTRING(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 3)
+        WHEN UPPER(TRIM("callers"."region")) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+        ELSE TRIM("callers"."phone_number")
+      END
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -246,7 +293,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -293,7 +340,11 @@ FROM (
       'callcentre:Customer:' || CAST("callers"."caller_id" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
-    CAST(LOWER(TRIM("callers"."callback_email")) AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("callers"."callback_email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("callers"."callback_email"))
+    END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -352,7 +403,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -400,7 +451,11 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('call_centre' AS TEXT) AS "channel",
     DATETIME("calls"."started_at") AS "interaction_datetime",
-    CAST(INITCAP(LOWER(NULLIF(TRIM("calls"."queue"), ''))) AS TEXT) AS "topic",
+    CAST(CASE
+      WHEN TRIM(INITCAP(LOWER(NULLIF(TRIM("calls"."queue"), ''))), ' ') = ''
+      THEN NULL
+      ELSE INITCAP(LOWER(NULLIF(TRIM("calls"."queue"), '')))
+    END AS TEXT) AS "topic",
     CAST(CASE
       WHEN UPPER(TRIM("calls"."disposition")) = 'RESOLVED'
       THEN 'resolved'
@@ -415,7 +470,11 @@ FROM (
       ELSE NULL
     END AS TEXT) AS "outcome",
     UPPER(TRIM("calls"."disposition")) AS "_raw__outcome",
-    CAST(NULLIF(TRIM("calls"."agent"), '') AS TEXT) AS "agent_name",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("calls"."agent"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("calls"."agent"), '')
+    END AS TEXT) AS "agent_name",
     CAST(CASE
       WHEN DATE("calls"."ended_at") = DATE("calls"."started_at")
       AND "calls"."ended_at" >= "calls"."started_at"
@@ -623,7 +682,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -642,3 +701,99 @@ GROUP BY
   CAST("calls"."call_id" AS TEXT)
 HAVING
   COUNT(*) > 1;
+
+DROP VIEW IF EXISTS "temp"."callcentre__contact_point_phone__orphans";
+
+CREATE TEMPORARY VIEW "callcentre__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."callcentre__contact_point_email__orphans";
+
+CREATE TEMPORARY VIEW "callcentre__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."callcentre__interaction__orphans";
+
+CREATE TEMPORARY VIEW "callcentre__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

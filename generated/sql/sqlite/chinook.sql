@@ -46,10 +46,26 @@ FROM (
       'chinook:Customer:' || CAST("Customer"."CustomerId" AS TEXT)
     ) AS TEXT) AS "id",
     CAST(CASE WHEN "Customer"."Company" IS NULL THEN 'person' ELSE 'organisation' END AS TEXT) AS "customer_type",
-    CAST(TRIM("Customer"."FirstName") || ' ' || TRIM("Customer"."LastName") AS TEXT) AS "full_name",
-    CAST(TRIM("Customer"."FirstName") AS TEXT) AS "given_name",
-    CAST(TRIM("Customer"."LastName") AS TEXT) AS "family_name",
-    CAST("Customer"."Company" AS TEXT) AS "organisation_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customer"."FirstName") || ' ' || TRIM("Customer"."LastName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customer"."FirstName") || ' ' || TRIM("Customer"."LastName")
+    END AS TEXT) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customer"."FirstName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customer"."FirstName")
+    END AS TEXT) AS "given_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customer"."LastName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customer"."LastName")
+    END AS TEXT) AS "family_name",
+    CAST(CASE
+      WHEN TRIM("Customer"."Company", ' ') = ''
+      THEN NULL
+      ELSE "Customer"."Company"
+    END AS TEXT) AS "organisation_name",
     DATE(NULL) AS "birth_date",
     CAST(NULL AS TEXT) AS "customer_tier",
     CAST((
@@ -57,7 +73,11 @@ FROM (
     ) AS TEXT) AS "household_id",
     CAST(NULL AS TEXT) AS "preferred_language",
     DATE(NULL) AS "customer_since",
-    CAST("rep"."FirstName" || ' ' || "rep"."LastName" AS TEXT) AS "support_agent",
+    CAST(CASE
+      WHEN TRIM("rep"."FirstName" || ' ' || "rep"."LastName", ' ') = ''
+      THEN NULL
+      ELSE "rep"."FirstName" || ' ' || "rep"."LastName"
+    END AS TEXT) AS "support_agent",
     CAST(CASE
       WHEN COALESCE((
         "Customer"."Email" IS NULL OR TRIM("Customer"."Email") = ''
@@ -103,7 +123,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -259,7 +279,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -270,7 +290,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -311,13 +331,17 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' || CAST("Customer"."CustomerId" AS TEXT)
+      'chinook:ContactPoint:' || CAST('email' AS TEXT) || '|' || CAST("Customer"."CustomerId" AS TEXT)
     ) AS TEXT) AS "id",
     CAST((
       'chinook:Customer:' || CAST("Customer"."CustomerId" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
-    CAST(LOWER(TRIM("Customer"."Email")) AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("Customer"."Email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("Customer"."Email"))
+    END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -367,7 +391,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -408,14 +432,18 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' || CAST("Customer"."CustomerId" AS TEXT)
+      'chinook:ContactPoint:' || CAST('phone' AS TEXT) || '|' || CAST("Customer"."CustomerId" AS TEXT)
     ) AS TEXT) AS "id",
     CAST((
       'chinook:Customer:' || CAST("Customer"."CustomerId" AS TEXT)
     ) AS TEXT) AS "customer_id",
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
-    CAST(TRIM("Customer"."Phone") AS TEXT) AS "phone_number",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customer"."Phone"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customer"."Phone")
+    END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
     CAST(NULL AS TEXT) AS "region",
@@ -464,7 +492,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -498,7 +526,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 133)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 139)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -507,7 +535,7 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' || CAST("Customer"."CustomerId" AS TEXT)
+      'chinook:ContactPoint:' || CAST('address' AS TEXT) || '|' || CAST("Customer"."CustomerId" AS TEXT)
     ) AS TEXT) AS "id",
     CAST((
       'chinook:Customer:' || CAST("Customer"."CustomerId" AS TEXT)
@@ -515,10 +543,18 @@ FROM (
     CAST('postal_address' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
-    CAST(TRIM("Customer"."Address") AS TEXT) AS "address_line",
-    CAST("Customer"."City" AS TEXT) AS "city",
-    CAST("Customer"."State" AS TEXT) AS "region",
-    CAST(TRIM("Customer"."PostalCode") AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customer"."Address"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customer"."Address")
+    END AS TEXT) AS "address_line",
+    CAST(CASE WHEN TRIM("Customer"."City", ' ') = '' THEN NULL ELSE "Customer"."City" END AS TEXT) AS "city",
+    CAST(CASE WHEN TRIM("Customer"."State", ' ') = '' THEN NULL ELSE "Customer"."State" END AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customer"."PostalCode"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customer"."PostalCode")
+    END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customer"."Country" = 'Argentina'
       THEN 'AR'
@@ -614,7 +650,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -649,8 +685,8 @@ FROM (
     CAST((
       'chinook:Product:' || CAST("Track"."TrackId" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST("Track"."Name" AS TEXT) AS "product_name",
-    CAST("genre"."Name" AS TEXT) AS "product_category",
+    CAST(CASE WHEN TRIM("Track"."Name", ' ') = '' THEN NULL ELSE "Track"."Name" END AS TEXT) AS "product_name",
+    CAST(CASE WHEN TRIM("genre"."Name", ' ') = '' THEN NULL ELSE "genre"."Name" END AS TEXT) AS "product_category",
     ROUND(CAST("Track"."UnitPrice" AS REAL), 4) AS "unit_price",
     CAST('USD' AS TEXT) AS "currency_code",
     CAST(TRUE AS INTEGER) AS "is_active",
@@ -687,7 +723,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -736,7 +772,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 171)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 177)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -840,7 +876,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -926,7 +962,228 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__customer__orphans";
+
+CREATE TEMPORARY VIEW "chinook__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__orphans";
+
+CREATE TEMPORARY VIEW "chinook__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__orphans";
+
+CREATE TEMPORARY VIEW "chinook__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__orphans";
+
+CREATE TEMPORARY VIEW "chinook__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__transaction__orphans";
+
+CREATE TEMPORARY VIEW "chinook__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__transaction_line__orphans";
+
+CREATE TEMPORARY VIEW "chinook__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__transaction__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

@@ -43,10 +43,18 @@ FROM (
       'northwind:Customer:' || CAST("Customers"."CustomerID" AS TEXT)
     ) AS TEXT) AS "id",
     CAST('organisation' AS TEXT) AS "customer_type",
-    CAST(TRIM("Customers"."CompanyName") AS TEXT) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."CompanyName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."CompanyName")
+    END AS TEXT) AS "full_name",
     CAST(NULL AS TEXT) AS "given_name",
     CAST(NULL AS TEXT) AS "family_name",
-    CAST(TRIM("Customers"."CompanyName") AS TEXT) AS "organisation_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."CompanyName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."CompanyName")
+    END AS TEXT) AS "organisation_name",
     DATE(NULL) AS "birth_date",
     CAST(NULL AS TEXT) AS "customer_tier",
     CAST((
@@ -102,7 +110,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -142,7 +150,11 @@ FROM (
     CAST((
       'northwind:Household:' || CAST("Customers"."CustomerID" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST(TRIM("Customers"."CompanyName") AS TEXT) AS "household_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."CompanyName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."CompanyName")
+    END AS TEXT) AS "household_name",
     CAST(UPPER(TRIM("Customers"."Address")) || '|' || UPPER(TRIM(COALESCE("Customers"."PostalCode", ''))) || '|' || UPPER(TRIM("Customers"."Country")) AS TEXT) AS "address_key",
     CAST(1 AS INTEGER) AS "member_count",
     CAST(CASE
@@ -231,7 +243,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -279,7 +291,11 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
-    CAST(TRIM("Customers"."Phone") AS TEXT) AS "phone_number",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."Phone"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."Phone")
+    END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
     CAST(NULL AS TEXT) AS "region",
@@ -328,7 +344,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -376,7 +392,11 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('fax' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
-    CAST(TRIM("Customers"."Fax") AS TEXT) AS "phone_number",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."Fax"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."Fax")
+    END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
     CAST(NULL AS TEXT) AS "region",
@@ -425,7 +445,7 @@ SELECT
   "s"."_source_key",
   'ContactPointFax' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -476,10 +496,22 @@ FROM (
     CAST('postal_address' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
-    CAST(TRIM("Customers"."Address") AS TEXT) AS "address_line",
-    CAST("Customers"."City" AS TEXT) AS "city",
-    CAST("Customers"."Region" AS TEXT) AS "region",
-    CAST("Customers"."PostalCode" AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."Address"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."Address")
+    END AS TEXT) AS "address_line",
+    CAST(CASE WHEN TRIM("Customers"."City", ' ') = '' THEN NULL ELSE "Customers"."City" END AS TEXT) AS "city",
+    CAST(CASE
+      WHEN TRIM("Customers"."Region", ' ') = ''
+      THEN NULL
+      ELSE "Customers"."Region"
+    END AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM("Customers"."PostalCode", ' ') = ''
+      THEN NULL
+      ELSE "Customers"."PostalCode"
+    END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
       THEN 'AR'
@@ -569,7 +601,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -604,8 +636,16 @@ FROM (
     CAST((
       'northwind:Product:' || CAST("Products"."ProductID" AS TEXT)
     ) AS TEXT) AS "id",
-    CAST("Products"."ProductName" AS TEXT) AS "product_name",
-    CAST("category"."CategoryName" AS TEXT) AS "product_category",
+    CAST(CASE
+      WHEN TRIM("Products"."ProductName", ' ') = ''
+      THEN NULL
+      ELSE "Products"."ProductName"
+    END AS TEXT) AS "product_name",
+    CAST(CASE
+      WHEN TRIM("category"."CategoryName", ' ') = ''
+      THEN NULL
+      ELSE "category"."CategoryName"
+    END AS TEXT) AS "product_category",
     ROUND(CAST("Products"."UnitPrice" AS REAL), 4) AS "unit_price",
     CAST('USD' AS TEXT) AS "currency_code",
     CAST("Products"."Discontinued" = '0' AS INTEGER) AS "is_active",
@@ -642,7 +682,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -817,7 +857,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -828,7 +868,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -922,7 +962,228 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."northwind__customer__orphans";
+
+CREATE TEMPORARY VIEW "northwind__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__household__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__orphans";
+
+CREATE TEMPORARY VIEW "northwind__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__orphans";
+
+CREATE TEMPORARY VIEW "northwind__contact_point_fax__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_point_fax" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__orphans";
+
+CREATE TEMPORARY VIEW "northwind__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."northwind__transaction__orphans";
+
+CREATE TEMPORARY VIEW "northwind__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."northwind__transaction_line__orphans";
+
+CREATE TEMPORARY VIEW "northwind__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__transaction__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

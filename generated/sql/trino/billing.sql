@@ -58,54 +58,111 @@ FROM (
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST(MIN(TRIM("billing_accounts"."account_name")) AS VARCHAR) AS "household_name",
-    CAST(MIN(
-      TRIM(
-        REGEXP_REPLACE(
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(TRIM("billing_accounts"."account_name"))) = ''
+      THEN NULL
+      ELSE MIN(TRIM("billing_accounts"."account_name"))
+    END AS VARCHAR) AS "household_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(
+        TRIM(
           REGEXP_REPLACE(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
-                    ' ' || REGEXP_REPLACE(
-                      UPPER(REPLACE(COALESCE("billing_accounts"."bill_street", ''), 'ß', 'ẞ')),
-                      '[.,;:]',
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE("billing_accounts"."bill_street", ''), 'ß', 'ẞ')),
+                        '[.,;:]',
+                        ' '
+                      ) || ' ',
+                      ' +',
                       ' '
-                    ) || ' ',
-                    ' +',
-                    ' '
+                    ),
+                    ' ST ',
+                    ' STREET '
                   ),
-                  ' ST ',
-                  ' STREET '
+                  ' AVE ',
+                  ' AVENUE '
                 ),
-                ' AVE ',
-                ' AVENUE '
+                ' DR ',
+                ' DRIVE '
               ),
-              ' DR ',
-              ' DRIVE '
+              ' PL ',
+              ' PLACE '
             ),
-            ' PL ',
-            ' PLACE '
-          ),
-          ' BOUL ',
-          ' BOULEVARD '
+            ' BOUL ',
+            ' BOULEVARD '
+          )
+        ) || '|' || UPPER(
+          REPLACE(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', ''), 'ß', 'ẞ')
+        ) || '|' || COALESCE(
+          CASE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+          END,
+          ''
         )
-      ) || '|' || UPPER(
-        REPLACE(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', ''), 'ß', 'ẞ')
-      ) || '|' || COALESCE(
-        CASE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
-          WHEN 'UK'
-          THEN 'GB'
-          ELSE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
-        END,
-        ''
+      )) = ''
+      THEN NULL
+      ELSE MIN(
+        TRIM(
+          REGEXP_REPLACE(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      ' ' || REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE("billing_accounts"."bill_street", ''), 'ß', 'ẞ')),
+                        '[.,;:]',
+                        ' '
+                      ) || ' ',
+                      ' +',
+                      ' '
+                    ),
+                    ' ST ',
+                    ' STREET '
+                  ),
+                  ' AVE ',
+                  ' AVENUE '
+                ),
+                ' DR ',
+                ' DRIVE '
+              ),
+              ' PL ',
+              ' PLACE '
+            ),
+            ' BOUL ',
+            ' BOULEVARD '
+          )
+        ) || '|' || UPPER(
+          REPLACE(REPLACE(COALESCE("billing_accounts"."bill_postcode", ''), ' ', ''), 'ß', 'ẞ')
+        ) || '|' || COALESCE(
+          CASE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ'))
+          END,
+          ''
+        )
       )
-    ) AS VARCHAR) AS "address_key",
+    END AS VARCHAR) AS "address_key",
     CAST(COUNT("h"."holder_id") AS BIGINT) AS "member_count",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), ''))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("billing_accounts"."bill_country"), 'ß', 'ẞ')), ''))
+      END
     END AS VARCHAR) AS "country_code",
     CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "_source_key"
   FROM "billing"."billing_accounts" AS "billing_accounts"
@@ -145,7 +202,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -156,7 +213,7 @@ SELECT
   "s"."_source_key",
   'Household' AS "_derivation",
   'Household' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -218,7 +275,11 @@ FROM (
     CAST((
       'billing:Account:' || CAST("billing_accounts"."acct_ref" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "account_number",
+    CAST(CASE
+      WHEN TRIM(' ' FROM "billing_accounts"."acct_ref") = ''
+      THEN NULL
+      ELSE "billing_accounts"."acct_ref"
+    END AS VARCHAR) AS "account_number",
     CAST(NULL AS VARCHAR) AS "customer_id",
     CAST((
       'billing:Household:' || CAST("billing_accounts"."acct_ref" AS VARCHAR)
@@ -235,9 +296,17 @@ FROM (
     MIN(UPPER(REPLACE(TRIM("billing_accounts"."status"), 'ß', 'ẞ'))) AS "_raw__account_status",
     CAST(MIN("billing_accounts"."opened") AS DATE) AS "opened_date",
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ')))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("billing_accounts"."currency"), 'ß', 'ẞ')))
+      END
     END AS VARCHAR) AS "currency_code",
     CAST(COALESCE(SUM("i"."amount"), 0) AS DECIMAL(18, 4)) AS "balance",
     CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "_source_key"
@@ -281,7 +350,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -292,7 +361,7 @@ SELECT
   "s"."_source_key",
   'Account' AS "_derivation",
   'Account' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -339,62 +408,14 @@ FROM (
     ) AS VARCHAR) AS "id",
     CAST('person' AS VARCHAR) AS "customer_type",
     CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            REGEXP_REPLACE(
-              "account_holders"."holder_name",
-              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-              "w" -> UPPER("w"[1]) || LOWER("w"[2])
-            ),
-            '^[^,]*,',
-            ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), 'ß', 'ẞ')
           )
-        )
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
-      END || ' ' || CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
-        THEN TRIM(
-          REGEXP_REPLACE(
-            REGEXP_REPLACE(
-              "account_holders"."holder_name",
-              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-              "w" -> UPPER("w"[1]) || LOWER("w"[2])
-            ),
-            ',.*',
-            ''
-          )
-        )
-        ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', ''))
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
-      THEN TRIM("account_holders"."holder_name")
-      WHEN TRIM("account_holders"."holder_name") = UPPER(REPLACE(TRIM("account_holders"."holder_name"), 'ß', 'ẞ'))
-      OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
-      THEN REGEXP_REPLACE(
-        NULLIF(TRIM("account_holders"."holder_name"), ''),
-        '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-        "w" -> UPPER("w"[1]) || LOWER("w"[2])
-      )
-      ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
-    END AS VARCHAR) AS "full_name",
-    CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
-        THEN NULLIF(
-          TRIM(
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          THEN TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 "account_holders"."holder_name",
@@ -404,72 +425,263 @@ FROM (
               '^[^,]*,',
               ''
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTR(TRIM("account_holders"."holder_name"), 2), '')
-      WHEN TRIM("account_holders"."holder_name") LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
-        THEN REGEXP_REPLACE(
-          REGEXP_REPLACE(
-            TRIM("account_holders"."holder_name"),
-            '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-            "w" -> UPPER("w"[1]) || LOWER("w"[2])
-          ),
-          ' .*',
-          ''
-        )
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '')
-      END
-    END AS VARCHAR) AS "given_name",
-    CAST(CASE
-      WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
-      THEN CASE
-        WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(
-          REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), 'ß', 'ẞ')
-        )
-        OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
-        THEN NULLIF(
-          TRIM(
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          THEN TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 "account_holders"."holder_name",
                 '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
                 "w" -> UPPER("w"[1]) || LOWER("w"[2])
               ),
-              ',.*',
+              ',.*$',
               ''
             )
-          ),
-          ''
-        )
-        ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), '')
-      END
-      WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
-      THEN SUBSTR(TRIM("account_holders"."holder_name"), 1, 1)
-      WHEN TRIM("account_holders"."holder_name") LIKE '% %'
-      THEN CASE
-        WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = UPPER(
-          REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''), 'ß', 'ẞ')
-        )
-        OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN TRIM("account_holders"."holder_name")
+        WHEN TRIM("account_holders"."holder_name") = UPPER(REPLACE(TRIM("account_holders"."holder_name"), 'ß', 'ẞ'))
+        OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
         THEN REGEXP_REPLACE(
-          REGEXP_REPLACE(
-            TRIM("account_holders"."holder_name"),
-            '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-            "w" -> UPPER("w"[1]) || LOWER("w"[2])
-          ),
-          '^[^ ]+ +',
-          ''
+          NULLIF(TRIM("account_holders"."holder_name"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
         )
-        ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '')
+        ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                "account_holders"."holder_name",
+                '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                "w" -> UPPER("w"[1]) || LOWER("w"[2])
+              ),
+              '^[^,]*,',
+              ''
+            )
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
+        END || ' ' || CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              REGEXP_REPLACE(
+                "account_holders"."holder_name",
+                '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                "w" -> UPPER("w"[1]) || LOWER("w"[2])
+              ),
+              ',.*$',
+              ''
+            )
+          )
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN TRIM("account_holders"."holder_name")
+        WHEN TRIM("account_holders"."holder_name") = UPPER(REPLACE(TRIM("account_holders"."holder_name"), 'ß', 'ẞ'))
+        OR TRIM("account_holders"."holder_name") = LOWER(TRIM("account_holders"."holder_name"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("account_holders"."holder_name"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE NULLIF(TRIM("account_holders"."holder_name"), '')
+      END
+    END AS VARCHAR) AS "full_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  "account_holders"."holder_name",
+                  '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                  "w" -> UPPER("w"[1]) || LOWER("w"[2])
+                ),
+                '^[^,]*,',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTR(TRIM("account_holders"."holder_name"), 2), '')
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            REGEXP_REPLACE(
+              TRIM("account_holders"."holder_name"),
+              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+              "w" -> UPPER("w"[1]) || LOWER("w"[2])
+            ),
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  "account_holders"."holder_name",
+                  '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                  "w" -> UPPER("w"[1]) || LOWER("w"[2])
+                ),
+                '^[^,]*,',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTR(TRIM("account_holders"."holder_name"), 2), '')
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            REGEXP_REPLACE(
+              TRIM("account_holders"."holder_name"),
+              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+              "w" -> UPPER("w"[1]) || LOWER("w"[2])
+            ),
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+        END
+      END
+    END AS VARCHAR) AS "given_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  "account_holders"."holder_name",
+                  '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                  "w" -> UPPER("w"[1]) || LOWER("w"[2])
+                ),
+                ',.*$',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN SUBSTR(TRIM("account_holders"."holder_name"), 1, 1)
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            REGEXP_REPLACE(
+              TRIM("account_holders"."holder_name"),
+              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+              "w" -> UPPER("w"[1]) || LOWER("w"[2])
+            ),
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          THEN NULLIF(
+            TRIM(
+              REGEXP_REPLACE(
+                REGEXP_REPLACE(
+                  "account_holders"."holder_name",
+                  '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                  "w" -> UPPER("w"[1]) || LOWER("w"[2])
+                ),
+                ',.*$',
+                ''
+              )
+            ),
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+        END
+        WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
+        THEN SUBSTR(TRIM("account_holders"."holder_name"), 1, 1)
+        WHEN TRIM("account_holders"."holder_name") LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            REGEXP_REPLACE(
+              TRIM("account_holders"."holder_name"),
+              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+              "w" -> UPPER("w"[1]) || LOWER("w"[2])
+            ),
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), '^[^ ]+ +', '')
+        END
       END
     END AS VARCHAR) AS "family_name",
     CAST(NULL AS VARCHAR) AS "organisation_name",
@@ -548,7 +760,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -590,8 +802,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -607,7 +819,11 @@ FROM (
       'billing:Customer:' || CAST("account_holders"."holder_id" AS VARCHAR)
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
-    CAST(LOWER(TRIM("account_holders"."email")) AS VARCHAR) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM("account_holders"."email"))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM("account_holders"."email"))
+    END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -664,7 +880,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -706,8 +922,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -725,36 +941,71 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN SUBSTR(TRIM("account_holders"."phone"), 1, 1) = '+'
-      THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 2) = '00'
-      THEN '+' || SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('US', 'CA')
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'CN'
-      AND SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 11
-      THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '0'
-      AND UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-      THEN '+' || CASE UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ'))
-        WHEN 'FR'
-        THEN '33'
-        WHEN 'DE'
-        THEN '49'
-        WHEN 'CN'
-        THEN '86'
-        WHEN 'SE'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 2)
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'IT'
-      THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'ES'
-      AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 9
-      THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
-      ELSE TRIM("account_holders"."phone")
+      WHEN TRIM(' ' FROM CASE
+        WHEN SUBSTR(TRIM("account_holders"."phone"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'CN'
+        AND SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'ES'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 9
+        THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        ELSE TRIM("account_holders"."phone")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN SUBSTR(TRIM("account_holders"."phone"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'CN'
+        AND SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' || CASE UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTR(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')) = 'ES'
+        AND LENGTH(REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')) = 9
+        THEN '+34' || REGEXP_REPLACE("account_holders"."phone", '[^0-9]', '')
+        ELSE TRIM("account_holders"."phone")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -815,7 +1066,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -857,8 +1108,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -876,14 +1127,34 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
-    CAST(TRIM("a"."bill_street") AS VARCHAR) AS "address_line",
-    CAST(TRIM("a"."bill_city") AS VARCHAR) AS "city",
-    CAST(NULL AS VARCHAR) AS "region",
-    CAST(TRIM("a"."bill_postcode") AS VARCHAR) AS "postal_code",
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '') = 'UK'
-      THEN 'GB'
-      ELSE NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')
+      WHEN TRIM(' ' FROM TRIM("a"."bill_street")) = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_street")
+    END AS VARCHAR) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("a"."bill_city")) = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_city")
+    END AS VARCHAR) AS "city",
+    CAST(NULL AS VARCHAR) AS "region",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("a"."bill_postcode")) = ''
+      THEN NULL
+      ELSE TRIM("a"."bill_postcode")
+    END AS VARCHAR) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')
+      END
     END AS VARCHAR) AS "country_code",
     CAST(TRUE AS BOOLEAN) AS "is_primary",
     CAST(CASE
@@ -931,7 +1202,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -971,7 +1242,7 @@ SELECT
       AND NOT REGEXP_LIKE("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 320)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 318)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -980,15 +1251,31 @@ FROM (
     CAST((
       'billing:Product:' || CAST("catalogue"."sku" AS VARCHAR)
     ) AS VARCHAR) AS "id",
-    CAST(TRIM("catalogue"."description") AS VARCHAR) AS "product_name",
     CAST(CASE
-      WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
-      THEN REGEXP_REPLACE(
-        NULLIF(TRIM("catalogue"."category"), ''),
-        '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-        "w" -> UPPER("w"[1]) || LOWER("w"[2])
-      )
-      ELSE TRIM("catalogue"."category")
+      WHEN TRIM(' ' FROM TRIM("catalogue"."description")) = ''
+      THEN NULL
+      ELSE TRIM("catalogue"."description")
+    END AS VARCHAR) AS "product_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("catalogue"."category"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE TRIM("catalogue"."category")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("catalogue"."category") = LOWER(TRIM("catalogue"."category"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("catalogue"."category"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE TRIM("catalogue"."category")
+      END
     END AS VARCHAR) AS "product_category",
     CAST("catalogue"."list_price" AS DECIMAL(18, 4)) AS "unit_price",
     CAST('EUR' AS VARCHAR) AS "currency_code",
@@ -1046,7 +1333,7 @@ SELECT
   "s"."_source_key",
   'Product' AS "_derivation",
   'Product' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1111,7 +1398,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 361)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 359)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL
@@ -1150,14 +1437,30 @@ FROM (
     CAST(MIN("invoices"."invoice_date") AS TIMESTAMP) AS "transaction_date",
     CAST(MIN("invoices"."amount") AS DECIMAL(18, 4)) AS "total_amount",
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ'))) = 'RMB'
-      THEN 'CNY'
-      ELSE MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ')))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM("invoices"."currency"), 'ß', 'ẞ')))
+      END
     END AS VARCHAR) AS "currency_code",
     CAST(CASE
-      WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
-      THEN 'GB'
-      ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), ''))
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM("a"."bill_country"), 'ß', 'ẞ')), ''))
+      END
     END AS VARCHAR) AS "country_code",
     CAST("invoices"."invoice_no" AS VARCHAR) AS "_source_key"
   FROM "billing"."invoices" AS "invoices"
@@ -1215,7 +1518,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL
@@ -1226,7 +1529,7 @@ SELECT
   "s"."_source_key",
   'Transaction' AS "_derivation",
   'Transaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1338,7 +1641,7 @@ SELECT
   "s"."_source_key",
   'TransactionLine' AS "_derivation",
   'TransactionLine' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -1369,3 +1672,271 @@ GROUP BY
   CAST("invoice_items"."invoice_no" AS VARCHAR) || '|' || CAST("invoice_items"."line_no" AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "billing__account__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__account" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__customer__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'household_id' AS "_slot",
+  'Household' AS "_target_class",
+  "s"."household_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."household_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__household__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."household_id"
+WHERE
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'account_id' AS "_slot",
+  'Account' AS "_target_class",
+  "s"."account_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."account_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__account__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."account_id"
+WHERE
+  NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'transaction_id' AS "_slot",
+  'Transaction' AS "_target_class",
+  "s"."transaction_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."transaction_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__transaction__groups" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."transaction_id"
+WHERE
+  NOT "s"."transaction_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "billing__transaction_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "billing__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;

@@ -42,25 +42,55 @@ FROM (
     ) AS VARCHAR) AS "id",
     CAST('person' AS VARCHAR) AS "customer_type",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
-      THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '')
-      ELSE REGEXP_REPLACE(
-        REGEXP_REPLACE(
-          NULLIF(TRIM("callers"."caller_name"), ''),
-          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-          "w" -> UPPER("w"[1]) || LOWER("w"[2])
-        ),
-        ' +',
-        ' '
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '')
+        ELSE REGEXP_REPLACE(
+          REGEXP_REPLACE(
+            NULLIF(TRIM("callers"."caller_name"), ''),
+            '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+            "w" -> UPPER("w"[1]) || LOWER("w"[2])
+          ),
+          ' +',
+          ' '
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', '')
+        ELSE REGEXP_REPLACE(
+          REGEXP_REPLACE(
+            NULLIF(TRIM("callers"."caller_name"), ''),
+            '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+            "w" -> UPPER("w"[1]) || LOWER("w"[2])
+          ),
+          ' +',
+          ' '
+        )
+      END
     END AS VARCHAR) AS "full_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
-      THEN NULLIF(SUBSTR(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 2), '')
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTR(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 2), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN NULLIF(SUBSTR(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 2), '')
+      END
     END AS VARCHAR) AS "given_name",
     CAST(CASE
-      WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
-      THEN SUBSTR(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 1, 1)
+      WHEN TRIM(' ' FROM CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN SUBSTR(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 1, 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LENGTH(REGEXP_REPLACE("callers"."caller_name", '[^一-鿿]', '')) > 0
+        THEN SUBSTR(REGEXP_REPLACE(TRIM("callers"."caller_name"), ' +', ''), 1, 1)
+      END
     END AS VARCHAR) AS "family_name",
     CAST(NULL AS VARCHAR) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
@@ -121,7 +151,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -169,14 +199,27 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN SUBSTR(TRIM("callers"."phone_number"), 1, 1) = '+'
-      THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 1, 2) = '00'
-      THEN '+' || SUBSTR(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM("callers"."region"), 'ß', 'ẞ')) = 'AMER'
-      AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
-      ELSE TRIM("callers"."phone_number")
+      WHEN TRIM(' ' FROM CASE
+        WHEN SUBSTR(TRIM("callers"."phone_number"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("callers"."region"), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+        ELSE TRIM("callers"."phone_number")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN SUBSTR(TRIM("callers"."phone_number"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("callers"."region"), 'ß', 'ẞ')) = 'AMER'
+        AND LENGTH(REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("callers"."phone_number", '[^0-9]', '')
+        ELSE TRIM("callers"."phone_number")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -243,7 +286,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -289,7 +332,11 @@ FROM (
       'callcentre:Customer:' || CAST("callers"."caller_id" AS VARCHAR)
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
-    CAST(LOWER(TRIM("callers"."callback_email")) AS VARCHAR) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM("callers"."callback_email"))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM("callers"."callback_email"))
+    END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -344,7 +391,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -390,11 +437,19 @@ FROM (
     ) AS VARCHAR) AS "customer_id",
     CAST('call_centre' AS VARCHAR) AS "channel",
     CAST("calls"."started_at" AS TIMESTAMP) AS "interaction_datetime",
-    CAST(REGEXP_REPLACE(
-      LOWER(NULLIF(TRIM("calls"."queue"), '')),
-      '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-      "w" -> UPPER("w"[1]) || LOWER("w"[2])
-    ) AS VARCHAR) AS "topic",
+    CAST(CASE
+      WHEN TRIM(' ' FROM REGEXP_REPLACE(
+        LOWER(NULLIF(TRIM("calls"."queue"), '')),
+        '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+        "w" -> UPPER("w"[1]) || LOWER("w"[2])
+      )) = ''
+      THEN NULL
+      ELSE REGEXP_REPLACE(
+        LOWER(NULLIF(TRIM("calls"."queue"), '')),
+        '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+        "w" -> UPPER("w"[1]) || LOWER("w"[2])
+      )
+    END AS VARCHAR) AS "topic",
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM("calls"."disposition"), 'ß', 'ẞ')) = 'RESOLVED'
       THEN 'resolved'
@@ -409,7 +464,11 @@ FROM (
       ELSE NULL
     END AS VARCHAR) AS "outcome",
     UPPER(REPLACE(TRIM("calls"."disposition"), 'ß', 'ẞ')) AS "_raw__outcome",
-    CAST(NULLIF(TRIM("calls"."agent"), '') AS VARCHAR) AS "agent_name",
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM("calls"."agent"), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("calls"."agent"), '')
+    END AS VARCHAR) AS "agent_name",
     CAST(CASE
       WHEN CAST("calls"."ended_at" AS DATE) = CAST("calls"."started_at" AS DATE)
       AND "calls"."ended_at" >= "calls"."started_at"
@@ -619,7 +678,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -636,3 +695,93 @@ GROUP BY
   CAST("calls"."call_id" AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "callcentre__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "callcentre__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "callcentre__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "callcentre__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

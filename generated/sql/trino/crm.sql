@@ -48,63 +48,134 @@ FROM (
       ELSE 'person'
     END AS VARCHAR) AS "customer_type",
     CAST(CASE
-      WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-      AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-      THEN NULLIF(TRIM("contacts"."company"), '')
-      WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '')) > 0
-      THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
-      ELSE TRIM(
-        COALESCE(
-          CASE
-            WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
-            OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-            THEN REGEXP_REPLACE(
-              TRIM("contacts"."first_name"),
-              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-              "w" -> UPPER("w"[1]) || LOWER("w"[2])
-            )
-            ELSE TRIM("contacts"."first_name")
-          END,
-          ''
-        ) || ' ' || COALESCE(
-          CASE
-            WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
-            OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-            THEN REGEXP_REPLACE(
-              TRIM("contacts"."last_name"),
-              '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-              "w" -> UPPER("w"[1]) || LOWER("w"[2])
-            )
-            ELSE TRIM("contacts"."last_name")
-          END,
-          ''
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+        WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '')) > 0
+        THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+              THEN REGEXP_REPLACE(
+                TRIM("contacts"."first_name"),
+                '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                "w" -> UPPER("w"[1]) || LOWER("w"[2])
+              )
+              ELSE TRIM("contacts"."first_name")
+            END,
+            ''
+          ) || ' ' || COALESCE(
+            CASE
+              WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+              THEN REGEXP_REPLACE(
+                TRIM("contacts"."last_name"),
+                '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                "w" -> UPPER("w"[1]) || LOWER("w"[2])
+              )
+              ELSE TRIM("contacts"."last_name")
+            END,
+            ''
+          )
         )
-      )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+        WHEN LENGTH(REGEXP_REPLACE(COALESCE("contacts"."last_name", ''), '[^一-鿿]', '')) > 0
+        THEN TRIM(COALESCE("contacts"."last_name", '')) || TRIM(COALESCE("contacts"."first_name", ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+              THEN REGEXP_REPLACE(
+                TRIM("contacts"."first_name"),
+                '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                "w" -> UPPER("w"[1]) || LOWER("w"[2])
+              )
+              ELSE TRIM("contacts"."first_name")
+            END,
+            ''
+          ) || ' ' || COALESCE(
+            CASE
+              WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+              OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+              THEN REGEXP_REPLACE(
+                TRIM("contacts"."last_name"),
+                '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+                "w" -> UPPER("w"[1]) || LOWER("w"[2])
+              )
+              ELSE TRIM("contacts"."last_name")
+            END,
+            ''
+          )
+        )
+      END
     END AS VARCHAR) AS "full_name",
     CAST(CASE
-      WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
-      OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-      THEN REGEXP_REPLACE(
-        NULLIF(TRIM("contacts"."first_name"), ''),
-        '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-        "w" -> UPPER("w"[1]) || LOWER("w"[2])
-      )
-      ELSE TRIM("contacts"."first_name")
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("contacts"."first_name"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE TRIM("contacts"."first_name")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("contacts"."first_name"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE TRIM("contacts"."first_name")
+      END
     END AS VARCHAR) AS "given_name",
     CAST(CASE
-      WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
-      OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-      THEN REGEXP_REPLACE(
-        NULLIF(TRIM("contacts"."last_name"), ''),
-        '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
-        "w" -> UPPER("w"[1]) || LOWER("w"[2])
-      )
-      ELSE TRIM("contacts"."last_name")
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("contacts"."last_name"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE TRIM("contacts"."last_name")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
+        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+        THEN REGEXP_REPLACE(
+          NULLIF(TRIM("contacts"."last_name"), ''),
+          '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
+          "w" -> UPPER("w"[1]) || LOWER("w"[2])
+        )
+        ELSE TRIM("contacts"."last_name")
+      END
     END AS VARCHAR) AS "family_name",
     CAST(CASE
-      WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
-      AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
-      THEN NULLIF(TRIM("contacts"."company"), '')
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM("contacts"."first_name"), '') IS NULL
+        AND NULLIF(TRIM("contacts"."last_name"), '') IS NULL
+        THEN NULLIF(TRIM("contacts"."company"), '')
+      END
     END AS VARCHAR) AS "organisation_name",
     CAST(NULL AS DATE) AS "birth_date",
     CAST(CASE
@@ -119,7 +190,11 @@ FROM (
       ELSE 'standard'
     END AS VARCHAR) AS "customer_tier",
     CAST(NULL AS VARCHAR) AS "household_id",
-    CAST(NULLIF(LOWER(TRIM("contacts"."lang")), '') AS VARCHAR) AS "preferred_language",
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(LOWER(TRIM("contacts"."lang")), '')) = ''
+      THEN NULL
+      ELSE NULLIF(LOWER(TRIM("contacts"."lang")), '')
+    END AS VARCHAR) AS "preferred_language",
     CAST("contacts"."created_on" AS DATE) AS "customer_since",
     CAST(NULL AS VARCHAR) AS "support_agent",
     CAST(CASE
@@ -167,7 +242,7 @@ SELECT
   "s"."_source_key",
   'Customer' AS "_derivation",
   'Customer' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -213,7 +288,11 @@ FROM (
       'crm:Customer:' || CAST("contacts"."contact_no" AS VARCHAR)
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
-    CAST(LOWER(TRIM("contacts"."email")) AS VARCHAR) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM("contacts"."email"))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM("contacts"."email"))
+    END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -269,7 +348,7 @@ SELECT
   "s"."_source_key",
   'ContactPointEmail' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -317,47 +396,93 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN SUBSTR(TRIM("contacts"."phone"), 1, 1) = '+'
-      THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 2) = '00'
-      THEN '+' || SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
-      AND SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')) = 11
-      THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 1) = '0'
-      AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
-        WHEN 'FRANCE'
-        THEN '33'
-        WHEN 'GERMANY'
-        THEN '49'
-        WHEN 'DEUTSCHLAND'
-        THEN '49'
-        WHEN 'CHINA'
-        THEN '86'
-        WHEN '中国'
-        THEN '86'
-        WHEN 'SWEDEN'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 2)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-      THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
-      ELSE TRIM("contacts"."phone")
+      WHEN TRIM(' ' FROM CASE
+        WHEN SUBSTR(TRIM("contacts"."phone"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        ELSE TRIM("contacts"."phone")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN SUBSTR(TRIM("contacts"."phone"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTR(REGEXP_REPLACE("contacts"."phone", '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."phone", '[^0-9]', '')
+        ELSE TRIM("contacts"."phone")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -417,7 +542,7 @@ SELECT
   "s"."_source_key",
   'ContactPointPhone' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -465,47 +590,93 @@ FROM (
     CAST('mobile' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN SUBSTR(TRIM("contacts"."mobile"), 1, 1) = '+'
-      THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 2) = '00'
-      THEN '+' || SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 3)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-      AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')) = 10
-      THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
-      AND SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 1) = '1'
-      AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')) = 11
-      THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
-      WHEN SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 1) = '0'
-      AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
-        'FRANCE',
-        'UNITED KINGDOM',
-        'UK',
-        'ENGLAND',
-        'GERMANY',
-        'DEUTSCHLAND',
-        'CHINA',
-        '中国',
-        'SWEDEN'
-      )
-      THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
-        WHEN 'FRANCE'
-        THEN '33'
-        WHEN 'GERMANY'
-        THEN '49'
-        WHEN 'DEUTSCHLAND'
-        THEN '49'
-        WHEN 'CHINA'
-        THEN '86'
-        WHEN '中国'
-        THEN '86'
-        WHEN 'SWEDEN'
-        THEN '46'
-        ELSE '44'
-      END || SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 2)
-      WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-      THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
-      ELSE TRIM("contacts"."mobile")
+      WHEN TRIM(' ' FROM CASE
+        WHEN SUBSTR(TRIM("contacts"."mobile"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        ELSE TRIM("contacts"."mobile")
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN SUBSTR(TRIM("contacts"."mobile"), 1, 1) = '+'
+        THEN '+' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 2) = '00'
+        THEN '+' || SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 3)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')) = 10
+        THEN '+1' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 1) = '1'
+        AND LENGTH(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')) = 11
+        THEN '+86' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        WHEN SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 1, 1) = '0'
+        AND UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' || CASE UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END || SUBSTR(REGEXP_REPLACE("contacts"."mobile", '[^0-9]', ''), 2)
+        WHEN UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' || REGEXP_REPLACE("contacts"."mobile", '[^0-9]', '')
+        ELSE TRIM("contacts"."mobile")
+      END
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -565,7 +736,7 @@ SELECT
   "s"."_source_key",
   'ContactPointMobile' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -615,10 +786,22 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
-    CAST(TRIM("contacts"."street") AS VARCHAR) AS "address_line",
-    CAST(TRIM("contacts"."city") AS VARCHAR) AS "city",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("contacts"."street")) = ''
+      THEN NULL
+      ELSE TRIM("contacts"."street")
+    END AS VARCHAR) AS "address_line",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("contacts"."city")) = ''
+      THEN NULL
+      ELSE TRIM("contacts"."city")
+    END AS VARCHAR) AS "city",
     CAST(NULL AS VARCHAR) AS "region",
-    CAST(TRIM("contacts"."zip") AS VARCHAR) AS "postal_code",
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM("contacts"."zip")) = ''
+      THEN NULL
+      ELSE TRIM("contacts"."zip")
+    END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN NULLIF(UPPER(REPLACE(TRIM("contacts"."country"), 'ß', 'ẞ')), '') = 'FRANCE'
       THEN 'FR'
@@ -710,7 +893,7 @@ SELECT
   "s"."_source_key",
   'ContactPointAddress' AS "_derivation",
   'ContactPoint' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -767,7 +950,11 @@ FROM (
     END AS VARCHAR) AS "channel",
     UPPER(REPLACE(TRIM("activities"."channel"), 'ß', 'ẞ')) AS "_raw__channel",
     CAST("activities"."activity_ts" AS TIMESTAMP) AS "interaction_datetime",
-    CAST(NULLIF(TRIM("activities"."subject"), '') AS VARCHAR) AS "topic",
+    CAST(CASE
+      WHEN TRIM(' ' FROM NULLIF(TRIM("activities"."subject"), '')) = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("activities"."subject"), '')
+    END AS VARCHAR) AS "topic",
     CAST(CASE
       WHEN UPPER(REPLACE(TRIM("activities"."result"), 'ß', 'ẞ')) = 'DONE'
       THEN 'completed'
@@ -831,7 +1018,7 @@ SELECT
   "s"."_source_key",
   'Interaction' AS "_derivation",
   'Interaction' AS "_target_class",
-  "s"."_reject_reason"
+  "s"."_reject_reason" AS "_reject_reason"
 FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
@@ -848,3 +1035,153 @@ GROUP BY
   CAST("activities"."activity_id" AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_email" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_phone" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_mobile" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_point_address" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__interaction" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;

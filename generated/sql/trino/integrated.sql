@@ -547,6 +547,742 @@ SELECT
   "_source_key"
 FROM "crm__interaction";
 
+CREATE OR REPLACE VIEW "customer__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'Customer' AS "_derivation"
+  FROM "billing__customer"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'callcentre' AS "_source_system",
+    'Customer' AS "_derivation"
+  FROM "callcentre__customer"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'Customer' AS "_derivation"
+  FROM "chinook__customer"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'Customer' AS "_derivation"
+  FROM "crm__customer"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'Customer' AS "_derivation"
+  FROM "northwind__customer"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'Customer' AS "_derivation"
+    FROM "billing__customer"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'callcentre' AS "_source_system",
+      'Customer' AS "_derivation"
+    FROM "callcentre__customer"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'Customer' AS "_derivation"
+    FROM "chinook__customer"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'Customer' AS "_derivation"
+    FROM "crm__customer"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'Customer' AS "_derivation"
+    FROM "northwind__customer"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "household__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'Household' AS "_derivation"
+  FROM "billing__household"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'Household' AS "_derivation"
+  FROM "chinook__household"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'Household' AS "_derivation"
+  FROM "northwind__household"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'Household' AS "_derivation"
+    FROM "billing__household"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'Household' AS "_derivation"
+    FROM "chinook__household"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'Household' AS "_derivation"
+    FROM "northwind__household"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "contact_point__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'ContactPointEmail' AS "_derivation"
+  FROM "billing__contact_point_email"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'ContactPointPhone' AS "_derivation"
+  FROM "billing__contact_point_phone"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'ContactPointAddress' AS "_derivation"
+  FROM "billing__contact_point_address"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'callcentre' AS "_source_system",
+    'ContactPointPhone' AS "_derivation"
+  FROM "callcentre__contact_point_phone"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'callcentre' AS "_source_system",
+    'ContactPointEmail' AS "_derivation"
+  FROM "callcentre__contact_point_email"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'ContactPointEmail' AS "_derivation"
+  FROM "chinook__contact_point_email"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'ContactPointPhone' AS "_derivation"
+  FROM "chinook__contact_point_phone"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'ContactPointAddress' AS "_derivation"
+  FROM "chinook__contact_point_address"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'ContactPointEmail' AS "_derivation"
+  FROM "crm__contact_point_email"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'ContactPointPhone' AS "_derivation"
+  FROM "crm__contact_point_phone"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'ContactPointMobile' AS "_derivation"
+  FROM "crm__contact_point_mobile"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'ContactPointAddress' AS "_derivation"
+  FROM "crm__contact_point_address"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'ContactPointPhone' AS "_derivation"
+  FROM "northwind__contact_point_phone"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'ContactPointFax' AS "_derivation"
+  FROM "northwind__contact_point_fax"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'ContactPointAddress' AS "_derivation"
+  FROM "northwind__contact_point_address"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'ContactPointEmail' AS "_derivation"
+    FROM "billing__contact_point_email"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'ContactPointPhone' AS "_derivation"
+    FROM "billing__contact_point_phone"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'ContactPointAddress' AS "_derivation"
+    FROM "billing__contact_point_address"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'callcentre' AS "_source_system",
+      'ContactPointPhone' AS "_derivation"
+    FROM "callcentre__contact_point_phone"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'callcentre' AS "_source_system",
+      'ContactPointEmail' AS "_derivation"
+    FROM "callcentre__contact_point_email"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'ContactPointEmail' AS "_derivation"
+    FROM "chinook__contact_point_email"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'ContactPointPhone' AS "_derivation"
+    FROM "chinook__contact_point_phone"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'ContactPointAddress' AS "_derivation"
+    FROM "chinook__contact_point_address"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'ContactPointEmail' AS "_derivation"
+    FROM "crm__contact_point_email"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'ContactPointPhone' AS "_derivation"
+    FROM "crm__contact_point_phone"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'ContactPointMobile' AS "_derivation"
+    FROM "crm__contact_point_mobile"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'ContactPointAddress' AS "_derivation"
+    FROM "crm__contact_point_address"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'ContactPointPhone' AS "_derivation"
+    FROM "northwind__contact_point_phone"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'ContactPointFax' AS "_derivation"
+    FROM "northwind__contact_point_fax"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'ContactPointAddress' AS "_derivation"
+    FROM "northwind__contact_point_address"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "account__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'Account' AS "_derivation"
+  FROM "billing__account"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'Account' AS "_derivation"
+    FROM "billing__account"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "product__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'Product' AS "_derivation"
+  FROM "billing__product"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'Product' AS "_derivation"
+  FROM "chinook__product"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'Product' AS "_derivation"
+  FROM "northwind__product"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'Product' AS "_derivation"
+    FROM "billing__product"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'Product' AS "_derivation"
+    FROM "chinook__product"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'Product' AS "_derivation"
+    FROM "northwind__product"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "transaction__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'Transaction' AS "_derivation"
+  FROM "billing__transaction"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'Transaction' AS "_derivation"
+  FROM "chinook__transaction"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'Transaction' AS "_derivation"
+  FROM "northwind__transaction"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'Transaction' AS "_derivation"
+    FROM "billing__transaction"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'Transaction' AS "_derivation"
+    FROM "chinook__transaction"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'Transaction' AS "_derivation"
+    FROM "northwind__transaction"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "transaction_line__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'billing' AS "_source_system",
+    'TransactionLine' AS "_derivation"
+  FROM "billing__transaction_line"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'chinook' AS "_source_system",
+    'TransactionLine' AS "_derivation"
+  FROM "chinook__transaction_line"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'northwind' AS "_source_system",
+    'TransactionLine' AS "_derivation"
+  FROM "northwind__transaction_line"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'billing' AS "_source_system",
+      'TransactionLine' AS "_derivation"
+    FROM "billing__transaction_line"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'chinook' AS "_source_system",
+      'TransactionLine' AS "_derivation"
+    FROM "chinook__transaction_line"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'northwind' AS "_source_system",
+      'TransactionLine' AS "_derivation"
+    FROM "northwind__transaction_line"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+CREATE OR REPLACE VIEW "interaction__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'callcentre' AS "_source_system",
+    'Interaction' AS "_derivation"
+  FROM "callcentre__interaction"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'Interaction' AS "_derivation"
+  FROM "crm__interaction"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'callcentre' AS "_source_system",
+      'Interaction' AS "_derivation"
+    FROM "callcentre__interaction"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'Interaction' AS "_derivation"
+    FROM "crm__interaction"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
 CREATE OR REPLACE VIEW "rejects" AS
 SELECT
   "_source_system",

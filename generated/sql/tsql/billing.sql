@@ -3,7 +3,7 @@
 -- dialect: tsql
 
 CREATE OR ALTER VIEW [billing__household__staged] AS
-SELECT
+SELECT DISTINCT
   'billing' AS [_source_system],
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
@@ -14,12 +14,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-              OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+              UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -34,21 +34,8 @@ FROM (
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON (
-      [h].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [billing_accounts].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
-) AS [d]
-GROUP BY
-  [d].[_source_key],
-  [d].[_reject_reason],
-  (
-    [d].[_source_key] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2,
-  (
-    [d].[_reject_reason] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2;
+    ON [h].[acct_ref] = [billing_accounts].[acct_ref]
+) AS [d];
 
 CREATE OR ALTER VIEW [billing__household__groups] AS
 SELECT
@@ -61,29 +48,16 @@ SELECT
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[household_name] IS NULL
-    OR (
-      [d].[household_name] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      N'' + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    WHEN [d].[household_name] IS NULL OR [d].[household_name] = ''
     THEN 'slot household_name is required but empty'
-    WHEN [d].[address_key] IS NULL
-    OR (
-      [d].[address_key] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      N'' + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    WHEN [d].[address_key] IS NULL OR [d].[address_key] = ''
     THEN 'slot address_key is required but empty'
     WHEN [d].[member_count] IS NULL
     THEN 'slot member_count is required but empty'
     WHEN [d].[member_count] < 1
     THEN 'slot member_count: ' + COALESCE(CAST([d].[member_count] AS VARCHAR), 'NULL') + ' is below the minimum 1'
     WHEN NOT [d].[country_code] IS NULL
-    AND NOT REGEXP_LIKE(
-      CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-      '^[A-Z]{2}$'
-    )
+    AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
     THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -92,206 +66,126 @@ FROM (
     CAST((
       'billing:Household:' + CAST([billing_accounts].[acct_ref] AS VARCHAR)
     ) AS VARCHAR) AS [id],
-    CAST(LEFT(
-      MIN(
-        (
-          TRIM([billing_accounts].[account_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      ),
-      LEN(
-        MIN(
-          (
-            TRIM([billing_accounts].[account_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        )
-      ) - 1
-    ) AS VARCHAR) AS [household_name],
-    CAST(LEFT(
-      MIN(
-        (
-          TRIM(
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(TRIM([billing_accounts].[account_name]))) = ''
+      THEN NULL
+      ELSE MIN(TRIM([billing_accounts].[account_name]))
+    END AS VARCHAR) AS [household_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM MIN(
+        TRIM(
+          REGEXP_REPLACE(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      REGEXP_REPLACE(
-                        ' ' + REGEXP_REPLACE(
-                          CAST(UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                          '[.,;:]',
-                          ' '
-                        ) + ' ',
-                        ' +',
+                      ' ' + REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')),
+                        '[.,;:]',
                         ' '
-                      ),
-                      ' ST ',
-                      ' STREET '
+                      ) + ' ',
+                      ' +',
+                      ' '
                     ),
-                    ' AVE ',
-                    ' AVENUE '
+                    ' ST ',
+                    ' STREET '
                   ),
-                  ' DR ',
-                  ' DRIVE '
+                  ' AVE ',
+                  ' AVENUE '
                 ),
-                ' PL ',
-                ' PLACE '
+                ' DR ',
+                ' DRIVE '
               ),
-              ' BOUL ',
-              ' BOULEVARD '
-            )
-          ) + '|' + UPPER(
-            REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
-          ) + '|' + COALESCE(
-            CASE (
-                UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              WHEN (
-                N'UK' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN 'GB'
-              ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-            END,
-            ''
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      ),
-      LEN(
-        MIN(
-          (
-            TRIM(
+              ' PL ',
+              ' PLACE '
+            ),
+            ' BOUL ',
+            ' BOULEVARD '
+          )
+        ) + '|' + UPPER(
+          REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
+        ) + '|' + COALESCE(
+          CASE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+          END,
+          ''
+        )
+      )) = ''
+      THEN NULL
+      ELSE MIN(
+        TRIM(
+          REGEXP_REPLACE(
+            REGEXP_REPLACE(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      REGEXP_REPLACE(
-                        REGEXP_REPLACE(
-                          ' ' + REGEXP_REPLACE(
-                            CAST(UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                            '[.,;:]',
-                            ' '
-                          ) + ' ',
-                          ' +',
-                          ' '
-                        ),
-                        ' ST ',
-                        ' STREET '
-                      ),
-                      ' AVE ',
-                      ' AVENUE '
+                      ' ' + REGEXP_REPLACE(
+                        UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')),
+                        '[.,;:]',
+                        ' '
+                      ) + ' ',
+                      ' +',
+                      ' '
                     ),
-                    ' DR ',
-                    ' DRIVE '
+                    ' ST ',
+                    ' STREET '
                   ),
-                  ' PL ',
-                  ' PLACE '
+                  ' AVE ',
+                  ' AVENUE '
                 ),
-                ' BOUL ',
-                ' BOULEVARD '
-              )
-            ) + '|' + UPPER(
-              REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
-            ) + '|' + COALESCE(
-              CASE (
-                  UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                WHEN (
-                  N'UK' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN 'GB'
-                ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-              END,
-              ''
-            ) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
+                ' DR ',
+                ' DRIVE '
+              ),
+              ' PL ',
+              ' PLACE '
+            ),
+            ' BOUL ',
+            ' BOULEVARD '
+          )
+        ) + '|' + UPPER(
+          REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
+        ) + '|' + COALESCE(
+          CASE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+            WHEN 'UK'
+            THEN 'GB'
+            ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+          END,
+          ''
         )
-      ) - 1
-    ) AS VARCHAR) AS [address_key],
+      )
+    END AS VARCHAR) AS [address_key],
     CAST(COUNT_BIG([h].[holder_id]) AS BIGINT) AS [member_count],
     CAST(CASE
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              CASE
-                WHEN (
-                  UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-              END + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                CASE
-                  WHEN (
-                    UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-                END + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'UK' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN 'GB'
-      ELSE LEFT(
-        MIN(
-          (
-            CASE
-              WHEN (
-                UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-            END + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        ),
-        LEN(
-          MIN(
-            (
-              CASE
-                WHEN (
-                  UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-              END + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          )
-        ) - 1
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), ''))
+      END
     END AS VARCHAR) AS [country_code],
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON (
-      [h].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [billing_accounts].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [h].[acct_ref] = [billing_accounts].[acct_ref]
   WHERE
     NOT COALESCE(
       (
         CASE
-          WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+          WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
           THEN 1
           WHEN NOT (
-            CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
           )
           THEN 0
         END
@@ -300,10 +194,7 @@ FROM (
     ) = 1
     AND NOT [billing_accounts].[acct_ref] IS NULL
   GROUP BY
-    [billing_accounts].[acct_ref],
-    (
-      [billing_accounts].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    [billing_accounts].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__household] AS
@@ -327,7 +218,7 @@ SELECT
   [s].[_source_key],
   'Household' AS [_derivation],
   'Household' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__household__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL
@@ -338,13 +229,13 @@ SELECT
   [s].[_source_key],
   'Household' AS [_derivation],
   'Household' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__household__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 CREATE OR ALTER VIEW [billing__account__staged] AS
-SELECT
+SELECT DISTINCT
   'billing' AS [_source_system],
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
@@ -355,12 +246,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-              OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+              UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -375,21 +266,8 @@ FROM (
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[invoices] AS [i]
-    ON (
-      [i].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [billing_accounts].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
-) AS [d]
-GROUP BY
-  [d].[_source_key],
-  [d].[_reject_reason],
-  (
-    [d].[_source_key] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2,
-  (
-    [d].[_reject_reason] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2;
+    ON [i].[acct_ref] = [billing_accounts].[acct_ref]
+) AS [d];
 
 CREATE OR ALTER VIEW [billing__account__groups] AS
 SELECT
@@ -405,27 +283,14 @@ SELECT
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[account_number] IS NULL
-    OR (
-      [d].[account_number] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      N'' + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    WHEN [d].[account_number] IS NULL OR [d].[account_number] = ''
     THEN 'slot account_number is required but empty'
     WHEN NOT [d].[_raw__account_status] IS NULL AND [d].[account_status] IS NULL
     THEN 'slot account_status: code ''' + COALESCE(CAST([d].[_raw__account_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 80)'
-    WHEN [d].[account_status] IS NULL
-    OR (
-      [d].[account_status] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      N'' + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    WHEN [d].[account_status] IS NULL OR [d].[account_status] = ''
     THEN 'slot account_status is required but empty'
     WHEN NOT [d].[currency_code] IS NULL
-    AND NOT REGEXP_LIKE(
-      CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-      '^[A-Z]{3}$'
-    )
+    AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -434,140 +299,54 @@ FROM (
     CAST((
       'billing:Account:' + CAST([billing_accounts].[acct_ref] AS VARCHAR)
     ) AS VARCHAR) AS [id],
-    CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [account_number],
+    CAST(CASE
+      WHEN TRIM(' ' FROM [billing_accounts].[acct_ref]) = ''
+      THEN NULL
+      ELSE [billing_accounts].[acct_ref]
+    END AS VARCHAR) AS [account_number],
     CAST(NULL AS VARCHAR) AS [customer_id],
     CAST((
       'billing:Household:' + CAST([billing_accounts].[acct_ref] AS VARCHAR)
     ) AS VARCHAR) AS [household_id],
     CAST(CASE
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'A' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) = 'A'
       THEN 'active'
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'S' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) = 'S'
       THEN 'suspended'
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'C' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) = 'C'
       THEN 'closed'
       ELSE NULL
     END AS VARCHAR) AS [account_status],
-    LEFT(
-      MIN(
-        (
-          UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      ),
-      LEN(
-        MIN(
-          (
-            UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        )
-      ) - 1
-    ) AS [_raw__account_status],
+    MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) AS [_raw__account_status],
     CAST(MIN([billing_accounts].[opened]) AS DATE) AS [opened_date],
     CAST(CASE
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'RMB' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN 'CNY'
-      ELSE LEFT(
-        MIN(
-          (
-            UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        ),
-        LEN(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          )
-        ) - 1
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')))
+      END
     END AS VARCHAR) AS [currency_code],
     CAST(COALESCE(SUM([i].[amount]), 0) AS NUMERIC(18, 4)) AS [balance],
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[invoices] AS [i]
-    ON (
-      [i].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [billing_accounts].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [i].[acct_ref] = [billing_accounts].[acct_ref]
   WHERE
     NOT COALESCE(
       (
         CASE
-          WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+          WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
           THEN 1
           WHEN NOT (
-            CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
           )
           THEN 0
         END
@@ -576,10 +355,7 @@ FROM (
     ) = 1
     AND NOT [billing_accounts].[acct_ref] IS NULL
   GROUP BY
-    [billing_accounts].[acct_ref],
-    (
-      [billing_accounts].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    [billing_accounts].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__account] AS
@@ -606,7 +382,7 @@ SELECT
   [s].[_source_key],
   'Account' AS [_derivation],
   'Account' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__account__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL
@@ -617,7 +393,7 @@ SELECT
   [s].[_source_key],
   'Account' AS [_derivation],
   'Account' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__account__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -642,45 +418,17 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL
-      OR (
-        [d].[customer_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
       THEN 'slot customer_type is required but empty'
-      WHEN [d].[full_name] IS NULL
-      OR (
-        [d].[full_name] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[_cast_failure__birth_date] IS NULL
       THEN 'slot birth_date: ' + [d].[_cast_failure__birth_date]
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT (
-        [d].[customer_tier] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'standard' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'silver' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'gold' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'platinum' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
+      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[a-z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -692,334 +440,236 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('person' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
-      THEN CASE
-        WHEN (
-          TRIM(
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
+          THEN TRIM(
             REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              CASE
+                WHEN [account_holders].[holder_name] IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                            ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END,
               '^[^,]*,',
               ''
             )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(
-            REPLACE(
-              TRIM(
-                REGEXP_REPLACE(
-                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  '^[^,]*,',
+          )
+          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', ''))
+        END + ' ' + CASE
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              CASE
+                WHEN [account_holders].[holder_name] IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                            ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                  ),
                   ''
                 )
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              '^[^,]*,',
+              END,
+              ',.*$',
               ''
             )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(
-            TRIM(
-              REGEXP_REPLACE(
-                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '^[^,]*,',
-                ''
-              )
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN TRIM(
-          REGEXP_REPLACE(
-            CAST(CASE
-              WHEN [account_holders].[holder_name] IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      CASE
-                        WHEN [g].[n] = 1
-                        OR CHARINDEX(
-                          CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                          N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                        ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                      END,
-                      ''
-                    ) WITHIN GROUP (ORDER BY
-                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                  FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                ),
-                ''
-              )
-            END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[^,]*,',
-            ''
           )
-        )
-        ELSE TRIM(
-          REGEXP_REPLACE(
-            CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[^,]*,',
-            ''
-          )
-        )
-      END + ' ' + CASE
-        WHEN (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(
-            REPLACE(
-              TRIM(
-                REGEXP_REPLACE(
-                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  ',.*',
-                  ''
-                )
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(
-            TRIM(
-              REGEXP_REPLACE(
-                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*',
-                ''
-              )
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN TRIM(
-          REGEXP_REPLACE(
-            CAST(CASE
-              WHEN [account_holders].[holder_name] IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      CASE
-                        WHEN [g].[n] = 1
-                        OR CHARINDEX(
-                          CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                          N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                        ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                      END,
-                      ''
-                    ) WITHIN GROUP (ORDER BY
-                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                  FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                ),
-                ''
-              )
-            END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ',.*',
-            ''
-          )
-        )
-        ELSE TRIM(
-          REGEXP_REPLACE(
-            CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ',.*',
-            ''
-          )
-        )
-      END
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
-          ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN TRIM([account_holders].[holder_name])
-      WHEN (
-        TRIM([account_holders].[holder_name]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      OR (
-        TRIM([account_holders].[holder_name]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        LOWER(TRIM([account_holders].[holder_name])) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN CASE
-        WHEN CASE
-          WHEN (
-            TRIM([account_holders].[holder_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
+          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', ''))
+        END
+        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN TRIM([account_holders].[holder_name])
+        WHEN TRIM([account_holders].[holder_name]) = UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ'))
+        OR TRIM([account_holders].[holder_name]) = LOWER(TRIM([account_holders].[holder_name]))
+        THEN CASE
+          WHEN NULLIF(TRIM([account_holders].[holder_name]), '') IS NULL
           THEN NULL
-          ELSE TRIM([account_holders].[holder_name])
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                CASE
-                  WHEN [g].[n] = 1
-                  OR CHARINDEX(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([account_holders].[holder_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([account_holders].[holder_name])
-                      END,
-                      [g].[n] - 1,
-                      1
-                    ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                    N' 	
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n] - 1, 1),
+                      ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([account_holders].[holder_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([account_holders].[holder_name])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([account_holders].[holder_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([account_holders].[holder_name])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                END,
-                ''
-              ) WITHIN GROUP (ORDER BY
-                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-            FROM GENERATE_SERIES(
-              1,
-              LEN(
-                CASE
-                  WHEN (
-                    TRIM([account_holders].[holder_name]) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE TRIM([account_holders].[holder_name])
-                END + 'x'
-              ) - 1
-            ) AS [g]([n])
-          ),
-          ''
-        )
-      END
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([account_holders].[holder_name]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM([account_holders].[holder_name]), '')
+      END) = ''
+      THEN NULL
       ELSE CASE
-        WHEN (
-          TRIM([account_holders].[holder_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([account_holders].[holder_name])
+        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              CASE
+                WHEN [account_holders].[holder_name] IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                            ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END,
+              '^[^,]*,',
+              ''
+            )
+          )
+          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', ''))
+        END + ' ' + CASE
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
+          THEN TRIM(
+            REGEXP_REPLACE(
+              CASE
+                WHEN [account_holders].[holder_name] IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                            ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END,
+              ',.*$',
+              ''
+            )
+          )
+          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', ''))
+        END
+        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN TRIM([account_holders].[holder_name])
+        WHEN TRIM([account_holders].[holder_name]) = UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ'))
+        OR TRIM([account_holders].[holder_name]) = LOWER(TRIM([account_holders].[holder_name]))
+        THEN CASE
+          WHEN NULLIF(TRIM([account_holders].[holder_name]), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n] - 1, 1),
+                      ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([account_holders].[holder_name]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE NULLIF(TRIM([account_holders].[holder_name]), '')
       END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
-      THEN CASE
-        WHEN (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              '^[^,]*,',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(
-            REPLACE(
-              TRIM(
-                REGEXP_REPLACE(
-                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  '^[^,]*,',
-                  ''
-                )
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              '^[^,]*,',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(
-            TRIM(
-              REGEXP_REPLACE(
-                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '^[^,]*,',
-                ''
-              )
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
         THEN CASE
-          WHEN (
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
+          THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
-                CAST(CASE
+                CASE
                   WHEN [account_holders].[holder_name] IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -1029,8 +679,8 @@ FROM (
                           CASE
                             WHEN [g].[n] = 1
                             OR CHARINDEX(
-                              CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                              N' 	
+                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                              ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                             ) > 0
                             THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
@@ -1043,207 +693,152 @@ FROM (
                     ),
                     ''
                   )
-                END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                END,
                 '^[^,]*,',
                 ''
               )
-            ) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN [account_holders].[holder_name] IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      STRING_AGG(
-                        CASE
-                          WHEN [g].[n] = 1
-                          OR CHARINDEX(
-                            CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                            N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                        END,
-                        ''
-                      ) WITHIN GROUP (ORDER BY
-                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                  ),
-                  ''
-                )
-              END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              '^[^,]*,',
-              ''
-            )
+            ),
+            ''
           )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), '')
         END
-        ELSE CASE
-          WHEN (
+        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN NULLIF(SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647), '')
+        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM([account_holders].[holder_name]) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
+                          ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                        ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
+          THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
-                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                CASE
+                  WHEN [account_holders].[holder_name] IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          CASE
+                            WHEN [g].[n] = 1
+                            OR CHARINDEX(
+                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                              ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          END,
+                          ''
+                        ) WITHIN GROUP (ORDER BY
+                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                      FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                    ),
+                    ''
+                  )
+                END,
                 '^[^,]*,',
                 ''
               )
-            ) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              '^[^,]*,',
-              ''
-            )
+            ),
+            ''
           )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), '')
         END
-      END
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
-          ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN CASE
-        WHEN (
-          SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647)
-      END
-      WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'% %'
-      THEN CASE
-        WHEN (
-          REGEXP_REPLACE(
-            CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ' .*',
-            ''
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(
-            REPLACE(
-              REGEXP_REPLACE(
-                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ' .*',
-                ''
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          REGEXP_REPLACE(
-            CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ' .*',
-            ''
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(
-            REGEXP_REPLACE(
-              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ' .*',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN REGEXP_REPLACE(
-          CAST(CASE
-            WHEN TRIM([account_holders].[holder_name]) IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  STRING_AGG(
-                    CASE
-                      WHEN [g].[n] = 1
-                      OR CHARINDEX(
-                        CAST(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                        N' 	
+        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN NULLIF(SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647), '')
+        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM([account_holders].[holder_name]) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
+                          ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                      ) > 0
-                      THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                      ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                    END,
-                    ''
-                  ) WITHIN GROUP (ORDER BY
-                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
-              ),
-              ''
-            )
-          END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          ' .*',
-          ''
-        )
-        ELSE REGEXP_REPLACE(
-          CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          ' .*',
-          ''
-        )
+                        ) > 0
+                        THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                        ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
+                ),
+                ''
+              )
+            END,
+            ' .*$',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '')
+        END
       END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
-      THEN CASE
-        WHEN (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(
-            REPLACE(
-              TRIM(
-                REGEXP_REPLACE(
-                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  ',.*',
-                  ''
-                )
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(
-            TRIM(
-              REGEXP_REPLACE(
-                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*',
-                ''
-              )
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
         THEN CASE
-          WHEN (
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
+          THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
-                CAST(CASE
+                CASE
                   WHEN [account_holders].[holder_name] IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -1253,8 +848,8 @@ FROM (
                           CASE
                             WHEN [g].[n] = 1
                             OR CHARINDEX(
-                              CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                              N' 	
+                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                              ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                             ) > 0
                             THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
@@ -1267,147 +862,138 @@ FROM (
                     ),
                     ''
                   )
-                END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*',
+                END,
+                ',.*$',
                 ''
               )
-            ) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST(CASE
-                WHEN [account_holders].[holder_name] IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      STRING_AGG(
-                        CASE
-                          WHEN [g].[n] = 1
-                          OR CHARINDEX(
-                            CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                            N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                        END,
-                        ''
-                      ) WITHIN GROUP (ORDER BY
-                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                  ),
-                  ''
-                )
-              END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*',
-              ''
-            )
+            ),
+            ''
           )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), '')
         END
-        ELSE CASE
-          WHEN (
+        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN LEFT(TRIM([account_holders].[holder_name]), 1)
+        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM([account_holders].[holder_name]) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
+                          ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                        ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '')
+        END
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        THEN CASE
+          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
+          )
+          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
+          THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
-                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                ',.*',
+                CASE
+                  WHEN [account_holders].[holder_name] IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          CASE
+                            WHEN [g].[n] = 1
+                            OR CHARINDEX(
+                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
+                              ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          END,
+                          ''
+                        ) WITHIN GROUP (ORDER BY
+                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                      FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                    ),
+                    ''
+                  )
+                END,
+                ',.*$',
                 ''
               )
-            ) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE TRIM(
-            REGEXP_REPLACE(
-              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ',.*',
-              ''
-            )
+            ),
+            ''
           )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), '')
         END
-      END
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
-          ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN LEFT(TRIM([account_holders].[holder_name]), 1)
-      WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'% %'
-      THEN CASE
-        WHEN (
-          REGEXP_REPLACE(
-            CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[^ ]+ +',
-            ''
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(
-            REPLACE(
-              REGEXP_REPLACE(
-                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '^[^ ]+ +',
-                ''
-              ),
-              'ß',
-              'ẞ'
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          REGEXP_REPLACE(
-            CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[^ ]+ +',
-            ''
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(
-            REGEXP_REPLACE(
-              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              '^[^ ]+ +',
-              ''
-            )
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN REGEXP_REPLACE(
-          CAST(CASE
-            WHEN TRIM([account_holders].[holder_name]) IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  STRING_AGG(
-                    CASE
-                      WHEN [g].[n] = 1
-                      OR CHARINDEX(
-                        CAST(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                        N' 	
+        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN LEFT(TRIM([account_holders].[holder_name]), 1)
+        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
+        THEN CASE
+          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''), 'ß', 'ẞ')
+          )
+          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''))
+          THEN REGEXP_REPLACE(
+            CASE
+              WHEN TRIM([account_holders].[holder_name]) IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
+                          ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                      ) > 0
-                      THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                      ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                    END,
-                    ''
-                  ) WITHIN GROUP (ORDER BY
-                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
-              ),
-              ''
-            )
-          END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[^ ]+ +',
-          ''
-        )
-        ELSE REGEXP_REPLACE(
-          CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[^ ]+ +',
-          ''
-        )
+                        ) > 0
+                        THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                        ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
+                ),
+                ''
+              )
+            END,
+            '^[^ ]+ +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '')
+        END
       END
     END AS VARCHAR) AS [family_name],
     CAST(NULL AS VARCHAR) AS [organisation_name],
@@ -1415,7 +1001,7 @@ FROM (
       [account_holders].[date_of_birth],
       CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM('1900-01-01') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM('1900-01-01'),
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         )
         THEN TRY_CAST(SUBSTRING(TRIM('1900-01-01'), 1, 10) AS DATE)
@@ -1425,7 +1011,7 @@ FROM (
       WHEN NOT '1900-01-01' IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM('1900-01-01') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM('1900-01-01'),
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         )
         THEN TRY_CAST(SUBSTRING(TRIM('1900-01-01'), 1, 10) AS DATE)
@@ -1444,38 +1030,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 IN (
-              (
-                N'TEST, TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 IN (
-                (
-                  N'TEST, TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-              )
-              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -1488,11 +1050,7 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [account_holders].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [a].[acct_ref] = [account_holders].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__customer] AS
@@ -1523,7 +1081,7 @@ SELECT
   [s].[_source_key],
   'Customer' AS [_derivation],
   'Customer' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1535,16 +1093,9 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON (
-    [a].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2 = (
-    [account_holders].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  ON [a].[acct_ref] = [account_holders].[acct_ref]
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR),
-  (
-    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([account_holders].[holder_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -1567,31 +1118,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1605,7 +1140,11 @@ FROM (
       'billing:Customer:' + CAST([account_holders].[holder_id] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
-    CAST(LOWER(TRIM([account_holders].[email])) AS VARCHAR) AS [email_address],
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM([account_holders].[email]))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM([account_holders].[email]))
+    END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -1617,26 +1156,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([account_holders].[email]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([account_holders].[email])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([account_holders].[email]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([account_holders].[email]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([account_holders].[email])
-              END IS NULL
+              NOT NULLIF(TRIM([account_holders].[email]), '') IS NULL
             )
             THEN 0
           END
@@ -1647,38 +1170,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 IN (
-              (
-                N'TEST, TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 IN (
-                (
-                  N'TEST, TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-              )
-              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -1691,11 +1190,7 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [account_holders].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [a].[acct_ref] = [account_holders].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__contact_point_email] AS
@@ -1725,7 +1220,7 @@ SELECT
   [s].[_source_key],
   'ContactPointEmail' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1737,16 +1232,9 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON (
-    [a].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2 = (
-    [account_holders].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  ON [a].[acct_ref] = [account_holders].[acct_ref]
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR),
-  (
-    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([account_holders].[holder_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -1769,31 +1257,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1809,179 +1281,71 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN (
-        LEFT(TRIM([account_holders].[phone]), 1) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'+' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + REGEXP_REPLACE(
-        CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          2
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'00' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        3,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'US' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'CA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 10
-      THEN '+1' + REGEXP_REPLACE(
-        CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'CN' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'1' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 11
-      THEN '+86' + REGEXP_REPLACE(
-        CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'0' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND (
-        UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'FR' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'GB' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'UK' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'DE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'CN' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'SE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      THEN '+' + CASE (
-          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        WHEN (
-          N'FR' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '33'
-        WHEN (
-          N'DE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '49'
-        WHEN (
-          N'CN' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '86'
-        WHEN (
-          N'SE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '46'
-        ELSE '44'
-      END + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        2,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'IT' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+39' + REGEXP_REPLACE(
-        CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ES' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 9
-      THEN '+34' + REGEXP_REPLACE(
-        CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      ELSE TRIM([account_holders].[phone])
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM([account_holders].[phone]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '1'
+        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 11
+        THEN '+86' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' + CASE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'ES'
+        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 9
+        THEN '+34' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        ELSE TRIM([account_holders].[phone])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM([account_holders].[phone]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('US', 'CA')
+        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'CN'
+        AND LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '1'
+        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 11
+        THEN '+86' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN '+' + CASE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+          WHEN 'FR'
+          THEN '33'
+          WHEN 'DE'
+          THEN '49'
+          WHEN 'CN'
+          THEN '86'
+          WHEN 'SE'
+          THEN '46'
+          ELSE '44'
+        END + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'IT'
+        THEN '+39' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'ES'
+        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 9
+        THEN '+34' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        ELSE TRIM([account_holders].[phone])
+      END
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -1993,26 +1357,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([account_holders].[phone]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([account_holders].[phone])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([account_holders].[phone]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([account_holders].[phone]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([account_holders].[phone])
-              END IS NULL
+              NOT NULLIF(TRIM([account_holders].[phone]), '') IS NULL
             )
             THEN 0
           END
@@ -2023,38 +1371,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 IN (
-              (
-                N'TEST, TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 IN (
-                (
-                  N'TEST, TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-              )
-              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -2065,22 +1389,10 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(
-              REGEXP_REPLACE(
-                CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '[^0-9]',
-                ''
-              ) + 'x'
-            ) - 1 < 8
+            WHEN LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(
-                REGEXP_REPLACE(
-                  CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  '[^0-9]',
-                  ''
-                ) + 'x'
-              ) - 1 < 8
+              LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 < 8
             )
             THEN 0
           END
@@ -2093,11 +1405,7 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [account_holders].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [a].[acct_ref] = [account_holders].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__contact_point_phone] AS
@@ -2127,7 +1435,7 @@ SELECT
   [s].[_source_key],
   'ContactPointPhone' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -2139,16 +1447,9 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON (
-    [a].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2 = (
-    [account_holders].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  ON [a].[acct_ref] = [account_holders].[acct_ref]
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR),
-  (
-    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([account_holders].[holder_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -2171,31 +1472,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -2211,33 +1496,33 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
-    CAST(TRIM([a].[bill_street]) AS VARCHAR) AS [address_line],
-    CAST(TRIM([a].[bill_city]) AS VARCHAR) AS [city],
-    CAST(NULL AS VARCHAR) AS [region],
-    CAST(TRIM([a].[bill_postcode]) AS VARCHAR) AS [postal_code],
     CAST(CASE
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'UK' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN 'GB'
+      WHEN TRIM(' ' FROM TRIM([a].[bill_street])) = ''
+      THEN NULL
+      ELSE TRIM([a].[bill_street])
+    END AS VARCHAR) AS [address_line],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([a].[bill_city])) = ''
+      THEN NULL
+      ELSE TRIM([a].[bill_city])
+    END AS VARCHAR) AS [city],
+    CAST(NULL AS VARCHAR) AS [region],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([a].[bill_postcode])) = ''
+      THEN NULL
+      ELSE TRIM([a].[bill_postcode])
+    END AS VARCHAR) AS [postal_code],
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')
+      END) = ''
+      THEN NULL
       ELSE CASE
-        WHEN (
-          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+        WHEN NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '') = 'UK'
+        THEN 'GB'
+        ELSE NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')
       END
     END AS VARCHAR) AS [country_code],
     CAST(1 AS BIT) AS [is_primary],
@@ -2245,38 +1530,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 IN (
-              (
-                N'TEST, TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 IN (
-                (
-                  N'TEST, TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'TEST' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-              )
-              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -2289,11 +1550,7 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [account_holders].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [a].[acct_ref] = [account_holders].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__contact_point_address] AS
@@ -2323,7 +1580,7 @@ SELECT
   [s].[_source_key],
   'ContactPointAddress' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -2335,16 +1592,9 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON (
-    [a].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2 = (
-    [account_holders].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  ON [a].[acct_ref] = [account_holders].[acct_ref]
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR),
-  (
-    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([account_holders].[holder_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -2362,23 +1612,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[product_name] IS NULL
-      OR (
-        [d].[product_name] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[product_name] IS NULL OR [d].[product_name] = ''
       THEN 'slot product_name is required but empty'
       WHEN [d].[unit_price] < 0
       THEN 'slot unit_price: ' + COALESCE(CAST([d].[unit_price] AS VARCHAR), 'NULL') + ' is below the minimum 0'
       WHEN NOT [d].[currency_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{3}$'
-      )
+      AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT [d].[_raw__is_active] IS NULL AND [d].[is_active] IS NULL
-      THEN 'slot is_active: code ''' + COALESCE(CAST([d].[_raw__is_active] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 320)'
+      THEN 'slot is_active: code ''' + COALESCE(CAST([d].[_raw__is_active] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 318)'
       ELSE NULL
     END
   ) AS [_reject_reason]
@@ -2387,179 +1629,98 @@ FROM (
     CAST((
       'billing:Product:' + CAST([catalogue].[sku] AS VARCHAR)
     ) AS VARCHAR) AS [id],
-    CAST(TRIM([catalogue].[description]) AS VARCHAR) AS [product_name],
     CAST(CASE
-      WHEN (
-        TRIM([catalogue].[category]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        LOWER(TRIM([catalogue].[category])) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN CASE
-        WHEN CASE
-          WHEN (
-            TRIM([catalogue].[category]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM TRIM([catalogue].[description])) = ''
+      THEN NULL
+      ELSE TRIM([catalogue].[description])
+    END AS VARCHAR) AS [product_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM([catalogue].[category]) = LOWER(TRIM([catalogue].[category]))
+        THEN CASE
+          WHEN NULLIF(TRIM([catalogue].[category]), '') IS NULL
           THEN NULL
-          ELSE TRIM([catalogue].[category])
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                CASE
-                  WHEN [g].[n] = 1
-                  OR CHARINDEX(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([catalogue].[category]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([catalogue].[category])
-                      END,
-                      [g].[n] - 1,
-                      1
-                    ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                    N' 	
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n] - 1, 1),
+                      ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([catalogue].[category]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([catalogue].[category])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([catalogue].[category]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([catalogue].[category])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                END,
-                ''
-              ) WITHIN GROUP (ORDER BY
-                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-            FROM GENERATE_SERIES(
-              1,
-              LEN(
-                CASE
-                  WHEN (
-                    TRIM([catalogue].[category]) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE TRIM([catalogue].[category])
-                END + 'x'
-              ) - 1
-            ) AS [g]([n])
-          ),
-          ''
-        )
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([catalogue].[category]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE TRIM([catalogue].[category])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM([catalogue].[category]) = LOWER(TRIM([catalogue].[category]))
+        THEN CASE
+          WHEN NULLIF(TRIM([catalogue].[category]), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n] - 1, 1),
+                      ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([catalogue].[category]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE TRIM([catalogue].[category])
       END
-      ELSE TRIM([catalogue].[category])
     END AS VARCHAR) AS [product_category],
     CAST([catalogue].[list_price] AS NUMERIC(18, 4)) AS [unit_price],
     CAST('EUR' AS VARCHAR) AS [currency_code],
     CASE
-      WHEN (
-        LOWER(
-          TRIM(
-            CASE
-              WHEN (
-                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'Y' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN 'true'
-              WHEN (
-                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'N' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN 'false'
-              ELSE NULL
-            END
-          )
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'true' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N't' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'yes' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'y' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'1' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
+      WHEN LOWER(
+        TRIM(
+          CASE
+            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'Y'
+            THEN 'true'
+            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'N'
+            THEN 'false'
+            ELSE NULL
+          END
+        )
+      ) IN ('true', 't', 'yes', 'y', '1')
       THEN 1
-      WHEN (
-        LOWER(
-          TRIM(
-            CASE
-              WHEN (
-                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'Y' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN 'true'
-              WHEN (
-                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'N' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN 'false'
-              ELSE NULL
-            END
-          )
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'false' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'f' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'no' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'n' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'0' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
+      WHEN LOWER(
+        TRIM(
+          CASE
+            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'Y'
+            THEN 'true'
+            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'N'
+            THEN 'false'
+            ELSE NULL
+          END
+        )
+      ) IN ('false', 'f', 'no', 'n', '0')
       THEN 0
     END AS [is_active],
     UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) AS [_raw__is_active],
@@ -2590,13 +1751,13 @@ SELECT
   [s].[_source_key],
   'Product' AS [_derivation],
   'Product' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 CREATE OR ALTER VIEW [billing__transaction__staged] AS
-SELECT
+SELECT DISTINCT
   'billing' AS [_source_system],
   'invoices' AS [_source_table],
   [d].[_source_key],
@@ -2607,12 +1768,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            WHEN UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-              OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+              UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -2624,47 +1785,21 @@ FROM (
         (
           CASE
             WHEN (
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'INV' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
               AND [invoices].[amount] <= 0
             )
             OR (
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 IN (
-                (
-                  N'CRN' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'PAY' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-              )
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
               AND [invoices].[amount] >= 0
             )
             THEN 1
             WHEN NOT (
               (
-                (
-                  UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'INV' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
                 AND [invoices].[amount] <= 0
               )
               OR (
-                (
-                  UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 IN (
-                  (
-                    N'CRN' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2,
-                  (
-                    N'PAY' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                )
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
                 AND [invoices].[amount] >= 0
               )
             )
@@ -2681,27 +1816,10 @@ FROM (
     CAST([invoices].[invoice_no] AS VARCHAR) AS [_source_key]
   FROM [billing].[invoices] AS [invoices]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON (
-      [h].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [invoices].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [h].[acct_ref] = [invoices].[acct_ref]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [invoices].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
-) AS [d]
-GROUP BY
-  [d].[_source_key],
-  [d].[_reject_reason],
-  (
-    [d].[_source_key] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2,
-  (
-    [d].[_reject_reason] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2;
+    ON [a].[acct_ref] = [invoices].[acct_ref]
+) AS [d];
 
 CREATE OR ALTER VIEW [billing__transaction__groups] AS
 SELECT
@@ -2717,37 +1835,21 @@ SELECT
   'invoices' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[customer_id] IS NULL
-    OR (
-      [d].[customer_id] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      N'' + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT [d].[_raw__transaction_type] IS NULL AND [d].[transaction_type] IS NULL
-    THEN 'slot transaction_type: code ''' + COALESCE(CAST([d].[_raw__transaction_type] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 361)'
-    WHEN [d].[transaction_type] IS NULL
-    OR (
-      [d].[transaction_type] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      N'' + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    THEN 'slot transaction_type: code ''' + COALESCE(CAST([d].[_raw__transaction_type] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 359)'
+    WHEN [d].[transaction_type] IS NULL OR [d].[transaction_type] = ''
     THEN 'slot transaction_type is required but empty'
     WHEN [d].[transaction_date] IS NULL
     THEN 'slot transaction_date is required but empty'
     WHEN [d].[total_amount] IS NULL
     THEN 'slot total_amount is required but empty'
     WHEN NOT [d].[currency_code] IS NULL
-    AND NOT REGEXP_LIKE(
-      CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-      '^[A-Z]{3}$'
-    )
+    AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT [d].[country_code] IS NULL
-    AND NOT REGEXP_LIKE(
-      CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-      '^[A-Z]{2}$'
-    )
+    AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
     THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -2760,217 +1862,62 @@ FROM (
       'billing:Customer:' + CAST(COALESCE(MIN([invoices].[holder_id]), MIN([h].[holder_id])) AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST((
-      'billing:Account:' + CAST(LEFT(
-        MIN((
-          [invoices].[acct_ref] + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2),
-        LEN(MIN((
-          [invoices].[acct_ref] + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2)) - 1
-      ) AS VARCHAR)
+      'billing:Account:' + CAST(MIN([invoices].[acct_ref]) AS VARCHAR)
     ) AS VARCHAR) AS [account_id],
     CAST(CASE
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'INV' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) = 'INV'
       THEN 'purchase'
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'CRN' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) = 'CRN'
       THEN 'refund'
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'PAY' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) = 'PAY'
       THEN 'payment'
       ELSE NULL
     END AS VARCHAR) AS [transaction_type],
-    LEFT(
-      MIN(
-        (
-          UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      ),
-      LEN(
-        MIN(
-          (
-            UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        )
-      ) - 1
-    ) AS [_raw__transaction_type],
+    MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) AS [_raw__transaction_type],
     CAST(MIN([invoices].[invoice_date]) AS DATETIME2) AS [transaction_date],
     CAST(MIN([invoices].[amount]) AS NUMERIC(18, 4)) AS [total_amount],
     CAST(CASE
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'RMB' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN 'CNY'
-      ELSE LEFT(
-        MIN(
-          (
-            UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        ),
-        LEN(
-          MIN(
-            (
-              UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          )
-        ) - 1
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ'))) = 'RMB'
+        THEN 'CNY'
+        ELSE MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')))
+      END
     END AS VARCHAR) AS [currency_code],
     CAST(CASE
-      WHEN (
-        LEFT(
-          MIN(
-            (
-              CASE
-                WHEN (
-                  UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-              END + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          ),
-          LEN(
-            MIN(
-              (
-                CASE
-                  WHEN (
-                    UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-                END + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
-          ) - 1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'UK' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN 'GB'
-      ELSE LEFT(
-        MIN(
-          (
-            CASE
-              WHEN (
-                UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-            END + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-        ),
-        LEN(
-          MIN(
-            (
-              CASE
-                WHEN (
-                  UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-              END + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-          )
-        ) - 1
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), ''))
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
+        THEN 'GB'
+        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), ''))
+      END
     END AS VARCHAR) AS [country_code],
     CAST([invoices].[invoice_no] AS VARCHAR) AS [_source_key]
   FROM [billing].[invoices] AS [invoices]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON (
-      [h].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [invoices].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [h].[acct_ref] = [invoices].[acct_ref]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [invoices].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [a].[acct_ref] = [invoices].[acct_ref]
   WHERE
     NOT COALESCE(
       (
         CASE
-          WHEN CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-          OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+          WHEN UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
           THEN 1
           WHEN NOT (
-            CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
           )
           THEN 0
         END
@@ -2981,47 +1928,21 @@ FROM (
       (
         CASE
           WHEN (
-            (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'INV' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
+            UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
             AND [invoices].[amount] <= 0
           )
           OR (
-            (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 IN (
-              (
-                N'CRN' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2,
-              (
-                N'PAY' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-            )
+            UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
             AND [invoices].[amount] >= 0
           )
           THEN 1
           WHEN NOT (
             (
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'INV' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
               AND [invoices].[amount] <= 0
             )
             OR (
-              (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 IN (
-                (
-                  N'CRN' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2,
-                (
-                  N'PAY' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-              )
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
               AND [invoices].[amount] >= 0
             )
           )
@@ -3059,7 +1980,7 @@ SELECT
   [s].[_source_key],
   'Transaction' AS [_derivation],
   'Transaction' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__transaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL
@@ -3070,7 +1991,7 @@ SELECT
   [s].[_source_key],
   'Transaction' AS [_derivation],
   'Transaction' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__transaction__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -3082,16 +2003,9 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[invoices] AS [invoices]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON (
-    [a].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2 = (
-    [invoices].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  ON [a].[acct_ref] = [invoices].[acct_ref]
 GROUP BY
-  CAST([invoices].[invoice_no] AS VARCHAR),
-  (
-    CAST([invoices].[invoice_no] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([invoices].[invoice_no] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
 
@@ -3110,12 +2024,7 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[transaction_id] IS NULL
-      OR (
-        [d].[transaction_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[transaction_id] IS NULL OR [d].[transaction_id] = ''
       THEN 'slot transaction_id is required but empty'
       WHEN [d].[quantity] IS NULL
       THEN 'slot quantity is required but empty'
@@ -3156,12 +2065,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-            OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+            WHEN UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
-              OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
+              UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -3176,11 +2085,7 @@ FROM (
   LEFT JOIN [billing].[invoices] AS [i]
     ON [i].[invoice_no] = [invoice_items].[invoice_no]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON (
-      [a].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2 = (
-      [i].[acct_ref] + NCHAR(0)
-    ) COLLATE Latin1_General_100_BIN2
+    ON [a].[acct_ref] = [i].[acct_ref]
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__transaction_line] AS
@@ -3206,7 +2111,7 @@ SELECT
   [s].[_source_key],
   'TransactionLine' AS [_derivation],
   'TransactionLine' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [billing__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -3220,10 +2125,7 @@ FROM [billing].[invoice_items] AS [invoice_items]
 LEFT JOIN [billing].[invoices] AS [i]
   ON [i].[invoice_no] = [invoice_items].[invoice_no]
 GROUP BY
-  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR),
-  (
-    CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR)
 HAVING
   COUNT(*) > 1
 UNION ALL
@@ -3235,15 +2137,276 @@ FROM [billing].[invoice_items] AS [invoice_items]
 LEFT JOIN [billing].[invoices] AS [i]
   ON [i].[invoice_no] = [invoice_items].[invoice_no]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON (
-    [a].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2 = (
-    [i].[acct_ref] + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  ON [a].[acct_ref] = [i].[acct_ref]
 GROUP BY
-  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR),
-  (
-    CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR ALTER VIEW [billing__account__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'household_id' AS [_slot],
+  'Household' AS [_target_class],
+  [s].[household_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__account] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__household] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[household_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__household__groups] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[household_id]
+WHERE
+  NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [billing__customer__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'household_id' AS [_slot],
+  'Household' AS [_target_class],
+  [s].[household_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__customer] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__household] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[household_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__household__groups] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[household_id]
+WHERE
+  NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [billing__contact_point_email__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__contact_point_email] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [billing__contact_point_phone__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__contact_point_phone] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [billing__contact_point_address__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__contact_point_address] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [billing__transaction__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__transaction] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL
+UNION ALL
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'account_id' AS [_slot],
+  'Account' AS [_target_class],
+  [s].[account_id] AS [_target_id],
+  CASE WHEN [r1].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__transaction] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__account] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k1]
+  ON [k1].[_id] = [s].[account_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__account__groups] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r1]
+  ON [r1].[_id] = [s].[account_id]
+WHERE
+  NOT [s].[account_id] IS NULL AND [k1].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [billing__transaction_line__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'transaction_id' AS [_slot],
+  'Transaction' AS [_target_class],
+  [s].[transaction_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__transaction_line] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__transaction] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[transaction_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__transaction__groups] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[transaction_id]
+WHERE
+  NOT [s].[transaction_id] IS NULL AND [k0].[_id] IS NULL
+UNION ALL
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'product_id' AS [_slot],
+  'Product' AS [_target_class],
+  [s].[product_id] AS [_target_id],
+  CASE WHEN [r1].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [billing__transaction_line] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__product] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k1]
+  ON [k1].[_id] = [s].[product_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [billing__product__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r1]
+  ON [r1].[_id] = [s].[product_id]
+WHERE
+  NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;

@@ -22,43 +22,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL
-      OR (
-        [d].[customer_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
       THEN 'slot customer_type is required but empty'
-      WHEN [d].[full_name] IS NULL
-      OR (
-        [d].[full_name] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT (
-        [d].[customer_tier] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'standard' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'silver' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'gold' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'platinum' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
+      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[a-z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -70,159 +42,101 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('person' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
-          ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN REGEXP_REPLACE(
-        CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        ' +',
-        ''
-      )
-      ELSE REGEXP_REPLACE(
-        CAST(CASE
-          WHEN CASE
-            WHEN (
-              TRIM([callers].[caller_name]) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
             THEN NULL
-            ELSE TRIM([callers].[caller_name])
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      CAST(SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([callers].[caller_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([callers].[caller_name])
-                        END,
-                        [g].[n] - 1,
-                        1
-                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                      N' 	
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
+                        ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([callers].[caller_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([callers].[caller_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                    ELSE LOWER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([callers].[caller_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([callers].[caller_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(
-                1,
-                LEN(
-                  CASE
-                    WHEN (
-                      TRIM([callers].[caller_name]) + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2 = (
-                      N'' + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2
-                    THEN NULL
-                    ELSE TRIM([callers].[caller_name])
-                  END + 'x'
-                ) - 1
-              ) AS [g]([n])
-            ),
-            ''
-          )
-        END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        ' +',
-        ' '
-      )
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
+        ELSE REGEXP_REPLACE(
+          CASE
+            WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
+                        ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                      ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
+              ),
+              ''
+            )
+          END,
+          ' +',
+          ' '
+        )
+      END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN NULLIF(
+          SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
           ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN CASE
-        WHEN (
-          SUBSTRING(
-            REGEXP_REPLACE(
-              CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-              ' +',
-              ''
-            ),
-            2,
-            2147483647
-          ) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE SUBSTRING(
-          REGEXP_REPLACE(
-            CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            ' +',
-            ''
-          ),
-          2,
-          2147483647
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN NULLIF(
+          SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
+          ''
         )
       END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
-          ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN LEFT(
-        REGEXP_REPLACE(
-          CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          ' +',
-          ''
-        ),
-        1
-      )
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+      END
     END AS VARCHAR) AS [family_name],
     CAST(NULL AS VARCHAR) AS [organisation_name],
     CAST(NULL AS DATE) AS [birth_date],
@@ -235,22 +149,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-            OR (
-              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-              OR (
-                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
             )
             THEN 0
           END
@@ -261,28 +167,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'UNKNOWN CALLER' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'ANONYMOUS' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
+            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+            OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'UNKNOWN CALLER' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'ANONYMOUS' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+              OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
             )
             THEN 0
           END
@@ -324,7 +214,7 @@ SELECT
   [s].[_source_key],
   'Customer' AS [_derivation],
   'Customer' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -348,31 +238,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -388,55 +262,27 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN (
-        LEFT(TRIM([callers].[phone_number]), 1) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'+' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + REGEXP_REPLACE(
-        CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          2
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'00' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        3,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'AMER' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 10
-      THEN '+1' + REGEXP_REPLACE(
-        CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      ELSE TRIM([callers].[phone_number])
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
+        AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        ELSE TRIM([callers].[phone_number])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
+        AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        ELSE TRIM([callers].[phone_number])
+      END
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -448,26 +294,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([callers].[phone_number]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([callers].[phone_number])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([callers].[phone_number]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([callers].[phone_number]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([callers].[phone_number])
-              END IS NULL
+              NOT NULLIF(TRIM([callers].[phone_number]), '') IS NULL
             )
             THEN 0
           END
@@ -478,22 +308,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-            OR (
-              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-              OR (
-                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
             )
             THEN 0
           END
@@ -504,28 +326,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'UNKNOWN CALLER' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'ANONYMOUS' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
+            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+            OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'UNKNOWN CALLER' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'ANONYMOUS' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+              OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
             )
             THEN 0
           END
@@ -536,22 +342,10 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(
-              REGEXP_REPLACE(
-                CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '[^0-9]',
-                ''
-              ) + 'x'
-            ) - 1 < 8
+            WHEN LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(
-                REGEXP_REPLACE(
-                  CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  '[^0-9]',
-                  ''
-                ) + 'x'
-              ) - 1 < 8
+              LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 < 8
             )
             THEN 0
           END
@@ -592,7 +386,7 @@ SELECT
   [s].[_source_key],
   'ContactPointPhone' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -616,31 +410,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -654,7 +432,11 @@ FROM (
       'callcentre:Customer:' + CAST([callers].[caller_id] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
-    CAST(LOWER(TRIM([callers].[callback_email])) AS VARCHAR) AS [email_address],
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM([callers].[callback_email]))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM([callers].[callback_email]))
+    END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -666,26 +448,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([callers].[callback_email]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([callers].[callback_email])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([callers].[callback_email]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([callers].[callback_email]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([callers].[callback_email])
-              END IS NULL
+              NOT NULLIF(TRIM([callers].[callback_email]), '') IS NULL
             )
             THEN 0
           END
@@ -696,22 +462,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-            OR (
-              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-              OR (
-                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
             )
             THEN 0
           END
@@ -752,7 +510,7 @@ SELECT
   [s].[_source_key],
   'ContactPointEmail' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -773,19 +531,9 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[channel] IS NULL
-      OR (
-        [d].[channel] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[channel] IS NULL OR [d].[channel] = ''
       THEN 'slot channel is required but empty'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -809,183 +557,107 @@ FROM (
     CAST('call_centre' AS VARCHAR) AS [channel],
     CAST([calls].[started_at] AS DATETIME2) AS [interaction_datetime],
     CAST(CASE
-      WHEN LOWER(
-        CASE
-          WHEN (
-            TRIM([calls].[queue]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE TRIM([calls].[queue])
-        END
-      ) IS NULL
-      THEN NULL
-      ELSE COALESCE(
-        (
-          SELECT
-            STRING_AGG(
-              CASE
-                WHEN [g].[n] = 1
-                OR CHARINDEX(
-                  CAST(SUBSTRING(
-                    LOWER(
-                      CASE
-                        WHEN (
-                          TRIM([calls].[queue]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([calls].[queue])
-                      END
-                    ),
-                    [g].[n] - 1,
-                    1
-                  ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                ) > 0
-                THEN UPPER(
-                  SUBSTRING(
-                    LOWER(
-                      CASE
-                        WHEN (
-                          TRIM([calls].[queue]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([calls].[queue])
-                      END
-                    ),
-                    [g].[n],
-                    1
-                  )
-                )
-                ELSE LOWER(
-                  SUBSTRING(
-                    LOWER(
-                      CASE
-                        WHEN (
-                          TRIM([calls].[queue]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([calls].[queue])
-                      END
-                    ),
-                    [g].[n],
-                    1
-                  )
-                )
-              END,
-              ''
-            ) WITHIN GROUP (ORDER BY
-              CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-          FROM GENERATE_SERIES(
-            1,
-            LEN(
-              LOWER(
+      WHEN TRIM(' ' FROM CASE
+        WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              STRING_AGG(
                 CASE
-                  WHEN (
-                    TRIM([calls].[queue]) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE TRIM([calls].[queue])
-                END
-              ) + 'x'
-            ) - 1
-          ) AS [g]([n])
-        ),
-        ''
-      )
+                  WHEN [g].[n] = 1
+                  OR CHARINDEX(
+                    SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
+                    ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                END,
+                ''
+              ) WITHIN GROUP (ORDER BY
+                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+            FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
+          ),
+          ''
+        )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
+        THEN NULL
+        ELSE COALESCE(
+          (
+            SELECT
+              STRING_AGG(
+                CASE
+                  WHEN [g].[n] = 1
+                  OR CHARINDEX(
+                    SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
+                    ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                  ) > 0
+                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                END,
+                ''
+              ) WITHIN GROUP (ORDER BY
+                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+            FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
+          ),
+          ''
+        )
+      END
     END AS VARCHAR) AS [topic],
     CAST(CASE
-      WHEN (
-        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'RESOLVED' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'RESOLVED'
       THEN 'resolved'
-      WHEN (
-        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'CALLBACK' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'CALLBACK'
       THEN 'callback scheduled'
-      WHEN (
-        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ESCALATED' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'ESCALATED'
       THEN 'escalated'
-      WHEN (
-        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'TRANSFERRED' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'TRANSFERRED'
       THEN 'transferred'
-      WHEN (
-        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ABANDONED' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'ABANDONED'
       THEN 'abandoned'
       ELSE NULL
     END AS VARCHAR) AS [outcome],
     UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) AS [_raw__outcome],
     CAST(CASE
-      WHEN (
-        TRIM([calls].[agent]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM NULLIF(TRIM([calls].[agent]), '')) = ''
       THEN NULL
-      ELSE TRIM([calls].[agent])
+      ELSE NULLIF(TRIM([calls].[agent]), '')
     END AS VARCHAR) AS [agent_name],
     CAST(CASE
       WHEN CAST([calls].[ended_at] AS DATE) = CAST([calls].[started_at] AS DATE)
       AND [calls].[ended_at] >= [calls].[started_at]
       AND (
         CASE
-          WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[+-]?[0-9]{1,18}$'
-          )
+          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
-          WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[+-]?[0-9]{1,18}$'
-          )
+          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
-          WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[+-]?[0-9]{1,18}$'
-          )
+          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -993,40 +665,31 @@ FROM (
       ) <= 14400
       THEN (
         CASE
-          WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[+-]?[0-9]{1,18}$'
-          )
+          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
-          WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[+-]?[0-9]{1,18}$'
-          )
+          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
-          WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '^[+-]?[0-9]{1,18}$'
-          )
+          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
-            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -1042,10 +705,7 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[+-]?[0-9]{1,18}$'
-        )
+        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -1053,10 +713,7 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[+-]?[0-9]{1,18}$'
-        )
+        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -1064,10 +721,7 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[+-]?[0-9]{1,18}$'
-        )
+        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -1077,7 +731,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
@@ -1089,7 +743,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
@@ -1101,7 +755,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -1111,10 +765,7 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[+-]?[0-9]{1,18}$'
-        )
+        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -1122,10 +773,7 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[+-]?[0-9]{1,18}$'
-        )
+        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -1133,10 +781,7 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '^[+-]?[0-9]{1,18}$'
-        )
+        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -1146,7 +791,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
@@ -1158,7 +803,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
@@ -1170,7 +815,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -1182,22 +827,14 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN CAST(UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-            OR (
-              UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([cl].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            WHEN UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+            OR UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([cl].[callback_email])) LIKE '%@test.test'
             THEN 1
             WHEN NOT (
-              CAST(UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
-              OR (
-                UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([cl].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
+              OR UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([cl].[callback_email])) LIKE '%@test.test'
             )
             THEN 0
           END
@@ -1208,28 +845,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'UNKNOWN CALLER' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'ANONYMOUS' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
+            WHEN UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+            OR UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'UNKNOWN CALLER' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'ANONYMOUS' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
+              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
+              OR UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
             )
             THEN 0
           END
@@ -1269,7 +890,7 @@ SELECT
   [s].[_source_key],
   'Interaction' AS [_derivation],
   'Interaction' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [callcentre__interaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1283,9 +904,96 @@ FROM [callcentre].[calls] AS [calls]
 LEFT JOIN [callcentre].[callers] AS [cl]
   ON [cl].[caller_id] = [calls].[caller_id]
 GROUP BY
-  CAST([calls].[call_id] AS VARCHAR),
-  (
-    CAST([calls].[call_id] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([calls].[call_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR ALTER VIEW [callcentre__contact_point_phone__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [callcentre__contact_point_phone] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [callcentre__contact_point_email__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [callcentre__contact_point_email] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [callcentre__interaction__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [callcentre__interaction] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [callcentre__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;

@@ -81,10 +81,26 @@ FROM (
       'chinook:Customer:' + CAST([Customer].[CustomerId] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE WHEN [Customer].[Company] IS NULL THEN 'person' ELSE 'organisation' END AS VARCHAR) AS [customer_type],
-    CAST(TRIM([Customer].[FirstName]) + ' ' + TRIM([Customer].[LastName]) AS VARCHAR) AS [full_name],
-    CAST(TRIM([Customer].[FirstName]) AS VARCHAR) AS [given_name],
-    CAST(TRIM([Customer].[LastName]) AS VARCHAR) AS [family_name],
-    CAST([Customer].[Company] AS VARCHAR) AS [organisation_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([Customer].[FirstName]) + ' ' + TRIM([Customer].[LastName])) = ''
+      THEN NULL
+      ELSE TRIM([Customer].[FirstName]) + ' ' + TRIM([Customer].[LastName])
+    END AS VARCHAR) AS [full_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([Customer].[FirstName])) = ''
+      THEN NULL
+      ELSE TRIM([Customer].[FirstName])
+    END AS VARCHAR) AS [given_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([Customer].[LastName])) = ''
+      THEN NULL
+      ELSE TRIM([Customer].[LastName])
+    END AS VARCHAR) AS [family_name],
+    CAST(CASE
+      WHEN TRIM(' ' FROM [Customer].[Company]) = ''
+      THEN NULL
+      ELSE [Customer].[Company]
+    END AS VARCHAR) AS [organisation_name],
     CAST(NULL AS DATE) AS [birth_date],
     CAST(NULL AS VARCHAR) AS [customer_tier],
     CAST((
@@ -92,7 +108,11 @@ FROM (
     ) AS VARCHAR) AS [household_id],
     CAST(NULL AS VARCHAR) AS [preferred_language],
     CAST(NULL AS DATE) AS [customer_since],
-    CAST([rep].[FirstName] + ' ' + [rep].[LastName] AS VARCHAR) AS [support_agent],
+    CAST(CASE
+      WHEN TRIM(' ' FROM [rep].[FirstName] + ' ' + [rep].[LastName]) = ''
+      THEN NULL
+      ELSE [rep].[FirstName] + ' ' + [rep].[LastName]
+    END AS VARCHAR) AS [support_agent],
     CAST(CASE
       WHEN COALESCE(
         (
@@ -154,7 +174,7 @@ SELECT
   [s].[_source_key],
   'Customer' AS [_derivation],
   'Customer' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -602,7 +622,7 @@ SELECT
   [s].[_source_key],
   'Household' AS [_derivation],
   'Household' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__household__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL
@@ -613,7 +633,7 @@ SELECT
   [s].[_source_key],
   'Household' AS [_derivation],
   'Household' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__household__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -669,13 +689,17 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' + CAST([Customer].[CustomerId] AS VARCHAR)
+      'chinook:ContactPoint:' + CAST('email' AS VARCHAR) + '|' + CAST([Customer].[CustomerId] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST((
       'chinook:Customer:' + CAST([Customer].[CustomerId] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
-    CAST(LOWER(TRIM([Customer].[Email])) AS VARCHAR) AS [email_address],
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM([Customer].[Email]))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM([Customer].[Email]))
+    END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -731,7 +755,7 @@ SELECT
   [s].[_source_key],
   'ContactPointEmail' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -787,14 +811,18 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' + CAST([Customer].[CustomerId] AS VARCHAR)
+      'chinook:ContactPoint:' + CAST('phone' AS VARCHAR) + '|' + CAST([Customer].[CustomerId] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST((
       'chinook:Customer:' + CAST([Customer].[CustomerId] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
-    CAST(TRIM([Customer].[Phone]) AS VARCHAR) AS [phone_number],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([Customer].[Phone])) = ''
+      THEN NULL
+      ELSE TRIM([Customer].[Phone])
+    END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
     CAST(NULL AS VARCHAR) AS [region],
@@ -849,7 +877,7 @@ SELECT
   [s].[_source_key],
   'ContactPointPhone' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -894,7 +922,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 133)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 139)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -907,7 +935,7 @@ SELECT
 FROM (
   SELECT
     CAST((
-      'chinook:ContactPoint:' + CAST([Customer].[CustomerId] AS VARCHAR)
+      'chinook:ContactPoint:' + CAST('address' AS VARCHAR) + '|' + CAST([Customer].[CustomerId] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST((
       'chinook:Customer:' + CAST([Customer].[CustomerId] AS VARCHAR)
@@ -915,10 +943,22 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
-    CAST(TRIM([Customer].[Address]) AS VARCHAR) AS [address_line],
-    CAST([Customer].[City] AS VARCHAR) AS [city],
-    CAST([Customer].[State] AS VARCHAR) AS [region],
-    CAST(TRIM([Customer].[PostalCode]) AS VARCHAR) AS [postal_code],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([Customer].[Address])) = ''
+      THEN NULL
+      ELSE TRIM([Customer].[Address])
+    END AS VARCHAR) AS [address_line],
+    CAST(CASE WHEN TRIM(' ' FROM [Customer].[City]) = '' THEN NULL ELSE [Customer].[City] END AS VARCHAR) AS [city],
+    CAST(CASE
+      WHEN TRIM(' ' FROM [Customer].[State]) = ''
+      THEN NULL
+      ELSE [Customer].[State]
+    END AS VARCHAR) AS [region],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([Customer].[PostalCode])) = ''
+      THEN NULL
+      ELSE TRIM([Customer].[PostalCode])
+    END AS VARCHAR) AS [postal_code],
     CAST(CASE
       WHEN (
         [Customer].[Country] + NCHAR(0)
@@ -1116,7 +1156,7 @@ SELECT
   [s].[_source_key],
   'ContactPointAddress' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1158,8 +1198,8 @@ FROM (
     CAST((
       'chinook:Product:' + CAST([Track].[TrackId] AS VARCHAR)
     ) AS VARCHAR) AS [id],
-    CAST([Track].[Name] AS VARCHAR) AS [product_name],
-    CAST([genre].[Name] AS VARCHAR) AS [product_category],
+    CAST(CASE WHEN TRIM(' ' FROM [Track].[Name]) = '' THEN NULL ELSE [Track].[Name] END AS VARCHAR) AS [product_name],
+    CAST(CASE WHEN TRIM(' ' FROM [genre].[Name]) = '' THEN NULL ELSE [genre].[Name] END AS VARCHAR) AS [product_category],
     CAST([Track].[UnitPrice] AS NUMERIC(18, 4)) AS [unit_price],
     CAST('USD' AS VARCHAR) AS [currency_code],
     CAST(1 AS BIT) AS [is_active],
@@ -1192,7 +1232,7 @@ SELECT
   [s].[_source_key],
   'Product' AS [_derivation],
   'Product' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1254,7 +1294,7 @@ SELECT
       )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 171)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 177)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -1454,7 +1494,7 @@ SELECT
   [s].[_source_key],
   'Transaction' AS [_derivation],
   'Transaction' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__transaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1539,7 +1579,216 @@ SELECT
   [s].[_source_key],
   'TransactionLine' AS [_derivation],
   'TransactionLine' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [chinook__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
+
+CREATE OR ALTER VIEW [chinook__customer__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'household_id' AS [_slot],
+  'Household' AS [_target_class],
+  [s].[household_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__customer] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__household] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[household_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__household__groups] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[household_id]
+WHERE
+  NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [chinook__contact_point_email__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__contact_point_email] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [chinook__contact_point_phone__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__contact_point_phone] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [chinook__contact_point_address__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__contact_point_address] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [chinook__transaction__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__transaction] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [chinook__transaction_line__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'transaction_id' AS [_slot],
+  'Transaction' AS [_target_class],
+  [s].[transaction_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__transaction_line] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__transaction] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[transaction_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__transaction__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[transaction_id]
+WHERE
+  NOT [s].[transaction_id] IS NULL AND [k0].[_id] IS NULL
+UNION ALL
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'product_id' AS [_slot],
+  'Product' AS [_target_class],
+  [s].[product_id] AS [_target_id],
+  CASE WHEN [r1].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [chinook__transaction_line] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__product] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k1]
+  ON [k1].[_id] = [s].[product_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [chinook__product__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r1]
+  ON [r1].[_id] = [s].[product_id]
+WHERE
+  NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;

@@ -22,37 +22,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL
-      OR (
-        [d].[customer_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT [d].[customer_type] IS NULL
-      AND NOT (
-        [d].[customer_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'person' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'organisation' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
+      AND NOT [d].[customer_type] IN ('person', 'organisation')
       THEN 'slot customer_type: ''' + COALESCE(CAST([d].[customer_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerType'
-      WHEN [d].[full_name] IS NULL
-      OR (
-        [d].[full_name] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[a-z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -63,420 +41,319 @@ FROM (
       'crm:Customer:' + CAST([contacts].[contact_no] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN CASE
-        WHEN (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[first_name])
-      END IS NULL
-      AND CASE
-        WHEN (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[last_name])
-      END IS NULL
-      AND NOT CASE
-        WHEN (
-          TRIM([contacts].[company]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[company])
-      END IS NULL
+      WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+      AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+      AND NOT NULLIF(TRIM([contacts].[company]), '') IS NULL
       THEN 'organisation'
       ELSE 'person'
     END AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN CASE
-        WHEN (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[first_name])
-      END IS NULL
-      AND CASE
-        WHEN (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[last_name])
-      END IS NULL
-      THEN CASE
-        WHEN (
-          TRIM([contacts].[company]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[company])
-      END
-      WHEN LEN(
-        REGEXP_REPLACE(
-          CAST(COALESCE([contacts].[last_name], '') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^一-鿿]',
-          ''
-        ) + 'x'
-      ) - 1 > 0
-      THEN TRIM(COALESCE([contacts].[last_name], '')) + TRIM(COALESCE([contacts].[first_name], ''))
-      ELSE TRIM(
-        COALESCE(
-          CASE
-            WHEN (
-              TRIM([contacts].[first_name]) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              TRIM([contacts].[first_name]) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            THEN CASE
-              WHEN TRIM([contacts].[first_name]) IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      CASE
-                        WHEN [g].[n] = 1
-                        OR CHARINDEX(
-                          CAST(SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                          N' 	
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+        THEN NULLIF(TRIM([contacts].[company]), '')
+        WHEN LEN(REGEXP_REPLACE(COALESCE([contacts].[last_name], ''), '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN TRIM(COALESCE([contacts].[last_name], '')) + TRIM(COALESCE([contacts].[first_name], ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
+              OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
+              THEN CASE
+                WHEN TRIM([contacts].[first_name]) IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1),
+                            ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
-                        ELSE LOWER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
-                      END,
-                      ''
-                    ) WITHIN GROUP (ORDER BY
-                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                  FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[first_name]) + 'x') - 1) AS [g]([n])
-                ),
-                ''
-              )
-            END
-            ELSE TRIM([contacts].[first_name])
-          END,
-          ''
-        ) + ' ' + COALESCE(
-          CASE
-            WHEN (
-              TRIM([contacts].[last_name]) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              TRIM([contacts].[last_name]) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            THEN CASE
-              WHEN TRIM([contacts].[last_name]) IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      CASE
-                        WHEN [g].[n] = 1
-                        OR CHARINDEX(
-                          CAST(SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                          N' 	
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
+                          ELSE LOWER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[first_name]) + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM([contacts].[first_name])
+            END,
+            ''
+          ) + ' ' + COALESCE(
+            CASE
+              WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
+              OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
+              THEN CASE
+                WHEN TRIM([contacts].[last_name]) IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1),
+                            ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
-                        ELSE LOWER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
-                      END,
-                      ''
-                    ) WITHIN GROUP (ORDER BY
-                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                  FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[last_name]) + 'x') - 1) AS [g]([n])
-                ),
-                ''
-              )
-            END
-            ELSE TRIM([contacts].[last_name])
-          END,
-          ''
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
+                          ELSE LOWER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[last_name]) + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM([contacts].[last_name])
+            END,
+            ''
+          )
         )
-      )
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+        THEN NULLIF(TRIM([contacts].[company]), '')
+        WHEN LEN(REGEXP_REPLACE(COALESCE([contacts].[last_name], ''), '[^一-鿿]', '') + 'x') - 1 > 0
+        THEN TRIM(COALESCE([contacts].[last_name], '')) + TRIM(COALESCE([contacts].[first_name], ''))
+        ELSE TRIM(
+          COALESCE(
+            CASE
+              WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
+              OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
+              THEN CASE
+                WHEN TRIM([contacts].[first_name]) IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1),
+                            ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
+                          ELSE LOWER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[first_name]) + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM([contacts].[first_name])
+            END,
+            ''
+          ) + ' ' + COALESCE(
+            CASE
+              WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
+              OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
+              THEN CASE
+                WHEN TRIM([contacts].[last_name]) IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1),
+                            ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
+                          ELSE LOWER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[last_name]) + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END
+              ELSE TRIM([contacts].[last_name])
+            END,
+            ''
+          )
+        )
+      END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN (
-        TRIM([contacts].[first_name]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      OR (
-        TRIM([contacts].[first_name]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN CASE
-        WHEN CASE
-          WHEN (
-            TRIM([contacts].[first_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
+        OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
+        THEN CASE
+          WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
           THEN NULL
-          ELSE TRIM([contacts].[first_name])
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                CASE
-                  WHEN [g].[n] = 1
-                  OR CHARINDEX(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([contacts].[first_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([contacts].[first_name])
-                      END,
-                      [g].[n] - 1,
-                      1
-                    ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                    N' 	
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n] - 1, 1),
+                      ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([contacts].[first_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([contacts].[first_name])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([contacts].[first_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([contacts].[first_name])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                END,
-                ''
-              ) WITHIN GROUP (ORDER BY
-                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-            FROM GENERATE_SERIES(
-              1,
-              LEN(
-                CASE
-                  WHEN (
-                    TRIM([contacts].[first_name]) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE TRIM([contacts].[first_name])
-                END + 'x'
-              ) - 1
-            ) AS [g]([n])
-          ),
-          ''
-        )
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[first_name]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE TRIM([contacts].[first_name])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
+        OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
+        THEN CASE
+          WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n] - 1, 1),
+                      ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[first_name]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE TRIM([contacts].[first_name])
       END
-      ELSE TRIM([contacts].[first_name])
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN (
-        TRIM([contacts].[last_name]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      OR (
-        TRIM([contacts].[last_name]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN CASE
-        WHEN CASE
-          WHEN (
-            TRIM([contacts].[last_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM CASE
+        WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
+        OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
+        THEN CASE
+          WHEN NULLIF(TRIM([contacts].[last_name]), '') IS NULL
           THEN NULL
-          ELSE TRIM([contacts].[last_name])
-        END IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                CASE
-                  WHEN [g].[n] = 1
-                  OR CHARINDEX(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([contacts].[last_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([contacts].[last_name])
-                      END,
-                      [g].[n] - 1,
-                      1
-                    ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                    N' 	
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n] - 1, 1),
+                      ' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([contacts].[last_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([contacts].[last_name])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN (
-                          TRIM([contacts].[last_name]) + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2 = (
-                          N'' + NCHAR(0)
-                        ) COLLATE Latin1_General_100_BIN2
-                        THEN NULL
-                        ELSE TRIM([contacts].[last_name])
-                      END,
-                      [g].[n],
-                      1
-                    )
-                  )
-                END,
-                ''
-              ) WITHIN GROUP (ORDER BY
-                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-            FROM GENERATE_SERIES(
-              1,
-              LEN(
-                CASE
-                  WHEN (
-                    TRIM([contacts].[last_name]) + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2 = (
-                    N'' + NCHAR(0)
-                  ) COLLATE Latin1_General_100_BIN2
-                  THEN NULL
-                  ELSE TRIM([contacts].[last_name])
-                END + 'x'
-              ) - 1
-            ) AS [g]([n])
-          ),
-          ''
-        )
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[last_name]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE TRIM([contacts].[last_name])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
+        OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
+        THEN CASE
+          WHEN NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n] - 1, 1),
+                      ' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
+                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[last_name]), '') + 'x') - 1) AS [g]([n])
+            ),
+            ''
+          )
+        END
+        ELSE TRIM([contacts].[last_name])
       END
-      ELSE TRIM([contacts].[last_name])
     END AS VARCHAR) AS [family_name],
     CAST(CASE
-      WHEN CASE
-        WHEN (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[first_name])
-      END IS NULL
-      AND CASE
-        WHEN (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[last_name])
-      END IS NULL
-      THEN CASE
-        WHEN (
-          TRIM([contacts].[company]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          N'' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN NULL
-        ELSE TRIM([contacts].[company])
+      WHEN TRIM(' ' FROM CASE
+        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+        THEN NULLIF(TRIM([contacts].[company]), '')
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+        THEN NULLIF(TRIM([contacts].[company]), '')
       END
     END AS VARCHAR) AS [organisation_name],
     CAST(NULL AS DATE) AS [birth_date],
     CAST(CASE
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'G' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'G'
       THEN 'gold'
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'S' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'S'
       THEN 'silver'
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'P' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'P'
       THEN 'platinum'
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'B' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'B'
       THEN 'standard'
       ELSE 'standard'
     END AS VARCHAR) AS [customer_tier],
     CAST(NULL AS VARCHAR) AS [household_id],
     CAST(CASE
-      WHEN (
-        LOWER(TRIM([contacts].[lang])) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM NULLIF(LOWER(TRIM([contacts].[lang])), '')) = ''
       THEN NULL
-      ELSE LOWER(TRIM([contacts].[lang]))
+      ELSE NULLIF(LOWER(TRIM([contacts].[lang])), '')
     END AS VARCHAR) AS [preferred_language],
     CAST([contacts].[created_on] AS DATE) AS [customer_since],
     CAST(NULL AS VARCHAR) AS [support_agent],
@@ -484,32 +361,16 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -551,7 +412,7 @@ SELECT
   [s].[_source_key],
   'Customer' AS [_derivation],
   'Customer' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [crm__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -575,31 +436,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -613,7 +458,11 @@ FROM (
       'crm:Customer:' + CAST([contacts].[contact_no] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
-    CAST(LOWER(TRIM([contacts].[email])) AS VARCHAR) AS [email_address],
+    CAST(CASE
+      WHEN TRIM(' ' FROM LOWER(TRIM([contacts].[email]))) = ''
+      THEN NULL
+      ELSE LOWER(TRIM([contacts].[email]))
+    END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -625,26 +474,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([contacts].[email]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([contacts].[email])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([contacts].[email]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([contacts].[email]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([contacts].[email])
-              END IS NULL
+              NOT NULLIF(TRIM([contacts].[email]), '') IS NULL
             )
             THEN 0
           END
@@ -655,32 +488,16 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -721,7 +538,7 @@ SELECT
   [s].[_source_key],
   'ContactPointEmail' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [crm__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -745,31 +562,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -785,195 +586,93 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN (
-        LEFT(TRIM([contacts].[phone]), 1) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'+' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + REGEXP_REPLACE(
-        CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          2
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'00' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        3,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'UNITED STATES' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'USA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'US' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'CANADA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 10
-      THEN '+1' + REGEXP_REPLACE(
-        CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'CHINA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'中国' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      AND (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'1' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 11
-      THEN '+86' + REGEXP_REPLACE(
-        CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'0' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'FRANCE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'UNITED KINGDOM' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'UK' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'ENGLAND' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'GERMANY' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'DEUTSCHLAND' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'CHINA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'中国' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'SWEDEN' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      THEN '+' + CASE (
-          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        WHEN (
-          N'FRANCE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '33'
-        WHEN (
-          N'GERMANY' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '49'
-        WHEN (
-          N'DEUTSCHLAND' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '49'
-        WHEN (
-          N'CHINA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '86'
-        WHEN (
-          N'中国' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '86'
-        WHEN (
-          N'SWEDEN' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '46'
-        ELSE '44'
-      END + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        2,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'ITALIA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'ITALY' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      THEN '+39' + REGEXP_REPLACE(
-        CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      ELSE TRIM([contacts].[phone])
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM([contacts].[phone]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '1'
+        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 11
+        THEN '+86' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        ELSE TRIM([contacts].[phone])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM([contacts].[phone]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '1'
+        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 11
+        THEN '+86' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        ELSE TRIM([contacts].[phone])
+      END
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -985,26 +684,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([contacts].[phone]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([contacts].[phone])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([contacts].[phone]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([contacts].[phone]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([contacts].[phone])
-              END IS NULL
+              NOT NULLIF(TRIM([contacts].[phone]), '') IS NULL
             )
             THEN 0
           END
@@ -1015,32 +698,16 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -1051,22 +718,10 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(
-              REGEXP_REPLACE(
-                CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '[^0-9]',
-                ''
-              ) + 'x'
-            ) - 1 < 8
+            WHEN LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(
-                REGEXP_REPLACE(
-                  CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  '[^0-9]',
-                  ''
-                ) + 'x'
-              ) - 1 < 8
+              LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 < 8
             )
             THEN 0
           END
@@ -1107,7 +762,7 @@ SELECT
   [s].[_source_key],
   'ContactPointPhone' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [crm__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1131,31 +786,15 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1171,195 +810,93 @@ FROM (
     CAST('mobile' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN (
-        LEFT(TRIM([contacts].[mobile]), 1) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'+' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + REGEXP_REPLACE(
-        CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          2
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'00' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN '+' + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        3,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'UNITED STATES' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'USA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'US' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'CANADA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 10
-      THEN '+1' + REGEXP_REPLACE(
-        CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'CHINA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'中国' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      AND (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'1' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND LEN(
-        REGEXP_REPLACE(
-          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ) + 'x'
-      ) - 1 = 11
-      THEN '+86' + REGEXP_REPLACE(
-        CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      WHEN (
-        LEFT(
-          REGEXP_REPLACE(
-            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-            '[^0-9]',
-            ''
-          ),
-          1
-        ) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'0' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      AND (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'FRANCE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'UNITED KINGDOM' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'UK' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'ENGLAND' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'GERMANY' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'DEUTSCHLAND' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'CHINA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'中国' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'SWEDEN' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      THEN '+' + CASE (
-          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        WHEN (
-          N'FRANCE' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '33'
-        WHEN (
-          N'GERMANY' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '49'
-        WHEN (
-          N'DEUTSCHLAND' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '49'
-        WHEN (
-          N'CHINA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '86'
-        WHEN (
-          N'中国' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '86'
-        WHEN (
-          N'SWEDEN' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN '46'
-        ELSE '44'
-      END + SUBSTRING(
-        REGEXP_REPLACE(
-          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-          '[^0-9]',
-          ''
-        ),
-        2,
-        2147483647
-      )
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 IN (
-        (
-          N'ITALIA' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2,
-        (
-          N'ITALY' + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-      )
-      THEN '+39' + REGEXP_REPLACE(
-        CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '[^0-9]',
-        ''
-      )
-      ELSE TRIM([contacts].[mobile])
+      WHEN TRIM(' ' FROM CASE
+        WHEN LEFT(TRIM([contacts].[mobile]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '1'
+        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 11
+        THEN '+86' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        ELSE TRIM([contacts].[mobile])
+      END) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN LEFT(TRIM([contacts].[mobile]), 1) = '+'
+        THEN '+' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2) = '00'
+        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 3, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 10
+        THEN '+1' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
+        AND LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '1'
+        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 11
+        THEN '+86' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '0'
+        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
+          'FRANCE',
+          'UNITED KINGDOM',
+          'UK',
+          'ENGLAND',
+          'GERMANY',
+          'DEUTSCHLAND',
+          'CHINA',
+          '中国',
+          'SWEDEN'
+        )
+        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+          WHEN 'FRANCE'
+          THEN '33'
+          WHEN 'GERMANY'
+          THEN '49'
+          WHEN 'DEUTSCHLAND'
+          THEN '49'
+          WHEN 'CHINA'
+          THEN '86'
+          WHEN '中国'
+          THEN '86'
+          WHEN 'SWEDEN'
+          THEN '46'
+          ELSE '44'
+        END + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2, 2147483647)
+        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
+        THEN '+39' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        ELSE TRIM([contacts].[mobile])
+      END
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -1371,26 +908,10 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([contacts].[mobile]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([contacts].[mobile])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([contacts].[mobile]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([contacts].[mobile]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([contacts].[mobile])
-              END IS NULL
+              NOT NULLIF(TRIM([contacts].[mobile]), '') IS NULL
             )
             THEN 0
           END
@@ -1401,32 +922,16 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -1437,22 +942,10 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(
-              REGEXP_REPLACE(
-                CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                '[^0-9]',
-                ''
-              ) + 'x'
-            ) - 1 < 8
+            WHEN LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(
-                REGEXP_REPLACE(
-                  CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                  '[^0-9]',
-                  ''
-                ) + 'x'
-              ) - 1 < 8
+              LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 < 8
             )
             THEN 0
           END
@@ -1493,7 +986,7 @@ SELECT
   [s].[_source_key],
   'ContactPointMobile' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [crm__contact_point_mobile__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1517,33 +1010,17 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL
-      OR (
-        [d].[contact_type] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      )
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 231)'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE(
-        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-        '^[A-Z]{2}$'
-      )
+      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1559,303 +1036,71 @@ FROM (
     CAST('postal_address' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
-    CAST(TRIM([contacts].[street]) AS VARCHAR) AS [address_line],
-    CAST(TRIM([contacts].[city]) AS VARCHAR) AS [city],
-    CAST(NULL AS VARCHAR) AS [region],
-    CAST(TRIM([contacts].[zip]) AS VARCHAR) AS [postal_code],
     CAST(CASE
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'FRANCE' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM TRIM([contacts].[street])) = ''
+      THEN NULL
+      ELSE TRIM([contacts].[street])
+    END AS VARCHAR) AS [address_line],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([contacts].[city])) = ''
+      THEN NULL
+      ELSE TRIM([contacts].[city])
+    END AS VARCHAR) AS [city],
+    CAST(NULL AS VARCHAR) AS [region],
+    CAST(CASE
+      WHEN TRIM(' ' FROM TRIM([contacts].[zip])) = ''
+      THEN NULL
+      ELSE TRIM([contacts].[zip])
+    END AS VARCHAR) AS [postal_code],
+    CAST(CASE
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'FRANCE'
       THEN 'FR'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'UNITED STATES' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'UNITED STATES'
       THEN 'US'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'USA' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'USA'
       THEN 'US'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'US' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'US'
       THEN 'US'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'CANADA' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'CANADA'
       THEN 'CA'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'UNITED KINGDOM' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'UNITED KINGDOM'
       THEN 'GB'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'UK' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'UK'
       THEN 'GB'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ENGLAND' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ENGLAND'
       THEN 'GB'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'GERMANY' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'GERMANY'
       THEN 'DE'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'DEUTSCHLAND' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'DEUTSCHLAND'
       THEN 'DE'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'CHINA' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'CHINA'
       THEN 'CN'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'中国' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = '中国'
       THEN 'CN'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ITALIA' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ITALIA'
       THEN 'IT'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ITALY' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ITALY'
       THEN 'IT'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'SWEDEN' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'SWEDEN'
       THEN 'SE'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'SPAIN' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'SPAIN'
       THEN 'ES'
-      WHEN (
-        CASE
-          WHEN (
-            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            N'' + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN NULL
-          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-        END + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'ESPAÑA' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ESPAÑA'
       THEN 'ES'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
-    CASE
-      WHEN (
-        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN NULL
-      ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-    END AS [_raw__country_code],
+    NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') AS [_raw__country_code],
     CAST(1 AS BIT) AS [is_primary],
     CAST(CASE
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT CASE
-              WHEN (
-                TRIM([contacts].[street]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([contacts].[street])
-            END IS NULL
-            OR NOT CASE
-              WHEN (
-                TRIM([contacts].[city]) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              THEN NULL
-              ELSE TRIM([contacts].[city])
-            END IS NULL
+            WHEN NOT NULLIF(TRIM([contacts].[street]), '') IS NULL
+            OR NOT NULLIF(TRIM([contacts].[city]), '') IS NULL
             THEN 1
             WHEN NOT (
-              NOT CASE
-                WHEN (
-                  TRIM([contacts].[street]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([contacts].[street])
-              END IS NULL
-              OR NOT CASE
-                WHEN (
-                  TRIM([contacts].[city]) + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2 = (
-                  N'' + NCHAR(0)
-                ) COLLATE Latin1_General_100_BIN2
-                THEN NULL
-                ELSE TRIM([contacts].[city])
-              END IS NULL
+              NOT NULLIF(TRIM([contacts].[street]), '') IS NULL
+              OR NOT NULLIF(TRIM([contacts].[city]), '') IS NULL
             )
             THEN 0
           END
@@ -1866,32 +1111,16 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
+              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -1932,7 +1161,7 @@ SELECT
   [s].[_source_key],
   'ContactPointAddress' AS [_derivation],
   'ContactPoint' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [crm__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -1953,21 +1182,11 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL
-      OR (
-        [d].[customer_id] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT [d].[_raw__channel] IS NULL AND [d].[channel] IS NULL
       THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 277)'
-      WHEN [d].[channel] IS NULL
-      OR (
-        [d].[channel] + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN [d].[channel] IS NULL OR [d].[channel] = ''
       THEN 'slot channel is required but empty'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -1987,73 +1206,33 @@ FROM (
       'crm:Customer:' + CAST([activities].[contact_no] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST(CASE
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'CALL' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'CALL'
       THEN 'call_centre'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'WEB' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'WEB'
       THEN 'web'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'MAIL' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'MAIL'
       THEN 'email'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'SHOP' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'SHOP'
       THEN 'store'
       ELSE NULL
     END AS VARCHAR) AS [channel],
     UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) AS [_raw__channel],
     CAST([activities].[activity_ts] AS DATETIME2) AS [interaction_datetime],
     CAST(CASE
-      WHEN (
-        TRIM([activities].[subject]) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN TRIM(' ' FROM NULLIF(TRIM([activities].[subject]), '')) = ''
       THEN NULL
-      ELSE TRIM([activities].[subject])
+      ELSE NULLIF(TRIM([activities].[subject]), '')
     END AS VARCHAR) AS [topic],
     CAST(CASE
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'DONE' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'DONE'
       THEN 'completed'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'FOLLOW_UP' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'FOLLOW_UP'
       THEN 'follow-up required'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'NO_ANSWER' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'NO_ANSWER'
       THEN 'no answer'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'SALE' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'SALE'
       THEN 'sale'
-      WHEN (
-        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'COMPLAINT' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
+      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'COMPLAINT'
       THEN 'complaint'
       ELSE NULL
     END AS VARCHAR) AS [outcome],
@@ -2064,32 +1243,16 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN (
-              UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR (
-              UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2 = (
-              N'TEST' + NCHAR(0)
-            ) COLLATE Latin1_General_100_BIN2
-            OR CAST(LOWER(TRIM([c].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-            OR CAST(UPPER(REPLACE([c].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            WHEN UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) = 'TEST'
+            OR UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) = 'TEST'
+            OR LOWER(TRIM([c].[email])) LIKE '%@test.test'
+            OR UPPER(REPLACE([c].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              (
-                UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR (
-                UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2 = (
-                N'TEST' + NCHAR(0)
-              ) COLLATE Latin1_General_100_BIN2
-              OR CAST(LOWER(TRIM([c].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
-              OR CAST(UPPER(REPLACE([c].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) = 'TEST'
+              OR UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) = 'TEST'
+              OR LOWER(TRIM([c].[email])) LIKE '%@test.test'
+              OR UPPER(REPLACE([c].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
             )
             THEN 0
           END
@@ -2143,7 +1306,7 @@ SELECT
   [s].[_source_key],
   'Interaction' AS [_derivation],
   'Interaction' AS [_target_class],
-  [s].[_reject_reason]
+  [s].[_reject_reason] AS [_reject_reason]
 FROM [crm__interaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
@@ -2157,9 +1320,156 @@ FROM [crm].[activities] AS [activities]
 LEFT JOIN [crm].[contacts] AS [c]
   ON [c].[contact_no] = [activities].[contact_no]
 GROUP BY
-  CAST([activities].[activity_id] AS VARCHAR),
-  (
-    CAST([activities].[activity_id] AS VARCHAR) + NCHAR(0)
-  ) COLLATE Latin1_General_100_BIN2
+  CAST([activities].[activity_id] AS VARCHAR)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR ALTER VIEW [crm__contact_point_email__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [crm__contact_point_email] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [crm__contact_point_phone__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [crm__contact_point_phone] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [crm__contact_point_mobile__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [crm__contact_point_mobile] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [crm__contact_point_address__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [crm__contact_point_address] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
+
+CREATE OR ALTER VIEW [crm__interaction__orphans] AS
+SELECT
+  [s].[_source_system],
+  [s].[_source_table],
+  [s].[_source_key],
+  'customer_id' AS [_slot],
+  'Customer' AS [_target_class],
+  [s].[customer_id] AS [_target_id],
+  CASE WHEN [r0].[_id] IS NULL THEN 'missing' ELSE 'rejected' END AS [_target_state],
+  'report' AS [_on_orphan]
+FROM [crm__interaction] AS [s]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [k0]
+  ON [k0].[_id] = [s].[customer_id]
+LEFT JOIN (
+  SELECT DISTINCT
+    [t].[id] AS [_id]
+  FROM [crm__customer__staged] AS [t]
+  WHERE
+    NOT [t].[id] IS NULL
+) AS [r0]
+  ON [r0].[_id] = [s].[customer_id]
+WHERE
+  NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
