@@ -314,14 +314,34 @@ def _sorted(rows) -> list[tuple]:
 def _names_and_strings(tree: exp.Expression) -> tuple[set[str], set[str]]:
     """Table and column references as dotted paths, aliases, and string literals.
 
-    Paths are compared joined, because some dialects (BigQuery) split a quoted legacy name that
-    holds a dot into path parts; the names dict creates itself (views, columns) hold no dots.
+    Paths are compared joined, because BigQuery splits a quoted database_schema that holds a dot into
+    path parts (project.dataset); a dotted table, column or alias it refuses, and the names dict creates
+    itself (views, columns) hold no dots.
     """
     names = {".".join(p.name for p in node.parts) for node in tree.find_all(exp.Table, exp.Column)}
     names |= {a.alias for a in tree.find_all(exp.Alias, exp.TableAlias) if a.alias}
     strings = {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
     strings |= {esc.this for esc in tree.find_all(exp.ByteString)}   # PostgreSQL writes text with a backslash as E'...'
     return names, strings
+
+
+def assert_refusal_is_due(plan: Plan, d, message: str) -> None:
+    """A dialect refused the plan only for a name it cannot carry: an emoji (MySQL), a view name it would
+    cut short or refuse, a '.' in a source table, column or join alias (BigQuery reads it as a path)."""
+    from toolkit.integrity import created_views
+
+    if "outside the Basic Multilingual Plane" in message:
+        assert d.names_in_bmp and any(ord(c) > 0xFFFF for c in message), message
+    elif "reads '.' in a name as a path" in message:
+        names = [r.table.name for v in plan.views() for r in v.tables()] + [j.ref.alias for v in plan.views() for j in v.joins]
+        names += [c.column for v in plan.views() for sp in v.slots if sp.expr for c in sp.expr.columns]
+        names += [c.column for v in plan.views() for r in v.rules for c in r.condition.columns]
+        assert d.dots_are_paths and any("." in n and f"'{n}'" in message for n in names), message
+    else:
+        assert d.name_limit, message
+        size, unit, _ = d.name_limit
+        longest = max(len(n.encode()) if unit == "bytes" else len(n) for n, *_ in created_views(plan.sources, plan.integrated))
+        assert longest > size and "shorten the" in message, message
 
 
 def check_parses_everywhere(plan: Plan) -> dict[str, dict[str, str]]:
@@ -335,14 +355,9 @@ def check_parses_everywhere(plan: Plan) -> dict[str, dict[str, str]]:
         d = dialects.get(name)
         try:
             files = generate_sql(plan, d)
-        except DictError as exc:   # only a view name this engine would cut short or refuse may stop it
-            from toolkit.integrity import created_views
-            if "outside the Basic Multilingual Plane" in str(exc):   # MySQL: no emoji in a name
-                assert d.names_in_bmp and any(ord(c) > 0xFFFF for p in exc.problems for c in p.message), str(exc)
-                continue
-            size, unit, _ = d.name_limit
-            longest = max(len(n.encode()) if unit == "bytes" else len(n) for n, *_ in created_views(plan.sources, plan.integrated))
-            assert longest > size and "shorten the" in str(exc), str(exc)
+        except DictError as exc:   # only a name this engine cannot carry may stop it
+            for problem in exc.problems:
+                assert_refusal_is_due(plan, d, problem.message + " " + problem.hint)
             continue
         out[name] = files
         parsed = [t for text in files.values() for t in sqlglot.parse(text, read=d.sqlglot) if t is not None]
@@ -450,3 +465,32 @@ def test_trim_of_unicode_spaces_agrees_between_duckdb_and_sqlite(tmp_path):
     plan = load_plan(tmp_path)
     files = {d: generate_sql(plan, dialects.get(d)) for d in ("duckdb", "sqlite")}
     assert _sorted(run_duckdb(plan, s, files["duckdb"])[0]) == _sorted(run_sqlite(plan, s, files["sqlite"])[0])
+
+
+# ---------------------------------------------------------------------------- failures the fuzzer found
+
+@pytest.mark.unit
+def test_a_dotted_legacy_column_is_refused_for_bigquery_only(tmp_path):
+    """Seed 159935315741715996065931411449397134169: BigQuery read the quoted column `name.with.dots` of
+    table `.` as a path; no BigQuery table or column can hold a '.', so generating for it is refused."""
+    s = Scenario(source="src", schema="客户", table=".", key="客户", columns={"名 字": "text", "name.with.dots": "int"},
+                 cls="客户", derivation="客户", filter_column="name.with.dots", rows=[],
+                 slots=[SlotSpec("名 字", "名 字", "copy"), SlotSpec("0", "name.with.dots", "times", number=1)])
+    s.write(tmp_path)
+    plan = load_plan(tmp_path)
+    assert set(check_parses_everywhere(plan)) == set(dialects.names()) - {"bigquery"}
+    with pytest.raises(DictError) as refused:
+        generate_sql(plan, dialects.get("bigquery"))
+    messages = [f"{p.file}:{p.line}: {p.message}" for p in refused.value.problems]
+    assert any(m.startswith("mappings/legacy.yaml:") and "source table '.'" in m for m in messages), messages
+    assert any("reads column 'name.with.dots'" in m and "as a path" in m for m in messages), messages
+
+
+@pytest.mark.unit
+def test_a_dotted_database_schema_is_a_project_and_dataset_on_bigquery(tmp_path):
+    s = Scenario(source="src", schema="my-project.sales", table="t", key="k", columns={"v": "text"}, cls="C",
+                 derivation="D", slots=[SlotSpec("name", "v", "copy")], filter_column=None, rows=[])
+    s.write(tmp_path)
+    text = generate_sql(load_plan(tmp_path), dialects.get("bigquery"))["sql/bigquery/src.sql"]
+    (table,) = {t for tree in sqlglot.parse(text, read="bigquery") if tree for t in tree.find_all(exp.Table) if t.name == "t"}
+    assert (table.catalog, table.db, table.name) == ("my-project", "sales", "t")
