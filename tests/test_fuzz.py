@@ -57,7 +57,7 @@ def _usable(name: str) -> bool:
 NAMES = st.one_of(st.sampled_from(HOSTILE), st.text(_ALPHABET, min_size=1, max_size=20)).filter(_usable)
 # classes, slots and derivations name views and columns: no '.' (refused, see test_hostile_corpus)
 OWN_NAMES = NAMES.filter(lambda s: "." not in s)
-SLOT_NAMES = OWN_NAMES.filter(lambda s: s.lower() not in ("id", "true", "false"))   # true/false: refused (SQLite)
+SLOT_NAMES = OWN_NAMES.filter(lambda s: s.casefold() != "id" and s.lower() not in ("true", "false"))   # refused (SQLite)
 TEXT_VALUES = st.one_of(st.none(), st.just(""), st.sampled_from(HOSTILE), st.text(_ALPHABET, max_size=12))
 INT_VALUES = st.one_of(st.none(), st.integers(-10**9, 10**9))
 LITERALS = st.one_of(st.sampled_from(["", " ", "'", "''", "--", "/*", ";", "客户", "it's", '"q"', "\\", "%_"]),
@@ -209,12 +209,12 @@ class Scenario:
 @st.composite
 def scenarios(draw) -> Scenario:
     n = draw(st.integers(1, 4))
-    # one namespace per SQL scope, names unique as SQL compares them (ignoring case)
-    columns = draw(st.lists(NAMES, min_size=n + 1, max_size=n + 1, unique_by=str.lower))
+    # one namespace per SQL scope, names unique as dict compares them (ignoring case: casefold, so 'ς' is 'Σ')
+    columns = draw(st.lists(NAMES, min_size=n + 1, max_size=n + 1, unique_by=str.casefold))
     key, payload = columns[0], columns[1:]
     types = {c: draw(st.sampled_from(["text", "text", "int"])) for c in payload}
-    slot_names = draw(st.lists(SLOT_NAMES, min_size=n, max_size=n, unique_by=str.lower))
-    cls = draw(OWN_NAMES.filter(lambda s: "__" not in s and s.lower() != "rejects" and not s.startswith("#")))
+    slot_names = draw(st.lists(SLOT_NAMES, min_size=n, max_size=n, unique_by=str.casefold))
+    cls = draw(OWN_NAMES.filter(lambda s: "__" not in s and snake_case(s).casefold() != "rejects" and not s.startswith("#")))
     slots = []
     used_enum = False
     for name, column in zip(slot_names, payload):
@@ -419,13 +419,28 @@ CASED = st.text(st.sampled_from(string.ascii_letters + "ÄÖÜäöüÉéΣσДд
 @fuzz(60)
 @given(s=scenarios(), where=st.sampled_from(["column", "slot", "table", "derivation"]), name=CASED)
 def test_names_that_differ_only_in_case_are_refused_with_file_and_line(s, where, name, tmp_path_factory):
-    twin = name.swapcase()
+    assert_case_twins_refused(s, where, name, name.swapcase(), tmp_path_factory.mktemp("collide"))
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("where", ["column", "slot", "table", "derivation"])
+@pytest.mark.parametrize("name, twin", [("Aσ", "aΣ"), ("ς", "Σ"), ("ß", "SS"), ("AB", "ab")])
+def test_names_equal_once_case_folded_are_refused(where, name, twin, tmp_path):
+    """Python's lower() keeps 'aς' (final sigma) and 'aσ' apart, and 'ß' and 'ss': compared with casefold()
+    they collide, as dict compares names; the fuzz model drew such pairs as distinct names."""
+    s = Scenario(source="src", schema="s", table="t", key="k", columns={"v": "text"}, cls="C", derivation="D",
+                 slots=[SlotSpec("name", "v", "copy")], filter_column=None, rows=[])
+    assert_case_twins_refused(s, where, name, twin, tmp_path)
+
+
+def assert_case_twins_refused(s: Scenario, where: str, name: str, twin: str, root: Path) -> None:
+    """Two names of one kind equal ignoring case (``where``: column, slot, table or derivation) are refused
+    with file:line; two derivations whose view names differ ignoring case are both fine."""
     if where == "column":
-        s.columns = {name: "text", twin: "text", **{c: t for c, t in s.columns.items() if c.lower() != name.lower()}}
+        s.columns = {name: "text", twin: "text", **{c: t for c, t in s.columns.items() if c.casefold() != name.casefold()}}
     elif where == "slot":
         s.slots = [SlotSpec(name, "", "constant", literal="a"), SlotSpec(twin, "", "constant", literal="b")] + \
-            [x for x in s.slots if x.name.lower() != name.lower()]
-    root = tmp_path_factory.mktemp("collide")
+            [x for x in s.slots if x.name.casefold() != name.casefold()]
     s.write(root)
     if where == "table":
         path = root / "mappings" / "legacy.source.yaml"
@@ -439,7 +454,7 @@ def test_names_that_differ_only_in_case_are_refused_with_file_and_line(s, where,
         (only,) = doc["class_derivations"].values()
         doc["class_derivations"] = {name: only, twin: dict(only)}
         path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    if where == "derivation" and snake_case(name) != snake_case(twin):
+    if where == "derivation" and snake_case(name).casefold() != snake_case(twin).casefold():
         # e.g. 'Aa' and 'aA' name views src__aa and src__a_a: two distinct derivations, both fine
         assert len(load_plan(root).views()) == 2
         return
