@@ -315,8 +315,8 @@ def _names_and_strings(tree: exp.Expression) -> tuple[set[str], set[str]]:
     """Table and column references as dotted paths, aliases, and string literals.
 
     Paths are compared joined, because BigQuery splits a quoted database_schema that holds a dot into
-    path parts (project.dataset); a dotted table, column or alias it refuses, and the names dict creates
-    itself (views, columns) hold no dots.
+    path parts (project.dataset); other dotted names it refuses, and the names dict creates itself
+    (views, columns) hold no dots.
     """
     names = {".".join(p.name for p in node.parts) for node in tree.find_all(exp.Table, exp.Column)}
     names |= {a.alias for a in tree.find_all(exp.Alias, exp.TableAlias) if a.alias}
@@ -327,7 +327,8 @@ def _names_and_strings(tree: exp.Expression) -> tuple[set[str], set[str]]:
 
 def assert_refusal_is_due(plan: Plan, d, message: str) -> None:
     """A dialect refused the plan only for a name it cannot carry: an emoji (MySQL), a view name it would
-    cut short or refuse, a '.' in a source table, column or join alias (BigQuery reads it as a path)."""
+    cut short or refuse, a '.' in a source table, column or join alias, a database_schema that is no
+    [project.]dataset path (BigQuery reads a '.' as a path)."""
     from toolkit.integrity import created_views
 
     if "outside the Basic Multilingual Plane" in message:
@@ -337,6 +338,9 @@ def assert_refusal_is_due(plan: Plan, d, message: str) -> None:
         names += [c.column for v in plan.views() for sp in v.slots if sp.expr for c in sp.expr.columns]
         names += [c.column for v in plan.views() for r in v.rules for c in r.condition.columns]
         assert d.dots_are_paths and any("." in n and f"'{n}'" in message for n in names), message
+    elif "reads '.' in it as a path" in message:   # BigQuery: database_schema is [project.]dataset
+        paths = [v.base.database_schema.rsplit(":", 1)[-1].split(".") for v in plan.views()]
+        assert d.dots_are_paths and any(len(p) > 2 or "" in p for p in paths), message
     else:
         assert d.name_limit, message
         size, unit, _ = d.name_limit
@@ -503,9 +507,24 @@ def test_a_dotted_legacy_column_is_refused_for_bigquery_only(tmp_path):
 
 @pytest.mark.unit
 def test_a_dotted_database_schema_is_a_project_and_dataset_on_bigquery(tmp_path):
-    s = Scenario(source="src", schema="my-project.sales", table="t", key="k", columns={"v": "text"}, cls="C",
+    s = Scenario(source="src", schema="example.com:my-project.sales", table="t", key="k", columns={"v": "text"}, cls="C",
                  derivation="D", slots=[SlotSpec("name", "v", "copy")], filter_column=None, rows=[])
     s.write(tmp_path)
     text = generate_sql(load_plan(tmp_path), dialects.get("bigquery"))["sql/bigquery/src.sql"]
     (table,) = {t for tree in sqlglot.parse(text, read="bigquery") if tree for t in tree.find_all(exp.Table) if t.name == "t"}
-    assert (table.catalog, table.db, table.name) == ("my-project", "sales", "t")
+    assert (table.catalog, table.db, table.name) == ("example.com:my-project", "sales", "t")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("schema", ["name.with.dots", ".", "sales.", "a..b"])
+def test_a_database_schema_that_is_no_dataset_path_is_refused_for_bigquery(schema, tmp_path):
+    s = Scenario(source="src", schema=schema, table="t", key="k", columns={"v": "text"}, cls="C",
+                 derivation="D", slots=[SlotSpec("name", "v", "copy")], filter_column=None, rows=[])
+    s.write(tmp_path)
+    plan = load_plan(tmp_path)
+    assert set(check_parses_everywhere(plan)) == set(dialects.names()) - {"bigquery"}
+    with pytest.raises(DictError) as refused:
+        generate_sql(plan, dialects.get("bigquery"))
+    (problem,) = refused.value.problems
+    assert problem.file == "mappings/legacy.yaml" and problem.line >= 1
+    assert f"database_schema '{schema}'" in problem.message and "[project.]dataset" in problem.message

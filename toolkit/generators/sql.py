@@ -523,13 +523,20 @@ def check_names_in_bmp(plan: Plan, dialect: Dialect, problems: Problems) -> None
 
 def check_names_hold_no_dot(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     """No join alias, source table or source column holds a '.': BigQuery reads `a.b` as the path a.b even
-    quoted (a dataset-qualified table, a struct field), and none of its tables or columns can hold one. A dotted
-    database_schema is allowed: on BigQuery it names project.dataset."""
+    quoted (a dataset-qualified table, a struct field), and none of its tables or columns can hold one. A
+    database_schema may: BigQuery reads it as [project.]dataset (the project possibly domain:project)."""
     def dotted(name: str) -> str:
         return "." in name and f"{dialect.name} reads '.' in a name as a path, even quoted (no table, column or " \
                                "alias of it can hold one)"
 
-    _report_once([u for u in names_used(plan) if u.kind in ("alias", "table", "column")], dotted, problems)
+    def not_a_dataset(name: str) -> str:
+        parts = name.rsplit(":", 1)[-1].split(".")
+        return (len(parts) > 2 or "" in parts) and f"{dialect.name} reads '.' in it as a path, which names " \
+                                                   "[project.]dataset: one '.' at most, between two names"
+
+    uses = names_used(plan)
+    _report_once([u for u in uses if u.kind in ("alias", "table", "column")], dotted, problems)
+    _report_once([u for u in uses if u.kind == "schema"], not_a_dataset, problems)
 
 
 # ------------------------------------------------------------------------- rendering in parallel
