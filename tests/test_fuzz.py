@@ -25,7 +25,7 @@ import duckdb
 import pytest
 import sqlglot
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
@@ -423,15 +423,18 @@ CASED = st.text(st.sampled_from(string.ascii_letters + "ÄÖÜäöüÉéΣσДд
 @fuzz(60)
 @given(s=scenarios(), where=st.sampled_from(["column", "slot", "table", "derivation"]), name=CASED)
 def test_names_that_differ_only_in_case_are_refused_with_file_and_line(s, where, name, tmp_path_factory):
+    assume(where != "slot" or name.casefold() != "id")   # the model's own identifier slot
     assert_case_twins_refused(s, where, name, name.swapcase(), tmp_path_factory.mktemp("collide"))
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize("where", ["column", "slot", "table", "derivation"])
-@pytest.mark.parametrize("name, twin", [("Aσ", "aΣ"), ("ς", "Σ"), ("ß", "SS"), ("AB", "ab")])
+@pytest.mark.parametrize("name, twin", [("Aσ", "aΣ"), ("ς", "Σ"), ("ß", "SS"), ("AB", "ab"), ("TRUE", "true")])
 def test_names_equal_once_case_folded_are_refused(where, name, twin, tmp_path):
     """Python's lower() keeps 'aς' (final sigma) and 'aσ' apart, and 'ß' and 'ss': compared with casefold()
-    they collide, as dict compares names; the fuzz model drew such pairs as distinct names."""
+    they collide, as dict compares names; the fuzz model drew such pairs as distinct names. Seed 278532786
+    (6x examples): slots 'TRUE' and 'true' are each refused as a boolean literal, and the class listing them
+    is not told to define them."""
     s = Scenario(source="src", schema="s", table="t", key="k", columns={"v": "text"}, cls="C", derivation="D",
                  slots=[SlotSpec("name", "v", "copy")], filter_column=None, rows=[])
     assert_case_twins_refused(s, where, name, twin, tmp_path)
@@ -466,6 +469,9 @@ def assert_case_twins_refused(s: Scenario, where: str, name: str, twin: str, roo
         load_plan(root)
     problem = refused.value.problems[0]
     assert problem.file.endswith(".yaml") and problem.line >= 1
+    if where == "slot" and name.lower() in ("true", "false"):   # refused on its own, each name on its line
+        assert all("boolean literal" in p.message for p in refused.value.problems), refused.value.problems
+        return
     assert "differs only in case" in problem.message or "same view name" in problem.message, problem
 
 
