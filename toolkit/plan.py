@@ -240,12 +240,10 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
             view = _bind_derivation(dictionary, spec, schema, cd, problems)
             if view is None:
                 continue
-            folded = view.view_name.casefold()   # as SQL compares names: 'src__aσ' is 'src__aς'
-            if folded in view_names:
-                problems.add(spec.file, cd.line, f"derivation '{cd.name}' gives the same view name as the one on line "
-                             f"{view_names[folded]}", "rename the derivation (view names are compared ignoring case)")
+            if view.view_name in view_names:
+                problems.add(spec.file, cd.line, f"derivation '{cd.name}' gives the same view name as the one on line {view_names[view.view_name]}")
                 continue
-            view_names[folded] = cd.line
+            view_names[view.view_name] = cd.line
             views.append(view)
         check_references(spec.source, views, problems)
         sources.append(SourcePlan(spec.source, spec.title, spec.description, spec.steward,
