@@ -140,6 +140,27 @@ def _meta(node: Node) -> Meta:
                 annotation("steward"), annotation("pii"))
 
 
+def _name_refusal(kind: str, key: str) -> tuple[str, str] | None:
+    """(message, hint) when ``key`` cannot name a term of ``kind``: the views, their columns and the
+    generated code are named after classes and slots."""
+    if not key.strip():
+        return f"{kind} name {key!r} is blank", "every term needs a name"
+    if kind in ("slot", "class") and "." in key:
+        # some engines (BigQuery) read a dot even in a quoted name as a path, dataset.table or table.column
+        return f"{kind} name '{key}' contains '.', which reads as a path in SQL", "use another character, e.g. '_'"
+    if kind == "class" and key.startswith("#"):
+        # the class's integrated view is named after it; SQL Server reads #name as a temporary table
+        return f"class name '{key}' starts with '#', which SQL Server reads as a temporary table", "rename the class"
+    if kind == "slot" and key.lower() in ("true", "false"):
+        # SQLite ignores a subquery column alias TRUE or FALSE: the views could not select the slot
+        return (f"slot name '{key}' is SQL's boolean literal, which SQLite cannot use as a column name in a view",
+                "rename the slot")
+    if kind == "slot" and key.startswith("_"):
+        # views carry _source_system, _source_key, _reject_reason, _raw__<slot>, ... beside the slots
+        return f"slot name '{key}' starts with '_', which is reserved for provenance and check columns", "rename the slot"
+    return None
+
+
 def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     """Read every LinkML schema file in ``directory`` (local imports are followed by being in the folder)."""
     root = root or directory.parent
@@ -196,27 +217,6 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
         classes[cname] = _class(cname, node, display, slots, enums, raw_classes, problems, refused_slots)
     problems.raise_if_any()
     return Dictionary(name, description, version, classes, slots, enums, tuple(_display(p, root) for p in files))
-
-
-def _name_refusal(kind: str, key: str) -> tuple[str, str] | None:
-    """(message, hint) when ``key`` cannot name a term of ``kind``: the views, their columns and the
-    generated code are named after classes and slots."""
-    if not key.strip():
-        return f"{kind} name {key!r} is blank", "every term needs a name"
-    if kind in ("slot", "class") and "." in key:
-        # some engines (BigQuery) read a dot even in a quoted name as a path, dataset.table or table.column
-        return f"{kind} name '{key}' contains '.', which reads as a path in SQL", "use another character, e.g. '_'"
-    if kind == "class" and key.startswith("#"):
-        # the class's integrated view is named after it; SQL Server reads #name as a temporary table
-        return f"class name '{key}' starts with '#', which SQL Server reads as a temporary table", "rename the class"
-    if kind == "slot" and key.lower() in ("true", "false"):
-        # SQLite ignores a subquery column alias TRUE or FALSE: the views could not select the slot
-        return (f"slot name '{key}' is SQL's boolean literal, which SQLite cannot use as a column name in a view",
-                "rename the slot")
-    if kind == "slot" and key.startswith("_"):
-        # views carry _source_system, _source_key, _reject_reason, _raw__<slot>, ... beside the slots
-        return f"slot name '{key}' starts with '_', which is reserved for provenance and check columns", "rename the slot"
-    return None
 
 
 def _display(path: Path, root: Path) -> str:
