@@ -315,6 +315,29 @@ CASES = [
 ]
 
 
+# Names one engine cannot carry: refused when generating for that dialect only (DuckDB, the default, runs them).
+# (case id, dialect, file, old text, new text, expected message, anchor, further (file, old, new) edits)
+DOTTED = "reads '.' in a name as a path"
+DIALECT_CASES = [
+    ("name-dot-in-column-bigquery", "bigquery", S, "      Company:\n", "      Company.Name:\n", DOTTED,
+     "      customer_type:", (M, "populated_from: Company", 'populated_from: "Company.Name"'),
+     (M, "CASE WHEN Company IS NULL", 'CASE WHEN "Company.Name" IS NULL')),
+    ("name-dot-in-join-table-bigquery", "bigquery", S, "  Genre:\n", "  music.Genre:\n", DOTTED,
+     "      genre:", (M, "        table: Genre\n", "        table: music.Genre\n")),
+    ("name-dot-in-driving-table-bigquery", "bigquery", S, "  Customer:\n", "  sales.Customer:\n", DOTTED, "  Customer:",
+     (S, "references: Customer\n", "references: sales.Customer\n"),
+     (M, "= Customer.SupportRepId", '= "sales.Customer".SupportRepId'),
+     *[(M, "populated_from: Customer\n", "populated_from: sales.Customer\n")] * 5),
+    ("name-dot-in-join-alias-bigquery", "bigquery", M, "      rep:\n", "      sales.rep:\n", DOTTED, "      sales.rep:",
+     (M, "\"on\": rep.EmployeeId", "\"on\": '\"sales.rep\".EmployeeId"),
+     (M, "= Customer.SupportRepId\n", "= Customer.SupportRepId'\n"),
+     (M, "expr: rep.FirstName || ' ' || rep.LastName", "expr: '\"sales.rep\".FirstName'")),
+    ("name-emoji-column-mysql", "mysql", S, "      Company:\n", "      \"Company\U0001F3E2\":\n",
+     "a character outside the Basic Multilingual Plane", "      customer_type:",
+     (M, "populated_from: Company", 'populated_from: "Company\U0001F3E2"'),
+     (M, "CASE WHEN Company IS NULL", 'CASE WHEN "Company\U0001F3E2" IS NULL')),
+]
+
 @pytest.fixture(scope="module")
 def generated_project(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("corpus"))
@@ -348,9 +371,27 @@ def test_hostile_input_is_refused_with_file_line_and_nothing_is_written(project,
     mutated = _mutate(project, rel, old, new)
     for other in also:
         _mutate(project, *other)
+    _assert_refused(project, [], rel, mutated, message, anchor)
+
+
+@pytest.mark.parametrize("case", DIALECT_CASES, ids=[c[0] for c in DIALECT_CASES])
+def test_a_name_one_engine_cannot_carry_is_refused_for_that_dialect_only(project, case):
+    _id, dialect, rel, old, new, message, anchor, *also = case
+    _mutate(project, rel, old, new)
+    for other in also:
+        _mutate(project, *other)
+    mapping = (project / M).read_text(encoding="utf-8")
+    _assert_refused(project, ["--dialect", dialect], M, mapping, message, anchor)
+    out = project.parent / "duckdb-out"
+    result = CliRunner().invoke(app, ["generate", "sql", "--project", str(project), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def _assert_refused(project, options, rel, mutated, message, anchor) -> None:
+    """`dict generate sql` exits 1 with ``message`` at ``rel``:line of ``anchor`` and writes nothing."""
     before = snapshot(project / "generated")
 
-    result = CliRunner().invoke(app, ["generate", "sql", "--project", str(project)])
+    result = CliRunner().invoke(app, ["generate", "sql", *options, "--project", str(project)])
 
     output = result.output
     assert result.exit_code == 1, output
@@ -369,7 +410,7 @@ def test_hostile_input_is_refused_with_file_line_and_nothing_is_written(project,
 
 
 def test_the_corpus_has_at_least_60_distinct_inputs():
-    ids = [c[0] for c in CASES] + [c[0] for c in test_malformed_inputs.CASES]
+    ids = [c[0] for c in CASES + DIALECT_CASES] + [c[0] for c in test_malformed_inputs.CASES]
     assert len(ids) == len(set(ids)), "case ids must be unique across both corpus files"
     assert len(ids) >= 60
     themes = {c[0].split("-")[0] for c in CASES}

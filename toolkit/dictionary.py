@@ -143,6 +143,27 @@ def _meta(node: Node) -> Meta:
                 annotation("steward"), annotation("pii"))
 
 
+def _name_refusal(kind: str, key: str) -> tuple[str, str] | None:
+    """(message, hint) when ``key`` cannot name a term of ``kind``: the views, their columns and the
+    generated code are named after classes and slots."""
+    if not key.strip():
+        return f"{kind} name {key!r} is blank", "every term needs a name"
+    if kind in ("slot", "class") and "." in key:
+        # some engines (BigQuery) read a dot even in a quoted name as a path, dataset.table or table.column
+        return f"{kind} name '{key}' contains '.', which reads as a path in SQL", "use another character, e.g. '_'"
+    if kind == "class" and key.startswith("#"):
+        # the class's integrated view is named after it; SQL Server reads #name as a temporary table
+        return f"class name '{key}' starts with '#', which SQL Server reads as a temporary table", "rename the class"
+    if kind == "slot" and key.lower() in ("true", "false"):
+        # SQLite ignores a subquery column alias TRUE or FALSE: the views could not select the slot
+        return (f"slot name '{key}' is SQL's boolean literal, which SQLite cannot use as a column name in a view",
+                "rename the slot")
+    if kind == "slot" and key.startswith("_"):
+        # views carry _source_system, _source_key, _reject_reason, _raw__<slot>, ... beside the slots
+        return f"slot name '{key}' starts with '_', which is reserved for provenance and check columns", "rename the slot"
+    return None
+
+
 def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     """Read every LinkML schema file in ``directory`` (local imports are followed by being in the folder)."""
     root = root or directory.parent
@@ -153,6 +174,7 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     raw_slots: dict[str, tuple[Node, str]] = {}
     raw_classes: dict[str, tuple[Node, str]] = {}
     raw_enums: dict[str, tuple[Node, str]] = {}
+    refused_slots: set[str] = set()   # refused for their name: a class listing one is not told to define it
     name = description = version = ""
     for path in files:
         display = display_path(path, root)
@@ -180,29 +202,11 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
                 if key in store:
                     problems.add(display, line, f"{kind} '{key}' is defined twice")
                     continue
-                if not key.strip():
-                    problems.add(display, line, f"{kind} name {key!r} is blank", "every term needs a name")
-                    continue
-                if kind in ("slot", "class") and "." in key:
-                    # views and their columns are named after classes and slots; some engines (BigQuery)
-                    # read a dot even in a quoted name as a path, dataset.table or table.column
-                    problems.add(display, line, f"{kind} name '{key}' contains '.', which reads as a path in SQL",
-                                 "use another character, e.g. '_'")
-                    continue
-                if kind == "class" and key.startswith("#"):
-                    # the class's integrated view is named after it; SQL Server reads #name as a temporary table
-                    problems.add(display, line, f"class name '{key}' starts with '#', which SQL Server reads as a "
-                                 "temporary table", "rename the class")
-                    continue
-                if kind == "slot" and key.lower() in ("true", "false"):
-                    # SQLite ignores a subquery column alias TRUE or FALSE: the views could not select the slot
-                    problems.add(display, line, f"slot name '{key}' is SQL's boolean literal, which SQLite cannot "
-                                 "use as a column name in a view", "rename the slot")
-                    continue
-                if kind == "slot" and key.startswith("_"):
-                    # views carry _source_system, _source_key, _reject_reason, _raw__<slot>, ... beside the slots
-                    problems.add(display, line, f"slot name '{key}' starts with '_', which is reserved for provenance "
-                                 "and check columns", "rename the slot")
+                refusal = _name_refusal(kind, key)
+                if refusal:
+                    problems.add(display, line, *refusal)
+                    if kind == "slot":
+                        refused_slots.add(key)
                     continue
                 store[key] = (value, display)
     _check_case_collisions(problems, raw_slots, "slot")
@@ -213,7 +217,7 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     slots = {n: _slot(n, node, f, enums, raw_classes, problems) for n, (node, f) in raw_slots.items()}
     classes = {}
     for cname, (node, display) in raw_classes.items():
-        classes[cname] = _class(cname, node, display, slots, enums, raw_classes, problems)
+        classes[cname] = _class(cname, node, display, slots, enums, raw_classes, problems, refused_slots)
     problems.raise_if_any()
     return Dictionary(name, description, version, classes, slots, enums, tuple(display_path(p, root) for p in files))
 
@@ -307,7 +311,7 @@ def _flag(node: Node, key: str, default: bool, slot: str, display: str, problems
 
 
 def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: dict, classes: dict,
-           problems: Problems) -> ClassDef:
+           problems: Problems, refused_slots: set[str] = frozenset()) -> ClassDef:
     for key in node:
         if key in _UNSUPPORTED_CLASS_KEYS:
             problems.add(display, node.line_of(key), f"class '{name}' uses '{key}'",
@@ -324,8 +328,9 @@ def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: d
         line = slot_names.item_lines[i] if isinstance(slot_names, Seq) else node.line
         slot = slots.get(slot_name)
         if slot is None:
-            problems.add(display, line, f"class '{name}' lists unknown slot '{slot_name}'",
-                         "define it under the top-level 'slots'")
+            if slot_name not in refused_slots:   # else its definition's line already says why
+                problems.add(display, line, f"class '{name}' lists unknown slot '{slot_name}'",
+                             "define it under the top-level 'slots'")
             continue
         if slot_name in usage and isinstance(usage[slot_name], Node):
             slot = _slot(slot_name, usage[slot_name], display, enums, classes, problems, base=slot)

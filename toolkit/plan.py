@@ -40,6 +40,7 @@ class JoinPlan:
     ref: TableRef
     on: Expr
     cardinality: str
+    line: int = 0      # of the join in the mapping
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,7 @@ def _bind_derivation(dictionary: Dictionary, spec: MappingSpec, schema: SourceSc
         if on is not None and on.type not in (Type.BOOLEAN, Type.NULL):
             problems.add(file, j.on.line, f"join '{j.alias}' condition `{j.on.text}` is {on.type.value}, not a condition")
         if on is not None:
-            joins.append(JoinPlan(ref, on, j.cardinality))
+            joins.append(JoinPlan(ref, on, j.cardinality, j.line))
             bound_joins.append((j, on))
     check_join_order(base.alias, bound_joins, file, problems)
 

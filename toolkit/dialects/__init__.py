@@ -39,6 +39,8 @@ class Dialect:
     key_text: exp.DataType | None = None
     text: exp.DataType | None = None
     notes: str = ""
+    # a '.' in a name reads as a path even quoted (BigQuery: `a.b` is a.b): no table, column or alias can hold one
+    dots_are_paths: bool = False
     # the longest view name the engine keeps: (length, "bytes" | "characters", "truncates" | "refuses")
     name_limit: tuple[int, str, str] | None = None
     # names hold only characters of the Basic Multilingual Plane (MySQL/MariaDB keep identifiers in utf8mb3)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -577,6 +578,8 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     and a name holding characters the engine cannot store in a name."""
     if dialect.names_in_bmp:
         check_names_in_bmp(plan, dialect, problems)
+    if dialect.dots_are_paths:
+        check_names_hold_no_dot(plan, dialect, problems)
     if dialect.name_limit is None:
         return
     size, unit, behaviour = dialect.name_limit
@@ -605,32 +608,88 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
                          f"so it would replace view '{others[0][0]}' of {others[0][1]}", hint)
 
 
-def check_names_in_bmp(plan: Plan, dialect: Dialect, problems: Problems) -> None:
-    """Every name the views create or alias (views, slots, join aliases, source tables and schemas) holds only
-    characters of the Basic Multilingual Plane: MySQL/MariaDB refuse an emoji in a name ("Invalid utf8mb4
-    character string"), so its views could not be created."""
-    seen: set[str] = set()
+@dataclass(frozen=True)
+class NameUse:
+    """A name the views create, alias or read, and the mapping or dictionary line that puts it there."""
+    kind: str       # view | slot | alias | table | schema | column
+    name: str
+    file: str
+    line: int
+    subject: str    # what the name is, for the message
+    hint: str       # how to fix it
+    key: str = ""   # names sharing a key are reported once (a derivation's views)
 
-    def check(file: str, line: int, subject: str, name: str, hint: str, key: str = "") -> None:
-        char = next((c for c in name if ord(c) > 0xFFFF), "")
-        if char and (key or subject) not in seen:
-            seen.add(key or subject)
-            problems.add(file, line, f"{subject}: {dialect.name} cannot hold {char!r} (U+{ord(char):X}), a character "
-                         "outside the Basic Multilingual Plane, in a name", hint)
 
-    for name, file, line, owner, kind in created_views(plan.sources, plan.integrated):
-        check(file, line, f"{owner} creates view '{name}'", name, f"rename the {kind}", key=owner)
+def names_used(plan: Plan) -> list[NameUse]:
+    """Every name the generated views create (views, slot columns) or read (join aliases, source tables,
+    their database_schema and the source columns the expressions read), each once per place it is set."""
+    out = [NameUse("view", name, file, line, f"{owner} creates view '{name}'", f"rename the {kind}", owner)
+           for name, file, line, owner, kind in created_views(plan.sources, plan.integrated)]
     for view in plan.views():
-        for sp in view.slots:
-            check(sp.slot.file, sp.slot.line, f"slot '{sp.slot.name}' (a column of the views)", sp.slot.name, "rename the slot")
-        for join in view.joins:
-            check(view.file, view.line, f"derivation '{view.name}': join alias '{join.ref.alias}'", join.ref.alias,
-                  "rename the join alias")
-        for ref in view.tables():
-            check(view.file, view.line, f"derivation '{view.name}': source table '{ref.table.name}'", ref.table.name,
-                  "generate for another dialect: this table cannot be in a MySQL database")
-            check(view.file, view.line, f"derivation '{view.name}': database_schema '{ref.database_schema}'",
-                  ref.database_schema, "set a database_schema MySQL can name")
+        out += [NameUse("slot", sp.slot.name, sp.slot.file, sp.slot.line, f"slot '{sp.slot.name}' (a column of the views)",
+                        "rename the slot") for sp in view.slots]
+        out += [NameUse("alias", join.ref.alias, view.file, join.line or view.line,
+                        f"derivation '{view.name}': join alias '{join.ref.alias}'", "rename the join alias")
+                for join in view.joins]
+        lines = [view.line] + [join.line or view.line for join in view.joins]
+        for ref, line in zip(view.tables(), lines):
+            out.append(NameUse("table", ref.table.name, view.file, line,
+                               f"derivation '{view.name}': source table '{ref.table.name}'",
+                               "generate for another dialect: no table of this engine can have this name"))
+            out.append(NameUse("schema", ref.database_schema, view.file, line,
+                               f"derivation '{view.name}': database_schema '{ref.database_schema}'",
+                               "set a database_schema this engine can name"))
+        out += _columns_read(view)
+    return out
+
+
+def _columns_read(view: ViewPlan) -> list[NameUse]:
+    """The source columns each expression of the derivation reads, at the line of that expression."""
+    where = [(sp.line or view.line, sp.expr) for sp in view.slots] + [(r.line, r.condition) for r in view.rules] + \
+        [(j.line or view.line, j.on) for j in view.joins] + [(view.line, e) for e in view.source_key + view.group_by]
+    return [NameUse("column", c.column, view.file, line,
+                    f"derivation '{view.name}' reads column '{c.column}' of source table '{c.table}'",
+                    "generate for another dialect: no table of this engine can have this column", f"{c.table}.{c.column}")
+            for line, expr in where if expr is not None for c in expr.columns]
+
+
+def _report_once(uses: list[NameUse], bad, problems: Problems) -> None:
+    """Add a problem for each use whose name ``bad`` explains (its reason, else ''), once per key or subject."""
+    seen: set[str] = set()
+    for use in uses:
+        reason = bad(use.name)
+        if reason and (use.key or use.subject) not in seen:
+            seen.add(use.key or use.subject)
+            problems.add(use.file, use.line, f"{use.subject}: {reason}", use.hint)
+
+
+def check_names_in_bmp(plan: Plan, dialect: Dialect, problems: Problems) -> None:
+    """Every name the views create or read holds only characters of the Basic Multilingual Plane: MySQL/MariaDB
+    refuse an emoji in a name ("Invalid utf8mb4 character string"), so its views could not be created."""
+    def outside(name: str) -> str:
+        char = next((c for c in name if ord(c) > 0xFFFF), "")
+        return char and (f"{dialect.name} cannot hold {char!r} (U+{ord(char):X}), a character outside the "
+                         "Basic Multilingual Plane, in a name")
+
+    _report_once(names_used(plan), outside, problems)
+
+
+def check_names_hold_no_dot(plan: Plan, dialect: Dialect, problems: Problems) -> None:
+    """No join alias, source table or source column holds a '.': BigQuery reads `a.b` as the path a.b even
+    quoted (a dataset-qualified table, a struct field), and none of its tables or columns can hold one. A
+    database_schema may: BigQuery reads it as [project.]dataset (the project possibly domain:project)."""
+    def dotted(name: str) -> str:
+        return "." in name and f"{dialect.name} reads '.' in a name as a path, even quoted (no table, column or " \
+                               "alias of it can hold one)"
+
+    def not_a_dataset(name: str) -> str:
+        parts = name.rsplit(":", 1)[-1].split(".")
+        return (len(parts) > 2 or "" in parts) and f"{dialect.name} reads '.' in it as a path, which names " \
+                                                   "[project.]dataset: one '.' at most, between two names"
+
+    uses = names_used(plan)
+    _report_once([u for u in uses if u.kind in ("alias", "table", "column")], dotted, problems)
+    _report_once([u for u in uses if u.kind == "schema"], not_a_dataset, problems)
 
 
 # ------------------------------------------------------------------------- rendering in parallel
