@@ -928,21 +928,21 @@ def _match_all(value, on, alias, *outer):
 SOURCE = 'billing'
 
 
-_RX1 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
+_RX1 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
 _RX2 = _re.compile('TEST\\ ACCOUNT.*', _re.DOTALL)
 _SET3 = frozenset(('TEST, TEST', 'TEST TEST', 'TEST'))
 _RX4 = _re.compile('.*@test\\.test', _re.DOTALL)
 _RX5 = _re.compile('^[^,]*,')
-_RX6 = _re.compile(',.*\\Z')
-_RX7 = _re.compile('.*,.*', _re.DOTALL)
+_RX6 = _re.compile(',.*')
+_RX7 = _re.compile('(?>.*?,).*', _re.DOTALL)
 _RX8 = _re.compile('[^一-鿿]')
 _RX9 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\Z')
 _SET10 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX11 = _re.compile('^[a-z]{2}\\Z')
-_RX12 = _re.compile(' .*\\Z')
-_RX13 = _re.compile('.*\\ .*', _re.DOTALL)
+_RX12 = _re.compile(' .*')
+_RX13 = _re.compile('(?>.*?\\ ).*', _re.DOTALL)
 _RX14 = _re.compile('^[^ ]+ +')
-_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX16 = _re.compile('^[A-Z]{2}\\Z')
 _RX17 = _re.compile('[^0-9]')
 _VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
@@ -1203,7 +1203,7 @@ def _contact_point_email__on_a(row, c_acct_ref):
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table account_holders (mappings/billing.yaml:183); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table account_holders (mappings/billing.yaml:185); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_holder_id = record['holder_id']
@@ -1254,7 +1254,7 @@ def contact_point_email(record):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_email_address = (None if ((_t3 := (None if _h3 is None else _h3.strip(' '))) is not None and _t3 == '') else _h3)
         if ((v_email_address is not None) and ((_RX15.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
@@ -1274,7 +1274,7 @@ def _contact_point_phone__on_a(row, c_acct_ref):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table account_holders (mappings/billing.yaml:212); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table account_holders (mappings/billing.yaml:214); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_holder_id = record['holder_id']
@@ -1371,7 +1371,7 @@ def _contact_point_address__on_a(row, c_acct_ref):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table account_holders (mappings/billing.yaml:264); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table account_holders (mappings/billing.yaml:266); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_holder_id = record['holder_id']
@@ -1453,7 +1453,7 @@ def contact_point_address(record):
 
 
 def product(record):
-    """Product -> Product, one record of table catalogue (mappings/billing.yaml:302). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table catalogue (mappings/billing.yaml:304). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_sku = record['sku']
@@ -1492,7 +1492,7 @@ def product(record):
         _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
         v_is_active = (True if (_h6 in _SET24) else (False if (_h6 in _SET25) else None))
         if ((_h3 is not None) and (v_is_active is None)):
-            return Reject('Product', key, ((("slot is_active: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 318)"), 'is_active', _h3, 'value_mappings')
+            return Reject('Product', key, ((("slot is_active: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 320)"), 'is_active', _h3, 'value_mappings')
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
         _h7 = (None if c_category is None else c_category.strip(_ZS))
         _h8 = (None if _h7 is not None and _h7 == '' else _h7)
@@ -1611,7 +1611,7 @@ def _transaction_line__on_a(row, j_i_acct_ref):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table invoice_items (mappings/billing.yaml:383); record['i']: its invoices row (to_one); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table invoice_items (mappings/billing.yaml:385); record['i']: its invoices row (to_one); record['a']: its billing_accounts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_line_no = record['line_no']

@@ -698,7 +698,7 @@ _RX4 = _re.compile('[^一-鿿]')
 _SET5 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX6 = _re.compile('^[a-z]{2}\\Z')
 _RX7 = _re.compile('[^0-9]')
-_RX8 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX8 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX9 = _re.compile('^[A-Z]{2}\\Z')
 _VM10 = {'RESOLVED': 'resolved', 'CALLBACK': 'callback scheduled', 'ESCALATED': 'escalated', 'TRANSFERRED': 'transferred', 'ABANDONED': 'abandoned'}
 _RX11 = _re.compile('^[+-]?[0-9]{1,18}\\Z')
@@ -857,7 +857,7 @@ def contact_point_email(record):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_email_address = (None if ((_t5 := (None if _h3 is None else _h3.strip(' '))) is not None and _t5 == '') else _h3)
         if ((v_email_address is not None) and ((_RX8.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:

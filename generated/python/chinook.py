@@ -833,7 +833,7 @@ SOURCE = 'chinook'
 _SET1 = frozenset(('person', 'organisation'))
 _SET2 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX3 = _re.compile('^[a-z]{2}\\Z')
-_RX4 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX4 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX5 = _re.compile('^[A-Z]{2}\\Z')
 _VM6 = {'Argentina': 'AR', 'Australia': 'AU', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Chile': 'CL', 'Czech Republic': 'CZ', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Hungary': 'HU', 'India': 'IN', 'Ireland': 'IE', 'Italy': 'IT', 'Netherlands': 'NL', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'USA': 'US', 'United Kingdom': 'GB'}
 _Q7 = _QUANTUM[4]
@@ -1003,7 +1003,7 @@ def contact_point_email(record):
         _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
         v_email_address = (None if ((_t1 := (None if _h3 is None else _h3.strip(' '))) is not None and _t1 == '') else _h3)
         if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:

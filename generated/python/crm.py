@@ -691,12 +691,12 @@ SOURCE = 'crm'
 
 
 _RX1 = _re.compile('.*@test\\.test', _re.DOTALL)
-_RX2 = _re.compile('.*DO\\ NOT\\ USE.*', _re.DOTALL)
+_RX2 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
 _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
 _RX5 = _re.compile('^[a-z]{2}\\Z')
 _VM6 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
-_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ]+\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX8 = _re.compile('^[A-Z]{2}\\Z')
 _RX9 = _re.compile('[^0-9]')
 _VM10 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
@@ -845,7 +845,7 @@ def contact_point_email(record):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_email_address = (None if ((_t6 := (None if _h3 is None else _h3.strip(' '))) is not None and _t6 == '') else _h3)
         if ((v_email_address is not None) and ((_RX7.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:

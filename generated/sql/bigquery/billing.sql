@@ -437,21 +437,21 @@ FROM (
             )
             ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
           END || ' ' || CASE
-            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
             )
-            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
             THEN TRIM(
               REGEXP_REPLACE(
                 INITCAP(
                   `account_holders`.`holder_name`,
                   ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
                 ),
-                ',.*$',
+                ',.*',
                 ''
               )
             )
-            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', ''))
           END
           WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
           THEN TRIM(`account_holders`.`holder_name`)
@@ -485,21 +485,21 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN TRIM(
             REGEXP_REPLACE(
               INITCAP(
                 `account_holders`.`holder_name`,
                 ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
               ),
-              ',.*$',
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', ''))
         END
         WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
         THEN TRIM(`account_holders`.`holder_name`)
@@ -540,19 +540,19 @@ FROM (
           THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
           WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
           THEN CASE
-            WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-              REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+            WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = UPPER(
+              REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''), 'ß', 'ẞ')
             )
-            OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+            OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''))
             THEN REGEXP_REPLACE(
               INITCAP(
                 TRIM(`account_holders`.`holder_name`),
                 ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
               ),
-              ' .*$',
+              ' .*',
               ''
             )
-            ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+            ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '')
           END
         END,
         ' '
@@ -584,19 +584,19 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
         WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''))
           THEN REGEXP_REPLACE(
             INITCAP(
               TRIM(`account_holders`.`holder_name`),
               ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
             ),
-            ' .*$',
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '')
         END
       END
     END AS STRING) AS `given_name`,
@@ -605,10 +605,10 @@ FROM (
         CASE
           WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
           THEN CASE
-            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
             )
-            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
             THEN NULLIF(
               TRIM(
                 REGEXP_REPLACE(
@@ -616,13 +616,13 @@ FROM (
                     `account_holders`.`holder_name`,
                     ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
                   ),
-                  ',.*$',
+                  ',.*',
                   ''
                 )
               ),
               ''
             )
-            ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+            ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), '')
           END
           WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
           THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
@@ -649,10 +649,10 @@ FROM (
       ELSE CASE
         WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -660,13 +660,13 @@ FROM (
                   `account_holders`.`holder_name`,
                   ' \t\n\r\f\v!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
                 ),
-                ',.*$',
+                ',.*',
                 ''
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
         THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
@@ -806,8 +806,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -926,8 +926,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1115,8 +1115,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1252,7 +1252,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`currency_code`, '^[A-Z]{3}$')
       THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT `d`.`_raw__is_active` IS NULL AND `d`.`is_active` IS NULL
-      THEN 'slot is_active: code \'' || COALESCE(CAST(`d`.`_raw__is_active` AS STRING), 'NULL') || '\' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code \'' || COALESCE(CAST(`d`.`_raw__is_active` AS STRING), 'NULL') || '\' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS `_reject_reason`
@@ -1409,7 +1409,7 @@ SELECT
     WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT `d`.`_raw__transaction_type` IS NULL AND `d`.`transaction_type` IS NULL
-    THEN 'slot transaction_type: code \'' || COALESCE(CAST(`d`.`_raw__transaction_type` AS STRING), 'NULL') || '\' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code \'' || COALESCE(CAST(`d`.`_raw__transaction_type` AS STRING), 'NULL') || '\' is not in value_mappings (line 361)'
     WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
     THEN 'slot transaction_type is required but empty'
     WHEN `d`.`transaction_date` IS NULL

@@ -478,8 +478,8 @@ FROM (
             )
             ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
           END || ' ' || CASE
-            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
-            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
             THEN TRIM(
               REGEXP_REPLACE(
                 ARRAY_TO_STRING(
@@ -528,12 +528,12 @@ FROM (
                   END,
                   ''
                 ),
-                ',.*$',
+                ',.*',
                 '',
                 'g'
               )
             )
-            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g'))
           END
           WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
           THEN TRIM("account_holders"."holder_name")
@@ -650,8 +650,8 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
           THEN TRIM(
             REGEXP_REPLACE(
               ARRAY_TO_STRING(
@@ -700,12 +700,12 @@ FROM (
                 END,
                 ''
               ),
-              ',.*$',
+              ',.*',
               '',
               'g'
             )
           )
-          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g'))
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
         THEN TRIM("account_holders"."holder_name")
@@ -829,8 +829,8 @@ FROM (
           THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
           WHEN TRIM("account_holders"."holder_name") LIKE '% %'
           THEN CASE
-            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
-            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
+            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
             THEN REGEXP_REPLACE(
               ARRAY_TO_STRING(
                 CASE
@@ -878,11 +878,11 @@ FROM (
                 END,
                 ''
               ),
-              ' .*$',
+              ' .*',
               '',
               'g'
             )
-            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g')
           END
         END,
         ' '
@@ -955,8 +955,8 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
         WHEN TRIM("account_holders"."holder_name") LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
-          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
           THEN REGEXP_REPLACE(
             ARRAY_TO_STRING(
               CASE
@@ -1004,11 +1004,11 @@ FROM (
               END,
               ''
             ),
-            ' .*$',
+            ' .*',
             '',
             'g'
           )
-          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g')
         END
       END
     END AS TEXT) AS "given_name",
@@ -1017,8 +1017,8 @@ FROM (
         CASE
           WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
           THEN CASE
-            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
-            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
             THEN NULLIF(
               TRIM(
                 REGEXP_REPLACE(
@@ -1068,14 +1068,14 @@ FROM (
                     END,
                     ''
                   ),
-                  ',.*$',
+                  ',.*',
                   '',
                   'g'
                 )
               ),
               ''
             )
-            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), '')
           END
           WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
           THEN LEFT(TRIM("account_holders"."holder_name"), 1)
@@ -1143,8 +1143,8 @@ FROM (
       ELSE CASE
         WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -1194,14 +1194,14 @@ FROM (
                   END,
                   ''
                 ),
-                ',.*$',
+                ',.*',
                 '',
                 'g'
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
         THEN LEFT(TRIM("account_holders"."holder_name"), 1)
@@ -1382,8 +1382,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1502,8 +1502,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1694,8 +1694,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1831,7 +1831,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -2071,7 +2071,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL

@@ -2,8 +2,10 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `billing__household__staged` AS
-SELECT DISTINCT
+SELECT
   'billing' AS `_source_system`,
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
@@ -13,8 +15,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -26,8 +28,13 @@ FROM (
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON `h`.`acct_ref` = `billing_accounts`.`acct_ref`
-) AS `d`;
+    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `d`
+GROUP BY
+  `d`.`_source_key`,
+  `d`.`_reject_reason`,
+  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
+  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
 CREATE OR REPLACE VIEW `billing__household__groups` AS
 SELECT
@@ -40,9 +47,11 @@ SELECT
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`household_name` IS NULL OR `d`.`household_name` = ''
+    WHEN `d`.`household_name` IS NULL
+    OR CAST(CAST(`d`.`household_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot household_name is required but empty'
-    WHEN `d`.`address_key` IS NULL OR `d`.`address_key` = ''
+    WHEN `d`.`address_key` IS NULL
+    OR CAST(CAST(`d`.`address_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot address_key is required but empty'
     WHEN `d`.`member_count` IS NULL
     THEN 'slot member_count is required but empty'
@@ -53,7 +62,10 @@ SELECT
       ' is below the minimum 1'
     )
     WHEN NOT `d`.`country_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{2}$'
+    ) > 0
     THEN CONCAT(
       'slot country_code: ''',
       COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -67,13 +79,17 @@ FROM (
       CONCAT('billing:Household:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN TRIM(' ' FROM MIN(TRIM(`billing_accounts`.`account_name`))) = ''
+      WHEN CAST(TRIM(' ' FROM CAST(MIN(
+        CAST(CAST(TRIM(`billing_accounts`.`account_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4)) AS BINARY) = ''
       THEN NULL
-      ELSE MIN(TRIM(`billing_accounts`.`account_name`))
+      ELSE CAST(MIN(
+        CAST(CAST(TRIM(`billing_accounts`.`account_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4)
     END AS CHAR) AS `household_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM MIN(
-        CONCAT(
+      WHEN CAST(TRIM(' ' FROM CAST(MIN(
+        CAST(CONCAT(
           TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
@@ -84,7 +100,7 @@ FROM (
                         CONCAT(
                           ' ',
                           REGEXP_REPLACE(
-                            UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                            CAST(UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             '[.,;:]',
                             ' '
                           ),
@@ -115,18 +131,18 @@ FROM (
           ),
           '|',
           COALESCE(
-            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            CASE CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
               WHEN 'UK'
               THEN 'GB'
               ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
             END,
             ''
           )
-        )
-      )) = ''
+        ) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4)) AS BINARY) = ''
       THEN NULL
-      ELSE MIN(
-        CONCAT(
+      ELSE CAST(MIN(
+        CAST(CONCAT(
           TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
@@ -137,7 +153,7 @@ FROM (
                         CONCAT(
                           ' ',
                           REGEXP_REPLACE(
-                            UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')),
+                            CAST(UPPER(REPLACE(COALESCE(`billing_accounts`.`bill_street`, ''), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             '[.,;:]',
                             ' '
                           ),
@@ -168,45 +184,70 @@ FROM (
           ),
           '|',
           COALESCE(
-            CASE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+            CASE CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
               WHEN 'UK'
               THEN 'GB'
               ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
             END,
             ''
           )
-        )
-      )
+        ) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4)
     END AS CHAR) AS `address_key`,
     CAST(COUNT(`h`.`holder_id`) AS SIGNED) AS `member_count`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
         THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
-      END) = ''
+        ELSE CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
         THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')), ''))
+        ELSE CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`billing_accounts`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
       END
     END AS CHAR) AS `country_code`,
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON `h`.`acct_ref` = `billing_accounts`.`acct_ref`
+    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
   WHERE
     NOT COALESCE(
       (
-        UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-        OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+        CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+        OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
       ),
       FALSE
     )
     AND NOT `billing_accounts`.`acct_ref` IS NULL
   GROUP BY
-    `billing_accounts`.`acct_ref`
+    `billing_accounts`.`acct_ref`,
+    CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__household` AS
@@ -247,7 +288,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 CREATE OR REPLACE VIEW `billing__account__staged` AS
-SELECT DISTINCT
+SELECT
   'billing' AS `_source_system`,
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
@@ -257,8 +298,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -270,8 +311,13 @@ FROM (
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`invoices` AS `i`
-    ON `i`.`acct_ref` = `billing_accounts`.`acct_ref`
-) AS `d`;
+    ON CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `d`
+GROUP BY
+  `d`.`_source_key`,
+  `d`.`_reject_reason`,
+  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
+  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
 CREATE OR REPLACE VIEW `billing__account__groups` AS
 SELECT
@@ -287,7 +333,8 @@ SELECT
   'billing_accounts' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`account_number` IS NULL OR `d`.`account_number` = ''
+    WHEN `d`.`account_number` IS NULL
+    OR CAST(CAST(`d`.`account_number` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot account_number is required but empty'
     WHEN NOT `d`.`_raw__account_status` IS NULL AND `d`.`account_status` IS NULL
     THEN CONCAT(
@@ -295,10 +342,14 @@ SELECT
       COALESCE(CAST(`d`.`_raw__account_status` AS CHAR), 'NULL'),
       ''' is not in value_mappings (line 80)'
     )
-    WHEN `d`.`account_status` IS NULL OR `d`.`account_status` = ''
+    WHEN `d`.`account_status` IS NULL
+    OR CAST(CAST(`d`.`account_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot account_status is required but empty'
     WHEN NOT `d`.`currency_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{3}$'
+    ) > 0
     THEN CONCAT(
       'slot currency_code: ''',
       COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -312,7 +363,7 @@ FROM (
       CONCAT('billing:Account:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `billing_accounts`.`acct_ref`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `billing_accounts`.`acct_ref`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `billing_accounts`.`acct_ref`
     END AS CHAR) AS `account_number`,
@@ -321,45 +372,62 @@ FROM (
       CONCAT('billing:Household:', CAST(`billing_accounts`.`acct_ref` AS CHAR))
     ) AS CHAR) AS `household_id`,
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) = 'A'
+      WHEN CAST(CAST(MIN(
+        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'A'
       THEN 'active'
-      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) = 'S'
+      WHEN CAST(CAST(MIN(
+        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'S'
       THEN 'suspended'
-      WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) = 'C'
+      WHEN CAST(CAST(MIN(
+        CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'C'
       THEN 'closed'
       ELSE NULL
     END AS CHAR) AS `account_status`,
-    MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ'))) AS `_raw__account_status`,
+    CAST(MIN(
+      CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ) AS CHAR CHARACTER SET utf8mb4) AS `_raw__account_status`,
     CAST(MIN(`billing_accounts`.`opened`) AS DATE) AS `opened_date`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RMB'
         THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
-      END) = ''
+        ELSE CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RMB'
         THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')))
+        ELSE CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
       END
     END AS CHAR) AS `currency_code`,
     CAST(COALESCE(SUM(`i`.`amount`), 0) AS DECIMAL(18, 4)) AS `balance`,
     CAST(`billing_accounts`.`acct_ref` AS CHAR) AS `_source_key`
   FROM `billing`.`billing_accounts` AS `billing_accounts`
   LEFT JOIN `billing`.`invoices` AS `i`
-    ON `i`.`acct_ref` = `billing_accounts`.`acct_ref`
+    ON CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
   WHERE
     NOT COALESCE(
       (
-        UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-        OR UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+        CAST(UPPER(REPLACE(`billing_accounts`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+        OR CAST(UPPER(REPLACE(TRIM(`billing_accounts`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
       ),
       FALSE
     )
     AND NOT `billing_accounts`.`acct_ref` IS NULL
   GROUP BY
-    `billing_accounts`.`acct_ref`
+    `billing_accounts`.`acct_ref`,
+    CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__account` AS
@@ -422,21 +490,26 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`_cast_failure__birth_date` IS NULL
       THEN CONCAT('slot birth_date: ', `d`.`_cast_failure__birth_date`)
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -452,17 +525,47 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
         THEN CONCAT(
           CASE
-            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-            )
-            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            ) AS BINARY) = CAST(UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '^[^,]*,',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) AS BINARY)
+            OR CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            ) AS BINARY) = CAST(LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '^[^,]*,',
+                  ''
+                )
+              )
+            ) AS BINARY)
             THEN TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -471,7 +574,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -483,22 +586,58 @@ FROM (
                     ),
                     ''
                   )
-                END,
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                 '^[^,]*,',
                 ''
               )
             )
-            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
           END,
           ' ',
           CASE
-            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
-            )
-            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            ) AS BINARY) = CAST(UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    ',.*',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) AS BINARY)
+            OR CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            ) AS BINARY) = CAST(LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  ',.*',
+                  ''
+                )
+              )
+            ) AS BINARY)
             THEN TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -507,7 +646,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -519,20 +658,36 @@ FROM (
                     ),
                     ''
                   )
-                END,
-                ',.*$',
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
                 ''
               )
             )
-            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
           END
         )
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
         THEN TRIM(`account_holders`.`holder_name`)
-        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
-        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        WHEN CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        OR CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`account_holders`.`holder_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`account_holders`.`holder_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -540,16 +695,53 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
                 CONCAT(
                   '[',
-                  REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END
+                    ) - 1
+                  ),
                   '0]'
                 )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
@@ -557,20 +749,54 @@ FROM (
             ''
           )
         END
-        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
-      END) = ''
+        ELSE CASE
+          WHEN CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`account_holders`.`holder_name`)
+        END
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
         THEN CONCAT(
           CASE
-            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-            )
-            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            ) AS BINARY) = CAST(UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '^[^,]*,',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) AS BINARY)
+            OR CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            ) AS BINARY) = CAST(LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '^[^,]*,',
+                  ''
+                )
+              )
+            ) AS BINARY)
             THEN TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -579,7 +805,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -591,22 +817,58 @@ FROM (
                     ),
                     ''
                   )
-                END,
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                 '^[^,]*,',
                 ''
               )
             )
-            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
           END,
           ' ',
           CASE
-            WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-              REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
-            )
-            OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            ) AS BINARY) = CAST(UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    ',.*',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) AS BINARY)
+            OR CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            ) AS BINARY) = CAST(LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  ',.*',
+                  ''
+                )
+              )
+            ) AS BINARY)
             THEN TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -615,7 +877,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -627,20 +889,36 @@ FROM (
                     ),
                     ''
                   )
-                END,
-                ',.*$',
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
                 ''
               )
             )
-            ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
           END
         )
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
         THEN TRIM(`account_holders`.`holder_name`)
-        WHEN TRIM(`account_holders`.`holder_name`) = UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ'))
-        OR TRIM(`account_holders`.`holder_name`) = LOWER(TRIM(`account_holders`.`holder_name`))
+        WHEN CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        OR CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`account_holders`.`holder_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`account_holders`.`holder_name`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`account_holders`.`holder_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -648,16 +926,53 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`account_holders`.`holder_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
                 CONCAT(
                   '[',
-                  REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`account_holders`.`holder_name`), '')) - 1),
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`account_holders`.`holder_name`)
+                      END
+                    ) - 1
+                  ),
                   '0]'
                 )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
@@ -665,21 +980,55 @@ FROM (
             ''
           )
         END
-        ELSE NULLIF(TRIM(`account_holders`.`holder_name`), '')
+        ELSE CASE
+          WHEN CAST(CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`account_holders`.`holder_name`)
+        END
       END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
-          THEN NULLIF(
+          WHEN CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '^[^,]*,',
+              ''
+            )
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '^[^,]*,',
+                  ''
+                )
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '^[^,]*,',
+              ''
+            )
+          ) AS BINARY) = CAST(LOWER(
             TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
+          ) AS BINARY)
+          THEN CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -688,7 +1037,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -700,25 +1049,101 @@ FROM (
                     ),
                     ''
                   )
-                END,
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                 '^[^,]*,',
                 ''
               )
-            ),
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
+          END
+        END
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
-        END
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        ) > 0
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          WHEN CAST(CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE SUBSTRING(TRIM(`account_holders`.`holder_name`), 2)
+        END
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '% %'
+        THEN CASE
+          WHEN CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
+            ''
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              REGEXP_REPLACE(
+                CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ' .*',
+                ''
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
+            ''
+          ) AS BINARY) = CAST(LOWER(
+            REGEXP_REPLACE(
+              CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ' .*',
+              ''
+            )
+          ) AS BINARY)
           THEN REGEXP_REPLACE(
-            CASE
+            CAST(CASE
               WHEN TRIM(`account_holders`.`holder_name`) IS NULL
               THEN NULL
               ELSE COALESCE(
@@ -727,7 +1152,7 @@ FROM (
                     GROUP_CONCAT(CASE
                       WHEN `g`.`n` = 1
                       OR LOCATE(
-                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                         ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                       ) > 0
                       THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
@@ -739,25 +1164,59 @@ FROM (
                 ),
                 ''
               )
-            END,
-            ' .*$',
+            END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+          ELSE REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
+            ''
+          )
         END
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')))
-          THEN NULLIF(
+          WHEN CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '^[^,]*,',
+              ''
+            )
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '^[^,]*,',
+                  ''
+                )
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '^[^,]*,',
+              ''
+            )
+          ) AS BINARY) = CAST(LOWER(
             TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
+          ) AS BINARY)
+          THEN CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -766,7 +1225,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -778,25 +1237,101 @@ FROM (
                     ),
                     ''
                   )
-                END,
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                 '^[^,]*,',
                 ''
               )
-            ),
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^,]*,',
+                ''
+              )
+            )
+          END
+        END
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', '')), '')
-        END
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
-        THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        ) > 0
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          WHEN CAST(CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE SUBSTRING(TRIM(`account_holders`.`holder_name`), 2)
+        END
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '% %'
+        THEN CASE
+          WHEN CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
+            ''
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              REGEXP_REPLACE(
+                CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ' .*',
+                ''
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
+            ''
+          ) AS BINARY) = CAST(LOWER(
+            REGEXP_REPLACE(
+              CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ' .*',
+              ''
+            )
+          ) AS BINARY)
           THEN REGEXP_REPLACE(
-            CASE
+            CAST(CASE
               WHEN TRIM(`account_holders`.`holder_name`) IS NULL
               THEN NULL
               ELSE COALESCE(
@@ -805,7 +1340,7 @@ FROM (
                     GROUP_CONCAT(CASE
                       WHEN `g`.`n` = 1
                       OR LOCATE(
-                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                         ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                       ) > 0
                       THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
@@ -817,26 +1352,60 @@ FROM (
                 ),
                 ''
               )
-            END,
-            ' .*$',
+            END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+          ELSE REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' .*',
+            ''
+          )
         END
       END
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
-          THEN NULLIF(
+          WHEN CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ',.*',
+              ''
+            )
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  ',.*',
+                  ''
+                )
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ',.*',
+              ''
+            )
+          ) AS BINARY) = CAST(LOWER(
             TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
+          ) AS BINARY)
+          THEN CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -845,7 +1414,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -857,25 +1426,97 @@ FROM (
                     ),
                     ''
                   )
-                END,
-                ',.*$',
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
                 ''
               )
-            ),
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
+          END
+        END
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
-        END
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        ) > 0
         THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          WHEN CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '^[^ ]+ +',
+            ''
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              REGEXP_REPLACE(
+                CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^ ]+ +',
+                ''
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '^[^ ]+ +',
+            ''
+          ) AS BINARY) = CAST(LOWER(
+            REGEXP_REPLACE(
+              CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '^[^ ]+ +',
+              ''
+            )
+          ) AS BINARY)
           THEN REGEXP_REPLACE(
-            CASE
+            CAST(CASE
               WHEN TRIM(`account_holders`.`holder_name`) IS NULL
               THEN NULL
               ELSE COALESCE(
@@ -884,7 +1525,7 @@ FROM (
                     GROUP_CONCAT(CASE
                       WHEN `g`.`n` = 1
                       OR LOCATE(
-                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                         ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                       ) > 0
                       THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
@@ -896,25 +1537,59 @@ FROM (
                 ),
                 ''
               )
-            END,
+            END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[^ ]+ +',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+          ELSE REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '^[^ ]+ +',
+            ''
+          )
         END
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
-          THEN NULLIF(
+          WHEN CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ',.*',
+              ''
+            )
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  ',.*',
+                  ''
+                )
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(TRIM(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ',.*',
+              ''
+            )
+          ) AS BINARY) = CAST(LOWER(
             TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
+          ) AS BINARY)
+          THEN CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
                   WHEN `account_holders`.`holder_name` IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -923,7 +1598,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
@@ -935,25 +1610,97 @@ FROM (
                     ),
                     ''
                   )
-                END,
-                ',.*$',
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
                 ''
               )
-            ),
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
+                  WHEN `account_holders`.`holder_name` IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        GROUP_CONCAT(CASE
+                          WHEN `g`.`n` = 1
+                          OR LOCATE(
+                            CAST(SUBSTRING(`account_holders`.`holder_name`, `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                            ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                          ELSE LOWER(SUBSTRING(`account_holders`.`holder_name`, `g`.`n`, 1))
+                        END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                      FROM JSON_TABLE(
+                        CONCAT('[', REPEAT('0,', CHAR_LENGTH(`account_holders`.`holder_name`) - 1), '0]')
+                      , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+                    ),
+                    ''
+                  )
+                END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                ',.*',
+                ''
+              )
+            )
+          END
+        END
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`holder_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
-        END
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
+        ) > 0
         THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
-        WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
+        WHEN CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', ''))
+          WHEN CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '^[^ ]+ +',
+            ''
+          ) AS BINARY) = CAST(UPPER(
+            REPLACE(
+              REGEXP_REPLACE(
+                CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '^[^ ]+ +',
+                ''
+              ),
+              'ß',
+              'ẞ'
+            )
+          ) AS BINARY)
+          OR CAST(REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '^[^ ]+ +',
+            ''
+          ) AS BINARY) = CAST(LOWER(
+            REGEXP_REPLACE(
+              CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '^[^ ]+ +',
+              ''
+            )
+          ) AS BINARY)
           THEN REGEXP_REPLACE(
-            CASE
+            CAST(CASE
               WHEN TRIM(`account_holders`.`holder_name`) IS NULL
               THEN NULL
               ELSE COALESCE(
@@ -962,7 +1709,7 @@ FROM (
                     GROUP_CONCAT(CASE
                       WHEN `g`.`n` = 1
                       OR LOCATE(
-                        SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1),
+                        CAST(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                         ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                       ) > 0
                       THEN UPPER(SUBSTRING(TRIM(`account_holders`.`holder_name`), `g`.`n`, 1))
@@ -974,11 +1721,15 @@ FROM (
                 ),
                 ''
               )
-            END,
+            END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[^ ]+ +',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), '^[^ ]+ +', '')
+          ELSE REGEXP_REPLACE(
+            CAST(TRIM(`account_holders`.`holder_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '^[^ ]+ +',
+            ''
+          )
         END
       END
     END AS CHAR) AS `family_name`,
@@ -987,7 +1738,7 @@ FROM (
       `account_holders`.`date_of_birth`,
       CASE
         WHEN REGEXP_INSTR(
-          TRIM('1900-01-01'),
+          CAST(TRIM('1900-01-01') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         ) > 0
         THEN CASE
@@ -1016,7 +1767,7 @@ FROM (
       WHEN NOT '1900-01-01' IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM('1900-01-01'),
+          CAST(TRIM('1900-01-01') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         ) > 0
         THEN CASE
@@ -1057,9 +1808,9 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1069,7 +1820,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__customer` AS
@@ -1112,9 +1863,10 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR)
+  CAST(`account_holders`.`holder_id` AS CHAR),
+  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
@@ -1137,19 +1889,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1173,7 +1933,7 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`account_holders`.`email`))) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`account_holders`.`email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE LOWER(TRIM(`account_holders`.`email`))
     END AS CHAR) AS `email_address`,
@@ -1185,15 +1945,22 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`account_holders`.`email`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`account_holders`.`email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`account_holders`.`email`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1203,7 +1970,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__contact_point_email` AS
@@ -1245,9 +2012,10 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR)
+  CAST(`account_holders`.`holder_id` AS CHAR),
+  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
@@ -1270,19 +2038,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1307,23 +2083,87 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
-        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
-        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
-        THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(LEFT(TRIM(`account_holders`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
         THEN CONCAT(
           '+',
-          CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'CA')
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CN'
+        AND CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '1'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 11
+        THEN CONCAT(
+          '+86',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '0'
+        AND CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN CONCAT(
+          '+',
+          CASE CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
             WHEN 'FR'
             THEN '33'
             WHEN 'DE'
@@ -1334,33 +2174,124 @@ FROM (
             THEN '46'
             ELSE '44'
           END,
-          SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            2
+          )
         )
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
-        THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
-        THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'IT'
+        THEN CONCAT(
+          '+39',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ES'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 9
+        THEN CONCAT(
+          '+34',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`account_holders`.`phone`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM(`account_holders`.`phone`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('US', 'CA')
-        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'CN'
-        AND LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '1'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 11
-        THEN CONCAT('+86', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        WHEN CAST(CAST(LEFT(TRIM(`account_holders`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
         THEN CONCAT(
           '+',
-          CASE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'CA')
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CN'
+        AND CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '1'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 11
+        THEN CONCAT(
+          '+86',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '0'
+        AND CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
+        THEN CONCAT(
+          '+',
+          CASE CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
             WHEN 'FR'
             THEN '33'
             WHEN 'DE'
@@ -1371,13 +2302,40 @@ FROM (
             THEN '46'
             ELSE '44'
           END,
-          SUBSTRING(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''), 2)
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            2
+          )
         )
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'IT'
-        THEN CONCAT('+39', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) = 'ES'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) = 9
-        THEN CONCAT('+34', REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', ''))
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'IT'
+        THEN CONCAT(
+          '+39',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ES'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 9
+        THEN CONCAT(
+          '+34',
+          REGEXP_REPLACE(
+            CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`account_holders`.`phone`)
       END
     END AS CHAR) AS `phone_number`,
@@ -1388,22 +2346,35 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`account_holders`.`phone`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`account_holders`.`phone`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`account_holders`.`phone`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(phone), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST holder (on the TEST account), not a real customer'
       WHEN COALESCE(
         (
-          CHAR_LENGTH(REGEXP_REPLACE(`account_holders`.`phone`, '[^0-9]', '')) < 8
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`account_holders`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
         ),
         FALSE
       )
@@ -1413,7 +2384,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__contact_point_phone` AS
@@ -1455,9 +2426,10 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR)
+  CAST(`account_holders`.`holder_id` AS CHAR),
+  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
@@ -1480,19 +2452,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1518,41 +2498,57 @@ FROM (
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`a`.`bill_street`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`a`.`bill_street`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`a`.`bill_street`)
     END AS CHAR) AS `address_line`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`a`.`bill_city`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`a`.`bill_city`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`a`.`bill_city`)
     END AS CHAR) AS `city`,
     CAST(NULL AS CHAR) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`a`.`bill_postcode`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`a`.`bill_postcode`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`a`.`bill_postcode`)
     END AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(CASE
+          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+        END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
         THEN 'GB'
-        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
-      END) = ''
+        ELSE CASE
+          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+        END
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '') = 'UK'
+        WHEN CAST(CAST(CASE
+          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+        END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
         THEN 'GB'
-        ELSE NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')
+        ELSE CASE
+          WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+        END
       END
     END AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-          OR LOWER(TRIM(`account_holders`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`account_holders`.`holder_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('TEST, TEST', 'TEST TEST', 'TEST')
+          OR CAST(LOWER(TRIM(`account_holders`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1562,7 +2558,7 @@ FROM (
     CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`
   FROM `billing`.`account_holders` AS `account_holders`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__contact_point_address` AS
@@ -1604,9 +2600,10 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`account_holders` AS `account_holders`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON `a`.`acct_ref` = `account_holders`.`acct_ref`
+  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 GROUP BY
-  CAST(`account_holders`.`holder_id` AS CHAR)
+  CAST(`account_holders`.`holder_id` AS CHAR),
+  CAST(CAST(`account_holders`.`holder_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
@@ -1624,7 +2621,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`product_name` IS NULL OR `d`.`product_name` = ''
+      WHEN `d`.`product_name` IS NULL
+      OR CAST(CAST(`d`.`product_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot product_name is required but empty'
       WHEN `d`.`unit_price` < 0
       THEN CONCAT(
@@ -1633,7 +2631,10 @@ SELECT
         ' is below the minimum 0'
       )
       WHEN NOT `d`.`currency_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{3}$'
+      ) > 0
       THEN CONCAT(
         'slot currency_code: ''',
         COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
@@ -1643,7 +2644,7 @@ SELECT
       THEN CONCAT(
         'slot is_active: code ''',
         COALESCE(CAST(`d`.`_raw__is_active` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 318)'
+        ''' is not in value_mappings (line 320)'
       )
       ELSE NULL
     END
@@ -1654,15 +2655,19 @@ FROM (
       CONCAT('billing:Product:', CAST(`catalogue`.`sku` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`catalogue`.`description`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`catalogue`.`description`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`catalogue`.`description`)
     END AS CHAR) AS `product_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`catalogue`.`category`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`catalogue`.`category`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -1670,26 +2675,71 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
           )
         END
         ELSE TRIM(`catalogue`.`category`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN TRIM(`catalogue`.`category`) = LOWER(TRIM(`catalogue`.`category`))
+        WHEN CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`catalogue`.`category`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`catalogue`.`category`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`catalogue`.`category`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -1697,14 +2747,55 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`catalogue`.`category`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`catalogue`.`category`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`catalogue`.`category`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`catalogue`.`category`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
@@ -1716,29 +2807,29 @@ FROM (
     CAST(`catalogue`.`list_price` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('EUR' AS CHAR) AS `currency_code`,
     CASE
-      WHEN LOWER(
+      WHEN CAST(CAST(LOWER(
         TRIM(
           CASE
-            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'Y'
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Y'
             THEN 'true'
-            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'N'
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'N'
             THEN 'false'
             ELSE NULL
           END
         )
-      ) IN ('true', 't', 'yes', 'y', '1')
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('true', 't', 'yes', 'y', '1')
       THEN TRUE
-      WHEN LOWER(
+      WHEN CAST(CAST(LOWER(
         TRIM(
           CASE
-            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'Y'
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Y'
             THEN 'true'
-            WHEN UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) = 'N'
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'N'
             THEN 'false'
             ELSE NULL
           END
         )
-      ) IN ('false', 'f', 'no', 'n', '0')
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('false', 'f', 'no', 'n', '0')
       THEN FALSE
     END AS `is_active`,
     UPPER(REPLACE(TRIM(`catalogue`.`active_flag`), 'ß', 'ẞ')) AS `_raw__is_active`,
@@ -1775,7 +2866,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 CREATE OR REPLACE VIEW `billing__transaction__staged` AS
-SELECT DISTINCT
+SELECT
   'billing' AS `_source_system`,
   'invoices' AS `_source_table`,
   `d`.`_source_key`,
@@ -1785,8 +2876,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -1794,11 +2885,11 @@ FROM (
       WHEN COALESCE(
         (
           (
-            UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) = 'INV'
+            CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'INV'
             AND `invoices`.`amount` <= 0
           )
           OR (
-            UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) IN ('CRN', 'PAY')
+            CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CRN', 'PAY')
             AND `invoices`.`amount` >= 0
           )
         ),
@@ -1812,10 +2903,15 @@ FROM (
     CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`
   FROM `billing`.`invoices` AS `invoices`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON `h`.`acct_ref` = `invoices`.`acct_ref`
+    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `invoices`.`acct_ref`
-) AS `d`;
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `d`
+GROUP BY
+  `d`.`_source_key`,
+  `d`.`_reject_reason`,
+  CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
+  CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
 CREATE OR REPLACE VIEW `billing__transaction__groups` AS
 SELECT
@@ -1831,29 +2927,37 @@ SELECT
   'invoices' AS `_source_table`,
   `d`.`_source_key`,
   CASE
-    WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+    WHEN `d`.`customer_id` IS NULL
+    OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT `d`.`_raw__transaction_type` IS NULL AND `d`.`transaction_type` IS NULL
     THEN CONCAT(
       'slot transaction_type: code ''',
       COALESCE(CAST(`d`.`_raw__transaction_type` AS CHAR), 'NULL'),
-      ''' is not in value_mappings (line 359)'
+      ''' is not in value_mappings (line 361)'
     )
-    WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
+    WHEN `d`.`transaction_type` IS NULL
+    OR CAST(CAST(`d`.`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
     THEN 'slot transaction_type is required but empty'
     WHEN `d`.`transaction_date` IS NULL
     THEN 'slot transaction_date is required but empty'
     WHEN `d`.`total_amount` IS NULL
     THEN 'slot total_amount is required but empty'
     WHEN NOT `d`.`currency_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`currency_code`, '^[A-Z]{3}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{3}$'
+    ) > 0
     THEN CONCAT(
       'slot currency_code: ''',
       COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
       ''' does not match pattern ^[A-Z]{3}$'
     )
     WHEN NOT `d`.`country_code` IS NULL
-    AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+    AND NOT REGEXP_INSTR(
+      CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+      '^[A-Z]{2}$'
+    ) > 0
     THEN CONCAT(
       'slot country_code: ''',
       COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -1873,68 +2977,111 @@ FROM (
       )
     ) AS CHAR) AS `customer_id`,
     CAST((
-      CONCAT('billing:Account:', CAST(MIN(`invoices`.`acct_ref`) AS CHAR))
+      CONCAT(
+        'billing:Account:',
+        CAST(CAST(MIN(CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)) AS CHAR CHARACTER SET utf8mb4) AS CHAR)
+      )
     ) AS CHAR) AS `account_id`,
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) = 'INV'
+      WHEN CAST(CAST(MIN(
+        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'INV'
       THEN 'purchase'
-      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) = 'CRN'
+      WHEN CAST(CAST(MIN(
+        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CRN'
       THEN 'refund'
-      WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) = 'PAY'
+      WHEN CAST(CAST(MIN(
+        CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+      ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'PAY'
       THEN 'payment'
       ELSE NULL
     END AS CHAR) AS `transaction_type`,
-    MIN(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ'))) AS `_raw__transaction_type`,
+    CAST(MIN(
+      CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+    ) AS CHAR CHARACTER SET utf8mb4) AS `_raw__transaction_type`,
     CAST(MIN(`invoices`.`invoice_date`) AS DATETIME(6)) AS `transaction_date`,
     CAST(MIN(`invoices`.`amount`) AS DECIMAL(18, 4)) AS `total_amount`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RMB'
         THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
-      END) = ''
+        ELSE CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ'))) = 'RMB'
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RMB'
         THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')))
+        ELSE CAST(MIN(
+          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`currency`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
       END
     END AS CHAR) AS `currency_code`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
         THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
-      END) = ''
+        ELSE CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), '')) = 'UK'
+        WHEN CAST(CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
         THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')), ''))
+        ELSE CAST(MIN(
+          CAST(CAST(CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM(`a`.`bill_country`), 'ß', 'ẞ'))
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        ) AS CHAR CHARACTER SET utf8mb4)
       END
     END AS CHAR) AS `country_code`,
     CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`
   FROM `billing`.`invoices` AS `invoices`
   LEFT JOIN `billing`.`account_holders` AS `h`
-    ON `h`.`acct_ref` = `invoices`.`acct_ref`
+    ON CAST(CAST(`h`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `invoices`.`acct_ref`
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
   WHERE
     NOT COALESCE(
       (
-        UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-        OR UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+        CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+        OR CAST(UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
       ),
       FALSE
     )
     AND NOT COALESCE(
       (
         (
-          UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) = 'INV'
+          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'INV'
           AND `invoices`.`amount` <= 0
         )
         OR (
-          UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) IN ('CRN', 'PAY')
+          CAST(CAST(UPPER(REPLACE(TRIM(`invoices`.`invoice_type`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CRN', 'PAY')
           AND `invoices`.`amount` >= 0
         )
       ),
@@ -1992,9 +3139,10 @@ SELECT
   COUNT(*) AS `_matches`
 FROM `billing`.`invoices` AS `invoices`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON `a`.`acct_ref` = `invoices`.`acct_ref`
+  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`invoices`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 GROUP BY
-  CAST(`invoices`.`invoice_no` AS CHAR)
+  CAST(`invoices`.`invoice_no` AS CHAR),
+  CAST(CAST(`invoices`.`invoice_no` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 
@@ -2013,7 +3161,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`transaction_id` IS NULL OR `d`.`transaction_id` = ''
+      WHEN `d`.`transaction_id` IS NULL
+      OR CAST(CAST(`d`.`transaction_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot transaction_id is required but empty'
       WHEN `d`.`quantity` IS NULL
       THEN 'slot quantity is required but empty'
@@ -2070,8 +3219,8 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          CAST(UPPER(REPLACE(`a`.`account_name`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM(`a`.`account_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST ACCOUNT%'
         ),
         FALSE
       )
@@ -2087,7 +3236,7 @@ FROM (
   LEFT JOIN `billing`.`invoices` AS `i`
     ON `i`.`invoice_no` = `invoice_items`.`invoice_no`
   LEFT JOIN `billing`.`billing_accounts` AS `a`
-    ON `a`.`acct_ref` = `i`.`acct_ref`
+    ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
 CREATE OR REPLACE VIEW `billing__transaction_line` AS
@@ -2135,7 +3284,12 @@ GROUP BY
     CAST(`invoice_items`.`invoice_no` AS CHAR),
     '|',
     CAST(`invoice_items`.`line_no` AS CHAR)
-  )
+  ),
+  CAST(CAST(CONCAT(
+    CAST(`invoice_items`.`invoice_no` AS CHAR),
+    '|',
+    CAST(`invoice_items`.`line_no` AS CHAR)
+  ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 HAVING
   COUNT(*) > 1
 UNION ALL
@@ -2151,13 +3305,18 @@ FROM `billing`.`invoice_items` AS `invoice_items`
 LEFT JOIN `billing`.`invoices` AS `i`
   ON `i`.`invoice_no` = `invoice_items`.`invoice_no`
 LEFT JOIN `billing`.`billing_accounts` AS `a`
-  ON `a`.`acct_ref` = `i`.`acct_ref`
+  ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 GROUP BY
   CONCAT(
     CAST(`invoice_items`.`invoice_no` AS CHAR),
     '|',
     CAST(`invoice_items`.`line_no` AS CHAR)
-  )
+  ),
+  CAST(CAST(CONCAT(
+    CAST(`invoice_items`.`invoice_no` AS CHAR),
+    '|',
+    CAST(`invoice_items`.`line_no` AS CHAR)
+  ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 HAVING
   COUNT(*) > 1;
 

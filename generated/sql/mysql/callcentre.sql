@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `callcentre__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -22,19 +24,24 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`customer_tier` IS NULL
-      AND NOT `d`.`customer_tier` IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT CAST(CAST(`d`.`customer_tier` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('standard', 'silver', 'gold', 'platinum')
       THEN CONCAT(
         'slot customer_tier: ''',
         COALESCE(CAST(`d`.`customer_tier` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerTier'
       )
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -50,12 +57,26 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('person' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
+        THEN REGEXP_REPLACE(
+          CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ' +',
+          ''
+        )
         ELSE REGEXP_REPLACE(
-          CASE
-            WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
+          CAST(CASE
+            WHEN CASE
+              WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(`callers`.`caller_name`)
+            END IS NULL
             THEN NULL
             ELSE COALESCE(
               (
@@ -63,30 +84,85 @@ FROM (
                   GROUP_CONCAT(CASE
                     WHEN `g`.`n` = 1
                     OR LOCATE(
-                      SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                       ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
                   END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
                 FROM JSON_TABLE(
-                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
                 , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
               ),
               ''
             )
-          END,
+          END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           ' +',
           ' '
         )
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-        THEN REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', '')
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
+        THEN REGEXP_REPLACE(
+          CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+          ' +',
+          ''
+        )
         ELSE REGEXP_REPLACE(
-          CASE
-            WHEN NULLIF(TRIM(`callers`.`caller_name`), '') IS NULL
+          CAST(CASE
+            WHEN CASE
+              WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(`callers`.`caller_name`)
+            END IS NULL
             THEN NULL
             ELSE COALESCE(
               (
@@ -94,44 +170,159 @@ FROM (
                   GROUP_CONCAT(CASE
                     WHEN `g`.`n` = 1
                     OR LOCATE(
-                      SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n` - 1, 1),
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                       ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM(`callers`.`caller_name`), ''), `g`.`n`, 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
                   END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
                 FROM JSON_TABLE(
-                  CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`callers`.`caller_name`), '')) - 1), '0]')
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(`callers`.`caller_name`)
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
                 , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
               ),
               ''
             )
-          END,
+          END AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           ' +',
           ' '
         )
       END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
-      END) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
+        THEN CASE
+          WHEN CAST(SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ' +',
+              ''
+            ),
+            2
+          ) AS BINARY) = ''
+          THEN NULL
+          ELSE SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ' +',
+              ''
+            ),
+            2
+          )
+        END
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-        THEN NULLIF(SUBSTRING(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 2), '')
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
+        THEN CASE
+          WHEN CAST(SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ' +',
+              ''
+            ),
+            2
+          ) AS BINARY) = ''
+          THEN NULL
+          ELSE SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              ' +',
+              ''
+            ),
+            2
+          )
+        END
       END
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
-      END) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
+        THEN LEFT(
+          REGEXP_REPLACE(
+            CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' +',
+            ''
+          ),
+          1
+        )
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(`callers`.`caller_name`, '[^一-鿿]', '')) > 0
-        THEN LEFT(REGEXP_REPLACE(TRIM(`callers`.`caller_name`), ' +', ''), 1)
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`caller_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
+        THEN LEFT(
+          REGEXP_REPLACE(
+            CAST(TRIM(`callers`.`caller_name`) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            ' +',
+            ''
+          ),
+          1
+        )
       END
     END AS CHAR) AS `family_name`,
     CAST(NULL AS CHAR) AS `organisation_name`,
@@ -144,17 +335,17 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'junk TEST caller card, not a real customer'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-          OR UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
+          CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
         ),
         FALSE
       )
@@ -217,19 +408,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -254,25 +453,99 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(LEFT(TRIM(`callers`.`phone_number`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+        THEN CONCAT(
+          '+',
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'AMER'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`callers`.`phone_number`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM(`callers`.`phone_number`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'AMER'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', ''))
+        WHEN CAST(CAST(LEFT(TRIM(`callers`.`phone_number`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+        THEN CONCAT(
+          '+',
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'AMER'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`callers`.`phone_number`)
       END
     END AS CHAR) AS `phone_number`,
@@ -283,30 +556,43 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`callers`.`phone_number`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`callers`.`phone_number`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`callers`.`phone_number`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(phone_number), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'junk TEST caller card, not a real customer'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-          OR UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
+          CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
         ),
         FALSE
       )
       THEN 'placeholder card for withheld numbers, not a person'
       WHEN COALESCE(
         (
-          CHAR_LENGTH(REGEXP_REPLACE(`callers`.`phone_number`, '[^0-9]', '')) < 8
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`callers`.`phone_number` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
         ),
         FALSE
       )
@@ -368,19 +654,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -404,7 +698,7 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`callers`.`callback_email`))) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`callers`.`callback_email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE LOWER(TRIM(`callers`.`callback_email`))
     END AS CHAR) AS `email_address`,
@@ -416,15 +710,22 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`callers`.`callback_email`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`callers`.`callback_email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`callers`.`callback_email`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(callback_email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`callers`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`callers`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`callers`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`callers`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
@@ -483,9 +784,11 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
+      WHEN `d`.`channel` IS NULL
+      OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -517,8 +820,14 @@ FROM (
     CAST('call_centre' AS CHAR) AS `channel`,
     CAST(`calls`.`started_at` AS DATETIME(6)) AS `interaction_datetime`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN LOWER(
+          CASE
+            WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`calls`.`queue`)
+          END
+        ) IS NULL
         THEN NULL
         ELSE COALESCE(
           (
@@ -526,22 +835,77 @@ FROM (
               GROUP_CONCAT(CASE
                 WHEN `g`.`n` = 1
                 OR LOCATE(
-                  SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                  CAST(SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    ),
+                    `g`.`n` - 1,
+                    1
+                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                   ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                 ) > 0
-                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
-                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+                THEN UPPER(
+                  SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    ),
+                    `g`.`n`,
+                    1
+                  )
+                )
+                ELSE LOWER(
+                  SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    ),
+                    `g`.`n`,
+                    1
+                  )
+                )
               END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
             FROM JSON_TABLE(
-              CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+              CONCAT(
+                '[',
+                REPEAT(
+                  '0,',
+                  CHAR_LENGTH(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    )
+                  ) - 1
+                ),
+                '0]'
+              )
             , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
           ),
           ''
         )
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN LOWER(NULLIF(TRIM(`calls`.`queue`), '')) IS NULL
+        WHEN LOWER(
+          CASE
+            WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`calls`.`queue`)
+          END
+        ) IS NULL
         THEN NULL
         ELSE COALESCE(
           (
@@ -549,14 +913,63 @@ FROM (
               GROUP_CONCAT(CASE
                 WHEN `g`.`n` = 1
                 OR LOCATE(
-                  SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n` - 1, 1),
+                  CAST(SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    ),
+                    `g`.`n` - 1,
+                    1
+                  ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                   ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                 ) > 0
-                THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
-                ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM(`calls`.`queue`), '')), `g`.`n`, 1))
+                THEN UPPER(
+                  SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    ),
+                    `g`.`n`,
+                    1
+                  )
+                )
+                ELSE LOWER(
+                  SUBSTRING(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    ),
+                    `g`.`n`,
+                    1
+                  )
+                )
               END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
             FROM JSON_TABLE(
-              CONCAT('[', REPEAT('0,', CHAR_LENGTH(LOWER(NULLIF(TRIM(`calls`.`queue`), ''))) - 1), '0]')
+              CONCAT(
+                '[',
+                REPEAT(
+                  '0,',
+                  CHAR_LENGTH(
+                    LOWER(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`calls`.`queue`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`calls`.`queue`)
+                      END
+                    )
+                  ) - 1
+                ),
+                '0]'
+              )
             , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
           ),
           ''
@@ -564,23 +977,31 @@ FROM (
       END
     END AS CHAR) AS `topic`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'RESOLVED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RESOLVED'
       THEN 'resolved'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'CALLBACK'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALLBACK'
       THEN 'callback scheduled'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'ESCALATED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ESCALATED'
       THEN 'escalated'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'TRANSFERRED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TRANSFERRED'
       THEN 'transferred'
-      WHEN UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) = 'ABANDONED'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ABANDONED'
       THEN 'abandoned'
       ELSE NULL
     END AS CHAR) AS `outcome`,
     UPPER(REPLACE(TRIM(`calls`.`disposition`), 'ß', 'ẞ')) AS `_raw__outcome`,
     CAST(CASE
-      WHEN TRIM(' ' FROM NULLIF(TRIM(`calls`.`agent`), '')) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`calls`.`agent`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`calls`.`agent`)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE NULLIF(TRIM(`calls`.`agent`), '')
+      ELSE CASE
+        WHEN CAST(CAST(TRIM(`calls`.`agent`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`calls`.`agent`)
+      END
     END AS CHAR) AS `agent_name`,
     CAST(CASE
       WHEN CAST(`calls`.`ended_at` AS DATE) = CAST(`calls`.`started_at` AS DATE)
@@ -588,7 +1009,7 @@ FROM (
       AND (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -598,7 +1019,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -614,7 +1035,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -624,7 +1045,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -640,7 +1061,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -650,7 +1071,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -668,7 +1089,7 @@ FROM (
       ) - (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -678,7 +1099,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -694,7 +1115,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -704,7 +1125,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -720,7 +1141,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -730,7 +1151,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -749,7 +1170,7 @@ FROM (
       THEN (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -759,7 +1180,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -775,7 +1196,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -785,7 +1206,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -801,7 +1222,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -811,7 +1232,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -829,7 +1250,7 @@ FROM (
       ) - (
         CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -839,7 +1260,7 @@ FROM (
                 12,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -855,7 +1276,7 @@ FROM (
           ) AS SIGNED)
         END * 3600 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -865,7 +1286,7 @@ FROM (
                 15,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -881,7 +1302,7 @@ FROM (
           ) AS SIGNED)
         END * 60 + CASE
           WHEN REGEXP_INSTR(
-            TRIM(
+            CAST(TRIM(
               SUBSTRING(
                 CASE
                   WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -891,7 +1312,7 @@ FROM (
                 18,
                 2
               )
-            ),
+            ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
             '^[+-]?[0-9]{1,18}$'
           ) > 0
           THEN CAST(TRIM(
@@ -964,7 +1385,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -974,7 +1395,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1034,7 +1455,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1044,7 +1465,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1104,7 +1525,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1114,7 +1535,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1174,7 +1595,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1184,7 +1605,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1244,7 +1665,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1254,7 +1675,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1314,7 +1735,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1324,7 +1745,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1384,7 +1805,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1394,7 +1815,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1454,7 +1875,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1464,7 +1885,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1524,7 +1945,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`ended_at`) = 0
@@ -1534,7 +1955,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1594,7 +2015,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1604,7 +2025,7 @@ FROM (
               12,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1664,7 +2085,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1674,7 +2095,7 @@ FROM (
               15,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1734,7 +2155,7 @@ FROM (
       ) IS NULL
       AND CASE
         WHEN REGEXP_INSTR(
-          TRIM(
+          CAST(TRIM(
             SUBSTRING(
               CASE
                 WHEN MICROSECOND(`calls`.`started_at`) = 0
@@ -1744,7 +2165,7 @@ FROM (
               18,
               2
             )
-          ),
+          ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
           '^[+-]?[0-9]{1,18}$'
         ) > 0
         THEN CAST(TRIM(
@@ -1780,17 +2201,17 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-          OR UPPER(REPLACE(TRIM(`cl`.`region`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`cl`.`callback_email`)) LIKE '%@test.test'
+          CAST(UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE 'TEST CALL%'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`region`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`cl`.`callback_email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
         ),
         FALSE
       )
       THEN 'call of the junk TEST caller, not a real interaction'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-          OR UPPER(REPLACE(TRIM(`cl`.`phone_number`), 'ß', 'ẞ')) = 'ANONYMOUS'
+          CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`caller_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNKNOWN CALLER'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`cl`.`phone_number`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ANONYMOUS'
         ),
         FALSE
       )
@@ -1841,7 +2262,8 @@ FROM `callcentre`.`calls` AS `calls`
 LEFT JOIN `callcentre`.`callers` AS `cl`
   ON `cl`.`caller_id` = `calls`.`caller_id`
 GROUP BY
-  CAST(`calls`.`call_id` AS CHAR)
+  CAST(`calls`.`call_id` AS CHAR),
+  CAST(CAST(`calls`.`call_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 

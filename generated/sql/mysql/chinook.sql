@@ -64,22 +64,22 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST(CASE WHEN `Customer`.`Company` IS NULL THEN 'person' ELSE 'organisation' END AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CONCAT(TRIM(`Customer`.`FirstName`), ' ', TRIM(`Customer`.`LastName`))) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CONCAT(TRIM(`Customer`.`FirstName`), ' ', TRIM(`Customer`.`LastName`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CONCAT(TRIM(`Customer`.`FirstName`), ' ', TRIM(`Customer`.`LastName`))
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`FirstName`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`FirstName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customer`.`FirstName`)
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`LastName`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`LastName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customer`.`LastName`)
     END AS CHAR) AS `family_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customer`.`Company`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `Customer`.`Company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `Customer`.`Company`
     END AS CHAR) AS `organisation_name`,
@@ -100,7 +100,7 @@ FROM (
     CAST(NULL AS CHAR) AS `preferred_language`,
     CAST(NULL AS DATE) AS `customer_since`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CONCAT(`rep`.`FirstName`, ' ', `rep`.`LastName`)
     END AS CHAR) AS `support_agent`,
@@ -443,7 +443,7 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`Customer`.`Email`))) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`Customer`.`Email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE LOWER(TRIM(`Customer`.`Email`))
     END AS CHAR) AS `email_address`,
@@ -561,7 +561,7 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`Phone`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`Phone`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customer`.`Phone`)
     END AS CHAR) AS `phone_number`,
@@ -685,18 +685,22 @@ FROM (
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`Address`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`Address`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customer`.`Address`)
     END AS CHAR) AS `address_line`,
-    CAST(CASE WHEN TRIM(' ' FROM `Customer`.`City`) = '' THEN NULL ELSE `Customer`.`City` END AS CHAR) AS `city`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customer`.`State`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `Customer`.`City`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE `Customer`.`City`
+    END AS CHAR) AS `city`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM `Customer`.`State`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `Customer`.`State`
     END AS CHAR) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`PostalCode`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`PostalCode`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customer`.`PostalCode`)
     END AS CHAR) AS `postal_code`,
@@ -837,8 +841,16 @@ FROM (
     CAST((
       CONCAT('chinook:Product:', CAST(`Track`.`TrackId` AS CHAR))
     ) AS CHAR) AS `id`,
-    CAST(CASE WHEN TRIM(' ' FROM `Track`.`Name`) = '' THEN NULL ELSE `Track`.`Name` END AS CHAR) AS `product_name`,
-    CAST(CASE WHEN TRIM(' ' FROM `genre`.`Name`) = '' THEN NULL ELSE `genre`.`Name` END AS CHAR) AS `product_category`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM `Track`.`Name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE `Track`.`Name`
+    END AS CHAR) AS `product_name`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM `genre`.`Name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE `genre`.`Name`
+    END AS CHAR) AS `product_category`,
     CAST(`Track`.`UnitPrice` AS DECIMAL(18, 4)) AS `unit_price`,
     CAST('USD' AS CHAR) AS `currency_code`,
     CAST(TRUE AS SIGNED) AS `is_active`,

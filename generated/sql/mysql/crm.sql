@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: mysql
 
+SET NAMES utf8mb4;
+
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -22,19 +24,24 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_type` IS NULL OR `d`.`customer_type` = ''
+      WHEN `d`.`customer_type` IS NULL
+      OR CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_type is required but empty'
       WHEN NOT `d`.`customer_type` IS NULL
-      AND NOT `d`.`customer_type` IN ('person', 'organisation')
+      AND NOT CAST(CAST(`d`.`customer_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('person', 'organisation')
       THEN CONCAT(
         'slot customer_type: ''',
         COALESCE(CAST(`d`.`customer_type` AS CHAR), 'NULL'),
         ''' is not a permissible value of CustomerType'
       )
-      WHEN `d`.`full_name` IS NULL OR `d`.`full_name` = ''
+      WHEN `d`.`full_name` IS NULL
+      OR CAST(CAST(`d`.`full_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot full_name is required but empty'
       WHEN NOT `d`.`preferred_language` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`preferred_language`, '^[a-z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`preferred_language` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[a-z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot preferred_language: ''',
         COALESCE(CAST(`d`.`preferred_language` AS CHAR), 'NULL'),
@@ -49,18 +56,48 @@ FROM (
       CONCAT('crm:Customer:', CAST(`contacts`.`contact_no` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-      AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-      AND NOT NULLIF(TRIM(`contacts`.`company`), '') IS NULL
+      WHEN CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`first_name`)
+      END IS NULL
+      AND CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`last_name`)
+      END IS NULL
+      AND NOT CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`company`)
+      END IS NULL
       THEN 'organisation'
       ELSE 'person'
     END AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-        THEN NULLIF(TRIM(`contacts`.`company`), '')
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(COALESCE(`contacts`.`last_name`, ''), '[^一-鿿]', '')) > 0
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`first_name`)
+        END IS NULL
+        AND CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`last_name`)
+        END IS NULL
+        THEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`company`)
+        END
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(COALESCE(`contacts`.`last_name`, '') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
         THEN CONCAT(
           TRIM(COALESCE(`contacts`.`last_name`, '')),
           TRIM(COALESCE(`contacts`.`first_name`, ''))
@@ -69,8 +106,8 @@ FROM (
           CONCAT(
             COALESCE(
               CASE
-                WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-                OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+                WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+                OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
                 THEN CASE
                   WHEN TRIM(`contacts`.`first_name`) IS NULL
                   THEN NULL
@@ -80,7 +117,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
@@ -98,8 +135,8 @@ FROM (
             ' ',
             COALESCE(
               CASE
-                WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-                OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+                WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+                OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
                 THEN CASE
                   WHEN TRIM(`contacts`.`last_name`) IS NULL
                   THEN NULL
@@ -109,7 +146,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
@@ -126,13 +163,31 @@ FROM (
             )
           )
         )
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-        THEN NULLIF(TRIM(`contacts`.`company`), '')
-        WHEN CHAR_LENGTH(REGEXP_REPLACE(COALESCE(`contacts`.`last_name`, ''), '[^一-鿿]', '')) > 0
+        WHEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`first_name`)
+        END IS NULL
+        AND CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`last_name`)
+        END IS NULL
+        THEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`company`)
+        END
+        WHEN CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(COALESCE(`contacts`.`last_name`, '') AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^一-鿿]',
+            ''
+          )
+        ) > 0
         THEN CONCAT(
           TRIM(COALESCE(`contacts`.`last_name`, '')),
           TRIM(COALESCE(`contacts`.`first_name`, ''))
@@ -141,8 +196,8 @@ FROM (
           CONCAT(
             COALESCE(
               CASE
-                WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-                OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+                WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+                OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
                 THEN CASE
                   WHEN TRIM(`contacts`.`first_name`) IS NULL
                   THEN NULL
@@ -152,7 +207,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM(`contacts`.`first_name`), `g`.`n`, 1))
@@ -170,8 +225,8 @@ FROM (
             ' ',
             COALESCE(
               CASE
-                WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-                OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+                WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+                OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
                 THEN CASE
                   WHEN TRIM(`contacts`.`last_name`) IS NULL
                   THEN NULL
@@ -181,7 +236,7 @@ FROM (
                         GROUP_CONCAT(CASE
                           WHEN `g`.`n` = 1
                           OR LOCATE(
-                            SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1),
+                            CAST(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n` - 1, 1) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                             ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM(`contacts`.`last_name`), `g`.`n`, 1))
@@ -201,11 +256,15 @@ FROM (
       END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`first_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -213,27 +272,72 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`first_name`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
           )
         END
         ELSE TRIM(`contacts`.`first_name`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
+        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`first_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -241,14 +345,55 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`first_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`first_name`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`first_name`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
@@ -258,11 +403,15 @@ FROM (
       END
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`last_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -270,27 +419,72 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`last_name`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
           )
         END
         ELSE TRIM(`contacts`.`last_name`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
+        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+        OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
         THEN CASE
-          WHEN NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
+          WHEN CASE
+            WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`last_name`)
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -298,14 +492,55 @@ FROM (
                 GROUP_CONCAT(CASE
                   WHEN `g`.`n` = 1
                   OR LOCATE(
-                    SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n` - 1, 1),
+                    CAST(SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END,
+                      `g`.`n` - 1,
+                      1
+                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
                     ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
-                  ELSE LOWER(SUBSTRING(NULLIF(TRIM(`contacts`.`last_name`), ''), `g`.`n`, 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END,
+                      `g`.`n`,
+                      1
+                    )
+                  )
                 END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
               FROM JSON_TABLE(
-                CONCAT('[', REPEAT('0,', CHAR_LENGTH(NULLIF(TRIM(`contacts`.`last_name`), '')) - 1), '0]')
+                CONCAT(
+                  '[',
+                  REPEAT(
+                    '0,',
+                    CHAR_LENGTH(
+                      CASE
+                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+                        THEN NULL
+                        ELSE TRIM(`contacts`.`last_name`)
+                      END
+                    ) - 1
+                  ),
+                  '0]'
+                )
               , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
             ),
             ''
@@ -315,45 +550,77 @@ FROM (
       END
     END AS CHAR) AS `family_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-        THEN NULLIF(TRIM(`contacts`.`company`), '')
-      END) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`first_name`)
+        END IS NULL
+        AND CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`last_name`)
+        END IS NULL
+        THEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`company`)
+        END
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN NULLIF(TRIM(`contacts`.`first_name`), '') IS NULL
-        AND NULLIF(TRIM(`contacts`.`last_name`), '') IS NULL
-        THEN NULLIF(TRIM(`contacts`.`company`), '')
+        WHEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`first_name`)
+        END IS NULL
+        AND CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`last_name`)
+        END IS NULL
+        THEN CASE
+          WHEN CAST(CAST(TRIM(`contacts`.`company`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+          THEN NULL
+          ELSE TRIM(`contacts`.`company`)
+        END
       END
     END AS CHAR) AS `organisation_name`,
     CAST(NULL AS DATE) AS `birth_date`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'G'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'G'
       THEN 'gold'
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'S'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'S'
       THEN 'silver'
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'P'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'P'
       THEN 'platinum'
-      WHEN UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) = 'B'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`segment`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'B'
       THEN 'standard'
       ELSE 'standard'
     END AS CHAR) AS `customer_tier`,
     CAST(NULL AS CHAR) AS `household_id`,
     CAST(CASE
-      WHEN TRIM(' ' FROM NULLIF(LOWER(TRIM(`contacts`.`lang`)), '')) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(LOWER(TRIM(`contacts`.`lang`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE LOWER(TRIM(`contacts`.`lang`))
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE NULLIF(LOWER(TRIM(`contacts`.`lang`)), '')
+      ELSE CASE
+        WHEN CAST(CAST(LOWER(TRIM(`contacts`.`lang`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE LOWER(TRIM(`contacts`.`lang`))
+      END
     END AS CHAR) AS `preferred_language`,
     CAST(`contacts`.`created_on` AS DATE) AS `customer_since`,
     CAST(NULL AS CHAR) AS `support_agent`,
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -416,19 +683,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -447,7 +722,7 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE LOWER(TRIM(`contacts`.`email`))
     END AS CHAR) AS `email_address`,
@@ -459,16 +734,23 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`contacts`.`email`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`email`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`email`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(email), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -530,19 +812,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -562,20 +852,84 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM(`contacts`.`phone`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '1'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 11
-        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(LEFT(TRIM(`contacts`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+        THEN CONCAT(
+          '+',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
+        AND CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '1'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 11
+        THEN CONCAT(
+          '+86',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '0'
+        AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
           'FRANCE',
           'UNITED KINGDOM',
           'UK',
@@ -588,7 +942,7 @@ FROM (
         )
         THEN CONCAT(
           '+',
-          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+          CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
             WHEN 'FRANCE'
             THEN '33'
             WHEN 'GERMANY'
@@ -603,27 +957,105 @@ FROM (
             THEN '46'
             ELSE '44'
           END,
-          SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2)
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            2
+          )
         )
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
+        THEN CONCAT(
+          '+39',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`contacts`.`phone`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM(`contacts`.`phone`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '1'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) = 11
-        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+        WHEN CAST(CAST(LEFT(TRIM(`contacts`.`phone`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+        THEN CONCAT(
+          '+',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
+        AND CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '1'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 11
+        THEN CONCAT(
+          '+86',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '0'
+        AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
           'FRANCE',
           'UNITED KINGDOM',
           'UK',
@@ -636,7 +1068,7 @@ FROM (
         )
         THEN CONCAT(
           '+',
-          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+          CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
             WHEN 'FRANCE'
             THEN '33'
             WHEN 'GERMANY'
@@ -651,10 +1083,24 @@ FROM (
             THEN '46'
             ELSE '44'
           END,
-          SUBSTRING(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''), 2)
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            2
+          )
         )
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', ''))
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
+        THEN CONCAT(
+          '+39',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`contacts`.`phone`)
       END
     END AS CHAR) AS `phone_number`,
@@ -665,23 +1111,39 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`contacts`.`phone`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`phone`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`phone`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(phone), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
-      WHEN COALESCE((
-        CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`phone`, '[^0-9]', '')) < 8
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
+        ),
+        FALSE
+      )
       THEN 'phone number too short to dial (no area code)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -740,19 +1202,27 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -777,20 +1247,84 @@ FROM (
     CAST('mobile' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM(`contacts`.`mobile`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '1'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 11
-        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(LEFT(TRIM(`contacts`.`mobile`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+        THEN CONCAT(
+          '+',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
+        AND CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '1'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 11
+        THEN CONCAT(
+          '+86',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '0'
+        AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
           'FRANCE',
           'UNITED KINGDOM',
           'UK',
@@ -803,7 +1337,7 @@ FROM (
         )
         THEN CONCAT(
           '+',
-          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+          CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
             WHEN 'FRANCE'
             THEN '33'
             WHEN 'GERMANY'
@@ -818,27 +1352,105 @@ FROM (
             THEN '46'
             ELSE '44'
           END,
-          SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2)
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            2
+          )
         )
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
+        THEN CONCAT(
+          '+39',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`contacts`.`mobile`)
-      END) = ''
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM(`contacts`.`mobile`), 1) = '+'
-        THEN CONCAT('+', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2) = '00'
-        THEN CONCAT('+', SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 3))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 10
-        THEN CONCAT('+1', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '1'
-        AND CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) = 11
-        THEN CONCAT('+86', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
-        WHEN LEFT(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN (
+        WHEN CAST(CAST(LEFT(TRIM(`contacts`.`mobile`), 1) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '+'
+        THEN CONCAT(
+          '+',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          2
+        ) AS BINARY) = '00'
+        THEN CONCAT(
+          '+',
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            3
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 10
+        THEN CONCAT(
+          '+1',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CHINA', '中国')
+        AND CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '1'
+        AND CHAR_LENGTH(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        ) = 11
+        THEN CONCAT(
+          '+86',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
+        WHEN CAST(LEFT(
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          ),
+          1
+        ) AS BINARY) = '0'
+        AND CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
           'FRANCE',
           'UNITED KINGDOM',
           'UK',
@@ -851,7 +1463,7 @@ FROM (
         )
         THEN CONCAT(
           '+',
-          CASE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+          CASE CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
             WHEN 'FRANCE'
             THEN '33'
             WHEN 'GERMANY'
@@ -866,10 +1478,24 @@ FROM (
             THEN '46'
             ELSE '44'
           END,
-          SUBSTRING(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''), 2)
+          SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            ),
+            2
+          )
         )
-        WHEN UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN CONCAT('+39', REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', ''))
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('ITALIA', 'ITALY')
+        THEN CONCAT(
+          '+39',
+          REGEXP_REPLACE(
+            CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+            '[^0-9]',
+            ''
+          )
+        )
         ELSE TRIM(`contacts`.`mobile`)
       END
     END AS CHAR) AS `phone_number`,
@@ -880,23 +1506,39 @@ FROM (
     CAST(NULL AS CHAR) AS `country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
-      WHEN NOT COALESCE((
-        NOT NULLIF(TRIM(`contacts`.`mobile`), '') IS NULL
-      ), FALSE)
+      WHEN NOT COALESCE(
+        (
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`mobile`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`mobile`)
+          END IS NULL
+        ),
+        FALSE
+      )
       THEN 'excluded by filter: NULLIF(TRIM(mobile), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
       THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
-      WHEN COALESCE((
-        CHAR_LENGTH(REGEXP_REPLACE(`contacts`.`mobile`, '[^0-9]', '')) < 8
-      ), FALSE)
+      WHEN COALESCE(
+        (
+          CHAR_LENGTH(
+            REGEXP_REPLACE(
+              CAST(`contacts`.`mobile` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+              '[^0-9]',
+              ''
+            )
+          ) < 8
+        ),
+        FALSE
+      )
       THEN 'mobile number too short to dial (no area code)'
       ELSE NULL
     END AS CHAR) AS `_row_reason`,
@@ -955,16 +1597,21 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
+      WHEN `d`.`contact_type` IS NULL
+      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`email_address`, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
       THEN CONCAT(
         'slot email_address: ''',
         COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       )
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
       THEN CONCAT(
@@ -973,7 +1620,10 @@ SELECT
         ''' is not in value_mappings (line 231)'
       )
       WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(`d`.`country_code`, '^[A-Z]{2}$') > 0
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
       THEN CONCAT(
         'slot country_code: ''',
         COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
@@ -999,75 +1649,155 @@ FROM (
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`contacts`.`street`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`contacts`.`street`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`contacts`.`street`)
     END AS CHAR) AS `address_line`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`contacts`.`city`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`contacts`.`city`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`contacts`.`city`)
     END AS CHAR) AS `city`,
     CAST(NULL AS CHAR) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`contacts`.`zip`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`contacts`.`zip`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`contacts`.`zip`)
     END AS CHAR) AS `postal_code`,
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'FRANCE'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'FRANCE'
       THEN 'FR'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UNITED STATES'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNITED STATES'
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'USA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'US'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'US'
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'CANADA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CANADA'
       THEN 'CA'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UNITED KINGDOM'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UNITED KINGDOM'
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'UK'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'UK'
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ENGLAND'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ENGLAND'
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'GERMANY'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'GERMANY'
       THEN 'DE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'DEUTSCHLAND'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DEUTSCHLAND'
       THEN 'DE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'CHINA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CHINA'
       THEN 'CN'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = '中国'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = '中国'
       THEN 'CN'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ITALIA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ITALIA'
       THEN 'IT'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ITALY'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ITALY'
       THEN 'IT'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'SWEDEN'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SWEDEN'
       THEN 'SE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'SPAIN'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SPAIN'
       THEN 'ES'
-      WHEN NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') = 'ESPAÑA'
+      WHEN CAST(CAST(CASE
+        WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+      END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ESPAÑA'
       THEN 'ES'
       ELSE NULL
     END AS CHAR) AS `country_code`,
-    NULLIF(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')), '') AS `_raw__country_code`,
+    CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE UPPER(REPLACE(TRIM(`contacts`.`country`), 'ß', 'ẞ'))
+    END AS `_raw__country_code`,
     CAST(TRUE AS SIGNED) AS `is_primary`,
     CAST(CASE
       WHEN NOT COALESCE(
         (
-          NOT NULLIF(TRIM(`contacts`.`street`), '') IS NULL
-          OR NOT NULLIF(TRIM(`contacts`.`city`), '') IS NULL
+          NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`street`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`street`)
+          END IS NULL
+          OR NOT CASE
+            WHEN CAST(CAST(TRIM(`contacts`.`city`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(`contacts`.`city`)
+          END IS NULL
         ),
         FALSE
       )
       THEN 'excluded by filter: NULLIF(TRIM(street), '''') IS NOT NULL OR NULLIF(TRIM(city), '''') IS NOT NULL'
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`contacts`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1126,7 +1856,8 @@ SELECT
   COALESCE(
     `d`.`_row_reason`,
     CASE
-      WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__channel` IS NULL AND `d`.`channel` IS NULL
       THEN CONCAT(
@@ -1134,7 +1865,8 @@ SELECT
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
         ''' is not in value_mappings (line 277)'
       )
-      WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
+      WHEN `d`.`channel` IS NULL
+      OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -1162,33 +1894,41 @@ FROM (
       CONCAT('crm:Customer:', CAST(`activities`.`contact_no` AS CHAR))
     ) AS CHAR) AS `customer_id`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'CALL'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALL'
       THEN 'call_centre'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'WEB'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'WEB'
       THEN 'web'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'MAIL'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'MAIL'
       THEN 'email'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) = 'SHOP'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SHOP'
       THEN 'store'
       ELSE NULL
     END AS CHAR) AS `channel`,
     UPPER(REPLACE(TRIM(`activities`.`channel`), 'ß', 'ẞ')) AS `_raw__channel`,
     CAST(`activities`.`activity_ts` AS DATETIME(6)) AS `interaction_datetime`,
     CAST(CASE
-      WHEN TRIM(' ' FROM NULLIF(TRIM(`activities`.`subject`), '')) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`activities`.`subject`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`activities`.`subject`)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE NULLIF(TRIM(`activities`.`subject`), '')
+      ELSE CASE
+        WHEN CAST(CAST(TRIM(`activities`.`subject`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`activities`.`subject`)
+      END
     END AS CHAR) AS `topic`,
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'DONE'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DONE'
       THEN 'completed'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'FOLLOW_UP'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'FOLLOW_UP'
       THEN 'follow-up required'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'NO_ANSWER'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'NO_ANSWER'
       THEN 'no answer'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'SALE'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SALE'
       THEN 'sale'
-      WHEN UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) = 'COMPLAINT'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`activities`.`result`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'COMPLAINT'
       THEN 'complaint'
       ELSE NULL
     END AS CHAR) AS `outcome`,
@@ -1198,10 +1938,10 @@ FROM (
     CAST(CASE
       WHEN COALESCE(
         (
-          UPPER(REPLACE(TRIM(`c`.`first_name`), 'ß', 'ẞ')) = 'TEST'
-          OR UPPER(REPLACE(TRIM(`c`.`last_name`), 'ß', 'ẞ')) = 'TEST'
-          OR LOWER(TRIM(`c`.`email`)) LIKE '%@test.test'
-          OR UPPER(REPLACE(`c`.`company`, 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+          CAST(CAST(UPPER(REPLACE(TRIM(`c`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`c`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`c`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`c`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
         ),
         FALSE
       )
@@ -1256,7 +1996,8 @@ FROM `crm`.`activities` AS `activities`
 LEFT JOIN `crm`.`contacts` AS `c`
   ON `c`.`contact_no` = `activities`.`contact_no`
 GROUP BY
-  CAST(`activities`.`activity_id` AS CHAR)
+  CAST(`activities`.`activity_id` AS CHAR),
+  CAST(CAST(`activities`.`activity_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
 

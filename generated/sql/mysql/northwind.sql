@@ -57,14 +57,14 @@ FROM (
     ) AS CHAR) AS `id`,
     CAST('organisation' AS CHAR) AS `customer_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customers`.`CompanyName`)
     END AS CHAR) AS `full_name`,
     CAST(NULL AS CHAR) AS `given_name`,
     CAST(NULL AS CHAR) AS `family_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customers`.`CompanyName`)
     END AS CHAR) AS `organisation_name`,
@@ -179,7 +179,7 @@ FROM (
       CONCAT('northwind:Household:', CAST(`Customers`.`CustomerID` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`CompanyName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customers`.`CompanyName`)
     END AS CHAR) AS `household_name`,
@@ -345,7 +345,7 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Phone`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Phone`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customers`.`Phone`)
     END AS CHAR) AS `phone_number`,
@@ -462,7 +462,7 @@ FROM (
     CAST('fax' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Fax`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Fax`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customers`.`Fax`)
     END AS CHAR) AS `phone_number`,
@@ -586,22 +586,22 @@ FROM (
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Address`)) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Address`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE TRIM(`Customers`.`Address`)
     END AS CHAR) AS `address_line`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customers`.`City`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `Customers`.`City`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `Customers`.`City`
     END AS CHAR) AS `city`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customers`.`Region`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `Customers`.`Region`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `Customers`.`Region`
     END AS CHAR) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customers`.`PostalCode`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `Customers`.`PostalCode`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `Customers`.`PostalCode`
     END AS CHAR) AS `postal_code`,
@@ -737,12 +737,12 @@ FROM (
       CONCAT('northwind:Product:', CAST(`Products`.`ProductID` AS CHAR))
     ) AS CHAR) AS `id`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Products`.`ProductName`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `Products`.`ProductName`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `Products`.`ProductName`
     END AS CHAR) AS `product_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `category`.`CategoryName`) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM `category`.`CategoryName`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
       ELSE `category`.`CategoryName`
     END AS CHAR) AS `product_category`,

@@ -462,10 +462,10 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
           THEN TRIM(
             REGEXP_REPLACE(
               CASE
@@ -494,12 +494,12 @@ FROM (
                   ''
                 )
               END,
-              ',.*$',
+              ',.*',
               '',
               'g'
             )
           )
-          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g'))
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
         THEN TRIM("account_holders"."holder_name")
@@ -576,10 +576,10 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', '', 'g'))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
           THEN TRIM(
             REGEXP_REPLACE(
               CASE
@@ -608,12 +608,12 @@ FROM (
                   ''
                 )
               END,
-              ',.*$',
+              ',.*',
               '',
               'g'
             )
           )
-          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g'))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g'))
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
         THEN TRIM("account_holders"."holder_name")
@@ -698,10 +698,10 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name") FROM 2), '')
         WHEN TRIM("account_holders"."holder_name") LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
           THEN REGEXP_REPLACE(
             CASE
               WHEN TRIM("account_holders"."holder_name") IS NULL
@@ -729,11 +729,11 @@ FROM (
                 ''
               )
             END,
-            ' .*$',
+            ' .*',
             '',
             'g'
           )
-          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g')
         END
       END) = ''
       THEN NULL
@@ -786,10 +786,10 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name") FROM 2), '')
         WHEN TRIM("account_holders"."holder_name") LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g'))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g'))
           THEN REGEXP_REPLACE(
             CASE
               WHEN TRIM("account_holders"."holder_name") IS NULL
@@ -817,11 +817,11 @@ FROM (
                 ''
               )
             END,
-            ' .*$',
+            ' .*',
             '',
             'g'
           )
-          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '', 'g')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '', 'g')
         END
       END
     END AS VARCHAR) AS "given_name",
@@ -829,10 +829,10 @@ FROM (
       WHEN TRIM(' ' FROM CASE
         WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -862,14 +862,14 @@ FROM (
                     ''
                   )
                 END,
-                ',.*$',
+                ',.*',
                 '',
                 'g'
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
         THEN LEFT(TRIM("account_holders"."holder_name"), 1)
@@ -917,10 +917,10 @@ FROM (
       ELSE CASE
         WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -950,14 +950,14 @@ FROM (
                     ''
                   )
                 END,
-                ',.*$',
+                ',.*',
                 '',
                 'g'
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '', 'g')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '', 'g')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '', 'g')) > 0
         THEN LEFT(TRIM("account_holders"."holder_name"), 1)
@@ -1152,8 +1152,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1271,8 +1271,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1459,8 +1459,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT "d"."email_address" ~ E'^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || E''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" ~ '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1591,7 +1591,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" ~ '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1789,7 +1789,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 361)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL

@@ -435,10 +435,10 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN TRIM(
             REGEXP_REPLACE(
               ARRAY_JOIN(
@@ -455,11 +455,11 @@ FROM (
                 ),
                 ''
               ),
-              ',.*$',
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', ''))
         END
         WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
         THEN TRIM(`account_holders`.`holder_name`)
@@ -511,10 +511,10 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, '^[^,]*,', ''))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN TRIM(
             REGEXP_REPLACE(
               ARRAY_JOIN(
@@ -531,11 +531,11 @@ FROM (
                 ),
                 ''
               ),
-              ',.*$',
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', ''))
         END
         WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
         THEN TRIM(`account_holders`.`holder_name`)
@@ -595,10 +595,10 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
         WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''))
           THEN REGEXP_REPLACE(
             ARRAY_JOIN(
               TRANSFORM(
@@ -614,10 +614,10 @@ FROM (
               ),
               ''
             ),
-            ' .*$',
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '')
         END
       END) = ''
       THEN NULL
@@ -657,10 +657,10 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM(`account_holders`.`holder_name`), 2), '')
         WHEN TRIM(`account_holders`.`holder_name`) LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', ''))
+          OR REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', ''))
           THEN REGEXP_REPLACE(
             ARRAY_JOIN(
               TRANSFORM(
@@ -676,10 +676,10 @@ FROM (
               ),
               ''
             ),
-            ' .*$',
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*$', '')
+          ELSE REGEXP_REPLACE(TRIM(`account_holders`.`holder_name`), ' .*', '')
         END
       END
     END AS STRING) AS `given_name`,
@@ -687,10 +687,10 @@ FROM (
       WHEN TRIM(' ' FROM CASE
         WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -708,13 +708,13 @@ FROM (
                   ),
                   ''
                 ),
-                ',.*$',
+                ',.*',
                 ''
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
         THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
@@ -749,10 +749,10 @@ FROM (
       ELSE CASE
         WHEN TRIM(`account_holders`.`holder_name`) LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -770,13 +770,13 @@ FROM (
                   ),
                   ''
                 ),
-                ',.*$',
+                ',.*',
                 ''
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*$', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`account_holders`.`holder_name`, ',.*', '')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE(`account_holders`.`holder_name`, '[^一-鿿]', '')) > 0
         THEN LEFT(TRIM(`account_holders`.`holder_name`), 1)
@@ -920,8 +920,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1039,8 +1039,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1224,8 +1224,8 @@ SELECT
       WHEN `d`.`contact_type` IS NULL OR `d`.`contact_type` = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT `d`.`email_address` IS NULL
-      AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
-      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'
+      AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1356,7 +1356,7 @@ SELECT
       WHEN NOT `d`.`currency_code` IS NULL AND NOT `d`.`currency_code` RLIKE '^[A-Z]{3}$'
       THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT `d`.`_raw__is_active` IS NULL AND `d`.`is_active` IS NULL
-      THEN 'slot is_active: code \'' || COALESCE(CAST(`d`.`_raw__is_active` AS STRING), 'NULL') || '\' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code \'' || COALESCE(CAST(`d`.`_raw__is_active` AS STRING), 'NULL') || '\' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS `_reject_reason`
@@ -1530,7 +1530,7 @@ SELECT
     WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT `d`.`_raw__transaction_type` IS NULL AND `d`.`transaction_type` IS NULL
-    THEN 'slot transaction_type: code \'' || COALESCE(CAST(`d`.`_raw__transaction_type` AS STRING), 'NULL') || '\' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code \'' || COALESCE(CAST(`d`.`_raw__transaction_type` AS STRING), 'NULL') || '\' is not in value_mappings (line 361)'
     WHEN `d`.`transaction_type` IS NULL OR `d`.`transaction_type` = ''
     THEN 'slot transaction_type is required but empty'
     WHEN `d`.`transaction_date` IS NULL

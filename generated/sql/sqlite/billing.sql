@@ -430,10 +430,10 @@ FROM (
             THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', ''))
             ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
           END || ' ' || CASE
-            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-            THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', ''))
-            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+            THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*', ''))
+            ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', ''))
           END
           WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
           THEN TRIM("account_holders"."holder_name")
@@ -453,10 +453,10 @@ FROM (
           THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), '^[^,]*,', ''))
           ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-          THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', ''))
-          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+          THEN TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*', ''))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', ''))
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
         THEN TRIM("account_holders"."holder_name")
@@ -480,10 +480,10 @@ FROM (
           THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
           WHEN TRIM("account_holders"."holder_name") GLOB '* *'
           THEN CASE
-            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
-            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
-            THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*$', '')
-            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+            WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
+            OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
+            THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*', '')
+            ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '')
           END
         END,
         ' '
@@ -501,10 +501,10 @@ FROM (
         THEN NULLIF(SUBSTRING(TRIM("account_holders"."holder_name"), 2), '')
         WHEN TRIM("account_holders"."holder_name") GLOB '* *'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
-          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
-          THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*$', '')
-          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = UPPER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
+          THEN REGEXP_REPLACE(INITCAP(TRIM("account_holders"."holder_name")), ' .*', '')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '')
         END
       END
     END AS TEXT) AS "given_name",
@@ -513,10 +513,10 @@ FROM (
         CASE
           WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
           THEN CASE
-            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-            THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', '')), '')
-            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+            OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+            THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*', '')), '')
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), '')
           END
           WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
           THEN SUBSTRING(TRIM("account_holders"."holder_name"), 1, 1)
@@ -534,10 +534,10 @@ FROM (
       ELSE CASE
         WHEN TRIM("account_holders"."holder_name") GLOB '*,*'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
-          THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*$', '')), '')
-          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
+          THEN NULLIF(TRIM(REGEXP_REPLACE(INITCAP("account_holders"."holder_name"), ',.*', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
         THEN SUBSTRING(TRIM("account_holders"."holder_name"), 1, 1)
@@ -710,8 +710,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -837,8 +837,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1033,8 +1033,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s]+\.[^@\s]+$'
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1176,7 +1176,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS TEXT), 'NULL') || ''' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1334,7 +1334,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL

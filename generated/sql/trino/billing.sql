@@ -428,10 +428,10 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
           THEN TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
@@ -439,11 +439,11 @@ FROM (
                 '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
                 "w" -> UPPER("w"[1]) || LOWER("w"[2])
               ),
-              ',.*$',
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', ''))
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
         THEN TRIM("account_holders"."holder_name")
@@ -477,10 +477,10 @@ FROM (
           )
           ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", '^[^,]*,', ''))
         END || ' ' || CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
           THEN TRIM(
             REGEXP_REPLACE(
               REGEXP_REPLACE(
@@ -488,11 +488,11 @@ FROM (
                 '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
                 "w" -> UPPER("w"[1]) || LOWER("w"[2])
               ),
-              ',.*$',
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', ''))
+          ELSE TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', ''))
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
         THEN TRIM("account_holders"."holder_name")
@@ -534,20 +534,20 @@ FROM (
         THEN NULLIF(SUBSTR(TRIM("account_holders"."holder_name"), 2), '')
         WHEN TRIM("account_holders"."holder_name") LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
           THEN REGEXP_REPLACE(
             REGEXP_REPLACE(
               TRIM("account_holders"."holder_name"),
               '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
               "w" -> UPPER("w"[1]) || LOWER("w"[2])
             ),
-            ' .*$',
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '')
         END
       END) = ''
       THEN NULL
@@ -578,20 +578,20 @@ FROM (
         THEN NULLIF(SUBSTR(TRIM("account_holders"."holder_name"), 2), '')
         WHEN TRIM("account_holders"."holder_name") LIKE '% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''), 'ß', 'ẞ')
+          WHEN REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = UPPER(
+            REPLACE(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''), 'ß', 'ẞ')
           )
-          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', ''))
+          OR REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '') = LOWER(REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', ''))
           THEN REGEXP_REPLACE(
             REGEXP_REPLACE(
               TRIM("account_holders"."holder_name"),
               '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
               "w" -> UPPER("w"[1]) || LOWER("w"[2])
             ),
-            ' .*$',
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*$', '')
+          ELSE REGEXP_REPLACE(TRIM("account_holders"."holder_name"), ' .*', '')
         END
       END
     END AS VARCHAR) AS "given_name",
@@ -599,10 +599,10 @@ FROM (
       WHEN TRIM(' ' FROM CASE
         WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -611,13 +611,13 @@ FROM (
                   '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
                   "w" -> UPPER("w"[1]) || LOWER("w"[2])
                 ),
-                ',.*$',
+                ',.*',
                 ''
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
         THEN SUBSTR(TRIM("account_holders"."holder_name"), 1, 1)
@@ -643,10 +643,10 @@ FROM (
       ELSE CASE
         WHEN TRIM("account_holders"."holder_name") LIKE '%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), 'ß', 'ẞ')
+          WHEN TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = UPPER(
+            REPLACE(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), 'ß', 'ẞ')
           )
-          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')))
+          OR TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')) = LOWER(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')))
           THEN NULLIF(
             TRIM(
               REGEXP_REPLACE(
@@ -655,13 +655,13 @@ FROM (
                   '([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~])([^ \t\n\r\f\x0B\!\"\#\$\%\&\''\(\)\*\+\,\-\.\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~]*)',
                   "w" -> UPPER("w"[1]) || LOWER("w"[2])
                 ),
-                ',.*$',
+                ',.*',
                 ''
               )
             ),
             ''
           )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*$', '')), '')
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("account_holders"."holder_name", ',.*', '')), '')
         END
         WHEN LENGTH(REGEXP_REPLACE("account_holders"."holder_name", '[^一-鿿]', '')) > 0
         THEN SUBSTR(TRIM("account_holders"."holder_name"), 1, 1)
@@ -802,8 +802,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -922,8 +922,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1108,8 +1108,8 @@ SELECT
       WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
       THEN 'slot contact_type is required but empty'
       WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1242,7 +1242,7 @@ SELECT
       AND NOT REGEXP_LIKE("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__is_active" IS NULL AND "d"."is_active" IS NULL
-      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code ''' || COALESCE(CAST("d"."_raw__is_active" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1398,7 +1398,7 @@ SELECT
     WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
     THEN 'slot customer_id is required but empty'
     WHEN NOT "d"."_raw__transaction_type" IS NULL AND "d"."transaction_type" IS NULL
-    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 359)'
+    THEN 'slot transaction_type: code ''' || COALESCE(CAST("d"."_raw__transaction_type" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 361)'
     WHEN "d"."transaction_type" IS NULL OR "d"."transaction_type" = ''
     THEN 'slot transaction_type is required but empty'
     WHEN "d"."transaction_date" IS NULL

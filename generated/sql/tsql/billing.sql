@@ -3,7 +3,7 @@
 -- dialect: tsql
 
 CREATE OR ALTER VIEW [billing__household__staged] AS
-SELECT DISTINCT
+SELECT
   'billing' AS [_source_system],
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
@@ -14,12 +14,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-              OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+              CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -34,8 +34,21 @@ FROM (
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON [h].[acct_ref] = [billing_accounts].[acct_ref]
-) AS [d];
+    ON (
+      [h].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [billing_accounts].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+) AS [d]
+GROUP BY
+  [d].[_source_key],
+  [d].[_reject_reason],
+  (
+    [d].[_source_key] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2,
+  (
+    [d].[_reject_reason] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2;
 
 CREATE OR ALTER VIEW [billing__household__groups] AS
 SELECT
@@ -48,16 +61,29 @@ SELECT
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[household_name] IS NULL OR [d].[household_name] = ''
+    WHEN [d].[household_name] IS NULL
+    OR (
+      [d].[household_name] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot household_name is required but empty'
-    WHEN [d].[address_key] IS NULL OR [d].[address_key] = ''
+    WHEN [d].[address_key] IS NULL
+    OR (
+      [d].[address_key] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot address_key is required but empty'
     WHEN [d].[member_count] IS NULL
     THEN 'slot member_count is required but empty'
     WHEN [d].[member_count] < 1
     THEN 'slot member_count: ' + COALESCE(CAST([d].[member_count] AS VARCHAR), 'NULL') + ' is below the minimum 1'
     WHEN NOT [d].[country_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{2}$'
+    )
     THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -67,125 +93,407 @@ FROM (
       'billing:Household:' + CAST([billing_accounts].[acct_ref] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN TRIM(' ' FROM MIN(TRIM([billing_accounts].[account_name]))) = ''
+      WHEN (
+        TRIM(' ' FROM LEFT(
+          MIN(
+            (
+              TRIM([billing_accounts].[account_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                TRIM([billing_accounts].[account_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        )) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE MIN(TRIM([billing_accounts].[account_name]))
+      ELSE LEFT(
+        MIN(
+          (
+            TRIM([billing_accounts].[account_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        ),
+        LEN(
+          MIN(
+            (
+              TRIM([billing_accounts].[account_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+        ) - 1
+      )
     END AS VARCHAR) AS [household_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM MIN(
-        TRIM(
-          REGEXP_REPLACE(
-            REGEXP_REPLACE(
-              REGEXP_REPLACE(
+      WHEN (
+        TRIM(' ' FROM LEFT(
+          MIN(
+            (
+              TRIM(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      ' ' + REGEXP_REPLACE(
-                        UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')),
-                        '[.,;:]',
-                        ' '
-                      ) + ' ',
-                      ' +',
-                      ' '
+                      REGEXP_REPLACE(
+                        REGEXP_REPLACE(
+                          REGEXP_REPLACE(
+                            ' ' + REGEXP_REPLACE(
+                              CAST(UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              '[.,;:]',
+                              ' '
+                            ) + ' ',
+                            ' +',
+                            ' '
+                          ),
+                          ' ST ',
+                          ' STREET '
+                        ),
+                        ' AVE ',
+                        ' AVENUE '
+                      ),
+                      ' DR ',
+                      ' DRIVE '
                     ),
-                    ' ST ',
-                    ' STREET '
+                    ' PL ',
+                    ' PLACE '
                   ),
-                  ' AVE ',
-                  ' AVENUE '
-                ),
-                ' DR ',
-                ' DRIVE '
-              ),
-              ' PL ',
-              ' PLACE '
-            ),
-            ' BOUL ',
-            ' BOULEVARD '
-          )
-        ) + '|' + UPPER(
-          REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
-        ) + '|' + COALESCE(
-          CASE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-            WHEN 'UK'
-            THEN 'GB'
-            ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-          END,
-          ''
-        )
-      )) = ''
+                  ' BOUL ',
+                  ' BOULEVARD '
+                )
+              ) + '|' + UPPER(
+                REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
+              ) + '|' + COALESCE(
+                CASE (
+                    UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  WHEN (
+                    N'UK' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN 'GB'
+                  ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                END,
+                ''
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                TRIM(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        REGEXP_REPLACE(
+                          REGEXP_REPLACE(
+                            REGEXP_REPLACE(
+                              ' ' + REGEXP_REPLACE(
+                                CAST(UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[.,;:]',
+                                ' '
+                              ) + ' ',
+                              ' +',
+                              ' '
+                            ),
+                            ' ST ',
+                            ' STREET '
+                          ),
+                          ' AVE ',
+                          ' AVENUE '
+                        ),
+                        ' DR ',
+                        ' DRIVE '
+                      ),
+                      ' PL ',
+                      ' PLACE '
+                    ),
+                    ' BOUL ',
+                    ' BOULEVARD '
+                  )
+                ) + '|' + UPPER(
+                  REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
+                ) + '|' + COALESCE(
+                  CASE (
+                      UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    WHEN (
+                      N'UK' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN 'GB'
+                    ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                  END,
+                  ''
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        )) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE MIN(
-        TRIM(
-          REGEXP_REPLACE(
-            REGEXP_REPLACE(
+      ELSE LEFT(
+        MIN(
+          (
+            TRIM(
               REGEXP_REPLACE(
                 REGEXP_REPLACE(
                   REGEXP_REPLACE(
                     REGEXP_REPLACE(
-                      ' ' + REGEXP_REPLACE(
-                        UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')),
-                        '[.,;:]',
-                        ' '
-                      ) + ' ',
-                      ' +',
-                      ' '
+                      REGEXP_REPLACE(
+                        REGEXP_REPLACE(
+                          ' ' + REGEXP_REPLACE(
+                            CAST(UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[.,;:]',
+                            ' '
+                          ) + ' ',
+                          ' +',
+                          ' '
+                        ),
+                        ' ST ',
+                        ' STREET '
+                      ),
+                      ' AVE ',
+                      ' AVENUE '
                     ),
-                    ' ST ',
-                    ' STREET '
+                    ' DR ',
+                    ' DRIVE '
                   ),
-                  ' AVE ',
-                  ' AVENUE '
+                  ' PL ',
+                  ' PLACE '
                 ),
-                ' DR ',
-                ' DRIVE '
-              ),
-              ' PL ',
-              ' PLACE '
-            ),
-            ' BOUL ',
-            ' BOULEVARD '
+                ' BOUL ',
+                ' BOULEVARD '
+              )
+            ) + '|' + UPPER(
+              REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
+            ) + '|' + COALESCE(
+              CASE (
+                  UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                WHEN (
+                  N'UK' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN 'GB'
+                ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+              END,
+              ''
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        ),
+        LEN(
+          MIN(
+            (
+              TRIM(
+                REGEXP_REPLACE(
+                  REGEXP_REPLACE(
+                    REGEXP_REPLACE(
+                      REGEXP_REPLACE(
+                        REGEXP_REPLACE(
+                          REGEXP_REPLACE(
+                            ' ' + REGEXP_REPLACE(
+                              CAST(UPPER(REPLACE(COALESCE([billing_accounts].[bill_street], ''), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              '[.,;:]',
+                              ' '
+                            ) + ' ',
+                            ' +',
+                            ' '
+                          ),
+                          ' ST ',
+                          ' STREET '
+                        ),
+                        ' AVE ',
+                        ' AVENUE '
+                      ),
+                      ' DR ',
+                      ' DRIVE '
+                    ),
+                    ' PL ',
+                    ' PLACE '
+                  ),
+                  ' BOUL ',
+                  ' BOULEVARD '
+                )
+              ) + '|' + UPPER(
+                REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
+              ) + '|' + COALESCE(
+                CASE (
+                    UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  WHEN (
+                    N'UK' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN 'GB'
+                  ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                END,
+                ''
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
           )
-        ) + '|' + UPPER(
-          REPLACE(REPLACE(COALESCE([billing_accounts].[bill_postcode], ''), ' ', ''), 'ß', 'ẞ')
-        ) + '|' + COALESCE(
-          CASE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-            WHEN 'UK'
-            THEN 'GB'
-            ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
-          END,
-          ''
-        )
+        ) - 1
       )
     END AS VARCHAR) AS [address_key],
     CAST(COUNT_BIG([h].[holder_id]) AS BIGINT) AS [member_count],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
-        THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), ''))
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(
+              MIN(
+                (
+                  CASE
+                    WHEN (
+                      UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                  END + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              ),
+              LEN(
+                MIN(
+                  (
+                    CASE
+                      WHEN (
+                        UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                    END + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                )
+              ) - 1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'UK' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN 'GB'
+          ELSE LEFT(
+            MIN(
+              (
+                CASE
+                  WHEN (
+                    UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                END + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  CASE
+                    WHEN (
+                      UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                  END + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
+        WHEN (
+          LEFT(
+            MIN(
+              (
+                CASE
+                  WHEN (
+                    UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                END + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  CASE
+                    WHEN (
+                      UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                  END + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'UK' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')), ''))
+        ELSE LEFT(
+          MIN(
+            (
+              CASE
+                WHEN (
+                  UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                CASE
+                  WHEN (
+                    UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE UPPER(REPLACE(TRIM([billing_accounts].[bill_country]), 'ß', 'ẞ'))
+                END + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        )
       END
     END AS VARCHAR) AS [country_code],
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON [h].[acct_ref] = [billing_accounts].[acct_ref]
+    ON (
+      [h].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [billing_accounts].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
   WHERE
     NOT COALESCE(
       (
         CASE
-          WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
           THEN 1
           WHEN NOT (
-            UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
           )
           THEN 0
         END
@@ -194,7 +502,10 @@ FROM (
     ) = 1
     AND NOT [billing_accounts].[acct_ref] IS NULL
   GROUP BY
-    [billing_accounts].[acct_ref]
+    [billing_accounts].[acct_ref],
+    (
+      [billing_accounts].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__household] AS
@@ -235,7 +546,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 CREATE OR ALTER VIEW [billing__account__staged] AS
-SELECT DISTINCT
+SELECT
   'billing' AS [_source_system],
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
@@ -246,12 +557,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-              OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+              CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -266,8 +577,21 @@ FROM (
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[invoices] AS [i]
-    ON [i].[acct_ref] = [billing_accounts].[acct_ref]
-) AS [d];
+    ON (
+      [i].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [billing_accounts].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+) AS [d]
+GROUP BY
+  [d].[_source_key],
+  [d].[_reject_reason],
+  (
+    [d].[_source_key] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2,
+  (
+    [d].[_reject_reason] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2;
 
 CREATE OR ALTER VIEW [billing__account__groups] AS
 SELECT
@@ -283,14 +607,27 @@ SELECT
   'billing_accounts' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[account_number] IS NULL OR [d].[account_number] = ''
+    WHEN [d].[account_number] IS NULL
+    OR (
+      [d].[account_number] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot account_number is required but empty'
     WHEN NOT [d].[_raw__account_status] IS NULL AND [d].[account_status] IS NULL
     THEN 'slot account_status: code ''' + COALESCE(CAST([d].[_raw__account_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 80)'
-    WHEN [d].[account_status] IS NULL OR [d].[account_status] = ''
+    WHEN [d].[account_status] IS NULL
+    OR (
+      [d].[account_status] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot account_status is required but empty'
     WHEN NOT [d].[currency_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{3}$'
+    )
     THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -300,7 +637,11 @@ FROM (
       'billing:Account:' + CAST([billing_accounts].[acct_ref] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN TRIM(' ' FROM [billing_accounts].[acct_ref]) = ''
+      WHEN (
+        TRIM(' ' FROM [billing_accounts].[acct_ref]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [billing_accounts].[acct_ref]
     END AS VARCHAR) AS [account_number],
@@ -309,44 +650,176 @@ FROM (
       'billing:Household:' + CAST([billing_accounts].[acct_ref] AS VARCHAR)
     ) AS VARCHAR) AS [household_id],
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) = 'A'
+      WHEN (
+        LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'A' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'active'
-      WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) = 'S'
+      WHEN (
+        LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'S' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'suspended'
-      WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) = 'C'
+      WHEN (
+        LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'C' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'closed'
       ELSE NULL
     END AS VARCHAR) AS [account_status],
-    MIN(UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ'))) AS [_raw__account_status],
+    LEFT(
+      MIN(
+        (
+          UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      ),
+      LEN(
+        MIN(
+          (
+            UPPER(REPLACE(TRIM([billing_accounts].[status]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+      ) - 1
+    ) AS [_raw__account_status],
     CAST(MIN([billing_accounts].[opened]) AS DATE) AS [opened_date],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ'))) = 'RMB'
-        THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')))
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(
+              MIN(
+                (
+                  UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              ),
+              LEN(
+                MIN(
+                  (
+                    UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                )
+              ) - 1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'RMB' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN 'CNY'
+          ELSE LEFT(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ'))) = 'RMB'
+        WHEN (
+          LEFT(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'RMB' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')))
+        ELSE LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([billing_accounts].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        )
       END
     END AS VARCHAR) AS [currency_code],
     CAST(COALESCE(SUM([i].[amount]), 0) AS NUMERIC(18, 4)) AS [balance],
     CAST([billing_accounts].[acct_ref] AS VARCHAR) AS [_source_key]
   FROM [billing].[billing_accounts] AS [billing_accounts]
   LEFT JOIN [billing].[invoices] AS [i]
-    ON [i].[acct_ref] = [billing_accounts].[acct_ref]
+    ON (
+      [i].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [billing_accounts].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
   WHERE
     NOT COALESCE(
       (
         CASE
-          WHEN UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          WHEN CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
           THEN 1
           WHEN NOT (
-            UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            CAST(UPPER(REPLACE([billing_accounts].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([billing_accounts].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
           )
           THEN 0
         END
@@ -355,7 +828,10 @@ FROM (
     ) = 1
     AND NOT [billing_accounts].[acct_ref] IS NULL
   GROUP BY
-    [billing_accounts].[acct_ref]
+    [billing_accounts].[acct_ref],
+    (
+      [billing_accounts].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__account] AS
@@ -418,17 +894,45 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
+      WHEN [d].[customer_type] IS NULL
+      OR (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_type is required but empty'
-      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
+      WHEN [d].[full_name] IS NULL
+      OR (
+        [d].[full_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[_cast_failure__birth_date] IS NULL
       THEN 'slot birth_date: ' + [d].[_cast_failure__birth_date]
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT (
+        [d].[customer_tier] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'standard' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'silver' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'gold' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'platinum' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[a-z]{2}$'
+      )
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -440,125 +944,338 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('person' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
-        THEN CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
-          THEN TRIM(
-            REGEXP_REPLACE(
-              CASE
-                WHEN [account_holders].[holder_name] IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      STRING_AGG(
-                        CASE
-                          WHEN [g].[n] = 1
-                          OR CHARINDEX(
-                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                            ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                        END,
-                        ''
-                      ) WITHIN GROUP (ORDER BY
-                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                  ),
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
+          THEN CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
                   ''
                 )
-              END,
-              '^[^,]*,',
-              ''
-            )
-          )
-          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', ''))
-        END + ' ' + CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
-          THEN TRIM(
-            REGEXP_REPLACE(
-              CASE
-                WHEN [account_holders].[holder_name] IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      STRING_AGG(
-                        CASE
-                          WHEN [g].[n] = 1
-                          OR CHARINDEX(
-                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                            ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                          ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                        END,
-                        ''
-                      ) WITHIN GROUP (ORDER BY
-                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                    FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '^[^,]*,',
+                      ''
+                    )
                   ),
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
                   ''
                 )
-              END,
-              ',.*$',
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^,]*,',
+                    ''
+                  )
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
+                  WHEN [account_holders].[holder_name] IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          CASE
+                            WHEN [g].[n] = 1
+                            OR CHARINDEX(
+                              CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          END,
+                          ''
+                        ) WITHIN GROUP (ORDER BY
+                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                      FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                    ),
+                    ''
+                  )
+                END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            )
+          END + ' ' + CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      ',.*',
+                      ''
+                    )
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ',.*',
+                    ''
+                  )
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
+                  WHEN [account_holders].[holder_name] IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          CASE
+                            WHEN [g].[n] = 1
+                            OR CHARINDEX(
+                              CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                            ) > 0
+                            THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                          END,
+                          ''
+                        ) WITHIN GROUP (ORDER BY
+                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                      FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                    ),
+                    ''
+                  )
+                END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            )
+          END
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
+              ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN TRIM([account_holders].[holder_name])
+          WHEN (
+            TRIM([account_holders].[holder_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM([account_holders].[holder_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(TRIM([account_holders].[holder_name])) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM([account_holders].[holder_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([account_holders].[holder_name])
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        CAST(SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([account_holders].[holder_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([account_holders].[holder_name])
+                          END,
+                          [g].[n] - 1,
+                          1
+                        ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                      ) > 0
+                      THEN UPPER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([account_holders].[holder_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([account_holders].[holder_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                      ELSE LOWER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([account_holders].[holder_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([account_holders].[holder_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(
+                  1,
+                  LEN(
+                    CASE
+                      WHEN (
+                        TRIM([account_holders].[holder_name]) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE TRIM([account_holders].[holder_name])
+                    END + 'x'
+                  ) - 1
+                ) AS [g]([n])
+              ),
               ''
             )
-          )
-          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', ''))
-        END
-        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN TRIM([account_holders].[holder_name])
-        WHEN TRIM([account_holders].[holder_name]) = UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ'))
-        OR TRIM([account_holders].[holder_name]) = LOWER(TRIM([account_holders].[holder_name]))
-        THEN CASE
-          WHEN NULLIF(TRIM([account_holders].[holder_name]), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n] - 1, 1),
-                      ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([account_holders].[holder_name]), '') + 'x') - 1) AS [g]([n])
-            ),
-            ''
-          )
-        END
-        ELSE NULLIF(TRIM([account_holders].[holder_name]), '')
-      END) = ''
+          END
+          ELSE CASE
+            WHEN (
+              TRIM([account_holders].[holder_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([account_holders].[holder_name])
+          END
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
+          WHEN (
+            TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^,]*,',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN TRIM(
             REGEXP_REPLACE(
-              CASE
+              CAST(CASE
                 WHEN [account_holders].[holder_name] IS NULL
                 THEN NULL
                 ELSE COALESCE(
@@ -568,8 +1285,8 @@ FROM (
                         CASE
                           WHEN [g].[n] = 1
                           OR CHARINDEX(
-                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                            ' 	
+                            CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
@@ -582,20 +1299,64 @@ FROM (
                   ),
                   ''
                 )
-              END,
+              END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
               '^[^,]*,',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', ''))
-        END + ' ' + CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
+          ELSE TRIM(
+            REGEXP_REPLACE(
+              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '^[^,]*,',
+              ''
+            )
           )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
+        END + ' ' + CASE
+          WHEN (
+            TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ',.*',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN TRIM(
             REGEXP_REPLACE(
-              CASE
+              CAST(CASE
                 WHEN [account_holders].[holder_name] IS NULL
                 THEN NULL
                 ELSE COALESCE(
@@ -605,8 +1366,8 @@ FROM (
                         CASE
                           WHEN [g].[n] = 1
                           OR CHARINDEX(
-                            SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                            ' 	
+                            CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
@@ -619,19 +1380,47 @@ FROM (
                   ),
                   ''
                 )
-              END,
-              ',.*$',
+              END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ',.*',
               ''
             )
           )
-          ELSE TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', ''))
+          ELSE TRIM(
+            REGEXP_REPLACE(
+              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ',.*',
+              ''
+            )
+          )
         END
-        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
         THEN TRIM([account_holders].[holder_name])
-        WHEN TRIM([account_holders].[holder_name]) = UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ'))
-        OR TRIM([account_holders].[holder_name]) = LOWER(TRIM([account_holders].[holder_name]))
+        WHEN (
+          TRIM([account_holders].[holder_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        OR (
+          TRIM([account_holders].[holder_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          LOWER(TRIM([account_holders].[holder_name])) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN CASE
-          WHEN NULLIF(TRIM([account_holders].[holder_name]), '') IS NULL
+          WHEN CASE
+            WHEN (
+              TRIM([account_holders].[holder_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([account_holders].[holder_name])
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -640,120 +1429,400 @@ FROM (
                   CASE
                     WHEN [g].[n] = 1
                     OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([account_holders].[holder_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([account_holders].[holder_name])
+                        END,
+                        [g].[n] - 1,
+                        1
+                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([account_holders].[holder_name]), ''), [g].[n], 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([account_holders].[holder_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([account_holders].[holder_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([account_holders].[holder_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([account_holders].[holder_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
                   END,
                   ''
                 ) WITHIN GROUP (ORDER BY
                   CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([account_holders].[holder_name]), '') + 'x') - 1) AS [g]([n])
+              FROM GENERATE_SERIES(
+                1,
+                LEN(
+                  CASE
+                    WHEN (
+                      TRIM([account_holders].[holder_name]) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM([account_holders].[holder_name])
+                  END + 'x'
+                ) - 1
+              ) AS [g]([n])
             ),
             ''
           )
         END
-        ELSE NULLIF(TRIM([account_holders].[holder_name]), '')
+        ELSE CASE
+          WHEN (
+            TRIM([account_holders].[holder_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([account_holders].[holder_name])
+        END
       END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
-        THEN CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
-          THEN NULLIF(
-            TRIM(
-              REGEXP_REPLACE(
-                CASE
-                  WHEN [account_holders].[holder_name] IS NULL
-                  THEN NULL
-                  ELSE COALESCE(
-                    (
-                      SELECT
-                        STRING_AGG(
-                          CASE
-                            WHEN [g].[n] = 1
-                            OR CHARINDEX(
-                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                              ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                            ) > 0
-                            THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                            ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                          END,
-                          ''
-                        ) WITHIN GROUP (ORDER BY
-                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                      FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                    ),
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
+          THEN CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '^[^,]*,',
+                      ''
+                    )
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^,]*,',
                     ''
                   )
-                END,
-                '^[^,]*,',
-                ''
-              )
-            ),
-            ''
-          )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), '')
-        END
-        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN NULLIF(SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647), '')
-        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
-        THEN CASE
-          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''))
-          THEN REGEXP_REPLACE(
-            CASE
-              WHEN TRIM([account_holders].[holder_name]) IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      CASE
-                        WHEN [g].[n] = 1
-                        OR CHARINDEX(
-                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
-                          ' 	
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST(CASE
+                      WHEN [account_holders].[holder_name] IS NULL
+                      THEN NULL
+                      ELSE COALESCE(
+                        (
+                          SELECT
+                            STRING_AGG(
+                              CASE
+                                WHEN [g].[n] = 1
+                                OR CHARINDEX(
+                                  CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                        ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                      END,
+                                ) > 0
+                                THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                                ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                              END,
+                              ''
+                            ) WITHIN GROUP (ORDER BY
+                              CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                          FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                        ),
+                        ''
+                      )
+                    END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^,]*,',
+                    ''
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(CASE
+                    WHEN [account_holders].[holder_name] IS NULL
+                    THEN NULL
+                    ELSE COALESCE(
+                      (
+                        SELECT
+                          STRING_AGG(
+                            CASE
+                              WHEN [g].[n] = 1
+                              OR CHARINDEX(
+                                CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                              ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            END,
+                            ''
+                          ) WITHIN GROUP (ORDER BY
+                            CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                        FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                      ),
                       ''
-                    ) WITHIN GROUP (ORDER BY
-                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                  FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
-                ),
-                ''
+                    )
+                  END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
               )
-            END,
-            ' .*$',
-            ''
-          )
-          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '')
-        END
-      END) = ''
+            END
+            ELSE CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^,]*,',
+                    ''
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              )
+            END
+          END
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
+              ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN CASE
+            WHEN (
+              SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647)
+          END
+          WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'% %'
+          THEN CASE
+            WHEN (
+              REGEXP_REPLACE(
+                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ' .*',
+                ''
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ' .*',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              REGEXP_REPLACE(
+                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ' .*',
+                ''
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                REGEXP_REPLACE(
+                  CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ' .*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN REGEXP_REPLACE(
+              CAST(CASE
+                WHEN TRIM([account_holders].[holder_name]) IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            CAST(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                          ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' .*',
+              ''
+            )
+            ELSE REGEXP_REPLACE(
+              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' .*',
+              ''
+            )
+          END
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')))
-          THEN NULLIF(
+          WHEN (
             TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^,]*,',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(CASE
+                    WHEN [account_holders].[holder_name] IS NULL
+                    THEN NULL
+                    ELSE COALESCE(
+                      (
+                        SELECT
+                          STRING_AGG(
+                            CASE
+                              WHEN [g].[n] = 1
+                              OR CHARINDEX(
+                                CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                              ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            END,
+                            ''
+                          ) WITHIN GROUP (ORDER BY
+                            CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                        FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                      ),
+                      ''
+                    )
+                  END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
                   WHEN [account_holders].[holder_name] IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -763,8 +1832,8 @@ FROM (
                           CASE
                             WHEN [g].[n] = 1
                             OR CHARINDEX(
-                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                              ' 	
+                              CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                             ) > 0
                             THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
@@ -777,25 +1846,88 @@ FROM (
                     ),
                     ''
                   )
-                END,
+                END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
                 '^[^,]*,',
                 ''
               )
-            ),
-            ''
-          )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], '^[^,]*,', '')), '')
+            )
+          END
+          ELSE CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^,]*,',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^,]*,',
+                ''
+              )
+            )
+          END
         END
-        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN NULLIF(SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647), '')
-        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', ''))
+          WHEN (
+            SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE SUBSTRING(TRIM([account_holders].[holder_name]), 2, 2147483647)
+        END
+        WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'% %'
+        THEN CASE
+          WHEN (
+            REGEXP_REPLACE(
+              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' .*',
+              ''
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ' .*',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            REGEXP_REPLACE(
+              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' .*',
+              ''
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              REGEXP_REPLACE(
+                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ' .*',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN REGEXP_REPLACE(
-            CASE
+            CAST(CASE
               WHEN TRIM([account_holders].[holder_name]) IS NULL
               THEN NULL
               ELSE COALESCE(
@@ -805,8 +1937,8 @@ FROM (
                       CASE
                         WHEN [g].[n] = 1
                         OR CHARINDEX(
-                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
-                          ' 	
+                          CAST(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                         ) > 0
                         THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
@@ -819,110 +1951,325 @@ FROM (
                 ),
                 ''
               )
-            END,
-            ' .*$',
+            END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            ' .*',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), ' .*$', '')
+          ELSE REGEXP_REPLACE(
+            CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            ' .*',
+            ''
+          )
         END
       END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
-        THEN CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
-          THEN NULLIF(
-            TRIM(
-              REGEXP_REPLACE(
-                CASE
-                  WHEN [account_holders].[holder_name] IS NULL
-                  THEN NULL
-                  ELSE COALESCE(
-                    (
-                      SELECT
-                        STRING_AGG(
-                          CASE
-                            WHEN [g].[n] = 1
-                            OR CHARINDEX(
-                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                              ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                            ) > 0
-                            THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                            ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
-                          END,
-                          ''
-                        ) WITHIN GROUP (ORDER BY
-                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                      FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
-                    ),
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
+          THEN CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      ',.*',
+                      ''
+                    )
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ',.*',
                     ''
                   )
-                END,
-                ',.*$',
-                ''
-              )
-            ),
-            ''
-          )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), '')
-        END
-        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN LEFT(TRIM([account_holders].[holder_name]), 1)
-        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
-        THEN CASE
-          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''))
-          THEN REGEXP_REPLACE(
-            CASE
-              WHEN TRIM([account_holders].[holder_name]) IS NULL
-              THEN NULL
-              ELSE COALESCE(
-                (
-                  SELECT
-                    STRING_AGG(
-                      CASE
-                        WHEN [g].[n] = 1
-                        OR CHARINDEX(
-                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
-                          ' 	
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST(CASE
+                      WHEN [account_holders].[holder_name] IS NULL
+                      THEN NULL
+                      ELSE COALESCE(
+                        (
+                          SELECT
+                            STRING_AGG(
+                              CASE
+                                WHEN [g].[n] = 1
+                                OR CHARINDEX(
+                                  CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                        ) > 0
-                        THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                        ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
-                      END,
+                                ) > 0
+                                THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                                ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                              END,
+                              ''
+                            ) WITHIN GROUP (ORDER BY
+                              CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                          FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                        ),
+                        ''
+                      )
+                    END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ',.*',
+                    ''
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(CASE
+                    WHEN [account_holders].[holder_name] IS NULL
+                    THEN NULL
+                    ELSE COALESCE(
+                      (
+                        SELECT
+                          STRING_AGG(
+                            CASE
+                              WHEN [g].[n] = 1
+                              OR CHARINDEX(
+                                CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                              ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            END,
+                            ''
+                          ) WITHIN GROUP (ORDER BY
+                            CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                        FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                      ),
                       ''
-                    ) WITHIN GROUP (ORDER BY
-                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                  FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
-                ),
-                ''
+                    )
+                  END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
               )
-            END,
-            '^[^ ]+ +',
-            ''
-          )
-          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '')
-        END
-      END) = ''
+            END
+            ELSE CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ',.*',
+                    ''
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              )
+            END
+          END
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
+              ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN LEFT(TRIM([account_holders].[holder_name]), 1)
+          WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'% %'
+          THEN CASE
+            WHEN (
+              REGEXP_REPLACE(
+                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^ ]+ +',
+                ''
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '^[^ ]+ +',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              REGEXP_REPLACE(
+                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^ ]+ +',
+                ''
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                REGEXP_REPLACE(
+                  CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^ ]+ +',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN REGEXP_REPLACE(
+              CAST(CASE
+                WHEN TRIM([account_holders].[holder_name]) IS NULL
+                THEN NULL
+                ELSE COALESCE(
+                  (
+                    SELECT
+                      STRING_AGG(
+                        CASE
+                          WHEN [g].[n] = 1
+                          OR CHARINDEX(
+                            CAST(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                          ) > 0
+                          THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                          ELSE LOWER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
+                        END,
+                        ''
+                      ) WITHIN GROUP (ORDER BY
+                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                    FROM GENERATE_SERIES(1, LEN(TRIM([account_holders].[holder_name]) + 'x') - 1) AS [g]([n])
+                  ),
+                  ''
+                )
+              END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '^[^ ]+ +',
+              ''
+            )
+            ELSE REGEXP_REPLACE(
+              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '^[^ ]+ +',
+              ''
+            )
+          END
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN TRIM([account_holders].[holder_name]) LIKE '%,%'
+        WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%,%'
         THEN CASE
-          WHEN TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = UPPER(
-            REPLACE(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), 'ß', 'ẞ')
-          )
-          OR TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')) = LOWER(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')))
-          THEN NULLIF(
+          WHEN (
             TRIM(
               REGEXP_REPLACE(
-                CASE
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    ',.*',
+                    ''
+                  )
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(CASE
+                    WHEN [account_holders].[holder_name] IS NULL
+                    THEN NULL
+                    ELSE COALESCE(
+                      (
+                        SELECT
+                          STRING_AGG(
+                            CASE
+                              WHEN [g].[n] = 1
+                              OR CHARINDEX(
+                                CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                              ) > 0
+                              THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                              ELSE LOWER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
+                            END,
+                            ''
+                          ) WITHIN GROUP (ORDER BY
+                            CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                        FROM GENERATE_SERIES(1, LEN([account_holders].[holder_name] + 'x') - 1) AS [g]([n])
+                      ),
+                      ''
+                    )
+                  END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(CASE
                   WHEN [account_holders].[holder_name] IS NULL
                   THEN NULL
                   ELSE COALESCE(
@@ -932,8 +2279,8 @@ FROM (
                           CASE
                             WHEN [g].[n] = 1
                             OR CHARINDEX(
-                              SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1),
-                              ' 	
+                              CAST(SUBSTRING([account_holders].[holder_name], [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                             ) > 0
                             THEN UPPER(SUBSTRING([account_holders].[holder_name], [g].[n], 1))
@@ -946,25 +2293,80 @@ FROM (
                     ),
                     ''
                   )
-                END,
-                ',.*$',
+                END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
                 ''
               )
-            ),
-            ''
-          )
-          ELSE NULLIF(TRIM(REGEXP_REPLACE([account_holders].[holder_name], ',.*$', '')), '')
+            )
+          END
+          ELSE CASE
+            WHEN (
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ',.*',
+                  ''
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ',.*',
+                ''
+              )
+            )
+          END
         END
-        WHEN LEN(REGEXP_REPLACE([account_holders].[holder_name], '[^一-鿿]', '') + 'x') - 1 > 0
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST([account_holders].[holder_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
         THEN LEFT(TRIM([account_holders].[holder_name]), 1)
-        WHEN TRIM([account_holders].[holder_name]) LIKE '% %'
+        WHEN CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'% %'
         THEN CASE
-          WHEN REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = UPPER(
-            REPLACE(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''), 'ß', 'ẞ')
-          )
-          OR REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '') = LOWER(REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', ''))
+          WHEN (
+            REGEXP_REPLACE(
+              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '^[^ ]+ +',
+              ''
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '^[^ ]+ +',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            REGEXP_REPLACE(
+              CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '^[^ ]+ +',
+              ''
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              REGEXP_REPLACE(
+                CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '^[^ ]+ +',
+                ''
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN REGEXP_REPLACE(
-            CASE
+            CAST(CASE
               WHEN TRIM([account_holders].[holder_name]) IS NULL
               THEN NULL
               ELSE COALESCE(
@@ -974,8 +2376,8 @@ FROM (
                       CASE
                         WHEN [g].[n] = 1
                         OR CHARINDEX(
-                          SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1),
-                          ' 	
+                          CAST(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                         ) > 0
                         THEN UPPER(SUBSTRING(TRIM([account_holders].[holder_name]), [g].[n], 1))
@@ -988,11 +2390,15 @@ FROM (
                 ),
                 ''
               )
-            END,
+            END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[^ ]+ +',
             ''
           )
-          ELSE REGEXP_REPLACE(TRIM([account_holders].[holder_name]), '^[^ ]+ +', '')
+          ELSE REGEXP_REPLACE(
+            CAST(TRIM([account_holders].[holder_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[^ ]+ +',
+            ''
+          )
         END
       END
     END AS VARCHAR) AS [family_name],
@@ -1001,7 +2407,7 @@ FROM (
       [account_holders].[date_of_birth],
       CASE
         WHEN REGEXP_LIKE(
-          TRIM('1900-01-01'),
+          CAST(TRIM('1900-01-01') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         )
         THEN TRY_CAST(SUBSTRING(TRIM('1900-01-01'), 1, 10) AS DATE)
@@ -1011,7 +2417,7 @@ FROM (
       WHEN NOT '1900-01-01' IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM('1900-01-01'),
+          CAST(TRIM('1900-01-01') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$'
         )
         THEN TRY_CAST(SUBSTRING(TRIM('1900-01-01'), 1, 10) AS DATE)
@@ -1030,14 +2436,38 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'TEST, TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'TEST, TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -1050,7 +2480,11 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [account_holders].[acct_ref]
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [account_holders].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__customer] AS
@@ -1093,9 +2527,16 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON [a].[acct_ref] = [account_holders].[acct_ref]
+  ON (
+    [a].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 = (
+    [account_holders].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR)
+  CAST([account_holders].[holder_id] AS VARCHAR),
+  (
+    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
@@ -1118,15 +2559,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1141,7 +2598,11 @@ FROM (
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM([account_holders].[email]))) = ''
+      WHEN (
+        TRIM(' ' FROM LOWER(TRIM([account_holders].[email]))) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE LOWER(TRIM([account_holders].[email]))
     END AS VARCHAR) AS [email_address],
@@ -1156,10 +2617,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([account_holders].[email]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([account_holders].[email]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([account_holders].[email])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([account_holders].[email]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([account_holders].[email]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([account_holders].[email])
+              END IS NULL
             )
             THEN 0
           END
@@ -1170,14 +2647,38 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'TEST, TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'TEST, TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -1190,7 +2691,11 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [account_holders].[acct_ref]
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [account_holders].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__contact_point_email] AS
@@ -1232,9 +2737,16 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON [a].[acct_ref] = [account_holders].[acct_ref]
+  ON (
+    [a].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 = (
+    [account_holders].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR)
+  CAST([account_holders].[holder_id] AS VARCHAR),
+  (
+    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
@@ -1257,15 +2769,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1281,69 +2809,359 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM([account_holders].[phone]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('US', 'CA')
-        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'CN'
-        AND LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '1'
-        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 11
-        THEN '+86' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-        THEN '+' + CASE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-          WHEN 'FR'
-          THEN '33'
-          WHEN 'DE'
-          THEN '49'
-          WHEN 'CN'
-          THEN '86'
-          WHEN 'SE'
-          THEN '46'
-          ELSE '44'
-        END + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'IT'
-        THEN '+39' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'ES'
-        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 9
-        THEN '+34' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        ELSE TRIM([account_holders].[phone])
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(TRIM([account_holders].[phone]), 1) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'+' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              2
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'00' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            3,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'US' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'CA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 10
+          THEN '+1' + REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'CN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'1' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 11
+          THEN '+86' + REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'0' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'FR' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'GB' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'UK' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'DE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'CN' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'SE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          THEN '+' + CASE (
+              UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            WHEN (
+              N'FR' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '33'
+            WHEN (
+              N'DE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '49'
+            WHEN (
+              N'CN' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '86'
+            WHEN (
+              N'SE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '46'
+            ELSE '44'
+          END + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'IT' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+39' + REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'ES' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 9
+          THEN '+34' + REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          ELSE TRIM([account_holders].[phone])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM([account_holders].[phone]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('US', 'CA')
-        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'CN'
-        AND LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '1'
-        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 11
-        THEN '+86' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) IN ('FR', 'GB', 'UK', 'DE', 'CN', 'SE')
-        THEN '+' + CASE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
-          WHEN 'FR'
+        WHEN (
+          LEFT(TRIM([account_holders].[phone]), 1) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'+' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + REGEXP_REPLACE(
+          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'00' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          3,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'US' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'CA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 10
+        THEN '+1' + REGEXP_REPLACE(
+          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'CN' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'1' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 11
+        THEN '+86' + REGEXP_REPLACE(
+          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'0' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND (
+          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'FR' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'GB' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'UK' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'DE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'CN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'SE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        THEN '+' + CASE (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          WHEN (
+            N'FR' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '33'
-          WHEN 'DE'
+          WHEN (
+            N'DE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '49'
-          WHEN 'CN'
+          WHEN (
+            N'CN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '86'
-          WHEN 'SE'
+          WHEN (
+            N'SE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '46'
           ELSE '44'
-        END + SUBSTRING(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', ''), 2, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'IT'
-        THEN '+39' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) = 'ES'
-        AND LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 = 9
-        THEN '+34' + REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '')
+        END + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          2,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'IT' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+39' + REGEXP_REPLACE(
+          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'ES' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 9
+        THEN '+34' + REGEXP_REPLACE(
+          CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
         ELSE TRIM([account_holders].[phone])
       END
     END AS VARCHAR) AS [phone_number],
@@ -1357,10 +3175,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([account_holders].[phone]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([account_holders].[phone]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([account_holders].[phone])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([account_holders].[phone]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([account_holders].[phone]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([account_holders].[phone])
+              END IS NULL
             )
             THEN 0
           END
@@ -1371,14 +3205,38 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'TEST, TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'TEST, TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -1389,10 +3247,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 < 8
+            WHEN LEN(
+              REGEXP_REPLACE(
+                CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ) + 'x'
+            ) - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(REGEXP_REPLACE([account_holders].[phone], '[^0-9]', '') + 'x') - 1 < 8
+              LEN(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^0-9]',
+                  ''
+                ) + 'x'
+              ) - 1 < 8
             )
             THEN 0
           END
@@ -1405,7 +3275,11 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [account_holders].[acct_ref]
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [account_holders].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__contact_point_phone] AS
@@ -1447,9 +3321,16 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON [a].[acct_ref] = [account_holders].[acct_ref]
+  ON (
+    [a].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 = (
+    [account_holders].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR)
+  CAST([account_holders].[holder_id] AS VARCHAR),
+  (
+    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
@@ -1472,15 +3353,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1497,32 +3394,88 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([a].[bill_street])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([a].[bill_street])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([a].[bill_street])
     END AS VARCHAR) AS [address_line],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([a].[bill_city])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([a].[bill_city])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([a].[bill_city])
     END AS VARCHAR) AS [city],
     CAST(NULL AS VARCHAR) AS [region],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([a].[bill_postcode])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([a].[bill_postcode])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([a].[bill_postcode])
     END AS VARCHAR) AS [postal_code],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '') = 'UK'
-        THEN 'GB'
-        ELSE NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            CASE
+              WHEN (
+                UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'UK' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN 'GB'
+          ELSE CASE
+            WHEN (
+              UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+          END
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '') = 'UK'
+        WHEN (
+          CASE
+            WHEN (
+              UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+          END + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'UK' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN 'GB'
-        ELSE NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')
+        ELSE CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+        END
       END
     END AS VARCHAR) AS [country_code],
     CAST(1 AS BIT) AS [is_primary],
@@ -1530,14 +3483,38 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-            OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'TEST, TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) IN ('TEST, TEST', 'TEST TEST', 'TEST')
-              OR LOWER(TRIM([account_holders].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([account_holders].[holder_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'TEST, TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'TEST' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              OR CAST(LOWER(TRIM([account_holders].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -1550,7 +3527,11 @@ FROM (
     CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key]
   FROM [billing].[account_holders] AS [account_holders]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [account_holders].[acct_ref]
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [account_holders].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__contact_point_address] AS
@@ -1592,9 +3573,16 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[account_holders] AS [account_holders]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON [a].[acct_ref] = [account_holders].[acct_ref]
+  ON (
+    [a].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 = (
+    [account_holders].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 GROUP BY
-  CAST([account_holders].[holder_id] AS VARCHAR)
+  CAST([account_holders].[holder_id] AS VARCHAR),
+  (
+    CAST([account_holders].[holder_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
@@ -1612,15 +3600,23 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[product_name] IS NULL OR [d].[product_name] = ''
+      WHEN [d].[product_name] IS NULL
+      OR (
+        [d].[product_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot product_name is required but empty'
       WHEN [d].[unit_price] < 0
       THEN 'slot unit_price: ' + COALESCE(CAST([d].[unit_price] AS VARCHAR), 'NULL') + ' is below the minimum 0'
       WHEN NOT [d].[currency_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{3}$'
+      )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT [d].[_raw__is_active] IS NULL AND [d].[is_active] IS NULL
-      THEN 'slot is_active: code ''' + COALESCE(CAST([d].[_raw__is_active] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 318)'
+      THEN 'slot is_active: code ''' + COALESCE(CAST([d].[_raw__is_active] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 320)'
       ELSE NULL
     END
   ) AS [_reject_reason]
@@ -1630,45 +3626,130 @@ FROM (
       'billing:Product:' + CAST([catalogue].[sku] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([catalogue].[description])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([catalogue].[description])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([catalogue].[description])
     END AS VARCHAR) AS [product_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM([catalogue].[category]) = LOWER(TRIM([catalogue].[category]))
-        THEN CASE
-          WHEN NULLIF(TRIM([catalogue].[category]), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n] - 1, 1),
-                      ' 	
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            TRIM([catalogue].[category]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(TRIM([catalogue].[category])) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM([catalogue].[category]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([catalogue].[category])
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        CAST(SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([catalogue].[category]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([catalogue].[category])
+                          END,
+                          [g].[n] - 1,
+                          1
+                        ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([catalogue].[category]), '') + 'x') - 1) AS [g]([n])
-            ),
-            ''
-          )
-        END
-        ELSE TRIM([catalogue].[category])
-      END) = ''
+                      ) > 0
+                      THEN UPPER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([catalogue].[category]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([catalogue].[category])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                      ELSE LOWER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([catalogue].[category]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([catalogue].[category])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(
+                  1,
+                  LEN(
+                    CASE
+                      WHEN (
+                        TRIM([catalogue].[category]) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE TRIM([catalogue].[category])
+                    END + 'x'
+                  ) - 1
+                ) AS [g]([n])
+              ),
+              ''
+            )
+          END
+          ELSE TRIM([catalogue].[category])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN TRIM([catalogue].[category]) = LOWER(TRIM([catalogue].[category]))
+        WHEN (
+          TRIM([catalogue].[category]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          LOWER(TRIM([catalogue].[category])) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN CASE
-          WHEN NULLIF(TRIM([catalogue].[category]), '') IS NULL
+          WHEN CASE
+            WHEN (
+              TRIM([catalogue].[category]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([catalogue].[category])
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -1677,17 +3758,70 @@ FROM (
                   CASE
                     WHEN [g].[n] = 1
                     OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n] - 1, 1),
-                      ' 	
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([catalogue].[category]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([catalogue].[category])
+                        END,
+                        [g].[n] - 1,
+                        1
+                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([catalogue].[category]), ''), [g].[n], 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([catalogue].[category]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([catalogue].[category])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([catalogue].[category]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([catalogue].[category])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
                   END,
                   ''
                 ) WITHIN GROUP (ORDER BY
                   CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([catalogue].[category]), '') + 'x') - 1) AS [g]([n])
+              FROM GENERATE_SERIES(
+                1,
+                LEN(
+                  CASE
+                    WHEN (
+                      TRIM([catalogue].[category]) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM([catalogue].[category])
+                  END + 'x'
+                ) - 1
+              ) AS [g]([n])
             ),
             ''
           )
@@ -1698,29 +3832,81 @@ FROM (
     CAST([catalogue].[list_price] AS NUMERIC(18, 4)) AS [unit_price],
     CAST('EUR' AS VARCHAR) AS [currency_code],
     CASE
-      WHEN LOWER(
-        TRIM(
-          CASE
-            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'Y'
-            THEN 'true'
-            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'N'
-            THEN 'false'
-            ELSE NULL
-          END
-        )
-      ) IN ('true', 't', 'yes', 'y', '1')
+      WHEN (
+        LOWER(
+          TRIM(
+            CASE
+              WHEN (
+                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'Y' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN 'true'
+              WHEN (
+                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'N' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN 'false'
+              ELSE NULL
+            END
+          )
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'true' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N't' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'yes' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'y' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'1' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 1
-      WHEN LOWER(
-        TRIM(
-          CASE
-            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'Y'
-            THEN 'true'
-            WHEN UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) = 'N'
-            THEN 'false'
-            ELSE NULL
-          END
-        )
-      ) IN ('false', 'f', 'no', 'n', '0')
+      WHEN (
+        LOWER(
+          TRIM(
+            CASE
+              WHEN (
+                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'Y' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN 'true'
+              WHEN (
+                UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'N' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN 'false'
+              ELSE NULL
+            END
+          )
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'false' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'f' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'no' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'n' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'0' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 0
     END AS [is_active],
     UPPER(REPLACE(TRIM([catalogue].[active_flag]), 'ß', 'ẞ')) AS [_raw__is_active],
@@ -1757,7 +3943,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 CREATE OR ALTER VIEW [billing__transaction__staged] AS
-SELECT DISTINCT
+SELECT
   'billing' AS [_source_system],
   'invoices' AS [_source_table],
   [d].[_source_key],
@@ -1768,12 +3954,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            WHEN CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-              OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+              CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -1785,21 +3971,47 @@ FROM (
         (
           CASE
             WHEN (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'INV' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
               AND [invoices].[amount] <= 0
             )
             OR (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CRN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'PAY' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
               AND [invoices].[amount] >= 0
             )
             THEN 1
             WHEN NOT (
               (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
+                (
+                  UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'INV' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
                 AND [invoices].[amount] <= 0
               )
               OR (
-                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
+                (
+                  UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 IN (
+                  (
+                    N'CRN' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2,
+                  (
+                    N'PAY' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                )
                 AND [invoices].[amount] >= 0
               )
             )
@@ -1816,10 +4028,27 @@ FROM (
     CAST([invoices].[invoice_no] AS VARCHAR) AS [_source_key]
   FROM [billing].[invoices] AS [invoices]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON [h].[acct_ref] = [invoices].[acct_ref]
+    ON (
+      [h].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [invoices].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [invoices].[acct_ref]
-) AS [d];
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [invoices].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
+) AS [d]
+GROUP BY
+  [d].[_source_key],
+  [d].[_reject_reason],
+  (
+    [d].[_source_key] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2,
+  (
+    [d].[_reject_reason] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2;
 
 CREATE OR ALTER VIEW [billing__transaction__groups] AS
 SELECT
@@ -1835,21 +4064,37 @@ SELECT
   'invoices' AS [_source_table],
   [d].[_source_key],
   CASE
-    WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+    WHEN [d].[customer_id] IS NULL
+    OR (
+      [d].[customer_id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot customer_id is required but empty'
     WHEN NOT [d].[_raw__transaction_type] IS NULL AND [d].[transaction_type] IS NULL
-    THEN 'slot transaction_type: code ''' + COALESCE(CAST([d].[_raw__transaction_type] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 359)'
-    WHEN [d].[transaction_type] IS NULL OR [d].[transaction_type] = ''
+    THEN 'slot transaction_type: code ''' + COALESCE(CAST([d].[_raw__transaction_type] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 361)'
+    WHEN [d].[transaction_type] IS NULL
+    OR (
+      [d].[transaction_type] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      N'' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
     THEN 'slot transaction_type is required but empty'
     WHEN [d].[transaction_date] IS NULL
     THEN 'slot transaction_date is required but empty'
     WHEN [d].[total_amount] IS NULL
     THEN 'slot total_amount is required but empty'
     WHEN NOT [d].[currency_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[currency_code], '^[A-Z]{3}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[currency_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{3}$'
+    )
     THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT [d].[country_code] IS NULL
-    AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+    AND NOT REGEXP_LIKE(
+      CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+      '^[A-Z]{2}$'
+    )
     THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
   END AS [_reject_reason]
@@ -1862,62 +4107,333 @@ FROM (
       'billing:Customer:' + CAST(COALESCE(MIN([invoices].[holder_id]), MIN([h].[holder_id])) AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST((
-      'billing:Account:' + CAST(MIN([invoices].[acct_ref]) AS VARCHAR)
+      'billing:Account:' + CAST(LEFT(
+        MIN((
+          [invoices].[acct_ref] + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2),
+        LEN(MIN((
+          [invoices].[acct_ref] + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2)) - 1
+      ) AS VARCHAR)
     ) AS VARCHAR) AS [account_id],
     CAST(CASE
-      WHEN MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) = 'INV'
+      WHEN (
+        LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'INV' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'purchase'
-      WHEN MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) = 'CRN'
+      WHEN (
+        LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'CRN' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'refund'
-      WHEN MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) = 'PAY'
+      WHEN (
+        LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        ) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'PAY' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'payment'
       ELSE NULL
     END AS VARCHAR) AS [transaction_type],
-    MIN(UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ'))) AS [_raw__transaction_type],
+    LEFT(
+      MIN(
+        (
+          UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      ),
+      LEN(
+        MIN(
+          (
+            UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+      ) - 1
+    ) AS [_raw__transaction_type],
     CAST(MIN([invoices].[invoice_date]) AS DATETIME2) AS [transaction_date],
     CAST(MIN([invoices].[amount]) AS NUMERIC(18, 4)) AS [total_amount],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ'))) = 'RMB'
-        THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')))
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(
+              MIN(
+                (
+                  UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              ),
+              LEN(
+                MIN(
+                  (
+                    UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                )
+              ) - 1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'RMB' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN 'CNY'
+          ELSE LEFT(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ'))) = 'RMB'
+        WHEN (
+          LEFT(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'RMB' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN 'CNY'
-        ELSE MIN(UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')))
+        ELSE LEFT(
+          MIN(
+            (
+              UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                UPPER(REPLACE(TRIM([invoices].[currency]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        )
       END
     END AS VARCHAR) AS [currency_code],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
-        THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), ''))
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(
+              MIN(
+                (
+                  CASE
+                    WHEN (
+                      UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                  END + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              ),
+              LEN(
+                MIN(
+                  (
+                    CASE
+                      WHEN (
+                        UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                    END + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                )
+              ) - 1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'UK' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN 'GB'
+          ELSE LEFT(
+            MIN(
+              (
+                CASE
+                  WHEN (
+                    UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                END + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  CASE
+                    WHEN (
+                      UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                  END + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), '')) = 'UK'
+        WHEN (
+          LEFT(
+            MIN(
+              (
+                CASE
+                  WHEN (
+                    UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                END + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            ),
+            LEN(
+              MIN(
+                (
+                  CASE
+                    WHEN (
+                      UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                  END + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+            ) - 1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'UK' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN 'GB'
-        ELSE MIN(NULLIF(UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')), ''))
+        ELSE LEFT(
+          MIN(
+            (
+              CASE
+                WHEN (
+                  UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          ),
+          LEN(
+            MIN(
+              (
+                CASE
+                  WHEN (
+                    UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ')) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE UPPER(REPLACE(TRIM([a].[bill_country]), 'ß', 'ẞ'))
+                END + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+          ) - 1
+        )
       END
     END AS VARCHAR) AS [country_code],
     CAST([invoices].[invoice_no] AS VARCHAR) AS [_source_key]
   FROM [billing].[invoices] AS [invoices]
   LEFT JOIN [billing].[account_holders] AS [h]
-    ON [h].[acct_ref] = [invoices].[acct_ref]
+    ON (
+      [h].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [invoices].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [invoices].[acct_ref]
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [invoices].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
   WHERE
     NOT COALESCE(
       (
         CASE
-          WHEN UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-          OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+          WHEN CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+          OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
           THEN 1
           WHEN NOT (
-            UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
           )
           THEN 0
         END
@@ -1928,21 +4444,47 @@ FROM (
       (
         CASE
           WHEN (
-            UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
+            (
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'INV' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             AND [invoices].[amount] <= 0
           )
           OR (
-            UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
+            (
+              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CRN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'PAY' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
             AND [invoices].[amount] >= 0
           )
           THEN 1
           WHEN NOT (
             (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) = 'INV'
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'INV' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
               AND [invoices].[amount] <= 0
             )
             OR (
-              UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) IN ('CRN', 'PAY')
+              (
+                UPPER(REPLACE(TRIM([invoices].[invoice_type]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CRN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'PAY' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
               AND [invoices].[amount] >= 0
             )
           )
@@ -2003,9 +4545,16 @@ SELECT
   COUNT(*) AS [_matches]
 FROM [billing].[invoices] AS [invoices]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON [a].[acct_ref] = [invoices].[acct_ref]
+  ON (
+    [a].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 = (
+    [invoices].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 GROUP BY
-  CAST([invoices].[invoice_no] AS VARCHAR)
+  CAST([invoices].[invoice_no] AS VARCHAR),
+  (
+    CAST([invoices].[invoice_no] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 
@@ -2024,7 +4573,12 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[transaction_id] IS NULL OR [d].[transaction_id] = ''
+      WHEN [d].[transaction_id] IS NULL
+      OR (
+        [d].[transaction_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot transaction_id is required but empty'
       WHEN [d].[quantity] IS NULL
       THEN 'slot quantity is required but empty'
@@ -2065,12 +4619,12 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-            OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+            WHEN CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+            OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
-              OR UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) LIKE 'TEST ACCOUNT%'
+              CAST(UPPER(REPLACE([a].[account_name], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
+              OR CAST(UPPER(REPLACE(TRIM([a].[account_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST ACCOUNT%'
             )
             THEN 0
           END
@@ -2085,7 +4639,11 @@ FROM (
   LEFT JOIN [billing].[invoices] AS [i]
     ON [i].[invoice_no] = [invoice_items].[invoice_no]
   LEFT JOIN [billing].[billing_accounts] AS [a]
-    ON [a].[acct_ref] = [i].[acct_ref]
+    ON (
+      [a].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2 = (
+      [i].[acct_ref] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
 CREATE OR ALTER VIEW [billing__transaction_line] AS
@@ -2125,7 +4683,10 @@ FROM [billing].[invoice_items] AS [invoice_items]
 LEFT JOIN [billing].[invoices] AS [i]
   ON [i].[invoice_no] = [invoice_items].[invoice_no]
 GROUP BY
-  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR)
+  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR),
+  (
+    CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1
 UNION ALL
@@ -2137,9 +4698,16 @@ FROM [billing].[invoice_items] AS [invoice_items]
 LEFT JOIN [billing].[invoices] AS [i]
   ON [i].[invoice_no] = [invoice_items].[invoice_no]
 LEFT JOIN [billing].[billing_accounts] AS [a]
-  ON [a].[acct_ref] = [i].[acct_ref]
+  ON (
+    [a].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2 = (
+    [i].[acct_ref] + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 GROUP BY
-  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR)
+  CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR),
+  (
+    CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 

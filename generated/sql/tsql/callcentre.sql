@@ -22,15 +22,43 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
+      WHEN [d].[customer_type] IS NULL
+      OR (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_type is required but empty'
-      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
+      WHEN [d].[full_name] IS NULL
+      OR (
+        [d].[full_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[customer_tier] IS NULL
-      AND NOT [d].[customer_tier] IN ('standard', 'silver', 'gold', 'platinum')
+      AND NOT (
+        [d].[customer_tier] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'standard' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'silver' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'gold' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'platinum' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_tier: ''' + COALESCE(CAST([d].[customer_tier] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerTier'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[a-z]{2}$'
+      )
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -42,46 +70,139 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('person' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
-        ELSE REGEXP_REPLACE(
-          CASE
-            WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
-            THEN NULL
-            ELSE COALESCE(
-              (
-                SELECT
-                  STRING_AGG(
-                    CASE
-                      WHEN [g].[n] = 1
-                      OR CHARINDEX(
-                        SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
-                        ' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                      ) > 0
-                      THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
-                      ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
-                    END,
-                    ''
-                  ) WITHIN GROUP (ORDER BY
-                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
-              ),
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
               ''
-            )
-          END,
-          ' +',
-          ' '
-        )
-      END) = ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN REGEXP_REPLACE(
+            CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            ' +',
+            ''
+          )
+          ELSE REGEXP_REPLACE(
+            CAST(CASE
+              WHEN CASE
+                WHEN (
+                  TRIM([callers].[caller_name]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([callers].[caller_name])
+              END IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          CAST(SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM([callers].[caller_name]) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM([callers].[caller_name])
+                            END,
+                            [g].[n] - 1,
+                            1
+                          ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM([callers].[caller_name]) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM([callers].[caller_name])
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                        ELSE LOWER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM([callers].[caller_name]) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM([callers].[caller_name])
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(
+                    1,
+                    LEN(
+                      CASE
+                        WHEN (
+                          TRIM([callers].[caller_name]) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM([callers].[caller_name])
+                      END + 'x'
+                    ) - 1
+                  ) AS [g]([n])
+                ),
+                ''
+              )
+            END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            ' +',
+            ' '
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', '')
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
+        THEN REGEXP_REPLACE(
+          CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          ' +',
+          ''
+        )
         ELSE REGEXP_REPLACE(
-          CASE
-            WHEN NULLIF(TRIM([callers].[caller_name]), '') IS NULL
+          CAST(CASE
+            WHEN CASE
+              WHEN (
+                TRIM([callers].[caller_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([callers].[caller_name])
+            END IS NULL
             THEN NULL
             ELSE COALESCE(
               (
@@ -90,52 +211,193 @@ FROM (
                     CASE
                       WHEN [g].[n] = 1
                       OR CHARINDEX(
-                        SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n] - 1, 1),
-                        ' 	
+                        CAST(SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([callers].[caller_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([callers].[caller_name])
+                          END,
+                          [g].[n] - 1,
+                          1
+                        ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                       ) > 0
-                      THEN UPPER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
-                      ELSE LOWER(SUBSTRING(NULLIF(TRIM([callers].[caller_name]), ''), [g].[n], 1))
+                      THEN UPPER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([callers].[caller_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([callers].[caller_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                      ELSE LOWER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([callers].[caller_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([callers].[caller_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
                     END,
                     ''
                   ) WITHIN GROUP (ORDER BY
                     CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([callers].[caller_name]), '') + 'x') - 1) AS [g]([n])
+                FROM GENERATE_SERIES(
+                  1,
+                  LEN(
+                    CASE
+                      WHEN (
+                        TRIM([callers].[caller_name]) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE TRIM([callers].[caller_name])
+                    END + 'x'
+                  ) - 1
+                ) AS [g]([n])
               ),
               ''
             )
-          END,
+          END AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           ' +',
           ' '
         )
       END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN NULLIF(
-          SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
-          ''
-        )
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
+              ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN CASE
+            WHEN (
+              SUBSTRING(
+                REGEXP_REPLACE(
+                  CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  ' +',
+                  ''
+                ),
+                2,
+                2147483647
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE SUBSTRING(
+              REGEXP_REPLACE(
+                CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ' +',
+                ''
+              ),
+              2,
+              2147483647
+            )
+          END
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN NULLIF(
-          SUBSTRING(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 2, 2147483647),
-          ''
-        )
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
+        THEN CASE
+          WHEN (
+            SUBSTRING(
+              REGEXP_REPLACE(
+                CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                ' +',
+                ''
+              ),
+              2,
+              2147483647
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE SUBSTRING(
+            REGEXP_REPLACE(
+              CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' +',
+              ''
+            ),
+            2,
+            2147483647
+          )
+        END
       END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
+              ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN LEFT(
+            REGEXP_REPLACE(
+              CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              ' +',
+              ''
+            ),
+            1
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEN(REGEXP_REPLACE([callers].[caller_name], '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN LEFT(REGEXP_REPLACE(TRIM([callers].[caller_name]), ' +', ''), 1)
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST([callers].[caller_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
+        THEN LEFT(
+          REGEXP_REPLACE(
+            CAST(TRIM([callers].[caller_name]) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            ' +',
+            ''
+          ),
+          1
+        )
       END
     END AS VARCHAR) AS [family_name],
     CAST(NULL AS VARCHAR) AS [organisation_name],
@@ -149,14 +411,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -167,12 +437,28 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-            OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+            WHEN (
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'UNKNOWN CALLER' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'ANONYMOUS' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-              OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+              (
+                UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'UNKNOWN CALLER' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'ANONYMOUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -238,15 +524,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -262,25 +564,111 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
-        AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
-        ELSE TRIM([callers].[phone_number])
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(TRIM([callers].[phone_number]), 1) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'+' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + REGEXP_REPLACE(
+            CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              2
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'00' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            3,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'AMER' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 10
+          THEN '+1' + REGEXP_REPLACE(
+            CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          ELSE TRIM([callers].[phone_number])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM([callers].[phone_number]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'AMER'
-        AND LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '')
+        WHEN (
+          LEFT(TRIM([callers].[phone_number]), 1) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'+' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + REGEXP_REPLACE(
+          CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'00' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          3,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'AMER' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 10
+        THEN '+1' + REGEXP_REPLACE(
+          CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
         ELSE TRIM([callers].[phone_number])
       END
     END AS VARCHAR) AS [phone_number],
@@ -294,10 +682,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([callers].[phone_number]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([callers].[phone_number]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([callers].[phone_number])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([callers].[phone_number]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([callers].[phone_number]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([callers].[phone_number])
+              END IS NULL
             )
             THEN 0
           END
@@ -308,14 +712,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -326,12 +738,28 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-            OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+            WHEN (
+              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'UNKNOWN CALLER' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'ANONYMOUS' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-              OR UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+              (
+                UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'UNKNOWN CALLER' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([callers].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'ANONYMOUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -342,10 +770,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 < 8
+            WHEN LEN(
+              REGEXP_REPLACE(
+                CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ) + 'x'
+            ) - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(REGEXP_REPLACE([callers].[phone_number], '[^0-9]', '') + 'x') - 1 < 8
+              LEN(
+                REGEXP_REPLACE(
+                  CAST([callers].[phone_number] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^0-9]',
+                  ''
+                ) + 'x'
+              ) - 1 < 8
             )
             THEN 0
           END
@@ -410,15 +850,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -433,7 +889,11 @@ FROM (
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM([callers].[callback_email]))) = ''
+      WHEN (
+        TRIM(' ' FROM LOWER(TRIM([callers].[callback_email]))) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE LOWER(TRIM([callers].[callback_email]))
     END AS VARCHAR) AS [email_address],
@@ -448,10 +908,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([callers].[callback_email]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([callers].[callback_email]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([callers].[callback_email])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([callers].[callback_email]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([callers].[callback_email]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([callers].[callback_email])
+              END IS NULL
             )
             THEN 0
           END
@@ -462,14 +938,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([callers].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([callers].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([callers].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([callers].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -531,9 +1015,19 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[channel] IS NULL OR [d].[channel] = ''
+      WHEN [d].[channel] IS NULL
+      OR (
+        [d].[channel] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot channel is required but empty'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -557,34 +1051,119 @@ FROM (
     CAST('call_centre' AS VARCHAR) AS [channel],
     CAST([calls].[started_at] AS DATETIME2) AS [interaction_datetime],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
-        THEN NULL
-        ELSE COALESCE(
-          (
-            SELECT
-              STRING_AGG(
-                CASE
-                  WHEN [g].[n] = 1
-                  OR CHARINDEX(
-                    SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
-                    ' 	
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN LOWER(
+            CASE
+              WHEN (
+                TRIM([calls].[queue]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([calls].[queue])
+            END
+          ) IS NULL
+          THEN NULL
+          ELSE COALESCE(
+            (
+              SELECT
+                STRING_AGG(
+                  CASE
+                    WHEN [g].[n] = 1
+                    OR CHARINDEX(
+                      CAST(SUBSTRING(
+                        LOWER(
+                          CASE
+                            WHEN (
+                              TRIM([calls].[queue]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([calls].[queue])
+                          END
+                        ),
+                        [g].[n] - 1,
+                        1
+                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
-                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
-                END,
-                ''
-              ) WITHIN GROUP (ORDER BY
-                CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-            FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
-          ),
-          ''
-        )
-      END) = ''
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        LOWER(
+                          CASE
+                            WHEN (
+                              TRIM([calls].[queue]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([calls].[queue])
+                          END
+                        ),
+                        [g].[n],
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        LOWER(
+                          CASE
+                            WHEN (
+                              TRIM([calls].[queue]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([calls].[queue])
+                          END
+                        ),
+                        [g].[n],
+                        1
+                      )
+                    )
+                  END,
+                  ''
+                ) WITHIN GROUP (ORDER BY
+                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+              FROM GENERATE_SERIES(
+                1,
+                LEN(
+                  LOWER(
+                    CASE
+                      WHEN (
+                        TRIM([calls].[queue]) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE TRIM([calls].[queue])
+                    END
+                  ) + 'x'
+                ) - 1
+              ) AS [g]([n])
+            ),
+            ''
+          )
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LOWER(NULLIF(TRIM([calls].[queue]), '')) IS NULL
+        WHEN LOWER(
+          CASE
+            WHEN (
+              TRIM([calls].[queue]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([calls].[queue])
+          END
+        ) IS NULL
         THEN NULL
         ELSE COALESCE(
           (
@@ -593,71 +1172,181 @@ FROM (
                 CASE
                   WHEN [g].[n] = 1
                   OR CHARINDEX(
-                    SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n] - 1, 1),
-                    ' 	
+                    CAST(SUBSTRING(
+                      LOWER(
+                        CASE
+                          WHEN (
+                            TRIM([calls].[queue]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([calls].[queue])
+                        END
+                      ),
+                      [g].[n] - 1,
+                      1
+                    ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                   ) > 0
-                  THEN UPPER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
-                  ELSE LOWER(SUBSTRING(LOWER(NULLIF(TRIM([calls].[queue]), '')), [g].[n], 1))
+                  THEN UPPER(
+                    SUBSTRING(
+                      LOWER(
+                        CASE
+                          WHEN (
+                            TRIM([calls].[queue]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([calls].[queue])
+                        END
+                      ),
+                      [g].[n],
+                      1
+                    )
+                  )
+                  ELSE LOWER(
+                    SUBSTRING(
+                      LOWER(
+                        CASE
+                          WHEN (
+                            TRIM([calls].[queue]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([calls].[queue])
+                        END
+                      ),
+                      [g].[n],
+                      1
+                    )
+                  )
                 END,
                 ''
               ) WITHIN GROUP (ORDER BY
                 CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-            FROM GENERATE_SERIES(1, LEN(LOWER(NULLIF(TRIM([calls].[queue]), '')) + 'x') - 1) AS [g]([n])
+            FROM GENERATE_SERIES(
+              1,
+              LEN(
+                LOWER(
+                  CASE
+                    WHEN (
+                      TRIM([calls].[queue]) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM([calls].[queue])
+                  END
+                ) + 'x'
+              ) - 1
+            ) AS [g]([n])
           ),
           ''
         )
       END
     END AS VARCHAR) AS [topic],
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'RESOLVED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'RESOLVED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'resolved'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'CALLBACK'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'CALLBACK' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'callback scheduled'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'ESCALATED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ESCALATED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'escalated'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'TRANSFERRED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'TRANSFERRED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'transferred'
-      WHEN UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) = 'ABANDONED'
+      WHEN (
+        UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ABANDONED' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'abandoned'
       ELSE NULL
     END AS VARCHAR) AS [outcome],
     UPPER(REPLACE(TRIM([calls].[disposition]), 'ß', 'ẞ')) AS [_raw__outcome],
     CAST(CASE
-      WHEN TRIM(' ' FROM NULLIF(TRIM([calls].[agent]), '')) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            TRIM([calls].[agent]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([calls].[agent])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE NULLIF(TRIM([calls].[agent]), '')
+      ELSE CASE
+        WHEN (
+          TRIM([calls].[agent]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE TRIM([calls].[agent])
+      END
     END AS VARCHAR) AS [agent_name],
     CAST(CASE
       WHEN CAST([calls].[ended_at] AS DATE) = CAST([calls].[started_at] AS DATE)
       AND [calls].[ended_at] >= [calls].[started_at]
       AND (
         CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -665,31 +1354,40 @@ FROM (
       ) <= 14400
       THEN (
         CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
-          WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+          WHEN REGEXP_LIKE(
+            CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '^[+-]?[0-9]{1,18}$'
+          )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
         END
       ) - (
         CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
         END * 3600 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
         END * 60 + CASE
           WHEN REGEXP_LIKE(
-            TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+            CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
             '^[+-]?[0-9]{1,18}$'
           )
           THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -705,7 +1403,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -713,7 +1414,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -721,7 +1425,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -731,7 +1438,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
@@ -743,7 +1450,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
@@ -755,7 +1462,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -765,7 +1472,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 12, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -773,7 +1483,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 15, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -781,7 +1494,10 @@ FROM (
       THEN 'value ''' + COALESCE(CAST([calls].[ended_at] AS VARCHAR), 'NULL') + ''' cannot be converted to TEXT'
       WHEN NOT SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
-        WHEN REGEXP_LIKE(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)), '^[+-]?[0-9]{1,18}$')
+        WHEN REGEXP_LIKE(
+          CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '^[+-]?[0-9]{1,18}$'
+        )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2)) AS BIGINT)
       END IS NULL
       THEN 'value ''' + COALESCE(CAST(SUBSTRING(CAST([calls].[ended_at] AS VARCHAR), 18, 2) AS VARCHAR), 'NULL') + ''' cannot be converted to INT'
@@ -791,7 +1507,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 12, 2)) AS BIGINT)
@@ -803,7 +1519,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 15, 2)) AS BIGINT)
@@ -815,7 +1531,7 @@ FROM (
       WHEN NOT SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2) IS NULL
       AND CASE
         WHEN REGEXP_LIKE(
-          TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)),
+          CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
           '^[+-]?[0-9]{1,18}$'
         )
         THEN TRY_CAST(TRIM(SUBSTRING(CAST([calls].[started_at] AS VARCHAR), 18, 2)) AS BIGINT)
@@ -827,14 +1543,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-            OR UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([cl].[callback_email])) LIKE '%@test.test'
+            WHEN CAST(UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+            OR (
+              UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([cl].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) LIKE 'TEST CALL%'
-              OR UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([cl].[callback_email])) LIKE '%@test.test'
+              CAST(UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'TEST CALL%'
+              OR (
+                UPPER(REPLACE(TRIM([cl].[region]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([cl].[callback_email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
             )
             THEN 0
           END
@@ -845,12 +1569,28 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-            OR UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+            WHEN (
+              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'UNKNOWN CALLER' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'ANONYMOUS' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) = 'UNKNOWN CALLER'
-              OR UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) = 'ANONYMOUS'
+              (
+                UPPER(REPLACE(TRIM([cl].[caller_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'UNKNOWN CALLER' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([cl].[phone_number]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'ANONYMOUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
             )
             THEN 0
           END
@@ -904,7 +1644,10 @@ FROM [callcentre].[calls] AS [calls]
 LEFT JOIN [callcentre].[callers] AS [cl]
   ON [cl].[caller_id] = [calls].[caller_id]
 GROUP BY
-  CAST([calls].[call_id] AS VARCHAR)
+  CAST([calls].[call_id] AS VARCHAR),
+  (
+    CAST([calls].[call_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 

@@ -82,22 +82,38 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST(CASE WHEN [Customer].[Company] IS NULL THEN 'person' ELSE 'organisation' END AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customer].[FirstName]) + ' ' + TRIM([Customer].[LastName])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customer].[FirstName]) + ' ' + TRIM([Customer].[LastName])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customer].[FirstName]) + ' ' + TRIM([Customer].[LastName])
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customer].[FirstName])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customer].[FirstName])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customer].[FirstName])
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customer].[LastName])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customer].[LastName])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customer].[LastName])
     END AS VARCHAR) AS [family_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM [Customer].[Company]) = ''
+      WHEN (
+        TRIM(' ' FROM [Customer].[Company]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [Customer].[Company]
     END AS VARCHAR) AS [organisation_name],
@@ -109,7 +125,11 @@ FROM (
     CAST(NULL AS VARCHAR) AS [preferred_language],
     CAST(NULL AS DATE) AS [customer_since],
     CAST(CASE
-      WHEN TRIM(' ' FROM [rep].[FirstName] + ' ' + [rep].[LastName]) = ''
+      WHEN (
+        TRIM(' ' FROM [rep].[FirstName] + ' ' + [rep].[LastName]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [rep].[FirstName] + ' ' + [rep].[LastName]
     END AS VARCHAR) AS [support_agent],
@@ -696,7 +716,11 @@ FROM (
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM([Customer].[Email]))) = ''
+      WHEN (
+        TRIM(' ' FROM LOWER(TRIM([Customer].[Email]))) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE LOWER(TRIM([Customer].[Email]))
     END AS VARCHAR) AS [email_address],
@@ -819,7 +843,11 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customer].[Phone])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customer].[Phone])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customer].[Phone])
     END AS VARCHAR) AS [phone_number],
@@ -944,18 +972,38 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customer].[Address])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customer].[Address])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customer].[Address])
     END AS VARCHAR) AS [address_line],
-    CAST(CASE WHEN TRIM(' ' FROM [Customer].[City]) = '' THEN NULL ELSE [Customer].[City] END AS VARCHAR) AS [city],
     CAST(CASE
-      WHEN TRIM(' ' FROM [Customer].[State]) = ''
+      WHEN (
+        TRIM(' ' FROM [Customer].[City]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE [Customer].[City]
+    END AS VARCHAR) AS [city],
+    CAST(CASE
+      WHEN (
+        TRIM(' ' FROM [Customer].[State]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [Customer].[State]
     END AS VARCHAR) AS [region],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customer].[PostalCode])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customer].[PostalCode])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customer].[PostalCode])
     END AS VARCHAR) AS [postal_code],
@@ -1198,8 +1246,24 @@ FROM (
     CAST((
       'chinook:Product:' + CAST([Track].[TrackId] AS VARCHAR)
     ) AS VARCHAR) AS [id],
-    CAST(CASE WHEN TRIM(' ' FROM [Track].[Name]) = '' THEN NULL ELSE [Track].[Name] END AS VARCHAR) AS [product_name],
-    CAST(CASE WHEN TRIM(' ' FROM [genre].[Name]) = '' THEN NULL ELSE [genre].[Name] END AS VARCHAR) AS [product_category],
+    CAST(CASE
+      WHEN (
+        TRIM(' ' FROM [Track].[Name]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE [Track].[Name]
+    END AS VARCHAR) AS [product_name],
+    CAST(CASE
+      WHEN (
+        TRIM(' ' FROM [genre].[Name]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE [genre].[Name]
+    END AS VARCHAR) AS [product_category],
     CAST([Track].[UnitPrice] AS NUMERIC(18, 4)) AS [unit_price],
     CAST('USD' AS VARCHAR) AS [currency_code],
     CAST(1 AS BIT) AS [is_active],

@@ -22,15 +22,37 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_type] IS NULL OR [d].[customer_type] = ''
+      WHEN [d].[customer_type] IS NULL
+      OR (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_type is required but empty'
       WHEN NOT [d].[customer_type] IS NULL
-      AND NOT [d].[customer_type] IN ('person', 'organisation')
+      AND NOT (
+        [d].[customer_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 IN (
+        (
+          N'person' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2,
+        (
+          N'organisation' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+      )
       THEN 'slot customer_type: ''' + COALESCE(CAST([d].[customer_type] AS VARCHAR), 'NULL') + ''' is not a permissible value of CustomerType'
-      WHEN [d].[full_name] IS NULL OR [d].[full_name] = ''
+      WHEN [d].[full_name] IS NULL
+      OR (
+        [d].[full_name] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot full_name is required but empty'
       WHEN NOT [d].[preferred_language] IS NULL
-      AND NOT REGEXP_LIKE([d].[preferred_language], '^[a-z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[preferred_language] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[a-z]{2}$'
+      )
       THEN 'slot preferred_language: ''' + COALESCE(CAST([d].[preferred_language] AS VARCHAR), 'NULL') + ''' does not match pattern ^[a-z]{2}$'
       ELSE NULL
     END
@@ -41,99 +63,211 @@ FROM (
       'crm:Customer:' + CAST([contacts].[contact_no] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
-      AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
-      AND NOT NULLIF(TRIM([contacts].[company]), '') IS NULL
+      WHEN CASE
+        WHEN (
+          TRIM([contacts].[first_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE TRIM([contacts].[first_name])
+      END IS NULL
+      AND CASE
+        WHEN (
+          TRIM([contacts].[last_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE TRIM([contacts].[last_name])
+      END IS NULL
+      AND NOT CASE
+        WHEN (
+          TRIM([contacts].[company]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE TRIM([contacts].[company])
+      END IS NULL
       THEN 'organisation'
       ELSE 'person'
     END AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
-        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
-        THEN NULLIF(TRIM([contacts].[company]), '')
-        WHEN LEN(REGEXP_REPLACE(COALESCE([contacts].[last_name], ''), '[^一-鿿]', '') + 'x') - 1 > 0
-        THEN TRIM(COALESCE([contacts].[last_name], '')) + TRIM(COALESCE([contacts].[first_name], ''))
-        ELSE TRIM(
-          COALESCE(
-            CASE
-              WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
-              OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
-              THEN CASE
-                WHEN TRIM([contacts].[first_name]) IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      STRING_AGG(
-                        CASE
-                          WHEN [g].[n] = 1
-                          OR CHARINDEX(
-                            SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1),
-                            ' 	
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN CASE
+            WHEN (
+              TRIM([contacts].[first_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[first_name])
+          END IS NULL
+          AND CASE
+            WHEN (
+              TRIM([contacts].[last_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[last_name])
+          END IS NULL
+          THEN CASE
+            WHEN (
+              TRIM([contacts].[company]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[company])
+          END
+          WHEN LEN(
+            REGEXP_REPLACE(
+              CAST(COALESCE([contacts].[last_name], '') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^一-鿿]',
+              ''
+            ) + 'x'
+          ) - 1 > 0
+          THEN TRIM(COALESCE([contacts].[last_name], '')) + TRIM(COALESCE([contacts].[first_name], ''))
+          ELSE TRIM(
+            COALESCE(
+              CASE
+                WHEN (
+                  TRIM([contacts].[first_name]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                OR (
+                  TRIM([contacts].[first_name]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN CASE
+                  WHEN TRIM([contacts].[first_name]) IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          CASE
+                            WHEN [g].[n] = 1
+                            OR CHARINDEX(
+                              CAST(SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
-                          ELSE LOWER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
-                        END,
-                        ''
-                      ) WITHIN GROUP (ORDER BY
-                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                    FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[first_name]) + 'x') - 1) AS [g]([n])
-                  ),
-                  ''
-                )
-              END
-              ELSE TRIM([contacts].[first_name])
-            END,
-            ''
-          ) + ' ' + COALESCE(
-            CASE
-              WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
-              OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
-              THEN CASE
-                WHEN TRIM([contacts].[last_name]) IS NULL
-                THEN NULL
-                ELSE COALESCE(
-                  (
-                    SELECT
-                      STRING_AGG(
-                        CASE
-                          WHEN [g].[n] = 1
-                          OR CHARINDEX(
-                            SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1),
-                            ' 	
+                            ) > 0
+                            THEN UPPER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
+                            ELSE LOWER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
+                          END,
+                          ''
+                        ) WITHIN GROUP (ORDER BY
+                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                      FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[first_name]) + 'x') - 1) AS [g]([n])
+                    ),
+                    ''
+                  )
+                END
+                ELSE TRIM([contacts].[first_name])
+              END,
+              ''
+            ) + ' ' + COALESCE(
+              CASE
+                WHEN (
+                  TRIM([contacts].[last_name]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                OR (
+                  TRIM([contacts].[last_name]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN CASE
+                  WHEN TRIM([contacts].[last_name]) IS NULL
+                  THEN NULL
+                  ELSE COALESCE(
+                    (
+                      SELECT
+                        STRING_AGG(
+                          CASE
+                            WHEN [g].[n] = 1
+                            OR CHARINDEX(
+                              CAST(SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                          ) > 0
-                          THEN UPPER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
-                          ELSE LOWER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
-                        END,
-                        ''
-                      ) WITHIN GROUP (ORDER BY
-                        CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-                    FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[last_name]) + 'x') - 1) AS [g]([n])
-                  ),
-                  ''
-                )
-              END
-              ELSE TRIM([contacts].[last_name])
-            END,
-            ''
+                            ) > 0
+                            THEN UPPER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
+                            ELSE LOWER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
+                          END,
+                          ''
+                        ) WITHIN GROUP (ORDER BY
+                          CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                      FROM GENERATE_SERIES(1, LEN(TRIM([contacts].[last_name]) + 'x') - 1) AS [g]([n])
+                    ),
+                    ''
+                  )
+                END
+                ELSE TRIM([contacts].[last_name])
+              END,
+              ''
+            )
           )
-        )
-      END) = ''
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
-        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
-        THEN NULLIF(TRIM([contacts].[company]), '')
-        WHEN LEN(REGEXP_REPLACE(COALESCE([contacts].[last_name], ''), '[^一-鿿]', '') + 'x') - 1 > 0
+        WHEN CASE
+          WHEN (
+            TRIM([contacts].[first_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([contacts].[first_name])
+        END IS NULL
+        AND CASE
+          WHEN (
+            TRIM([contacts].[last_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([contacts].[last_name])
+        END IS NULL
+        THEN CASE
+          WHEN (
+            TRIM([contacts].[company]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([contacts].[company])
+        END
+        WHEN LEN(
+          REGEXP_REPLACE(
+            CAST(COALESCE([contacts].[last_name], '') AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^一-鿿]',
+            ''
+          ) + 'x'
+        ) - 1 > 0
         THEN TRIM(COALESCE([contacts].[last_name], '')) + TRIM(COALESCE([contacts].[first_name], ''))
         ELSE TRIM(
           COALESCE(
             CASE
-              WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
-              OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
+              WHEN (
+                TRIM([contacts].[first_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                TRIM([contacts].[first_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
               THEN CASE
                 WHEN TRIM([contacts].[first_name]) IS NULL
                 THEN NULL
@@ -144,8 +278,8 @@ FROM (
                         CASE
                           WHEN [g].[n] = 1
                           OR CHARINDEX(
-                            SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1),
-                            ' 	
+                            CAST(SUBSTRING(TRIM([contacts].[first_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM([contacts].[first_name]), [g].[n], 1))
@@ -164,8 +298,16 @@ FROM (
             ''
           ) + ' ' + COALESCE(
             CASE
-              WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
-              OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
+              WHEN (
+                TRIM([contacts].[last_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                TRIM([contacts].[last_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
               THEN CASE
                 WHEN TRIM([contacts].[last_name]) IS NULL
                 THEN NULL
@@ -176,8 +318,8 @@ FROM (
                         CASE
                           WHEN [g].[n] = 1
                           OR CHARINDEX(
-                            SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1),
-                            ' 	
+                            CAST(SUBSTRING(TRIM([contacts].[last_name]), [g].[n] - 1, 1) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                           ) > 0
                           THEN UPPER(SUBSTRING(TRIM([contacts].[last_name]), [g].[n], 1))
@@ -199,42 +341,131 @@ FROM (
       END
     END AS VARCHAR) AS [full_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
-        OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
-        THEN CASE
-          WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            TRIM([contacts].[first_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM([contacts].[first_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM([contacts].[first_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[first_name])
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        CAST(SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([contacts].[first_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([contacts].[first_name])
+                          END,
+                          [g].[n] - 1,
+                          1
+                        ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[first_name]), '') + 'x') - 1) AS [g]([n])
-            ),
-            ''
-          )
-        END
-        ELSE TRIM([contacts].[first_name])
-      END) = ''
+                      ) > 0
+                      THEN UPPER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([contacts].[first_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([contacts].[first_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                      ELSE LOWER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([contacts].[first_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([contacts].[first_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(
+                  1,
+                  LEN(
+                    CASE
+                      WHEN (
+                        TRIM([contacts].[first_name]) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE TRIM([contacts].[first_name])
+                    END + 'x'
+                  ) - 1
+                ) AS [g]([n])
+              ),
+              ''
+            )
+          END
+          ELSE TRIM([contacts].[first_name])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN TRIM([contacts].[first_name]) = UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ'))
-        OR TRIM([contacts].[first_name]) = LOWER(TRIM([contacts].[first_name]))
+        WHEN (
+          TRIM([contacts].[first_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        OR (
+          TRIM([contacts].[first_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN CASE
-          WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
+          WHEN CASE
+            WHEN (
+              TRIM([contacts].[first_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[first_name])
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -243,17 +474,70 @@ FROM (
                   CASE
                     WHEN [g].[n] = 1
                     OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([contacts].[first_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([contacts].[first_name])
+                        END,
+                        [g].[n] - 1,
+                        1
+                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[first_name]), ''), [g].[n], 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([contacts].[first_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([contacts].[first_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([contacts].[first_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([contacts].[first_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
                   END,
                   ''
                 ) WITHIN GROUP (ORDER BY
                   CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[first_name]), '') + 'x') - 1) AS [g]([n])
+              FROM GENERATE_SERIES(
+                1,
+                LEN(
+                  CASE
+                    WHEN (
+                      TRIM([contacts].[first_name]) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM([contacts].[first_name])
+                  END + 'x'
+                ) - 1
+              ) AS [g]([n])
             ),
             ''
           )
@@ -262,42 +546,131 @@ FROM (
       END
     END AS VARCHAR) AS [given_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
-        OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
-        THEN CASE
-          WHEN NULLIF(TRIM([contacts].[last_name]), '') IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            TRIM([contacts].[last_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            TRIM([contacts].[last_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM([contacts].[last_name]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[last_name])
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  STRING_AGG(
+                    CASE
+                      WHEN [g].[n] = 1
+                      OR CHARINDEX(
+                        CAST(SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([contacts].[last_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([contacts].[last_name])
+                          END,
+                          [g].[n] - 1,
+                          1
+                        ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[last_name]), '') + 'x') - 1) AS [g]([n])
-            ),
-            ''
-          )
-        END
-        ELSE TRIM([contacts].[last_name])
-      END) = ''
+                      ) > 0
+                      THEN UPPER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([contacts].[last_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([contacts].[last_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                      ELSE LOWER(
+                        SUBSTRING(
+                          CASE
+                            WHEN (
+                              TRIM([contacts].[last_name]) + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2 = (
+                              N'' + NCHAR(0)
+                            ) COLLATE Latin1_General_100_BIN2
+                            THEN NULL
+                            ELSE TRIM([contacts].[last_name])
+                          END,
+                          [g].[n],
+                          1
+                        )
+                      )
+                    END,
+                    ''
+                  ) WITHIN GROUP (ORDER BY
+                    CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                FROM GENERATE_SERIES(
+                  1,
+                  LEN(
+                    CASE
+                      WHEN (
+                        TRIM([contacts].[last_name]) + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2 = (
+                        N'' + NCHAR(0)
+                      ) COLLATE Latin1_General_100_BIN2
+                      THEN NULL
+                      ELSE TRIM([contacts].[last_name])
+                    END + 'x'
+                  ) - 1
+                ) AS [g]([n])
+              ),
+              ''
+            )
+          END
+          ELSE TRIM([contacts].[last_name])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN TRIM([contacts].[last_name]) = UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ'))
-        OR TRIM([contacts].[last_name]) = LOWER(TRIM([contacts].[last_name]))
+        WHEN (
+          TRIM([contacts].[last_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        OR (
+          TRIM([contacts].[last_name]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
         THEN CASE
-          WHEN NULLIF(TRIM([contacts].[last_name]), '') IS NULL
+          WHEN CASE
+            WHEN (
+              TRIM([contacts].[last_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[last_name])
+          END IS NULL
           THEN NULL
           ELSE COALESCE(
             (
@@ -306,17 +679,70 @@ FROM (
                   CASE
                     WHEN [g].[n] = 1
                     OR CHARINDEX(
-                      SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n] - 1, 1),
-                      ' 	
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([contacts].[last_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([contacts].[last_name])
+                        END,
+                        [g].[n] - 1,
+                        1
+                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      N' 	
 !"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
                     ) > 0
-                    THEN UPPER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
-                    ELSE LOWER(SUBSTRING(NULLIF(TRIM([contacts].[last_name]), ''), [g].[n], 1))
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([contacts].[last_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([contacts].[last_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN (
+                            TRIM([contacts].[last_name]) + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2 = (
+                            N'' + NCHAR(0)
+                          ) COLLATE Latin1_General_100_BIN2
+                          THEN NULL
+                          ELSE TRIM([contacts].[last_name])
+                        END,
+                        [g].[n],
+                        1
+                      )
+                    )
                   END,
                   ''
                 ) WITHIN GROUP (ORDER BY
                   CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(1, LEN(NULLIF(TRIM([contacts].[last_name]), '') + 'x') - 1) AS [g]([n])
+              FROM GENERATE_SERIES(
+                1,
+                LEN(
+                  CASE
+                    WHEN (
+                      TRIM([contacts].[last_name]) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM([contacts].[last_name])
+                  END + 'x'
+                ) - 1
+              ) AS [g]([n])
             ),
             ''
           )
@@ -325,35 +751,123 @@ FROM (
       END
     END AS VARCHAR) AS [family_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
-        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
-        THEN NULLIF(TRIM([contacts].[company]), '')
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN CASE
+            WHEN (
+              TRIM([contacts].[first_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[first_name])
+          END IS NULL
+          AND CASE
+            WHEN (
+              TRIM([contacts].[last_name]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[last_name])
+          END IS NULL
+          THEN CASE
+            WHEN (
+              TRIM([contacts].[company]) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN NULL
+            ELSE TRIM([contacts].[company])
+          END
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN NULLIF(TRIM([contacts].[first_name]), '') IS NULL
-        AND NULLIF(TRIM([contacts].[last_name]), '') IS NULL
-        THEN NULLIF(TRIM([contacts].[company]), '')
+        WHEN CASE
+          WHEN (
+            TRIM([contacts].[first_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([contacts].[first_name])
+        END IS NULL
+        AND CASE
+          WHEN (
+            TRIM([contacts].[last_name]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([contacts].[last_name])
+        END IS NULL
+        THEN CASE
+          WHEN (
+            TRIM([contacts].[company]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([contacts].[company])
+        END
       END
     END AS VARCHAR) AS [organisation_name],
     CAST(NULL AS DATE) AS [birth_date],
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'G'
+      WHEN (
+        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'G' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'gold'
-      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'S'
+      WHEN (
+        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'S' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'silver'
-      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'P'
+      WHEN (
+        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'P' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'platinum'
-      WHEN UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) = 'B'
+      WHEN (
+        UPPER(REPLACE(TRIM([contacts].[segment]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'B' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'standard'
       ELSE 'standard'
     END AS VARCHAR) AS [customer_tier],
     CAST(NULL AS VARCHAR) AS [household_id],
     CAST(CASE
-      WHEN TRIM(' ' FROM NULLIF(LOWER(TRIM([contacts].[lang])), '')) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LOWER(TRIM([contacts].[lang])) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE LOWER(TRIM([contacts].[lang]))
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE NULLIF(LOWER(TRIM([contacts].[lang])), '')
+      ELSE CASE
+        WHEN (
+          LOWER(TRIM([contacts].[lang])) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE LOWER(TRIM([contacts].[lang]))
+      END
     END AS VARCHAR) AS [preferred_language],
     CAST([contacts].[created_on] AS DATE) AS [customer_since],
     CAST(NULL AS VARCHAR) AS [support_agent],
@@ -361,16 +875,32 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -436,15 +966,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -459,7 +1005,11 @@ FROM (
     ) AS VARCHAR) AS [customer_id],
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM([contacts].[email]))) = ''
+      WHEN (
+        TRIM(' ' FROM LOWER(TRIM([contacts].[email]))) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE LOWER(TRIM([contacts].[email]))
     END AS VARCHAR) AS [email_address],
@@ -474,10 +1024,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([contacts].[email]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([contacts].[email]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[email])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([contacts].[email]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([contacts].[email]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([contacts].[email])
+              END IS NULL
             )
             THEN 0
           END
@@ -488,16 +1054,32 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -562,15 +1144,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -586,91 +1184,391 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM([contacts].[phone]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '1'
-        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 11
-        THEN '+86' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
-          'FRANCE',
-          'UNITED KINGDOM',
-          'UK',
-          'ENGLAND',
-          'GERMANY',
-          'DEUTSCHLAND',
-          'CHINA',
-          '中国',
-          'SWEDEN'
-        )
-        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-          WHEN 'FRANCE'
-          THEN '33'
-          WHEN 'GERMANY'
-          THEN '49'
-          WHEN 'DEUTSCHLAND'
-          THEN '49'
-          WHEN 'CHINA'
-          THEN '86'
-          WHEN '中国'
-          THEN '86'
-          WHEN 'SWEDEN'
-          THEN '46'
-          ELSE '44'
-        END + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN '+39' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        ELSE TRIM([contacts].[phone])
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(TRIM([contacts].[phone]), 1) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'+' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              2
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'00' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            3,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'UNITED STATES' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'USA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'US' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'CANADA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 10
+          THEN '+1' + REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'CHINA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'中国' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          AND (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'1' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 11
+          THEN '+86' + REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'0' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'FRANCE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'UNITED KINGDOM' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'UK' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'ENGLAND' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'GERMANY' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'DEUTSCHLAND' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'CHINA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'中国' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'SWEDEN' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          THEN '+' + CASE (
+              UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            WHEN (
+              N'FRANCE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '33'
+            WHEN (
+              N'GERMANY' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '49'
+            WHEN (
+              N'DEUTSCHLAND' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '49'
+            WHEN (
+              N'CHINA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '86'
+            WHEN (
+              N'中国' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '86'
+            WHEN (
+              N'SWEDEN' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '46'
+            ELSE '44'
+          END + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'ITALIA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'ITALY' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          THEN '+39' + REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          ELSE TRIM([contacts].[phone])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM([contacts].[phone]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '1'
-        AND LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 = 11
-        THEN '+86' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
-          'FRANCE',
-          'UNITED KINGDOM',
-          'UK',
-          'ENGLAND',
-          'GERMANY',
-          'DEUTSCHLAND',
-          'CHINA',
-          '中国',
-          'SWEDEN'
+        WHEN (
+          LEFT(TRIM([contacts].[phone]), 1) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'+' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + REGEXP_REPLACE(
+          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
         )
-        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-          WHEN 'FRANCE'
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'00' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          3,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'UNITED STATES' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'USA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'US' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'CANADA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 10
+        THEN '+1' + REGEXP_REPLACE(
+          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'CHINA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'中国' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        AND (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'1' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 11
+        THEN '+86' + REGEXP_REPLACE(
+          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'0' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'FRANCE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'UNITED KINGDOM' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'UK' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'ENGLAND' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'GERMANY' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'DEUTSCHLAND' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'CHINA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'中国' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'SWEDEN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        THEN '+' + CASE (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          WHEN (
+            N'FRANCE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '33'
-          WHEN 'GERMANY'
+          WHEN (
+            N'GERMANY' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '49'
-          WHEN 'DEUTSCHLAND'
+          WHEN (
+            N'DEUTSCHLAND' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '49'
-          WHEN 'CHINA'
+          WHEN (
+            N'CHINA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '86'
-          WHEN '中国'
+          WHEN (
+            N'中国' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '86'
-          WHEN 'SWEDEN'
+          WHEN (
+            N'SWEDEN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '46'
           ELSE '44'
-        END + SUBSTRING(REGEXP_REPLACE([contacts].[phone], '[^0-9]', ''), 2, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN '+39' + REGEXP_REPLACE([contacts].[phone], '[^0-9]', '')
+        END + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          2,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'ITALIA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'ITALY' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        THEN '+39' + REGEXP_REPLACE(
+          CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
         ELSE TRIM([contacts].[phone])
       END
     END AS VARCHAR) AS [phone_number],
@@ -684,10 +1582,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([contacts].[phone]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([contacts].[phone]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[phone])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([contacts].[phone]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([contacts].[phone]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([contacts].[phone])
+              END IS NULL
             )
             THEN 0
           END
@@ -698,16 +1612,32 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -718,10 +1648,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 < 8
+            WHEN LEN(
+              REGEXP_REPLACE(
+                CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ) + 'x'
+            ) - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(REGEXP_REPLACE([contacts].[phone], '[^0-9]', '') + 'x') - 1 < 8
+              LEN(
+                REGEXP_REPLACE(
+                  CAST([contacts].[phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^0-9]',
+                  ''
+                ) + 'x'
+              ) - 1 < 8
             )
             THEN 0
           END
@@ -786,15 +1728,31 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -810,91 +1768,391 @@ FROM (
     CAST('mobile' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN LEFT(TRIM([contacts].[mobile]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '1'
-        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 11
-        THEN '+86' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
-          'FRANCE',
-          'UNITED KINGDOM',
-          'UK',
-          'ENGLAND',
-          'GERMANY',
-          'DEUTSCHLAND',
-          'CHINA',
-          '中国',
-          'SWEDEN'
-        )
-        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-          WHEN 'FRANCE'
-          THEN '33'
-          WHEN 'GERMANY'
-          THEN '49'
-          WHEN 'DEUTSCHLAND'
-          THEN '49'
-          WHEN 'CHINA'
-          THEN '86'
-          WHEN '中国'
-          THEN '86'
-          WHEN 'SWEDEN'
-          THEN '46'
-          ELSE '44'
-        END + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN '+39' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        ELSE TRIM([contacts].[mobile])
-      END) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            LEFT(TRIM([contacts].[mobile]), 1) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'+' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              2
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'00' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN '+' + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            3,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'UNITED STATES' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'USA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'US' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'CANADA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 10
+          THEN '+1' + REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'CHINA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'中国' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          AND (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'1' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND LEN(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ) + 'x'
+          ) - 1 = 11
+          THEN '+86' + REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          WHEN (
+            LEFT(
+              REGEXP_REPLACE(
+                CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ),
+              1
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'0' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          AND (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'FRANCE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'UNITED KINGDOM' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'UK' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'ENGLAND' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'GERMANY' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'DEUTSCHLAND' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'CHINA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'中国' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'SWEDEN' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          THEN '+' + CASE (
+              UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            WHEN (
+              N'FRANCE' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '33'
+            WHEN (
+              N'GERMANY' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '49'
+            WHEN (
+              N'DEUTSCHLAND' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '49'
+            WHEN (
+              N'CHINA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '86'
+            WHEN (
+              N'中国' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '86'
+            WHEN (
+              N'SWEDEN' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN '46'
+            ELSE '44'
+          END + SUBSTRING(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2,
+            2147483647
+          )
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 IN (
+            (
+              N'ITALIA' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2,
+            (
+              N'ITALY' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+          )
+          THEN '+39' + REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          )
+          ELSE TRIM([contacts].[mobile])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE CASE
-        WHEN LEFT(TRIM([contacts].[mobile]), 1) = '+'
-        THEN '+' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2) = '00'
-        THEN '+' + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 3, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('UNITED STATES', 'USA', 'US', 'CANADA')
-        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 10
-        THEN '+1' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('CHINA', '中国')
-        AND LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '1'
-        AND LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 = 11
-        THEN '+86' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
-        WHEN LEFT(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 1) = '0'
-        AND UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN (
-          'FRANCE',
-          'UNITED KINGDOM',
-          'UK',
-          'ENGLAND',
-          'GERMANY',
-          'DEUTSCHLAND',
-          'CHINA',
-          '中国',
-          'SWEDEN'
+        WHEN (
+          LEFT(TRIM([contacts].[mobile]), 1) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'+' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + REGEXP_REPLACE(
+          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
         )
-        THEN '+' + CASE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
-          WHEN 'FRANCE'
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            2
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'00' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN '+' + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          3,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'UNITED STATES' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'USA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'US' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'CANADA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 10
+        THEN '+1' + REGEXP_REPLACE(
+          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'CHINA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'中国' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        AND (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'1' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND LEN(
+          REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ) + 'x'
+        ) - 1 = 11
+        THEN '+86' + REGEXP_REPLACE(
+          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
+        WHEN (
+          LEFT(
+            REGEXP_REPLACE(
+              CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              '[^0-9]',
+              ''
+            ),
+            1
+          ) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'0' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        AND (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'FRANCE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'UNITED KINGDOM' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'UK' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'ENGLAND' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'GERMANY' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'DEUTSCHLAND' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'CHINA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'中国' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'SWEDEN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        THEN '+' + CASE (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          WHEN (
+            N'FRANCE' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '33'
-          WHEN 'GERMANY'
+          WHEN (
+            N'GERMANY' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '49'
-          WHEN 'DEUTSCHLAND'
+          WHEN (
+            N'DEUTSCHLAND' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '49'
-          WHEN 'CHINA'
+          WHEN (
+            N'CHINA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '86'
-          WHEN '中国'
+          WHEN (
+            N'中国' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '86'
-          WHEN 'SWEDEN'
+          WHEN (
+            N'SWEDEN' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
           THEN '46'
           ELSE '44'
-        END + SUBSTRING(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', ''), 2, 2147483647)
-        WHEN UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) IN ('ITALIA', 'ITALY')
-        THEN '+39' + REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '')
+        END + SUBSTRING(
+          REGEXP_REPLACE(
+            CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            '[^0-9]',
+            ''
+          ),
+          2,
+          2147483647
+        )
+        WHEN (
+          UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 IN (
+          (
+            N'ITALIA' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2,
+          (
+            N'ITALY' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+        )
+        THEN '+39' + REGEXP_REPLACE(
+          CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+          '[^0-9]',
+          ''
+        )
         ELSE TRIM([contacts].[mobile])
       END
     END AS VARCHAR) AS [phone_number],
@@ -908,10 +2166,26 @@ FROM (
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([contacts].[mobile]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([contacts].[mobile]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[mobile])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([contacts].[mobile]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([contacts].[mobile]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([contacts].[mobile])
+              END IS NULL
             )
             THEN 0
           END
@@ -922,16 +2196,32 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -942,10 +2232,22 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 < 8
+            WHEN LEN(
+              REGEXP_REPLACE(
+                CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[^0-9]',
+                ''
+              ) + 'x'
+            ) - 1 < 8
             THEN 1
             WHEN NOT (
-              LEN(REGEXP_REPLACE([contacts].[mobile], '[^0-9]', '') + 'x') - 1 < 8
+              LEN(
+                REGEXP_REPLACE(
+                  CAST([contacts].[mobile] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^0-9]',
+                  ''
+                ) + 'x'
+              ) - 1 < 8
             )
             THEN 0
           END
@@ -1010,17 +2312,33 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
-      WHEN [d].[contact_type] IS NULL OR [d].[contact_type] = ''
+      WHEN [d].[contact_type] IS NULL
+      OR (
+        [d].[contact_type] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot contact_type is required but empty'
       WHEN NOT [d].[email_address] IS NULL
-      AND NOT REGEXP_LIKE([d].[email_address], '^[^@\s]+@[^@\s]+\.[^@\s]+$')
-      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$'
+      AND NOT REGEXP_LIKE(
+        CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      )
+      THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
       THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 231)'
       WHEN NOT [d].[country_code] IS NULL
-      AND NOT REGEXP_LIKE([d].[country_code], '^[A-Z]{2}$')
+      AND NOT REGEXP_LIKE(
+        CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+        '^[A-Z]{2}$'
+      )
       THEN 'slot country_code: ''' + COALESCE(CAST([d].[country_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
     END
@@ -1037,70 +2355,326 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([contacts].[street])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([contacts].[street])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([contacts].[street])
     END AS VARCHAR) AS [address_line],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([contacts].[city])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([contacts].[city])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([contacts].[city])
     END AS VARCHAR) AS [city],
     CAST(NULL AS VARCHAR) AS [region],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([contacts].[zip])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([contacts].[zip])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([contacts].[zip])
     END AS VARCHAR) AS [postal_code],
     CAST(CASE
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'FRANCE'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'FRANCE' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'FR'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'UNITED STATES'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'UNITED STATES' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'USA'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'USA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'US'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'US' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'US'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'CANADA'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'CANADA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CA'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'UNITED KINGDOM'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'UNITED KINGDOM' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'UK'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'UK' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ENGLAND'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ENGLAND' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'GB'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'GERMANY'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'GERMANY' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'DEUTSCHLAND'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'DEUTSCHLAND' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'DE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'CHINA'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'CHINA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CN'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = '中国'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'中国' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'CN'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ITALIA'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ITALIA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ITALY'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ITALY' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'IT'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'SWEDEN'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'SWEDEN' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'SE'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'SPAIN'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'SPAIN' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
-      WHEN NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') = 'ESPAÑA'
+      WHEN (
+        CASE
+          WHEN (
+            UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+        END + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'ESPAÑA' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'ES'
       ELSE NULL
     END AS VARCHAR) AS [country_code],
-    NULLIF(UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')), '') AS [_raw__country_code],
+    CASE
+      WHEN (
+        UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE UPPER(REPLACE(TRIM([contacts].[country]), 'ß', 'ẞ'))
+    END AS [_raw__country_code],
     CAST(1 AS BIT) AS [is_primary],
     CAST(CASE
       WHEN NOT COALESCE(
         (
           CASE
-            WHEN NOT NULLIF(TRIM([contacts].[street]), '') IS NULL
-            OR NOT NULLIF(TRIM([contacts].[city]), '') IS NULL
+            WHEN NOT CASE
+              WHEN (
+                TRIM([contacts].[street]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[street])
+            END IS NULL
+            OR NOT CASE
+              WHEN (
+                TRIM([contacts].[city]) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM([contacts].[city])
+            END IS NULL
             THEN 1
             WHEN NOT (
-              NOT NULLIF(TRIM([contacts].[street]), '') IS NULL
-              OR NOT NULLIF(TRIM([contacts].[city]), '') IS NULL
+              NOT CASE
+                WHEN (
+                  TRIM([contacts].[street]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([contacts].[street])
+              END IS NULL
+              OR NOT CASE
+                WHEN (
+                  TRIM([contacts].[city]) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM([contacts].[city])
+              END IS NULL
             )
             THEN 0
           END
@@ -1111,16 +2685,32 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-            OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) = 'TEST'
-              OR UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([contacts].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([contacts].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([contacts].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -1182,11 +2772,21 @@ SELECT
   COALESCE(
     [d].[_row_reason],
     CASE
-      WHEN [d].[customer_id] IS NULL OR [d].[customer_id] = ''
+      WHEN [d].[customer_id] IS NULL
+      OR (
+        [d].[customer_id] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
       WHEN NOT [d].[_raw__channel] IS NULL AND [d].[channel] IS NULL
       THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 277)'
-      WHEN [d].[channel] IS NULL OR [d].[channel] = ''
+      WHEN [d].[channel] IS NULL
+      OR (
+        [d].[channel] + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'slot channel is required but empty'
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
@@ -1206,33 +2806,89 @@ FROM (
       'crm:Customer:' + CAST([activities].[contact_no] AS VARCHAR)
     ) AS VARCHAR) AS [customer_id],
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'CALL'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'CALL' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'call_centre'
-      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'WEB'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'WEB' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'web'
-      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'MAIL'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'MAIL' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'email'
-      WHEN UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) = 'SHOP'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'SHOP' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'store'
       ELSE NULL
     END AS VARCHAR) AS [channel],
     UPPER(REPLACE(TRIM([activities].[channel]), 'ß', 'ẞ')) AS [_raw__channel],
     CAST([activities].[activity_ts] AS DATETIME2) AS [interaction_datetime],
     CAST(CASE
-      WHEN TRIM(' ' FROM NULLIF(TRIM([activities].[subject]), '')) = ''
+      WHEN (
+        TRIM(' ' FROM CASE
+          WHEN (
+            TRIM([activities].[subject]) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            N'' + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN NULL
+          ELSE TRIM([activities].[subject])
+        END) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE NULLIF(TRIM([activities].[subject]), '')
+      ELSE CASE
+        WHEN (
+          TRIM([activities].[subject]) + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2 = (
+          N'' + NCHAR(0)
+        ) COLLATE Latin1_General_100_BIN2
+        THEN NULL
+        ELSE TRIM([activities].[subject])
+      END
     END AS VARCHAR) AS [topic],
     CAST(CASE
-      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'DONE'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'DONE' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'completed'
-      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'FOLLOW_UP'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'FOLLOW_UP' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'follow-up required'
-      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'NO_ANSWER'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'NO_ANSWER' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'no answer'
-      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'SALE'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'SALE' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'sale'
-      WHEN UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) = 'COMPLAINT'
+      WHEN (
+        UPPER(REPLACE(TRIM([activities].[result]), 'ß', 'ẞ')) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'COMPLAINT' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN 'complaint'
       ELSE NULL
     END AS VARCHAR) AS [outcome],
@@ -1243,16 +2899,32 @@ FROM (
       WHEN COALESCE(
         (
           CASE
-            WHEN UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) = 'TEST'
-            OR UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) = 'TEST'
-            OR LOWER(TRIM([c].[email])) LIKE '%@test.test'
-            OR UPPER(REPLACE([c].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+            WHEN (
+              UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              N'TEST' + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR CAST(LOWER(TRIM([c].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+            OR CAST(UPPER(REPLACE([c].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             THEN 1
             WHEN NOT (
-              UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) = 'TEST'
-              OR UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) = 'TEST'
-              OR LOWER(TRIM([c].[email])) LIKE '%@test.test'
-              OR UPPER(REPLACE([c].[company], 'ß', 'ẞ')) LIKE '%DO NOT USE%'
+              (
+                UPPER(REPLACE(TRIM([c].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR (
+                UPPER(REPLACE(TRIM([c].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'TEST' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              OR CAST(LOWER(TRIM([c].[email])) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%@test.test'
+              OR CAST(UPPER(REPLACE([c].[company], 'ß', 'ẞ')) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2 LIKE N'%DO NOT USE%'
             )
             THEN 0
           END
@@ -1320,7 +2992,10 @@ FROM [crm].[activities] AS [activities]
 LEFT JOIN [crm].[contacts] AS [c]
   ON [c].[contact_no] = [activities].[contact_no]
 GROUP BY
-  CAST([activities].[activity_id] AS VARCHAR)
+  CAST([activities].[activity_id] AS VARCHAR),
+  (
+    CAST([activities].[activity_id] AS VARCHAR) + NCHAR(0)
+  ) COLLATE Latin1_General_100_BIN2
 HAVING
   COUNT(*) > 1;
 

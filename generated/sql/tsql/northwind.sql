@@ -70,14 +70,22 @@ FROM (
     ) AS VARCHAR) AS [id],
     CAST('organisation' AS VARCHAR) AS [customer_type],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customers].[CompanyName])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customers].[CompanyName])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customers].[CompanyName])
     END AS VARCHAR) AS [full_name],
     CAST(NULL AS VARCHAR) AS [given_name],
     CAST(NULL AS VARCHAR) AS [family_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customers].[CompanyName])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customers].[CompanyName])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customers].[CompanyName])
     END AS VARCHAR) AS [organisation_name],
@@ -213,7 +221,11 @@ FROM (
       'northwind:Household:' + CAST([Customers].[CustomerID] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customers].[CompanyName])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customers].[CompanyName])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customers].[CompanyName])
     END AS VARCHAR) AS [household_name],
@@ -477,7 +489,11 @@ FROM (
     CAST('phone' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customers].[Phone])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customers].[Phone])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customers].[Phone])
     END AS VARCHAR) AS [phone_number],
@@ -599,7 +615,11 @@ FROM (
     CAST('fax' AS VARCHAR) AS [contact_type],
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customers].[Fax])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customers].[Fax])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customers].[Fax])
     END AS VARCHAR) AS [phone_number],
@@ -724,22 +744,38 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM([Customers].[Address])) = ''
+      WHEN (
+        TRIM(' ' FROM TRIM([Customers].[Address])) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE TRIM([Customers].[Address])
     END AS VARCHAR) AS [address_line],
     CAST(CASE
-      WHEN TRIM(' ' FROM [Customers].[City]) = ''
+      WHEN (
+        TRIM(' ' FROM [Customers].[City]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [Customers].[City]
     END AS VARCHAR) AS [city],
     CAST(CASE
-      WHEN TRIM(' ' FROM [Customers].[Region]) = ''
+      WHEN (
+        TRIM(' ' FROM [Customers].[Region]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [Customers].[Region]
     END AS VARCHAR) AS [region],
     CAST(CASE
-      WHEN TRIM(' ' FROM [Customers].[PostalCode]) = ''
+      WHEN (
+        TRIM(' ' FROM [Customers].[PostalCode]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [Customers].[PostalCode]
     END AS VARCHAR) AS [postal_code],
@@ -965,12 +1001,20 @@ FROM (
       'northwind:Product:' + CAST([Products].[ProductID] AS VARCHAR)
     ) AS VARCHAR) AS [id],
     CAST(CASE
-      WHEN TRIM(' ' FROM [Products].[ProductName]) = ''
+      WHEN (
+        TRIM(' ' FROM [Products].[ProductName]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [Products].[ProductName]
     END AS VARCHAR) AS [product_name],
     CAST(CASE
-      WHEN TRIM(' ' FROM [category].[CategoryName]) = ''
+      WHEN (
+        TRIM(' ' FROM [category].[CategoryName]) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
       THEN NULL
       ELSE [category].[CategoryName]
     END AS VARCHAR) AS [product_category],
