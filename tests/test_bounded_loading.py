@@ -458,7 +458,8 @@ def test_expressions_just_under_every_limit_generate_in_every_dialect_and_python
     root = copy_project(tmp_path / "project")
     derivations = "".join(
         f"\n  Deep_{name.replace('-', '_')}:\n    target_class: Customer\n    populated_from: Customer\n"
-        f"    slot_derivations:\n      customer_type:\n        value: person\n      full_name:\n"
+        f"    slot_derivations:\n      id:\n        expr: \"GLOBAL_ID('Customer', 'deep_{name}', CustomerId)\"\n"
+        f"      customer_type:\n        value: person\n      full_name:\n"
         f"        expr: '{SHAPES[name](n).replace(chr(39), chr(39) * 2)}'\n"
         for name, n in at_the_limit.items())
     _append(root, M, derivations)
