@@ -242,7 +242,8 @@ def test_the_reference_keeps_apart_what_the_collation_would_merge(compared):
     customers = {r[0]: dict(zip(reference["customer"].columns, r)) for r in reference["customer"].rows}
     assert sorted(c["full_name"] for c in customers.values()) == ["Ann 😀", "Eva", "TEST user", "Éva", "😁 Joy"]  # LIKE
     assert customers["legacy:Customer:1"]["support_agent"] == "😀 VIP"   # a 4-byte literal written by the view
-    assert customers["legacy:Customer:7"]["support_agent"] == "  "       # NULLIF('  ', '') keeps the spaces
+    # NULLIF('  ', '') keeps the spaces on every engine, then the blank-text rule makes them NULL in the slot
+    assert customers["legacy:Customer:7"]["support_agent"] is None
     assert customers["legacy:Customer:6"]["family_name"] == "Éva"        # GREATEST by code points
     assert customers["legacy:Customer:5"]["preferred_language"] == "xx"  # 'NORWAY' < 'O'
     assert customers["legacy:Customer:6"]["preferred_language"] is None  # 'norway' is neither < 'O' nor 'Norway'
