@@ -294,7 +294,7 @@ def bind_references(views: list["ViewPlan"], problems: Problems) -> list["ViewPl
                                  "map the slot and derive the class it references from this source, or remove on_orphan")
                 continue
             checks.append(ReferenceCheck(sp.name, sp.slot.references, key.name,
-                                         tuple((t.checked_name, t.view_name) for t in targets), reject, line))
+                                         tuple((t.checked_name, t.view_name) for t in targets), reject, line, key.type))
         bound.append(replace(v, references=tuple(checks)))
     return _dependencies_first(bound, problems)
 

@@ -102,6 +102,7 @@ class ReferenceCheck:
     targets: tuple[tuple[str, str], ...]  # per derivation of it: (view of all its rows or groups, canonical view)
     reject: bool                          # on_orphan: reject (else the orphan is only reported)
     line: int
+    id_type: Type = Type.STRING           # the identifier's canonical type (exact-text engines compare text by key)
 
 
 @dataclass(frozen=True)

@@ -3332,19 +3332,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__account` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__household` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`household_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__household__groups` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`household_id`
 WHERE
@@ -3362,19 +3368,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__customer` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__household` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`household_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__household__groups` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`household_id`
 WHERE
@@ -3392,19 +3404,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__contact_point_email` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -3422,19 +3440,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__contact_point_phone` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -3452,19 +3476,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__contact_point_address` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -3482,19 +3512,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__transaction` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -3511,19 +3547,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__transaction` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__account` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k1`
   ON `k1`.`_id` = `s`.`account_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__account__groups` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r1`
   ON `r1`.`_id` = `s`.`account_id`
 WHERE
@@ -3541,19 +3583,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__transaction_line` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__transaction` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`transaction_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__transaction__groups` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`transaction_id`
 WHERE
@@ -3570,19 +3618,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `billing__transaction_line` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__product` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k1`
   ON `k1`.`_id` = `s`.`product_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `billing__product__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r1`
   ON `r1`.`_id` = `s`.`product_id`
 WHERE

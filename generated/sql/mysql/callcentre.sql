@@ -2279,19 +2279,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `callcentre__contact_point_phone` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `callcentre__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `callcentre__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -2309,19 +2315,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `callcentre__contact_point_email` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `callcentre__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `callcentre__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -2339,19 +2351,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `callcentre__interaction` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `callcentre__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `callcentre__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE

@@ -1161,19 +1161,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__customer` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__household` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`household_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__household__groups` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`household_id`
 WHERE
@@ -1191,19 +1197,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__contact_point_email` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1221,19 +1233,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__contact_point_phone` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1251,19 +1269,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__contact_point_address` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1281,19 +1305,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__transaction` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1311,19 +1341,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__transaction_line` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__transaction` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`transaction_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__transaction__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`transaction_id`
 WHERE
@@ -1340,19 +1376,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `chinook__transaction_line` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__product` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k1`
   ON `k1`.`_id` = `s`.`product_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `chinook__product__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r1`
   ON `r1`.`_id` = `s`.`product_id`
 WHERE

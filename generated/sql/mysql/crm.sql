@@ -2013,19 +2013,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `crm__contact_point_email` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -2043,19 +2049,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `crm__contact_point_phone` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -2073,19 +2085,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `crm__contact_point_mobile` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -2103,19 +2121,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `crm__contact_point_address` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -2133,19 +2157,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `crm__interaction` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `crm__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE

@@ -1109,19 +1109,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__customer` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__household` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`household_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__household__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`household_id`
 WHERE
@@ -1139,19 +1145,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__contact_point_phone` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1169,19 +1181,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__contact_point_fax` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1199,19 +1217,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__contact_point_address` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1229,19 +1253,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__transaction` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`customer_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__customer__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
@@ -1259,19 +1289,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__transaction_line` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__transaction` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k0`
   ON `k0`.`_id` = `s`.`transaction_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__transaction__groups` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r0`
   ON `r0`.`_id` = `s`.`transaction_id`
 WHERE
@@ -1288,19 +1324,25 @@ SELECT
   'report' AS `_on_orphan`
 FROM `northwind__transaction_line` AS `s`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__product` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `k1`
   ON `k1`.`_id` = `s`.`product_id`
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     `t`.`id` AS `_id`
   FROM `northwind__product__staged` AS `t`
   WHERE
     NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `r1`
   ON `r1`.`_id` = `s`.`product_id`
 WHERE

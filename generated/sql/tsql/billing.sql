@@ -4723,19 +4723,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__account] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__household] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[household_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__household__groups] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[household_id]
 WHERE
@@ -4753,19 +4763,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__customer] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__household] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[household_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__household__groups] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[household_id]
 WHERE
@@ -4783,19 +4803,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__contact_point_email] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -4813,19 +4843,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__contact_point_phone] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -4843,19 +4883,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__contact_point_address] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -4873,19 +4923,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__transaction] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -4902,19 +4962,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__transaction] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__account] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k1]
   ON [k1].[_id] = [s].[account_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__account__groups] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r1]
   ON [r1].[_id] = [s].[account_id]
 WHERE
@@ -4932,19 +5002,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__transaction_line] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__transaction] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[transaction_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__transaction__groups] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[transaction_id]
 WHERE
@@ -4961,19 +5041,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [billing__transaction_line] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__product] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k1]
   ON [k1].[_id] = [s].[product_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [billing__product__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r1]
   ON [r1].[_id] = [s].[product_id]
 WHERE

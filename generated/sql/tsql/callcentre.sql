@@ -1663,19 +1663,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [callcentre__contact_point_phone] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [callcentre__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [callcentre__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1693,19 +1703,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [callcentre__contact_point_email] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [callcentre__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [callcentre__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1723,19 +1743,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [callcentre__interaction] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [callcentre__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [callcentre__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE

@@ -1660,19 +1660,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__customer] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__household] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[household_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__household__groups] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[household_id]
 WHERE
@@ -1690,19 +1700,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__contact_point_email] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1720,19 +1740,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__contact_point_phone] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1750,19 +1780,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__contact_point_address] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1780,19 +1820,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__transaction] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1810,19 +1860,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__transaction_line] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__transaction] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[transaction_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__transaction__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[transaction_id]
 WHERE
@@ -1839,19 +1899,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [chinook__transaction_line] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__product] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k1]
   ON [k1].[_id] = [s].[product_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [chinook__product__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r1]
   ON [r1].[_id] = [s].[product_id]
 WHERE

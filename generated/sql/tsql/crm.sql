@@ -3011,19 +3011,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [crm__contact_point_email] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -3041,19 +3051,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [crm__contact_point_phone] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -3071,19 +3091,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [crm__contact_point_mobile] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -3101,19 +3131,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [crm__contact_point_address] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -3131,19 +3171,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [crm__interaction] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [crm__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE

@@ -1623,19 +1623,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__customer] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__household] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[household_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__household__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[household_id]
 WHERE
@@ -1653,19 +1663,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__contact_point_phone] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1683,19 +1703,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__contact_point_fax] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1713,19 +1743,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__contact_point_address] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1743,19 +1783,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__transaction] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[customer_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__customer__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[customer_id]
 WHERE
@@ -1773,19 +1823,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__transaction_line] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__transaction] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k0]
   ON [k0].[_id] = [s].[transaction_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__transaction__groups] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r0]
   ON [r0].[_id] = [s].[transaction_id]
 WHERE
@@ -1802,19 +1862,29 @@ SELECT
   'report' AS [_on_orphan]
 FROM [northwind__transaction_line] AS [s]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__product] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [k1]
   ON [k1].[_id] = [s].[product_id]
 LEFT JOIN (
-  SELECT DISTINCT
+  SELECT
     [t].[id] AS [_id]
   FROM [northwind__product__staged] AS [t]
   WHERE
     NOT [t].[id] IS NULL
+  GROUP BY
+    [t].[id],
+    (
+      [t].[id] + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2
 ) AS [r1]
   ON [r1].[_id] = [s].[product_id]
 WHERE
