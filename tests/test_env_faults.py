@@ -332,8 +332,16 @@ def deny_reading(monkeypatch, denied) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(file))
         return real(file, mode, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def os_opener(path, flags, *args, **kwargs):   # the YAML loader opens with os.open (O_NONBLOCK: no FIFO hangs)
+        if not flags & (os.O_WRONLY | os.O_RDWR) and denied(os.fsdecode(path)):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
     monkeypatch.setattr(io, "open", opener)
     monkeypatch.setattr(builtins, "open", opener)
+    monkeypatch.setattr(os, "open", os_opener)
 
 
 @pytest.mark.unit
