@@ -113,7 +113,7 @@ def _q(name: str) -> str:
 
 def _regex_literal(text: str) -> str:
     """``text`` as a regular expression matching it literally in RE2, PostgreSQL and PCRE alike."""
-    return "".join("\\" + c if c in string.punctuation else c for c in text)
+    return "".join("\\" + c if c in string.punctuation and c != "_" else c for c in text)   # RE2 refuses an escaped _
 
 
 @dataclass
