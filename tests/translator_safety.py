@@ -34,7 +34,7 @@ ATTRIBUTES = frozenset({
     "get", "__class__", "quantize", "search", "fullmatch", "sub", "strip", "lstrip", "rstrip", "upper", "lower",
     "isascii", "isoformat", "year", "month", "day", "reason", "slot", "value", "rule", "add", "subtract",
     "multiply", "compile", "DOTALL", "append"})
-TEMPLATE_TABLES = ("DERIVATIONS", "TARGET_CLASSES", "DRIVING_TABLES", "GROUPED", "STAGED")
+TEMPLATE_TABLES = ("DERIVATIONS", "TARGET_CLASSES", "DRIVING_TABLES", "GROUPED", "STAGED", "SET_LEVEL")
 CONSTANT = re.compile(r"_(?:K|RX|SET|VM|MISS|Q)[0-9]+")
 EXCEPTIONS = frozenset({"_RecordError", "KeyError", "_Fail"})
 RAISED = frozenset({"_RecordError", "NotTranslatable"})
@@ -118,7 +118,10 @@ class _Checker:
                 self.fail(node, f"{name} is not a dict with text keys")
                 return
             for v in value.values:
-                if not (_is_text(v) or isinstance(v, ast.Name) and v.id in self.functions):
+                if name == "SET_LEVEL":
+                    if not (isinstance(v, ast.Tuple) and all(_is_text(e) for e in v.elts)):
+                        self.fail(v, f"SET_LEVEL holds {ast.unparse(v)}, not a tuple of slot names")
+                elif not (_is_text(v) or isinstance(v, ast.Name) and v.id in self.functions):
                     self.fail(v, f"{name} holds {ast.unparse(v)}, not a generated function or a text")
         elif CONSTANT.fullmatch(name):
             self.expression(value, set())

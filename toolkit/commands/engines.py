@@ -86,7 +86,7 @@ def deploy(
 
     Example: dict deploy --target postgresql://deployer@db.example.org/legacy --schema dict_views --source crm
     """
-    from toolkit.engines.deploy import deploy_views, open_server
+    from toolkit.engines.server_views import deploy_views, open_server
     from toolkit.introspect import public_url
     from toolkit.plan import load_plan
 
