@@ -6,6 +6,7 @@ dataclasses, never YAML or LinkML.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .identity import bind_references, check_identities
 from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .paths import display_path
+from .policies import load_policies
 from .source_schema import SourceSchema, Table, load_source_schema
 from .types import SQL_TYPES, Type, assignable
 from .yamlsource import folder_files
@@ -191,6 +193,7 @@ class Plan:
     dictionary: Dictionary
     sources: tuple[SourcePlan, ...]
     integrated: tuple[IntegratedPlan, ...]
+    policies: tuple = ()   # toolkit.policies.Policy, over the integrated views
 
     def source(self, name: str) -> SourcePlan:
         for s in self.sources:
@@ -206,7 +209,7 @@ class Plan:
         chosen = tuple(s for s in self.sources if s.name in sources)
         integrated = tuple(IntegratedPlan(i.target, tuple(v for v in i.views if v.source in sources))
                            for i in self.integrated if any(v.source in sources for v in i.views))
-        return Plan(self.dictionary, chosen, integrated)
+        return Plan(self.dictionary, chosen, integrated, self.policies)
 
 
 # ---------------------------------------------------------------------------- project
@@ -261,7 +264,8 @@ def load_plan(root: Path) -> Plan:
             continue
         mappings.append((spec, schema))
     problems.raise_if_any()
-    return build_plan(dictionary, mappings)
+    plan = build_plan(dictionary, mappings)
+    return dataclasses.replace(plan, policies=load_policies(root, dictionary))
 
 
 def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceSchema]]) -> Plan:
