@@ -24,6 +24,7 @@ from ..generate import dialect_names, generator
 from ..plan import Plan
 from ..policies import EVENT, Policy
 from ..source_schema import Column
+from ..types import Type
 from ._sqltypes import COMPARED, TYPED_OPERANDS, _type, operands
 from .python import SLOT_PTYPES, _docstring_text, literal, read_column, runtime_source
 from .sql import _id
@@ -74,10 +75,17 @@ def matches_select(policy: Policy, schema: str | None = None) -> exp.Select:
 
 
 def columns(policy: Policy) -> tuple[str, ...]:
-    return COMMON + tuple(f"payload__{p.key}" for p in policy.payload)
+    return tuple(name for name, _type in column_types(policy))
 
 
-def suppressed_select(policy: Policy, schema: str | None = None) -> exp.Select:
+def column_types(policy: Policy) -> list[tuple[str, Type]]:
+    """Every column of the policy's views with its canonical type (payload values: their expression's)."""
+    at = policy.trigger.slot(policy.at).type
+    common = (Type.STRING, Type.STRING, Type.STRING, Type.INTEGER, Type.STRING, Type.INTEGER, Type.STRING, at)
+    return list(zip(COMMON, common)) + [(f"payload__{p.key}", p.expr.type) for p in policy.payload]
+
+
+def suppressed_select(policy: Policy) -> exp.Select:
     """The first match per (party, period): by event time (events without one last), then by event id."""
     order = exp.Order(expressions=[
         exp.Ordered(this=exp.Case(ifs=[exp.If(this=exp.Is(this=exp.column(_id("event_at")), expression=exp.Null()),
@@ -87,15 +95,14 @@ def suppressed_select(policy: Policy, schema: str | None = None) -> exp.Select:
                       order=order)
     names = columns(policy)
     inner = exp.select(*[exp.column(_id(n)) for n in names], exp.alias_(rank, _id("_rank"))).from_(
-        exp.Table(this=_id(f"{policy.view_name}__matches"), db=_id(schema) if schema else None))
+        exp.Table(this=_id(f"{policy.view_name}__matches")))
     ranked = exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("ranked")))
     return exp.select(*[exp.column(_id(n)) for n in names]).from_(ranked).where(
         exp.EQ(this=exp.column(_id("_rank")), expression=exp.Literal.number(1)))
 
 
-def actions_select(policies: tuple[Policy, ...], schema: str | None = None) -> exp.Expression:
-    selects = [exp.select(*[exp.column(_id(n)) for n in COMMON]).from_(
-        exp.Table(this=_id(p.view_name), db=_id(schema) if schema else None)) for p in policies]
+def actions_select(policies: tuple[Policy, ...]) -> exp.Expression:
+    selects = [exp.select(*[exp.column(_id(n)) for n in COMMON]).from_(exp.Table(this=_id(p.view_name))) for p in policies]
     out = selects[0]
     for s in selects[1:]:
         out = exp.union(out, s, distinct=False)
@@ -114,19 +121,19 @@ def annotate_policy(statement: exp.Expression, policy: Policy) -> exp.Expression
 
 
 def policy_statements(policies: tuple[Policy, ...], schema: str | None = None) -> list[tuple[str, exp.Create]]:
-    """(view name, CREATE VIEW) of every policy view, in creation order (neutral ASTs)."""
+    """(view name, CREATE VIEW) of every policy view, in creation order (neutral ASTs). ``schema``: where the
+    integrated views are (default: beside the policy views)."""
     out = []
     for p in policies:
-        out.append((f"{p.view_name}__matches", _create(f"{p.view_name}__matches", matches_select(p, schema), schema)))
-        out.append((p.view_name, _create(p.view_name, suppressed_select(p, schema), schema)))
+        out.append((f"{p.view_name}__matches", _create(f"{p.view_name}__matches", matches_select(p, schema))))
+        out.append((p.view_name, _create(p.view_name, suppressed_select(p))))
     if policies:
-        out.append((ACTIONS_VIEW, _create(ACTIONS_VIEW, actions_select(policies, schema), schema)))
+        out.append((ACTIONS_VIEW, _create(ACTIONS_VIEW, actions_select(policies))))
     return out
 
 
-def _create(name: str, query: exp.Expression, schema: str | None) -> exp.Create:
-    return exp.Create(this=exp.Table(this=_id(name), db=_id(schema) if schema else None), kind="VIEW",
-                      replace=True, expression=query)
+def _create(name: str, query: exp.Expression) -> exp.Create:
+    return exp.Create(this=exp.Table(this=_id(name)), kind="VIEW", replace=True, expression=query)
 
 
 def policies_sql(plan: Plan, dialect: Dialect) -> str:
