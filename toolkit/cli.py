@@ -84,9 +84,13 @@ def validate(project: Path = ProjectOpt) -> None:
     """Check the dictionary and every mapping against its source schema; exit 1 on any problem."""
     from .plan import load_plan
 
+    from .policies import conflicts
+
     plan = load_plan(project)
+    for conflict in conflicts(plan.policies):
+        err.print(f"[bold yellow]warning[/] {escape(str(conflict))}", markup=True, highlight=False, soft_wrap=True)
     out.print(f"ok: {len(plan.dictionary.classes)} classes, {len(plan.sources)} sources, "
-              f"{len(plan.views())} derivations", highlight=False)
+              f"{len(plan.views())} derivations, {len(plan.policies)} policies", highlight=False)
 
 
 @app.command("import-source")

@@ -276,7 +276,7 @@ def python_module(plan: Plan) -> str:
         '``lookup(class_name, identifier)`` returns the canonical record (a dict) or None; ``seen`` (a set)',
         'suppresses a second action for one party in one period, as the policy__<name> views do."""',
         runtime_source(code + "\n" + constants), "", constants, "",
-        f"POLICIES = (\n{meta}\n)" if meta else "POLICIES = ()", "",
+        f"POLICIES = (\n{meta},\n)" if meta else "POLICIES = ()", "",
         f"_WHY = {{\n{why}\n}}" if why else "_WHY = {}", "", "",
         code, "", "",
         f"_BY_CLASS = {{\n{classes}\n}}" if classes else "_BY_CLASS = {}", "", "",

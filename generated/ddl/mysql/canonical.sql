@@ -103,7 +103,7 @@ CREATE TABLE `transaction` (
   `id` VARCHAR(512) NOT NULL,
   `customer_id` LONGTEXT NOT NULL,
   `account_id` LONGTEXT,
-  `transaction_type` LONGTEXT NOT NULL CHECK (CAST(CAST(`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('purchase', 'refund', 'payment', 'adjustment')),
+  `transaction_type` LONGTEXT NOT NULL CHECK (CAST(CAST(`transaction_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('purchase', 'refund', 'payment', 'adjustment', 'withdrawal')),
   `transaction_date` DATETIME(6) NOT NULL,
   `total_amount` DECIMAL(18, 4) NOT NULL,
   `currency_code` LONGTEXT CHECK (REGEXP_INSTR(

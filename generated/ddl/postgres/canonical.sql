@@ -83,7 +83,7 @@ CREATE TABLE "transaction" (
   "id" VARCHAR NOT NULL,
   "customer_id" VARCHAR NOT NULL,
   "account_id" VARCHAR,
-  "transaction_type" VARCHAR NOT NULL CHECK ("transaction_type" IN ('purchase', 'refund', 'payment', 'adjustment')),
+  "transaction_type" VARCHAR NOT NULL CHECK ("transaction_type" IN ('purchase', 'refund', 'payment', 'adjustment', 'withdrawal')),
   "transaction_date" TIMESTAMP NOT NULL,
   "total_amount" DECIMAL(18, 4) NOT NULL,
   "currency_code" VARCHAR CHECK ("currency_code" ~ '^[A-Z]{3}$'),

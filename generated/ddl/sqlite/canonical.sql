@@ -78,7 +78,7 @@ CREATE TABLE "transaction" (
   "id" TEXT NOT NULL PRIMARY KEY,
   "customer_id" TEXT NOT NULL,
   "account_id" TEXT,
-  "transaction_type" TEXT NOT NULL CHECK ("transaction_type" IN ('purchase', 'refund', 'payment', 'adjustment')),
+  "transaction_type" TEXT NOT NULL CHECK ("transaction_type" IN ('purchase', 'refund', 'payment', 'adjustment', 'withdrawal')),
   "transaction_date" TIMESTAMP NOT NULL,
   "total_amount" REAL(18, 4) NOT NULL,
   "currency_code" TEXT,

@@ -169,6 +169,9 @@ CREATE TABLE [transaction] (
     ) COLLATE Latin1_General_100_BIN2,
     (
       N'adjustment' + NCHAR(0)
+    ) COLLATE Latin1_General_100_BIN2,
+    (
+      N'withdrawal' + NCHAR(0)
     ) COLLATE Latin1_General_100_BIN2
   )),
   [transaction_date] DATETIME2 NOT NULL,
