@@ -74,4 +74,30 @@ def _demo_run(project: Path, workdir: Path, con, scripts: dict[str, Path], say: 
     if missing:
         say(f"note: no mapping yet for demo system(s) {', '.join(missing)}")
     demo_sources = {name: None for name in scripts if name not in missing}
-    return run_report(plan, demo_sources, con=con)
+    result = run_report(plan, demo_sources, con=con)
+    for line in policy_lines(con, plan):
+        say(line)
+    return result
+
+
+def policy_lines(con, plan) -> list[str]:
+    """Create the policy views over the integrated views and say which customers each policy acts on."""
+    from sqlglot import exp
+
+    from .dialects import get
+    from .generators.policies import policy_statements
+
+    duckdb = get("duckdb")
+    for _name, statement in policy_statements(plan.policies):
+        for sql in duckdb.statements(statement):
+            con.execute(sql)
+    lines = []
+    for policy in plan.policies:
+        party = exp.column(exp.to_identifier("party_id", quoted=True))
+        query = exp.select(party, exp.Count(this=exp.Star())).from_(
+            exp.Table(this=exp.to_identifier(policy.view_name, quoted=True))).group_by(party.copy()).order_by(party.copy())
+        rows = con.execute(duckdb.to_sql(query)).fetchall()
+        parties = ", ".join(f"{party} ({n}x)" if n > 1 else str(party) for party, n in rows) or "no one in the demo estate"
+        lines.append(f"policy {policy.name} -> {policy.action} on {policy.channel}: {len(rows)} {policy.party_class.lower()}(s): "
+                     f"{parties}")
+    return lines
