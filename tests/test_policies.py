@@ -235,3 +235,21 @@ def test_the_evaluator_refuses_malformed_events_with_the_slot_named(dictionary):
     assert "Transaction.total_amount" in str(info.value)
     assert module.evaluate("Transaction", {"id": "t"}, lambda c, i: None) == []
     assert module.evaluate("Household", {"id": "h"}, lambda c, i: None) == []
+
+
+def test_lineage_impact_lists_the_policies_a_legacy_column_change_breaks():
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    result = CliRunner().invoke(app, ["lineage", "impact", "crm.contacts.segment", "--format", "json", "--project", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [p["policy"] for p in report["policies"]] == ["platinum_large_withdrawal"]
+    assert report["policies"][0]["reads"] == ["Customer.customer_tier"]
+    assert report["policies"][0]["file"] == "policies/platinum_large_withdrawal.yaml"
+    subject = CliRunner().invoke(app, ["lineage", "impact", "crm.activities.subject", "--project", str(ROOT)])
+    assert "address_change_mortgage_offer  reads Interaction.topic" in subject.output
+    unrelated = CliRunner().invoke(app, ["lineage", "impact", "billing.catalogue.list_price", "--format", "json",
+                                         "--project", str(ROOT)])
+    assert json.loads(unrelated.output)["policies"] == []

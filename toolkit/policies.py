@@ -362,3 +362,17 @@ def _fixed_codes(expr: Expr | None) -> dict[str, set[str]]:
         if isinstance(node.this, exp.Column) and values and all(isinstance(v, exp.Literal) for v in values):
             out.setdefault(node.this.name, set()).update(v.this for v in values)
     return out
+
+
+# ---------------------------------------------------------------------------- impact
+
+def policies_reading(policies: tuple[Policy, ...], slots: list[str]) -> list[dict]:
+    """The policies that read any of ``slots`` ('Class.slot'): a legacy change reaching those slots breaks them."""
+    wanted = set(slots)
+    out = []
+    for p in policies:
+        read = [f"{cls}.{slot}" for cls, slot in p.inputs() if f"{cls}.{slot}" in wanted]
+        if read:
+            out.append({"policy": p.name, "file": p.file, "line": p.line, "purpose": p.purpose.strip(),
+                        "channel": p.channel, "reads": read})
+    return out

@@ -125,6 +125,7 @@ def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = 
     """If NODE changes or is dropped: the mapping lines to fix, and the canonical slots, views,
     translators and checks affected."""
     from toolkit.lineage import impact_report
+    from toolkit.policies import policies_reading
 
     _check_format(output_format)
     plan, g = _graph(project)
@@ -132,6 +133,8 @@ def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = 
     translators = translator_files(project, plan)
     report = impact_report(g, nid, translators)
     report["translators_generated"] = bool(translators)
+    slots = report["canonical_slots"] + ([g.nodes[nid]["label"]] if report["kind"] == "slot" else [])
+    report["policies"] = policies_reading(plan.policies, slots)
     if output_format == "json":
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
@@ -152,6 +155,9 @@ def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = 
     say(f"checks ({len(report['checks'])}):")
     for c in report["checks"]:
         say(f"  {c['check']}  {c['kind']}  {c['rule']}  ({c['file']}:{c['line']})")
+    say(f"policies ({len(report['policies'])}):")
+    for p in report["policies"]:
+        say(f"  {p['policy']}  reads {', '.join(p['reads'])}  ({p['file']}:{p['line']}; purpose: {p['purpose']})")
 
 
 @lineage_app.command()
