@@ -51,48 +51,45 @@ class Counts:
 
 
 class CanonicalStore:
-    """Canonical records by class and identifier: the records this service saw, over a DuckDB database's
-    integrated views (one per class, named after it) when one is given."""
+    """Canonical records by class and identifier: a DuckDB database's integrated views (one per class, named
+    after it), read into memory once at start so a lookup costs a dictionary access, not a run of the views;
+    the records this service receives are added over them."""
 
     def __init__(self, plan: Plan, database: Path | None = None):
         self.classes = plan.dictionary.classes
-        self.seen: dict[tuple[str, str], dict] = {}
+        self.records: dict[tuple[str, str], dict] = {}
         self.lock = threading.Lock()
-        self.con = None
         if database is not None:
-            import duckdb
+            self._load(database)
 
-            self.con = duckdb.connect(str(database), read_only=True)
-            present = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-            self.views = {name: cls for name, cls in self.classes.items() if cls.table_name in present}
-        else:
-            self.views = {}
-
-    def get(self, class_name: str, identifier) -> dict | None:
-        with self.lock:
-            found = self.seen.get((class_name, identifier))
-            if found is not None or class_name not in self.views or not isinstance(identifier, str):
-                return found
-            return self._read(self.views[class_name], identifier)
-
-    def _read(self, cls: ClassDef, identifier: str) -> dict | None:
+    def _load(self, database: Path) -> None:
+        import duckdb
         from sqlglot import exp
 
-        key = cls.identifier.name
-        query = exp.select("*").from_(exp.Table(this=exp.to_identifier(cls.table_name, quoted=True))).where(
-            exp.EQ(this=exp.column(exp.to_identifier(key, quoted=True)), expression=exp.Placeholder())).limit(1)
-        cursor = self.con.execute(query.sql(dialect="duckdb"), [identifier])
-        row = cursor.fetchone()
-        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+        with duckdb.connect(str(database), read_only=True) as con:
+            present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            for name, cls in self.classes.items():
+                if cls.table_name not in present or cls.identifier is None:
+                    continue
+                cursor = con.execute(exp.select("*").from_(
+                    exp.Table(this=exp.to_identifier(cls.table_name, quoted=True))).sql(dialect="duckdb"))
+                columns = [d[0] for d in cursor.description]
+                key = columns.index(cls.identifier.name)
+                for row in cursor.fetchall():
+                    self.records[(name, row[key])] = dict(zip(columns, row))
+
+    def get(self, class_name: str, identifier) -> dict | None:
+        return self.records.get((class_name, identifier)) if isinstance(identifier, str) else None
 
     def put(self, class_name: str, record: dict) -> str:
         """'new', 'changed' or 'unchanged': how this record compares with what the store holds."""
         key = self.classes[class_name].identifier
         identifier = record.get(key.name) if key else None
-        before = self.get(class_name, identifier) if identifier is not None else None
+        if not isinstance(identifier, str):
+            return "new"
         with self.lock:
-            if identifier is not None:
-                self.seen[(class_name, identifier)] = record
+            before = self.records.get((class_name, identifier))
+            self.records[(class_name, identifier)] = record
         if before is None:
             return "new"
         same = all(_json_value(before.get(k)) == _json_value(v) for k, v in record.items() if not k.startswith("_"))

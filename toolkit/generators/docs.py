@@ -619,6 +619,7 @@ def build_pages(site: Site) -> list[Page]:
         "columns": sum(len(t.columns) for s in sources for t in s.schema.tables.values()),
     }))
     pages.append(Page("search.html", "search.html", "Search", {}))
+    pages += policy_pages(site)
     pages.append(Page("index.html", "index.html", d.name or "Dictionary", {
         "terms": [{"cls": d.classes[n], "url": site.class_url[n], "labels": site.labels(d.classes[n].meta, n)}
                   for n in sorted(d.classes)],
@@ -626,7 +627,29 @@ def build_pages(site: Site) -> list[Page]:
                      "derivations": len(s.views), "tables": len(s.schema.tables)} for s in sources],
         "slots": len(site.slot_url),
         "columns": sum(len(t.columns) for s in sources for t in s.schema.tables.values()),
+        "policies": len(plan.policies),
     }))
+    return pages
+
+
+def policy_pages(site: Site) -> list[Page]:
+    """A page per interaction policy (purpose, rule, inputs and the legacy columns feeding them) and a list."""
+    if not site.plan.policies:
+        return []
+    pages, listed = [], []
+    for policy in site.plan.policies:
+        url = f"policies/{file_stem(policy.name)}.html"
+        inputs = []
+        for cls, slot in policy.inputs():
+            columns = sorted({(f"{site.g.nodes[l.column]['source']}.{site.g.nodes[l.column]['table']}."
+                               f"{site.g.nodes[l.column]['label']}", site.column_url[l.column])
+                              for v in site.views_by_class.get(cls, [])
+                              for l in site.links_by_field.get((f"derivation:{v.source}.{v.name}", slot), [])})
+            inputs.append({"label": f"{cls}.{slot}", "url": site.slot_node_url(cls, slot), "columns": columns})
+        pages.append(Page(url, "policy.html", policy.title or policy.name, {
+            "policy": policy, "trigger_url": site.class_url[policy.trigger.name], "inputs": inputs}))
+        listed.append({"policy": policy, "url": url})
+    pages.append(Page("policies/index.html", "policies.html", "Interaction policies", {"policies": listed}))
     return pages
 
 
