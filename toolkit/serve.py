@@ -106,6 +106,7 @@ class Service:
         self.translators = {s.name: load_translator(plan, s.name) for s in plan.sources}
         self.policies = types.ModuleType("dict_policies")
         exec(compile(python_module(plan), "generated/policies/python/policies.py", "exec"), self.policies.__dict__)
+        self.required = {v.name: required_columns(v) for s in plan.sources for v in s.views}
         self.suppressed: set = set()
         self.suppress_lock = threading.Lock()
 
@@ -136,7 +137,7 @@ class Service:
         module = self.translators[source]
         out = []
         for view in views:
-            missing = _missing_column(view, required_columns(view), record)
+            missing = _missing_column(view, self.required[view.name], record)
             if missing:
                 out.append(_rejected(view, missing, "input"))
                 continue
