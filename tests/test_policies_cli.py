@@ -84,3 +84,27 @@ def test_policy_language_json_schema_is_what_linkml_generates():
     result = subprocess.run(["gen-json-schema", str(ROOT / "toolkit" / "policy_language.yaml")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (ROOT / "toolkit" / "policy_language.schema.json").read_text(encoding="utf-8")
+
+
+def test_a_policy_page_shows_purpose_inputs_and_lineage_with_hostile_text_escaped(tmp_path):
+    import dataclasses
+
+    from toolkit.generators.docs import Site, policy_pages
+    from toolkit.plan import load_plan
+    from toolkit.policies import load_policy
+
+    plan = load_plan(ROOT)
+    policy = _seed("platinum_large_withdrawal")
+    policy["purpose"] = "<script>alert('x')</script> keep platinum customers"
+    policy["owner"] = "<img src=x onerror=alert(1)>"
+    _write(tmp_path, policy, "p.yaml")
+    hostile = load_policy(tmp_path / "p.yaml", "policies/p.yaml", plan.dictionary)
+    site = Site(dataclasses.replace(plan, policies=(hostile,)))
+    pages = {p.path: p for p in policy_pages(site)}
+    assert set(pages) == {"policies/platinum_large_withdrawal.html", "policies/index.html"}
+    page = pages["policies/platinum_large_withdrawal.html"]
+    html = site.env.get_template(page.template).render(page=page, root=page.root, dictionary=plan.dictionary,
+                                                       nav={}, subtypes={}, **page.context)
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html and "<img src=x" not in html
+    assert "crm/contacts/segment.html" in html          # Customer.customer_tier comes from crm.contacts.segment
+    assert "Customer.customer_tier" in html and "ABS(total_amount) &gt; 10000" in html
