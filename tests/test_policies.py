@@ -72,6 +72,7 @@ def test_every_policy_file_validates_against_the_language_schema():
     (lambda p: p["action"].update(party="total_amount"), "party: slot 'total_amount' of Transaction is not a reference"),
     (lambda p: p["action"].update(name="Call Now!"), "does not match"),
     (lambda p: p.update(name="x; DROP TABLE customer"), "does not match"),
+    (lambda p: p.update(name="a" * 41), "at most 40"),
     (lambda p: p["suppression"].update(at="currency_code"), "suppression.at 'currency_code' is not a date or datetime slot"),
     (lambda p: p["suppression"].update(period="fortnight"), "'fortnight' is not one of day, month, year"),
     (lambda p: p["action"]["payload"].update({"Bad Key": "total_amount"}), "payload key 'Bad Key' must be"),

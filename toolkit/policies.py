@@ -42,6 +42,7 @@ PERIOD_KEYS = {                  # the calendar period of the event's time slot,
     "year": "YEAR({at})",
 }
 DEFAULT_PRIORITY = 100
+MAX_NAME = 40                    # policy__<name>__matches stays under PostgreSQL's 63 bytes
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,9 @@ class _Reader:
         self._check_channel(channel, action.line_of("channel"))
         payload = self._payload(action.get("payload"), scope, aliases)
         period, at, period_key = self._suppression(node.get("suppression"), cls, scope)
+        if len(str(node["name"])) > MAX_NAME:
+            problems.add(self.file, node.line_of("name"), f"policy name is {len(str(node['name']))} characters; at most "
+                         f"{MAX_NAME} (its views, policy__<name>__matches, must fit every engine's name limit)")
         problems.raise_if_any()
         return Policy(
             name=str(node["name"]), file=self.file, line=node.line_of("name"), title=str(node.get("title") or ""),

@@ -19,7 +19,7 @@ from sqlglot import exp
 from .. import dialects
 from ..dialects import Dialect
 from ..dialects._portable import TYPE
-from ..expressions.python import Body, Compiler, Module
+from ..expressions.python import Body, Compiler, Module, PyExpr
 from ..generate import dialect_names, generator
 from ..plan import Plan
 from ..policies import EVENT, Policy
@@ -163,9 +163,7 @@ class _Locals:
         cls = self.classes[alias]
         return f"c{self.aliases.index(alias)}_{[s.name for s in cls.slots].index(slot)}"
 
-    def resolve(self, table: str, column: str):
-        from ..expressions.python import PyExpr
-
+    def resolve(self, table: str, column: str) -> PyExpr:
         slot = self.classes[table].slot(column)
         return PyExpr(self.name(table, column), SLOT_PTYPES[slot.type], simple=True)
 
