@@ -154,3 +154,29 @@ def test_the_openapi_document_describes_the_dictionary_classes_and_source_tables
     assert "platinum" in tier["enum"]
     assert "contact_no" in components["source.crm.contacts"]["properties"]
     assert {"/translate/{source}/{class_name}", "/events/{source}/{table}", "/health"} <= set(schema["paths"])
+
+
+@pytest.mark.engine
+def test_the_canonical_store_can_be_a_postgresql_schema_by_url():
+    from engine_support import open_engine
+    from toolkit.engines.data import TableData
+    from toolkit.policies import class_table
+    from toolkit.serve import CanonicalStore
+
+    plan = load_plan(ROOT)
+    with open_engine("postgres") as engine:
+        engine.create_schema("h18_policies_store")
+        table = class_table(plan.dictionary.classes["Customer"])
+        columns = tuple(table.columns.values())
+        row = {"id": "crm:Customer:1", "customer_type": "person", "full_name": "Ann Lee", "customer_tier": "platinum"}
+        engine.load_table("h18_policies_store", TableData(table, columns, [tuple(row.get(c.name) for c in columns)]))
+        from sqlalchemy.engine import make_url
+
+        from toolkit.engines.postgres import DEFAULT_URL
+
+        url = make_url(DEFAULT_URL).set(database=engine.database, query={"schema": "h18_policies_store"})
+        url = url.render_as_string(hide_password=False)
+        store = CanonicalStore(plan, url)
+    assert store.get("Customer", "crm:Customer:1")["customer_tier"] == "platinum"
+    assert store.get("Customer", "crm:Customer:2") is None
+    assert store.put("Customer", {**row, "customer_tier": "gold"}) == "changed"

@@ -7,7 +7,8 @@
 Translation runs the generated record translators (``toolkit.translation.load_translator``: the SQL views'
 meaning), policies the generated evaluator (``toolkit.generators.policies``). The records a policy reads
 through references come from the canonical store: a DuckDB database holding the integrated views or tables
-(``dict demo`` leaves one), overlaid with the records the service has seen. Nothing is lost: a body that is
+(``dict demo`` leaves one) or a PostgreSQL/MySQL server by URL, read into memory at start and overlaid
+with the records the service has seen. Nothing is lost: a body that is
 not a JSON object is a 400 naming the problem and counts as a reject; a translator failure is a reject too.
 """
 from __future__ import annotations
@@ -55,12 +56,37 @@ class CanonicalStore:
     after it), read into memory once at start so a lookup costs a dictionary access, not a run of the views;
     the records this service receives are added over them."""
 
-    def __init__(self, plan: Plan, database: Path | None = None):
+    def __init__(self, plan: Plan, database: Path | str | None = None):
         self.classes = plan.dictionary.classes
         self.records: dict[tuple[str, str], dict] = {}
         self.lock = threading.Lock()
-        if database is not None:
+        if isinstance(database, str):
+            self._load_url(database)
+        elif database is not None:
             self._load(database)
+
+    def _load_url(self, text: str) -> None:
+        """A live server (postgresql://…, mysql://…; ``?schema=S`` names the schema of the views)."""
+        import sqlalchemy
+
+        from .introspect import _url
+
+        url = _url(text)
+        schema = url.query.get("schema")
+        url = url.difference_update_query(["schema"])
+        engine = sqlalchemy.create_engine(url)
+        try:
+            with engine.connect() as con:
+                inspector = sqlalchemy.inspect(con)
+                present = set(inspector.get_table_names(schema)) | set(inspector.get_view_names(schema))
+                for name, cls in self.classes.items():
+                    if cls.table_name in present and cls.identifier is not None:
+                        rows = con.execute(sqlalchemy.select(sqlalchemy.text("*")).select_from(
+                            sqlalchemy.table(cls.table_name, schema=schema))).mappings()
+                        for row in rows:
+                            self.records[(name, row[cls.identifier.name])] = dict(row)
+        finally:
+            engine.dispose()
 
     def _load(self, database: Path) -> None:
         import duckdb
@@ -106,7 +132,7 @@ class Service:
         self.translators = {s.name: load_translator(plan, s.name) for s in plan.sources}
         self.policies = types.ModuleType("dict_policies")
         exec(compile(python_module(plan), "generated/policies/python/policies.py", "exec"), self.policies.__dict__)
-        self.required = {v.name: required_columns(v) for s in plan.sources for v in s.views}
+        self.required = {v.view_name: required_columns(v) for s in plan.sources for v in s.views}
         self.suppressed: set = set()
         self.suppress_lock = threading.Lock()
 
@@ -137,7 +163,7 @@ class Service:
         module = self.translators[source]
         out = []
         for view in views:
-            missing = _missing_column(view, self.required[view.name], record)
+            missing = _missing_column(view, self.required[view.view_name], record)
             if missing:
                 out.append(_rejected(view, missing, "input"))
                 continue
@@ -205,7 +231,7 @@ def table_schema(view: ViewPlan) -> dict:
 
 # ----------------------------------------------------------------------------- the app
 
-def create_app(plan: Plan, database: Path | None = None) -> FastAPI:
+def create_app(plan: Plan, database: Path | str | None = None) -> FastAPI:
     service = Service(plan, CanonicalStore(plan, database))
     app = FastAPI(title="dict service", version=plan.dictionary.version,
                   description=f"Translators and interaction policies over the dictionary '{plan.dictionary.name}'.")
@@ -290,7 +316,7 @@ def _document(app, plan: Plan) -> None:
     app.openapi = openapi
 
 
-def serve(plan: Plan, database: Path | None, host: str, port: int) -> None:
+def serve(plan: Plan, database: Path | str | None, host: str, port: int) -> None:
     import uvicorn
 
     uvicorn.run(create_app(plan, database), host=host, port=port, log_level="warning")
