@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlglot import exp
 
 from engine_support import open_engine
 from toolkit.dictionary import load_dictionary
@@ -142,8 +143,6 @@ def test_policy_views_and_python_evaluator_fire_the_same_actions(engine_name, po
             names = [n for n, _ in typed]
             kinds = [t for _, t in typed]
             for view in (f"{p.view_name}__matches", p.view_name):
-                from sqlglot import exp
-
                 query = exp.select(*[exp.column(exp.to_identifier(n, quoted=True)) for n in names]).from_(
                     exp.Table(this=exp.to_identifier(view, quoted=True)))
                 got = _normalised(engine.select(query), kinds)
