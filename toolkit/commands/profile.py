@@ -36,31 +36,32 @@ def profile(
         out.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
     for t in result.tables:
-        out.print(_table_view(t))
+        for line in _table_lines(t):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     if result.foreign_keys:
         out.print(_fk_view(result.foreign_keys))
 
 
-def _shown(value, width: int = 24) -> Text:
-    """A value as plain text (never rich markup), cut to ``width`` characters."""
-    text = "" if value is None else str(value)
-    return Text(text if len(text) <= width else text[:width - 1] + "…")
+def _cut(text, width: int) -> str:
+    """``text`` on at most ``width`` characters, control characters shown as spaces."""
+    text = "" if text is None else "".join(ch if ch.isprintable() else " " for ch in str(text))
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _table_view(t) -> Table:
+def _table_lines(t) -> list[str]:
+    """One line per column: plain, fixed-width text (column names and values are never markup)."""
     keys = ", ".join("(" + ", ".join(k) + ")" for k in t.candidate_keys) or "none"
-    view = Table(title=Text(f"{t.name}: {t.rows} rows; candidate keys {keys}"), title_justify="left")
-    for heading in ("column", "type", "nulls", "blanks", "distinct", "min", "max", "top value", "shape", "meaning"):
-        wide = heading in ("column", "meaning")
-        view.add_column(heading, overflow="fold" if wide else "ellipsis", no_wrap=not wide,
-                        min_width=12 if wide else None, max_width=None if wide else 18)
+    width = min(24, max([len(c.column) for c in t.columns] + [6]))
+    lines = [f"{t.name}: {t.rows} rows; candidate keys {keys}",
+             f"  {'column':<{width}} {'type':<10} {'nulls':>7} {'blanks':>7} {'distinct':>8}  {'min .. max':<30} "
+             f"{'shape':<16} meaning"]
     for c in t.columns:
-        top = f"{c.top_values[0][0]} ({c.top_values[0][1]})" if c.top_values else ""
+        span = "" if c.min is None else f"{_cut(c.min, 13)} .. {_cut(c.max, 13)}"
         shape = c.patterns[0][0] if c.patterns else ""
         meaning = (c.meaning or "") + (f" {c.date_format}" if c.date_format else "")
-        view.add_row(_shown(c.column, 40), _shown(c.type, 12), str(c.nulls), str(c.blanks), str(c.distinct),
-                     _shown(c.min), _shown(c.max), _shown(top), _shown(shape), Text(meaning))
-    return view
+        lines.append(f"  {_cut(c.column, width):<{width}} {_cut(c.type, 10):<10} {c.nulls:>7} {c.blanks:>7} "
+                     f"{c.distinct:>8}  {span:<30} {_cut(shape, 16):<16} {meaning}")
+    return lines + [""]
 
 
 def _fk_view(candidates) -> Table:
@@ -69,6 +70,6 @@ def _fk_view(candidates) -> Table:
         view.add_column(heading, overflow="fold")
     for f in candidates:
         evidence = "declared" if f.declared else ("name" if f.name_match else "values only")
-        view.add_row(_shown(f"{f.table}.{f.column}", 40), _shown(f"{f.ref_table}.{f.ref_column}", 40),
+        view.add_row(Text(_cut(f"{f.table}.{f.column}", 40)), Text(_cut(f"{f.ref_table}.{f.ref_column}", 40)),
                      f"{f.containment:.3f}", str(f.distinct), evidence)
     return view
