@@ -44,6 +44,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d 
 _NAME_HINTS = {"postcode": re.compile(r"zip|post|plz|postal|cp$", re.I),
                "phone": re.compile(r"phone|tel|mobile|fax|cell|gsm", re.I),
                "email": re.compile(r"mail", re.I), "date": re.compile(r"date|_on$|_at$|time|day|dt$", re.I)}
+SHAPE_ROWS = 100_000    # shapes of larger tables come from a block sample of about this many rows
 MEANING_SHARE = 0.8     # share of non-null rows a shape must cover to name the column's meaning
 CODE_LIST_MAX = 50      # a column with at most this many distinct values (and repeats) is a code list
 
@@ -65,6 +66,7 @@ class ColumnProfile:
     top_values: tuple[tuple[str, int], ...]
     patterns: tuple[tuple[str, int], ...]
     shares: dict[str, float] = field(default_factory=dict)   # meaning -> share of non-null rows of that shape
+    shape_rows: int = 0     # non-null rows the shapes were read from (all, or a sample of a large table)
     meaning: str | None = None
     date_format: str | None = None
 
@@ -150,24 +152,48 @@ def _fill(template: str, **names: exp.Expression) -> exp.Expression:
     return tree.transform(put)
 
 
-def _column_query(table: str, column: str) -> str:
-    """One statement: group the column by value once, then every figure of its profile from that grouping."""
+def _stats_query(table: str, columns: list[tuple[str, bool]]) -> str:
+    """One scan of the table for every column's counts, min/max and text lengths (the exact distinct counts are
+    asked column by column: DuckDB runs several DISTINCT aggregates of one query far slower than one each)."""
+    parts = [exp.Count(this=exp.Star())]
+    for name, text in columns:
+        col = exp.column(name, quoted=True)
+        parts += [exp.Count(this=col.copy()), exp.cast(exp.Min(this=col.copy()), "VARCHAR"), exp.cast(exp.Max(this=col.copy()), "VARCHAR")]
+        if text:
+            parts += [_fill("COUNT(*) FILTER (WHERE TRIM(__c__) = '')", c=col),
+                      _fill("MIN(LENGTH(__c__))", c=col), _fill("MAX(LENGTH(__c__))", c=col),
+                      _fill("AVG(LENGTH(__c__))", c=col)]
+    return exp.select(*parts).from_(_table(table)).sql("duckdb")
+
+
+def _distinct_query(table: str, column: str) -> str:
+    col = exp.column(column, quoted=True)
+    return exp.select(exp.Count(this=exp.Distinct(expressions=[col]))).from_(_table(table)).sql("duckdb")
+
+
+def _top_query(table: str, column: str) -> str:
+    """The most frequent values of a column (asked only of columns that repeat values)."""
+    template = f"""SELECT LIST([v, CAST(n AS VARCHAR)] ORDER BY n DESC, v) FROM (SELECT CAST(__c__ AS VARCHAR) AS v,
+                   COUNT(*) AS n FROM __t__ WHERE NOT __c__ IS NULL GROUP BY 1 ORDER BY n DESC, v LIMIT {TOP})"""
+    return _fill(template, c=exp.column(column, quoted=True), t=_table(table)).sql("duckdb")
+
+
+def _shape_query(table: str, column: str, rows: int) -> str:
+    """A text column's shapes (letters → a/A, digits → 9): the most frequent, and the share of each meaning.
+
+    Tables over SHAPE_ROWS rows are read through a block sample of about SHAPE_ROWS rows (shaping every value
+    costs more than all the exact counts together); the JSON says how many rows the shapes come from.
+    """
     shares = ", ".join(f"(SELECT COALESCE(SUM(n), 0) FROM p WHERE REGEXP_FULL_MATCH(p, '{pattern}'))"
                        for pattern in MEANING_SHAPES.values())
+    sample = f"USING SAMPLE {100.0 * SHAPE_ROWS / rows:.4f} PERCENT (system, 7)" if rows > SHAPE_ROWS else ""
     template = f"""
-    WITH g AS MATERIALIZED (SELECT __col__ AS v, COUNT(*) AS n FROM __tbl__ GROUP BY 1),
-    s AS MATERIALIZED (SELECT CAST(v AS VARCHAR) AS s, n FROM g WHERE NOT v IS NULL),
-    p AS MATERIALIZED (SELECT TRANSLATE(s, '{_SHAPE_FROM}', '{_SHAPE_TO}') AS p, SUM(n) AS n FROM s GROUP BY 1)
-    SELECT COALESCE(SUM(n), 0), COALESCE(SUM(n) FILTER (WHERE v IS NULL), 0), COUNT(v),
-      CAST(MIN(v) AS VARCHAR), CAST(MAX(v) AS VARCHAR),
-      (SELECT COALESCE(SUM(n) FILTER (WHERE TRIM(s) = ''), 0) FROM s),
-      (SELECT MIN(LENGTH(s)) FROM s), (SELECT MAX(LENGTH(s)) FROM s),
-      (SELECT SUM(LENGTH(s) * n) / SUM(n) FROM s),
-      (SELECT LIST([s, CAST(n AS VARCHAR)] ORDER BY n DESC, s) FROM (SELECT s, n FROM s ORDER BY n DESC, s LIMIT {TOP})),
-      (SELECT LIST([p, CAST(n AS VARCHAR)] ORDER BY n DESC, p) FROM (SELECT p, n FROM p ORDER BY n DESC, p LIMIT {PATTERNS})),
-      {shares}
-    FROM g"""
-    return _fill(template, col=exp.column(column, quoted=True), tbl=_table(table)).sql("duckdb")
+    WITH p AS MATERIALIZED (SELECT REGEXP_REPLACE(REGEXP_REPLACE(REGEXP_REPLACE(v, '[0-9]', '9', 'g'), '[a-z]', 'a',
+                            'g'), '[A-Z]', 'A', 'g') AS p, COUNT(*) AS n
+                            FROM (SELECT __c__ AS v FROM __t__ {sample}) AS r WHERE NOT v IS NULL GROUP BY 1)
+    SELECT (SELECT LIST([p, CAST(n AS VARCHAR)] ORDER BY n DESC, p) FROM (SELECT p, n FROM p ORDER BY n DESC, p
+            LIMIT {PATTERNS})), (SELECT COALESCE(SUM(n), 0) FROM p), {shares}"""
+    return _fill(template, c=exp.column(column, quoted=True), t=_table(table)).sql("duckdb")
 
 
 def _date_query(table: str, column: str) -> str:
@@ -267,26 +293,38 @@ def profile_source(src: str, schema: str | None = None, tables: tuple[str, ...] 
 
 
 def profile_table(con: duckdb.DuckDBPyConnection, table: Table) -> TableProfile:
-    """Each column's profile, then the table's candidate keys."""
+    """Each column's profile (one scan for the counts, then top values and shapes), then the candidate keys."""
     described = {r[0]: r[1] for r in con.execute(exp.Describe(this=_table(table.name)).sql("duckdb")).fetchall()}
-    columns = tuple(_profile_column(con, table.name, name, described.get(name, c.native_type))
-                    for name, c in table.columns.items())
-    rows = columns[0].rows if columns else 0
-    return TableProfile(table.name, rows, columns, table.primary_key, _candidate_keys(con, table.name, columns))
+    names = [(name, described.get(name, c.native_type)) for name, c in table.columns.items()]
+    stats = iter(con.execute(_stats_query(table.name, [(n, _is_text(t)) for n, t in names])).fetchone())
+    rows = int(next(stats))
+    columns = []
+    for name, duck_type in names:
+        filled, lo, hi = next(stats), next(stats), next(stats)
+        distinct = con.execute(_distinct_query(table.name, name)).fetchone()[0]
+        blanks, min_len, max_len, avg_len = (next(stats), next(stats), next(stats), next(stats)) if _is_text(duck_type) \
+            else (0, None, None, None)
+        profile = ColumnProfile(table.name, name, duck_type, rows, rows - int(filled), int(blanks), int(distinct), lo, hi,
+                                min_len, max_len, round(float(avg_len), 2) if avg_len is not None else None, (), ())
+        columns.append(_values(con, profile))
+    return TableProfile(table.name, rows, tuple(columns), table.primary_key,
+                        _candidate_keys(con, table.name, tuple(columns)))
 
 
-def _profile_column(con: duckdb.DuckDBPyConnection, table: str, column: str, duck_type: str) -> ColumnProfile:
-    row = con.execute(_column_query(table, column)).fetchone()
-    rows, nulls, distinct, lo, hi, blanks, min_len, max_len, avg_len, top, patterns = row[:11]
-    filled = rows - nulls
-    shares = {m: round(float(n) / filled, 4) if filled else 0.0 for m, n in zip(MEANING_SHAPES, row[11:])}
-    profile = ColumnProfile(table, column, duck_type, int(rows), int(nulls), int(blanks), int(distinct), lo, hi,
-                            min_len, max_len, round(float(avg_len), 2) if avg_len is not None else None,
-                            tuple((v, int(n)) for v, n in top or ()), tuple((p, int(n)) for p, n in patterns or ()),
-                            shares)
-    meaning = _meaning(profile)
-    date_format = _date_format(con, table, column) if meaning == "date" else None
-    return ColumnProfile(**{**profile.__dict__, "meaning": meaning, "date_format": date_format})
+def _values(con: duckdb.DuckDBPyConnection, c: ColumnProfile) -> ColumnProfile:
+    """The column's top values (unless every value is distinct), its shapes and meaning (text columns)."""
+    top = con.execute(_top_query(c.table, c.column)).fetchone()[0] if 0 < c.distinct < c.rows - c.nulls else []
+    patterns, shares, shaped = [], {}, 0
+    if _is_text(c.type) and c.distinct:
+        row = con.execute(_shape_query(c.table, c.column, c.rows)).fetchone()
+        patterns, shaped = row[0] or [], int(row[1])
+        shares = {m: round(float(n) / shaped, 4) if shaped else 0.0 for m, n in zip(MEANING_SHAPES, row[2:])}
+    c = ColumnProfile(**{**c.__dict__, "top_values": tuple((v, int(n)) for v, n in top or ()),
+                         "patterns": tuple((p, int(n)) for p, n in patterns), "shares": shares,
+                         "shape_rows": shaped})
+    meaning = _meaning(c)
+    date_format = _date_format(con, c.table, c.column) if meaning == "date" else None
+    return ColumnProfile(**{**c.__dict__, "meaning": meaning, "date_format": date_format})
 
 
 def _is_text(duck_type: str) -> bool:
@@ -382,8 +420,11 @@ def inclusion_candidates(con: duckdb.DuckDBPyConnection, tables: tuple[TableProf
                 is_declared = (t.name, c.column, ref_table.name, ref.column) in declared
                 if not is_declared and not _may_include(c, ref):
                     continue
-                total, inside = con.execute(_containment_query(t.name, c.column, ref_table.name, ref.column)).fetchone()
-                ratio = inside / total if total else 0.0
+                if _dense_cover(c, ref):
+                    ratio = 1.0
+                else:
+                    total, inside = con.execute(_containment_query(t.name, c.column, ref_table.name, ref.column)).fetchone()
+                    ratio = inside / total if total else 0.0
                 if ratio >= MIN_CONTAINMENT or is_declared:
                     found.append(InclusionCandidate(t.name, c.column, ref_table.name, ref.column, round(ratio, 4),
                                                     c.distinct, ref.distinct, is_declared, _names_match(c.column, ref_table.name, ref.column)))
@@ -404,6 +445,20 @@ def _strongest(found: list[InclusionCandidate], keep: int = 3) -> list[Inclusion
         strong = [f for f in candidates if f.declared or f.name_match]
         kept += strong or sorted(candidates, key=lambda f: (-f.containment, f.ref_distinct))[:keep]
     return kept
+
+
+def _is_integer(duck_type: str) -> bool:
+    return duck_type.upper() in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                                 "UINTEGER", "UBIGINT")
+
+
+def _dense_cover(c: ColumnProfile, ref: ColumnProfile) -> bool:
+    """An integer key holding every integer from its min to its max contains any integer column within that
+    range: the containment is 1 without a query (exact, from the two profiles' counts)."""
+    if not (_is_integer(c.type) and _is_integer(ref.type) and ref.unique and c.min is not None and ref.min is not None):
+        return False
+    lo, hi, ref_lo, ref_hi = int(c.min), int(c.max), int(ref.min), int(ref.max)
+    return ref.distinct == ref_hi - ref_lo + 1 and ref_lo <= lo and hi <= ref_hi
 
 
 def _may_include(c: ColumnProfile, ref: ColumnProfile) -> bool:
