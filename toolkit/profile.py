@@ -44,7 +44,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d 
 _NAME_HINTS = {"postcode": re.compile(r"zip|post|plz|postal|cp$", re.I),
                "phone": re.compile(r"phone|tel|mobile|fax|cell|gsm", re.I),
                "email": re.compile(r"mail", re.I), "date": re.compile(r"date|_on$|_at$|time|day|dt$", re.I)}
-SHAPE_ROWS = 100_000    # shapes of larger tables come from a block sample of about this many rows
+SHAPE_ROWS = 50_000     # shapes of larger tables come from a block sample of about this many rows
 MEANING_SHARE = 0.8     # share of non-null rows a shape must cover to name the column's meaning
 CODE_LIST_MAX = 50      # a column with at most this many distinct values (and repeats) is a code list
 
@@ -250,7 +250,10 @@ def opened(src: str, schema: str | None = None):
                 con.execute(f"ATTACH {literal} AS {ALIAS} (TYPE sqlite, READ_ONLY)")
             elif path.suffix.lower() in (".duckdb", ".ddb") or head[8:12] == b"DUCK":
                 source_schema = import_duckdb(path, "profile", path.name, schema or "main")
-                con.execute(f"ATTACH {literal} AS {ALIAS} (READ_ONLY)")
+                if (schema or "main") == "main":
+                    con.execute(f"ATTACH {literal} AS {ALIAS} (READ_ONLY)")
+                else:
+                    _schema_views(con, literal, schema, source_schema)
             elif path.suffix.lower() in _FLAT_FILES:
                 source_schema = _flat_file(con, path, literal)
             else:
@@ -262,6 +265,16 @@ def opened(src: str, schema: str | None = None):
                                 f"cannot read the source: {str(exc).splitlines()[0]}")) from None
     finally:
         con.close()
+
+
+def _schema_views(con: duckdb.DuckDBPyConnection, literal: str, schema: str, source_schema: SourceSchema) -> None:
+    """A DuckDB file's tables of another schema than main, as views named ``src.<table>``."""
+    con.execute(f"ATTACH {literal} AS {ALIAS}_file (READ_ONLY)")
+    con.execute(f"CREATE SCHEMA {ALIAS}")
+    for name in source_schema.tables:
+        inner = exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(schema, quoted=True),
+                          catalog=exp.to_identifier(f"{ALIAS}_file", quoted=True))
+        con.execute(exp.Create(this=_table(name), kind="VIEW", expression=exp.select("*").from_(inner)).sql("duckdb"))
 
 
 def _flat_file(con: duckdb.DuckDBPyConnection, path: Path, literal: str) -> SourceSchema:
