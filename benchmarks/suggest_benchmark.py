@@ -6,7 +6,8 @@ For each shipped source (chinook, northwind, and the demo estate's crm, billing,
 copy of the project without that source's mapping is made; `dict suggest` drafts it from the source
 schema, a profile of the data and the other mappings. The ground truth is the hidden mapping's
 slot ← column pairs: (class, slot, table, column) for every slot it fills from exactly one column
-(copies, casts, trims, GLOBAL_ID references; constants and multi-column expressions are not pairs).
+(copies, casts, trims, GLOBAL_ID references; constants and multi-column expressions are not pairs), and
+(class, id, table, key) where a derivation leaves its identifier to the table's one-column key.
 Recall@GT = ground-truth pairs the draft contains / ground-truth pairs.
 
 Valentine's COMA (schema + instances) runs on the same pairs when a Python with ``valentine==1.1.0`` is
@@ -51,11 +52,13 @@ def hidden_project(tmp: Path, source: str) -> Path:
     return project
 
 
-def truth(path: Path, root: Path) -> set:
+def truth(path: Path, root: Path, source: str) -> set:
     from toolkit.mapping import load_mapping
+    from toolkit.source_schema import load_source_schema
     from toolkit.suggest import ground_truth
 
-    return ground_truth(load_mapping(path, path.name, root))
+    schema = load_source_schema(root / "mappings" / f"{source}.source.yaml", f"{source}.source.yaml", root)
+    return ground_truth(load_mapping(path, path.name, root), schema)
 
 
 def coma_recall(python: str, data: str, schema: str | None, gt: set, tmp: Path) -> float | str:
@@ -119,13 +122,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for source, (data, schema) in sources(tmp).items():
-            gt = truth(ROOT / "mappings" / f"{source}.yaml", ROOT)
+            gt = truth(ROOT / "mappings" / f"{source}.yaml", ROOT, source)
             project = hidden_project(tmp, source)
             wall, cpu = time.perf_counter(), time.process_time()
             write_suggestion(project, source, data, schema)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             draft = project / "mappings" / f"{source}.suggested.yaml"
-            found = truth(draft, project)
+            found = truth(draft, project, source)
             missed = sorted(gt - found)
             coma = coma_recall(args.coma_python, data, schema, gt, tmp) if args.coma_python else "not run"
             rows.append((source, len(gt), len(gt & found), wall, cpu, coma, missed))

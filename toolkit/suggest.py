@@ -38,6 +38,8 @@ ABBREVIATIONS = {
     "secs": "seconds", "sec": "seconds", "hh": "household", "org": "organisation", "organization": "organisation",
     "mail": "email", "e": "", "id": "id", "typ": "type", "tp": "type", "ln": "line", "pct": "rate",
     "disc": "discount", "msisdn": "mobile", "seg": "segment",
+    # flag words say nothing of the meaning: is_active ≈ active_flag ≈ active_ind
+    "is": "", "flag": "", "ind": "", "yn": "",
 }
 # What a profiled meaning says about a slot's name.
 MEANING_SLOTS = {"email": ("email",), "phone": ("phone",), "postcode": ("postal",), "date": ("date", "since")}
@@ -62,6 +64,7 @@ class Derivation:
     evidence: list[str]
     matches: list[Match]
     joins: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # alias -> (table, its key, base column)
+    name: str = ""      # the derivation's name when it is not the class's (a second table feeding the class)
     waived: dict[str, str] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
 
@@ -124,21 +127,27 @@ def _best_label(name: str, labels: list[tuple[str, str]]) -> tuple[float, str]:
 
 # ------------------------------------------------------------------------------------------ matching
 
-def _column_match(slot: Slot, table: Table, column: str, learned, profile) -> Match | None:
+def _column_match(slot: Slot, table: Table, column: str, learned, profile, context: frozenset = frozenset()) -> Match | None:
+    """How well ``column`` fills ``slot``: its name, then its name without the words its table and class already
+    say (holder_name in account_holders → name; invoice_type for a Transaction → type), type and values."""
     col = table.columns[column]
-    score, why = _best_label(column, slot_labels(slot, learned))
-    # the table's name often prefixes its columns (CustomerName, BillingCity): compare the rest too
-    prefix = [w for w in tokens(table.name)]
-    rest = [w for w in tokens(column) if w not in prefix]
+    labels = slot_labels(slot, learned)
+    score, why = _best_label(column, labels)
+    words = set(tokens(table.name)) | {w[:-1] for w in tokens(table.name) if w.endswith("s")} | context
+    rest = [w for w in tokens(column) if w not in words]
     if set(rest) - {"id"} and len(rest) < len(tokens(column)):
-        rest_score, rest_why = _best_label(" ".join(rest), slot_labels(slot, learned))
-        if rest_score * 0.95 > score:
-            score, why = rest_score * 0.95, rest_why + " (without the table's name)"
+        for label, where in labels:
+            label_rest = [w for w in tokens(label) if w not in words]
+            if label_rest and (rest_score := name_score(" ".join(rest), " ".join(label_rest)) * 0.95) > score:
+                score, why = rest_score, f"{where} '{label}' (beside the table's and class's own words)"
     evidence = [f"name matches {why} ({score:.2f})"] if score else []
     meaning = _meaning(profile, table.name, column)
     if meaning and any(k in slot.name for k in MEANING_SLOTS.get(meaning, ())):
         score = min(1.0, score + 0.3)
         evidence.append(f"values look like {meaning}s")
+    if score < SLOT_THRESHOLD and slot.type in (Type.DATE, Type.DATETIME) and _the_date_column(table) == column:
+        score = 0.7
+        evidence.append(f"the table's {'only' if _temporal(table) == [column] else 'first start/creation'} date column")
     if score < SLOT_THRESHOLD:
         return None
     expr = None
@@ -150,6 +159,18 @@ def _column_match(slot: Slot, table: Table, column: str, learned, profile) -> Ma
         else:
             return None
     return Match(slot, table.name, column, round(score, 2), evidence, expr)
+
+
+def _temporal(table: Table) -> list[str]:
+    return [n for n, c in table.columns.items() if c.type in (Type.DATE, Type.DATETIME)]
+
+
+def _the_date_column(table: Table) -> str | None:
+    """The table's only date column, or else its first one named like a start (started_at, created_on, opened)."""
+    dates = _temporal(table)
+    if len(dates) == 1:
+        return dates[0]
+    return next((n for n in dates if re.search(r"start|creat|open|begin", n, re.I)), None)
 
 
 def _meaning(profile, table: str, column: str) -> str | None:
@@ -177,7 +198,8 @@ def match_table(cls: ClassDef, table: Table, learned, profile) -> Derivation:
     for slot in cls.slots:
         if slot.identifier or slot.references:
             continue
-        found = [m for c in table.columns if (m := _column_match(slot, table, c, learned, profile))]
+        context = frozenset(w for label, _ in class_labels(cls) for w in tokens(label))
+        found = [m for c in table.columns if (m := _column_match(slot, table, c, learned, profile, context))]
         if found:
             matches.append(max(found, key=lambda m: (m.score, m.column == slot.name)))
     fillable = [s for s in cls.slots if not s.identifier and not s.references] or [None]
@@ -294,8 +316,9 @@ def learned_columns(project: Path, hidden: str) -> dict[str, list[str]]:
     return learned
 
 
-def ground_truth(spec) -> set[tuple[str, str, str, str]]:
-    """(class, slot, table, column) of each slot a mapping fills from exactly one column (joins resolved)."""
+def ground_truth(spec, schema: SourceSchema | None = None) -> set[tuple[str, str, str, str]]:
+    """(class, slot, table, column) of each slot a mapping fills from exactly one column (joins resolved); with
+    the source schema, an identifier left to the table's one-column key counts as (class, 'id', table, key)."""
     import sqlglot
     from sqlglot import exp
 
@@ -303,6 +326,11 @@ def ground_truth(spec) -> set[tuple[str, str, str, str]]:
     for cd in spec.class_derivations:
         aliases = {j.alias.lower(): j.table for j in cd.joins}
         base = cd.populated_from.text
+        table = schema.table(base) if schema is not None else None
+        keys = [k.text.strip('"') for k in cd.source_key] or (list(table.primary_key) if table else [])
+        explicit = {sd.name for sd in cd.slot_derivations}
+        if table is not None and len(keys) == 1 and "id" not in explicit and not cd.group_by:
+            pairs.add((cd.target_class, "id", base, keys[0]))
         for sd in cd.slot_derivations:
             if sd.populated_from is not None:
                 pairs.add((cd.target_class, sd.name, base, sd.populated_from.text))
@@ -339,10 +367,30 @@ def suggest(project: Path, source: str, schema: SourceSchema, dictionary: Dictio
             if best is not None and _convincing(best):
                 best.matches = [m for m in best.matches if not m.slot.references]
                 chosen[cls.name] = best
-    for d in chosen.values():
+    derivations = list(chosen.values()) + _second_tables(chosen, usable, learned, profile)
+    for d in derivations:
         _joined(d, schema, fks, learned, profile)
         _references(d, chosen, fks, learned)
-    return list(chosen.values())
+    return derivations
+
+
+def _second_tables(chosen: dict[str, Derivation], usable: list[Table], learned, profile) -> list[Derivation]:
+    """Another table feeding a chosen class when it holds, by a near-certain match, a slot the first table lacks
+    (an e-mail column on a holders table feeds ContactPoint too): a second derivation, named after its table."""
+    extra = []
+    for cls_name, first in chosen.items():
+        for table in usable:
+            if table.name == first.table.name:
+                continue
+            d = match_table(first.cls, table, learned, profile)
+            filled = {m.slot.name for m in first.matches}
+            proven = [m for m in d.matches if m.score >= 0.95 and m.slot.name not in filled]
+            if proven:
+                d.matches = proven
+                d.name = f"{cls_name}_{table.name}"
+                d.evidence.append("holds a slot the first table lacks")
+                extra.append(d)
+    return extra
 
 
 def _convincing(d: Derivation) -> bool:
@@ -375,9 +423,11 @@ def render(source: str, derivations: list[Derivation], where: str, profile=None)
              f"source: {_scalar(source)}",
              f"title: {_scalar(source + ' (draft)')}",
              "class_derivations:"]
-    for d in sorted(derivations, key=lambda d: d.cls.name):
-        lines.append(f"  {_scalar(d.cls.name)}:")
+    for d in sorted(derivations, key=lambda d: (d.cls.name, d.name)):
+        lines.append(f"  {_scalar(d.name or d.cls.name)}:")
         lines.append(f"    # confidence {d.score:.2f}: {_comment('; '.join(d.evidence))}")
+        if d.name:
+            lines.append(f"    target_class: {_scalar(d.cls.name)}")
         lines.append(f"    populated_from: {_scalar(d.table.name)}")
         if not d.table.primary_key:
             key = _profiled_key(profile, d.table.name)
@@ -464,7 +514,7 @@ def _drop(derivations: list[Derivation], problems: list[Problem], text: str) -> 
             if raw.startswith("  \"") and raw.rstrip().endswith(":"):
                 owner_class = json.loads(raw.strip()[:-1])
                 break
-        d = next((d for d in derivations if d.cls.name == owner_class), None)
+        d = next((d for d in derivations if (d.name or d.cls.name) == owner_class), None)
         if d is None:
             continue
         if owner_slot is not None and any(m.slot.name == owner_slot for m in d.matches):
