@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -455,7 +454,7 @@ def render(source: str, derivations: list[Derivation], where: str, profile=None)
     return "\n".join(lines) + "\n"
 
 
-def checked_draft(project: Path, source: str, schema_text: str, derivations: list[Derivation], where: str,
+def checked_draft(dictionary: Dictionary, source: str, schema_text: str, derivations: list[Derivation], where: str,
                   profile=None) -> str:
     """The draft after binding it as `dict validate` would: slots the plan refuses are left out (as comments),
     required slots nobody found are waived with a reason to fix, derivations that cannot bind are dropped."""
@@ -466,12 +465,12 @@ def checked_draft(project: Path, source: str, schema_text: str, derivations: lis
         _waive_required(d)
     for _ in range(6):
         text = render(source, derivations, where, profile)
-        problems = _bind(project, source, schema_text, text)
+        problems = _bind(dictionary, source, schema_text, text)
         if not problems:
             return text
         _drop(derivations, problems, text)
     text = render(source, derivations, where, profile)
-    if _bind(project, source, schema_text, text):
+    if _bind(dictionary, source, schema_text, text):
         raise DictError(Problem(where, 1, "no valid draft could be made for this source",
                                 "write the mapping by hand from its source schema"))
     return text
@@ -484,18 +483,22 @@ def _waive_required(d: Derivation) -> None:
             d.waived[slot.name] = "TODO: dict suggest found no column for this required slot; map it or explain"
 
 
-def _bind(project: Path, source: str, schema_text: str, text: str) -> list[Problem]:
-    """Problems `dict validate` would report for the draft alone (in a scratch copy of the project)."""
-    from .plan import load_plan
+def _bind(dictionary: Dictionary, source: str, schema_text: str, text: str) -> list[Problem]:
+    """Problems `dict validate` would report for the draft beside its source schema (bound in a scratch folder)."""
+    from .mapping import load_mapping
+    from .plan import build_plan
+    from .source_schema import load_source_schema
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        shutil.copytree(project / "dictionary", root / "dictionary")
         (root / "mappings").mkdir()
-        (root / "mappings" / f"{source}.source.yaml").write_text(schema_text, encoding="utf-8")
-        (root / "mappings" / f"{source}.yaml").write_text(text, encoding="utf-8")
+        schema_path = root / "mappings" / f"{source}.source.yaml"
+        schema_path.write_text(schema_text, encoding="utf-8")
+        draft = root / "mappings" / f"{source}.yaml"
+        draft.write_text(text, encoding="utf-8")
         try:
-            load_plan(root)
+            build_plan(dictionary, [(load_mapping(draft, f"mappings/{source}.yaml", root),
+                                     load_source_schema(schema_path, f"mappings/{source}.source.yaml", root))])
         except DictError as error:
             return list(error.problems)
     return []
@@ -554,7 +557,7 @@ def write_suggestion(project: Path, source: str, data: str | None = None, schema
 
         profile = profile_source(data, schema or source_schema.database_schema or None)
     derivations = suggest(project, source, source_schema, dictionary, profile)
-    text = checked_draft(project, source, schema_path.read_text(encoding="utf-8"), derivations,
+    text = checked_draft(dictionary, source, schema_path.read_text(encoding="utf-8"), derivations,
                          proj.display(schema_path), profile)
     write_file_atomic(target, text)
     return proj.display(target), derivations
