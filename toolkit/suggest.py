@@ -38,7 +38,7 @@ ABBREVIATIONS = {
     "mail": "email", "e": "", "id": "id", "typ": "type", "tp": "type", "ln": "line", "pct": "rate",
     "disc": "discount", "msisdn": "mobile", "seg": "segment",
     # flag words say nothing of the meaning: is_active ≈ active_flag ≈ active_ind
-    "is": "", "flag": "", "ind": "", "yn": "",
+    "is": "", "flag": "", "ind": "", "yn": "", "ref": "reference",
 }
 # What a profiled meaning says about a slot's name.
 MEANING_SLOTS = {"email": ("email",), "phone": ("phone",), "postcode": ("postal",), "date": ("date", "since")}
@@ -201,12 +201,24 @@ def match_table(cls: ClassDef, table: Table, learned, profile) -> Derivation:
         found = [m for c in table.columns if (m := _column_match(slot, table, c, learned, profile, context))]
         if found:
             matches.append(max(found, key=lambda m: (m.score, m.column == slot.name)))
+    matches = _without_weak_dates(matches)
     fillable = [s for s in cls.slots if not s.identifier and not s.references] or [None]
-    coverage = sum(m.score for m in matches) / len(fillable)
+    # a column counts once: one name column filling name and category says less than two columns would
+    per_column: dict[str, float] = {}
+    for m in matches:
+        per_column[m.column] = max(per_column.get(m.column, 0.0), m.score)
+    coverage = sum(per_column.values()) / len(fillable)
     score = round(0.5 * name + 0.5 * coverage, 3)
     evidence = ([f"table name matches {why} ({name:.2f})"] if name else []) + \
         [f"{len(matches)} of {len(fillable)} slots found"]
     return Derivation(cls, table, score, evidence, matches)
+
+
+def _without_weak_dates(matches: list[Match]) -> list[Match]:
+    """A date column taken only for being the table's date column yields to a slot its name matches
+    (date_of_birth is a birth date, not the customer-since date)."""
+    named = {m.column for m in matches if m.evidence and m.evidence[0].startswith("name matches")}
+    return [m for m in matches if m.column not in named or not any("date column" in e for e in m.evidence)]
 
 
 def _fk_targets(schema: SourceSchema, profile) -> dict[tuple[str, str], tuple[str, str, str]]:
