@@ -292,7 +292,7 @@ def _joined(d: Derivation, schema: SourceSchema, fks, learned, profile) -> None:
             if slot.name in found or slot.identifier or slot.references:
                 continue
             best = max((m for c in other.columns if (m := _column_match(slot, other, c, learned, profile))),
-                       key=lambda m: m.score, default=None)
+                       key=lambda m: m.score, default=None) or _lookup_label(slot, d.cls, other)
             if best and best.score * 0.9 >= SLOT_THRESHOLD:
                 best.score = round(best.score * 0.9, 2)
                 best.evidence.append(f"joined through {why} {table}.{column} → {ref_table}.{ref_column}")
@@ -303,6 +303,19 @@ def _joined(d: Derivation, schema: SourceSchema, fks, learned, profile) -> None:
                 added = True
         if added:
             d.joins[alias] = (ref_table, ref_column, column)
+
+
+def _lookup_label(slot: Slot, cls: ClassDef, table: Table) -> Match | None:
+    """A joined lookup table named like the slot (Categories for product_category): its name column is the value."""
+    class_words = {w for label, _ in class_labels(cls) for w in tokens(label)}
+    slot_words = [w for w in tokens(slot.name) if w not in class_words]
+    table_words = [w[:-1] if w.endswith("s") else w for w in tokens(table.name)]
+    if not slot_words or slot_words != table_words or slot.type is not Type.STRING:
+        return None
+    for column in table.columns:
+        if [w for w in tokens(column) if w not in table_words and w + "s" not in tokens(table.name)] == ["name"]:
+            return Match(slot, table.name, column, 0.8, [f"the name column of the lookup table {table.name}"])
+    return None
 
 
 def learned_columns(project: Path, hidden: str) -> dict[str, list[str]]:
@@ -372,8 +385,12 @@ def suggest(project: Path, source: str, schema: SourceSchema, dictionary: Dictio
             if cls.name in chosen:
                 continue
             options = [match_table(cls, t, learned, profile) for t in usable]
+            related = _related_tables(cls, chosen, fks)
             for d in options:
                 _references(d, chosen, fks, learned)
+                if d.table.name in related:
+                    d.score = round(d.score + 0.25, 3)
+                    d.evidence.append(related[d.table.name])
             best = max(options, key=lambda d: d.score + 0.1 * len(d.matches), default=None)
             if best is not None and _convincing(best):
                 best.matches = [m for m in best.matches if not m.slot.references]
@@ -389,25 +406,52 @@ def _second_tables(chosen: dict[str, Derivation], usable: list[Table], learned, 
     """Another table feeding a chosen class when it holds, by a near-certain match, a slot the first table lacks
     (an e-mail column on a holders table feeds ContactPoint too): a second derivation, named after its table."""
     extra = []
+    referenced = {slot.references for d in chosen.values() for slot in d.cls.slots if slot.references}
     for cls_name, first in chosen.items():
+        if cls_name in referenced or len(first.table.primary_key) != 1:
+            continue    # references name one id per key value: such a class keeps its single derivation
+        before = len(extra)
         for table in usable:
             if table.name == first.table.name:
                 continue
             d = match_table(first.cls, table, learned, profile)
             filled = {m.slot.name for m in first.matches}
-            proven = [m for m in d.matches if m.score >= 0.95 and m.slot.name not in filled]
-            if proven:
-                d.matches = proven
+            proven = [m for m in d.matches if m.score >= 0.97 and m.slot.name not in filled]
+            identifier = first.cls.identifier
+            if proven and identifier is not None and len(table.primary_key) == 1:
+                key = table.primary_key[0]
+                # its own ids: the same key value in two tables must not give two rows one id
+                own_id = Match(identifier, table.name, key, 0.9, [f"the key of {table.name}, told apart by the table's name"],
+                               f"GLOBAL_ID({_string(cls_name)}, {_string(table.name)}, {_quote(key)})")
+                d.matches = [own_id] + proven
                 d.name = f"{cls_name}_{table.name}"
                 d.evidence.append("holds a slot the first table lacks")
                 extra.append(d)
+        if len(extra) > before:
+            key = first.table.primary_key[0]
+            first.matches.insert(0, Match(first.cls.identifier, first.table.name, key, 0.9,
+                                          [f"the key of {first.table.name}, told apart by the table's name"],
+                                          f"GLOBAL_ID({_string(cls_name)}, {_string(first.table.name)}, {_quote(key)})"))
     return extra
+
+
+def _related_tables(cls: ClassDef, chosen: dict[str, Derivation], fks) -> dict[str, str]:
+    """Tables near the classes that reference ``cls`` (a Household lives on or beside the customer table)."""
+    related = {}
+    for other in chosen.values():
+        if any(s.references == cls.name for s in other.cls.slots):
+            related.setdefault(other.table.name, f"the table of {other.cls.name}, which references {cls.name}")
+            for (table, column), (ref_table, _col, _why) in fks.items():
+                if table == other.table.name:
+                    related.setdefault(ref_table, f"{other.table.name}.{column} leads here from {other.cls.name}")
+    return related
 
 
 def _convincing(d: Derivation) -> bool:
     """A table feeds a class when its name says so, or when at least two slots find good columns in it."""
     named = d.evidence[0].startswith("table name") and d.score >= TABLE_THRESHOLD
-    return bool(d.matches) and (named or (len(d.matches) >= 2 and sum(m.score for m in d.matches) >= 1.6))
+    own = [m for m in d.matches if not m.slot.references]   # references alone say nothing of what the table is
+    return bool(own) and (named or (len(d.matches) >= 2 and sum(m.score for m in d.matches) >= 1.6))
 
 
 def _profiled_key(profile, table: str) -> tuple[str, ...]:
