@@ -36,6 +36,7 @@ def chinook_draft(tmp_path_factory):
     return project
 
 
+@pytest.mark.slow   # profiles a real database and binds drafts: seconds, not milliseconds
 def test_draft_validates_after_renaming(chinook_draft):
     project = chinook_draft
     draft = project / "mappings" / "chinook.suggested.yaml"
@@ -54,6 +55,7 @@ def test_draft_validates_after_renaming(chinook_draft):
     assert len(found & truth) / len(truth) >= 0.8
 
 
+@pytest.mark.slow   # profiles a real database and binds drafts: seconds, not milliseconds
 def test_chinook_suggestions_and_evidence(chinook_draft):
     text = (chinook_draft / "mappings" / "chinook.suggested.yaml").read_text(encoding="utf-8")
     draft = yaml.safe_load(text)["class_derivations"]
@@ -64,6 +66,7 @@ def test_chinook_suggestions_and_evidence(chinook_draft):
     assert "values look like emails" in text
 
 
+@pytest.mark.slow   # profiles a real database and binds drafts: seconds, not milliseconds
 def test_northwind_draft_validates(tmp_path):
     project = _project(tmp_path, "northwind")
     result = CliRunner().invoke(app, ["suggest", "northwind", "--data", str(NORTHWIND), "-p", str(project)])
@@ -73,6 +76,7 @@ def test_northwind_draft_validates(tmp_path):
     assert checked.exit_code == 0, checked.output
 
 
+@pytest.mark.slow   # profiles a real database and binds drafts: seconds, not milliseconds
 def test_never_overwrites(tmp_path):
     project = _project(tmp_path, "chinook")
     runner = CliRunner()
