@@ -186,3 +186,33 @@ def test_live_postgres_equals_file():
     finally:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.engine
+def test_live_mariadb_with_odd_names():
+    """A MariaDB database of our own: figures, the declared foreign key, quotes in a column name."""
+    from engine_support import require
+
+    require("mysql")
+    import pymysql
+
+    name = f"h16p_{uuid.uuid4().hex[:10]}"
+    con = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    cur = con.cursor()
+    cur.execute(f"CREATE DATABASE `{name}`")
+    try:
+        cur.execute(f"CREATE TABLE `{name}`.cust (id INT PRIMARY KEY, email VARCHAR(40), `it's \"odd` VARCHAR(10))")
+        cur.execute(f"CREATE TABLE `{name}`.inv (id INT PRIMARY KEY, cust_id INT, "
+                    f"FOREIGN KEY (cust_id) REFERENCES `{name}`.cust(id))")
+        cur.execute(f"INSERT INTO `{name}`.cust VALUES (1, 'a@b.org', 'x'), (2, 'c@d.org', NULL), (3, NULL, ' ')")
+        cur.execute(f"INSERT INTO `{name}`.inv VALUES (1, 1), (2, 1), (3, 3)")
+        profile = profile_source(f"mysql://root@127.0.0.1:3306/{name}")
+        cust = profile.table("cust")
+        odd = cust.column('it\'s "odd')
+        assert (odd.rows, odd.nulls, odd.blanks, odd.distinct) == (3, 1, 1, 2)
+        assert cust.column("email").meaning == "email"
+        fks = [(f.table, f.column, f.ref_table, f.ref_column, f.containment, f.declared) for f in profile.foreign_keys]
+        assert fks == [("inv", "cust_id", "cust", "id", 1.0, True)]
+    finally:
+        cur.execute(f"DROP DATABASE `{name}`")
+        con.close()

@@ -308,7 +308,8 @@ def profile_source(src: str, schema: str | None = None, tables: tuple[str, ...] 
 def profile_table(con: duckdb.DuckDBPyConnection, table: Table) -> TableProfile:
     """Each column's profile (one scan for the counts, then top values and shapes), then the candidate keys."""
     described = {r[0]: r[1] for r in con.execute(exp.Describe(this=_table(table.name)).sql("duckdb")).fetchall()}
-    names = [(name, described.get(name, c.native_type)) for name, c in table.columns.items()]
+    # DuckDB's own names: the ones its SQL must use (SQLAlchemy spells a MySQL name holding ` as ``)
+    names = list(described.items())
     stats = iter(con.execute(_stats_query(table.name, [(n, _is_text(t)) for n, t in names])).fetchone())
     rows = int(next(stats))
     columns = []
@@ -408,7 +409,9 @@ def _names_match(column: str, ref_table: str, ref_column: str) -> bool:
     norm = lambda s: re.sub(r"[^0-9a-z]", "", s.lower())  # noqa: E731 - a one-line normaliser
     col, table, ref = norm(column), norm(ref_table), norm(ref_column)
     singular = table[:-1] if table.endswith("s") else table
-    return col == ref or (bool(singular) and singular in col) or (ref not in ("id", "") and ref in col and col != ref)
+    if ref in ("id", ""):   # a bare "id" names nothing: only the table's name can point at it
+        return bool(singular) and singular in col
+    return col == ref or (bool(singular) and singular in col) or (ref in col and col != ref)
 
 
 def inclusion_candidates(con: duckdb.DuckDBPyConnection, tables: tuple[TableProfile, ...],
