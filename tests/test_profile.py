@@ -216,3 +216,15 @@ def test_live_mariadb_with_odd_names():
     finally:
         cur.execute(f"DROP DATABASE `{name}`")
         con.close()
+
+
+def test_html_page_escapes_names_and_values(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('"<script>alert(1)</script>",plain\n"<img src=x onerror=alert(2)>",1\n"</code></td>",2\n',
+                    encoding="utf-8")
+    page = tmp_path / "page.html"
+    result = CliRunner().invoke(app, ["profile", str(path), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert "<script>" not in html and "<img" not in html and "</code></td>\"" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html

@@ -490,3 +490,12 @@ def _may_include(c: ColumnProfile, ref: ColumnProfile) -> bool:
     if c.unique and not _names_match(c.column, ref.table, ref.column):
         return False
     return True
+
+
+def html_page(profile: SourceProfile) -> str:
+    """A self-contained page of the profile with bar charts (HTML and CSS only; every name and value escaped)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates") / "profile")),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("page.html.j2").render(profile=profile)

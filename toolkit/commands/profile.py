@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -20,6 +21,7 @@ def profile(
                                          "default, e.g. public; main for DuckDB)."),
     table: list[str] = typer.Option([], "--table", help="Only this table (repeatable)."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a page with charts to this file."),
 ) -> None:
     """Profile every column of SRC (rows, NULLs, blanks, distinct, min/max, lengths, top values, shapes,
     meaning) and find candidate keys and foreign keys; every figure is a SQL aggregate run by DuckDB.
@@ -32,6 +34,11 @@ def profile(
         err.print("error: --format is text or json", markup=False)
         raise typer.Exit(2)
     result = profile_source(src, schema, tuple(table))
+    if html is not None:
+        from toolkit.output import write_file_atomic
+        from toolkit.profile import html_page
+
+        write_file_atomic(html, html_page(result))
     if output_format == "json":
         out.print_json(json.dumps(result.to_json(), ensure_ascii=False))
         return
