@@ -64,29 +64,36 @@ def attach_live(con: duckdb.DuckDBPyConnection, source: SourcePlan, url: str) ->
     The schema holding the legacy tables is ``?schema=`` in the URL, else the one ``dict import-source``
     recorded, else ``public`` (PostgreSQL); on MySQL it is the URL's database.
     """
+    attach_url(con, source.database_schema, url, source.schema.database_schema, f"source '{source.name}'")
+
+
+def attach_url(con: duckdb.DuckDBPyConnection, alias: str, url: str, default_schema: str = "", what: str = "") -> None:
+    """Attach the live database at ``url`` read-only as catalog ``alias`` (``?schema=`` in the URL, else
+    ``default_schema``, else ``public`` on PostgreSQL); ``what`` names it in error messages."""
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
     from .introspect import public_url
 
+    what = what or public_url(url)
     parts = urlsplit(url)
     scanner = _SCANNER_OF.get(parts.scheme.split("+")[0])
     if scanner is None:
-        raise DictError(Problem("--data", 1, f"source '{source.name}': cannot read {public_url(url)}",
+        raise DictError(Problem("--data", 1, f"{what}: cannot read {public_url(url)}",
                                 "give a SQLite or DuckDB file, or a postgresql:// or mysql:// URL"))
     query = dict(parse_qsl(parts.query))
-    schema = query.pop("schema", None) or source.schema.database_schema or "public"
+    schema = query.pop("schema", None) or default_schema or "public"
     plain = urlunsplit((parts.scheme.split("+")[0].replace("mariadb", "mysql"), parts.netloc, parts.path, urlencode(query), ""))
     options = "TYPE postgres, READ_ONLY, SCHEMA " + _literal(schema) if scanner == "postgres" else "TYPE mysql, READ_ONLY"
     try:
         _load_scanner(con, scanner)
         for setting, value in _SCANNER_SETTINGS[scanner].items():
             con.execute(f"SET {setting} = {'true' if value else 'false'}")
-        con.execute(f"ATTACH {_literal(plain)} AS {_q(source.database_schema)} ({options})")
+        con.execute(f"ATTACH {_literal(plain)} AS {_q(alias)} ({options})")
     except duckdb.Error as exc:
         from .introspect import _scrub
 
         detail = _scrub(str(exc).strip().splitlines()[0], url)
-        raise DictError(Problem("--data", 1, f"source '{source.name}': cannot attach {public_url(url)}: {detail}",
+        raise DictError(Problem("--data", 1, f"{what}: cannot attach {public_url(url)}: {detail}",
                                 "check the URL, that the server runs and that the user may read the tables")) from None
 
 

@@ -235,7 +235,7 @@ class Project:
 
     def mapping_files(self) -> list[Path]:
         return [p for p in folder_files(self.mappings_dir, "*.yaml", self.display(self.mappings_dir))
-                if not p.name.endswith(".source.yaml")]
+                if not p.name.endswith((".source.yaml", ".suggested.yaml"))]  # a draft counts once renamed
 
 
 def load_plan(root: Path) -> Plan:
