@@ -8,7 +8,6 @@ that kind, and the model is trained without labels on blocks that keep household
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -120,7 +119,7 @@ def settings(hints: MatchHints, explain: bool = False):
         retain_intermediate_calculation_columns=explain, retain_matching_columns=explain)
 
 
-def deterministic_rules(hints: MatchHints) -> list:
+def deterministic_rules(hints: MatchHints, sparse: bool = False) -> list:
     """Pairs almost surely one party: an identifier or e-mail alike, or every name slot and one more slot alike.
     They estimate how likely two random records match (recall assumed 0.7), nothing else."""
     from splink import block_on
@@ -133,16 +132,12 @@ def deterministic_rules(hints: MatchHints) -> list:
     name_sets = [[given, family]] if given and family else [[s] for s in names if kinds[s] == "person_name"] or [names]
     for name_set in name_sets:
         rules += [block_on(*name_set, other) for other in others] or ([block_on(*name_set)] if name_set else [])
+    if sparse:   # the other slots are mostly empty (systems that never captured them): the name alone
+        rules += [block_on(*name_set) for name_set in name_sets if name_set]
     return rules
 
 
-@dataclass
-class Trained:
-    linker: object
-    notes: list[str]
-
-
-def train(linker, hints: MatchHints, records: int) -> list[str]:
+def train(linker, hints: MatchHints, records: int, filled: dict[str, float]) -> list[str]:
     """Unsupervised training: prior from deterministic rules, u from random pairs, m by EM on household-safe blocks.
     Returns notes on what could not be estimated (tiny inputs leave some parameters at Splink's defaults)."""
     from splink import block_on
@@ -150,7 +145,8 @@ def train(linker, hints: MatchHints, records: int) -> list[str]:
 
     notes = []
     try:
-        linker.training.estimate_probability_two_random_records_match(deterministic_rules(hints), recall=0.7)
+        linker.training.estimate_probability_two_random_records_match(deterministic_rules(hints, _sparse(hints, filled)),
+                                                                       recall=0.7)
     except (SplinkException, ValueError, ZeroDivisionError) as exc:
         notes.append(f"prior not estimated ({_first_line(exc)}); Splink's default kept")
     linker.training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e5, records * records / 2)), seed=1)
@@ -161,6 +157,12 @@ def train(linker, hints: MatchHints, records: int) -> list[str]:
         except (SplinkException, ValueError, ZeroDivisionError) as exc:
             notes.append(f"training block {'+'.join(rule)} skipped ({_first_line(exc)})")
     return notes
+
+
+def _sparse(hints: MatchHints, filled: dict[str, float]) -> bool:
+    """Whether every slot besides the names is filled in fewer than half the records."""
+    others = [s for s, k in hints.slots if k not in ("given_name", "family_name", "person_name", "organisation_name")]
+    return all(filled.get(s, 0.0) < 0.5 for s in others)
 
 
 def household_safe(hints: MatchHints) -> bool:
@@ -174,5 +176,5 @@ def _first_line(exc: Exception) -> str:
 
 
 def quiet_splink() -> None:
-    """Splink logs every step at INFO; dict prints its own summary."""
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    """Splink logs every step, and every level a small input never shows; dict prints its own summary and notes."""
+    logging.getLogger("splink").setLevel(logging.ERROR)

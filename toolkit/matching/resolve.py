@@ -52,6 +52,13 @@ def load_input(con, hints: MatchHints, source: exp.Expression) -> int:
                            .sql(dialect="duckdb")).fetchone()[0])
 
 
+def filled(con, hints: MatchHints, count: int) -> dict[str, float]:
+    """Share of records with a value, per compared slot."""
+    counts = [exp.func("count", exp.column(s, quoted=True)) for s, _ in hints.slots]
+    row = con.execute(exp.select(*counts).from_(exp.to_table(INPUT, quoted=True)).sql(dialect="duckdb")).fetchone()
+    return {s: (n / count if count else 0.0) for (s, _), n in zip(hints.slots, row)}
+
+
 def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool = False):
     from splink import DuckDBAPI, Linker
 
@@ -71,7 +78,7 @@ def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, 
     linker = linker_for(con, hints)
     notes = [] if household_safe(hints) else ["a training block holds no slot that tells household members apart: "
                                               "the model may learn households, not people"]
-    notes += train(linker, hints, count)
+    notes += train(linker, hints, count, filled(con, hints, count))
     predictions = linker.inference.predict(threshold_match_probability=min(0.2, hints.threshold))
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, hints.threshold)
     pairs = con.execute(f"SELECT CAST(id_l AS VARCHAR), CAST(id_r AS VARCHAR), match_weight, match_probability "
