@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from toolkit.cli import ProjectOpt, _data_option, _guard, app, out
+from toolkit.cli import ProjectOpt, _data_option, _guard, app, err, out
 
 
 @app.command()
@@ -26,6 +26,7 @@ def match(
     """Resolve a class's records across systems into entities (Splink model generated from the dictionary)."""
     from toolkit.matching.run import explain as do_explain, match as do_match
 
+    _require_splink()
     sources = _data_option(data) if data else None
     if explain:
         _print_explain(do_explain(project, cls, sources, database, *explain), *explain)
@@ -44,6 +45,14 @@ def match(
     for note in r.notes:
         out.print(f"note: {escape(note)}", highlight=False)
     out.print(f"wrote {', '.join(result.tables)} into {escape(str(result.database))}", highlight=False)
+
+
+def _require_splink() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("splink") is None:
+        err.print("error: dict match needs Splink: pip install -e '.[match]'", highlight=False, markup=False)
+        raise typer.Exit(1)
 
 
 def _household_slots(project: Path, cls: str) -> tuple[str, ...]:
