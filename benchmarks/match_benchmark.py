@@ -14,7 +14,6 @@ Neither side sees labels. Sides alternate per repeat; medians of CPU (process) a
 from __future__ import annotations
 
 import argparse
-import collections
 import resource
 import statistics
 import sys
@@ -173,28 +172,41 @@ def prf(found: set, truth: set) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def pairs_of(groups: dict[str, str]) -> set:
-    by = collections.defaultdict(list)
-    for rid, g in groups.items():
-        by[g].append(rid)
-    return {tuple(sorted((a, b))) for ids in by.values() for i, a in enumerate(ids) for b in ids[i + 1:]}
+def _pair_count(con, table: str, keys: list[str]) -> int:
+    """Pairs of records that agree on every key column: the sum of n choose 2 over the groups (never listed)."""
+    groups = ", ".join(keys)
+    where = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    return int(con.execute(f"SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(*) AS n FROM {table} "
+                           f"WHERE {where} GROUP BY {groups})").fetchone()[0])
+
+
+def _prf(tp: int, found: int, true: int) -> tuple[float, float, float]:
+    p = tp / found if found else 1.0
+    r = tp / true if true else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def score(con, pairs: list, clusters: dict) -> dict:
-    truth = {r: t for r, t, _ in con.execute("SELECT id, truth, household_truth FROM recs").fetchall()}
-    household = {r: h for r, _, h in con.execute("SELECT id, truth, household_truth FROM recs").fetchall()}
-    true_pairs = pairs_of(truth)
-    matched = {tuple(sorted((a, b))) for a, b, p in pairs if p >= THRESHOLD}
-    clustered = pairs_of(clusters)
-    merged_households = sum(1 for a, b in clustered if truth[a] != truth[b] and household[a] is not None
-                            and household[a] == household[b])
-    return {"pairwise": prf(matched, true_pairs), "cluster": prf(clustered, true_pairs),
-            "household_false_merges": merged_households if any(household.values()) else None,
-            "false_merges": sum(1 for a, b in clustered if truth[a] != truth[b])}
+    """Pairwise (pairs scored at or above the threshold) and cluster (pairs within a cluster) P/R/F1, and the
+    false merges: records of different people in one cluster, and how many of those share a household."""
+    import pyarrow as pa
+
+    con.register("pairs", pa.table({"a": [a for a, _, _ in pairs], "b": [b for _, b, _ in pairs],
+                                    "p": [p for _, _, p in pairs]}))
+    con.register("clusters", pa.table({"id": list(clusters), "entity": list(clusters.values())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE scored AS SELECT r.*, c.entity FROM recs r JOIN clusters c USING (id)")
+    true = _pair_count(con, "recs", ["truth"])
+    matched = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE l.truth = r.truth) FROM pairs
+        JOIN recs l ON l.id = pairs.a JOIN recs r ON r.id = pairs.b WHERE p >= {THRESHOLD}""").fetchone()
+    clustered, clustered_true = _pair_count(con, "scored", ["entity"]), _pair_count(con, "scored", ["entity", "truth"])
+    has_households = con.execute("SELECT count(household_truth) > 0 FROM recs").fetchone()[0]
+    same_household = (_pair_count(con, "scored", ["entity", "household_truth"]) - clustered_true) if has_households else None
+    return {"pairwise": _prf(matched[1], matched[0], true), "cluster": _prf(clustered_true, clustered, true),
+            "household_false_merges": same_household, "false_merges": clustered - clustered_true}
 
 
 def measure(side, name: str) -> tuple[dict, float, float]:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": "4GB"})
     load(con, name)
     cpu, wall = time.process_time(), time.perf_counter()
     pairs, clusters = side(con, name)
