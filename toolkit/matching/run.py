@@ -34,21 +34,28 @@ def matched_class(plan: Plan, name: str) -> tuple[str, MatchHints]:
 
 
 def integrated(plan: Plan, data: dict[str, Path | str] | None):
-    """An in-memory DuckDB connection holding every view, over ``data`` or, without it, the demo estate."""
-    from ..report import run_report
+    """An in-memory DuckDB connection holding every view, over ``data`` or, without it, the demo estate.
+    Only the views are created: `dict run` reconciles them, matching reads the integrated view."""
+    from .. import engine
 
     if data:
-        from .. import engine
-
+        known = {s.name for s in plan.sources}
+        for name in data:
+            if name not in known:
+                raise DictError(Problem("--data", 1, f"no mapping for source '{name}'",
+                                        f"mapped sources: {', '.join(sorted(known))}"))
         con = engine.connect(":memory:")
-        run_report(plan, data, con=con)
+        for name, path in data.items():
+            engine.attach(con, plan.source(name), path)
+            engine.require_tables(con, plan.source(name), path)
+        engine.create_views(con, plan, list(data))
         return con
     from ..demo import build_estate, estate_scripts
 
     scripts = estate_scripts()
     con = build_estate(":memory:", scripts)
     mapped = {s.name for s in plan.sources}
-    run_report(plan, {name: None for name in scripts if name in mapped}, con=con)
+    engine.create_views(con, plan, [name for name in scripts if name in mapped])
     return con
 
 
@@ -59,18 +66,19 @@ def records(table: str, hints: MatchHints) -> exp.Select:
         exp.to_table(table, quoted=True))
 
 
-def match(project: Path, name: str, data: dict[str, Path | str] | None, database: Path) -> MatchRun:
+def match(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, retrain: bool = False) -> MatchRun:
     plan = load_plan(project)
     table, hints = matched_class(plan, name)
     owner = store.open_owned(database)
     try:
         previous = store.previous_entities(owner, table)
+        model = None if retrain else store.trained_model(owner, table, hints)
         con = integrated(plan, data)
         try:
-            resolution = resolve(con, hints, records(table, hints), previous)
+            resolution = resolve(con, hints, records(table, hints), previous, model)
         finally:
             con.close()
-        tables = store.write(owner, table, resolution)
+        tables = store.write(owner, table, resolution, hints)
     finally:
         owner.close()
     return MatchRun(name, resolution, previous, tables, database)

@@ -22,7 +22,7 @@ COLUMNS = {
     "clusters": (("_source_system", "VARCHAR"), ("_source_key", "VARCHAR"), ("id", "VARCHAR"), ("entity_id", "VARCHAR"),
                  ("match_probability", "DOUBLE")),
     "households": (("entity_id", "VARCHAR"), ("household_id", "VARCHAR")),
-    "match_model": (("model_json", "VARCHAR"),),
+    "match_model": (("model_json", "VARCHAR"), ("hints", "VARCHAR")),
 }
 
 
@@ -59,6 +59,17 @@ def previous_entities(owner, table: str) -> dict[str, str]:
     return {str(rid): str(eid) for rid, eid in _read(owner, table, "clusters", ["id", "entity_id"])}
 
 
+def fingerprint(hints) -> str:
+    """The hints a model was trained from (where they are written is not part of it)."""
+    return json.dumps([hints.slots, hints.blocking, hints.training, hints.household, hints.threshold])
+
+
+def trained_model(owner, table: str, hints) -> dict | None:
+    """The model an earlier run trained from the same hints, or None (first run, or the hints changed)."""
+    rows = _read(owner, table, "match_model", ["model_json", "hints"])
+    return json.loads(rows[0][0]) if rows and rows[0][1] == fingerprint(hints) else None
+
+
 def saved_model(owner, table: str, cls: str) -> dict:
     rows = _read(owner, table, "match_model", ["model_json"])
     if not rows:
@@ -67,12 +78,12 @@ def saved_model(owner, table: str, cls: str) -> dict:
     return json.loads(rows[0][0])
 
 
-def write(owner, table: str, resolution) -> list[str]:
+def write(owner, table: str, resolution, hints) -> list[str]:
     """Replace the class's match tables in one transaction and register them as dict's; returns their names."""
     from ..engines.ownership import present, register
 
     contents = {"matches": resolution.matches, "clusters": resolution.clusters, "households": resolution.households,
-                "match_model": [(json.dumps(resolution.model, sort_keys=True),)]}
+                "match_model": [(json.dumps(resolution.model, sort_keys=True), fingerprint(hints))]}
     owner.begin()
     try:
         for part, rows in contents.items():
