@@ -74,4 +74,9 @@ def _demo_run(project: Path, workdir: Path, con, scripts: dict[str, Path], say: 
     if missing:
         say(f"note: no mapping yet for demo system(s) {', '.join(missing)}")
     demo_sources = {name: None for name in scripts if name not in missing}
-    return run_report(plan, demo_sources, con=con)
+    result = run_report(plan, demo_sources, con=con)
+    from .matching.run import unique_parties
+
+    for line in unique_parties(plan, con):
+        say(line)
+    return result
