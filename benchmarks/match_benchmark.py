@@ -48,7 +48,7 @@ classes:
   Person:
     annotations:
       match_blocking: first_name+last_name, last_name+street_number, first_name+street_name, street_number+street_name
-      match_household: last_name+street_number+street_name
+      match_household: street_number+street_name
       match_threshold: 0.9
     slots: [first_name, middle_initial, last_name, street_number, street_name, unit_number, zipcode]
 """,
@@ -119,7 +119,8 @@ def _census_w2(con) -> None:
 def run_dict(con, name: str) -> tuple[list, dict]:
     """(scored pairs, id -> cluster) from dict's generated model."""
     r = resolve(con, hints_for(name), exp.select("*").from_("recs"))
-    return [(a, b, p) for a, b, _, p, _ in r.matches], {row[2]: row[3] for row in r.clusters}
+    # a pair counts as matched where dict says so (household members are not, however high their score)
+    return [(a, b, p if matched else 0.0) for a, b, _, p, matched in r.matches], {row[2]: row[3] for row in r.clusters}
 
 
 def run_splink(con, name: str) -> tuple[list, dict]:

@@ -156,7 +156,23 @@ def train(linker, hints: MatchHints, records: int, filled: dict[str, float]) -> 
                 block_on(*rule), estimate_without_term_frequencies=True)
         except (SplinkException, ValueError, ZeroDivisionError) as exc:
             notes.append(f"training block {'+'.join(rule)} skipped ({_first_line(exc)})")
+    untrained = no_evidence_when_untrained(linker)
+    if untrained:
+        notes.append(f"{untrained} comparison level(s) never seen in training carry no weight")
     return notes
+
+
+def no_evidence_when_untrained(linker) -> int:
+    """A partial-agreement level no training block showed (e.g. same surname, other given name: blocks that
+    keep households apart never show it) gets m = u, weight 0, instead of Splink's default m, which would
+    count a household member's shared surname as evidence of the same person. Exact levels keep theirs."""
+    count = 0
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null[1:]:
+            if not level._has_estimated_m_values and level._u_is_trained and level.u_probability:
+                level.m_probability = min(level.m_probability or 1.0, level.u_probability)
+                count += 1
+    return count
 
 
 def _sparse(hints: MatchHints, filled: dict[str, float]) -> bool:

@@ -85,11 +85,12 @@ def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, 
     else:
         notes.append("scored with the model trained by the earlier run (--retrain trains a new one)")
     predictions = linker.inference.predict(threshold_match_probability=min(0.2, hints.threshold))
-    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, hints.threshold)
-    pairs = con.execute(f"SELECT CAST(id_l AS VARCHAR), CAST(id_r AS VARCHAR), match_weight, match_probability "
-                        f"FROM {predictions.physical_name} ORDER BY 1, 2").fetchall()
-    matches = [(a, b, float(w), float(p), p >= hints.threshold) for a, b, w, p in pairs]
-    members = dict(con.execute(f"SELECT CAST(id AS VARCHAR), CAST(cluster_id AS VARCHAR) FROM {clustered.physical_name}").fetchall())
+    pairs = con.execute(scored_pairs(hints, predictions.physical_name).sql(dialect="duckdb")).fetchall()
+    matches = [(a, b, float(w), float(p), bool(p >= hints.threshold and not household)) for a, b, w, p, household in pairs]
+    demoted = sum(1 for *_, p, household in pairs if household and p >= hints.threshold)
+    if demoted:
+        notes.append(f"{demoted} pair(s) share a household but not a given name: household members, not one person")
+    members = connected(con, [(a, b) for a, b, _, _, matched in matches if matched])
     entity = stable_ids(members, previous)
     best: dict[str, float] = {}
     for a, b, _, p, matched in matches:
@@ -99,6 +100,47 @@ def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, 
                              .order_by("id").sql(dialect="duckdb")).fetchall()
     clusters = [(system, key, rid, entity[rid], best.get(rid)) for rid, system, key in provenance]
     return Resolution(count, matches, clusters, households(con, hints, entity), linker.misc.save_model_to_json(), notes)
+
+
+def scored_pairs(hints: MatchHints, predictions: str) -> exp.Select:
+    """id_l, id_r, weight, probability and whether the two share every household slot while their given names
+    differ: then they are two members of one household however much else (the address) agrees."""
+    given = next((s for s, k in hints.slots if k == "given_name"), "")
+    left, right = exp.to_identifier("l"), exp.to_identifier("r")
+
+    def side(alias, name):
+        return exp.column(name, table=alias, quoted=True)
+
+    household: exp.Expression = exp.false()
+    if given and hints.household:
+        same = [side(left, f"__household_{i}").eq(side(right, f"__household_{i}")) for i in range(len(hints.household))]
+        differ = exp.func("jaro_winkler_similarity", side(left, given), side(right, given)) < exp.Literal.number(0.88)
+        household = exp.and_(*same, differ)
+    table = exp.to_table(INPUT, quoted=True)
+    return (exp.select(exp.cast(side("p", "id_l"), "VARCHAR"), exp.cast(side("p", "id_r"), "VARCHAR"),
+                       side("p", "match_weight"), side("p", "match_probability"),
+                       exp.func("coalesce", household, exp.false()))
+            .from_(exp.to_table(predictions).as_("p"))
+            .join(table.copy().as_("l"), on=side(left, "id").eq(side("p", "id_l")))
+            .join(table.copy().as_("r"), on=side(right, "id").eq(side("p", "id_r")))
+            .order_by(exp.column("id_l", table="p"), exp.column("id_r", table="p")))
+
+
+def connected(con, edges: list[tuple[str, str]]) -> dict[str, str]:
+    """Record id -> cluster (the smallest id in it): connected components of the matching pairs, every record."""
+    parent = {rid: rid for (rid,) in con.execute(exp.select("id").from_(exp.to_table(INPUT, quoted=True))
+                                                  .sql(dialect="duckdb")).fetchall()}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = sorted((root(a), root(b)))
+        parent[rb] = ra
+    return {rid: root(rid) for rid in parent}
 
 
 def stable_ids(members: dict[str, str], previous: dict[str, str]) -> dict[str, str]:
