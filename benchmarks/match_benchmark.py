@@ -38,7 +38,6 @@ classes:
   Person:
     annotations:
       match_blocking: soc_sec_id, given_name, surname, date_of_birth, postcode
-      match_household: surname+address_1+postcode
       match_threshold: 0.9
     slots: [given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
 """,
