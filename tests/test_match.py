@@ -232,3 +232,15 @@ def test_match_refuses_a_database_holding_objects_dict_did_not_create(tmp_path):
 def test_match_names_the_classes_it_can_match(tmp_path):
     result = _invoke("Household", "--database", str(tmp_path / "x.duckdb"))
     assert result.exit_code == 1 and "has no match hints" in result.output and "Customer" in result.output
+
+
+@pytest.mark.unit
+def test_a_compared_slot_needs_a_plain_name(tmp_path):
+    folder = tmp_path / "dictionary"
+    folder.mkdir()
+    (folder / "d.yaml").write_text('name: t\nslots:\n  "given name) --":\n    annotations: {match: given_name}\n',
+                                   encoding="utf-8")
+    with pytest.raises(DictError) as caught:
+        load_dictionary(folder, tmp_path)
+    assert any(str(p).startswith("dictionary/d.yaml:4: slot 'given name) --': a compared slot needs a plain name")
+               for p in caught.value.problems)
