@@ -77,6 +77,10 @@ def _demo_run(project: Path, workdir: Path, con, scripts: dict[str, Path], say: 
     result = run_report(plan, demo_sources, con=con)
     for line in policy_lines(con, plan):
         say(line)
+    from .matching.run import unique_parties
+
+    for line in unique_parties(plan, con):
+        say(line)
     return result
 
 

@@ -16,6 +16,7 @@ from .paths import display_path
 from .types import LINKML_RANGES, Type
 from .yamlsource import Node, Seq, folder_files, load_yaml
 from .names import fold_case
+from .matching.hints import MatchHints, class_hints, slot_kind
 
 _SLOT_KEYS = {"description", "range", "required", "identifier", "pattern", "multivalued", "title", "aliases",
               "structured_aliases", "annotations", "examples", "comments", "see_also", "in_subset", "exact_mappings",
@@ -87,6 +88,7 @@ class Slot:
     meta: Meta = field(default_factory=Meta)
     file: str = ""
     line: int = 0
+    match: str = ""   # how identity resolution compares it (toolkit/matching/hints.py KINDS), '' if not
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class ClassDef:
     meta: Meta = field(default_factory=Meta)
     file: str = ""
     line: int = 0
+    match: MatchHints | None = None   # identity resolution hints (toolkit/matching/hints.py), None if not matched
 
     @property
     def identifier(self) -> Slot | None:
@@ -296,6 +299,7 @@ def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, probl
         multivalued=_flag(node, "multivalued", base.multivalued if base else False, name, display, problems),
         enum=enum, references=references, meta=meta, **bounds,
         file=base.file if base else display, line=base.line if base else node.line,
+        match=slot_kind(node, name, display, problems, base.match if base else ""),
     )
 
 
@@ -340,4 +344,5 @@ def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: d
             problems.add(display, usage.line_of(slot_name), f"slot_usage of class '{name}' names '{slot_name}', which the class does not list")
     if sum(1 for s in induced if s.identifier) > 1:
         problems.add(display, node.line, f"class '{name}' has more than one identifier slot")
-    return ClassDef(name, str(node.get("description", "") or ""), tuple(induced), _meta(node), display, node.line)
+    return ClassDef(name, str(node.get("description", "") or ""), tuple(induced), _meta(node), display, node.line,
+                    class_hints(node, name, display, tuple(induced), problems))

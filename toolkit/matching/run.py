@@ -1,0 +1,152 @@
+"""`dict match CLASS`: the class's integrated view (over --data, or the demo estate) resolved into entities."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlglot import exp
+
+from ..errors import DictError, Problem
+from ..plan import Plan, load_plan
+from . import store
+from .hints import MatchHints
+from .resolve import Resolution, linker_for, load_input, resolve
+
+
+@dataclass
+class MatchRun:
+    cls: str
+    resolution: Resolution
+    previous: dict[str, str]
+    tables: list[str]
+    database: Path
+
+
+def matched_class(plan: Plan, name: str) -> tuple[str, MatchHints]:
+    """(the class's table name, its hints), or a clear refusal naming the classes that can be matched."""
+    cls = plan.dictionary.classes.get(name) or next(
+        (c for c in plan.dictionary.classes.values() if c.table_name == name), None)
+    matchable = sorted(c.name for c in plan.dictionary.classes.values() if c.match)
+    if cls is None or cls.match is None:
+        what = f"class '{name}' has no match hints" if cls else f"no class '{name}' in the dictionary"
+        raise DictError(Problem("CLASS", 1, what, "classes with match_blocking: " + (", ".join(matchable) or "none")))
+    return cls.table_name, cls.match
+
+
+def integrated(plan: Plan, data: dict[str, Path | str] | None):
+    """An in-memory DuckDB connection holding every view, over ``data`` or, without it, the demo estate.
+    Only the views are created: `dict run` reconciles them, matching reads the integrated view."""
+    from .. import engine
+
+    if data:
+        known = {s.name for s in plan.sources}
+        for name in data:
+            if name not in known:
+                raise DictError(Problem("--data", 1, f"no mapping for source '{name}'",
+                                        f"mapped sources: {', '.join(sorted(known))}"))
+        con = engine.connect(":memory:")
+        for name, path in data.items():
+            engine.attach(con, plan.source(name), path)
+            engine.require_tables(con, plan.source(name), path)
+        engine.create_views(con, plan, list(data))
+        return con
+    from ..demo import build_estate, estate_scripts
+
+    scripts = estate_scripts()
+    con = build_estate(":memory:", scripts)
+    mapped = {s.name for s in plan.sources}
+    engine.create_views(con, plan, [name for name in scripts if name in mapped])
+    return con
+
+
+def records(table: str, hints: MatchHints) -> exp.Select:
+    """The integrated view's id, provenance and every slot the hints read."""
+    slots = list(dict.fromkeys([s for s, _ in hints.slots] + list(hints.household)))
+    return exp.select(*[exp.column(c, quoted=True) for c in ["id", "_source_system", "_source_key", *slots]]).from_(
+        exp.to_table(table, quoted=True))
+
+
+def match(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, retrain: bool = False) -> MatchRun:
+    plan = load_plan(project)
+    table, hints = matched_class(plan, name)
+    owner = store.open_owned(database)
+    try:
+        previous = store.previous_entities(owner, table)
+        model = None if retrain else store.trained_model(owner, table, hints)
+        con = integrated(plan, data)
+        try:
+            resolution = resolve(con, hints, records(table, hints), previous, model)
+        finally:
+            con.close()
+        tables = store.write(owner, table, resolution, hints)
+    finally:
+        owner.close()
+    return MatchRun(name, resolution, previous, tables, database)
+
+
+def explain(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, left: str,
+            right: str) -> list[tuple[str, str, str, str, float]]:
+    """(slot(s), left value, right value, comparison level, match weight) per comparison, then the prior and total."""
+    from splink.internals.waterfall_chart import records_to_waterfall_data
+
+    plan = load_plan(project)
+    table, hints = matched_class(plan, name)
+    owner = store.open_owned(database)
+    try:
+        model = store.saved_model(owner, table, name)
+    finally:
+        owner.close()
+    con = integrated(plan, data)
+    try:
+        load_input(con, hints, records(table, hints))
+        linker = linker_for(con, hints, model, explain=True)
+        pair = [linker._db_api.register(_record(con, rid, side)) for rid, side in ((left, "l"), (right, "r"))]
+        scored = linker.inference.score_pair(*pair).as_record_list()
+        bars = records_to_waterfall_data(scored, linker._settings_obj, hide_details=False)
+    finally:
+        con.close()
+    return [(str(b["column_name"]), _shown(b.get("value_l")), _shown(b.get("value_r")), str(b["label_for_charts"]),
+             float(b["log2_bayes_factor"] or 0.0)) for b in bars]
+
+
+def _record(con, rid: str, side: str) -> str:
+    """A one-row table of the normalised record ``rid`` (typed, so an empty date stays a DATE)."""
+    from .resolve import INPUT
+
+    name = f"__dict_explain_{side}"
+    query = exp.select("*").from_(exp.to_table(INPUT, quoted=True)).where(
+        exp.column("id", quoted=True).eq(exp.Literal.string(rid)))
+    con.execute(exp.Create(this=exp.to_table(name, quoted=True), kind="TABLE", replace=True, expression=query,
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql(dialect="duckdb"))
+    if con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] != 1:
+        raise DictError(Problem("--explain", 1, f"no record with id {rid!r} in the integrated view",
+                                "use ids from the id column of <class>__clusters"))
+    return name
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+def unique_parties(plan: Plan, con) -> list[str]:
+    """One line per matched class: unique parties vs source records over the views in ``con`` (nothing written);
+    none when Splink is not installed (the match extra)."""
+    import importlib.util
+
+    if importlib.util.find_spec("splink") is None:
+        return []
+    import duckdb
+
+    lines = []
+    for cls in plan.dictionary.classes.values():
+        if cls.match is not None:
+            # Splink keeps its work tables in the connection: an in-memory one, never the estate's file
+            scratch = duckdb.connect()
+            try:
+                scratch.register("__dict_records", con.execute(records(cls.table_name, cls.match).sql(dialect="duckdb")).arrow())
+                r = resolve(scratch, cls.match, exp.select("*").from_("__dict_records"))
+            finally:
+                scratch.close()
+            lines.append(f"unique {cls.name} entities: {r.entities} across {r.records} source records "
+                         f"({r.household_count} households; dict match {cls.name} keeps them with stable ids)")
+    return lines
