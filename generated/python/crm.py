@@ -720,6 +720,7 @@ def customer(record):
             c_last_name = record['last_name']
             c_company = record['company']
             c_segment = record['segment']
+            c_salutation = record['salutation']
             c_lang = record['lang']
             c_created_on = record['created_on']
             c_email = record['email']
@@ -729,6 +730,7 @@ def customer(record):
             c_last_name = record.get('last_name')
             c_company = record.get('company')
             c_segment = record.get('segment')
+            c_salutation = record.get('salutation')
             c_lang = record.get('lang')
             c_created_on = record.get('created_on')
             c_email = record.get('email')
@@ -742,6 +744,8 @@ def customer(record):
             c_company = _in(c_company, 'text', 'company')
         if c_segment.__class__ is not str and c_segment is not None:
             c_segment = _in(c_segment, 'text', 'segment')
+        if c_salutation.__class__ is not str and c_salutation is not None:
+            c_salutation = _in(c_salutation, 'text', 'salutation')
         if c_lang.__class__ is not str and c_lang is not None:
             c_lang = _in(c_lang, 'text', 'lang')
         if c_created_on.__class__ is not _date and c_created_on is not None:
@@ -801,14 +805,17 @@ def customer(record):
         _h37 = (None if c_segment is None else c_segment.strip(_ZS))
         _h38 = (None if _h37 is None else (_h37.upper() if _h37.isascii() else _upper(_h37)))
         v_customer_tier = _VM6.get(_h38, 'standard')
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        _h39 = (None if c_salutation is None else c_salutation.strip(_ZS))
+        _h40 = (None if _h39 is not None and _h39 == '' else _h39)
+        v_salutation = (None if ((_t9 := (None if _h40 is None else _h40.strip(' '))) is not None and _t9 == '') else _h40)
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': v_salutation, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:87). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:90). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -854,7 +861,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:112). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:115). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -925,7 +932,7 @@ def contact_point_phone(record):
 
 
 def contact_point_mobile(record):
-    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:160). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:163). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -996,7 +1003,7 @@ def contact_point_mobile(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:205). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:208). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1052,7 +1059,7 @@ def contact_point_address(record):
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
         v_country_code = _VM15.get(_h6)
         if ((_h6 is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 231)"), 'country_code', _h6, 'value_mappings')
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 234)"), 'country_code', _h6, 'value_mappings')
         if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
@@ -1078,7 +1085,7 @@ def _interaction__on_c(row, c_contact_no):
 
 
 def interaction(record):
-    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:255); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:258); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_activity_id = record['activity_id']
@@ -1153,7 +1160,7 @@ def interaction(record):
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_channel = _VM16.get(_h3)
         if ((_h3 is not None) and (v_channel is None)):
-            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 277)"), 'channel', _h3, 'value_mappings')
+            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 280)"), 'channel', _h3, 'value_mappings')
         if (v_channel is None):
             return Reject('Interaction', key, 'slot channel is required but empty', 'channel', None, 'required')
         if (c_activity_ts is None):
@@ -1162,7 +1169,7 @@ def interaction(record):
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_outcome = _VM17.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', _h5, 'value_mappings')
+            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 293)"), 'outcome', _h5, 'value_mappings')
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))
         _h6 = (None if c_subject is None else c_subject.strip(_ZS))
         _h7 = (None if _h6 is not None and _h6 == '' else _h6)

@@ -15,6 +15,9 @@ SELECT
   `d`.`birth_date`,
   `d`.`customer_tier`,
   `d`.`household_id`,
+  `d`.`registered_unit_id`,
+  `d`.`support_agent_id`,
+  `d`.`salutation`,
   `d`.`preferred_language`,
   `d`.`customer_since`,
   `d`.`support_agent`,
@@ -599,6 +602,21 @@ FROM (
       ELSE 'standard'
     END AS CHAR) AS `customer_tier`,
     CAST(NULL AS CHAR) AS `household_id`,
+    CAST(NULL AS CHAR) AS `registered_unit_id`,
+    CAST(NULL AS CHAR) AS `support_agent_id`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`salutation`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`salutation`)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`salutation`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`salutation`)
+      END
+    END AS CHAR) AS `salutation`,
     CAST(CASE
       WHEN CAST(CAST(TRIM(' ' FROM CASE
         WHEN CAST(CAST(LOWER(TRIM(`contacts`.`lang`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -642,6 +660,9 @@ SELECT
   `s`.`birth_date`,
   `s`.`customer_tier`,
   `s`.`household_id`,
+  `s`.`registered_unit_id`,
+  `s`.`support_agent_id`,
+  `s`.`salutation`,
   `s`.`preferred_language`,
   `s`.`customer_since`,
   `s`.`support_agent`,
@@ -1617,7 +1638,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 231)'
+        ''' is not in value_mappings (line 234)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1863,7 +1884,7 @@ SELECT
       THEN CONCAT(
         'slot channel: code ''',
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 277)'
+        ''' is not in value_mappings (line 280)'
       )
       WHEN `d`.`channel` IS NULL
       OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -1874,7 +1895,7 @@ SELECT
       THEN CONCAT(
         'slot outcome: code ''',
         COALESCE(CAST(`d`.`_raw__outcome` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 290)'
+        ''' is not in value_mappings (line 293)'
       )
       WHEN `d`.`duration_seconds` < 0
       THEN CONCAT(

@@ -13,6 +13,9 @@ SELECT
   "d"."birth_date",
   "d"."customer_tier",
   "d"."household_id",
+  "d"."registered_unit_id",
+  "d"."support_agent_id",
+  "d"."salutation",
   "d"."preferred_language",
   "d"."customer_since",
   "d"."support_agent",
@@ -194,6 +197,13 @@ FROM (
       ELSE 'standard'
     END AS VARCHAR) AS "customer_tier",
     CAST(NULL AS VARCHAR) AS "household_id",
+    CAST(NULL AS VARCHAR) AS "registered_unit_id",
+    CAST(NULL AS VARCHAR) AS "support_agent_id",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("contacts"."salutation"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("contacts"."salutation"), '')
+    END AS VARCHAR) AS "salutation",
     CAST(CASE
       WHEN TRIM(NULLIF(LOWER(TRIM("contacts"."lang")), ''), ' ') = ''
       THEN NULL
@@ -229,6 +239,9 @@ SELECT
   "s"."birth_date",
   "s"."customer_tier",
   "s"."household_id",
+  "s"."registered_unit_id",
+  "s"."support_agent_id",
+  "s"."salutation",
   "s"."preferred_language",
   "s"."customer_since",
   "s"."support_agent",
@@ -778,7 +791,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 231)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 234)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -927,13 +940,13 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
-      THEN 'slot channel: code \'' || COALESCE(CAST("d"."_raw__channel" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 277)'
+      THEN 'slot channel: code \'' || COALESCE(CAST("d"."_raw__channel" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 280)'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
-      THEN 'slot outcome: code \'' || COALESCE(CAST("d"."_raw__outcome" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 290)'
+      THEN 'slot outcome: code \'' || COALESCE(CAST("d"."_raw__outcome" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 293)'
       WHEN "d"."duration_seconds" < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS VARCHAR), 'NULL') || ' is below the minimum 0'
       ELSE NULL
