@@ -39,9 +39,6 @@ Derivations:
   TransactionLine -> TransactionLine from InvoiceLine
 
 
-  ContactPointFax -> ContactPoint from Customer
-
-
   Employee -> Employee from Employee
 
 
@@ -1265,37 +1262,8 @@ def transaction_line(record):
 
 
 
-def contact_point_fax(record):
-    """ContactPointFax -> ContactPoint, one record of table Customer (mappings/chinook.yaml:200). Returns the canonical record (a dict) or a Reject."""
-    try:
-        try:
-            c_CustomerId = record['CustomerId']
-            c_Fax = record['Fax']
-        except KeyError:
-            c_CustomerId = record.get('CustomerId')
-            c_Fax = record.get('Fax')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
-            c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
-        if c_Fax.__class__ is not str and c_Fax is not None:
-            c_Fax = _in(c_Fax, 'text', 'Fax')
-        _h1 = (None if c_CustomerId is None else str(c_CustomerId))
-        key = _h1
-        if (c_Fax is None):
-            return Reject('ContactPointFax', key, 'excluded by filter: Fax IS NOT NULL', None, None, 'filter')
-        v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointFax', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'fax')) + '|')) + _h1))
-        _h2 = (None if c_Fax is None else c_Fax.strip(_ZS))
-        v_phone_number = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'fax', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': False, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
-    except _RecordError as e:
-        return Reject('ContactPointFax', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
-
-
-
 def employee(record):
-    """Employee -> Employee, one record of table Employee (mappings/chinook.yaml:217). Returns the canonical record (a dict) or a Reject."""
+    """Employee -> Employee, one record of table Employee (mappings/chinook.yaml:200). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_EmployeeId = record['EmployeeId']
@@ -1383,7 +1351,7 @@ def employee(record):
             return Reject('Employee', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 249)"), 'country_code', c_Country, 'value_mappings')
+            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 232)"), 'country_code', c_Country, 'value_mappings')
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Employee:' + _h1))
@@ -1423,8 +1391,6 @@ DERIVATIONS = {
 
     'TransactionLine': transaction_line,
 
-    'ContactPointFax': contact_point_fax,
-
     'Employee': employee,
 
 }
@@ -1447,8 +1413,6 @@ TARGET_CLASSES = {
 
     'TransactionLine': 'TransactionLine',
 
-    'ContactPointFax': 'ContactPoint',
-
     'Employee': 'Employee',
 
 }
@@ -1470,8 +1434,6 @@ DRIVING_TABLES = {
     'Transaction': 'Invoice',
 
     'TransactionLine': 'InvoiceLine',
-
-    'ContactPointFax': 'Customer',
 
     'Employee': 'Employee',
 

@@ -294,23 +294,6 @@ SELECT
   `_source_system`,
   `_source_table`,
   `_source_key`
-FROM `chinook__contact_point_fax`
-UNION ALL
-SELECT
-  `id`,
-  `customer_id`,
-  `contact_type`,
-  `email_address`,
-  `phone_number`,
-  `address_line`,
-  `city`,
-  `region`,
-  `postal_code`,
-  `country_code`,
-  `is_primary`,
-  `_source_system`,
-  `_source_table`,
-  `_source_key`
 FROM `crm__contact_point_email`
 UNION ALL
 SELECT
@@ -595,6 +578,21 @@ SELECT
   `_source_system`,
   `_source_table`,
   `_source_key`
+FROM `crm__contact_person`
+UNION ALL
+SELECT
+  `id`,
+  `customer_id`,
+  `person_name`,
+  `salutation`,
+  `job_title`,
+  `party_role`,
+  `email_address`,
+  `phone_number`,
+  `is_primary`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
 FROM `northwind__contact_person`;
 
 CREATE OR REPLACE VIEW `employee` AS
@@ -700,6 +698,30 @@ SELECT
   `_source_system`,
   `_source_table`,
   `_source_key`
+FROM `crm__sales_order`
+UNION ALL
+SELECT
+  `id`,
+  `customer_id`,
+  `order_number`,
+  `order_date`,
+  `order_status`,
+  `required_date`,
+  `shipped_date`,
+  `sales_agent_id`,
+  `selling_unit_id`,
+  `shipper_name`,
+  `ship_to_name`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `freight_amount`,
+  `currency_code`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
 FROM `northwind__sales_order`;
 
 CREATE OR REPLACE VIEW `sales_order_line` AS
@@ -726,6 +748,17 @@ SELECT
   `_source_system`,
   `_source_table`,
   `_source_key`
+FROM `crm__order_status_change`
+UNION ALL
+SELECT
+  `id`,
+  `order_id`,
+  `order_status`,
+  `status_changed_at`,
+  `status_reason`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
 FROM `northwind__order_placed`
 UNION ALL
 SELECT
@@ -738,6 +771,32 @@ SELECT
   `_source_table`,
   `_source_key`
 FROM `northwind__order_shipped`;
+
+CREATE OR REPLACE VIEW `customer_status_change` AS
+SELECT
+  `id`,
+  `customer_id`,
+  `lifecycle_event`,
+  `status_changed_at`,
+  `status_reason`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__customer_joined`;
+
+CREATE OR REPLACE VIEW `consent` AS
+SELECT
+  `id`,
+  `customer_id`,
+  `consent_channel`,
+  `consent_purpose`,
+  `consent_status`,
+  `consent_date`,
+  `consent_source`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__consent`;
 
 CREATE OR REPLACE VIEW `customer__duplicate_ids` AS
 SELECT
@@ -984,14 +1043,6 @@ FROM (
   UNION ALL
   SELECT
     `id` AS `_id`,
-    'chinook' AS `_source_system`,
-    'ContactPointFax' AS `_derivation`
-  FROM `chinook__contact_point_fax`
-  WHERE
-    NOT `id` IS NULL
-  UNION ALL
-  SELECT
-    `id` AS `_id`,
     'crm' AS `_source_system`,
     'ContactPointEmail' AS `_derivation`
   FROM `crm__contact_point_email`
@@ -1111,14 +1162,6 @@ INNER JOIN (
       'chinook' AS `_source_system`,
       'ContactPointAddress' AS `_derivation`
     FROM `chinook__contact_point_address`
-    WHERE
-      NOT `id` IS NULL
-    UNION ALL
-    SELECT
-      `id` AS `_id`,
-      'chinook' AS `_source_system`,
-      'ContactPointFax' AS `_derivation`
-    FROM `chinook__contact_point_fax`
     WHERE
       NOT `id` IS NULL
     UNION ALL
@@ -1500,6 +1543,14 @@ SELECT
 FROM (
   SELECT
     `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'ContactPerson' AS `_derivation`
+  FROM `crm__contact_person`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
     'northwind' AS `_source_system`,
     'ContactPerson' AS `_derivation`
   FROM `northwind__contact_person`
@@ -1510,6 +1561,14 @@ INNER JOIN (
   SELECT
     `a`.`_id`
   FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'ContactPerson' AS `_derivation`
+    FROM `crm__contact_person`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
     SELECT
       `id` AS `_id`,
       'northwind' AS `_source_system`,
@@ -1646,6 +1705,14 @@ SELECT
 FROM (
   SELECT
     `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'SalesOrder' AS `_derivation`
+  FROM `crm__sales_order`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
     'northwind' AS `_source_system`,
     'SalesOrder' AS `_derivation`
   FROM `northwind__sales_order`
@@ -1656,6 +1723,14 @@ INNER JOIN (
   SELECT
     `a`.`_id`
   FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'SalesOrder' AS `_derivation`
+    FROM `crm__sales_order`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
     SELECT
       `id` AS `_id`,
       'northwind' AS `_source_system`,
@@ -1722,6 +1797,14 @@ SELECT
 FROM (
   SELECT
     `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'OrderStatusChange' AS `_derivation`
+  FROM `crm__order_status_change`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
     'northwind' AS `_source_system`,
     'OrderPlaced' AS `_derivation`
   FROM `northwind__order_placed`
@@ -1742,6 +1825,14 @@ INNER JOIN (
   FROM (
     SELECT
       `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'OrderStatusChange' AS `_derivation`
+    FROM `crm__order_status_change`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
       'northwind' AS `_source_system`,
       'OrderPlaced' AS `_derivation`
     FROM `northwind__order_placed`
@@ -1753,6 +1844,82 @@ INNER JOIN (
       'northwind' AS `_source_system`,
       'OrderShipped' AS `_derivation`
     FROM `northwind__order_shipped`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `customer_status_change__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'CustomerJoined' AS `_derivation`
+  FROM `crm__customer_joined`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'CustomerJoined' AS `_derivation`
+    FROM `crm__customer_joined`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `consent__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'Consent' AS `_derivation`
+  FROM `crm__consent`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'Consent' AS `_derivation`
+    FROM `crm__consent`
     WHERE
       NOT `id` IS NULL
   ) AS `a`
@@ -1964,15 +2131,6 @@ SELECT
   `_derivation`,
   `_target_class`,
   `_reject_reason`
-FROM `chinook__contact_point_fax__rejects`
-UNION ALL
-SELECT
-  `_source_system`,
-  `_source_table`,
-  `_source_key`,
-  `_derivation`,
-  `_target_class`,
-  `_reject_reason`
 FROM `chinook__employee__rejects`
 UNION ALL
 SELECT
@@ -2028,6 +2186,51 @@ SELECT
   `_target_class`,
   `_reject_reason`
 FROM `crm__interaction__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__customer_joined__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__contact_person__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__consent__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__sales_order__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__order_status_change__rejects`
 UNION ALL
 SELECT
   `_source_system`,

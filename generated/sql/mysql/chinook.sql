@@ -1160,123 +1160,6 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
-CREATE OR REPLACE VIEW `chinook__contact_point_fax__staged` AS
-SELECT
-  `d`.`id`,
-  `d`.`customer_id`,
-  `d`.`contact_type`,
-  `d`.`email_address`,
-  `d`.`phone_number`,
-  `d`.`address_line`,
-  `d`.`city`,
-  `d`.`region`,
-  `d`.`postal_code`,
-  `d`.`country_code`,
-  `d`.`is_primary`,
-  'chinook' AS `_source_system`,
-  'Customer' AS `_source_table`,
-  `d`.`_source_key`,
-  COALESCE(
-    `d`.`_row_reason`,
-    CASE
-      WHEN `d`.`customer_id` IS NULL
-      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-      THEN 'slot customer_id is required but empty'
-      WHEN `d`.`contact_type` IS NULL
-      OR CAST(CAST(`d`.`contact_type` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-      THEN 'slot contact_type is required but empty'
-      WHEN NOT `d`.`email_address` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      ) > 0
-      THEN CONCAT(
-        'slot email_address: ''',
-        COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
-      )
-      WHEN NOT `d`.`country_code` IS NULL
-      AND NOT REGEXP_INSTR(
-        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-        '^[A-Z]{2}$'
-      ) > 0
-      THEN CONCAT(
-        'slot country_code: ''',
-        COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
-        ''' does not match pattern ^[A-Z]{2}$'
-      )
-      ELSE NULL
-    END
-  ) AS `_reject_reason`
-FROM (
-  SELECT
-    CAST((
-      CONCAT(
-        'chinook:ContactPoint:',
-        CAST('fax' AS CHAR),
-        '|',
-        CAST(`Customer`.`CustomerId` AS CHAR)
-      )
-    ) AS CHAR) AS `id`,
-    CAST((
-      CONCAT('chinook:Customer:', CAST(`Customer`.`CustomerId` AS CHAR))
-    ) AS CHAR) AS `customer_id`,
-    CAST('fax' AS CHAR) AS `contact_type`,
-    CAST(NULL AS CHAR) AS `email_address`,
-    CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`Fax`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
-      THEN NULL
-      ELSE TRIM(`Customer`.`Fax`)
-    END AS CHAR) AS `phone_number`,
-    CAST(NULL AS CHAR) AS `address_line`,
-    CAST(NULL AS CHAR) AS `city`,
-    CAST(NULL AS CHAR) AS `region`,
-    CAST(NULL AS CHAR) AS `postal_code`,
-    CAST(NULL AS CHAR) AS `country_code`,
-    CAST(FALSE AS SIGNED) AS `is_primary`,
-    CAST(CASE
-      WHEN NOT COALESCE((
-        NOT `Customer`.`Fax` IS NULL
-      ), FALSE)
-      THEN 'excluded by filter: Fax IS NOT NULL'
-      ELSE NULL
-    END AS CHAR) AS `_row_reason`,
-    CAST(`Customer`.`CustomerId` AS CHAR) AS `_source_key`
-  FROM `chinook`.`Customer` AS `Customer`
-) AS `d`;
-
-CREATE OR REPLACE VIEW `chinook__contact_point_fax` AS
-SELECT
-  `s`.`id`,
-  `s`.`customer_id`,
-  `s`.`contact_type`,
-  `s`.`email_address`,
-  `s`.`phone_number`,
-  `s`.`address_line`,
-  `s`.`city`,
-  `s`.`region`,
-  `s`.`postal_code`,
-  `s`.`country_code`,
-  `s`.`is_primary`,
-  `s`.`_source_system`,
-  `s`.`_source_table`,
-  `s`.`_source_key`
-FROM `chinook__contact_point_fax__staged` AS `s`
-WHERE
-  `s`.`_reject_reason` IS NULL;
-
-CREATE OR REPLACE VIEW `chinook__contact_point_fax__rejects` AS
-SELECT
-  `s`.`_source_system`,
-  `s`.`_source_table`,
-  `s`.`_source_key`,
-  'ContactPointFax' AS `_derivation`,
-  'ContactPoint' AS `_target_class`,
-  `s`.`_reject_reason` AS `_reject_reason`
-FROM `chinook__contact_point_fax__staged` AS `s`
-WHERE
-  NOT `s`.`_reject_reason` IS NULL;
-
 CREATE OR REPLACE VIEW `chinook__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1345,7 +1228,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 249)'
+        ''' is not in value_mappings (line 232)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1804,42 +1687,6 @@ LEFT JOIN (
   ON `r1`.`_id` = `s`.`product_id`
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
-
-CREATE OR REPLACE VIEW `chinook__contact_point_fax__orphans` AS
-SELECT
-  `s`.`_source_system`,
-  `s`.`_source_table`,
-  `s`.`_source_key`,
-  'customer_id' AS `_slot`,
-  'Customer' AS `_target_class`,
-  `s`.`customer_id` AS `_target_id`,
-  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
-  'report' AS `_on_orphan`
-FROM `chinook__contact_point_fax` AS `s`
-LEFT JOIN (
-  SELECT
-    `t`.`id` AS `_id`
-  FROM `chinook__customer` AS `t`
-  WHERE
-    NOT `t`.`id` IS NULL
-  GROUP BY
-    `t`.`id`,
-    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-) AS `k0`
-  ON `k0`.`_id` = `s`.`customer_id`
-LEFT JOIN (
-  SELECT
-    `t`.`id` AS `_id`
-  FROM `chinook__customer__staged` AS `t`
-  WHERE
-    NOT `t`.`id` IS NULL
-  GROUP BY
-    `t`.`id`,
-    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-) AS `r0`
-  ON `r0`.`_id` = `s`.`customer_id`
-WHERE
-  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 CREATE OR REPLACE VIEW `chinook__employee__orphans` AS
 SELECT

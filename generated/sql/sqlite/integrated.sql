@@ -300,23 +300,6 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
-FROM "chinook__contact_point_fax"
-UNION ALL
-SELECT
-  "id",
-  "customer_id",
-  "contact_type",
-  "email_address",
-  "phone_number",
-  "address_line",
-  "city",
-  "region",
-  "postal_code",
-  "country_code",
-  "is_primary",
-  "_source_system",
-  "_source_table",
-  "_source_key"
 FROM "crm__contact_point_email"
 UNION ALL
 SELECT
@@ -613,6 +596,21 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "crm__contact_person"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "person_name",
+  "salutation",
+  "job_title",
+  "party_role",
+  "email_address",
+  "phone_number",
+  "is_primary",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "northwind__contact_person";
 
 DROP VIEW IF EXISTS "temp"."employee";
@@ -724,6 +722,30 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "crm__sales_order"
+UNION ALL
+SELECT
+  "id",
+  "customer_id",
+  "order_number",
+  "order_date",
+  "order_status",
+  "required_date",
+  "shipped_date",
+  "sales_agent_id",
+  "selling_unit_id",
+  "shipper_name",
+  "ship_to_name",
+  "address_line",
+  "city",
+  "region",
+  "postal_code",
+  "country_code",
+  "freight_amount",
+  "currency_code",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "northwind__sales_order";
 
 DROP VIEW IF EXISTS "temp"."sales_order_line";
@@ -754,6 +776,17 @@ SELECT
   "_source_system",
   "_source_table",
   "_source_key"
+FROM "crm__order_status_change"
+UNION ALL
+SELECT
+  "id",
+  "order_id",
+  "order_status",
+  "status_changed_at",
+  "status_reason",
+  "_source_system",
+  "_source_table",
+  "_source_key"
 FROM "northwind__order_placed"
 UNION ALL
 SELECT
@@ -766,6 +799,36 @@ SELECT
   "_source_table",
   "_source_key"
 FROM "northwind__order_shipped";
+
+DROP VIEW IF EXISTS "temp"."customer_status_change";
+
+CREATE TEMPORARY VIEW "customer_status_change" AS
+SELECT
+  "id",
+  "customer_id",
+  "lifecycle_event",
+  "status_changed_at",
+  "status_reason",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__customer_joined";
+
+DROP VIEW IF EXISTS "temp"."consent";
+
+CREATE TEMPORARY VIEW "consent" AS
+SELECT
+  "id",
+  "customer_id",
+  "consent_channel",
+  "consent_purpose",
+  "consent_status",
+  "consent_date",
+  "consent_source",
+  "_source_system",
+  "_source_table",
+  "_source_key"
+FROM "crm__consent";
 
 DROP VIEW IF EXISTS "temp"."customer__duplicate_ids";
 
@@ -1018,14 +1081,6 @@ FROM (
   UNION ALL
   SELECT
     "id" AS "_id",
-    'chinook' AS "_source_system",
-    'ContactPointFax' AS "_derivation"
-  FROM "chinook__contact_point_fax"
-  WHERE
-    NOT "id" IS NULL
-  UNION ALL
-  SELECT
-    "id" AS "_id",
     'crm' AS "_source_system",
     'ContactPointEmail' AS "_derivation"
   FROM "crm__contact_point_email"
@@ -1145,14 +1200,6 @@ INNER JOIN (
       'chinook' AS "_source_system",
       'ContactPointAddress' AS "_derivation"
     FROM "chinook__contact_point_address"
-    WHERE
-      NOT "id" IS NULL
-    UNION ALL
-    SELECT
-      "id" AS "_id",
-      'chinook' AS "_source_system",
-      'ContactPointFax' AS "_derivation"
-    FROM "chinook__contact_point_fax"
     WHERE
       NOT "id" IS NULL
     UNION ALL
@@ -1546,6 +1593,14 @@ SELECT
 FROM (
   SELECT
     "id" AS "_id",
+    'crm' AS "_source_system",
+    'ContactPerson' AS "_derivation"
+  FROM "crm__contact_person"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
     'northwind' AS "_source_system",
     'ContactPerson' AS "_derivation"
   FROM "northwind__contact_person"
@@ -1556,6 +1611,14 @@ INNER JOIN (
   SELECT
     "a"."_id"
   FROM (
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'ContactPerson' AS "_derivation"
+    FROM "crm__contact_person"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
     SELECT
       "id" AS "_id",
       'northwind' AS "_source_system",
@@ -1698,6 +1761,14 @@ SELECT
 FROM (
   SELECT
     "id" AS "_id",
+    'crm' AS "_source_system",
+    'SalesOrder' AS "_derivation"
+  FROM "crm__sales_order"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
     'northwind' AS "_source_system",
     'SalesOrder' AS "_derivation"
   FROM "northwind__sales_order"
@@ -1708,6 +1779,14 @@ INNER JOIN (
   SELECT
     "a"."_id"
   FROM (
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'SalesOrder' AS "_derivation"
+    FROM "crm__sales_order"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
     SELECT
       "id" AS "_id",
       'northwind' AS "_source_system",
@@ -1778,6 +1857,14 @@ SELECT
 FROM (
   SELECT
     "id" AS "_id",
+    'crm' AS "_source_system",
+    'OrderStatusChange' AS "_derivation"
+  FROM "crm__order_status_change"
+  WHERE
+    NOT "id" IS NULL
+  UNION ALL
+  SELECT
+    "id" AS "_id",
     'northwind' AS "_source_system",
     'OrderPlaced' AS "_derivation"
   FROM "northwind__order_placed"
@@ -1798,6 +1885,14 @@ INNER JOIN (
   FROM (
     SELECT
       "id" AS "_id",
+      'crm' AS "_source_system",
+      'OrderStatusChange' AS "_derivation"
+    FROM "crm__order_status_change"
+    WHERE
+      NOT "id" IS NULL
+    UNION ALL
+    SELECT
+      "id" AS "_id",
       'northwind' AS "_source_system",
       'OrderPlaced' AS "_derivation"
     FROM "northwind__order_placed"
@@ -1809,6 +1904,86 @@ INNER JOIN (
       'northwind' AS "_source_system",
       'OrderShipped' AS "_derivation"
     FROM "northwind__order_shipped"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+DROP VIEW IF EXISTS "temp"."customer_status_change__duplicate_ids";
+
+CREATE TEMPORARY VIEW "customer_status_change__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'CustomerJoined' AS "_derivation"
+  FROM "crm__customer_joined"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'CustomerJoined' AS "_derivation"
+    FROM "crm__customer_joined"
+    WHERE
+      NOT "id" IS NULL
+  ) AS "a"
+  GROUP BY
+    "a"."_id"
+  HAVING
+    COUNT(*) > 1
+) AS "s"
+  ON "s"."_id" = "i"."_id"
+GROUP BY
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation";
+
+DROP VIEW IF EXISTS "temp"."consent__duplicate_ids";
+
+CREATE TEMPORARY VIEW "consent__duplicate_ids" AS
+SELECT
+  "i"."_id",
+  "i"."_source_system",
+  "i"."_derivation",
+  COUNT(*) AS "_rows"
+FROM (
+  SELECT
+    "id" AS "_id",
+    'crm' AS "_source_system",
+    'Consent' AS "_derivation"
+  FROM "crm__consent"
+  WHERE
+    NOT "id" IS NULL
+) AS "i"
+INNER JOIN (
+  SELECT
+    "a"."_id"
+  FROM (
+    SELECT
+      "id" AS "_id",
+      'crm' AS "_source_system",
+      'Consent' AS "_derivation"
+    FROM "crm__consent"
     WHERE
       NOT "id" IS NULL
   ) AS "a"
@@ -2022,15 +2197,6 @@ SELECT
   "_derivation",
   "_target_class",
   "_reject_reason"
-FROM "chinook__contact_point_fax__rejects"
-UNION ALL
-SELECT
-  "_source_system",
-  "_source_table",
-  "_source_key",
-  "_derivation",
-  "_target_class",
-  "_reject_reason"
 FROM "chinook__employee__rejects"
 UNION ALL
 SELECT
@@ -2086,6 +2252,51 @@ SELECT
   "_target_class",
   "_reject_reason"
 FROM "crm__interaction__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__customer_joined__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__contact_person__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__consent__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__sales_order__rejects"
+UNION ALL
+SELECT
+  "_source_system",
+  "_source_table",
+  "_source_key",
+  "_derivation",
+  "_target_class",
+  "_reject_reason"
+FROM "crm__order_status_change__rejects"
 UNION ALL
 SELECT
   "_source_system",

@@ -935,102 +935,6 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
-CREATE OR REPLACE VIEW "chinook__contact_point_fax__staged" AS
-SELECT
-  "d"."id",
-  "d"."customer_id",
-  "d"."contact_type",
-  "d"."email_address",
-  "d"."phone_number",
-  "d"."address_line",
-  "d"."city",
-  "d"."region",
-  "d"."postal_code",
-  "d"."country_code",
-  "d"."is_primary",
-  'chinook' AS "_source_system",
-  'Customer' AS "_source_table",
-  "d"."_source_key",
-  COALESCE(
-    "d"."_row_reason",
-    CASE
-      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
-      THEN 'slot customer_id is required but empty'
-      WHEN "d"."contact_type" IS NULL OR "d"."contact_type" = ''
-      THEN 'slot contact_type is required but empty'
-      WHEN NOT "d"."email_address" IS NULL
-      AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
-      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
-      WHEN NOT "d"."country_code" IS NULL
-      AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
-      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
-      ELSE NULL
-    END
-  ) AS "_reject_reason"
-FROM (
-  SELECT
-    CAST((
-      'chinook:ContactPoint:' || CAST('fax' AS VARCHAR) || '|' || CAST("Customer"."CustomerId" AS VARCHAR)
-    ) AS VARCHAR) AS "id",
-    CAST((
-      'chinook:Customer:' || CAST("Customer"."CustomerId" AS VARCHAR)
-    ) AS VARCHAR) AS "customer_id",
-    CAST('fax' AS VARCHAR) AS "contact_type",
-    CAST(NULL AS VARCHAR) AS "email_address",
-    CAST(CASE
-      WHEN TRIM(' ' FROM TRIM("Customer"."Fax")) = ''
-      THEN NULL
-      ELSE TRIM("Customer"."Fax")
-    END AS VARCHAR) AS "phone_number",
-    CAST(NULL AS VARCHAR) AS "address_line",
-    CAST(NULL AS VARCHAR) AS "city",
-    CAST(NULL AS VARCHAR) AS "region",
-    CAST(NULL AS VARCHAR) AS "postal_code",
-    CAST(NULL AS VARCHAR) AS "country_code",
-    CAST(FALSE AS BOOLEAN) AS "is_primary",
-    CAST(CASE
-      WHEN NOT COALESCE((
-        NOT "Customer"."Fax" IS NULL
-      ), FALSE)
-      THEN 'excluded by filter: Fax IS NOT NULL'
-      ELSE NULL
-    END AS VARCHAR) AS "_row_reason",
-    CAST("Customer"."CustomerId" AS VARCHAR) AS "_source_key"
-  FROM "chinook"."Customer" AS "Customer"
-) AS "d";
-
-CREATE OR REPLACE VIEW "chinook__contact_point_fax" AS
-SELECT
-  "s"."id",
-  "s"."customer_id",
-  "s"."contact_type",
-  "s"."email_address",
-  "s"."phone_number",
-  "s"."address_line",
-  "s"."city",
-  "s"."region",
-  "s"."postal_code",
-  "s"."country_code",
-  "s"."is_primary",
-  "s"."_source_system",
-  "s"."_source_table",
-  "s"."_source_key"
-FROM "chinook__contact_point_fax__staged" AS "s"
-WHERE
-  "s"."_reject_reason" IS NULL;
-
-CREATE OR REPLACE VIEW "chinook__contact_point_fax__rejects" AS
-SELECT
-  "s"."_source_system",
-  "s"."_source_table",
-  "s"."_source_key",
-  'ContactPointFax' AS "_derivation",
-  'ContactPoint' AS "_target_class",
-  "s"."_reject_reason" AS "_reject_reason"
-FROM "chinook__contact_point_fax__staged" AS "s"
-WHERE
-  NOT "s"."_reject_reason" IS NULL;
-
 CREATE OR REPLACE VIEW "chinook__employee__staged" AS
 SELECT
   "d"."id",
@@ -1066,7 +970,7 @@ SELECT
       AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 249)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 232)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1465,36 +1369,6 @@ LEFT JOIN (
   ON "r1"."_id" = "s"."product_id"
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
-
-CREATE OR REPLACE VIEW "chinook__contact_point_fax__orphans" AS
-SELECT
-  "s"."_source_system",
-  "s"."_source_table",
-  "s"."_source_key",
-  'customer_id' AS "_slot",
-  'Customer' AS "_target_class",
-  "s"."customer_id" AS "_target_id",
-  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
-  'report' AS "_on_orphan"
-FROM "chinook__contact_point_fax" AS "s"
-LEFT JOIN (
-  SELECT DISTINCT
-    "t"."id" AS "_id"
-  FROM "chinook__customer" AS "t"
-  WHERE
-    NOT "t"."id" IS NULL
-) AS "k0"
-  ON "k0"."_id" = "s"."customer_id"
-LEFT JOIN (
-  SELECT DISTINCT
-    "t"."id" AS "_id"
-  FROM "chinook__customer__staged" AS "t"
-  WHERE
-    NOT "t"."id" IS NULL
-) AS "r0"
-  ON "r0"."_id" = "s"."customer_id"
-WHERE
-  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 CREATE OR REPLACE VIEW "chinook__employee__orphans" AS
 SELECT
