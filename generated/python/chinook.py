@@ -1270,7 +1270,6 @@ def employee(record):
             c_LastName = record['LastName']
             c_FirstName = record['FirstName']
             c_Title = record['Title']
-            c_BirthDate = record['BirthDate']
             c_HireDate = record['HireDate']
             c_ReportsTo = record['ReportsTo']
             c_Email = record['Email']
@@ -1285,7 +1284,6 @@ def employee(record):
             c_LastName = record.get('LastName')
             c_FirstName = record.get('FirstName')
             c_Title = record.get('Title')
-            c_BirthDate = record.get('BirthDate')
             c_HireDate = record.get('HireDate')
             c_ReportsTo = record.get('ReportsTo')
             c_Email = record.get('Email')
@@ -1303,8 +1301,6 @@ def employee(record):
             c_FirstName = _in(c_FirstName, 'text', 'FirstName')
         if c_Title.__class__ is not str and c_Title is not None:
             c_Title = _in(c_Title, 'text', 'Title')
-        if c_BirthDate.__class__ is not _datetime and c_BirthDate is not None:
-            c_BirthDate = _in(c_BirthDate, 'datetime', 'BirthDate')
         if c_HireDate.__class__ is not _datetime and c_HireDate is not None:
             c_HireDate = _in(c_HireDate, 'datetime', 'HireDate')
         if c_ReportsTo is not None and (c_ReportsTo.__class__ is not int or not (-1073741824 < c_ReportsTo < 1073741824 or -9223372036854775808 <= c_ReportsTo <= 9223372036854775807)):
@@ -1333,41 +1329,35 @@ def employee(record):
         if ((v_person_name is None) or (v_person_name == '')):
             return Reject('Employee', key, 'slot person_name is required but empty', 'person_name', None, 'required')
         try:
-            v_birth_date = (None if c_BirthDate is None else (_t2 if (_t2 := _to_date(c_BirthDate)) is not None else _cast_fail(c_BirthDate, 'date')))
-        except _Fail as e:
-            raise _RecordError('cast', 'slot birth_date: ' + str(e) + ' (the SQL view fails on this record)', 'birth_date') from None
-        if ((c_BirthDate is not None) and (v_birth_date is None)):
-            return Reject('Employee', key, ((("slot birth_date: value '" + ((_t3 if (_t3 := (None if c_BirthDate is None else _text(c_BirthDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'birth_date', None, 'cast')
-        try:
-            v_hire_date = (None if c_HireDate is None else (_t4 if (_t4 := _to_date(c_HireDate)) is not None else _cast_fail(c_HireDate, 'date')))
+            v_hire_date = (None if c_HireDate is None else (_t2 if (_t2 := _to_date(c_HireDate)) is not None else _cast_fail(c_HireDate, 'date')))
         except _Fail as e:
             raise _RecordError('cast', 'slot hire_date: ' + str(e) + ' (the SQL view fails on this record)', 'hire_date') from None
         if ((c_HireDate is not None) and (v_hire_date is None)):
-            return Reject('Employee', key, ((("slot hire_date: value '" + ((_t5 if (_t5 := (None if c_HireDate is None else _text(c_HireDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'hire_date', None, 'cast')
+            return Reject('Employee', key, ((("slot hire_date: value '" + ((_t3 if (_t3 := (None if c_HireDate is None else _text(c_HireDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'hire_date', None, 'cast')
         _h6 = (None if c_Email is None else c_Email.strip(_ZS))
         _h7 = (None if _h6 is None else (_h6.lower() if _h6.isascii() else _lower(_h6)))
-        v_email_address = (None if ((_t6 := (None if _h7 is None else _h7.strip(' '))) is not None and _t6 == '') else _h7)
+        v_email_address = (None if ((_t4 := (None if _h7 is None else _h7.strip(' '))) is not None and _t4 == '') else _h7)
         if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
             return Reject('Employee', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 232)"), 'country_code', c_Country, 'value_mappings')
+            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 230)"), 'country_code', c_Country, 'value_mappings')
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Employee:' + _h1))
-        v_given_name = (None if ((_t7 := (None if _h2 is None else _h2.strip(' '))) is not None and _t7 == '') else _h2)
-        v_family_name = (None if ((_t8 := (None if _h4 is None else _h4.strip(' '))) is not None and _t8 == '') else _h4)
-        v_job_title = (None if ((_t9 := (None if c_Title is None else c_Title.strip(' '))) is not None and _t9 == '') else c_Title)
-        v_manager_id = (None if (_t10 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None else ('chinook:Employee:' + _t10))
+        v_given_name = (None if ((_t5 := (None if _h2 is None else _h2.strip(' '))) is not None and _t5 == '') else _h2)
+        v_family_name = (None if ((_t6 := (None if _h4 is None else _h4.strip(' '))) is not None and _t6 == '') else _h4)
+        v_job_title = (None if ((_t7 := (None if c_Title is None else c_Title.strip(' '))) is not None and _t7 == '') else c_Title)
+        v_manager_id = (None if (_t8 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None else ('chinook:Employee:' + _t8))
         _h8 = (None if c_Phone is None else c_Phone.strip(_ZS))
-        v_phone_number = (None if ((_t11 := (None if _h8 is None else _h8.strip(' '))) is not None and _t11 == '') else _h8)
+        v_phone_number = (None if ((_t9 := (None if _h8 is None else _h8.strip(' '))) is not None and _t9 == '') else _h8)
         _h9 = (None if c_Address is None else c_Address.strip(_ZS))
-        v_address_line = (None if ((_t12 := (None if _h9 is None else _h9.strip(' '))) is not None and _t12 == '') else _h9)
-        v_city = (None if ((_t13 := (None if c_City is None else c_City.strip(' '))) is not None and _t13 == '') else c_City)
-        v_region = (None if ((_t14 := (None if c_State is None else c_State.strip(' '))) is not None and _t14 == '') else c_State)
+        v_address_line = (None if ((_t10 := (None if _h9 is None else _h9.strip(' '))) is not None and _t10 == '') else _h9)
+        v_city = (None if ((_t11 := (None if c_City is None else c_City.strip(' '))) is not None and _t11 == '') else c_City)
+        v_region = (None if ((_t12 := (None if c_State is None else c_State.strip(' '))) is not None and _t12 == '') else c_State)
         _h10 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
-        v_postal_code = (None if ((_t15 := (None if _h10 is None else _h10.strip(' '))) is not None and _t15 == '') else _h10)
-        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': None, 'job_title': v_job_title, 'birth_date': v_birth_date, 'hire_date': v_hire_date, 'manager_id': v_manager_id, 'email_address': v_email_address, 'phone_number': v_phone_number, 'phone_extension': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Employee', '_source_key': key}
+        v_postal_code = (None if ((_t13 := (None if _h10 is None else _h10.strip(' '))) is not None and _t13 == '') else _h10)
+        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': None, 'job_title': v_job_title, 'hire_date': v_hire_date, 'manager_id': v_manager_id, 'email_address': v_email_address, 'phone_number': v_phone_number, 'phone_extension': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Employee', '_source_key': key}
     except _RecordError as e:
         return Reject('Employee', _raw_key(record, ('EmployeeId',)), e.reason, e.slot, e.value, e.rule)
 

@@ -1351,7 +1351,6 @@ def employee(record):
             c_FirstName = record['FirstName']
             c_TitleOfCourtesy = record['TitleOfCourtesy']
             c_Title = record['Title']
-            c_BirthDate = record['BirthDate']
             c_HireDate = record['HireDate']
             c_ReportsTo = record['ReportsTo']
             c_HomePhone = record['HomePhone']
@@ -1367,7 +1366,6 @@ def employee(record):
             c_FirstName = record.get('FirstName')
             c_TitleOfCourtesy = record.get('TitleOfCourtesy')
             c_Title = record.get('Title')
-            c_BirthDate = record.get('BirthDate')
             c_HireDate = record.get('HireDate')
             c_ReportsTo = record.get('ReportsTo')
             c_HomePhone = record.get('HomePhone')
@@ -1387,8 +1385,6 @@ def employee(record):
             c_TitleOfCourtesy = _in(c_TitleOfCourtesy, 'text', 'TitleOfCourtesy')
         if c_Title.__class__ is not str and c_Title is not None:
             c_Title = _in(c_Title, 'text', 'Title')
-        if c_BirthDate.__class__ is not _date and c_BirthDate is not None:
-            c_BirthDate = _in(c_BirthDate, 'date', 'BirthDate')
         if c_HireDate.__class__ is not _date and c_HireDate is not None:
             c_HireDate = _in(c_HireDate, 'date', 'HireDate')
         if c_ReportsTo is not None and (c_ReportsTo.__class__ is not int or not (-1073741824 < c_ReportsTo < 1073741824 or -9223372036854775808 <= c_ReportsTo <= 9223372036854775807)):
@@ -1418,7 +1414,7 @@ def employee(record):
             return Reject('Employee', key, 'slot person_name is required but empty', 'person_name', None, 'required')
         v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 258)"), 'country_code', c_Country, 'value_mappings')
+            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 256)"), 'country_code', c_Country, 'value_mappings')
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
             return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('northwind:Employee:' + _h1))
@@ -1438,14 +1434,14 @@ def employee(record):
         v_city = (None if ((_t10 := (None if c_City is None else c_City.strip(' '))) is not None and _t10 == '') else c_City)
         v_region = (None if ((_t11 := (None if c_Region is None else c_Region.strip(' '))) is not None and _t11 == '') else c_Region)
         v_postal_code = (None if ((_t12 := (None if c_PostalCode is None else c_PostalCode.strip(' '))) is not None and _t12 == '') else c_PostalCode)
-        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': v_salutation, 'job_title': v_job_title, 'birth_date': c_BirthDate, 'hire_date': c_HireDate, 'manager_id': v_manager_id, 'email_address': None, 'phone_number': v_phone_number, 'phone_extension': v_phone_extension, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Employees', '_source_key': key}
+        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': v_salutation, 'job_title': v_job_title, 'hire_date': c_HireDate, 'manager_id': v_manager_id, 'email_address': None, 'phone_number': v_phone_number, 'phone_extension': v_phone_extension, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Employees', '_source_key': key}
     except _RecordError as e:
         return Reject('Employee', _raw_key(record, ('EmployeeID',)), e.reason, e.slot, e.value, e.rule)
 
 
 
 def organisation_unit_region(record):
-    """OrganisationUnitRegion -> OrganisationUnit, one record of table Regions (mappings/northwind.yaml:263). Returns the canonical record (a dict) or a Reject."""
+    """OrganisationUnitRegion -> OrganisationUnit, one record of table Regions (mappings/northwind.yaml:261). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_RegionID = record['RegionID']
@@ -1471,7 +1467,7 @@ def organisation_unit_region(record):
 
 
 def organisation_unit_territory(record):
-    """OrganisationUnitTerritory -> OrganisationUnit, one record of table Territories (mappings/northwind.yaml:275). Returns the canonical record (a dict) or a Reject."""
+    """OrganisationUnitTerritory -> OrganisationUnit, one record of table Territories (mappings/northwind.yaml:273). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_TerritoryID = record['TerritoryID']
@@ -1512,7 +1508,7 @@ def _sales_order__on_shipper(row, c_ShipVia):
 
 
 def sales_order(record):
-    """SalesOrder -> SalesOrder, one record of table Orders (mappings/northwind.yaml:289); record['shipper']: its Shippers row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """SalesOrder -> SalesOrder, one record of table Orders (mappings/northwind.yaml:287); record['shipper']: its Shippers row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_OrderID = record['OrderID']
@@ -1609,7 +1605,7 @@ def sales_order(record):
             return Reject('SalesOrder', key, ((("slot required_date: value '" + ((_t2 if (_t2 := (None if c_RequiredDate is None else _text(c_RequiredDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'required_date', None, 'cast')
         v_country_code = _VM3.get(c_ShipCountry)
         if ((c_ShipCountry is not None) and (v_country_code is None)):
-            return Reject('SalesOrder', key, ((("slot country_code: code '" + ((c_ShipCountry if c_ShipCountry is not None else 'NULL')))) + "' is not in value_mappings (line 327)"), 'country_code', c_ShipCountry, 'value_mappings')
+            return Reject('SalesOrder', key, ((("slot country_code: code '" + ((c_ShipCountry if c_ShipCountry is not None else 'NULL')))) + "' is not in value_mappings (line 325)"), 'country_code', c_ShipCountry, 'value_mappings')
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
             return Reject('SalesOrder', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         try:
@@ -1636,7 +1632,7 @@ def sales_order(record):
 
 
 def sales_order_line(record):
-    """SalesOrderLine -> SalesOrderLine, one record of table Order Details (mappings/northwind.yaml:336). Returns the canonical record (a dict) or a Reject."""
+    """SalesOrderLine -> SalesOrderLine, one record of table Order Details (mappings/northwind.yaml:334). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_ProductID = record['ProductID']
@@ -1699,7 +1695,7 @@ def sales_order_line(record):
 
 
 def order_placed(record):
-    """OrderPlaced -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:352). Returns the canonical record (a dict) or a Reject."""
+    """OrderPlaced -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:350). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_OrderID = record['OrderID']
@@ -1726,7 +1722,7 @@ def order_placed(record):
 
 
 def order_shipped(record):
-    """OrderShipped -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:366). Returns the canonical record (a dict) or a Reject."""
+    """OrderShipped -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:364). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_OrderID = record['OrderID']

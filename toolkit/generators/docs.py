@@ -463,8 +463,8 @@ def _meta_rows(site: Site, meta, fallback: str, description: str) -> dict:
 
 
 def _standards(site: Site, mappings) -> list[dict]:
-    """A term's open-standard mappings, each linked to the IRI its CURIE expands to (prefixes are http(s) IRIs,
-    checked by the loader, so a link can never be a script URL)."""
+    """A term's open-standard mappings with the IRI each CURIE expands to, shown as text: the site links
+    nothing outside itself (it must work offline)."""
     return [{"match": key.split("_")[0], "curie": curie, "iri": expand(curie, site.d.prefixes)} for key, curie in mappings]
 
 

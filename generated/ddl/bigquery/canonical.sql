@@ -142,7 +142,6 @@ CREATE TABLE `employee` (
   `family_name` STRING,
   `salutation` STRING,
   `job_title` STRING,
-  `birth_date` DATE,
   `hire_date` DATE,
   `manager_id` STRING,
   `email_address` STRING,

@@ -151,7 +151,6 @@ CREATE TABLE "employee" (
   "family_name" TEXT,
   "salutation" TEXT,
   "job_title" TEXT,
-  "birth_date" DATE,
   "hire_date" DATE,
   "manager_id" TEXT,
   "email_address" TEXT CHECK (REGEXP_MATCHES("email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')),

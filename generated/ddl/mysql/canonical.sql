@@ -180,7 +180,6 @@ CREATE TABLE `employee` (
   `family_name` LONGTEXT,
   `salutation` LONGTEXT,
   `job_title` LONGTEXT,
-  `birth_date` DATE,
   `hire_date` DATE,
   `manager_id` LONGTEXT,
   `email_address` LONGTEXT CHECK (REGEXP_INSTR(

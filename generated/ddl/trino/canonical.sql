@@ -142,7 +142,6 @@ CREATE TABLE "employee" (
   "family_name" VARCHAR,
   "salutation" VARCHAR,
   "job_title" VARCHAR,
-  "birth_date" DATE,
   "hire_date" DATE,
   "manager_id" VARCHAR,
   "email_address" VARCHAR,

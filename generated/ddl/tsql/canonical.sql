@@ -301,7 +301,6 @@ CREATE TABLE [employee] (
   [family_name] NVARCHAR(MAX),
   [salutation] NVARCHAR(MAX),
   [job_title] NVARCHAR(MAX),
-  [birth_date] DATE,
   [hire_date] DATE,
   [manager_id] NVARCHAR(MAX),
   [email_address] NVARCHAR(MAX) CHECK (REGEXP_LIKE(

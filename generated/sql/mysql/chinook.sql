@@ -1168,7 +1168,6 @@ SELECT
   `d`.`family_name`,
   `d`.`salutation`,
   `d`.`job_title`,
-  `d`.`birth_date`,
   `d`.`hire_date`,
   `d`.`manager_id`,
   `d`.`email_address`,
@@ -1188,19 +1187,6 @@ SELECT
       WHEN `d`.`person_name` IS NULL
       OR CAST(CAST(`d`.`person_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN 'slot person_name is required but empty'
-      WHEN NOT `d`.`_raw__birth_date` IS NULL AND `d`.`birth_date` IS NULL
-      THEN CONCAT(
-        'slot birth_date: value ''',
-        COALESCE(
-          CASE
-            WHEN MICROSECOND(`d`.`_raw__birth_date`) = 0
-            THEN DATE_FORMAT(`d`.`_raw__birth_date`, '%Y-%m-%d %T')
-            ELSE TRIM(TRAILING '0' FROM DATE_FORMAT(`d`.`_raw__birth_date`, '%Y-%m-%d %T.%f'))
-          END,
-          'NULL'
-        ),
-        ''' cannot be converted to DATE'
-      )
       WHEN NOT `d`.`_raw__hire_date` IS NULL AND `d`.`hire_date` IS NULL
       THEN CONCAT(
         'slot hire_date: value ''',
@@ -1228,7 +1214,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 232)'
+        ''' is not in value_mappings (line 230)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1269,8 +1255,6 @@ FROM (
       THEN NULL
       ELSE `Employee`.`Title`
     END AS CHAR) AS `job_title`,
-    CAST(`Employee`.`BirthDate` AS DATE) AS `birth_date`,
-    `Employee`.`BirthDate` AS `_raw__birth_date`,
     CAST(`Employee`.`HireDate` AS DATE) AS `hire_date`,
     `Employee`.`HireDate` AS `_raw__hire_date`,
     CAST((
@@ -1372,7 +1356,6 @@ SELECT
   `s`.`family_name`,
   `s`.`salutation`,
   `s`.`job_title`,
-  `s`.`birth_date`,
   `s`.`hire_date`,
   `s`.`manager_id`,
   `s`.`email_address`,

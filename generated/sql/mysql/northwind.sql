@@ -1245,7 +1245,6 @@ SELECT
   `d`.`family_name`,
   `d`.`salutation`,
   `d`.`job_title`,
-  `d`.`birth_date`,
   `d`.`hire_date`,
   `d`.`manager_id`,
   `d`.`email_address`,
@@ -1279,7 +1278,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 258)'
+        ''' is not in value_mappings (line 256)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1324,7 +1323,6 @@ FROM (
       THEN NULL
       ELSE TRIM(`Employees`.`Title`)
     END AS CHAR) AS `job_title`,
-    CAST(`Employees`.`BirthDate` AS DATE) AS `birth_date`,
     CAST(`Employees`.`HireDate` AS DATE) AS `hire_date`,
     CAST((
       CONCAT('northwind:Employee:', CAST(`Employees`.`ReportsTo` AS CHAR))
@@ -1419,7 +1417,6 @@ SELECT
   `s`.`family_name`,
   `s`.`salutation`,
   `s`.`job_title`,
-  `s`.`birth_date`,
   `s`.`hire_date`,
   `s`.`manager_id`,
   `s`.`email_address`,
@@ -1705,7 +1702,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 327)'
+        ''' is not in value_mappings (line 325)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(

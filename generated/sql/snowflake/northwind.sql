@@ -1045,7 +1045,6 @@ SELECT
   "d"."family_name",
   "d"."salutation",
   "d"."job_title",
-  "d"."birth_date",
   "d"."hire_date",
   "d"."manager_id",
   "d"."email_address",
@@ -1068,7 +1067,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 258)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 256)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1105,7 +1104,6 @@ FROM (
       THEN NULL
       ELSE TRIM("Employees"."Title")
     END AS VARCHAR) AS "job_title",
-    CAST("Employees"."BirthDate" AS DATE) AS "birth_date",
     CAST("Employees"."HireDate" AS DATE) AS "hire_date",
     CAST((
       'northwind:Employee:' || CAST("Employees"."ReportsTo" AS VARCHAR)
@@ -1196,7 +1194,6 @@ SELECT
   "s"."family_name",
   "s"."salutation",
   "s"."job_title",
-  "s"."birth_date",
   "s"."hire_date",
   "s"."manager_id",
   "s"."email_address",
@@ -1430,7 +1427,7 @@ SELECT
       WHEN NOT "d"."_raw__required_date" IS NULL AND "d"."required_date" IS NULL
       THEN 'slot required_date: value \'' || COALESCE(CAST("d"."_raw__required_date" AS VARCHAR), 'NULL') || '\' cannot be converted to DATE'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 327)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 325)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'

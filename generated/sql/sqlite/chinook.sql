@@ -988,7 +988,6 @@ SELECT
   "d"."family_name",
   "d"."salutation",
   "d"."job_title",
-  "d"."birth_date",
   "d"."hire_date",
   "d"."manager_id",
   "d"."email_address",
@@ -1007,15 +1006,13 @@ SELECT
     CASE
       WHEN "d"."person_name" IS NULL OR "d"."person_name" = ''
       THEN 'slot person_name is required but empty'
-      WHEN NOT "d"."_raw__birth_date" IS NULL AND "d"."birth_date" IS NULL
-      THEN 'slot birth_date: value ''' || COALESCE(CAST("d"."_raw__birth_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."_raw__hire_date" IS NULL AND "d"."hire_date" IS NULL
       THEN 'slot hire_date: value ''' || COALESCE(CAST("d"."_raw__hire_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 232)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 230)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1043,8 +1040,6 @@ FROM (
     END AS TEXT) AS "family_name",
     CAST(NULL AS TEXT) AS "salutation",
     CAST(CASE WHEN TRIM("Employee"."Title", ' ') = '' THEN NULL ELSE "Employee"."Title" END AS TEXT) AS "job_title",
-    DATE("Employee"."BirthDate") AS "birth_date",
-    "Employee"."BirthDate" AS "_raw__birth_date",
     DATE("Employee"."HireDate") AS "hire_date",
     "Employee"."HireDate" AS "_raw__hire_date",
     CAST((
@@ -1140,7 +1135,6 @@ SELECT
   "s"."family_name",
   "s"."salutation",
   "s"."job_title",
-  "s"."birth_date",
   "s"."hire_date",
   "s"."manager_id",
   "s"."email_address",

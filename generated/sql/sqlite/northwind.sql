@@ -1101,7 +1101,6 @@ SELECT
   "d"."family_name",
   "d"."salutation",
   "d"."job_title",
-  "d"."birth_date",
   "d"."hire_date",
   "d"."manager_id",
   "d"."email_address",
@@ -1124,7 +1123,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 258)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 256)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1160,7 +1159,6 @@ FROM (
       THEN NULL
       ELSE TRIM("Employees"."Title")
     END AS TEXT) AS "job_title",
-    DATE("Employees"."BirthDate") AS "birth_date",
     DATE("Employees"."HireDate") AS "hire_date",
     CAST((
       'northwind:Employee:' || CAST("Employees"."ReportsTo" AS TEXT)
@@ -1253,7 +1251,6 @@ SELECT
   "s"."family_name",
   "s"."salutation",
   "s"."job_title",
-  "s"."birth_date",
   "s"."hire_date",
   "s"."manager_id",
   "s"."email_address",
@@ -1501,7 +1498,7 @@ SELECT
       WHEN NOT "d"."_raw__required_date" IS NULL AND "d"."required_date" IS NULL
       THEN 'slot required_date: value ''' || COALESCE(CAST("d"."_raw__required_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 327)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 325)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       WHEN "d"."freight_amount" < 0

@@ -943,7 +943,6 @@ SELECT
   "d"."family_name",
   "d"."salutation",
   "d"."job_title",
-  "d"."birth_date",
   "d"."hire_date",
   "d"."manager_id",
   "d"."email_address",
@@ -962,15 +961,13 @@ SELECT
     CASE
       WHEN "d"."person_name" IS NULL OR "d"."person_name" = ''
       THEN 'slot person_name is required but empty'
-      WHEN NOT "d"."_raw__birth_date" IS NULL AND "d"."birth_date" IS NULL
-      THEN 'slot birth_date: value ''' || COALESCE(CAST("d"."_raw__birth_date" AS VARCHAR), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."_raw__hire_date" IS NULL AND "d"."hire_date" IS NULL
       THEN 'slot hire_date: value ''' || COALESCE(CAST("d"."_raw__hire_date" AS VARCHAR), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 232)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 230)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1003,8 +1000,6 @@ FROM (
       THEN NULL
       ELSE "Employee"."Title"
     END AS VARCHAR) AS "job_title",
-    CAST("Employee"."BirthDate" AS DATE) AS "birth_date",
-    "Employee"."BirthDate" AS "_raw__birth_date",
     CAST("Employee"."HireDate" AS DATE) AS "hire_date",
     "Employee"."HireDate" AS "_raw__hire_date",
     CAST((
@@ -1102,7 +1097,6 @@ SELECT
   "s"."family_name",
   "s"."salutation",
   "s"."job_title",
-  "s"."birth_date",
   "s"."hire_date",
   "s"."manager_id",
   "s"."email_address",
