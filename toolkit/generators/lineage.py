@@ -5,7 +5,7 @@
   openlineage/<job>.json     one OpenLineage RunEvent per derivation and per integrated view, with the
                              ColumnLineageDatasetFacet 1-2-0 on its outputs
   mermaid/overview.mmd       tables -> canonical classes; mermaid/<source>.mmd columns -> slots per system
-  mappings.sssom.tsv         legacy column <-> canonical slot mappings in SSSOM
+  mappings.sssom.tsv         legacy column <-> canonical slot, and term <-> standard, mappings in SSSOM
 """
 from __future__ import annotations
 
@@ -300,7 +300,8 @@ def _curie_local(text: str) -> str:
 
 def sssom_tsv(plan: Plan, g: nx.MultiDiGraph, links: list[Link]) -> str:
     """Legacy column <-> canonical slot: exactMatch for a copy, closeMatch for a transformation or
-    aggregation, relatedMatch when the column only steers a condition or a join."""
+    aggregation, relatedMatch when the column only steers a condition or a join. Then dictionary term <->
+    open standard, from the terms' LinkML exact/close/... mappings (see toolkit/standards.py)."""
     prefix = plan.dictionary.name or "dictionary"
     curie_map = {prefix: f"https://example.org/dict/{prefix}/"}
     for s in plan.sources:
