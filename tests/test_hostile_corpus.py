@@ -294,7 +294,7 @@ CASES = [
      "database_schema:"),
     # ---------------------------------------------------------------- identity, orphans, blank text (issue 13)
     ("id-collision-default-ids", M, "      id:\n        expr: GLOBAL_ID('ContactPoint', 'email', CustomerId)\n", "",
-     "derivations 'ContactPointEmail' (mappings/chinook.yaml:85) and 'ContactPointPhone'", "  ContactPointPhone:",
+     "derivations 'ContactPointEmail' (mappings/chinook.yaml:87) and 'ContactPointPhone'", "  ContactPointPhone:",
      (M, "      id:\n        expr: GLOBAL_ID('ContactPoint', 'phone', CustomerId)\n", "")),
     ("id-collision-same-text-built-apart", M, "GLOBAL_ID('ContactPoint', 'phone', CustomerId)",
      "GLOBAL_ID('ContactPoint', 'e' || 'mail', CustomerId)", "can give the same id (e.g. 'chinook:ContactPoint:email|1')",

@@ -17,6 +17,7 @@ from .types import LINKML_RANGES, Type
 from .yamlsource import Node, Seq, folder_files, load_yaml
 from .names import fold_case
 from .matching.hints import MatchHints, class_hints, slot_kind
+from .standards import check_curies, declared_prefixes, term_mappings
 
 _SLOT_KEYS = {"description", "range", "required", "identifier", "pattern", "multivalued", "title", "aliases",
               "structured_aliases", "annotations", "examples", "comments", "see_also", "in_subset", "exact_mappings",
@@ -46,6 +47,7 @@ class Meta:
     aliases: tuple[str, ...] = ()
     steward: str = ""
     pii: str = ""
+    mappings: tuple[tuple[str, str], ...] = ()  # (LinkML mapping key, CURIE), e.g. ("exact_mappings", "schema:name")
 
     def label(self, language: str) -> str:
         return dict(self.labels).get(language, "")
@@ -65,6 +67,7 @@ class EnumDef:
     values: tuple[PermissibleValue, ...]
     file: str = ""
     line: int = 0
+    mappings: tuple[tuple[str, str], ...] = ()
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -123,6 +126,7 @@ class Dictionary:
     slots: dict[str, Slot]
     enums: dict[str, EnumDef]
     files: tuple[str, ...] = ()
+    prefixes: dict[str, str] = field(default_factory=dict)  # every file's, for the CURIEs of the mappings
 
 
 def snake_case(name: str) -> str:
@@ -143,7 +147,7 @@ def _meta(node: Node) -> Meta:
         return "" if value is None else str(value)
 
     return Meta(str(node.get("title") or ""), tuple(sorted(labels)), tuple(str(a) for a in node.get("aliases") or ()),
-                annotation("steward"), annotation("pii"))
+                annotation("steward"), annotation("pii"), term_mappings(node))
 
 
 def _name_refusal(kind: str, key: str) -> tuple[str, str] | None:
@@ -179,12 +183,16 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     raw_enums: dict[str, tuple[Node, str]] = {}
     refused_slots: set[str] = set()   # refused for their name: a class listing one is not told to define it
     name = description = version = ""
+    prefixes: dict[str, str] = {}
+    docs: list[tuple[Node, str]] = []
     for path in files:
         display = display_path(path, root)
         doc = load_yaml(path, display, root)
         if not isinstance(doc, Node):
             problems.add(display, 1, "a LinkML schema must be a mapping")
             continue
+        prefixes.update(declared_prefixes(doc, display, problems))
+        docs.append((doc, display))
         if not name:
             name, description, version = str(doc.get("name", "")), str(doc.get("description", "")), str(doc.get("version", ""))
         for section, store in (("slots", raw_slots), ("classes", raw_classes), ("enums", raw_enums)):
@@ -212,6 +220,8 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
                         refused_slots.add(key)
                     continue
                 store[key] = (value, display)
+    for doc, display in docs:
+        check_curies(doc, display, prefixes, problems)
     _check_case_collisions(problems, raw_slots, "slot")
     _check_case_collisions(problems, raw_classes, "class")
     _check_case_collisions(problems, raw_enums, "enum")
@@ -222,7 +232,8 @@ def load_dictionary(directory: Path, root: Path | None = None) -> Dictionary:
     for cname, (node, display) in raw_classes.items():
         classes[cname] = _class(cname, node, display, slots, enums, raw_classes, problems, refused_slots)
     problems.raise_if_any()
-    return Dictionary(name, description, version, classes, slots, enums, tuple(display_path(p, root) for p in files))
+    return Dictionary(name, description, version, classes, slots, enums, tuple(display_path(p, root) for p in files),
+                      prefixes)
 
 
 def _check_case_collisions(problems: Problems, store: dict, kind: str) -> None:
@@ -253,7 +264,7 @@ def _enum(name: str, node: Node, display: str, problems: Problems) -> EnumDef:
             if key not in _PV_KEYS:
                 problems.add(display, pv.line_of(key), f"unknown key '{key}' in permissible value '{text}' of enum '{name}'")
         values.append(PermissibleValue(str(text), str(pv.get("description", "") or ""), str(pv.get("meaning", "") or "")))
-    return EnumDef(name, str(node.get("description", "") or ""), tuple(values), display, node.line)
+    return EnumDef(name, str(node.get("description", "") or ""), tuple(values), display, node.line, term_mappings(node))
 
 
 def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, problems: Problems,

@@ -474,11 +474,11 @@ def _norm(text: str | None) -> str:
 
 def _desc_fields(meta_owner) -> tuple:
     m = meta_owner.meta
-    return (meta_owner.description, m.title, m.labels, m.aliases, m.steward, m.pii)
+    return (meta_owner.description, m.title, m.labels, m.aliases, m.steward, m.pii, m.mappings)
 
 
 def _meta_changes(old, new) -> list[str]:
-    names = ("description", "title", "labels", "aliases", "steward", "pii class")
+    names = ("description", "title", "labels", "aliases", "steward", "pii class", "standard mappings")
     return [n for n, a, b in zip(names, _desc_fields(old), _desc_fields(new)) if a != b]
 
 

@@ -1185,7 +1185,7 @@ def customer(record):
         v_family_name = (None if ((_t6 := (None if _h55 is None else _h55.strip(' '))) is not None and _t6 == '') else _h55)
         v_birth_date = (None if c_date_of_birth is not None and _h32 is not None and c_date_of_birth == _h32 else c_date_of_birth)
         v_household_id = (None if c_acct_ref is None else ('billing:Household:' + c_acct_ref))
-        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': v_birth_date, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': j_a_opened, 'support_agent': None, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': v_birth_date, 'customer_tier': None, 'household_id': v_household_id, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': None, 'preferred_language': None, 'customer_since': j_a_opened, 'support_agent': None, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
 

@@ -757,7 +757,7 @@ def customer(record):
         _h14 = (None if _h4 is None else _h4[:1])
         _h15 = (_h14 if (_h9 is not None and _h9 > 0) else None)
         v_family_name = (None if ((_t9 := (None if _h15 is None else _h15.strip(' '))) is not None and _t9 == '') else _h15)
-        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': None, 'customer_tier': None, 'household_id': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': None, 'customer_tier': None, 'household_id': None, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
 

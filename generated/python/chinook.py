@@ -39,6 +39,9 @@ Derivations:
   TransactionLine -> TransactionLine from InvoiceLine
 
 
+  Employee -> Employee from Employee
+
+
 """
 import datetime as _dt
 import decimal as _decimal
@@ -865,8 +868,8 @@ def customer(record):
             c_Country = record['Country']
             c_PostalCode = record['PostalCode']
             c_Address = record['Address']
-            c_Email = record['Email']
             c_SupportRepId = record['SupportRepId']
+            c_Email = record['Email']
         except KeyError:
             c_CustomerId = record.get('CustomerId')
             c_Company = record.get('Company')
@@ -875,8 +878,8 @@ def customer(record):
             c_Country = record.get('Country')
             c_PostalCode = record.get('PostalCode')
             c_Address = record.get('Address')
-            c_Email = record.get('Email')
             c_SupportRepId = record.get('SupportRepId')
+            c_Email = record.get('Email')
         if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_Company.__class__ is not str and c_Company is not None:
@@ -891,10 +894,10 @@ def customer(record):
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
-        if c_Email.__class__ is not str and c_Email is not None:
-            c_Email = _in(c_Email, 'text', 'Email')
         if c_SupportRepId is not None and (c_SupportRepId.__class__ is not int or not (-1073741824 < c_SupportRepId < 1073741824 or -9223372036854775808 <= c_SupportRepId <= 9223372036854775807)):
             c_SupportRepId = _in(c_SupportRepId, 'integer', 'SupportRepId')
+        if c_Email.__class__ is not str and c_Email is not None:
+            c_Email = _in(c_Email, 'text', 'Email')
         _row_rep = record.get('rep')
         if _row_rep is not None and _row_rep.__class__ is not dict:
             _row_rep = _match_one(_row_rep, _customer__on_rep, 'rep', 'Employee', c_SupportRepId)
@@ -934,10 +937,11 @@ def customer(record):
         v_family_name = (None if ((_t4 := (None if _h4 is None else _h4.strip(' '))) is not None and _t4 == '') else _h4)
         v_organisation_name = (None if ((_t5 := (None if c_Company is None else c_Company.strip(' '))) is not None and _t5 == '') else c_Company)
         v_household_id = (None if (_t10 := (None if (_t9 := (None if (_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t8.upper() if _t8.isascii() else _upper(_t8)))) is None else (((((((((_t6.upper() if (_t6 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t6))) + '|')) + ((_t7.upper() if (_t7 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t7))))) + '|')) + _t9))) is None else ('chinook:Household:' + _t10))
+        v_support_agent_id = (None if (_t11 := (None if c_SupportRepId is None else str(c_SupportRepId))) is None else ('chinook:Employee:' + _t11))
         _h6 = (None if j_rep_FirstName is None else (j_rep_FirstName + ' '))
         _h7 = (None if _h6 is None or j_rep_LastName is None else (_h6 + j_rep_LastName))
-        v_support_agent = (None if ((_t11 := (None if _h7 is None else _h7.strip(' '))) is not None and _t11 == '') else _h7)
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_support_agent = (None if ((_t12 := (None if _h7 is None else _h7.strip(' '))) is not None and _t12 == '') else _h7)
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'registered_unit_id': None, 'support_agent_id': v_support_agent_id, 'salutation': None, 'preferred_language': None, 'customer_since': None, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -980,7 +984,7 @@ def household(record):
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table Customer (mappings/chinook.yaml:85). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table Customer (mappings/chinook.yaml:87). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1012,7 +1016,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:102). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:104). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1041,7 +1045,7 @@ def contact_point_phone(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:119). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:121). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1078,7 +1082,7 @@ def contact_point_address(record):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 139)"), 'country_code', c_Country, 'value_mappings')
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 141)"), 'country_code', c_Country, 'value_mappings')
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'address')) + '|')) + _h1))
@@ -1106,7 +1110,7 @@ def _product__on_genre(row, c_GenreId):
 
 
 def product(record):
-    """Product -> Product, one record of table Track (mappings/chinook.yaml:144); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table Track (mappings/chinook.yaml:146); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_TrackId = record['TrackId']
@@ -1161,7 +1165,7 @@ def product(record):
 
 
 def transaction(record):
-    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:163). Returns the canonical record (a dict) or a Reject."""
+    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:165). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceId = record['InvoiceId']
@@ -1197,7 +1201,7 @@ def transaction(record):
             return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
         v_country_code = _VM6.get(c_BillingCountry)
         if ((c_BillingCountry is not None) and (v_country_code is None)):
-            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 177)"), 'country_code', c_BillingCountry, 'value_mappings')
+            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 179)"), 'country_code', c_BillingCountry, 'value_mappings')
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
             return Reject('Transaction', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Transaction:' + _h1))
@@ -1208,7 +1212,7 @@ def transaction(record):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:182). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:184). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceLineId = record['InvoiceLineId']
@@ -1258,6 +1262,107 @@ def transaction_line(record):
 
 
 
+def employee(record):
+    """Employee -> Employee, one record of table Employee (mappings/chinook.yaml:200). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_EmployeeId = record['EmployeeId']
+            c_LastName = record['LastName']
+            c_FirstName = record['FirstName']
+            c_Title = record['Title']
+            c_HireDate = record['HireDate']
+            c_ReportsTo = record['ReportsTo']
+            c_Email = record['Email']
+            c_Phone = record['Phone']
+            c_Address = record['Address']
+            c_City = record['City']
+            c_State = record['State']
+            c_PostalCode = record['PostalCode']
+            c_Country = record['Country']
+        except KeyError:
+            c_EmployeeId = record.get('EmployeeId')
+            c_LastName = record.get('LastName')
+            c_FirstName = record.get('FirstName')
+            c_Title = record.get('Title')
+            c_HireDate = record.get('HireDate')
+            c_ReportsTo = record.get('ReportsTo')
+            c_Email = record.get('Email')
+            c_Phone = record.get('Phone')
+            c_Address = record.get('Address')
+            c_City = record.get('City')
+            c_State = record.get('State')
+            c_PostalCode = record.get('PostalCode')
+            c_Country = record.get('Country')
+        if c_EmployeeId is not None and (c_EmployeeId.__class__ is not int or not (-1073741824 < c_EmployeeId < 1073741824 or -9223372036854775808 <= c_EmployeeId <= 9223372036854775807)):
+            c_EmployeeId = _in(c_EmployeeId, 'integer', 'EmployeeId')
+        if c_LastName.__class__ is not str and c_LastName is not None:
+            c_LastName = _in(c_LastName, 'text', 'LastName')
+        if c_FirstName.__class__ is not str and c_FirstName is not None:
+            c_FirstName = _in(c_FirstName, 'text', 'FirstName')
+        if c_Title.__class__ is not str and c_Title is not None:
+            c_Title = _in(c_Title, 'text', 'Title')
+        if c_HireDate.__class__ is not _datetime and c_HireDate is not None:
+            c_HireDate = _in(c_HireDate, 'datetime', 'HireDate')
+        if c_ReportsTo is not None and (c_ReportsTo.__class__ is not int or not (-1073741824 < c_ReportsTo < 1073741824 or -9223372036854775808 <= c_ReportsTo <= 9223372036854775807)):
+            c_ReportsTo = _in(c_ReportsTo, 'integer', 'ReportsTo')
+        if c_Email.__class__ is not str and c_Email is not None:
+            c_Email = _in(c_Email, 'text', 'Email')
+        if c_Phone.__class__ is not str and c_Phone is not None:
+            c_Phone = _in(c_Phone, 'text', 'Phone')
+        if c_Address.__class__ is not str and c_Address is not None:
+            c_Address = _in(c_Address, 'text', 'Address')
+        if c_City.__class__ is not str and c_City is not None:
+            c_City = _in(c_City, 'text', 'City')
+        if c_State.__class__ is not str and c_State is not None:
+            c_State = _in(c_State, 'text', 'State')
+        if c_PostalCode.__class__ is not str and c_PostalCode is not None:
+            c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
+        if c_Country.__class__ is not str and c_Country is not None:
+            c_Country = _in(c_Country, 'text', 'Country')
+        _h1 = (None if c_EmployeeId is None else str(c_EmployeeId))
+        key = _h1
+        _h2 = (None if c_FirstName is None else c_FirstName.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2 + ' '))
+        _h4 = (None if c_LastName is None else c_LastName.strip(_ZS))
+        _h5 = (None if _h3 is None or _h4 is None else (_h3 + _h4))
+        v_person_name = (None if ((_t1 := (None if _h5 is None else _h5.strip(' '))) is not None and _t1 == '') else _h5)
+        if ((v_person_name is None) or (v_person_name == '')):
+            return Reject('Employee', key, 'slot person_name is required but empty', 'person_name', None, 'required')
+        try:
+            v_hire_date = (None if c_HireDate is None else (_t2 if (_t2 := _to_date(c_HireDate)) is not None else _cast_fail(c_HireDate, 'date')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot hire_date: ' + str(e) + ' (the SQL view fails on this record)', 'hire_date') from None
+        if ((c_HireDate is not None) and (v_hire_date is None)):
+            return Reject('Employee', key, ((("slot hire_date: value '" + ((_t3 if (_t3 := (None if c_HireDate is None else _text(c_HireDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'hire_date', None, 'cast')
+        _h6 = (None if c_Email is None else c_Email.strip(_ZS))
+        _h7 = (None if _h6 is None else (_h6.lower() if _h6.isascii() else _lower(_h6)))
+        v_email_address = (None if ((_t4 := (None if _h7 is None else _h7.strip(' '))) is not None and _t4 == '') else _h7)
+        if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
+            return Reject('Employee', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+        v_country_code = _VM6.get(c_Country)
+        if ((c_Country is not None) and (v_country_code is None)):
+            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 230)"), 'country_code', c_Country, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
+            return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+        v_id = (None if _h1 is None else ('chinook:Employee:' + _h1))
+        v_given_name = (None if ((_t5 := (None if _h2 is None else _h2.strip(' '))) is not None and _t5 == '') else _h2)
+        v_family_name = (None if ((_t6 := (None if _h4 is None else _h4.strip(' '))) is not None and _t6 == '') else _h4)
+        v_job_title = (None if ((_t7 := (None if c_Title is None else c_Title.strip(' '))) is not None and _t7 == '') else c_Title)
+        v_manager_id = (None if (_t8 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None else ('chinook:Employee:' + _t8))
+        _h8 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        v_phone_number = (None if ((_t9 := (None if _h8 is None else _h8.strip(' '))) is not None and _t9 == '') else _h8)
+        _h9 = (None if c_Address is None else c_Address.strip(_ZS))
+        v_address_line = (None if ((_t10 := (None if _h9 is None else _h9.strip(' '))) is not None and _t10 == '') else _h9)
+        v_city = (None if ((_t11 := (None if c_City is None else c_City.strip(' '))) is not None and _t11 == '') else c_City)
+        v_region = (None if ((_t12 := (None if c_State is None else c_State.strip(' '))) is not None and _t12 == '') else c_State)
+        _h10 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
+        v_postal_code = (None if ((_t13 := (None if _h10 is None else _h10.strip(' '))) is not None and _t13 == '') else _h10)
+        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': None, 'job_title': v_job_title, 'hire_date': v_hire_date, 'manager_id': v_manager_id, 'email_address': v_email_address, 'phone_number': v_phone_number, 'phone_extension': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Employee', '_source_key': key}
+    except _RecordError as e:
+        return Reject('Employee', _raw_key(record, ('EmployeeId',)), e.reason, e.slot, e.value, e.rule)
+
+
+
 DERIVATIONS = {
 
     'Customer': customer,
@@ -1275,6 +1380,8 @@ DERIVATIONS = {
     'Transaction': transaction,
 
     'TransactionLine': transaction_line,
+
+    'Employee': employee,
 
 }
 
@@ -1296,6 +1403,8 @@ TARGET_CLASSES = {
 
     'TransactionLine': 'TransactionLine',
 
+    'Employee': 'Employee',
+
 }
 
 DRIVING_TABLES = {
@@ -1315,6 +1424,8 @@ DRIVING_TABLES = {
     'Transaction': 'Invoice',
 
     'TransactionLine': 'InvoiceLine',
+
+    'Employee': 'Employee',
 
 }
 

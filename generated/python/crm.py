@@ -33,6 +33,21 @@ Derivations:
   Interaction -> Interaction from activities, record['c'] = contacts row
 
 
+  CustomerJoined -> CustomerStatusChange from contacts
+
+
+  ContactPerson -> ContactPerson from company_contacts
+
+
+  Consent -> Consent from permissions
+
+
+  SalesOrder -> SalesOrder from orders
+
+
+  OrderStatusChange -> OrderStatusChange from order_events
+
+
 """
 import datetime as _dt
 import decimal as _decimal
@@ -638,6 +653,11 @@ def _as_timestamp(d):
     return _datetime(d.year, d.month, d.day) if d.__class__ is _date else d
 
 
+def _cast_fail(value, target):
+    """A plain CAST the SQL view cannot do: the view fails on this record."""
+    raise _Fail(f"value '{_text(value)}' cannot be stored as {target}")
+
+
 _INPUT_CASTS = {
     "text": lambda v: _text(v) if v.__class__ in (str, bool, int, float, _D, _date, _datetime) else None,
     "integer": lambda v: _int(v, 64),
@@ -707,6 +727,12 @@ _SET14 = frozenset(('ITALIA', 'ITALY'))
 _VM15 = {'FRANCE': 'FR', 'UNITED STATES': 'US', 'USA': 'US', 'US': 'US', 'CANADA': 'CA', 'UNITED KINGDOM': 'GB', 'UK': 'GB', 'ENGLAND': 'GB', 'GERMANY': 'DE', 'DEUTSCHLAND': 'DE', 'CHINA': 'CN', '中国': 'CN', 'ITALIA': 'IT', 'ITALY': 'IT', 'SWEDEN': 'SE', 'SPAIN': 'ES', 'ESPAÑA': 'ES'}
 _VM16 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
 _VM17 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'no answer', 'SALE': 'sale', 'COMPLAINT': 'complaint'}
+_VM18 = {'BUY': 'buyer', 'ACC': 'billing_contact', 'OWN': 'owner'}
+_VM19 = {'EMAIL': 'email', 'SMS': 'mobile', 'PHONE': 'phone', 'POST': 'postal_address'}
+_VM20 = {'MKT': 'marketing', 'SVC': 'service'}
+_VM21 = {'Y': 'opted_in', 'N': 'opted_out'}
+_VM22 = {'NEW': 'placed', 'CONF': 'confirmed', 'SHIP': 'shipped', 'DELIV': 'delivered', 'CANC': 'cancelled', 'RET': 'returned'}
+_RX23 = _re.compile('^[A-Z]{3}\\Z')
 
 
 
@@ -720,6 +746,7 @@ def customer(record):
             c_last_name = record['last_name']
             c_company = record['company']
             c_segment = record['segment']
+            c_salutation = record['salutation']
             c_lang = record['lang']
             c_created_on = record['created_on']
             c_email = record['email']
@@ -729,6 +756,7 @@ def customer(record):
             c_last_name = record.get('last_name')
             c_company = record.get('company')
             c_segment = record.get('segment')
+            c_salutation = record.get('salutation')
             c_lang = record.get('lang')
             c_created_on = record.get('created_on')
             c_email = record.get('email')
@@ -742,6 +770,8 @@ def customer(record):
             c_company = _in(c_company, 'text', 'company')
         if c_segment.__class__ is not str and c_segment is not None:
             c_segment = _in(c_segment, 'text', 'segment')
+        if c_salutation.__class__ is not str and c_salutation is not None:
+            c_salutation = _in(c_salutation, 'text', 'salutation')
         if c_lang.__class__ is not str and c_lang is not None:
             c_lang = _in(c_lang, 'text', 'lang')
         if c_created_on.__class__ is not _date and c_created_on is not None:
@@ -801,14 +831,17 @@ def customer(record):
         _h37 = (None if c_segment is None else c_segment.strip(_ZS))
         _h38 = (None if _h37 is None else (_h37.upper() if _h37.isascii() else _upper(_h37)))
         v_customer_tier = _VM6.get(_h38, 'standard')
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        _h39 = (None if c_salutation is None else c_salutation.strip(_ZS))
+        _h40 = (None if _h39 is not None and _h39 == '' else _h39)
+        v_salutation = (None if ((_t9 := (None if _h40 is None else _h40.strip(' '))) is not None and _t9 == '') else _h40)
+        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': v_salutation, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
 
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:87). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:90). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -854,7 +887,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:112). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:115). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -925,7 +958,7 @@ def contact_point_phone(record):
 
 
 def contact_point_mobile(record):
-    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:160). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:163). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -996,7 +1029,7 @@ def contact_point_mobile(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:205). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:208). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1052,7 +1085,7 @@ def contact_point_address(record):
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
         v_country_code = _VM15.get(_h6)
         if ((_h6 is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 231)"), 'country_code', _h6, 'value_mappings')
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 234)"), 'country_code', _h6, 'value_mappings')
         if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
@@ -1078,7 +1111,7 @@ def _interaction__on_c(row, c_contact_no):
 
 
 def interaction(record):
-    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:255); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:258); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_activity_id = record['activity_id']
@@ -1153,7 +1186,7 @@ def interaction(record):
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_channel = _VM16.get(_h3)
         if ((_h3 is not None) and (v_channel is None)):
-            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 277)"), 'channel', _h3, 'value_mappings')
+            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 280)"), 'channel', _h3, 'value_mappings')
         if (v_channel is None):
             return Reject('Interaction', key, 'slot channel is required but empty', 'channel', None, 'required')
         if (c_activity_ts is None):
@@ -1162,7 +1195,7 @@ def interaction(record):
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_outcome = _VM17.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', _h5, 'value_mappings')
+            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 293)"), 'outcome', _h5, 'value_mappings')
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))
         _h6 = (None if c_subject is None else c_subject.strip(_ZS))
         _h7 = (None if _h6 is not None and _h6 == '' else _h6)
@@ -1170,6 +1203,290 @@ def interaction(record):
         return {'id': v_id, 'customer_id': v_customer_id, 'channel': v_channel, 'interaction_datetime': c_activity_ts, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': None, 'duration_seconds': None, '_source_system': 'crm', '_source_table': 'activities', '_source_key': key}
     except _RecordError as e:
         return Reject('Interaction', _raw_key(record, ('activity_id',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def customer_joined(record):
+    """CustomerJoined -> CustomerStatusChange, one record of table contacts (mappings/crm.yaml:303). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_contact_no = record['contact_no']
+            c_created_on = record['created_on']
+            c_company = record['company']
+            c_email = record['email']
+            c_first_name = record['first_name']
+            c_last_name = record['last_name']
+        except KeyError:
+            c_contact_no = record.get('contact_no')
+            c_created_on = record.get('created_on')
+            c_company = record.get('company')
+            c_email = record.get('email')
+            c_first_name = record.get('first_name')
+            c_last_name = record.get('last_name')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+            c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
+        if c_created_on.__class__ is not _date and c_created_on is not None:
+            c_created_on = _in(c_created_on, 'date', 'created_on')
+        if c_company.__class__ is not str and c_company is not None:
+            c_company = _in(c_company, 'text', 'company')
+        if c_email.__class__ is not str and c_email is not None:
+            c_email = _in(c_email, 'text', 'email')
+        if c_first_name.__class__ is not str and c_first_name is not None:
+            c_first_name = _in(c_first_name, 'text', 'first_name')
+        if c_last_name.__class__ is not str and c_last_name is not None:
+            c_last_name = _in(c_last_name, 'text', 'last_name')
+        _h1 = (None if c_contact_no is None else str(c_contact_no))
+        key = _h1
+        if (c_created_on is None):
+            return Reject('CustomerJoined', key, 'excluded by filter: created_on IS NOT NULL', None, None, 'filter')
+        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
+            return Reject('CustomerJoined', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+        v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
+        if ((v_customer_id is None) or (v_customer_id == '')):
+            return Reject('CustomerJoined', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+        try:
+            v_status_changed_at = (None if c_created_on is None else (_t8 if (_t8 := _to_timestamp(c_created_on)) is not None else _cast_fail(c_created_on, 'datetime')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot status_changed_at: ' + str(e) + ' (the SQL view fails on this record)', 'status_changed_at') from None
+        if ((c_created_on is not None) and (v_status_changed_at is None)):
+            return Reject('CustomerJoined', key, ((("slot status_changed_at: value '" + ((_t9 if (_t9 := (None if c_created_on is None else c_created_on.isoformat())) is not None else 'NULL')))) + "' cannot be converted to TIMESTAMP"), 'status_changed_at', None, 'cast')
+        if (v_status_changed_at is None):
+            return Reject('CustomerJoined', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
+        v_id = (None if _h1 is None else ((((('crm:CustomerStatusChange:' + 'joined')) + '|')) + _h1))
+        return {'id': v_id, 'customer_id': v_customer_id, 'lifecycle_event': 'joined', 'status_changed_at': v_status_changed_at, 'status_reason': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+    except _RecordError as e:
+        return Reject('CustomerJoined', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def contact_person(record):
+    """ContactPerson -> ContactPerson, one record of table company_contacts (mappings/crm.yaml:323). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_person_id = record['person_id']
+            c_contact_no = record['contact_no']
+            c_person_name = record['person_name']
+            c_job_title = record['job_title']
+            c_role = record['role']
+            c_email = record['email']
+        except KeyError:
+            c_person_id = record.get('person_id')
+            c_contact_no = record.get('contact_no')
+            c_person_name = record.get('person_name')
+            c_job_title = record.get('job_title')
+            c_role = record.get('role')
+            c_email = record.get('email')
+        if c_person_id is not None and (c_person_id.__class__ is not int or not (-1073741824 < c_person_id < 1073741824 or -9223372036854775808 <= c_person_id <= 9223372036854775807)):
+            c_person_id = _in(c_person_id, 'integer', 'person_id')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+            c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
+        if c_person_name.__class__ is not str and c_person_name is not None:
+            c_person_name = _in(c_person_name, 'text', 'person_name')
+        if c_job_title.__class__ is not str and c_job_title is not None:
+            c_job_title = _in(c_job_title, 'text', 'job_title')
+        if c_role.__class__ is not str and c_role is not None:
+            c_role = _in(c_role, 'text', 'role')
+        if c_email.__class__ is not str and c_email is not None:
+            c_email = _in(c_email, 'text', 'email')
+        _h1 = (None if c_person_id is None else str(c_person_id))
+        key = _h1
+        v_customer_id = (None if (_t1 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t1))
+        if ((v_customer_id is None) or (v_customer_id == '')):
+            return Reject('ContactPerson', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+        _h2 = (None if c_role is None else c_role.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        v_party_role = _VM18.get(_h3)
+        if ((_h3 is not None) and (v_party_role is None)):
+            return Reject('ContactPerson', key, ((("slot party_role: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 335)"), 'party_role', _h3, 'value_mappings')
+        _h4 = (None if c_email is None else c_email.strip(_ZS))
+        _h5 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
+        v_email_address = (None if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '') else _h5)
+        if ((v_email_address is not None) and ((_RX7.search(v_email_address) is not None) is False)):
+            return Reject('ContactPerson', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+        v_id = (None if _h1 is None else ('crm:ContactPerson:' + _h1))
+        _h6 = (None if c_person_name is None else c_person_name.strip(_ZS))
+        v_person_name = (None if ((_t3 := (None if _h6 is None else _h6.strip(' '))) is not None and _t3 == '') else _h6)
+        _h7 = (None if c_job_title is None else c_job_title.strip(_ZS))
+        _h8 = (None if _h7 is not None and _h7 == '' else _h7)
+        v_job_title = (None if ((_t4 := (None if _h8 is None else _h8.strip(' '))) is not None and _t4 == '') else _h8)
+        return {'id': v_id, 'customer_id': v_customer_id, 'person_name': v_person_name, 'salutation': None, 'job_title': v_job_title, 'party_role': v_party_role, 'email_address': v_email_address, 'phone_number': None, 'is_primary': None, '_source_system': 'crm', '_source_table': 'company_contacts', '_source_key': key}
+    except _RecordError as e:
+        return Reject('ContactPerson', _raw_key(record, ('person_id',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def consent(record):
+    """Consent -> Consent, one record of table permissions (mappings/crm.yaml:345). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_permission_id = record['permission_id']
+            c_contact_no = record['contact_no']
+            c_channel = record['channel']
+            c_purpose = record['purpose']
+            c_opt_in = record['opt_in']
+            c_changed_at = record['changed_at']
+            c_source = record['source']
+        except KeyError:
+            c_permission_id = record.get('permission_id')
+            c_contact_no = record.get('contact_no')
+            c_channel = record.get('channel')
+            c_purpose = record.get('purpose')
+            c_opt_in = record.get('opt_in')
+            c_changed_at = record.get('changed_at')
+            c_source = record.get('source')
+        if c_permission_id is not None and (c_permission_id.__class__ is not int or not (-1073741824 < c_permission_id < 1073741824 or -9223372036854775808 <= c_permission_id <= 9223372036854775807)):
+            c_permission_id = _in(c_permission_id, 'integer', 'permission_id')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+            c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
+        if c_channel.__class__ is not str and c_channel is not None:
+            c_channel = _in(c_channel, 'text', 'channel')
+        if c_purpose.__class__ is not str and c_purpose is not None:
+            c_purpose = _in(c_purpose, 'text', 'purpose')
+        if c_opt_in.__class__ is not str and c_opt_in is not None:
+            c_opt_in = _in(c_opt_in, 'text', 'opt_in')
+        if c_changed_at.__class__ is not _datetime and c_changed_at is not None:
+            c_changed_at = _in(c_changed_at, 'datetime', 'changed_at')
+        if c_source.__class__ is not str and c_source is not None:
+            c_source = _in(c_source, 'text', 'source')
+        _h1 = (None if c_permission_id is None else str(c_permission_id))
+        key = _h1
+        v_customer_id = (None if (_t1 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t1))
+        if ((v_customer_id is None) or (v_customer_id == '')):
+            return Reject('Consent', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+        _h2 = (None if c_channel is None else c_channel.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        v_consent_channel = _VM19.get(_h3)
+        if ((_h3 is not None) and (v_consent_channel is None)):
+            return Reject('Consent', key, ((("slot consent_channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 353)"), 'consent_channel', _h3, 'value_mappings')
+        if (v_consent_channel is None):
+            return Reject('Consent', key, 'slot consent_channel is required but empty', 'consent_channel', None, 'required')
+        _h4 = (None if c_purpose is None else c_purpose.strip(_ZS))
+        _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
+        v_consent_purpose = _VM20.get(_h5)
+        if ((_h5 is not None) and (v_consent_purpose is None)):
+            return Reject('Consent', key, ((("slot consent_purpose: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 361)"), 'consent_purpose', _h5, 'value_mappings')
+        if (v_consent_purpose is None):
+            return Reject('Consent', key, 'slot consent_purpose is required but empty', 'consent_purpose', None, 'required')
+        _h6 = (None if c_opt_in is None else c_opt_in.strip(_ZS))
+        _h7 = (None if _h6 is None else (_h6.upper() if _h6.isascii() else _upper(_h6)))
+        v_consent_status = _VM21.get(_h7)
+        if ((_h7 is not None) and (v_consent_status is None)):
+            return Reject('Consent', key, ((("slot consent_status: code '" + ((_h7 if _h7 is not None else 'NULL')))) + "' is not in value_mappings (line 367)"), 'consent_status', _h7, 'value_mappings')
+        if (v_consent_status is None):
+            return Reject('Consent', key, 'slot consent_status is required but empty', 'consent_status', None, 'required')
+        if (c_changed_at is None):
+            return Reject('Consent', key, 'slot consent_date is required but empty', 'consent_date', None, 'required')
+        _h8 = (None if c_source is None else c_source.strip(_ZS))
+        _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
+        v_consent_source = _VM16.get(_h9)
+        if ((_h9 is not None) and (v_consent_source is None)):
+            return Reject('Consent', key, ((("slot consent_source: code '" + ((_h9 if _h9 is not None else 'NULL')))) + "' is not in value_mappings (line 375)"), 'consent_source', _h9, 'value_mappings')
+        v_id = (None if _h1 is None else ('crm:Consent:' + _h1))
+        return {'id': v_id, 'customer_id': v_customer_id, 'consent_channel': v_consent_channel, 'consent_purpose': v_consent_purpose, 'consent_status': v_consent_status, 'consent_date': c_changed_at, 'consent_source': v_consent_source, '_source_system': 'crm', '_source_table': 'permissions', '_source_key': key}
+    except _RecordError as e:
+        return Reject('Consent', _raw_key(record, ('permission_id',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def sales_order(record):
+    """SalesOrder -> SalesOrder, one record of table orders (mappings/crm.yaml:384). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_order_no = record['order_no']
+            c_contact_no = record['contact_no']
+            c_ordered_at = record['ordered_at']
+            c_status = record['status']
+            c_currency = record['currency']
+        except KeyError:
+            c_order_no = record.get('order_no')
+            c_contact_no = record.get('contact_no')
+            c_ordered_at = record.get('ordered_at')
+            c_status = record.get('status')
+            c_currency = record.get('currency')
+        if c_order_no is not None and (c_order_no.__class__ is not int or not (-1073741824 < c_order_no < 1073741824 or -9223372036854775808 <= c_order_no <= 9223372036854775807)):
+            c_order_no = _in(c_order_no, 'integer', 'order_no')
+        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+            c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
+        if c_ordered_at.__class__ is not _datetime and c_ordered_at is not None:
+            c_ordered_at = _in(c_ordered_at, 'datetime', 'ordered_at')
+        if c_status.__class__ is not str and c_status is not None:
+            c_status = _in(c_status, 'text', 'status')
+        if c_currency.__class__ is not str and c_currency is not None:
+            c_currency = _in(c_currency, 'text', 'currency')
+        _h1 = (None if c_order_no is None else str(c_order_no))
+        key = _h1
+        v_customer_id = (None if (_t1 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t1))
+        if ((v_customer_id is None) or (v_customer_id == '')):
+            return Reject('SalesOrder', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+        v__cast_failure__order_number = (((("value '" + ((_h1 if _h1 is not None else 'NULL')))) + "' cannot be converted to TEXT") if ((c_order_no is not None) and (_h1 is None)) else None)
+        if (v__cast_failure__order_number is not None):
+            return Reject('SalesOrder', key, (None if v__cast_failure__order_number is None else ('slot order_number: ' + v__cast_failure__order_number)), 'order_number', None, 'cast')
+        if (c_ordered_at is None):
+            return Reject('SalesOrder', key, 'slot order_date is required but empty', 'order_date', None, 'required')
+        _h2 = (None if c_status is None else c_status.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        v_order_status = _VM22.get(_h3)
+        if ((_h3 is not None) and (v_order_status is None)):
+            return Reject('SalesOrder', key, ((("slot order_status: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 394)"), 'order_status', _h3, 'value_mappings')
+        _h4 = (None if c_currency is None else c_currency.strip(_ZS))
+        _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
+        v_currency_code = (None if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '') else _h5)
+        if ((v_currency_code is not None) and ((_RX23.search(v_currency_code) is not None) is False)):
+            return Reject('SalesOrder', key, ((("slot currency_code: '" + ((v_currency_code if v_currency_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{3}$"), 'currency_code', v_currency_code, 'pattern')
+        v_id = (None if _h1 is None else ('crm:SalesOrder:' + _h1))
+        return {'id': v_id, 'customer_id': v_customer_id, 'order_number': _h1, 'order_date': c_ordered_at, 'order_status': v_order_status, 'required_date': None, 'shipped_date': None, 'sales_agent_id': None, 'selling_unit_id': None, 'shipper_name': None, 'ship_to_name': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'freight_amount': None, 'currency_code': v_currency_code, '_source_system': 'crm', '_source_table': 'orders', '_source_key': key}
+    except _RecordError as e:
+        return Reject('SalesOrder', _raw_key(record, ('order_no',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def order_status_change(record):
+    """OrderStatusChange -> OrderStatusChange, one record of table order_events (mappings/crm.yaml:407). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_seq = record['seq']
+            c_order_no = record['order_no']
+            c_status = record['status']
+            c_event_ts = record['event_ts']
+            c_reason = record['reason']
+        except KeyError:
+            c_seq = record.get('seq')
+            c_order_no = record.get('order_no')
+            c_status = record.get('status')
+            c_event_ts = record.get('event_ts')
+            c_reason = record.get('reason')
+        if c_seq is not None and (c_seq.__class__ is not int or not (-1073741824 < c_seq < 1073741824 or -9223372036854775808 <= c_seq <= 9223372036854775807)):
+            c_seq = _in(c_seq, 'integer', 'seq')
+        if c_order_no is not None and (c_order_no.__class__ is not int or not (-1073741824 < c_order_no < 1073741824 or -9223372036854775808 <= c_order_no <= 9223372036854775807)):
+            c_order_no = _in(c_order_no, 'integer', 'order_no')
+        if c_status.__class__ is not str and c_status is not None:
+            c_status = _in(c_status, 'text', 'status')
+        if c_event_ts.__class__ is not _datetime and c_event_ts is not None:
+            c_event_ts = _in(c_event_ts, 'datetime', 'event_ts')
+        if c_reason.__class__ is not str and c_reason is not None:
+            c_reason = _in(c_reason, 'text', 'reason')
+        _h1 = (None if c_order_no is None else str(c_order_no))
+        _h2 = (None if c_seq is None else str(c_seq))
+        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
+        v_order_id = (None if _h1 is None else ('crm:SalesOrder:' + _h1))
+        if ((v_order_id is None) or (v_order_id == '')):
+            return Reject('OrderStatusChange', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+        _h3 = (None if c_status is None else c_status.strip(_ZS))
+        _h4 = (None if _h3 is None else (_h3.upper() if _h3.isascii() else _upper(_h3)))
+        v_order_status = _VM22.get(_h4)
+        if ((_h4 is not None) and (v_order_status is None)):
+            return Reject('OrderStatusChange', key, ((("slot order_status: code '" + ((_h4 if _h4 is not None else 'NULL')))) + "' is not in value_mappings (line 413)"), 'order_status', _h4, 'value_mappings')
+        if (v_order_status is None):
+            return Reject('OrderStatusChange', key, 'slot order_status is required but empty', 'order_status', None, 'required')
+        if (c_event_ts is None):
+            return Reject('OrderStatusChange', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
+        v_id = (None if (_t3 := (None if (_t2 := (None if _h1 is None else ('crm:OrderStatusChange:' + _h1))) is None else (_t2 + '|'))) is None or _h2 is None else (_t3 + _h2))
+        _h5 = (None if c_reason is None else c_reason.strip(_ZS))
+        _h6 = (None if _h5 is not None and _h5 == '' else _h5)
+        v_status_reason = (None if ((_t4 := (None if _h6 is None else _h6.strip(' '))) is not None and _t4 == '') else _h6)
+        return {'id': v_id, 'order_id': v_order_id, 'order_status': v_order_status, 'status_changed_at': c_event_ts, 'status_reason': v_status_reason, '_source_system': 'crm', '_source_table': 'order_events', '_source_key': key}
+    except _RecordError as e:
+        return Reject('OrderStatusChange', _raw_key(record, ('order_no', 'seq')), e.reason, e.slot, e.value, e.rule)
 
 
 
@@ -1187,6 +1504,16 @@ DERIVATIONS = {
 
     'Interaction': interaction,
 
+    'CustomerJoined': customer_joined,
+
+    'ContactPerson': contact_person,
+
+    'Consent': consent,
+
+    'SalesOrder': sales_order,
+
+    'OrderStatusChange': order_status_change,
+
 }
 
 TARGET_CLASSES = {
@@ -1203,6 +1530,16 @@ TARGET_CLASSES = {
 
     'Interaction': 'Interaction',
 
+    'CustomerJoined': 'CustomerStatusChange',
+
+    'ContactPerson': 'ContactPerson',
+
+    'Consent': 'Consent',
+
+    'SalesOrder': 'SalesOrder',
+
+    'OrderStatusChange': 'OrderStatusChange',
+
 }
 
 DRIVING_TABLES = {
@@ -1218,6 +1555,16 @@ DRIVING_TABLES = {
     'ContactPointAddress': 'contacts',
 
     'Interaction': 'activities',
+
+    'CustomerJoined': 'contacts',
+
+    'ContactPerson': 'company_contacts',
+
+    'Consent': 'permissions',
+
+    'SalesOrder': 'orders',
+
+    'OrderStatusChange': 'order_events',
 
 }
 

@@ -39,6 +39,30 @@ Derivations:
   TransactionLine -> TransactionLine from Order Details
 
 
+  ContactPerson -> ContactPerson from Customers
+
+
+  Employee -> Employee from Employees
+
+
+  OrganisationUnitRegion -> OrganisationUnit from Regions
+
+
+  OrganisationUnitTerritory -> OrganisationUnit from Territories
+
+
+  SalesOrder -> SalesOrder from Orders, record['shipper'] = Shippers row
+
+
+  SalesOrderLine -> SalesOrderLine from Order Details
+
+
+  OrderPlaced -> OrderStatusChange from Orders
+
+
+  OrderShipped -> OrderStatusChange from Orders
+
+
 """
 import datetime as _dt
 import decimal as _decimal
@@ -875,6 +899,12 @@ _VM3 = {'Argentina': 'AR', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Ca
 _RX4 = _re.compile('^[A-Z]{2}\\Z')
 _RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
 _RX6 = _re.compile('^[A-Z]{3}\\Z')
+_RX7 = _re.compile('Owner.*', _re.DOTALL)
+_RX8 = _re.compile('(?>.*?Accounting).*', _re.DOTALL)
+_RX9 = _re.compile('(?>.*?Sales).*', _re.DOTALL)
+_RX10 = _re.compile('(?>.*?Order).*', _re.DOTALL)
+_SET11 = frozenset(('buyer', 'billing_contact', 'owner', 'decision_maker', 'other'))
+_SET12 = frozenset(('placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned'))
 
 
 
@@ -912,7 +942,7 @@ def customer(record):
             return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
         v_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         v_household_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
-        return {'id': v_id, 'customer_type': 'organisation', 'full_name': _h3, 'given_name': None, 'family_name': None, 'organisation_name': _h3, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        return {'id': v_id, 'customer_type': 'organisation', 'full_name': _h3, 'given_name': None, 'family_name': None, 'organisation_name': _h3, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1265,6 +1295,461 @@ def transaction_line(record):
 
 
 
+def contact_person(record):
+    """ContactPerson -> ContactPerson, one record of table Customers (mappings/northwind.yaml:195). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_CustomerID = record['CustomerID']
+            c_ContactName = record['ContactName']
+            c_ContactTitle = record['ContactTitle']
+            c_Address = record['Address']
+            c_Country = record['Country']
+        except KeyError:
+            c_CustomerID = record.get('CustomerID')
+            c_ContactName = record.get('ContactName')
+            c_ContactTitle = record.get('ContactTitle')
+            c_Address = record.get('Address')
+            c_Country = record.get('Country')
+        if c_CustomerID.__class__ is not str and c_CustomerID is not None:
+            c_CustomerID = _in(c_CustomerID, 'text', 'CustomerID')
+        if c_ContactName.__class__ is not str and c_ContactName is not None:
+            c_ContactName = _in(c_ContactName, 'text', 'ContactName')
+        if c_ContactTitle.__class__ is not str and c_ContactTitle is not None:
+            c_ContactTitle = _in(c_ContactTitle, 'text', 'ContactTitle')
+        if c_Address.__class__ is not str and c_Address is not None:
+            c_Address = _in(c_Address, 'text', 'Address')
+        if c_Country.__class__ is not str and c_Country is not None:
+            c_Country = _in(c_Country, 'text', 'Country')
+        key = c_CustomerID
+        _h1 = (None if c_ContactName is None else c_ContactName.strip(_ZS))
+        if ((None if _h1 is not None and _h1 == '' else _h1) is None):
+            return Reject('ContactPerson', key, "excluded by filter: NULLIF(TRIM(ContactName), '') IS NOT NULL", None, None, 'filter')
+        if ((c_Address is None) and (c_Country is None)):
+            return Reject('ContactPerson', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
+        if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
+            return Reject('ContactPerson', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
+        v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
+        if ((v_customer_id is None) or (v_customer_id == '')):
+            return Reject('ContactPerson', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+        v_party_role = ('owner' if ((None if c_ContactTitle is None else (_RX7.fullmatch(c_ContactTitle) is not None)) is True) else ('billing_contact' if ((None if c_ContactTitle is None else (_RX8.fullmatch(c_ContactTitle) is not None)) is True) else ('buyer' if (((None if c_ContactTitle is None else (_RX9.fullmatch(c_ContactTitle) is not None)) is True) or ((None if c_ContactTitle is None else (_RX10.fullmatch(c_ContactTitle) is not None)) is True)) else 'other')))
+        v_id = (None if c_CustomerID is None else ('northwind:ContactPerson:' + c_CustomerID))
+        v_person_name = (None if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '') else _h1)
+        _h2 = (None if c_ContactTitle is None else c_ContactTitle.strip(_ZS))
+        v_job_title = (None if ((_t3 := (None if _h2 is None else _h2.strip(' '))) is not None and _t3 == '') else _h2)
+        return {'id': v_id, 'customer_id': v_customer_id, 'person_name': v_person_name, 'salutation': None, 'job_title': v_job_title, 'party_role': v_party_role, 'email_address': None, 'phone_number': None, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+    except _RecordError as e:
+        return Reject('ContactPerson', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def employee(record):
+    """Employee -> Employee, one record of table Employees (mappings/northwind.yaml:224). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_EmployeeID = record['EmployeeID']
+            c_LastName = record['LastName']
+            c_FirstName = record['FirstName']
+            c_TitleOfCourtesy = record['TitleOfCourtesy']
+            c_Title = record['Title']
+            c_HireDate = record['HireDate']
+            c_ReportsTo = record['ReportsTo']
+            c_HomePhone = record['HomePhone']
+            c_Extension = record['Extension']
+            c_Address = record['Address']
+            c_City = record['City']
+            c_Region = record['Region']
+            c_PostalCode = record['PostalCode']
+            c_Country = record['Country']
+        except KeyError:
+            c_EmployeeID = record.get('EmployeeID')
+            c_LastName = record.get('LastName')
+            c_FirstName = record.get('FirstName')
+            c_TitleOfCourtesy = record.get('TitleOfCourtesy')
+            c_Title = record.get('Title')
+            c_HireDate = record.get('HireDate')
+            c_ReportsTo = record.get('ReportsTo')
+            c_HomePhone = record.get('HomePhone')
+            c_Extension = record.get('Extension')
+            c_Address = record.get('Address')
+            c_City = record.get('City')
+            c_Region = record.get('Region')
+            c_PostalCode = record.get('PostalCode')
+            c_Country = record.get('Country')
+        if c_EmployeeID is not None and (c_EmployeeID.__class__ is not int or not (-1073741824 < c_EmployeeID < 1073741824 or -9223372036854775808 <= c_EmployeeID <= 9223372036854775807)):
+            c_EmployeeID = _in(c_EmployeeID, 'integer', 'EmployeeID')
+        if c_LastName.__class__ is not str and c_LastName is not None:
+            c_LastName = _in(c_LastName, 'text', 'LastName')
+        if c_FirstName.__class__ is not str and c_FirstName is not None:
+            c_FirstName = _in(c_FirstName, 'text', 'FirstName')
+        if c_TitleOfCourtesy.__class__ is not str and c_TitleOfCourtesy is not None:
+            c_TitleOfCourtesy = _in(c_TitleOfCourtesy, 'text', 'TitleOfCourtesy')
+        if c_Title.__class__ is not str and c_Title is not None:
+            c_Title = _in(c_Title, 'text', 'Title')
+        if c_HireDate.__class__ is not _date and c_HireDate is not None:
+            c_HireDate = _in(c_HireDate, 'date', 'HireDate')
+        if c_ReportsTo is not None and (c_ReportsTo.__class__ is not int or not (-1073741824 < c_ReportsTo < 1073741824 or -9223372036854775808 <= c_ReportsTo <= 9223372036854775807)):
+            c_ReportsTo = _in(c_ReportsTo, 'integer', 'ReportsTo')
+        if c_HomePhone.__class__ is not str and c_HomePhone is not None:
+            c_HomePhone = _in(c_HomePhone, 'text', 'HomePhone')
+        if c_Extension.__class__ is not str and c_Extension is not None:
+            c_Extension = _in(c_Extension, 'text', 'Extension')
+        if c_Address.__class__ is not str and c_Address is not None:
+            c_Address = _in(c_Address, 'text', 'Address')
+        if c_City.__class__ is not str and c_City is not None:
+            c_City = _in(c_City, 'text', 'City')
+        if c_Region.__class__ is not str and c_Region is not None:
+            c_Region = _in(c_Region, 'text', 'Region')
+        if c_PostalCode.__class__ is not str and c_PostalCode is not None:
+            c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
+        if c_Country.__class__ is not str and c_Country is not None:
+            c_Country = _in(c_Country, 'text', 'Country')
+        _h1 = (None if c_EmployeeID is None else str(c_EmployeeID))
+        key = _h1
+        _h2 = (None if c_FirstName is None else c_FirstName.strip(_ZS))
+        _h3 = (None if _h2 is None else (_h2 + ' '))
+        _h4 = (None if c_LastName is None else c_LastName.strip(_ZS))
+        _h5 = (None if _h3 is None or _h4 is None else (_h3 + _h4))
+        v_person_name = (None if ((_t1 := (None if _h5 is None else _h5.strip(' '))) is not None and _t1 == '') else _h5)
+        if ((v_person_name is None) or (v_person_name == '')):
+            return Reject('Employee', key, 'slot person_name is required but empty', 'person_name', None, 'required')
+        v_country_code = _VM3.get(c_Country)
+        if ((c_Country is not None) and (v_country_code is None)):
+            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 256)"), 'country_code', c_Country, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
+            return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+        v_id = (None if _h1 is None else ('northwind:Employee:' + _h1))
+        v_given_name = (None if ((_t2 := (None if _h2 is None else _h2.strip(' '))) is not None and _t2 == '') else _h2)
+        v_family_name = (None if ((_t3 := (None if _h4 is None else _h4.strip(' '))) is not None and _t3 == '') else _h4)
+        _h6 = (None if c_TitleOfCourtesy is None else c_TitleOfCourtesy.strip(_ZS))
+        v_salutation = (None if ((_t4 := (None if _h6 is None else _h6.strip(' '))) is not None and _t4 == '') else _h6)
+        _h7 = (None if c_Title is None else c_Title.strip(_ZS))
+        v_job_title = (None if ((_t5 := (None if _h7 is None else _h7.strip(' '))) is not None and _t5 == '') else _h7)
+        v_manager_id = (None if (_t6 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None else ('northwind:Employee:' + _t6))
+        _h8 = (None if c_HomePhone is None else c_HomePhone.strip(_ZS))
+        v_phone_number = (None if ((_t7 := (None if _h8 is None else _h8.strip(' '))) is not None and _t7 == '') else _h8)
+        _h9 = (None if c_Extension is None else c_Extension.strip(_ZS))
+        v_phone_extension = (None if ((_t8 := (None if _h9 is None else _h9.strip(' '))) is not None and _t8 == '') else _h9)
+        _h10 = (None if c_Address is None else c_Address.strip(_ZS))
+        v_address_line = (None if ((_t9 := (None if _h10 is None else _h10.strip(' '))) is not None and _t9 == '') else _h10)
+        v_city = (None if ((_t10 := (None if c_City is None else c_City.strip(' '))) is not None and _t10 == '') else c_City)
+        v_region = (None if ((_t11 := (None if c_Region is None else c_Region.strip(' '))) is not None and _t11 == '') else c_Region)
+        v_postal_code = (None if ((_t12 := (None if c_PostalCode is None else c_PostalCode.strip(' '))) is not None and _t12 == '') else c_PostalCode)
+        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': v_salutation, 'job_title': v_job_title, 'hire_date': c_HireDate, 'manager_id': v_manager_id, 'email_address': None, 'phone_number': v_phone_number, 'phone_extension': v_phone_extension, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Employees', '_source_key': key}
+    except _RecordError as e:
+        return Reject('Employee', _raw_key(record, ('EmployeeID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def organisation_unit_region(record):
+    """OrganisationUnitRegion -> OrganisationUnit, one record of table Regions (mappings/northwind.yaml:261). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_RegionID = record['RegionID']
+            c_RegionDescription = record['RegionDescription']
+        except KeyError:
+            c_RegionID = record.get('RegionID')
+            c_RegionDescription = record.get('RegionDescription')
+        if c_RegionID is not None and (c_RegionID.__class__ is not int or not (-1073741824 < c_RegionID < 1073741824 or -9223372036854775808 <= c_RegionID <= 9223372036854775807)):
+            c_RegionID = _in(c_RegionID, 'integer', 'RegionID')
+        if c_RegionDescription.__class__ is not str and c_RegionDescription is not None:
+            c_RegionDescription = _in(c_RegionDescription, 'text', 'RegionDescription')
+        _h1 = (None if c_RegionID is None else str(c_RegionID))
+        key = _h1
+        _h2 = (None if c_RegionDescription is None else c_RegionDescription.strip(_ZS))
+        v_unit_name = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
+        if ((v_unit_name is None) or (v_unit_name == '')):
+            return Reject('OrganisationUnitRegion', key, 'slot unit_name is required but empty', 'unit_name', None, 'required')
+        v_id = (None if _h1 is None else ((((('northwind:OrganisationUnit:' + 'region')) + '|')) + _h1))
+        return {'id': v_id, 'unit_name': v_unit_name, 'unit_type': 'region', 'parent_unit_id': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'phone_number': None, '_source_system': 'northwind', '_source_table': 'Regions', '_source_key': key}
+    except _RecordError as e:
+        return Reject('OrganisationUnitRegion', _raw_key(record, ('RegionID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def organisation_unit_territory(record):
+    """OrganisationUnitTerritory -> OrganisationUnit, one record of table Territories (mappings/northwind.yaml:273). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_TerritoryID = record['TerritoryID']
+            c_TerritoryDescription = record['TerritoryDescription']
+            c_RegionID = record['RegionID']
+        except KeyError:
+            c_TerritoryID = record.get('TerritoryID')
+            c_TerritoryDescription = record.get('TerritoryDescription')
+            c_RegionID = record.get('RegionID')
+        if c_TerritoryID.__class__ is not str and c_TerritoryID is not None:
+            c_TerritoryID = _in(c_TerritoryID, 'text', 'TerritoryID')
+        if c_TerritoryDescription.__class__ is not str and c_TerritoryDescription is not None:
+            c_TerritoryDescription = _in(c_TerritoryDescription, 'text', 'TerritoryDescription')
+        if c_RegionID is not None and (c_RegionID.__class__ is not int or not (-1073741824 < c_RegionID < 1073741824 or -9223372036854775808 <= c_RegionID <= 9223372036854775807)):
+            c_RegionID = _in(c_RegionID, 'integer', 'RegionID')
+        key = c_TerritoryID
+        _h1 = (None if c_TerritoryDescription is None else c_TerritoryDescription.strip(_ZS))
+        v_unit_name = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
+        if ((v_unit_name is None) or (v_unit_name == '')):
+            return Reject('OrganisationUnitTerritory', key, 'slot unit_name is required but empty', 'unit_name', None, 'required')
+        v_id = (None if c_TerritoryID is None else ((((('northwind:OrganisationUnit:' + 'territory')) + '|')) + c_TerritoryID))
+        v_parent_unit_id = (None if (_t2 := (None if c_RegionID is None else str(c_RegionID))) is None else ((((('northwind:OrganisationUnit:' + 'region')) + '|')) + _t2))
+        return {'id': v_id, 'unit_name': v_unit_name, 'unit_type': 'territory', 'parent_unit_id': v_parent_unit_id, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'phone_number': None, '_source_system': 'northwind', '_source_table': 'Territories', '_source_key': key}
+    except _RecordError as e:
+        return Reject('OrganisationUnitTerritory', _raw_key(record, ('TerritoryID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def _sales_order__on_shipper(row, c_ShipVia):
+    # Shippers AS shipper ON shipper.ShipperID = Orders.ShipVia
+    try:
+        j_shipper_ShipperID = row['ShipperID']
+    except KeyError:
+        j_shipper_ShipperID = row.get('ShipperID')
+    if j_shipper_ShipperID is not None and (j_shipper_ShipperID.__class__ is not int or not (-1073741824 < j_shipper_ShipperID < 1073741824 or -9223372036854775808 <= j_shipper_ShipperID <= 9223372036854775807)):
+        j_shipper_ShipperID = _in(j_shipper_ShipperID, 'integer', 'shipper.ShipperID')
+    return (j_shipper_ShipperID is not None and c_ShipVia is not None and j_shipper_ShipperID == c_ShipVia)
+
+
+def sales_order(record):
+    """SalesOrder -> SalesOrder, one record of table Orders (mappings/northwind.yaml:287); record['shipper']: its Shippers row (to_one). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_OrderID = record['OrderID']
+            c_CustomerID = record['CustomerID']
+            c_OrderDate = record['OrderDate']
+            c_ShippedDate = record['ShippedDate']
+            c_RequiredDate = record['RequiredDate']
+            c_EmployeeID = record['EmployeeID']
+            c_ShipName = record['ShipName']
+            c_ShipAddress = record['ShipAddress']
+            c_ShipCity = record['ShipCity']
+            c_ShipRegion = record['ShipRegion']
+            c_ShipPostalCode = record['ShipPostalCode']
+            c_ShipCountry = record['ShipCountry']
+            c_Freight = record['Freight']
+            c_ShipVia = record['ShipVia']
+        except KeyError:
+            c_OrderID = record.get('OrderID')
+            c_CustomerID = record.get('CustomerID')
+            c_OrderDate = record.get('OrderDate')
+            c_ShippedDate = record.get('ShippedDate')
+            c_RequiredDate = record.get('RequiredDate')
+            c_EmployeeID = record.get('EmployeeID')
+            c_ShipName = record.get('ShipName')
+            c_ShipAddress = record.get('ShipAddress')
+            c_ShipCity = record.get('ShipCity')
+            c_ShipRegion = record.get('ShipRegion')
+            c_ShipPostalCode = record.get('ShipPostalCode')
+            c_ShipCountry = record.get('ShipCountry')
+            c_Freight = record.get('Freight')
+            c_ShipVia = record.get('ShipVia')
+        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+            c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
+        if c_CustomerID.__class__ is not str and c_CustomerID is not None:
+            c_CustomerID = _in(c_CustomerID, 'text', 'CustomerID')
+        if c_OrderDate.__class__ is not _datetime and c_OrderDate is not None:
+            c_OrderDate = _in(c_OrderDate, 'datetime', 'OrderDate')
+        if c_ShippedDate.__class__ is not _datetime and c_ShippedDate is not None:
+            c_ShippedDate = _in(c_ShippedDate, 'datetime', 'ShippedDate')
+        if c_RequiredDate.__class__ is not _datetime and c_RequiredDate is not None:
+            c_RequiredDate = _in(c_RequiredDate, 'datetime', 'RequiredDate')
+        if c_EmployeeID is not None and (c_EmployeeID.__class__ is not int or not (-1073741824 < c_EmployeeID < 1073741824 or -9223372036854775808 <= c_EmployeeID <= 9223372036854775807)):
+            c_EmployeeID = _in(c_EmployeeID, 'integer', 'EmployeeID')
+        if c_ShipName.__class__ is not str and c_ShipName is not None:
+            c_ShipName = _in(c_ShipName, 'text', 'ShipName')
+        if c_ShipAddress.__class__ is not str and c_ShipAddress is not None:
+            c_ShipAddress = _in(c_ShipAddress, 'text', 'ShipAddress')
+        if c_ShipCity.__class__ is not str and c_ShipCity is not None:
+            c_ShipCity = _in(c_ShipCity, 'text', 'ShipCity')
+        if c_ShipRegion.__class__ is not str and c_ShipRegion is not None:
+            c_ShipRegion = _in(c_ShipRegion, 'text', 'ShipRegion')
+        if c_ShipPostalCode.__class__ is not str and c_ShipPostalCode is not None:
+            c_ShipPostalCode = _in(c_ShipPostalCode, 'text', 'ShipPostalCode')
+        if c_ShipCountry.__class__ is not str and c_ShipCountry is not None:
+            c_ShipCountry = _in(c_ShipCountry, 'text', 'ShipCountry')
+        if c_Freight is not None:
+            c_Freight = _in_dec(c_Freight, 18, 3, 'Freight')
+        if c_ShipVia is not None and (c_ShipVia.__class__ is not int or not (-1073741824 < c_ShipVia < 1073741824 or -9223372036854775808 <= c_ShipVia <= 9223372036854775807)):
+            c_ShipVia = _in(c_ShipVia, 'integer', 'ShipVia')
+        _row_shipper = record.get('shipper')
+        if _row_shipper is not None and _row_shipper.__class__ is not dict:
+            _row_shipper = _match_one(_row_shipper, _sales_order__on_shipper, 'shipper', 'Shippers', c_ShipVia)
+        if _row_shipper is None:
+            j_shipper_CompanyName = j_shipper_ShipperID = None
+        else:
+            try:
+                j_shipper_CompanyName = _row_shipper['CompanyName']
+                j_shipper_ShipperID = _row_shipper['ShipperID']
+            except KeyError:
+                j_shipper_CompanyName = _row_shipper.get('CompanyName')
+                j_shipper_ShipperID = _row_shipper.get('ShipperID')
+            if j_shipper_CompanyName.__class__ is not str and j_shipper_CompanyName is not None:
+                j_shipper_CompanyName = _in(j_shipper_CompanyName, 'text', 'shipper.CompanyName')
+            if j_shipper_ShipperID is not None and (j_shipper_ShipperID.__class__ is not int or not (-1073741824 < j_shipper_ShipperID < 1073741824 or -9223372036854775808 <= j_shipper_ShipperID <= 9223372036854775807)):
+                j_shipper_ShipperID = _in(j_shipper_ShipperID, 'integer', 'shipper.ShipperID')
+            if not (j_shipper_ShipperID is not None and c_ShipVia is not None and j_shipper_ShipperID == c_ShipVia):   # LEFT JOIN: a row the condition does not match joins nothing
+                j_shipper_CompanyName = j_shipper_ShipperID = None
+        _h1 = (None if c_OrderID is None else str(c_OrderID))
+        key = _h1
+        v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
+        if ((v_customer_id is None) or (v_customer_id == '')):
+            return Reject('SalesOrder', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+        v__cast_failure__order_number = (((("value '" + ((_h1 if _h1 is not None else 'NULL')))) + "' cannot be converted to TEXT") if ((c_OrderID is not None) and (_h1 is None)) else None)
+        if (v__cast_failure__order_number is not None):
+            return Reject('SalesOrder', key, (None if v__cast_failure__order_number is None else ('slot order_number: ' + v__cast_failure__order_number)), 'order_number', None, 'cast')
+        if (c_OrderDate is None):
+            return Reject('SalesOrder', key, 'slot order_date is required but empty', 'order_date', None, 'required')
+        v_order_status = ('confirmed' if (c_ShippedDate is None) else 'shipped')
+        try:
+            v_required_date = (None if c_RequiredDate is None else (_t1 if (_t1 := _to_date(c_RequiredDate)) is not None else _cast_fail(c_RequiredDate, 'date')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot required_date: ' + str(e) + ' (the SQL view fails on this record)', 'required_date') from None
+        if ((c_RequiredDate is not None) and (v_required_date is None)):
+            return Reject('SalesOrder', key, ((("slot required_date: value '" + ((_t2 if (_t2 := (None if c_RequiredDate is None else _text(c_RequiredDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'required_date', None, 'cast')
+        v_country_code = _VM3.get(c_ShipCountry)
+        if ((c_ShipCountry is not None) and (v_country_code is None)):
+            return Reject('SalesOrder', key, ((("slot country_code: code '" + ((c_ShipCountry if c_ShipCountry is not None else 'NULL')))) + "' is not in value_mappings (line 325)"), 'country_code', c_ShipCountry, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
+            return Reject('SalesOrder', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+        try:
+            v_freight_amount = (None if c_Freight is None else (_t3 if (_t3 := _dec(c_Freight, 18, 4)) is not None else _cast_fail(c_Freight, 'decimal(18,4)')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot freight_amount: ' + str(e) + ' (the SQL view fails on this record)', 'freight_amount') from None
+        if (v_freight_amount is not None and v_freight_amount < 0):
+            return Reject('SalesOrder', key, ((('slot freight_amount: ' + ((_t4 if (_t4 := (None if v_freight_amount is None else _text(v_freight_amount))) is not None else 'NULL')))) + ' is below the minimum 0'), 'freight_amount', v_freight_amount, 'minimum')
+        v_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
+        v_sales_agent_id = (None if (_t5 := (None if c_EmployeeID is None else str(c_EmployeeID))) is None else ('northwind:Employee:' + _t5))
+        _h2 = (None if j_shipper_CompanyName is None else j_shipper_CompanyName.strip(_ZS))
+        v_shipper_name = (None if ((_t6 := (None if _h2 is None else _h2.strip(' '))) is not None and _t6 == '') else _h2)
+        _h3 = (None if c_ShipName is None else c_ShipName.strip(_ZS))
+        v_ship_to_name = (None if ((_t7 := (None if _h3 is None else _h3.strip(' '))) is not None and _t7 == '') else _h3)
+        _h4 = (None if c_ShipAddress is None else c_ShipAddress.strip(_ZS))
+        v_address_line = (None if ((_t8 := (None if _h4 is None else _h4.strip(' '))) is not None and _t8 == '') else _h4)
+        v_city = (None if ((_t9 := (None if c_ShipCity is None else c_ShipCity.strip(' '))) is not None and _t9 == '') else c_ShipCity)
+        v_region = (None if ((_t10 := (None if c_ShipRegion is None else c_ShipRegion.strip(' '))) is not None and _t10 == '') else c_ShipRegion)
+        v_postal_code = (None if ((_t11 := (None if c_ShipPostalCode is None else c_ShipPostalCode.strip(' '))) is not None and _t11 == '') else c_ShipPostalCode)
+        return {'id': v_id, 'customer_id': v_customer_id, 'order_number': _h1, 'order_date': c_OrderDate, 'order_status': v_order_status, 'required_date': v_required_date, 'shipped_date': c_ShippedDate, 'sales_agent_id': v_sales_agent_id, 'selling_unit_id': None, 'shipper_name': v_shipper_name, 'ship_to_name': v_ship_to_name, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'freight_amount': v_freight_amount, 'currency_code': 'USD', '_source_system': 'northwind', '_source_table': 'Orders', '_source_key': key}
+    except _RecordError as e:
+        return Reject('SalesOrder', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def sales_order_line(record):
+    """SalesOrderLine -> SalesOrderLine, one record of table Order Details (mappings/northwind.yaml:334). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_ProductID = record['ProductID']
+            c_OrderID = record['OrderID']
+            c_Quantity = record['Quantity']
+            c_UnitPrice = record['UnitPrice']
+            c_Discount = record['Discount']
+        except KeyError:
+            c_ProductID = record.get('ProductID')
+            c_OrderID = record.get('OrderID')
+            c_Quantity = record.get('Quantity')
+            c_UnitPrice = record.get('UnitPrice')
+            c_Discount = record.get('Discount')
+        if c_ProductID is not None and (c_ProductID.__class__ is not int or not (-1073741824 < c_ProductID < 1073741824 or -9223372036854775808 <= c_ProductID <= 9223372036854775807)):
+            c_ProductID = _in(c_ProductID, 'integer', 'ProductID')
+        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+            c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
+        if c_Quantity is not None and (c_Quantity.__class__ is not int or not (-1073741824 < c_Quantity < 1073741824 or -9223372036854775808 <= c_Quantity <= 9223372036854775807)):
+            c_Quantity = _in(c_Quantity, 'integer', 'Quantity')
+        if c_UnitPrice is not None:
+            c_UnitPrice = _in_dec(c_UnitPrice, 18, 3, 'UnitPrice')
+        if c_Discount.__class__ is not float and c_Discount is not None:
+            c_Discount = _in(c_Discount, 'float', 'Discount')
+        _h1 = (None if c_OrderID is None else str(c_OrderID))
+        _h2 = (None if c_ProductID is None else str(c_ProductID))
+        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
+        v_order_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
+        if ((v_order_id is None) or (v_order_id == '')):
+            return Reject('SalesOrderLine', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+        if (c_Quantity is None):
+            return Reject('SalesOrderLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
+        try:
+            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
+        if (v_unit_price is None):
+            return Reject('SalesOrderLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
+        if (v_unit_price is not None and v_unit_price < 0):
+            return Reject('SalesOrderLine', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+        try:
+            v_discount_rate = (None if (_t6 := (None if c_Discount is None else (_t4 if (_t4 := _dec(c_Discount, 38, 10)) is not None else _cast_fail(c_Discount, 'decimal(38,10)')))) is None else (_t5 if (_t5 := _dec(_t6, 18, 4)) is not None else _cast_fail(_t6, 'decimal(18,4)')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
+        if (v_discount_rate is not None and v_discount_rate < 0):
+            return Reject('SalesOrderLine', key, ((('slot discount_rate: ' + ((_t7 if (_t7 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
+        if (v_discount_rate is not None and v_discount_rate > 1):
+            return Reject('SalesOrderLine', key, ((('slot discount_rate: ' + ((_t8 if (_t8 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
+        try:
+            v_line_amount = (None if (_t18 := (None if (_t16 := (None if (_t14 := (None if (_t13 := (None if (_t10 := (None if (_t9 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else _float(_t9))) is None or (_t11 := (None if c_Discount is None else ((float(1)) - c_Discount))) is None else (_t10 * _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else _round(_t14, 2))) is None else (_t15 if (_t15 := _dec(_t16, 38, 10)) is not None else _cast_fail(_t16, 'decimal(38,10)')))) is None else (_t17 if (_t17 := _dec(_t18, 18, 4)) is not None else _cast_fail(_t18, 'decimal(18,4)')))
+        except _Fail as e:
+            raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
+        if (v_line_amount is None):
+            return Reject('SalesOrderLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
+        v_id = (None if (_t20 := (None if (_t19 := (None if _h1 is None else ('northwind:SalesOrderLine:' + _h1))) is None else (_t19 + '|'))) is None or _h2 is None else (_t20 + _h2))
+        v_product_id = (None if _h2 is None else ('northwind:Product:' + _h2))
+        return {'id': v_id, 'order_id': v_order_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'northwind', '_source_table': 'Order Details', '_source_key': key}
+    except _RecordError as e:
+        return Reject('SalesOrderLine', _raw_key(record, ('OrderID', 'ProductID')), e.reason, e.slot, e.value, e.rule)
+
+
+
+def order_placed(record):
+    """OrderPlaced -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:350). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_OrderID = record['OrderID']
+            c_OrderDate = record['OrderDate']
+        except KeyError:
+            c_OrderID = record.get('OrderID')
+            c_OrderDate = record.get('OrderDate')
+        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+            c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
+        if c_OrderDate.__class__ is not _datetime and c_OrderDate is not None:
+            c_OrderDate = _in(c_OrderDate, 'datetime', 'OrderDate')
+        _h1 = (None if c_OrderID is None else str(c_OrderID))
+        key = _h1
+        v_order_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
+        if ((v_order_id is None) or (v_order_id == '')):
+            return Reject('OrderPlaced', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+        if (c_OrderDate is None):
+            return Reject('OrderPlaced', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
+        v_id = (None if _h1 is None else ((((('northwind:OrderStatusChange:' + 'placed')) + '|')) + _h1))
+        return {'id': v_id, 'order_id': v_order_id, 'order_status': 'placed', 'status_changed_at': c_OrderDate, 'status_reason': None, '_source_system': 'northwind', '_source_table': 'Orders', '_source_key': key}
+    except _RecordError as e:
+        return Reject('OrderPlaced', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
+def order_shipped(record):
+    """OrderShipped -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:364). Returns the canonical record (a dict) or a Reject."""
+    try:
+        try:
+            c_OrderID = record['OrderID']
+            c_ShippedDate = record['ShippedDate']
+        except KeyError:
+            c_OrderID = record.get('OrderID')
+            c_ShippedDate = record.get('ShippedDate')
+        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+            c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
+        if c_ShippedDate.__class__ is not _datetime and c_ShippedDate is not None:
+            c_ShippedDate = _in(c_ShippedDate, 'datetime', 'ShippedDate')
+        _h1 = (None if c_OrderID is None else str(c_OrderID))
+        key = _h1
+        if (c_ShippedDate is None):
+            return Reject('OrderShipped', key, 'excluded by filter: ShippedDate IS NOT NULL', None, None, 'filter')
+        v_order_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
+        if ((v_order_id is None) or (v_order_id == '')):
+            return Reject('OrderShipped', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+        if (c_ShippedDate is None):
+            return Reject('OrderShipped', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
+        v_id = (None if _h1 is None else ((((('northwind:OrderStatusChange:' + 'shipped')) + '|')) + _h1))
+        return {'id': v_id, 'order_id': v_order_id, 'order_status': 'shipped', 'status_changed_at': c_ShippedDate, 'status_reason': None, '_source_system': 'northwind', '_source_table': 'Orders', '_source_key': key}
+    except _RecordError as e:
+        return Reject('OrderShipped', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+
+
+
 DERIVATIONS = {
 
     'Customer': customer,
@@ -1282,6 +1767,22 @@ DERIVATIONS = {
     'Transaction': transaction,
 
     'TransactionLine': transaction_line,
+
+    'ContactPerson': contact_person,
+
+    'Employee': employee,
+
+    'OrganisationUnitRegion': organisation_unit_region,
+
+    'OrganisationUnitTerritory': organisation_unit_territory,
+
+    'SalesOrder': sales_order,
+
+    'SalesOrderLine': sales_order_line,
+
+    'OrderPlaced': order_placed,
+
+    'OrderShipped': order_shipped,
 
 }
 
@@ -1303,6 +1804,22 @@ TARGET_CLASSES = {
 
     'TransactionLine': 'TransactionLine',
 
+    'ContactPerson': 'ContactPerson',
+
+    'Employee': 'Employee',
+
+    'OrganisationUnitRegion': 'OrganisationUnit',
+
+    'OrganisationUnitTerritory': 'OrganisationUnit',
+
+    'SalesOrder': 'SalesOrder',
+
+    'SalesOrderLine': 'SalesOrderLine',
+
+    'OrderPlaced': 'OrderStatusChange',
+
+    'OrderShipped': 'OrderStatusChange',
+
 }
 
 DRIVING_TABLES = {
@@ -1322,6 +1839,22 @@ DRIVING_TABLES = {
     'Transaction': 'Orders',
 
     'TransactionLine': 'Order Details',
+
+    'ContactPerson': 'Customers',
+
+    'Employee': 'Employees',
+
+    'OrganisationUnitRegion': 'Regions',
+
+    'OrganisationUnitTerritory': 'Territories',
+
+    'SalesOrder': 'Orders',
+
+    'SalesOrderLine': 'Order Details',
+
+    'OrderPlaced': 'Orders',
+
+    'OrderShipped': 'Orders',
 
 }
 

@@ -29,6 +29,7 @@ from ..lineage import (DIRECT, Link, build_lineage, column_id, derivation_views,
                        summary_links, expression_text)
 from ..output import file_stem
 from ..plan import Plan, ViewPlan
+from ..standards import expand
 from .sql import integrated_statements, render_jobs, source_statements
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "docs"
@@ -457,7 +458,14 @@ def _layout(site: Site, columns: set[str], fields: set[tuple[str, str]], slots: 
 
 def _meta_rows(site: Site, meta, fallback: str, description: str) -> dict:
     return {"labels": site.labels(meta, fallback), "steward": meta.steward, "pii": meta.pii,
-            "synonyms": list(meta.aliases), "description": description}
+            "synonyms": list(meta.aliases), "description": description,
+            "standards": _standards(site, meta.mappings)}
+
+
+def _standards(site: Site, mappings) -> list[dict]:
+    """A term's open-standard mappings with the IRI each CURIE expands to, shown as text: the site links
+    nothing outside itself (it must work offline)."""
+    return [{"match": key.split("_")[0], "curie": curie, "iri": expand(curie, site.d.prefixes)} for key, curie in mappings]
 
 
 def _slot_info(slot: Slot) -> dict:

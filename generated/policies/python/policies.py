@@ -769,15 +769,15 @@ def _policy_1(event, lookup, kind):
         r1 = {}
     elif not isinstance(r1, dict):
         raise _RecordError('lookup', 'Customer record must be an object')
-    c1_9 = r1.get('preferred_language')
-    if c1_9.__class__ is not str and c1_9 is not None:
-        c1_9 = _in(c1_9, 'text', 'Customer.preferred_language')
+    c1_12 = r1.get('preferred_language')
+    if c1_12.__class__ is not str and c1_12 is not None:
+        c1_12 = _in(c1_12, 'text', 'Customer.preferred_language')
     if not (((((None if (_t1 := (None if c0_4 is None else (c0_4.lower() if c0_4.isascii() else _lower(c0_4)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t2 := (None if c0_4 is None else (c0_4.lower() if c0_4.isascii() else _lower(c0_4)))) is None else (_RX2.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if c0_4 is None else (c0_4.lower() if c0_4.isascii() else _lower(c0_4)))) is None else (_RX3.fullmatch(_t3) is not None)) is True))):
         return None
     party = c0_1
     if party is None:
         return None
-    return {'policy': 'address_change_mortgage_offer', 'action': 'mortgage_offer', 'channel': 'web', 'priority': 50, 'party_id': party, 'period': (None if (_t2 := (None if (_t1 := (None if c0_3 is None else c0_3.year)) is None else _int64(_t1 * 100))) is None or (_t3 := (None if c0_3 is None else c0_3.month)) is None else _int64(_t2 + _t3)), 'event_id': c0_0, 'event_at': c0_3, 'payload': {'offer': 'mortgage', 'reported_topic': c0_4, 'language': (c1_9 if c1_9 is not None else 'en')}, 'why': _WHY['address_change_mortgage_offer']}
+    return {'policy': 'address_change_mortgage_offer', 'action': 'mortgage_offer', 'channel': 'web', 'priority': 50, 'party_id': party, 'period': (None if (_t2 := (None if (_t1 := (None if c0_3 is None else c0_3.year)) is None else _int64(_t1 * 100))) is None or (_t3 := (None if c0_3 is None else c0_3.month)) is None else _int64(_t2 + _t3)), 'event_id': c0_0, 'event_at': c0_3, 'payload': {'offer': 'mortgage', 'reported_topic': c0_4, 'language': (c1_12 if c1_12 is not None else 'en')}, 'why': _WHY['address_change_mortgage_offer']}
 
 
 def _policy_2(event, lookup, kind):

@@ -13,6 +13,9 @@ SELECT
   "d"."birth_date",
   "d"."customer_tier",
   "d"."household_id",
+  "d"."registered_unit_id",
+  "d"."support_agent_id",
+  "d"."salutation",
   "d"."preferred_language",
   "d"."customer_since",
   "d"."support_agent",
@@ -530,6 +533,13 @@ FROM (
       ELSE 'standard'
     END AS TEXT) AS "customer_tier",
     CAST(NULL AS TEXT) AS "household_id",
+    CAST(NULL AS TEXT) AS "registered_unit_id",
+    CAST(NULL AS TEXT) AS "support_agent_id",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("contacts"."salutation"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("contacts"."salutation"), '')
+    END AS TEXT) AS "salutation",
     CAST(CASE
       WHEN TRIM(NULLIF(LOWER(TRIM("contacts"."lang")), ''), ' ') = ''
       THEN NULL
@@ -565,6 +575,9 @@ SELECT
   "s"."birth_date",
   "s"."customer_tier",
   "s"."household_id",
+  "s"."registered_unit_id",
+  "s"."support_agent_id",
+  "s"."salutation",
   "s"."preferred_language",
   "s"."customer_since",
   "s"."support_agent",
@@ -1114,7 +1127,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 231)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 234)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1263,13 +1276,13 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
-      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 277)'
+      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 280)'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
-      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 290)'
+      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 293)'
       WHEN "d"."duration_seconds" < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS TEXT), 'NULL') || ' is below the minimum 0'
       ELSE NULL
@@ -1381,6 +1394,527 @@ GROUP BY
   CAST("activities"."activity_id" AS TEXT)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "crm__customer_joined__staged" AS
+SELECT
+  "d"."id",
+  "d"."customer_id",
+  "d"."lifecycle_event",
+  "d"."status_changed_at",
+  "d"."status_reason",
+  'crm' AS "_source_system",
+  'contacts' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN "d"."lifecycle_event" IS NULL OR "d"."lifecycle_event" = ''
+      THEN 'slot lifecycle_event is required but empty'
+      WHEN NOT "d"."_raw__status_changed_at" IS NULL AND "d"."status_changed_at" IS NULL
+      THEN 'slot status_changed_at: value ''' || COALESCE(CAST("d"."_raw__status_changed_at" AS TEXT), 'NULL') || ''' cannot be converted to TIMESTAMP'
+      WHEN "d"."status_changed_at" IS NULL
+      THEN 'slot status_changed_at is required but empty'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'crm:CustomerStatusChange:' || CAST('joined' AS TEXT) || '|' || CAST("contacts"."contact_no" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'crm:Customer:' || CAST("contacts"."contact_no" AS TEXT)
+    ) AS TEXT) AS "customer_id",
+    CAST('joined' AS TEXT) AS "lifecycle_event",
+    CAST("contacts"."created_on" AS TIMESTAMP) AS "status_changed_at",
+    "contacts"."created_on" AS "_raw__status_changed_at",
+    CAST(NULL AS TEXT) AS "status_reason",
+    CAST(CASE
+      WHEN NOT COALESCE((
+        NOT "contacts"."created_on" IS NULL
+      ), FALSE)
+      THEN 'excluded by filter: created_on IS NOT NULL'
+      WHEN COALESCE(
+        (
+          UPPER(TRIM("contacts"."first_name")) = 'TEST'
+          OR UPPER(TRIM("contacts"."last_name")) = 'TEST'
+          OR LOWER(TRIM("contacts"."email")) LIKE '%@test.test'
+          OR UPPER("contacts"."company") LIKE '%DO NOT USE%'
+        ),
+        FALSE
+      )
+      THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
+      ELSE NULL
+    END AS TEXT) AS "_row_reason",
+    CAST("contacts"."contact_no" AS TEXT) AS "_source_key"
+  FROM "crm"."contacts" AS "contacts"
+) AS "d";
+
+CREATE OR REPLACE VIEW "crm__customer_joined" AS
+SELECT
+  "s"."id",
+  "s"."customer_id",
+  "s"."lifecycle_event",
+  "s"."status_changed_at",
+  "s"."status_reason",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "crm__customer_joined__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__customer_joined__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'CustomerJoined' AS "_derivation",
+  'CustomerStatusChange' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "crm__customer_joined__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_person__staged" AS
+SELECT
+  "d"."id",
+  "d"."customer_id",
+  "d"."person_name",
+  "d"."salutation",
+  "d"."job_title",
+  "d"."party_role",
+  "d"."email_address",
+  "d"."phone_number",
+  "d"."is_primary",
+  'crm' AS "_source_system",
+  'company_contacts' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT "d"."_raw__party_role" IS NULL AND "d"."party_role" IS NULL
+      THEN 'slot party_role: code ''' || COALESCE(CAST("d"."_raw__party_role" AS TEXT), 'NULL') || ''' is not in value_mappings (line 335)'
+      WHEN NOT "d"."email_address" IS NULL
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'crm:ContactPerson:' || CAST("company_contacts"."person_id" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'crm:Customer:' || CAST("company_contacts"."contact_no" AS TEXT)
+    ) AS TEXT) AS "customer_id",
+    CAST(CASE
+      WHEN TRIM(TRIM("company_contacts"."person_name"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("company_contacts"."person_name")
+    END AS TEXT) AS "person_name",
+    CAST(NULL AS TEXT) AS "salutation",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("company_contacts"."job_title"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("company_contacts"."job_title"), '')
+    END AS TEXT) AS "job_title",
+    CAST(CASE
+      WHEN UPPER(TRIM("company_contacts"."role")) = 'BUY'
+      THEN 'buyer'
+      WHEN UPPER(TRIM("company_contacts"."role")) = 'ACC'
+      THEN 'billing_contact'
+      WHEN UPPER(TRIM("company_contacts"."role")) = 'OWN'
+      THEN 'owner'
+      ELSE NULL
+    END AS TEXT) AS "party_role",
+    UPPER(TRIM("company_contacts"."role")) AS "_raw__party_role",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("company_contacts"."email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("company_contacts"."email"))
+    END AS TEXT) AS "email_address",
+    CAST(NULL AS TEXT) AS "phone_number",
+    CAST(NULL AS BOOLEAN) AS "is_primary",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("company_contacts"."person_id" AS TEXT) AS "_source_key"
+  FROM "crm"."company_contacts" AS "company_contacts"
+) AS "d";
+
+CREATE OR REPLACE VIEW "crm__contact_person" AS
+SELECT
+  "s"."id",
+  "s"."customer_id",
+  "s"."person_name",
+  "s"."salutation",
+  "s"."job_title",
+  "s"."party_role",
+  "s"."email_address",
+  "s"."phone_number",
+  "s"."is_primary",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "crm__contact_person__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_person__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'ContactPerson' AS "_derivation",
+  'ContactPerson' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "crm__contact_person__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__consent__staged" AS
+SELECT
+  "d"."id",
+  "d"."customer_id",
+  "d"."consent_channel",
+  "d"."consent_purpose",
+  "d"."consent_status",
+  "d"."consent_date",
+  "d"."consent_source",
+  'crm' AS "_source_system",
+  'permissions' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT "d"."_raw__consent_channel" IS NULL AND "d"."consent_channel" IS NULL
+      THEN 'slot consent_channel: code ''' || COALESCE(CAST("d"."_raw__consent_channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 353)'
+      WHEN "d"."consent_channel" IS NULL OR "d"."consent_channel" = ''
+      THEN 'slot consent_channel is required but empty'
+      WHEN NOT "d"."_raw__consent_purpose" IS NULL AND "d"."consent_purpose" IS NULL
+      THEN 'slot consent_purpose: code ''' || COALESCE(CAST("d"."_raw__consent_purpose" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
+      WHEN "d"."consent_purpose" IS NULL OR "d"."consent_purpose" = ''
+      THEN 'slot consent_purpose is required but empty'
+      WHEN NOT "d"."_raw__consent_status" IS NULL AND "d"."consent_status" IS NULL
+      THEN 'slot consent_status: code ''' || COALESCE(CAST("d"."_raw__consent_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 367)'
+      WHEN "d"."consent_status" IS NULL OR "d"."consent_status" = ''
+      THEN 'slot consent_status is required but empty'
+      WHEN "d"."consent_date" IS NULL
+      THEN 'slot consent_date is required but empty'
+      WHEN NOT "d"."_raw__consent_source" IS NULL AND "d"."consent_source" IS NULL
+      THEN 'slot consent_source: code ''' || COALESCE(CAST("d"."_raw__consent_source" AS TEXT), 'NULL') || ''' is not in value_mappings (line 375)'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'crm:Consent:' || CAST("permissions"."permission_id" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'crm:Customer:' || CAST("permissions"."contact_no" AS TEXT)
+    ) AS TEXT) AS "customer_id",
+    CAST(CASE
+      WHEN UPPER(TRIM("permissions"."channel")) = 'EMAIL'
+      THEN 'email'
+      WHEN UPPER(TRIM("permissions"."channel")) = 'SMS'
+      THEN 'mobile'
+      WHEN UPPER(TRIM("permissions"."channel")) = 'PHONE'
+      THEN 'phone'
+      WHEN UPPER(TRIM("permissions"."channel")) = 'POST'
+      THEN 'postal_address'
+      ELSE NULL
+    END AS TEXT) AS "consent_channel",
+    UPPER(TRIM("permissions"."channel")) AS "_raw__consent_channel",
+    CAST(CASE
+      WHEN UPPER(TRIM("permissions"."purpose")) = 'MKT'
+      THEN 'marketing'
+      WHEN UPPER(TRIM("permissions"."purpose")) = 'SVC'
+      THEN 'service'
+      ELSE NULL
+    END AS TEXT) AS "consent_purpose",
+    UPPER(TRIM("permissions"."purpose")) AS "_raw__consent_purpose",
+    CAST(CASE
+      WHEN UPPER(TRIM("permissions"."opt_in")) = 'Y'
+      THEN 'opted_in'
+      WHEN UPPER(TRIM("permissions"."opt_in")) = 'N'
+      THEN 'opted_out'
+      ELSE NULL
+    END AS TEXT) AS "consent_status",
+    UPPER(TRIM("permissions"."opt_in")) AS "_raw__consent_status",
+    CAST("permissions"."changed_at" AS TIMESTAMP) AS "consent_date",
+    CAST(CASE
+      WHEN UPPER(TRIM("permissions"."source")) = 'CALL'
+      THEN 'call_centre'
+      WHEN UPPER(TRIM("permissions"."source")) = 'WEB'
+      THEN 'web'
+      WHEN UPPER(TRIM("permissions"."source")) = 'MAIL'
+      THEN 'email'
+      WHEN UPPER(TRIM("permissions"."source")) = 'SHOP'
+      THEN 'store'
+      ELSE NULL
+    END AS TEXT) AS "consent_source",
+    UPPER(TRIM("permissions"."source")) AS "_raw__consent_source",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("permissions"."permission_id" AS TEXT) AS "_source_key"
+  FROM "crm"."permissions" AS "permissions"
+) AS "d";
+
+CREATE OR REPLACE VIEW "crm__consent" AS
+SELECT
+  "s"."id",
+  "s"."customer_id",
+  "s"."consent_channel",
+  "s"."consent_purpose",
+  "s"."consent_status",
+  "s"."consent_date",
+  "s"."consent_source",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "crm__consent__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__consent__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'Consent' AS "_derivation",
+  'Consent' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "crm__consent__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__sales_order__staged" AS
+SELECT
+  "d"."id",
+  "d"."customer_id",
+  "d"."order_number",
+  "d"."order_date",
+  "d"."order_status",
+  "d"."required_date",
+  "d"."shipped_date",
+  "d"."sales_agent_id",
+  "d"."selling_unit_id",
+  "d"."shipper_name",
+  "d"."ship_to_name",
+  "d"."address_line",
+  "d"."city",
+  "d"."region",
+  "d"."postal_code",
+  "d"."country_code",
+  "d"."freight_amount",
+  "d"."currency_code",
+  'crm' AS "_source_system",
+  'orders' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT "d"."_cast_failure__order_number" IS NULL
+      THEN 'slot order_number: ' || "d"."_cast_failure__order_number"
+      WHEN "d"."order_date" IS NULL
+      THEN 'slot order_date is required but empty'
+      WHEN NOT "d"."_raw__order_status" IS NULL AND "d"."order_status" IS NULL
+      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 394)'
+      WHEN NOT "d"."country_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
+      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+      WHEN "d"."freight_amount" < 0
+      THEN 'slot freight_amount: ' || COALESCE(CAST("d"."freight_amount" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN NOT "d"."currency_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
+      THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'crm:SalesOrder:' || CAST("orders"."order_no" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'crm:Customer:' || CAST("orders"."contact_no" AS TEXT)
+    ) AS TEXT) AS "customer_id",
+    CAST(CAST("orders"."order_no" AS TEXT) AS TEXT) AS "order_number",
+    CASE
+      WHEN NOT "orders"."order_no" IS NULL AND CAST("orders"."order_no" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("orders"."order_no" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      ELSE NULL
+    END AS "_cast_failure__order_number",
+    CAST("orders"."ordered_at" AS TIMESTAMP) AS "order_date",
+    CAST(CASE
+      WHEN UPPER(TRIM("orders"."status")) = 'NEW'
+      THEN 'placed'
+      WHEN UPPER(TRIM("orders"."status")) = 'CONF'
+      THEN 'confirmed'
+      WHEN UPPER(TRIM("orders"."status")) = 'SHIP'
+      THEN 'shipped'
+      WHEN UPPER(TRIM("orders"."status")) = 'DELIV'
+      THEN 'delivered'
+      WHEN UPPER(TRIM("orders"."status")) = 'CANC'
+      THEN 'cancelled'
+      WHEN UPPER(TRIM("orders"."status")) = 'RET'
+      THEN 'returned'
+      ELSE NULL
+    END AS TEXT) AS "order_status",
+    UPPER(TRIM("orders"."status")) AS "_raw__order_status",
+    CAST(NULL AS DATE) AS "required_date",
+    CAST(NULL AS TIMESTAMP) AS "shipped_date",
+    CAST(NULL AS TEXT) AS "sales_agent_id",
+    CAST(NULL AS TEXT) AS "selling_unit_id",
+    CAST(NULL AS TEXT) AS "shipper_name",
+    CAST(NULL AS TEXT) AS "ship_to_name",
+    CAST(NULL AS TEXT) AS "address_line",
+    CAST(NULL AS TEXT) AS "city",
+    CAST(NULL AS TEXT) AS "region",
+    CAST(NULL AS TEXT) AS "postal_code",
+    CAST(NULL AS TEXT) AS "country_code",
+    CAST(NULL AS DECIMAL(18, 4)) AS "freight_amount",
+    CAST(CASE
+      WHEN TRIM(UPPER(TRIM("orders"."currency")), ' ') = ''
+      THEN NULL
+      ELSE UPPER(TRIM("orders"."currency"))
+    END AS TEXT) AS "currency_code",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("orders"."order_no" AS TEXT) AS "_source_key"
+  FROM "crm"."orders" AS "orders"
+) AS "d";
+
+CREATE OR REPLACE VIEW "crm__sales_order" AS
+SELECT
+  "s"."id",
+  "s"."customer_id",
+  "s"."order_number",
+  "s"."order_date",
+  "s"."order_status",
+  "s"."required_date",
+  "s"."shipped_date",
+  "s"."sales_agent_id",
+  "s"."selling_unit_id",
+  "s"."shipper_name",
+  "s"."ship_to_name",
+  "s"."address_line",
+  "s"."city",
+  "s"."region",
+  "s"."postal_code",
+  "s"."country_code",
+  "s"."freight_amount",
+  "s"."currency_code",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "crm__sales_order__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__sales_order__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'SalesOrder' AS "_derivation",
+  'SalesOrder' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "crm__sales_order__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__order_status_change__staged" AS
+SELECT
+  "d"."id",
+  "d"."order_id",
+  "d"."order_status",
+  "d"."status_changed_at",
+  "d"."status_reason",
+  'crm' AS "_source_system",
+  'order_events' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."order_id" IS NULL OR "d"."order_id" = ''
+      THEN 'slot order_id is required but empty'
+      WHEN NOT "d"."_raw__order_status" IS NULL AND "d"."order_status" IS NULL
+      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 413)'
+      WHEN "d"."order_status" IS NULL OR "d"."order_status" = ''
+      THEN 'slot order_status is required but empty'
+      WHEN "d"."status_changed_at" IS NULL
+      THEN 'slot status_changed_at is required but empty'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'crm:OrderStatusChange:' || CAST("order_events"."order_no" AS TEXT) || '|' || CAST("order_events"."seq" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'crm:SalesOrder:' || CAST("order_events"."order_no" AS TEXT)
+    ) AS TEXT) AS "order_id",
+    CAST(CASE
+      WHEN UPPER(TRIM("order_events"."status")) = 'NEW'
+      THEN 'placed'
+      WHEN UPPER(TRIM("order_events"."status")) = 'CONF'
+      THEN 'confirmed'
+      WHEN UPPER(TRIM("order_events"."status")) = 'SHIP'
+      THEN 'shipped'
+      WHEN UPPER(TRIM("order_events"."status")) = 'DELIV'
+      THEN 'delivered'
+      WHEN UPPER(TRIM("order_events"."status")) = 'CANC'
+      THEN 'cancelled'
+      WHEN UPPER(TRIM("order_events"."status")) = 'RET'
+      THEN 'returned'
+      ELSE NULL
+    END AS TEXT) AS "order_status",
+    UPPER(TRIM("order_events"."status")) AS "_raw__order_status",
+    CAST("order_events"."event_ts" AS TIMESTAMP) AS "status_changed_at",
+    CAST(CASE
+      WHEN TRIM(NULLIF(TRIM("order_events"."reason"), ''), ' ') = ''
+      THEN NULL
+      ELSE NULLIF(TRIM("order_events"."reason"), '')
+    END AS TEXT) AS "status_reason",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("order_events"."order_no" AS TEXT) || '|' || CAST("order_events"."seq" AS TEXT) AS "_source_key"
+  FROM "crm"."order_events" AS "order_events"
+) AS "d";
+
+CREATE OR REPLACE VIEW "crm__order_status_change" AS
+SELECT
+  "s"."id",
+  "s"."order_id",
+  "s"."order_status",
+  "s"."status_changed_at",
+  "s"."status_reason",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "crm__order_status_change__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__order_status_change__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'OrderStatusChange' AS "_derivation",
+  'OrderStatusChange' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "crm__order_status_change__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
 
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
@@ -1531,3 +2065,153 @@ LEFT JOIN (
   ON "r0"."_id" = "s"."customer_id"
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__customer_joined__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__customer_joined" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__contact_person__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__contact_person" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__consent__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__consent" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__sales_order__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__sales_order" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "crm__order_status_change__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'order_id' AS "_slot",
+  'SalesOrder' AS "_target_class",
+  "s"."order_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "crm__order_status_change" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__sales_order" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."order_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "crm__sales_order__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."order_id"
+WHERE
+  NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;

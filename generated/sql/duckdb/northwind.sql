@@ -13,6 +13,9 @@ SELECT
   "d"."birth_date",
   "d"."customer_tier",
   "d"."household_id",
+  "d"."registered_unit_id",
+  "d"."support_agent_id",
+  "d"."salutation",
   "d"."preferred_language",
   "d"."customer_since",
   "d"."support_agent",
@@ -58,6 +61,9 @@ FROM (
     CAST((
       'northwind:Household:' || CAST("Customers"."CustomerID" AS TEXT)
     ) AS TEXT) AS "household_id",
+    CAST(NULL AS TEXT) AS "registered_unit_id",
+    CAST(NULL AS TEXT) AS "support_agent_id",
+    CAST(NULL AS TEXT) AS "salutation",
     CAST(NULL AS TEXT) AS "preferred_language",
     CAST(NULL AS DATE) AS "customer_since",
     CAST(NULL AS TEXT) AS "support_agent",
@@ -87,6 +93,9 @@ SELECT
   "s"."birth_date",
   "s"."customer_tier",
   "s"."household_id",
+  "s"."registered_unit_id",
+  "s"."support_agent_id",
+  "s"."salutation",
   "s"."preferred_language",
   "s"."customer_since",
   "s"."support_agent",
@@ -919,6 +928,892 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+CREATE OR REPLACE VIEW "northwind__contact_person__staged" AS
+SELECT
+  "d"."id",
+  "d"."customer_id",
+  "d"."person_name",
+  "d"."salutation",
+  "d"."job_title",
+  "d"."party_role",
+  "d"."email_address",
+  "d"."phone_number",
+  "d"."is_primary",
+  'northwind' AS "_source_system",
+  'Customers' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT "d"."party_role" IS NULL
+      AND NOT "d"."party_role" IN ('buyer', 'billing_contact', 'owner', 'decision_maker', 'other')
+      THEN 'slot party_role: ''' || COALESCE(CAST("d"."party_role" AS TEXT), 'NULL') || ''' is not a permissible value of PartyRoleType'
+      WHEN NOT "d"."email_address" IS NULL
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:ContactPerson:' || CAST("Customers"."CustomerID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'northwind:Customer:' || CAST("Customers"."CustomerID" AS TEXT)
+    ) AS TEXT) AS "customer_id",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."ContactName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."ContactName")
+    END AS TEXT) AS "person_name",
+    CAST(NULL AS TEXT) AS "salutation",
+    CAST(CASE
+      WHEN TRIM(TRIM("Customers"."ContactTitle"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Customers"."ContactTitle")
+    END AS TEXT) AS "job_title",
+    CAST(CASE
+      WHEN "Customers"."ContactTitle" LIKE 'Owner%'
+      THEN 'owner'
+      WHEN "Customers"."ContactTitle" LIKE '%Accounting%'
+      THEN 'billing_contact'
+      WHEN "Customers"."ContactTitle" LIKE '%Sales%'
+      OR "Customers"."ContactTitle" LIKE '%Order%'
+      THEN 'buyer'
+      ELSE 'other'
+    END AS TEXT) AS "party_role",
+    CAST(NULL AS TEXT) AS "email_address",
+    CAST(NULL AS TEXT) AS "phone_number",
+    CAST(TRUE AS BOOLEAN) AS "is_primary",
+    CAST(CASE
+      WHEN NOT COALESCE((
+        NOT NULLIF(TRIM("Customers"."ContactName"), '') IS NULL
+      ), FALSE)
+      THEN 'excluded by filter: NULLIF(TRIM(ContactName), '''') IS NOT NULL'
+      WHEN COALESCE((
+        "Customers"."Address" IS NULL AND "Customers"."Country" IS NULL
+      ), FALSE)
+      THEN 'test account with no address or country (not a real customer)'
+      WHEN COALESCE((
+        "Customers"."CustomerID" <> TRIM("Customers"."CustomerID")
+      ), FALSE)
+      THEN 'customer code has stray spaces (keyed by hand, not by the order system)'
+      ELSE NULL
+    END AS TEXT) AS "_row_reason",
+    CAST("Customers"."CustomerID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Customers" AS "Customers"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__contact_person" AS
+SELECT
+  "s"."id",
+  "s"."customer_id",
+  "s"."person_name",
+  "s"."salutation",
+  "s"."job_title",
+  "s"."party_role",
+  "s"."email_address",
+  "s"."phone_number",
+  "s"."is_primary",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__contact_person__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__contact_person__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'ContactPerson' AS "_derivation",
+  'ContactPerson' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__contact_person__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__employee__staged" AS
+SELECT
+  "d"."id",
+  "d"."person_name",
+  "d"."given_name",
+  "d"."family_name",
+  "d"."salutation",
+  "d"."job_title",
+  "d"."hire_date",
+  "d"."manager_id",
+  "d"."email_address",
+  "d"."phone_number",
+  "d"."phone_extension",
+  "d"."address_line",
+  "d"."city",
+  "d"."region",
+  "d"."postal_code",
+  "d"."country_code",
+  'northwind' AS "_source_system",
+  'Employees' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."person_name" IS NULL OR "d"."person_name" = ''
+      THEN 'slot person_name is required but empty'
+      WHEN NOT "d"."email_address" IS NULL
+      AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 256)'
+      WHEN NOT "d"."country_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
+      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:Employee:' || CAST("Employees"."EmployeeID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."FirstName") || ' ' || TRIM("Employees"."LastName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."FirstName") || ' ' || TRIM("Employees"."LastName")
+    END AS TEXT) AS "person_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."FirstName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."FirstName")
+    END AS TEXT) AS "given_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."LastName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."LastName")
+    END AS TEXT) AS "family_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."TitleOfCourtesy"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."TitleOfCourtesy")
+    END AS TEXT) AS "salutation",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."Title"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."Title")
+    END AS TEXT) AS "job_title",
+    CAST("Employees"."HireDate" AS DATE) AS "hire_date",
+    CAST((
+      'northwind:Employee:' || CAST("Employees"."ReportsTo" AS TEXT)
+    ) AS TEXT) AS "manager_id",
+    CAST(NULL AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."HomePhone"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."HomePhone")
+    END AS TEXT) AS "phone_number",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."Extension"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."Extension")
+    END AS TEXT) AS "phone_extension",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employees"."Address"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employees"."Address")
+    END AS TEXT) AS "address_line",
+    CAST(CASE WHEN TRIM("Employees"."City", ' ') = '' THEN NULL ELSE "Employees"."City" END AS TEXT) AS "city",
+    CAST(CASE
+      WHEN TRIM("Employees"."Region", ' ') = ''
+      THEN NULL
+      ELSE "Employees"."Region"
+    END AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM("Employees"."PostalCode", ' ') = ''
+      THEN NULL
+      ELSE "Employees"."PostalCode"
+    END AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN "Employees"."Country" = 'Argentina'
+      THEN 'AR'
+      WHEN "Employees"."Country" = 'Austria'
+      THEN 'AT'
+      WHEN "Employees"."Country" = 'Belgium'
+      THEN 'BE'
+      WHEN "Employees"."Country" = 'Brazil'
+      THEN 'BR'
+      WHEN "Employees"."Country" = 'Canada'
+      THEN 'CA'
+      WHEN "Employees"."Country" = 'Denmark'
+      THEN 'DK'
+      WHEN "Employees"."Country" = 'Finland'
+      THEN 'FI'
+      WHEN "Employees"."Country" = 'France'
+      THEN 'FR'
+      WHEN "Employees"."Country" = 'Germany'
+      THEN 'DE'
+      WHEN "Employees"."Country" = 'Ireland'
+      THEN 'IE'
+      WHEN "Employees"."Country" = 'Italy'
+      THEN 'IT'
+      WHEN "Employees"."Country" = 'Mexico'
+      THEN 'MX'
+      WHEN "Employees"."Country" = 'Norway'
+      THEN 'NO'
+      WHEN "Employees"."Country" = 'Poland'
+      THEN 'PL'
+      WHEN "Employees"."Country" = 'Portugal'
+      THEN 'PT'
+      WHEN "Employees"."Country" = 'Spain'
+      THEN 'ES'
+      WHEN "Employees"."Country" = 'Sweden'
+      THEN 'SE'
+      WHEN "Employees"."Country" = 'Switzerland'
+      THEN 'CH'
+      WHEN "Employees"."Country" = 'UK'
+      THEN 'GB'
+      WHEN "Employees"."Country" = 'USA'
+      THEN 'US'
+      WHEN "Employees"."Country" = 'Venezuela'
+      THEN 'VE'
+      ELSE NULL
+    END AS TEXT) AS "country_code",
+    "Employees"."Country" AS "_raw__country_code",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Employees"."EmployeeID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Employees" AS "Employees"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__employee" AS
+SELECT
+  "s"."id",
+  "s"."person_name",
+  "s"."given_name",
+  "s"."family_name",
+  "s"."salutation",
+  "s"."job_title",
+  "s"."hire_date",
+  "s"."manager_id",
+  "s"."email_address",
+  "s"."phone_number",
+  "s"."phone_extension",
+  "s"."address_line",
+  "s"."city",
+  "s"."region",
+  "s"."postal_code",
+  "s"."country_code",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__employee__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__employee__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'Employee' AS "_derivation",
+  'Employee' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__employee__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_region__staged" AS
+SELECT
+  "d"."id",
+  "d"."unit_name",
+  "d"."unit_type",
+  "d"."parent_unit_id",
+  "d"."address_line",
+  "d"."city",
+  "d"."region",
+  "d"."postal_code",
+  "d"."country_code",
+  "d"."phone_number",
+  'northwind' AS "_source_system",
+  'Regions' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."unit_name" IS NULL OR "d"."unit_name" = ''
+      THEN 'slot unit_name is required but empty'
+      WHEN "d"."unit_type" IS NULL OR "d"."unit_type" = ''
+      THEN 'slot unit_type is required but empty'
+      WHEN NOT "d"."country_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
+      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:OrganisationUnit:' || CAST('region' AS TEXT) || '|' || CAST("Regions"."RegionID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST(CASE
+      WHEN TRIM(TRIM("Regions"."RegionDescription"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Regions"."RegionDescription")
+    END AS TEXT) AS "unit_name",
+    CAST('region' AS TEXT) AS "unit_type",
+    CAST(NULL AS TEXT) AS "parent_unit_id",
+    CAST(NULL AS TEXT) AS "address_line",
+    CAST(NULL AS TEXT) AS "city",
+    CAST(NULL AS TEXT) AS "region",
+    CAST(NULL AS TEXT) AS "postal_code",
+    CAST(NULL AS TEXT) AS "country_code",
+    CAST(NULL AS TEXT) AS "phone_number",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Regions"."RegionID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Regions" AS "Regions"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_region" AS
+SELECT
+  "s"."id",
+  "s"."unit_name",
+  "s"."unit_type",
+  "s"."parent_unit_id",
+  "s"."address_line",
+  "s"."city",
+  "s"."region",
+  "s"."postal_code",
+  "s"."country_code",
+  "s"."phone_number",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__organisation_unit_region__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_region__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'OrganisationUnitRegion' AS "_derivation",
+  'OrganisationUnit' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__organisation_unit_region__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__staged" AS
+SELECT
+  "d"."id",
+  "d"."unit_name",
+  "d"."unit_type",
+  "d"."parent_unit_id",
+  "d"."address_line",
+  "d"."city",
+  "d"."region",
+  "d"."postal_code",
+  "d"."country_code",
+  "d"."phone_number",
+  'northwind' AS "_source_system",
+  'Territories' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."unit_name" IS NULL OR "d"."unit_name" = ''
+      THEN 'slot unit_name is required but empty'
+      WHEN "d"."unit_type" IS NULL OR "d"."unit_type" = ''
+      THEN 'slot unit_type is required but empty'
+      WHEN NOT "d"."country_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
+      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:OrganisationUnit:' || CAST('territory' AS TEXT) || '|' || CAST("Territories"."TerritoryID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST(CASE
+      WHEN TRIM(TRIM("Territories"."TerritoryDescription"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Territories"."TerritoryDescription")
+    END AS TEXT) AS "unit_name",
+    CAST('territory' AS TEXT) AS "unit_type",
+    CAST((
+      'northwind:OrganisationUnit:' || CAST('region' AS TEXT) || '|' || CAST("Territories"."RegionID" AS TEXT)
+    ) AS TEXT) AS "parent_unit_id",
+    CAST(NULL AS TEXT) AS "address_line",
+    CAST(NULL AS TEXT) AS "city",
+    CAST(NULL AS TEXT) AS "region",
+    CAST(NULL AS TEXT) AS "postal_code",
+    CAST(NULL AS TEXT) AS "country_code",
+    CAST(NULL AS TEXT) AS "phone_number",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Territories"."TerritoryID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Territories" AS "Territories"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_territory" AS
+SELECT
+  "s"."id",
+  "s"."unit_name",
+  "s"."unit_type",
+  "s"."parent_unit_id",
+  "s"."address_line",
+  "s"."city",
+  "s"."region",
+  "s"."postal_code",
+  "s"."country_code",
+  "s"."phone_number",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__organisation_unit_territory__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'OrganisationUnitTerritory' AS "_derivation",
+  'OrganisationUnit' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__organisation_unit_territory__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__sales_order__staged" AS
+SELECT
+  "d"."id",
+  "d"."customer_id",
+  "d"."order_number",
+  "d"."order_date",
+  "d"."order_status",
+  "d"."required_date",
+  "d"."shipped_date",
+  "d"."sales_agent_id",
+  "d"."selling_unit_id",
+  "d"."shipper_name",
+  "d"."ship_to_name",
+  "d"."address_line",
+  "d"."city",
+  "d"."region",
+  "d"."postal_code",
+  "d"."country_code",
+  "d"."freight_amount",
+  "d"."currency_code",
+  'northwind' AS "_source_system",
+  'Orders' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT "d"."_cast_failure__order_number" IS NULL
+      THEN 'slot order_number: ' || "d"."_cast_failure__order_number"
+      WHEN "d"."order_date" IS NULL
+      THEN 'slot order_date is required but empty'
+      WHEN NOT "d"."order_status" IS NULL
+      AND NOT "d"."order_status" IN ('placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned')
+      THEN 'slot order_status: ''' || COALESCE(CAST("d"."order_status" AS TEXT), 'NULL') || ''' is not a permissible value of OrderStatus'
+      WHEN NOT "d"."_raw__required_date" IS NULL AND "d"."required_date" IS NULL
+      THEN 'slot required_date: value ''' || COALESCE(CAST("d"."_raw__required_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
+      WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 325)'
+      WHEN NOT "d"."country_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
+      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+      WHEN "d"."freight_amount" < 0
+      THEN 'slot freight_amount: ' || COALESCE(CAST("d"."freight_amount" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN NOT "d"."currency_code" IS NULL
+      AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
+      THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:SalesOrder:' || CAST("Orders"."OrderID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'northwind:Customer:' || CAST("Orders"."CustomerID" AS TEXT)
+    ) AS TEXT) AS "customer_id",
+    CAST(CAST("Orders"."OrderID" AS TEXT) AS TEXT) AS "order_number",
+    CASE
+      WHEN NOT "Orders"."OrderID" IS NULL AND CAST("Orders"."OrderID" AS TEXT) IS NULL
+      THEN 'value ''' || COALESCE(CAST("Orders"."OrderID" AS TEXT), 'NULL') || ''' cannot be converted to TEXT'
+      ELSE NULL
+    END AS "_cast_failure__order_number",
+    CAST("Orders"."OrderDate" AS TIMESTAMP) AS "order_date",
+    CAST(CASE WHEN "Orders"."ShippedDate" IS NULL THEN 'confirmed' ELSE 'shipped' END AS TEXT) AS "order_status",
+    CAST("Orders"."RequiredDate" AS DATE) AS "required_date",
+    "Orders"."RequiredDate" AS "_raw__required_date",
+    CAST("Orders"."ShippedDate" AS TIMESTAMP) AS "shipped_date",
+    CAST((
+      'northwind:Employee:' || CAST("Orders"."EmployeeID" AS TEXT)
+    ) AS TEXT) AS "sales_agent_id",
+    CAST(NULL AS TEXT) AS "selling_unit_id",
+    CAST(CASE
+      WHEN TRIM(TRIM("shipper"."CompanyName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("shipper"."CompanyName")
+    END AS TEXT) AS "shipper_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Orders"."ShipName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Orders"."ShipName")
+    END AS TEXT) AS "ship_to_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Orders"."ShipAddress"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Orders"."ShipAddress")
+    END AS TEXT) AS "address_line",
+    CAST(CASE WHEN TRIM("Orders"."ShipCity", ' ') = '' THEN NULL ELSE "Orders"."ShipCity" END AS TEXT) AS "city",
+    CAST(CASE
+      WHEN TRIM("Orders"."ShipRegion", ' ') = ''
+      THEN NULL
+      ELSE "Orders"."ShipRegion"
+    END AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM("Orders"."ShipPostalCode", ' ') = ''
+      THEN NULL
+      ELSE "Orders"."ShipPostalCode"
+    END AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN "Orders"."ShipCountry" = 'Argentina'
+      THEN 'AR'
+      WHEN "Orders"."ShipCountry" = 'Austria'
+      THEN 'AT'
+      WHEN "Orders"."ShipCountry" = 'Belgium'
+      THEN 'BE'
+      WHEN "Orders"."ShipCountry" = 'Brazil'
+      THEN 'BR'
+      WHEN "Orders"."ShipCountry" = 'Canada'
+      THEN 'CA'
+      WHEN "Orders"."ShipCountry" = 'Denmark'
+      THEN 'DK'
+      WHEN "Orders"."ShipCountry" = 'Finland'
+      THEN 'FI'
+      WHEN "Orders"."ShipCountry" = 'France'
+      THEN 'FR'
+      WHEN "Orders"."ShipCountry" = 'Germany'
+      THEN 'DE'
+      WHEN "Orders"."ShipCountry" = 'Ireland'
+      THEN 'IE'
+      WHEN "Orders"."ShipCountry" = 'Italy'
+      THEN 'IT'
+      WHEN "Orders"."ShipCountry" = 'Mexico'
+      THEN 'MX'
+      WHEN "Orders"."ShipCountry" = 'Norway'
+      THEN 'NO'
+      WHEN "Orders"."ShipCountry" = 'Poland'
+      THEN 'PL'
+      WHEN "Orders"."ShipCountry" = 'Portugal'
+      THEN 'PT'
+      WHEN "Orders"."ShipCountry" = 'Spain'
+      THEN 'ES'
+      WHEN "Orders"."ShipCountry" = 'Sweden'
+      THEN 'SE'
+      WHEN "Orders"."ShipCountry" = 'Switzerland'
+      THEN 'CH'
+      WHEN "Orders"."ShipCountry" = 'UK'
+      THEN 'GB'
+      WHEN "Orders"."ShipCountry" = 'USA'
+      THEN 'US'
+      WHEN "Orders"."ShipCountry" = 'Venezuela'
+      THEN 'VE'
+      ELSE NULL
+    END AS TEXT) AS "country_code",
+    "Orders"."ShipCountry" AS "_raw__country_code",
+    CAST("Orders"."Freight" AS DECIMAL(18, 4)) AS "freight_amount",
+    CAST('USD' AS TEXT) AS "currency_code",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Orders"."OrderID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Orders" AS "Orders"
+  LEFT JOIN "northwind"."Shippers" AS "shipper"
+    ON "shipper"."ShipperID" = "Orders"."ShipVia"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__sales_order" AS
+SELECT
+  "s"."id",
+  "s"."customer_id",
+  "s"."order_number",
+  "s"."order_date",
+  "s"."order_status",
+  "s"."required_date",
+  "s"."shipped_date",
+  "s"."sales_agent_id",
+  "s"."selling_unit_id",
+  "s"."shipper_name",
+  "s"."ship_to_name",
+  "s"."address_line",
+  "s"."city",
+  "s"."region",
+  "s"."postal_code",
+  "s"."country_code",
+  "s"."freight_amount",
+  "s"."currency_code",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__sales_order__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__sales_order__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'SalesOrder' AS "_derivation",
+  'SalesOrder' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__sales_order__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__sales_order__joins" AS
+SELECT
+  CAST("Orders"."OrderID" AS TEXT) AS "_source_key",
+  'shipper' AS "_join",
+  COUNT(*) AS "_matches"
+FROM "northwind"."Orders" AS "Orders"
+LEFT JOIN "northwind"."Shippers" AS "shipper"
+  ON "shipper"."ShipperID" = "Orders"."ShipVia"
+GROUP BY
+  CAST("Orders"."OrderID" AS TEXT)
+HAVING
+  COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW "northwind__sales_order_line__staged" AS
+SELECT
+  "d"."id",
+  "d"."order_id",
+  "d"."product_id",
+  "d"."quantity",
+  "d"."unit_price",
+  "d"."discount_rate",
+  "d"."line_amount",
+  'northwind' AS "_source_system",
+  'Order Details' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."order_id" IS NULL OR "d"."order_id" = ''
+      THEN 'slot order_id is required but empty'
+      WHEN "d"."quantity" IS NULL
+      THEN 'slot quantity is required but empty'
+      WHEN "d"."unit_price" IS NULL
+      THEN 'slot unit_price is required but empty'
+      WHEN "d"."unit_price" < 0
+      THEN 'slot unit_price: ' || COALESCE(CAST("d"."unit_price" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN "d"."discount_rate" < 0
+      THEN 'slot discount_rate: ' || COALESCE(CAST("d"."discount_rate" AS TEXT), 'NULL') || ' is below the minimum 0'
+      WHEN "d"."discount_rate" > 1
+      THEN 'slot discount_rate: ' || COALESCE(CAST("d"."discount_rate" AS TEXT), 'NULL') || ' is above the maximum 1'
+      WHEN "d"."line_amount" IS NULL
+      THEN 'slot line_amount is required but empty'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:SalesOrderLine:' || CAST("Order Details"."OrderID" AS TEXT) || '|' || CAST("Order Details"."ProductID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'northwind:SalesOrder:' || CAST("Order Details"."OrderID" AS TEXT)
+    ) AS TEXT) AS "order_id",
+    CAST((
+      'northwind:Product:' || CAST("Order Details"."ProductID" AS TEXT)
+    ) AS TEXT) AS "product_id",
+    CAST("Order Details"."Quantity" AS BIGINT) AS "quantity",
+    CAST("Order Details"."UnitPrice" AS DECIMAL(18, 4)) AS "unit_price",
+    CAST(CAST("Order Details"."Discount" AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "discount_rate",
+    CAST(CAST(ROUND(
+      CAST("Order Details"."UnitPrice" * "Order Details"."Quantity" * (
+        1 - "Order Details"."Discount"
+      ) AS DECIMAL(38, 10)),
+      2
+    ) AS DECIMAL(38, 10)) AS DECIMAL(18, 4)) AS "line_amount",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Order Details"."OrderID" AS TEXT) || '|' || CAST("Order Details"."ProductID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Order Details" AS "Order Details"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__sales_order_line" AS
+SELECT
+  "s"."id",
+  "s"."order_id",
+  "s"."product_id",
+  "s"."quantity",
+  "s"."unit_price",
+  "s"."discount_rate",
+  "s"."line_amount",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__sales_order_line__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__sales_order_line__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'SalesOrderLine' AS "_derivation",
+  'SalesOrderLine' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__sales_order_line__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__order_placed__staged" AS
+SELECT
+  "d"."id",
+  "d"."order_id",
+  "d"."order_status",
+  "d"."status_changed_at",
+  "d"."status_reason",
+  'northwind' AS "_source_system",
+  'Orders' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."order_id" IS NULL OR "d"."order_id" = ''
+      THEN 'slot order_id is required but empty'
+      WHEN "d"."order_status" IS NULL OR "d"."order_status" = ''
+      THEN 'slot order_status is required but empty'
+      WHEN "d"."status_changed_at" IS NULL
+      THEN 'slot status_changed_at is required but empty'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:OrderStatusChange:' || CAST('placed' AS TEXT) || '|' || CAST("Orders"."OrderID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'northwind:SalesOrder:' || CAST("Orders"."OrderID" AS TEXT)
+    ) AS TEXT) AS "order_id",
+    CAST('placed' AS TEXT) AS "order_status",
+    CAST("Orders"."OrderDate" AS TIMESTAMP) AS "status_changed_at",
+    CAST(NULL AS TEXT) AS "status_reason",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Orders"."OrderID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Orders" AS "Orders"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__order_placed" AS
+SELECT
+  "s"."id",
+  "s"."order_id",
+  "s"."order_status",
+  "s"."status_changed_at",
+  "s"."status_reason",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__order_placed__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__order_placed__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'OrderPlaced' AS "_derivation",
+  'OrderStatusChange' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__order_placed__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__order_shipped__staged" AS
+SELECT
+  "d"."id",
+  "d"."order_id",
+  "d"."order_status",
+  "d"."status_changed_at",
+  "d"."status_reason",
+  'northwind' AS "_source_system",
+  'Orders' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."order_id" IS NULL OR "d"."order_id" = ''
+      THEN 'slot order_id is required but empty'
+      WHEN "d"."order_status" IS NULL OR "d"."order_status" = ''
+      THEN 'slot order_status is required but empty'
+      WHEN "d"."status_changed_at" IS NULL
+      THEN 'slot status_changed_at is required but empty'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'northwind:OrderStatusChange:' || CAST('shipped' AS TEXT) || '|' || CAST("Orders"."OrderID" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST((
+      'northwind:SalesOrder:' || CAST("Orders"."OrderID" AS TEXT)
+    ) AS TEXT) AS "order_id",
+    CAST('shipped' AS TEXT) AS "order_status",
+    CAST("Orders"."ShippedDate" AS TIMESTAMP) AS "status_changed_at",
+    CAST(NULL AS TEXT) AS "status_reason",
+    CAST(CASE
+      WHEN NOT COALESCE((
+        NOT "Orders"."ShippedDate" IS NULL
+      ), FALSE)
+      THEN 'excluded by filter: ShippedDate IS NOT NULL'
+      ELSE NULL
+    END AS TEXT) AS "_row_reason",
+    CAST("Orders"."OrderID" AS TEXT) AS "_source_key"
+  FROM "northwind"."Orders" AS "Orders"
+) AS "d";
+
+CREATE OR REPLACE VIEW "northwind__order_shipped" AS
+SELECT
+  "s"."id",
+  "s"."order_id",
+  "s"."order_status",
+  "s"."status_changed_at",
+  "s"."status_reason",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "northwind__order_shipped__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__order_shipped__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'OrderShipped' AS "_derivation",
+  'OrderStatusChange' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "northwind__order_shipped__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
 CREATE OR REPLACE VIEW "northwind__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1127,3 +2022,283 @@ LEFT JOIN (
   ON "r1"."_id" = "s"."product_id"
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__contact_person__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__contact_person" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__employee__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'manager_id' AS "_slot",
+  'Employee' AS "_target_class",
+  "s"."manager_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__employee" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__employee" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."manager_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__employee__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."manager_id"
+WHERE
+  NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'parent_unit_id' AS "_slot",
+  'OrganisationUnit' AS "_target_class",
+  "s"."parent_unit_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__organisation_unit_territory" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__organisation_unit_region" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+  UNION
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__organisation_unit_territory" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."parent_unit_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__organisation_unit_region__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+  UNION
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__organisation_unit_territory__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."parent_unit_id"
+WHERE
+  NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__sales_order__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'customer_id' AS "_slot",
+  'Customer' AS "_target_class",
+  "s"."customer_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__sales_order" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."customer_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__customer__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."customer_id"
+WHERE
+  NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'sales_agent_id' AS "_slot",
+  'Employee' AS "_target_class",
+  "s"."sales_agent_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__sales_order" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__employee" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."sales_agent_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__employee__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."sales_agent_id"
+WHERE
+  NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__sales_order_line__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'order_id' AS "_slot",
+  'SalesOrder' AS "_target_class",
+  "s"."order_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__sales_order_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__sales_order" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."order_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__sales_order__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."order_id"
+WHERE
+  NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'product_id' AS "_slot",
+  'Product' AS "_target_class",
+  "s"."product_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__sales_order_line" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__product" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."product_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__product__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."product_id"
+WHERE
+  NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__order_placed__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'order_id' AS "_slot",
+  'SalesOrder' AS "_target_class",
+  "s"."order_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__order_placed" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__sales_order" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."order_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__sales_order__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."order_id"
+WHERE
+  NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
+
+CREATE OR REPLACE VIEW "northwind__order_shipped__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'order_id' AS "_slot",
+  'SalesOrder' AS "_target_class",
+  "s"."order_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "northwind__order_shipped" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__sales_order" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."order_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "northwind__sales_order__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."order_id"
+WHERE
+  NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;

@@ -15,6 +15,9 @@ SELECT
   `d`.`birth_date`,
   `d`.`customer_tier`,
   `d`.`household_id`,
+  `d`.`registered_unit_id`,
+  `d`.`support_agent_id`,
+  `d`.`salutation`,
   `d`.`preferred_language`,
   `d`.`customer_since`,
   `d`.`support_agent`,
@@ -97,6 +100,11 @@ FROM (
         ) AS CHAR)
       )
     ) AS CHAR) AS `household_id`,
+    CAST(NULL AS CHAR) AS `registered_unit_id`,
+    CAST((
+      CONCAT('chinook:Employee:', CAST(`Customer`.`SupportRepId` AS CHAR))
+    ) AS CHAR) AS `support_agent_id`,
+    CAST(NULL AS CHAR) AS `salutation`,
     CAST(NULL AS CHAR) AS `preferred_language`,
     CAST(NULL AS DATE) AS `customer_since`,
     CAST(CASE
@@ -132,6 +140,9 @@ SELECT
   `s`.`birth_date`,
   `s`.`customer_tier`,
   `s`.`household_id`,
+  `s`.`registered_unit_id`,
+  `s`.`support_agent_id`,
+  `s`.`salutation`,
   `s`.`preferred_language`,
   `s`.`customer_since`,
   `s`.`support_agent`,
@@ -653,7 +664,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 139)'
+        ''' is not in value_mappings (line 141)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -942,7 +953,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 177)'
+        ''' is not in value_mappings (line 179)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1149,6 +1160,231 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+CREATE OR REPLACE VIEW `chinook__employee__staged` AS
+SELECT
+  `d`.`id`,
+  `d`.`person_name`,
+  `d`.`given_name`,
+  `d`.`family_name`,
+  `d`.`salutation`,
+  `d`.`job_title`,
+  `d`.`hire_date`,
+  `d`.`manager_id`,
+  `d`.`email_address`,
+  `d`.`phone_number`,
+  `d`.`phone_extension`,
+  `d`.`address_line`,
+  `d`.`city`,
+  `d`.`region`,
+  `d`.`postal_code`,
+  `d`.`country_code`,
+  'chinook' AS `_source_system`,
+  'Employee' AS `_source_table`,
+  `d`.`_source_key`,
+  COALESCE(
+    `d`.`_row_reason`,
+    CASE
+      WHEN `d`.`person_name` IS NULL
+      OR CAST(CAST(`d`.`person_name` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot person_name is required but empty'
+      WHEN NOT `d`.`_raw__hire_date` IS NULL AND `d`.`hire_date` IS NULL
+      THEN CONCAT(
+        'slot hire_date: value ''',
+        COALESCE(
+          CASE
+            WHEN MICROSECOND(`d`.`_raw__hire_date`) = 0
+            THEN DATE_FORMAT(`d`.`_raw__hire_date`, '%Y-%m-%d %T')
+            ELSE TRIM(TRAILING '0' FROM DATE_FORMAT(`d`.`_raw__hire_date`, '%Y-%m-%d %T.%f'))
+          END,
+          'NULL'
+        ),
+        ''' cannot be converted to DATE'
+      )
+      WHEN NOT `d`.`email_address` IS NULL
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
+      THEN CONCAT(
+        'slot email_address: ''',
+        COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      )
+      WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
+      THEN CONCAT(
+        'slot country_code: code ''',
+        COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 230)'
+      )
+      WHEN NOT `d`.`country_code` IS NULL
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
+      THEN CONCAT(
+        'slot country_code: ''',
+        COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
+        ''' does not match pattern ^[A-Z]{2}$'
+      )
+      ELSE NULL
+    END
+  ) AS `_reject_reason`
+FROM (
+  SELECT
+    CAST((
+      CONCAT('chinook:Employee:', CAST(`Employee`.`EmployeeId` AS CHAR))
+    ) AS CHAR) AS `id`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM CONCAT(TRIM(`Employee`.`FirstName`), ' ', TRIM(`Employee`.`LastName`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE CONCAT(TRIM(`Employee`.`FirstName`), ' ', TRIM(`Employee`.`LastName`))
+    END AS CHAR) AS `person_name`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Employee`.`FirstName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`Employee`.`FirstName`)
+    END AS CHAR) AS `given_name`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Employee`.`LastName`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`Employee`.`LastName`)
+    END AS CHAR) AS `family_name`,
+    CAST(NULL AS CHAR) AS `salutation`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM `Employee`.`Title`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE `Employee`.`Title`
+    END AS CHAR) AS `job_title`,
+    CAST(`Employee`.`HireDate` AS DATE) AS `hire_date`,
+    `Employee`.`HireDate` AS `_raw__hire_date`,
+    CAST((
+      CONCAT('chinook:Employee:', CAST(`Employee`.`ReportsTo` AS CHAR))
+    ) AS CHAR) AS `manager_id`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`Employee`.`Email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`Employee`.`Email`))
+    END AS CHAR) AS `email_address`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Employee`.`Phone`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`Employee`.`Phone`)
+    END AS CHAR) AS `phone_number`,
+    CAST(NULL AS CHAR) AS `phone_extension`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Employee`.`Address`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`Employee`.`Address`)
+    END AS CHAR) AS `address_line`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM `Employee`.`City`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE `Employee`.`City`
+    END AS CHAR) AS `city`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM `Employee`.`State`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE `Employee`.`State`
+    END AS CHAR) AS `region`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Employee`.`PostalCode`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`Employee`.`PostalCode`)
+    END AS CHAR) AS `postal_code`,
+    CAST(CASE
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
+      THEN 'AR'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Australia'
+      THEN 'AU'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Austria'
+      THEN 'AT'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Belgium'
+      THEN 'BE'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Brazil'
+      THEN 'BR'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Canada'
+      THEN 'CA'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Chile'
+      THEN 'CL'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Czech Republic'
+      THEN 'CZ'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Denmark'
+      THEN 'DK'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Finland'
+      THEN 'FI'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'France'
+      THEN 'FR'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Germany'
+      THEN 'DE'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Hungary'
+      THEN 'HU'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'India'
+      THEN 'IN'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Ireland'
+      THEN 'IE'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Italy'
+      THEN 'IT'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Netherlands'
+      THEN 'NL'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Norway'
+      THEN 'NO'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Poland'
+      THEN 'PL'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Portugal'
+      THEN 'PT'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Spain'
+      THEN 'ES'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Sweden'
+      THEN 'SE'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'USA'
+      THEN 'US'
+      WHEN CAST(CAST(`Employee`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'United Kingdom'
+      THEN 'GB'
+      ELSE NULL
+    END AS CHAR) AS `country_code`,
+    `Employee`.`Country` AS `_raw__country_code`,
+    CAST(NULL AS CHAR) AS `_row_reason`,
+    CAST(`Employee`.`EmployeeId` AS CHAR) AS `_source_key`
+  FROM `chinook`.`Employee` AS `Employee`
+) AS `d`;
+
+CREATE OR REPLACE VIEW `chinook__employee` AS
+SELECT
+  `s`.`id`,
+  `s`.`person_name`,
+  `s`.`given_name`,
+  `s`.`family_name`,
+  `s`.`salutation`,
+  `s`.`job_title`,
+  `s`.`hire_date`,
+  `s`.`manager_id`,
+  `s`.`email_address`,
+  `s`.`phone_number`,
+  `s`.`phone_extension`,
+  `s`.`address_line`,
+  `s`.`city`,
+  `s`.`region`,
+  `s`.`postal_code`,
+  `s`.`country_code`,
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`
+FROM `chinook__employee__staged` AS `s`
+WHERE
+  `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__employee__rejects` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'Employee' AS `_derivation`,
+  'Employee' AS `_target_class`,
+  `s`.`_reject_reason` AS `_reject_reason`
+FROM `chinook__employee__staged` AS `s`
+WHERE
+  NOT `s`.`_reject_reason` IS NULL;
+
 CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1183,7 +1419,42 @@ LEFT JOIN (
 ) AS `r0`
   ON `r0`.`_id` = `s`.`household_id`
 WHERE
-  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
+  NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL
+UNION ALL
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'support_agent_id' AS `_slot`,
+  'Employee' AS `_target_class`,
+  `s`.`support_agent_id` AS `_target_id`,
+  CASE WHEN `r1`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__customer` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `chinook__employee` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k1`
+  ON `k1`.`_id` = `s`.`support_agent_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `chinook__employee__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r1`
+  ON `r1`.`_id` = `s`.`support_agent_id`
+WHERE
+  NOT `s`.`support_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
 CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
 SELECT
@@ -1399,3 +1670,39 @@ LEFT JOIN (
   ON `r1`.`_id` = `s`.`product_id`
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `chinook__employee__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'manager_id' AS `_slot`,
+  'Employee' AS `_target_class`,
+  `s`.`manager_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `chinook__employee` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `chinook__employee` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k0`
+  ON `k0`.`_id` = `s`.`manager_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `chinook__employee__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r0`
+  ON `r0`.`_id` = `s`.`manager_id`
+WHERE
+  NOT `s`.`manager_id` IS NULL AND `k0`.`_id` IS NULL;

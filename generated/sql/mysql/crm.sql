@@ -15,6 +15,9 @@ SELECT
   `d`.`birth_date`,
   `d`.`customer_tier`,
   `d`.`household_id`,
+  `d`.`registered_unit_id`,
+  `d`.`support_agent_id`,
+  `d`.`salutation`,
   `d`.`preferred_language`,
   `d`.`customer_since`,
   `d`.`support_agent`,
@@ -599,6 +602,21 @@ FROM (
       ELSE 'standard'
     END AS CHAR) AS `customer_tier`,
     CAST(NULL AS CHAR) AS `household_id`,
+    CAST(NULL AS CHAR) AS `registered_unit_id`,
+    CAST(NULL AS CHAR) AS `support_agent_id`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`salutation`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`salutation`)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CAST(CAST(TRIM(`contacts`.`salutation`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`contacts`.`salutation`)
+      END
+    END AS CHAR) AS `salutation`,
     CAST(CASE
       WHEN CAST(CAST(TRIM(' ' FROM CASE
         WHEN CAST(CAST(LOWER(TRIM(`contacts`.`lang`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -642,6 +660,9 @@ SELECT
   `s`.`birth_date`,
   `s`.`customer_tier`,
   `s`.`household_id`,
+  `s`.`registered_unit_id`,
+  `s`.`support_agent_id`,
+  `s`.`salutation`,
   `s`.`preferred_language`,
   `s`.`customer_since`,
   `s`.`support_agent`,
@@ -1617,7 +1638,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 231)'
+        ''' is not in value_mappings (line 234)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1863,7 +1884,7 @@ SELECT
       THEN CONCAT(
         'slot channel: code ''',
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 277)'
+        ''' is not in value_mappings (line 280)'
       )
       WHEN `d`.`channel` IS NULL
       OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -1874,7 +1895,7 @@ SELECT
       THEN CONCAT(
         'slot outcome: code ''',
         COALESCE(CAST(`d`.`_raw__outcome` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 290)'
+        ''' is not in value_mappings (line 293)'
       )
       WHEN `d`.`duration_seconds` < 0
       THEN CONCAT(
@@ -2000,6 +2021,624 @@ GROUP BY
   CAST(CAST(`activities`.`activity_id` AS CHAR) AS BINARY)
 HAVING
   COUNT(*) > 1;
+
+CREATE OR REPLACE VIEW `crm__customer_joined__staged` AS
+SELECT
+  `d`.`id`,
+  `d`.`customer_id`,
+  `d`.`lifecycle_event`,
+  `d`.`status_changed_at`,
+  `d`.`status_reason`,
+  'crm' AS `_source_system`,
+  'contacts' AS `_source_table`,
+  `d`.`_source_key`,
+  COALESCE(
+    `d`.`_row_reason`,
+    CASE
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN `d`.`lifecycle_event` IS NULL
+      OR CAST(CAST(`d`.`lifecycle_event` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot lifecycle_event is required but empty'
+      WHEN NOT `d`.`_raw__status_changed_at` IS NULL AND `d`.`status_changed_at` IS NULL
+      THEN CONCAT(
+        'slot status_changed_at: value ''',
+        COALESCE(CAST(`d`.`_raw__status_changed_at` AS CHAR), 'NULL'),
+        ''' cannot be converted to TIMESTAMP'
+      )
+      WHEN `d`.`status_changed_at` IS NULL
+      THEN 'slot status_changed_at is required but empty'
+      ELSE NULL
+    END
+  ) AS `_reject_reason`
+FROM (
+  SELECT
+    CAST((
+      CONCAT(
+        'crm:CustomerStatusChange:',
+        CAST('joined' AS CHAR),
+        '|',
+        CAST(`contacts`.`contact_no` AS CHAR)
+      )
+    ) AS CHAR) AS `id`,
+    CAST((
+      CONCAT('crm:Customer:', CAST(`contacts`.`contact_no` AS CHAR))
+    ) AS CHAR) AS `customer_id`,
+    CAST('joined' AS CHAR) AS `lifecycle_event`,
+    CAST(`contacts`.`created_on` AS DATETIME(6)) AS `status_changed_at`,
+    `contacts`.`created_on` AS `_raw__status_changed_at`,
+    CAST(NULL AS CHAR) AS `status_reason`,
+    CAST(CASE
+      WHEN NOT COALESCE((
+        NOT `contacts`.`created_on` IS NULL
+      ), FALSE)
+      THEN 'excluded by filter: created_on IS NOT NULL'
+      WHEN COALESCE(
+        (
+          CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'TEST'
+          OR CAST(LOWER(TRIM(`contacts`.`email`)) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%@test.test'
+          OR CAST(UPPER(REPLACE(`contacts`.`company`, 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin LIKE '%DO NOT USE%'
+        ),
+        FALSE
+      )
+      THEN 'junk TEST record (test name / test@test.test / ''DO NOT USE''), not a real customer'
+      ELSE NULL
+    END AS CHAR) AS `_row_reason`,
+    CAST(`contacts`.`contact_no` AS CHAR) AS `_source_key`
+  FROM `crm`.`contacts` AS `contacts`
+) AS `d`;
+
+CREATE OR REPLACE VIEW `crm__customer_joined` AS
+SELECT
+  `s`.`id`,
+  `s`.`customer_id`,
+  `s`.`lifecycle_event`,
+  `s`.`status_changed_at`,
+  `s`.`status_reason`,
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`
+FROM `crm__customer_joined__staged` AS `s`
+WHERE
+  `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__customer_joined__rejects` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'CustomerJoined' AS `_derivation`,
+  'CustomerStatusChange' AS `_target_class`,
+  `s`.`_reject_reason` AS `_reject_reason`
+FROM `crm__customer_joined__staged` AS `s`
+WHERE
+  NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__contact_person__staged` AS
+SELECT
+  `d`.`id`,
+  `d`.`customer_id`,
+  `d`.`person_name`,
+  `d`.`salutation`,
+  `d`.`job_title`,
+  `d`.`party_role`,
+  `d`.`email_address`,
+  `d`.`phone_number`,
+  `d`.`is_primary`,
+  'crm' AS `_source_system`,
+  'company_contacts' AS `_source_table`,
+  `d`.`_source_key`,
+  COALESCE(
+    `d`.`_row_reason`,
+    CASE
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT `d`.`_raw__party_role` IS NULL AND `d`.`party_role` IS NULL
+      THEN CONCAT(
+        'slot party_role: code ''',
+        COALESCE(CAST(`d`.`_raw__party_role` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 335)'
+      )
+      WHEN NOT `d`.`email_address` IS NULL
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`email_address` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      ) > 0
+      THEN CONCAT(
+        'slot email_address: ''',
+        COALESCE(CAST(`d`.`email_address` AS CHAR), 'NULL'),
+        ''' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
+      )
+      ELSE NULL
+    END
+  ) AS `_reject_reason`
+FROM (
+  SELECT
+    CAST((
+      CONCAT('crm:ContactPerson:', CAST(`company_contacts`.`person_id` AS CHAR))
+    ) AS CHAR) AS `id`,
+    CAST((
+      CONCAT('crm:Customer:', CAST(`company_contacts`.`contact_no` AS CHAR))
+    ) AS CHAR) AS `customer_id`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`company_contacts`.`person_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE TRIM(`company_contacts`.`person_name`)
+    END AS CHAR) AS `person_name`,
+    CAST(NULL AS CHAR) AS `salutation`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`company_contacts`.`job_title`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`company_contacts`.`job_title`)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CAST(CAST(TRIM(`company_contacts`.`job_title`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`company_contacts`.`job_title`)
+      END
+    END AS CHAR) AS `job_title`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`company_contacts`.`role`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'BUY'
+      THEN 'buyer'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`company_contacts`.`role`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'ACC'
+      THEN 'billing_contact'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`company_contacts`.`role`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'OWN'
+      THEN 'owner'
+      ELSE NULL
+    END AS CHAR) AS `party_role`,
+    UPPER(REPLACE(TRIM(`company_contacts`.`role`), 'ß', 'ẞ')) AS `_raw__party_role`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`company_contacts`.`email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE LOWER(TRIM(`company_contacts`.`email`))
+    END AS CHAR) AS `email_address`,
+    CAST(NULL AS CHAR) AS `phone_number`,
+    CAST(NULL AS SIGNED) AS `is_primary`,
+    CAST(NULL AS CHAR) AS `_row_reason`,
+    CAST(`company_contacts`.`person_id` AS CHAR) AS `_source_key`
+  FROM `crm`.`company_contacts` AS `company_contacts`
+) AS `d`;
+
+CREATE OR REPLACE VIEW `crm__contact_person` AS
+SELECT
+  `s`.`id`,
+  `s`.`customer_id`,
+  `s`.`person_name`,
+  `s`.`salutation`,
+  `s`.`job_title`,
+  `s`.`party_role`,
+  `s`.`email_address`,
+  `s`.`phone_number`,
+  `s`.`is_primary`,
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`
+FROM `crm__contact_person__staged` AS `s`
+WHERE
+  `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__contact_person__rejects` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'ContactPerson' AS `_derivation`,
+  'ContactPerson' AS `_target_class`,
+  `s`.`_reject_reason` AS `_reject_reason`
+FROM `crm__contact_person__staged` AS `s`
+WHERE
+  NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__consent__staged` AS
+SELECT
+  `d`.`id`,
+  `d`.`customer_id`,
+  `d`.`consent_channel`,
+  `d`.`consent_purpose`,
+  `d`.`consent_status`,
+  `d`.`consent_date`,
+  `d`.`consent_source`,
+  'crm' AS `_source_system`,
+  'permissions' AS `_source_table`,
+  `d`.`_source_key`,
+  COALESCE(
+    `d`.`_row_reason`,
+    CASE
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT `d`.`_raw__consent_channel` IS NULL AND `d`.`consent_channel` IS NULL
+      THEN CONCAT(
+        'slot consent_channel: code ''',
+        COALESCE(CAST(`d`.`_raw__consent_channel` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 353)'
+      )
+      WHEN `d`.`consent_channel` IS NULL
+      OR CAST(CAST(`d`.`consent_channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot consent_channel is required but empty'
+      WHEN NOT `d`.`_raw__consent_purpose` IS NULL AND `d`.`consent_purpose` IS NULL
+      THEN CONCAT(
+        'slot consent_purpose: code ''',
+        COALESCE(CAST(`d`.`_raw__consent_purpose` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 361)'
+      )
+      WHEN `d`.`consent_purpose` IS NULL
+      OR CAST(CAST(`d`.`consent_purpose` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot consent_purpose is required but empty'
+      WHEN NOT `d`.`_raw__consent_status` IS NULL AND `d`.`consent_status` IS NULL
+      THEN CONCAT(
+        'slot consent_status: code ''',
+        COALESCE(CAST(`d`.`_raw__consent_status` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 367)'
+      )
+      WHEN `d`.`consent_status` IS NULL
+      OR CAST(CAST(`d`.`consent_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot consent_status is required but empty'
+      WHEN `d`.`consent_date` IS NULL
+      THEN 'slot consent_date is required but empty'
+      WHEN NOT `d`.`_raw__consent_source` IS NULL AND `d`.`consent_source` IS NULL
+      THEN CONCAT(
+        'slot consent_source: code ''',
+        COALESCE(CAST(`d`.`_raw__consent_source` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 375)'
+      )
+      ELSE NULL
+    END
+  ) AS `_reject_reason`
+FROM (
+  SELECT
+    CAST((
+      CONCAT('crm:Consent:', CAST(`permissions`.`permission_id` AS CHAR))
+    ) AS CHAR) AS `id`,
+    CAST((
+      CONCAT('crm:Customer:', CAST(`permissions`.`contact_no` AS CHAR))
+    ) AS CHAR) AS `customer_id`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'EMAIL'
+      THEN 'email'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SMS'
+      THEN 'mobile'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'PHONE'
+      THEN 'phone'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`channel`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'POST'
+      THEN 'postal_address'
+      ELSE NULL
+    END AS CHAR) AS `consent_channel`,
+    UPPER(REPLACE(TRIM(`permissions`.`channel`), 'ß', 'ẞ')) AS `_raw__consent_channel`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`purpose`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'MKT'
+      THEN 'marketing'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`purpose`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SVC'
+      THEN 'service'
+      ELSE NULL
+    END AS CHAR) AS `consent_purpose`,
+    UPPER(REPLACE(TRIM(`permissions`.`purpose`), 'ß', 'ẞ')) AS `_raw__consent_purpose`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`opt_in`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Y'
+      THEN 'opted_in'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`opt_in`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'N'
+      THEN 'opted_out'
+      ELSE NULL
+    END AS CHAR) AS `consent_status`,
+    UPPER(REPLACE(TRIM(`permissions`.`opt_in`), 'ß', 'ẞ')) AS `_raw__consent_status`,
+    CAST(`permissions`.`changed_at` AS DATETIME(6)) AS `consent_date`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`source`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CALL'
+      THEN 'call_centre'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`source`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'WEB'
+      THEN 'web'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`source`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'MAIL'
+      THEN 'email'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`permissions`.`source`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SHOP'
+      THEN 'store'
+      ELSE NULL
+    END AS CHAR) AS `consent_source`,
+    UPPER(REPLACE(TRIM(`permissions`.`source`), 'ß', 'ẞ')) AS `_raw__consent_source`,
+    CAST(NULL AS CHAR) AS `_row_reason`,
+    CAST(`permissions`.`permission_id` AS CHAR) AS `_source_key`
+  FROM `crm`.`permissions` AS `permissions`
+) AS `d`;
+
+CREATE OR REPLACE VIEW `crm__consent` AS
+SELECT
+  `s`.`id`,
+  `s`.`customer_id`,
+  `s`.`consent_channel`,
+  `s`.`consent_purpose`,
+  `s`.`consent_status`,
+  `s`.`consent_date`,
+  `s`.`consent_source`,
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`
+FROM `crm__consent__staged` AS `s`
+WHERE
+  `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__consent__rejects` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'Consent' AS `_derivation`,
+  'Consent' AS `_target_class`,
+  `s`.`_reject_reason` AS `_reject_reason`
+FROM `crm__consent__staged` AS `s`
+WHERE
+  NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__sales_order__staged` AS
+SELECT
+  `d`.`id`,
+  `d`.`customer_id`,
+  `d`.`order_number`,
+  `d`.`order_date`,
+  `d`.`order_status`,
+  `d`.`required_date`,
+  `d`.`shipped_date`,
+  `d`.`sales_agent_id`,
+  `d`.`selling_unit_id`,
+  `d`.`shipper_name`,
+  `d`.`ship_to_name`,
+  `d`.`address_line`,
+  `d`.`city`,
+  `d`.`region`,
+  `d`.`postal_code`,
+  `d`.`country_code`,
+  `d`.`freight_amount`,
+  `d`.`currency_code`,
+  'crm' AS `_source_system`,
+  'orders' AS `_source_table`,
+  `d`.`_source_key`,
+  COALESCE(
+    `d`.`_row_reason`,
+    CASE
+      WHEN `d`.`customer_id` IS NULL
+      OR CAST(CAST(`d`.`customer_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot customer_id is required but empty'
+      WHEN NOT `d`.`_cast_failure__order_number` IS NULL
+      THEN CONCAT('slot order_number: ', `d`.`_cast_failure__order_number`)
+      WHEN `d`.`order_date` IS NULL
+      THEN 'slot order_date is required but empty'
+      WHEN NOT `d`.`_raw__order_status` IS NULL AND `d`.`order_status` IS NULL
+      THEN CONCAT(
+        'slot order_status: code ''',
+        COALESCE(CAST(`d`.`_raw__order_status` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 394)'
+      )
+      WHEN NOT `d`.`country_code` IS NULL
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`country_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{2}$'
+      ) > 0
+      THEN CONCAT(
+        'slot country_code: ''',
+        COALESCE(CAST(`d`.`country_code` AS CHAR), 'NULL'),
+        ''' does not match pattern ^[A-Z]{2}$'
+      )
+      WHEN `d`.`freight_amount` < 0
+      THEN CONCAT(
+        'slot freight_amount: ',
+        COALESCE(CAST(`d`.`freight_amount` AS CHAR), 'NULL'),
+        ' is below the minimum 0'
+      )
+      WHEN NOT `d`.`currency_code` IS NULL
+      AND NOT REGEXP_INSTR(
+        CAST(`d`.`currency_code` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+        '^[A-Z]{3}$'
+      ) > 0
+      THEN CONCAT(
+        'slot currency_code: ''',
+        COALESCE(CAST(`d`.`currency_code` AS CHAR), 'NULL'),
+        ''' does not match pattern ^[A-Z]{3}$'
+      )
+      ELSE NULL
+    END
+  ) AS `_reject_reason`
+FROM (
+  SELECT
+    CAST((
+      CONCAT('crm:SalesOrder:', CAST(`orders`.`order_no` AS CHAR))
+    ) AS CHAR) AS `id`,
+    CAST((
+      CONCAT('crm:Customer:', CAST(`orders`.`contact_no` AS CHAR))
+    ) AS CHAR) AS `customer_id`,
+    CAST(CAST(`orders`.`order_no` AS CHAR) AS CHAR) AS `order_number`,
+    CASE
+      WHEN NOT `orders`.`order_no` IS NULL AND CAST(`orders`.`order_no` AS CHAR) IS NULL
+      THEN CONCAT(
+        'value ''',
+        COALESCE(CAST(`orders`.`order_no` AS CHAR), 'NULL'),
+        ''' cannot be converted to TEXT'
+      )
+      ELSE NULL
+    END AS `_cast_failure__order_number`,
+    CAST(`orders`.`ordered_at` AS DATETIME(6)) AS `order_date`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'NEW'
+      THEN 'placed'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CONF'
+      THEN 'confirmed'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SHIP'
+      THEN 'shipped'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DELIV'
+      THEN 'delivered'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CANC'
+      THEN 'cancelled'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RET'
+      THEN 'returned'
+      ELSE NULL
+    END AS CHAR) AS `order_status`,
+    UPPER(REPLACE(TRIM(`orders`.`status`), 'ß', 'ẞ')) AS `_raw__order_status`,
+    CAST(NULL AS DATE) AS `required_date`,
+    CAST(NULL AS DATETIME(6)) AS `shipped_date`,
+    CAST(NULL AS CHAR) AS `sales_agent_id`,
+    CAST(NULL AS CHAR) AS `selling_unit_id`,
+    CAST(NULL AS CHAR) AS `shipper_name`,
+    CAST(NULL AS CHAR) AS `ship_to_name`,
+    CAST(NULL AS CHAR) AS `address_line`,
+    CAST(NULL AS CHAR) AS `city`,
+    CAST(NULL AS CHAR) AS `region`,
+    CAST(NULL AS CHAR) AS `postal_code`,
+    CAST(NULL AS CHAR) AS `country_code`,
+    CAST(NULL AS DECIMAL(18, 4)) AS `freight_amount`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM UPPER(REPLACE(TRIM(`orders`.`currency`), 'ß', 'ẞ'))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE UPPER(REPLACE(TRIM(`orders`.`currency`), 'ß', 'ẞ'))
+    END AS CHAR) AS `currency_code`,
+    CAST(NULL AS CHAR) AS `_row_reason`,
+    CAST(`orders`.`order_no` AS CHAR) AS `_source_key`
+  FROM `crm`.`orders` AS `orders`
+) AS `d`;
+
+CREATE OR REPLACE VIEW `crm__sales_order` AS
+SELECT
+  `s`.`id`,
+  `s`.`customer_id`,
+  `s`.`order_number`,
+  `s`.`order_date`,
+  `s`.`order_status`,
+  `s`.`required_date`,
+  `s`.`shipped_date`,
+  `s`.`sales_agent_id`,
+  `s`.`selling_unit_id`,
+  `s`.`shipper_name`,
+  `s`.`ship_to_name`,
+  `s`.`address_line`,
+  `s`.`city`,
+  `s`.`region`,
+  `s`.`postal_code`,
+  `s`.`country_code`,
+  `s`.`freight_amount`,
+  `s`.`currency_code`,
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`
+FROM `crm__sales_order__staged` AS `s`
+WHERE
+  `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__sales_order__rejects` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'SalesOrder' AS `_derivation`,
+  'SalesOrder' AS `_target_class`,
+  `s`.`_reject_reason` AS `_reject_reason`
+FROM `crm__sales_order__staged` AS `s`
+WHERE
+  NOT `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__order_status_change__staged` AS
+SELECT
+  `d`.`id`,
+  `d`.`order_id`,
+  `d`.`order_status`,
+  `d`.`status_changed_at`,
+  `d`.`status_reason`,
+  'crm' AS `_source_system`,
+  'order_events' AS `_source_table`,
+  `d`.`_source_key`,
+  COALESCE(
+    `d`.`_row_reason`,
+    CASE
+      WHEN `d`.`order_id` IS NULL
+      OR CAST(CAST(`d`.`order_id` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot order_id is required but empty'
+      WHEN NOT `d`.`_raw__order_status` IS NULL AND `d`.`order_status` IS NULL
+      THEN CONCAT(
+        'slot order_status: code ''',
+        COALESCE(CAST(`d`.`_raw__order_status` AS CHAR), 'NULL'),
+        ''' is not in value_mappings (line 413)'
+      )
+      WHEN `d`.`order_status` IS NULL
+      OR CAST(CAST(`d`.`order_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN 'slot order_status is required but empty'
+      WHEN `d`.`status_changed_at` IS NULL
+      THEN 'slot status_changed_at is required but empty'
+      ELSE NULL
+    END
+  ) AS `_reject_reason`
+FROM (
+  SELECT
+    CAST((
+      CONCAT(
+        'crm:OrderStatusChange:',
+        CAST(`order_events`.`order_no` AS CHAR),
+        '|',
+        CAST(`order_events`.`seq` AS CHAR)
+      )
+    ) AS CHAR) AS `id`,
+    CAST((
+      CONCAT('crm:SalesOrder:', CAST(`order_events`.`order_no` AS CHAR))
+    ) AS CHAR) AS `order_id`,
+    CAST(CASE
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'NEW'
+      THEN 'placed'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CONF'
+      THEN 'confirmed'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'SHIP'
+      THEN 'shipped'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'DELIV'
+      THEN 'delivered'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'CANC'
+      THEN 'cancelled'
+      WHEN CAST(CAST(UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'RET'
+      THEN 'returned'
+      ELSE NULL
+    END AS CHAR) AS `order_status`,
+    UPPER(REPLACE(TRIM(`order_events`.`status`), 'ß', 'ẞ')) AS `_raw__order_status`,
+    CAST(`order_events`.`event_ts` AS DATETIME(6)) AS `status_changed_at`,
+    CAST(CASE
+      WHEN CAST(CAST(TRIM(' ' FROM CASE
+        WHEN CAST(CAST(TRIM(`order_events`.`reason`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`order_events`.`reason`)
+      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      THEN NULL
+      ELSE CASE
+        WHEN CAST(CAST(TRIM(`order_events`.`reason`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+        THEN NULL
+        ELSE TRIM(`order_events`.`reason`)
+      END
+    END AS CHAR) AS `status_reason`,
+    CAST(NULL AS CHAR) AS `_row_reason`,
+    CONCAT(CAST(`order_events`.`order_no` AS CHAR), '|', CAST(`order_events`.`seq` AS CHAR)) AS `_source_key`
+  FROM `crm`.`order_events` AS `order_events`
+) AS `d`;
+
+CREATE OR REPLACE VIEW `crm__order_status_change` AS
+SELECT
+  `s`.`id`,
+  `s`.`order_id`,
+  `s`.`order_status`,
+  `s`.`status_changed_at`,
+  `s`.`status_reason`,
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`
+FROM `crm__order_status_change__staged` AS `s`
+WHERE
+  `s`.`_reject_reason` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__order_status_change__rejects` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'OrderStatusChange' AS `_derivation`,
+  'OrderStatusChange' AS `_target_class`,
+  `s`.`_reject_reason` AS `_reject_reason`
+FROM `crm__order_status_change__staged` AS `s`
+WHERE
+  NOT `s`.`_reject_reason` IS NULL;
 
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
@@ -2180,3 +2819,183 @@ LEFT JOIN (
   ON `r0`.`_id` = `s`.`customer_id`
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__customer_joined__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__customer_joined` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__contact_person__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__contact_person` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__consent__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__consent` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__sales_order__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'customer_id' AS `_slot`,
+  'Customer' AS `_target_class`,
+  `s`.`customer_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__sales_order` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k0`
+  ON `k0`.`_id` = `s`.`customer_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__customer__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r0`
+  ON `r0`.`_id` = `s`.`customer_id`
+WHERE
+  NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
+
+CREATE OR REPLACE VIEW `crm__order_status_change__orphans` AS
+SELECT
+  `s`.`_source_system`,
+  `s`.`_source_table`,
+  `s`.`_source_key`,
+  'order_id' AS `_slot`,
+  'SalesOrder' AS `_target_class`,
+  `s`.`order_id` AS `_target_id`,
+  CASE WHEN `r0`.`_id` IS NULL THEN 'missing' ELSE 'rejected' END AS `_target_state`,
+  'report' AS `_on_orphan`
+FROM `crm__order_status_change` AS `s`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__sales_order` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `k0`
+  ON `k0`.`_id` = `s`.`order_id`
+LEFT JOIN (
+  SELECT
+    `t`.`id` AS `_id`
+  FROM `crm__sales_order__staged` AS `t`
+  WHERE
+    NOT `t`.`id` IS NULL
+  GROUP BY
+    `t`.`id`,
+    CAST(CAST(`t`.`id` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+) AS `r0`
+  ON `r0`.`_id` = `s`.`order_id`
+WHERE
+  NOT `s`.`order_id` IS NULL AND `k0`.`_id` IS NULL;

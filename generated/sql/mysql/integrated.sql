@@ -15,6 +15,9 @@ SELECT
   `birth_date`,
   `customer_tier`,
   `household_id`,
+  `registered_unit_id`,
+  `support_agent_id`,
+  `salutation`,
   `preferred_language`,
   `customer_since`,
   `support_agent`,
@@ -33,6 +36,9 @@ SELECT
   `birth_date`,
   `customer_tier`,
   `household_id`,
+  `registered_unit_id`,
+  `support_agent_id`,
+  `salutation`,
   `preferred_language`,
   `customer_since`,
   `support_agent`,
@@ -51,6 +57,9 @@ SELECT
   `birth_date`,
   `customer_tier`,
   `household_id`,
+  `registered_unit_id`,
+  `support_agent_id`,
+  `salutation`,
   `preferred_language`,
   `customer_since`,
   `support_agent`,
@@ -69,6 +78,9 @@ SELECT
   `birth_date`,
   `customer_tier`,
   `household_id`,
+  `registered_unit_id`,
+  `support_agent_id`,
+  `salutation`,
   `preferred_language`,
   `customer_since`,
   `support_agent`,
@@ -87,6 +99,9 @@ SELECT
   `birth_date`,
   `customer_tier`,
   `household_id`,
+  `registered_unit_id`,
+  `support_agent_id`,
+  `salutation`,
   `preferred_language`,
   `customer_since`,
   `support_agent`,
@@ -395,6 +410,8 @@ SELECT
   `opened_date`,
   `currency_code`,
   `balance`,
+  `credit_limit`,
+  `payment_terms`,
   `_source_system`,
   `_source_table`,
   `_source_key`
@@ -548,6 +565,238 @@ SELECT
   `_source_table`,
   `_source_key`
 FROM `crm__interaction`;
+
+CREATE OR REPLACE VIEW `contact_person` AS
+SELECT
+  `id`,
+  `customer_id`,
+  `person_name`,
+  `salutation`,
+  `job_title`,
+  `party_role`,
+  `email_address`,
+  `phone_number`,
+  `is_primary`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__contact_person`
+UNION ALL
+SELECT
+  `id`,
+  `customer_id`,
+  `person_name`,
+  `salutation`,
+  `job_title`,
+  `party_role`,
+  `email_address`,
+  `phone_number`,
+  `is_primary`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__contact_person`;
+
+CREATE OR REPLACE VIEW `employee` AS
+SELECT
+  `id`,
+  `person_name`,
+  `given_name`,
+  `family_name`,
+  `salutation`,
+  `job_title`,
+  `hire_date`,
+  `manager_id`,
+  `email_address`,
+  `phone_number`,
+  `phone_extension`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `chinook__employee`
+UNION ALL
+SELECT
+  `id`,
+  `person_name`,
+  `given_name`,
+  `family_name`,
+  `salutation`,
+  `job_title`,
+  `hire_date`,
+  `manager_id`,
+  `email_address`,
+  `phone_number`,
+  `phone_extension`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__employee`;
+
+CREATE OR REPLACE VIEW `organisation_unit` AS
+SELECT
+  `id`,
+  `unit_name`,
+  `unit_type`,
+  `parent_unit_id`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `phone_number`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__organisation_unit_region`
+UNION ALL
+SELECT
+  `id`,
+  `unit_name`,
+  `unit_type`,
+  `parent_unit_id`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `phone_number`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__organisation_unit_territory`;
+
+CREATE OR REPLACE VIEW `sales_order` AS
+SELECT
+  `id`,
+  `customer_id`,
+  `order_number`,
+  `order_date`,
+  `order_status`,
+  `required_date`,
+  `shipped_date`,
+  `sales_agent_id`,
+  `selling_unit_id`,
+  `shipper_name`,
+  `ship_to_name`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `freight_amount`,
+  `currency_code`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__sales_order`
+UNION ALL
+SELECT
+  `id`,
+  `customer_id`,
+  `order_number`,
+  `order_date`,
+  `order_status`,
+  `required_date`,
+  `shipped_date`,
+  `sales_agent_id`,
+  `selling_unit_id`,
+  `shipper_name`,
+  `ship_to_name`,
+  `address_line`,
+  `city`,
+  `region`,
+  `postal_code`,
+  `country_code`,
+  `freight_amount`,
+  `currency_code`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__sales_order`;
+
+CREATE OR REPLACE VIEW `sales_order_line` AS
+SELECT
+  `id`,
+  `order_id`,
+  `product_id`,
+  `quantity`,
+  `unit_price`,
+  `discount_rate`,
+  `line_amount`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__sales_order_line`;
+
+CREATE OR REPLACE VIEW `order_status_change` AS
+SELECT
+  `id`,
+  `order_id`,
+  `order_status`,
+  `status_changed_at`,
+  `status_reason`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__order_status_change`
+UNION ALL
+SELECT
+  `id`,
+  `order_id`,
+  `order_status`,
+  `status_changed_at`,
+  `status_reason`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__order_placed`
+UNION ALL
+SELECT
+  `id`,
+  `order_id`,
+  `order_status`,
+  `status_changed_at`,
+  `status_reason`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `northwind__order_shipped`;
+
+CREATE OR REPLACE VIEW `customer_status_change` AS
+SELECT
+  `id`,
+  `customer_id`,
+  `lifecycle_event`,
+  `status_changed_at`,
+  `status_reason`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__customer_joined`;
+
+CREATE OR REPLACE VIEW `consent` AS
+SELECT
+  `id`,
+  `customer_id`,
+  `consent_channel`,
+  `consent_purpose`,
+  `consent_status`,
+  `consent_date`,
+  `consent_source`,
+  `_source_system`,
+  `_source_table`,
+  `_source_key`
+FROM `crm__consent`;
 
 CREATE OR REPLACE VIEW `customer__duplicate_ids` AS
 SELECT
@@ -1285,6 +1534,406 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+CREATE OR REPLACE VIEW `contact_person__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'ContactPerson' AS `_derivation`
+  FROM `crm__contact_person`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'ContactPerson' AS `_derivation`
+  FROM `northwind__contact_person`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'ContactPerson' AS `_derivation`
+    FROM `crm__contact_person`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'ContactPerson' AS `_derivation`
+    FROM `northwind__contact_person`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `employee__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'chinook' AS `_source_system`,
+    'Employee' AS `_derivation`
+  FROM `chinook__employee`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'Employee' AS `_derivation`
+  FROM `northwind__employee`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'chinook' AS `_source_system`,
+      'Employee' AS `_derivation`
+    FROM `chinook__employee`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'Employee' AS `_derivation`
+    FROM `northwind__employee`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `organisation_unit__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'OrganisationUnitRegion' AS `_derivation`
+  FROM `northwind__organisation_unit_region`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'OrganisationUnitTerritory' AS `_derivation`
+  FROM `northwind__organisation_unit_territory`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'OrganisationUnitRegion' AS `_derivation`
+    FROM `northwind__organisation_unit_region`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'OrganisationUnitTerritory' AS `_derivation`
+    FROM `northwind__organisation_unit_territory`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `sales_order__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'SalesOrder' AS `_derivation`
+  FROM `crm__sales_order`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'SalesOrder' AS `_derivation`
+  FROM `northwind__sales_order`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'SalesOrder' AS `_derivation`
+    FROM `crm__sales_order`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'SalesOrder' AS `_derivation`
+    FROM `northwind__sales_order`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `sales_order_line__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'SalesOrderLine' AS `_derivation`
+  FROM `northwind__sales_order_line`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'SalesOrderLine' AS `_derivation`
+    FROM `northwind__sales_order_line`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `order_status_change__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'OrderStatusChange' AS `_derivation`
+  FROM `crm__order_status_change`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'OrderPlaced' AS `_derivation`
+  FROM `northwind__order_placed`
+  WHERE
+    NOT `id` IS NULL
+  UNION ALL
+  SELECT
+    `id` AS `_id`,
+    'northwind' AS `_source_system`,
+    'OrderShipped' AS `_derivation`
+  FROM `northwind__order_shipped`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'OrderStatusChange' AS `_derivation`
+    FROM `crm__order_status_change`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'OrderPlaced' AS `_derivation`
+    FROM `northwind__order_placed`
+    WHERE
+      NOT `id` IS NULL
+    UNION ALL
+    SELECT
+      `id` AS `_id`,
+      'northwind' AS `_source_system`,
+      'OrderShipped' AS `_derivation`
+    FROM `northwind__order_shipped`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `customer_status_change__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'CustomerJoined' AS `_derivation`
+  FROM `crm__customer_joined`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'CustomerJoined' AS `_derivation`
+    FROM `crm__customer_joined`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
+CREATE OR REPLACE VIEW `consent__duplicate_ids` AS
+SELECT
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`,
+  COUNT(*) AS `_rows`
+FROM (
+  SELECT
+    `id` AS `_id`,
+    'crm' AS `_source_system`,
+    'Consent' AS `_derivation`
+  FROM `crm__consent`
+  WHERE
+    NOT `id` IS NULL
+) AS `i`
+INNER JOIN (
+  SELECT
+    `a`.`_id`
+  FROM (
+    SELECT
+      `id` AS `_id`,
+      'crm' AS `_source_system`,
+      'Consent' AS `_derivation`
+    FROM `crm__consent`
+    WHERE
+      NOT `id` IS NULL
+  ) AS `a`
+  GROUP BY
+    `a`.`_id`
+  HAVING
+    COUNT(*) > 1
+) AS `s`
+  ON `s`.`_id` = `i`.`_id`
+GROUP BY
+  `i`.`_id`,
+  `i`.`_source_system`,
+  `i`.`_derivation`;
+
 CREATE OR REPLACE VIEW `rejects` AS
 SELECT
   `_source_system`,
@@ -1482,6 +2131,15 @@ SELECT
   `_derivation`,
   `_target_class`,
   `_reject_reason`
+FROM `chinook__employee__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
 FROM `crm__customer__rejects`
 UNION ALL
 SELECT
@@ -1528,6 +2186,51 @@ SELECT
   `_target_class`,
   `_reject_reason`
 FROM `crm__interaction__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__customer_joined__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__contact_person__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__consent__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__sales_order__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `crm__order_status_change__rejects`
 UNION ALL
 SELECT
   `_source_system`,
@@ -1599,4 +2302,76 @@ SELECT
   `_derivation`,
   `_target_class`,
   `_reject_reason`
-FROM `northwind__transaction_line__rejects`;
+FROM `northwind__transaction_line__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__contact_person__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__employee__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__organisation_unit_region__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__organisation_unit_territory__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__sales_order__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__sales_order_line__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__order_placed__rejects`
+UNION ALL
+SELECT
+  `_source_system`,
+  `_source_table`,
+  `_source_key`,
+  `_derivation`,
+  `_target_class`,
+  `_reject_reason`
+FROM `northwind__order_shipped__rejects`;

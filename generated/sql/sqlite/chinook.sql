@@ -15,6 +15,9 @@ SELECT
   "d"."birth_date",
   "d"."customer_tier",
   "d"."household_id",
+  "d"."registered_unit_id",
+  "d"."support_agent_id",
+  "d"."salutation",
   "d"."preferred_language",
   "d"."customer_since",
   "d"."support_agent",
@@ -71,6 +74,11 @@ FROM (
     CAST((
       'chinook:Household:' || CAST(UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country")) AS TEXT)
     ) AS TEXT) AS "household_id",
+    CAST(NULL AS TEXT) AS "registered_unit_id",
+    CAST((
+      'chinook:Employee:' || CAST("Customer"."SupportRepId" AS TEXT)
+    ) AS TEXT) AS "support_agent_id",
+    CAST(NULL AS TEXT) AS "salutation",
     CAST(NULL AS TEXT) AS "preferred_language",
     DATE(NULL) AS "customer_since",
     CAST(CASE
@@ -104,6 +112,9 @@ SELECT
   "s"."birth_date",
   "s"."customer_tier",
   "s"."household_id",
+  "s"."registered_unit_id",
+  "s"."support_agent_id",
+  "s"."salutation",
   "s"."preferred_language",
   "s"."customer_since",
   "s"."support_agent",
@@ -526,7 +537,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 139)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 141)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -772,7 +783,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 177)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 179)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -967,6 +978,194 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+DROP VIEW IF EXISTS "temp"."chinook__employee__staged";
+
+CREATE TEMPORARY VIEW "chinook__employee__staged" AS
+SELECT
+  "d"."id",
+  "d"."person_name",
+  "d"."given_name",
+  "d"."family_name",
+  "d"."salutation",
+  "d"."job_title",
+  "d"."hire_date",
+  "d"."manager_id",
+  "d"."email_address",
+  "d"."phone_number",
+  "d"."phone_extension",
+  "d"."address_line",
+  "d"."city",
+  "d"."region",
+  "d"."postal_code",
+  "d"."country_code",
+  'chinook' AS "_source_system",
+  'Employee' AS "_source_table",
+  "d"."_source_key",
+  COALESCE(
+    "d"."_row_reason",
+    CASE
+      WHEN "d"."person_name" IS NULL OR "d"."person_name" = ''
+      THEN 'slot person_name is required but empty'
+      WHEN NOT "d"."_raw__hire_date" IS NULL AND "d"."hire_date" IS NULL
+      THEN 'slot hire_date: value ''' || COALESCE(CAST("d"."_raw__hire_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
+      WHEN NOT "d"."email_address" IS NULL
+      AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
+      WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 230)'
+      WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
+      THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
+      ELSE NULL
+    END
+  ) AS "_reject_reason"
+FROM (
+  SELECT
+    CAST((
+      'chinook:Employee:' || CAST("Employee"."EmployeeId" AS TEXT)
+    ) AS TEXT) AS "id",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employee"."FirstName") || ' ' || TRIM("Employee"."LastName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employee"."FirstName") || ' ' || TRIM("Employee"."LastName")
+    END AS TEXT) AS "person_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employee"."FirstName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employee"."FirstName")
+    END AS TEXT) AS "given_name",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employee"."LastName"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employee"."LastName")
+    END AS TEXT) AS "family_name",
+    CAST(NULL AS TEXT) AS "salutation",
+    CAST(CASE WHEN TRIM("Employee"."Title", ' ') = '' THEN NULL ELSE "Employee"."Title" END AS TEXT) AS "job_title",
+    DATE("Employee"."HireDate") AS "hire_date",
+    "Employee"."HireDate" AS "_raw__hire_date",
+    CAST((
+      'chinook:Employee:' || CAST("Employee"."ReportsTo" AS TEXT)
+    ) AS TEXT) AS "manager_id",
+    CAST(CASE
+      WHEN TRIM(LOWER(TRIM("Employee"."Email")), ' ') = ''
+      THEN NULL
+      ELSE LOWER(TRIM("Employee"."Email"))
+    END AS TEXT) AS "email_address",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employee"."Phone"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employee"."Phone")
+    END AS TEXT) AS "phone_number",
+    CAST(NULL AS TEXT) AS "phone_extension",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employee"."Address"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employee"."Address")
+    END AS TEXT) AS "address_line",
+    CAST(CASE WHEN TRIM("Employee"."City", ' ') = '' THEN NULL ELSE "Employee"."City" END AS TEXT) AS "city",
+    CAST(CASE WHEN TRIM("Employee"."State", ' ') = '' THEN NULL ELSE "Employee"."State" END AS TEXT) AS "region",
+    CAST(CASE
+      WHEN TRIM(TRIM("Employee"."PostalCode"), ' ') = ''
+      THEN NULL
+      ELSE TRIM("Employee"."PostalCode")
+    END AS TEXT) AS "postal_code",
+    CAST(CASE
+      WHEN "Employee"."Country" = 'Argentina'
+      THEN 'AR'
+      WHEN "Employee"."Country" = 'Australia'
+      THEN 'AU'
+      WHEN "Employee"."Country" = 'Austria'
+      THEN 'AT'
+      WHEN "Employee"."Country" = 'Belgium'
+      THEN 'BE'
+      WHEN "Employee"."Country" = 'Brazil'
+      THEN 'BR'
+      WHEN "Employee"."Country" = 'Canada'
+      THEN 'CA'
+      WHEN "Employee"."Country" = 'Chile'
+      THEN 'CL'
+      WHEN "Employee"."Country" = 'Czech Republic'
+      THEN 'CZ'
+      WHEN "Employee"."Country" = 'Denmark'
+      THEN 'DK'
+      WHEN "Employee"."Country" = 'Finland'
+      THEN 'FI'
+      WHEN "Employee"."Country" = 'France'
+      THEN 'FR'
+      WHEN "Employee"."Country" = 'Germany'
+      THEN 'DE'
+      WHEN "Employee"."Country" = 'Hungary'
+      THEN 'HU'
+      WHEN "Employee"."Country" = 'India'
+      THEN 'IN'
+      WHEN "Employee"."Country" = 'Ireland'
+      THEN 'IE'
+      WHEN "Employee"."Country" = 'Italy'
+      THEN 'IT'
+      WHEN "Employee"."Country" = 'Netherlands'
+      THEN 'NL'
+      WHEN "Employee"."Country" = 'Norway'
+      THEN 'NO'
+      WHEN "Employee"."Country" = 'Poland'
+      THEN 'PL'
+      WHEN "Employee"."Country" = 'Portugal'
+      THEN 'PT'
+      WHEN "Employee"."Country" = 'Spain'
+      THEN 'ES'
+      WHEN "Employee"."Country" = 'Sweden'
+      THEN 'SE'
+      WHEN "Employee"."Country" = 'USA'
+      THEN 'US'
+      WHEN "Employee"."Country" = 'United Kingdom'
+      THEN 'GB'
+      ELSE NULL
+    END AS TEXT) AS "country_code",
+    "Employee"."Country" AS "_raw__country_code",
+    CAST(NULL AS TEXT) AS "_row_reason",
+    CAST("Employee"."EmployeeId" AS TEXT) AS "_source_key"
+  FROM "chinook"."Employee" AS "Employee"
+) AS "d";
+
+DROP VIEW IF EXISTS "temp"."chinook__employee";
+
+CREATE TEMPORARY VIEW "chinook__employee" AS
+SELECT
+  "s"."id",
+  "s"."person_name",
+  "s"."given_name",
+  "s"."family_name",
+  "s"."salutation",
+  "s"."job_title",
+  "s"."hire_date",
+  "s"."manager_id",
+  "s"."email_address",
+  "s"."phone_number",
+  "s"."phone_extension",
+  "s"."address_line",
+  "s"."city",
+  "s"."region",
+  "s"."postal_code",
+  "s"."country_code",
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key"
+FROM "chinook__employee__staged" AS "s"
+WHERE
+  "s"."_reject_reason" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__employee__rejects";
+
+CREATE TEMPORARY VIEW "chinook__employee__rejects" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'Employee' AS "_derivation",
+  'Employee' AS "_target_class",
+  "s"."_reject_reason" AS "_reject_reason"
+FROM "chinook__employee__staged" AS "s"
+WHERE
+  NOT "s"."_reject_reason" IS NULL;
+
 DROP VIEW IF EXISTS "temp"."chinook__customer__orphans";
 
 CREATE TEMPORARY VIEW "chinook__customer__orphans" AS
@@ -997,7 +1196,36 @@ LEFT JOIN (
 ) AS "r0"
   ON "r0"."_id" = "s"."household_id"
 WHERE
-  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
+  NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL
+UNION ALL
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'support_agent_id' AS "_slot",
+  'Employee' AS "_target_class",
+  "s"."support_agent_id" AS "_target_id",
+  CASE WHEN "r1"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__customer" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__employee" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k1"
+  ON "k1"."_id" = "s"."support_agent_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__employee__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r1"
+  ON "r1"."_id" = "s"."support_agent_id"
+WHERE
+  NOT "s"."support_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__orphans";
 
@@ -1187,3 +1415,35 @@ LEFT JOIN (
   ON "r1"."_id" = "s"."product_id"
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
+
+DROP VIEW IF EXISTS "temp"."chinook__employee__orphans";
+
+CREATE TEMPORARY VIEW "chinook__employee__orphans" AS
+SELECT
+  "s"."_source_system",
+  "s"."_source_table",
+  "s"."_source_key",
+  'manager_id' AS "_slot",
+  'Employee' AS "_target_class",
+  "s"."manager_id" AS "_target_id",
+  CASE WHEN "r0"."_id" IS NULL THEN 'missing' ELSE 'rejected' END AS "_target_state",
+  'report' AS "_on_orphan"
+FROM "chinook__employee" AS "s"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__employee" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "k0"
+  ON "k0"."_id" = "s"."manager_id"
+LEFT JOIN (
+  SELECT DISTINCT
+    "t"."id" AS "_id"
+  FROM "chinook__employee__staged" AS "t"
+  WHERE
+    NOT "t"."id" IS NULL
+) AS "r0"
+  ON "r0"."_id" = "s"."manager_id"
+WHERE
+  NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;

@@ -255,6 +255,8 @@ SELECT
   "d"."opened_date",
   "d"."currency_code",
   "d"."balance",
+  "d"."credit_limit",
+  "d"."payment_terms",
   'billing' AS "_source_system",
   'billing_accounts' AS "_source_table",
   "d"."_source_key",
@@ -268,6 +270,11 @@ SELECT
     WHEN NOT "d"."currency_code" IS NULL
     AND NOT REGEXP_LIKE("d"."currency_code", '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
+    WHEN "d"."credit_limit" < 0
+    THEN 'slot credit_limit: ' || COALESCE(CAST("d"."credit_limit" AS VARCHAR), 'NULL') || ' is below the minimum 0'
+    WHEN NOT "d"."payment_terms" IS NULL
+    AND NOT "d"."payment_terms" IN ('prepaid', 'cash_on_delivery', 'net_15', 'net_30', 'net_60', 'end_of_month')
+    THEN 'slot payment_terms: ''' || COALESCE(CAST("d"."payment_terms" AS VARCHAR), 'NULL') || ''' is not a permissible value of PaymentTerms'
     ELSE NULL
   END AS "_reject_reason"
 FROM (
@@ -309,6 +316,8 @@ FROM (
       END
     END AS VARCHAR) AS "currency_code",
     CAST(COALESCE(SUM("i"."amount"), 0) AS DECIMAL(18, 4)) AS "balance",
+    CAST(NULL AS DECIMAL(18, 4)) AS "credit_limit",
+    CAST(NULL AS VARCHAR) AS "payment_terms",
     CAST("billing_accounts"."acct_ref" AS VARCHAR) AS "_source_key"
   FROM "billing"."billing_accounts" AS "billing_accounts"
   LEFT JOIN "billing"."invoices" AS "i"
@@ -336,6 +345,8 @@ SELECT
   "s"."opened_date",
   "s"."currency_code",
   "s"."balance",
+  "s"."credit_limit",
+  "s"."payment_terms",
   "s"."_source_system",
   "s"."_source_table",
   "s"."_source_key"
@@ -377,6 +388,9 @@ SELECT
   "d"."birth_date",
   "d"."customer_tier",
   "d"."household_id",
+  "d"."registered_unit_id",
+  "d"."support_agent_id",
+  "d"."salutation",
   "d"."preferred_language",
   "d"."customer_since",
   "d"."support_agent",
@@ -711,6 +725,9 @@ FROM (
     CAST((
       'billing:Household:' || CAST("account_holders"."acct_ref" AS VARCHAR)
     ) AS VARCHAR) AS "household_id",
+    CAST(NULL AS VARCHAR) AS "registered_unit_id",
+    CAST(NULL AS VARCHAR) AS "support_agent_id",
+    CAST(NULL AS VARCHAR) AS "salutation",
     CAST(NULL AS VARCHAR) AS "preferred_language",
     CAST("a"."opened" AS DATE) AS "customer_since",
     CAST(NULL AS VARCHAR) AS "support_agent",
@@ -743,6 +760,9 @@ SELECT
   "s"."birth_date",
   "s"."customer_tier",
   "s"."household_id",
+  "s"."registered_unit_id",
+  "s"."support_agent_id",
+  "s"."salutation",
   "s"."preferred_language",
   "s"."customer_since",
   "s"."support_agent",

@@ -18,6 +18,15 @@
 --  TABLES
 --    contacts    (contact_no PK) - the contact cards
 --    activities  (activity_id PK, contact_no FK -> contacts) - touch points
+--    company_contacts (person_id PK, contact_no FK -> contacts) - the people
+--                       who act for a company-only card (buyer, accounts)
+--    permissions (permission_id PK, contact_no FK) - contact permissions:
+--                       opt-in / opt-out per channel and purpose, with when
+--                       and where captured; the latest row per contact,
+--                       channel and purpose is in force
+--    orders      (order_no PK, contact_no FK) - sales orders taken by the
+--                       sales team, with their current status
+--    order_events (order_no, seq PK) - each order's status history
 --
 --  CODES
 --    contacts.segment   G = gold, S = silver, P = platinum, B = basic.
@@ -36,6 +45,11 @@
 --                       FAX and mixed-case variants are NOT valid codes.
 --    activities.result  DONE, FOLLOW_UP, NO_ANSWER, SALE, COMPLAINT or NULL.
 --    activities.activity_ts  local time (Europe/Paris), no time zone.
+--    company_contacts.role  BUY = buyer, ACC = accounts payable, OWN = owner.
+--    permissions.channel    EMAIL, SMS, PHONE, POST; purpose MKT = marketing,
+--                           SVC = service messages; opt_in Y/N; source WEB,
+--                           CALL, SHOP (where the choice was captured).
+--    orders.status / order_events.status  NEW, CONF, SHIP, DELIV, CANC, RET.
 --
 --  DELIBERATE DATA-QUALITY PROBLEMS (for mapping tests)
 --    contacts 1027      duplicate of 1001 (Marie Dupont): name is padded and
@@ -62,6 +76,9 @@
 --                       channel, one lower-case web channel, one placeholder
 --                       timestamp 1999-12-31 00:00:00, one activity for the
 --                       junk contact 1034.
+--    permissions 9      channel PIGEON (not a channel) - reject it
+--    order_events       order 5003 cancelled before shipping, order 5004
+--                       returned after delivery
 -- ============================================================================
 
 CREATE TABLE contacts (
@@ -250,3 +267,80 @@ INSERT INTO activities (activity_id, contact_no, channel, activity_ts, subject, 
   (96, 1004, 'WEB', '2024-12-16 08:35:49', 'Plan change online', NULL),
   -- JUNK: activity of the test contact 1034
   (97, 1034, 'WEB', '2024-01-01 00:00:01', 'test test test', 'DONE');
+
+CREATE TABLE company_contacts (
+    person_id   INTEGER PRIMARY KEY,
+    contact_no  INTEGER NOT NULL REFERENCES contacts (contact_no),
+    person_name VARCHAR(100) NOT NULL,
+    job_title   VARCHAR(60),
+    role        VARCHAR(3),
+    email       VARCHAR(120)
+);
+
+CREATE TABLE permissions (
+    permission_id INTEGER PRIMARY KEY,
+    contact_no    INTEGER NOT NULL REFERENCES contacts (contact_no),
+    channel       VARCHAR(10) NOT NULL,
+    purpose       VARCHAR(3) NOT NULL,
+    opt_in        VARCHAR(1) NOT NULL,
+    changed_at    TIMESTAMP NOT NULL,
+    source        VARCHAR(4)
+);
+
+CREATE TABLE orders (
+    order_no    INTEGER PRIMARY KEY,
+    contact_no  INTEGER NOT NULL REFERENCES contacts (contact_no),
+    ordered_at  TIMESTAMP NOT NULL,
+    status      VARCHAR(5) NOT NULL,
+    total       DECIMAL(10,2),
+    currency    VARCHAR(3)
+);
+
+CREATE TABLE order_events (
+    order_no   INTEGER NOT NULL REFERENCES orders (order_no),
+    seq        INTEGER NOT NULL,
+    status     VARCHAR(5) NOT NULL,
+    event_ts   TIMESTAMP NOT NULL,
+    reason     VARCHAR(60),
+    PRIMARY KEY (order_no, seq)
+);
+
+INSERT INTO company_contacts (person_id, contact_no, person_name, job_title, role, email) VALUES
+  (1, 1029, 'Priya Patel', 'Procurement Manager', 'BUY', 'priya.patel@acme-logistics.example.co.uk'),
+  (2, 1029, 'Tom Hughes', 'Accounts Payable Clerk', 'ACC', 'accounts@acme-logistics.example.co.uk'),
+  (3, 1030, 'Diego Ramirez', 'Owner', 'OWN', 'diego@pacifica.example.com');
+
+INSERT INTO permissions (permission_id, contact_no, channel, purpose, opt_in, changed_at, source) VALUES
+  (1, 1001, 'EMAIL', 'MKT', 'Y', '2016-03-14 10:12:00', 'SHOP'),
+  (2, 1001, 'SMS', 'MKT', 'N', '2016-03-14 10:12:00', 'SHOP'),
+  -- 1001 later withdrew e-mail marketing on the web: the opt-out is in force
+  (3, 1001, 'EMAIL', 'MKT', 'N', '2023-02-01 21:40:10', 'WEB'),
+  (4, 1011, 'EMAIL', 'MKT', 'Y', '2019-06-02 09:00:00', 'WEB'),
+  (5, 1011, 'EMAIL', 'SVC', 'Y', '2019-06-02 09:00:00', 'WEB'),
+  (6, 1017, 'EMAIL', 'MKT', 'Y', '2024-05-21 16:06:36', 'WEB'),
+  (7, 1017, 'PHONE', 'MKT', 'N', '2024-05-22 12:43:06', 'CALL'),
+  (8, 1029, 'POST', 'SVC', 'Y', '2018-08-18 11:30:00', 'CALL'),
+  -- DQ: PIGEON is not a channel
+  (9, 1016, 'PIGEON', 'MKT', 'Y', '2024-06-28 12:45:19', 'WEB');
+
+INSERT INTO orders (order_no, contact_no, ordered_at, status, total, currency) VALUES
+  (5001, 1013, '2024-09-25 09:00:48', 'DELIV', 149.00, 'USD'),
+  (5002, 1018, '2024-04-05 16:54:55', 'SHIP', 399.00, 'EUR'),
+  (5003, 1019, '2024-08-15 10:45:15', 'CANC', 59.00, 'GBP'),
+  (5004, 1029, '2024-03-01 08:30:00', 'RET', 1250.00, 'GBP');
+
+INSERT INTO order_events (order_no, seq, status, event_ts, reason) VALUES
+  (5001, 1, 'NEW', '2024-09-25 09:00:48', NULL),
+  (5001, 2, 'CONF', '2024-09-25 09:05:00', NULL),
+  (5001, 3, 'SHIP', '2024-09-26 14:00:00', NULL),
+  (5001, 4, 'DELIV', '2024-09-28 11:20:00', NULL),
+  (5002, 1, 'NEW', '2024-04-05 16:54:55', NULL),
+  (5002, 2, 'CONF', '2024-04-05 17:00:00', NULL),
+  (5002, 3, 'SHIP', '2024-04-08 09:10:00', NULL),
+  (5003, 1, 'NEW', '2024-08-15 10:45:15', NULL),
+  (5003, 2, 'CANC', '2024-08-16 09:00:00', 'customer cancelled before shipping'),
+  (5004, 1, 'NEW', '2024-03-01 08:30:00', NULL),
+  (5004, 2, 'CONF', '2024-03-01 09:00:00', NULL),
+  (5004, 3, 'SHIP', '2024-03-04 15:00:00', NULL),
+  (5004, 4, 'DELIV', '2024-03-06 10:00:00', NULL),
+  (5004, 5, 'RET', '2024-03-20 12:00:00', 'wrong model delivered');
