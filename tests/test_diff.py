@@ -100,7 +100,8 @@ def test_removing_a_slot_is_breaking_and_lists_mappings_views_lineage_and_genera
 
 def test_fail_on_breaking_sets_the_exit_code_for_ci(repo):
     edit(repo / CHINOOK, "          Austria: AT\n", "          Austria: DE\n")
-    assert cli(repo).exit_code == 0
+    assert cli(repo, "--fail-on", "never").exit_code == 0
+    assert cli(repo).exit_code == 1   # breaking is the default: a CI step fails without being told to
     result = cli(repo, "--fail-on", "breaking")
     assert result.exit_code == 1
     assert "BREAKING" in result.output and "changed-code-map-target" in result.output

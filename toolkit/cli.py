@@ -23,6 +23,46 @@ err = Console(stderr=True, emoji=False)
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
 
 
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"dict {version('dict-toolkit')}", highlight=False)
+        except PackageNotFoundError:   # run from a checkout that was never installed
+            out.print("dict (not installed: run from a source checkout)", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                            help="Print the version and exit.")) -> None:
+    """dict: enterprise data dictionary and schema-mapping toolkit.
+
+    Start with: dict demo. Then: dict validate, dict generate all, dict check (see README).
+    """
+
+
+def usage_error(message: str) -> None:
+    """A mistake in the command line: one line on stderr and exit code 2, the same in every command."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def check_dialects(option: str | None) -> None:
+    """Exit 2 naming the first dialect of ``option`` (comma-separated or 'all') that dict has no dialect for."""
+    from .generate import dialect_names
+
+    for d in dialect_names(option or "all"):
+        if d not in dialects.names():
+            usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+
+
+def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> None:
+    if value not in allowed:
+        usage_error(f"--format must be {' or '.join(allowed)}, not '{value}'")
+
+
 def _fail(error: DictError) -> None:
     for problem in error.problems:
         # escape: a message quoting a pattern such as ^[a-z]*$ is text, not rich markup
@@ -80,10 +120,30 @@ def _environment_fault(exc: Exception) -> str | None:
 
 @app.command()
 @_guard
-def validate(project: Path = ProjectOpt) -> None:
-    """Check the dictionary and every mapping against its source schema; exit 1 on any problem."""
+def validate(
+    output_format: str = typer.Option("text", "--format", help="text for people or json for bots."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Check the dictionary and every mapping against its source schema; exit 1 on any problem.
+
+    Example: dict validate --format json
+    """
+    import json
+
     from .plan import load_plan
 
+    check_format(output_format)
+    if output_format == "json":
+        try:
+            plan = load_plan(project)
+        except DictError as error:
+            out.print_json(json.dumps({"ok": False, "problems": [
+                {"file": p.file, "line": p.line, "message": p.message, "hint": p.hint} for p in error.problems]},
+                ensure_ascii=False))
+            raise typer.Exit(1)
+        out.print_json(json.dumps({"ok": True, "classes": len(plan.dictionary.classes), "sources": len(plan.sources),
+                                   "derivations": len(plan.views())}))
+        return
     plan = load_plan(project)
     out.print(f"ok: {len(plan.dictionary.classes)} classes, {len(plan.sources)} sources, "
               f"{len(plan.views())} derivations", highlight=False)
@@ -125,36 +185,37 @@ def import_source(
 @_guard
 def generate(
     target: str = typer.Argument("sql", help="What to generate (sql, python, lineage, docs, ...) or 'all'."),
-    dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialects.names())})."),
+    dialect: Optional[str] = typer.Option(None, help="SQL dialect(s), comma-separated, or 'all' "
+                                          f"({', '.join(dialects.names())}); default: the dialects the output "
+                                          "folder holds (generated/sql/*), duckdb for a new one."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
     source: list[str] = typer.Option([], "--source", "-s", help="Only these sources' views, with integrated views "
                                      "spanning exactly them (repeatable; needs --out: generated/ keeps every source)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Generate files from the dictionary and mappings, atomically."""
-    from .generate import dialect_names, generate as do_generate, generator_names
+    """Generate files from the dictionary and mappings, atomically.
+
+    Example: dict generate all   (then dict check is clean: every dialect generated/ holds is regenerated)
+    """
+    from .drift import generated_dialects
+    from .generate import generate as do_generate, generator_names
     from .plan import load_plan
 
     targets = generator_names() if target == "all" else [target]
     for t in targets:
         if t not in generator_names():
-            err.print(f"error: unknown target '{t}'; choose one of {', '.join(generator_names())} or all")
-            raise typer.Exit(2)
-    for d in dialect_names(dialect):
-        if d not in dialects.names():
-            err.print(f"error: unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
-            raise typer.Exit(2)
+            usage_error(f"unknown target '{t}'; choose one of {', '.join(generator_names())} or all")
+    check_dialects(dialect)
+    dialect = dialect or ",".join(generated_dialects(out_dir or project / "generated"))
     plan = None
     if source:
         if out_dir is None:
-            err.print("error: --source writes the views of some sources only; pass --out DIR (generated/ keeps them all)")
-            raise typer.Exit(2)
+            usage_error("--source writes the views of some sources only; pass --out DIR (generated/ keeps them all)")
         plan = load_plan(project)
         known = [s.name for s in plan.sources]
         unknown = [s for s in source if s not in known]
         if unknown:
-            err.print(f"error: no mapping for source '{unknown[0]}'; mapped sources: {', '.join(known)}")
-            raise typer.Exit(2)
+            usage_error(f"no mapping for source '{unknown[0]}'; mapped sources: {', '.join(known)}")
         plan = plan.restrict(source)
     changed = do_generate(project, targets, out_dir, plan=plan, dialect=dialect)
     out.print(f"generated {', '.join(targets)}: {len(changed)} file(s) changed", highlight=False)
@@ -267,8 +328,32 @@ def _load_commands() -> None:
 _load_commands()
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console script: click's usage errors become one line and exit code 2, as the commands' own."""
+    import sys
+
+    try:   # typer >= 0.20 carries its own copy of click
+        from typer._click import exceptions as click
+    except ImportError:
+        from click import exceptions as click
+
+    try:
+        code = app(args=argv, prog_name="dict", standalone_mode=False)
+    except click.NoArgsIsHelpError as error:
+        out.print(error.ctx.get_help() if error.ctx else "", markup=False, highlight=False)
+        sys.exit(0)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "dict"
+        err.print(f"error: {error.format_message()} (see: {command} --help)", markup=False, highlight=False,
+                  soft_wrap=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        err.print(f"error: {error.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        err.print("aborted", highlight=False)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, err, out
+from toolkit.cli import ProjectOpt, _guard, app, check_dialects, check_format, err, out, usage_error
 
 
 def _targets(option: str | None) -> list[str] | None:
@@ -18,8 +18,7 @@ def _targets(option: str | None) -> list[str] | None:
     names = [t.strip() for t in option.split(",") if t.strip()]
     unknown = [t for t in names if t not in generator_names()]
     if unknown:
-        err.print(f"error: unknown target '{unknown[0]}'; choose from {', '.join(generator_names())}", markup=False)
-        raise typer.Exit(2)
+        usage_error(f"unknown target '{unknown[0]}'; choose from {', '.join(generator_names())}")
     return names
 
 
@@ -32,9 +31,14 @@ def check(
     target: Optional[str] = typer.Option(None, help="Generator(s) to check, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Exit 1 and list the files if generated/ is not what `dict generate all` would write now."""
+    """Exit 1 and list the files if generated/ is not what `dict generate all` would write now.
+
+    Example: dict check --format json
+    """
     from toolkit.drift import check_generated
 
+    check_format(output_format)
+    check_dialects(dialect)
     drift = check_generated(project, dialect=dialect, targets=_targets(target))
     if output_format == "json":
         out.print_json(json.dumps({
@@ -71,21 +75,23 @@ def check(
 def diff(
     rev: Optional[str] = typer.Argument(None, help="Git revision to compare with (default: the merge base with main)."),
     output_format: str = typer.Option("text", "--format", help="text for people or json for bots."),
-    fail_on: str = typer.Option("never", "--fail-on", help="Exit 1 on: breaking, any or never."),
+    fail_on: str = typer.Option("breaking", "--fail-on", help="Exit 1 on: breaking, any or never."),
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) whose generated files to compare "
                                           "(default: the folders under generated/sql/)."),
     target: Optional[str] = typer.Option(None, help="Generator(s) whose files to compare, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches."""
+    """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches;
+    exit 1 on a breaking change (see --fail-on).
+
+    Example: dict diff origin/main --format json --fail-on any
+    """
     from toolkit.diff import diff_revision, format_text
 
     if fail_on not in ("breaking", "any", "never"):
-        err.print(f"error: --fail-on must be breaking, any or never, not '{fail_on}'")
-        raise typer.Exit(2)
-    if output_format not in ("text", "json"):
-        err.print(f"error: --format must be text or json, not '{output_format}'")
-        raise typer.Exit(2)
+        usage_error(f"--fail-on must be breaking, any or never, not '{fail_on}'")
+    check_format(output_format)
+    check_dialects(dialect)
     report = diff_revision(project, rev, dialect, _targets(target))
     if output_format == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
