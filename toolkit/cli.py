@@ -20,7 +20,27 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
 
-ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
+
+
+def _find_project(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Without --project, the nearest folder holding dictionary/: this one or one above (as git finds .git),
+    so dict works from mappings/ or any subfolder of the project."""
+    from typer._click.core import ParameterSource
+
+    if ctx.resilient_parsing or (value / "dictionary").is_dir() or \
+            ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT:
+        return value
+    for folder in value.resolve().parents:
+        if (folder / "dictionary").is_dir():
+            err.print(f"project: {folder} (the nearest folder above holding dictionary/)", markup=False,
+                      highlight=False, soft_wrap=True)
+            return folder
+    return value
+
+
+ProjectOpt = typer.Option(Path("."), "--project", "-p", callback=_find_project,
+                          help="Project root (holds dictionary/ and mappings/; default: this folder or the nearest "
+                          "one above holding dictionary/).")
 
 
 def _version(show: bool) -> None:
