@@ -1,8 +1,11 @@
 """The `dict` command: a thin shell over the library (each command is one library call)."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
+import os
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -16,9 +19,30 @@ from .errors import DictError, Problem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dict: enterprise data dictionary and schema-mapping toolkit.")
+
+
+class _Console(Console):
+    """A console that, writing to a file or a CI log rather than a terminal, never cuts a table to 80 columns:
+    a cell shortened to `canoni…` would hide the trailing space that explains a reject."""
+
+    @property
+    def size(self):
+        from rich.console import ConsoleDimensions
+
+        size = Console.size.fget(self)
+        if self.is_terminal or self._width is not None or os.environ.get("COLUMNS"):
+            return size
+        return ConsoleDimensions(_UNBOUNDED, size.height)
+
+    @size.setter
+    def size(self, new_size) -> None:
+        Console.size.fset(self, new_size)
+
+
+_UNBOUNDED = 10_000
 # emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
-out = Console(emoji=False)
-err = Console(stderr=True, emoji=False)
+out = _Console(emoji=False)
+err = _Console(stderr=True, emoji=False)
 
 
 
@@ -76,6 +100,23 @@ def check_dialects(option: str | None) -> None:
     for d in dialect_names(option or "all"):
         if d not in dialects.names():
             usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+
+
+@contextlib.contextmanager
+def step(what: str):
+    """A Rich spinner on stderr while a step runs, and its time once done if it took a second or more, so a
+    long step (generating nine dialects, checking generated/) never looks hung. Only on a terminal: a log or
+    a pipe gets the command's own output and nothing else."""
+    console = err
+    if not console.is_terminal:
+        yield
+        return
+    started = time.monotonic()
+    with console.status(f"{what}…"):
+        yield
+    took = time.monotonic() - started
+    if took >= 1:
+        console.print(f"[dim]{escape(what)}: {took:.1f} s[/]", highlight=False)
 
 
 def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> None:
@@ -237,10 +278,19 @@ def generate(
         if unknown:
             usage_error(f"no mapping for source '{unknown[0]}'; mapped sources: {', '.join(known)}")
         plan = plan.restrict(source)
-    changed = do_generate(project, targets, out_dir, plan=plan, dialect=dialect)
+    with step(f"generating {', '.join(targets)} ({dialect})"):
+        changed = do_generate(project, targets, out_dir, plan=plan, dialect=dialect)
     out.print(f"generated {', '.join(targets)}: {len(changed)} file(s) changed", highlight=False)
     for rel in changed:
         out.print(f"  {rel}", highlight=False)
+    if "docs" in targets:
+        open_next((out_dir or project / "generated") / "docs" / "index.html")
+
+
+def open_next(index: Path) -> None:
+    """Where to look next: the documentation site's first page."""
+    out.print(f"open {index.resolve()} in a browser: the dictionary, mappings and lineage", highlight=False,
+              markup=False, soft_wrap=True)
 
 
 def _data_option(values: list[str]) -> dict[str, Path | str]:
@@ -265,12 +315,16 @@ def run(
     database: Path = typer.Option(Path(":memory:"), "--database", help="DuckDB file to create the views in."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Run the views over sources' data in DuckDB; print canonical rows and rejects per class."""
+    """Run the views over sources' data in DuckDB; print canonical rows and rejects per class.
+
+    Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
+    """
     from .plan import load_plan
     from .report import run_report
 
     plan = load_plan(project)
-    result = run_report(plan, _data_option(data), database)
+    with step("running the views"):
+        result = run_report(plan, _data_option(data), database)
     print_run(result)
     if not result.balanced:
         raise typer.Exit(1)
@@ -325,11 +379,16 @@ def demo(
     workdir: Path = typer.Option(Path("demo-output"), help="Folder for the demo database and generated files."),
     project: Path = ProjectOpt,
 ) -> None:
-    """The main job end to end: build the demo estate, validate, generate, run the views, report."""
+    """The main job end to end: build the demo estate, validate, generate, run the views, report.
+
+    Example: dict demo --workdir demo-output   (then open demo-output/generated/docs/index.html)
+    """
     from .demo import run_demo
 
-    result = run_demo(project, workdir, say=lambda m: out.print(m, highlight=False))
+    with step("dict demo: building the estate, validating, generating, running the views"):
+        result = run_demo(project, workdir, say=lambda m: out.print(m, highlight=False))
     print_run(result)
+    open_next(workdir / "generated" / "docs" / "index.html")
     if not result.balanced:
         raise typer.Exit(1)
 

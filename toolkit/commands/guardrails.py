@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, check_dialects, check_format, err, out, usage_error
+from toolkit.cli import ProjectOpt, _guard, app, check_dialects, check_format, err, out, step, usage_error
 
 
 def _targets(option: str | None) -> list[str] | None:
@@ -39,7 +39,8 @@ def check(
 
     check_format(output_format)
     check_dialects(dialect)
-    drift = check_generated(project, dialect=dialect, targets=_targets(target))
+    with step("comparing generated/ with what the dictionary and mappings give now"):
+        drift = check_generated(project, dialect=dialect, targets=_targets(target))
     if output_format == "json":
         out.print_json(json.dumps({
             "clean": drift.clean, "dialects": list(drift.dialects), "generators": list(drift.generators),
@@ -92,7 +93,8 @@ def diff(
         usage_error(f"--fail-on must be breaking, any or never, not '{fail_on}'")
     check_format(output_format)
     check_dialects(dialect)
-    report = diff_revision(project, rev, dialect, _targets(target))
+    with step(f"comparing with {rev or 'the merge base with main'}"):
+        report = diff_revision(project, rev, dialect, _targets(target))
     if output_format == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
