@@ -185,7 +185,10 @@ def _round(x, digits=0):
         return x
     if digits >= 0:
         return x.quantize(_QUANTUM[digits], rounding=_HALF_UP, context=_EXACT)
-    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
+    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(
+        _D(1),
+        context=_EXACT,
+    )
 
 
 def _float(x):
@@ -224,7 +227,11 @@ def _text(v):
 
 
 def _timestamp_text(v):
-    text = v.strftime("%Y-%m-%d %H:%M:%S") if v.year >= 1000 else f"{v.year:04d}" + v.strftime("-%m-%d %H:%M:%S")
+    text = (
+        v.strftime('%Y-%m-%d %H:%M:%S')
+        if (v.year >= 1000)
+        else (f'{v.year:04d}' + v.strftime('-%m-%d %H:%M:%S'))
+    )
     if v.microsecond:
         text += ("." + f"{v.microsecond:06d}").rstrip("0")
     return text
@@ -442,7 +449,11 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
+        result = (
+            int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT))
+            if v.is_finite()
+            else None
+        )
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -601,7 +612,9 @@ def _dec(v, precision=18, scale=3):
     return None
 
 
-_FLOAT_SYNTAX = _re.compile(r"-?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+_FLOAT_SYNTAX = _re.compile(
+    '-?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?',
+)
 
 
 _FLOAT_WORDS = {"inf": _math.inf, "-inf": -_math.inf, "infinity": _math.inf, "-infinity": -_math.inf,
@@ -689,7 +702,14 @@ def _parse_date_prefix(s):
     day, pos = _digits(s, pos + 1, n)
     if day is None:
         return None
-    if n - pos >= 5 and s[pos] in _SPACES and s[pos + 1] == "(" and s[pos + 2] in "bB" and s[pos + 3] in "cC" and s[pos + 4] == ")":
+    if (
+        (n - pos >= 5)
+        and (s[pos] in _SPACES)
+        and (s[pos + 1] == '(')
+        and (s[pos + 2] in 'bB')
+        and (s[pos + 3] in 'cC')
+        and (s[pos + 4] == ')')
+    ):
         if negative or year == 0:
             return None
         year = -year + 1
@@ -811,7 +831,12 @@ def _in(value, kind, column):
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid {kind} value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid {kind} value',
+            None,
+            value,
+        )
     return result
 
 
@@ -824,11 +849,20 @@ def _in_dec(value, precision, scale, column):
         except _DecimalError:
             pass
     try:
-        result = _dec(value, precision, scale) if value.__class__ in (str, bool, int, float, _D) else None
+        result = (
+            _dec(value, precision, scale)
+            if (value.__class__ in (str, bool, int, float, _D))
+            else None
+        )
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid decimal({precision},{scale}) value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid decimal({precision},{scale}) value',
+            None,
+            value,
+        )
     return result
 
 
@@ -845,7 +879,12 @@ def _joined_rows(value, alias):
         return (value,)
     if isinstance(value, (list, tuple)):
         return value
-    raise _RecordError("input", f"join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}", None, value)
+    raise _RecordError(
+        'input',
+        f'join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}',
+        None,
+        value,
+    )
 
 
 def _match_one(value, on, alias, table, *outer):
@@ -856,7 +895,12 @@ def _match_one(value, on, alias, table, *outer):
         return value if on(value, *outer) else None
     found = [row for row in _joined_rows(value, alias) if on(row, *outer)]
     if len(found) > 1:
-        raise _RecordError("join", f"join {alias}: {len(found)} rows of {table} match, but the join is declared to_one", None, len(found))
+        raise _RecordError(
+            'join',
+            f'join {alias}: {len(found)} rows of {table} match, but the join is declared to_one',
+            None,
+            len(found),
+        )
     return found[0] if found else None
 
 
@@ -871,9 +915,33 @@ SOURCE = 'northwind'
 
 _SET1 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX2 = _re.compile('^[a-z]{2}\\Z')
-_VM3 = {'Argentina': 'AR', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Ireland': 'IE', 'Italy': 'IT', 'Mexico': 'MX', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'Switzerland': 'CH', 'UK': 'GB', 'USA': 'US', 'Venezuela': 'VE'}
+_VM3 = {
+    'Argentina': 'AR',
+    'Austria': 'AT',
+    'Belgium': 'BE',
+    'Brazil': 'BR',
+    'Canada': 'CA',
+    'Denmark': 'DK',
+    'Finland': 'FI',
+    'France': 'FR',
+    'Germany': 'DE',
+    'Ireland': 'IE',
+    'Italy': 'IT',
+    'Mexico': 'MX',
+    'Norway': 'NO',
+    'Poland': 'PL',
+    'Portugal': 'PT',
+    'Spain': 'ES',
+    'Sweden': 'SE',
+    'Switzerland': 'CH',
+    'UK': 'GB',
+    'USA': 'US',
+    'Venezuela': 'VE',
+}
 _RX4 = _re.compile('^[A-Z]{2}\\Z')
-_RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX5 = _re.compile(
+    '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
+)
 _RX6 = _re.compile('^[A-Z]{3}\\Z')
 
 
@@ -902,19 +970,67 @@ def customer(record):
             c_Country = _in(c_Country, 'text', 'Country')
         key = c_CustomerID
         if ((c_Address is None) and (c_Country is None)):
-            return Reject('Customer', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
-        if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
-            return Reject('Customer', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
+            return Reject(
+                'Customer',
+                key,
+                'test account with no address or country (not a real customer)',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (c_CustomerID is not None)
+            and ((_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None)
+            and (c_CustomerID != _t1)
+        ):
+            return Reject(
+                'Customer',
+                key,
+                'customer code has stray spaces (keyed by hand, not by the order system)',
+                None,
+                None,
+                'reject_when',
+            )
         _h1 = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
         _h2 = (None if _h1 is None else _h1.strip(' '))
         _h3 = (None if (_h2 is not None and _h2 == '') else _h1)
         if ((_h3 is None) or (_h3 == '')):
-            return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
+            return Reject(
+                'Customer',
+                key,
+                'slot full_name is required but empty',
+                'full_name',
+                None,
+                'required',
+            )
         v_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         v_household_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
-        return {'id': v_id, 'customer_type': 'organisation', 'full_name': _h3, 'given_name': None, 'family_name': None, 'organisation_name': _h3, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_type': 'organisation',
+            'full_name': _h3,
+            'given_name': None,
+            'family_name': None,
+            'organisation_name': _h3,
+            'birth_date': None,
+            'customer_tier': None,
+            'household_id': v_household_id,
+            'preferred_language': None,
+            'customer_since': None,
+            'support_agent': None,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Customer', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Customer',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -945,25 +1061,161 @@ def household(record):
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
         key = c_CustomerID
         if ((c_Address is None) and (c_Country is None)):
-            return Reject('Household', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
-        if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
-            return Reject('Household', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
+            return Reject(
+                'Household',
+                key,
+                'test account with no address or country (not a real customer)',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (c_CustomerID is not None)
+            and ((_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None)
+            and (c_CustomerID != _t1)
+        ):
+            return Reject(
+                'Household',
+                key,
+                'customer code has stray spaces (keyed by hand, not by the order system)',
+                None,
+                None,
+                'reject_when',
+            )
         _h1 = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
-        v_household_name = (None if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '') else _h1)
+        v_household_name = (
+            None
+            if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '')
+            else _h1
+        )
         if ((v_household_name is None) or (v_household_name == '')):
-            return Reject('Household', key, 'slot household_name is required but empty', 'household_name', None, 'required')
-        v_address_key = (None if (_t9 := (None if (_t7 := (None if (_t6 := (None if (_t4 := (None if (_t3 := (None if c_Address is None else c_Address.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (_t4 + '|'))) is None else (_t6 + ((_t5.upper() if (_t5 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t5)))))) is None else (_t7 + '|'))) is None or (_t10 := (None if (_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t8.upper() if _t8.isascii() else _upper(_t8)))) is None else (_t9 + _t10))
+            return Reject(
+                'Household',
+                key,
+                'slot household_name is required but empty',
+                'household_name',
+                None,
+                'required',
+            )
+        v_address_key = (
+            None
+            if (
+                (
+                    (_t9 := (
+                        None
+                        if (
+                            (_t7 := (
+                                None
+                                if (
+                                    (_t6 := (
+                                        None
+                                        if (
+                                            (_t4 := (
+                                                None
+                                                if (
+                                                    (_t3 := (
+                                                        None
+                                                        if (c_Address is None)
+                                                        else c_Address.strip(_ZS)
+                                                    ))
+                                                    is None
+                                                )
+                                                else _t3.upper()
+                                                if _t3.isascii()
+                                                else _upper(_t3)
+                                            ))
+                                            is None
+                                        )
+                                        else (_t4 + '|')
+                                    ))
+                                    is None
+                                )
+                                else (
+                                    _t6
+                                    + (
+                                        _t5.upper()
+                                        if (_t5 := (c_PostalCode if c_PostalCode is not None else '').strip(
+                                            _ZS,
+                                        )).isascii()
+                                        else _upper(_t5)
+                                    )
+                                )
+                            ))
+                            is None
+                        )
+                        else (_t7 + '|')
+                    ))
+                    is None
+                )
+                or (
+                    (_t10 := (
+                        None
+                        if ((_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None)
+                        else _t8.upper()
+                        if _t8.isascii()
+                        else _upper(_t8)
+                    ))
+                    is None
+                )
+            )
+            else (_t9 + _t10)
+        )
         if ((v_address_key is None) or (v_address_key == '')):
-            return Reject('Household', key, 'slot address_key is required but empty', 'address_key', None, 'required')
+            return Reject(
+                'Household',
+                key,
+                'slot address_key is required but empty',
+                'address_key',
+                None,
+                'required',
+            )
         v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Household', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 46)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'Household',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 46)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
-            return Reject('Household', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'Household',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
-        return {'id': v_id, 'household_name': v_household_name, 'address_key': v_address_key, 'member_count': 1, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        return {
+            'id': v_id,
+            'household_name': v_household_name,
+            'address_key': v_address_key,
+            'member_count': 1,
+            'country_code': v_country_code,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Household', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Household',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -986,16 +1238,60 @@ def contact_point_phone(record):
             c_Address = _in(c_Address, 'text', 'Address')
         key = c_CustomerID
         if (not ((c_Phone is not None) and (c_Address is not None))):
-            return Reject('ContactPointPhone', key, 'excluded by filter: Phone IS NOT NULL AND Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'excluded by filter: Phone IS NOT NULL AND Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'phone')) + '|')) + c_CustomerID))
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (c_CustomerID is None)
+            else ('northwind:ContactPoint:' + 'phone' + '|' + c_CustomerID)
+        )
         _h1 = (None if c_Phone is None else c_Phone.strip(_ZS))
-        v_phone_number = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_phone_number = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'phone',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointPhone', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointPhone',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1018,16 +1314,60 @@ def contact_point_fax(record):
             c_Address = _in(c_Address, 'text', 'Address')
         key = c_CustomerID
         if (not ((c_Fax is not None) and (c_Address is not None))):
-            return Reject('ContactPointFax', key, 'excluded by filter: Fax IS NOT NULL AND Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointFax',
+                key,
+                'excluded by filter: Fax IS NOT NULL AND Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointFax', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'fax')) + '|')) + c_CustomerID))
+            return Reject(
+                'ContactPointFax',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (c_CustomerID is None)
+            else ('northwind:ContactPoint:' + 'fax' + '|' + c_CustomerID)
+        )
         _h1 = (None if c_Fax is None else c_Fax.strip(_ZS))
-        v_phone_number = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'fax', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': False, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_phone_number = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'fax',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': False,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointFax', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointFax',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1062,24 +1402,111 @@ def contact_point_address(record):
             c_Country = _in(c_Country, 'text', 'Country')
         key = c_CustomerID
         if (c_Address is None):
-            return Reject('ContactPointAddress', key, 'excluded by filter: Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'excluded by filter: Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 126)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 126)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
-        v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'address')) + '|')) + c_CustomerID))
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
+        v_id = (
+            None
+            if (c_CustomerID is None)
+            else ('northwind:ContactPoint:' + 'address' + '|' + c_CustomerID)
+        )
         _h1 = (None if c_Address is None else c_Address.strip(_ZS))
-        v_address_line = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
-        v_city = (None if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '') else c_City)
-        v_region = (None if ((_t3 := (None if c_Region is None else c_Region.strip(' '))) is not None and _t3 == '') else c_Region)
-        v_postal_code = (None if ((_t4 := (None if c_PostalCode is None else c_PostalCode.strip(' '))) is not None and _t4 == '') else c_PostalCode)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_address_line = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
+        v_city = (
+            None
+            if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '')
+            else c_City
+        )
+        v_region = (
+            None
+            if (
+                ((_t3 := (None if c_Region is None else c_Region.strip(' '))) is not None)
+                and (_t3 == '')
+            )
+            else c_Region
+        )
+        v_postal_code = (
+            None
+            if (
+                (
+                    (_t4 := (None if c_PostalCode is None else c_PostalCode.strip(' ')))
+                    is not None
+                )
+                and (_t4 == '')
+            )
+            else c_PostalCode
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'postal_address',
+            'email_address': None,
+            'phone_number': None,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': v_region,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            'is_primary': True,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointAddress', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointAddress',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1089,9 +1516,22 @@ def _product__on_category(row, c_CategoryID):
         j_category_CategoryID = row['CategoryID']
     except KeyError:
         j_category_CategoryID = row.get('CategoryID')
-    if j_category_CategoryID is not None and (j_category_CategoryID.__class__ is not int or not (-1073741824 < j_category_CategoryID < 1073741824 or -9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)):
+    if (
+        (j_category_CategoryID is not None)
+        and (
+            (j_category_CategoryID.__class__ is not int)
+            or not (
+                (-1073741824 < j_category_CategoryID < 1073741824)
+                or (-9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)
+            )
+        )
+    ):
         j_category_CategoryID = _in(j_category_CategoryID, 'integer', 'category.CategoryID')
-    return (j_category_CategoryID is not None and c_CategoryID is not None and j_category_CategoryID == c_CategoryID)
+    return (
+        (j_category_CategoryID is not None)
+        and (c_CategoryID is not None)
+        and (j_category_CategoryID == c_CategoryID)
+    )
 
 
 def product(record):
@@ -1109,7 +1549,16 @@ def product(record):
             c_UnitPrice = record.get('UnitPrice')
             c_Discontinued = record.get('Discontinued')
             c_CategoryID = record.get('CategoryID')
-        if c_ProductID is not None and (c_ProductID.__class__ is not int or not (-1073741824 < c_ProductID < 1073741824 or -9223372036854775808 <= c_ProductID <= 9223372036854775807)):
+        if (
+            (c_ProductID is not None)
+            and (
+                (c_ProductID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ProductID < 1073741824)
+                    or (-9223372036854775808 <= c_ProductID <= 9223372036854775807)
+                )
+            )
+        ):
             c_ProductID = _in(c_ProductID, 'integer', 'ProductID')
         if c_ProductName.__class__ is not str and c_ProductName is not None:
             c_ProductName = _in(c_ProductName, 'text', 'ProductName')
@@ -1117,11 +1566,26 @@ def product(record):
             c_UnitPrice = _in_dec(c_UnitPrice, 18, 3, 'UnitPrice')
         if c_Discontinued.__class__ is not str and c_Discontinued is not None:
             c_Discontinued = _in(c_Discontinued, 'text', 'Discontinued')
-        if c_CategoryID is not None and (c_CategoryID.__class__ is not int or not (-1073741824 < c_CategoryID < 1073741824 or -9223372036854775808 <= c_CategoryID <= 9223372036854775807)):
+        if (
+            (c_CategoryID is not None)
+            and (
+                (c_CategoryID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CategoryID < 1073741824)
+                    or (-9223372036854775808 <= c_CategoryID <= 9223372036854775807)
+                )
+            )
+        ):
             c_CategoryID = _in(c_CategoryID, 'integer', 'CategoryID')
         _row_category = record.get('category')
         if _row_category is not None and _row_category.__class__ is not dict:
-            _row_category = _match_one(_row_category, _product__on_category, 'category', 'Categories', c_CategoryID)
+            _row_category = _match_one(
+                _row_category,
+                _product__on_category,
+                'category',
+                'Categories',
+                c_CategoryID,
+            )
         if _row_category is None:
             j_category_CategoryName = j_category_CategoryID = None
         else:
@@ -1132,28 +1596,113 @@ def product(record):
                 j_category_CategoryName = _row_category.get('CategoryName')
                 j_category_CategoryID = _row_category.get('CategoryID')
             if j_category_CategoryName.__class__ is not str and j_category_CategoryName is not None:
-                j_category_CategoryName = _in(j_category_CategoryName, 'text', 'category.CategoryName')
-            if j_category_CategoryID is not None and (j_category_CategoryID.__class__ is not int or not (-1073741824 < j_category_CategoryID < 1073741824 or -9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)):
+                j_category_CategoryName = _in(
+                    j_category_CategoryName,
+                    'text',
+                    'category.CategoryName',
+                )
+            if (
+                (j_category_CategoryID is not None)
+                and (
+                    (j_category_CategoryID.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_category_CategoryID < 1073741824)
+                        or (-9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_category_CategoryID = _in(j_category_CategoryID, 'integer', 'category.CategoryID')
             if not (j_category_CategoryID is not None and c_CategoryID is not None and j_category_CategoryID == c_CategoryID):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_category_CategoryName = j_category_CategoryID = None
         _h1 = (None if c_ProductID is None else str(c_ProductID))
         key = _h1
-        v_product_name = (None if ((_t1 := (None if c_ProductName is None else c_ProductName.strip(' '))) is not None and _t1 == '') else c_ProductName)
+        v_product_name = (
+            None
+            if (
+                (
+                    (_t1 := (None if c_ProductName is None else c_ProductName.strip(' ')))
+                    is not None
+                )
+                and (_t1 == '')
+            )
+            else c_ProductName
+        )
         if ((v_product_name is None) or (v_product_name == '')):
-            return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
+            return Reject(
+                'Product',
+                key,
+                'slot product_name is required but empty',
+                'product_name',
+                None,
+                'required',
+            )
         try:
-            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+            v_unit_price = (
+                None
+                if (c_UnitPrice is None)
+                else _t2
+                if ((_t2 := _dec(c_UnitPrice, 18, 4)) is not None)
+                else _cast_fail(c_UnitPrice, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'Product',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t3
+                        if (
+                            (_t3 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         v_id = (None if _h1 is None else ('northwind:Product:' + _h1))
-        v_product_category = (None if ((_t4 := (None if j_category_CategoryName is None else j_category_CategoryName.strip(' '))) is not None and _t4 == '') else j_category_CategoryName)
+        v_product_category = (
+            None
+            if (
+                (
+                    (_t4 := (
+                        None
+                        if (j_category_CategoryName is None)
+                        else j_category_CategoryName.strip(' ')
+                    ))
+                    is not None
+                )
+                and (_t4 == '')
+            )
+            else j_category_CategoryName
+        )
         v_is_active = (None if c_Discontinued is None else (c_Discontinued == '0'))
-        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': v_is_active, '_source_system': 'northwind', '_source_table': 'Products', '_source_key': key}
+        return {
+            'id': v_id,
+            'product_name': v_product_name,
+            'product_category': v_product_category,
+            'unit_price': v_unit_price,
+            'currency_code': 'USD',
+            'is_active': v_is_active,
+            '_source_system': 'northwind',
+            '_source_table': 'Products',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Product', _raw_key(record, ('ProductID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Product',
+            _raw_key(record, ('ProductID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1163,7 +1712,16 @@ def _transaction__on_line(row, c_OrderID):
         j_line_OrderID = row['OrderID']
     except KeyError:
         j_line_OrderID = row.get('OrderID')
-    if j_line_OrderID is not None and (j_line_OrderID.__class__ is not int or not (-1073741824 < j_line_OrderID < 1073741824 or -9223372036854775808 <= j_line_OrderID <= 9223372036854775807)):
+    if (
+        (j_line_OrderID is not None)
+        and (
+            (j_line_OrderID.__class__ is not int)
+            or not (
+                (-1073741824 < j_line_OrderID < 1073741824)
+                or (-9223372036854775808 <= j_line_OrderID <= 9223372036854775807)
+            )
+        )
+    ):
         j_line_OrderID = _in(j_line_OrderID, 'integer', 'line.OrderID')
     return (j_line_OrderID is not None and c_OrderID is not None and j_line_OrderID == c_OrderID)
 
@@ -1175,7 +1733,16 @@ def transaction__staged(record):
             c_OrderID = record['OrderID']
         except KeyError:
             c_OrderID = record.get('OrderID')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
         rows = []
         for _row_line in _match_all(record.get('line'), _transaction__on_line, 'line', c_OrderID):
@@ -1186,19 +1753,42 @@ def transaction__staged(record):
                     j_line_OrderID = _row_line['OrderID']
                 except KeyError:
                     j_line_OrderID = _row_line.get('OrderID')
-                if j_line_OrderID is not None and (j_line_OrderID.__class__ is not int or not (-1073741824 < j_line_OrderID < 1073741824 or -9223372036854775808 <= j_line_OrderID <= 9223372036854775807)):
+                if (
+                    (j_line_OrderID is not None)
+                    and (
+                        (j_line_OrderID.__class__ is not int)
+                        or not (
+                            (-1073741824 < j_line_OrderID < 1073741824)
+                            or (-9223372036854775808 <= j_line_OrderID <= 9223372036854775807)
+                        )
+                    )
+                ):
                     j_line_OrderID = _in(j_line_OrderID, 'integer', 'line.OrderID')
-            staged = {'_source_system': 'northwind', '_source_table': 'Orders', '_source_key': (None if c_OrderID is None else str(c_OrderID)), '_reject_reason': ('grouping key `OrderID` is empty' if (c_OrderID is None) else None)}
+            staged = {
+                '_source_system': 'northwind',
+                '_source_table': 'Orders',
+                '_source_key': (None if c_OrderID is None else str(c_OrderID)),
+                '_reject_reason': ('grouping key `OrderID` is empty' if c_OrderID is None else None),
+            }
             if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                 rows.append(staged)
         return rows
     except _RecordError as e:
-        return Reject('Transaction', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Transaction',
+            _raw_key(record, ('OrderID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 def transaction(record):
     """Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check."""
-    raise NotTranslatable('Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.')
+    raise NotTranslatable(
+        'Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.',
+    )
 
 
 
@@ -1217,11 +1807,38 @@ def transaction_line(record):
             c_Quantity = record.get('Quantity')
             c_UnitPrice = record.get('UnitPrice')
             c_Discount = record.get('Discount')
-        if c_ProductID is not None and (c_ProductID.__class__ is not int or not (-1073741824 < c_ProductID < 1073741824 or -9223372036854775808 <= c_ProductID <= 9223372036854775807)):
+        if (
+            (c_ProductID is not None)
+            and (
+                (c_ProductID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ProductID < 1073741824)
+                    or (-9223372036854775808 <= c_ProductID <= 9223372036854775807)
+                )
+            )
+        ):
             c_ProductID = _in(c_ProductID, 'integer', 'ProductID')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
-        if c_Quantity is not None and (c_Quantity.__class__ is not int or not (-1073741824 < c_Quantity < 1073741824 or -9223372036854775808 <= c_Quantity <= 9223372036854775807)):
+        if (
+            (c_Quantity is not None)
+            and (
+                (c_Quantity.__class__ is not int)
+                or not (
+                    (-1073741824 < c_Quantity < 1073741824)
+                    or (-9223372036854775808 <= c_Quantity <= 9223372036854775807)
+                )
+            )
+        ):
             c_Quantity = _in(c_Quantity, 'integer', 'Quantity')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 18, 3, 'UnitPrice')
@@ -1229,39 +1846,249 @@ def transaction_line(record):
             c_Discount = _in(c_Discount, 'float', 'Discount')
         _h1 = (None if c_OrderID is None else str(c_OrderID))
         _h2 = (None if c_ProductID is None else str(c_ProductID))
-        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
+        key = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1 + '|')) is None or _h2 is None)
+            else (_t1 + _h2)
+        )
         v_transaction_id = (None if _h1 is None else ('northwind:Transaction:' + _h1))
         if ((v_transaction_id is None) or (v_transaction_id == '')):
-            return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot transaction_id is required but empty',
+                'transaction_id',
+                None,
+                'required',
+            )
         if (c_Quantity is None):
-            return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot quantity is required but empty',
+                'quantity',
+                None,
+                'required',
+            )
         try:
-            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+            v_unit_price = (
+                None
+                if (c_UnitPrice is None)
+                else _t2
+                if ((_t2 := _dec(c_UnitPrice, 18, 4)) is not None)
+                else _cast_fail(c_UnitPrice, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
         if (v_unit_price is None):
-            return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot unit_price is required but empty',
+                'unit_price',
+                None,
+                'required',
+            )
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t3
+                        if (
+                            (_t3 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         try:
-            v_discount_rate = (None if (_t6 := (None if c_Discount is None else (_t4 if (_t4 := _dec(c_Discount, 38, 10)) is not None else _cast_fail(c_Discount, 'decimal(38,10)')))) is None else (_t5 if (_t5 := _dec(_t6, 18, 4)) is not None else _cast_fail(_t6, 'decimal(18,4)')))
+            v_discount_rate = (
+                None
+                if (
+                    (_t6 := (
+                        None
+                        if (c_Discount is None)
+                        else _t4
+                        if ((_t4 := _dec(c_Discount, 38, 10)) is not None)
+                        else _cast_fail(c_Discount, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t5
+                if ((_t5 := _dec(_t6, 18, 4)) is not None)
+                else _cast_fail(_t6, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t7 if (_t7 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t7
+                        if (
+                            (_t7 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'minimum',
+            )
         if (v_discount_rate is not None and v_discount_rate > 1):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t8 if (_t8 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t8
+                        if (
+                            (_t8 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is above the maximum 1'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'maximum',
+            )
         try:
-            v_line_amount = (None if (_t18 := (None if (_t16 := (None if (_t14 := (None if (_t13 := (None if (_t10 := (None if (_t9 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else _float(_t9))) is None or (_t11 := (None if c_Discount is None else ((float(1)) - c_Discount))) is None else (_t10 * _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else _round(_t14, 2))) is None else (_t15 if (_t15 := _dec(_t16, 38, 10)) is not None else _cast_fail(_t16, 'decimal(38,10)')))) is None else (_t17 if (_t17 := _dec(_t18, 18, 4)) is not None else _cast_fail(_t18, 'decimal(18,4)')))
+            v_line_amount = (
+                None
+                if (
+                    (_t18 := (
+                        None
+                        if (
+                            (_t16 := (
+                                None
+                                if (
+                                    (_t14 := (
+                                        None
+                                        if (
+                                            (_t13 := (
+                                                None
+                                                if (
+                                                    (
+                                                        (_t10 := (
+                                                            None
+                                                            if (
+                                                                (_t9 := (
+                                                                    None
+                                                                    if (
+                                                                        (c_UnitPrice is None)
+                                                                        or (c_Quantity is None)
+                                                                    )
+                                                                    else _EXACT.multiply(
+                                                                        c_UnitPrice,
+                                                                        c_Quantity,
+                                                                    )
+                                                                ))
+                                                                is None
+                                                            )
+                                                            else _float(_t9)
+                                                        ))
+                                                        is None
+                                                    )
+                                                    or (
+                                                        (_t11 := (
+                                                            None
+                                                            if (c_Discount is None)
+                                                            else (float(1) - c_Discount)
+                                                        ))
+                                                        is None
+                                                    )
+                                                )
+                                                else (_t10 * _t11)
+                                            ))
+                                            is None
+                                        )
+                                        else _t12
+                                        if ((_t12 := _dec(_t13, 38, 10)) is not None)
+                                        else _cast_fail(_t13, 'decimal(38,10)')
+                                    ))
+                                    is None
+                                )
+                                else _round(_t14, 2)
+                            ))
+                            is None
+                        )
+                        else _t15
+                        if ((_t15 := _dec(_t16, 38, 10)) is not None)
+                        else _cast_fail(_t16, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t17
+                if ((_t17 := _dec(_t18, 18, 4)) is not None)
+                else _cast_fail(_t18, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
-            return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
-        v_id = (None if (_t20 := (None if (_t19 := (None if _h1 is None else ('northwind:TransactionLine:' + _h1))) is None else (_t19 + '|'))) is None or _h2 is None else (_t20 + _h2))
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot line_amount is required but empty',
+                'line_amount',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (
+                (
+                    (_t20 := (
+                        None
+                        if (
+                            (_t19 := (None if _h1 is None else 'northwind:TransactionLine:' + _h1))
+                            is None
+                        )
+                        else (_t19 + '|')
+                    ))
+                    is None
+                )
+                or (_h2 is None)
+            )
+            else (_t20 + _h2)
+        )
         v_product_id = (None if _h2 is None else ('northwind:Product:' + _h2))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'northwind', '_source_table': 'Order Details', '_source_key': key}
+        return {
+            'id': v_id,
+            'transaction_id': v_transaction_id,
+            'product_id': v_product_id,
+            'quantity': c_Quantity,
+            'unit_price': v_unit_price,
+            'discount_rate': v_discount_rate,
+            'line_amount': v_line_amount,
+            '_source_system': 'northwind',
+            '_source_table': 'Order Details',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('TransactionLine', _raw_key(record, ('OrderID', 'ProductID')), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'TransactionLine',
+            _raw_key(record, ('OrderID', 'ProductID')),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
