@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: bigquery
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -206,6 +208,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer` AS
 SELECT
   `s`.`id`,
@@ -227,6 +231,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -239,6 +245,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -313,6 +321,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -333,6 +343,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -345,6 +357,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -510,6 +524,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -530,6 +546,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -542,6 +560,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -707,6 +727,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -727,6 +749,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -739,6 +763,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -864,6 +890,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -884,6 +912,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -896,6 +926,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -992,6 +1024,8 @@ FROM (
     ON `c`.`contact_no` = `activities`.`contact_no`
 ) AS `d`;
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -1009,6 +1043,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1021,6 +1057,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS STRING) AS `_source_key`,
@@ -1034,6 +1072,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1064,6 +1104,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1094,6 +1136,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1124,6 +1168,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1154,6 +1200,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,

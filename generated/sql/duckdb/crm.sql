@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: duckdb
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__staged" AS
 SELECT
   "d"."id",
@@ -554,6 +556,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer" AS
 SELECT
   "s"."id",
@@ -575,6 +579,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -587,6 +593,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -661,6 +669,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email" AS
 SELECT
   "s"."id",
@@ -681,6 +691,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -693,6 +705,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -858,6 +872,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -878,6 +894,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -890,6 +908,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__staged" AS
 SELECT
   "d"."id",
@@ -1055,6 +1075,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile" AS
 SELECT
   "s"."id",
@@ -1075,6 +1097,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1087,6 +1111,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1212,6 +1238,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1232,6 +1260,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1244,6 +1274,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__staged" AS
 SELECT
   "d"."id",
@@ -1340,6 +1372,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction" AS
 SELECT
   "s"."id",
@@ -1357,6 +1391,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1369,6 +1405,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__joins" AS
 SELECT
   CAST("activities"."activity_id" AS TEXT) AS "_source_key",
@@ -1382,6 +1420,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1412,6 +1452,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1442,6 +1484,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1472,6 +1516,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1502,6 +1548,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
 SELECT
   "s"."_source_system",

@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__staged` AS
 SELECT
   'billing' AS `_source_system`,
@@ -36,6 +38,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__groups` AS
 SELECT
   `d`.`id`,
@@ -250,6 +254,8 @@ FROM (
     CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household` AS
 SELECT
   `s`.`id`,
@@ -264,6 +270,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -287,6 +295,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__staged` AS
 SELECT
   'billing' AS `_source_system`,
@@ -319,6 +329,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__groups` AS
 SELECT
   `d`.`id`,
@@ -430,6 +442,8 @@ FROM (
     CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account` AS
 SELECT
   `s`.`id`,
@@ -447,6 +461,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -470,6 +486,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -1823,6 +1841,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer` AS
 SELECT
   `s`.`id`,
@@ -1844,6 +1864,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1856,6 +1878,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -1870,6 +1894,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -1973,6 +1999,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -1993,6 +2021,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2005,6 +2035,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -2019,6 +2051,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -2387,6 +2421,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -2407,6 +2443,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2419,6 +2457,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -2433,6 +2473,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -2561,6 +2603,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -2581,6 +2625,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2593,6 +2639,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -2607,6 +2655,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__staged` AS
 SELECT
   `d`.`id`,
@@ -2838,6 +2888,8 @@ FROM (
   FROM `billing`.`catalogue` AS `catalogue`
 ) AS `d`;
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product` AS
 SELECT
   `s`.`id`,
@@ -2853,6 +2905,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2865,6 +2919,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__staged` AS
 SELECT
   'billing' AS `_source_system`,
@@ -2913,6 +2969,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -3092,6 +3150,8 @@ FROM (
     `invoices`.`invoice_no`
 ) AS `d`;
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction` AS
 SELECT
   `s`.`id`,
@@ -3109,6 +3169,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -3132,6 +3194,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__joins` AS
 SELECT
   CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`,
@@ -3146,6 +3210,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -3239,6 +3305,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -3255,6 +3323,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -3267,6 +3337,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__joins` AS
 SELECT
   CONCAT(
@@ -3320,6 +3392,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3356,6 +3430,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3392,6 +3468,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3428,6 +3506,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3464,6 +3544,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3500,6 +3582,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3571,6 +3655,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -121,6 +123,8 @@ FROM (
     ON `rep`.`EmployeeId` = `Customer`.`SupportRepId`
 ) AS `d`;
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer` AS
 SELECT
   `s`.`id`,
@@ -142,6 +146,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -154,6 +160,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__joins` AS
 SELECT
   CAST(`Customer`.`CustomerId` AS CHAR) AS `_source_key`,
@@ -168,6 +176,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household__staged` AS
 SELECT
   'chinook' AS `_source_system`,
@@ -196,6 +206,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household__groups` AS
 SELECT
   `d`.`id`,
@@ -343,6 +355,8 @@ FROM (
     ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household` AS
 SELECT
   `s`.`id`,
@@ -357,6 +371,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -380,6 +396,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -465,6 +483,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -485,6 +505,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -497,6 +519,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -582,6 +606,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -602,6 +628,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -614,6 +642,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -768,6 +798,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -788,6 +820,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -800,6 +834,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product__staged` AS
 SELECT
   `d`.`id`,
@@ -861,6 +897,8 @@ FROM (
     ON `genre`.`GenreId` = `Track`.`GenreId`
 ) AS `d`;
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product` AS
 SELECT
   `s`.`id`,
@@ -876,6 +914,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -888,6 +928,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product__joins` AS
 SELECT
   CAST(`Track`.`TrackId` AS CHAR) AS `_source_key`,
@@ -902,6 +944,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1027,6 +1071,8 @@ FROM (
   FROM `chinook`.`Invoice` AS `Invoice`
 ) AS `d`;
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction` AS
 SELECT
   `s`.`id`,
@@ -1044,6 +1090,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1056,6 +1104,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1121,6 +1171,8 @@ FROM (
   FROM `chinook`.`InvoiceLine` AS `InvoiceLine`
 ) AS `d`;
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1137,6 +1189,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1149,6 +1203,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1185,6 +1241,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1221,6 +1279,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1257,6 +1317,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1293,6 +1355,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1329,6 +1393,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

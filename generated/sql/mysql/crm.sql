@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -631,6 +633,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer` AS
 SELECT
   `s`.`id`,
@@ -652,6 +656,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -664,6 +670,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -761,6 +769,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -781,6 +791,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -793,6 +805,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -1151,6 +1165,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -1171,6 +1187,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1183,6 +1201,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -1546,6 +1566,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -1566,6 +1588,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1578,6 +1602,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -1808,6 +1834,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -1828,6 +1856,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1840,6 +1870,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1958,6 +1990,8 @@ FROM (
     ON `c`.`contact_no` = `activities`.`contact_no`
 ) AS `d`;
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -1975,6 +2009,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1987,6 +2023,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS CHAR) AS `_source_key`,
@@ -2001,6 +2039,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2037,6 +2077,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2073,6 +2115,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2109,6 +2153,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2145,6 +2191,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,

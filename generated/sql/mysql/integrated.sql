@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- customer: every source's canonical Customer rows with provenance
+-- class Customer (dictionary/enterprise.yaml:25)
 CREATE OR REPLACE VIEW `customer` AS
 SELECT
   `id`,
@@ -95,6 +97,8 @@ SELECT
   `_source_key`
 FROM `northwind__customer`;
 
+-- household: every source's canonical Household rows with provenance
+-- class Household (dictionary/enterprise.yaml:60)
 CREATE OR REPLACE VIEW `household` AS
 SELECT
   `id`,
@@ -129,6 +133,8 @@ SELECT
   `_source_key`
 FROM `northwind__household`;
 
+-- contact_point: every source's canonical ContactPoint rows with provenance
+-- class ContactPoint (dictionary/enterprise.yaml:86)
 CREATE OR REPLACE VIEW `contact_point` AS
 SELECT
   `id`,
@@ -385,6 +391,8 @@ SELECT
   `_source_key`
 FROM `northwind__contact_point_address`;
 
+-- account: every source's canonical Account rows with provenance
+-- class Account (dictionary/enterprise.yaml:123)
 CREATE OR REPLACE VIEW `account` AS
 SELECT
   `id`,
@@ -400,6 +408,8 @@ SELECT
   `_source_key`
 FROM `billing__account`;
 
+-- product: every source's canonical Product rows with provenance
+-- class Product (dictionary/enterprise.yaml:153)
 CREATE OR REPLACE VIEW `product` AS
 SELECT
   `id`,
@@ -437,6 +447,8 @@ SELECT
   `_source_key`
 FROM `northwind__product`;
 
+-- transaction: every source's canonical Transaction rows with provenance
+-- class Transaction (dictionary/enterprise.yaml:181)
 CREATE OR REPLACE VIEW `transaction` AS
 SELECT
   `id`,
@@ -480,6 +492,8 @@ SELECT
   `_source_key`
 FROM `northwind__transaction`;
 
+-- transaction_line: every source's canonical TransactionLine rows with provenance
+-- class TransactionLine (dictionary/enterprise.yaml:215)
 CREATE OR REPLACE VIEW `transaction_line` AS
 SELECT
   `id`,
@@ -520,6 +534,8 @@ SELECT
   `_source_key`
 FROM `northwind__transaction_line`;
 
+-- interaction: every source's canonical Interaction rows with provenance
+-- class Interaction (dictionary/enterprise.yaml:247)
 CREATE OR REPLACE VIEW `interaction` AS
 SELECT
   `id`,
@@ -549,6 +565,7 @@ SELECT
   `_source_key`
 FROM `crm__interaction`;
 
+-- customer__duplicate_ids: identifiers more than one canonical Customer row carries
 CREATE OR REPLACE VIEW `customer__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -651,6 +668,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- household__duplicate_ids: identifiers more than one canonical Household row carries
 CREATE OR REPLACE VIEW `household__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -721,6 +739,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- contact_point__duplicate_ids: identifiers more than one canonical ContactPoint row carries
 CREATE OR REPLACE VIEW `contact_point__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -983,6 +1002,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- account__duplicate_ids: identifiers more than one canonical Account row carries
 CREATE OR REPLACE VIEW `account__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1021,6 +1041,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- product__duplicate_ids: identifiers more than one canonical Product row carries
 CREATE OR REPLACE VIEW `product__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1091,6 +1112,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- transaction__duplicate_ids: identifiers more than one canonical Transaction row carries
 CREATE OR REPLACE VIEW `transaction__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1161,6 +1183,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- transaction_line__duplicate_ids: identifiers more than one canonical TransactionLine row carries
 CREATE OR REPLACE VIEW `transaction_line__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1231,6 +1254,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- interaction__duplicate_ids: identifiers more than one canonical Interaction row carries
 CREATE OR REPLACE VIEW `interaction__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1285,6 +1309,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- rejects: every rejected row of every derivation, with its reason
 CREATE OR REPLACE VIEW `rejects` AS
 SELECT
   `_source_system`,

@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -94,6 +96,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer` AS
 SELECT
   `s`.`id`,
@@ -115,6 +119,8 @@ FROM `northwind__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -127,6 +133,8 @@ FROM `northwind__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household__staged` AS
 SELECT
   `d`.`id`,
@@ -255,6 +263,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household` AS
 SELECT
   `s`.`id`,
@@ -269,6 +279,8 @@ FROM `northwind__household__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -281,6 +293,8 @@ FROM `northwind__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -366,6 +380,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -386,6 +402,8 @@ FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -398,6 +416,8 @@ FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__staged` AS
 SELECT
   `d`.`id`,
@@ -483,6 +503,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax` AS
 SELECT
   `s`.`id`,
@@ -503,6 +525,8 @@ FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -515,6 +539,8 @@ FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -663,6 +689,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -683,6 +711,8 @@ FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -695,6 +725,8 @@ FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__staged` AS
 SELECT
   `d`.`id`,
@@ -756,6 +788,8 @@ FROM (
     ON `category`.`CategoryID` = `Products`.`CategoryID`
 ) AS `d`;
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product` AS
 SELECT
   `s`.`id`,
@@ -771,6 +805,8 @@ FROM `northwind__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -783,6 +819,8 @@ FROM `northwind__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__joins` AS
 SELECT
   CAST(`Products`.`ProductID` AS CHAR) AS `_source_key`,
@@ -797,6 +835,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
 SELECT
   'northwind' AS `_source_system`,
@@ -821,6 +861,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -950,6 +992,8 @@ FROM (
     `Orders`.`OrderID`
 ) AS `d`;
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction` AS
 SELECT
   `s`.`id`,
@@ -967,6 +1011,8 @@ FROM `northwind__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -990,6 +1036,8 @@ FROM `northwind__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1069,6 +1117,8 @@ FROM (
   FROM `northwind`.`Order Details` AS `Order Details`
 ) AS `d`;
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1085,6 +1135,8 @@ FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1097,6 +1149,8 @@ FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1133,6 +1187,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1169,6 +1225,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1205,6 +1263,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1241,6 +1301,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1277,6 +1339,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

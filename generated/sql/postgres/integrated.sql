@@ -2,6 +2,8 @@
 -- integrated views: one per canonical class, all sources
 -- dialect: postgres
 
+-- customer: every source's canonical Customer rows with provenance
+-- class Customer (dictionary/enterprise.yaml:25)
 CREATE OR REPLACE VIEW "customer" AS
 SELECT
   "id",
@@ -93,6 +95,8 @@ SELECT
   "_source_key"
 FROM "northwind__customer";
 
+-- household: every source's canonical Household rows with provenance
+-- class Household (dictionary/enterprise.yaml:60)
 CREATE OR REPLACE VIEW "household" AS
 SELECT
   "id",
@@ -127,6 +131,8 @@ SELECT
   "_source_key"
 FROM "northwind__household";
 
+-- contact_point: every source's canonical ContactPoint rows with provenance
+-- class ContactPoint (dictionary/enterprise.yaml:86)
 CREATE OR REPLACE VIEW "contact_point" AS
 SELECT
   "id",
@@ -383,6 +389,8 @@ SELECT
   "_source_key"
 FROM "northwind__contact_point_address";
 
+-- account: every source's canonical Account rows with provenance
+-- class Account (dictionary/enterprise.yaml:123)
 CREATE OR REPLACE VIEW "account" AS
 SELECT
   "id",
@@ -398,6 +406,8 @@ SELECT
   "_source_key"
 FROM "billing__account";
 
+-- product: every source's canonical Product rows with provenance
+-- class Product (dictionary/enterprise.yaml:153)
 CREATE OR REPLACE VIEW "product" AS
 SELECT
   "id",
@@ -435,6 +445,8 @@ SELECT
   "_source_key"
 FROM "northwind__product";
 
+-- transaction: every source's canonical Transaction rows with provenance
+-- class Transaction (dictionary/enterprise.yaml:181)
 CREATE OR REPLACE VIEW "transaction" AS
 SELECT
   "id",
@@ -478,6 +490,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction";
 
+-- transaction_line: every source's canonical TransactionLine rows with provenance
+-- class TransactionLine (dictionary/enterprise.yaml:215)
 CREATE OR REPLACE VIEW "transaction_line" AS
 SELECT
   "id",
@@ -518,6 +532,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction_line";
 
+-- interaction: every source's canonical Interaction rows with provenance
+-- class Interaction (dictionary/enterprise.yaml:247)
 CREATE OR REPLACE VIEW "interaction" AS
 SELECT
   "id",
@@ -547,6 +563,7 @@ SELECT
   "_source_key"
 FROM "crm__interaction";
 
+-- customer__duplicate_ids: identifiers more than one canonical Customer row carries
 CREATE OR REPLACE VIEW "customer__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -649,6 +666,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- household__duplicate_ids: identifiers more than one canonical Household row carries
 CREATE OR REPLACE VIEW "household__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -719,6 +737,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- contact_point__duplicate_ids: identifiers more than one canonical ContactPoint row carries
 CREATE OR REPLACE VIEW "contact_point__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -981,6 +1000,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- account__duplicate_ids: identifiers more than one canonical Account row carries
 CREATE OR REPLACE VIEW "account__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1019,6 +1039,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- product__duplicate_ids: identifiers more than one canonical Product row carries
 CREATE OR REPLACE VIEW "product__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1089,6 +1110,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction__duplicate_ids: identifiers more than one canonical Transaction row carries
 CREATE OR REPLACE VIEW "transaction__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1159,6 +1181,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction_line__duplicate_ids: identifiers more than one canonical TransactionLine row carries
 CREATE OR REPLACE VIEW "transaction_line__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1229,6 +1252,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- interaction__duplicate_ids: identifiers more than one canonical Interaction row carries
 CREATE OR REPLACE VIEW "interaction__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1283,6 +1307,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- rejects: every rejected row of every derivation, with its reason
 CREATE OR REPLACE VIEW "rejects" AS
 SELECT
   "_source_system",

@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: snowflake
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__staged" AS
 SELECT
   "d"."id",
@@ -218,6 +220,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer" AS
 SELECT
   "s"."id",
@@ -239,6 +243,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -251,6 +257,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -325,6 +333,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email" AS
 SELECT
   "s"."id",
@@ -345,6 +355,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -357,6 +369,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -522,6 +536,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -542,6 +558,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -554,6 +572,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__staged" AS
 SELECT
   "d"."id",
@@ -719,6 +739,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile" AS
 SELECT
   "s"."id",
@@ -739,6 +761,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__rejects" AS
 SELECT
   "s"."_source_system",
@@ -751,6 +775,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -876,6 +902,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address" AS
 SELECT
   "s"."id",
@@ -896,6 +924,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -908,6 +938,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__staged" AS
 SELECT
   "d"."id",
@@ -1004,6 +1036,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction" AS
 SELECT
   "s"."id",
@@ -1021,6 +1055,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1033,6 +1069,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__joins" AS
 SELECT
   CAST("activities"."activity_id" AS VARCHAR) AS "_source_key",
@@ -1046,6 +1084,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1076,6 +1116,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1106,6 +1148,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1136,6 +1180,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1166,6 +1212,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
 SELECT
   "s"."_source_system",

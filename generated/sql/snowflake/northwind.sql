@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: snowflake
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__staged" AS
 SELECT
   "d"."id",
@@ -76,6 +78,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer" AS
 SELECT
   "s"."id",
@@ -97,6 +101,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -109,6 +115,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household__staged" AS
 SELECT
   "d"."id",
@@ -211,6 +219,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household" AS
 SELECT
   "s"."id",
@@ -225,6 +235,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -237,6 +249,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -301,6 +315,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -321,6 +337,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -333,6 +351,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__staged" AS
 SELECT
   "d"."id",
@@ -397,6 +417,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax" AS
 SELECT
   "s"."id",
@@ -417,6 +439,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__rejects" AS
 SELECT
   "s"."_source_system",
@@ -429,6 +453,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -548,6 +574,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address" AS
 SELECT
   "s"."id",
@@ -568,6 +596,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -580,6 +610,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__staged" AS
 SELECT
   "d"."id",
@@ -629,6 +661,8 @@ FROM (
     ON "category"."CategoryID" = "Products"."CategoryID"
 ) AS "d";
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product" AS
 SELECT
   "s"."id",
@@ -644,6 +678,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -656,6 +692,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__joins" AS
 SELECT
   CAST("Products"."ProductID" AS VARCHAR) AS "_source_key",
@@ -669,6 +707,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
 SELECT DISTINCT
   'northwind' AS "_source_system",
@@ -688,6 +728,8 @@ FROM (
     ON "line"."OrderID" = "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__groups" AS
 SELECT
   "d"."id",
@@ -794,6 +836,8 @@ FROM (
     "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction" AS
 SELECT
   "s"."id",
@@ -811,6 +855,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -834,6 +880,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -891,6 +939,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line" AS
 SELECT
   "s"."id",
@@ -907,6 +957,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -919,6 +971,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -949,6 +1003,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -979,6 +1035,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1009,6 +1067,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1039,6 +1099,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1069,6 +1131,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",

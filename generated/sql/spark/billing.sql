@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: spark
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__staged` AS
 SELECT DISTINCT
   'billing' AS `_source_system`,
@@ -29,6 +31,8 @@ FROM (
     ON `h`.`acct_ref` = `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__groups` AS
 SELECT
   `d`.`id`,
@@ -180,6 +184,8 @@ FROM (
     `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household` AS
 SELECT
   `s`.`id`,
@@ -194,6 +200,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -217,6 +225,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__staged` AS
 SELECT DISTINCT
   'billing' AS `_source_system`,
@@ -244,6 +254,8 @@ FROM (
     ON `i`.`acct_ref` = `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__groups` AS
 SELECT
   `d`.`id`,
@@ -324,6 +336,8 @@ FROM (
     `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account` AS
 SELECT
   `s`.`id`,
@@ -341,6 +355,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -364,6 +380,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -850,6 +868,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer` AS
 SELECT
   `s`.`id`,
@@ -871,6 +891,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -883,6 +905,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -896,6 +920,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -970,6 +996,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -990,6 +1018,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1002,6 +1032,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -1015,6 +1047,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -1155,6 +1189,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -1175,6 +1211,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1187,6 +1225,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -1200,6 +1240,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -1290,6 +1332,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -1310,6 +1354,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1322,6 +1368,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -1335,6 +1383,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__staged` AS
 SELECT
   `d`.`id`,
@@ -1443,6 +1493,8 @@ FROM (
   FROM `billing`.`catalogue` AS `catalogue`
 ) AS `d`;
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product` AS
 SELECT
   `s`.`id`,
@@ -1458,6 +1510,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1470,6 +1524,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__staged` AS
 SELECT DISTINCT
   'billing' AS `_source_system`,
@@ -1513,6 +1569,8 @@ FROM (
     ON `a`.`acct_ref` = `invoices`.`acct_ref`
 ) AS `d`;
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -1624,6 +1682,8 @@ FROM (
     `invoices`.`invoice_no`
 ) AS `d`;
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction` AS
 SELECT
   `s`.`id`,
@@ -1641,6 +1701,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1664,6 +1726,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__joins` AS
 SELECT
   CAST(`invoices`.`invoice_no` AS STRING) AS `_source_key`,
@@ -1677,6 +1741,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1748,6 +1814,8 @@ FROM (
     ON `a`.`acct_ref` = `i`.`acct_ref`
 ) AS `d`;
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1764,6 +1832,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1776,6 +1846,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__joins` AS
 SELECT
   CAST(`invoice_items`.`invoice_no` AS STRING) || '|' || CAST(`invoice_items`.`line_no` AS STRING) AS `_source_key`,
@@ -1803,6 +1875,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1833,6 +1907,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1863,6 +1939,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1893,6 +1971,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1923,6 +2003,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1953,6 +2035,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2012,6 +2096,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: spark
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -89,6 +91,8 @@ FROM (
     ON `rep`.`EmployeeId` = `Customer`.`SupportRepId`
 ) AS `d`;
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer` AS
 SELECT
   `s`.`id`,
@@ -110,6 +114,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -122,6 +128,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__joins` AS
 SELECT
   CAST(`Customer`.`CustomerId` AS STRING) AS `_source_key`,
@@ -135,6 +143,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household__staged` AS
 SELECT DISTINCT
   'chinook' AS `_source_system`,
@@ -152,6 +162,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household__groups` AS
 SELECT
   `d`.`id`,
@@ -242,6 +254,8 @@ FROM (
     UPPER(REPLACE(TRIM(COALESCE(`Customer`.`Address`, '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM(COALESCE(`Customer`.`PostalCode`, '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ'))
 ) AS `d`;
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household` AS
 SELECT
   `s`.`id`,
@@ -256,6 +270,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW `chinook__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -279,6 +295,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -342,6 +360,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -362,6 +382,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -374,6 +396,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -437,6 +461,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -457,6 +483,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -469,6 +497,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -593,6 +623,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -613,6 +645,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -625,6 +659,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product__staged` AS
 SELECT
   `d`.`id`,
@@ -665,6 +701,8 @@ FROM (
     ON `genre`.`GenreId` = `Track`.`GenreId`
 ) AS `d`;
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product` AS
 SELECT
   `s`.`id`,
@@ -680,6 +718,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -692,6 +732,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW `chinook__product__joins` AS
 SELECT
   CAST(`Track`.`TrackId` AS STRING) AS `_source_key`,
@@ -705,6 +747,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction__staged` AS
 SELECT
   `d`.`id`,
@@ -808,6 +852,8 @@ FROM (
   FROM `chinook`.`Invoice` AS `Invoice`
 ) AS `d`;
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction` AS
 SELECT
   `s`.`id`,
@@ -825,6 +871,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -837,6 +885,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -889,6 +939,8 @@ FROM (
   FROM `chinook`.`InvoiceLine` AS `InvoiceLine`
 ) AS `d`;
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -905,6 +957,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -917,6 +971,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -947,6 +1003,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -977,6 +1035,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1007,6 +1067,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1037,6 +1099,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1067,6 +1131,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

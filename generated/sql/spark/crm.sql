@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: spark
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -286,6 +288,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer` AS
 SELECT
   `s`.`id`,
@@ -307,6 +311,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -319,6 +325,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -392,6 +400,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -412,6 +422,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -424,6 +436,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -585,6 +599,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -605,6 +621,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -617,6 +635,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -778,6 +798,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -798,6 +820,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -810,6 +834,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -934,6 +960,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -954,6 +982,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -966,6 +996,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1062,6 +1094,8 @@ FROM (
     ON `c`.`contact_no` = `activities`.`contact_no`
 ) AS `d`;
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -1079,6 +1113,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1091,6 +1127,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS STRING) AS `_source_key`,
@@ -1104,6 +1142,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1134,6 +1174,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1164,6 +1206,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1194,6 +1238,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1224,6 +1270,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: sqlite
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__staged";
 
 CREATE TEMPORARY VIEW "chinook__customer__staged" AS
@@ -91,6 +93,8 @@ FROM (
     ON "rep"."EmployeeId" = "Customer"."SupportRepId"
 ) AS "d";
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer";
 
 CREATE TEMPORARY VIEW "chinook__customer" AS
@@ -114,6 +118,8 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__rejects";
 
 CREATE TEMPORARY VIEW "chinook__customer__rejects" AS
@@ -128,6 +134,8 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__joins";
 
 CREATE TEMPORARY VIEW "chinook__customer__joins" AS
@@ -143,6 +151,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 DROP VIEW IF EXISTS "temp"."chinook__household__staged";
 
 CREATE TEMPORARY VIEW "chinook__household__staged" AS
@@ -162,6 +172,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 DROP VIEW IF EXISTS "temp"."chinook__household__groups";
 
 CREATE TEMPORARY VIEW "chinook__household__groups" AS
@@ -254,6 +266,8 @@ FROM (
     UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country"))
 ) AS "d";
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 DROP VIEW IF EXISTS "temp"."chinook__household";
 
 CREATE TEMPORARY VIEW "chinook__household" AS
@@ -270,6 +284,8 @@ FROM "chinook__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 DROP VIEW IF EXISTS "temp"."chinook__household__rejects";
 
 CREATE TEMPORARY VIEW "chinook__household__rejects" AS
@@ -295,6 +311,8 @@ FROM "chinook__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email__staged" AS
@@ -360,6 +378,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email" AS
@@ -382,6 +402,8 @@ FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email__rejects" AS
@@ -396,6 +418,8 @@ FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone__staged" AS
@@ -461,6 +485,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone" AS
@@ -483,6 +509,8 @@ FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone__rejects" AS
@@ -497,6 +525,8 @@ FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__staged" AS
@@ -619,6 +649,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address" AS
@@ -641,6 +673,8 @@ FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__rejects" AS
@@ -655,6 +689,8 @@ FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 DROP VIEW IF EXISTS "temp"."chinook__product__staged";
 
 CREATE TEMPORARY VIEW "chinook__product__staged" AS
@@ -697,6 +733,8 @@ FROM (
     ON "genre"."GenreId" = "Track"."GenreId"
 ) AS "d";
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 DROP VIEW IF EXISTS "temp"."chinook__product";
 
 CREATE TEMPORARY VIEW "chinook__product" AS
@@ -714,6 +752,8 @@ FROM "chinook__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 DROP VIEW IF EXISTS "temp"."chinook__product__rejects";
 
 CREATE TEMPORARY VIEW "chinook__product__rejects" AS
@@ -728,6 +768,8 @@ FROM "chinook__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 DROP VIEW IF EXISTS "temp"."chinook__product__joins";
 
 CREATE TEMPORARY VIEW "chinook__product__joins" AS
@@ -743,6 +785,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__staged";
 
 CREATE TEMPORARY VIEW "chinook__transaction__staged" AS
@@ -848,6 +892,8 @@ FROM (
   FROM "chinook"."Invoice" AS "Invoice"
 ) AS "d";
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 DROP VIEW IF EXISTS "temp"."chinook__transaction";
 
 CREATE TEMPORARY VIEW "chinook__transaction" AS
@@ -867,6 +913,8 @@ FROM "chinook__transaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__rejects";
 
 CREATE TEMPORARY VIEW "chinook__transaction__rejects" AS
@@ -881,6 +929,8 @@ FROM "chinook__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__staged" AS
@@ -935,6 +985,8 @@ FROM (
   FROM "chinook"."InvoiceLine" AS "InvoiceLine"
 ) AS "d";
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line" AS
@@ -953,6 +1005,8 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__rejects" AS
@@ -967,6 +1021,8 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__orphans";
 
 CREATE TEMPORARY VIEW "chinook__customer__orphans" AS
@@ -999,6 +1055,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email__orphans" AS
@@ -1031,6 +1089,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone__orphans" AS
@@ -1063,6 +1123,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__orphans" AS
@@ -1095,6 +1157,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__orphans";
 
 CREATE TEMPORARY VIEW "chinook__transaction__orphans" AS
@@ -1127,6 +1191,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__orphans" AS

@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: sqlite
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 DROP VIEW IF EXISTS "temp"."crm__customer__staged";
 
 CREATE TEMPORARY VIEW "crm__customer__staged" AS
@@ -196,6 +198,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 DROP VIEW IF EXISTS "temp"."crm__customer";
 
 CREATE TEMPORARY VIEW "crm__customer" AS
@@ -219,6 +223,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 DROP VIEW IF EXISTS "temp"."crm__customer__rejects";
 
 CREATE TEMPORARY VIEW "crm__customer__rejects" AS
@@ -233,6 +239,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__staged" AS
@@ -308,6 +316,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email" AS
@@ -330,6 +340,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__rejects" AS
@@ -344,6 +356,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__staged" AS
@@ -510,6 +524,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone" AS
@@ -532,6 +548,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__rejects" AS
@@ -546,6 +564,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__staged" AS
@@ -712,6 +732,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile" AS
@@ -734,6 +756,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__rejects" AS
@@ -748,6 +772,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__staged" AS
@@ -874,6 +900,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address" AS
@@ -896,6 +924,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__rejects" AS
@@ -910,6 +940,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 DROP VIEW IF EXISTS "temp"."crm__interaction__staged";
 
 CREATE TEMPORARY VIEW "crm__interaction__staged" AS
@@ -1008,6 +1040,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 DROP VIEW IF EXISTS "temp"."crm__interaction";
 
 CREATE TEMPORARY VIEW "crm__interaction" AS
@@ -1027,6 +1061,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 DROP VIEW IF EXISTS "temp"."crm__interaction__rejects";
 
 CREATE TEMPORARY VIEW "crm__interaction__rejects" AS
@@ -1041,6 +1077,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 DROP VIEW IF EXISTS "temp"."crm__interaction__joins";
 
 CREATE TEMPORARY VIEW "crm__interaction__joins" AS
@@ -1056,6 +1094,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__orphans" AS
@@ -1088,6 +1128,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__orphans" AS
@@ -1120,6 +1162,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__orphans" AS
@@ -1152,6 +1196,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__orphans" AS
@@ -1184,6 +1230,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 DROP VIEW IF EXISTS "temp"."crm__interaction__orphans";
 
 CREATE TEMPORARY VIEW "crm__interaction__orphans" AS

@@ -2,6 +2,8 @@
 -- integrated views: one per canonical class, all sources
 -- dialect: sqlite
 
+-- customer: every source's canonical Customer rows with provenance
+-- class Customer (dictionary/enterprise.yaml:25)
 DROP VIEW IF EXISTS "temp"."customer";
 
 CREATE TEMPORARY VIEW "customer" AS
@@ -95,6 +97,8 @@ SELECT
   "_source_key"
 FROM "northwind__customer";
 
+-- household: every source's canonical Household rows with provenance
+-- class Household (dictionary/enterprise.yaml:60)
 DROP VIEW IF EXISTS "temp"."household";
 
 CREATE TEMPORARY VIEW "household" AS
@@ -131,6 +135,8 @@ SELECT
   "_source_key"
 FROM "northwind__household";
 
+-- contact_point: every source's canonical ContactPoint rows with provenance
+-- class ContactPoint (dictionary/enterprise.yaml:86)
 DROP VIEW IF EXISTS "temp"."contact_point";
 
 CREATE TEMPORARY VIEW "contact_point" AS
@@ -389,6 +395,8 @@ SELECT
   "_source_key"
 FROM "northwind__contact_point_address";
 
+-- account: every source's canonical Account rows with provenance
+-- class Account (dictionary/enterprise.yaml:123)
 DROP VIEW IF EXISTS "temp"."account";
 
 CREATE TEMPORARY VIEW "account" AS
@@ -406,6 +414,8 @@ SELECT
   "_source_key"
 FROM "billing__account";
 
+-- product: every source's canonical Product rows with provenance
+-- class Product (dictionary/enterprise.yaml:153)
 DROP VIEW IF EXISTS "temp"."product";
 
 CREATE TEMPORARY VIEW "product" AS
@@ -445,6 +455,8 @@ SELECT
   "_source_key"
 FROM "northwind__product";
 
+-- transaction: every source's canonical Transaction rows with provenance
+-- class Transaction (dictionary/enterprise.yaml:181)
 DROP VIEW IF EXISTS "temp"."transaction";
 
 CREATE TEMPORARY VIEW "transaction" AS
@@ -490,6 +502,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction";
 
+-- transaction_line: every source's canonical TransactionLine rows with provenance
+-- class TransactionLine (dictionary/enterprise.yaml:215)
 DROP VIEW IF EXISTS "temp"."transaction_line";
 
 CREATE TEMPORARY VIEW "transaction_line" AS
@@ -532,6 +546,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction_line";
 
+-- interaction: every source's canonical Interaction rows with provenance
+-- class Interaction (dictionary/enterprise.yaml:247)
 DROP VIEW IF EXISTS "temp"."interaction";
 
 CREATE TEMPORARY VIEW "interaction" AS
@@ -563,6 +579,7 @@ SELECT
   "_source_key"
 FROM "crm__interaction";
 
+-- customer__duplicate_ids: identifiers more than one canonical Customer row carries
 DROP VIEW IF EXISTS "temp"."customer__duplicate_ids";
 
 CREATE TEMPORARY VIEW "customer__duplicate_ids" AS
@@ -667,6 +684,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- household__duplicate_ids: identifiers more than one canonical Household row carries
 DROP VIEW IF EXISTS "temp"."household__duplicate_ids";
 
 CREATE TEMPORARY VIEW "household__duplicate_ids" AS
@@ -739,6 +757,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- contact_point__duplicate_ids: identifiers more than one canonical ContactPoint row carries
 DROP VIEW IF EXISTS "temp"."contact_point__duplicate_ids";
 
 CREATE TEMPORARY VIEW "contact_point__duplicate_ids" AS
@@ -1003,6 +1022,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- account__duplicate_ids: identifiers more than one canonical Account row carries
 DROP VIEW IF EXISTS "temp"."account__duplicate_ids";
 
 CREATE TEMPORARY VIEW "account__duplicate_ids" AS
@@ -1043,6 +1063,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- product__duplicate_ids: identifiers more than one canonical Product row carries
 DROP VIEW IF EXISTS "temp"."product__duplicate_ids";
 
 CREATE TEMPORARY VIEW "product__duplicate_ids" AS
@@ -1115,6 +1136,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction__duplicate_ids: identifiers more than one canonical Transaction row carries
 DROP VIEW IF EXISTS "temp"."transaction__duplicate_ids";
 
 CREATE TEMPORARY VIEW "transaction__duplicate_ids" AS
@@ -1187,6 +1209,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction_line__duplicate_ids: identifiers more than one canonical TransactionLine row carries
 DROP VIEW IF EXISTS "temp"."transaction_line__duplicate_ids";
 
 CREATE TEMPORARY VIEW "transaction_line__duplicate_ids" AS
@@ -1259,6 +1282,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- interaction__duplicate_ids: identifiers more than one canonical Interaction row carries
 DROP VIEW IF EXISTS "temp"."interaction__duplicate_ids";
 
 CREATE TEMPORARY VIEW "interaction__duplicate_ids" AS
@@ -1315,6 +1339,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- rejects: every rejected row of every derivation, with its reason
 DROP VIEW IF EXISTS "temp"."rejects";
 
 CREATE TEMPORARY VIEW "rejects" AS

@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: sqlite
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer__staged";
 
 CREATE TEMPORARY VIEW "northwind__customer__staged" AS
@@ -78,6 +80,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer";
 
 CREATE TEMPORARY VIEW "northwind__customer" AS
@@ -101,6 +105,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer__rejects";
 
 CREATE TEMPORARY VIEW "northwind__customer__rejects" AS
@@ -115,6 +121,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 DROP VIEW IF EXISTS "temp"."northwind__household__staged";
 
 CREATE TEMPORARY VIEW "northwind__household__staged" AS
@@ -218,6 +226,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 DROP VIEW IF EXISTS "temp"."northwind__household";
 
 CREATE TEMPORARY VIEW "northwind__household" AS
@@ -234,6 +244,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 DROP VIEW IF EXISTS "temp"."northwind__household__rejects";
 
 CREATE TEMPORARY VIEW "northwind__household__rejects" AS
@@ -248,6 +260,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone__staged" AS
@@ -313,6 +327,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone" AS
@@ -335,6 +351,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone__rejects" AS
@@ -349,6 +367,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__staged" AS
@@ -414,6 +434,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax" AS
@@ -436,6 +458,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__rejects" AS
@@ -450,6 +474,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__staged" AS
@@ -570,6 +596,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address" AS
@@ -592,6 +620,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__rejects" AS
@@ -606,6 +636,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product__staged";
 
 CREATE TEMPORARY VIEW "northwind__product__staged" AS
@@ -656,6 +688,8 @@ FROM (
     ON "category"."CategoryID" = "Products"."CategoryID"
 ) AS "d";
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product";
 
 CREATE TEMPORARY VIEW "northwind__product" AS
@@ -673,6 +707,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product__rejects";
 
 CREATE TEMPORARY VIEW "northwind__product__rejects" AS
@@ -687,6 +723,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product__joins";
 
 CREATE TEMPORARY VIEW "northwind__product__joins" AS
@@ -702,6 +740,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__staged";
 
 CREATE TEMPORARY VIEW "northwind__transaction__staged" AS
@@ -723,6 +763,8 @@ FROM (
     ON "line"."OrderID" = "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__groups";
 
 CREATE TEMPORARY VIEW "northwind__transaction__groups" AS
@@ -829,6 +871,8 @@ FROM (
     "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction";
 
 CREATE TEMPORARY VIEW "northwind__transaction" AS
@@ -848,6 +892,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__rejects";
 
 CREATE TEMPORARY VIEW "northwind__transaction__rejects" AS
@@ -873,6 +919,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__staged" AS
@@ -935,6 +983,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line" AS
@@ -953,6 +1003,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__rejects" AS
@@ -967,6 +1019,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer__orphans";
 
 CREATE TEMPORARY VIEW "northwind__customer__orphans" AS
@@ -999,6 +1053,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone__orphans" AS
@@ -1031,6 +1087,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__orphans" AS
@@ -1063,6 +1121,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__orphans" AS
@@ -1095,6 +1155,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__orphans";
 
 CREATE TEMPORARY VIEW "northwind__transaction__orphans" AS
@@ -1127,6 +1189,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__orphans" AS

@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: trino
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -29,6 +31,8 @@ FROM (
     ON "h"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__groups" AS
 SELECT
   "d"."id",
@@ -181,6 +185,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household" AS
 SELECT
   "s"."id",
@@ -195,6 +201,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -218,6 +226,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -245,6 +255,8 @@ FROM (
     ON "i"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__groups" AS
 SELECT
   "d"."id",
@@ -326,6 +338,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account" AS
 SELECT
   "s"."id",
@@ -343,6 +357,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__rejects" AS
 SELECT
   "s"."_source_system",
@@ -366,6 +382,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__staged" AS
 SELECT
   "d"."id",
@@ -732,6 +750,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer" AS
 SELECT
   "s"."id",
@@ -753,6 +773,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -765,6 +787,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -778,6 +802,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -853,6 +879,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email" AS
 SELECT
   "s"."id",
@@ -873,6 +901,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -885,6 +915,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -898,6 +930,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -1039,6 +1073,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -1059,6 +1095,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1071,6 +1109,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1084,6 +1124,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1175,6 +1217,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1195,6 +1239,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1207,6 +1253,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1220,6 +1268,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__staged" AS
 SELECT
   "d"."id",
@@ -1311,6 +1361,8 @@ FROM (
   FROM "billing"."catalogue" AS "catalogue"
 ) AS "d";
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product" AS
 SELECT
   "s"."id",
@@ -1326,6 +1378,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1338,6 +1392,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -1381,6 +1437,8 @@ FROM (
     ON "a"."acct_ref" = "invoices"."acct_ref"
 ) AS "d";
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__groups" AS
 SELECT
   "d"."id",
@@ -1494,6 +1552,8 @@ FROM (
     "invoices"."invoice_no"
 ) AS "d";
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction" AS
 SELECT
   "s"."id",
@@ -1511,6 +1571,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1534,6 +1596,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__joins" AS
 SELECT
   CAST("invoices"."invoice_no" AS VARCHAR) AS "_source_key",
@@ -1547,6 +1611,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -1618,6 +1684,8 @@ FROM (
     ON "a"."acct_ref" = "i"."acct_ref"
 ) AS "d";
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line" AS
 SELECT
   "s"."id",
@@ -1634,6 +1702,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1646,6 +1716,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__joins" AS
 SELECT
   CAST("invoice_items"."invoice_no" AS VARCHAR) || '|' || CAST("invoice_items"."line_no" AS VARCHAR) AS "_source_key",
@@ -1673,6 +1745,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1703,6 +1777,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1733,6 +1809,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1763,6 +1841,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1793,6 +1873,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1823,6 +1905,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1882,6 +1966,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",

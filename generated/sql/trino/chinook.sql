@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: trino
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW "chinook__customer__staged" AS
 SELECT
   "d"."id",
@@ -89,6 +91,8 @@ FROM (
     ON "rep"."EmployeeId" = "Customer"."SupportRepId"
 ) AS "d";
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW "chinook__customer" AS
 SELECT
   "s"."id",
@@ -110,6 +114,8 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW "chinook__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -122,6 +128,8 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW "chinook__customer__joins" AS
 SELECT
   CAST("Customer"."CustomerId" AS VARCHAR) AS "_source_key",
@@ -135,6 +143,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW "chinook__household__staged" AS
 SELECT DISTINCT
   'chinook' AS "_source_system",
@@ -152,6 +162,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW "chinook__household__groups" AS
 SELECT
   "d"."id",
@@ -243,6 +255,8 @@ FROM (
     UPPER(REPLACE(TRIM(COALESCE("Customer"."Address", '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM(COALESCE("Customer"."PostalCode", '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ'))
 ) AS "d";
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW "chinook__household" AS
 SELECT
   "s"."id",
@@ -257,6 +271,8 @@ FROM "chinook__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR REPLACE VIEW "chinook__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -280,6 +296,8 @@ FROM "chinook__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW "chinook__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -344,6 +362,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW "chinook__contact_point_email" AS
 SELECT
   "s"."id",
@@ -364,6 +384,8 @@ FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW "chinook__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -376,6 +398,8 @@ FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW "chinook__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -440,6 +464,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW "chinook__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -460,6 +486,8 @@ FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW "chinook__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -472,6 +500,8 @@ FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -597,6 +627,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW "chinook__contact_point_address" AS
 SELECT
   "s"."id",
@@ -617,6 +649,8 @@ FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -629,6 +663,8 @@ FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW "chinook__product__staged" AS
 SELECT
   "d"."id",
@@ -670,6 +706,8 @@ FROM (
     ON "genre"."GenreId" = "Track"."GenreId"
 ) AS "d";
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW "chinook__product" AS
 SELECT
   "s"."id",
@@ -685,6 +723,8 @@ FROM "chinook__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW "chinook__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -697,6 +737,8 @@ FROM "chinook__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR REPLACE VIEW "chinook__product__joins" AS
 SELECT
   CAST("Track"."TrackId" AS VARCHAR) AS "_source_key",
@@ -710,6 +752,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW "chinook__transaction__staged" AS
 SELECT
   "d"."id",
@@ -815,6 +859,8 @@ FROM (
   FROM "chinook"."Invoice" AS "Invoice"
 ) AS "d";
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW "chinook__transaction" AS
 SELECT
   "s"."id",
@@ -832,6 +878,8 @@ FROM "chinook__transaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW "chinook__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -844,6 +892,8 @@ FROM "chinook__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW "chinook__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -896,6 +946,8 @@ FROM (
   FROM "chinook"."InvoiceLine" AS "InvoiceLine"
 ) AS "d";
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW "chinook__transaction_line" AS
 SELECT
   "s"."id",
@@ -912,6 +964,8 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW "chinook__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -924,6 +978,8 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW "chinook__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -954,6 +1010,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR REPLACE VIEW "chinook__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -984,6 +1042,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR REPLACE VIEW "chinook__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1014,6 +1074,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1044,6 +1106,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR REPLACE VIEW "chinook__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1074,6 +1138,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR REPLACE VIEW "chinook__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",

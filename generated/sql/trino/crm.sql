@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: trino
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__staged" AS
 SELECT
   "d"."id",
@@ -214,6 +216,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer" AS
 SELECT
   "s"."id",
@@ -235,6 +239,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -247,6 +253,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -321,6 +329,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email" AS
 SELECT
   "s"."id",
@@ -341,6 +351,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -353,6 +365,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -515,6 +529,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -535,6 +551,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -547,6 +565,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__staged" AS
 SELECT
   "d"."id",
@@ -709,6 +729,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile" AS
 SELECT
   "s"."id",
@@ -729,6 +751,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__rejects" AS
 SELECT
   "s"."_source_system",
@@ -741,6 +765,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -866,6 +892,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address" AS
 SELECT
   "s"."id",
@@ -886,6 +914,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -898,6 +928,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__staged" AS
 SELECT
   "d"."id",
@@ -994,6 +1026,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction" AS
 SELECT
   "s"."id",
@@ -1011,6 +1045,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1023,6 +1059,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__joins" AS
 SELECT
   CAST("activities"."activity_id" AS VARCHAR) AS "_source_key",
@@ -1036,6 +1074,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1066,6 +1106,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1096,6 +1138,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1126,6 +1170,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1156,6 +1202,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
 SELECT
   "s"."_source_system",

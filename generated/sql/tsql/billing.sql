@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: tsql
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household__staged] AS
 SELECT
   'billing' AS [_source_system],
@@ -50,6 +52,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household__groups] AS
 SELECT
   [d].[id],
@@ -508,6 +512,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household] AS
 SELECT
   [s].[id],
@@ -522,6 +528,8 @@ FROM [billing__household__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household__rejects] AS
 SELECT
   [s].[_source_system],
@@ -545,6 +553,8 @@ FROM [billing__household__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__staged] AS
 SELECT
   'billing' AS [_source_system],
@@ -593,6 +603,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__groups] AS
 SELECT
   [d].[id],
@@ -834,6 +846,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account] AS
 SELECT
   [s].[id],
@@ -851,6 +865,8 @@ FROM [billing__account__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__rejects] AS
 SELECT
   [s].[_source_system],
@@ -874,6 +890,8 @@ FROM [billing__account__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__staged] AS
 SELECT
   [d].[id],
@@ -2487,6 +2505,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer] AS
 SELECT
   [s].[id],
@@ -2508,6 +2528,8 @@ FROM [billing__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2520,6 +2542,8 @@ FROM [billing__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -2540,6 +2564,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -2698,6 +2724,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email] AS
 SELECT
   [s].[id],
@@ -2718,6 +2746,8 @@ FROM [billing__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2730,6 +2760,8 @@ FROM [billing__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -2750,6 +2782,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -3282,6 +3316,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -3302,6 +3338,8 @@ FROM [billing__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3314,6 +3352,8 @@ FROM [billing__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -3334,6 +3374,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -3534,6 +3576,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address] AS
 SELECT
   [s].[id],
@@ -3554,6 +3598,8 @@ FROM [billing__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3566,6 +3612,8 @@ FROM [billing__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -3586,6 +3634,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR ALTER VIEW [billing__product__staged] AS
 SELECT
   [d].[id],
@@ -3915,6 +3965,8 @@ FROM (
   FROM [billing].[catalogue] AS [catalogue]
 ) AS [d];
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR ALTER VIEW [billing__product] AS
 SELECT
   [s].[id],
@@ -3930,6 +3982,8 @@ FROM [billing__product__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR ALTER VIEW [billing__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3942,6 +3996,8 @@ FROM [billing__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__staged] AS
 SELECT
   'billing' AS [_source_system],
@@ -4050,6 +4106,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__groups] AS
 SELECT
   [d].[id],
@@ -4498,6 +4556,8 @@ FROM (
     [invoices].[invoice_no]
 ) AS [d];
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction] AS
 SELECT
   [s].[id],
@@ -4515,6 +4575,8 @@ FROM [billing__transaction__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -4538,6 +4600,8 @@ FROM [billing__transaction__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__joins] AS
 SELECT
   CAST([invoices].[invoice_no] AS VARCHAR) AS [_source_key],
@@ -4558,6 +4622,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -4646,6 +4712,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line] AS
 SELECT
   [s].[id],
@@ -4662,6 +4730,8 @@ FROM [billing__transaction_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -4674,6 +4744,8 @@ FROM [billing__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__joins] AS
 SELECT
   CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR) AS [_source_key],
@@ -4711,6 +4783,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4751,6 +4825,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4791,6 +4867,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4831,6 +4909,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4871,6 +4951,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4911,6 +4993,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4990,6 +5074,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[account_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],

@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: tsql
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__staged] AS
 SELECT
   [d].[id],
@@ -166,6 +168,8 @@ FROM (
     ON [rep].[EmployeeId] = [Customer].[SupportRepId]
 ) AS [d];
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer] AS
 SELECT
   [s].[id],
@@ -187,6 +191,8 @@ FROM [chinook__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -199,6 +205,8 @@ FROM [chinook__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__joins] AS
 SELECT
   CAST([Customer].[CustomerId] AS VARCHAR) AS [_source_key],
@@ -215,6 +223,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR ALTER VIEW [chinook__household__staged] AS
 SELECT
   'chinook' AS [_source_system],
@@ -241,6 +251,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR ALTER VIEW [chinook__household__groups] AS
 SELECT
   [d].[id],
@@ -621,6 +633,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR ALTER VIEW [chinook__household] AS
 SELECT
   [s].[id],
@@ -635,6 +649,8 @@ FROM [chinook__household__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:40)
 CREATE OR ALTER VIEW [chinook__household__rejects] AS
 SELECT
   [s].[_source_system],
@@ -658,6 +674,8 @@ FROM [chinook__household__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR ALTER VIEW [chinook__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -752,6 +770,8 @@ FROM (
   FROM [chinook].[Customer] AS [Customer]
 ) AS [d];
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR ALTER VIEW [chinook__contact_point_email] AS
 SELECT
   [s].[id],
@@ -772,6 +792,8 @@ FROM [chinook__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR ALTER VIEW [chinook__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -784,6 +806,8 @@ FROM [chinook__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR ALTER VIEW [chinook__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -878,6 +902,8 @@ FROM (
   FROM [chinook].[Customer] AS [Customer]
 ) AS [d];
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR ALTER VIEW [chinook__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -898,6 +924,8 @@ FROM [chinook__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR ALTER VIEW [chinook__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -910,6 +938,8 @@ FROM [chinook__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR ALTER VIEW [chinook__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -1177,6 +1207,8 @@ FROM (
   FROM [chinook].[Customer] AS [Customer]
 ) AS [d];
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR ALTER VIEW [chinook__contact_point_address] AS
 SELECT
   [s].[id],
@@ -1197,6 +1229,8 @@ FROM [chinook__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR ALTER VIEW [chinook__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1209,6 +1243,8 @@ FROM [chinook__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR ALTER VIEW [chinook__product__staged] AS
 SELECT
   [d].[id],
@@ -1274,6 +1310,8 @@ FROM (
     ON [genre].[GenreId] = [Track].[GenreId]
 ) AS [d];
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR ALTER VIEW [chinook__product] AS
 SELECT
   [s].[id],
@@ -1289,6 +1327,8 @@ FROM [chinook__product__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR ALTER VIEW [chinook__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1301,6 +1341,8 @@ FROM [chinook__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:144)
 CREATE OR ALTER VIEW [chinook__product__joins] AS
 SELECT
   CAST([Track].[TrackId] AS VARCHAR) AS [_source_key],
@@ -1317,6 +1359,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR ALTER VIEW [chinook__transaction__staged] AS
 SELECT
   [d].[id],
@@ -1534,6 +1578,8 @@ FROM (
   FROM [chinook].[Invoice] AS [Invoice]
 ) AS [d];
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR ALTER VIEW [chinook__transaction] AS
 SELECT
   [s].[id],
@@ -1551,6 +1597,8 @@ FROM [chinook__transaction__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR ALTER VIEW [chinook__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1563,6 +1611,8 @@ FROM [chinook__transaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR ALTER VIEW [chinook__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -1620,6 +1670,8 @@ FROM (
   FROM [chinook].[InvoiceLine] AS [InvoiceLine]
 ) AS [d];
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR ALTER VIEW [chinook__transaction_line] AS
 SELECT
   [s].[id],
@@ -1636,6 +1688,8 @@ FROM [chinook__transaction_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR ALTER VIEW [chinook__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1648,6 +1702,8 @@ FROM [chinook__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1688,6 +1744,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:85)
 CREATE OR ALTER VIEW [chinook__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1728,6 +1786,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:102)
 CREATE OR ALTER VIEW [chinook__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1768,6 +1828,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:119)
 CREATE OR ALTER VIEW [chinook__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1808,6 +1870,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:163)
 CREATE OR ALTER VIEW [chinook__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1848,6 +1912,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:182)
 CREATE OR ALTER VIEW [chinook__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],

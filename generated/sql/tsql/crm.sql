@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: tsql
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR ALTER VIEW [crm__customer__staged] AS
 SELECT
   [d].[id],
@@ -914,6 +916,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR ALTER VIEW [crm__customer] AS
 SELECT
   [s].[id],
@@ -935,6 +939,8 @@ FROM [crm__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR ALTER VIEW [crm__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -947,6 +953,8 @@ FROM [crm__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR ALTER VIEW [crm__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -1093,6 +1101,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR ALTER VIEW [crm__contact_point_email] AS
 SELECT
   [s].[id],
@@ -1113,6 +1123,8 @@ FROM [crm__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR ALTER VIEW [crm__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1125,6 +1137,8 @@ FROM [crm__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR ALTER VIEW [crm__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -1677,6 +1691,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR ALTER VIEW [crm__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -1697,6 +1713,8 @@ FROM [crm__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR ALTER VIEW [crm__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1709,6 +1727,8 @@ FROM [crm__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__staged] AS
 SELECT
   [d].[id],
@@ -2261,6 +2281,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR ALTER VIEW [crm__contact_point_mobile] AS
 SELECT
   [s].[id],
@@ -2281,6 +2303,8 @@ FROM [crm__contact_point_mobile__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2293,6 +2317,8 @@ FROM [crm__contact_point_mobile__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR ALTER VIEW [crm__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -2724,6 +2750,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR ALTER VIEW [crm__contact_point_address] AS
 SELECT
   [s].[id],
@@ -2744,6 +2772,8 @@ FROM [crm__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR ALTER VIEW [crm__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2756,6 +2786,8 @@ FROM [crm__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR ALTER VIEW [crm__interaction__staged] AS
 SELECT
   [d].[id],
@@ -2954,6 +2986,8 @@ FROM (
     ON [c].[contact_no] = [activities].[contact_no]
 ) AS [d];
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR ALTER VIEW [crm__interaction] AS
 SELECT
   [s].[id],
@@ -2971,6 +3005,8 @@ FROM [crm__interaction__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR ALTER VIEW [crm__interaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2983,6 +3019,8 @@ FROM [crm__interaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR ALTER VIEW [crm__interaction__joins] AS
 SELECT
   CAST([activities].[activity_id] AS VARCHAR) AS [_source_key],
@@ -2999,6 +3037,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:87)
 CREATE OR ALTER VIEW [crm__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3039,6 +3079,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:112)
 CREATE OR ALTER VIEW [crm__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3079,6 +3121,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:160)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3119,6 +3163,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:205)
 CREATE OR ALTER VIEW [crm__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3159,6 +3205,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:255)
 CREATE OR ALTER VIEW [crm__interaction__orphans] AS
 SELECT
   [s].[_source_system],

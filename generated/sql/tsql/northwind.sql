@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: tsql
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer__staged] AS
 SELECT
   [d].[id],
@@ -140,6 +142,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer] AS
 SELECT
   [s].[id],
@@ -161,6 +165,8 @@ FROM [northwind__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -173,6 +179,8 @@ FROM [northwind__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR ALTER VIEW [northwind__household__staged] AS
 SELECT
   [d].[id],
@@ -404,6 +412,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR ALTER VIEW [northwind__household] AS
 SELECT
   [s].[id],
@@ -418,6 +428,8 @@ FROM [northwind__household__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR ALTER VIEW [northwind__household__rejects] AS
 SELECT
   [s].[_source_system],
@@ -430,6 +442,8 @@ FROM [northwind__household__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -524,6 +538,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -544,6 +560,8 @@ FROM [northwind__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -556,6 +574,8 @@ FROM [northwind__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__staged] AS
 SELECT
   [d].[id],
@@ -650,6 +670,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax] AS
 SELECT
   [s].[id],
@@ -670,6 +692,8 @@ FROM [northwind__contact_point_fax__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__rejects] AS
 SELECT
   [s].[_source_system],
@@ -682,6 +706,8 @@ FROM [northwind__contact_point_fax__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -931,6 +957,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address] AS
 SELECT
   [s].[id],
@@ -951,6 +979,8 @@ FROM [northwind__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -963,6 +993,8 @@ FROM [northwind__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product__staged] AS
 SELECT
   [d].[id],
@@ -1043,6 +1075,8 @@ FROM (
     ON [category].[CategoryID] = [Products].[CategoryID]
 ) AS [d];
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product] AS
 SELECT
   [s].[id],
@@ -1058,6 +1092,8 @@ FROM [northwind__product__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1070,6 +1106,8 @@ FROM [northwind__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product__joins] AS
 SELECT
   CAST([Products].[ProductID] AS VARCHAR) AS [_source_key],
@@ -1086,6 +1124,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__staged] AS
 SELECT
   'northwind' AS [_source_system],
@@ -1114,6 +1154,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__groups] AS
 SELECT
   [d].[id],
@@ -1481,6 +1523,8 @@ FROM (
     [Orders].[OrderID]
 ) AS [d];
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction] AS
 SELECT
   [s].[id],
@@ -1498,6 +1542,8 @@ FROM [northwind__transaction__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1521,6 +1567,8 @@ FROM [northwind__transaction__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -1583,6 +1631,8 @@ FROM (
   FROM [northwind].[Order Details] AS [Order Details]
 ) AS [d];
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line] AS
 SELECT
   [s].[id],
@@ -1599,6 +1649,8 @@ FROM [northwind__transaction_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1611,6 +1663,8 @@ FROM [northwind__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1651,6 +1705,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1691,6 +1747,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1731,6 +1789,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1771,6 +1831,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1811,6 +1873,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],
