@@ -131,3 +131,17 @@ def test_export_dbt_unknown_source_is_a_usage_error(tmp_path):
     project = _demo_project(tmp_path / "project")
     result = CliRunner().invoke(app, ["export", "dbt", "-p", str(project), "-s", "nope"])
     assert result.exit_code == 2 and "no mapping for source 'nope'" in result.output
+
+
+@pytest.mark.unit
+def test_a_table_name_dbt_cannot_hold_gets_a_plain_name_and_keeps_its_own_as_identifier(tmp_path):
+    from projects import ROOT
+
+    result = CliRunner().invoke(app, ["export", "dbt", "--out", str(tmp_path / "dbt"), "-p", str(ROOT), "-s", "northwind"])
+    assert result.exit_code == 0, result.output
+    files = snapshot(tmp_path / "dbt")
+    tables = yaml.safe_load(files["models/sources.yml"])["sources"][0]["tables"]
+    details = next(t for t in tables if t.get("identifier") == "Order Details")
+    assert details["name"] == "t_Order_Details"
+    lines = files["models/northwind/northwind__transaction_line__staged.sql"].decode()
+    assert "{{ source('northwind', 't_Order_Details') }}" in lines and "Order Details" not in lines

@@ -73,15 +73,15 @@ def _table_names(source: SourcePlan) -> dict[str, str]:
     return names
 
 
-def _model_sql(query: exp.Expression, models: set[str], sources: dict[str, tuple[str, dict[str, str]]]) -> str:
+def _model_sql(query: exp.Expression, models: set[str], sources: dict[tuple[str, str], tuple[str, str]]) -> str:
     """The DuckDB SELECT of a view with each table it reads replaced by ref() or source()."""
     query = query.copy()
     calls: dict[str, str] = {}
     for table in list(query.find_all(exp.Table)):
         schema, name = table.db, table.name
         if schema:
-            source, names = sources[schema]
-            call = f"{{{{ source('{source}', '{names[name]}') }}}}"
+            source, table_name = sources[(schema, name)]
+            call = f"{{{{ source('{source}', '{table_name}') }}}}"
         elif name in models:
             call = f"{{{{ ref('{name}') }}}}"
         else:
@@ -104,7 +104,8 @@ def models(plan: Plan) -> list[Model]:
     statements = [(s.name, name, stmt) for s in plan.sources for name, stmt in source_file_statements(s)]
     statements += [("integrated", name, stmt) for name, stmt in integrated_statements(plan)]
     names = {_plain(name, "view", "mappings/") for _folder, name, _stmt in statements}
-    sources = {s.database_schema: (_plain(s.name, "source", s.mapping_file), _table_names(s)) for s in plan.sources}
+    sources = {(s.database_schema, table): (_plain(s.name, "source", s.mapping_file), dbt_name)
+               for s in plan.sources for table, dbt_name in _table_names(s).items()}
     return [Model(name, folder, _model_sql(stmt.expression, names, sources)) for folder, name, stmt in statements]
 
 
