@@ -144,4 +144,4 @@ def test_a_table_name_dbt_cannot_hold_gets_a_plain_name_and_keeps_its_own_as_ide
     details = next(t for t in tables if t.get("identifier") == "Order Details")
     assert details["name"] == "t_Order_Details"
     lines = files["models/northwind/northwind__transaction_line__staged.sql"].decode()
-    assert "{{ source('northwind', 't_Order_Details') }}" in lines and "Order Details" not in lines
+    assert "FROM {{ source('northwind', 't_Order_Details') }} AS \"Order Details\"" in lines
