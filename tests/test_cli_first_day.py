@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -14,10 +11,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import toolkit.cli as cli
+from conftest import CHINOOK, _require
 from projects import ROOT, copy_project, edit
 from toolkit.cli import app, main
 
-CHINOOK = "/work/shared/datasets/chinook/Chinook_Sqlite.sqlite"
 runner = CliRunner()
 
 
@@ -159,7 +156,7 @@ def test_run_on_the_wrong_database_names_the_missing_columns(tmp_path, capsys):
 def test_materialize_given_a_duckdb_file_laid_out_for_run_says_what_is_wrong(tmp_path, capsys):
     laid_out = tmp_path / "chinook.duckdb"
     con = duckdb.connect(str(laid_out))
-    con.execute(f"ATTACH '{CHINOOK}' AS s (TYPE sqlite, READ_ONLY)")
+    con.execute(f"ATTACH '{_require(CHINOOK)}' AS s (TYPE sqlite, READ_ONLY)")
     con.execute('CREATE TABLE main."Customer" AS SELECT * FROM s."Customer"')
     con.close()
     code, _, stderr = dict_main(capsys, "materialize", "-p", str(ROOT), "-t", f"duckdb:{tmp_path / 'out.duckdb'}",
