@@ -43,8 +43,9 @@ def test_version(capsys):
     (["--nope"], "No such option: --nope"),
     (["nocommand"], "No such command 'nocommand'"),
     (["run", "-p", str(ROOT)], "Missing option '--data'"),
-    (["check", "-p", str(ROOT), "--format", "yaml"], "--format must be text or json, not 'yaml'"),
-    (["validate", "-p", str(ROOT), "--format", "xml"], "--format must be text or json, not 'xml'"),
+    (["check", "-p", str(ROOT), "--format", "yaml"], "--format must be text, json or github, not 'yaml'"),
+    (["validate", "-p", str(ROOT), "--format", "xml"], "--format must be text, json or github, not 'xml'"),
+    (["diff", "-p", str(ROOT), "--format", "yaml"], "--format must be text or json, not 'yaml'"),
     (["check", "-p", str(ROOT), "--dialect", "oracle"], "unknown dialect 'oracle'"),
     (["diff", "-p", str(ROOT), "--dialect", "oracle"], "unknown dialect 'oracle'"),
     (["generate", "sql", "-p", str(ROOT), "--dialect", "oracle"], "unknown dialect 'oracle'"),
@@ -212,3 +213,26 @@ def test_generate_sql_then_check_is_clean_for_every_dialect_generated_holds(tmp_
     assert "sql/postgres/chinook.sql" in again.output and "sql/duckdb/chinook.sql" in again.output
     check = runner.invoke(app, ["check", "--target", "sql", "-p", str(project)])
     assert check.exit_code == 0, check.output
+
+
+@pytest.mark.unit
+def test_validate_and_check_annotate_the_pull_request_lines_for_github(tmp_path):
+    project = copy_project(tmp_path / "project")
+    edit(project / "mappings" / "chinook.yaml", "      full_name:\n", "\tfull_name:\n")
+    result = runner.invoke(app, ["validate", "--format", "github", "-p", str(project)])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("::error file=mappings/chinook.yaml,line=24::invalid YAML: a tab character where "
+                                     "YAML allows only spaces (indent with spaces, not tabs)")
+    (project / "generated" / "sql" / "duckdb").mkdir(parents=True)
+    (project / "generated" / "sql" / "duckdb" / "chinook.sql").write_text("-- old\n", encoding="utf-8")
+    edit(project / "mappings" / "chinook.yaml", "\tfull_name:\n", "      full_name:\n")
+    check = runner.invoke(app, ["check", "--target", "sql", "--format", "github", "-p", str(project)])
+    assert check.exit_code == 1
+    assert "::error file=generated/sql/duckdb/chinook.sql,line=1::stale: run dict generate" in check.output
+
+
+@pytest.mark.unit
+def test_a_github_annotation_cannot_be_ended_or_forged_by_project_text():
+    line = cli.github_annotation("error", "mappings/a,b:c.yaml", 3, "100% bad\n::warning file=x::forged\r")
+    assert line == "::error file=mappings/a%2Cb%3Ac.yaml,line=3::100%25 bad%0A::warning file=x::forged%0D"
+    assert "\n" not in line and "\r" not in line

@@ -119,9 +119,22 @@ def step(what: str):
         console.print(f"[dim]{escape(what)}: {took:.1f} s[/]", highlight=False)
 
 
+def github_annotation(level: str, file: str, line: int, message: str) -> str:
+    """A GitHub Actions workflow command that marks ``file:line`` in the pull request. Text from the project is
+    escaped as the runner reads it (%, CR, LF; and ',' ':' in properties): a message cannot end the command
+    or start another."""
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    return f"::{level} file={prop(file)},line={max(int(line), 1)}::{data(message)}"
+
+
 def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> None:
     if value not in allowed:
-        usage_error(f"--format must be {' or '.join(allowed)}, not '{value}'")
+        usage_error(f"--format must be {', '.join(allowed[:-1])} or {allowed[-1]}, not '{value}'")
 
 
 def _fail(error: DictError) -> None:
@@ -182,7 +195,8 @@ def _environment_fault(exc: Exception) -> str | None:
 @app.command()
 @_guard
 def validate(
-    output_format: str = typer.Option("text", "--format", help="text for people or json for bots."),
+    output_format: str = typer.Option("text", "--format", help="text for people, json for bots, github for "
+                                      "annotations on the pull request's lines (GitHub Actions)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Check the dictionary and every mapping against its source schema; exit 1 on any problem.
@@ -193,7 +207,17 @@ def validate(
 
     from .plan import load_plan
 
-    check_format(output_format)
+    check_format(output_format, ("text", "json", "github"))
+    if output_format == "github":
+        try:
+            load_plan(project)
+        except DictError as error:
+            for p in error.problems:
+                message = p.message + (f" ({p.hint})" if p.hint else "")
+                out.print(github_annotation("error", p.file, p.line, message), markup=False, highlight=False,
+                          soft_wrap=True)
+            raise typer.Exit(1)
+        return
     if output_format == "json":
         try:
             plan = load_plan(project)

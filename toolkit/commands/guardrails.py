@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, check_dialects, check_format, err, out, step, usage_error
+from toolkit.cli import (ProjectOpt, _guard, app, check_dialects, check_format, err, github_annotation, out, step,
+                         usage_error)
 
 
 def _targets(option: str | None) -> list[str] | None:
@@ -27,7 +28,8 @@ def _targets(option: str | None) -> list[str] | None:
 def check(
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) to compare, comma-separated "
                                           "(default: the folders under generated/sql/)."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: str = typer.Option("text", "--format", help="text, json, or github (annotations on the "
+                                      "pull request's lines in GitHub Actions)."),
     target: Optional[str] = typer.Option(None, help="Generator(s) to check, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
@@ -37,7 +39,7 @@ def check(
     """
     from toolkit.drift import check_generated
 
-    check_format(output_format)
+    check_format(output_format, ("text", "json", "github"))
     check_dialects(dialect)
     with step("comparing generated/ with what the dictionary and mappings give now"):
         drift = check_generated(project, dialect=dialect, targets=_targets(target))
@@ -48,6 +50,17 @@ def check(
             "missing": [f"generated/{p}" for p in drift.missing], "extra": [f"generated/{p}" for p in drift.extra],
             "unowned": [f"generated/{p}" for p in drift.unowned],
             "fix": None if drift.clean else drift.regenerate_command()}))
+    elif output_format == "github":
+        fix = drift.regenerate_command()
+        for s in drift.stale:
+            out.print(github_annotation("error", f"generated/{s.path}", s.line, f"stale: run {fix}"), markup=False,
+                      highlight=False, soft_wrap=True)
+        for p in drift.missing:
+            out.print(github_annotation("error", f"generated/{p}", 1, f"missing: run {fix}"), markup=False,
+                      highlight=False, soft_wrap=True)
+        for p in drift.extra:
+            out.print(github_annotation("error", f"generated/{p}", 1, f"no longer generated: run {fix}"), markup=False,
+                      highlight=False, soft_wrap=True)
     else:
         for s in drift.stale:
             err.print(f"stale    generated/{s.path}:{s.line}: differs from what the dictionary and mappings give now",
