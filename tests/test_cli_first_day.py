@@ -45,7 +45,7 @@ def test_version(capsys):
     (["run", "-p", str(ROOT)], "Missing option '--data'"),
     (["check", "-p", str(ROOT), "--format", "yaml"], "--format must be text, json or github, not 'yaml'"),
     (["validate", "-p", str(ROOT), "--format", "xml"], "--format must be text, json or github, not 'xml'"),
-    (["diff", "-p", str(ROOT), "--format", "yaml"], "--format must be text or json, not 'yaml'"),
+    (["diff", "-p", str(ROOT), "--format", "yaml"], "--format must be text, json or github, not 'yaml'"),
     (["check", "-p", str(ROOT), "--dialect", "oracle"], "unknown dialect 'oracle'"),
     (["diff", "-p", str(ROOT), "--dialect", "oracle"], "unknown dialect 'oracle'"),
     (["generate", "sql", "-p", str(ROOT), "--dialect", "oracle"], "unknown dialect 'oracle'"),

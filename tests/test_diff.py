@@ -291,3 +291,13 @@ def test_translators_of_the_touched_source_are_listed(repo, monkeypatch):
     assert change.subject == "chinook Customer.given_name" and change.severity == COMPATIBLE
     assert change.touches.translators and all("chinook" in t for t in change.touches.translators)
     assert not [t for t in change.touches.translators if "northwind" in t]
+
+
+def test_github_format_marks_a_breaking_change_on_its_mapping_line(repo):
+    edit(repo / CHINOOK, "          Austria: AT\n", "          Austria: DE\n")
+    result = cli(repo, "--format", "github")
+    assert result.exit_code == 1   # --fail-on breaking is the default
+    line = next(l for l in result.output.splitlines() if "changed-code-map-target" in l)
+    number = int(line.split(",line=")[1].split("::")[0])
+    assert line.startswith("::error file=mappings/chinook.yaml,line=")
+    assert "Austria: DE" in (repo / CHINOOK).read_text(encoding="utf-8").splitlines()[number - 1]

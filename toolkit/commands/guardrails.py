@@ -88,7 +88,8 @@ def check(
 @_guard
 def diff(
     rev: Optional[str] = typer.Argument(None, help="Git revision to compare with (default: the merge base with main)."),
-    output_format: str = typer.Option("text", "--format", help="text for people or json for bots."),
+    output_format: str = typer.Option("text", "--format", help="text for people, json for bots, github for "
+                                      "annotations on the pull request's lines."),
     fail_on: str = typer.Option("breaking", "--fail-on", help="Exit 1 on: breaking, any or never."),
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) whose generated files to compare "
                                           "(default: the folders under generated/sql/)."),
@@ -104,13 +105,31 @@ def diff(
 
     if fail_on not in ("breaking", "any", "never"):
         usage_error(f"--fail-on must be breaking, any or never, not '{fail_on}'")
-    check_format(output_format)
+    check_format(output_format, ("text", "json", "github"))
     check_dialects(dialect)
     with step(f"comparing with {rev or 'the merge base with main'}"):
         report = diff_revision(project, rev, dialect, _targets(target))
     if output_format == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif output_format == "github":
+        for line in _diff_annotations(report):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     else:
         out.print(format_text(report), highlight=False, markup=False, soft_wrap=True)
     if report.fails(fail_on):
         raise typer.Exit(1)
+
+
+def _diff_annotations(report) -> list[str]:
+    """A breaking change is an error on its line, a compatible one a notice; a line of the old revision (a
+    removed slot) is named in the message, since the pull request shows the new file."""
+    lines = []
+    for change in report.changes:
+        level = "error" if change.severity == "breaking" else "notice"
+        where = change.line if change.side == "new" else 1
+        was = "" if change.side == "new" else f" (line {change.line} before the change)"
+        lines.append(github_annotation(level, change.file, where,
+                                       f"{change.severity} {change.kind}: {change.subject}: {change.message}{was}"))
+    lines += [github_annotation("error", p.file, p.line, p.message + (f" ({p.hint})" if p.hint else ""))
+              for p in report.new_problems]
+    return lines
