@@ -20,6 +20,8 @@ from .errors import DictError, Problem
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dict: enterprise data dictionary and schema-mapping toolkit.")
 
+_UNBOUNDED = 10_000   # columns for output that is not a terminal: tables as wide as their content
+
 
 class _Console(Console):
     """A console that, writing to a file or a CI log rather than a terminal, never cuts a table to 80 columns:
@@ -39,17 +41,18 @@ class _Console(Console):
         Console.size.fset(self, new_size)
 
 
-_UNBOUNDED = 10_000
 # emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
 out = _Console(emoji=False)
 err = _Console(stderr=True, emoji=False)
 
 
-
 def _find_project(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
     """Without --project, the nearest folder holding dictionary/: this one or one above (as git finds .git),
     so dict works from mappings/ or any subfolder of the project."""
-    from typer._click.core import ParameterSource
+    try:   # typer >= 0.20 carries its own copy of click
+        from typer._click.core import ParameterSource
+    except ImportError:
+        from click.core import ParameterSource
 
     if ctx.resilient_parsing or (value / "dictionary").is_dir() or \
             ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT:
