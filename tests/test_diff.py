@@ -100,7 +100,8 @@ def test_removing_a_slot_is_breaking_and_lists_mappings_views_lineage_and_genera
 
 def test_fail_on_breaking_sets_the_exit_code_for_ci(repo):
     edit(repo / CHINOOK, "          Austria: AT\n", "          Austria: DE\n")
-    assert cli(repo).exit_code == 0
+    assert cli(repo, "--fail-on", "never").exit_code == 0
+    assert cli(repo).exit_code == 1   # breaking is the default: a CI step fails without being told to
     result = cli(repo, "--fail-on", "breaking")
     assert result.exit_code == 1
     assert "BREAKING" in result.output and "changed-code-map-target" in result.output
@@ -119,7 +120,8 @@ def test_changed_code_map_target_points_at_the_code_and_every_slot_using_it(repo
     transaction = next(c for c in found if "Transaction" in c.subject)
     assert transaction.touches.views == ("chinook__transaction", "chinook__transaction__rejects",
                                          "chinook__transaction__staged", "transaction")
-    edges = [e for e in transaction.touches.lineage if not e.startswith("generated/")]
+    edges = list(transaction.touches.lineage)
+    assert not any(e.startswith("generated/") for e in edges)   # edges only; files are under touches.generated
     assert edges == ["chinook.Invoice.BillingCountry -> Transaction.country_code [chinook Transaction]"]
 
 
@@ -290,3 +292,13 @@ def test_translators_of_the_touched_source_are_listed(repo, monkeypatch):
     assert change.subject == "chinook Customer.given_name" and change.severity == COMPATIBLE
     assert change.touches.translators and all("chinook" in t for t in change.touches.translators)
     assert not [t for t in change.touches.translators if "northwind" in t]
+
+
+def test_github_format_marks_a_breaking_change_on_its_mapping_line(repo):
+    edit(repo / CHINOOK, "          Austria: AT\n", "          Austria: DE\n")
+    result = cli(repo, "--format", "github")
+    assert result.exit_code == 1   # --fail-on breaking is the default
+    line = next(l for l in result.output.splitlines() if "changed-code-map-target" in l)
+    number = int(line.split(",line=")[1].split("::")[0])
+    assert line.startswith("::error file=mappings/chinook.yaml,line=")
+    assert "Austria: DE" in (repo / CHINOOK).read_text(encoding="utf-8").splitlines()[number - 1]

@@ -1,8 +1,11 @@
 """The `dict` command: a thin shell over the library (each command is one library call)."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
+import os
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -16,11 +19,125 @@ from .errors import DictError, Problem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dict: enterprise data dictionary and schema-mapping toolkit.")
-# emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
-out = Console(emoji=False)
-err = Console(stderr=True, emoji=False)
 
-ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
+_UNBOUNDED = 10_000   # columns for output that is not a terminal: tables as wide as their content
+
+
+class _Console(Console):
+    """A console that, writing to a file or a CI log rather than a terminal, never cuts a table to 80 columns:
+    a cell shortened to `canoni…` would hide the trailing space that explains a reject."""
+
+    @property
+    def size(self):
+        from rich.console import ConsoleDimensions
+
+        size = Console.size.fget(self)
+        if self.is_terminal or self._width is not None or os.environ.get("COLUMNS"):
+            return size
+        return ConsoleDimensions(_UNBOUNDED, size.height)
+
+    @size.setter
+    def size(self, new_size) -> None:
+        Console.size.fset(self, new_size)
+
+
+# emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
+out = _Console(emoji=False)
+err = _Console(stderr=True, emoji=False)
+
+
+def _find_project(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Without --project, the nearest folder holding dictionary/: this one or one above (as git finds .git),
+    so dict works from mappings/ or any subfolder of the project."""
+    try:   # typer >= 0.20 carries its own copy of click
+        from typer._click.core import ParameterSource
+    except ImportError:
+        from click.core import ParameterSource
+
+    if ctx.resilient_parsing or (value / "dictionary").is_dir() or \
+            ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT:
+        return value
+    for folder in value.resolve().parents:
+        if (folder / "dictionary").is_dir():
+            err.print(f"project: {folder} (the nearest folder above holding dictionary/)", markup=False,
+                      highlight=False, soft_wrap=True)
+            return folder
+    return value
+
+
+ProjectOpt = typer.Option(Path("."), "--project", "-p", callback=_find_project,
+                          help="Project root (holds dictionary/ and mappings/; default: this folder or the nearest "
+                          "one above holding dictionary/).")
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"dict {version('dict-toolkit')}", highlight=False)
+        except PackageNotFoundError:   # run from a checkout that was never installed
+            out.print("dict (not installed: run from a source checkout)", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                            help="Print the version and exit.")) -> None:
+    """dict: enterprise data dictionary and schema-mapping toolkit.
+
+    Start with: dict demo. Then: dict validate, dict generate all, dict check (see README).
+    """
+
+
+def usage_error(message: str) -> None:
+    """A mistake in the command line: one line on stderr and exit code 2, the same in every command."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def check_dialects(option: str | None) -> None:
+    """Exit 2 naming the first dialect of ``option`` (comma-separated or 'all') that dict has no dialect for."""
+    from .generate import dialect_names
+
+    for d in dialect_names(option or "all"):
+        if d not in dialects.names():
+            usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+
+
+@contextlib.contextmanager
+def step(what: str):
+    """A Rich spinner on stderr while a step runs, and its time once done if it took a second or more, so a
+    long step (generating nine dialects, checking generated/) never looks hung. Only on a terminal: a log or
+    a pipe gets the command's own output and nothing else."""
+    console = err
+    if not console.is_terminal:
+        yield
+        return
+    started = time.monotonic()
+    with console.status(f"{what}…"):
+        yield
+    took = time.monotonic() - started
+    if took >= 1:
+        console.print(f"[dim]{escape(what)}: {took:.1f} s[/]", highlight=False)
+
+
+def github_annotation(level: str, file: str, line: int, message: str) -> str:
+    """A GitHub Actions workflow command that marks ``file:line`` in the pull request. Text from the project is
+    escaped as the runner reads it (%, CR, LF; and ',' ':' in properties): a message cannot end the command
+    or start another."""
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    return f"::{level} file={prop(file)},line={max(int(line), 1)}::{data(message)}"
+
+
+def check_format(value: str, allowed: tuple[str, ...] = ("text", "json")) -> None:
+    if value not in allowed:
+        usage_error(f"--format must be {', '.join(allowed[:-1])} or {allowed[-1]}, not '{value}'")
 
 
 def _fail(error: DictError) -> None:
@@ -80,12 +197,47 @@ def _environment_fault(exc: Exception) -> str | None:
 
 @app.command()
 @_guard
-def validate(project: Path = ProjectOpt) -> None:
-    """Check the dictionary and every mapping against its source schema; exit 1 on any problem."""
-    from .plan import load_plan
+def validate(
+    output_format: str = typer.Option("text", "--format", help="text for people, json for bots, github for "
+                                      "annotations on the pull request's lines (GitHub Actions)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Check the dictionary and every mapping against its source schema; exit 1 on any problem.
 
+    Example: dict validate --format json
+    """
+    import json
+
+    from .plan import load_plan
     from .policies import conflicts
 
+    check_format(output_format, ("text", "json", "github"))
+    if output_format == "github":
+        try:
+            plan = load_plan(project)
+        except DictError as error:
+            for p in error.problems:
+                message = p.message + (f" ({p.hint})" if p.hint else "")
+                out.print(github_annotation("error", p.file, p.line, message), markup=False, highlight=False,
+                          soft_wrap=True)
+            raise typer.Exit(1)
+        for c in conflicts(plan.policies):
+            out.print(github_annotation("warning", c.first.file, c.first.line, str(c)), markup=False,
+                      highlight=False, soft_wrap=True)
+        return
+    if output_format == "json":
+        try:
+            plan = load_plan(project)
+        except DictError as error:
+            out.print_json(json.dumps({"ok": False, "problems": [
+                {"file": p.file, "line": p.line, "message": p.message, "hint": p.hint} for p in error.problems]},
+                ensure_ascii=False))
+            raise typer.Exit(1)
+        out.print_json(json.dumps({"ok": True, "classes": len(plan.dictionary.classes), "sources": len(plan.sources),
+                                   "derivations": len(plan.views()), "policies": len(plan.policies),
+                                   "warnings": [{"file": c.first.file, "line": c.first.line, "message": str(c)}
+                                                for c in conflicts(plan.policies)]}, ensure_ascii=False))
+        return
     plan = load_plan(project)
     for conflict in conflicts(plan.policies):
         err.print(f"[bold yellow]warning[/] {escape(str(conflict))}", markup=True, highlight=False, soft_wrap=True)
@@ -129,41 +281,51 @@ def import_source(
 @_guard
 def generate(
     target: str = typer.Argument("sql", help="What to generate (sql, python, lineage, docs, ...) or 'all'."),
-    dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialects.names())})."),
+    dialect: Optional[str] = typer.Option(None, help="SQL dialect(s), comma-separated, or 'all' "
+                                          f"({', '.join(dialects.names())}); default: the dialects the output "
+                                          "folder holds (generated/sql/*), duckdb for a new one."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
     source: list[str] = typer.Option([], "--source", "-s", help="Only these sources' views, with integrated views "
                                      "spanning exactly them (repeatable; needs --out: generated/ keeps every source)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Generate files from the dictionary and mappings, atomically."""
-    from .generate import dialect_names, generate as do_generate, generator_names
+    """Generate files from the dictionary and mappings, atomically.
+
+    Example: dict generate all   (then dict check is clean: every dialect generated/ holds is regenerated)
+    """
+    from .drift import generated_dialects
+    from .generate import generate as do_generate, generator_names
     from .plan import load_plan
 
     targets = generator_names() if target == "all" else [target]
     for t in targets:
         if t not in generator_names():
-            err.print(f"error: unknown target '{t}'; choose one of {', '.join(generator_names())} or all")
-            raise typer.Exit(2)
-    for d in dialect_names(dialect):
-        if d not in dialects.names():
-            err.print(f"error: unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
-            raise typer.Exit(2)
+            usage_error(f"unknown target '{t}'; choose one of {', '.join(generator_names())} or all")
+    check_dialects(dialect)
+    dialect = dialect or ",".join(generated_dialects(out_dir or project / "generated"))
     plan = None
     if source:
         if out_dir is None:
-            err.print("error: --source writes the views of some sources only; pass --out DIR (generated/ keeps them all)")
-            raise typer.Exit(2)
+            usage_error("--source writes the views of some sources only; pass --out DIR (generated/ keeps them all)")
         plan = load_plan(project)
         known = [s.name for s in plan.sources]
         unknown = [s for s in source if s not in known]
         if unknown:
-            err.print(f"error: no mapping for source '{unknown[0]}'; mapped sources: {', '.join(known)}")
-            raise typer.Exit(2)
+            usage_error(f"no mapping for source '{unknown[0]}'; mapped sources: {', '.join(known)}")
         plan = plan.restrict(source)
-    changed = do_generate(project, targets, out_dir, plan=plan, dialect=dialect)
+    with step(f"generating {', '.join(targets)} ({dialect})"):
+        changed = do_generate(project, targets, out_dir, plan=plan, dialect=dialect)
     out.print(f"generated {', '.join(targets)}: {len(changed)} file(s) changed", highlight=False)
     for rel in changed:
         out.print(f"  {rel}", highlight=False)
+    if "docs" in targets:
+        open_next((out_dir or project / "generated") / "docs" / "index.html")
+
+
+def open_next(index: Path) -> None:
+    """Where to look next: the documentation site's first page."""
+    out.print(f"open {index.resolve()} in a browser: the dictionary, mappings and lineage", highlight=False,
+              markup=False, soft_wrap=True)
 
 
 def _data_option(values: list[str]) -> dict[str, Path | str]:
@@ -188,12 +350,16 @@ def run(
     database: Path = typer.Option(Path(":memory:"), "--database", help="DuckDB file to create the views in."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Run the views over sources' data in DuckDB; print canonical rows and rejects per class."""
+    """Run the views over sources' data in DuckDB; print canonical rows and rejects per class.
+
+    Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
+    """
     from .plan import load_plan
     from .report import run_report
 
     plan = load_plan(project)
-    result = run_report(plan, _data_option(data), database)
+    with step("running the views"):
+        result = run_report(plan, _data_option(data), database)
     print_run(result)
     if not result.balanced:
         raise typer.Exit(1)
@@ -248,11 +414,16 @@ def demo(
     workdir: Path = typer.Option(Path("demo-output"), help="Folder for the demo database and generated files."),
     project: Path = ProjectOpt,
 ) -> None:
-    """The main job end to end: build the demo estate, validate, generate, run the views, report."""
+    """The main job end to end: build the demo estate, validate, generate, run the views, report.
+
+    Example: dict demo --workdir demo-output   (then open demo-output/generated/docs/index.html)
+    """
     from .demo import run_demo
 
-    result = run_demo(project, workdir, say=lambda m: out.print(m, highlight=False))
+    with step("dict demo: building the estate, validating, generating, running the views"):
+        result = run_demo(project, workdir, say=lambda m: out.print(m, highlight=False))
     print_run(result)
+    open_next(workdir / "generated" / "docs" / "index.html")
     if not result.balanced:
         raise typer.Exit(1)
 
@@ -271,8 +442,32 @@ def _load_commands() -> None:
 _load_commands()
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console script: click's usage errors become one line and exit code 2, as the commands' own."""
+    import sys
+
+    try:   # typer >= 0.20 carries its own copy of click
+        from typer._click import exceptions as click
+    except ImportError:
+        from click import exceptions as click
+
+    try:
+        code = app(args=argv, prog_name="dict", standalone_mode=False)
+    except click.NoArgsIsHelpError as error:
+        out.print(error.ctx.get_help() if error.ctx else "", markup=False, highlight=False)
+        sys.exit(0)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "dict"
+        err.print(f"error: {error.format_message()} (see: {command} --help)", markup=False, highlight=False,
+                  soft_wrap=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        err.print(f"error: {error.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        err.print("aborted", highlight=False)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ from .types import assignable
 BREAKING, COMPATIBLE = "breaking", "compatible"
 SEVERITIES = (BREAKING, COMPATIBLE)
 TRANSLATOR_GENERATORS = ("python",)   # generators whose files are record translators
-LINEAGE_GENERATORS = ("lineage", "docs")
 
 
 # ============================================================================ results
@@ -1017,7 +1016,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, base: str, commit: str, dialect
         generated, translators = _generated_touches(t, owner, changed, all_sources, all_classes)
         mappings = tuple(sorted((MappingRef(f, line, what, side) for what, (f, line, side) in t.mappings.items()),
                                 key=lambda m: (m.file, m.line, m.what)))
-        lineage = tuple(sorted(t.lineage)) + tuple(g for g in generated if owner.get(g[len("generated/"):]) in LINEAGE_GENERATORS)
+        lineage = tuple(sorted(t.lineage))   # edges only: the lineage files that change are under generated
         changes.append(Change(change.severity, change.kind, change.subject, change.message, change.file, change.line,
                               change.side, Touches(mappings, tuple(sorted(t.views)), translators, lineage, generated)))
     changes.sort(key=lambda c: (SEVERITIES.index(c.severity), c.file, c.line, c.kind, c.subject))

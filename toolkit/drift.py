@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import dialects
-from .generate import GENERATORS, generator_names, render
+from .generate import GENERATORS, dialect_names, generator_names, render
 from .plan import Plan, load_plan
 
 
@@ -73,7 +73,7 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
     """Compare ``generated`` (default <root>/generated) with what the generators (default all) render now."""
     generated = generated or root / "generated"
     plan = plan or load_plan(root)
-    chosen = tuple(d.strip() for d in dialect.split(",")) if dialect else generated_dialects(generated)
+    chosen = tuple(dialect_names(dialect)) if dialect else generated_dialects(generated)
     names = targets or generator_names()
     files, owned = render(plan, names, dialect=",".join(chosen))
     disk = _on_disk(generated)

@@ -101,18 +101,39 @@ def require_tables(con: duckdb.DuckDBPyConnection, source: SourcePlan, location:
     """Every table and column the source's views read is in the attached data: else one error naming them."""
     from .introspect import public_url
 
-    missing = []
+    missing, lacking = [], []
+    read = _columns_read(source)
     for table in sorted({ref.table.name for v in source.views for ref in v.tables()}):
         try:
-            con.execute(f"SELECT * FROM {_qualified(source.database_schema, table)} LIMIT 0")
+            found = con.execute(f"SELECT * FROM {_qualified(source.database_schema, table)} LIMIT 0").description
         except duckdb.Error:
             missing.append(table)
+            continue
+        have = {d[0].lower() for d in found}
+        lacking += [f"{table}.{c}" for c in sorted(read.get(table, ())) if c.lower() not in have]
+    where = public_url(location) if isinstance(location, str) else str(location)
+    hint = f"is this the source's database? its tables must match mappings/{source.name}.source.yaml"
     if missing:
-        where = public_url(location) if isinstance(location, str) else str(location)
-        raise DictError(Problem("--data", 1, f"source '{source.name}': {where} has no table {', '.join(missing[:6])}"
-                                + (f" and {len(missing) - 6} more" if len(missing) > 6 else ""),
-                                "is this the source's database? its tables must match mappings/"
-                                f"{source.name}.source.yaml"))
+        raise DictError(Problem("--data", 1, f"source '{source.name}': {where} has no table {_some(missing)}", hint))
+    if lacking:
+        raise DictError(Problem("--data", 1, f"source '{source.name}': {where} has no column {_some(lacking)}", hint))
+
+
+def _columns_read(source: SourcePlan) -> dict[str, set[str]]:
+    """Source table -> the columns the source's views read from it."""
+    from .generators.sql import names_used
+
+    read: dict[str, set[str]] = {}
+    plan = Plan(None, (source,), ())
+    for use in names_used(plan):
+        if use.kind == "column":
+            table, column = use.key.split(".", 1)
+            read.setdefault(table, set()).add(column)
+    return read
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
 def _literal(text: str) -> str:

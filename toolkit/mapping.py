@@ -147,6 +147,20 @@ def _schema_problem(err: jsonschema.ValidationError) -> tuple[list, str]:
     return path, f"{where}: {err.message}"
 
 
+def _yaml_word_hint(err: jsonschema.ValidationError) -> str:
+    """YAML reads an unquoted NO, yes, on, off as true/false and ~ or nothing as null: a country code or a
+    flag written bare then fails the schema with a message about a boolean nobody wrote."""
+    leaf = err
+    while leaf.validator == "anyOf" and leaf.context:   # the branch _schema_problem reports
+        deeper = [e for e in leaf.context if not (e.validator == "type" and not e.relative_path)]
+        leaf = jsonschema.exceptions.best_match(deeper or leaf.context)
+    if isinstance(leaf.instance, bool) or leaf.instance is None:
+        shown = "true/false" if isinstance(leaf.instance, bool) else "null"
+        return (f"YAML reads an unquoted value such as NO, yes, on or off as {shown}: put the value in quotes, "
+                'e.g. Norway: "NO"')
+    return ""
+
+
 def _jsonable(value):
     """YAML scalars such as dates or numbers used as codes, as the text the mapping author wrote."""
     if isinstance(value, dict):
@@ -172,7 +186,7 @@ def load_mapping(path: Path, display: str, project_root: Path | None = None) -> 
     problems = Problems()
     for err in sorted(_validator().iter_errors(_jsonable(root)), key=lambda e: list(map(str, e.absolute_path))):
         at, message = _schema_problem(err)
-        problems.add(display, _line_at(root, at), message)
+        problems.add(display, _line_at(root, at), message, _yaml_word_hint(err))
     _check_blank_names(root, display, problems)
     problems.raise_if_any()
     return _read(root, display, path)

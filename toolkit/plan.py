@@ -242,7 +242,9 @@ def load_plan(root: Path) -> Plan:
     """Read the dictionary and every mapping under ``root`` and build the plan."""
     project = Project(root)
     if not project.dictionary_dir.is_dir():
-        raise DictError(Problem(str(project.dictionary_dir), 1, "no dictionary/ folder here", "run dict in the project root or pass --project"))
+        raise DictError(Problem(str(project.dictionary_dir), 1, f"no dictionary/ folder in {root.resolve()}",
+                                "run dict in a project (a folder holding dictionary/ and mappings/, or a subfolder "
+                                "of one) or pass --project"))
     dictionary = load_dictionary(project.dictionary_dir, root)
     problems = Problems()
     mappings: list[tuple[MappingSpec, SourceSchema]] = []
@@ -395,7 +397,7 @@ def _bind_slots(target: ClassDef, cd: ClassDerivationSpec, file: str, compile_at
     for sd in cd.slot_derivations:
         if target.slot(sd.name) is None:
             problems.add(file, sd.line, f"class '{target.name}' has no slot '{sd.name}'",
-                         _did_you_mean(sd.name, [s.name for s in target.slots]) or f"slots: {', '.join(s.name for s in target.slots)}")
+                         _slot_suggestion(sd.name, target.slots) or f"slots: {', '.join(s.name for s in target.slots)}")
             continue
         by_name[sd.name] = sd
     waived = {}
@@ -582,6 +584,18 @@ def _is_condition(expr: Expr, file: str, text: Text, problems: Problems) -> bool
 
 def _quote(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
+
+
+def _slot_suggestion(name: str, slots) -> str:
+    """'did you mean' for a slot name: a dictionary alias spelled the same way (FirstName for first_name) names
+    its slot first, since an author mapping a legacy column reaches for the legacy name; then the nearest name."""
+    def folded(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())
+
+    for slot in slots:
+        if any(folded(alias) == folded(name) for alias in slot.meta.aliases):
+            return f"did you mean '{slot.name}'? ('{name}' is an alias of it in the dictionary)"
+    return _did_you_mean(name, [s.name for s in slots])
 
 
 def _did_you_mean(name: str, names) -> str:

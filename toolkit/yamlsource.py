@@ -310,6 +310,23 @@ def _compose_with(parser_class, text: str, display: str) -> yaml.Node | None:
         parser.dispose()
 
 
+def _explained(exc: yaml.MarkedYAMLError, text: str, line: int) -> tuple[str, str]:
+    """PyYAML's parser words (block end, block mapping start) in the author's terms, with how to fix it."""
+    problem = str(exc.problem or exc.context)
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "'\\t'" in problem or "\t" in here[:len(here) - len(here.lstrip())]:
+        return "invalid YAML: a tab character where YAML allows only spaces", "indent with spaces, not tabs"
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        above = next((t for t in reversed(lines[:line - 1]) if t.strip() and not t.lstrip().startswith("#")), "")
+        indent = len(here) - len(here.lstrip(" "))
+        above_indent = len(above) - len(above.lstrip(" "))
+        return (f"invalid YAML: the indentation of this line ({indent} spaces) does not line up with the lines "
+                f"around it (the line above has {above_indent})",
+                "indent keys of one level by the same number of spaces")
+    return f"invalid YAML: {problem}", ""
+
+
 def load_yaml_text(text: str, display: str) -> Any:
     if len(text) > MAX_FILE_BYTES:      # more characters than the limit allows bytes
         raise _too_big(display, len(text.encode("utf-8", "surrogatepass")))
@@ -318,7 +335,7 @@ def load_yaml_text(text: str, display: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise DictError(Problem(display, line, f"invalid YAML: {exc.problem or exc.context}")) from None
+        raise DictError(Problem(display, line, *_explained(exc, text, line))) from None
     except yaml.YAMLError as exc:
         raise DictError(Problem(display, 1, f"invalid YAML: {exc}")) from None
     if root is None:

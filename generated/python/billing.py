@@ -155,18 +155,22 @@ def _lower(s):
     # DuckDB lowers one code point at a time: 'İ' -> 'i', and no final-sigma rule.
     if s.isascii() or ("\u0130" not in s and "\u03a3" not in s):
         return s.lower()
-    return "".join(["i" if c == "\u0130" else ("\u03c3" if c == "\u03a3" else c.lower()) for c in s])
+    return ''.join(['i' if c == 'İ' else 'σ' if c == 'Σ' else c.lower() for c in s])
 
 
 # INITCAP as sqlglot renders it for DuckDB: every run of non-delimiters gets UPPER(first) || LOWER(rest).
 _INITCAP_DELIMITERS = " \t\n\r\x0c\x0b!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
-_INITCAP_RUNS = _re.compile("[" + _re.escape(_INITCAP_DELIMITERS) + "]+|[^" + _re.escape(_INITCAP_DELIMITERS) + "]+")
+_INITCAP_RUNS = _re.compile(
+    ('[' + _re.escape(_INITCAP_DELIMITERS) + ']+|[^' + _re.escape(_INITCAP_DELIMITERS) + ']+'),
+)
 
 
 def _initcap(s):
-    return "".join([p if p[0] in _INITCAP_DELIMITERS else _upper(p[0]) + _lower(p[1:]) for p in _INITCAP_RUNS.findall(s)])
+    return ''.join(
+        [p if p[0] in _INITCAP_DELIMITERS else _upper(p[0]) + _lower(p[1:]) for p in _INITCAP_RUNS.findall(s)],
+    )
 
 
 def _substring(s, start, length=None):
@@ -244,7 +248,10 @@ def _round(x, digits=0):
         return x
     if digits >= 0:
         return x.quantize(_QUANTUM[digits], rounding=_HALF_UP, context=_EXACT)
-    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
+    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(
+        _D(1),
+        context=_EXACT,
+    )
 
 
 def _float(x):
@@ -283,7 +290,11 @@ def _text(v):
 
 
 def _timestamp_text(v):
-    text = v.strftime("%Y-%m-%d %H:%M:%S") if v.year >= 1000 else f"{v.year:04d}" + v.strftime("-%m-%d %H:%M:%S")
+    text = (
+        v.strftime('%Y-%m-%d %H:%M:%S')
+        if (v.year >= 1000)
+        else (f'{v.year:04d}' + v.strftime('-%m-%d %H:%M:%S'))
+    )
     if v.microsecond:
         text += ("." + f"{v.microsecond:06d}").rstrip("0")
     return text
@@ -501,7 +512,11 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
+        result = (
+            int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT))
+            if v.is_finite()
+            else None
+        )
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -660,7 +675,9 @@ def _dec(v, precision=18, scale=3):
     return None
 
 
-_FLOAT_SYNTAX = _re.compile(r"-?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+_FLOAT_SYNTAX = _re.compile(
+    '-?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?',
+)
 
 
 _FLOAT_WORDS = {"inf": _math.inf, "-inf": -_math.inf, "infinity": _math.inf, "-infinity": -_math.inf,
@@ -748,7 +765,14 @@ def _parse_date_prefix(s):
     day, pos = _digits(s, pos + 1, n)
     if day is None:
         return None
-    if n - pos >= 5 and s[pos] in _SPACES and s[pos + 1] == "(" and s[pos + 2] in "bB" and s[pos + 3] in "cC" and s[pos + 4] == ")":
+    if (
+        (n - pos >= 5)
+        and (s[pos] in _SPACES)
+        and (s[pos + 1] == '(')
+        and (s[pos + 2] in 'bB')
+        and (s[pos + 3] in 'cC')
+        and (s[pos + 4] == ')')
+    ):
         if negative or year == 0:
             return None
         year = -year + 1
@@ -870,7 +894,12 @@ def _in(value, kind, column):
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid {kind} value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid {kind} value',
+            None,
+            value,
+        )
     return result
 
 
@@ -883,11 +912,20 @@ def _in_dec(value, precision, scale, column):
         except _DecimalError:
             pass
     try:
-        result = _dec(value, precision, scale) if value.__class__ in (str, bool, int, float, _D) else None
+        result = (
+            _dec(value, precision, scale)
+            if (value.__class__ in (str, bool, int, float, _D))
+            else None
+        )
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid decimal({precision},{scale}) value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid decimal({precision},{scale}) value',
+            None,
+            value,
+        )
     return result
 
 
@@ -904,7 +942,12 @@ def _joined_rows(value, alias):
         return (value,)
     if isinstance(value, (list, tuple)):
         return value
-    raise _RecordError("input", f"join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}", None, value)
+    raise _RecordError(
+        'input',
+        f'join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}',
+        None,
+        value,
+    )
 
 
 def _match_one(value, on, alias, table, *outer):
@@ -915,7 +958,12 @@ def _match_one(value, on, alias, table, *outer):
         return value if on(value, *outer) else None
     found = [row for row in _joined_rows(value, alias) if on(row, *outer)]
     if len(found) > 1:
-        raise _RecordError("join", f"join {alias}: {len(found)} rows of {table} match, but the join is declared to_one", None, len(found))
+        raise _RecordError(
+            'join',
+            f'join {alias}: {len(found)} rows of {table} match, but the join is declared to_one',
+            None,
+            len(found),
+        )
     return found[0] if found else None
 
 
@@ -936,13 +984,17 @@ _RX5 = _re.compile('^[^,]*,')
 _RX6 = _re.compile(',.*')
 _RX7 = _re.compile('(?>.*?,).*', _re.DOTALL)
 _RX8 = _re.compile('[^一-鿿]')
-_RX9 = _re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\Z')
+_RX9 = _re.compile(
+    '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?\\Z',
+)
 _SET10 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX11 = _re.compile('^[a-z]{2}\\Z')
 _RX12 = _re.compile(' .*')
 _RX13 = _re.compile('(?>.*?\\ ).*', _re.DOTALL)
 _RX14 = _re.compile('^[^ ]+ +')
-_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX15 = _re.compile(
+    '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
+)
 _RX16 = _re.compile('^[A-Z]{2}\\Z')
 _RX17 = _re.compile('[^0-9]')
 _VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
@@ -995,17 +1047,79 @@ def household__staged(record):
                     j_h_acct_ref = _row_h.get('acct_ref')
                 if j_h_acct_ref.__class__ is not str and j_h_acct_ref is not None:
                     j_h_acct_ref = _in(j_h_acct_ref, 'text', 'h.acct_ref')
-            staged = {'_source_system': 'billing', '_source_table': 'billing_accounts', '_source_key': c_acct_ref, '_reject_reason': ('junk TEST account (TEST ACCOUNT - DO NOT USE), not a real household' if (((None if (_t1 := (None if c_account_name is None else (c_account_name.upper() if c_account_name.isascii() else _upper(c_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if c_account_name is None else c_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('grouping key `acct_ref` is empty' if (c_acct_ref is None) else None))}
+            staged = {
+                '_source_system': 'billing',
+                '_source_table': 'billing_accounts',
+                '_source_key': c_acct_ref,
+                '_reject_reason': (
+                    'junk TEST account (TEST ACCOUNT - DO NOT USE), not a real household'
+                    if (
+                        (
+                            (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_account_name is None)
+                                        else c_account_name.upper()
+                                        if c_account_name.isascii()
+                                        else _upper(c_account_name)
+                                    ))
+                                    is None
+                                )
+                                else (_RX1.fullmatch(_t1) is not None)
+                            )
+                            is True
+                        )
+                        or (
+                            (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (
+                                            (_t2 := (
+                                                None
+                                                if (c_account_name is None)
+                                                else c_account_name.strip(_ZS)
+                                            ))
+                                            is None
+                                        )
+                                        else _t2.upper()
+                                        if _t2.isascii()
+                                        else _upper(_t2)
+                                    ))
+                                    is None
+                                )
+                                else (_RX2.fullmatch(_t3) is not None)
+                            )
+                            is True
+                        )
+                    )
+                    else 'grouping key `acct_ref` is empty'
+                    if (c_acct_ref is None)
+                    else None
+                ),
+            }
             if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                 rows.append(staged)
         return rows
     except _RecordError as e:
-        return Reject('Household', _raw_key(record, ('acct_ref',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Household',
+            _raw_key(record, ('acct_ref',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 def household(record):
     """Household groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__household; household__staged(record) gives the per-record check."""
-    raise NotTranslatable('Household groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__household; household__staged(record) gives the per-record check.')
+    raise NotTranslatable(
+        'Household groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__household; household__staged(record) gives the per-record check.',
+    )
 
 
 
@@ -1044,7 +1158,60 @@ def account__staged(record):
                     j_i_acct_ref = _row_i.get('acct_ref')
                 if j_i_acct_ref.__class__ is not str and j_i_acct_ref is not None:
                     j_i_acct_ref = _in(j_i_acct_ref, 'text', 'i.acct_ref')
-            staged = {'_source_system': 'billing', '_source_table': 'billing_accounts', '_source_key': c_acct_ref, '_reject_reason': ('junk TEST account (TEST ACCOUNT - DO NOT USE), not a real account' if (((None if (_t1 := (None if c_account_name is None else (c_account_name.upper() if c_account_name.isascii() else _upper(c_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if c_account_name is None else c_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('grouping key `acct_ref` is empty' if (c_acct_ref is None) else None))}
+            staged = {
+                '_source_system': 'billing',
+                '_source_table': 'billing_accounts',
+                '_source_key': c_acct_ref,
+                '_reject_reason': (
+                    'junk TEST account (TEST ACCOUNT - DO NOT USE), not a real account'
+                    if (
+                        (
+                            (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_account_name is None)
+                                        else c_account_name.upper()
+                                        if c_account_name.isascii()
+                                        else _upper(c_account_name)
+                                    ))
+                                    is None
+                                )
+                                else (_RX1.fullmatch(_t1) is not None)
+                            )
+                            is True
+                        )
+                        or (
+                            (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (
+                                            (_t2 := (
+                                                None
+                                                if (c_account_name is None)
+                                                else c_account_name.strip(_ZS)
+                                            ))
+                                            is None
+                                        )
+                                        else _t2.upper()
+                                        if _t2.isascii()
+                                        else _upper(_t2)
+                                    ))
+                                    is None
+                                )
+                                else (_RX2.fullmatch(_t3) is not None)
+                            )
+                            is True
+                        )
+                    )
+                    else 'grouping key `acct_ref` is empty'
+                    if (c_acct_ref is None)
+                    else None
+                ),
+            }
             if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                 rows.append(staged)
         return rows
@@ -1054,7 +1221,9 @@ def account__staged(record):
 
 def account(record):
     """Account groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__account; account__staged(record) gives the per-record check."""
-    raise NotTranslatable('Account groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__account; account__staged(record) gives the per-record check.')
+    raise NotTranslatable(
+        'Account groups records by acct_ref: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__account; account__staged(record) gives the per-record check.',
+    )
 
 
 
@@ -1084,7 +1253,16 @@ def customer(record):
             c_date_of_birth = record.get('date_of_birth')
             c_acct_ref = record.get('acct_ref')
             c_email = record.get('email')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
+        if (
+            (c_holder_id is not None)
+            and (
+                (c_holder_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_holder_id < 1073741824)
+                    or (-9223372036854775808 <= c_holder_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
         if c_holder_name.__class__ is not str and c_holder_name is not None:
             c_holder_name = _in(c_holder_name, 'text', 'holder_name')
@@ -1120,8 +1298,56 @@ def customer(record):
         key = _h1
         _h2 = (None if c_holder_name is None else c_holder_name.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        if (((_h3 in _SET3) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX4.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t3) is not None)) is True)):
-            return Reject('Customer', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
+        if (
+            (
+                (_h3 in _SET3)
+                or (
+                    (
+                        None
+                        if (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t1.lower()
+                                if _t1.isascii()
+                                else _lower(_t1)
+                            ))
+                            is None
+                        )
+                        else (_RX4.fullmatch(_t2) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t3 := (
+                            None
+                            if (j_a_account_name is None)
+                            else j_a_account_name.upper()
+                            if j_a_account_name.isascii()
+                            else _upper(j_a_account_name)
+                        ))
+                        is None
+                    )
+                    else (_RX1.fullmatch(_t3) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'Customer',
+                key,
+                'junk TEST holder (on the TEST account), not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
         _h4 = (None if c_holder_name is None else _initcap(c_holder_name))
         _h5 = (None if _h4 is None else _RX5.sub('', _h4))
         _h6 = (None if _h5 is None else _h5.strip(_ZS))
@@ -1129,7 +1355,14 @@ def customer(record):
         _h8 = (None if _h7 is None else _h7.strip(_ZS))
         _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
         _h10 = (None if _h8 is None else (_h8.lower() if _h8.isascii() else _lower(_h8)))
-        _h11 = (_h6 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h8)
+        _h11 = (
+            _h6
+            if (
+                (_h8 is not None and _h9 is not None and (_h8 == _h9))
+                or (_h8 is not None and _h10 is not None and (_h8 == _h10))
+            )
+            else _h8
+        )
         _h12 = (None if _h11 is None else (_h11 + ' '))
         _h13 = (None if _h4 is None else _RX6.sub('', _h4))
         _h14 = (None if _h13 is None else _h13.strip(_ZS))
@@ -1137,7 +1370,14 @@ def customer(record):
         _h16 = (None if _h15 is None else _h15.strip(_ZS))
         _h17 = (None if _h16 is None else (_h16.upper() if _h16.isascii() else _upper(_h16)))
         _h18 = (None if _h16 is None else (_h16.lower() if _h16.isascii() else _lower(_h16)))
-        _h19 = (_h14 if ((_h16 is not None and _h17 is not None and _h16 == _h17) or (_h16 is not None and _h18 is not None and _h16 == _h18)) else _h16)
+        _h19 = (
+            _h14
+            if (
+                (_h16 is not None and _h17 is not None and (_h16 == _h17))
+                or (_h16 is not None and _h18 is not None and (_h16 == _h18))
+            )
+            else _h16
+        )
         _h20 = (None if _h12 is None or _h19 is None else (_h12 + _h19))
         _h21 = (None if _h2 is not None and _h2 == '' else _h2)
         _h22 = (None if _h21 is None else _initcap(_h21))
@@ -1145,22 +1385,66 @@ def customer(record):
         _h24 = (None if c_holder_name is None else _RX8.sub('', c_holder_name))
         _h25 = (None if _h24 is None else len(_h24))
         _h26 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        _h27 = (_h20 if (_h23 is True) else (_h2 if (_h25 is not None and _h25 > 0) else (_h22 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h26 is not None and _h2 == _h26)) else _h21)))
-        v_full_name = (None if ((_t4 := (None if _h27 is None else _h27.strip(' '))) is not None and _t4 == '') else _h27)
+        _h27 = (
+            _h20
+            if (_h23 is True)
+            else _h2
+            if (_h25 is not None and _h25 > 0)
+            else _h22
+            if (
+                (_h2 is not None and _h3 is not None and (_h2 == _h3))
+                or (_h2 is not None and _h26 is not None and (_h2 == _h26))
+            )
+            else _h21
+        )
+        v_full_name = (
+            None
+            if ((_t4 := (None if _h27 is None else _h27.strip(' '))) is not None and _t4 == '')
+            else _h27
+        )
         if ((v_full_name is None) or (v_full_name == '')):
-            return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
+            return Reject(
+                'Customer',
+                key,
+                'slot full_name is required but empty',
+                'full_name',
+                None,
+                'required',
+            )
         _h28 = '1900-01-01'.strip(_ZS)
         _h29 = _substring(_h28, 1, 10)
         _h30 = _to_date(_h29)
         _h31 = (_RX9.search(_h28) is not None)
         _h32 = (_h30 if (_h31 is True) else None)
-        v__cast_failure__birth_date = (((("value '" + '1900-01-01')) + "' cannot be converted to DATE") if (_h32 is None) else None)
+        v__cast_failure__birth_date = (
+            ("value '" + '1900-01-01' + "' cannot be converted to DATE")
+            if (_h32 is None)
+            else None
+        )
         if (v__cast_failure__birth_date is not None):
-            return Reject('Customer', key, (None if v__cast_failure__birth_date is None else ('slot birth_date: ' + v__cast_failure__birth_date)), 'birth_date', None, 'cast')
+            return Reject(
+                'Customer',
+                key,
+                (
+                    None
+                    if (v__cast_failure__birth_date is None)
+                    else ('slot birth_date: ' + v__cast_failure__birth_date)
+                ),
+                'birth_date',
+                None,
+                'cast',
+            )
         v_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         _h33 = (None if _h6 is not None and _h6 == '' else _h6)
         _h34 = (None if _h8 is not None and _h8 == '' else _h8)
-        _h35 = (_h33 if ((_h8 is not None and _h9 is not None and _h8 == _h9) or (_h8 is not None and _h10 is not None and _h8 == _h10)) else _h34)
+        _h35 = (
+            _h33
+            if (
+                (_h8 is not None and _h9 is not None and (_h8 == _h9))
+                or (_h8 is not None and _h10 is not None and (_h8 == _h10))
+            )
+            else _h34
+        )
         _h36 = (None if _h2 is None else _substring(_h2, 2))
         _h37 = (None if _h36 is not None and _h36 == '' else _h36)
         _h38 = (None if _h2 is None else _initcap(_h2))
@@ -1168,26 +1452,101 @@ def customer(record):
         _h40 = (None if _h2 is None else _RX12.sub('', _h2))
         _h41 = (None if _h40 is None else (_h40.upper() if _h40.isascii() else _upper(_h40)))
         _h42 = (None if _h40 is None else (_h40.lower() if _h40.isascii() else _lower(_h40)))
-        _h43 = (_h39 if ((_h40 is not None and _h41 is not None and _h40 == _h41) or (_h40 is not None and _h42 is not None and _h40 == _h42)) else _h40)
+        _h43 = (
+            _h39
+            if (
+                (_h40 is not None and _h41 is not None and (_h40 == _h41))
+                or (_h40 is not None and _h42 is not None and (_h40 == _h42))
+            )
+            else _h40
+        )
         _h44 = (None if _h2 is None else (_RX13.fullmatch(_h2) is not None))
-        _h45 = (_h35 if (_h23 is True) else (_h37 if (_h25 is not None and _h25 > 0) else (_h43 if (_h44 is True) else None)))
-        v_given_name = (None if ((_t5 := (None if _h45 is None else _h45.strip(' '))) is not None and _t5 == '') else _h45)
+        _h45 = (
+            _h35
+            if (_h23 is True)
+            else _h37
+            if (_h25 is not None and _h25 > 0)
+            else _h43
+            if (_h44 is True)
+            else None
+        )
+        v_given_name = (
+            None
+            if ((_t5 := (None if _h45 is None else _h45.strip(' '))) is not None and _t5 == '')
+            else _h45
+        )
         _h46 = (None if _h14 is not None and _h14 == '' else _h14)
         _h47 = (None if _h16 is not None and _h16 == '' else _h16)
-        _h48 = (_h46 if ((_h16 is not None and _h17 is not None and _h16 == _h17) or (_h16 is not None and _h18 is not None and _h16 == _h18)) else _h47)
+        _h48 = (
+            _h46
+            if (
+                (_h16 is not None and _h17 is not None and (_h16 == _h17))
+                or (_h16 is not None and _h18 is not None and (_h16 == _h18))
+            )
+            else _h47
+        )
         _h49 = (None if _h2 is None else _h2[:1])
         _h50 = (None if _h38 is None else _RX14.sub('', _h38))
         _h51 = (None if _h2 is None else _RX14.sub('', _h2))
         _h52 = (None if _h51 is None else (_h51.upper() if _h51.isascii() else _upper(_h51)))
         _h53 = (None if _h51 is None else (_h51.lower() if _h51.isascii() else _lower(_h51)))
-        _h54 = (_h50 if ((_h51 is not None and _h52 is not None and _h51 == _h52) or (_h51 is not None and _h53 is not None and _h51 == _h53)) else _h51)
-        _h55 = (_h48 if (_h23 is True) else (_h49 if (_h25 is not None and _h25 > 0) else (_h54 if (_h44 is True) else None)))
-        v_family_name = (None if ((_t6 := (None if _h55 is None else _h55.strip(' '))) is not None and _t6 == '') else _h55)
-        v_birth_date = (None if c_date_of_birth is not None and _h32 is not None and c_date_of_birth == _h32 else c_date_of_birth)
+        _h54 = (
+            _h50
+            if (
+                (_h51 is not None and _h52 is not None and (_h51 == _h52))
+                or (_h51 is not None and _h53 is not None and (_h51 == _h53))
+            )
+            else _h51
+        )
+        _h55 = (
+            _h48
+            if (_h23 is True)
+            else _h49
+            if (_h25 is not None and _h25 > 0)
+            else _h54
+            if (_h44 is True)
+            else None
+        )
+        v_family_name = (
+            None
+            if ((_t6 := (None if _h55 is None else _h55.strip(' '))) is not None and _t6 == '')
+            else _h55
+        )
+        v_birth_date = (
+            None
+            if (c_date_of_birth is not None and _h32 is not None and (c_date_of_birth == _h32))
+            else c_date_of_birth
+        )
         v_household_id = (None if c_acct_ref is None else ('billing:Household:' + c_acct_ref))
-        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': v_birth_date, 'customer_tier': None, 'household_id': v_household_id, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': None, 'preferred_language': None, 'customer_since': j_a_opened, 'support_agent': None, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_type': 'person',
+            'full_name': v_full_name,
+            'given_name': v_given_name,
+            'family_name': v_family_name,
+            'organisation_name': None,
+            'birth_date': v_birth_date,
+            'customer_tier': None,
+            'household_id': v_household_id,
+            'registered_unit_id': None,
+            'support_agent_id': None,
+            'salutation': None,
+            'preferred_language': None,
+            'customer_since': j_a_opened,
+            'support_agent': None,
+            '_source_system': 'billing',
+            '_source_table': 'account_holders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Customer', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Customer',
+            _raw_key(record, ('holder_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1215,7 +1574,16 @@ def contact_point_email(record):
             c_email = record.get('email')
             c_holder_name = record.get('holder_name')
             c_acct_ref = record.get('acct_ref')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
+        if (
+            (c_holder_id is not None)
+            and (
+                (c_holder_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_holder_id < 1073741824)
+                    or (-9223372036854775808 <= c_holder_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
@@ -1225,7 +1593,13 @@ def contact_point_email(record):
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
         _row_a = record.get('a')
         if _row_a is not None and _row_a.__class__ is not dict:
-            _row_a = _match_one(_row_a, _contact_point_email__on_a, 'a', 'billing_accounts', c_acct_ref)
+            _row_a = _match_one(
+                _row_a,
+                _contact_point_email__on_a,
+                'a',
+                'billing_accounts',
+                c_acct_ref,
+            )
         if _row_a is None:
             j_a_account_name = j_a_acct_ref = None
         else:
@@ -1245,20 +1619,112 @@ def contact_point_email(record):
         key = _h1
         _h2 = (None if c_email is None else c_email.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointEmail', key, "excluded by filter: NULLIF(TRIM(email), '') IS NOT NULL", None, None, 'filter')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                "excluded by filter: NULLIF(TRIM(email), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
         _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if _h3 is None else (_RX4.fullmatch(_h3) is not None)) is True)) or ((None if (_t2 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t2) is not None)) is True)):
-            return Reject('ContactPointEmail', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
+        if (
+            (
+                (
+                    (
+                        None
+                        if (
+                            (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS)))
+                            is None
+                        )
+                        else _t1.upper()
+                        if _t1.isascii()
+                        else _upper(_t1)
+                    )
+                    in _SET3
+                )
+                or ((None if _h3 is None else _RX4.fullmatch(_h3) is not None) is True)
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t2 := (
+                            None
+                            if (j_a_account_name is None)
+                            else j_a_account_name.upper()
+                            if j_a_account_name.isascii()
+                            else _upper(j_a_account_name)
+                        ))
+                        is None
+                    )
+                    else (_RX1.fullmatch(_t2) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'junk TEST holder (on the TEST account), not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_email_address = (None if ((_t3 := (None if _h3 is None else _h3.strip(' '))) is not None and _t3 == '') else _h3)
-        if ((v_email_address is not None) and ((_RX15.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_email_address = (
+            None
+            if ((_t3 := (None if _h3 is None else _h3.strip(' '))) is not None and _t3 == '')
+            else _h3
+        )
+        if v_email_address is not None and (_RX15.search(v_email_address) is not None) is False:
+            return Reject(
+                'ContactPointEmail',
+                key,
+                (
+                    "slot email_address: '"
+                    + (v_email_address if v_email_address is not None else 'NULL')
+                    + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"
+                ),
+                'email_address',
+                v_email_address,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'email',
+            'email_address': v_email_address,
+            'phone_number': None,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'billing',
+            '_source_table': 'account_holders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointEmail', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointEmail',
+            _raw_key(record, ('holder_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1288,7 +1754,16 @@ def contact_point_phone(record):
             c_holder_name = record.get('holder_name')
             c_email = record.get('email')
             c_acct_ref = record.get('acct_ref')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
+        if (
+            (c_holder_id is not None)
+            and (
+                (c_holder_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_holder_id < 1073741824)
+                    or (-9223372036854775808 <= c_holder_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
         if c_phone.__class__ is not str and c_phone is not None:
             c_phone = _in(c_phone, 'text', 'phone')
@@ -1300,7 +1775,13 @@ def contact_point_phone(record):
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
         _row_a = record.get('a')
         if _row_a is not None and _row_a.__class__ is not dict:
-            _row_a = _match_one(_row_a, _contact_point_phone__on_a, 'a', 'billing_accounts', c_acct_ref)
+            _row_a = _match_one(
+                _row_a,
+                _contact_point_phone__on_a,
+                'a',
+                'billing_accounts',
+                c_acct_ref,
+            )
         if _row_a is None:
             j_a_bill_country = j_a_account_name = j_a_acct_ref = None
         else:
@@ -1324,16 +1805,97 @@ def contact_point_phone(record):
         key = _h1
         _h2 = (None if c_phone is None else c_phone.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
-        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t2.lower() if _t2.isascii() else _lower(_t2)))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
-            return Reject('ContactPointPhone', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
+        if (
+            (
+                (
+                    (
+                        None
+                        if (
+                            (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS)))
+                            is None
+                        )
+                        else _t1.upper()
+                        if _t1.isascii()
+                        else _upper(_t1)
+                    )
+                    in _SET3
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t3 := (
+                                None
+                                if (
+                                    (_t2 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t2.lower()
+                                if _t2.isascii()
+                                else _lower(_t2)
+                            ))
+                            is None
+                        )
+                        else (_RX4.fullmatch(_t3) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t4 := (
+                            None
+                            if (j_a_account_name is None)
+                            else j_a_account_name.upper()
+                            if j_a_account_name.isascii()
+                            else _upper(j_a_account_name)
+                        ))
+                        is None
+                    )
+                    else (_RX1.fullmatch(_t4) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'junk TEST holder (on the TEST account), not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
         _h3 = (None if c_phone is None else _RX17.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
-            return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'phone number too short to dial (no area code)',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'phone')) + '|')) + _h1))
         _h5 = (None if _h3 is None else ('+' + _h3))
         _h6 = (None if _h3 is None else _substring(_h3, 3))
@@ -1351,11 +1913,56 @@ def contact_point_phone(record):
         _h18 = (None if _h2 is None else _h2[:1])
         _h19 = (None if _h3 is None else _h3[:2])
         _h20 = (None if _h3 is None else _h3[:1])
-        _h21 = (_h5 if (_h18 is not None and _h18 == '+') else (_h7 if (_h19 is not None and _h19 == '00') else (_h8 if ((_h11 in _SET19) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 is not None and _h11 == 'CN') and (_h20 is not None and _h20 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h20 is not None and _h20 == '0') and (_h11 in _SET20)) else (_h16 if (_h11 is not None and _h11 == 'IT') else (_h17 if ((_h11 is not None and _h11 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
-        v_phone_number = (None if ((_t5 := (None if _h21 is None else _h21.strip(' '))) is not None and _t5 == '') else _h21)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        _h21 = (
+            _h5
+            if (_h18 is not None and _h18 == '+')
+            else _h7
+            if (_h19 is not None and _h19 == '00')
+            else _h8
+            if (_h11 in _SET19 and (_h4 is not None and _h4 == 10))
+            else _h9
+            if (
+                ((_h11 is not None and _h11 == 'CN') and (_h20 is not None and _h20 == '1'))
+                and (_h4 is not None and _h4 == 11)
+            )
+            else _h15
+            if ((_h20 is not None and _h20 == '0') and _h11 in _SET20)
+            else _h16
+            if (_h11 is not None and _h11 == 'IT')
+            else _h17
+            if ((_h11 is not None and _h11 == 'ES') and (_h4 is not None and _h4 == 9))
+            else _h2
+        )
+        v_phone_number = (
+            None
+            if ((_t5 := (None if _h21 is None else _h21.strip(' '))) is not None and _t5 == '')
+            else _h21
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'phone',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'billing',
+            '_source_table': 'account_holders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointPhone', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointPhone',
+            _raw_key(record, ('holder_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1383,7 +1990,16 @@ def contact_point_address(record):
             c_holder_name = record.get('holder_name')
             c_email = record.get('email')
             c_acct_ref = record.get('acct_ref')
-        if c_holder_id is not None and (c_holder_id.__class__ is not int or not (-1073741824 < c_holder_id < 1073741824 or -9223372036854775808 <= c_holder_id <= 9223372036854775807)):
+        if (
+            (c_holder_id is not None)
+            and (
+                (c_holder_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_holder_id < 1073741824)
+                    or (-9223372036854775808 <= c_holder_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_holder_id = _in(c_holder_id, 'integer', 'holder_id')
         if c_holder_name.__class__ is not str and c_holder_name is not None:
             c_holder_name = _in(c_holder_name, 'text', 'holder_name')
@@ -1393,7 +2009,13 @@ def contact_point_address(record):
             c_acct_ref = _in(c_acct_ref, 'text', 'acct_ref')
         _row_a = record.get('a')
         if _row_a is not None and _row_a.__class__ is not dict:
-            _row_a = _match_one(_row_a, _contact_point_address__on_a, 'a', 'billing_accounts', c_acct_ref)
+            _row_a = _match_one(
+                _row_a,
+                _contact_point_address__on_a,
+                'a',
+                'billing_accounts',
+                c_acct_ref,
+            )
         if _row_a is None:
             j_a_bill_street = j_a_bill_city = j_a_bill_postcode = j_a_bill_country = j_a_account_name = j_a_acct_ref = None
         else:
@@ -1427,28 +2049,144 @@ def contact_point_address(record):
                 j_a_bill_street = j_a_bill_city = j_a_bill_postcode = j_a_bill_country = j_a_account_name = j_a_acct_ref = None
         _h1 = (None if c_holder_id is None else str(c_holder_id))
         key = _h1
-        if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t2.lower() if _t2.isascii() else _lower(_t2)))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
-            return Reject('ContactPointAddress', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
+        if (
+            (
+                (
+                    (
+                        None
+                        if (
+                            (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS)))
+                            is None
+                        )
+                        else _t1.upper()
+                        if _t1.isascii()
+                        else _upper(_t1)
+                    )
+                    in _SET3
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t3 := (
+                                None
+                                if (
+                                    (_t2 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t2.lower()
+                                if _t2.isascii()
+                                else _lower(_t2)
+                            ))
+                            is None
+                        )
+                        else (_RX4.fullmatch(_t3) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t4 := (
+                            None
+                            if (j_a_account_name is None)
+                            else j_a_account_name.upper()
+                            if j_a_account_name.isascii()
+                            else _upper(j_a_account_name)
+                        ))
+                        is None
+                    )
+                    else (_RX1.fullmatch(_t4) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'junk TEST holder (on the TEST account), not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         _h2 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = (None if _h3 is not None and _h3 == '' else _h3)
         _h5 = ('GB' if (_h4 is not None and _h4 == 'UK') else _h4)
-        v_country_code = (None if ((_t5 := (None if _h5 is None else _h5.strip(' '))) is not None and _t5 == '') else _h5)
+        v_country_code = (
+            None
+            if ((_t5 := (None if _h5 is None else _h5.strip(' '))) is not None and _t5 == '')
+            else _h5
+        )
         if ((v_country_code is not None) and ((_RX16.search(v_country_code) is not None) is False)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'address')) + '|')) + _h1))
         _h6 = (None if j_a_bill_street is None else j_a_bill_street.strip(_ZS))
-        v_address_line = (None if ((_t6 := (None if _h6 is None else _h6.strip(' '))) is not None and _t6 == '') else _h6)
+        v_address_line = (
+            None
+            if ((_t6 := (None if _h6 is None else _h6.strip(' '))) is not None and _t6 == '')
+            else _h6
+        )
         _h7 = (None if j_a_bill_city is None else j_a_bill_city.strip(_ZS))
-        v_city = (None if ((_t7 := (None if _h7 is None else _h7.strip(' '))) is not None and _t7 == '') else _h7)
+        v_city = (
+            None
+            if ((_t7 := (None if _h7 is None else _h7.strip(' '))) is not None and _t7 == '')
+            else _h7
+        )
         _h8 = (None if j_a_bill_postcode is None else j_a_bill_postcode.strip(_ZS))
-        v_postal_code = (None if ((_t8 := (None if _h8 is None else _h8.strip(' '))) is not None and _t8 == '') else _h8)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
+        v_postal_code = (
+            None
+            if ((_t8 := (None if _h8 is None else _h8.strip(' '))) is not None and _t8 == '')
+            else _h8
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'postal_address',
+            'email_address': None,
+            'phone_number': None,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': None,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            'is_primary': True,
+            '_source_system': 'billing',
+            '_source_table': 'account_holders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointAddress', _raw_key(record, ('holder_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointAddress',
+            _raw_key(record, ('holder_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1479,12 +2217,41 @@ def product(record):
             c_active_flag = _in(c_active_flag, 'text', 'active_flag')
         key = c_sku
         _h1 = (None if c_description is None else c_description.strip(_ZS))
-        v_product_name = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
+        v_product_name = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
         if ((v_product_name is None) or (v_product_name == '')):
-            return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q21, context=_EXACT))
+            return Reject(
+                'Product',
+                key,
+                'slot product_name is required but empty',
+                'product_name',
+                None,
+                'required',
+            )
+        v_unit_price = None if c_list_price is None else c_list_price.quantize(_Q21, context=_EXACT)
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'Product',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t2
+                        if (
+                            (_t2 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         _h2 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = _VM23.get(_h3)
@@ -1492,15 +2259,40 @@ def product(record):
         _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
         v_is_active = (True if (_h6 in _SET24) else (False if (_h6 in _SET25) else None))
         if ((_h3 is not None) and (v_is_active is None)):
-            return Reject('Product', key, ((("slot is_active: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 320)"), 'is_active', _h3, 'value_mappings')
+            return Reject(
+                'Product',
+                key,
+                (
+                    "slot is_active: code '"
+                    + (_h3 if _h3 is not None else 'NULL')
+                    + "' is not in value_mappings (line 320)"
+                ),
+                'is_active',
+                _h3,
+                'value_mappings',
+            )
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
         _h7 = (None if c_category is None else c_category.strip(_ZS))
         _h8 = (None if _h7 is not None and _h7 == '' else _h7)
         _h9 = (None if _h8 is None else _initcap(_h8))
         _h10 = (None if _h7 is None else (_h7.lower() if _h7.isascii() else _lower(_h7)))
         _h11 = (_h9 if (_h7 is not None and _h10 is not None and _h7 == _h10) else _h7)
-        v_product_category = (None if ((_t3 := (None if _h11 is None else _h11.strip(' '))) is not None and _t3 == '') else _h11)
-        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'EUR', 'is_active': v_is_active, '_source_system': 'billing', '_source_table': 'catalogue', '_source_key': key}
+        v_product_category = (
+            None
+            if ((_t3 := (None if _h11 is None else _h11.strip(' '))) is not None and _t3 == '')
+            else _h11
+        )
+        return {
+            'id': v_id,
+            'product_name': v_product_name,
+            'product_category': v_product_category,
+            'unit_price': v_unit_price,
+            'currency_code': 'EUR',
+            'is_active': v_is_active,
+            '_source_system': 'billing',
+            '_source_table': 'catalogue',
+            '_source_key': key,
+        }
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('sku',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1541,7 +2333,16 @@ def transaction__staged(record):
             c_amount = record.get('amount')
             c_invoice_type = record.get('invoice_type')
             c_acct_ref = record.get('acct_ref')
-        if c_invoice_no is not None and (c_invoice_no.__class__ is not int or not (-1073741824 < c_invoice_no < 1073741824 or -9223372036854775808 <= c_invoice_no <= 9223372036854775807)):
+        if (
+            (c_invoice_no is not None)
+            and (
+                (c_invoice_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_invoice_no < 1073741824)
+                    or (-9223372036854775808 <= c_invoice_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_invoice_no = _in(c_invoice_no, 'integer', 'invoice_no')
         if c_amount is not None:
             c_amount = _in_dec(c_amount, 12, 2, 'amount')
@@ -1574,17 +2375,125 @@ def transaction__staged(record):
                         j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
                     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else str(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t4.upper() if _t4.isascii() else _upper(_t4)))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t6.upper() if _t6.isascii() else _upper(_t6))) in _SET26) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
+                staged = {
+                    '_source_system': 'billing',
+                    '_source_table': 'invoices',
+                    '_source_key': (None if c_invoice_no is None else str(c_invoice_no)),
+                    '_reject_reason': (
+                        'document of the junk TEST account, not a real transaction'
+                        if (
+                            (
+                                (
+                                    None
+                                    if (
+                                        (_t1 := (
+                                            None
+                                            if (j_a_account_name is None)
+                                            else j_a_account_name.upper()
+                                            if j_a_account_name.isascii()
+                                            else _upper(j_a_account_name)
+                                        ))
+                                        is None
+                                    )
+                                    else (_RX1.fullmatch(_t1) is not None)
+                                )
+                                is True
+                            )
+                            or (
+                                (
+                                    None
+                                    if (
+                                        (_t3 := (
+                                            None
+                                            if (
+                                                (_t2 := (
+                                                    None
+                                                    if (j_a_account_name is None)
+                                                    else j_a_account_name.strip(_ZS)
+                                                ))
+                                                is None
+                                            )
+                                            else _t2.upper()
+                                            if _t2.isascii()
+                                            else _upper(_t2)
+                                        ))
+                                        is None
+                                    )
+                                    else (_RX2.fullmatch(_t3) is not None)
+                                )
+                                is True
+                            )
+                        )
+                        else 'amount sign contradicts the document type (INV must be positive, CRN/PAY negative)'
+                        if (
+                            (
+                                (
+                                    (
+                                        (_t5 := (
+                                            None
+                                            if (
+                                                (_t4 := (
+                                                    None
+                                                    if (c_invoice_type is None)
+                                                    else c_invoice_type.strip(_ZS)
+                                                ))
+                                                is None
+                                            )
+                                            else _t4.upper()
+                                            if _t4.isascii()
+                                            else _upper(_t4)
+                                        ))
+                                        is not None
+                                    )
+                                    and (_t5 == 'INV')
+                                )
+                                and (c_amount is not None and c_amount <= 0)
+                            )
+                            or (
+                                (
+                                    (
+                                        None
+                                        if (
+                                            (_t6 := (
+                                                None
+                                                if (c_invoice_type is None)
+                                                else c_invoice_type.strip(_ZS)
+                                            ))
+                                            is None
+                                        )
+                                        else _t6.upper()
+                                        if _t6.isascii()
+                                        else _upper(_t6)
+                                    )
+                                    in _SET26
+                                )
+                                and (c_amount is not None and c_amount >= 0)
+                            )
+                        )
+                        else 'grouping key `invoice_no` is empty'
+                        if (c_invoice_no is None)
+                        else None
+                    ),
+                }
                 if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                     rows.append(staged)
         return rows
     except _RecordError as e:
-        return Reject('Transaction', _raw_key(record, ('invoice_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Transaction',
+            _raw_key(record, ('invoice_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 def transaction(record):
     """Transaction groups records by invoice_no: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__transaction; transaction__staged(record) gives the per-record check."""
-    raise NotTranslatable('Transaction groups records by invoice_no: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__transaction; transaction__staged(record) gives the per-record check.')
+    raise NotTranslatable(
+        'Transaction groups records by invoice_no: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view billing__transaction; transaction__staged(record) gives the per-record check.',
+    )
 
 
 
@@ -1594,9 +2503,22 @@ def _transaction_line__on_i(row, c_invoice_no):
         j_i_invoice_no = row['invoice_no']
     except KeyError:
         j_i_invoice_no = row.get('invoice_no')
-    if j_i_invoice_no is not None and (j_i_invoice_no.__class__ is not int or not (-1073741824 < j_i_invoice_no < 1073741824 or -9223372036854775808 <= j_i_invoice_no <= 9223372036854775807)):
+    if (
+        (j_i_invoice_no is not None)
+        and (
+            (j_i_invoice_no.__class__ is not int)
+            or not (
+                (-1073741824 < j_i_invoice_no < 1073741824)
+                or (-9223372036854775808 <= j_i_invoice_no <= 9223372036854775807)
+            )
+        )
+    ):
         j_i_invoice_no = _in(j_i_invoice_no, 'integer', 'i.invoice_no')
-    return (j_i_invoice_no is not None and c_invoice_no is not None and j_i_invoice_no == c_invoice_no)
+    return (
+        (j_i_invoice_no is not None)
+        and (c_invoice_no is not None)
+        and (j_i_invoice_no == c_invoice_no)
+    )
 
 
 def _transaction_line__on_a(row, j_i_acct_ref):
@@ -1627,13 +2549,40 @@ def transaction_line(record):
             c_qty = record.get('qty')
             c_unit_price = record.get('unit_price')
             c_discount_pct = record.get('discount_pct')
-        if c_line_no is not None and (c_line_no.__class__ is not int or not (-1073741824 < c_line_no < 1073741824 or -9223372036854775808 <= c_line_no <= 9223372036854775807)):
+        if (
+            (c_line_no is not None)
+            and (
+                (c_line_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_line_no < 1073741824)
+                    or (-9223372036854775808 <= c_line_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_line_no = _in(c_line_no, 'integer', 'line_no')
-        if c_invoice_no is not None and (c_invoice_no.__class__ is not int or not (-1073741824 < c_invoice_no < 1073741824 or -9223372036854775808 <= c_invoice_no <= 9223372036854775807)):
+        if (
+            (c_invoice_no is not None)
+            and (
+                (c_invoice_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_invoice_no < 1073741824)
+                    or (-9223372036854775808 <= c_invoice_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_invoice_no = _in(c_invoice_no, 'integer', 'invoice_no')
         if c_sku.__class__ is not str and c_sku is not None:
             c_sku = _in(c_sku, 'text', 'sku')
-        if c_qty is not None and (c_qty.__class__ is not int or not (-1073741824 < c_qty < 1073741824 or -9223372036854775808 <= c_qty <= 9223372036854775807)):
+        if (
+            (c_qty is not None)
+            and (
+                (c_qty.__class__ is not int)
+                or not (
+                    (-1073741824 < c_qty < 1073741824)
+                    or (-9223372036854775808 <= c_qty <= 9223372036854775807)
+                )
+            )
+        ):
             c_qty = _in(c_qty, 'integer', 'qty')
         if c_unit_price is not None:
             c_unit_price = _in_dec(c_unit_price, 10, 2, 'unit_price')
@@ -1651,7 +2600,16 @@ def transaction_line(record):
             except KeyError:
                 j_i_invoice_no = _row_i.get('invoice_no')
                 j_i_acct_ref = _row_i.get('acct_ref')
-            if j_i_invoice_no is not None and (j_i_invoice_no.__class__ is not int or not (-1073741824 < j_i_invoice_no < 1073741824 or -9223372036854775808 <= j_i_invoice_no <= 9223372036854775807)):
+            if (
+                (j_i_invoice_no is not None)
+                and (
+                    (j_i_invoice_no.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_i_invoice_no < 1073741824)
+                        or (-9223372036854775808 <= j_i_invoice_no <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_i_invoice_no = _in(j_i_invoice_no, 'integer', 'i.invoice_no')
             if j_i_acct_ref.__class__ is not str and j_i_acct_ref is not None:
                 j_i_acct_ref = _in(j_i_acct_ref, 'text', 'i.acct_ref')
@@ -1659,7 +2617,13 @@ def transaction_line(record):
                 j_i_invoice_no = j_i_acct_ref = None
         _row_a = record.get('a')
         if _row_a is not None and _row_a.__class__ is not dict:
-            _row_a = _match_one(_row_a, _transaction_line__on_a, 'a', 'billing_accounts', j_i_acct_ref)
+            _row_a = _match_one(
+                _row_a,
+                _transaction_line__on_a,
+                'a',
+                'billing_accounts',
+                j_i_acct_ref,
+            )
         if _row_a is None:
             j_a_account_name = j_a_acct_ref = None
         else:
@@ -1677,38 +2641,342 @@ def transaction_line(record):
                 j_a_account_name = j_a_acct_ref = None
         _h1 = (None if c_invoice_no is None else str(c_invoice_no))
         _h2 = (None if c_line_no is None else str(c_line_no))
-        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
-        if (((None if (_t2 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t2) is not None)) is True) or ((None if (_t4 := (None if (_t3 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
-            return Reject('TransactionLine', key, 'line of a document of the junk TEST account, not a real transaction', None, None, 'reject_when')
+        key = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1 + '|')) is None or _h2 is None)
+            else (_t1 + _h2)
+        )
+        if (
+            (
+                (
+                    None
+                    if (
+                        (_t2 := (
+                            None
+                            if (j_a_account_name is None)
+                            else j_a_account_name.upper()
+                            if j_a_account_name.isascii()
+                            else _upper(j_a_account_name)
+                        ))
+                        is None
+                    )
+                    else (_RX1.fullmatch(_t2) is not None)
+                )
+                is True
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t4 := (
+                            None
+                            if (
+                                (_t3 := (
+                                    None
+                                    if (j_a_account_name is None)
+                                    else j_a_account_name.strip(_ZS)
+                                ))
+                                is None
+                            )
+                            else _t3.upper()
+                            if _t3.isascii()
+                            else _upper(_t3)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t4) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'TransactionLine',
+                key,
+                'line of a document of the junk TEST account, not a real transaction',
+                None,
+                None,
+                'reject_when',
+            )
         v_transaction_id = (None if _h1 is None else ('billing:Transaction:' + _h1))
         if ((v_transaction_id is None) or (v_transaction_id == '')):
-            return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot transaction_id is required but empty',
+                'transaction_id',
+                None,
+                'required',
+            )
         if (c_qty is None):
-            return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q21, context=_EXACT))
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot quantity is required but empty',
+                'quantity',
+                None,
+                'required',
+            )
+        v_unit_price = None if c_unit_price is None else c_unit_price.quantize(_Q21, context=_EXACT)
         if (v_unit_price is None):
-            return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot unit_price is required but empty',
+                'unit_price',
+                None,
+                'required',
+            )
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t5 if (_t5 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t5
+                        if (
+                            (_t5 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         try:
-            v_discount_rate = (None if (_t13 := (None if (_t11 := (None if (_t8 := (None if c_discount_pct is None else (_t6 if (_t6 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t9 := (None if _K27 == (_t7 := float(0)) else _K27)) is None else _div(_t8, _t9))) is None else (_t10 if (_t10 := _dec(_t11, 38, 10)) is not None else _cast_fail(_t11, 'decimal(38,10)')))) is None else (_t12 if (_t12 := _dec(_t13, 18, 4)) is not None else _cast_fail(_t13, 'decimal(18,4)')))
+            v_discount_rate = (
+                None
+                if (
+                    (_t13 := (
+                        None
+                        if (
+                            (_t11 := (
+                                None
+                                if (
+                                    (
+                                        (_t8 := (
+                                            None
+                                            if (c_discount_pct is None)
+                                            else _t6
+                                            if ((_t6 := _to_float(c_discount_pct)) is not None)
+                                            else _cast_fail(c_discount_pct, 'float')
+                                        ))
+                                        is None
+                                    )
+                                    or (
+                                        (_t9 := (None if _K27 == (_t7 := float(0)) else _K27))
+                                        is None
+                                    )
+                                )
+                                else _div(_t8, _t9)
+                            ))
+                            is None
+                        )
+                        else _t10
+                        if ((_t10 := _dec(_t11, 38, 10)) is not None)
+                        else _cast_fail(_t11, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t12
+                if ((_t12 := _dec(_t13, 18, 4)) is not None)
+                else _cast_fail(_t13, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t14 if (_t14 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t14
+                        if (
+                            (_t14 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'minimum',
+            )
         if (v_discount_rate is not None and v_discount_rate > 1):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t15 if (_t15 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t15
+                        if (
+                            (_t15 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is above the maximum 1'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'maximum',
+            )
         try:
-            v_line_amount = (None if (_t30 := (None if (_t28 := (None if (_t26 := (None if (_t25 := (None if (_t22 := (None if (_t21 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t21))) is None or (_t23 := (None if (_t20 := (None if (_t18 := (None if c_discount_pct is None else (_t16 if (_t16 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t19 := (None if _K27 == (_t17 := float(0)) else _K27)) is None else _div(_t18, _t19))) is None else ((float(1)) - _t20))) is None else (_t22 * _t23))) is None else (_t24 if (_t24 := _dec(_t25, 38, 10)) is not None else _cast_fail(_t25, 'decimal(38,10)')))) is None else _round(_t26, 2))) is None else (_t27 if (_t27 := _dec(_t28, 38, 10)) is not None else _cast_fail(_t28, 'decimal(38,10)')))) is None else (_t29 if (_t29 := _dec(_t30, 18, 4)) is not None else _cast_fail(_t30, 'decimal(18,4)')))
+            v_line_amount = (
+                None
+                if (
+                    (_t30 := (
+                        None
+                        if (
+                            (_t28 := (
+                                None
+                                if (
+                                    (_t26 := (
+                                        None
+                                        if (
+                                            (_t25 := (
+                                                None
+                                                if (
+                                                    (
+                                                        (_t22 := (
+                                                            None
+                                                            if (
+                                                                (_t21 := (
+                                                                    None
+                                                                    if (
+                                                                        (c_qty is None)
+                                                                        or (c_unit_price is None)
+                                                                    )
+                                                                    else _EXACT.multiply(
+                                                                        c_qty,
+                                                                        c_unit_price,
+                                                                    )
+                                                                ))
+                                                                is None
+                                                            )
+                                                            else _float(_t21)
+                                                        ))
+                                                        is None
+                                                    )
+                                                    or (
+                                                        (_t23 := (
+                                                            None
+                                                            if (
+                                                                (_t20 := (
+                                                                    None
+                                                                    if (
+                                                                        (
+                                                                            (_t18 := (
+                                                                                None
+                                                                                if (c_discount_pct is None)
+                                                                                else _t16
+                                                                                if ((_t16 := _to_float(c_discount_pct)) is not None)
+                                                                                else _cast_fail(
+                                                                                    c_discount_pct,
+                                                                                    'float',
+                                                                                )
+                                                                            ))
+                                                                            is None
+                                                                        )
+                                                                        or (
+                                                                            (_t19 := (
+                                                                                None
+                                                                                if (_K27 == (_t17 := float(0)))
+                                                                                else _K27
+                                                                            ))
+                                                                            is None
+                                                                        )
+                                                                    )
+                                                                    else _div(_t18, _t19)
+                                                                ))
+                                                                is None
+                                                            )
+                                                            else (float(1) - _t20)
+                                                        ))
+                                                        is None
+                                                    )
+                                                )
+                                                else (_t22 * _t23)
+                                            ))
+                                            is None
+                                        )
+                                        else _t24
+                                        if ((_t24 := _dec(_t25, 38, 10)) is not None)
+                                        else _cast_fail(_t25, 'decimal(38,10)')
+                                    ))
+                                    is None
+                                )
+                                else _round(_t26, 2)
+                            ))
+                            is None
+                        )
+                        else _t27
+                        if ((_t27 := _dec(_t28, 38, 10)) is not None)
+                        else _cast_fail(_t28, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t29
+                if ((_t29 := _dec(_t30, 18, 4)) is not None)
+                else _cast_fail(_t30, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
-            return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
-        v_id = (None if (_t32 := (None if (_t31 := (None if _h1 is None else ('billing:TransactionLine:' + _h1))) is None else (_t31 + '|'))) is None or _h2 is None else (_t32 + _h2))
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot line_amount is required but empty',
+                'line_amount',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (
+                (
+                    (_t32 := (
+                        None
+                        if (
+                            (_t31 := (None if _h1 is None else 'billing:TransactionLine:' + _h1))
+                            is None
+                        )
+                        else (_t31 + '|')
+                    ))
+                    is None
+                )
+                or (_h2 is None)
+            )
+            else (_t32 + _h2)
+        )
         v_product_id = (None if c_sku is None else ('billing:Product:' + c_sku))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_qty, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'billing', '_source_table': 'invoice_items', '_source_key': key}
+        return {
+            'id': v_id,
+            'transaction_id': v_transaction_id,
+            'product_id': v_product_id,
+            'quantity': c_qty,
+            'unit_price': v_unit_price,
+            'discount_rate': v_discount_rate,
+            'line_amount': v_line_amount,
+            '_source_system': 'billing',
+            '_source_table': 'invoice_items',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('TransactionLine', _raw_key(record, ('invoice_no', 'line_no')), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'TransactionLine',
+            _raw_key(record, ('invoice_no', 'line_no')),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 

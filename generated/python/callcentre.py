@@ -134,18 +134,22 @@ def _lower(s):
     # DuckDB lowers one code point at a time: 'İ' -> 'i', and no final-sigma rule.
     if s.isascii() or ("\u0130" not in s and "\u03a3" not in s):
         return s.lower()
-    return "".join(["i" if c == "\u0130" else ("\u03c3" if c == "\u03a3" else c.lower()) for c in s])
+    return ''.join(['i' if c == 'İ' else 'σ' if c == 'Σ' else c.lower() for c in s])
 
 
 # INITCAP as sqlglot renders it for DuckDB: every run of non-delimiters gets UPPER(first) || LOWER(rest).
 _INITCAP_DELIMITERS = " \t\n\r\x0c\x0b!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
-_INITCAP_RUNS = _re.compile("[" + _re.escape(_INITCAP_DELIMITERS) + "]+|[^" + _re.escape(_INITCAP_DELIMITERS) + "]+")
+_INITCAP_RUNS = _re.compile(
+    ('[' + _re.escape(_INITCAP_DELIMITERS) + ']+|[^' + _re.escape(_INITCAP_DELIMITERS) + ']+'),
+)
 
 
 def _initcap(s):
-    return "".join([p if p[0] in _INITCAP_DELIMITERS else _upper(p[0]) + _lower(p[1:]) for p in _INITCAP_RUNS.findall(s)])
+    return ''.join(
+        [p if p[0] in _INITCAP_DELIMITERS else _upper(p[0]) + _lower(p[1:]) for p in _INITCAP_RUNS.findall(s)],
+    )
 
 
 def _substring(s, start, length=None):
@@ -217,7 +221,11 @@ def _text(v):
 
 
 def _timestamp_text(v):
-    text = v.strftime("%Y-%m-%d %H:%M:%S") if v.year >= 1000 else f"{v.year:04d}" + v.strftime("-%m-%d %H:%M:%S")
+    text = (
+        v.strftime('%Y-%m-%d %H:%M:%S')
+        if (v.year >= 1000)
+        else (f'{v.year:04d}' + v.strftime('-%m-%d %H:%M:%S'))
+    )
     if v.microsecond:
         text += ("." + f"{v.microsecond:06d}").rstrip("0")
     return text
@@ -435,7 +443,11 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
+        result = (
+            int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT))
+            if v.is_finite()
+            else None
+        )
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -446,7 +458,9 @@ def _int(v, bits=64):
     return result if -limit <= result < limit else None
 
 
-_FLOAT_SYNTAX = _re.compile(r"-?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+_FLOAT_SYNTAX = _re.compile(
+    '-?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?',
+)
 
 
 _FLOAT_WORDS = {"inf": _math.inf, "-inf": -_math.inf, "infinity": _math.inf, "-infinity": -_math.inf,
@@ -534,7 +548,14 @@ def _parse_date_prefix(s):
     day, pos = _digits(s, pos + 1, n)
     if day is None:
         return None
-    if n - pos >= 5 and s[pos] in _SPACES and s[pos + 1] == "(" and s[pos + 2] in "bB" and s[pos + 3] in "cC" and s[pos + 4] == ")":
+    if (
+        (n - pos >= 5)
+        and (s[pos] in _SPACES)
+        and (s[pos + 1] == '(')
+        and (s[pos + 2] in 'bB')
+        and (s[pos + 3] in 'cC')
+        and (s[pos + 4] == ')')
+    ):
         if negative or year == 0:
             return None
         year = -year + 1
@@ -656,7 +677,12 @@ def _in(value, kind, column):
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid {kind} value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid {kind} value',
+            None,
+            value,
+        )
     return result
 
 
@@ -673,7 +699,12 @@ def _joined_rows(value, alias):
         return (value,)
     if isinstance(value, (list, tuple)):
         return value
-    raise _RecordError("input", f"join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}", None, value)
+    raise _RecordError(
+        'input',
+        f'join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}',
+        None,
+        value,
+    )
 
 
 def _match_one(value, on, alias, table, *outer):
@@ -684,7 +715,12 @@ def _match_one(value, on, alias, table, *outer):
         return value if on(value, *outer) else None
     found = [row for row in _joined_rows(value, alias) if on(row, *outer)]
     if len(found) > 1:
-        raise _RecordError("join", f"join {alias}: {len(found)} rows of {table} match, but the join is declared to_one", None, len(found))
+        raise _RecordError(
+            'join',
+            f'join {alias}: {len(found)} rows of {table} match, but the join is declared to_one',
+            None,
+            len(found),
+        )
     return found[0] if found else None
 
 
@@ -698,9 +734,17 @@ _RX4 = _re.compile('[^一-鿿]')
 _SET5 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX6 = _re.compile('^[a-z]{2}\\Z')
 _RX7 = _re.compile('[^0-9]')
-_RX8 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX8 = _re.compile(
+    '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
+)
 _RX9 = _re.compile('^[A-Z]{2}\\Z')
-_VM10 = {'RESOLVED': 'resolved', 'CALLBACK': 'callback scheduled', 'ESCALATED': 'escalated', 'TRANSFERRED': 'transferred', 'ABANDONED': 'abandoned'}
+_VM10 = {
+    'RESOLVED': 'resolved',
+    'CALLBACK': 'callback scheduled',
+    'ESCALATED': 'escalated',
+    'TRANSFERRED': 'transferred',
+    'ABANDONED': 'abandoned',
+}
 _RX11 = _re.compile('^[+-]?[0-9]{1,18}\\Z')
 
 
@@ -721,7 +765,16 @@ def customer(record):
             c_callback_email = record.get('callback_email')
             c_region = record.get('region')
             c_phone_number = record.get('phone_number')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
+        if (
+            (c_caller_id is not None)
+            and (
+                (c_caller_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_caller_id < 1073741824)
+                    or (-9223372036854775808 <= c_caller_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
         if c_caller_name.__class__ is not str and c_caller_name is not None:
             c_caller_name = _in(c_caller_name, 'text', 'caller_name')
@@ -735,10 +788,90 @@ def customer(record):
         key = _h1
         _h2 = (None if c_caller_name is None else c_caller_name.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        if ((((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True) or ((_t2 := (None if (_t1 := (None if c_region is None else c_region.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST')) or ((None if (_t4 := (None if (_t3 := (None if c_callback_email is None else c_callback_email.strip(_ZS))) is None else (_t3.lower() if _t3.isascii() else _lower(_t3)))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
-            return Reject('Customer', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
-        if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if c_phone_number is None else c_phone_number.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is not None and _t6 == 'ANONYMOUS')):
-            return Reject('Customer', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
+        if (
+            (
+                ((None if _h3 is None else _RX1.fullmatch(_h3) is not None) is True)
+                or (
+                    (
+                        (_t2 := (
+                            None
+                            if (
+                                (_t1 := (None if c_region is None else c_region.strip(_ZS)))
+                                is None
+                            )
+                            else _t1.upper()
+                            if _t1.isascii()
+                            else _upper(_t1)
+                        ))
+                        is not None
+                    )
+                    and (_t2 == 'TEST')
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t4 := (
+                            None
+                            if (
+                                (_t3 := (
+                                    None
+                                    if (c_callback_email is None)
+                                    else c_callback_email.strip(_ZS)
+                                ))
+                                is None
+                            )
+                            else _t3.lower()
+                            if _t3.isascii()
+                            else _lower(_t3)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t4) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'Customer',
+                key,
+                'junk TEST caller card, not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (_h3 is not None and _h3 == 'UNKNOWN CALLER')
+            or (
+                (
+                    (_t6 := (
+                        None
+                        if (
+                            (_t5 := (
+                                None
+                                if (c_phone_number is None)
+                                else c_phone_number.strip(_ZS)
+                            ))
+                            is None
+                        )
+                        else _t5.upper()
+                        if _t5.isascii()
+                        else _upper(_t5)
+                    ))
+                    is not None
+                )
+                and (_t6 == 'ANONYMOUS')
+            )
+        ):
+            return Reject(
+                'Customer',
+                key,
+                'placeholder card for withheld numbers, not a person',
+                None,
+                None,
+                'reject_when',
+            )
         _h4 = (None if _h2 is None else _RX3.sub('', _h2))
         _h5 = (None if _h2 is not None and _h2 == '' else _h2)
         _h6 = (None if _h5 is None else _initcap(_h5))
@@ -746,20 +879,65 @@ def customer(record):
         _h8 = (None if c_caller_name is None else _RX4.sub('', c_caller_name))
         _h9 = (None if _h8 is None else len(_h8))
         _h10 = (_h4 if (_h9 is not None and _h9 > 0) else _h7)
-        v_full_name = (None if ((_t7 := (None if _h10 is None else _h10.strip(' '))) is not None and _t7 == '') else _h10)
+        v_full_name = (
+            None
+            if ((_t7 := (None if _h10 is None else _h10.strip(' '))) is not None and _t7 == '')
+            else _h10
+        )
         if ((v_full_name is None) or (v_full_name == '')):
-            return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
+            return Reject(
+                'Customer',
+                key,
+                'slot full_name is required but empty',
+                'full_name',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
         _h11 = (None if _h4 is None else _substring(_h4, 2))
         _h12 = (None if _h11 is not None and _h11 == '' else _h11)
         _h13 = (_h12 if (_h9 is not None and _h9 > 0) else None)
-        v_given_name = (None if ((_t8 := (None if _h13 is None else _h13.strip(' '))) is not None and _t8 == '') else _h13)
+        v_given_name = (
+            None
+            if ((_t8 := (None if _h13 is None else _h13.strip(' '))) is not None and _t8 == '')
+            else _h13
+        )
         _h14 = (None if _h4 is None else _h4[:1])
         _h15 = (_h14 if (_h9 is not None and _h9 > 0) else None)
-        v_family_name = (None if ((_t9 := (None if _h15 is None else _h15.strip(' '))) is not None and _t9 == '') else _h15)
-        return {'id': v_id, 'customer_type': 'person', 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': None, 'birth_date': None, 'customer_tier': None, 'household_id': None, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        v_family_name = (
+            None
+            if ((_t9 := (None if _h15 is None else _h15.strip(' '))) is not None and _t9 == '')
+            else _h15
+        )
+        return {
+            'id': v_id,
+            'customer_type': 'person',
+            'full_name': v_full_name,
+            'given_name': v_given_name,
+            'family_name': v_family_name,
+            'organisation_name': None,
+            'birth_date': None,
+            'customer_tier': None,
+            'household_id': None,
+            'registered_unit_id': None,
+            'support_agent_id': None,
+            'salutation': None,
+            'preferred_language': None,
+            'customer_since': None,
+            'support_agent': None,
+            '_source_system': 'callcentre',
+            '_source_table': 'callers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Customer', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Customer',
+            _raw_key(record, ('caller_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -778,7 +956,16 @@ def contact_point_phone(record):
             c_region = record.get('region')
             c_callback_email = record.get('callback_email')
             c_caller_name = record.get('caller_name')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
+        if (
+            (c_caller_id is not None)
+            and (
+                (c_caller_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_caller_id < 1073741824)
+                    or (-9223372036854775808 <= c_caller_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
         if c_phone_number.__class__ is not str and c_phone_number is not None:
             c_phone_number = _in(c_phone_number, 'text', 'phone_number')
@@ -792,22 +979,101 @@ def contact_point_phone(record):
         key = _h1
         _h2 = (None if c_phone_number is None else c_phone_number.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone_number), '') IS NOT NULL", None, None, 'filter')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                "excluded by filter: NULLIF(TRIM(phone_number), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
         _h3 = (None if c_caller_name is None else c_caller_name.strip(_ZS))
         _h4 = (None if _h3 is None else (_h3.upper() if _h3.isascii() else _upper(_h3)))
         _h5 = (None if c_region is None else c_region.strip(_ZS))
         _h6 = (None if _h5 is None else (_h5.upper() if _h5.isascii() else _upper(_h5)))
-        if ((((None if _h4 is None else (_RX1.fullmatch(_h4) is not None)) is True) or (_h6 is not None and _h6 == 'TEST')) or ((None if (_t2 := (None if (_t1 := (None if c_callback_email is None else c_callback_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX2.fullmatch(_t2) is not None)) is True)):
-            return Reject('ContactPointPhone', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
-        if ((_h4 is not None and _h4 == 'UNKNOWN CALLER') or ((_t3 := (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))) is not None and _t3 == 'ANONYMOUS')):
-            return Reject('ContactPointPhone', key, 'placeholder card for withheld numbers, not a person', None, None, 'reject_when')
+        if (
+            (
+                ((None if _h4 is None else _RX1.fullmatch(_h4) is not None) is True)
+                or (_h6 is not None and _h6 == 'TEST')
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t2 := (
+                            None
+                            if (
+                                (_t1 := (
+                                    None
+                                    if (c_callback_email is None)
+                                    else c_callback_email.strip(_ZS)
+                                ))
+                                is None
+                            )
+                            else _t1.lower()
+                            if _t1.isascii()
+                            else _lower(_t1)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t2) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'junk TEST caller card, not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (_h4 is not None and _h4 == 'UNKNOWN CALLER')
+            or (
+                (
+                    (_t3 := (
+                        None
+                        if (_h2 is None)
+                        else _h2.upper()
+                        if _h2.isascii()
+                        else _upper(_h2)
+                    ))
+                    is not None
+                )
+                and (_t3 == 'ANONYMOUS')
+            )
+        ):
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'placeholder card for withheld numbers, not a person',
+                None,
+                None,
+                'reject_when',
+            )
         _h7 = (None if c_phone_number is None else _RX7.sub('', c_phone_number))
         _h8 = (None if _h7 is None else len(_h7))
         if (_h8 is not None and _h8 < 8):
-            return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'phone number too short to dial (no area code)',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'phone')) + '|')) + _h1))
         _h9 = (None if _h7 is None else ('+' + _h7))
         _h10 = (None if _h7 is None else _substring(_h7, 3))
@@ -815,11 +1081,45 @@ def contact_point_phone(record):
         _h12 = (None if _h7 is None else ('+1' + _h7))
         _h13 = (None if _h2 is None else _h2[:1])
         _h14 = (None if _h7 is None else _h7[:2])
-        _h15 = (_h9 if (_h13 is not None and _h13 == '+') else (_h11 if (_h14 is not None and _h14 == '00') else (_h12 if ((_h6 is not None and _h6 == 'AMER') and (_h8 is not None and _h8 == 10)) else _h2)))
-        v_phone_number = (None if ((_t4 := (None if _h15 is None else _h15.strip(' '))) is not None and _t4 == '') else _h15)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        _h15 = (
+            _h9
+            if (_h13 is not None and _h13 == '+')
+            else _h11
+            if (_h14 is not None and _h14 == '00')
+            else _h12
+            if ((_h6 is not None and _h6 == 'AMER') and (_h8 is not None and _h8 == 10))
+            else _h2
+        )
+        v_phone_number = (
+            None
+            if ((_t4 := (None if _h15 is None else _h15.strip(' '))) is not None and _t4 == '')
+            else _h15
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'phone',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'callcentre',
+            '_source_table': 'callers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointPhone', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointPhone',
+            _raw_key(record, ('caller_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -836,7 +1136,16 @@ def contact_point_email(record):
             c_callback_email = record.get('callback_email')
             c_caller_name = record.get('caller_name')
             c_region = record.get('region')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
+        if (
+            (c_caller_id is not None)
+            and (
+                (c_caller_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_caller_id < 1073741824)
+                    or (-9223372036854775808 <= c_caller_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
         if c_callback_email.__class__ is not str and c_callback_email is not None:
             c_callback_email = _in(c_callback_email, 'text', 'callback_email')
@@ -848,20 +1157,122 @@ def contact_point_email(record):
         key = _h1
         _h2 = (None if c_callback_email is None else c_callback_email.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointEmail', key, "excluded by filter: NULLIF(TRIM(callback_email), '') IS NOT NULL", None, None, 'filter')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                "excluded by filter: NULLIF(TRIM(callback_email), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
         _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        if ((((None if (_t2 := (None if (_t1 := (None if c_caller_name is None else c_caller_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is None else (_RX1.fullmatch(_t2) is not None)) is True) or ((_t4 := (None if (_t3 := (None if c_region is None else c_region.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if _h3 is None else (_RX2.fullmatch(_h3) is not None)) is True)):
-            return Reject('ContactPointEmail', key, 'junk TEST caller card, not a real customer', None, None, 'reject_when')
+        if (
+            (
+                (
+                    (
+                        None
+                        if (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_caller_name is None)
+                                        else c_caller_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t2) is not None)
+                    )
+                    is True
+                )
+                or (
+                    (
+                        (_t4 := (
+                            None
+                            if (
+                                (_t3 := (None if c_region is None else c_region.strip(_ZS)))
+                                is None
+                            )
+                            else _t3.upper()
+                            if _t3.isascii()
+                            else _upper(_t3)
+                        ))
+                        is not None
+                    )
+                    and (_t4 == 'TEST')
+                )
+            )
+            or ((None if _h3 is None else _RX2.fullmatch(_h3) is not None) is True)
+        ):
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'junk TEST caller card, not a real customer',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('callcentre:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_email_address = (None if ((_t5 := (None if _h3 is None else _h3.strip(' '))) is not None and _t5 == '') else _h3)
-        if ((v_email_address is not None) and ((_RX8.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_email_address = (
+            None
+            if ((_t5 := (None if _h3 is None else _h3.strip(' '))) is not None and _t5 == '')
+            else _h3
+        )
+        if v_email_address is not None and (_RX8.search(v_email_address) is not None) is False:
+            return Reject(
+                'ContactPointEmail',
+                key,
+                (
+                    "slot email_address: '"
+                    + (v_email_address if v_email_address is not None else 'NULL')
+                    + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"
+                ),
+                'email_address',
+                v_email_address,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('callcentre:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'callcentre', '_source_table': 'callers', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'email',
+            'email_address': v_email_address,
+            'phone_number': None,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'callcentre',
+            '_source_table': 'callers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointEmail', _raw_key(record, ('caller_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointEmail',
+            _raw_key(record, ('caller_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -871,9 +1282,22 @@ def _interaction__on_cl(row, c_caller_id):
         j_cl_caller_id = row['caller_id']
     except KeyError:
         j_cl_caller_id = row.get('caller_id')
-    if j_cl_caller_id is not None and (j_cl_caller_id.__class__ is not int or not (-1073741824 < j_cl_caller_id < 1073741824 or -9223372036854775808 <= j_cl_caller_id <= 9223372036854775807)):
+    if (
+        (j_cl_caller_id is not None)
+        and (
+            (j_cl_caller_id.__class__ is not int)
+            or not (
+                (-1073741824 < j_cl_caller_id < 1073741824)
+                or (-9223372036854775808 <= j_cl_caller_id <= 9223372036854775807)
+            )
+        )
+    ):
         j_cl_caller_id = _in(j_cl_caller_id, 'integer', 'cl.caller_id')
-    return (j_cl_caller_id is not None and c_caller_id is not None and j_cl_caller_id == c_caller_id)
+    return (
+        (j_cl_caller_id is not None)
+        and (c_caller_id is not None)
+        and (j_cl_caller_id == c_caller_id)
+    )
 
 
 def interaction(record):
@@ -895,9 +1319,27 @@ def interaction(record):
             c_disposition = record.get('disposition')
             c_agent = record.get('agent')
             c_ended_at = record.get('ended_at')
-        if c_call_id is not None and (c_call_id.__class__ is not int or not (-1073741824 < c_call_id < 1073741824 or -9223372036854775808 <= c_call_id <= 9223372036854775807)):
+        if (
+            (c_call_id is not None)
+            and (
+                (c_call_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_call_id < 1073741824)
+                    or (-9223372036854775808 <= c_call_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_call_id = _in(c_call_id, 'integer', 'call_id')
-        if c_caller_id is not None and (c_caller_id.__class__ is not int or not (-1073741824 < c_caller_id < 1073741824 or -9223372036854775808 <= c_caller_id <= 9223372036854775807)):
+        if (
+            (c_caller_id is not None)
+            and (
+                (c_caller_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_caller_id < 1073741824)
+                    or (-9223372036854775808 <= c_caller_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_caller_id = _in(c_caller_id, 'integer', 'caller_id')
         if c_started_at.__class__ is not _datetime and c_started_at is not None:
             c_started_at = _in(c_started_at, 'datetime', 'started_at')
@@ -935,7 +1377,16 @@ def interaction(record):
                 j_cl_region = _in(j_cl_region, 'text', 'cl.region')
             if j_cl_phone_number.__class__ is not str and j_cl_phone_number is not None:
                 j_cl_phone_number = _in(j_cl_phone_number, 'text', 'cl.phone_number')
-            if j_cl_caller_id is not None and (j_cl_caller_id.__class__ is not int or not (-1073741824 < j_cl_caller_id < 1073741824 or -9223372036854775808 <= j_cl_caller_id <= 9223372036854775807)):
+            if (
+                (j_cl_caller_id is not None)
+                and (
+                    (j_cl_caller_id.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_cl_caller_id < 1073741824)
+                        or (-9223372036854775808 <= j_cl_caller_id <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_cl_caller_id = _in(j_cl_caller_id, 'integer', 'cl.caller_id')
             if not (j_cl_caller_id is not None and c_caller_id is not None and j_cl_caller_id == c_caller_id):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_cl_callback_email = j_cl_caller_name = j_cl_region = j_cl_phone_number = j_cl_caller_id = None
@@ -943,20 +1394,129 @@ def interaction(record):
         key = _h1
         _h2 = (None if j_cl_caller_name is None else j_cl_caller_name.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        if ((((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True) or ((_t2 := (None if (_t1 := (None if j_cl_region is None else j_cl_region.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST')) or ((None if (_t4 := (None if (_t3 := (None if j_cl_callback_email is None else j_cl_callback_email.strip(_ZS))) is None else (_t3.lower() if _t3.isascii() else _lower(_t3)))) is None else (_RX2.fullmatch(_t4) is not None)) is True)):
-            return Reject('Interaction', key, 'call of the junk TEST caller, not a real interaction', None, None, 'reject_when')
-        if ((_h3 is not None and _h3 == 'UNKNOWN CALLER') or ((_t6 := (None if (_t5 := (None if j_cl_phone_number is None else j_cl_phone_number.strip(_ZS))) is None else (_t5.upper() if _t5.isascii() else _upper(_t5)))) is not None and _t6 == 'ANONYMOUS')):
-            return Reject('Interaction', key, 'call from a withheld number (placeholder caller card), customer unknown', None, None, 'reject_when')
-        v_customer_id = (None if (_t7 := (None if c_caller_id is None else str(c_caller_id))) is None else ('callcentre:Customer:' + _t7))
+        if (
+            (
+                ((None if _h3 is None else _RX1.fullmatch(_h3) is not None) is True)
+                or (
+                    (
+                        (_t2 := (
+                            None
+                            if (
+                                (_t1 := (None if j_cl_region is None else j_cl_region.strip(_ZS)))
+                                is None
+                            )
+                            else _t1.upper()
+                            if _t1.isascii()
+                            else _upper(_t1)
+                        ))
+                        is not None
+                    )
+                    and (_t2 == 'TEST')
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t4 := (
+                            None
+                            if (
+                                (_t3 := (
+                                    None
+                                    if (j_cl_callback_email is None)
+                                    else j_cl_callback_email.strip(_ZS)
+                                ))
+                                is None
+                            )
+                            else _t3.lower()
+                            if _t3.isascii()
+                            else _lower(_t3)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t4) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'Interaction',
+                key,
+                'call of the junk TEST caller, not a real interaction',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (_h3 is not None and _h3 == 'UNKNOWN CALLER')
+            or (
+                (
+                    (_t6 := (
+                        None
+                        if (
+                            (_t5 := (
+                                None
+                                if (j_cl_phone_number is None)
+                                else j_cl_phone_number.strip(_ZS)
+                            ))
+                            is None
+                        )
+                        else _t5.upper()
+                        if _t5.isascii()
+                        else _upper(_t5)
+                    ))
+                    is not None
+                )
+                and (_t6 == 'ANONYMOUS')
+            )
+        ):
+            return Reject(
+                'Interaction',
+                key,
+                'call from a withheld number (placeholder caller card), customer unknown',
+                None,
+                None,
+                'reject_when',
+            )
+        v_customer_id = (
+            None
+            if ((_t7 := (None if c_caller_id is None else str(c_caller_id))) is None)
+            else ('callcentre:Customer:' + _t7)
+        )
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('Interaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'Interaction',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         if (c_started_at is None):
-            return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
+            return Reject(
+                'Interaction',
+                key,
+                'slot interaction_datetime is required but empty',
+                'interaction_datetime',
+                None,
+                'required',
+            )
         _h4 = (None if c_disposition is None else c_disposition.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_outcome = _VM10.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 135)"), 'outcome', _h5, 'value_mappings')
+            return Reject(
+                'Interaction',
+                key,
+                (
+                    "slot outcome: code '"
+                    + (_h5 if _h5 is not None else 'NULL')
+                    + "' is not in value_mappings (line 135)"
+                ),
+                'outcome',
+                _h5,
+                'value_mappings',
+            )
         _h6 = (None if c_ended_at is None else _text(c_ended_at))
         _h7 = (_h6 if _h6 is not None else 'NULL')
         _h8 = ("value '" + _h7)
@@ -1013,9 +1573,74 @@ def interaction(record):
         _h59 = (None if _h58 is None else _int(_h58, 64))
         _h60 = (None if _h58 is None else (_RX11.search(_h58) is not None))
         _h61 = (_h59 if (_h60 is True) else None)
-        v__cast_failure__duration_seconds = ((_h8 + "' cannot be converted to DATE") if False else ((_h11 + "' cannot be converted to DATE") if False else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (_h41 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (_h45 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (_h49 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (_h53 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (_h57 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (_h61 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h16 if ((_h13 is not None) and (_h41 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h20 if ((_h17 is not None) and (_h45 is None)) else (_h12 if ((c_ended_at is not None) and (_h6 is None)) else (_h24 if ((_h21 is not None) and (_h49 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h29 if ((_h26 is not None) and (_h53 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h33 if ((_h30 is not None) and (_h57 is None)) else (_h25 if ((c_started_at is not None) and (_h9 is None)) else (_h37 if ((_h34 is not None) and (_h61 is None)) else None))))))))))))))))))))))))))
+        v__cast_failure__duration_seconds = (
+            (_h8 + "' cannot be converted to DATE")
+            if False
+            else (_h11 + "' cannot be converted to DATE")
+            if False
+            else _h12
+            if (c_ended_at is not None and _h6 is None)
+            else _h16
+            if (_h13 is not None and _h41 is None)
+            else _h12
+            if (c_ended_at is not None and _h6 is None)
+            else _h20
+            if (_h17 is not None and _h45 is None)
+            else _h12
+            if (c_ended_at is not None and _h6 is None)
+            else _h24
+            if (_h21 is not None and _h49 is None)
+            else _h25
+            if (c_started_at is not None and _h9 is None)
+            else _h29
+            if (_h26 is not None and _h53 is None)
+            else _h25
+            if (c_started_at is not None and _h9 is None)
+            else _h33
+            if (_h30 is not None and _h57 is None)
+            else _h25
+            if (c_started_at is not None and _h9 is None)
+            else _h37
+            if (_h34 is not None and _h61 is None)
+            else _h12
+            if (c_ended_at is not None and _h6 is None)
+            else _h16
+            if (_h13 is not None and _h41 is None)
+            else _h12
+            if (c_ended_at is not None and _h6 is None)
+            else _h20
+            if (_h17 is not None and _h45 is None)
+            else _h12
+            if (c_ended_at is not None and _h6 is None)
+            else _h24
+            if (_h21 is not None and _h49 is None)
+            else _h25
+            if (c_started_at is not None and _h9 is None)
+            else _h29
+            if (_h26 is not None and _h53 is None)
+            else _h25
+            if (c_started_at is not None and _h9 is None)
+            else _h33
+            if (_h30 is not None and _h57 is None)
+            else _h25
+            if (c_started_at is not None and _h9 is None)
+            else _h37
+            if (_h34 is not None and _h61 is None)
+            else None
+        )
         if (v__cast_failure__duration_seconds is not None):
-            return Reject('Interaction', key, (None if v__cast_failure__duration_seconds is None else ('slot duration_seconds: ' + v__cast_failure__duration_seconds)), 'duration_seconds', None, 'cast')
+            return Reject(
+                'Interaction',
+                key,
+                (
+                    None
+                    if (v__cast_failure__duration_seconds is None)
+                    else ('slot duration_seconds: ' + v__cast_failure__duration_seconds)
+                ),
+                'duration_seconds',
+                None,
+                'cast',
+            )
         _h62 = (None if _h41 is None else _int64(_h41 * 3600))
         _h63 = (None if _h45 is None else _int64(_h45 * 60))
         _h64 = (None if _h62 is None or _h63 is None else _int64(_h62 + _h63))
@@ -1026,23 +1651,108 @@ def interaction(record):
         _h69 = (None if _h68 is None or _h61 is None else _int64(_h68 + _h61))
         _h70 = (None if _h65 is None or _h69 is None else _int64(_h65 - _h69))
         try:
-            v_duration_seconds = (_h70 if ((((_t12 := (None if c_ended_at is None else (_t10 if (_t10 := _to_date(c_ended_at)) is not None else _cast_fail(c_ended_at, 'date')))) is not None and (_t13 := (None if c_started_at is None else (_t11 if (_t11 := _to_date(c_started_at)) is not None else _cast_fail(c_started_at, 'date')))) is not None and _t12 == _t13) and (c_ended_at is not None and c_started_at is not None and c_ended_at >= c_started_at)) and (_h70 is not None and _h70 <= 14400)) else None)
+            v_duration_seconds = (
+                _h70
+                if (
+                    (
+                        (
+                            (
+                                (_t12 := (
+                                    None
+                                    if (c_ended_at is None)
+                                    else _t10
+                                    if ((_t10 := _to_date(c_ended_at)) is not None)
+                                    else _cast_fail(c_ended_at, 'date')
+                                ))
+                                is not None
+                            )
+                            and (
+                                (_t13 := (
+                                    None
+                                    if (c_started_at is None)
+                                    else _t11
+                                    if ((_t11 := _to_date(c_started_at)) is not None)
+                                    else _cast_fail(c_started_at, 'date')
+                                ))
+                                is not None
+                            )
+                            and (_t12 == _t13)
+                        )
+                        and (
+                            (c_ended_at is not None)
+                            and (c_started_at is not None)
+                            and (c_ended_at >= c_started_at)
+                        )
+                    )
+                    and (_h70 is not None and _h70 <= 14400)
+                )
+                else None
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot duration_seconds: ' + str(e) + ' (the SQL view fails on this record)', 'duration_seconds') from None
         if (v_duration_seconds is not None and v_duration_seconds < 0):
-            return Reject('Interaction', key, ((('slot duration_seconds: ' + ((_t14 if (_t14 := (None if v_duration_seconds is None else str(v_duration_seconds))) is not None else 'NULL')))) + ' is below the minimum 0'), 'duration_seconds', v_duration_seconds, 'minimum')
+            return Reject(
+                'Interaction',
+                key,
+                (
+                    'slot duration_seconds: '
+                    + (
+                        _t14
+                        if (
+                            (_t14 := (
+                                None
+                                if (v_duration_seconds is None)
+                                else str(v_duration_seconds)
+                            ))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'duration_seconds',
+                v_duration_seconds,
+                'minimum',
+            )
         v_id = (None if _h1 is None else ('callcentre:Interaction:' + _h1))
         _h71 = (None if c_queue is None else c_queue.strip(_ZS))
         _h72 = (None if _h71 is not None and _h71 == '' else _h71)
         _h73 = (None if _h72 is None else (_h72.lower() if _h72.isascii() else _lower(_h72)))
         _h74 = (None if _h73 is None else _initcap(_h73))
-        v_topic = (None if ((_t15 := (None if _h74 is None else _h74.strip(' '))) is not None and _t15 == '') else _h74)
+        v_topic = (
+            None
+            if ((_t15 := (None if _h74 is None else _h74.strip(' '))) is not None and _t15 == '')
+            else _h74
+        )
         _h75 = (None if c_agent is None else c_agent.strip(_ZS))
         _h76 = (None if _h75 is not None and _h75 == '' else _h75)
-        v_agent_name = (None if ((_t16 := (None if _h76 is None else _h76.strip(' '))) is not None and _t16 == '') else _h76)
-        return {'id': v_id, 'customer_id': v_customer_id, 'channel': 'call_centre', 'interaction_datetime': c_started_at, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': v_agent_name, 'duration_seconds': v_duration_seconds, '_source_system': 'callcentre', '_source_table': 'calls', '_source_key': key}
+        v_agent_name = (
+            None
+            if ((_t16 := (None if _h76 is None else _h76.strip(' '))) is not None and _t16 == '')
+            else _h76
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'channel': 'call_centre',
+            'interaction_datetime': c_started_at,
+            'topic': v_topic,
+            'outcome': v_outcome,
+            'agent_name': v_agent_name,
+            'duration_seconds': v_duration_seconds,
+            '_source_system': 'callcentre',
+            '_source_table': 'calls',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Interaction', _raw_key(record, ('call_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Interaction',
+            _raw_key(record, ('call_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 

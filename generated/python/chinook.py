@@ -155,7 +155,7 @@ def _lower(s):
     # DuckDB lowers one code point at a time: 'İ' -> 'i', and no final-sigma rule.
     if s.isascii() or ("\u0130" not in s and "\u03a3" not in s):
         return s.lower()
-    return "".join(["i" if c == "\u0130" else ("\u03c3" if c == "\u03a3" else c.lower()) for c in s])
+    return ''.join(['i' if c == 'İ' else 'σ' if c == 'Σ' else c.lower() for c in s])
 
 
 def _float(x):
@@ -194,7 +194,11 @@ def _text(v):
 
 
 def _timestamp_text(v):
-    text = v.strftime("%Y-%m-%d %H:%M:%S") if v.year >= 1000 else f"{v.year:04d}" + v.strftime("-%m-%d %H:%M:%S")
+    text = (
+        v.strftime('%Y-%m-%d %H:%M:%S')
+        if (v.year >= 1000)
+        else (f'{v.year:04d}' + v.strftime('-%m-%d %H:%M:%S'))
+    )
     if v.microsecond:
         text += ("." + f"{v.microsecond:06d}").rstrip("0")
     return text
@@ -412,7 +416,11 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
+        result = (
+            int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT))
+            if v.is_finite()
+            else None
+        )
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -571,7 +579,9 @@ def _dec(v, precision=18, scale=3):
     return None
 
 
-_FLOAT_SYNTAX = _re.compile(r"-?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+_FLOAT_SYNTAX = _re.compile(
+    '-?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?',
+)
 
 
 _FLOAT_WORDS = {"inf": _math.inf, "-inf": -_math.inf, "infinity": _math.inf, "-infinity": -_math.inf,
@@ -659,7 +669,14 @@ def _parse_date_prefix(s):
     day, pos = _digits(s, pos + 1, n)
     if day is None:
         return None
-    if n - pos >= 5 and s[pos] in _SPACES and s[pos + 1] == "(" and s[pos + 2] in "bB" and s[pos + 3] in "cC" and s[pos + 4] == ")":
+    if (
+        (n - pos >= 5)
+        and (s[pos] in _SPACES)
+        and (s[pos + 1] == '(')
+        and (s[pos + 2] in 'bB')
+        and (s[pos + 3] in 'cC')
+        and (s[pos + 4] == ')')
+    ):
         if negative or year == 0:
             return None
         year = -year + 1
@@ -781,7 +798,12 @@ def _in(value, kind, column):
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid {kind} value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid {kind} value',
+            None,
+            value,
+        )
     return result
 
 
@@ -794,11 +816,20 @@ def _in_dec(value, precision, scale, column):
         except _DecimalError:
             pass
     try:
-        result = _dec(value, precision, scale) if value.__class__ in (str, bool, int, float, _D) else None
+        result = (
+            _dec(value, precision, scale)
+            if (value.__class__ in (str, bool, int, float, _D))
+            else None
+        )
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid decimal({precision},{scale}) value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid decimal({precision},{scale}) value',
+            None,
+            value,
+        )
     return result
 
 
@@ -815,7 +846,12 @@ def _joined_rows(value, alias):
         return (value,)
     if isinstance(value, (list, tuple)):
         return value
-    raise _RecordError("input", f"join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}", None, value)
+    raise _RecordError(
+        'input',
+        f'join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}',
+        None,
+        value,
+    )
 
 
 def _match_one(value, on, alias, table, *outer):
@@ -826,7 +862,12 @@ def _match_one(value, on, alias, table, *outer):
         return value if on(value, *outer) else None
     found = [row for row in _joined_rows(value, alias) if on(row, *outer)]
     if len(found) > 1:
-        raise _RecordError("join", f"join {alias}: {len(found)} rows of {table} match, but the join is declared to_one", None, len(found))
+        raise _RecordError(
+            'join',
+            f'join {alias}: {len(found)} rows of {table} match, but the join is declared to_one',
+            None,
+            len(found),
+        )
     return found[0] if found else None
 
 
@@ -836,9 +877,36 @@ SOURCE = 'chinook'
 _SET1 = frozenset(('person', 'organisation'))
 _SET2 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX3 = _re.compile('^[a-z]{2}\\Z')
-_RX4 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX4 = _re.compile(
+    '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
+)
 _RX5 = _re.compile('^[A-Z]{2}\\Z')
-_VM6 = {'Argentina': 'AR', 'Australia': 'AU', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Chile': 'CL', 'Czech Republic': 'CZ', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Hungary': 'HU', 'India': 'IN', 'Ireland': 'IE', 'Italy': 'IT', 'Netherlands': 'NL', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'USA': 'US', 'United Kingdom': 'GB'}
+_VM6 = {
+    'Argentina': 'AR',
+    'Australia': 'AU',
+    'Austria': 'AT',
+    'Belgium': 'BE',
+    'Brazil': 'BR',
+    'Canada': 'CA',
+    'Chile': 'CL',
+    'Czech Republic': 'CZ',
+    'Denmark': 'DK',
+    'Finland': 'FI',
+    'France': 'FR',
+    'Germany': 'DE',
+    'Hungary': 'HU',
+    'India': 'IN',
+    'Ireland': 'IE',
+    'Italy': 'IT',
+    'Netherlands': 'NL',
+    'Norway': 'NO',
+    'Poland': 'PL',
+    'Portugal': 'PT',
+    'Spain': 'ES',
+    'Sweden': 'SE',
+    'USA': 'US',
+    'United Kingdom': 'GB',
+}
 _Q7 = _QUANTUM[4]
 _RX8 = _re.compile('^[A-Z]{3}\\Z')
 _K9 = _D('0.0000')
@@ -852,9 +920,22 @@ def _customer__on_rep(row, c_SupportRepId):
         j_rep_EmployeeId = row['EmployeeId']
     except KeyError:
         j_rep_EmployeeId = row.get('EmployeeId')
-    if j_rep_EmployeeId is not None and (j_rep_EmployeeId.__class__ is not int or not (-1073741824 < j_rep_EmployeeId < 1073741824 or -9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807)):
+    if (
+        (j_rep_EmployeeId is not None)
+        and (
+            (j_rep_EmployeeId.__class__ is not int)
+            or not (
+                (-1073741824 < j_rep_EmployeeId < 1073741824)
+                or (-9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807)
+            )
+        )
+    ):
         j_rep_EmployeeId = _in(j_rep_EmployeeId, 'integer', 'rep.EmployeeId')
-    return (j_rep_EmployeeId is not None and c_SupportRepId is not None and j_rep_EmployeeId == c_SupportRepId)
+    return (
+        (j_rep_EmployeeId is not None)
+        and (c_SupportRepId is not None)
+        and (j_rep_EmployeeId == c_SupportRepId)
+    )
 
 
 def customer(record):
@@ -880,7 +961,16 @@ def customer(record):
             c_Address = record.get('Address')
             c_SupportRepId = record.get('SupportRepId')
             c_Email = record.get('Email')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
+        if (
+            (c_CustomerId is not None)
+            and (
+                (c_CustomerId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CustomerId < 1073741824)
+                    or (-9223372036854775808 <= c_CustomerId <= 9223372036854775807)
+                )
+            )
+        ):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_Company.__class__ is not str and c_Company is not None:
             c_Company = _in(c_Company, 'text', 'Company')
@@ -894,7 +984,16 @@ def customer(record):
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
-        if c_SupportRepId is not None and (c_SupportRepId.__class__ is not int or not (-1073741824 < c_SupportRepId < 1073741824 or -9223372036854775808 <= c_SupportRepId <= 9223372036854775807)):
+        if (
+            (c_SupportRepId is not None)
+            and (
+                (c_SupportRepId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_SupportRepId < 1073741824)
+                    or (-9223372036854775808 <= c_SupportRepId <= 9223372036854775807)
+                )
+            )
+        ):
             c_SupportRepId = _in(c_SupportRepId, 'integer', 'SupportRepId')
         if c_Email.__class__ is not str and c_Email is not None:
             c_Email = _in(c_Email, 'text', 'Email')
@@ -916,34 +1015,151 @@ def customer(record):
                 j_rep_LastName = _in(j_rep_LastName, 'text', 'rep.LastName')
             if j_rep_FirstName.__class__ is not str and j_rep_FirstName is not None:
                 j_rep_FirstName = _in(j_rep_FirstName, 'text', 'rep.FirstName')
-            if j_rep_EmployeeId is not None and (j_rep_EmployeeId.__class__ is not int or not (-1073741824 < j_rep_EmployeeId < 1073741824 or -9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807)):
+            if (
+                (j_rep_EmployeeId is not None)
+                and (
+                    (j_rep_EmployeeId.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_rep_EmployeeId < 1073741824)
+                        or (-9223372036854775808 <= j_rep_EmployeeId <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_rep_EmployeeId = _in(j_rep_EmployeeId, 'integer', 'rep.EmployeeId')
             if not (j_rep_EmployeeId is not None and c_SupportRepId is not None and j_rep_EmployeeId == c_SupportRepId):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_rep_LastName = j_rep_FirstName = j_rep_EmployeeId = None
         _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
         if ((c_Email is None) or ((_t1 := c_Email.strip(_ZS)) == '')):
-            return Reject('Customer', key, "customer has no e-mail address, the web shop's login key", None, None, 'reject_when')
+            return Reject(
+                'Customer',
+                key,
+                "customer has no e-mail address, the web shop's login key",
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_type = ('person' if (c_Company is None) else 'organisation')
         _h2 = (None if c_FirstName is None else c_FirstName.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2 + ' '))
         _h4 = (None if c_LastName is None else c_LastName.strip(_ZS))
         _h5 = (None if _h3 is None or _h4 is None else (_h3 + _h4))
-        v_full_name = (None if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '') else _h5)
+        v_full_name = (
+            None
+            if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '')
+            else _h5
+        )
         if ((v_full_name is None) or (v_full_name == '')):
-            return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
+            return Reject(
+                'Customer',
+                key,
+                'slot full_name is required but empty',
+                'full_name',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
-        v_given_name = (None if ((_t3 := (None if _h2 is None else _h2.strip(' '))) is not None and _t3 == '') else _h2)
-        v_family_name = (None if ((_t4 := (None if _h4 is None else _h4.strip(' '))) is not None and _t4 == '') else _h4)
-        v_organisation_name = (None if ((_t5 := (None if c_Company is None else c_Company.strip(' '))) is not None and _t5 == '') else c_Company)
-        v_household_id = (None if (_t10 := (None if (_t9 := (None if (_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t8.upper() if _t8.isascii() else _upper(_t8)))) is None else (((((((((_t6.upper() if (_t6 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t6))) + '|')) + ((_t7.upper() if (_t7 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t7))))) + '|')) + _t9))) is None else ('chinook:Household:' + _t10))
-        v_support_agent_id = (None if (_t11 := (None if c_SupportRepId is None else str(c_SupportRepId))) is None else ('chinook:Employee:' + _t11))
+        v_given_name = (
+            None
+            if ((_t3 := (None if _h2 is None else _h2.strip(' '))) is not None and _t3 == '')
+            else _h2
+        )
+        v_family_name = (
+            None
+            if ((_t4 := (None if _h4 is None else _h4.strip(' '))) is not None and _t4 == '')
+            else _h4
+        )
+        v_organisation_name = (
+            None
+            if (
+                ((_t5 := (None if c_Company is None else c_Company.strip(' '))) is not None)
+                and (_t5 == '')
+            )
+            else c_Company
+        )
+        v_household_id = (
+            None
+            if (
+                (_t10 := (
+                    None
+                    if (
+                        (_t9 := (
+                            None
+                            if (
+                                (_t8 := (None if c_Country is None else c_Country.strip(_ZS)))
+                                is None
+                            )
+                            else _t8.upper()
+                            if _t8.isascii()
+                            else _upper(_t8)
+                        ))
+                        is None
+                    )
+                    else (
+                        (
+                            _t6.upper()
+                            if (_t6 := (c_Address if c_Address is not None else '').strip(
+                                _ZS,
+                            )).isascii()
+                            else _upper(_t6)
+                        )
+                        + '|'
+                        + (
+                            _t7.upper()
+                            if (_t7 := (c_PostalCode if c_PostalCode is not None else '').strip(
+                                _ZS,
+                            )).isascii()
+                            else _upper(_t7)
+                        )
+                        + '|'
+                        + _t9
+                    )
+                ))
+                is None
+            )
+            else ('chinook:Household:' + _t10)
+        )
+        v_support_agent_id = (
+            None
+            if ((_t11 := (None if c_SupportRepId is None else str(c_SupportRepId))) is None)
+            else ('chinook:Employee:' + _t11)
+        )
         _h6 = (None if j_rep_FirstName is None else (j_rep_FirstName + ' '))
         _h7 = (None if _h6 is None or j_rep_LastName is None else (_h6 + j_rep_LastName))
-        v_support_agent = (None if ((_t12 := (None if _h7 is None else _h7.strip(' '))) is not None and _t12 == '') else _h7)
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'registered_unit_id': None, 'support_agent_id': v_support_agent_id, 'salutation': None, 'preferred_language': None, 'customer_since': None, 'support_agent': v_support_agent, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_support_agent = (
+            None
+            if ((_t12 := (None if _h7 is None else _h7.strip(' '))) is not None and _t12 == '')
+            else _h7
+        )
+        return {
+            'id': v_id,
+            'customer_type': v_customer_type,
+            'full_name': v_full_name,
+            'given_name': v_given_name,
+            'family_name': v_family_name,
+            'organisation_name': v_organisation_name,
+            'birth_date': None,
+            'customer_tier': None,
+            'household_id': v_household_id,
+            'registered_unit_id': None,
+            'support_agent_id': v_support_agent_id,
+            'salutation': None,
+            'preferred_language': None,
+            'customer_since': None,
+            'support_agent': v_support_agent,
+            '_source_system': 'chinook',
+            '_source_table': 'Customer',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Customer', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Customer',
+            _raw_key(record, ('CustomerId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -966,20 +1182,84 @@ def household__staged(record):
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
+        if (
+            (c_CustomerId is not None)
+            and (
+                (c_CustomerId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CustomerId < 1073741824)
+                    or (-9223372036854775808 <= c_CustomerId <= 9223372036854775807)
+                )
+            )
+        ):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         rows = []
-        staged = {'_source_system': 'chinook', '_source_table': 'Customer', '_source_key': (None if c_CustomerId is None else str(c_CustomerId)), '_reject_reason': ("grouping key `UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country))` is empty" if ((None if (_t4 := (None if (_t3 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (((((((((_t1.upper() if (_t1 := ((c_Address if c_Address is not None else '')).strip(_ZS)).isascii() else _upper(_t1))) + '|')) + ((_t2.upper() if (_t2 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t2))))) + '|')) + _t4)) is None) else None)}
+        staged = {
+            '_source_system': 'chinook',
+            '_source_table': 'Customer',
+            '_source_key': (None if c_CustomerId is None else str(c_CustomerId)),
+            '_reject_reason': (
+                "grouping key `UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country))` is empty"
+                if (
+                    (
+                        None
+                        if (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (None if c_Country is None else c_Country.strip(_ZS)))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is None
+                        )
+                        else (
+                            (
+                                _t1.upper()
+                                if (_t1 := (c_Address if c_Address is not None else '').strip(
+                                    _ZS,
+                                )).isascii()
+                                else _upper(_t1)
+                            )
+                            + '|'
+                            + (
+                                _t2.upper()
+                                if (_t2 := (c_PostalCode if c_PostalCode is not None else '').strip(
+                                    _ZS,
+                                )).isascii()
+                                else _upper(_t2)
+                            )
+                            + '|'
+                            + _t4
+                        )
+                    )
+                    is None
+                )
+                else None
+            ),
+        }
         if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
             rows.append(staged)
         return rows
     except _RecordError as e:
-        return Reject('Household', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Household',
+            _raw_key(record, ('CustomerId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 def household(record):
     """Household groups records by UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country)): an aggregation over many records, which a one-record translator cannot compute. Use the SQL view chinook__household; household__staged(record) gives the per-record check."""
-    raise NotTranslatable("Household groups records by UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country)): an aggregation over many records, which a one-record translator cannot compute. Use the SQL view chinook__household; household__staged(record) gives the per-record check.")
+    raise NotTranslatable(
+        "Household groups records by UPPER(TRIM(COALESCE(Address, ''))) || '|' || UPPER(TRIM(COALESCE(PostalCode, ''))) || '|' || UPPER(TRIM(Country)): an aggregation over many records, which a one-record translator cannot compute. Use the SQL view chinook__household; household__staged(record) gives the per-record check.",
+    )
 
 
 
@@ -992,26 +1272,86 @@ def contact_point_email(record):
         except KeyError:
             c_CustomerId = record.get('CustomerId')
             c_Email = record.get('Email')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
+        if (
+            (c_CustomerId is not None)
+            and (
+                (c_CustomerId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CustomerId < 1073741824)
+                    or (-9223372036854775808 <= c_CustomerId <= 9223372036854775807)
+                )
+            )
+        ):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_Email.__class__ is not str and c_Email is not None:
             c_Email = _in(c_Email, 'text', 'Email')
         _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
         if (c_Email is None):
-            return Reject('ContactPointEmail', key, 'excluded by filter: Email IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'excluded by filter: Email IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         _h2 = (None if c_Email is None else c_Email.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        v_email_address = (None if ((_t1 := (None if _h3 is None else _h3.strip(' '))) is not None and _t1 == '') else _h3)
-        if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+        v_email_address = (
+            None
+            if ((_t1 := (None if _h3 is None else _h3.strip(' '))) is not None and _t1 == '')
+            else _h3
+        )
+        if v_email_address is not None and (_RX4.search(v_email_address) is not None) is False:
+            return Reject(
+                'ContactPointEmail',
+                key,
+                (
+                    "slot email_address: '"
+                    + (v_email_address if v_email_address is not None else 'NULL')
+                    + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"
+                ),
+                'email_address',
+                v_email_address,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'email',
+            'email_address': v_email_address,
+            'phone_number': None,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'chinook',
+            '_source_table': 'Customer',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointEmail', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointEmail',
+            _raw_key(record, ('CustomerId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1024,23 +1364,72 @@ def contact_point_phone(record):
         except KeyError:
             c_CustomerId = record.get('CustomerId')
             c_Phone = record.get('Phone')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
+        if (
+            (c_CustomerId is not None)
+            and (
+                (c_CustomerId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CustomerId < 1073741824)
+                    or (-9223372036854775808 <= c_CustomerId <= 9223372036854775807)
+                )
+            )
+        ):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_Phone.__class__ is not str and c_Phone is not None:
             c_Phone = _in(c_Phone, 'text', 'Phone')
         _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
         if (c_Phone is None):
-            return Reject('ContactPointPhone', key, 'excluded by filter: Phone IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'excluded by filter: Phone IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'phone')) + '|')) + _h1))
         _h2 = (None if c_Phone is None else c_Phone.strip(_ZS))
-        v_phone_number = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_phone_number = (
+            None
+            if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '')
+            else _h2
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'phone',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'chinook',
+            '_source_table': 'Customer',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointPhone', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointPhone',
+            _raw_key(record, ('CustomerId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1061,7 +1450,16 @@ def contact_point_address(record):
             c_State = record.get('State')
             c_PostalCode = record.get('PostalCode')
             c_Country = record.get('Country')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
+        if (
+            (c_CustomerId is not None)
+            and (
+                (c_CustomerId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CustomerId < 1073741824)
+                    or (-9223372036854775808 <= c_CustomerId <= 9223372036854775807)
+                )
+            )
+        ):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
@@ -1076,25 +1474,102 @@ def contact_point_address(record):
         _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
         if (c_Address is None):
-            return Reject('ContactPointAddress', key, 'excluded by filter: Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'excluded by filter: Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if _h1 is None else ('chinook:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 141)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 141)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'address')) + '|')) + _h1))
         _h2 = (None if c_Address is None else c_Address.strip(_ZS))
-        v_address_line = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
-        v_city = (None if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '') else c_City)
-        v_region = (None if ((_t3 := (None if c_State is None else c_State.strip(' '))) is not None and _t3 == '') else c_State)
+        v_address_line = (
+            None
+            if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '')
+            else _h2
+        )
+        v_city = (
+            None
+            if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '')
+            else c_City
+        )
+        v_region = (
+            None
+            if (
+                ((_t3 := (None if c_State is None else c_State.strip(' '))) is not None)
+                and (_t3 == '')
+            )
+            else c_State
+        )
         _h3 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
-        v_postal_code = (None if ((_t4 := (None if _h3 is None else _h3.strip(' '))) is not None and _t4 == '') else _h3)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': None, '_source_system': 'chinook', '_source_table': 'Customer', '_source_key': key}
+        v_postal_code = (
+            None
+            if ((_t4 := (None if _h3 is None else _h3.strip(' '))) is not None and _t4 == '')
+            else _h3
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'postal_address',
+            'email_address': None,
+            'phone_number': None,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': v_region,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            'is_primary': None,
+            '_source_system': 'chinook',
+            '_source_table': 'Customer',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointAddress', _raw_key(record, ('CustomerId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointAddress',
+            _raw_key(record, ('CustomerId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1104,7 +1579,16 @@ def _product__on_genre(row, c_GenreId):
         j_genre_GenreId = row['GenreId']
     except KeyError:
         j_genre_GenreId = row.get('GenreId')
-    if j_genre_GenreId is not None and (j_genre_GenreId.__class__ is not int or not (-1073741824 < j_genre_GenreId < 1073741824 or -9223372036854775808 <= j_genre_GenreId <= 9223372036854775807)):
+    if (
+        (j_genre_GenreId is not None)
+        and (
+            (j_genre_GenreId.__class__ is not int)
+            or not (
+                (-1073741824 < j_genre_GenreId < 1073741824)
+                or (-9223372036854775808 <= j_genre_GenreId <= 9223372036854775807)
+            )
+        )
+    ):
         j_genre_GenreId = _in(j_genre_GenreId, 'integer', 'genre.GenreId')
     return (j_genre_GenreId is not None and c_GenreId is not None and j_genre_GenreId == c_GenreId)
 
@@ -1122,13 +1606,31 @@ def product(record):
             c_Name = record.get('Name')
             c_UnitPrice = record.get('UnitPrice')
             c_GenreId = record.get('GenreId')
-        if c_TrackId is not None and (c_TrackId.__class__ is not int or not (-1073741824 < c_TrackId < 1073741824 or -9223372036854775808 <= c_TrackId <= 9223372036854775807)):
+        if (
+            (c_TrackId is not None)
+            and (
+                (c_TrackId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_TrackId < 1073741824)
+                    or (-9223372036854775808 <= c_TrackId <= 9223372036854775807)
+                )
+            )
+        ):
             c_TrackId = _in(c_TrackId, 'integer', 'TrackId')
         if c_Name.__class__ is not str and c_Name is not None:
             c_Name = _in(c_Name, 'text', 'Name')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 10, 2, 'UnitPrice')
-        if c_GenreId is not None and (c_GenreId.__class__ is not int or not (-1073741824 < c_GenreId < 1073741824 or -9223372036854775808 <= c_GenreId <= 9223372036854775807)):
+        if (
+            (c_GenreId is not None)
+            and (
+                (c_GenreId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_GenreId < 1073741824)
+                    or (-9223372036854775808 <= c_GenreId <= 9223372036854775807)
+                )
+            )
+        ):
             c_GenreId = _in(c_GenreId, 'integer', 'GenreId')
         _row_genre = record.get('genre')
         if _row_genre is not None and _row_genre.__class__ is not dict:
@@ -1144,21 +1646,79 @@ def product(record):
                 j_genre_GenreId = _row_genre.get('GenreId')
             if j_genre_Name.__class__ is not str and j_genre_Name is not None:
                 j_genre_Name = _in(j_genre_Name, 'text', 'genre.Name')
-            if j_genre_GenreId is not None and (j_genre_GenreId.__class__ is not int or not (-1073741824 < j_genre_GenreId < 1073741824 or -9223372036854775808 <= j_genre_GenreId <= 9223372036854775807)):
+            if (
+                (j_genre_GenreId is not None)
+                and (
+                    (j_genre_GenreId.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_genre_GenreId < 1073741824)
+                        or (-9223372036854775808 <= j_genre_GenreId <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_genre_GenreId = _in(j_genre_GenreId, 'integer', 'genre.GenreId')
             if not (j_genre_GenreId is not None and c_GenreId is not None and j_genre_GenreId == c_GenreId):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_genre_Name = j_genre_GenreId = None
         _h1 = (None if c_TrackId is None else str(c_TrackId))
         key = _h1
-        v_product_name = (None if ((_t1 := (None if c_Name is None else c_Name.strip(' '))) is not None and _t1 == '') else c_Name)
+        v_product_name = (
+            None
+            if ((_t1 := (None if c_Name is None else c_Name.strip(' '))) is not None and _t1 == '')
+            else c_Name
+        )
         if ((v_product_name is None) or (v_product_name == '')):
-            return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
+            return Reject(
+                'Product',
+                key,
+                'slot product_name is required but empty',
+                'product_name',
+                None,
+                'required',
+            )
         v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'Product',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t2
+                        if (
+                            (_t2 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         v_id = (None if _h1 is None else ('chinook:Product:' + _h1))
-        v_product_category = (None if ((_t3 := (None if j_genre_Name is None else j_genre_Name.strip(' '))) is not None and _t3 == '') else j_genre_Name)
-        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': True, '_source_system': 'chinook', '_source_table': 'Track', '_source_key': key}
+        v_product_category = (
+            None
+            if (
+                (
+                    (_t3 := (None if j_genre_Name is None else j_genre_Name.strip(' ')))
+                    is not None
+                )
+                and (_t3 == '')
+            )
+            else j_genre_Name
+        )
+        return {
+            'id': v_id,
+            'product_name': v_product_name,
+            'product_category': v_product_category,
+            'unit_price': v_unit_price,
+            'currency_code': 'USD',
+            'is_active': True,
+            '_source_system': 'chinook',
+            '_source_table': 'Track',
+            '_source_key': key,
+        }
     except _RecordError as e:
         return Reject('Product', _raw_key(record, ('TrackId',)), e.reason, e.slot, e.value, e.rule)
 
@@ -1179,9 +1739,27 @@ def transaction(record):
             c_InvoiceDate = record.get('InvoiceDate')
             c_Total = record.get('Total')
             c_BillingCountry = record.get('BillingCountry')
-        if c_InvoiceId is not None and (c_InvoiceId.__class__ is not int or not (-1073741824 < c_InvoiceId < 1073741824 or -9223372036854775808 <= c_InvoiceId <= 9223372036854775807)):
+        if (
+            (c_InvoiceId is not None)
+            and (
+                (c_InvoiceId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_InvoiceId < 1073741824)
+                    or (-9223372036854775808 <= c_InvoiceId <= 9223372036854775807)
+                )
+            )
+        ):
             c_InvoiceId = _in(c_InvoiceId, 'integer', 'InvoiceId')
-        if c_CustomerId is not None and (c_CustomerId.__class__ is not int or not (-1073741824 < c_CustomerId < 1073741824 or -9223372036854775808 <= c_CustomerId <= 9223372036854775807)):
+        if (
+            (c_CustomerId is not None)
+            and (
+                (c_CustomerId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CustomerId < 1073741824)
+                    or (-9223372036854775808 <= c_CustomerId <= 9223372036854775807)
+                )
+            )
+        ):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_InvoiceDate.__class__ is not _datetime and c_InvoiceDate is not None:
             c_InvoiceDate = _in(c_InvoiceDate, 'datetime', 'InvoiceDate')
@@ -1191,23 +1769,89 @@ def transaction(record):
             c_BillingCountry = _in(c_BillingCountry, 'text', 'BillingCountry')
         _h1 = (None if c_InvoiceId is None else str(c_InvoiceId))
         key = _h1
-        v_customer_id = (None if (_t1 := (None if c_CustomerId is None else str(c_CustomerId))) is None else ('chinook:Customer:' + _t1))
+        v_customer_id = (
+            None
+            if ((_t1 := (None if c_CustomerId is None else str(c_CustomerId))) is None)
+            else ('chinook:Customer:' + _t1)
+        )
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('Transaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'Transaction',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         if (c_InvoiceDate is None):
-            return Reject('Transaction', key, 'slot transaction_date is required but empty', 'transaction_date', None, 'required')
+            return Reject(
+                'Transaction',
+                key,
+                'slot transaction_date is required but empty',
+                'transaction_date',
+                None,
+                'required',
+            )
         v_total_amount = (None if c_Total is None else c_Total.quantize(_Q7, context=_EXACT))
         if (v_total_amount is None):
-            return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
+            return Reject(
+                'Transaction',
+                key,
+                'slot total_amount is required but empty',
+                'total_amount',
+                None,
+                'required',
+            )
         v_country_code = _VM6.get(c_BillingCountry)
         if ((c_BillingCountry is not None) and (v_country_code is None)):
-            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 179)"), 'country_code', c_BillingCountry, 'value_mappings')
+            return Reject(
+                'Transaction',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_BillingCountry if c_BillingCountry is not None else 'NULL')
+                    + "' is not in value_mappings (line 179)"
+                ),
+                'country_code',
+                c_BillingCountry,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
-            return Reject('Transaction', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'Transaction',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ('chinook:Transaction:' + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'account_id': None, 'transaction_type': 'purchase', 'transaction_date': c_InvoiceDate, 'total_amount': v_total_amount, 'currency_code': 'USD', 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Invoice', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'account_id': None,
+            'transaction_type': 'purchase',
+            'transaction_date': c_InvoiceDate,
+            'total_amount': v_total_amount,
+            'currency_code': 'USD',
+            'country_code': v_country_code,
+            '_source_system': 'chinook',
+            '_source_table': 'Invoice',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Transaction', _raw_key(record, ('InvoiceId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Transaction',
+            _raw_key(record, ('InvoiceId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1226,39 +1870,160 @@ def transaction_line(record):
             c_TrackId = record.get('TrackId')
             c_Quantity = record.get('Quantity')
             c_UnitPrice = record.get('UnitPrice')
-        if c_InvoiceLineId is not None and (c_InvoiceLineId.__class__ is not int or not (-1073741824 < c_InvoiceLineId < 1073741824 or -9223372036854775808 <= c_InvoiceLineId <= 9223372036854775807)):
+        if (
+            (c_InvoiceLineId is not None)
+            and (
+                (c_InvoiceLineId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_InvoiceLineId < 1073741824)
+                    or (-9223372036854775808 <= c_InvoiceLineId <= 9223372036854775807)
+                )
+            )
+        ):
             c_InvoiceLineId = _in(c_InvoiceLineId, 'integer', 'InvoiceLineId')
-        if c_InvoiceId is not None and (c_InvoiceId.__class__ is not int or not (-1073741824 < c_InvoiceId < 1073741824 or -9223372036854775808 <= c_InvoiceId <= 9223372036854775807)):
+        if (
+            (c_InvoiceId is not None)
+            and (
+                (c_InvoiceId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_InvoiceId < 1073741824)
+                    or (-9223372036854775808 <= c_InvoiceId <= 9223372036854775807)
+                )
+            )
+        ):
             c_InvoiceId = _in(c_InvoiceId, 'integer', 'InvoiceId')
-        if c_TrackId is not None and (c_TrackId.__class__ is not int or not (-1073741824 < c_TrackId < 1073741824 or -9223372036854775808 <= c_TrackId <= 9223372036854775807)):
+        if (
+            (c_TrackId is not None)
+            and (
+                (c_TrackId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_TrackId < 1073741824)
+                    or (-9223372036854775808 <= c_TrackId <= 9223372036854775807)
+                )
+            )
+        ):
             c_TrackId = _in(c_TrackId, 'integer', 'TrackId')
-        if c_Quantity is not None and (c_Quantity.__class__ is not int or not (-1073741824 < c_Quantity < 1073741824 or -9223372036854775808 <= c_Quantity <= 9223372036854775807)):
+        if (
+            (c_Quantity is not None)
+            and (
+                (c_Quantity.__class__ is not int)
+                or not (
+                    (-1073741824 < c_Quantity < 1073741824)
+                    or (-9223372036854775808 <= c_Quantity <= 9223372036854775807)
+                )
+            )
+        ):
             c_Quantity = _in(c_Quantity, 'integer', 'Quantity')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 10, 2, 'UnitPrice')
         _h1 = (None if c_InvoiceLineId is None else str(c_InvoiceLineId))
         key = _h1
-        v_transaction_id = (None if (_t1 := (None if c_InvoiceId is None else str(c_InvoiceId))) is None else ('chinook:Transaction:' + _t1))
+        v_transaction_id = (
+            None
+            if ((_t1 := (None if c_InvoiceId is None else str(c_InvoiceId))) is None)
+            else ('chinook:Transaction:' + _t1)
+        )
         if ((v_transaction_id is None) or (v_transaction_id == '')):
-            return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot transaction_id is required but empty',
+                'transaction_id',
+                None,
+                'required',
+            )
         if (c_Quantity is None):
-            return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot quantity is required but empty',
+                'quantity',
+                None,
+                'required',
+            )
         v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
         if (v_unit_price is None):
-            return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot unit_price is required but empty',
+                'unit_price',
+                None,
+                'required',
+            )
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t2
+                        if (
+                            (_t2 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         try:
-            v_line_amount = (None if (_t4 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else (_t3 if (_t3 := _dec(_t4, 18, 4)) is not None else _cast_fail(_t4, 'decimal(18,4)')))
+            v_line_amount = (
+                None
+                if (
+                    (_t4 := (
+                        None
+                        if (c_UnitPrice is None or c_Quantity is None)
+                        else _EXACT.multiply(c_UnitPrice, c_Quantity)
+                    ))
+                    is None
+                )
+                else _t3
+                if ((_t3 := _dec(_t4, 18, 4)) is not None)
+                else _cast_fail(_t4, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
-            return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot line_amount is required but empty',
+                'line_amount',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ('chinook:TransactionLine:' + _h1))
-        v_product_id = (None if (_t5 := (None if c_TrackId is None else str(c_TrackId))) is None else ('chinook:Product:' + _t5))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': _K9, 'line_amount': v_line_amount, '_source_system': 'chinook', '_source_table': 'InvoiceLine', '_source_key': key}
+        v_product_id = (
+            None
+            if ((_t5 := (None if c_TrackId is None else str(c_TrackId))) is None)
+            else ('chinook:Product:' + _t5)
+        )
+        return {
+            'id': v_id,
+            'transaction_id': v_transaction_id,
+            'product_id': v_product_id,
+            'quantity': c_Quantity,
+            'unit_price': v_unit_price,
+            'discount_rate': _K9,
+            'line_amount': v_line_amount,
+            '_source_system': 'chinook',
+            '_source_table': 'InvoiceLine',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('TransactionLine', _raw_key(record, ('InvoiceLineId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'TransactionLine',
+            _raw_key(record, ('InvoiceLineId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1293,7 +2058,16 @@ def employee(record):
             c_State = record.get('State')
             c_PostalCode = record.get('PostalCode')
             c_Country = record.get('Country')
-        if c_EmployeeId is not None and (c_EmployeeId.__class__ is not int or not (-1073741824 < c_EmployeeId < 1073741824 or -9223372036854775808 <= c_EmployeeId <= 9223372036854775807)):
+        if (
+            (c_EmployeeId is not None)
+            and (
+                (c_EmployeeId.__class__ is not int)
+                or not (
+                    (-1073741824 < c_EmployeeId < 1073741824)
+                    or (-9223372036854775808 <= c_EmployeeId <= 9223372036854775807)
+                )
+            )
+        ):
             c_EmployeeId = _in(c_EmployeeId, 'integer', 'EmployeeId')
         if c_LastName.__class__ is not str and c_LastName is not None:
             c_LastName = _in(c_LastName, 'text', 'LastName')
@@ -1303,7 +2077,16 @@ def employee(record):
             c_Title = _in(c_Title, 'text', 'Title')
         if c_HireDate.__class__ is not _datetime and c_HireDate is not None:
             c_HireDate = _in(c_HireDate, 'datetime', 'HireDate')
-        if c_ReportsTo is not None and (c_ReportsTo.__class__ is not int or not (-1073741824 < c_ReportsTo < 1073741824 or -9223372036854775808 <= c_ReportsTo <= 9223372036854775807)):
+        if (
+            (c_ReportsTo is not None)
+            and (
+                (c_ReportsTo.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ReportsTo < 1073741824)
+                    or (-9223372036854775808 <= c_ReportsTo <= 9223372036854775807)
+                )
+            )
+        ):
             c_ReportsTo = _in(c_ReportsTo, 'integer', 'ReportsTo')
         if c_Email.__class__ is not str and c_Email is not None:
             c_Email = _in(c_Email, 'text', 'Email')
@@ -1325,41 +2108,185 @@ def employee(record):
         _h3 = (None if _h2 is None else (_h2 + ' '))
         _h4 = (None if c_LastName is None else c_LastName.strip(_ZS))
         _h5 = (None if _h3 is None or _h4 is None else (_h3 + _h4))
-        v_person_name = (None if ((_t1 := (None if _h5 is None else _h5.strip(' '))) is not None and _t1 == '') else _h5)
+        v_person_name = (
+            None
+            if ((_t1 := (None if _h5 is None else _h5.strip(' '))) is not None and _t1 == '')
+            else _h5
+        )
         if ((v_person_name is None) or (v_person_name == '')):
-            return Reject('Employee', key, 'slot person_name is required but empty', 'person_name', None, 'required')
+            return Reject(
+                'Employee',
+                key,
+                'slot person_name is required but empty',
+                'person_name',
+                None,
+                'required',
+            )
         try:
-            v_hire_date = (None if c_HireDate is None else (_t2 if (_t2 := _to_date(c_HireDate)) is not None else _cast_fail(c_HireDate, 'date')))
+            v_hire_date = (
+                None
+                if (c_HireDate is None)
+                else _t2
+                if ((_t2 := _to_date(c_HireDate)) is not None)
+                else _cast_fail(c_HireDate, 'date')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot hire_date: ' + str(e) + ' (the SQL view fails on this record)', 'hire_date') from None
         if ((c_HireDate is not None) and (v_hire_date is None)):
-            return Reject('Employee', key, ((("slot hire_date: value '" + ((_t3 if (_t3 := (None if c_HireDate is None else _text(c_HireDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'hire_date', None, 'cast')
+            return Reject(
+                'Employee',
+                key,
+                (
+                    "slot hire_date: value '"
+                    + (
+                        _t3
+                        if (
+                            (_t3 := (None if c_HireDate is None else _text(c_HireDate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + "' cannot be converted to DATE"
+                ),
+                'hire_date',
+                None,
+                'cast',
+            )
         _h6 = (None if c_Email is None else c_Email.strip(_ZS))
         _h7 = (None if _h6 is None else (_h6.lower() if _h6.isascii() else _lower(_h6)))
-        v_email_address = (None if ((_t4 := (None if _h7 is None else _h7.strip(' '))) is not None and _t4 == '') else _h7)
-        if ((v_email_address is not None) and ((_RX4.search(v_email_address) is not None) is False)):
-            return Reject('Employee', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+        v_email_address = (
+            None
+            if ((_t4 := (None if _h7 is None else _h7.strip(' '))) is not None and _t4 == '')
+            else _h7
+        )
+        if v_email_address is not None and (_RX4.search(v_email_address) is not None) is False:
+            return Reject(
+                'Employee',
+                key,
+                (
+                    "slot email_address: '"
+                    + (v_email_address if v_email_address is not None else 'NULL')
+                    + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"
+                ),
+                'email_address',
+                v_email_address,
+                'pattern',
+            )
         v_country_code = _VM6.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 230)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'Employee',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 230)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
-            return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'Employee',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ('chinook:Employee:' + _h1))
-        v_given_name = (None if ((_t5 := (None if _h2 is None else _h2.strip(' '))) is not None and _t5 == '') else _h2)
-        v_family_name = (None if ((_t6 := (None if _h4 is None else _h4.strip(' '))) is not None and _t6 == '') else _h4)
-        v_job_title = (None if ((_t7 := (None if c_Title is None else c_Title.strip(' '))) is not None and _t7 == '') else c_Title)
-        v_manager_id = (None if (_t8 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None else ('chinook:Employee:' + _t8))
+        v_given_name = (
+            None
+            if ((_t5 := (None if _h2 is None else _h2.strip(' '))) is not None and _t5 == '')
+            else _h2
+        )
+        v_family_name = (
+            None
+            if ((_t6 := (None if _h4 is None else _h4.strip(' '))) is not None and _t6 == '')
+            else _h4
+        )
+        v_job_title = (
+            None
+            if (
+                ((_t7 := (None if c_Title is None else c_Title.strip(' '))) is not None)
+                and (_t7 == '')
+            )
+            else c_Title
+        )
+        v_manager_id = (
+            None
+            if ((_t8 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None)
+            else ('chinook:Employee:' + _t8)
+        )
         _h8 = (None if c_Phone is None else c_Phone.strip(_ZS))
-        v_phone_number = (None if ((_t9 := (None if _h8 is None else _h8.strip(' '))) is not None and _t9 == '') else _h8)
+        v_phone_number = (
+            None
+            if ((_t9 := (None if _h8 is None else _h8.strip(' '))) is not None and _t9 == '')
+            else _h8
+        )
         _h9 = (None if c_Address is None else c_Address.strip(_ZS))
-        v_address_line = (None if ((_t10 := (None if _h9 is None else _h9.strip(' '))) is not None and _t10 == '') else _h9)
-        v_city = (None if ((_t11 := (None if c_City is None else c_City.strip(' '))) is not None and _t11 == '') else c_City)
-        v_region = (None if ((_t12 := (None if c_State is None else c_State.strip(' '))) is not None and _t12 == '') else c_State)
+        v_address_line = (
+            None
+            if ((_t10 := (None if _h9 is None else _h9.strip(' '))) is not None and _t10 == '')
+            else _h9
+        )
+        v_city = (
+            None
+            if (
+                ((_t11 := (None if c_City is None else c_City.strip(' '))) is not None)
+                and (_t11 == '')
+            )
+            else c_City
+        )
+        v_region = (
+            None
+            if (
+                ((_t12 := (None if c_State is None else c_State.strip(' '))) is not None)
+                and (_t12 == '')
+            )
+            else c_State
+        )
         _h10 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
-        v_postal_code = (None if ((_t13 := (None if _h10 is None else _h10.strip(' '))) is not None and _t13 == '') else _h10)
-        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': None, 'job_title': v_job_title, 'hire_date': v_hire_date, 'manager_id': v_manager_id, 'email_address': v_email_address, 'phone_number': v_phone_number, 'phone_extension': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'chinook', '_source_table': 'Employee', '_source_key': key}
+        v_postal_code = (
+            None
+            if ((_t13 := (None if _h10 is None else _h10.strip(' '))) is not None and _t13 == '')
+            else _h10
+        )
+        return {
+            'id': v_id,
+            'person_name': v_person_name,
+            'given_name': v_given_name,
+            'family_name': v_family_name,
+            'salutation': None,
+            'job_title': v_job_title,
+            'hire_date': v_hire_date,
+            'manager_id': v_manager_id,
+            'email_address': v_email_address,
+            'phone_number': v_phone_number,
+            'phone_extension': None,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': v_region,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            '_source_system': 'chinook',
+            '_source_table': 'Employee',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Employee', _raw_key(record, ('EmployeeId',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Employee',
+            _raw_key(record, ('EmployeeId',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 

@@ -155,18 +155,22 @@ def _lower(s):
     # DuckDB lowers one code point at a time: 'İ' -> 'i', and no final-sigma rule.
     if s.isascii() or ("\u0130" not in s and "\u03a3" not in s):
         return s.lower()
-    return "".join(["i" if c == "\u0130" else ("\u03c3" if c == "\u03a3" else c.lower()) for c in s])
+    return ''.join(['i' if c == 'İ' else 'σ' if c == 'Σ' else c.lower() for c in s])
 
 
 # INITCAP as sqlglot renders it for DuckDB: every run of non-delimiters gets UPPER(first) || LOWER(rest).
 _INITCAP_DELIMITERS = " \t\n\r\x0c\x0b!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
-_INITCAP_RUNS = _re.compile("[" + _re.escape(_INITCAP_DELIMITERS) + "]+|[^" + _re.escape(_INITCAP_DELIMITERS) + "]+")
+_INITCAP_RUNS = _re.compile(
+    ('[' + _re.escape(_INITCAP_DELIMITERS) + ']+|[^' + _re.escape(_INITCAP_DELIMITERS) + ']+'),
+)
 
 
 def _initcap(s):
-    return "".join([p if p[0] in _INITCAP_DELIMITERS else _upper(p[0]) + _lower(p[1:]) for p in _INITCAP_RUNS.findall(s)])
+    return ''.join(
+        [p if p[0] in _INITCAP_DELIMITERS else _upper(p[0]) + _lower(p[1:]) for p in _INITCAP_RUNS.findall(s)],
+    )
 
 
 def _substring(s, start, length=None):
@@ -231,7 +235,11 @@ def _text(v):
 
 
 def _timestamp_text(v):
-    text = v.strftime("%Y-%m-%d %H:%M:%S") if v.year >= 1000 else f"{v.year:04d}" + v.strftime("-%m-%d %H:%M:%S")
+    text = (
+        v.strftime('%Y-%m-%d %H:%M:%S')
+        if (v.year >= 1000)
+        else (f'{v.year:04d}' + v.strftime('-%m-%d %H:%M:%S'))
+    )
     if v.microsecond:
         text += ("." + f"{v.microsecond:06d}").rstrip("0")
     return text
@@ -449,7 +457,11 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
+        result = (
+            int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT))
+            if v.is_finite()
+            else None
+        )
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -460,7 +472,9 @@ def _int(v, bits=64):
     return result if -limit <= result < limit else None
 
 
-_FLOAT_SYNTAX = _re.compile(r"-?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+_FLOAT_SYNTAX = _re.compile(
+    '-?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?',
+)
 
 
 _FLOAT_WORDS = {"inf": _math.inf, "-inf": -_math.inf, "infinity": _math.inf, "-infinity": -_math.inf,
@@ -548,7 +562,14 @@ def _parse_date_prefix(s):
     day, pos = _digits(s, pos + 1, n)
     if day is None:
         return None
-    if n - pos >= 5 and s[pos] in _SPACES and s[pos + 1] == "(" and s[pos + 2] in "bB" and s[pos + 3] in "cC" and s[pos + 4] == ")":
+    if (
+        (n - pos >= 5)
+        and (s[pos] in _SPACES)
+        and (s[pos + 1] == '(')
+        and (s[pos + 2] in 'bB')
+        and (s[pos + 3] in 'cC')
+        and (s[pos + 4] == ')')
+    ):
         if negative or year == 0:
             return None
         year = -year + 1
@@ -675,7 +696,12 @@ def _in(value, kind, column):
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid {kind} value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid {kind} value',
+            None,
+            value,
+        )
     return result
 
 
@@ -692,7 +718,12 @@ def _joined_rows(value, alias):
         return (value,)
     if isinstance(value, (list, tuple)):
         return value
-    raise _RecordError("input", f"join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}", None, value)
+    raise _RecordError(
+        'input',
+        f'join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}',
+        None,
+        value,
+    )
 
 
 def _match_one(value, on, alias, table, *outer):
@@ -703,7 +734,12 @@ def _match_one(value, on, alias, table, *outer):
         return value if on(value, *outer) else None
     found = [row for row in _joined_rows(value, alias) if on(row, *outer)]
     if len(found) > 1:
-        raise _RecordError("join", f"join {alias}: {len(found)} rows of {table} match, but the join is declared to_one", None, len(found))
+        raise _RecordError(
+            'join',
+            f'join {alias}: {len(found)} rows of {table} match, but the join is declared to_one',
+            None,
+            len(found),
+        )
     return found[0] if found else None
 
 
@@ -716,22 +752,74 @@ _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
 _RX5 = _re.compile('^[a-z]{2}\\Z')
 _VM6 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
-_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX7 = _re.compile(
+    '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
+)
 _RX8 = _re.compile('^[A-Z]{2}\\Z')
 _RX9 = _re.compile('[^0-9]')
-_VM10 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
+_VM10 = {
+    'FRANCE': '33',
+    'GERMANY': '49',
+    'DEUTSCHLAND': '49',
+    'CHINA': '86',
+    '中国': '86',
+    'SWEDEN': '46',
+}
 _SET11 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
 _SET12 = frozenset(('CHINA', '中国'))
-_SET13 = frozenset(('FRANCE', 'UNITED KINGDOM', 'UK', 'ENGLAND', 'GERMANY', 'DEUTSCHLAND', 'CHINA', '中国', 'SWEDEN'))
+_SET13 = frozenset(
+    (
+        'FRANCE',
+        'UNITED KINGDOM',
+        'UK',
+        'ENGLAND',
+        'GERMANY',
+        'DEUTSCHLAND',
+        'CHINA',
+        '中国',
+        'SWEDEN',
+    ),
+)
 _SET14 = frozenset(('ITALIA', 'ITALY'))
-_VM15 = {'FRANCE': 'FR', 'UNITED STATES': 'US', 'USA': 'US', 'US': 'US', 'CANADA': 'CA', 'UNITED KINGDOM': 'GB', 'UK': 'GB', 'ENGLAND': 'GB', 'GERMANY': 'DE', 'DEUTSCHLAND': 'DE', 'CHINA': 'CN', '中国': 'CN', 'ITALIA': 'IT', 'ITALY': 'IT', 'SWEDEN': 'SE', 'SPAIN': 'ES', 'ESPAÑA': 'ES'}
+_VM15 = {
+    'FRANCE': 'FR',
+    'UNITED STATES': 'US',
+    'USA': 'US',
+    'US': 'US',
+    'CANADA': 'CA',
+    'UNITED KINGDOM': 'GB',
+    'UK': 'GB',
+    'ENGLAND': 'GB',
+    'GERMANY': 'DE',
+    'DEUTSCHLAND': 'DE',
+    'CHINA': 'CN',
+    '中国': 'CN',
+    'ITALIA': 'IT',
+    'ITALY': 'IT',
+    'SWEDEN': 'SE',
+    'SPAIN': 'ES',
+    'ESPAÑA': 'ES',
+}
 _VM16 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
-_VM17 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'no answer', 'SALE': 'sale', 'COMPLAINT': 'complaint'}
+_VM17 = {
+    'DONE': 'completed',
+    'FOLLOW_UP': 'follow-up required',
+    'NO_ANSWER': 'no answer',
+    'SALE': 'sale',
+    'COMPLAINT': 'complaint',
+}
 _VM18 = {'BUY': 'buyer', 'ACC': 'billing_contact', 'OWN': 'owner'}
 _VM19 = {'EMAIL': 'email', 'SMS': 'mobile', 'PHONE': 'phone', 'POST': 'postal_address'}
 _VM20 = {'MKT': 'marketing', 'SVC': 'service'}
 _VM21 = {'Y': 'opted_in', 'N': 'opted_out'}
-_VM22 = {'NEW': 'placed', 'CONF': 'confirmed', 'SHIP': 'shipped', 'DELIV': 'delivered', 'CANC': 'cancelled', 'RET': 'returned'}
+_VM22 = {
+    'NEW': 'placed',
+    'CONF': 'confirmed',
+    'SHIP': 'shipped',
+    'DELIV': 'delivered',
+    'CANC': 'cancelled',
+    'RET': 'returned',
+}
 _RX23 = _re.compile('^[A-Z]{3}\\Z')
 
 
@@ -760,7 +848,16 @@ def customer(record):
             c_lang = record.get('lang')
             c_created_on = record.get('created_on')
             c_email = record.get('email')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_first_name.__class__ is not str and c_first_name is not None:
             c_first_name = _in(c_first_name, 'text', 'first_name')
@@ -784,13 +881,65 @@ def customer(record):
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         _h4 = (None if c_last_name is None else c_last_name.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        if ((((_h3 is not None and _h3 == 'TEST') or (_h5 is not None and _h5 == 'TEST')) or ((None if (_t2 := (None if (_t1 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t1.lower() if _t1.isascii() else _lower(_t1)))) is None else (_RX1.fullmatch(_t2) is not None)) is True)) or ((None if (_t3 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)):
-            return Reject('Customer', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+        if (
+            (
+                (_h3 is not None and _h3 == 'TEST' or (_h5 is not None and _h5 == 'TEST'))
+                or (
+                    (
+                        None
+                        if (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t1.lower()
+                                if _t1.isascii()
+                                else _lower(_t1)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t2) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t3 := (
+                            None
+                            if (c_company is None)
+                            else c_company.upper()
+                            if c_company.isascii()
+                            else _upper(c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t3) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'Customer',
+                key,
+                "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer",
+                None,
+                None,
+                'reject_when',
+            )
         _h6 = (None if _h2 is not None and _h2 == '' else _h2)
         _h7 = (None if _h4 is not None and _h4 == '' else _h4)
         _h8 = (None if c_company is None else c_company.strip(_ZS))
         _h9 = (None if _h8 is not None and _h8 == '' else _h8)
-        v_customer_type = ('organisation' if (((_h6 is None) and (_h7 is None)) and (_h9 is not None)) else 'person')
+        v_customer_type = (
+            'organisation'
+            if ((_h6 is None and _h7 is None) and _h9 is not None)
+            else 'person'
+        )
         _h10 = (c_last_name if c_last_name is not None else '')
         _h11 = _h10.strip(_ZS)
         _h12 = (c_first_name if c_first_name is not None else '')
@@ -798,45 +947,144 @@ def customer(record):
         _h14 = (_h11 + _h13)
         _h15 = (None if _h2 is None else _initcap(_h2))
         _h16 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        _h17 = (_h15 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h16 is not None and _h2 == _h16)) else _h2)
+        _h17 = (
+            _h15
+            if (
+                (_h2 is not None and _h3 is not None and (_h2 == _h3))
+                or (_h2 is not None and _h16 is not None and (_h2 == _h16))
+            )
+            else _h2
+        )
         _h18 = (_h17 if _h17 is not None else '')
         _h19 = (_h18 + ' ')
         _h20 = (None if _h4 is None else _initcap(_h4))
         _h21 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
-        _h22 = (_h20 if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h21 is not None and _h4 == _h21)) else _h4)
+        _h22 = (
+            _h20
+            if (
+                (_h4 is not None and _h5 is not None and (_h4 == _h5))
+                or (_h4 is not None and _h21 is not None and (_h4 == _h21))
+            )
+            else _h4
+        )
         _h23 = (_h22 if _h22 is not None else '')
         _h24 = (_h19 + _h23)
         _h25 = _h24.strip(_ZS)
         _h26 = _RX4.sub('', _h10)
         _h27 = len(_h26)
         _h28 = (_h9 if ((_h6 is None) and (_h7 is None)) else (_h14 if (_h27 > 0) else _h25))
-        v_full_name = (None if ((_t4 := (None if _h28 is None else _h28.strip(' '))) is not None and _t4 == '') else _h28)
+        v_full_name = (
+            None
+            if ((_t4 := (None if _h28 is None else _h28.strip(' '))) is not None and _t4 == '')
+            else _h28
+        )
         if ((v_full_name is None) or (v_full_name == '')):
-            return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
+            return Reject(
+                'Customer',
+                key,
+                'slot full_name is required but empty',
+                'full_name',
+                None,
+                'required',
+            )
         _h29 = (None if c_lang is None else c_lang.strip(_ZS))
         _h30 = (None if _h29 is None else (_h29.lower() if _h29.isascii() else _lower(_h29)))
         _h31 = (None if _h30 is not None and _h30 == '' else _h30)
-        v_preferred_language = (None if ((_t5 := (None if _h31 is None else _h31.strip(' '))) is not None and _t5 == '') else _h31)
-        if ((v_preferred_language is not None) and ((_RX5.search(v_preferred_language) is not None) is False)):
-            return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
+        v_preferred_language = (
+            None
+            if ((_t5 := (None if _h31 is None else _h31.strip(' '))) is not None and _t5 == '')
+            else _h31
+        )
+        if (
+            (v_preferred_language is not None)
+            and ((_RX5.search(v_preferred_language) is not None) is False)
+        ):
+            return Reject(
+                'Customer',
+                key,
+                (
+                    "slot preferred_language: '"
+                    + (v_preferred_language if v_preferred_language is not None else 'NULL')
+                    + "' does not match pattern ^[a-z]{2}$"
+                ),
+                'preferred_language',
+                v_preferred_language,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         _h32 = (None if _h6 is None else _initcap(_h6))
-        _h33 = (_h32 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h16 is not None and _h2 == _h16)) else _h2)
-        v_given_name = (None if ((_t6 := (None if _h33 is None else _h33.strip(' '))) is not None and _t6 == '') else _h33)
+        _h33 = (
+            _h32
+            if (
+                (_h2 is not None and _h3 is not None and (_h2 == _h3))
+                or (_h2 is not None and _h16 is not None and (_h2 == _h16))
+            )
+            else _h2
+        )
+        v_given_name = (
+            None
+            if ((_t6 := (None if _h33 is None else _h33.strip(' '))) is not None and _t6 == '')
+            else _h33
+        )
         _h34 = (None if _h7 is None else _initcap(_h7))
-        _h35 = (_h34 if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h21 is not None and _h4 == _h21)) else _h4)
-        v_family_name = (None if ((_t7 := (None if _h35 is None else _h35.strip(' '))) is not None and _t7 == '') else _h35)
+        _h35 = (
+            _h34
+            if (
+                (_h4 is not None and _h5 is not None and (_h4 == _h5))
+                or (_h4 is not None and _h21 is not None and (_h4 == _h21))
+            )
+            else _h4
+        )
+        v_family_name = (
+            None
+            if ((_t7 := (None if _h35 is None else _h35.strip(' '))) is not None and _t7 == '')
+            else _h35
+        )
         _h36 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
-        v_organisation_name = (None if ((_t8 := (None if _h36 is None else _h36.strip(' '))) is not None and _t8 == '') else _h36)
+        v_organisation_name = (
+            None
+            if ((_t8 := (None if _h36 is None else _h36.strip(' '))) is not None and _t8 == '')
+            else _h36
+        )
         _h37 = (None if c_segment is None else c_segment.strip(_ZS))
         _h38 = (None if _h37 is None else (_h37.upper() if _h37.isascii() else _upper(_h37)))
         v_customer_tier = _VM6.get(_h38, 'standard')
         _h39 = (None if c_salutation is None else c_salutation.strip(_ZS))
         _h40 = (None if _h39 is not None and _h39 == '' else _h39)
-        v_salutation = (None if ((_t9 := (None if _h40 is None else _h40.strip(' '))) is not None and _t9 == '') else _h40)
-        return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': v_salutation, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        v_salutation = (
+            None
+            if ((_t9 := (None if _h40 is None else _h40.strip(' '))) is not None and _t9 == '')
+            else _h40
+        )
+        return {
+            'id': v_id,
+            'customer_type': v_customer_type,
+            'full_name': v_full_name,
+            'given_name': v_given_name,
+            'family_name': v_family_name,
+            'organisation_name': v_organisation_name,
+            'birth_date': None,
+            'customer_tier': v_customer_tier,
+            'household_id': None,
+            'registered_unit_id': None,
+            'support_agent_id': None,
+            'salutation': v_salutation,
+            'preferred_language': v_preferred_language,
+            'customer_since': c_created_on,
+            'support_agent': None,
+            '_source_system': 'crm',
+            '_source_table': 'contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Customer',
+            _raw_key(record, ('contact_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -855,7 +1103,16 @@ def contact_point_email(record):
             c_company = record.get('company')
             c_first_name = record.get('first_name')
             c_last_name = record.get('last_name')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_email.__class__ is not str and c_email is not None:
             c_email = _in(c_email, 'text', 'email')
@@ -869,20 +1126,141 @@ def contact_point_email(record):
         key = _h1
         _h2 = (None if c_email is None else c_email.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointEmail', key, "excluded by filter: NULLIF(TRIM(email), '') IS NOT NULL", None, None, 'filter')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                "excluded by filter: NULLIF(TRIM(email), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
         _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if _h3 is None else (_RX1.fullmatch(_h3) is not None)) is True)) or ((None if (_t5 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t5) is not None)) is True)):
-            return Reject('ContactPointEmail', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+        if (
+            (
+                (
+                    (
+                        (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_first_name is None)
+                                        else c_first_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is not None
+                        )
+                        and (_t2 == 'TEST')
+                    )
+                    or (
+                        (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (c_last_name is None)
+                                        else c_last_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is not None
+                        )
+                        and (_t4 == 'TEST')
+                    )
+                )
+                or ((None if _h3 is None else _RX1.fullmatch(_h3) is not None) is True)
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t5 := (
+                            None
+                            if (c_company is None)
+                            else c_company.upper()
+                            if c_company.isascii()
+                            else _upper(c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t5) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointEmail',
+                key,
+                "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer",
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_email_address = (None if ((_t6 := (None if _h3 is None else _h3.strip(' '))) is not None and _t6 == '') else _h3)
-        if ((v_email_address is not None) and ((_RX7.search(v_email_address) is not None) is False)):
-            return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+            return Reject(
+                'ContactPointEmail',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_email_address = (
+            None
+            if ((_t6 := (None if _h3 is None else _h3.strip(' '))) is not None and _t6 == '')
+            else _h3
+        )
+        if v_email_address is not None and (_RX7.search(v_email_address) is not None) is False:
+            return Reject(
+                'ContactPointEmail',
+                key,
+                (
+                    "slot email_address: '"
+                    + (v_email_address if v_email_address is not None else 'NULL')
+                    + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"
+                ),
+                'email_address',
+                v_email_address,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'email')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'email',
+            'email_address': v_email_address,
+            'phone_number': None,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'crm',
+            '_source_table': 'contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointEmail', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointEmail',
+            _raw_key(record, ('contact_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -905,7 +1283,16 @@ def contact_point_phone(record):
             c_email = record.get('email')
             c_first_name = record.get('first_name')
             c_last_name = record.get('last_name')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_phone.__class__ is not str and c_phone is not None:
             c_phone = _in(c_phone, 'text', 'phone')
@@ -923,16 +1310,126 @@ def contact_point_phone(record):
         key = _h1
         _h2 = (None if c_phone is None else c_phone.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
-            return Reject('ContactPointPhone', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
+        if (
+            (
+                (
+                    (
+                        (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_first_name is None)
+                                        else c_first_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is not None
+                        )
+                        and (_t2 == 'TEST')
+                    )
+                    or (
+                        (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (c_last_name is None)
+                                        else c_last_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is not None
+                        )
+                        and (_t4 == 'TEST')
+                    )
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t6 := (
+                                None
+                                if (
+                                    (_t5 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t5.lower()
+                                if _t5.isascii()
+                                else _lower(_t5)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t6) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t7 := (
+                            None
+                            if (c_company is None)
+                            else c_company.upper()
+                            if c_company.isascii()
+                            else _upper(c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t7) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointPhone',
+                key,
+                "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer",
+                None,
+                None,
+                'reject_when',
+            )
         _h3 = (None if c_phone is None else _RX9.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
-            return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'phone number too short to dial (no area code)',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'phone')) + '|')) + _h1))
         _h5 = (None if _h3 is None else ('+' + _h3))
         _h6 = (None if _h3 is None else _substring(_h3, 3))
@@ -949,11 +1446,54 @@ def contact_point_phone(record):
         _h17 = (None if _h2 is None else _h2[:1])
         _h18 = (None if _h3 is None else _h3[:2])
         _h19 = (None if _h3 is None else _h3[:1])
-        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET11) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET12) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET13)) else (_h16 if (_h11 in _SET14) else _h2))))))
-        v_phone_number = (None if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '') else _h20)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        _h20 = (
+            _h5
+            if (_h17 is not None and _h17 == '+')
+            else _h7
+            if (_h18 is not None and _h18 == '00')
+            else _h8
+            if (_h11 in _SET11 and (_h4 is not None and _h4 == 10))
+            else _h9
+            if (
+                (_h11 in _SET12 and (_h19 is not None and _h19 == '1'))
+                and (_h4 is not None and _h4 == 11)
+            )
+            else _h15
+            if ((_h19 is not None and _h19 == '0') and _h11 in _SET13)
+            else _h16
+            if (_h11 in _SET14)
+            else _h2
+        )
+        v_phone_number = (
+            None
+            if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '')
+            else _h20
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'phone',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'crm',
+            '_source_table': 'contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointPhone', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointPhone',
+            _raw_key(record, ('contact_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -976,7 +1516,16 @@ def contact_point_mobile(record):
             c_email = record.get('email')
             c_first_name = record.get('first_name')
             c_last_name = record.get('last_name')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_mobile.__class__ is not str and c_mobile is not None:
             c_mobile = _in(c_mobile, 'text', 'mobile')
@@ -994,16 +1543,126 @@ def contact_point_mobile(record):
         key = _h1
         _h2 = (None if c_mobile is None else c_mobile.strip(_ZS))
         if ((None if _h2 is not None and _h2 == '' else _h2) is None):
-            return Reject('ContactPointMobile', key, "excluded by filter: NULLIF(TRIM(mobile), '') IS NOT NULL", None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
-            return Reject('ContactPointMobile', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+            return Reject(
+                'ContactPointMobile',
+                key,
+                "excluded by filter: NULLIF(TRIM(mobile), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
+        if (
+            (
+                (
+                    (
+                        (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_first_name is None)
+                                        else c_first_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is not None
+                        )
+                        and (_t2 == 'TEST')
+                    )
+                    or (
+                        (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (c_last_name is None)
+                                        else c_last_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is not None
+                        )
+                        and (_t4 == 'TEST')
+                    )
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t6 := (
+                                None
+                                if (
+                                    (_t5 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t5.lower()
+                                if _t5.isascii()
+                                else _lower(_t5)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t6) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t7 := (
+                            None
+                            if (c_company is None)
+                            else c_company.upper()
+                            if c_company.isascii()
+                            else _upper(c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t7) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointMobile',
+                key,
+                "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer",
+                None,
+                None,
+                'reject_when',
+            )
         _h3 = (None if c_mobile is None else _RX9.sub('', c_mobile))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
-            return Reject('ContactPointMobile', key, 'mobile number too short to dial (no area code)', None, None, 'reject_when')
+            return Reject(
+                'ContactPointMobile',
+                key,
+                'mobile number too short to dial (no area code)',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointMobile', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointMobile',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'mobile')) + '|')) + _h1))
         _h5 = (None if _h3 is None else ('+' + _h3))
         _h6 = (None if _h3 is None else _substring(_h3, 3))
@@ -1020,11 +1679,54 @@ def contact_point_mobile(record):
         _h17 = (None if _h2 is None else _h2[:1])
         _h18 = (None if _h3 is None else _h3[:2])
         _h19 = (None if _h3 is None else _h3[:1])
-        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET11) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET12) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET13)) else (_h16 if (_h11 in _SET14) else _h2))))))
-        v_phone_number = (None if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '') else _h20)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'mobile', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        _h20 = (
+            _h5
+            if (_h17 is not None and _h17 == '+')
+            else _h7
+            if (_h18 is not None and _h18 == '00')
+            else _h8
+            if (_h11 in _SET11 and (_h4 is not None and _h4 == 10))
+            else _h9
+            if (
+                (_h11 in _SET12 and (_h19 is not None and _h19 == '1'))
+                and (_h4 is not None and _h4 == 11)
+            )
+            else _h15
+            if ((_h19 is not None and _h19 == '0') and _h11 in _SET13)
+            else _h16
+            if (_h11 in _SET14)
+            else _h2
+        )
+        v_phone_number = (
+            None
+            if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '')
+            else _h20
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'mobile',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'crm',
+            '_source_table': 'contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointMobile', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointMobile',
+            _raw_key(record, ('contact_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1051,7 +1753,16 @@ def contact_point_address(record):
             c_email = record.get('email')
             c_first_name = record.get('first_name')
             c_last_name = record.get('last_name')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_street.__class__ is not str and c_street is not None:
             c_street = _in(c_street, 'text', 'street')
@@ -1073,29 +1784,191 @@ def contact_point_address(record):
         key = _h1
         _h2 = (None if c_street is None else c_street.strip(_ZS))
         _h3 = (None if c_city is None else c_city.strip(_ZS))
-        if (not ((not ((None if _h2 is not None and _h2 == '' else _h2) is None)) or (not ((None if _h3 is not None and _h3 == '' else _h3) is None)))):
-            return Reject('ContactPointAddress', key, "excluded by filter: NULLIF(TRIM(street), '') IS NOT NULL OR NULLIF(TRIM(city), '') IS NOT NULL", None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
-            return Reject('ContactPointAddress', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+        if not (
+            (not (None if _h2 is not None and _h2 == '' else _h2) is None)
+            or (not (None if _h3 is not None and _h3 == '' else _h3) is None)
+        ):
+            return Reject(
+                'ContactPointAddress',
+                key,
+                "excluded by filter: NULLIF(TRIM(street), '') IS NOT NULL OR NULLIF(TRIM(city), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
+        if (
+            (
+                (
+                    (
+                        (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_first_name is None)
+                                        else c_first_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is not None
+                        )
+                        and (_t2 == 'TEST')
+                    )
+                    or (
+                        (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (c_last_name is None)
+                                        else c_last_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is not None
+                        )
+                        and (_t4 == 'TEST')
+                    )
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t6 := (
+                                None
+                                if (
+                                    (_t5 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t5.lower()
+                                if _t5.isascii()
+                                else _lower(_t5)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t6) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t7 := (
+                            None
+                            if (c_company is None)
+                            else c_company.upper()
+                            if c_company.isascii()
+                            else _upper(c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t7) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'ContactPointAddress',
+                key,
+                "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer",
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         _h4 = (None if c_country is None else c_country.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
         v_country_code = _VM15.get(_h6)
         if ((_h6 is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 234)"), 'country_code', _h6, 'value_mappings')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (_h6 if _h6 is not None else 'NULL')
+                    + "' is not in value_mappings (line 234)"
+                ),
+                'country_code',
+                _h6,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
-        v_address_line = (None if ((_t8 := (None if _h2 is None else _h2.strip(' '))) is not None and _t8 == '') else _h2)
-        v_city = (None if ((_t9 := (None if _h3 is None else _h3.strip(' '))) is not None and _t9 == '') else _h3)
+        v_address_line = (
+            None
+            if ((_t8 := (None if _h2 is None else _h2.strip(' '))) is not None and _t8 == '')
+            else _h2
+        )
+        v_city = (
+            None
+            if ((_t9 := (None if _h3 is None else _h3.strip(' '))) is not None and _t9 == '')
+            else _h3
+        )
         _h7 = (None if c_zip is None else c_zip.strip(_ZS))
-        v_postal_code = (None if ((_t10 := (None if _h7 is None else _h7.strip(' '))) is not None and _t10 == '') else _h7)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': None, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+        v_postal_code = (
+            None
+            if ((_t10 := (None if _h7 is None else _h7.strip(' '))) is not None and _t10 == '')
+            else _h7
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'postal_address',
+            'email_address': None,
+            'phone_number': None,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': None,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            'is_primary': True,
+            '_source_system': 'crm',
+            '_source_table': 'contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointAddress', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointAddress',
+            _raw_key(record, ('contact_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1105,9 +1978,22 @@ def _interaction__on_c(row, c_contact_no):
         j_c_contact_no = row['contact_no']
     except KeyError:
         j_c_contact_no = row.get('contact_no')
-    if j_c_contact_no is not None and (j_c_contact_no.__class__ is not int or not (-1073741824 < j_c_contact_no < 1073741824 or -9223372036854775808 <= j_c_contact_no <= 9223372036854775807)):
+    if (
+        (j_c_contact_no is not None)
+        and (
+            (j_c_contact_no.__class__ is not int)
+            or not (
+                (-1073741824 < j_c_contact_no < 1073741824)
+                or (-9223372036854775808 <= j_c_contact_no <= 9223372036854775807)
+            )
+        )
+    ):
         j_c_contact_no = _in(j_c_contact_no, 'integer', 'c.contact_no')
-    return (j_c_contact_no is not None and c_contact_no is not None and j_c_contact_no == c_contact_no)
+    return (
+        (j_c_contact_no is not None)
+        and (c_contact_no is not None)
+        and (j_c_contact_no == c_contact_no)
+    )
 
 
 def interaction(record):
@@ -1127,9 +2013,27 @@ def interaction(record):
             c_activity_ts = record.get('activity_ts')
             c_subject = record.get('subject')
             c_result = record.get('result')
-        if c_activity_id is not None and (c_activity_id.__class__ is not int or not (-1073741824 < c_activity_id < 1073741824 or -9223372036854775808 <= c_activity_id <= 9223372036854775807)):
+        if (
+            (c_activity_id is not None)
+            and (
+                (c_activity_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_activity_id < 1073741824)
+                    or (-9223372036854775808 <= c_activity_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_activity_id = _in(c_activity_id, 'integer', 'activity_id')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_channel.__class__ is not str and c_channel is not None:
             c_channel = _in(c_channel, 'text', 'channel')
@@ -1169,40 +2073,222 @@ def interaction(record):
                 j_c_last_name = _in(j_c_last_name, 'text', 'c.last_name')
             if j_c_created_on.__class__ is not _date and j_c_created_on is not None:
                 j_c_created_on = _in(j_c_created_on, 'date', 'c.created_on')
-            if j_c_contact_no is not None and (j_c_contact_no.__class__ is not int or not (-1073741824 < j_c_contact_no < 1073741824 or -9223372036854775808 <= j_c_contact_no <= 9223372036854775807)):
+            if (
+                (j_c_contact_no is not None)
+                and (
+                    (j_c_contact_no.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_c_contact_no < 1073741824)
+                        or (-9223372036854775808 <= j_c_contact_no <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_c_contact_no = _in(j_c_contact_no, 'integer', 'c.contact_no')
             if not (j_c_contact_no is not None and c_contact_no is not None and j_c_contact_no == c_contact_no):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_c_company = j_c_email = j_c_first_name = j_c_last_name = j_c_created_on = j_c_contact_no = None
         _h1 = (None if c_activity_id is None else str(c_activity_id))
         key = _h1
-        if (((((_t2 := (None if (_t1 := (None if j_c_first_name is None else j_c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if j_c_last_name is None else j_c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if j_c_email is None else j_c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if j_c_company is None else (j_c_company.upper() if j_c_company.isascii() else _upper(j_c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
-            return Reject('Interaction', key, 'activity of a junk TEST contact, not a real interaction', None, None, 'reject_when')
-        if (c_activity_ts is not None and (_t8 := (None if j_c_created_on is None else _as_timestamp(j_c_created_on))) is not None and c_activity_ts < _t8):
-            return Reject('Interaction', key, 'activity timestamp is before the contact was created (placeholder 1999-12-31), real date unknown', None, None, 'reject_when')
-        v_customer_id = (None if (_t9 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t9))
+        if (
+            (
+                (
+                    (
+                        (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (j_c_first_name is None)
+                                        else j_c_first_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is not None
+                        )
+                        and (_t2 == 'TEST')
+                    )
+                    or (
+                        (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (j_c_last_name is None)
+                                        else j_c_last_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is not None
+                        )
+                        and (_t4 == 'TEST')
+                    )
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t6 := (
+                                None
+                                if (
+                                    (_t5 := (None if j_c_email is None else j_c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t5.lower()
+                                if _t5.isascii()
+                                else _lower(_t5)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t6) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t7 := (
+                            None
+                            if (j_c_company is None)
+                            else j_c_company.upper()
+                            if j_c_company.isascii()
+                            else _upper(j_c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t7) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'Interaction',
+                key,
+                'activity of a junk TEST contact, not a real interaction',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (c_activity_ts is not None)
+            and (
+                (_t8 := (None if j_c_created_on is None else _as_timestamp(j_c_created_on)))
+                is not None
+            )
+            and (c_activity_ts < _t8)
+        ):
+            return Reject(
+                'Interaction',
+                key,
+                'activity timestamp is before the contact was created (placeholder 1999-12-31), real date unknown',
+                None,
+                None,
+                'reject_when',
+            )
+        v_customer_id = (
+            None
+            if ((_t9 := (None if c_contact_no is None else str(c_contact_no))) is None)
+            else ('crm:Customer:' + _t9)
+        )
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('Interaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'Interaction',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_channel = _VM16.get(_h3)
         if ((_h3 is not None) and (v_channel is None)):
-            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 280)"), 'channel', _h3, 'value_mappings')
+            return Reject(
+                'Interaction',
+                key,
+                (
+                    "slot channel: code '"
+                    + (_h3 if _h3 is not None else 'NULL')
+                    + "' is not in value_mappings (line 280)"
+                ),
+                'channel',
+                _h3,
+                'value_mappings',
+            )
         if (v_channel is None):
-            return Reject('Interaction', key, 'slot channel is required but empty', 'channel', None, 'required')
+            return Reject(
+                'Interaction',
+                key,
+                'slot channel is required but empty',
+                'channel',
+                None,
+                'required',
+            )
         if (c_activity_ts is None):
-            return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
+            return Reject(
+                'Interaction',
+                key,
+                'slot interaction_datetime is required but empty',
+                'interaction_datetime',
+                None,
+                'required',
+            )
         _h4 = (None if c_result is None else c_result.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_outcome = _VM17.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 293)"), 'outcome', _h5, 'value_mappings')
+            return Reject(
+                'Interaction',
+                key,
+                (
+                    "slot outcome: code '"
+                    + (_h5 if _h5 is not None else 'NULL')
+                    + "' is not in value_mappings (line 293)"
+                ),
+                'outcome',
+                _h5,
+                'value_mappings',
+            )
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))
         _h6 = (None if c_subject is None else c_subject.strip(_ZS))
         _h7 = (None if _h6 is not None and _h6 == '' else _h6)
-        v_topic = (None if ((_t10 := (None if _h7 is None else _h7.strip(' '))) is not None and _t10 == '') else _h7)
-        return {'id': v_id, 'customer_id': v_customer_id, 'channel': v_channel, 'interaction_datetime': c_activity_ts, 'topic': v_topic, 'outcome': v_outcome, 'agent_name': None, 'duration_seconds': None, '_source_system': 'crm', '_source_table': 'activities', '_source_key': key}
+        v_topic = (
+            None
+            if ((_t10 := (None if _h7 is None else _h7.strip(' '))) is not None and _t10 == '')
+            else _h7
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'channel': v_channel,
+            'interaction_datetime': c_activity_ts,
+            'topic': v_topic,
+            'outcome': v_outcome,
+            'agent_name': None,
+            'duration_seconds': None,
+            '_source_system': 'crm',
+            '_source_table': 'activities',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Interaction', _raw_key(record, ('activity_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Interaction',
+            _raw_key(record, ('activity_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1223,7 +2309,16 @@ def customer_joined(record):
             c_email = record.get('email')
             c_first_name = record.get('first_name')
             c_last_name = record.get('last_name')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_created_on.__class__ is not _date and c_created_on is not None:
             c_created_on = _in(c_created_on, 'date', 'created_on')
@@ -1238,24 +2333,174 @@ def customer_joined(record):
         _h1 = (None if c_contact_no is None else str(c_contact_no))
         key = _h1
         if (c_created_on is None):
-            return Reject('CustomerJoined', key, 'excluded by filter: created_on IS NOT NULL', None, None, 'filter')
-        if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
-            return Reject('CustomerJoined', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
+            return Reject(
+                'CustomerJoined',
+                key,
+                'excluded by filter: created_on IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
+        if (
+            (
+                (
+                    (
+                        (
+                            (_t2 := (
+                                None
+                                if (
+                                    (_t1 := (
+                                        None
+                                        if (c_first_name is None)
+                                        else c_first_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t1.upper()
+                                if _t1.isascii()
+                                else _upper(_t1)
+                            ))
+                            is not None
+                        )
+                        and (_t2 == 'TEST')
+                    )
+                    or (
+                        (
+                            (_t4 := (
+                                None
+                                if (
+                                    (_t3 := (
+                                        None
+                                        if (c_last_name is None)
+                                        else c_last_name.strip(_ZS)
+                                    ))
+                                    is None
+                                )
+                                else _t3.upper()
+                                if _t3.isascii()
+                                else _upper(_t3)
+                            ))
+                            is not None
+                        )
+                        and (_t4 == 'TEST')
+                    )
+                )
+                or (
+                    (
+                        None
+                        if (
+                            (_t6 := (
+                                None
+                                if (
+                                    (_t5 := (None if c_email is None else c_email.strip(_ZS)))
+                                    is None
+                                )
+                                else _t5.lower()
+                                if _t5.isascii()
+                                else _lower(_t5)
+                            ))
+                            is None
+                        )
+                        else (_RX1.fullmatch(_t6) is not None)
+                    )
+                    is True
+                )
+            )
+            or (
+                (
+                    None
+                    if (
+                        (_t7 := (
+                            None
+                            if (c_company is None)
+                            else c_company.upper()
+                            if c_company.isascii()
+                            else _upper(c_company)
+                        ))
+                        is None
+                    )
+                    else (_RX2.fullmatch(_t7) is not None)
+                )
+                is True
+            )
+        ):
+            return Reject(
+                'CustomerJoined',
+                key,
+                "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer",
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('CustomerJoined', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'CustomerJoined',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         try:
-            v_status_changed_at = (None if c_created_on is None else (_t8 if (_t8 := _to_timestamp(c_created_on)) is not None else _cast_fail(c_created_on, 'datetime')))
+            v_status_changed_at = (
+                None
+                if (c_created_on is None)
+                else _t8
+                if ((_t8 := _to_timestamp(c_created_on)) is not None)
+                else _cast_fail(c_created_on, 'datetime')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot status_changed_at: ' + str(e) + ' (the SQL view fails on this record)', 'status_changed_at') from None
         if ((c_created_on is not None) and (v_status_changed_at is None)):
-            return Reject('CustomerJoined', key, ((("slot status_changed_at: value '" + ((_t9 if (_t9 := (None if c_created_on is None else c_created_on.isoformat())) is not None else 'NULL')))) + "' cannot be converted to TIMESTAMP"), 'status_changed_at', None, 'cast')
+            return Reject(
+                'CustomerJoined',
+                key,
+                (
+                    "slot status_changed_at: value '"
+                    + (
+                        _t9
+                        if (
+                            (_t9 := (None if c_created_on is None else c_created_on.isoformat()))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + "' cannot be converted to TIMESTAMP"
+                ),
+                'status_changed_at',
+                None,
+                'cast',
+            )
         if (v_status_changed_at is None):
-            return Reject('CustomerJoined', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
-        v_id = (None if _h1 is None else ((((('crm:CustomerStatusChange:' + 'joined')) + '|')) + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'lifecycle_event': 'joined', 'status_changed_at': v_status_changed_at, 'status_reason': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
+            return Reject(
+                'CustomerJoined',
+                key,
+                'slot status_changed_at is required but empty',
+                'status_changed_at',
+                None,
+                'required',
+            )
+        v_id = None if _h1 is None else 'crm:CustomerStatusChange:' + 'joined' + '|' + _h1
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'lifecycle_event': 'joined',
+            'status_changed_at': v_status_changed_at,
+            'status_reason': None,
+            '_source_system': 'crm',
+            '_source_table': 'contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('CustomerJoined', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'CustomerJoined',
+            _raw_key(record, ('contact_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1276,9 +2521,27 @@ def contact_person(record):
             c_job_title = record.get('job_title')
             c_role = record.get('role')
             c_email = record.get('email')
-        if c_person_id is not None and (c_person_id.__class__ is not int or not (-1073741824 < c_person_id < 1073741824 or -9223372036854775808 <= c_person_id <= 9223372036854775807)):
+        if (
+            (c_person_id is not None)
+            and (
+                (c_person_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_person_id < 1073741824)
+                    or (-9223372036854775808 <= c_person_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_person_id = _in(c_person_id, 'integer', 'person_id')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_person_name.__class__ is not str and c_person_name is not None:
             c_person_name = _in(c_person_name, 'text', 'person_name')
@@ -1290,28 +2553,93 @@ def contact_person(record):
             c_email = _in(c_email, 'text', 'email')
         _h1 = (None if c_person_id is None else str(c_person_id))
         key = _h1
-        v_customer_id = (None if (_t1 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t1))
+        v_customer_id = (
+            None
+            if ((_t1 := (None if c_contact_no is None else str(c_contact_no))) is None)
+            else ('crm:Customer:' + _t1)
+        )
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPerson', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPerson',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         _h2 = (None if c_role is None else c_role.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_party_role = _VM18.get(_h3)
         if ((_h3 is not None) and (v_party_role is None)):
-            return Reject('ContactPerson', key, ((("slot party_role: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 335)"), 'party_role', _h3, 'value_mappings')
+            return Reject(
+                'ContactPerson',
+                key,
+                (
+                    "slot party_role: code '"
+                    + (_h3 if _h3 is not None else 'NULL')
+                    + "' is not in value_mappings (line 335)"
+                ),
+                'party_role',
+                _h3,
+                'value_mappings',
+            )
         _h4 = (None if c_email is None else c_email.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.lower() if _h4.isascii() else _lower(_h4)))
-        v_email_address = (None if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '') else _h5)
-        if ((v_email_address is not None) and ((_RX7.search(v_email_address) is not None) is False)):
-            return Reject('ContactPerson', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
+        v_email_address = (
+            None
+            if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '')
+            else _h5
+        )
+        if v_email_address is not None and (_RX7.search(v_email_address) is not None) is False:
+            return Reject(
+                'ContactPerson',
+                key,
+                (
+                    "slot email_address: '"
+                    + (v_email_address if v_email_address is not None else 'NULL')
+                    + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"
+                ),
+                'email_address',
+                v_email_address,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ('crm:ContactPerson:' + _h1))
         _h6 = (None if c_person_name is None else c_person_name.strip(_ZS))
-        v_person_name = (None if ((_t3 := (None if _h6 is None else _h6.strip(' '))) is not None and _t3 == '') else _h6)
+        v_person_name = (
+            None
+            if ((_t3 := (None if _h6 is None else _h6.strip(' '))) is not None and _t3 == '')
+            else _h6
+        )
         _h7 = (None if c_job_title is None else c_job_title.strip(_ZS))
         _h8 = (None if _h7 is not None and _h7 == '' else _h7)
-        v_job_title = (None if ((_t4 := (None if _h8 is None else _h8.strip(' '))) is not None and _t4 == '') else _h8)
-        return {'id': v_id, 'customer_id': v_customer_id, 'person_name': v_person_name, 'salutation': None, 'job_title': v_job_title, 'party_role': v_party_role, 'email_address': v_email_address, 'phone_number': None, 'is_primary': None, '_source_system': 'crm', '_source_table': 'company_contacts', '_source_key': key}
+        v_job_title = (
+            None
+            if ((_t4 := (None if _h8 is None else _h8.strip(' '))) is not None and _t4 == '')
+            else _h8
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'person_name': v_person_name,
+            'salutation': None,
+            'job_title': v_job_title,
+            'party_role': v_party_role,
+            'email_address': v_email_address,
+            'phone_number': None,
+            'is_primary': None,
+            '_source_system': 'crm',
+            '_source_table': 'company_contacts',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPerson', _raw_key(record, ('person_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPerson',
+            _raw_key(record, ('person_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1334,9 +2662,27 @@ def consent(record):
             c_opt_in = record.get('opt_in')
             c_changed_at = record.get('changed_at')
             c_source = record.get('source')
-        if c_permission_id is not None and (c_permission_id.__class__ is not int or not (-1073741824 < c_permission_id < 1073741824 or -9223372036854775808 <= c_permission_id <= 9223372036854775807)):
+        if (
+            (c_permission_id is not None)
+            and (
+                (c_permission_id.__class__ is not int)
+                or not (
+                    (-1073741824 < c_permission_id < 1073741824)
+                    or (-9223372036854775808 <= c_permission_id <= 9223372036854775807)
+                )
+            )
+        ):
             c_permission_id = _in(c_permission_id, 'integer', 'permission_id')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_channel.__class__ is not str and c_channel is not None:
             c_channel = _in(c_channel, 'text', 'channel')
@@ -1350,41 +2696,142 @@ def consent(record):
             c_source = _in(c_source, 'text', 'source')
         _h1 = (None if c_permission_id is None else str(c_permission_id))
         key = _h1
-        v_customer_id = (None if (_t1 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t1))
+        v_customer_id = (
+            None
+            if ((_t1 := (None if c_contact_no is None else str(c_contact_no))) is None)
+            else ('crm:Customer:' + _t1)
+        )
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('Consent', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'Consent',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_consent_channel = _VM19.get(_h3)
         if ((_h3 is not None) and (v_consent_channel is None)):
-            return Reject('Consent', key, ((("slot consent_channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 353)"), 'consent_channel', _h3, 'value_mappings')
+            return Reject(
+                'Consent',
+                key,
+                (
+                    "slot consent_channel: code '"
+                    + (_h3 if _h3 is not None else 'NULL')
+                    + "' is not in value_mappings (line 353)"
+                ),
+                'consent_channel',
+                _h3,
+                'value_mappings',
+            )
         if (v_consent_channel is None):
-            return Reject('Consent', key, 'slot consent_channel is required but empty', 'consent_channel', None, 'required')
+            return Reject(
+                'Consent',
+                key,
+                'slot consent_channel is required but empty',
+                'consent_channel',
+                None,
+                'required',
+            )
         _h4 = (None if c_purpose is None else c_purpose.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         v_consent_purpose = _VM20.get(_h5)
         if ((_h5 is not None) and (v_consent_purpose is None)):
-            return Reject('Consent', key, ((("slot consent_purpose: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 361)"), 'consent_purpose', _h5, 'value_mappings')
+            return Reject(
+                'Consent',
+                key,
+                (
+                    "slot consent_purpose: code '"
+                    + (_h5 if _h5 is not None else 'NULL')
+                    + "' is not in value_mappings (line 361)"
+                ),
+                'consent_purpose',
+                _h5,
+                'value_mappings',
+            )
         if (v_consent_purpose is None):
-            return Reject('Consent', key, 'slot consent_purpose is required but empty', 'consent_purpose', None, 'required')
+            return Reject(
+                'Consent',
+                key,
+                'slot consent_purpose is required but empty',
+                'consent_purpose',
+                None,
+                'required',
+            )
         _h6 = (None if c_opt_in is None else c_opt_in.strip(_ZS))
         _h7 = (None if _h6 is None else (_h6.upper() if _h6.isascii() else _upper(_h6)))
         v_consent_status = _VM21.get(_h7)
         if ((_h7 is not None) and (v_consent_status is None)):
-            return Reject('Consent', key, ((("slot consent_status: code '" + ((_h7 if _h7 is not None else 'NULL')))) + "' is not in value_mappings (line 367)"), 'consent_status', _h7, 'value_mappings')
+            return Reject(
+                'Consent',
+                key,
+                (
+                    "slot consent_status: code '"
+                    + (_h7 if _h7 is not None else 'NULL')
+                    + "' is not in value_mappings (line 367)"
+                ),
+                'consent_status',
+                _h7,
+                'value_mappings',
+            )
         if (v_consent_status is None):
-            return Reject('Consent', key, 'slot consent_status is required but empty', 'consent_status', None, 'required')
+            return Reject(
+                'Consent',
+                key,
+                'slot consent_status is required but empty',
+                'consent_status',
+                None,
+                'required',
+            )
         if (c_changed_at is None):
-            return Reject('Consent', key, 'slot consent_date is required but empty', 'consent_date', None, 'required')
+            return Reject(
+                'Consent',
+                key,
+                'slot consent_date is required but empty',
+                'consent_date',
+                None,
+                'required',
+            )
         _h8 = (None if c_source is None else c_source.strip(_ZS))
         _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
         v_consent_source = _VM16.get(_h9)
         if ((_h9 is not None) and (v_consent_source is None)):
-            return Reject('Consent', key, ((("slot consent_source: code '" + ((_h9 if _h9 is not None else 'NULL')))) + "' is not in value_mappings (line 375)"), 'consent_source', _h9, 'value_mappings')
+            return Reject(
+                'Consent',
+                key,
+                (
+                    "slot consent_source: code '"
+                    + (_h9 if _h9 is not None else 'NULL')
+                    + "' is not in value_mappings (line 375)"
+                ),
+                'consent_source',
+                _h9,
+                'value_mappings',
+            )
         v_id = (None if _h1 is None else ('crm:Consent:' + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'consent_channel': v_consent_channel, 'consent_purpose': v_consent_purpose, 'consent_status': v_consent_status, 'consent_date': c_changed_at, 'consent_source': v_consent_source, '_source_system': 'crm', '_source_table': 'permissions', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'consent_channel': v_consent_channel,
+            'consent_purpose': v_consent_purpose,
+            'consent_status': v_consent_status,
+            'consent_date': c_changed_at,
+            'consent_source': v_consent_source,
+            '_source_system': 'crm',
+            '_source_table': 'permissions',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Consent', _raw_key(record, ('permission_id',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Consent',
+            _raw_key(record, ('permission_id',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1403,9 +2850,27 @@ def sales_order(record):
             c_ordered_at = record.get('ordered_at')
             c_status = record.get('status')
             c_currency = record.get('currency')
-        if c_order_no is not None and (c_order_no.__class__ is not int or not (-1073741824 < c_order_no < 1073741824 or -9223372036854775808 <= c_order_no <= 9223372036854775807)):
+        if (
+            (c_order_no is not None)
+            and (
+                (c_order_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_order_no < 1073741824)
+                    or (-9223372036854775808 <= c_order_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_order_no = _in(c_order_no, 'integer', 'order_no')
-        if c_contact_no is not None and (c_contact_no.__class__ is not int or not (-1073741824 < c_contact_no < 1073741824 or -9223372036854775808 <= c_contact_no <= 9223372036854775807)):
+        if (
+            (c_contact_no is not None)
+            and (
+                (c_contact_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_contact_no < 1073741824)
+                    or (-9223372036854775808 <= c_contact_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_contact_no = _in(c_contact_no, 'integer', 'contact_no')
         if c_ordered_at.__class__ is not _datetime and c_ordered_at is not None:
             c_ordered_at = _in(c_ordered_at, 'datetime', 'ordered_at')
@@ -1415,28 +2880,120 @@ def sales_order(record):
             c_currency = _in(c_currency, 'text', 'currency')
         _h1 = (None if c_order_no is None else str(c_order_no))
         key = _h1
-        v_customer_id = (None if (_t1 := (None if c_contact_no is None else str(c_contact_no))) is None else ('crm:Customer:' + _t1))
+        v_customer_id = (
+            None
+            if ((_t1 := (None if c_contact_no is None else str(c_contact_no))) is None)
+            else ('crm:Customer:' + _t1)
+        )
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('SalesOrder', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v__cast_failure__order_number = (((("value '" + ((_h1 if _h1 is not None else 'NULL')))) + "' cannot be converted to TEXT") if ((c_order_no is not None) and (_h1 is None)) else None)
+            return Reject(
+                'SalesOrder',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v__cast_failure__order_number = (
+            (
+                "value '"
+                + (_h1 if _h1 is not None else 'NULL')
+                + "' cannot be converted to TEXT"
+            )
+            if (c_order_no is not None and _h1 is None)
+            else None
+        )
         if (v__cast_failure__order_number is not None):
-            return Reject('SalesOrder', key, (None if v__cast_failure__order_number is None else ('slot order_number: ' + v__cast_failure__order_number)), 'order_number', None, 'cast')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    None
+                    if (v__cast_failure__order_number is None)
+                    else ('slot order_number: ' + v__cast_failure__order_number)
+                ),
+                'order_number',
+                None,
+                'cast',
+            )
         if (c_ordered_at is None):
-            return Reject('SalesOrder', key, 'slot order_date is required but empty', 'order_date', None, 'required')
+            return Reject(
+                'SalesOrder',
+                key,
+                'slot order_date is required but empty',
+                'order_date',
+                None,
+                'required',
+            )
         _h2 = (None if c_status is None else c_status.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
         v_order_status = _VM22.get(_h3)
         if ((_h3 is not None) and (v_order_status is None)):
-            return Reject('SalesOrder', key, ((("slot order_status: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 394)"), 'order_status', _h3, 'value_mappings')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    "slot order_status: code '"
+                    + (_h3 if _h3 is not None else 'NULL')
+                    + "' is not in value_mappings (line 394)"
+                ),
+                'order_status',
+                _h3,
+                'value_mappings',
+            )
         _h4 = (None if c_currency is None else c_currency.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        v_currency_code = (None if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '') else _h5)
-        if ((v_currency_code is not None) and ((_RX23.search(v_currency_code) is not None) is False)):
-            return Reject('SalesOrder', key, ((("slot currency_code: '" + ((v_currency_code if v_currency_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{3}$"), 'currency_code', v_currency_code, 'pattern')
+        v_currency_code = (
+            None
+            if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '')
+            else _h5
+        )
+        if v_currency_code is not None and (_RX23.search(v_currency_code) is not None) is False:
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    "slot currency_code: '"
+                    + (v_currency_code if v_currency_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{3}$"
+                ),
+                'currency_code',
+                v_currency_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ('crm:SalesOrder:' + _h1))
-        return {'id': v_id, 'customer_id': v_customer_id, 'order_number': _h1, 'order_date': c_ordered_at, 'order_status': v_order_status, 'required_date': None, 'shipped_date': None, 'sales_agent_id': None, 'selling_unit_id': None, 'shipper_name': None, 'ship_to_name': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'freight_amount': None, 'currency_code': v_currency_code, '_source_system': 'crm', '_source_table': 'orders', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'order_number': _h1,
+            'order_date': c_ordered_at,
+            'order_status': v_order_status,
+            'required_date': None,
+            'shipped_date': None,
+            'sales_agent_id': None,
+            'selling_unit_id': None,
+            'shipper_name': None,
+            'ship_to_name': None,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'freight_amount': None,
+            'currency_code': v_currency_code,
+            '_source_system': 'crm',
+            '_source_table': 'orders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('SalesOrder', _raw_key(record, ('order_no',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'SalesOrder',
+            _raw_key(record, ('order_no',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1455,9 +3012,27 @@ def order_status_change(record):
             c_status = record.get('status')
             c_event_ts = record.get('event_ts')
             c_reason = record.get('reason')
-        if c_seq is not None and (c_seq.__class__ is not int or not (-1073741824 < c_seq < 1073741824 or -9223372036854775808 <= c_seq <= 9223372036854775807)):
+        if (
+            (c_seq is not None)
+            and (
+                (c_seq.__class__ is not int)
+                or not (
+                    (-1073741824 < c_seq < 1073741824)
+                    or (-9223372036854775808 <= c_seq <= 9223372036854775807)
+                )
+            )
+        ):
             c_seq = _in(c_seq, 'integer', 'seq')
-        if c_order_no is not None and (c_order_no.__class__ is not int or not (-1073741824 < c_order_no < 1073741824 or -9223372036854775808 <= c_order_no <= 9223372036854775807)):
+        if (
+            (c_order_no is not None)
+            and (
+                (c_order_no.__class__ is not int)
+                or not (
+                    (-1073741824 < c_order_no < 1073741824)
+                    or (-9223372036854775808 <= c_order_no <= 9223372036854775807)
+                )
+            )
+        ):
             c_order_no = _in(c_order_no, 'integer', 'order_no')
         if c_status.__class__ is not str and c_status is not None:
             c_status = _in(c_status, 'text', 'status')
@@ -1467,26 +3042,99 @@ def order_status_change(record):
             c_reason = _in(c_reason, 'text', 'reason')
         _h1 = (None if c_order_no is None else str(c_order_no))
         _h2 = (None if c_seq is None else str(c_seq))
-        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
+        key = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1 + '|')) is None or _h2 is None)
+            else (_t1 + _h2)
+        )
         v_order_id = (None if _h1 is None else ('crm:SalesOrder:' + _h1))
         if ((v_order_id is None) or (v_order_id == '')):
-            return Reject('OrderStatusChange', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+            return Reject(
+                'OrderStatusChange',
+                key,
+                'slot order_id is required but empty',
+                'order_id',
+                None,
+                'required',
+            )
         _h3 = (None if c_status is None else c_status.strip(_ZS))
         _h4 = (None if _h3 is None else (_h3.upper() if _h3.isascii() else _upper(_h3)))
         v_order_status = _VM22.get(_h4)
         if ((_h4 is not None) and (v_order_status is None)):
-            return Reject('OrderStatusChange', key, ((("slot order_status: code '" + ((_h4 if _h4 is not None else 'NULL')))) + "' is not in value_mappings (line 413)"), 'order_status', _h4, 'value_mappings')
+            return Reject(
+                'OrderStatusChange',
+                key,
+                (
+                    "slot order_status: code '"
+                    + (_h4 if _h4 is not None else 'NULL')
+                    + "' is not in value_mappings (line 413)"
+                ),
+                'order_status',
+                _h4,
+                'value_mappings',
+            )
         if (v_order_status is None):
-            return Reject('OrderStatusChange', key, 'slot order_status is required but empty', 'order_status', None, 'required')
+            return Reject(
+                'OrderStatusChange',
+                key,
+                'slot order_status is required but empty',
+                'order_status',
+                None,
+                'required',
+            )
         if (c_event_ts is None):
-            return Reject('OrderStatusChange', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
-        v_id = (None if (_t3 := (None if (_t2 := (None if _h1 is None else ('crm:OrderStatusChange:' + _h1))) is None else (_t2 + '|'))) is None or _h2 is None else (_t3 + _h2))
+            return Reject(
+                'OrderStatusChange',
+                key,
+                'slot status_changed_at is required but empty',
+                'status_changed_at',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (
+                (
+                    (_t3 := (
+                        None
+                        if (
+                            (_t2 := (None if _h1 is None else 'crm:OrderStatusChange:' + _h1))
+                            is None
+                        )
+                        else (_t2 + '|')
+                    ))
+                    is None
+                )
+                or (_h2 is None)
+            )
+            else (_t3 + _h2)
+        )
         _h5 = (None if c_reason is None else c_reason.strip(_ZS))
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
-        v_status_reason = (None if ((_t4 := (None if _h6 is None else _h6.strip(' '))) is not None and _t4 == '') else _h6)
-        return {'id': v_id, 'order_id': v_order_id, 'order_status': v_order_status, 'status_changed_at': c_event_ts, 'status_reason': v_status_reason, '_source_system': 'crm', '_source_table': 'order_events', '_source_key': key}
+        v_status_reason = (
+            None
+            if ((_t4 := (None if _h6 is None else _h6.strip(' '))) is not None and _t4 == '')
+            else _h6
+        )
+        return {
+            'id': v_id,
+            'order_id': v_order_id,
+            'order_status': v_order_status,
+            'status_changed_at': c_event_ts,
+            'status_reason': v_status_reason,
+            '_source_system': 'crm',
+            '_source_table': 'order_events',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('OrderStatusChange', _raw_key(record, ('order_no', 'seq')), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'OrderStatusChange',
+            _raw_key(record, ('order_no', 'seq')),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 

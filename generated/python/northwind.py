@@ -209,7 +209,10 @@ def _round(x, digits=0):
         return x
     if digits >= 0:
         return x.quantize(_QUANTUM[digits], rounding=_HALF_UP, context=_EXACT)
-    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(_D(1), context=_EXACT)
+    return x.scaleb(digits, _EXACT).quantize(_D(1), rounding=_HALF_UP, context=_EXACT).scaleb(-digits, _EXACT).quantize(
+        _D(1),
+        context=_EXACT,
+    )
 
 
 def _float(x):
@@ -248,7 +251,11 @@ def _text(v):
 
 
 def _timestamp_text(v):
-    text = v.strftime("%Y-%m-%d %H:%M:%S") if v.year >= 1000 else f"{v.year:04d}" + v.strftime("-%m-%d %H:%M:%S")
+    text = (
+        v.strftime('%Y-%m-%d %H:%M:%S')
+        if (v.year >= 1000)
+        else (f'{v.year:04d}' + v.strftime('-%m-%d %H:%M:%S'))
+    )
     if v.microsecond:
         text += ("." + f"{v.microsecond:06d}").rstrip("0")
     return text
@@ -466,7 +473,11 @@ def _int(v, bits=64):
     elif cls is str:
         result = _parse_int(v)
     elif cls is _D:
-        result = int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT)) if v.is_finite() else None
+        result = (
+            int(v.to_integral_value(rounding=_HALF_UP, context=_EXACT))
+            if v.is_finite()
+            else None
+        )
     elif cls is float:
         result = int(round(v)) if v == v and v not in (_math.inf, -_math.inf) else None
     else:
@@ -625,7 +636,9 @@ def _dec(v, precision=18, scale=3):
     return None
 
 
-_FLOAT_SYNTAX = _re.compile(r"-?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
+_FLOAT_SYNTAX = _re.compile(
+    '-?(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?',
+)
 
 
 _FLOAT_WORDS = {"inf": _math.inf, "-inf": -_math.inf, "infinity": _math.inf, "-infinity": -_math.inf,
@@ -713,7 +726,14 @@ def _parse_date_prefix(s):
     day, pos = _digits(s, pos + 1, n)
     if day is None:
         return None
-    if n - pos >= 5 and s[pos] in _SPACES and s[pos + 1] == "(" and s[pos + 2] in "bB" and s[pos + 3] in "cC" and s[pos + 4] == ")":
+    if (
+        (n - pos >= 5)
+        and (s[pos] in _SPACES)
+        and (s[pos + 1] == '(')
+        and (s[pos + 2] in 'bB')
+        and (s[pos + 3] in 'cC')
+        and (s[pos + 4] == ')')
+    ):
         if negative or year == 0:
             return None
         year = -year + 1
@@ -835,7 +855,12 @@ def _in(value, kind, column):
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid {kind} value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid {kind} value',
+            None,
+            value,
+        )
     return result
 
 
@@ -848,11 +873,20 @@ def _in_dec(value, precision, scale, column):
         except _DecimalError:
             pass
     try:
-        result = _dec(value, precision, scale) if value.__class__ in (str, bool, int, float, _D) else None
+        result = (
+            _dec(value, precision, scale)
+            if (value.__class__ in (str, bool, int, float, _D))
+            else None
+        )
     except (TypeError, ValueError, AttributeError, OverflowError):
         result = None
     if result is None:
-        raise _RecordError("input", f"column {column}: {value!r} is not a valid decimal({precision},{scale}) value", None, value)
+        raise _RecordError(
+            'input',
+            f'column {column}: {value!r} is not a valid decimal({precision},{scale}) value',
+            None,
+            value,
+        )
     return result
 
 
@@ -869,7 +903,12 @@ def _joined_rows(value, alias):
         return (value,)
     if isinstance(value, (list, tuple)):
         return value
-    raise _RecordError("input", f"join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}", None, value)
+    raise _RecordError(
+        'input',
+        f'join {alias}: expected a row (object) or a list of rows, got {type(value).__name__}',
+        None,
+        value,
+    )
 
 
 def _match_one(value, on, alias, table, *outer):
@@ -880,7 +919,12 @@ def _match_one(value, on, alias, table, *outer):
         return value if on(value, *outer) else None
     found = [row for row in _joined_rows(value, alias) if on(row, *outer)]
     if len(found) > 1:
-        raise _RecordError("join", f"join {alias}: {len(found)} rows of {table} match, but the join is declared to_one", None, len(found))
+        raise _RecordError(
+            'join',
+            f'join {alias}: {len(found)} rows of {table} match, but the join is declared to_one',
+            None,
+            len(found),
+        )
     return found[0] if found else None
 
 
@@ -895,9 +939,33 @@ SOURCE = 'northwind'
 
 _SET1 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX2 = _re.compile('^[a-z]{2}\\Z')
-_VM3 = {'Argentina': 'AR', 'Austria': 'AT', 'Belgium': 'BE', 'Brazil': 'BR', 'Canada': 'CA', 'Denmark': 'DK', 'Finland': 'FI', 'France': 'FR', 'Germany': 'DE', 'Ireland': 'IE', 'Italy': 'IT', 'Mexico': 'MX', 'Norway': 'NO', 'Poland': 'PL', 'Portugal': 'PT', 'Spain': 'ES', 'Sweden': 'SE', 'Switzerland': 'CH', 'UK': 'GB', 'USA': 'US', 'Venezuela': 'VE'}
+_VM3 = {
+    'Argentina': 'AR',
+    'Austria': 'AT',
+    'Belgium': 'BE',
+    'Brazil': 'BR',
+    'Canada': 'CA',
+    'Denmark': 'DK',
+    'Finland': 'FI',
+    'France': 'FR',
+    'Germany': 'DE',
+    'Ireland': 'IE',
+    'Italy': 'IT',
+    'Mexico': 'MX',
+    'Norway': 'NO',
+    'Poland': 'PL',
+    'Portugal': 'PT',
+    'Spain': 'ES',
+    'Sweden': 'SE',
+    'Switzerland': 'CH',
+    'UK': 'GB',
+    'USA': 'US',
+    'Venezuela': 'VE',
+}
 _RX4 = _re.compile('^[A-Z]{2}\\Z')
-_RX5 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX5 = _re.compile(
+    '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
+)
 _RX6 = _re.compile('^[A-Z]{3}\\Z')
 _RX7 = _re.compile('Owner.*', _re.DOTALL)
 _RX8 = _re.compile('(?>.*?Accounting).*', _re.DOTALL)
@@ -932,19 +1000,70 @@ def customer(record):
             c_Country = _in(c_Country, 'text', 'Country')
         key = c_CustomerID
         if ((c_Address is None) and (c_Country is None)):
-            return Reject('Customer', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
-        if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
-            return Reject('Customer', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
+            return Reject(
+                'Customer',
+                key,
+                'test account with no address or country (not a real customer)',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (c_CustomerID is not None)
+            and ((_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None)
+            and (c_CustomerID != _t1)
+        ):
+            return Reject(
+                'Customer',
+                key,
+                'customer code has stray spaces (keyed by hand, not by the order system)',
+                None,
+                None,
+                'reject_when',
+            )
         _h1 = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
         _h2 = (None if _h1 is None else _h1.strip(' '))
         _h3 = (None if (_h2 is not None and _h2 == '') else _h1)
         if ((_h3 is None) or (_h3 == '')):
-            return Reject('Customer', key, 'slot full_name is required but empty', 'full_name', None, 'required')
+            return Reject(
+                'Customer',
+                key,
+                'slot full_name is required but empty',
+                'full_name',
+                None,
+                'required',
+            )
         v_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         v_household_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
-        return {'id': v_id, 'customer_type': 'organisation', 'full_name': _h3, 'given_name': None, 'family_name': None, 'organisation_name': _h3, 'birth_date': None, 'customer_tier': None, 'household_id': v_household_id, 'registered_unit_id': None, 'support_agent_id': None, 'salutation': None, 'preferred_language': None, 'customer_since': None, 'support_agent': None, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        return {
+            'id': v_id,
+            'customer_type': 'organisation',
+            'full_name': _h3,
+            'given_name': None,
+            'family_name': None,
+            'organisation_name': _h3,
+            'birth_date': None,
+            'customer_tier': None,
+            'household_id': v_household_id,
+            'registered_unit_id': None,
+            'support_agent_id': None,
+            'salutation': None,
+            'preferred_language': None,
+            'customer_since': None,
+            'support_agent': None,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Customer', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Customer',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -975,25 +1094,161 @@ def household(record):
             c_PostalCode = _in(c_PostalCode, 'text', 'PostalCode')
         key = c_CustomerID
         if ((c_Address is None) and (c_Country is None)):
-            return Reject('Household', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
-        if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
-            return Reject('Household', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
+            return Reject(
+                'Household',
+                key,
+                'test account with no address or country (not a real customer)',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (c_CustomerID is not None)
+            and ((_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None)
+            and (c_CustomerID != _t1)
+        ):
+            return Reject(
+                'Household',
+                key,
+                'customer code has stray spaces (keyed by hand, not by the order system)',
+                None,
+                None,
+                'reject_when',
+            )
         _h1 = (None if c_CompanyName is None else c_CompanyName.strip(_ZS))
-        v_household_name = (None if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '') else _h1)
+        v_household_name = (
+            None
+            if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '')
+            else _h1
+        )
         if ((v_household_name is None) or (v_household_name == '')):
-            return Reject('Household', key, 'slot household_name is required but empty', 'household_name', None, 'required')
-        v_address_key = (None if (_t9 := (None if (_t7 := (None if (_t6 := (None if (_t4 := (None if (_t3 := (None if c_Address is None else c_Address.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is None else (_t4 + '|'))) is None else (_t6 + ((_t5.upper() if (_t5 := ((c_PostalCode if c_PostalCode is not None else '')).strip(_ZS)).isascii() else _upper(_t5)))))) is None else (_t7 + '|'))) is None or (_t10 := (None if (_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None else (_t8.upper() if _t8.isascii() else _upper(_t8)))) is None else (_t9 + _t10))
+            return Reject(
+                'Household',
+                key,
+                'slot household_name is required but empty',
+                'household_name',
+                None,
+                'required',
+            )
+        v_address_key = (
+            None
+            if (
+                (
+                    (_t9 := (
+                        None
+                        if (
+                            (_t7 := (
+                                None
+                                if (
+                                    (_t6 := (
+                                        None
+                                        if (
+                                            (_t4 := (
+                                                None
+                                                if (
+                                                    (_t3 := (
+                                                        None
+                                                        if (c_Address is None)
+                                                        else c_Address.strip(_ZS)
+                                                    ))
+                                                    is None
+                                                )
+                                                else _t3.upper()
+                                                if _t3.isascii()
+                                                else _upper(_t3)
+                                            ))
+                                            is None
+                                        )
+                                        else (_t4 + '|')
+                                    ))
+                                    is None
+                                )
+                                else (
+                                    _t6
+                                    + (
+                                        _t5.upper()
+                                        if (_t5 := (c_PostalCode if c_PostalCode is not None else '').strip(
+                                            _ZS,
+                                        )).isascii()
+                                        else _upper(_t5)
+                                    )
+                                )
+                            ))
+                            is None
+                        )
+                        else (_t7 + '|')
+                    ))
+                    is None
+                )
+                or (
+                    (_t10 := (
+                        None
+                        if ((_t8 := (None if c_Country is None else c_Country.strip(_ZS))) is None)
+                        else _t8.upper()
+                        if _t8.isascii()
+                        else _upper(_t8)
+                    ))
+                    is None
+                )
+            )
+            else (_t9 + _t10)
+        )
         if ((v_address_key is None) or (v_address_key == '')):
-            return Reject('Household', key, 'slot address_key is required but empty', 'address_key', None, 'required')
+            return Reject(
+                'Household',
+                key,
+                'slot address_key is required but empty',
+                'address_key',
+                None,
+                'required',
+            )
         v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Household', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 46)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'Household',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 46)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
-            return Reject('Household', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'Household',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if c_CustomerID is None else ('northwind:Household:' + c_CustomerID))
-        return {'id': v_id, 'household_name': v_household_name, 'address_key': v_address_key, 'member_count': 1, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        return {
+            'id': v_id,
+            'household_name': v_household_name,
+            'address_key': v_address_key,
+            'member_count': 1,
+            'country_code': v_country_code,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Household', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Household',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1016,16 +1271,60 @@ def contact_point_phone(record):
             c_Address = _in(c_Address, 'text', 'Address')
         key = c_CustomerID
         if (not ((c_Phone is not None) and (c_Address is not None))):
-            return Reject('ContactPointPhone', key, 'excluded by filter: Phone IS NOT NULL AND Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'excluded by filter: Phone IS NOT NULL AND Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointPhone', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'phone')) + '|')) + c_CustomerID))
+            return Reject(
+                'ContactPointPhone',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (c_CustomerID is None)
+            else ('northwind:ContactPoint:' + 'phone' + '|' + c_CustomerID)
+        )
         _h1 = (None if c_Phone is None else c_Phone.strip(_ZS))
-        v_phone_number = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_phone_number = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'phone',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': True,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointPhone', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointPhone',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1048,16 +1347,60 @@ def contact_point_fax(record):
             c_Address = _in(c_Address, 'text', 'Address')
         key = c_CustomerID
         if (not ((c_Fax is not None) and (c_Address is not None))):
-            return Reject('ContactPointFax', key, 'excluded by filter: Fax IS NOT NULL AND Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointFax',
+                key,
+                'excluded by filter: Fax IS NOT NULL AND Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointFax', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'fax')) + '|')) + c_CustomerID))
+            return Reject(
+                'ContactPointFax',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (c_CustomerID is None)
+            else ('northwind:ContactPoint:' + 'fax' + '|' + c_CustomerID)
+        )
         _h1 = (None if c_Fax is None else c_Fax.strip(_ZS))
-        v_phone_number = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'fax', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': False, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_phone_number = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'fax',
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'is_primary': False,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointFax', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointFax',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1092,24 +1435,111 @@ def contact_point_address(record):
             c_Country = _in(c_Country, 'text', 'Country')
         key = c_CustomerID
         if (c_Address is None):
-            return Reject('ContactPointAddress', key, 'excluded by filter: Address IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'excluded by filter: Address IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
         v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 126)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 126)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
-        v_id = (None if c_CustomerID is None else ((((('northwind:ContactPoint:' + 'address')) + '|')) + c_CustomerID))
+            return Reject(
+                'ContactPointAddress',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
+        v_id = (
+            None
+            if (c_CustomerID is None)
+            else ('northwind:ContactPoint:' + 'address' + '|' + c_CustomerID)
+        )
         _h1 = (None if c_Address is None else c_Address.strip(_ZS))
-        v_address_line = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
-        v_city = (None if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '') else c_City)
-        v_region = (None if ((_t3 := (None if c_Region is None else c_Region.strip(' '))) is not None and _t3 == '') else c_Region)
-        v_postal_code = (None if ((_t4 := (None if c_PostalCode is None else c_PostalCode.strip(' '))) is not None and _t4 == '') else c_PostalCode)
-        return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'postal_address', 'email_address': None, 'phone_number': None, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_address_line = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
+        v_city = (
+            None
+            if ((_t2 := (None if c_City is None else c_City.strip(' '))) is not None and _t2 == '')
+            else c_City
+        )
+        v_region = (
+            None
+            if (
+                ((_t3 := (None if c_Region is None else c_Region.strip(' '))) is not None)
+                and (_t3 == '')
+            )
+            else c_Region
+        )
+        v_postal_code = (
+            None
+            if (
+                (
+                    (_t4 := (None if c_PostalCode is None else c_PostalCode.strip(' ')))
+                    is not None
+                )
+                and (_t4 == '')
+            )
+            else c_PostalCode
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'contact_type': 'postal_address',
+            'email_address': None,
+            'phone_number': None,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': v_region,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            'is_primary': True,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPointAddress', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPointAddress',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1119,9 +1549,22 @@ def _product__on_category(row, c_CategoryID):
         j_category_CategoryID = row['CategoryID']
     except KeyError:
         j_category_CategoryID = row.get('CategoryID')
-    if j_category_CategoryID is not None and (j_category_CategoryID.__class__ is not int or not (-1073741824 < j_category_CategoryID < 1073741824 or -9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)):
+    if (
+        (j_category_CategoryID is not None)
+        and (
+            (j_category_CategoryID.__class__ is not int)
+            or not (
+                (-1073741824 < j_category_CategoryID < 1073741824)
+                or (-9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)
+            )
+        )
+    ):
         j_category_CategoryID = _in(j_category_CategoryID, 'integer', 'category.CategoryID')
-    return (j_category_CategoryID is not None and c_CategoryID is not None and j_category_CategoryID == c_CategoryID)
+    return (
+        (j_category_CategoryID is not None)
+        and (c_CategoryID is not None)
+        and (j_category_CategoryID == c_CategoryID)
+    )
 
 
 def product(record):
@@ -1139,7 +1582,16 @@ def product(record):
             c_UnitPrice = record.get('UnitPrice')
             c_Discontinued = record.get('Discontinued')
             c_CategoryID = record.get('CategoryID')
-        if c_ProductID is not None and (c_ProductID.__class__ is not int or not (-1073741824 < c_ProductID < 1073741824 or -9223372036854775808 <= c_ProductID <= 9223372036854775807)):
+        if (
+            (c_ProductID is not None)
+            and (
+                (c_ProductID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ProductID < 1073741824)
+                    or (-9223372036854775808 <= c_ProductID <= 9223372036854775807)
+                )
+            )
+        ):
             c_ProductID = _in(c_ProductID, 'integer', 'ProductID')
         if c_ProductName.__class__ is not str and c_ProductName is not None:
             c_ProductName = _in(c_ProductName, 'text', 'ProductName')
@@ -1147,11 +1599,26 @@ def product(record):
             c_UnitPrice = _in_dec(c_UnitPrice, 18, 3, 'UnitPrice')
         if c_Discontinued.__class__ is not str and c_Discontinued is not None:
             c_Discontinued = _in(c_Discontinued, 'text', 'Discontinued')
-        if c_CategoryID is not None and (c_CategoryID.__class__ is not int or not (-1073741824 < c_CategoryID < 1073741824 or -9223372036854775808 <= c_CategoryID <= 9223372036854775807)):
+        if (
+            (c_CategoryID is not None)
+            and (
+                (c_CategoryID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_CategoryID < 1073741824)
+                    or (-9223372036854775808 <= c_CategoryID <= 9223372036854775807)
+                )
+            )
+        ):
             c_CategoryID = _in(c_CategoryID, 'integer', 'CategoryID')
         _row_category = record.get('category')
         if _row_category is not None and _row_category.__class__ is not dict:
-            _row_category = _match_one(_row_category, _product__on_category, 'category', 'Categories', c_CategoryID)
+            _row_category = _match_one(
+                _row_category,
+                _product__on_category,
+                'category',
+                'Categories',
+                c_CategoryID,
+            )
         if _row_category is None:
             j_category_CategoryName = j_category_CategoryID = None
         else:
@@ -1162,28 +1629,113 @@ def product(record):
                 j_category_CategoryName = _row_category.get('CategoryName')
                 j_category_CategoryID = _row_category.get('CategoryID')
             if j_category_CategoryName.__class__ is not str and j_category_CategoryName is not None:
-                j_category_CategoryName = _in(j_category_CategoryName, 'text', 'category.CategoryName')
-            if j_category_CategoryID is not None and (j_category_CategoryID.__class__ is not int or not (-1073741824 < j_category_CategoryID < 1073741824 or -9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)):
+                j_category_CategoryName = _in(
+                    j_category_CategoryName,
+                    'text',
+                    'category.CategoryName',
+                )
+            if (
+                (j_category_CategoryID is not None)
+                and (
+                    (j_category_CategoryID.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_category_CategoryID < 1073741824)
+                        or (-9223372036854775808 <= j_category_CategoryID <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_category_CategoryID = _in(j_category_CategoryID, 'integer', 'category.CategoryID')
             if not (j_category_CategoryID is not None and c_CategoryID is not None and j_category_CategoryID == c_CategoryID):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_category_CategoryName = j_category_CategoryID = None
         _h1 = (None if c_ProductID is None else str(c_ProductID))
         key = _h1
-        v_product_name = (None if ((_t1 := (None if c_ProductName is None else c_ProductName.strip(' '))) is not None and _t1 == '') else c_ProductName)
+        v_product_name = (
+            None
+            if (
+                (
+                    (_t1 := (None if c_ProductName is None else c_ProductName.strip(' ')))
+                    is not None
+                )
+                and (_t1 == '')
+            )
+            else c_ProductName
+        )
         if ((v_product_name is None) or (v_product_name == '')):
-            return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
+            return Reject(
+                'Product',
+                key,
+                'slot product_name is required but empty',
+                'product_name',
+                None,
+                'required',
+            )
         try:
-            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+            v_unit_price = (
+                None
+                if (c_UnitPrice is None)
+                else _t2
+                if ((_t2 := _dec(c_UnitPrice, 18, 4)) is not None)
+                else _cast_fail(c_UnitPrice, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('Product', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'Product',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t3
+                        if (
+                            (_t3 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         v_id = (None if _h1 is None else ('northwind:Product:' + _h1))
-        v_product_category = (None if ((_t4 := (None if j_category_CategoryName is None else j_category_CategoryName.strip(' '))) is not None and _t4 == '') else j_category_CategoryName)
+        v_product_category = (
+            None
+            if (
+                (
+                    (_t4 := (
+                        None
+                        if (j_category_CategoryName is None)
+                        else j_category_CategoryName.strip(' ')
+                    ))
+                    is not None
+                )
+                and (_t4 == '')
+            )
+            else j_category_CategoryName
+        )
         v_is_active = (None if c_Discontinued is None else (c_Discontinued == '0'))
-        return {'id': v_id, 'product_name': v_product_name, 'product_category': v_product_category, 'unit_price': v_unit_price, 'currency_code': 'USD', 'is_active': v_is_active, '_source_system': 'northwind', '_source_table': 'Products', '_source_key': key}
+        return {
+            'id': v_id,
+            'product_name': v_product_name,
+            'product_category': v_product_category,
+            'unit_price': v_unit_price,
+            'currency_code': 'USD',
+            'is_active': v_is_active,
+            '_source_system': 'northwind',
+            '_source_table': 'Products',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Product', _raw_key(record, ('ProductID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Product',
+            _raw_key(record, ('ProductID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1193,7 +1745,16 @@ def _transaction__on_line(row, c_OrderID):
         j_line_OrderID = row['OrderID']
     except KeyError:
         j_line_OrderID = row.get('OrderID')
-    if j_line_OrderID is not None and (j_line_OrderID.__class__ is not int or not (-1073741824 < j_line_OrderID < 1073741824 or -9223372036854775808 <= j_line_OrderID <= 9223372036854775807)):
+    if (
+        (j_line_OrderID is not None)
+        and (
+            (j_line_OrderID.__class__ is not int)
+            or not (
+                (-1073741824 < j_line_OrderID < 1073741824)
+                or (-9223372036854775808 <= j_line_OrderID <= 9223372036854775807)
+            )
+        )
+    ):
         j_line_OrderID = _in(j_line_OrderID, 'integer', 'line.OrderID')
     return (j_line_OrderID is not None and c_OrderID is not None and j_line_OrderID == c_OrderID)
 
@@ -1205,7 +1766,16 @@ def transaction__staged(record):
             c_OrderID = record['OrderID']
         except KeyError:
             c_OrderID = record.get('OrderID')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
         rows = []
         for _row_line in _match_all(record.get('line'), _transaction__on_line, 'line', c_OrderID):
@@ -1216,19 +1786,42 @@ def transaction__staged(record):
                     j_line_OrderID = _row_line['OrderID']
                 except KeyError:
                     j_line_OrderID = _row_line.get('OrderID')
-                if j_line_OrderID is not None and (j_line_OrderID.__class__ is not int or not (-1073741824 < j_line_OrderID < 1073741824 or -9223372036854775808 <= j_line_OrderID <= 9223372036854775807)):
+                if (
+                    (j_line_OrderID is not None)
+                    and (
+                        (j_line_OrderID.__class__ is not int)
+                        or not (
+                            (-1073741824 < j_line_OrderID < 1073741824)
+                            or (-9223372036854775808 <= j_line_OrderID <= 9223372036854775807)
+                        )
+                    )
+                ):
                     j_line_OrderID = _in(j_line_OrderID, 'integer', 'line.OrderID')
-            staged = {'_source_system': 'northwind', '_source_table': 'Orders', '_source_key': (None if c_OrderID is None else str(c_OrderID)), '_reject_reason': ('grouping key `OrderID` is empty' if (c_OrderID is None) else None)}
+            staged = {
+                '_source_system': 'northwind',
+                '_source_table': 'Orders',
+                '_source_key': (None if c_OrderID is None else str(c_OrderID)),
+                '_reject_reason': ('grouping key `OrderID` is empty' if c_OrderID is None else None),
+            }
             if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                 rows.append(staged)
         return rows
     except _RecordError as e:
-        return Reject('Transaction', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Transaction',
+            _raw_key(record, ('OrderID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 def transaction(record):
     """Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check."""
-    raise NotTranslatable('Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.')
+    raise NotTranslatable(
+        'Transaction groups records by OrderID: an aggregation over many records, which a one-record translator cannot compute. Use the SQL view northwind__transaction; transaction__staged(record) gives the per-record check.',
+    )
 
 
 
@@ -1247,11 +1840,38 @@ def transaction_line(record):
             c_Quantity = record.get('Quantity')
             c_UnitPrice = record.get('UnitPrice')
             c_Discount = record.get('Discount')
-        if c_ProductID is not None and (c_ProductID.__class__ is not int or not (-1073741824 < c_ProductID < 1073741824 or -9223372036854775808 <= c_ProductID <= 9223372036854775807)):
+        if (
+            (c_ProductID is not None)
+            and (
+                (c_ProductID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ProductID < 1073741824)
+                    or (-9223372036854775808 <= c_ProductID <= 9223372036854775807)
+                )
+            )
+        ):
             c_ProductID = _in(c_ProductID, 'integer', 'ProductID')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
-        if c_Quantity is not None and (c_Quantity.__class__ is not int or not (-1073741824 < c_Quantity < 1073741824 or -9223372036854775808 <= c_Quantity <= 9223372036854775807)):
+        if (
+            (c_Quantity is not None)
+            and (
+                (c_Quantity.__class__ is not int)
+                or not (
+                    (-1073741824 < c_Quantity < 1073741824)
+                    or (-9223372036854775808 <= c_Quantity <= 9223372036854775807)
+                )
+            )
+        ):
             c_Quantity = _in(c_Quantity, 'integer', 'Quantity')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 18, 3, 'UnitPrice')
@@ -1259,39 +1879,249 @@ def transaction_line(record):
             c_Discount = _in(c_Discount, 'float', 'Discount')
         _h1 = (None if c_OrderID is None else str(c_OrderID))
         _h2 = (None if c_ProductID is None else str(c_ProductID))
-        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
+        key = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1 + '|')) is None or _h2 is None)
+            else (_t1 + _h2)
+        )
         v_transaction_id = (None if _h1 is None else ('northwind:Transaction:' + _h1))
         if ((v_transaction_id is None) or (v_transaction_id == '')):
-            return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot transaction_id is required but empty',
+                'transaction_id',
+                None,
+                'required',
+            )
         if (c_Quantity is None):
-            return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot quantity is required but empty',
+                'quantity',
+                None,
+                'required',
+            )
         try:
-            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+            v_unit_price = (
+                None
+                if (c_UnitPrice is None)
+                else _t2
+                if ((_t2 := _dec(c_UnitPrice, 18, 4)) is not None)
+                else _cast_fail(c_UnitPrice, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
         if (v_unit_price is None):
-            return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot unit_price is required but empty',
+                'unit_price',
+                None,
+                'required',
+            )
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t3
+                        if (
+                            (_t3 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         try:
-            v_discount_rate = (None if (_t6 := (None if c_Discount is None else (_t4 if (_t4 := _dec(c_Discount, 38, 10)) is not None else _cast_fail(c_Discount, 'decimal(38,10)')))) is None else (_t5 if (_t5 := _dec(_t6, 18, 4)) is not None else _cast_fail(_t6, 'decimal(18,4)')))
+            v_discount_rate = (
+                None
+                if (
+                    (_t6 := (
+                        None
+                        if (c_Discount is None)
+                        else _t4
+                        if ((_t4 := _dec(c_Discount, 38, 10)) is not None)
+                        else _cast_fail(c_Discount, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t5
+                if ((_t5 := _dec(_t6, 18, 4)) is not None)
+                else _cast_fail(_t6, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t7 if (_t7 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t7
+                        if (
+                            (_t7 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'minimum',
+            )
         if (v_discount_rate is not None and v_discount_rate > 1):
-            return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t8 if (_t8 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
+            return Reject(
+                'TransactionLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t8
+                        if (
+                            (_t8 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is above the maximum 1'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'maximum',
+            )
         try:
-            v_line_amount = (None if (_t18 := (None if (_t16 := (None if (_t14 := (None if (_t13 := (None if (_t10 := (None if (_t9 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else _float(_t9))) is None or (_t11 := (None if c_Discount is None else ((float(1)) - c_Discount))) is None else (_t10 * _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else _round(_t14, 2))) is None else (_t15 if (_t15 := _dec(_t16, 38, 10)) is not None else _cast_fail(_t16, 'decimal(38,10)')))) is None else (_t17 if (_t17 := _dec(_t18, 18, 4)) is not None else _cast_fail(_t18, 'decimal(18,4)')))
+            v_line_amount = (
+                None
+                if (
+                    (_t18 := (
+                        None
+                        if (
+                            (_t16 := (
+                                None
+                                if (
+                                    (_t14 := (
+                                        None
+                                        if (
+                                            (_t13 := (
+                                                None
+                                                if (
+                                                    (
+                                                        (_t10 := (
+                                                            None
+                                                            if (
+                                                                (_t9 := (
+                                                                    None
+                                                                    if (
+                                                                        (c_UnitPrice is None)
+                                                                        or (c_Quantity is None)
+                                                                    )
+                                                                    else _EXACT.multiply(
+                                                                        c_UnitPrice,
+                                                                        c_Quantity,
+                                                                    )
+                                                                ))
+                                                                is None
+                                                            )
+                                                            else _float(_t9)
+                                                        ))
+                                                        is None
+                                                    )
+                                                    or (
+                                                        (_t11 := (
+                                                            None
+                                                            if (c_Discount is None)
+                                                            else (float(1) - c_Discount)
+                                                        ))
+                                                        is None
+                                                    )
+                                                )
+                                                else (_t10 * _t11)
+                                            ))
+                                            is None
+                                        )
+                                        else _t12
+                                        if ((_t12 := _dec(_t13, 38, 10)) is not None)
+                                        else _cast_fail(_t13, 'decimal(38,10)')
+                                    ))
+                                    is None
+                                )
+                                else _round(_t14, 2)
+                            ))
+                            is None
+                        )
+                        else _t15
+                        if ((_t15 := _dec(_t16, 38, 10)) is not None)
+                        else _cast_fail(_t16, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t17
+                if ((_t17 := _dec(_t18, 18, 4)) is not None)
+                else _cast_fail(_t18, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
-            return Reject('TransactionLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
-        v_id = (None if (_t20 := (None if (_t19 := (None if _h1 is None else ('northwind:TransactionLine:' + _h1))) is None else (_t19 + '|'))) is None or _h2 is None else (_t20 + _h2))
+            return Reject(
+                'TransactionLine',
+                key,
+                'slot line_amount is required but empty',
+                'line_amount',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (
+                (
+                    (_t20 := (
+                        None
+                        if (
+                            (_t19 := (None if _h1 is None else 'northwind:TransactionLine:' + _h1))
+                            is None
+                        )
+                        else (_t19 + '|')
+                    ))
+                    is None
+                )
+                or (_h2 is None)
+            )
+            else (_t20 + _h2)
+        )
         v_product_id = (None if _h2 is None else ('northwind:Product:' + _h2))
-        return {'id': v_id, 'transaction_id': v_transaction_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'northwind', '_source_table': 'Order Details', '_source_key': key}
+        return {
+            'id': v_id,
+            'transaction_id': v_transaction_id,
+            'product_id': v_product_id,
+            'quantity': c_Quantity,
+            'unit_price': v_unit_price,
+            'discount_rate': v_discount_rate,
+            'line_amount': v_line_amount,
+            '_source_system': 'northwind',
+            '_source_table': 'Order Details',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('TransactionLine', _raw_key(record, ('OrderID', 'ProductID')), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'TransactionLine',
+            _raw_key(record, ('OrderID', 'ProductID')),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1323,22 +2153,109 @@ def contact_person(record):
         key = c_CustomerID
         _h1 = (None if c_ContactName is None else c_ContactName.strip(_ZS))
         if ((None if _h1 is not None and _h1 == '' else _h1) is None):
-            return Reject('ContactPerson', key, "excluded by filter: NULLIF(TRIM(ContactName), '') IS NOT NULL", None, None, 'filter')
+            return Reject(
+                'ContactPerson',
+                key,
+                "excluded by filter: NULLIF(TRIM(ContactName), '') IS NOT NULL",
+                None,
+                None,
+                'filter',
+            )
         if ((c_Address is None) and (c_Country is None)):
-            return Reject('ContactPerson', key, 'test account with no address or country (not a real customer)', None, None, 'reject_when')
-        if (c_CustomerID is not None and (_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None and c_CustomerID != _t1):
-            return Reject('ContactPerson', key, 'customer code has stray spaces (keyed by hand, not by the order system)', None, None, 'reject_when')
+            return Reject(
+                'ContactPerson',
+                key,
+                'test account with no address or country (not a real customer)',
+                None,
+                None,
+                'reject_when',
+            )
+        if (
+            (c_CustomerID is not None)
+            and ((_t1 := (None if c_CustomerID is None else c_CustomerID.strip(_ZS))) is not None)
+            and (c_CustomerID != _t1)
+        ):
+            return Reject(
+                'ContactPerson',
+                key,
+                'customer code has stray spaces (keyed by hand, not by the order system)',
+                None,
+                None,
+                'reject_when',
+            )
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('ContactPerson', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_party_role = ('owner' if ((None if c_ContactTitle is None else (_RX7.fullmatch(c_ContactTitle) is not None)) is True) else ('billing_contact' if ((None if c_ContactTitle is None else (_RX8.fullmatch(c_ContactTitle) is not None)) is True) else ('buyer' if (((None if c_ContactTitle is None else (_RX9.fullmatch(c_ContactTitle) is not None)) is True) or ((None if c_ContactTitle is None else (_RX10.fullmatch(c_ContactTitle) is not None)) is True)) else 'other')))
+            return Reject(
+                'ContactPerson',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v_party_role = (
+            'owner'
+            if (
+                (None if c_ContactTitle is None else _RX7.fullmatch(c_ContactTitle) is not None)
+                is True
+            )
+            else 'billing_contact'
+            if (
+                (None if c_ContactTitle is None else _RX8.fullmatch(c_ContactTitle) is not None)
+                is True
+            )
+            else 'buyer'
+            if (
+                (
+                    (None if c_ContactTitle is None else _RX9.fullmatch(c_ContactTitle) is not None)
+                    is True
+                )
+                or (
+                    (
+                        None
+                        if (c_ContactTitle is None)
+                        else (_RX10.fullmatch(c_ContactTitle) is not None)
+                    )
+                    is True
+                )
+            )
+            else 'other'
+        )
         v_id = (None if c_CustomerID is None else ('northwind:ContactPerson:' + c_CustomerID))
-        v_person_name = (None if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '') else _h1)
+        v_person_name = (
+            None
+            if ((_t2 := (None if _h1 is None else _h1.strip(' '))) is not None and _t2 == '')
+            else _h1
+        )
         _h2 = (None if c_ContactTitle is None else c_ContactTitle.strip(_ZS))
-        v_job_title = (None if ((_t3 := (None if _h2 is None else _h2.strip(' '))) is not None and _t3 == '') else _h2)
-        return {'id': v_id, 'customer_id': v_customer_id, 'person_name': v_person_name, 'salutation': None, 'job_title': v_job_title, 'party_role': v_party_role, 'email_address': None, 'phone_number': None, 'is_primary': True, '_source_system': 'northwind', '_source_table': 'Customers', '_source_key': key}
+        v_job_title = (
+            None
+            if ((_t3 := (None if _h2 is None else _h2.strip(' '))) is not None and _t3 == '')
+            else _h2
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'person_name': v_person_name,
+            'salutation': None,
+            'job_title': v_job_title,
+            'party_role': v_party_role,
+            'email_address': None,
+            'phone_number': None,
+            'is_primary': True,
+            '_source_system': 'northwind',
+            '_source_table': 'Customers',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('ContactPerson', _raw_key(record, ('CustomerID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'ContactPerson',
+            _raw_key(record, ('CustomerID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1375,7 +2292,16 @@ def employee(record):
             c_Region = record.get('Region')
             c_PostalCode = record.get('PostalCode')
             c_Country = record.get('Country')
-        if c_EmployeeID is not None and (c_EmployeeID.__class__ is not int or not (-1073741824 < c_EmployeeID < 1073741824 or -9223372036854775808 <= c_EmployeeID <= 9223372036854775807)):
+        if (
+            (c_EmployeeID is not None)
+            and (
+                (c_EmployeeID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_EmployeeID < 1073741824)
+                    or (-9223372036854775808 <= c_EmployeeID <= 9223372036854775807)
+                )
+            )
+        ):
             c_EmployeeID = _in(c_EmployeeID, 'integer', 'EmployeeID')
         if c_LastName.__class__ is not str and c_LastName is not None:
             c_LastName = _in(c_LastName, 'text', 'LastName')
@@ -1387,7 +2313,16 @@ def employee(record):
             c_Title = _in(c_Title, 'text', 'Title')
         if c_HireDate.__class__ is not _date and c_HireDate is not None:
             c_HireDate = _in(c_HireDate, 'date', 'HireDate')
-        if c_ReportsTo is not None and (c_ReportsTo.__class__ is not int or not (-1073741824 < c_ReportsTo < 1073741824 or -9223372036854775808 <= c_ReportsTo <= 9223372036854775807)):
+        if (
+            (c_ReportsTo is not None)
+            and (
+                (c_ReportsTo.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ReportsTo < 1073741824)
+                    or (-9223372036854775808 <= c_ReportsTo <= 9223372036854775807)
+                )
+            )
+        ):
             c_ReportsTo = _in(c_ReportsTo, 'integer', 'ReportsTo')
         if c_HomePhone.__class__ is not str and c_HomePhone is not None:
             c_HomePhone = _in(c_HomePhone, 'text', 'HomePhone')
@@ -1409,34 +2344,150 @@ def employee(record):
         _h3 = (None if _h2 is None else (_h2 + ' '))
         _h4 = (None if c_LastName is None else c_LastName.strip(_ZS))
         _h5 = (None if _h3 is None or _h4 is None else (_h3 + _h4))
-        v_person_name = (None if ((_t1 := (None if _h5 is None else _h5.strip(' '))) is not None and _t1 == '') else _h5)
+        v_person_name = (
+            None
+            if ((_t1 := (None if _h5 is None else _h5.strip(' '))) is not None and _t1 == '')
+            else _h5
+        )
         if ((v_person_name is None) or (v_person_name == '')):
-            return Reject('Employee', key, 'slot person_name is required but empty', 'person_name', None, 'required')
+            return Reject(
+                'Employee',
+                key,
+                'slot person_name is required but empty',
+                'person_name',
+                None,
+                'required',
+            )
         v_country_code = _VM3.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('Employee', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 256)"), 'country_code', c_Country, 'value_mappings')
+            return Reject(
+                'Employee',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_Country if c_Country is not None else 'NULL')
+                    + "' is not in value_mappings (line 256)"
+                ),
+                'country_code',
+                c_Country,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
-            return Reject('Employee', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'Employee',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         v_id = (None if _h1 is None else ('northwind:Employee:' + _h1))
-        v_given_name = (None if ((_t2 := (None if _h2 is None else _h2.strip(' '))) is not None and _t2 == '') else _h2)
-        v_family_name = (None if ((_t3 := (None if _h4 is None else _h4.strip(' '))) is not None and _t3 == '') else _h4)
+        v_given_name = (
+            None
+            if ((_t2 := (None if _h2 is None else _h2.strip(' '))) is not None and _t2 == '')
+            else _h2
+        )
+        v_family_name = (
+            None
+            if ((_t3 := (None if _h4 is None else _h4.strip(' '))) is not None and _t3 == '')
+            else _h4
+        )
         _h6 = (None if c_TitleOfCourtesy is None else c_TitleOfCourtesy.strip(_ZS))
-        v_salutation = (None if ((_t4 := (None if _h6 is None else _h6.strip(' '))) is not None and _t4 == '') else _h6)
+        v_salutation = (
+            None
+            if ((_t4 := (None if _h6 is None else _h6.strip(' '))) is not None and _t4 == '')
+            else _h6
+        )
         _h7 = (None if c_Title is None else c_Title.strip(_ZS))
-        v_job_title = (None if ((_t5 := (None if _h7 is None else _h7.strip(' '))) is not None and _t5 == '') else _h7)
-        v_manager_id = (None if (_t6 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None else ('northwind:Employee:' + _t6))
+        v_job_title = (
+            None
+            if ((_t5 := (None if _h7 is None else _h7.strip(' '))) is not None and _t5 == '')
+            else _h7
+        )
+        v_manager_id = (
+            None
+            if ((_t6 := (None if c_ReportsTo is None else str(c_ReportsTo))) is None)
+            else ('northwind:Employee:' + _t6)
+        )
         _h8 = (None if c_HomePhone is None else c_HomePhone.strip(_ZS))
-        v_phone_number = (None if ((_t7 := (None if _h8 is None else _h8.strip(' '))) is not None and _t7 == '') else _h8)
+        v_phone_number = (
+            None
+            if ((_t7 := (None if _h8 is None else _h8.strip(' '))) is not None and _t7 == '')
+            else _h8
+        )
         _h9 = (None if c_Extension is None else c_Extension.strip(_ZS))
-        v_phone_extension = (None if ((_t8 := (None if _h9 is None else _h9.strip(' '))) is not None and _t8 == '') else _h9)
+        v_phone_extension = (
+            None
+            if ((_t8 := (None if _h9 is None else _h9.strip(' '))) is not None and _t8 == '')
+            else _h9
+        )
         _h10 = (None if c_Address is None else c_Address.strip(_ZS))
-        v_address_line = (None if ((_t9 := (None if _h10 is None else _h10.strip(' '))) is not None and _t9 == '') else _h10)
-        v_city = (None if ((_t10 := (None if c_City is None else c_City.strip(' '))) is not None and _t10 == '') else c_City)
-        v_region = (None if ((_t11 := (None if c_Region is None else c_Region.strip(' '))) is not None and _t11 == '') else c_Region)
-        v_postal_code = (None if ((_t12 := (None if c_PostalCode is None else c_PostalCode.strip(' '))) is not None and _t12 == '') else c_PostalCode)
-        return {'id': v_id, 'person_name': v_person_name, 'given_name': v_given_name, 'family_name': v_family_name, 'salutation': v_salutation, 'job_title': v_job_title, 'hire_date': c_HireDate, 'manager_id': v_manager_id, 'email_address': None, 'phone_number': v_phone_number, 'phone_extension': v_phone_extension, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, '_source_system': 'northwind', '_source_table': 'Employees', '_source_key': key}
+        v_address_line = (
+            None
+            if ((_t9 := (None if _h10 is None else _h10.strip(' '))) is not None and _t9 == '')
+            else _h10
+        )
+        v_city = (
+            None
+            if (
+                ((_t10 := (None if c_City is None else c_City.strip(' '))) is not None)
+                and (_t10 == '')
+            )
+            else c_City
+        )
+        v_region = (
+            None
+            if (
+                ((_t11 := (None if c_Region is None else c_Region.strip(' '))) is not None)
+                and (_t11 == '')
+            )
+            else c_Region
+        )
+        v_postal_code = (
+            None
+            if (
+                (
+                    (_t12 := (None if c_PostalCode is None else c_PostalCode.strip(' ')))
+                    is not None
+                )
+                and (_t12 == '')
+            )
+            else c_PostalCode
+        )
+        return {
+            'id': v_id,
+            'person_name': v_person_name,
+            'given_name': v_given_name,
+            'family_name': v_family_name,
+            'salutation': v_salutation,
+            'job_title': v_job_title,
+            'hire_date': c_HireDate,
+            'manager_id': v_manager_id,
+            'email_address': None,
+            'phone_number': v_phone_number,
+            'phone_extension': v_phone_extension,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': v_region,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            '_source_system': 'northwind',
+            '_source_table': 'Employees',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('Employee', _raw_key(record, ('EmployeeID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'Employee',
+            _raw_key(record, ('EmployeeID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1449,20 +2500,61 @@ def organisation_unit_region(record):
         except KeyError:
             c_RegionID = record.get('RegionID')
             c_RegionDescription = record.get('RegionDescription')
-        if c_RegionID is not None and (c_RegionID.__class__ is not int or not (-1073741824 < c_RegionID < 1073741824 or -9223372036854775808 <= c_RegionID <= 9223372036854775807)):
+        if (
+            (c_RegionID is not None)
+            and (
+                (c_RegionID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_RegionID < 1073741824)
+                    or (-9223372036854775808 <= c_RegionID <= 9223372036854775807)
+                )
+            )
+        ):
             c_RegionID = _in(c_RegionID, 'integer', 'RegionID')
         if c_RegionDescription.__class__ is not str and c_RegionDescription is not None:
             c_RegionDescription = _in(c_RegionDescription, 'text', 'RegionDescription')
         _h1 = (None if c_RegionID is None else str(c_RegionID))
         key = _h1
         _h2 = (None if c_RegionDescription is None else c_RegionDescription.strip(_ZS))
-        v_unit_name = (None if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '') else _h2)
+        v_unit_name = (
+            None
+            if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '')
+            else _h2
+        )
         if ((v_unit_name is None) or (v_unit_name == '')):
-            return Reject('OrganisationUnitRegion', key, 'slot unit_name is required but empty', 'unit_name', None, 'required')
-        v_id = (None if _h1 is None else ((((('northwind:OrganisationUnit:' + 'region')) + '|')) + _h1))
-        return {'id': v_id, 'unit_name': v_unit_name, 'unit_type': 'region', 'parent_unit_id': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'phone_number': None, '_source_system': 'northwind', '_source_table': 'Regions', '_source_key': key}
+            return Reject(
+                'OrganisationUnitRegion',
+                key,
+                'slot unit_name is required but empty',
+                'unit_name',
+                None,
+                'required',
+            )
+        v_id = None if _h1 is None else 'northwind:OrganisationUnit:' + 'region' + '|' + _h1
+        return {
+            'id': v_id,
+            'unit_name': v_unit_name,
+            'unit_type': 'region',
+            'parent_unit_id': None,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'phone_number': None,
+            '_source_system': 'northwind',
+            '_source_table': 'Regions',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('OrganisationUnitRegion', _raw_key(record, ('RegionID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'OrganisationUnitRegion',
+            _raw_key(record, ('RegionID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1481,18 +2573,67 @@ def organisation_unit_territory(record):
             c_TerritoryID = _in(c_TerritoryID, 'text', 'TerritoryID')
         if c_TerritoryDescription.__class__ is not str and c_TerritoryDescription is not None:
             c_TerritoryDescription = _in(c_TerritoryDescription, 'text', 'TerritoryDescription')
-        if c_RegionID is not None and (c_RegionID.__class__ is not int or not (-1073741824 < c_RegionID < 1073741824 or -9223372036854775808 <= c_RegionID <= 9223372036854775807)):
+        if (
+            (c_RegionID is not None)
+            and (
+                (c_RegionID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_RegionID < 1073741824)
+                    or (-9223372036854775808 <= c_RegionID <= 9223372036854775807)
+                )
+            )
+        ):
             c_RegionID = _in(c_RegionID, 'integer', 'RegionID')
         key = c_TerritoryID
         _h1 = (None if c_TerritoryDescription is None else c_TerritoryDescription.strip(_ZS))
-        v_unit_name = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
+        v_unit_name = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
+            else _h1
+        )
         if ((v_unit_name is None) or (v_unit_name == '')):
-            return Reject('OrganisationUnitTerritory', key, 'slot unit_name is required but empty', 'unit_name', None, 'required')
-        v_id = (None if c_TerritoryID is None else ((((('northwind:OrganisationUnit:' + 'territory')) + '|')) + c_TerritoryID))
-        v_parent_unit_id = (None if (_t2 := (None if c_RegionID is None else str(c_RegionID))) is None else ((((('northwind:OrganisationUnit:' + 'region')) + '|')) + _t2))
-        return {'id': v_id, 'unit_name': v_unit_name, 'unit_type': 'territory', 'parent_unit_id': v_parent_unit_id, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'phone_number': None, '_source_system': 'northwind', '_source_table': 'Territories', '_source_key': key}
+            return Reject(
+                'OrganisationUnitTerritory',
+                key,
+                'slot unit_name is required but empty',
+                'unit_name',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (c_TerritoryID is None)
+            else ('northwind:OrganisationUnit:' + 'territory' + '|' + c_TerritoryID)
+        )
+        v_parent_unit_id = (
+            None
+            if ((_t2 := (None if c_RegionID is None else str(c_RegionID))) is None)
+            else ('northwind:OrganisationUnit:' + 'region' + '|' + _t2)
+        )
+        return {
+            'id': v_id,
+            'unit_name': v_unit_name,
+            'unit_type': 'territory',
+            'parent_unit_id': v_parent_unit_id,
+            'address_line': None,
+            'city': None,
+            'region': None,
+            'postal_code': None,
+            'country_code': None,
+            'phone_number': None,
+            '_source_system': 'northwind',
+            '_source_table': 'Territories',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('OrganisationUnitTerritory', _raw_key(record, ('TerritoryID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'OrganisationUnitTerritory',
+            _raw_key(record, ('TerritoryID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1502,9 +2643,22 @@ def _sales_order__on_shipper(row, c_ShipVia):
         j_shipper_ShipperID = row['ShipperID']
     except KeyError:
         j_shipper_ShipperID = row.get('ShipperID')
-    if j_shipper_ShipperID is not None and (j_shipper_ShipperID.__class__ is not int or not (-1073741824 < j_shipper_ShipperID < 1073741824 or -9223372036854775808 <= j_shipper_ShipperID <= 9223372036854775807)):
+    if (
+        (j_shipper_ShipperID is not None)
+        and (
+            (j_shipper_ShipperID.__class__ is not int)
+            or not (
+                (-1073741824 < j_shipper_ShipperID < 1073741824)
+                or (-9223372036854775808 <= j_shipper_ShipperID <= 9223372036854775807)
+            )
+        )
+    ):
         j_shipper_ShipperID = _in(j_shipper_ShipperID, 'integer', 'shipper.ShipperID')
-    return (j_shipper_ShipperID is not None and c_ShipVia is not None and j_shipper_ShipperID == c_ShipVia)
+    return (
+        (j_shipper_ShipperID is not None)
+        and (c_ShipVia is not None)
+        and (j_shipper_ShipperID == c_ShipVia)
+    )
 
 
 def sales_order(record):
@@ -1540,7 +2694,16 @@ def sales_order(record):
             c_ShipCountry = record.get('ShipCountry')
             c_Freight = record.get('Freight')
             c_ShipVia = record.get('ShipVia')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
         if c_CustomerID.__class__ is not str and c_CustomerID is not None:
             c_CustomerID = _in(c_CustomerID, 'text', 'CustomerID')
@@ -1550,7 +2713,16 @@ def sales_order(record):
             c_ShippedDate = _in(c_ShippedDate, 'datetime', 'ShippedDate')
         if c_RequiredDate.__class__ is not _datetime and c_RequiredDate is not None:
             c_RequiredDate = _in(c_RequiredDate, 'datetime', 'RequiredDate')
-        if c_EmployeeID is not None and (c_EmployeeID.__class__ is not int or not (-1073741824 < c_EmployeeID < 1073741824 or -9223372036854775808 <= c_EmployeeID <= 9223372036854775807)):
+        if (
+            (c_EmployeeID is not None)
+            and (
+                (c_EmployeeID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_EmployeeID < 1073741824)
+                    or (-9223372036854775808 <= c_EmployeeID <= 9223372036854775807)
+                )
+            )
+        ):
             c_EmployeeID = _in(c_EmployeeID, 'integer', 'EmployeeID')
         if c_ShipName.__class__ is not str and c_ShipName is not None:
             c_ShipName = _in(c_ShipName, 'text', 'ShipName')
@@ -1566,11 +2738,26 @@ def sales_order(record):
             c_ShipCountry = _in(c_ShipCountry, 'text', 'ShipCountry')
         if c_Freight is not None:
             c_Freight = _in_dec(c_Freight, 18, 3, 'Freight')
-        if c_ShipVia is not None and (c_ShipVia.__class__ is not int or not (-1073741824 < c_ShipVia < 1073741824 or -9223372036854775808 <= c_ShipVia <= 9223372036854775807)):
+        if (
+            (c_ShipVia is not None)
+            and (
+                (c_ShipVia.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ShipVia < 1073741824)
+                    or (-9223372036854775808 <= c_ShipVia <= 9223372036854775807)
+                )
+            )
+        ):
             c_ShipVia = _in(c_ShipVia, 'integer', 'ShipVia')
         _row_shipper = record.get('shipper')
         if _row_shipper is not None and _row_shipper.__class__ is not dict:
-            _row_shipper = _match_one(_row_shipper, _sales_order__on_shipper, 'shipper', 'Shippers', c_ShipVia)
+            _row_shipper = _match_one(
+                _row_shipper,
+                _sales_order__on_shipper,
+                'shipper',
+                'Shippers',
+                c_ShipVia,
+            )
         if _row_shipper is None:
             j_shipper_CompanyName = j_shipper_ShipperID = None
         else:
@@ -1582,7 +2769,16 @@ def sales_order(record):
                 j_shipper_ShipperID = _row_shipper.get('ShipperID')
             if j_shipper_CompanyName.__class__ is not str and j_shipper_CompanyName is not None:
                 j_shipper_CompanyName = _in(j_shipper_CompanyName, 'text', 'shipper.CompanyName')
-            if j_shipper_ShipperID is not None and (j_shipper_ShipperID.__class__ is not int or not (-1073741824 < j_shipper_ShipperID < 1073741824 or -9223372036854775808 <= j_shipper_ShipperID <= 9223372036854775807)):
+            if (
+                (j_shipper_ShipperID is not None)
+                and (
+                    (j_shipper_ShipperID.__class__ is not int)
+                    or not (
+                        (-1073741824 < j_shipper_ShipperID < 1073741824)
+                        or (-9223372036854775808 <= j_shipper_ShipperID <= 9223372036854775807)
+                    )
+                )
+            ):
                 j_shipper_ShipperID = _in(j_shipper_ShipperID, 'integer', 'shipper.ShipperID')
             if not (j_shipper_ShipperID is not None and c_ShipVia is not None and j_shipper_ShipperID == c_ShipVia):   # LEFT JOIN: a row the condition does not match joins nothing
                 j_shipper_CompanyName = j_shipper_ShipperID = None
@@ -1590,44 +2786,223 @@ def sales_order(record):
         key = _h1
         v_customer_id = (None if c_CustomerID is None else ('northwind:Customer:' + c_CustomerID))
         if ((v_customer_id is None) or (v_customer_id == '')):
-            return Reject('SalesOrder', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v__cast_failure__order_number = (((("value '" + ((_h1 if _h1 is not None else 'NULL')))) + "' cannot be converted to TEXT") if ((c_OrderID is not None) and (_h1 is None)) else None)
+            return Reject(
+                'SalesOrder',
+                key,
+                'slot customer_id is required but empty',
+                'customer_id',
+                None,
+                'required',
+            )
+        v__cast_failure__order_number = (
+            (
+                "value '"
+                + (_h1 if _h1 is not None else 'NULL')
+                + "' cannot be converted to TEXT"
+            )
+            if (c_OrderID is not None and _h1 is None)
+            else None
+        )
         if (v__cast_failure__order_number is not None):
-            return Reject('SalesOrder', key, (None if v__cast_failure__order_number is None else ('slot order_number: ' + v__cast_failure__order_number)), 'order_number', None, 'cast')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    None
+                    if (v__cast_failure__order_number is None)
+                    else ('slot order_number: ' + v__cast_failure__order_number)
+                ),
+                'order_number',
+                None,
+                'cast',
+            )
         if (c_OrderDate is None):
-            return Reject('SalesOrder', key, 'slot order_date is required but empty', 'order_date', None, 'required')
+            return Reject(
+                'SalesOrder',
+                key,
+                'slot order_date is required but empty',
+                'order_date',
+                None,
+                'required',
+            )
         v_order_status = ('confirmed' if (c_ShippedDate is None) else 'shipped')
         try:
-            v_required_date = (None if c_RequiredDate is None else (_t1 if (_t1 := _to_date(c_RequiredDate)) is not None else _cast_fail(c_RequiredDate, 'date')))
+            v_required_date = (
+                None
+                if (c_RequiredDate is None)
+                else _t1
+                if ((_t1 := _to_date(c_RequiredDate)) is not None)
+                else _cast_fail(c_RequiredDate, 'date')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot required_date: ' + str(e) + ' (the SQL view fails on this record)', 'required_date') from None
         if ((c_RequiredDate is not None) and (v_required_date is None)):
-            return Reject('SalesOrder', key, ((("slot required_date: value '" + ((_t2 if (_t2 := (None if c_RequiredDate is None else _text(c_RequiredDate))) is not None else 'NULL')))) + "' cannot be converted to DATE"), 'required_date', None, 'cast')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    "slot required_date: value '"
+                    + (
+                        _t2
+                        if (
+                            (_t2 := (None if c_RequiredDate is None else _text(c_RequiredDate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + "' cannot be converted to DATE"
+                ),
+                'required_date',
+                None,
+                'cast',
+            )
         v_country_code = _VM3.get(c_ShipCountry)
         if ((c_ShipCountry is not None) and (v_country_code is None)):
-            return Reject('SalesOrder', key, ((("slot country_code: code '" + ((c_ShipCountry if c_ShipCountry is not None else 'NULL')))) + "' is not in value_mappings (line 325)"), 'country_code', c_ShipCountry, 'value_mappings')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    "slot country_code: code '"
+                    + (c_ShipCountry if c_ShipCountry is not None else 'NULL')
+                    + "' is not in value_mappings (line 325)"
+                ),
+                'country_code',
+                c_ShipCountry,
+                'value_mappings',
+            )
         if ((v_country_code is not None) and ((_RX4.search(v_country_code) is not None) is False)):
-            return Reject('SalesOrder', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    "slot country_code: '"
+                    + (v_country_code if v_country_code is not None else 'NULL')
+                    + "' does not match pattern ^[A-Z]{2}$"
+                ),
+                'country_code',
+                v_country_code,
+                'pattern',
+            )
         try:
-            v_freight_amount = (None if c_Freight is None else (_t3 if (_t3 := _dec(c_Freight, 18, 4)) is not None else _cast_fail(c_Freight, 'decimal(18,4)')))
+            v_freight_amount = (
+                None
+                if (c_Freight is None)
+                else _t3
+                if ((_t3 := _dec(c_Freight, 18, 4)) is not None)
+                else _cast_fail(c_Freight, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot freight_amount: ' + str(e) + ' (the SQL view fails on this record)', 'freight_amount') from None
         if (v_freight_amount is not None and v_freight_amount < 0):
-            return Reject('SalesOrder', key, ((('slot freight_amount: ' + ((_t4 if (_t4 := (None if v_freight_amount is None else _text(v_freight_amount))) is not None else 'NULL')))) + ' is below the minimum 0'), 'freight_amount', v_freight_amount, 'minimum')
+            return Reject(
+                'SalesOrder',
+                key,
+                (
+                    'slot freight_amount: '
+                    + (
+                        _t4
+                        if (
+                            (_t4 := (
+                                None
+                                if (v_freight_amount is None)
+                                else _text(v_freight_amount)
+                            ))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'freight_amount',
+                v_freight_amount,
+                'minimum',
+            )
         v_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
-        v_sales_agent_id = (None if (_t5 := (None if c_EmployeeID is None else str(c_EmployeeID))) is None else ('northwind:Employee:' + _t5))
+        v_sales_agent_id = (
+            None
+            if ((_t5 := (None if c_EmployeeID is None else str(c_EmployeeID))) is None)
+            else ('northwind:Employee:' + _t5)
+        )
         _h2 = (None if j_shipper_CompanyName is None else j_shipper_CompanyName.strip(_ZS))
-        v_shipper_name = (None if ((_t6 := (None if _h2 is None else _h2.strip(' '))) is not None and _t6 == '') else _h2)
+        v_shipper_name = (
+            None
+            if ((_t6 := (None if _h2 is None else _h2.strip(' '))) is not None and _t6 == '')
+            else _h2
+        )
         _h3 = (None if c_ShipName is None else c_ShipName.strip(_ZS))
-        v_ship_to_name = (None if ((_t7 := (None if _h3 is None else _h3.strip(' '))) is not None and _t7 == '') else _h3)
+        v_ship_to_name = (
+            None
+            if ((_t7 := (None if _h3 is None else _h3.strip(' '))) is not None and _t7 == '')
+            else _h3
+        )
         _h4 = (None if c_ShipAddress is None else c_ShipAddress.strip(_ZS))
-        v_address_line = (None if ((_t8 := (None if _h4 is None else _h4.strip(' '))) is not None and _t8 == '') else _h4)
-        v_city = (None if ((_t9 := (None if c_ShipCity is None else c_ShipCity.strip(' '))) is not None and _t9 == '') else c_ShipCity)
-        v_region = (None if ((_t10 := (None if c_ShipRegion is None else c_ShipRegion.strip(' '))) is not None and _t10 == '') else c_ShipRegion)
-        v_postal_code = (None if ((_t11 := (None if c_ShipPostalCode is None else c_ShipPostalCode.strip(' '))) is not None and _t11 == '') else c_ShipPostalCode)
-        return {'id': v_id, 'customer_id': v_customer_id, 'order_number': _h1, 'order_date': c_OrderDate, 'order_status': v_order_status, 'required_date': v_required_date, 'shipped_date': c_ShippedDate, 'sales_agent_id': v_sales_agent_id, 'selling_unit_id': None, 'shipper_name': v_shipper_name, 'ship_to_name': v_ship_to_name, 'address_line': v_address_line, 'city': v_city, 'region': v_region, 'postal_code': v_postal_code, 'country_code': v_country_code, 'freight_amount': v_freight_amount, 'currency_code': 'USD', '_source_system': 'northwind', '_source_table': 'Orders', '_source_key': key}
+        v_address_line = (
+            None
+            if ((_t8 := (None if _h4 is None else _h4.strip(' '))) is not None and _t8 == '')
+            else _h4
+        )
+        v_city = (
+            None
+            if (
+                ((_t9 := (None if c_ShipCity is None else c_ShipCity.strip(' '))) is not None)
+                and (_t9 == '')
+            )
+            else c_ShipCity
+        )
+        v_region = (
+            None
+            if (
+                (
+                    (_t10 := (None if c_ShipRegion is None else c_ShipRegion.strip(' ')))
+                    is not None
+                )
+                and (_t10 == '')
+            )
+            else c_ShipRegion
+        )
+        v_postal_code = (
+            None
+            if (
+                (
+                    (_t11 := (None if c_ShipPostalCode is None else c_ShipPostalCode.strip(' ')))
+                    is not None
+                )
+                and (_t11 == '')
+            )
+            else c_ShipPostalCode
+        )
+        return {
+            'id': v_id,
+            'customer_id': v_customer_id,
+            'order_number': _h1,
+            'order_date': c_OrderDate,
+            'order_status': v_order_status,
+            'required_date': v_required_date,
+            'shipped_date': c_ShippedDate,
+            'sales_agent_id': v_sales_agent_id,
+            'selling_unit_id': None,
+            'shipper_name': v_shipper_name,
+            'ship_to_name': v_ship_to_name,
+            'address_line': v_address_line,
+            'city': v_city,
+            'region': v_region,
+            'postal_code': v_postal_code,
+            'country_code': v_country_code,
+            'freight_amount': v_freight_amount,
+            'currency_code': 'USD',
+            '_source_system': 'northwind',
+            '_source_table': 'Orders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('SalesOrder', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'SalesOrder',
+            _raw_key(record, ('OrderID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1646,11 +3021,38 @@ def sales_order_line(record):
             c_Quantity = record.get('Quantity')
             c_UnitPrice = record.get('UnitPrice')
             c_Discount = record.get('Discount')
-        if c_ProductID is not None and (c_ProductID.__class__ is not int or not (-1073741824 < c_ProductID < 1073741824 or -9223372036854775808 <= c_ProductID <= 9223372036854775807)):
+        if (
+            (c_ProductID is not None)
+            and (
+                (c_ProductID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_ProductID < 1073741824)
+                    or (-9223372036854775808 <= c_ProductID <= 9223372036854775807)
+                )
+            )
+        ):
             c_ProductID = _in(c_ProductID, 'integer', 'ProductID')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
-        if c_Quantity is not None and (c_Quantity.__class__ is not int or not (-1073741824 < c_Quantity < 1073741824 or -9223372036854775808 <= c_Quantity <= 9223372036854775807)):
+        if (
+            (c_Quantity is not None)
+            and (
+                (c_Quantity.__class__ is not int)
+                or not (
+                    (-1073741824 < c_Quantity < 1073741824)
+                    or (-9223372036854775808 <= c_Quantity <= 9223372036854775807)
+                )
+            )
+        ):
             c_Quantity = _in(c_Quantity, 'integer', 'Quantity')
         if c_UnitPrice is not None:
             c_UnitPrice = _in_dec(c_UnitPrice, 18, 3, 'UnitPrice')
@@ -1658,39 +3060,249 @@ def sales_order_line(record):
             c_Discount = _in(c_Discount, 'float', 'Discount')
         _h1 = (None if c_OrderID is None else str(c_OrderID))
         _h2 = (None if c_ProductID is None else str(c_ProductID))
-        key = (None if (_t1 := (None if _h1 is None else (_h1 + '|'))) is None or _h2 is None else (_t1 + _h2))
+        key = (
+            None
+            if ((_t1 := (None if _h1 is None else _h1 + '|')) is None or _h2 is None)
+            else (_t1 + _h2)
+        )
         v_order_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
         if ((v_order_id is None) or (v_order_id == '')):
-            return Reject('SalesOrderLine', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+            return Reject(
+                'SalesOrderLine',
+                key,
+                'slot order_id is required but empty',
+                'order_id',
+                None,
+                'required',
+            )
         if (c_Quantity is None):
-            return Reject('SalesOrderLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
+            return Reject(
+                'SalesOrderLine',
+                key,
+                'slot quantity is required but empty',
+                'quantity',
+                None,
+                'required',
+            )
         try:
-            v_unit_price = (None if c_UnitPrice is None else (_t2 if (_t2 := _dec(c_UnitPrice, 18, 4)) is not None else _cast_fail(c_UnitPrice, 'decimal(18,4)')))
+            v_unit_price = (
+                None
+                if (c_UnitPrice is None)
+                else _t2
+                if ((_t2 := _dec(c_UnitPrice, 18, 4)) is not None)
+                else _cast_fail(c_UnitPrice, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot unit_price: ' + str(e) + ' (the SQL view fails on this record)', 'unit_price') from None
         if (v_unit_price is None):
-            return Reject('SalesOrderLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
+            return Reject(
+                'SalesOrderLine',
+                key,
+                'slot unit_price is required but empty',
+                'unit_price',
+                None,
+                'required',
+            )
         if (v_unit_price is not None and v_unit_price < 0):
-            return Reject('SalesOrderLine', key, ((('slot unit_price: ' + ((_t3 if (_t3 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
+            return Reject(
+                'SalesOrderLine',
+                key,
+                (
+                    'slot unit_price: '
+                    + (
+                        _t3
+                        if (
+                            (_t3 := (None if v_unit_price is None else _text(v_unit_price)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'unit_price',
+                v_unit_price,
+                'minimum',
+            )
         try:
-            v_discount_rate = (None if (_t6 := (None if c_Discount is None else (_t4 if (_t4 := _dec(c_Discount, 38, 10)) is not None else _cast_fail(c_Discount, 'decimal(38,10)')))) is None else (_t5 if (_t5 := _dec(_t6, 18, 4)) is not None else _cast_fail(_t6, 'decimal(18,4)')))
+            v_discount_rate = (
+                None
+                if (
+                    (_t6 := (
+                        None
+                        if (c_Discount is None)
+                        else _t4
+                        if ((_t4 := _dec(c_Discount, 38, 10)) is not None)
+                        else _cast_fail(c_Discount, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t5
+                if ((_t5 := _dec(_t6, 18, 4)) is not None)
+                else _cast_fail(_t6, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
-            return Reject('SalesOrderLine', key, ((('slot discount_rate: ' + ((_t7 if (_t7 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is below the minimum 0'), 'discount_rate', v_discount_rate, 'minimum')
+            return Reject(
+                'SalesOrderLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t7
+                        if (
+                            (_t7 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is below the minimum 0'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'minimum',
+            )
         if (v_discount_rate is not None and v_discount_rate > 1):
-            return Reject('SalesOrderLine', key, ((('slot discount_rate: ' + ((_t8 if (_t8 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
+            return Reject(
+                'SalesOrderLine',
+                key,
+                (
+                    'slot discount_rate: '
+                    + (
+                        _t8
+                        if (
+                            (_t8 := (None if v_discount_rate is None else _text(v_discount_rate)))
+                            is not None
+                        )
+                        else 'NULL'
+                    )
+                    + ' is above the maximum 1'
+                ),
+                'discount_rate',
+                v_discount_rate,
+                'maximum',
+            )
         try:
-            v_line_amount = (None if (_t18 := (None if (_t16 := (None if (_t14 := (None if (_t13 := (None if (_t10 := (None if (_t9 := (None if c_UnitPrice is None or c_Quantity is None else _EXACT.multiply(c_UnitPrice, c_Quantity))) is None else _float(_t9))) is None or (_t11 := (None if c_Discount is None else ((float(1)) - c_Discount))) is None else (_t10 * _t11))) is None else (_t12 if (_t12 := _dec(_t13, 38, 10)) is not None else _cast_fail(_t13, 'decimal(38,10)')))) is None else _round(_t14, 2))) is None else (_t15 if (_t15 := _dec(_t16, 38, 10)) is not None else _cast_fail(_t16, 'decimal(38,10)')))) is None else (_t17 if (_t17 := _dec(_t18, 18, 4)) is not None else _cast_fail(_t18, 'decimal(18,4)')))
+            v_line_amount = (
+                None
+                if (
+                    (_t18 := (
+                        None
+                        if (
+                            (_t16 := (
+                                None
+                                if (
+                                    (_t14 := (
+                                        None
+                                        if (
+                                            (_t13 := (
+                                                None
+                                                if (
+                                                    (
+                                                        (_t10 := (
+                                                            None
+                                                            if (
+                                                                (_t9 := (
+                                                                    None
+                                                                    if (
+                                                                        (c_UnitPrice is None)
+                                                                        or (c_Quantity is None)
+                                                                    )
+                                                                    else _EXACT.multiply(
+                                                                        c_UnitPrice,
+                                                                        c_Quantity,
+                                                                    )
+                                                                ))
+                                                                is None
+                                                            )
+                                                            else _float(_t9)
+                                                        ))
+                                                        is None
+                                                    )
+                                                    or (
+                                                        (_t11 := (
+                                                            None
+                                                            if (c_Discount is None)
+                                                            else (float(1) - c_Discount)
+                                                        ))
+                                                        is None
+                                                    )
+                                                )
+                                                else (_t10 * _t11)
+                                            ))
+                                            is None
+                                        )
+                                        else _t12
+                                        if ((_t12 := _dec(_t13, 38, 10)) is not None)
+                                        else _cast_fail(_t13, 'decimal(38,10)')
+                                    ))
+                                    is None
+                                )
+                                else _round(_t14, 2)
+                            ))
+                            is None
+                        )
+                        else _t15
+                        if ((_t15 := _dec(_t16, 38, 10)) is not None)
+                        else _cast_fail(_t16, 'decimal(38,10)')
+                    ))
+                    is None
+                )
+                else _t17
+                if ((_t17 := _dec(_t18, 18, 4)) is not None)
+                else _cast_fail(_t18, 'decimal(18,4)')
+            )
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):
-            return Reject('SalesOrderLine', key, 'slot line_amount is required but empty', 'line_amount', None, 'required')
-        v_id = (None if (_t20 := (None if (_t19 := (None if _h1 is None else ('northwind:SalesOrderLine:' + _h1))) is None else (_t19 + '|'))) is None or _h2 is None else (_t20 + _h2))
+            return Reject(
+                'SalesOrderLine',
+                key,
+                'slot line_amount is required but empty',
+                'line_amount',
+                None,
+                'required',
+            )
+        v_id = (
+            None
+            if (
+                (
+                    (_t20 := (
+                        None
+                        if (
+                            (_t19 := (None if _h1 is None else 'northwind:SalesOrderLine:' + _h1))
+                            is None
+                        )
+                        else (_t19 + '|')
+                    ))
+                    is None
+                )
+                or (_h2 is None)
+            )
+            else (_t20 + _h2)
+        )
         v_product_id = (None if _h2 is None else ('northwind:Product:' + _h2))
-        return {'id': v_id, 'order_id': v_order_id, 'product_id': v_product_id, 'quantity': c_Quantity, 'unit_price': v_unit_price, 'discount_rate': v_discount_rate, 'line_amount': v_line_amount, '_source_system': 'northwind', '_source_table': 'Order Details', '_source_key': key}
+        return {
+            'id': v_id,
+            'order_id': v_order_id,
+            'product_id': v_product_id,
+            'quantity': c_Quantity,
+            'unit_price': v_unit_price,
+            'discount_rate': v_discount_rate,
+            'line_amount': v_line_amount,
+            '_source_system': 'northwind',
+            '_source_table': 'Order Details',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('SalesOrderLine', _raw_key(record, ('OrderID', 'ProductID')), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'SalesOrderLine',
+            _raw_key(record, ('OrderID', 'ProductID')),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1703,7 +3315,16 @@ def order_placed(record):
         except KeyError:
             c_OrderID = record.get('OrderID')
             c_OrderDate = record.get('OrderDate')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
         if c_OrderDate.__class__ is not _datetime and c_OrderDate is not None:
             c_OrderDate = _in(c_OrderDate, 'datetime', 'OrderDate')
@@ -1711,13 +3332,43 @@ def order_placed(record):
         key = _h1
         v_order_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
         if ((v_order_id is None) or (v_order_id == '')):
-            return Reject('OrderPlaced', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+            return Reject(
+                'OrderPlaced',
+                key,
+                'slot order_id is required but empty',
+                'order_id',
+                None,
+                'required',
+            )
         if (c_OrderDate is None):
-            return Reject('OrderPlaced', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
-        v_id = (None if _h1 is None else ((((('northwind:OrderStatusChange:' + 'placed')) + '|')) + _h1))
-        return {'id': v_id, 'order_id': v_order_id, 'order_status': 'placed', 'status_changed_at': c_OrderDate, 'status_reason': None, '_source_system': 'northwind', '_source_table': 'Orders', '_source_key': key}
+            return Reject(
+                'OrderPlaced',
+                key,
+                'slot status_changed_at is required but empty',
+                'status_changed_at',
+                None,
+                'required',
+            )
+        v_id = None if _h1 is None else 'northwind:OrderStatusChange:' + 'placed' + '|' + _h1
+        return {
+            'id': v_id,
+            'order_id': v_order_id,
+            'order_status': 'placed',
+            'status_changed_at': c_OrderDate,
+            'status_reason': None,
+            '_source_system': 'northwind',
+            '_source_table': 'Orders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('OrderPlaced', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'OrderPlaced',
+            _raw_key(record, ('OrderID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 
@@ -1730,23 +3381,69 @@ def order_shipped(record):
         except KeyError:
             c_OrderID = record.get('OrderID')
             c_ShippedDate = record.get('ShippedDate')
-        if c_OrderID is not None and (c_OrderID.__class__ is not int or not (-1073741824 < c_OrderID < 1073741824 or -9223372036854775808 <= c_OrderID <= 9223372036854775807)):
+        if (
+            (c_OrderID is not None)
+            and (
+                (c_OrderID.__class__ is not int)
+                or not (
+                    (-1073741824 < c_OrderID < 1073741824)
+                    or (-9223372036854775808 <= c_OrderID <= 9223372036854775807)
+                )
+            )
+        ):
             c_OrderID = _in(c_OrderID, 'integer', 'OrderID')
         if c_ShippedDate.__class__ is not _datetime and c_ShippedDate is not None:
             c_ShippedDate = _in(c_ShippedDate, 'datetime', 'ShippedDate')
         _h1 = (None if c_OrderID is None else str(c_OrderID))
         key = _h1
         if (c_ShippedDate is None):
-            return Reject('OrderShipped', key, 'excluded by filter: ShippedDate IS NOT NULL', None, None, 'filter')
+            return Reject(
+                'OrderShipped',
+                key,
+                'excluded by filter: ShippedDate IS NOT NULL',
+                None,
+                None,
+                'filter',
+            )
         v_order_id = (None if _h1 is None else ('northwind:SalesOrder:' + _h1))
         if ((v_order_id is None) or (v_order_id == '')):
-            return Reject('OrderShipped', key, 'slot order_id is required but empty', 'order_id', None, 'required')
+            return Reject(
+                'OrderShipped',
+                key,
+                'slot order_id is required but empty',
+                'order_id',
+                None,
+                'required',
+            )
         if (c_ShippedDate is None):
-            return Reject('OrderShipped', key, 'slot status_changed_at is required but empty', 'status_changed_at', None, 'required')
-        v_id = (None if _h1 is None else ((((('northwind:OrderStatusChange:' + 'shipped')) + '|')) + _h1))
-        return {'id': v_id, 'order_id': v_order_id, 'order_status': 'shipped', 'status_changed_at': c_ShippedDate, 'status_reason': None, '_source_system': 'northwind', '_source_table': 'Orders', '_source_key': key}
+            return Reject(
+                'OrderShipped',
+                key,
+                'slot status_changed_at is required but empty',
+                'status_changed_at',
+                None,
+                'required',
+            )
+        v_id = None if _h1 is None else 'northwind:OrderStatusChange:' + 'shipped' + '|' + _h1
+        return {
+            'id': v_id,
+            'order_id': v_order_id,
+            'order_status': 'shipped',
+            'status_changed_at': c_ShippedDate,
+            'status_reason': None,
+            '_source_system': 'northwind',
+            '_source_table': 'Orders',
+            '_source_key': key,
+        }
     except _RecordError as e:
-        return Reject('OrderShipped', _raw_key(record, ('OrderID',)), e.reason, e.slot, e.value, e.rule)
+        return Reject(
+            'OrderShipped',
+            _raw_key(record, ('OrderID',)),
+            e.reason,
+            e.slot,
+            e.value,
+            e.rule,
+        )
 
 
 

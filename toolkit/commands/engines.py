@@ -23,7 +23,10 @@ def materialize(
     schema: str = typer.Option("canonical", help="Schema (a database on MySQL) for the canonical tables."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Load the integrated views into canonical tables that enforce keys, NOT NULL and CHECKs; report refused rows."""
+    """Load the integrated views into canonical tables that enforce keys, NOT NULL and CHECKs; report refused rows.
+
+    Example: dict materialize --target duckdb:canonical.duckdb -d chinook=Chinook_Sqlite.sqlite
+    """
     from toolkit.engines.materialize import materialize as load, open_target, read_sources, view_rejects
     from toolkit.plan import load_plan
 

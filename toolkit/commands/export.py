@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, out
+from toolkit.cli import ProjectOpt, _guard, app, err, out
 
 
 def export_group() -> typer.Typer:
@@ -53,3 +53,37 @@ def linkml_map(
             out.print(f"  computed differently by LinkML-Map ({len(approximations)}):", highlight=False, markup=False)
             for line in approximations:
                 out.print(f"    - {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+@export_app.command("dbt")
+@_guard
+def dbt(
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder of the dbt project (default <project>/dbt)."),
+    source: list[str] = typer.Option([], "--source", "-s", help="Only these sources, with integrated views over them "
+                                     "(repeatable; default every mapped source)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """A dbt project: the views as models over dbt sources, the dictionary's rules as dbt tests.
+
+    Example: dict export dbt --out dbt && cd dbt && dbt build   (with dbt-duckdb: pip install 'dict-toolkit[dbt]')
+    """
+    from toolkit.generators.dbt import PROFILE_NAME, dbt_files
+    from toolkit.output import write_generated
+    from toolkit.plan import load_plan
+
+    plan = load_plan(project)
+    unknown = [s for s in source if s not in {p.name for p in plan.sources}]
+    if unknown:
+        err.print(f"error: no mapping for source '{unknown[0]}'; mapped sources: "
+                  f"{', '.join(p.name for p in plan.sources)}", markup=False, highlight=False)
+        raise typer.Exit(2)
+    if source:
+        plan = plan.restrict(source)
+    target = (out_dir or project / "dbt").resolve()
+    files = dbt_files(plan)
+    write_generated(target.parent, {f"{target.name}/{name}": text for name, text in files.items()}, (target.name,))
+    models = sum(1 for name in files if name.endswith(".sql"))
+    out.print(f"wrote {target}: {models} models over {len(plan.sources)} sources, sources.yml and schema.yml",
+              highlight=False, markup=False, soft_wrap=True)
+    out.print(f"next: a profile named '{PROFILE_NAME}' (type duckdb, path to the database holding the sources' "
+              "schemas), then: dbt build", highlight=False, markup=False, soft_wrap=True)

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, err, out
+from toolkit.cli import (ProjectOpt, _guard, app, check_dialects, check_format, err, github_annotation, out, step,
+                         usage_error)
 
 
 def _targets(option: str | None) -> list[str] | None:
@@ -18,8 +19,7 @@ def _targets(option: str | None) -> list[str] | None:
     names = [t.strip() for t in option.split(",") if t.strip()]
     unknown = [t for t in names if t not in generator_names()]
     if unknown:
-        err.print(f"error: unknown target '{unknown[0]}'; choose from {', '.join(generator_names())}", markup=False)
-        raise typer.Exit(2)
+        usage_error(f"unknown target '{unknown[0]}'; choose from {', '.join(generator_names())}")
     return names
 
 
@@ -28,14 +28,21 @@ def _targets(option: str | None) -> list[str] | None:
 def check(
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) to compare, comma-separated "
                                           "(default: the folders under generated/sql/)."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: str = typer.Option("text", "--format", help="text, json, or github (annotations on the "
+                                      "pull request's lines in GitHub Actions)."),
     target: Optional[str] = typer.Option(None, help="Generator(s) to check, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Exit 1 and list the files if generated/ is not what `dict generate all` would write now."""
+    """Exit 1 and list the files if generated/ is not what `dict generate all` would write now.
+
+    Example: dict check --format json
+    """
     from toolkit.drift import check_generated
 
-    drift = check_generated(project, dialect=dialect, targets=_targets(target))
+    check_format(output_format, ("text", "json", "github"))
+    check_dialects(dialect)
+    with step("comparing generated/ with what the dictionary and mappings give now"):
+        drift = check_generated(project, dialect=dialect, targets=_targets(target))
     if output_format == "json":
         out.print_json(json.dumps({
             "clean": drift.clean, "dialects": list(drift.dialects), "generators": list(drift.generators),
@@ -43,6 +50,17 @@ def check(
             "missing": [f"generated/{p}" for p in drift.missing], "extra": [f"generated/{p}" for p in drift.extra],
             "unowned": [f"generated/{p}" for p in drift.unowned],
             "fix": None if drift.clean else drift.regenerate_command()}))
+    elif output_format == "github":
+        fix = drift.regenerate_command()
+        for s in drift.stale:
+            out.print(github_annotation("error", f"generated/{s.path}", s.line, f"stale: run {fix}"), markup=False,
+                      highlight=False, soft_wrap=True)
+        for p in drift.missing:
+            out.print(github_annotation("error", f"generated/{p}", 1, f"missing: run {fix}"), markup=False,
+                      highlight=False, soft_wrap=True)
+        for p in drift.extra:
+            out.print(github_annotation("error", f"generated/{p}", 1, f"no longer generated: run {fix}"), markup=False,
+                      highlight=False, soft_wrap=True)
     else:
         for s in drift.stale:
             err.print(f"stale    generated/{s.path}:{s.line}: differs from what the dictionary and mappings give now",
@@ -70,26 +88,48 @@ def check(
 @_guard
 def diff(
     rev: Optional[str] = typer.Argument(None, help="Git revision to compare with (default: the merge base with main)."),
-    output_format: str = typer.Option("text", "--format", help="text for people or json for bots."),
-    fail_on: str = typer.Option("never", "--fail-on", help="Exit 1 on: breaking, any or never."),
+    output_format: str = typer.Option("text", "--format", help="text for people, json for bots, github for "
+                                      "annotations on the pull request's lines."),
+    fail_on: str = typer.Option("breaking", "--fail-on", help="Exit 1 on: breaking, any or never."),
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) whose generated files to compare "
                                           "(default: the folders under generated/sql/)."),
     target: Optional[str] = typer.Option(None, help="Generator(s) whose files to compare, comma-separated (default: all)."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches."""
+    """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches;
+    exit 1 on a breaking change (see --fail-on).
+
+    Example: dict diff origin/main --format json --fail-on any
+    """
     from toolkit.diff import diff_revision, format_text
 
     if fail_on not in ("breaking", "any", "never"):
-        err.print(f"error: --fail-on must be breaking, any or never, not '{fail_on}'")
-        raise typer.Exit(2)
-    if output_format not in ("text", "json"):
-        err.print(f"error: --format must be text or json, not '{output_format}'")
-        raise typer.Exit(2)
-    report = diff_revision(project, rev, dialect, _targets(target))
+        usage_error(f"--fail-on must be breaking, any or never, not '{fail_on}'")
+    check_format(output_format, ("text", "json", "github"))
+    check_dialects(dialect)
+    with step(f"comparing with {rev or 'the merge base with main'}"):
+        report = diff_revision(project, rev, dialect, _targets(target))
     if output_format == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif output_format == "github":
+        for line in _diff_annotations(report):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     else:
         out.print(format_text(report), highlight=False, markup=False, soft_wrap=True)
     if report.fails(fail_on):
         raise typer.Exit(1)
+
+
+def _diff_annotations(report) -> list[str]:
+    """A breaking change is an error on its line, a compatible one a notice; a line of the old revision (a
+    removed slot) is named in the message, since the pull request shows the new file."""
+    lines = []
+    for change in report.changes:
+        level = "error" if change.severity == "breaking" else "notice"
+        where = change.line if change.side == "new" else 1
+        was = "" if change.side == "new" else f" (line {change.line} before the change)"
+        lines.append(github_annotation(level, change.file, where,
+                                       f"{change.severity} {change.kind}: {change.subject}: {change.message}{was}"))
+    lines += [github_annotation("error", p.file, p.line, p.message + (f" ({p.hint})" if p.hint else ""))
+              for p in report.new_problems]
+    return lines

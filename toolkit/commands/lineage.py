@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, err, out
+from toolkit.cli import ProjectOpt, _guard, app, err, out, step, usage_error
 
 lineage_app = typer.Typer(no_args_is_help=True, help="Column-level lineage from the mappings: where a canonical field "
                           "comes from, and what breaks if a legacy column changes.")
@@ -172,15 +172,15 @@ def verify(
     from toolkit.generate import dialect_names
     from toolkit.lineage_check import verify as do_verify
 
-    plan, g = _graph(project)
     names = dialect_names(dialect)
     for d in names:
         if d not in dialects.names():
-            err.print(f"error: unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
-            raise typer.Exit(2)
+            usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+    plan, g = _graph(project)
     failed = 0
     for d in names:
-        mismatches = do_verify(plan, g, d)
+        with step(f"verifying the lineage of the {d} views"):
+            mismatches = do_verify(plan, g, d)
         failed += len(mismatches)
         for m in mismatches:
             err.print(str(m), highlight=False, soft_wrap=True)

@@ -57,6 +57,7 @@ class Function:
     # each used once, calling helpers from toolkit/templates/python_runtime.py. Empty: COALESCE,
     # NULLIF, GREATEST, LEAST, CONCAT and TRIM are compiled structurally; aggregates are not per record.
     python: str = ""
+    also: tuple[str, ...] = ()      # other spellings that parse to the same node (listed in error messages)
 
 
 def _fixed(t: Type) -> Callable[[list[Type]], Type]:
@@ -79,7 +80,8 @@ FUNCTIONS: tuple[Function, ...] = (
     # text
     Function("UPPER", exp.Upper, (TEXT,), _fixed(Type.STRING), doc="upper-case text", python="_upper({0})"),
     Function("LOWER", exp.Lower, (TEXT,), _fixed(Type.STRING), doc="lower-case text", python="_lower({0})"),
-    Function("TRIM", exp.Trim, (TEXT,), _fixed(Type.STRING), doc="strip leading and trailing spaces (also LTRIM, RTRIM)"),
+    Function("TRIM", exp.Trim, (TEXT,), _fixed(Type.STRING), doc="strip leading and trailing spaces (also LTRIM, RTRIM)",
+             also=("LTRIM", "RTRIM")),
     Function("INITCAP", exp.Initcap, (TEXT,), _fixed(Type.STRING), doc="capitalise the first letter of each word", python="_initcap({0})"),
     Function("LENGTH", exp.Length, (TEXT,), _fixed(Type.INTEGER), doc="number of characters", python="len({0})"),
     Function("SUBSTRING", exp.Substring, (TEXT, INTEGER, INTEGER), _fixed(Type.STRING), min_args=2,

@@ -502,4 +502,6 @@ def _refusal(node: exp.Expression) -> str:
 def allowed_function_names() -> list[str]:
     from .functions import FUNCTIONS
 
-    return sorted({f.name for f in FUNCTIONS} | set(OWN_FUNCTIONS))
+    # CASE, CAST, TRY_CAST and IF are forms of the language itself, bound in type_of, not rows of the table
+    return sorted({f.name for f in FUNCTIONS} | {a for f in FUNCTIONS for a in f.also} | set(OWN_FUNCTIONS)
+                  | {"CASE", "CAST", "TRY_CAST", "IF"})

@@ -27,6 +27,7 @@ from ..errors import DictError, Problem
 from ..expressions.python import (BOOL, DATE, FLOAT, INT, RUNTIME, TEXT, TIMESTAMP, Body, Compiler, Module,
                                   NotCompilable, PType, PyExpr)
 from ..generate import generator
+from ._pyformat import format_module
 from ..plan import Plan, SourcePlan, ViewPlan
 from ..source_schema import Column
 from ..types import Type
@@ -679,4 +680,4 @@ def source_module(plan: Plan, source: SourcePlan) -> str:
 @generator("python", owns=lambda **_: ("python",), order=10)
 def python_files(plan: Plan, **_) -> dict[str, str]:
     """One record-translator module per source: generated/python/<source>.py."""
-    return {f"python/{source.name}.py": source_module(plan, source) for source in plan.sources}
+    return {f"python/{source.name}.py": format_module(source_module(plan, source)) for source in plan.sources}

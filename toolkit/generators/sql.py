@@ -566,11 +566,40 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     texts = iter(render_jobs(jobs))
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
     titles["integrated"] = "integrated views: one per canonical class, all sources"
+    origins = view_origins(plan)
     files = {}
     for dialect in chosen:
         for stem, statements in built.items():
-            files[f"sql/{dialect.name}/{stem}.sql"] = _sql_file(titles[stem], dialect, [next(texts) for _ in statements])
+            files[f"sql/{dialect.name}/{stem}.sql"] = _sql_file(
+                titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + next(texts) for name, _ in statements])
     return files
+
+
+def _comment(text: str) -> str:
+    """SQL line comments, one per line of ``text``; within a line every break a name or title holds (any
+    Unicode line or paragraph separator) is a space, since it would end the comment and start a statement."""
+    return "\n".join("-- " + " ".join(line.split()) for line in text.split("\n"))
+
+
+def view_origins(plan: Plan) -> dict[str, str]:
+    """View name -> what it holds and where it comes from (mapping file:line, target class), for the header
+    each view gets in the generated file (two comment lines, joined by a newline)."""
+    out: dict[str, str] = {}
+    for v in plan.views():
+        where = f"\nfrom derivation {v.name} of {v.source} -> class {v.target.name} ({v.file}:{v.line})"
+        out[v.staged_name] = f"{v.staged_name}: every {v.base.table.name} row, its values and reject reason{where}"
+        out[v.groups_name] = f"{v.groups_name}: the accepted rows grouped, each group checked{where}"
+        out[v.view_name] = f"{v.view_name}: the canonical rows (no reject reason){where}"
+        out[v.rejects_name] = f"{v.rejects_name}: the rejected rows, each with its reason and provenance{where}"
+        out[join_check_name(v)] = f"{join_check_name(v)}: driving rows a to_one join matched more than once{where}"
+        out[v.orphans_name] = f"{v.orphans_name}: references naming no canonical row of their class{where}"
+    for i in plan.integrated:
+        cls = i.target
+        out[i.view_name] = (f"{i.view_name}: every source's canonical {cls.name} rows with provenance"
+                            f"\nclass {cls.name} ({cls.file}:{cls.line})")
+        out[i.duplicate_ids_name] = f"{i.duplicate_ids_name}: identifiers more than one canonical {cls.name} row carries"
+    out["rejects"] = "rejects: every rejected row of every derivation, with its reason"
+    return out
 
 
 def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:

@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: bigquery
 
+-- callcentre__customer__staged: every callers row, its values and reject reason
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW `callcentre__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -136,6 +138,8 @@ FROM (
   FROM `callcentre`.`callers` AS `callers`
 ) AS `d`;
 
+-- callcentre__customer: the canonical rows (no reject reason)
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW `callcentre__customer` AS
 SELECT
   `s`.`id`,
@@ -160,6 +164,8 @@ FROM `callcentre__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW `callcentre__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -172,6 +178,8 @@ FROM `callcentre__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_phone__staged: every callers row, its values and reject reason
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -278,6 +286,8 @@ FROM (
   FROM `callcentre`.`callers` AS `callers`
 ) AS `d`;
 
+-- callcentre__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -298,6 +308,8 @@ FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -310,6 +322,8 @@ FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_email__staged: every callers row, its values and reject reason
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -383,6 +397,8 @@ FROM (
   FROM `callcentre`.`callers` AS `callers`
 ) AS `d`;
 
+-- callcentre__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -403,6 +419,8 @@ FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -415,6 +433,8 @@ FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__interaction__staged: every calls row, its values and reject reason
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -668,6 +688,8 @@ FROM (
     ON `cl`.`caller_id` = `calls`.`caller_id`
 ) AS `d`;
 
+-- callcentre__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction` AS
 SELECT
   `s`.`id`,
@@ -685,6 +707,8 @@ FROM `callcentre__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -697,6 +721,8 @@ FROM `callcentre__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__joins` AS
 SELECT
   CAST(`calls`.`call_id` AS STRING) AS `_source_key`,
@@ -710,6 +736,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- callcentre__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -740,6 +768,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- callcentre__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -770,6 +800,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- callcentre__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: bigquery
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -97,6 +99,8 @@ FROM (
     ON `rep`.`EmployeeId` = `Customer`.`SupportRepId`
 ) AS `d`;
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer` AS
 SELECT
   `s`.`id`,
@@ -121,6 +125,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -133,6 +139,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__joins` AS
 SELECT
   CAST(`Customer`.`CustomerId` AS STRING) AS `_source_key`,
@@ -146,6 +154,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household__staged` AS
 SELECT DISTINCT
   'chinook' AS `_source_system`,
@@ -163,6 +173,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household__groups` AS
 SELECT
   `d`.`id`,
@@ -254,6 +266,8 @@ FROM (
     UPPER(REPLACE(TRIM(COALESCE(`Customer`.`Address`, '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM(COALESCE(`Customer`.`PostalCode`, '')), 'ß', 'ẞ')) || '|' || UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ'))
 ) AS `d`;
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household` AS
 SELECT
   `s`.`id`,
@@ -268,6 +282,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -291,6 +307,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -355,6 +373,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -375,6 +395,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -387,6 +409,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -451,6 +475,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -471,6 +497,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -483,6 +511,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -604,6 +634,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -624,6 +656,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -636,6 +670,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product__staged` AS
 SELECT
   `d`.`id`,
@@ -677,6 +713,8 @@ FROM (
     ON `genre`.`GenreId` = `Track`.`GenreId`
 ) AS `d`;
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product` AS
 SELECT
   `s`.`id`,
@@ -692,6 +730,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -704,6 +744,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product__joins` AS
 SELECT
   CAST(`Track`.`TrackId` AS STRING) AS `_source_key`,
@@ -717,6 +759,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction__staged` AS
 SELECT
   `d`.`id`,
@@ -822,6 +866,8 @@ FROM (
   FROM `chinook`.`Invoice` AS `Invoice`
 ) AS `d`;
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction` AS
 SELECT
   `s`.`id`,
@@ -839,6 +885,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -851,6 +899,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -903,6 +953,8 @@ FROM (
   FROM `chinook`.`InvoiceLine` AS `InvoiceLine`
 ) AS `d`;
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -919,6 +971,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -931,6 +985,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__employee__staged: every Employee row, its values and reject reason
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1077,6 +1133,8 @@ FROM (
   FROM `chinook`.`Employee` AS `Employee`
 ) AS `d`;
 
+-- chinook__employee: the canonical rows (no reject reason)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee` AS
 SELECT
   `s`.`id`,
@@ -1102,6 +1160,8 @@ FROM `chinook__employee__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1114,6 +1174,8 @@ FROM `chinook__employee__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1173,6 +1235,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`support_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1203,6 +1267,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1233,6 +1299,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1263,6 +1331,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1293,6 +1363,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1352,6 +1424,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- chinook__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee__orphans` AS
 SELECT
   `s`.`_source_system`,

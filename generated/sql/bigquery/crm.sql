@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: bigquery
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -216,6 +218,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer` AS
 SELECT
   `s`.`id`,
@@ -240,6 +244,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -252,6 +258,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -326,6 +334,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -346,6 +356,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -358,6 +370,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -523,6 +537,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -543,6 +559,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -555,6 +573,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -720,6 +740,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -740,6 +762,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -752,6 +776,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -877,6 +903,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -897,6 +925,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -909,6 +939,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1005,6 +1037,8 @@ FROM (
     ON `c`.`contact_no` = `activities`.`contact_no`
 ) AS `d`;
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -1022,6 +1056,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1034,6 +1070,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS STRING) AS `_source_key`,
@@ -1047,6 +1085,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__customer_joined__staged: every contacts row, its values and reject reason
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined__staged` AS
 SELECT
   `d`.`id`,
@@ -1104,6 +1144,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer_joined: the canonical rows (no reject reason)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined` AS
 SELECT
   `s`.`id`,
@@ -1118,6 +1160,8 @@ FROM `crm__customer_joined__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1130,6 +1174,8 @@ FROM `crm__customer_joined__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_person__staged: every company_contacts row, its values and reject reason
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1198,6 +1244,8 @@ FROM (
   FROM `crm`.`company_contacts` AS `company_contacts`
 ) AS `d`;
 
+-- crm__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1216,6 +1264,8 @@ FROM `crm__contact_person__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1228,6 +1278,8 @@ FROM `crm__contact_person__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__consent__staged: every permissions row, its values and reject reason
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent__staged` AS
 SELECT
   `d`.`id`,
@@ -1318,6 +1370,8 @@ FROM (
   FROM `crm`.`permissions` AS `permissions`
 ) AS `d`;
 
+-- crm__consent: the canonical rows (no reject reason)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent` AS
 SELECT
   `s`.`id`,
@@ -1334,6 +1388,8 @@ FROM `crm__consent__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__consent__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1346,6 +1402,8 @@ FROM `crm__consent__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__sales_order__staged: every orders row, its values and reject reason
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1444,6 +1502,8 @@ FROM (
   FROM `crm`.`orders` AS `orders`
 ) AS `d`;
 
+-- crm__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1471,6 +1531,8 @@ FROM `crm__sales_order__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1483,6 +1545,8 @@ FROM `crm__sales_order__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__order_status_change__staged: every order_events row, its values and reject reason
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change__staged` AS
 SELECT
   `d`.`id`,
@@ -1542,6 +1606,8 @@ FROM (
   FROM `crm`.`order_events` AS `order_events`
 ) AS `d`;
 
+-- crm__order_status_change: the canonical rows (no reject reason)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change` AS
 SELECT
   `s`.`id`,
@@ -1556,6 +1622,8 @@ FROM `crm__order_status_change__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1568,6 +1636,8 @@ FROM `crm__order_status_change__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1598,6 +1668,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1628,6 +1700,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1658,6 +1732,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1688,6 +1764,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1718,6 +1796,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__customer_joined__orphans: references naming no canonical row of their class
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1748,6 +1828,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1778,6 +1860,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__consent__orphans: references naming no canonical row of their class
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1808,6 +1892,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1838,6 +1924,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__order_status_change__orphans: references naming no canonical row of their class
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: bigquery
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -82,6 +84,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer` AS
 SELECT
   `s`.`id`,
@@ -106,6 +110,8 @@ FROM `northwind__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -118,6 +124,8 @@ FROM `northwind__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household__staged` AS
 SELECT
   `d`.`id`,
@@ -220,6 +228,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household` AS
 SELECT
   `s`.`id`,
@@ -234,6 +244,8 @@ FROM `northwind__household__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -246,6 +258,8 @@ FROM `northwind__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -310,6 +324,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -330,6 +346,8 @@ FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -342,6 +360,8 @@ FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__staged` AS
 SELECT
   `d`.`id`,
@@ -406,6 +426,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax` AS
 SELECT
   `s`.`id`,
@@ -426,6 +448,8 @@ FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -438,6 +462,8 @@ FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -557,6 +583,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -577,6 +605,8 @@ FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -589,6 +619,8 @@ FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__staged` AS
 SELECT
   `d`.`id`,
@@ -638,6 +670,8 @@ FROM (
     ON `category`.`CategoryID` = `Products`.`CategoryID`
 ) AS `d`;
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product` AS
 SELECT
   `s`.`id`,
@@ -653,6 +687,8 @@ FROM `northwind__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -665,6 +701,8 @@ FROM `northwind__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__joins` AS
 SELECT
   CAST(`Products`.`ProductID` AS STRING) AS `_source_key`,
@@ -678,6 +716,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
 SELECT DISTINCT
   'northwind' AS `_source_system`,
@@ -697,6 +737,8 @@ FROM (
     ON `line`.`OrderID` = `Orders`.`OrderID`
 ) AS `d`;
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -812,6 +854,8 @@ FROM (
     `Orders`.`OrderID`
 ) AS `d`;
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction` AS
 SELECT
   `s`.`id`,
@@ -829,6 +873,8 @@ FROM `northwind__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -852,6 +898,8 @@ FROM `northwind__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -918,6 +966,8 @@ FROM (
   FROM `northwind`.`Order Details` AS `Order Details`
 ) AS `d`;
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -934,6 +984,8 @@ FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -946,6 +998,8 @@ FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_person__staged: every Customers row, its values and reject reason
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1025,6 +1079,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1043,6 +1099,8 @@ FROM `northwind__contact_person__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1055,6 +1113,8 @@ FROM `northwind__contact_person__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__employee__staged: every Employees row, its values and reject reason
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1204,6 +1264,8 @@ FROM (
   FROM `northwind`.`Employees` AS `Employees`
 ) AS `d`;
 
+-- northwind__employee: the canonical rows (no reject reason)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee` AS
 SELECT
   `s`.`id`,
@@ -1229,6 +1291,8 @@ FROM `northwind__employee__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1241,6 +1305,8 @@ FROM `northwind__employee__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__staged` AS
 SELECT
   `d`.`id`,
@@ -1292,6 +1358,8 @@ FROM (
   FROM `northwind`.`Regions` AS `Regions`
 ) AS `d`;
 
+-- northwind__organisation_unit_region: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region` AS
 SELECT
   `s`.`id`,
@@ -1311,6 +1379,8 @@ FROM `northwind__organisation_unit_region__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1323,6 +1393,8 @@ FROM `northwind__organisation_unit_region__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__staged` AS
 SELECT
   `d`.`id`,
@@ -1376,6 +1448,8 @@ FROM (
   FROM `northwind`.`Territories` AS `Territories`
 ) AS `d`;
 
+-- northwind__organisation_unit_territory: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory` AS
 SELECT
   `s`.`id`,
@@ -1395,6 +1469,8 @@ FROM `northwind__organisation_unit_territory__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1407,6 +1483,8 @@ FROM `northwind__organisation_unit_territory__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order__staged: every Orders row, its values and reject reason
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1561,6 +1639,8 @@ FROM (
     ON `shipper`.`ShipperID` = `Orders`.`ShipVia`
 ) AS `d`;
 
+-- northwind__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1588,6 +1668,8 @@ FROM `northwind__sales_order__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1600,6 +1682,8 @@ FROM `northwind__sales_order__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order__joins: driving rows a to_one join matched more than once
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__joins` AS
 SELECT
   CAST(`Orders`.`OrderID` AS STRING) AS `_source_key`,
@@ -1613,6 +1697,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1679,6 +1765,8 @@ FROM (
   FROM `northwind`.`Order Details` AS `Order Details`
 ) AS `d`;
 
+-- northwind__sales_order_line: the canonical rows (no reject reason)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line` AS
 SELECT
   `s`.`id`,
@@ -1695,6 +1783,8 @@ FROM `northwind__sales_order_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1707,6 +1797,8 @@ FROM `northwind__sales_order_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_placed__staged: every Orders row, its values and reject reason
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed__staged` AS
 SELECT
   `d`.`id`,
@@ -1745,6 +1837,8 @@ FROM (
   FROM `northwind`.`Orders` AS `Orders`
 ) AS `d`;
 
+-- northwind__order_placed: the canonical rows (no reject reason)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed` AS
 SELECT
   `s`.`id`,
@@ -1759,6 +1853,8 @@ FROM `northwind__order_placed__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1771,6 +1867,8 @@ FROM `northwind__order_placed__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_shipped__staged: every Orders row, its values and reject reason
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped__staged` AS
 SELECT
   `d`.`id`,
@@ -1815,6 +1913,8 @@ FROM (
   FROM `northwind`.`Orders` AS `Orders`
 ) AS `d`;
 
+-- northwind__order_shipped: the canonical rows (no reject reason)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped` AS
 SELECT
   `s`.`id`,
@@ -1829,6 +1929,8 @@ FROM `northwind__order_shipped__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1841,6 +1943,8 @@ FROM `northwind__order_shipped__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1871,6 +1975,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1901,6 +2007,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1931,6 +2039,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1961,6 +2071,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1991,6 +2103,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2050,6 +2164,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- northwind__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2080,6 +2196,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2110,6 +2228,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`manager_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2152,6 +2272,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`parent_unit_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2211,6 +2333,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`sales_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- northwind__sales_order_line__orphans: references naming no canonical row of their class
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2270,6 +2394,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- northwind__order_placed__orphans: references naming no canonical row of their class
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2300,6 +2426,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`order_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__order_shipped__orphans: references naming no canonical row of their class
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: duckdb
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -29,6 +31,8 @@ FROM (
     ON "h"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__groups" AS
 SELECT
   "d"."id",
@@ -187,6 +191,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household" AS
 SELECT
   "s"."id",
@@ -201,6 +207,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -224,6 +232,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -251,6 +261,8 @@ FROM (
     ON "i"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__groups" AS
 SELECT
   "d"."id",
@@ -344,6 +356,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account" AS
 SELECT
   "s"."id",
@@ -363,6 +377,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__rejects" AS
 SELECT
   "s"."_source_system",
@@ -386,6 +402,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__staged" AS
 SELECT
   "d"."id",
@@ -1329,6 +1347,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer" AS
 SELECT
   "s"."id",
@@ -1353,6 +1373,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1365,6 +1387,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
@@ -1378,6 +1402,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -1453,6 +1479,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email" AS
 SELECT
   "s"."id",
@@ -1473,6 +1501,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1485,6 +1515,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
@@ -1498,6 +1530,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -1645,6 +1679,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -1665,6 +1701,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1677,6 +1715,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
@@ -1690,6 +1730,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1784,6 +1826,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1804,6 +1848,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1816,6 +1862,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS TEXT) AS "_source_key",
@@ -1829,6 +1877,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__staged" AS
 SELECT
   "d"."id",
@@ -2005,6 +2055,8 @@ FROM (
   FROM "billing"."catalogue" AS "catalogue"
 ) AS "d";
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product" AS
 SELECT
   "s"."id",
@@ -2020,6 +2072,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -2032,6 +2086,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -2074,6 +2130,8 @@ FROM (
     ON "a"."acct_ref" = "invoices"."acct_ref"
 ) AS "d";
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__groups" AS
 SELECT
   "d"."id",
@@ -2192,6 +2250,8 @@ FROM (
     "invoices"."invoice_no"
 ) AS "d";
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction" AS
 SELECT
   "s"."id",
@@ -2209,6 +2269,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -2232,6 +2294,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__joins" AS
 SELECT
   CAST("invoices"."invoice_no" AS TEXT) AS "_source_key",
@@ -2245,6 +2309,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -2316,6 +2382,8 @@ FROM (
     ON "a"."acct_ref" = "i"."acct_ref"
 ) AS "d";
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line" AS
 SELECT
   "s"."id",
@@ -2332,6 +2400,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -2344,6 +2414,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__joins" AS
 SELECT
   CAST("invoice_items"."invoice_no" AS TEXT) || '|' || CAST("invoice_items"."line_no" AS TEXT) AS "_source_key",
@@ -2371,6 +2443,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2401,6 +2475,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2431,6 +2507,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2461,6 +2539,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2491,6 +2571,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2521,6 +2603,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2580,6 +2664,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",

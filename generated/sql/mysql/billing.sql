@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__staged` AS
 SELECT
   'billing' AS `_source_system`,
@@ -36,6 +38,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__groups` AS
 SELECT
   `d`.`id`,
@@ -250,6 +254,8 @@ FROM (
     CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household` AS
 SELECT
   `s`.`id`,
@@ -264,6 +270,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -287,6 +295,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__staged` AS
 SELECT
   'billing' AS `_source_system`,
@@ -319,6 +329,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__groups` AS
 SELECT
   `d`.`id`,
@@ -447,6 +459,8 @@ FROM (
     CAST(CAST(`billing_accounts`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account` AS
 SELECT
   `s`.`id`,
@@ -466,6 +480,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -489,6 +505,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -1848,6 +1866,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer` AS
 SELECT
   `s`.`id`,
@@ -1872,6 +1892,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1884,6 +1906,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -1898,6 +1922,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -2001,6 +2027,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -2021,6 +2049,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2033,6 +2063,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -2047,6 +2079,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -2415,6 +2449,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -2435,6 +2471,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2447,6 +2485,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -2461,6 +2501,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -2589,6 +2631,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`account_holders`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -2609,6 +2653,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2621,6 +2667,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS CHAR) AS `_source_key`,
@@ -2635,6 +2683,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__staged` AS
 SELECT
   `d`.`id`,
@@ -2866,6 +2916,8 @@ FROM (
   FROM `billing`.`catalogue` AS `catalogue`
 ) AS `d`;
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product` AS
 SELECT
   `s`.`id`,
@@ -2881,6 +2933,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2893,6 +2947,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__staged` AS
 SELECT
   'billing' AS `_source_system`,
@@ -2941,6 +2997,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -3120,6 +3178,8 @@ FROM (
     `invoices`.`invoice_no`
 ) AS `d`;
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction` AS
 SELECT
   `s`.`id`,
@@ -3137,6 +3197,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -3160,6 +3222,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__joins` AS
 SELECT
   CAST(`invoices`.`invoice_no` AS CHAR) AS `_source_key`,
@@ -3174,6 +3238,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -3267,6 +3333,8 @@ FROM (
     ON CAST(CAST(`a`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(`i`.`acct_ref` AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -3283,6 +3351,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -3295,6 +3365,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__joins` AS
 SELECT
   CONCAT(
@@ -3348,6 +3420,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3384,6 +3458,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3420,6 +3496,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3456,6 +3534,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3492,6 +3572,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3528,6 +3610,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3599,6 +3683,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -129,6 +131,8 @@ FROM (
     ON `rep`.`EmployeeId` = `Customer`.`SupportRepId`
 ) AS `d`;
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer` AS
 SELECT
   `s`.`id`,
@@ -153,6 +157,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -165,6 +171,8 @@ FROM `chinook__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__joins` AS
 SELECT
   CAST(`Customer`.`CustomerId` AS CHAR) AS `_source_key`,
@@ -179,6 +187,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household__staged` AS
 SELECT
   'chinook' AS `_source_system`,
@@ -207,6 +217,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household__groups` AS
 SELECT
   `d`.`id`,
@@ -354,6 +366,8 @@ FROM (
     ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
 ) AS `d`;
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household` AS
 SELECT
   `s`.`id`,
@@ -368,6 +382,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR REPLACE VIEW `chinook__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -391,6 +407,8 @@ FROM `chinook__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -476,6 +494,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -496,6 +516,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -508,6 +530,8 @@ FROM `chinook__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -593,6 +617,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -613,6 +639,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -625,6 +653,8 @@ FROM `chinook__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -779,6 +809,8 @@ FROM (
   FROM `chinook`.`Customer` AS `Customer`
 ) AS `d`;
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -799,6 +831,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -811,6 +845,8 @@ FROM `chinook__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product__staged` AS
 SELECT
   `d`.`id`,
@@ -872,6 +908,8 @@ FROM (
     ON `genre`.`GenreId` = `Track`.`GenreId`
 ) AS `d`;
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product` AS
 SELECT
   `s`.`id`,
@@ -887,6 +925,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -899,6 +939,8 @@ FROM `chinook__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR REPLACE VIEW `chinook__product__joins` AS
 SELECT
   CAST(`Track`.`TrackId` AS CHAR) AS `_source_key`,
@@ -913,6 +955,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1038,6 +1082,8 @@ FROM (
   FROM `chinook`.`Invoice` AS `Invoice`
 ) AS `d`;
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction` AS
 SELECT
   `s`.`id`,
@@ -1055,6 +1101,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1067,6 +1115,8 @@ FROM `chinook__transaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1132,6 +1182,8 @@ FROM (
   FROM `chinook`.`InvoiceLine` AS `InvoiceLine`
 ) AS `d`;
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1148,6 +1200,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1160,6 +1214,8 @@ FROM `chinook__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__employee__staged: every Employee row, its values and reject reason
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1348,6 +1404,8 @@ FROM (
   FROM `chinook`.`Employee` AS `Employee`
 ) AS `d`;
 
+-- chinook__employee: the canonical rows (no reject reason)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee` AS
 SELECT
   `s`.`id`,
@@ -1373,6 +1431,8 @@ FROM `chinook__employee__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- chinook__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1385,6 +1445,8 @@ FROM `chinook__employee__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR REPLACE VIEW `chinook__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1456,6 +1518,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`support_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR REPLACE VIEW `chinook__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1492,6 +1556,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR REPLACE VIEW `chinook__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1528,6 +1594,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1564,6 +1632,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1600,6 +1670,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1671,6 +1743,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- chinook__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR REPLACE VIEW `chinook__employee__orphans` AS
 SELECT
   `s`.`_source_system`,

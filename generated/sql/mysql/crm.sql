@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -649,6 +651,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer` AS
 SELECT
   `s`.`id`,
@@ -673,6 +677,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW `crm__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -685,6 +691,8 @@ FROM `crm__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -782,6 +790,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -802,6 +812,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -814,6 +826,8 @@ FROM `crm__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -1172,6 +1186,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -1192,6 +1208,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1204,6 +1222,8 @@ FROM `crm__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -1567,6 +1587,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -1587,6 +1609,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1599,6 +1623,8 @@ FROM `crm__contact_point_mobile__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -1829,6 +1855,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -1849,6 +1877,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1861,6 +1891,8 @@ FROM `crm__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1979,6 +2011,8 @@ FROM (
     ON `c`.`contact_no` = `activities`.`contact_no`
 ) AS `d`;
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -1996,6 +2030,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2008,6 +2044,8 @@ FROM `crm__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS CHAR) AS `_source_key`,
@@ -2022,6 +2060,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__customer_joined__staged: every contacts row, its values and reject reason
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined__staged` AS
 SELECT
   `d`.`id`,
@@ -2090,6 +2130,8 @@ FROM (
   FROM `crm`.`contacts` AS `contacts`
 ) AS `d`;
 
+-- crm__customer_joined: the canonical rows (no reject reason)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined` AS
 SELECT
   `s`.`id`,
@@ -2104,6 +2146,8 @@ FROM `crm__customer_joined__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2116,6 +2160,8 @@ FROM `crm__customer_joined__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_person__staged: every company_contacts row, its values and reject reason
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -2204,6 +2250,8 @@ FROM (
   FROM `crm`.`company_contacts` AS `company_contacts`
 ) AS `d`;
 
+-- crm__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person` AS
 SELECT
   `s`.`id`,
@@ -2222,6 +2270,8 @@ FROM `crm__contact_person__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2234,6 +2284,8 @@ FROM `crm__contact_person__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__consent__staged: every permissions row, its values and reject reason
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent__staged` AS
 SELECT
   `d`.`id`,
@@ -2344,6 +2396,8 @@ FROM (
   FROM `crm`.`permissions` AS `permissions`
 ) AS `d`;
 
+-- crm__consent: the canonical rows (no reject reason)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent` AS
 SELECT
   `s`.`id`,
@@ -2360,6 +2414,8 @@ FROM `crm__consent__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__consent__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2372,6 +2428,8 @@ FROM `crm__consent__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__sales_order__staged: every orders row, its values and reject reason
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -2497,6 +2555,8 @@ FROM (
   FROM `crm`.`orders` AS `orders`
 ) AS `d`;
 
+-- crm__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order` AS
 SELECT
   `s`.`id`,
@@ -2524,6 +2584,8 @@ FROM `crm__sales_order__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2536,6 +2598,8 @@ FROM `crm__sales_order__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__order_status_change__staged: every order_events row, its values and reject reason
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change__staged` AS
 SELECT
   `d`.`id`,
@@ -2614,6 +2678,8 @@ FROM (
   FROM `crm`.`order_events` AS `order_events`
 ) AS `d`;
 
+-- crm__order_status_change: the canonical rows (no reject reason)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change` AS
 SELECT
   `s`.`id`,
@@ -2628,6 +2694,8 @@ FROM `crm__order_status_change__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2640,6 +2708,8 @@ FROM `crm__order_status_change__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2676,6 +2746,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2712,6 +2784,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2748,6 +2822,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2784,6 +2860,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2820,6 +2898,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__customer_joined__orphans: references naming no canonical row of their class
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW `crm__customer_joined__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2856,6 +2936,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW `crm__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2892,6 +2974,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__consent__orphans: references naming no canonical row of their class
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW `crm__consent__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2928,6 +3012,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW `crm__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2964,6 +3050,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- crm__order_status_change__orphans: references naming no canonical row of their class
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW `crm__order_status_change__orphans` AS
 SELECT
   `s`.`_source_system`,

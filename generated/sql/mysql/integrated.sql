@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- customer: every source's canonical Customer rows with provenance
+-- class Customer (dictionary/enterprise.yaml:29)
 CREATE OR REPLACE VIEW `customer` AS
 SELECT
   `id`,
@@ -110,6 +112,8 @@ SELECT
   `_source_key`
 FROM `northwind__customer`;
 
+-- household: every source's canonical Household rows with provenance
+-- class Household (dictionary/enterprise.yaml:77)
 CREATE OR REPLACE VIEW `household` AS
 SELECT
   `id`,
@@ -144,6 +148,8 @@ SELECT
   `_source_key`
 FROM `northwind__household`;
 
+-- contact_point: every source's canonical ContactPoint rows with provenance
+-- class ContactPoint (dictionary/enterprise.yaml:105)
 CREATE OR REPLACE VIEW `contact_point` AS
 SELECT
   `id`,
@@ -400,6 +406,8 @@ SELECT
   `_source_key`
 FROM `northwind__contact_point_address`;
 
+-- account: every source's canonical Account rows with provenance
+-- class Account (dictionary/enterprise.yaml:146)
 CREATE OR REPLACE VIEW `account` AS
 SELECT
   `id`,
@@ -417,6 +425,8 @@ SELECT
   `_source_key`
 FROM `billing__account`;
 
+-- product: every source's canonical Product rows with provenance
+-- class Product (dictionary/enterprise.yaml:182)
 CREATE OR REPLACE VIEW `product` AS
 SELECT
   `id`,
@@ -454,6 +464,8 @@ SELECT
   `_source_key`
 FROM `northwind__product`;
 
+-- transaction: every source's canonical Transaction rows with provenance
+-- class Transaction (dictionary/enterprise.yaml:213)
 CREATE OR REPLACE VIEW `transaction` AS
 SELECT
   `id`,
@@ -497,6 +509,8 @@ SELECT
   `_source_key`
 FROM `northwind__transaction`;
 
+-- transaction_line: every source's canonical TransactionLine rows with provenance
+-- class TransactionLine (dictionary/enterprise.yaml:251)
 CREATE OR REPLACE VIEW `transaction_line` AS
 SELECT
   `id`,
@@ -537,6 +551,8 @@ SELECT
   `_source_key`
 FROM `northwind__transaction_line`;
 
+-- interaction: every source's canonical Interaction rows with provenance
+-- class Interaction (dictionary/enterprise.yaml:287)
 CREATE OR REPLACE VIEW `interaction` AS
 SELECT
   `id`,
@@ -566,6 +582,8 @@ SELECT
   `_source_key`
 FROM `crm__interaction`;
 
+-- contact_person: every source's canonical ContactPerson rows with provenance
+-- class ContactPerson (dictionary/enterprise_customer_domain.yaml:29)
 CREATE OR REPLACE VIEW `contact_person` AS
 SELECT
   `id`,
@@ -597,6 +615,8 @@ SELECT
   `_source_key`
 FROM `northwind__contact_person`;
 
+-- employee: every source's canonical Employee rows with provenance
+-- class Employee (dictionary/enterprise_customer_domain.yaml:68)
 CREATE OR REPLACE VIEW `employee` AS
 SELECT
   `id`,
@@ -642,6 +662,8 @@ SELECT
   `_source_key`
 FROM `northwind__employee`;
 
+-- organisation_unit: every source's canonical OrganisationUnit rows with provenance
+-- class OrganisationUnit (dictionary/enterprise_customer_domain.yaml:115)
 CREATE OR REPLACE VIEW `organisation_unit` AS
 SELECT
   `id`,
@@ -675,6 +697,8 @@ SELECT
   `_source_key`
 FROM `northwind__organisation_unit_territory`;
 
+-- sales_order: every source's canonical SalesOrder rows with provenance
+-- class SalesOrder (dictionary/enterprise_customer_domain.yaml:153)
 CREATE OR REPLACE VIEW `sales_order` AS
 SELECT
   `id`,
@@ -724,6 +748,8 @@ SELECT
   `_source_key`
 FROM `northwind__sales_order`;
 
+-- sales_order_line: every source's canonical SalesOrderLine rows with provenance
+-- class SalesOrderLine (dictionary/enterprise_customer_domain.yaml:201)
 CREATE OR REPLACE VIEW `sales_order_line` AS
 SELECT
   `id`,
@@ -738,6 +764,8 @@ SELECT
   `_source_key`
 FROM `northwind__sales_order_line`;
 
+-- order_status_change: every source's canonical OrderStatusChange rows with provenance
+-- class OrderStatusChange (dictionary/enterprise_customer_domain.yaml:239)
 CREATE OR REPLACE VIEW `order_status_change` AS
 SELECT
   `id`,
@@ -772,6 +800,8 @@ SELECT
   `_source_key`
 FROM `northwind__order_shipped`;
 
+-- customer_status_change: every source's canonical CustomerStatusChange rows with provenance
+-- class CustomerStatusChange (dictionary/enterprise_customer_domain.yaml:275)
 CREATE OR REPLACE VIEW `customer_status_change` AS
 SELECT
   `id`,
@@ -784,6 +814,8 @@ SELECT
   `_source_key`
 FROM `crm__customer_joined`;
 
+-- consent: every source's canonical Consent rows with provenance
+-- class Consent (dictionary/enterprise_customer_domain.yaml:309)
 CREATE OR REPLACE VIEW `consent` AS
 SELECT
   `id`,
@@ -798,6 +830,7 @@ SELECT
   `_source_key`
 FROM `crm__consent`;
 
+-- customer__duplicate_ids: identifiers more than one canonical Customer row carries
 CREATE OR REPLACE VIEW `customer__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -900,6 +933,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- household__duplicate_ids: identifiers more than one canonical Household row carries
 CREATE OR REPLACE VIEW `household__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -970,6 +1004,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- contact_point__duplicate_ids: identifiers more than one canonical ContactPoint row carries
 CREATE OR REPLACE VIEW `contact_point__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1232,6 +1267,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- account__duplicate_ids: identifiers more than one canonical Account row carries
 CREATE OR REPLACE VIEW `account__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1270,6 +1306,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- product__duplicate_ids: identifiers more than one canonical Product row carries
 CREATE OR REPLACE VIEW `product__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1340,6 +1377,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- transaction__duplicate_ids: identifiers more than one canonical Transaction row carries
 CREATE OR REPLACE VIEW `transaction__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1410,6 +1448,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- transaction_line__duplicate_ids: identifiers more than one canonical TransactionLine row carries
 CREATE OR REPLACE VIEW `transaction_line__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1480,6 +1519,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- interaction__duplicate_ids: identifiers more than one canonical Interaction row carries
 CREATE OR REPLACE VIEW `interaction__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1534,6 +1574,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- contact_person__duplicate_ids: identifiers more than one canonical ContactPerson row carries
 CREATE OR REPLACE VIEW `contact_person__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1588,6 +1629,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- employee__duplicate_ids: identifiers more than one canonical Employee row carries
 CREATE OR REPLACE VIEW `employee__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1642,6 +1684,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- organisation_unit__duplicate_ids: identifiers more than one canonical OrganisationUnit row carries
 CREATE OR REPLACE VIEW `organisation_unit__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1696,6 +1739,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- sales_order__duplicate_ids: identifiers more than one canonical SalesOrder row carries
 CREATE OR REPLACE VIEW `sales_order__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1750,6 +1794,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- sales_order_line__duplicate_ids: identifiers more than one canonical SalesOrderLine row carries
 CREATE OR REPLACE VIEW `sales_order_line__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1788,6 +1833,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- order_status_change__duplicate_ids: identifiers more than one canonical OrderStatusChange row carries
 CREATE OR REPLACE VIEW `order_status_change__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1858,6 +1904,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- customer_status_change__duplicate_ids: identifiers more than one canonical CustomerStatusChange row carries
 CREATE OR REPLACE VIEW `customer_status_change__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1896,6 +1943,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- consent__duplicate_ids: identifiers more than one canonical Consent row carries
 CREATE OR REPLACE VIEW `consent__duplicate_ids` AS
 SELECT
   `i`.`_id`,
@@ -1934,6 +1982,7 @@ GROUP BY
   `i`.`_source_system`,
   `i`.`_derivation`;
 
+-- rejects: every rejected row of every derivation, with its reason
 CREATE OR REPLACE VIEW `rejects` AS
 SELECT
   `_source_system`,

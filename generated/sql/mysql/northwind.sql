@@ -4,6 +4,8 @@
 
 SET NAMES utf8mb4;
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -100,6 +102,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer` AS
 SELECT
   `s`.`id`,
@@ -124,6 +128,8 @@ FROM `northwind__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -136,6 +142,8 @@ FROM `northwind__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household__staged` AS
 SELECT
   `d`.`id`,
@@ -264,6 +272,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household` AS
 SELECT
   `s`.`id`,
@@ -278,6 +288,8 @@ FROM `northwind__household__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW `northwind__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -290,6 +302,8 @@ FROM `northwind__household__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -375,6 +389,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -395,6 +411,8 @@ FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -407,6 +425,8 @@ FROM `northwind__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__staged` AS
 SELECT
   `d`.`id`,
@@ -492,6 +512,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax` AS
 SELECT
   `s`.`id`,
@@ -512,6 +534,8 @@ FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -524,6 +548,8 @@ FROM `northwind__contact_point_fax__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -672,6 +698,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -692,6 +720,8 @@ FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -704,6 +734,8 @@ FROM `northwind__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__staged` AS
 SELECT
   `d`.`id`,
@@ -765,6 +797,8 @@ FROM (
     ON `category`.`CategoryID` = `Products`.`CategoryID`
 ) AS `d`;
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product` AS
 SELECT
   `s`.`id`,
@@ -780,6 +814,8 @@ FROM `northwind__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -792,6 +828,8 @@ FROM `northwind__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW `northwind__product__joins` AS
 SELECT
   CAST(`Products`.`ProductID` AS CHAR) AS `_source_key`,
@@ -806,6 +844,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
 SELECT
   'northwind' AS `_source_system`,
@@ -830,6 +870,8 @@ GROUP BY
   CAST(CAST(`d`.`_source_key` AS CHAR CHARACTER SET utf8mb4) AS BINARY),
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -959,6 +1001,8 @@ FROM (
     `Orders`.`OrderID`
 ) AS `d`;
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction` AS
 SELECT
   `s`.`id`,
@@ -976,6 +1020,8 @@ FROM `northwind__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -999,6 +1045,8 @@ FROM `northwind__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1078,6 +1126,8 @@ FROM (
   FROM `northwind`.`Order Details` AS `Order Details`
 ) AS `d`;
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1094,6 +1144,8 @@ FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1106,6 +1158,8 @@ FROM `northwind__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_person__staged: every Customers row, its values and reject reason
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1207,6 +1261,8 @@ FROM (
   FROM `northwind`.`Customers` AS `Customers`
 ) AS `d`;
 
+-- northwind__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1225,6 +1281,8 @@ FROM `northwind__contact_person__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1237,6 +1295,8 @@ FROM `northwind__contact_person__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__employee__staged: every Employees row, its values and reject reason
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1409,6 +1469,8 @@ FROM (
   FROM `northwind`.`Employees` AS `Employees`
 ) AS `d`;
 
+-- northwind__employee: the canonical rows (no reject reason)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee` AS
 SELECT
   `s`.`id`,
@@ -1434,6 +1496,8 @@ FROM `northwind__employee__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1446,6 +1510,8 @@ FROM `northwind__employee__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__staged` AS
 SELECT
   `d`.`id`,
@@ -1511,6 +1577,8 @@ FROM (
   FROM `northwind`.`Regions` AS `Regions`
 ) AS `d`;
 
+-- northwind__organisation_unit_region: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region` AS
 SELECT
   `s`.`id`,
@@ -1530,6 +1598,8 @@ FROM `northwind__organisation_unit_region__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1542,6 +1612,8 @@ FROM `northwind__organisation_unit_region__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__staged` AS
 SELECT
   `d`.`id`,
@@ -1614,6 +1686,8 @@ FROM (
   FROM `northwind`.`Territories` AS `Territories`
 ) AS `d`;
 
+-- northwind__organisation_unit_territory: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory` AS
 SELECT
   `s`.`id`,
@@ -1633,6 +1707,8 @@ FROM `northwind__organisation_unit_territory__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1645,6 +1721,8 @@ FROM `northwind__organisation_unit_territory__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order__staged: every Orders row, its values and reject reason
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1845,6 +1923,8 @@ FROM (
     ON `shipper`.`ShipperID` = `Orders`.`ShipVia`
 ) AS `d`;
 
+-- northwind__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1872,6 +1952,8 @@ FROM `northwind__sales_order__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1884,6 +1966,8 @@ FROM `northwind__sales_order__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order__joins: driving rows a to_one join matched more than once
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__joins` AS
 SELECT
   CAST(`Orders`.`OrderID` AS CHAR) AS `_source_key`,
@@ -1898,6 +1982,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1977,6 +2063,8 @@ FROM (
   FROM `northwind`.`Order Details` AS `Order Details`
 ) AS `d`;
 
+-- northwind__sales_order_line: the canonical rows (no reject reason)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line` AS
 SELECT
   `s`.`id`,
@@ -1993,6 +2081,8 @@ FROM `northwind__sales_order_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2005,6 +2095,8 @@ FROM `northwind__sales_order_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_placed__staged: every Orders row, its values and reject reason
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed__staged` AS
 SELECT
   `d`.`id`,
@@ -2050,6 +2142,8 @@ FROM (
   FROM `northwind`.`Orders` AS `Orders`
 ) AS `d`;
 
+-- northwind__order_placed: the canonical rows (no reject reason)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed` AS
 SELECT
   `s`.`id`,
@@ -2064,6 +2158,8 @@ FROM `northwind__order_placed__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2076,6 +2172,8 @@ FROM `northwind__order_placed__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_shipped__staged: every Orders row, its values and reject reason
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped__staged` AS
 SELECT
   `d`.`id`,
@@ -2127,6 +2225,8 @@ FROM (
   FROM `northwind`.`Orders` AS `Orders`
 ) AS `d`;
 
+-- northwind__order_shipped: the canonical rows (no reject reason)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped` AS
 SELECT
   `s`.`id`,
@@ -2141,6 +2241,8 @@ FROM `northwind__order_shipped__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2153,6 +2255,8 @@ FROM `northwind__order_shipped__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW `northwind__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2189,6 +2293,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW `northwind__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2225,6 +2331,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2261,6 +2369,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2297,6 +2407,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2333,6 +2445,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2404,6 +2518,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- northwind__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW `northwind__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2440,6 +2556,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW `northwind__employee__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2476,6 +2594,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`manager_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2530,6 +2650,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`parent_unit_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW `northwind__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2601,6 +2723,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`sales_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- northwind__sales_order_line__orphans: references naming no canonical row of their class
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2672,6 +2796,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- northwind__order_placed__orphans: references naming no canonical row of their class
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW `northwind__order_placed__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2708,6 +2834,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`order_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- northwind__order_shipped__orphans: references naming no canonical row of their class
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW `northwind__order_shipped__orphans` AS
 SELECT
   `s`.`_source_system`,

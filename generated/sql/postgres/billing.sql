@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: postgres
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -29,6 +31,8 @@ FROM (
     ON "h"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__groups" AS
 SELECT
   "d"."id",
@@ -194,6 +198,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household" AS
 SELECT
   "s"."id",
@@ -208,6 +214,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -231,6 +239,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -258,6 +268,8 @@ FROM (
     ON "i"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__groups" AS
 SELECT
   "d"."id",
@@ -347,6 +359,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account" AS
 SELECT
   "s"."id",
@@ -366,6 +380,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__rejects" AS
 SELECT
   "s"."_source_system",
@@ -389,6 +405,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__staged" AS
 SELECT
   "d"."id",
@@ -1099,6 +1117,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer" AS
 SELECT
   "s"."id",
@@ -1123,6 +1143,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1135,6 +1157,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1148,6 +1172,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -1222,6 +1248,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email" AS
 SELECT
   "s"."id",
@@ -1242,6 +1270,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1254,6 +1284,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1267,6 +1299,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -1410,6 +1444,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -1430,6 +1466,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1442,6 +1480,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1455,6 +1495,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1545,6 +1587,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1565,6 +1609,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1577,6 +1623,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1590,6 +1638,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__staged" AS
 SELECT
   "d"."id",
@@ -1722,6 +1772,8 @@ FROM (
   FROM "billing"."catalogue" AS "catalogue"
 ) AS "d";
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product" AS
 SELECT
   "s"."id",
@@ -1737,6 +1789,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1749,6 +1803,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -1792,6 +1848,8 @@ FROM (
     ON "a"."acct_ref" = "invoices"."acct_ref"
 ) AS "d";
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__groups" AS
 SELECT
   "d"."id",
@@ -1903,6 +1961,8 @@ FROM (
     "invoices"."invoice_no"
 ) AS "d";
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction" AS
 SELECT
   "s"."id",
@@ -1920,6 +1980,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1943,6 +2005,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__joins" AS
 SELECT
   CAST("invoices"."invoice_no" AS VARCHAR) AS "_source_key",
@@ -1956,6 +2020,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -2027,6 +2093,8 @@ FROM (
     ON "a"."acct_ref" = "i"."acct_ref"
 ) AS "d";
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line" AS
 SELECT
   "s"."id",
@@ -2043,6 +2111,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -2055,6 +2125,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__joins" AS
 SELECT
   CAST("invoice_items"."invoice_no" AS VARCHAR) || '|' || CAST("invoice_items"."line_no" AS VARCHAR) AS "_source_key",
@@ -2082,6 +2154,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2112,6 +2186,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2142,6 +2218,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2172,6 +2250,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2202,6 +2282,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2232,6 +2314,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2291,6 +2375,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",

@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: postgres
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__staged" AS
 SELECT
   "d"."id",
@@ -392,6 +394,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer" AS
 SELECT
   "s"."id",
@@ -416,6 +420,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -428,6 +434,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -501,6 +509,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email" AS
 SELECT
   "s"."id",
@@ -521,6 +531,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -533,6 +545,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -694,6 +708,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -714,6 +730,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -726,6 +744,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__staged" AS
 SELECT
   "d"."id",
@@ -887,6 +907,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile" AS
 SELECT
   "s"."id",
@@ -907,6 +929,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__rejects" AS
 SELECT
   "s"."_source_system",
@@ -919,6 +943,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1043,6 +1069,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1063,6 +1091,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1075,6 +1105,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__staged" AS
 SELECT
   "d"."id",
@@ -1171,6 +1203,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction" AS
 SELECT
   "s"."id",
@@ -1188,6 +1222,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1200,6 +1236,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__joins" AS
 SELECT
   CAST("activities"."activity_id" AS VARCHAR) AS "_source_key",
@@ -1213,6 +1251,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__customer_joined__staged: every contacts row, its values and reject reason
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined__staged" AS
 SELECT
   "d"."id",
@@ -1270,6 +1310,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer_joined: the canonical rows (no reject reason)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined" AS
 SELECT
   "s"."id",
@@ -1284,6 +1326,8 @@ FROM "crm__customer_joined__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1296,6 +1340,8 @@ FROM "crm__customer_joined__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_person__staged: every company_contacts row, its values and reject reason
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1364,6 +1410,8 @@ FROM (
   FROM "crm"."company_contacts" AS "company_contacts"
 ) AS "d";
 
+-- crm__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person" AS
 SELECT
   "s"."id",
@@ -1382,6 +1430,8 @@ FROM "crm__contact_person__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1394,6 +1444,8 @@ FROM "crm__contact_person__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__consent__staged: every permissions row, its values and reject reason
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent__staged" AS
 SELECT
   "d"."id",
@@ -1484,6 +1536,8 @@ FROM (
   FROM "crm"."permissions" AS "permissions"
 ) AS "d";
 
+-- crm__consent: the canonical rows (no reject reason)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent" AS
 SELECT
   "s"."id",
@@ -1500,6 +1554,8 @@ FROM "crm__consent__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__consent__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1512,6 +1568,8 @@ FROM "crm__consent__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__sales_order__staged: every orders row, its values and reject reason
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1608,6 +1666,8 @@ FROM (
   FROM "crm"."orders" AS "orders"
 ) AS "d";
 
+-- crm__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order" AS
 SELECT
   "s"."id",
@@ -1635,6 +1695,8 @@ FROM "crm__sales_order__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1647,6 +1709,8 @@ FROM "crm__sales_order__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__order_status_change__staged: every order_events row, its values and reject reason
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change__staged" AS
 SELECT
   "d"."id",
@@ -1706,6 +1770,8 @@ FROM (
   FROM "crm"."order_events" AS "order_events"
 ) AS "d";
 
+-- crm__order_status_change: the canonical rows (no reject reason)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change" AS
 SELECT
   "s"."id",
@@ -1720,6 +1786,8 @@ FROM "crm__order_status_change__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1732,6 +1800,8 @@ FROM "crm__order_status_change__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1762,6 +1832,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1792,6 +1864,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1822,6 +1896,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1852,6 +1928,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1882,6 +1960,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__customer_joined__orphans: references naming no canonical row of their class
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1912,6 +1992,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1942,6 +2024,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__consent__orphans: references naming no canonical row of their class
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1972,6 +2056,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2002,6 +2088,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__order_status_change__orphans: references naming no canonical row of their class
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change__orphans" AS
 SELECT
   "s"."_source_system",

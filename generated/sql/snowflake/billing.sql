@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: snowflake
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -29,6 +31,8 @@ FROM (
     ON "h"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__groups" AS
 SELECT
   "d"."id",
@@ -187,6 +191,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household" AS
 SELECT
   "s"."id",
@@ -201,6 +207,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW "billing__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -224,6 +232,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -251,6 +261,8 @@ FROM (
     ON "i"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__groups" AS
 SELECT
   "d"."id",
@@ -344,6 +356,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account" AS
 SELECT
   "s"."id",
@@ -363,6 +377,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__rejects" AS
 SELECT
   "s"."_source_system",
@@ -386,6 +402,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__staged" AS
 SELECT
   "d"."id",
@@ -753,6 +771,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer" AS
 SELECT
   "s"."id",
@@ -777,6 +797,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -789,6 +811,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -802,6 +826,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -877,6 +903,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email" AS
 SELECT
   "s"."id",
@@ -897,6 +925,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -909,6 +939,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -922,6 +954,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -1066,6 +1100,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -1086,6 +1122,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1098,6 +1136,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1111,6 +1151,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1205,6 +1247,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1225,6 +1269,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1237,6 +1283,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__joins" AS
 SELECT
   CAST("account_holders"."holder_id" AS VARCHAR) AS "_source_key",
@@ -1250,6 +1298,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__staged" AS
 SELECT
   "d"."id",
@@ -1342,6 +1392,8 @@ FROM (
   FROM "billing"."catalogue" AS "catalogue"
 ) AS "d";
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product" AS
 SELECT
   "s"."id",
@@ -1357,6 +1409,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW "billing__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1369,6 +1423,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__staged" AS
 SELECT DISTINCT
   'billing' AS "_source_system",
@@ -1412,6 +1468,8 @@ FROM (
     ON "a"."acct_ref" = "invoices"."acct_ref"
 ) AS "d";
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__groups" AS
 SELECT
   "d"."id",
@@ -1531,6 +1589,8 @@ FROM (
     "invoices"."invoice_no"
 ) AS "d";
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction" AS
 SELECT
   "s"."id",
@@ -1548,6 +1608,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1571,6 +1633,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__joins" AS
 SELECT
   CAST("invoices"."invoice_no" AS VARCHAR) AS "_source_key",
@@ -1584,6 +1648,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -1655,6 +1721,8 @@ FROM (
     ON "a"."acct_ref" = "i"."acct_ref"
 ) AS "d";
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line" AS
 SELECT
   "s"."id",
@@ -1671,6 +1739,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1683,6 +1753,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__joins" AS
 SELECT
   CAST("invoice_items"."invoice_no" AS VARCHAR) || '|' || CAST("invoice_items"."line_no" AS VARCHAR) AS "_source_key",
@@ -1710,6 +1782,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW "billing__account__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1740,6 +1814,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW "billing__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1770,6 +1846,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW "billing__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1800,6 +1878,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW "billing__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1830,6 +1910,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW "billing__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1860,6 +1942,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW "billing__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1919,6 +2003,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW "billing__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",

@@ -2,6 +2,8 @@
 -- integrated views: one per canonical class, all sources
 -- dialect: snowflake
 
+-- customer: every source's canonical Customer rows with provenance
+-- class Customer (dictionary/enterprise.yaml:29)
 CREATE OR REPLACE VIEW "customer" AS
 SELECT
   "id",
@@ -108,6 +110,8 @@ SELECT
   "_source_key"
 FROM "northwind__customer";
 
+-- household: every source's canonical Household rows with provenance
+-- class Household (dictionary/enterprise.yaml:77)
 CREATE OR REPLACE VIEW "household" AS
 SELECT
   "id",
@@ -142,6 +146,8 @@ SELECT
   "_source_key"
 FROM "northwind__household";
 
+-- contact_point: every source's canonical ContactPoint rows with provenance
+-- class ContactPoint (dictionary/enterprise.yaml:105)
 CREATE OR REPLACE VIEW "contact_point" AS
 SELECT
   "id",
@@ -398,6 +404,8 @@ SELECT
   "_source_key"
 FROM "northwind__contact_point_address";
 
+-- account: every source's canonical Account rows with provenance
+-- class Account (dictionary/enterprise.yaml:146)
 CREATE OR REPLACE VIEW "account" AS
 SELECT
   "id",
@@ -415,6 +423,8 @@ SELECT
   "_source_key"
 FROM "billing__account";
 
+-- product: every source's canonical Product rows with provenance
+-- class Product (dictionary/enterprise.yaml:182)
 CREATE OR REPLACE VIEW "product" AS
 SELECT
   "id",
@@ -452,6 +462,8 @@ SELECT
   "_source_key"
 FROM "northwind__product";
 
+-- transaction: every source's canonical Transaction rows with provenance
+-- class Transaction (dictionary/enterprise.yaml:213)
 CREATE OR REPLACE VIEW "transaction" AS
 SELECT
   "id",
@@ -495,6 +507,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction";
 
+-- transaction_line: every source's canonical TransactionLine rows with provenance
+-- class TransactionLine (dictionary/enterprise.yaml:251)
 CREATE OR REPLACE VIEW "transaction_line" AS
 SELECT
   "id",
@@ -535,6 +549,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction_line";
 
+-- interaction: every source's canonical Interaction rows with provenance
+-- class Interaction (dictionary/enterprise.yaml:287)
 CREATE OR REPLACE VIEW "interaction" AS
 SELECT
   "id",
@@ -564,6 +580,8 @@ SELECT
   "_source_key"
 FROM "crm__interaction";
 
+-- contact_person: every source's canonical ContactPerson rows with provenance
+-- class ContactPerson (dictionary/enterprise_customer_domain.yaml:29)
 CREATE OR REPLACE VIEW "contact_person" AS
 SELECT
   "id",
@@ -595,6 +613,8 @@ SELECT
   "_source_key"
 FROM "northwind__contact_person";
 
+-- employee: every source's canonical Employee rows with provenance
+-- class Employee (dictionary/enterprise_customer_domain.yaml:68)
 CREATE OR REPLACE VIEW "employee" AS
 SELECT
   "id",
@@ -640,6 +660,8 @@ SELECT
   "_source_key"
 FROM "northwind__employee";
 
+-- organisation_unit: every source's canonical OrganisationUnit rows with provenance
+-- class OrganisationUnit (dictionary/enterprise_customer_domain.yaml:115)
 CREATE OR REPLACE VIEW "organisation_unit" AS
 SELECT
   "id",
@@ -673,6 +695,8 @@ SELECT
   "_source_key"
 FROM "northwind__organisation_unit_territory";
 
+-- sales_order: every source's canonical SalesOrder rows with provenance
+-- class SalesOrder (dictionary/enterprise_customer_domain.yaml:153)
 CREATE OR REPLACE VIEW "sales_order" AS
 SELECT
   "id",
@@ -722,6 +746,8 @@ SELECT
   "_source_key"
 FROM "northwind__sales_order";
 
+-- sales_order_line: every source's canonical SalesOrderLine rows with provenance
+-- class SalesOrderLine (dictionary/enterprise_customer_domain.yaml:201)
 CREATE OR REPLACE VIEW "sales_order_line" AS
 SELECT
   "id",
@@ -736,6 +762,8 @@ SELECT
   "_source_key"
 FROM "northwind__sales_order_line";
 
+-- order_status_change: every source's canonical OrderStatusChange rows with provenance
+-- class OrderStatusChange (dictionary/enterprise_customer_domain.yaml:239)
 CREATE OR REPLACE VIEW "order_status_change" AS
 SELECT
   "id",
@@ -770,6 +798,8 @@ SELECT
   "_source_key"
 FROM "northwind__order_shipped";
 
+-- customer_status_change: every source's canonical CustomerStatusChange rows with provenance
+-- class CustomerStatusChange (dictionary/enterprise_customer_domain.yaml:275)
 CREATE OR REPLACE VIEW "customer_status_change" AS
 SELECT
   "id",
@@ -782,6 +812,8 @@ SELECT
   "_source_key"
 FROM "crm__customer_joined";
 
+-- consent: every source's canonical Consent rows with provenance
+-- class Consent (dictionary/enterprise_customer_domain.yaml:309)
 CREATE OR REPLACE VIEW "consent" AS
 SELECT
   "id",
@@ -796,6 +828,7 @@ SELECT
   "_source_key"
 FROM "crm__consent";
 
+-- customer__duplicate_ids: identifiers more than one canonical Customer row carries
 CREATE OR REPLACE VIEW "customer__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -898,6 +931,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- household__duplicate_ids: identifiers more than one canonical Household row carries
 CREATE OR REPLACE VIEW "household__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -968,6 +1002,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- contact_point__duplicate_ids: identifiers more than one canonical ContactPoint row carries
 CREATE OR REPLACE VIEW "contact_point__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1230,6 +1265,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- account__duplicate_ids: identifiers more than one canonical Account row carries
 CREATE OR REPLACE VIEW "account__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1268,6 +1304,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- product__duplicate_ids: identifiers more than one canonical Product row carries
 CREATE OR REPLACE VIEW "product__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1338,6 +1375,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction__duplicate_ids: identifiers more than one canonical Transaction row carries
 CREATE OR REPLACE VIEW "transaction__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1408,6 +1446,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction_line__duplicate_ids: identifiers more than one canonical TransactionLine row carries
 CREATE OR REPLACE VIEW "transaction_line__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1478,6 +1517,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- interaction__duplicate_ids: identifiers more than one canonical Interaction row carries
 CREATE OR REPLACE VIEW "interaction__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1532,6 +1572,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- contact_person__duplicate_ids: identifiers more than one canonical ContactPerson row carries
 CREATE OR REPLACE VIEW "contact_person__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1586,6 +1627,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- employee__duplicate_ids: identifiers more than one canonical Employee row carries
 CREATE OR REPLACE VIEW "employee__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1640,6 +1682,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- organisation_unit__duplicate_ids: identifiers more than one canonical OrganisationUnit row carries
 CREATE OR REPLACE VIEW "organisation_unit__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1694,6 +1737,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- sales_order__duplicate_ids: identifiers more than one canonical SalesOrder row carries
 CREATE OR REPLACE VIEW "sales_order__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1748,6 +1792,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- sales_order_line__duplicate_ids: identifiers more than one canonical SalesOrderLine row carries
 CREATE OR REPLACE VIEW "sales_order_line__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1786,6 +1831,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- order_status_change__duplicate_ids: identifiers more than one canonical OrderStatusChange row carries
 CREATE OR REPLACE VIEW "order_status_change__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1856,6 +1902,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- customer_status_change__duplicate_ids: identifiers more than one canonical CustomerStatusChange row carries
 CREATE OR REPLACE VIEW "customer_status_change__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1894,6 +1941,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- consent__duplicate_ids: identifiers more than one canonical Consent row carries
 CREATE OR REPLACE VIEW "consent__duplicate_ids" AS
 SELECT
   "i"."_id",
@@ -1932,6 +1980,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- rejects: every rejected row of every derivation, with its reason
 CREATE OR REPLACE VIEW "rejects" AS
 SELECT
   "_source_system",

@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: snowflake
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__staged" AS
 SELECT
   "d"."id",
@@ -82,6 +84,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer" AS
 SELECT
   "s"."id",
@@ -106,6 +110,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -118,6 +124,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household__staged" AS
 SELECT
   "d"."id",
@@ -220,6 +228,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household" AS
 SELECT
   "s"."id",
@@ -234,6 +244,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -246,6 +258,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -310,6 +324,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -330,6 +346,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -342,6 +360,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__staged" AS
 SELECT
   "d"."id",
@@ -406,6 +426,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax" AS
 SELECT
   "s"."id",
@@ -426,6 +448,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__rejects" AS
 SELECT
   "s"."_source_system",
@@ -438,6 +462,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -557,6 +583,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address" AS
 SELECT
   "s"."id",
@@ -577,6 +605,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -589,6 +619,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__staged" AS
 SELECT
   "d"."id",
@@ -638,6 +670,8 @@ FROM (
     ON "category"."CategoryID" = "Products"."CategoryID"
 ) AS "d";
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product" AS
 SELECT
   "s"."id",
@@ -653,6 +687,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -665,6 +701,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__joins" AS
 SELECT
   CAST("Products"."ProductID" AS VARCHAR) AS "_source_key",
@@ -678,6 +716,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
 SELECT DISTINCT
   'northwind' AS "_source_system",
@@ -697,6 +737,8 @@ FROM (
     ON "line"."OrderID" = "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__groups" AS
 SELECT
   "d"."id",
@@ -803,6 +845,8 @@ FROM (
     "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction" AS
 SELECT
   "s"."id",
@@ -820,6 +864,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -843,6 +889,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -900,6 +948,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line" AS
 SELECT
   "s"."id",
@@ -916,6 +966,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -928,6 +980,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_person__staged: every Customers row, its values and reject reason
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1007,6 +1061,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person" AS
 SELECT
   "s"."id",
@@ -1025,6 +1081,8 @@ FROM "northwind__contact_person__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1037,6 +1095,8 @@ FROM "northwind__contact_person__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__employee__staged: every Employees row, its values and reject reason
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee__staged" AS
 SELECT
   "d"."id",
@@ -1186,6 +1246,8 @@ FROM (
   FROM "northwind"."Employees" AS "Employees"
 ) AS "d";
 
+-- northwind__employee: the canonical rows (no reject reason)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee" AS
 SELECT
   "s"."id",
@@ -1211,6 +1273,8 @@ FROM "northwind__employee__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1223,6 +1287,8 @@ FROM "northwind__employee__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__staged" AS
 SELECT
   "d"."id",
@@ -1274,6 +1340,8 @@ FROM (
   FROM "northwind"."Regions" AS "Regions"
 ) AS "d";
 
+-- northwind__organisation_unit_region: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region" AS
 SELECT
   "s"."id",
@@ -1293,6 +1361,8 @@ FROM "northwind__organisation_unit_region__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1305,6 +1375,8 @@ FROM "northwind__organisation_unit_region__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__staged" AS
 SELECT
   "d"."id",
@@ -1358,6 +1430,8 @@ FROM (
   FROM "northwind"."Territories" AS "Territories"
 ) AS "d";
 
+-- northwind__organisation_unit_territory: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory" AS
 SELECT
   "s"."id",
@@ -1377,6 +1451,8 @@ FROM "northwind__organisation_unit_territory__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1389,6 +1465,8 @@ FROM "northwind__organisation_unit_territory__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__staged: every Orders row, its values and reject reason
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1543,6 +1621,8 @@ FROM (
     ON "shipper"."ShipperID" = "Orders"."ShipVia"
 ) AS "d";
 
+-- northwind__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order" AS
 SELECT
   "s"."id",
@@ -1570,6 +1650,8 @@ FROM "northwind__sales_order__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1582,6 +1664,8 @@ FROM "northwind__sales_order__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__joins: driving rows a to_one join matched more than once
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__joins" AS
 SELECT
   CAST("Orders"."OrderID" AS VARCHAR) AS "_source_key",
@@ -1595,6 +1679,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__staged" AS
 SELECT
   "d"."id",
@@ -1652,6 +1738,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__sales_order_line: the canonical rows (no reject reason)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line" AS
 SELECT
   "s"."id",
@@ -1668,6 +1756,8 @@ FROM "northwind__sales_order_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1680,6 +1770,8 @@ FROM "northwind__sales_order_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__order_placed__staged: every Orders row, its values and reject reason
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed__staged" AS
 SELECT
   "d"."id",
@@ -1718,6 +1810,8 @@ FROM (
   FROM "northwind"."Orders" AS "Orders"
 ) AS "d";
 
+-- northwind__order_placed: the canonical rows (no reject reason)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed" AS
 SELECT
   "s"."id",
@@ -1732,6 +1826,8 @@ FROM "northwind__order_placed__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1744,6 +1840,8 @@ FROM "northwind__order_placed__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__order_shipped__staged: every Orders row, its values and reject reason
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped__staged" AS
 SELECT
   "d"."id",
@@ -1788,6 +1886,8 @@ FROM (
   FROM "northwind"."Orders" AS "Orders"
 ) AS "d";
 
+-- northwind__order_shipped: the canonical rows (no reject reason)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped" AS
 SELECT
   "s"."id",
@@ -1802,6 +1902,8 @@ FROM "northwind__order_shipped__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1814,6 +1916,8 @@ FROM "northwind__order_shipped__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1844,6 +1948,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1874,6 +1980,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1904,6 +2012,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1934,6 +2044,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1964,6 +2076,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2023,6 +2137,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2053,6 +2169,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2083,6 +2201,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2125,6 +2245,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2184,6 +2306,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__sales_order_line__orphans: references naming no canonical row of their class
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2243,6 +2367,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__order_placed__orphans: references naming no canonical row of their class
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2273,6 +2399,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__order_shipped__orphans: references naming no canonical row of their class
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped__orphans" AS
 SELECT
   "s"."_source_system",

@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: spark
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__staged` AS
 SELECT DISTINCT
   'billing' AS `_source_system`,
@@ -29,6 +31,8 @@ FROM (
     ON `h`.`acct_ref` = `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__groups` AS
 SELECT
   `d`.`id`,
@@ -180,6 +184,8 @@ FROM (
     `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household` AS
 SELECT
   `s`.`id`,
@@ -194,6 +200,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR REPLACE VIEW `billing__household__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -217,6 +225,8 @@ FROM `billing__household__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__staged` AS
 SELECT DISTINCT
   'billing' AS `_source_system`,
@@ -244,6 +254,8 @@ FROM (
     ON `i`.`acct_ref` = `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__groups` AS
 SELECT
   `d`.`id`,
@@ -333,6 +345,8 @@ FROM (
     `billing_accounts`.`acct_ref`
 ) AS `d`;
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account` AS
 SELECT
   `s`.`id`,
@@ -352,6 +366,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -375,6 +391,8 @@ FROM `billing__account__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -867,6 +885,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer` AS
 SELECT
   `s`.`id`,
@@ -891,6 +911,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -903,6 +925,8 @@ FROM `billing__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -916,6 +940,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -990,6 +1016,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -1010,6 +1038,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1022,6 +1052,8 @@ FROM `billing__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -1035,6 +1067,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -1175,6 +1209,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -1195,6 +1231,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1207,6 +1245,8 @@ FROM `billing__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -1220,6 +1260,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -1310,6 +1352,8 @@ FROM (
     ON `a`.`acct_ref` = `account_holders`.`acct_ref`
 ) AS `d`;
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -1330,6 +1374,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1342,6 +1388,8 @@ FROM `billing__contact_point_address__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__joins` AS
 SELECT
   CAST(`account_holders`.`holder_id` AS STRING) AS `_source_key`,
@@ -1355,6 +1403,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__staged` AS
 SELECT
   `d`.`id`,
@@ -1463,6 +1513,8 @@ FROM (
   FROM `billing`.`catalogue` AS `catalogue`
 ) AS `d`;
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product` AS
 SELECT
   `s`.`id`,
@@ -1478,6 +1530,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR REPLACE VIEW `billing__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1490,6 +1544,8 @@ FROM `billing__product__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__staged` AS
 SELECT DISTINCT
   'billing' AS `_source_system`,
@@ -1533,6 +1589,8 @@ FROM (
     ON `a`.`acct_ref` = `invoices`.`acct_ref`
 ) AS `d`;
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -1644,6 +1702,8 @@ FROM (
     `invoices`.`invoice_no`
 ) AS `d`;
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction` AS
 SELECT
   `s`.`id`,
@@ -1661,6 +1721,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1684,6 +1746,8 @@ FROM `billing__transaction__groups` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__joins` AS
 SELECT
   CAST(`invoices`.`invoice_no` AS STRING) AS `_source_key`,
@@ -1697,6 +1761,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1768,6 +1834,8 @@ FROM (
     ON `a`.`acct_ref` = `i`.`acct_ref`
 ) AS `d`;
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1784,6 +1852,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1796,6 +1866,8 @@ FROM `billing__transaction_line__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__joins` AS
 SELECT
   CAST(`invoice_items`.`invoice_no` AS STRING) || '|' || CAST(`invoice_items`.`line_no` AS STRING) AS `_source_key`,
@@ -1823,6 +1895,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR REPLACE VIEW `billing__account__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1853,6 +1927,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR REPLACE VIEW `billing__customer__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1883,6 +1959,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`household_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR REPLACE VIEW `billing__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1913,6 +1991,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR REPLACE VIEW `billing__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1943,6 +2023,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR REPLACE VIEW `billing__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1973,6 +2055,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR REPLACE VIEW `billing__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2032,6 +2116,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`account_id` IS NULL AND `k1`.`_id` IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR REPLACE VIEW `billing__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,

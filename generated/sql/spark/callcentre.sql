@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: spark
 
+-- callcentre__customer__staged: every callers row, its values and reject reason
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW `callcentre__customer__staged` AS
 SELECT
   `d`.`id`,
@@ -147,6 +149,8 @@ FROM (
   FROM `callcentre`.`callers` AS `callers`
 ) AS `d`;
 
+-- callcentre__customer: the canonical rows (no reject reason)
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW `callcentre__customer` AS
 SELECT
   `s`.`id`,
@@ -171,6 +175,8 @@ FROM `callcentre__customer__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW `callcentre__customer__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -183,6 +189,8 @@ FROM `callcentre__customer__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_phone__staged: every callers row, its values and reject reason
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -285,6 +293,8 @@ FROM (
   FROM `callcentre`.`callers` AS `callers`
 ) AS `d`;
 
+-- callcentre__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -305,6 +315,8 @@ FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -317,6 +329,8 @@ FROM `callcentre__contact_point_phone__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_email__staged: every callers row, its values and reject reason
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -389,6 +403,8 @@ FROM (
   FROM `callcentre`.`callers` AS `callers`
 ) AS `d`;
 
+-- callcentre__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -409,6 +425,8 @@ FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -421,6 +439,8 @@ FROM `callcentre__contact_point_email__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__interaction__staged: every calls row, its values and reject reason
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -691,6 +711,8 @@ FROM (
     ON `cl`.`caller_id` = `calls`.`caller_id`
 ) AS `d`;
 
+-- callcentre__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction` AS
 SELECT
   `s`.`id`,
@@ -708,6 +730,8 @@ FROM `callcentre__interaction__staged` AS `s`
 WHERE
   `s`.`_reject_reason` IS NULL;
 
+-- callcentre__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -720,6 +744,8 @@ FROM `callcentre__interaction__staged` AS `s`
 WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
+-- callcentre__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__joins` AS
 SELECT
   CAST(`calls`.`call_id` AS STRING) AS `_source_key`,
@@ -733,6 +759,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- callcentre__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW `callcentre__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -763,6 +791,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- callcentre__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW `callcentre__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -793,6 +823,8 @@ LEFT JOIN (
 WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
+-- callcentre__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW `callcentre__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,

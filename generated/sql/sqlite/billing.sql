@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: sqlite
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 DROP VIEW IF EXISTS "temp"."billing__household__staged";
 
 CREATE TEMPORARY VIEW "billing__household__staged" AS
@@ -31,6 +33,8 @@ FROM (
     ON "h"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 DROP VIEW IF EXISTS "temp"."billing__household__groups";
 
 CREATE TEMPORARY VIEW "billing__household__groups" AS
@@ -178,6 +182,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 DROP VIEW IF EXISTS "temp"."billing__household";
 
 CREATE TEMPORARY VIEW "billing__household" AS
@@ -194,6 +200,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 DROP VIEW IF EXISTS "temp"."billing__household__rejects";
 
 CREATE TEMPORARY VIEW "billing__household__rejects" AS
@@ -219,6 +227,8 @@ FROM "billing__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 DROP VIEW IF EXISTS "temp"."billing__account__staged";
 
 CREATE TEMPORARY VIEW "billing__account__staged" AS
@@ -248,6 +258,8 @@ FROM (
     ON "i"."acct_ref" = "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 DROP VIEW IF EXISTS "temp"."billing__account__groups";
 
 CREATE TEMPORARY VIEW "billing__account__groups" AS
@@ -342,6 +354,8 @@ FROM (
     "billing_accounts"."acct_ref"
 ) AS "d";
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 DROP VIEW IF EXISTS "temp"."billing__account";
 
 CREATE TEMPORARY VIEW "billing__account" AS
@@ -363,6 +377,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 DROP VIEW IF EXISTS "temp"."billing__account__rejects";
 
 CREATE TEMPORARY VIEW "billing__account__rejects" AS
@@ -388,6 +404,8 @@ FROM "billing__account__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 DROP VIEW IF EXISTS "temp"."billing__customer__staged";
 
 CREATE TEMPORARY VIEW "billing__customer__staged" AS
@@ -649,6 +667,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 DROP VIEW IF EXISTS "temp"."billing__customer";
 
 CREATE TEMPORARY VIEW "billing__customer" AS
@@ -675,6 +695,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 DROP VIEW IF EXISTS "temp"."billing__customer__rejects";
 
 CREATE TEMPORARY VIEW "billing__customer__rejects" AS
@@ -689,6 +711,8 @@ FROM "billing__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 DROP VIEW IF EXISTS "temp"."billing__customer__joins";
 
 CREATE TEMPORARY VIEW "billing__customer__joins" AS
@@ -704,6 +728,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "billing__contact_point_email__staged" AS
@@ -780,6 +806,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_email";
 
 CREATE TEMPORARY VIEW "billing__contact_point_email" AS
@@ -802,6 +830,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "billing__contact_point_email__rejects" AS
@@ -816,6 +846,8 @@ FROM "billing__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_email__joins";
 
 CREATE TEMPORARY VIEW "billing__contact_point_email__joins" AS
@@ -831,6 +863,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "billing__contact_point_phone__staged" AS
@@ -976,6 +1010,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_phone";
 
 CREATE TEMPORARY VIEW "billing__contact_point_phone" AS
@@ -998,6 +1034,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "billing__contact_point_phone__rejects" AS
@@ -1012,6 +1050,8 @@ FROM "billing__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_phone__joins";
 
 CREATE TEMPORARY VIEW "billing__contact_point_phone__joins" AS
@@ -1027,6 +1067,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "billing__contact_point_address__staged" AS
@@ -1122,6 +1164,8 @@ FROM (
     ON "a"."acct_ref" = "account_holders"."acct_ref"
 ) AS "d";
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_address";
 
 CREATE TEMPORARY VIEW "billing__contact_point_address" AS
@@ -1144,6 +1188,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "billing__contact_point_address__rejects" AS
@@ -1158,6 +1204,8 @@ FROM "billing__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_address__joins";
 
 CREATE TEMPORARY VIEW "billing__contact_point_address__joins" AS
@@ -1173,6 +1221,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 DROP VIEW IF EXISTS "temp"."billing__product__staged";
 
 CREATE TEMPORARY VIEW "billing__product__staged" AS
@@ -1260,6 +1310,8 @@ FROM (
   FROM "billing"."catalogue" AS "catalogue"
 ) AS "d";
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 DROP VIEW IF EXISTS "temp"."billing__product";
 
 CREATE TEMPORARY VIEW "billing__product" AS
@@ -1277,6 +1329,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 DROP VIEW IF EXISTS "temp"."billing__product__rejects";
 
 CREATE TEMPORARY VIEW "billing__product__rejects" AS
@@ -1291,6 +1345,8 @@ FROM "billing__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 DROP VIEW IF EXISTS "temp"."billing__transaction__staged";
 
 CREATE TEMPORARY VIEW "billing__transaction__staged" AS
@@ -1335,6 +1391,8 @@ FROM (
     ON "a"."acct_ref" = "invoices"."acct_ref"
 ) AS "d";
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 DROP VIEW IF EXISTS "temp"."billing__transaction__groups";
 
 CREATE TEMPORARY VIEW "billing__transaction__groups" AS
@@ -1453,6 +1511,8 @@ FROM (
     "invoices"."invoice_no"
 ) AS "d";
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 DROP VIEW IF EXISTS "temp"."billing__transaction";
 
 CREATE TEMPORARY VIEW "billing__transaction" AS
@@ -1472,6 +1532,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 DROP VIEW IF EXISTS "temp"."billing__transaction__rejects";
 
 CREATE TEMPORARY VIEW "billing__transaction__rejects" AS
@@ -1497,6 +1559,8 @@ FROM "billing__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 DROP VIEW IF EXISTS "temp"."billing__transaction__joins";
 
 CREATE TEMPORARY VIEW "billing__transaction__joins" AS
@@ -1512,6 +1576,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 DROP VIEW IF EXISTS "temp"."billing__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "billing__transaction_line__staged" AS
@@ -1591,6 +1657,8 @@ FROM (
     ON "a"."acct_ref" = "i"."acct_ref"
 ) AS "d";
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 DROP VIEW IF EXISTS "temp"."billing__transaction_line";
 
 CREATE TEMPORARY VIEW "billing__transaction_line" AS
@@ -1609,6 +1677,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 DROP VIEW IF EXISTS "temp"."billing__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "billing__transaction_line__rejects" AS
@@ -1623,6 +1693,8 @@ FROM "billing__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 DROP VIEW IF EXISTS "temp"."billing__transaction_line__joins";
 
 CREATE TEMPORARY VIEW "billing__transaction_line__joins" AS
@@ -1652,6 +1724,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 DROP VIEW IF EXISTS "temp"."billing__account__orphans";
 
 CREATE TEMPORARY VIEW "billing__account__orphans" AS
@@ -1684,6 +1758,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 DROP VIEW IF EXISTS "temp"."billing__customer__orphans";
 
 CREATE TEMPORARY VIEW "billing__customer__orphans" AS
@@ -1716,6 +1792,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "billing__contact_point_email__orphans" AS
@@ -1748,6 +1826,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "billing__contact_point_phone__orphans" AS
@@ -1780,6 +1860,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 DROP VIEW IF EXISTS "temp"."billing__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "billing__contact_point_address__orphans" AS
@@ -1812,6 +1894,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 DROP VIEW IF EXISTS "temp"."billing__transaction__orphans";
 
 CREATE TEMPORARY VIEW "billing__transaction__orphans" AS
@@ -1873,6 +1957,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."account_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 DROP VIEW IF EXISTS "temp"."billing__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "billing__transaction_line__orphans" AS

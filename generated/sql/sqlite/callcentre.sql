@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: sqlite
 
+-- callcentre__customer__staged: every callers row, its values and reject reason
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 DROP VIEW IF EXISTS "temp"."callcentre__customer__staged";
 
 CREATE TEMPORARY VIEW "callcentre__customer__staged" AS
@@ -124,6 +126,8 @@ FROM (
   FROM "callcentre"."callers" AS "callers"
 ) AS "d";
 
+-- callcentre__customer: the canonical rows (no reject reason)
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 DROP VIEW IF EXISTS "temp"."callcentre__customer";
 
 CREATE TEMPORARY VIEW "callcentre__customer" AS
@@ -150,6 +154,8 @@ FROM "callcentre__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 DROP VIEW IF EXISTS "temp"."callcentre__customer__rejects";
 
 CREATE TEMPORARY VIEW "callcentre__customer__rejects" AS
@@ -164,6 +170,8 @@ FROM "callcentre__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_phone__staged: every callers row, its values and reject reason
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_phone__staged" AS
@@ -271,6 +279,8 @@ FROM (
   FROM "callcentre"."callers" AS "callers"
 ) AS "d";
 
+-- callcentre__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_phone";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_phone" AS
@@ -293,6 +303,8 @@ FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_phone__rejects" AS
@@ -307,6 +319,8 @@ FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_email__staged: every callers row, its values and reject reason
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_email__staged" AS
@@ -381,6 +395,8 @@ FROM (
   FROM "callcentre"."callers" AS "callers"
 ) AS "d";
 
+-- callcentre__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_email";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_email" AS
@@ -403,6 +419,8 @@ FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_email__rejects" AS
@@ -417,6 +435,8 @@ FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__interaction__staged: every calls row, its values and reject reason
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 DROP VIEW IF EXISTS "temp"."callcentre__interaction__staged";
 
 CREATE TEMPORARY VIEW "callcentre__interaction__staged" AS
@@ -663,6 +683,8 @@ FROM (
     ON "cl"."caller_id" = "calls"."caller_id"
 ) AS "d";
 
+-- callcentre__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 DROP VIEW IF EXISTS "temp"."callcentre__interaction";
 
 CREATE TEMPORARY VIEW "callcentre__interaction" AS
@@ -682,6 +704,8 @@ FROM "callcentre__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 DROP VIEW IF EXISTS "temp"."callcentre__interaction__rejects";
 
 CREATE TEMPORARY VIEW "callcentre__interaction__rejects" AS
@@ -696,6 +720,8 @@ FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 DROP VIEW IF EXISTS "temp"."callcentre__interaction__joins";
 
 CREATE TEMPORARY VIEW "callcentre__interaction__joins" AS
@@ -711,6 +737,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- callcentre__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_phone__orphans" AS
@@ -743,6 +771,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- callcentre__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 DROP VIEW IF EXISTS "temp"."callcentre__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "callcentre__contact_point_email__orphans" AS
@@ -775,6 +805,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- callcentre__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 DROP VIEW IF EXISTS "temp"."callcentre__interaction__orphans";
 
 CREATE TEMPORARY VIEW "callcentre__interaction__orphans" AS

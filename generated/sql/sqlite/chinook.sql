@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: sqlite
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__staged";
 
 CREATE TEMPORARY VIEW "chinook__customer__staged" AS
@@ -99,6 +101,8 @@ FROM (
     ON "rep"."EmployeeId" = "Customer"."SupportRepId"
 ) AS "d";
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer";
 
 CREATE TEMPORARY VIEW "chinook__customer" AS
@@ -125,6 +129,8 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__rejects";
 
 CREATE TEMPORARY VIEW "chinook__customer__rejects" AS
@@ -139,6 +145,8 @@ FROM "chinook__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__joins";
 
 CREATE TEMPORARY VIEW "chinook__customer__joins" AS
@@ -154,6 +162,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 DROP VIEW IF EXISTS "temp"."chinook__household__staged";
 
 CREATE TEMPORARY VIEW "chinook__household__staged" AS
@@ -173,6 +183,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 DROP VIEW IF EXISTS "temp"."chinook__household__groups";
 
 CREATE TEMPORARY VIEW "chinook__household__groups" AS
@@ -265,6 +277,8 @@ FROM (
     UPPER(TRIM(COALESCE("Customer"."Address", ''))) || '|' || UPPER(TRIM(COALESCE("Customer"."PostalCode", ''))) || '|' || UPPER(TRIM("Customer"."Country"))
 ) AS "d";
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 DROP VIEW IF EXISTS "temp"."chinook__household";
 
 CREATE TEMPORARY VIEW "chinook__household" AS
@@ -281,6 +295,8 @@ FROM "chinook__household__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 DROP VIEW IF EXISTS "temp"."chinook__household__rejects";
 
 CREATE TEMPORARY VIEW "chinook__household__rejects" AS
@@ -306,6 +322,8 @@ FROM "chinook__household__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email__staged" AS
@@ -371,6 +389,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email" AS
@@ -393,6 +413,8 @@ FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email__rejects" AS
@@ -407,6 +429,8 @@ FROM "chinook__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone__staged" AS
@@ -472,6 +496,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone" AS
@@ -494,6 +520,8 @@ FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone__rejects" AS
@@ -508,6 +536,8 @@ FROM "chinook__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__staged" AS
@@ -630,6 +660,8 @@ FROM (
   FROM "chinook"."Customer" AS "Customer"
 ) AS "d";
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address" AS
@@ -652,6 +684,8 @@ FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__rejects" AS
@@ -666,6 +700,8 @@ FROM "chinook__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 DROP VIEW IF EXISTS "temp"."chinook__product__staged";
 
 CREATE TEMPORARY VIEW "chinook__product__staged" AS
@@ -708,6 +744,8 @@ FROM (
     ON "genre"."GenreId" = "Track"."GenreId"
 ) AS "d";
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 DROP VIEW IF EXISTS "temp"."chinook__product";
 
 CREATE TEMPORARY VIEW "chinook__product" AS
@@ -725,6 +763,8 @@ FROM "chinook__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 DROP VIEW IF EXISTS "temp"."chinook__product__rejects";
 
 CREATE TEMPORARY VIEW "chinook__product__rejects" AS
@@ -739,6 +779,8 @@ FROM "chinook__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 DROP VIEW IF EXISTS "temp"."chinook__product__joins";
 
 CREATE TEMPORARY VIEW "chinook__product__joins" AS
@@ -754,6 +796,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__staged";
 
 CREATE TEMPORARY VIEW "chinook__transaction__staged" AS
@@ -859,6 +903,8 @@ FROM (
   FROM "chinook"."Invoice" AS "Invoice"
 ) AS "d";
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 DROP VIEW IF EXISTS "temp"."chinook__transaction";
 
 CREATE TEMPORARY VIEW "chinook__transaction" AS
@@ -878,6 +924,8 @@ FROM "chinook__transaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__rejects";
 
 CREATE TEMPORARY VIEW "chinook__transaction__rejects" AS
@@ -892,6 +940,8 @@ FROM "chinook__transaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__staged" AS
@@ -946,6 +996,8 @@ FROM (
   FROM "chinook"."InvoiceLine" AS "InvoiceLine"
 ) AS "d";
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line" AS
@@ -964,6 +1016,8 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__rejects" AS
@@ -978,6 +1032,8 @@ FROM "chinook__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__employee__staged: every Employee row, its values and reject reason
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 DROP VIEW IF EXISTS "temp"."chinook__employee__staged";
 
 CREATE TEMPORARY VIEW "chinook__employee__staged" AS
@@ -1125,6 +1181,8 @@ FROM (
   FROM "chinook"."Employee" AS "Employee"
 ) AS "d";
 
+-- chinook__employee: the canonical rows (no reject reason)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 DROP VIEW IF EXISTS "temp"."chinook__employee";
 
 CREATE TEMPORARY VIEW "chinook__employee" AS
@@ -1152,6 +1210,8 @@ FROM "chinook__employee__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- chinook__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 DROP VIEW IF EXISTS "temp"."chinook__employee__rejects";
 
 CREATE TEMPORARY VIEW "chinook__employee__rejects" AS
@@ -1166,6 +1226,8 @@ FROM "chinook__employee__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 DROP VIEW IF EXISTS "temp"."chinook__customer__orphans";
 
 CREATE TEMPORARY VIEW "chinook__customer__orphans" AS
@@ -1227,6 +1289,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."support_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_email__orphans" AS
@@ -1259,6 +1323,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_phone__orphans" AS
@@ -1291,6 +1357,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__orphans" AS
@@ -1323,6 +1391,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__orphans";
 
 CREATE TEMPORARY VIEW "chinook__transaction__orphans" AS
@@ -1355,6 +1425,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__orphans" AS
@@ -1416,6 +1488,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- chinook__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 DROP VIEW IF EXISTS "temp"."chinook__employee__orphans";
 
 CREATE TEMPORARY VIEW "chinook__employee__orphans" AS

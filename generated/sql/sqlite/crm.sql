@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: sqlite
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 DROP VIEW IF EXISTS "temp"."crm__customer__staged";
 
 CREATE TEMPORARY VIEW "crm__customer__staged" AS
@@ -206,6 +208,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 DROP VIEW IF EXISTS "temp"."crm__customer";
 
 CREATE TEMPORARY VIEW "crm__customer" AS
@@ -232,6 +236,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 DROP VIEW IF EXISTS "temp"."crm__customer__rejects";
 
 CREATE TEMPORARY VIEW "crm__customer__rejects" AS
@@ -246,6 +252,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__staged" AS
@@ -321,6 +329,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email" AS
@@ -343,6 +353,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__rejects" AS
@@ -357,6 +369,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__staged" AS
@@ -523,6 +537,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone" AS
@@ -545,6 +561,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__rejects" AS
@@ -559,6 +577,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__staged" AS
@@ -725,6 +745,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile" AS
@@ -747,6 +769,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__rejects" AS
@@ -761,6 +785,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__staged" AS
@@ -887,6 +913,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address" AS
@@ -909,6 +937,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__rejects" AS
@@ -923,6 +953,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 DROP VIEW IF EXISTS "temp"."crm__interaction__staged";
 
 CREATE TEMPORARY VIEW "crm__interaction__staged" AS
@@ -1021,6 +1053,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 DROP VIEW IF EXISTS "temp"."crm__interaction";
 
 CREATE TEMPORARY VIEW "crm__interaction" AS
@@ -1040,6 +1074,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 DROP VIEW IF EXISTS "temp"."crm__interaction__rejects";
 
 CREATE TEMPORARY VIEW "crm__interaction__rejects" AS
@@ -1054,6 +1090,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 DROP VIEW IF EXISTS "temp"."crm__interaction__joins";
 
 CREATE TEMPORARY VIEW "crm__interaction__joins" AS
@@ -1069,6 +1107,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__customer_joined__staged: every contacts row, its values and reject reason
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined__staged";
 
 CREATE TEMPORARY VIEW "crm__customer_joined__staged" AS
@@ -1128,6 +1168,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer_joined: the canonical rows (no reject reason)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined";
 
 CREATE TEMPORARY VIEW "crm__customer_joined" AS
@@ -1144,6 +1186,8 @@ FROM "crm__customer_joined__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined__rejects";
 
 CREATE TEMPORARY VIEW "crm__customer_joined__rejects" AS
@@ -1158,6 +1202,8 @@ FROM "crm__customer_joined__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_person__staged: every company_contacts row, its values and reject reason
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 DROP VIEW IF EXISTS "temp"."crm__contact_person__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_person__staged" AS
@@ -1228,6 +1274,8 @@ FROM (
   FROM "crm"."company_contacts" AS "company_contacts"
 ) AS "d";
 
+-- crm__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 DROP VIEW IF EXISTS "temp"."crm__contact_person";
 
 CREATE TEMPORARY VIEW "crm__contact_person" AS
@@ -1248,6 +1296,8 @@ FROM "crm__contact_person__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 DROP VIEW IF EXISTS "temp"."crm__contact_person__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_person__rejects" AS
@@ -1262,6 +1312,8 @@ FROM "crm__contact_person__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__consent__staged: every permissions row, its values and reject reason
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 DROP VIEW IF EXISTS "temp"."crm__consent__staged";
 
 CREATE TEMPORARY VIEW "crm__consent__staged" AS
@@ -1354,6 +1406,8 @@ FROM (
   FROM "crm"."permissions" AS "permissions"
 ) AS "d";
 
+-- crm__consent: the canonical rows (no reject reason)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 DROP VIEW IF EXISTS "temp"."crm__consent";
 
 CREATE TEMPORARY VIEW "crm__consent" AS
@@ -1372,6 +1426,8 @@ FROM "crm__consent__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__consent__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 DROP VIEW IF EXISTS "temp"."crm__consent__rejects";
 
 CREATE TEMPORARY VIEW "crm__consent__rejects" AS
@@ -1386,6 +1442,8 @@ FROM "crm__consent__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__sales_order__staged: every orders row, its values and reject reason
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 DROP VIEW IF EXISTS "temp"."crm__sales_order__staged";
 
 CREATE TEMPORARY VIEW "crm__sales_order__staged" AS
@@ -1484,6 +1542,8 @@ FROM (
   FROM "crm"."orders" AS "orders"
 ) AS "d";
 
+-- crm__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 DROP VIEW IF EXISTS "temp"."crm__sales_order";
 
 CREATE TEMPORARY VIEW "crm__sales_order" AS
@@ -1513,6 +1573,8 @@ FROM "crm__sales_order__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 DROP VIEW IF EXISTS "temp"."crm__sales_order__rejects";
 
 CREATE TEMPORARY VIEW "crm__sales_order__rejects" AS
@@ -1527,6 +1589,8 @@ FROM "crm__sales_order__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__order_status_change__staged: every order_events row, its values and reject reason
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change__staged";
 
 CREATE TEMPORARY VIEW "crm__order_status_change__staged" AS
@@ -1588,6 +1652,8 @@ FROM (
   FROM "crm"."order_events" AS "order_events"
 ) AS "d";
 
+-- crm__order_status_change: the canonical rows (no reject reason)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change";
 
 CREATE TEMPORARY VIEW "crm__order_status_change" AS
@@ -1604,6 +1670,8 @@ FROM "crm__order_status_change__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change__rejects";
 
 CREATE TEMPORARY VIEW "crm__order_status_change__rejects" AS
@@ -1618,6 +1686,8 @@ FROM "crm__order_status_change__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__orphans" AS
@@ -1650,6 +1720,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__orphans" AS
@@ -1682,6 +1754,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__orphans" AS
@@ -1714,6 +1788,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__orphans" AS
@@ -1746,6 +1822,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 DROP VIEW IF EXISTS "temp"."crm__interaction__orphans";
 
 CREATE TEMPORARY VIEW "crm__interaction__orphans" AS
@@ -1778,6 +1856,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__customer_joined__orphans: references naming no canonical row of their class
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined__orphans";
 
 CREATE TEMPORARY VIEW "crm__customer_joined__orphans" AS
@@ -1810,6 +1890,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 DROP VIEW IF EXISTS "temp"."crm__contact_person__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_person__orphans" AS
@@ -1842,6 +1924,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__consent__orphans: references naming no canonical row of their class
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 DROP VIEW IF EXISTS "temp"."crm__consent__orphans";
 
 CREATE TEMPORARY VIEW "crm__consent__orphans" AS
@@ -1874,6 +1958,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 DROP VIEW IF EXISTS "temp"."crm__sales_order__orphans";
 
 CREATE TEMPORARY VIEW "crm__sales_order__orphans" AS
@@ -1906,6 +1992,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__order_status_change__orphans: references naming no canonical row of their class
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change__orphans";
 
 CREATE TEMPORARY VIEW "crm__order_status_change__orphans" AS

@@ -2,6 +2,8 @@
 -- integrated views: one per canonical class, all sources
 -- dialect: sqlite
 
+-- customer: every source's canonical Customer rows with provenance
+-- class Customer (dictionary/enterprise.yaml:29)
 DROP VIEW IF EXISTS "temp"."customer";
 
 CREATE TEMPORARY VIEW "customer" AS
@@ -110,6 +112,8 @@ SELECT
   "_source_key"
 FROM "northwind__customer";
 
+-- household: every source's canonical Household rows with provenance
+-- class Household (dictionary/enterprise.yaml:77)
 DROP VIEW IF EXISTS "temp"."household";
 
 CREATE TEMPORARY VIEW "household" AS
@@ -146,6 +150,8 @@ SELECT
   "_source_key"
 FROM "northwind__household";
 
+-- contact_point: every source's canonical ContactPoint rows with provenance
+-- class ContactPoint (dictionary/enterprise.yaml:105)
 DROP VIEW IF EXISTS "temp"."contact_point";
 
 CREATE TEMPORARY VIEW "contact_point" AS
@@ -404,6 +410,8 @@ SELECT
   "_source_key"
 FROM "northwind__contact_point_address";
 
+-- account: every source's canonical Account rows with provenance
+-- class Account (dictionary/enterprise.yaml:146)
 DROP VIEW IF EXISTS "temp"."account";
 
 CREATE TEMPORARY VIEW "account" AS
@@ -423,6 +431,8 @@ SELECT
   "_source_key"
 FROM "billing__account";
 
+-- product: every source's canonical Product rows with provenance
+-- class Product (dictionary/enterprise.yaml:182)
 DROP VIEW IF EXISTS "temp"."product";
 
 CREATE TEMPORARY VIEW "product" AS
@@ -462,6 +472,8 @@ SELECT
   "_source_key"
 FROM "northwind__product";
 
+-- transaction: every source's canonical Transaction rows with provenance
+-- class Transaction (dictionary/enterprise.yaml:213)
 DROP VIEW IF EXISTS "temp"."transaction";
 
 CREATE TEMPORARY VIEW "transaction" AS
@@ -507,6 +519,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction";
 
+-- transaction_line: every source's canonical TransactionLine rows with provenance
+-- class TransactionLine (dictionary/enterprise.yaml:251)
 DROP VIEW IF EXISTS "temp"."transaction_line";
 
 CREATE TEMPORARY VIEW "transaction_line" AS
@@ -549,6 +563,8 @@ SELECT
   "_source_key"
 FROM "northwind__transaction_line";
 
+-- interaction: every source's canonical Interaction rows with provenance
+-- class Interaction (dictionary/enterprise.yaml:287)
 DROP VIEW IF EXISTS "temp"."interaction";
 
 CREATE TEMPORARY VIEW "interaction" AS
@@ -580,6 +596,8 @@ SELECT
   "_source_key"
 FROM "crm__interaction";
 
+-- contact_person: every source's canonical ContactPerson rows with provenance
+-- class ContactPerson (dictionary/enterprise_customer_domain.yaml:29)
 DROP VIEW IF EXISTS "temp"."contact_person";
 
 CREATE TEMPORARY VIEW "contact_person" AS
@@ -613,6 +631,8 @@ SELECT
   "_source_key"
 FROM "northwind__contact_person";
 
+-- employee: every source's canonical Employee rows with provenance
+-- class Employee (dictionary/enterprise_customer_domain.yaml:68)
 DROP VIEW IF EXISTS "temp"."employee";
 
 CREATE TEMPORARY VIEW "employee" AS
@@ -660,6 +680,8 @@ SELECT
   "_source_key"
 FROM "northwind__employee";
 
+-- organisation_unit: every source's canonical OrganisationUnit rows with provenance
+-- class OrganisationUnit (dictionary/enterprise_customer_domain.yaml:115)
 DROP VIEW IF EXISTS "temp"."organisation_unit";
 
 CREATE TEMPORARY VIEW "organisation_unit" AS
@@ -695,6 +717,8 @@ SELECT
   "_source_key"
 FROM "northwind__organisation_unit_territory";
 
+-- sales_order: every source's canonical SalesOrder rows with provenance
+-- class SalesOrder (dictionary/enterprise_customer_domain.yaml:153)
 DROP VIEW IF EXISTS "temp"."sales_order";
 
 CREATE TEMPORARY VIEW "sales_order" AS
@@ -746,6 +770,8 @@ SELECT
   "_source_key"
 FROM "northwind__sales_order";
 
+-- sales_order_line: every source's canonical SalesOrderLine rows with provenance
+-- class SalesOrderLine (dictionary/enterprise_customer_domain.yaml:201)
 DROP VIEW IF EXISTS "temp"."sales_order_line";
 
 CREATE TEMPORARY VIEW "sales_order_line" AS
@@ -762,6 +788,8 @@ SELECT
   "_source_key"
 FROM "northwind__sales_order_line";
 
+-- order_status_change: every source's canonical OrderStatusChange rows with provenance
+-- class OrderStatusChange (dictionary/enterprise_customer_domain.yaml:239)
 DROP VIEW IF EXISTS "temp"."order_status_change";
 
 CREATE TEMPORARY VIEW "order_status_change" AS
@@ -798,6 +826,8 @@ SELECT
   "_source_key"
 FROM "northwind__order_shipped";
 
+-- customer_status_change: every source's canonical CustomerStatusChange rows with provenance
+-- class CustomerStatusChange (dictionary/enterprise_customer_domain.yaml:275)
 DROP VIEW IF EXISTS "temp"."customer_status_change";
 
 CREATE TEMPORARY VIEW "customer_status_change" AS
@@ -812,6 +842,8 @@ SELECT
   "_source_key"
 FROM "crm__customer_joined";
 
+-- consent: every source's canonical Consent rows with provenance
+-- class Consent (dictionary/enterprise_customer_domain.yaml:309)
 DROP VIEW IF EXISTS "temp"."consent";
 
 CREATE TEMPORARY VIEW "consent" AS
@@ -828,6 +860,7 @@ SELECT
   "_source_key"
 FROM "crm__consent";
 
+-- customer__duplicate_ids: identifiers more than one canonical Customer row carries
 DROP VIEW IF EXISTS "temp"."customer__duplicate_ids";
 
 CREATE TEMPORARY VIEW "customer__duplicate_ids" AS
@@ -932,6 +965,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- household__duplicate_ids: identifiers more than one canonical Household row carries
 DROP VIEW IF EXISTS "temp"."household__duplicate_ids";
 
 CREATE TEMPORARY VIEW "household__duplicate_ids" AS
@@ -1004,6 +1038,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- contact_point__duplicate_ids: identifiers more than one canonical ContactPoint row carries
 DROP VIEW IF EXISTS "temp"."contact_point__duplicate_ids";
 
 CREATE TEMPORARY VIEW "contact_point__duplicate_ids" AS
@@ -1268,6 +1303,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- account__duplicate_ids: identifiers more than one canonical Account row carries
 DROP VIEW IF EXISTS "temp"."account__duplicate_ids";
 
 CREATE TEMPORARY VIEW "account__duplicate_ids" AS
@@ -1308,6 +1344,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- product__duplicate_ids: identifiers more than one canonical Product row carries
 DROP VIEW IF EXISTS "temp"."product__duplicate_ids";
 
 CREATE TEMPORARY VIEW "product__duplicate_ids" AS
@@ -1380,6 +1417,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction__duplicate_ids: identifiers more than one canonical Transaction row carries
 DROP VIEW IF EXISTS "temp"."transaction__duplicate_ids";
 
 CREATE TEMPORARY VIEW "transaction__duplicate_ids" AS
@@ -1452,6 +1490,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- transaction_line__duplicate_ids: identifiers more than one canonical TransactionLine row carries
 DROP VIEW IF EXISTS "temp"."transaction_line__duplicate_ids";
 
 CREATE TEMPORARY VIEW "transaction_line__duplicate_ids" AS
@@ -1524,6 +1563,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- interaction__duplicate_ids: identifiers more than one canonical Interaction row carries
 DROP VIEW IF EXISTS "temp"."interaction__duplicate_ids";
 
 CREATE TEMPORARY VIEW "interaction__duplicate_ids" AS
@@ -1580,6 +1620,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- contact_person__duplicate_ids: identifiers more than one canonical ContactPerson row carries
 DROP VIEW IF EXISTS "temp"."contact_person__duplicate_ids";
 
 CREATE TEMPORARY VIEW "contact_person__duplicate_ids" AS
@@ -1636,6 +1677,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- employee__duplicate_ids: identifiers more than one canonical Employee row carries
 DROP VIEW IF EXISTS "temp"."employee__duplicate_ids";
 
 CREATE TEMPORARY VIEW "employee__duplicate_ids" AS
@@ -1692,6 +1734,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- organisation_unit__duplicate_ids: identifiers more than one canonical OrganisationUnit row carries
 DROP VIEW IF EXISTS "temp"."organisation_unit__duplicate_ids";
 
 CREATE TEMPORARY VIEW "organisation_unit__duplicate_ids" AS
@@ -1748,6 +1791,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- sales_order__duplicate_ids: identifiers more than one canonical SalesOrder row carries
 DROP VIEW IF EXISTS "temp"."sales_order__duplicate_ids";
 
 CREATE TEMPORARY VIEW "sales_order__duplicate_ids" AS
@@ -1804,6 +1848,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- sales_order_line__duplicate_ids: identifiers more than one canonical SalesOrderLine row carries
 DROP VIEW IF EXISTS "temp"."sales_order_line__duplicate_ids";
 
 CREATE TEMPORARY VIEW "sales_order_line__duplicate_ids" AS
@@ -1844,6 +1889,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- order_status_change__duplicate_ids: identifiers more than one canonical OrderStatusChange row carries
 DROP VIEW IF EXISTS "temp"."order_status_change__duplicate_ids";
 
 CREATE TEMPORARY VIEW "order_status_change__duplicate_ids" AS
@@ -1916,6 +1962,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- customer_status_change__duplicate_ids: identifiers more than one canonical CustomerStatusChange row carries
 DROP VIEW IF EXISTS "temp"."customer_status_change__duplicate_ids";
 
 CREATE TEMPORARY VIEW "customer_status_change__duplicate_ids" AS
@@ -1956,6 +2003,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- consent__duplicate_ids: identifiers more than one canonical Consent row carries
 DROP VIEW IF EXISTS "temp"."consent__duplicate_ids";
 
 CREATE TEMPORARY VIEW "consent__duplicate_ids" AS
@@ -1996,6 +2044,7 @@ GROUP BY
   "i"."_source_system",
   "i"."_derivation";
 
+-- rejects: every rejected row of every derivation, with its reason
 DROP VIEW IF EXISTS "temp"."rejects";
 
 CREATE TEMPORARY VIEW "rejects" AS

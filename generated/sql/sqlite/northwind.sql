@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: sqlite
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer__staged";
 
 CREATE TEMPORARY VIEW "northwind__customer__staged" AS
@@ -84,6 +86,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer";
 
 CREATE TEMPORARY VIEW "northwind__customer" AS
@@ -110,6 +114,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer__rejects";
 
 CREATE TEMPORARY VIEW "northwind__customer__rejects" AS
@@ -124,6 +130,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 DROP VIEW IF EXISTS "temp"."northwind__household__staged";
 
 CREATE TEMPORARY VIEW "northwind__household__staged" AS
@@ -227,6 +235,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 DROP VIEW IF EXISTS "temp"."northwind__household";
 
 CREATE TEMPORARY VIEW "northwind__household" AS
@@ -243,6 +253,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 DROP VIEW IF EXISTS "temp"."northwind__household__rejects";
 
 CREATE TEMPORARY VIEW "northwind__household__rejects" AS
@@ -257,6 +269,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone__staged" AS
@@ -322,6 +336,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone" AS
@@ -344,6 +360,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone__rejects" AS
@@ -358,6 +376,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__staged" AS
@@ -423,6 +443,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax" AS
@@ -445,6 +467,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__rejects" AS
@@ -459,6 +483,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__staged" AS
@@ -579,6 +605,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address" AS
@@ -601,6 +629,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__rejects" AS
@@ -615,6 +645,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product__staged";
 
 CREATE TEMPORARY VIEW "northwind__product__staged" AS
@@ -665,6 +697,8 @@ FROM (
     ON "category"."CategoryID" = "Products"."CategoryID"
 ) AS "d";
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product";
 
 CREATE TEMPORARY VIEW "northwind__product" AS
@@ -682,6 +716,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product__rejects";
 
 CREATE TEMPORARY VIEW "northwind__product__rejects" AS
@@ -696,6 +732,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 DROP VIEW IF EXISTS "temp"."northwind__product__joins";
 
 CREATE TEMPORARY VIEW "northwind__product__joins" AS
@@ -711,6 +749,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__staged";
 
 CREATE TEMPORARY VIEW "northwind__transaction__staged" AS
@@ -732,6 +772,8 @@ FROM (
     ON "line"."OrderID" = "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__groups";
 
 CREATE TEMPORARY VIEW "northwind__transaction__groups" AS
@@ -838,6 +880,8 @@ FROM (
     "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction";
 
 CREATE TEMPORARY VIEW "northwind__transaction" AS
@@ -857,6 +901,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__rejects";
 
 CREATE TEMPORARY VIEW "northwind__transaction__rejects" AS
@@ -882,6 +928,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__staged" AS
@@ -944,6 +992,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line" AS
@@ -962,6 +1012,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__rejects" AS
@@ -976,6 +1028,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_person__staged: every Customers row, its values and reject reason
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_person__staged" AS
@@ -1057,6 +1111,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person";
 
 CREATE TEMPORARY VIEW "northwind__contact_person" AS
@@ -1077,6 +1133,8 @@ FROM "northwind__contact_person__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_person__rejects" AS
@@ -1091,6 +1149,8 @@ FROM "northwind__contact_person__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__employee__staged: every Employees row, its values and reject reason
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 DROP VIEW IF EXISTS "temp"."northwind__employee__staged";
 
 CREATE TEMPORARY VIEW "northwind__employee__staged" AS
@@ -1241,6 +1301,8 @@ FROM (
   FROM "northwind"."Employees" AS "Employees"
 ) AS "d";
 
+-- northwind__employee: the canonical rows (no reject reason)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 DROP VIEW IF EXISTS "temp"."northwind__employee";
 
 CREATE TEMPORARY VIEW "northwind__employee" AS
@@ -1268,6 +1330,8 @@ FROM "northwind__employee__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 DROP VIEW IF EXISTS "temp"."northwind__employee__rejects";
 
 CREATE TEMPORARY VIEW "northwind__employee__rejects" AS
@@ -1282,6 +1346,8 @@ FROM "northwind__employee__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_region__staged";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_region__staged" AS
@@ -1334,6 +1400,8 @@ FROM (
   FROM "northwind"."Regions" AS "Regions"
 ) AS "d";
 
+-- northwind__organisation_unit_region: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_region";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_region" AS
@@ -1355,6 +1423,8 @@ FROM "northwind__organisation_unit_region__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_region__rejects";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_region__rejects" AS
@@ -1369,6 +1439,8 @@ FROM "northwind__organisation_unit_region__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory__staged";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory__staged" AS
@@ -1423,6 +1495,8 @@ FROM (
   FROM "northwind"."Territories" AS "Territories"
 ) AS "d";
 
+-- northwind__organisation_unit_territory: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory" AS
@@ -1444,6 +1518,8 @@ FROM "northwind__organisation_unit_territory__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory__rejects";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory__rejects" AS
@@ -1458,6 +1534,8 @@ FROM "northwind__organisation_unit_territory__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__staged: every Orders row, its values and reject reason
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__staged";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__staged" AS
@@ -1612,6 +1690,8 @@ FROM (
     ON "shipper"."ShipperID" = "Orders"."ShipVia"
 ) AS "d";
 
+-- northwind__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order";
 
 CREATE TEMPORARY VIEW "northwind__sales_order" AS
@@ -1641,6 +1721,8 @@ FROM "northwind__sales_order__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__rejects";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__rejects" AS
@@ -1655,6 +1737,8 @@ FROM "northwind__sales_order__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__joins: driving rows a to_one join matched more than once
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__joins";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__joins" AS
@@ -1670,6 +1754,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line__staged";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line__staged" AS
@@ -1732,6 +1818,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__sales_order_line: the canonical rows (no reject reason)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line" AS
@@ -1750,6 +1838,8 @@ FROM "northwind__sales_order_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line__rejects";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line__rejects" AS
@@ -1764,6 +1854,8 @@ FROM "northwind__sales_order_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__order_placed__staged: every Orders row, its values and reject reason
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed__staged";
 
 CREATE TEMPORARY VIEW "northwind__order_placed__staged" AS
@@ -1804,6 +1896,8 @@ FROM (
   FROM "northwind"."Orders" AS "Orders"
 ) AS "d";
 
+-- northwind__order_placed: the canonical rows (no reject reason)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed";
 
 CREATE TEMPORARY VIEW "northwind__order_placed" AS
@@ -1820,6 +1914,8 @@ FROM "northwind__order_placed__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed__rejects";
 
 CREATE TEMPORARY VIEW "northwind__order_placed__rejects" AS
@@ -1834,6 +1930,8 @@ FROM "northwind__order_placed__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__order_shipped__staged: every Orders row, its values and reject reason
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped__staged";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped__staged" AS
@@ -1880,6 +1978,8 @@ FROM (
   FROM "northwind"."Orders" AS "Orders"
 ) AS "d";
 
+-- northwind__order_shipped: the canonical rows (no reject reason)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped" AS
@@ -1896,6 +1996,8 @@ FROM "northwind__order_shipped__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped__rejects";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped__rejects" AS
@@ -1910,6 +2012,8 @@ FROM "northwind__order_shipped__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 DROP VIEW IF EXISTS "temp"."northwind__customer__orphans";
 
 CREATE TEMPORARY VIEW "northwind__customer__orphans" AS
@@ -1942,6 +2046,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_phone__orphans" AS
@@ -1974,6 +2080,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__orphans" AS
@@ -2006,6 +2114,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__orphans" AS
@@ -2038,6 +2148,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__orphans";
 
 CREATE TEMPORARY VIEW "northwind__transaction__orphans" AS
@@ -2070,6 +2182,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__orphans" AS
@@ -2131,6 +2245,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_person__orphans" AS
@@ -2163,6 +2279,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 DROP VIEW IF EXISTS "temp"."northwind__employee__orphans";
 
 CREATE TEMPORARY VIEW "northwind__employee__orphans" AS
@@ -2195,6 +2313,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory__orphans";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory__orphans" AS
@@ -2239,6 +2359,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__orphans";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__orphans" AS
@@ -2300,6 +2422,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__sales_order_line__orphans: references naming no canonical row of their class
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line__orphans";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line__orphans" AS
@@ -2361,6 +2485,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__order_placed__orphans: references naming no canonical row of their class
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed__orphans";
 
 CREATE TEMPORARY VIEW "northwind__order_placed__orphans" AS
@@ -2393,6 +2519,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__order_shipped__orphans: references naming no canonical row of their class
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped__orphans";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped__orphans" AS

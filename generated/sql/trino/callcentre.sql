@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: trino
 
+-- callcentre__customer__staged: every callers row, its values and reject reason
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW "callcentre__customer__staged" AS
 SELECT
   "d"."id",
@@ -129,6 +131,8 @@ FROM (
   FROM "callcentre"."callers" AS "callers"
 ) AS "d";
 
+-- callcentre__customer: the canonical rows (no reject reason)
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW "callcentre__customer" AS
 SELECT
   "s"."id",
@@ -153,6 +157,8 @@ FROM "callcentre__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR REPLACE VIEW "callcentre__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -165,6 +171,8 @@ FROM "callcentre__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_phone__staged: every callers row, its values and reject reason
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW "callcentre__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -268,6 +276,8 @@ FROM (
   FROM "callcentre"."callers" AS "callers"
 ) AS "d";
 
+-- callcentre__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW "callcentre__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -288,6 +298,8 @@ FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW "callcentre__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -300,6 +312,8 @@ FROM "callcentre__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_email__staged: every callers row, its values and reject reason
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW "callcentre__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -373,6 +387,8 @@ FROM (
   FROM "callcentre"."callers" AS "callers"
 ) AS "d";
 
+-- callcentre__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW "callcentre__contact_point_email" AS
 SELECT
   "s"."id",
@@ -393,6 +409,8 @@ FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW "callcentre__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -405,6 +423,8 @@ FROM "callcentre__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__interaction__staged: every calls row, its values and reject reason
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW "callcentre__interaction__staged" AS
 SELECT
   "d"."id",
@@ -663,6 +683,8 @@ FROM (
     ON "cl"."caller_id" = "calls"."caller_id"
 ) AS "d";
 
+-- callcentre__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW "callcentre__interaction" AS
 SELECT
   "s"."id",
@@ -680,6 +702,8 @@ FROM "callcentre__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- callcentre__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW "callcentre__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -692,6 +716,8 @@ FROM "callcentre__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- callcentre__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW "callcentre__interaction__joins" AS
 SELECT
   CAST("calls"."call_id" AS VARCHAR) AS "_source_key",
@@ -705,6 +731,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- callcentre__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR REPLACE VIEW "callcentre__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -735,6 +763,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- callcentre__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR REPLACE VIEW "callcentre__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -765,6 +795,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- callcentre__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR REPLACE VIEW "callcentre__interaction__orphans" AS
 SELECT
   "s"."_source_system",

@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: trino
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__staged" AS
 SELECT
   "d"."id",
@@ -224,6 +226,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer" AS
 SELECT
   "s"."id",
@@ -248,6 +252,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR REPLACE VIEW "crm__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -260,6 +266,8 @@ FROM "crm__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -334,6 +342,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email" AS
 SELECT
   "s"."id",
@@ -354,6 +364,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -366,6 +378,8 @@ FROM "crm__contact_point_email__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -528,6 +542,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -548,6 +564,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -560,6 +578,8 @@ FROM "crm__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__staged" AS
 SELECT
   "d"."id",
@@ -722,6 +742,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile" AS
 SELECT
   "s"."id",
@@ -742,6 +764,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__rejects" AS
 SELECT
   "s"."_source_system",
@@ -754,6 +778,8 @@ FROM "crm__contact_point_mobile__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -879,6 +905,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address" AS
 SELECT
   "s"."id",
@@ -899,6 +927,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -911,6 +941,8 @@ FROM "crm__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__staged" AS
 SELECT
   "d"."id",
@@ -1007,6 +1039,8 @@ FROM (
     ON "c"."contact_no" = "activities"."contact_no"
 ) AS "d";
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction" AS
 SELECT
   "s"."id",
@@ -1024,6 +1058,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1036,6 +1072,8 @@ FROM "crm__interaction__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__joins" AS
 SELECT
   CAST("activities"."activity_id" AS VARCHAR) AS "_source_key",
@@ -1049,6 +1087,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__customer_joined__staged: every contacts row, its values and reject reason
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined__staged" AS
 SELECT
   "d"."id",
@@ -1106,6 +1146,8 @@ FROM (
   FROM "crm"."contacts" AS "contacts"
 ) AS "d";
 
+-- crm__customer_joined: the canonical rows (no reject reason)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined" AS
 SELECT
   "s"."id",
@@ -1120,6 +1162,8 @@ FROM "crm__customer_joined__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1132,6 +1176,8 @@ FROM "crm__customer_joined__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_person__staged: every company_contacts row, its values and reject reason
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1200,6 +1246,8 @@ FROM (
   FROM "crm"."company_contacts" AS "company_contacts"
 ) AS "d";
 
+-- crm__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person" AS
 SELECT
   "s"."id",
@@ -1218,6 +1266,8 @@ FROM "crm__contact_person__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1230,6 +1280,8 @@ FROM "crm__contact_person__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__consent__staged: every permissions row, its values and reject reason
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent__staged" AS
 SELECT
   "d"."id",
@@ -1320,6 +1372,8 @@ FROM (
   FROM "crm"."permissions" AS "permissions"
 ) AS "d";
 
+-- crm__consent: the canonical rows (no reject reason)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent" AS
 SELECT
   "s"."id",
@@ -1336,6 +1390,8 @@ FROM "crm__consent__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__consent__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1348,6 +1404,8 @@ FROM "crm__consent__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__sales_order__staged: every orders row, its values and reject reason
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1446,6 +1504,8 @@ FROM (
   FROM "crm"."orders" AS "orders"
 ) AS "d";
 
+-- crm__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order" AS
 SELECT
   "s"."id",
@@ -1473,6 +1533,8 @@ FROM "crm__sales_order__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1485,6 +1547,8 @@ FROM "crm__sales_order__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__order_status_change__staged: every order_events row, its values and reject reason
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change__staged" AS
 SELECT
   "d"."id",
@@ -1544,6 +1608,8 @@ FROM (
   FROM "crm"."order_events" AS "order_events"
 ) AS "d";
 
+-- crm__order_status_change: the canonical rows (no reject reason)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change" AS
 SELECT
   "s"."id",
@@ -1558,6 +1624,8 @@ FROM "crm__order_status_change__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1570,6 +1638,8 @@ FROM "crm__order_status_change__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1600,6 +1670,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1630,6 +1702,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1660,6 +1734,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1690,6 +1766,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1720,6 +1798,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__customer_joined__orphans: references naming no canonical row of their class
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR REPLACE VIEW "crm__customer_joined__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1750,6 +1830,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR REPLACE VIEW "crm__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1780,6 +1862,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__consent__orphans: references naming no canonical row of their class
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR REPLACE VIEW "crm__consent__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1810,6 +1894,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR REPLACE VIEW "crm__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1840,6 +1926,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- crm__order_status_change__orphans: references naming no canonical row of their class
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR REPLACE VIEW "crm__order_status_change__orphans" AS
 SELECT
   "s"."_source_system",

@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: trino
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__staged" AS
 SELECT
   "d"."id",
@@ -82,6 +84,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer" AS
 SELECT
   "s"."id",
@@ -106,6 +110,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__rejects" AS
 SELECT
   "s"."_source_system",
@@ -118,6 +124,8 @@ FROM "northwind__customer__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household__staged" AS
 SELECT
   "d"."id",
@@ -220,6 +228,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household" AS
 SELECT
   "s"."id",
@@ -234,6 +244,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR REPLACE VIEW "northwind__household__rejects" AS
 SELECT
   "s"."_source_system",
@@ -246,6 +258,8 @@ FROM "northwind__household__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -310,6 +324,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -330,6 +346,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -342,6 +360,8 @@ FROM "northwind__contact_point_phone__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__staged" AS
 SELECT
   "d"."id",
@@ -406,6 +426,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax" AS
 SELECT
   "s"."id",
@@ -426,6 +448,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__rejects" AS
 SELECT
   "s"."_source_system",
@@ -438,6 +462,8 @@ FROM "northwind__contact_point_fax__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -561,6 +587,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address" AS
 SELECT
   "s"."id",
@@ -581,6 +609,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -593,6 +623,8 @@ FROM "northwind__contact_point_address__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__staged" AS
 SELECT
   "d"."id",
@@ -642,6 +674,8 @@ FROM (
     ON "category"."CategoryID" = "Products"."CategoryID"
 ) AS "d";
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product" AS
 SELECT
   "s"."id",
@@ -657,6 +691,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -669,6 +705,8 @@ FROM "northwind__product__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR REPLACE VIEW "northwind__product__joins" AS
 SELECT
   CAST("Products"."ProductID" AS VARCHAR) AS "_source_key",
@@ -682,6 +720,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
 SELECT DISTINCT
   'northwind' AS "_source_system",
@@ -701,6 +741,8 @@ FROM (
     ON "line"."OrderID" = "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__groups" AS
 SELECT
   "d"."id",
@@ -807,6 +849,8 @@ FROM (
     "Orders"."OrderID"
 ) AS "d";
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction" AS
 SELECT
   "s"."id",
@@ -824,6 +868,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -847,6 +893,8 @@ FROM "northwind__transaction__groups" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -904,6 +952,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line" AS
 SELECT
   "s"."id",
@@ -920,6 +970,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -932,6 +984,8 @@ FROM "northwind__transaction_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_person__staged: every Customers row, its values and reject reason
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1011,6 +1065,8 @@ FROM (
   FROM "northwind"."Customers" AS "Customers"
 ) AS "d";
 
+-- northwind__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person" AS
 SELECT
   "s"."id",
@@ -1029,6 +1085,8 @@ FROM "northwind__contact_person__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1041,6 +1099,8 @@ FROM "northwind__contact_person__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__employee__staged: every Employees row, its values and reject reason
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee__staged" AS
 SELECT
   "d"."id",
@@ -1194,6 +1254,8 @@ FROM (
   FROM "northwind"."Employees" AS "Employees"
 ) AS "d";
 
+-- northwind__employee: the canonical rows (no reject reason)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee" AS
 SELECT
   "s"."id",
@@ -1219,6 +1281,8 @@ FROM "northwind__employee__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1231,6 +1295,8 @@ FROM "northwind__employee__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__staged" AS
 SELECT
   "d"."id",
@@ -1282,6 +1348,8 @@ FROM (
   FROM "northwind"."Regions" AS "Regions"
 ) AS "d";
 
+-- northwind__organisation_unit_region: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region" AS
 SELECT
   "s"."id",
@@ -1301,6 +1369,8 @@ FROM "northwind__organisation_unit_region__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1313,6 +1383,8 @@ FROM "northwind__organisation_unit_region__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__staged" AS
 SELECT
   "d"."id",
@@ -1366,6 +1438,8 @@ FROM (
   FROM "northwind"."Territories" AS "Territories"
 ) AS "d";
 
+-- northwind__organisation_unit_territory: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory" AS
 SELECT
   "s"."id",
@@ -1385,6 +1459,8 @@ FROM "northwind__organisation_unit_territory__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1397,6 +1473,8 @@ FROM "northwind__organisation_unit_territory__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__staged: every Orders row, its values and reject reason
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1555,6 +1633,8 @@ FROM (
     ON "shipper"."ShipperID" = "Orders"."ShipVia"
 ) AS "d";
 
+-- northwind__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order" AS
 SELECT
   "s"."id",
@@ -1582,6 +1662,8 @@ FROM "northwind__sales_order__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1594,6 +1676,8 @@ FROM "northwind__sales_order__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order__joins: driving rows a to_one join matched more than once
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__joins" AS
 SELECT
   CAST("Orders"."OrderID" AS VARCHAR) AS "_source_key",
@@ -1607,6 +1691,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__staged" AS
 SELECT
   "d"."id",
@@ -1664,6 +1750,8 @@ FROM (
   FROM "northwind"."Order Details" AS "Order Details"
 ) AS "d";
 
+-- northwind__sales_order_line: the canonical rows (no reject reason)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line" AS
 SELECT
   "s"."id",
@@ -1680,6 +1768,8 @@ FROM "northwind__sales_order_line__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1692,6 +1782,8 @@ FROM "northwind__sales_order_line__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__order_placed__staged: every Orders row, its values and reject reason
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed__staged" AS
 SELECT
   "d"."id",
@@ -1730,6 +1822,8 @@ FROM (
   FROM "northwind"."Orders" AS "Orders"
 ) AS "d";
 
+-- northwind__order_placed: the canonical rows (no reject reason)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed" AS
 SELECT
   "s"."id",
@@ -1744,6 +1838,8 @@ FROM "northwind__order_placed__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1756,6 +1852,8 @@ FROM "northwind__order_placed__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__order_shipped__staged: every Orders row, its values and reject reason
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped__staged" AS
 SELECT
   "d"."id",
@@ -1800,6 +1898,8 @@ FROM (
   FROM "northwind"."Orders" AS "Orders"
 ) AS "d";
 
+-- northwind__order_shipped: the canonical rows (no reject reason)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped" AS
 SELECT
   "s"."id",
@@ -1814,6 +1914,8 @@ FROM "northwind__order_shipped__staged" AS "s"
 WHERE
   "s"."_reject_reason" IS NULL;
 
+-- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1826,6 +1928,8 @@ FROM "northwind__order_shipped__staged" AS "s"
 WHERE
   NOT "s"."_reject_reason" IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR REPLACE VIEW "northwind__customer__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1856,6 +1960,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."household_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR REPLACE VIEW "northwind__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1886,6 +1992,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1916,6 +2024,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1946,6 +2056,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR REPLACE VIEW "northwind__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1976,6 +2088,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR REPLACE VIEW "northwind__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2035,6 +2149,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR REPLACE VIEW "northwind__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2065,6 +2181,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR REPLACE VIEW "northwind__employee__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2095,6 +2213,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2137,6 +2257,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR REPLACE VIEW "northwind__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2196,6 +2318,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__sales_order_line__orphans: references naming no canonical row of their class
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2255,6 +2379,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
+-- northwind__order_placed__orphans: references naming no canonical row of their class
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR REPLACE VIEW "northwind__order_placed__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2285,6 +2411,8 @@ LEFT JOIN (
 WHERE
   NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
 
+-- northwind__order_shipped__orphans: references naming no canonical row of their class
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR REPLACE VIEW "northwind__order_shipped__orphans" AS
 SELECT
   "s"."_source_system",

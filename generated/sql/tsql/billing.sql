@@ -2,6 +2,8 @@
 -- source billing: FactoNet Billing (mappings/billing.yaml)
 -- dialect: tsql
 
+-- billing__household__staged: every billing_accounts row, its values and reject reason
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household__staged] AS
 SELECT
   'billing' AS [_source_system],
@@ -50,6 +52,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- billing__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household__groups] AS
 SELECT
   [d].[id],
@@ -508,6 +512,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__household: the canonical rows (no reject reason)
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household] AS
 SELECT
   [s].[id],
@@ -522,6 +528,8 @@ FROM [billing__household__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of billing -> class Household (mappings/billing.yaml:18)
 CREATE OR ALTER VIEW [billing__household__rejects] AS
 SELECT
   [s].[_source_system],
@@ -545,6 +553,8 @@ FROM [billing__household__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__account__staged: every billing_accounts row, its values and reject reason
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__staged] AS
 SELECT
   'billing' AS [_source_system],
@@ -593,6 +603,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- billing__account__groups: the accepted rows grouped, each group checked
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__groups] AS
 SELECT
   [d].[id],
@@ -864,6 +876,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__account: the canonical rows (no reject reason)
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account] AS
 SELECT
   [s].[id],
@@ -883,6 +897,8 @@ FROM [billing__account__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__account__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__rejects] AS
 SELECT
   [s].[_source_system],
@@ -906,6 +922,8 @@ FROM [billing__account__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__customer__staged: every account_holders row, its values and reject reason
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__staged] AS
 SELECT
   [d].[id],
@@ -2525,6 +2543,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__customer: the canonical rows (no reject reason)
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer] AS
 SELECT
   [s].[id],
@@ -2549,6 +2569,8 @@ FROM [billing__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2561,6 +2583,8 @@ FROM [billing__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -2581,6 +2605,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_email__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -2739,6 +2765,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email] AS
 SELECT
   [s].[id],
@@ -2759,6 +2787,8 @@ FROM [billing__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2771,6 +2801,8 @@ FROM [billing__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_email__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -2791,6 +2823,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_phone__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -3323,6 +3357,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -3343,6 +3379,8 @@ FROM [billing__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3355,6 +3393,8 @@ FROM [billing__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_phone__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -3375,6 +3415,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__contact_point_address__staged: every account_holders row, its values and reject reason
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -3575,6 +3617,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address] AS
 SELECT
   [s].[id],
@@ -3595,6 +3639,8 @@ FROM [billing__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3607,6 +3653,8 @@ FROM [billing__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__contact_point_address__joins: driving rows a to_one join matched more than once
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__joins] AS
 SELECT
   CAST([account_holders].[holder_id] AS VARCHAR) AS [_source_key],
@@ -3627,6 +3675,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__product__staged: every catalogue row, its values and reject reason
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR ALTER VIEW [billing__product__staged] AS
 SELECT
   [d].[id],
@@ -3956,6 +4006,8 @@ FROM (
   FROM [billing].[catalogue] AS [catalogue]
 ) AS [d];
 
+-- billing__product: the canonical rows (no reject reason)
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR ALTER VIEW [billing__product] AS
 SELECT
   [s].[id],
@@ -3971,6 +4023,8 @@ FROM [billing__product__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of billing -> class Product (mappings/billing.yaml:304)
 CREATE OR ALTER VIEW [billing__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3983,6 +4037,8 @@ FROM [billing__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__transaction__staged: every invoices row, its values and reject reason
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__staged] AS
 SELECT
   'billing' AS [_source_system],
@@ -4091,6 +4147,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- billing__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__groups] AS
 SELECT
   [d].[id],
@@ -4539,6 +4597,8 @@ FROM (
     [invoices].[invoice_no]
 ) AS [d];
 
+-- billing__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction] AS
 SELECT
   [s].[id],
@@ -4556,6 +4616,8 @@ FROM [billing__transaction__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -4579,6 +4641,8 @@ FROM [billing__transaction__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__transaction__joins: driving rows a to_one join matched more than once
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__joins] AS
 SELECT
   CAST([invoices].[invoice_no] AS VARCHAR) AS [_source_key],
@@ -4599,6 +4663,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__transaction_line__staged: every invoice_items row, its values and reject reason
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -4687,6 +4753,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- billing__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line] AS
 SELECT
   [s].[id],
@@ -4703,6 +4771,8 @@ FROM [billing__transaction_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- billing__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -4715,6 +4785,8 @@ FROM [billing__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- billing__transaction_line__joins: driving rows a to_one join matched more than once
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__joins] AS
 SELECT
   CAST([invoice_items].[invoice_no] AS VARCHAR) + '|' + CAST([invoice_items].[line_no] AS VARCHAR) AS [_source_key],
@@ -4752,6 +4824,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- billing__account__orphans: references naming no canonical row of their class
+-- from derivation Account of billing -> class Account (mappings/billing.yaml:57)
 CREATE OR ALTER VIEW [billing__account__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4792,6 +4866,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of billing -> class Customer (mappings/billing.yaml:101)
 CREATE OR ALTER VIEW [billing__customer__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4832,6 +4908,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of billing -> class ContactPoint (mappings/billing.yaml:185)
 CREATE OR ALTER VIEW [billing__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4872,6 +4950,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of billing -> class ContactPoint (mappings/billing.yaml:214)
 CREATE OR ALTER VIEW [billing__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4912,6 +4992,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of billing -> class ContactPoint (mappings/billing.yaml:266)
 CREATE OR ALTER VIEW [billing__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4952,6 +5034,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- billing__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of billing -> class Transaction (mappings/billing.yaml:327)
 CREATE OR ALTER VIEW [billing__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -5031,6 +5115,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[account_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- billing__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of billing -> class TransactionLine (mappings/billing.yaml:385)
 CREATE OR ALTER VIEW [billing__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],

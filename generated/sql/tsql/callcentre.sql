@@ -2,6 +2,8 @@
 -- source callcentre: VoxDesk contact centre (mappings/callcentre.yaml)
 -- dialect: tsql
 
+-- callcentre__customer__staged: every callers row, its values and reject reason
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR ALTER VIEW [callcentre__customer__staged] AS
 SELECT
   [d].[id],
@@ -478,6 +480,8 @@ FROM (
   FROM [callcentre].[callers] AS [callers]
 ) AS [d];
 
+-- callcentre__customer: the canonical rows (no reject reason)
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR ALTER VIEW [callcentre__customer] AS
 SELECT
   [s].[id],
@@ -502,6 +506,8 @@ FROM [callcentre__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- callcentre__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of callcentre -> class Customer (mappings/callcentre.yaml:14)
 CREATE OR ALTER VIEW [callcentre__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -514,6 +520,8 @@ FROM [callcentre__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- callcentre__contact_point_phone__staged: every callers row, its values and reject reason
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR ALTER VIEW [callcentre__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -808,6 +816,8 @@ FROM (
   FROM [callcentre].[callers] AS [callers]
 ) AS [d];
 
+-- callcentre__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR ALTER VIEW [callcentre__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -828,6 +838,8 @@ FROM [callcentre__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- callcentre__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR ALTER VIEW [callcentre__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -840,6 +852,8 @@ FROM [callcentre__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- callcentre__contact_point_email__staged: every callers row, its values and reject reason
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR ALTER VIEW [callcentre__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -976,6 +990,8 @@ FROM (
   FROM [callcentre].[callers] AS [callers]
 ) AS [d];
 
+-- callcentre__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR ALTER VIEW [callcentre__contact_point_email] AS
 SELECT
   [s].[id],
@@ -996,6 +1012,8 @@ FROM [callcentre__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- callcentre__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR ALTER VIEW [callcentre__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1008,6 +1026,8 @@ FROM [callcentre__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- callcentre__interaction__staged: every calls row, its values and reject reason
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR ALTER VIEW [callcentre__interaction__staged] AS
 SELECT
   [d].[id],
@@ -1615,6 +1635,8 @@ FROM (
     ON [cl].[caller_id] = [calls].[caller_id]
 ) AS [d];
 
+-- callcentre__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR ALTER VIEW [callcentre__interaction] AS
 SELECT
   [s].[id],
@@ -1632,6 +1654,8 @@ FROM [callcentre__interaction__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- callcentre__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR ALTER VIEW [callcentre__interaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1644,6 +1668,8 @@ FROM [callcentre__interaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- callcentre__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR ALTER VIEW [callcentre__interaction__joins] AS
 SELECT
   CAST([calls].[call_id] AS VARCHAR) AS [_source_key],
@@ -1660,6 +1686,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- callcentre__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of callcentre -> class ContactPoint (mappings/callcentre.yaml:45)
 CREATE OR ALTER VIEW [callcentre__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1700,6 +1728,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- callcentre__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of callcentre -> class ContactPoint (mappings/callcentre.yaml:81)
 CREATE OR ALTER VIEW [callcentre__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -1740,6 +1770,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- callcentre__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of callcentre -> class Interaction (mappings/callcentre.yaml:103)
 CREATE OR ALTER VIEW [callcentre__interaction__orphans] AS
 SELECT
   [s].[_source_system],

@@ -2,6 +2,8 @@
 -- source chinook: Chinook music store (mappings/chinook.yaml)
 -- dialect: tsql
 
+-- chinook__customer__staged: every Customer row, its values and reject reason
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__staged] AS
 SELECT
   [d].[id],
@@ -174,6 +176,8 @@ FROM (
     ON [rep].[EmployeeId] = [Customer].[SupportRepId]
 ) AS [d];
 
+-- chinook__customer: the canonical rows (no reject reason)
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer] AS
 SELECT
   [s].[id],
@@ -198,6 +202,8 @@ FROM [chinook__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -210,6 +216,8 @@ FROM [chinook__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__customer__joins: driving rows a to_one join matched more than once
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__joins] AS
 SELECT
   CAST([Customer].[CustomerId] AS VARCHAR) AS [_source_key],
@@ -226,6 +234,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__household__staged: every Customer row, its values and reject reason
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR ALTER VIEW [chinook__household__staged] AS
 SELECT
   'chinook' AS [_source_system],
@@ -252,6 +262,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- chinook__household__groups: the accepted rows grouped, each group checked
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR ALTER VIEW [chinook__household__groups] AS
 SELECT
   [d].[id],
@@ -632,6 +644,8 @@ FROM (
     ) COLLATE Latin1_General_100_BIN2
 ) AS [d];
 
+-- chinook__household: the canonical rows (no reject reason)
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR ALTER VIEW [chinook__household] AS
 SELECT
   [s].[id],
@@ -646,6 +660,8 @@ FROM [chinook__household__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of chinook -> class Household (mappings/chinook.yaml:42)
 CREATE OR ALTER VIEW [chinook__household__rejects] AS
 SELECT
   [s].[_source_system],
@@ -669,6 +685,8 @@ FROM [chinook__household__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_email__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR ALTER VIEW [chinook__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -763,6 +781,8 @@ FROM (
   FROM [chinook].[Customer] AS [Customer]
 ) AS [d];
 
+-- chinook__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR ALTER VIEW [chinook__contact_point_email] AS
 SELECT
   [s].[id],
@@ -783,6 +803,8 @@ FROM [chinook__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR ALTER VIEW [chinook__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -795,6 +817,8 @@ FROM [chinook__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_phone__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR ALTER VIEW [chinook__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -889,6 +913,8 @@ FROM (
   FROM [chinook].[Customer] AS [Customer]
 ) AS [d];
 
+-- chinook__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR ALTER VIEW [chinook__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -909,6 +935,8 @@ FROM [chinook__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR ALTER VIEW [chinook__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -921,6 +949,8 @@ FROM [chinook__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_address__staged: every Customer row, its values and reject reason
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR ALTER VIEW [chinook__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -1188,6 +1218,8 @@ FROM (
   FROM [chinook].[Customer] AS [Customer]
 ) AS [d];
 
+-- chinook__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR ALTER VIEW [chinook__contact_point_address] AS
 SELECT
   [s].[id],
@@ -1208,6 +1240,8 @@ FROM [chinook__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR ALTER VIEW [chinook__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1220,6 +1254,8 @@ FROM [chinook__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__product__staged: every Track row, its values and reject reason
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR ALTER VIEW [chinook__product__staged] AS
 SELECT
   [d].[id],
@@ -1285,6 +1321,8 @@ FROM (
     ON [genre].[GenreId] = [Track].[GenreId]
 ) AS [d];
 
+-- chinook__product: the canonical rows (no reject reason)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR ALTER VIEW [chinook__product] AS
 SELECT
   [s].[id],
@@ -1300,6 +1338,8 @@ FROM [chinook__product__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR ALTER VIEW [chinook__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1312,6 +1352,8 @@ FROM [chinook__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
 CREATE OR ALTER VIEW [chinook__product__joins] AS
 SELECT
   CAST([Track].[TrackId] AS VARCHAR) AS [_source_key],
@@ -1328,6 +1370,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- chinook__transaction__staged: every Invoice row, its values and reject reason
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR ALTER VIEW [chinook__transaction__staged] AS
 SELECT
   [d].[id],
@@ -1545,6 +1589,8 @@ FROM (
   FROM [chinook].[Invoice] AS [Invoice]
 ) AS [d];
 
+-- chinook__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR ALTER VIEW [chinook__transaction] AS
 SELECT
   [s].[id],
@@ -1562,6 +1608,8 @@ FROM [chinook__transaction__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR ALTER VIEW [chinook__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1574,6 +1622,8 @@ FROM [chinook__transaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR ALTER VIEW [chinook__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -1631,6 +1681,8 @@ FROM (
   FROM [chinook].[InvoiceLine] AS [InvoiceLine]
 ) AS [d];
 
+-- chinook__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR ALTER VIEW [chinook__transaction_line] AS
 SELECT
   [s].[id],
@@ -1647,6 +1699,8 @@ FROM [chinook__transaction_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR ALTER VIEW [chinook__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1659,6 +1713,8 @@ FROM [chinook__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__employee__staged: every Employee row, its values and reject reason
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR ALTER VIEW [chinook__employee__staged] AS
 SELECT
   [d].[id],
@@ -1964,6 +2020,8 @@ FROM (
   FROM [chinook].[Employee] AS [Employee]
 ) AS [d];
 
+-- chinook__employee: the canonical rows (no reject reason)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR ALTER VIEW [chinook__employee] AS
 SELECT
   [s].[id],
@@ -1989,6 +2047,8 @@ FROM [chinook__employee__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- chinook__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR ALTER VIEW [chinook__employee__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2001,6 +2061,8 @@ FROM [chinook__employee__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- chinook__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of chinook -> class Customer (mappings/chinook.yaml:11)
 CREATE OR ALTER VIEW [chinook__customer__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2080,6 +2142,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[support_agent_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- chinook__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of chinook -> class ContactPoint (mappings/chinook.yaml:87)
 CREATE OR ALTER VIEW [chinook__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2120,6 +2184,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of chinook -> class ContactPoint (mappings/chinook.yaml:104)
 CREATE OR ALTER VIEW [chinook__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2160,6 +2226,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
 CREATE OR ALTER VIEW [chinook__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2200,6 +2268,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
 CREATE OR ALTER VIEW [chinook__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2240,6 +2310,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- chinook__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
 CREATE OR ALTER VIEW [chinook__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2319,6 +2391,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- chinook__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
 CREATE OR ALTER VIEW [chinook__employee__orphans] AS
 SELECT
   [s].[_source_system],

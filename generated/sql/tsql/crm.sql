@@ -2,6 +2,8 @@
 -- source crm: Relatio CRM (mappings/crm.yaml)
 -- dialect: tsql
 
+-- crm__customer__staged: every contacts row, its values and reject reason
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR ALTER VIEW [crm__customer__staged] AS
 SELECT
   [d].[id],
@@ -944,6 +946,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__customer: the canonical rows (no reject reason)
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR ALTER VIEW [crm__customer] AS
 SELECT
   [s].[id],
@@ -968,6 +972,8 @@ FROM [crm__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of crm -> class Customer (mappings/crm.yaml:15)
 CREATE OR ALTER VIEW [crm__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -980,6 +986,8 @@ FROM [crm__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_email__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR ALTER VIEW [crm__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -1126,6 +1134,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_email: the canonical rows (no reject reason)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR ALTER VIEW [crm__contact_point_email] AS
 SELECT
   [s].[id],
@@ -1146,6 +1156,8 @@ FROM [crm__contact_point_email__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR ALTER VIEW [crm__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1158,6 +1170,8 @@ FROM [crm__contact_point_email__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_phone__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR ALTER VIEW [crm__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -1710,6 +1724,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR ALTER VIEW [crm__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -1730,6 +1746,8 @@ FROM [crm__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR ALTER VIEW [crm__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1742,6 +1760,8 @@ FROM [crm__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__staged] AS
 SELECT
   [d].[id],
@@ -2294,6 +2314,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_mobile: the canonical rows (no reject reason)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR ALTER VIEW [crm__contact_point_mobile] AS
 SELECT
   [s].[id],
@@ -2314,6 +2336,8 @@ FROM [crm__contact_point_mobile__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2326,6 +2350,8 @@ FROM [crm__contact_point_mobile__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_address__staged: every contacts row, its values and reject reason
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR ALTER VIEW [crm__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -2757,6 +2783,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR ALTER VIEW [crm__contact_point_address] AS
 SELECT
   [s].[id],
@@ -2777,6 +2805,8 @@ FROM [crm__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR ALTER VIEW [crm__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2789,6 +2819,8 @@ FROM [crm__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__interaction__staged: every activities row, its values and reject reason
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR ALTER VIEW [crm__interaction__staged] AS
 SELECT
   [d].[id],
@@ -2987,6 +3019,8 @@ FROM (
     ON [c].[contact_no] = [activities].[contact_no]
 ) AS [d];
 
+-- crm__interaction: the canonical rows (no reject reason)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR ALTER VIEW [crm__interaction] AS
 SELECT
   [s].[id],
@@ -3004,6 +3038,8 @@ FROM [crm__interaction__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__interaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR ALTER VIEW [crm__interaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3016,6 +3052,8 @@ FROM [crm__interaction__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__interaction__joins: driving rows a to_one join matched more than once
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR ALTER VIEW [crm__interaction__joins] AS
 SELECT
   CAST([activities].[activity_id] AS VARCHAR) AS [_source_key],
@@ -3032,6 +3070,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- crm__customer_joined__staged: every contacts row, its values and reject reason
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR ALTER VIEW [crm__customer_joined__staged] AS
 SELECT
   [d].[id],
@@ -3135,6 +3175,8 @@ FROM (
   FROM [crm].[contacts] AS [contacts]
 ) AS [d];
 
+-- crm__customer_joined: the canonical rows (no reject reason)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR ALTER VIEW [crm__customer_joined] AS
 SELECT
   [s].[id],
@@ -3149,6 +3191,8 @@ FROM [crm__customer_joined__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR ALTER VIEW [crm__customer_joined__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3161,6 +3205,8 @@ FROM [crm__customer_joined__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_person__staged: every company_contacts row, its values and reject reason
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR ALTER VIEW [crm__contact_person__staged] AS
 SELECT
   [d].[id],
@@ -3277,6 +3323,8 @@ FROM (
   FROM [crm].[company_contacts] AS [company_contacts]
 ) AS [d];
 
+-- crm__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR ALTER VIEW [crm__contact_person] AS
 SELECT
   [s].[id],
@@ -3295,6 +3343,8 @@ FROM [crm__contact_person__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR ALTER VIEW [crm__contact_person__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3307,6 +3357,8 @@ FROM [crm__contact_person__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__consent__staged: every permissions row, its values and reject reason
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR ALTER VIEW [crm__consent__staged] AS
 SELECT
   [d].[id],
@@ -3465,6 +3517,8 @@ FROM (
   FROM [crm].[permissions] AS [permissions]
 ) AS [d];
 
+-- crm__consent: the canonical rows (no reject reason)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR ALTER VIEW [crm__consent] AS
 SELECT
   [s].[id],
@@ -3481,6 +3535,8 @@ FROM [crm__consent__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__consent__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR ALTER VIEW [crm__consent__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3493,6 +3549,8 @@ FROM [crm__consent__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__sales_order__staged: every orders row, its values and reject reason
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR ALTER VIEW [crm__sales_order__staged] AS
 SELECT
   [d].[id],
@@ -3630,6 +3688,8 @@ FROM (
   FROM [crm].[orders] AS [orders]
 ) AS [d];
 
+-- crm__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR ALTER VIEW [crm__sales_order] AS
 SELECT
   [s].[id],
@@ -3657,6 +3717,8 @@ FROM [crm__sales_order__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR ALTER VIEW [crm__sales_order__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3669,6 +3731,8 @@ FROM [crm__sales_order__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__order_status_change__staged: every order_events row, its values and reject reason
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR ALTER VIEW [crm__order_status_change__staged] AS
 SELECT
   [d].[id],
@@ -3782,6 +3846,8 @@ FROM (
   FROM [crm].[order_events] AS [order_events]
 ) AS [d];
 
+-- crm__order_status_change: the canonical rows (no reject reason)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR ALTER VIEW [crm__order_status_change] AS
 SELECT
   [s].[id],
@@ -3796,6 +3862,8 @@ FROM [crm__order_status_change__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR ALTER VIEW [crm__order_status_change__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3808,6 +3876,8 @@ FROM [crm__order_status_change__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- crm__contact_point_email__orphans: references naming no canonical row of their class
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
 CREATE OR ALTER VIEW [crm__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3848,6 +3918,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
 CREATE OR ALTER VIEW [crm__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3888,6 +3960,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_point_mobile__orphans: references naming no canonical row of their class
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3928,6 +4002,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
 CREATE OR ALTER VIEW [crm__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3968,6 +4044,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__interaction__orphans: references naming no canonical row of their class
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
 CREATE OR ALTER VIEW [crm__interaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4008,6 +4086,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__customer_joined__orphans: references naming no canonical row of their class
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
 CREATE OR ALTER VIEW [crm__customer_joined__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4048,6 +4128,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
 CREATE OR ALTER VIEW [crm__contact_person__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4088,6 +4170,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__consent__orphans: references naming no canonical row of their class
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
 CREATE OR ALTER VIEW [crm__consent__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4128,6 +4212,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
 CREATE OR ALTER VIEW [crm__sales_order__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4168,6 +4254,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- crm__order_status_change__orphans: references naming no canonical row of their class
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
 CREATE OR ALTER VIEW [crm__order_status_change__orphans] AS
 SELECT
   [s].[_source_system],

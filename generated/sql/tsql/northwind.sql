@@ -2,6 +2,8 @@
 -- source northwind: Northwind Traders (mappings/northwind.yaml)
 -- dialect: tsql
 
+-- northwind__customer__staged: every Customers row, its values and reject reason
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer__staged] AS
 SELECT
   [d].[id],
@@ -146,6 +148,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__customer: the canonical rows (no reject reason)
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer] AS
 SELECT
   [s].[id],
@@ -170,6 +174,8 @@ FROM [northwind__customer__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__customer__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer__rejects] AS
 SELECT
   [s].[_source_system],
@@ -182,6 +188,8 @@ FROM [northwind__customer__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__household__staged: every Customers row, its values and reject reason
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR ALTER VIEW [northwind__household__staged] AS
 SELECT
   [d].[id],
@@ -413,6 +421,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__household: the canonical rows (no reject reason)
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR ALTER VIEW [northwind__household] AS
 SELECT
   [s].[id],
@@ -427,6 +437,8 @@ FROM [northwind__household__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__household__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Household of northwind -> class Household (mappings/northwind.yaml:29)
 CREATE OR ALTER VIEW [northwind__household__rejects] AS
 SELECT
   [s].[_source_system],
@@ -439,6 +451,8 @@ FROM [northwind__household__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_phone__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -533,6 +547,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_point_phone: the canonical rows (no reject reason)
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -553,6 +569,8 @@ FROM [northwind__contact_point_phone__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -565,6 +583,8 @@ FROM [northwind__contact_point_phone__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__staged] AS
 SELECT
   [d].[id],
@@ -659,6 +679,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_point_fax: the canonical rows (no reject reason)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax] AS
 SELECT
   [s].[id],
@@ -679,6 +701,8 @@ FROM [northwind__contact_point_fax__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__rejects] AS
 SELECT
   [s].[_source_system],
@@ -691,6 +715,8 @@ FROM [northwind__contact_point_fax__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_address__staged: every Customers row, its values and reject reason
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -940,6 +966,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_point_address: the canonical rows (no reject reason)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address] AS
 SELECT
   [s].[id],
@@ -960,6 +988,8 @@ FROM [northwind__contact_point_address__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -972,6 +1002,8 @@ FROM [northwind__contact_point_address__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__product__staged: every Products row, its values and reject reason
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product__staged] AS
 SELECT
   [d].[id],
@@ -1052,6 +1084,8 @@ FROM (
     ON [category].[CategoryID] = [Products].[CategoryID]
 ) AS [d];
 
+-- northwind__product: the canonical rows (no reject reason)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product] AS
 SELECT
   [s].[id],
@@ -1067,6 +1101,8 @@ FROM [northwind__product__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__product__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1079,6 +1115,8 @@ FROM [northwind__product__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__product__joins: driving rows a to_one join matched more than once
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
 CREATE OR ALTER VIEW [northwind__product__joins] AS
 SELECT
   CAST([Products].[ProductID] AS VARCHAR) AS [_source_key],
@@ -1095,6 +1133,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__transaction__staged: every Orders row, its values and reject reason
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__staged] AS
 SELECT
   'northwind' AS [_source_system],
@@ -1123,6 +1163,8 @@ GROUP BY
     [d].[_reject_reason] + NCHAR(0)
   ) COLLATE Latin1_General_100_BIN2;
 
+-- northwind__transaction__groups: the accepted rows grouped, each group checked
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__groups] AS
 SELECT
   [d].[id],
@@ -1490,6 +1532,8 @@ FROM (
     [Orders].[OrderID]
 ) AS [d];
 
+-- northwind__transaction: the canonical rows (no reject reason)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction] AS
 SELECT
   [s].[id],
@@ -1507,6 +1551,8 @@ FROM [northwind__transaction__groups] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1530,6 +1576,8 @@ FROM [northwind__transaction__groups] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__transaction_line__staged: every Order Details row, its values and reject reason
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -1592,6 +1640,8 @@ FROM (
   FROM [northwind].[Order Details] AS [Order Details]
 ) AS [d];
 
+-- northwind__transaction_line: the canonical rows (no reject reason)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line] AS
 SELECT
   [s].[id],
@@ -1608,6 +1658,8 @@ FROM [northwind__transaction_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1620,6 +1672,8 @@ FROM [northwind__transaction_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_person__staged: every Customers row, its values and reject reason
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR ALTER VIEW [northwind__contact_person__staged] AS
 SELECT
   [d].[id],
@@ -1787,6 +1841,8 @@ FROM (
   FROM [northwind].[Customers] AS [Customers]
 ) AS [d];
 
+-- northwind__contact_person: the canonical rows (no reject reason)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR ALTER VIEW [northwind__contact_person] AS
 SELECT
   [s].[id],
@@ -1805,6 +1861,8 @@ FROM [northwind__contact_person__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR ALTER VIEW [northwind__contact_person__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1817,6 +1875,8 @@ FROM [northwind__contact_person__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__employee__staged: every Employees row, its values and reject reason
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR ALTER VIEW [northwind__employee__staged] AS
 SELECT
   [d].[id],
@@ -2109,6 +2169,8 @@ FROM (
   FROM [northwind].[Employees] AS [Employees]
 ) AS [d];
 
+-- northwind__employee: the canonical rows (no reject reason)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR ALTER VIEW [northwind__employee] AS
 SELECT
   [s].[id],
@@ -2134,6 +2196,8 @@ FROM [northwind__employee__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__employee__rejects: the rejected rows, each with its reason and provenance
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR ALTER VIEW [northwind__employee__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2146,6 +2210,8 @@ FROM [northwind__employee__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR ALTER VIEW [northwind__organisation_unit_region__staged] AS
 SELECT
   [d].[id],
@@ -2214,6 +2280,8 @@ FROM (
   FROM [northwind].[Regions] AS [Regions]
 ) AS [d];
 
+-- northwind__organisation_unit_region: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR ALTER VIEW [northwind__organisation_unit_region] AS
 SELECT
   [s].[id],
@@ -2233,6 +2301,8 @@ FROM [northwind__organisation_unit_region__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
 CREATE OR ALTER VIEW [northwind__organisation_unit_region__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2245,6 +2315,8 @@ FROM [northwind__organisation_unit_region__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory__staged] AS
 SELECT
   [d].[id],
@@ -2315,6 +2387,8 @@ FROM (
   FROM [northwind].[Territories] AS [Territories]
 ) AS [d];
 
+-- northwind__organisation_unit_territory: the canonical rows (no reject reason)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory] AS
 SELECT
   [s].[id],
@@ -2334,6 +2408,8 @@ FROM [northwind__organisation_unit_territory__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2346,6 +2422,8 @@ FROM [northwind__organisation_unit_territory__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__sales_order__staged: every Orders row, its values and reject reason
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR ALTER VIEW [northwind__sales_order__staged] AS
 SELECT
   [d].[id],
@@ -2644,6 +2722,8 @@ FROM (
     ON [shipper].[ShipperID] = [Orders].[ShipVia]
 ) AS [d];
 
+-- northwind__sales_order: the canonical rows (no reject reason)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR ALTER VIEW [northwind__sales_order] AS
 SELECT
   [s].[id],
@@ -2671,6 +2751,8 @@ FROM [northwind__sales_order__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR ALTER VIEW [northwind__sales_order__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2683,6 +2765,8 @@ FROM [northwind__sales_order__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__sales_order__joins: driving rows a to_one join matched more than once
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR ALTER VIEW [northwind__sales_order__joins] AS
 SELECT
   CAST([Orders].[OrderID] AS VARCHAR) AS [_source_key],
@@ -2699,6 +2783,8 @@ GROUP BY
 HAVING
   COUNT(*) > 1;
 
+-- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR ALTER VIEW [northwind__sales_order_line__staged] AS
 SELECT
   [d].[id],
@@ -2761,6 +2847,8 @@ FROM (
   FROM [northwind].[Order Details] AS [Order Details]
 ) AS [d];
 
+-- northwind__sales_order_line: the canonical rows (no reject reason)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR ALTER VIEW [northwind__sales_order_line] AS
 SELECT
   [s].[id],
@@ -2777,6 +2865,8 @@ FROM [northwind__sales_order_line__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR ALTER VIEW [northwind__sales_order_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2789,6 +2879,8 @@ FROM [northwind__sales_order_line__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__order_placed__staged: every Orders row, its values and reject reason
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR ALTER VIEW [northwind__order_placed__staged] AS
 SELECT
   [d].[id],
@@ -2837,6 +2929,8 @@ FROM (
   FROM [northwind].[Orders] AS [Orders]
 ) AS [d];
 
+-- northwind__order_placed: the canonical rows (no reject reason)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR ALTER VIEW [northwind__order_placed] AS
 SELECT
   [s].[id],
@@ -2851,6 +2945,8 @@ FROM [northwind__order_placed__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR ALTER VIEW [northwind__order_placed__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2863,6 +2959,8 @@ FROM [northwind__order_placed__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__order_shipped__staged: every Orders row, its values and reject reason
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR ALTER VIEW [northwind__order_shipped__staged] AS
 SELECT
   [d].[id],
@@ -2927,6 +3025,8 @@ FROM (
   FROM [northwind].[Orders] AS [Orders]
 ) AS [d];
 
+-- northwind__order_shipped: the canonical rows (no reject reason)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR ALTER VIEW [northwind__order_shipped] AS
 SELECT
   [s].[id],
@@ -2941,6 +3041,8 @@ FROM [northwind__order_shipped__staged] AS [s]
 WHERE
   [s].[_reject_reason] IS NULL;
 
+-- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR ALTER VIEW [northwind__order_shipped__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2953,6 +3055,8 @@ FROM [northwind__order_shipped__staged] AS [s]
 WHERE
   NOT [s].[_reject_reason] IS NULL;
 
+-- northwind__customer__orphans: references naming no canonical row of their class
+-- from derivation Customer of northwind -> class Customer (mappings/northwind.yaml:12)
 CREATE OR ALTER VIEW [northwind__customer__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2993,6 +3097,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[household_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__contact_point_phone__orphans: references naming no canonical row of their class
+-- from derivation ContactPointPhone of northwind -> class ContactPoint (mappings/northwind.yaml:72)
 CREATE OR ALTER VIEW [northwind__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3033,6 +3139,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__contact_point_fax__orphans: references naming no canonical row of their class
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3073,6 +3181,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__contact_point_address__orphans: references naming no canonical row of their class
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
 CREATE OR ALTER VIEW [northwind__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3113,6 +3223,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__transaction__orphans: references naming no canonical row of their class
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
 CREATE OR ALTER VIEW [northwind__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3153,6 +3265,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__transaction_line__orphans: references naming no canonical row of their class
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
 CREATE OR ALTER VIEW [northwind__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3232,6 +3346,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- northwind__contact_person__orphans: references naming no canonical row of their class
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
 CREATE OR ALTER VIEW [northwind__contact_person__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3272,6 +3388,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__employee__orphans: references naming no canonical row of their class
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
 CREATE OR ALTER VIEW [northwind__employee__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3312,6 +3430,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[manager_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3374,6 +3494,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[parent_unit_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__sales_order__orphans: references naming no canonical row of their class
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
 CREATE OR ALTER VIEW [northwind__sales_order__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3453,6 +3575,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[sales_agent_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- northwind__sales_order_line__orphans: references naming no canonical row of their class
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
 CREATE OR ALTER VIEW [northwind__sales_order_line__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3532,6 +3656,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;
 
+-- northwind__order_placed__orphans: references naming no canonical row of their class
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
 CREATE OR ALTER VIEW [northwind__order_placed__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3572,6 +3698,8 @@ LEFT JOIN (
 WHERE
   NOT [s].[order_id] IS NULL AND [k0].[_id] IS NULL;
 
+-- northwind__order_shipped__orphans: references naming no canonical row of their class
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
 CREATE OR ALTER VIEW [northwind__order_shipped__orphans] AS
 SELECT
   [s].[_source_system],
