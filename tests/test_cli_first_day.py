@@ -93,9 +93,12 @@ def test_did_you_mean_follows_the_dictionary_aliases(tmp_path):
 @pytest.mark.unit
 def test_an_unquoted_yaml_no_says_to_quote_it(tmp_path):
     project = copy_project(tmp_path)
-    edit(project / "mappings" / "chinook.yaml", 'Norway: "NO"', "Norway: NO")
+    mapping = project / "mappings" / "chinook.yaml"
+    line = mapping.read_text(encoding="utf-8").splitlines().index(next(
+        t for t in mapping.read_text(encoding="utf-8").splitlines() if 'Norway: "NO"' in t)) + 1
+    edit(mapping, 'Norway: "NO"', "Norway: NO")
     result = runner.invoke(app, ["validate", "-p", str(project)])
-    assert result.exit_code == 1 and "mappings/chinook.yaml:76:" in result.output
+    assert result.exit_code == 1 and f"mappings/chinook.yaml:{line}:" in result.output
     assert 'put the value in quotes, e.g. Norway: "NO"' in result.output
 
 
