@@ -268,6 +268,9 @@ _load_commands()
 
 
 def main() -> None:
+    from .cache import enable
+
+    enable()   # the regeneration cache in <project>/.dict-cache/ (DICT_CACHE=0: off); library callers go without
     app()
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import dialects
+from .cache import cached_run
 from .generate import GENERATORS, generator_names, render
 from .plan import Plan, load_plan
 
@@ -72,10 +73,13 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
                     dialect: str | None = None, targets: list[str] | None = None) -> Drift:
     """Compare ``generated`` (default <root>/generated) with what the generators (default all) render now."""
     generated = generated or root / "generated"
-    plan = plan or load_plan(root)
     chosen = tuple(d.strip() for d in dialect.split(",")) if dialect else generated_dialects(generated)
     names = targets or generator_names()
-    files, owned = render(plan, names, dialect=",".join(chosen))
+    if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
+        files, owned = cached_run(root, {"targets": list(names), "dialect": ",".join(chosen)},
+                                  lambda: render(load_plan(root), names, dialect=",".join(chosen)))
+    else:
+        files, owned = render(plan, names, dialect=",".join(chosen))
     disk = _on_disk(generated)
     stale, missing = [], []
     for rel, text in sorted(files.items()):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import dialects
+from .cache import cached_run
 from .output import write_generated
 from .plan import Plan, load_plan
 
@@ -68,6 +69,9 @@ def render(plan: Plan, targets: list[str], **options) -> tuple[dict[str, str], t
 def generate(root: Path, targets: list[str], out: Path | None = None, plan: Plan | None = None,
              _fail_after: int | None = None, **options) -> list[str]:
     """Regenerate ``targets`` into ``out`` (default <root>/generated) atomically; returns changed files."""
-    plan = plan or load_plan(root)
-    files, owned = render(plan, targets, **options)
+    if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
+        files, owned = cached_run(root, {"targets": list(targets), **options},
+                                  lambda: render(load_plan(root), targets, **options))
+    else:
+        files, owned = render(plan, targets, **options)
     return write_generated(out or root / "generated", files, owned, _fail_after=_fail_after)
