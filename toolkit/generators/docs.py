@@ -28,7 +28,6 @@ from ..dictionary import ClassDef, Slot
 from ..generate import GENERATORS, generator
 from ..lineage import (DIRECT, Link, build_lineage, column_id, derivation_views, impact_report, slot_checks,
                        summary_links, expression_text)
-from ..memo import per_plan
 from ..output import file_stem
 from ..plan import Plan, ViewPlan
 from .sql import rendered
@@ -185,7 +184,7 @@ class Site:
         if "python" not in GENERATORS:
             return {}
         try:
-            files = per_plan(self.plan, "python.files", lambda: GENERATORS["python"].files(self.plan))
+            files = GENERATORS["python"].files(self.plan)
         except Exception as exc:
             self.translator_note = f"the python generator failed ({type(exc).__name__}: {exc})"
             return {}

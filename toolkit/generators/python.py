@@ -27,6 +27,7 @@ from ..errors import DictError, Problem
 from ..expressions.python import (BOOL, DATE, FLOAT, INT, RUNTIME, TEXT, TIMESTAMP, Body, Compiler, Module,
                                   NotCompilable, PType, PyExpr)
 from ..generate import generator
+from ..memo import per_plan
 from ..plan import Plan, SourcePlan, ViewPlan
 from ..source_schema import Column
 from ..types import Type
@@ -679,4 +680,6 @@ def source_module(plan: Plan, source: SourcePlan) -> str:
 @generator("python", owns=lambda **_: ("python",), order=10)
 def python_files(plan: Plan, **_) -> dict[str, str]:
     """One record-translator module per source: generated/python/<source>.py."""
-    return {f"python/{source.name}.py": source_module(plan, source) for source in plan.sources}
+    # once per plan: the docs show these translators too
+    return dict(per_plan(plan, "python.files",
+                         lambda: {f"python/{source.name}.py": source_module(plan, source) for source in plan.sources}))
