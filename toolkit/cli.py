@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import dialects
 from .errors import DictError, Problem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -19,6 +18,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 # emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
+
+def dialect_files() -> list[str]:
+    """The dialects' names, read off their files in toolkit/dialects/ (one per dialect, named after it):
+    importing them loads sqlglot's dialects, too slow for `dict --help`."""
+    import pkgutil
+
+    return sorted(info.name for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent / "dialects")])
+                  if not info.name.startswith("_"))
+
 
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
 
@@ -125,13 +133,14 @@ def import_source(
 @_guard
 def generate(
     target: str = typer.Argument("sql", help="What to generate (sql, python, lineage, docs, ...) or 'all'."),
-    dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialects.names())})."),
+    dialect: str = typer.Option("duckdb", help=f"SQL dialect(s), comma-separated, or 'all' ({', '.join(dialect_files())})."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
     source: list[str] = typer.Option([], "--source", "-s", help="Only these sources' views, with integrated views "
                                      "spanning exactly them (repeatable; needs --out: generated/ keeps every source)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Generate files from the dictionary and mappings, atomically."""
+    from . import dialects
     from .generate import dialect_names, generate as do_generate, generator_names
     from .plan import load_plan
 
