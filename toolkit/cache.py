@@ -67,8 +67,8 @@ def _write(path: Path, data: dict) -> None:
     """Atomically, and quietly not at all where the project cannot be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parents[1] / ".gitignore"
-        if path.parents[1].name == CACHE_DIR and not ignore.exists():
+        ignore = next(p for p in path.parents if p.name == CACHE_DIR) / ".gitignore"
+        if not ignore.exists():   # the cache never shows up in `git status`, whatever the project ignores
             ignore.write_text("*\n", encoding="utf-8")
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
