@@ -43,6 +43,7 @@ def run_child(args: list[str], cwd: Path, env: dict | None = None) -> tuple[floa
     start = time.perf_counter()
     child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    # the child's stderr is read to its end before waiting, so a chatty child cannot block on a full pipe
     stderr = child.stderr.read()
     _pid, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
@@ -76,10 +77,39 @@ def alternate(sides: list[Side], repeat: int) -> None:
 
 
 ROWS: list[tuple[str, str, str, str]] = []
+BASELINE: list[Path] = []    # --baseline: another checkout of the toolkit, timed as a third side
+
+
+def twin(side: Side) -> Side | None:
+    """The same command run with the --baseline checkout's toolkit (no regeneration cache there)."""
+    if not BASELINE:
+        return None
+    return Side(f"before: {side.label}", side.args, side.cwd, side.before, {"PYTHONPATH": str(BASELINE[0])})
+
+
+def with_twins(sides: list[Side | None]) -> list[Side]:
+    out = []
+    for side in sides:
+        if side is None:
+            continue
+        out.append(side)
+        if side.label.split(":")[0] not in ANCHORS:
+            side.twin = twin(side)
+            if side.twin:
+                out.append(side.twin)
+    return out
+
+
+ANCHORS = {"linkml-lint", "gen-sqltables", "gen-doc"}
 
 
 def row(what: str, ours: Side, anchor: Side | None, goal: str) -> None:
     cpu, wall, mem = ours.median()
+    before = getattr(ours, "twin", None)
+    if before is not None and before.runs:
+        b_cpu, b_wall, b_mem = before.median()
+        what = f"{what} (before: {b_cpu:.2f} CPU-s / {b_wall:.2f} s / {b_mem:.0f} MiB" + (
+            f" = {b_cpu / anchor.median()[0]:.2f}×)" if anchor is not None and anchor.runs else ")")
     if anchor is None or not anchor.runs:
         versus = "—" if anchor is None else f"{anchor.label}: not installed"
     else:
@@ -112,7 +142,7 @@ def repo_rows(work: Path, repeat: int) -> None:
     cold = Side("check cold", DICT + ["check"], project, before=no_cache(project))
     warm = Side("check warm", DICT + ["check"], project)
     run_child(warm.args, project)    # fills the cache the warm side reads
-    alternate([cold, warm], repeat)
+    alternate(with_twins([cold, warm]), repeat)
     row("`dict check` on this repo, cold (no cache)", cold, None, "≤ 3 s")
     row("`dict check` on this repo, warm (nothing changed)", warm, None, "≤ 1 s")
     lint = tool("linkml-lint")
@@ -120,7 +150,7 @@ def repo_rows(work: Path, repeat: int) -> None:
     validate = Side("validate", DICT + ["validate"], project)
     impact = Side("impact", DICT + ["lineage", "impact", "chinook.Customer.Email"], project)
     helps = Side("help", DICT + ["--help"], project)
-    alternate([s for s in (anchor, validate, impact, helps) if s], repeat)
+    alternate(with_twins([anchor, validate, impact, helps]), repeat)
     row("`dict validate` whole process", validate, anchor, "≤ 0.4 s")
     row("`dict lineage impact chinook.Customer.Email` whole process", impact, anchor, "≤ 0.4 s")
     row("`dict --help` whole process", helps, None, "")
@@ -152,9 +182,9 @@ def estate_rows(work: Path, repeat: int, classes: int, sources: int) -> None:
                     before=lambda: edit_one_mapping(estate, state))
     sql_all = Side("sql all", DICT + ["generate", "sql", "--dialect", "all"], estate, before=no_cache(estate))
     sql_one = Side("sql postgres", DICT + ["generate", "sql", "--dialect", "postgres"], estate, before=no_cache(estate))
-    alternate([s for s in (anchor, cold_all, sql_all, sql_one) if s], repeat)
+    alternate(with_twins([anchor, cold_all, sql_all, sql_one]), repeat)
     run_child(DICT + ["generate", "all", "--dialect", "all"], estate)   # the cache warm_all starts from
-    alternate([warm_all], repeat)
+    alternate(with_twins([warm_all]), repeat)
     scale = f"{classes}×{sources} estate"
     row(f"`dict generate all --dialect all`, {scale}, cold", cold_all, anchor, "≤ 3×")
     row(f"same, after editing one mapping (cache warm)", warm_all, anchor, "≤ 0.5×")
@@ -163,8 +193,8 @@ def estate_rows(work: Path, repeat: int, classes: int, sources: int) -> None:
     gendoc = tool("gen-doc")
     doc_anchor = Side("gen-doc", [gendoc, "-d", str(work / "gen-doc"), str(dictionary)], estate) if gendoc else None
     docs = Side("docs", DICT + ["generate", "docs"], estate, before=no_cache(estate))
-    verify = Side("verify", DICT + ["lineage", "verify"], estate)
-    alternate([s for s in (doc_anchor, docs, verify) if s], repeat)
+    verify = Side("verify", DICT + ["lineage", "verify", "--dialect", "duckdb"], estate)   # before, 'all' was the default
+    alternate(with_twins([doc_anchor, docs, verify]), repeat)
     row(f"`dict generate docs`, {scale}, cold", docs, doc_anchor, "≤ 1×")
     row(f"`dict lineage verify` (one dialect, the default), {scale}", verify, None, "≤ 5 s")
 
@@ -181,7 +211,11 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "dict-bench-run")
     ap.add_argument("--views", action="store_true", help="also the 10M-row views vs hand-written SQL (sql_benchmark.py)")
     ap.add_argument("--translators", action="store_true", help="also translators vs LinkML-Map (translator_benchmark.py)")
+    ap.add_argument("--baseline", type=Path, help="another checkout (e.g. the main branch): its toolkit is timed "
+                    "as a third side of every dict row, alternating with the others")
     args = ap.parse_args()
+    if args.baseline:
+        BASELINE.append(args.baseline.resolve())
     repeat = args.repeat or (3 if args.quick else 5)
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"medians of {repeat} alternated runs per side; CPU = the child's user+system time; "

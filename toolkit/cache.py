@@ -24,7 +24,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 CACHE_DIR = ".dict-cache"
 PACKAGE = Path(__file__).resolve().parent
@@ -49,10 +49,10 @@ _CODE_KEY: list[str] = []
 def code_key() -> str:
     """Hash of the toolkit's code and data files and of the libraries that shape the output."""
     if not _CODE_KEY:
-        import jinja2
-        import sqlglot
+        from importlib.metadata import version   # not importing them: a warm run never loads sqlglot
 
-        digest = hashlib.sha256(f"{FORMAT}|{sys.version_info[:2]}|{sqlglot.__version__}|{jinja2.__version__}".encode())
+        libraries = "|".join(f"{name}={version(name)}" for name in ("sqlglot", "jinja2", "networkx", "pyyaml"))
+        digest = hashlib.sha256(f"{FORMAT}|{sys.version_info[:2]}|{libraries}".encode())
         for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         _CODE_KEY.append(digest.hexdigest()[:32])
@@ -112,10 +112,11 @@ def _current(root: Path, inputs: dict[str, str]) -> dict[str, str] | None:
     return now
 
 
-def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, str], tuple[str, ...]]]
-               ) -> tuple[dict[str, str], tuple[str, ...]]:
-    """``compute()`` (files, owned folders) of a generate/check run, or its cached result when neither the
-    toolkit, nor ``options``, nor any file the plan is read from has changed since it was stored."""
+def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, str], tuple[str, ...], object]]
+               ) -> tuple[Mapping[str, str], tuple[str, ...], object]:
+    """``compute()`` (files, owned folders, some JSON-able facts about them) of a generate/check run, or its
+    cached result when neither the toolkit, nor ``options``, nor any file the plan is read from has changed
+    since it was stored."""
     if not enabled():
         return compute()
     root = root.resolve()
@@ -123,20 +124,61 @@ def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, 
     path = _folder(root) / "runs" / f"{key}.json"
     stored = _read(path)
     listing = _listing(root)
-    if stored and isinstance(stored.get("inputs"), dict):
+    if stored and isinstance(stored.get("inputs"), dict) and isinstance(stored.get("files"), dict):
         now = _current(root, stored["inputs"])
         if now is not None and _digest(now, listing) == stored.get("digest"):
-            return dict(stored["files"]), tuple(stored["owned"])
+            return (StoredFiles(stored["files"], path.with_suffix(".texts.json"), compute), tuple(stored["owned"]),
+                    stored.get("info"))
     with _opened(root), _reading() as inputs:
-        files, owned = compute()
+        files, owned, info = compute()
     relative = {}
     for file, digest in inputs.items():
         try:
             relative[file.resolve().relative_to(root).as_posix()] = digest
         except ValueError:       # read from outside the project: cannot be keyed here, so not stored
-            return files, owned
-    _write(path, {"inputs": relative, "digest": _digest(relative, listing), "files": files, "owned": list(owned)})
-    return files, owned
+            return files, owned, info
+    _write(path.with_suffix(".texts.json"), files)
+    _write(path, {"inputs": relative, "digest": _digest(relative, listing), "owned": list(owned), "info": info,
+                  "files": {rel: _sha(text.encode("utf-8")) for rel, text in files.items()}})
+    return files, owned, info
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class StoredFiles(Mapping):
+    """A cached run's files: their names and hashes at once, their texts (a larger file) only when asked for,
+    so `dict check` with nothing changed compares hashes and reads no texts."""
+
+    def __init__(self, digests: dict[str, str], texts: Path, compute: Callable):
+        self._digests, self._texts_path, self._compute = digests, texts, compute
+        self._texts: dict | None = None
+
+    def __iter__(self):
+        return iter(self._digests)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def __getitem__(self, rel: str) -> str:
+        if self._texts is None:
+            texts = _read(self._texts_path)
+            if texts is None or set(texts) != set(self._digests) or any(
+                    _sha(texts[rel].encode("utf-8")) != digest for rel, digest in self._digests.items()):
+                texts = self._compute()[0]   # the texts went missing or were changed: render them again
+            self._texts = dict(texts)
+        return self._texts[rel]
+
+    def matches(self, rel: str, data: bytes) -> bool:
+        return self._digests[rel] == _sha(data)
+
+
+def same_content(files: Mapping[str, str], rel: str, data: bytes) -> bool:
+    """Whether ``data`` is what ``files`` holds at ``rel`` (by hash for a cached run's files)."""
+    if isinstance(files, StoredFiles):
+        return files.matches(rel, data)
+    return files[rel].encode("utf-8") == data
 
 
 @contextlib.contextmanager

@@ -12,21 +12,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import DictError, Problem
+from .paths import dialect_files
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dict: enterprise data dictionary and schema-mapping toolkit.")
 # emoji=False: rich would print "file.yaml:100: ..." as "file.yaml💯 ..."
 out = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
-
-def dialect_files() -> list[str]:
-    """The dialects' names, read off their files in toolkit/dialects/ (one per dialect, named after it):
-    importing them loads sqlglot's dialects, too slow for `dict --help`."""
-    import pkgutil
-
-    return sorted(info.name for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent / "dialects")])
-                  if not info.name.startswith("_"))
-
 
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="Project root (holds dictionary/ and mappings/).")
 
