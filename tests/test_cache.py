@@ -9,7 +9,7 @@ import pytest
 from projects import copy_project, edit, snapshot
 from toolkit import cache
 from toolkit.generate import generate, render
-from toolkit.generators import sql
+from toolkit.generators import python, sql
 from toolkit.plan import load_plan
 
 pytestmark = pytest.mark.unit
@@ -62,14 +62,20 @@ def test_after_an_edit_the_cached_run_equals_a_cold_run_byte_for_byte(tmp_path, 
     assert after != before, f"the {kind} edit changes the output"
 
 
-def test_one_mapping_edited_re_renders_only_its_changed_statements(tmp_path, cached):
+def test_one_mapping_edited_re_renders_only_its_changed_statements_and_translator(tmp_path, cached, monkeypatch):
+    modules = []
+    real = python.source_module
+    monkeypatch.setattr(python, "source_module", lambda plan, source: modules.append(source.name) or real(plan, source))
     root = copy_project(tmp_path / "project")
     warm(root, tmp_path / "out")
     everything = len(cached)
+    assert sorted(modules) == ["chinook", "northwind"]
     cached.clear()
+    modules.clear()
     edit(root / EDITS[1][1], EDITS[1][2], EDITS[1][3])
     warm(root, tmp_path / "out")
     assert 0 < len(cached) < everything / 10
+    assert modules == ["chinook"]
 
 
 def test_dialects_toolkit_code_and_new_files_are_part_of_the_key(tmp_path, cached, monkeypatch):

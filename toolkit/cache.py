@@ -248,3 +248,20 @@ def cached_render(jobs: list, render: Callable[[list], list[str]]) -> list[str]:
         _used.setdefault(dialect.name, {})[keys[id(stmt)]] = text
         _statements[dialect.name][keys[id(stmt)]] = text
     return out   # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------- whole texts
+
+def cached_text(kind: str, inputs: str, compute: Callable[[], str]) -> str:
+    """``compute()``, or the text it gave before for the same ``inputs`` (the complete description of what it
+    reads, e.g. the repr of a source's plan) under the same toolkit code, when a cache is open."""
+    root = _state["root"]
+    if root is None:
+        return compute()
+    path = _folder(root) / kind / f"{_sha(inputs.encode('utf-8'))}.json"
+    stored = _read(path)
+    if stored is not None and isinstance(stored.get("text"), str):
+        return stored["text"]
+    text = compute()
+    _write(path, {"text": text})
+    return text

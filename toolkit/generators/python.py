@@ -680,6 +680,14 @@ def source_module(plan: Plan, source: SourcePlan) -> str:
 @generator("python", owns=lambda **_: ("python",), order=10)
 def python_files(plan: Plan, **_) -> dict[str, str]:
     """One record-translator module per source: generated/python/<source>.py."""
-    # once per plan: the docs show these translators too
+    # once per plan (the docs show these translators too), and through the regeneration cache when one is open
     return dict(per_plan(plan, "python.files",
-                         lambda: {f"python/{source.name}.py": source_module(plan, source) for source in plan.sources}))
+                         lambda: {f"python/{source.name}.py": cached_module(plan, source) for source in plan.sources}))
+
+
+def cached_module(plan: Plan, source: SourcePlan) -> str:
+    """``source_module``, keyed by everything it reads: the source's plan (its repr holds every field of every
+    derivation, table, column and target class it reaches; nothing in the model hides a field from it)."""
+    from ..cache import cached_text
+
+    return cached_text("python", repr(source), lambda: source_module(plan, source))
