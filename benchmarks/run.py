@@ -213,6 +213,8 @@ def main() -> None:
     ap.add_argument("--translators", action="store_true", help="also translators vs LinkML-Map (translator_benchmark.py)")
     ap.add_argument("--baseline", type=Path, help="another checkout (e.g. the main branch): its toolkit is timed "
                     "as a third side of every dict row, alternating with the others")
+    ap.add_argument("--only", choices=("repo", "estate"), help="only this repository's rows, or only the estate's")
+    ap.add_argument("--estate", help="CLASSESxSOURCES of the estate (default 200x50, --quick 40x10)")
     args = ap.parse_args()
     if args.baseline:
         BASELINE.append(args.baseline.resolve())
@@ -221,9 +223,13 @@ def main() -> None:
     print(f"medians of {repeat} alternated runs per side; CPU = the child's user+system time; "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n")
     print("| what | dict: CPU / wall / peak | anchor and ratio | goal |\n|---|---|---|---|", flush=True)
-    repo_rows(args.workdir, repeat)
+    if args.only != "estate":
+        repo_rows(args.workdir, repeat)
     classes, sources = (40, 10) if args.quick else (200, 50)
-    estate_rows(args.workdir, repeat, classes, sources)
+    if args.estate:
+        classes, sources = (int(n) for n in args.estate.lower().split("x"))
+    if args.only != "repo":
+        estate_rows(args.workdir, repeat, classes, sources)
     if args.views:
         passthrough("sql_benchmark.py", ["--repeat", str(min(repeat, 3))])
     if args.translators:
