@@ -84,7 +84,8 @@ def twin(side: Side) -> Side | None:
     """The same command run with the --baseline checkout's toolkit (no regeneration cache there)."""
     if not BASELINE:
         return None
-    return Side(f"before: {side.label}", side.args, side.cwd, side.before, {"PYTHONPATH": str(BASELINE[0])})
+    before = None if getattr(side.before, "cache_only", False) else side.before
+    return Side(f"before: {side.label}", side.args, side.cwd, before, {"PYTHONPATH": str(BASELINE[0])})
 
 
 def with_twins(sides: list[Side | None]) -> list[Side]:
@@ -134,7 +135,10 @@ def project_copy(work: Path) -> Path:
 
 
 def no_cache(project: Path):
-    return lambda: shutil.rmtree(project / ".dict-cache", ignore_errors=True)
+    def cold() -> None:
+        shutil.rmtree(project / ".dict-cache", ignore_errors=True)
+    cold.cache_only = True   # the baseline has no cache: its twin need not (and must not) delete ours
+    return cold
 
 
 def repo_rows(work: Path, repeat: int) -> None:
