@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import dialects
 from .errors import DictError, Problem
+from .paths import dialect_files
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dict: enterprise data dictionary and schema-mapping toolkit.")
@@ -101,8 +101,8 @@ def check_dialects(option: str | None) -> None:
     from .generate import dialect_names
 
     for d in dialect_names(option or "all"):
-        if d not in dialects.names():
-            usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+        if d not in dialect_files():
+            usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialect_files())} or all")
 
 
 @contextlib.contextmanager
@@ -282,7 +282,7 @@ def import_source(
 def generate(
     target: str = typer.Argument("sql", help="What to generate (sql, python, lineage, docs, ...) or 'all'."),
     dialect: Optional[str] = typer.Option(None, help="SQL dialect(s), comma-separated, or 'all' "
-                                          f"({', '.join(dialects.names())}); default: the dialects the output "
+                                          f"({', '.join(dialect_files())}); default: the dialects the output "
                                           "folder holds (generated/sql/*), duckdb for a new one."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <project>/generated)."),
     source: list[str] = typer.Option([], "--source", "-s", help="Only these sources' views, with integrated views "
@@ -451,6 +451,9 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         from click import exceptions as click
 
+    from .cache import enable
+
+    enable()   # the regeneration cache in <project>/.dict-cache/ (DICT_CACHE=0: off); library callers go without
     try:
         code = app(args=argv, prog_name="dict", standalone_mode=False)
     except click.NoArgsIsHelpError as error:

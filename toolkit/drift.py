@@ -8,9 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import dialects
-from .generate import GENERATORS, dialect_names, generator_names, render
-from .plan import Plan, load_plan
+from typing import TYPE_CHECKING
+
+from .cache import cached_run, same_content
+from .paths import dialect_files
+
+if TYPE_CHECKING:   # the generators, the plan and sqlglot load only when something is rendered (not on a warm run)
+    from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Drift:
 def generated_dialects(generated: Path) -> tuple[str, ...]:
     """The dialects generated/ holds SQL for (the folders under generated/sql/); duckdb if none."""
     sql = generated / "sql"
-    known = set(dialects.names())
+    known = set(dialect_files())
     found = sorted(p.name for p in sql.iterdir() if p.is_dir() and p.name in known) if sql.is_dir() else []
     return tuple(found) or ("duckdb",)
 
@@ -72,23 +76,51 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
                     dialect: str | None = None, targets: list[str] | None = None) -> Drift:
     """Compare ``generated`` (default <root>/generated) with what the generators (default all) render now."""
     generated = generated or root / "generated"
-    plan = plan or load_plan(root)
-    chosen = tuple(dialect_names(dialect)) if dialect else generated_dialects(generated)
-    names = targets or generator_names()
-    files, owned = render(plan, names, dialect=",".join(chosen))
+    chosen = tuple(dialect_files() if dialect == "all" else (d.strip() for d in dialect.split(",") if d.strip())) \
+        if dialect else generated_dialects(generated)
+
+    def fresh(plan: Plan) -> tuple[dict[str, str], tuple[str, ...], list[str]]:
+        from .generate import generator_names, render
+
+        names = targets or generator_names()
+        return (*render(plan, names, dialect=",".join(chosen)), names)
+
+    if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
+        files, owned, names = cached_run(root, {"targets": targets or "all", "dialect": ",".join(chosen)},
+                                         lambda: fresh(_load_plan(root)))
+    else:
+        files, owned, names = fresh(plan)
     disk = _on_disk(generated)
     stale, missing = [], []
-    for rel, text in sorted(files.items()):
+    for rel in sorted(files):
         path = disk.get(rel)
         if path is None:
             missing.append(rel)
             continue
-        data, expected = path.read_bytes(), text.encode("utf-8")
-        if data != expected:
-            stale.append(StaleFile(rel, _first_difference(data, expected)))
+        data = path.read_bytes()
+        if not same_content(files, rel, data):
+            stale.append(StaleFile(rel, _first_difference(data, files[rel].encode("utf-8"))))
     leftovers = [rel for rel in disk if rel not in files]
     extra = tuple(rel for rel in leftovers if _inside(rel, owned))
-    others = () if targets is None else tuple(f for n in generator_names() if n not in names
-                                              for f in GENERATORS[n].owns(dialect=",".join(chosen)))
+    others = () if targets is None else tuple(f for n in _all_generators() if n not in names
+                                              for f in _owns(n, ",".join(chosen)))
     unowned = tuple(rel for rel in leftovers if not _inside(rel, owned) and not _inside(rel, others))
     return Drift(chosen, tuple(names), tuple(stale), tuple(missing), extra, unowned, len(files))
+
+
+def _load_plan(root: Path) -> Plan:
+    from .plan import load_plan
+
+    return load_plan(root)
+
+
+def _all_generators() -> list[str]:
+    from .generate import generator_names
+
+    return generator_names()
+
+
+def _owns(name: str, dialect: str) -> tuple[str, ...]:
+    from .generate import GENERATORS
+
+    return GENERATORS[name].owns(dialect=dialect)

@@ -9,11 +9,15 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
-from . import dialects
+from typing import TYPE_CHECKING
+
+from .cache import cached_run, same_content
 from .output import write_generated
-from .plan import Plan, load_plan
+
+if TYPE_CHECKING:   # the plan (and sqlglot under it) loads only when something is rendered: a warm run needs neither
+    from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ def _load_all() -> None:
 
 
 def dialect_names(dialect: str) -> list[str]:
+    from . import dialects
+
     return dialects.names() if dialect == "all" else [d.strip() for d in dialect.split(",") if d.strip()]
 
 
@@ -68,6 +74,36 @@ def render(plan: Plan, targets: list[str], **options) -> tuple[dict[str, str], t
 def generate(root: Path, targets: list[str], out: Path | None = None, plan: Plan | None = None,
              _fail_after: int | None = None, **options) -> list[str]:
     """Regenerate ``targets`` into ``out`` (default <root>/generated) atomically; returns changed files."""
-    plan = plan or load_plan(root)
-    files, owned = render(plan, targets, **options)
+    from .plan import load_plan
+
+    if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
+        files, owned, _ = cached_run(root, {"targets": list(targets), **options},
+                                     lambda: (*render(load_plan(root), targets, **options), None))
+    else:
+        files, owned = render(plan, targets, **options)
+    target = out or root / "generated"
+    if _fail_after is None and up_to_date(target, files, owned):
+        return []   # nothing to replace: copying generated/ to swap it in would be most of a warm run
     return write_generated(out or root / "generated", files, owned, _fail_after=_fail_after)
+
+
+def up_to_date(target: Path, files: Mapping[str, str], owned: tuple[str, ...]) -> bool:
+    """Whether ``target`` holds exactly ``files`` already, and nothing else (no file, no folder) in the
+    folders they replace: what `write_generated` would leave there."""
+    if not target.is_dir():
+        return False
+    for rel in files:
+        path = target / rel
+        if not path.is_file() or not same_content(files, rel, path.read_bytes()):
+            return False
+    needed = {parent.as_posix() for rel in files for parent in Path(rel).parents}
+    for folder in owned:
+        base = target / folder
+        if base.is_file() and folder not in files:
+            return False
+        if base.is_dir():
+            for path in base.rglob("*"):
+                rel = path.relative_to(target).as_posix()
+                if rel not in files and rel not in needed:
+                    return False
+    return True

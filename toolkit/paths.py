@@ -90,3 +90,12 @@ def _within(folder: Path, path: Path) -> bool:
     """Lexically (no link followed): is ``path`` in ``folder``?"""
     base = Path(os.path.normpath(folder))
     return path == base or base in path.parents
+
+
+def dialect_files() -> list[str]:
+    """The dialects' names, read off their files in toolkit/dialects/ (one per dialect, named after it):
+    importing them loads sqlglot's dialects, too slow for `dict --help` or a warm `dict check`."""
+    import pkgutil
+
+    return sorted(info.name for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent / "dialects")])
+                  if not info.name.startswith("_"))

@@ -114,6 +114,10 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return _scalar_loader.construct_object(node, deep=True)
 
 
+# called with (path, bytes) for every file read: the regeneration cache keys its results on exactly these
+READ_WATCHERS: list = []
+
+
 def load_yaml(path: Path, display: str | None = None, root: Path | None = None) -> Any:
     """Parse ``path`` into Node/Seq/scalars; syntax errors become a Problem with a line.
 
@@ -144,6 +148,8 @@ def _read_bounded(path: Path, display: str) -> str:
             raise DictError(Problem(display, 1, f"cannot read file: {exc.strerror}")) from None
     if len(data) > MAX_FILE_BYTES:     # it grew while being read
         raise _too_big(display, len(data))
+    for watcher in READ_WATCHERS:
+        watcher(path, data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from toolkit.cli import ProjectOpt, _guard, app, err, out
 
@@ -76,6 +75,8 @@ def _run(plan, source, views, joins, input_path, input_format, output, rejects, 
     from toolkit.output import staged_files
     from toolkit.translation import (LineSource, input_format as fmt_of, is_std, load_translator, read_records,
                                      sniff_size, translate_stream)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     module = load_translator(plan, source)
     fmt = fmt_of(input_path, input_format)

@@ -10,6 +10,7 @@ network: CSS and JS are local files, page data is inline, the search index is a 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import re
@@ -30,7 +31,7 @@ from ..lineage import (DIRECT, Link, build_lineage, column_id, derivation_views,
 from ..output import file_stem
 from ..plan import Plan, ViewPlan
 from ..standards import expand
-from .sql import integrated_statements, render_jobs, source_statements
+from .sql import rendered
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "docs"
 ASSETS = ("docs.css", "docs.js", "lineage.js")
@@ -161,22 +162,12 @@ class Site:
     # ------------------------------------------------------------------ generated code
     @cached_property
     def sql(self) -> dict[str, dict[str, str]]:
-        """view name -> dialect -> its CREATE statement, rendered from the SQL generator's ASTs."""
+        """view name -> dialect -> its CREATE statement: the SQL generator's own texts, rendered once per plan."""
         out: dict[str, dict[str, str]] = defaultdict(dict)
-        statements = [s for v in self.plan.views() for s in source_statements(v)] + integrated_statements(self.plan)
-        chosen = [dialects.get(name) for name in self.dialect_names]
-        keyed = [(view, stmt, _fingerprint(stmt)) for view, stmt in statements]
-        missing = [(dialect, stmt, key) for _view, stmt, key in keyed for dialect in chosen
-                   if (dialect.name, key) not in _RENDERED]
-        if len(_RENDERED) + len(missing) > 200_000:
-            _RENDERED.clear()
-            missing = [(dialect, stmt, key) for _view, stmt, key in keyed for dialect in chosen]
-        # the SQL generator's renderer (over forked workers on a large estate), once per tree per process
-        for (dialect, _stmt, key), text in zip(missing, render_jobs([(d, stmt) for d, stmt, _k in missing])):
-            _RENDERED[(dialect.name, key)] = text + ";"
-        for view, _stmt, key in keyed:
-            for dialect in chosen:
-                out[view][dialect.name] = _RENDERED[(dialect.name, key)]
+        for name, by_stem in rendered(self.plan, [dialects.get(d) for d in self.dialect_names]).items():
+            for statements in by_stem.values():
+                for view, text in statements:
+                    out[view][name] = text + ";"
         return out
 
     @cached_property
@@ -243,31 +234,6 @@ class Site:
         return f"{self.slot_url[slot]}#{_anchor(class_name)}"
 
 
-_RENDERED: dict[tuple[str, str], str] = {}
-
-
-def _fingerprint(stmt) -> str:
-    """The statement's tree (shape, every argument) and the types the SQL generator recorded on its nodes
-    (dialect rewrites depend on them). Iterative: a UNION of hundreds of views is a very deep tree."""
-    digest = hashlib.sha1()
-    stack = [(stmt, 0, "", 0)]
-    while stack:
-        node, depth, key, index = stack.pop()
-        scalars = []
-        children = []
-        for name, value in node.args.items():
-            values = value if isinstance(value, list) else [value]
-            for i, v in enumerate(values):
-                if isinstance(v, exp.Expression):
-                    children.append((v, depth + 1, name, i))
-                elif v is not None:
-                    scalars.append((name, i, repr(v)))
-        meta = sorted((k, repr(v)) for k, v in node.meta.items()) if node.meta else ()
-        digest.update(f"{depth}|{key}|{index}|{type(node).__name__}|{scalars}|{meta}\n".encode("utf-8"))
-        stack.extend(reversed(children))
-    return digest.hexdigest()
-
-
 # Characters that could end or alter the script block holding page data ("</script>", "<!--<script>",
 # "]]>" in XHTML) or a JavaScript string (U+2028/U+2029 before ES2019): each becomes its \\u escape, which
 # JSON.parse and JavaScript read back as the same character. JSON puts them only inside strings.
@@ -289,18 +255,36 @@ def _translator_code(files: dict[str, str], view: ViewPlan) -> tuple[str, str] |
     wanted = {function_name(view), view.view_name}
     own = [p for p in sorted(files) if p.endswith(".py") and Path(p).stem == view.source]
     for path in own + [p for p in sorted(files) if p.endswith(".py") and p not in own]:
-        text = files[path]
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
+        definitions = _definitions(files[path])
+        if definitions is None:
             continue
-        parts = [ast.get_source_segment(text, node) or "" for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.ClassDef))
-                 and any(node.name == w or node.name.startswith(w + "__") or node.name == f"translate_{w}"
-                         for w in wanted)]
+        parts = [code for name, code in definitions
+                 if any(name == w or name.startswith(w + "__") or name == f"translate_{w}" for w in wanted)]
         if parts and (path in own or any(view.view_name in part for part in parts)):
             return path, "\n\n\n".join(parts)
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _definitions(text: str) -> tuple[tuple[str, str], ...] | None:
+    """(name, source text) of each top-level function and class of a module, parsed once per module text
+    (every derivation of a source asks for its own functions); None if it does not parse."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    lines = re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text)   # as ast.get_source_segment splits them
+    return tuple((node.name, _segment(lines, node)) for node in tree.body
+                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+
+
+def _segment(lines: list[str], node: ast.AST) -> str:
+    """``ast.get_source_segment(text, node)`` over lines split once (it splits the whole text per call)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    return "".join([lines[first].encode()[node.col_offset:].decode(), *lines[first + 1:last],
+                    lines[last].encode()[:node.end_col_offset].decode()])
 
 
 # ---------------------------------------------------------------------- layout

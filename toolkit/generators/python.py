@@ -28,6 +28,7 @@ from ..expressions.python import (BOOL, DATE, FLOAT, INT, RUNTIME, TEXT, TIMESTA
                                   NotCompilable, PType, PyExpr)
 from ..generate import generator
 from ._pyformat import format_module
+from ..memo import per_plan
 from ..plan import Plan, SourcePlan, ViewPlan
 from ..source_schema import Column
 from ..types import Type
@@ -680,4 +681,14 @@ def source_module(plan: Plan, source: SourcePlan) -> str:
 @generator("python", owns=lambda **_: ("python",), order=10)
 def python_files(plan: Plan, **_) -> dict[str, str]:
     """One record-translator module per source: generated/python/<source>.py."""
-    return {f"python/{source.name}.py": format_module(source_module(plan, source)) for source in plan.sources}
+    # once per plan (the docs show these translators too), and through the regeneration cache when one is open
+    return dict(per_plan(plan, "python.files",
+                         lambda: {f"python/{source.name}.py": cached_module(plan, source) for source in plan.sources}))
+
+
+def cached_module(plan: Plan, source: SourcePlan) -> str:
+    """``source_module`` laid out for review, keyed by everything it reads: the source's plan (its repr holds every field of every
+    derivation, table, column and target class it reaches; nothing in the model hides a field from it)."""
+    from ..cache import cached_text
+
+    return cached_text("python", repr(source), lambda: format_module(source_module(plan, source)))

@@ -24,6 +24,7 @@ from ..generate import dialect_names, generator
 from ..identity import blank_rule_applies
 from ..integrity import ALL_REJECTS_VIEW, created_views
 from ..mapping import LANGUAGE_SCHEMA
+from ..memo import per_plan
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotPlan, SourcePlan, ViewPlan
 from ..types import SQL_TYPES, Type
 from ..dialects._portable import typed
@@ -561,17 +562,15 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     for dialect in chosen:
         check_names_fit(plan, dialect, problems)
     problems.raise_if_any()
-    built = plan_statements(plan)
-    jobs = [(dialect, stmt) for dialect in chosen for stem in built for _name, stmt in built[stem]]
-    texts = iter(render_jobs(jobs))
+    texts = rendered(plan, chosen)
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
     titles["integrated"] = "integrated views: one per canonical class, all sources"
     origins = view_origins(plan)
     files = {}
     for dialect in chosen:
-        for stem, statements in built.items():
+        for stem, statements in texts[dialect.name].items():
             files[f"sql/{dialect.name}/{stem}.sql"] = _sql_file(
-                titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + next(texts) for name, _ in statements])
+                titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + text for name, text in statements])
     return files
 
 
@@ -600,6 +599,31 @@ def view_origins(plan: Plan) -> dict[str, str]:
         out[i.duplicate_ids_name] = f"{i.duplicate_ids_name}: identifiers more than one canonical {cls.name} row carries"
     out["rejects"] = "rejects: every rejected row of every derivation, with its reason"
     return out
+
+
+def built_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
+    """``plan_statements(plan)``, built once per plan: the SQL generator and the docs share the trees
+    (rendering copies a tree before a dialect rewrites it, so nobody changes them)."""
+    return per_plan(plan, "sql.statements", lambda: plan_statements(plan))
+
+
+def rendered(plan: Plan, chosen: list[Dialect]) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Dialect name -> file stem -> (view name, statement text), each statement rendered once per plan and
+    dialect (`dict generate all` and `dict check` ask for the SQL and the docs, which embed it)."""
+    done: dict[str, dict[str, list[tuple[str, str]]]] = per_plan(plan, "sql.rendered", dict)
+    built = built_statements(plan)
+    todo = [d for d in dict.fromkeys(chosen) if d.name not in done]
+    texts = iter(render_statements([(d, stmt) for d in todo for stem in built for _name, stmt in built[stem]]))
+    for dialect in todo:
+        done[dialect.name] = {stem: [(name, next(texts)) for name, _stmt in built[stem]] for stem in built}
+    return {d.name: done[d.name] for d in chosen}
+
+
+def render_statements(jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
+    """``render_jobs``, through the on-disk statement cache when one is open (see toolkit/cache.py)."""
+    from ..cache import cached_render
+
+    return cached_render(jobs, render_jobs)
 
 
 def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:

@@ -1,0 +1,121 @@
+"""The regeneration cache (.dict-cache/) is never stale: after each kind of input edit, a cached run gives
+byte for byte what a cold run gives, and it re-renders only the statements whose tree changed."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from projects import copy_project, edit, snapshot
+from toolkit import cache
+from toolkit.generate import generate, render
+from toolkit.generators import python, sql
+from toolkit.plan import load_plan
+
+pytestmark = pytest.mark.unit
+
+TARGETS = ["sql", "python"]
+DIALECT = "duckdb,postgres"
+
+
+@pytest.fixture
+def cached(monkeypatch):
+    """The cache turned on as the `dict` command turns it on, and a count of the statements rendered."""
+    monkeypatch.setattr(cache, "_state", {"enabled": True, "root": None})
+    rendered = []
+    real = sql.render_jobs
+    monkeypatch.setattr(sql, "render_jobs", lambda jobs: rendered.extend(jobs) or real(jobs))
+    return rendered
+
+
+def cold(root, dialect=DIALECT) -> dict[str, bytes]:
+    files, _owned = render(load_plan(root), TARGETS, dialect=dialect)
+    return {rel: text.encode("utf-8") for rel, text in files.items()}
+
+
+def warm(root, out, dialect=DIALECT) -> dict[str, bytes]:
+    if out.exists():
+        shutil.rmtree(out)
+    generate(root, TARGETS, out=out, dialect=dialect)
+    return snapshot(out)
+
+
+EDITS = [
+    ("dictionary", "dictionary/enterprise.yaml", "    minimum_value: 1\n", "    minimum_value: 2\n"),
+    ("mapping", "mappings/chinook.yaml", "expr: TRIM(FirstName) || ' ' || TRIM(LastName)",
+     "expr: TRIM(FirstName) || '  ' || TRIM(LastName)"),
+    ("source schema", "mappings/chinook.source.yaml", "      Total:\n        type: NUMERIC(10,2)",
+     "      Total:\n        type: NUMERIC(12,2)"),
+]
+
+
+@pytest.mark.parametrize("kind, file, old, new", EDITS, ids=[e[0] for e in EDITS])
+def test_after_an_edit_the_cached_run_equals_a_cold_run_byte_for_byte(tmp_path, cached, kind, file, old, new):
+    root = copy_project(tmp_path / "project")
+    before = warm(root, tmp_path / "out")
+    assert before == cold(root)
+    cached.clear()
+    assert warm(root, tmp_path / "out") == before and not cached, "nothing changed: nothing is rendered"
+    edit(root / file, old, new)
+    after = warm(root, tmp_path / "out")
+    assert after == cold(root), f"stale after a {kind} edit"
+    assert after != before, f"the {kind} edit changes the output"
+
+
+def test_one_mapping_edited_re_renders_only_its_changed_statements_and_translator(tmp_path, cached, monkeypatch):
+    modules = []
+    real = python.source_module
+    monkeypatch.setattr(python, "source_module", lambda plan, source: modules.append(source.name) or real(plan, source))
+    root = copy_project(tmp_path / "project")
+    warm(root, tmp_path / "out")
+    everything = len(cached)
+    assert sorted(modules) == ["chinook", "northwind"]
+    cached.clear()
+    modules.clear()
+    edit(root / EDITS[1][1], EDITS[1][2], EDITS[1][3])
+    warm(root, tmp_path / "out")
+    assert 0 < len(cached) < everything / 10
+    assert modules == ["chinook"]
+
+
+def test_dialects_toolkit_code_and_new_files_are_part_of_the_key(tmp_path, cached, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    warm(root, tmp_path / "out")
+    assert warm(root, tmp_path / "out2", dialect="sqlite") == cold(root, dialect="sqlite")
+    # the toolkit's code: another key, another folder, nothing reused
+    monkeypatch.setattr(cache, "_CODE_KEY", ["another-toolkit-version"])
+    cached.clear()
+    assert warm(root, tmp_path / "out") == cold(root) and cached
+    # a mapping file removed: the listing of mappings/ is part of the key
+    for name in ("northwind.yaml", "northwind.source.yaml"):
+        (root / "mappings" / name).unlink()
+    assert warm(root, tmp_path / "out") == cold(root)
+
+
+def test_the_code_key_changes_with_any_file_of_the_package(tmp_path, monkeypatch):
+    package = tmp_path / "toolkit"
+    (package / "dialects").mkdir(parents=True)
+    (package / "dialects" / "duckdb.py").write_text("A = 1\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setattr(cache, "_CODE_KEY", [])
+    first = cache.code_key()
+    (package / "dialects" / "duckdb.py").write_text("A = 2\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "_CODE_KEY", [])
+    assert cache.code_key() != first
+
+
+def test_a_corrupt_or_deleted_cache_is_recomputed(tmp_path, cached):
+    root = copy_project(tmp_path / "project")
+    expected = warm(root, tmp_path / "out")
+    for path in (root / cache.CACHE_DIR).rglob("*.json"):
+        path.write_text("{not json", encoding="utf-8")
+    assert warm(root, tmp_path / "out") == expected
+    shutil.rmtree(root / cache.CACHE_DIR)
+    assert warm(root, tmp_path / "out") == expected
+    assert (root / cache.CACHE_DIR / ".gitignore").read_text(encoding="utf-8") == "*\n"
+
+
+def test_library_callers_get_no_cache_unless_the_command_turns_it_on(tmp_path):
+    root = copy_project(tmp_path / "project")
+    generate(root, ["sql"], out=tmp_path / "out")
+    assert not (root / cache.CACHE_DIR).exists()
