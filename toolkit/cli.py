@@ -455,22 +455,30 @@ def main(argv: list[str] | None = None) -> None:
 
     enable()   # the regeneration cache in <project>/.dict-cache/ (DICT_CACHE=0: off); library callers go without
     try:
+        sys.exit(_run(argv, click))
+    finally:
+        enable(False)   # main() called in-process (tests) leaves no cache switched on behind it
+
+
+def _run(argv: list[str] | None, click) -> int:
+    """The app's exit code, with click's own errors told the way the commands tell theirs."""
+    try:
         code = app(args=argv, prog_name="dict", standalone_mode=False)
     except click.NoArgsIsHelpError as error:
         out.print(error.ctx.get_help() if error.ctx else "", markup=False, highlight=False)
-        sys.exit(0)
+        return 0
     except click.UsageError as error:
         command = error.ctx.command_path if error.ctx else "dict"
         err.print(f"error: {error.format_message()} (see: {command} --help)", markup=False, highlight=False,
                   soft_wrap=True)
-        sys.exit(2)
+        return 2
     except click.ClickException as error:
         err.print(f"error: {error.format_message()}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(error.exit_code)
+        return error.exit_code
     except typer.Abort:
         err.print("aborted", highlight=False)
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

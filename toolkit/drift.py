@@ -90,6 +90,7 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
                                          lambda: fresh(_load_plan(root)))
     else:
         files, owned, names = fresh(plan)
+    names = names or targets or _all_generators()   # a run stored by `dict generate` names what it rendered, too
     disk = _on_disk(generated)
     stale, missing = [], []
     for rel in sorted(files):

@@ -78,7 +78,7 @@ def generate(root: Path, targets: list[str], out: Path | None = None, plan: Plan
 
     if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
         files, owned, _ = cached_run(root, {"targets": list(targets), **options},
-                                     lambda: (*render(load_plan(root), targets, **options), None))
+                                     lambda: (*render(load_plan(root), targets, **options), list(targets)))
     else:
         files, owned = render(plan, targets, **options)
     target = out or root / "generated"
