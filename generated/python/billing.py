@@ -942,20 +942,22 @@ _RX11 = _re.compile('^[a-z]{2}\\Z')
 _RX12 = _re.compile(' .*')
 _RX13 = _re.compile('(?>.*?\\ ).*', _re.DOTALL)
 _RX14 = _re.compile('^[^ ]+ +')
-_RX15 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX16 = _re.compile('^[A-Z]{2}\\Z')
-_RX17 = _re.compile('[^0-9]')
-_VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
-_SET19 = frozenset(('US', 'CA'))
-_SET20 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
-_Q21 = _QUANTUM[4]
-_RX22 = _re.compile('^[A-Z]{3}\\Z')
-_VM23 = {'Y': 'true', 'N': 'false'}
-_SET24 = frozenset(('true', 't', 'yes', 'y', '1'))
-_SET25 = frozenset(('false', 'f', 'no', 'n', '0'))
-_SET26 = frozenset(('CRN', 'PAY'))
-_K27 = 100.0
-_K28 = _D('100.0')
+_RX15 = _re.compile('[ \\t\\n\\r\\f\\x0B\xa0\u3000]+')
+_RX16 = _re.compile('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}\\Z')
+_RX17 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX18 = _re.compile('^[A-Z]{2}\\Z')
+_RX19 = _re.compile('[^0-9]')
+_VM20 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
+_SET21 = frozenset(('US', 'CA'))
+_SET22 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
+_Q23 = _QUANTUM[4]
+_RX24 = _re.compile('^[A-Z]{3}\\Z')
+_VM25 = {'Y': 'true', 'N': 'false'}
+_SET26 = frozenset(('true', 't', 'yes', 'y', '1'))
+_SET27 = frozenset(('false', 'f', 'no', 'n', '0'))
+_SET28 = frozenset(('CRN', 'PAY'))
+_K29 = 100.0
+_K30 = _D('100.0')
 
 
 
@@ -1252,8 +1254,14 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('billing:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_email_address = (None if ((_t3 := (None if _h3 is None else _h3.strip(' '))) is not None and _t3 == '') else _h3)
-        if ((v_email_address is not None) and ((_RX15.search(v_email_address) is not None) is False)):
+        _h4 = (None if c_email is None else _RX15.sub(' ', c_email))
+        _h5 = (None if _h4 is None else _h4.strip(_ZS))
+        _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
+        _h7 = (None if _h5 is None else (_RX16.search(_h5) is not None))
+        _h8 = (_h6 if (_h7 is True) else None)
+        _h9 = (_h8 if _h8 is not None else _h3)
+        v_email_address = (None if ((_t3 := (None if _h9 is None else _h9.strip(' '))) is not None and _t3 == '') else _h9)
+        if ((v_email_address is not None) and ((_RX17.search(v_email_address) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
@@ -1327,7 +1335,7 @@ def contact_point_phone(record):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
         if ((((None if (_t1 := (None if c_holder_name is None else c_holder_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1))) in _SET3) or ((None if (_t3 := (None if (_t2 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t2.lower() if _t2.isascii() else _lower(_t2)))) is None else (_RX4.fullmatch(_t3) is not None)) is True)) or ((None if (_t4 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t4) is not None)) is True)):
             return Reject('ContactPointPhone', key, 'junk TEST holder (on the TEST account), not a real customer', None, None, 'reject_when')
-        _h3 = (None if c_phone is None else _RX17.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX19.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
@@ -1342,7 +1350,7 @@ def contact_point_phone(record):
         _h9 = (None if _h3 is None else ('+86' + _h3))
         _h10 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
         _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
-        _h12 = _VM18.get(_h11, '44')
+        _h12 = _VM20.get(_h11, '44')
         _h13 = ('+' + _h12)
         _h14 = (None if _h3 is None else _substring(_h3, 2))
         _h15 = (None if _h14 is None else (_h13 + _h14))
@@ -1351,7 +1359,7 @@ def contact_point_phone(record):
         _h18 = (None if _h2 is None else _h2[:1])
         _h19 = (None if _h3 is None else _h3[:2])
         _h20 = (None if _h3 is None else _h3[:1])
-        _h21 = (_h5 if (_h18 is not None and _h18 == '+') else (_h7 if (_h19 is not None and _h19 == '00') else (_h8 if ((_h11 in _SET19) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 is not None and _h11 == 'CN') and (_h20 is not None and _h20 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h20 is not None and _h20 == '0') and (_h11 in _SET20)) else (_h16 if (_h11 is not None and _h11 == 'IT') else (_h17 if ((_h11 is not None and _h11 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
+        _h21 = (_h5 if (_h18 is not None and _h18 == '+') else (_h7 if (_h19 is not None and _h19 == '00') else (_h8 if ((_h11 in _SET21) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 is not None and _h11 == 'CN') and (_h20 is not None and _h20 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h20 is not None and _h20 == '0') and (_h11 in _SET22)) else (_h16 if (_h11 is not None and _h11 == 'IT') else (_h17 if ((_h11 is not None and _h11 == 'ES') and (_h4 is not None and _h4 == 9)) else _h2)))))))
         v_phone_number = (None if ((_t5 := (None if _h21 is None else _h21.strip(' '))) is not None and _t5 == '') else _h21)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'billing', '_source_table': 'account_holders', '_source_key': key}
     except _RecordError as e:
@@ -1437,7 +1445,7 @@ def contact_point_address(record):
         _h4 = (None if _h3 is not None and _h3 == '' else _h3)
         _h5 = ('GB' if (_h4 is not None and _h4 == 'UK') else _h4)
         v_country_code = (None if ((_t5 := (None if _h5 is None else _h5.strip(' '))) is not None and _t5 == '') else _h5)
-        if ((v_country_code is not None) and ((_RX16.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX18.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('billing:ContactPoint:' + 'address')) + '|')) + _h1))
         _h6 = (None if j_a_bill_street is None else j_a_bill_street.strip(_ZS))
@@ -1482,15 +1490,15 @@ def product(record):
         v_product_name = (None if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '') else _h1)
         if ((v_product_name is None) or (v_product_name == '')):
             return Reject('Product', key, 'slot product_name is required but empty', 'product_name', None, 'required')
-        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q21, context=_EXACT))
+        v_unit_price = (None if c_list_price is None else c_list_price.quantize(_Q23, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('Product', key, ((('slot unit_price: ' + ((_t2 if (_t2 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         _h2 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        _h4 = _VM23.get(_h3)
+        _h4 = _VM25.get(_h3)
         _h5 = (None if _h4 is None else _h4.strip(_ZS))
         _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
-        v_is_active = (True if (_h6 in _SET24) else (False if (_h6 in _SET25) else None))
+        v_is_active = (True if (_h6 in _SET26) else (False if (_h6 in _SET27) else None))
         if ((_h3 is not None) and (v_is_active is None)):
             return Reject('Product', key, ((("slot is_active: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 320)"), 'is_active', _h3, 'value_mappings')
         v_id = (None if c_sku is None else ('billing:Product:' + c_sku))
@@ -1574,7 +1582,7 @@ def transaction__staged(record):
                         j_a_account_name = _in(j_a_account_name, 'text', 'a.account_name')
                     if j_a_acct_ref.__class__ is not str and j_a_acct_ref is not None:
                         j_a_acct_ref = _in(j_a_acct_ref, 'text', 'a.acct_ref')
-                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else str(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t4.upper() if _t4.isascii() else _upper(_t4)))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t6.upper() if _t6.isascii() else _upper(_t6))) in _SET26) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
+                staged = {'_source_system': 'billing', '_source_table': 'invoices', '_source_key': (None if c_invoice_no is None else str(c_invoice_no)), '_reject_reason': ('document of the junk TEST account, not a real transaction' if (((None if (_t1 := (None if j_a_account_name is None else (j_a_account_name.upper() if j_a_account_name.isascii() else _upper(j_a_account_name)))) is None else (_RX1.fullmatch(_t1) is not None)) is True) or ((None if (_t3 := (None if (_t2 := (None if j_a_account_name is None else j_a_account_name.strip(_ZS))) is None else (_t2.upper() if _t2.isascii() else _upper(_t2)))) is None else (_RX2.fullmatch(_t3) is not None)) is True)) else ('amount sign contradicts the document type (INV must be positive, CRN/PAY negative)' if ((((_t5 := (None if (_t4 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t4.upper() if _t4.isascii() else _upper(_t4)))) is not None and _t5 == 'INV') and (c_amount is not None and c_amount <= 0)) or (((None if (_t6 := (None if c_invoice_type is None else c_invoice_type.strip(_ZS))) is None else (_t6.upper() if _t6.isascii() else _upper(_t6))) in _SET28) and (c_amount is not None and c_amount >= 0))) else ('grouping key `invoice_no` is empty' if (c_invoice_no is None) else None)))}
                 if staged not in rows:   # SELECT DISTINCT: a to_many join repeats the record
                     rows.append(staged)
         return rows
@@ -1685,13 +1693,13 @@ def transaction_line(record):
             return Reject('TransactionLine', key, 'slot transaction_id is required but empty', 'transaction_id', None, 'required')
         if (c_qty is None):
             return Reject('TransactionLine', key, 'slot quantity is required but empty', 'quantity', None, 'required')
-        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q21, context=_EXACT))
+        v_unit_price = (None if c_unit_price is None else c_unit_price.quantize(_Q23, context=_EXACT))
         if (v_unit_price is None):
             return Reject('TransactionLine', key, 'slot unit_price is required but empty', 'unit_price', None, 'required')
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject('TransactionLine', key, ((('slot unit_price: ' + ((_t5 if (_t5 := (None if v_unit_price is None else _text(v_unit_price))) is not None else 'NULL')))) + ' is below the minimum 0'), 'unit_price', v_unit_price, 'minimum')
         try:
-            v_discount_rate = (None if (_t13 := (None if (_t11 := (None if (_t8 := (None if c_discount_pct is None else (_t6 if (_t6 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t9 := (None if _K27 == (_t7 := float(0)) else _K27)) is None else _div(_t8, _t9))) is None else (_t10 if (_t10 := _dec(_t11, 38, 10)) is not None else _cast_fail(_t11, 'decimal(38,10)')))) is None else (_t12 if (_t12 := _dec(_t13, 18, 4)) is not None else _cast_fail(_t13, 'decimal(18,4)')))
+            v_discount_rate = (None if (_t13 := (None if (_t11 := (None if (_t8 := (None if c_discount_pct is None else (_t6 if (_t6 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t9 := (None if _K29 == (_t7 := float(0)) else _K29)) is None else _div(_t8, _t9))) is None else (_t10 if (_t10 := _dec(_t11, 38, 10)) is not None else _cast_fail(_t11, 'decimal(38,10)')))) is None else (_t12 if (_t12 := _dec(_t13, 18, 4)) is not None else _cast_fail(_t13, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot discount_rate: ' + str(e) + ' (the SQL view fails on this record)', 'discount_rate') from None
         if (v_discount_rate is not None and v_discount_rate < 0):
@@ -1699,7 +1707,7 @@ def transaction_line(record):
         if (v_discount_rate is not None and v_discount_rate > 1):
             return Reject('TransactionLine', key, ((('slot discount_rate: ' + ((_t15 if (_t15 := (None if v_discount_rate is None else _text(v_discount_rate))) is not None else 'NULL')))) + ' is above the maximum 1'), 'discount_rate', v_discount_rate, 'maximum')
         try:
-            v_line_amount = (None if (_t30 := (None if (_t28 := (None if (_t26 := (None if (_t25 := (None if (_t22 := (None if (_t21 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t21))) is None or (_t23 := (None if (_t20 := (None if (_t18 := (None if c_discount_pct is None else (_t16 if (_t16 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t19 := (None if _K27 == (_t17 := float(0)) else _K27)) is None else _div(_t18, _t19))) is None else ((float(1)) - _t20))) is None else (_t22 * _t23))) is None else (_t24 if (_t24 := _dec(_t25, 38, 10)) is not None else _cast_fail(_t25, 'decimal(38,10)')))) is None else _round(_t26, 2))) is None else (_t27 if (_t27 := _dec(_t28, 38, 10)) is not None else _cast_fail(_t28, 'decimal(38,10)')))) is None else (_t29 if (_t29 := _dec(_t30, 18, 4)) is not None else _cast_fail(_t30, 'decimal(18,4)')))
+            v_line_amount = (None if (_t30 := (None if (_t28 := (None if (_t26 := (None if (_t25 := (None if (_t22 := (None if (_t21 := (None if c_qty is None or c_unit_price is None else _EXACT.multiply(c_qty, c_unit_price))) is None else _float(_t21))) is None or (_t23 := (None if (_t20 := (None if (_t18 := (None if c_discount_pct is None else (_t16 if (_t16 := _to_float(c_discount_pct)) is not None else _cast_fail(c_discount_pct, 'float')))) is None or (_t19 := (None if _K29 == (_t17 := float(0)) else _K29)) is None else _div(_t18, _t19))) is None else ((float(1)) - _t20))) is None else (_t22 * _t23))) is None else (_t24 if (_t24 := _dec(_t25, 38, 10)) is not None else _cast_fail(_t25, 'decimal(38,10)')))) is None else _round(_t26, 2))) is None else (_t27 if (_t27 := _dec(_t28, 38, 10)) is not None else _cast_fail(_t28, 'decimal(38,10)')))) is None else (_t29 if (_t29 := _dec(_t30, 18, 4)) is not None else _cast_fail(_t30, 'decimal(18,4)')))
         except _Fail as e:
             raise _RecordError('cast', 'slot line_amount: ' + str(e) + ' (the SQL view fails on this record)', 'line_amount') from None
         if (v_line_amount is None):

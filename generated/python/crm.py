@@ -695,18 +695,20 @@ _RX2 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
 _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
 _RX5 = _re.compile('^[a-z]{2}\\Z')
-_VM6 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
-_RX7 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
-_RX8 = _re.compile('^[A-Z]{2}\\Z')
-_RX9 = _re.compile('[^0-9]')
-_VM10 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
-_SET11 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
-_SET12 = frozenset(('CHINA', '中国'))
-_SET13 = frozenset(('FRANCE', 'UNITED KINGDOM', 'UK', 'ENGLAND', 'GERMANY', 'DEUTSCHLAND', 'CHINA', '中国', 'SWEDEN'))
-_SET14 = frozenset(('ITALIA', 'ITALY'))
-_VM15 = {'FRANCE': 'FR', 'UNITED STATES': 'US', 'USA': 'US', 'US': 'US', 'CANADA': 'CA', 'UNITED KINGDOM': 'GB', 'UK': 'GB', 'ENGLAND': 'GB', 'GERMANY': 'DE', 'DEUTSCHLAND': 'DE', 'CHINA': 'CN', '中国': 'CN', 'ITALIA': 'IT', 'ITALY': 'IT', 'SWEDEN': 'SE', 'SPAIN': 'ES', 'ESPAÑA': 'ES'}
-_VM16 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
-_VM17 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'no answer', 'SALE': 'sale', 'COMPLAINT': 'complaint'}
+_RX6 = _re.compile('[ \\t\\n\\r\\f\\x0B\xa0\u3000]+')
+_VM7 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
+_RX8 = _re.compile('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}\\Z')
+_RX9 = _re.compile('^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z')
+_RX10 = _re.compile('^[A-Z]{2}\\Z')
+_RX11 = _re.compile('[^0-9]')
+_VM12 = {'FRANCE': '33', 'GERMANY': '49', 'DEUTSCHLAND': '49', 'CHINA': '86', '中国': '86', 'SWEDEN': '46'}
+_SET13 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
+_SET14 = frozenset(('CHINA', '中国'))
+_SET15 = frozenset(('FRANCE', 'UNITED KINGDOM', 'UK', 'ENGLAND', 'GERMANY', 'DEUTSCHLAND', 'CHINA', '中国', 'SWEDEN'))
+_SET16 = frozenset(('ITALIA', 'ITALY'))
+_VM17 = {'FRANCE': 'FR', 'UNITED STATES': 'US', 'USA': 'US', 'US': 'US', 'CANADA': 'CA', 'UNITED KINGDOM': 'GB', 'UK': 'GB', 'ENGLAND': 'GB', 'GERMANY': 'DE', 'DEUTSCHLAND': 'DE', 'CHINA': 'CN', '中国': 'CN', 'ITALIA': 'IT', 'ITALY': 'IT', 'SWEDEN': 'SE', 'SPAIN': 'ES', 'ESPAÑA': 'ES'}
+_VM18 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
+_VM19 = {'DONE': 'completed', 'FOLLOW_UP': 'follow-up required', 'NO_ANSWER': 'no answer', 'SALE': 'sale', 'COMPLAINT': 'complaint'}
 
 
 
@@ -790,17 +792,27 @@ def customer(record):
         if ((v_preferred_language is not None) and ((_RX5.search(v_preferred_language) is not None) is False)):
             return Reject('Customer', key, ((("slot preferred_language: '" + ((v_preferred_language if v_preferred_language is not None else 'NULL')))) + "' does not match pattern ^[a-z]{2}$"), 'preferred_language', v_preferred_language, 'pattern')
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        _h32 = (None if _h6 is None else _initcap(_h6))
-        _h33 = (_h32 if ((_h2 is not None and _h3 is not None and _h2 == _h3) or (_h2 is not None and _h16 is not None and _h2 == _h16)) else _h2)
-        v_given_name = (None if ((_t6 := (None if _h33 is None else _h33.strip(' '))) is not None and _t6 == '') else _h33)
-        _h34 = (None if _h7 is None else _initcap(_h7))
-        _h35 = (_h34 if ((_h4 is not None and _h5 is not None and _h4 == _h5) or (_h4 is not None and _h21 is not None and _h4 == _h21)) else _h4)
-        v_family_name = (None if ((_t7 := (None if _h35 is None else _h35.strip(' '))) is not None and _t7 == '') else _h35)
-        _h36 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
-        v_organisation_name = (None if ((_t8 := (None if _h36 is None else _h36.strip(' '))) is not None and _t8 == '') else _h36)
-        _h37 = (None if c_segment is None else c_segment.strip(_ZS))
-        _h38 = (None if _h37 is None else (_h37.upper() if _h37.isascii() else _upper(_h37)))
-        v_customer_tier = _VM6.get(_h38, 'standard')
+        _h32 = (None if c_first_name is None else _RX6.sub(' ', c_first_name))
+        _h33 = (None if _h32 is None else _h32.strip(_ZS))
+        _h34 = (None if _h33 is not None and _h33 == '' else _h33)
+        _h35 = (None if _h34 is None else _initcap(_h34))
+        _h36 = (None if _h34 is None else (_h34.upper() if _h34.isascii() else _upper(_h34)))
+        _h37 = (None if _h34 is None else (_h34.lower() if _h34.isascii() else _lower(_h34)))
+        _h38 = (_h35 if ((_h34 is not None and _h36 is not None and _h34 == _h36) or (_h34 is not None and _h37 is not None and _h34 == _h37)) else _h34)
+        v_given_name = (None if ((_t6 := (None if _h38 is None else _h38.strip(' '))) is not None and _t6 == '') else _h38)
+        _h39 = (None if c_last_name is None else _RX6.sub(' ', c_last_name))
+        _h40 = (None if _h39 is None else _h39.strip(_ZS))
+        _h41 = (None if _h40 is not None and _h40 == '' else _h40)
+        _h42 = (None if _h41 is None else _initcap(_h41))
+        _h43 = (None if _h41 is None else (_h41.upper() if _h41.isascii() else _upper(_h41)))
+        _h44 = (None if _h41 is None else (_h41.lower() if _h41.isascii() else _lower(_h41)))
+        _h45 = (_h42 if ((_h41 is not None and _h43 is not None and _h41 == _h43) or (_h41 is not None and _h44 is not None and _h41 == _h44)) else _h41)
+        v_family_name = (None if ((_t7 := (None if _h45 is None else _h45.strip(' '))) is not None and _t7 == '') else _h45)
+        _h46 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
+        v_organisation_name = (None if ((_t8 := (None if _h46 is None else _h46.strip(' '))) is not None and _t8 == '') else _h46)
+        _h47 = (None if c_segment is None else c_segment.strip(_ZS))
+        _h48 = (None if _h47 is None else (_h47.upper() if _h47.isascii() else _upper(_h47)))
+        v_customer_tier = _VM7.get(_h48, 'standard')
         return {'id': v_id, 'customer_type': v_customer_type, 'full_name': v_full_name, 'given_name': v_given_name, 'family_name': v_family_name, 'organisation_name': v_organisation_name, 'birth_date': None, 'customer_tier': v_customer_tier, 'household_id': None, 'preferred_language': v_preferred_language, 'customer_since': c_created_on, 'support_agent': None, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
         return Reject('Customer', _raw_key(record, ('contact_no',)), e.reason, e.slot, e.value, e.rule)
@@ -808,7 +820,7 @@ def customer(record):
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:87). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:83). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -843,8 +855,14 @@ def contact_point_email(record):
         v_customer_id = (None if _h1 is None else ('crm:Customer:' + _h1))
         if ((v_customer_id is None) or (v_customer_id == '')):
             return Reject('ContactPointEmail', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
-        v_email_address = (None if ((_t6 := (None if _h3 is None else _h3.strip(' '))) is not None and _t6 == '') else _h3)
-        if ((v_email_address is not None) and ((_RX7.search(v_email_address) is not None) is False)):
+        _h4 = (None if c_email is None else _RX6.sub(' ', c_email))
+        _h5 = (None if _h4 is None else _h4.strip(_ZS))
+        _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
+        _h7 = (None if _h5 is None else (_RX8.search(_h5) is not None))
+        _h8 = (_h6 if (_h7 is True) else None)
+        _h9 = (_h8 if _h8 is not None else _h3)
+        v_email_address = (None if ((_t6 := (None if _h9 is None else _h9.strip(' '))) is not None and _t6 == '') else _h9)
+        if ((v_email_address is not None) and ((_RX9.search(v_email_address) is not None) is False)):
             return Reject('ContactPointEmail', key, ((("slot email_address: '" + ((v_email_address if v_email_address is not None else 'NULL')))) + "' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$"), 'email_address', v_email_address, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'email')) + '|')) + _h1))
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'email', 'email_address': v_email_address, 'phone_number': None, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
@@ -854,7 +872,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:112). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:108). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -893,7 +911,7 @@ def contact_point_phone(record):
             return Reject('ContactPointPhone', key, "excluded by filter: NULLIF(TRIM(phone), '') IS NOT NULL", None, None, 'filter')
         if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointPhone', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
-        _h3 = (None if c_phone is None else _RX9.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX11.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointPhone', key, 'phone number too short to dial (no area code)', None, None, 'reject_when')
@@ -908,7 +926,7 @@ def contact_point_phone(record):
         _h9 = (None if _h3 is None else ('+86' + _h3))
         _h10 = (None if c_country is None else c_country.strip(_ZS))
         _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
-        _h12 = _VM10.get(_h11, '44')
+        _h12 = _VM12.get(_h11, '44')
         _h13 = ('+' + _h12)
         _h14 = (None if _h3 is None else _substring(_h3, 2))
         _h15 = (None if _h14 is None else (_h13 + _h14))
@@ -916,7 +934,7 @@ def contact_point_phone(record):
         _h17 = (None if _h2 is None else _h2[:1])
         _h18 = (None if _h3 is None else _h3[:2])
         _h19 = (None if _h3 is None else _h3[:1])
-        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET11) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET12) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET13)) else (_h16 if (_h11 in _SET14) else _h2))))))
+        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET13) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET14) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET15)) else (_h16 if (_h11 in _SET16) else _h2))))))
         v_phone_number = (None if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '') else _h20)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'phone', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
@@ -925,7 +943,7 @@ def contact_point_phone(record):
 
 
 def contact_point_mobile(record):
-    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:160). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:156). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -964,7 +982,7 @@ def contact_point_mobile(record):
             return Reject('ContactPointMobile', key, "excluded by filter: NULLIF(TRIM(mobile), '') IS NOT NULL", None, None, 'filter')
         if (((((_t2 := (None if (_t1 := (None if c_first_name is None else c_first_name.strip(_ZS))) is None else (_t1.upper() if _t1.isascii() else _upper(_t1)))) is not None and _t2 == 'TEST') or ((_t4 := (None if (_t3 := (None if c_last_name is None else c_last_name.strip(_ZS))) is None else (_t3.upper() if _t3.isascii() else _upper(_t3)))) is not None and _t4 == 'TEST')) or ((None if (_t6 := (None if (_t5 := (None if c_email is None else c_email.strip(_ZS))) is None else (_t5.lower() if _t5.isascii() else _lower(_t5)))) is None else (_RX1.fullmatch(_t6) is not None)) is True)) or ((None if (_t7 := (None if c_company is None else (c_company.upper() if c_company.isascii() else _upper(c_company)))) is None else (_RX2.fullmatch(_t7) is not None)) is True)):
             return Reject('ContactPointMobile', key, "junk TEST record (test name / test@test.test / 'DO NOT USE'), not a real customer", None, None, 'reject_when')
-        _h3 = (None if c_mobile is None else _RX9.sub('', c_mobile))
+        _h3 = (None if c_mobile is None else _RX11.sub('', c_mobile))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject('ContactPointMobile', key, 'mobile number too short to dial (no area code)', None, None, 'reject_when')
@@ -979,7 +997,7 @@ def contact_point_mobile(record):
         _h9 = (None if _h3 is None else ('+86' + _h3))
         _h10 = (None if c_country is None else c_country.strip(_ZS))
         _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
-        _h12 = _VM10.get(_h11, '44')
+        _h12 = _VM12.get(_h11, '44')
         _h13 = ('+' + _h12)
         _h14 = (None if _h3 is None else _substring(_h3, 2))
         _h15 = (None if _h14 is None else (_h13 + _h14))
@@ -987,7 +1005,7 @@ def contact_point_mobile(record):
         _h17 = (None if _h2 is None else _h2[:1])
         _h18 = (None if _h3 is None else _h3[:2])
         _h19 = (None if _h3 is None else _h3[:1])
-        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET11) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET12) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET13)) else (_h16 if (_h11 in _SET14) else _h2))))))
+        _h20 = (_h5 if (_h17 is not None and _h17 == '+') else (_h7 if (_h18 is not None and _h18 == '00') else (_h8 if ((_h11 in _SET13) and (_h4 is not None and _h4 == 10)) else (_h9 if (((_h11 in _SET14) and (_h19 is not None and _h19 == '1')) and (_h4 is not None and _h4 == 11)) else (_h15 if ((_h19 is not None and _h19 == '0') and (_h11 in _SET15)) else (_h16 if (_h11 in _SET16) else _h2))))))
         v_phone_number = (None if ((_t8 := (None if _h20 is None else _h20.strip(' '))) is not None and _t8 == '') else _h20)
         return {'id': v_id, 'customer_id': v_customer_id, 'contact_type': 'mobile', 'email_address': None, 'phone_number': v_phone_number, 'address_line': None, 'city': None, 'region': None, 'postal_code': None, 'country_code': None, 'is_primary': True, '_source_system': 'crm', '_source_table': 'contacts', '_source_key': key}
     except _RecordError as e:
@@ -996,7 +1014,7 @@ def contact_point_mobile(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:205). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:201). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1050,10 +1068,10 @@ def contact_point_address(record):
         _h4 = (None if c_country is None else c_country.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
-        v_country_code = _VM15.get(_h6)
+        v_country_code = _VM17.get(_h6)
         if ((_h6 is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 231)"), 'country_code', _h6, 'value_mappings')
-        if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((_h6 if _h6 is not None else 'NULL')))) + "' is not in value_mappings (line 227)"), 'country_code', _h6, 'value_mappings')
+        if ((v_country_code is not None) and ((_RX10.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('crm:ContactPoint:' + 'address')) + '|')) + _h1))
         v_address_line = (None if ((_t8 := (None if _h2 is None else _h2.strip(' '))) is not None and _t8 == '') else _h2)
@@ -1078,7 +1096,7 @@ def _interaction__on_c(row, c_contact_no):
 
 
 def interaction(record):
-    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:255); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:251); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_activity_id = record['activity_id']
@@ -1151,18 +1169,18 @@ def interaction(record):
             return Reject('Interaction', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        v_channel = _VM16.get(_h3)
+        v_channel = _VM18.get(_h3)
         if ((_h3 is not None) and (v_channel is None)):
-            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 277)"), 'channel', _h3, 'value_mappings')
+            return Reject('Interaction', key, ((("slot channel: code '" + ((_h3 if _h3 is not None else 'NULL')))) + "' is not in value_mappings (line 273)"), 'channel', _h3, 'value_mappings')
         if (v_channel is None):
             return Reject('Interaction', key, 'slot channel is required but empty', 'channel', None, 'required')
         if (c_activity_ts is None):
             return Reject('Interaction', key, 'slot interaction_datetime is required but empty', 'interaction_datetime', None, 'required')
         _h4 = (None if c_result is None else c_result.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        v_outcome = _VM17.get(_h5)
+        v_outcome = _VM19.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
-            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 290)"), 'outcome', _h5, 'value_mappings')
+            return Reject('Interaction', key, ((("slot outcome: code '" + ((_h5 if _h5 is not None else 'NULL')))) + "' is not in value_mappings (line 286)"), 'outcome', _h5, 'value_mappings')
         v_id = (None if _h1 is None else ('crm:Interaction:' + _h1))
         _h6 = (None if c_subject is None else c_subject.strip(_ZS))
         _h7 = (None if _h6 is not None and _h6 == '' else _h6)

@@ -322,9 +322,34 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM(`Customer`.`Email`)), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_CONTAINS(
+                TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM(`Customer`.`Email`))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`Customer`.`Email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_CONTAINS(
+              TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`Customer`.`Email`))
+      )
     END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
@@ -419,9 +444,192 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(TRIM(`Customer`.`Phone`), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+            END
+          ),
+          TRIM(`Customer`.`Phone`)
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM(`Customer`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customer`.`Phone`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -499,7 +707,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 139)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 144)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -525,9 +733,230 @@ FROM (
     CAST(CASE WHEN TRIM(`Customer`.`City`, ' ') = '' THEN NULL ELSE `Customer`.`City` END AS STRING) AS `city`,
     CAST(CASE WHEN TRIM(`Customer`.`State`, ' ') = '' THEN NULL ELSE `Customer`.`State` END AS STRING) AS `region`,
     CAST(CASE
-      WHEN TRIM(TRIM(`Customer`.`PostalCode`), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 4
+                ) || '-' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  4
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 2
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  2
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            END
+          ),
+          TRIM(`Customer`.`PostalCode`)
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM(`Customer`.`PostalCode`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customer`.`PostalCode`)
+      )
     END AS STRING) AS `postal_code`,
     CAST(CASE
       WHEN `Customer`.`Country` = 'Argentina'
@@ -734,7 +1163,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`currency_code`, '^[A-Z]{3}$')
       THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 177)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 182)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'

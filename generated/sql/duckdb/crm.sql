@@ -287,13 +287,84 @@ FROM (
     END AS TEXT) AS "full_name",
     CAST(CASE
       WHEN TRIM(
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            THEN ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    1
+                  ),
+                  '[' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          END
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE (
         CASE
-          WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-          OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
           THEN ARRAY_TO_STRING(
             CASE
               WHEN REGEXP_MATCHES(
-                LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
+                LEFT(
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                  1
+                ),
                 '[' || (
                   ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -301,7 +372,7 @@ FROM (
               )
               THEN LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."first_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -318,7 +389,7 @@ FROM (
               )
               ELSE LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."first_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -336,72 +407,90 @@ FROM (
             END,
             ''
           )
-          ELSE TRIM("contacts"."first_name")
-        END,
-        ' '
-      ) = ''
-      THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-        THEN ARRAY_TO_STRING(
-          CASE
-            WHEN REGEXP_MATCHES(
-              LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
-              '[' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']'
-            )
-            THEN LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."first_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 0
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-            ELSE LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."first_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 1
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-          END,
-          ''
-        )
-        ELSE TRIM("contacts"."first_name")
-      END
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+        END
+      )
     END AS TEXT) AS "given_name",
     CAST(CASE
       WHEN TRIM(
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            THEN ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    1
+                  ),
+                  '[' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          END
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE (
         CASE
-          WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-          OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
           THEN ARRAY_TO_STRING(
             CASE
               WHEN REGEXP_MATCHES(
-                LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
+                LEFT(
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                  1
+                ),
                 '[' || (
                   ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -409,7 +498,7 @@ FROM (
               )
               THEN LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."last_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -426,7 +515,7 @@ FROM (
               )
               ELSE LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."last_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -444,62 +533,9 @@ FROM (
             END,
             ''
           )
-          ELSE TRIM("contacts"."last_name")
-        END,
-        ' '
-      ) = ''
-      THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-        THEN ARRAY_TO_STRING(
-          CASE
-            WHEN REGEXP_MATCHES(
-              LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
-              '[' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']'
-            )
-            THEN LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."last_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 0
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-            ELSE LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."last_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 1
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-          END,
-          ''
-        )
-        ELSE TRIM("contacts"."last_name")
-      END
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+        END
+      )
     END AS TEXT) AS "family_name",
     CAST(CASE
       WHEN TRIM(
@@ -629,9 +665,34 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("contacts"."email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')))
+            END
+          ),
+          LOWER(TRIM("contacts"."email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("contacts"."email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')))
+          END
+        ),
+        LOWER(TRIM("contacts"."email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
@@ -1114,7 +1175,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 231)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 227)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1263,13 +1324,13 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
-      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 277)'
+      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 273)'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
-      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 290)'
+      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 286)'
       WHEN "d"."duration_seconds" < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS TEXT), 'NULL') || ' is below the minimum 0'
       ELSE NULL

@@ -280,9 +280,192 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+            END
+          ),
+          TRIM("Customers"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -376,9 +559,192 @@ FROM (
     CAST('fax' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Fax"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+            END
+          ),
+          TRIM("Customers"."Fax")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -456,7 +822,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -486,9 +852,190 @@ FROM (
       ELSE "Customers"."Region"
     END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM("Customers"."PostalCode", ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 4
+                ) || '-' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 4)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 2
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 2)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            END
+          ),
+          TRIM("Customers"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 4
+              ) || '-' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 4)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 2
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 2)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -714,7 +1261,7 @@ SELECT
     AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL
     AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'

@@ -256,298 +256,898 @@ FROM (
       END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`first_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`first_name`)
-      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      ELSE (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`first_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`first_name`)
-      END
+      )
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`last_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`last_name`)
-      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      ELSE (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`last_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`last_name`)
-      END
+      )
     END AS CHAR) AS `family_name`,
     CAST(CASE
       WHEN CAST(CAST(TRIM(' ' FROM CASE
@@ -722,9 +1322,59 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`contacts`.`email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )
     END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
@@ -1617,7 +2267,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 231)'
+        ''' is not in value_mappings (line 227)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1863,7 +2513,7 @@ SELECT
       THEN CONCAT(
         'slot channel: code ''',
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 277)'
+        ''' is not in value_mappings (line 273)'
       )
       WHEN `d`.`channel` IS NULL
       OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -1874,7 +2524,7 @@ SELECT
       THEN CONCAT(
         'slot outcome: code ''',
         COALESCE(CAST(`d`.`_raw__outcome` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 290)'
+        ''' is not in value_mappings (line 286)'
       )
       WHEN `d`.`duration_seconds` < 0
       THEN CONCAT(

@@ -345,9 +345,469 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Phone`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -462,9 +922,469 @@ FROM (
     CAST('fax' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Fax`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Fax`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -554,7 +1474,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 126)'
+        ''' is not in value_mappings (line 128)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -601,9 +1521,779 @@ FROM (
       ELSE `Customers`.`Region`
     END AS CHAR) AS `region`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM `Customers`.`PostalCode`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 4
+                ),
+                '-',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 2
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE `Customers`.`PostalCode`
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 4
+                ),
+                '-',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 2
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )
     END AS CHAR) AS `postal_code`,
     CAST(CASE
       WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
@@ -859,7 +2549,7 @@ SELECT
     THEN CONCAT(
       'slot country_code: code ''',
       COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-      ''' is not in value_mappings (line 174)'
+      ''' is not in value_mappings (line 176)'
     )
     WHEN NOT `d`.`country_code` IS NULL
     AND NOT REGEXP_INSTR(

@@ -119,51 +119,87 @@ FROM (
     END AS VARCHAR) AS "full_name",
     CAST(CASE
       WHEN TRIM(
-        CASE
-          WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
-          OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-          THEN INITCAP(
-            NULLIF(TRIM("contacts"."first_name"), ''),
-            ' \t\n\r\f\x0b!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-          )
-          ELSE TRIM("contacts"."first_name")
-        END,
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+              REPLACE(
+                NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                'ß',
+                'ẞ'
+              )
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+            )
+            THEN INITCAP(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          END
+        ),
         ' '
       ) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."first_name") = UPPER(REPLACE(TRIM("contacts"."first_name"), 'ß', 'ẞ'))
-        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-        THEN INITCAP(
-          NULLIF(TRIM("contacts"."first_name"), ''),
-          ' \t\n\r\f\x0b!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-        )
-        ELSE TRIM("contacts"."first_name")
-      END
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN INITCAP(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )
     END AS VARCHAR) AS "given_name",
     CAST(CASE
       WHEN TRIM(
-        CASE
-          WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
-          OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-          THEN INITCAP(
-            NULLIF(TRIM("contacts"."last_name"), ''),
-            ' \t\n\r\f\x0b!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-          )
-          ELSE TRIM("contacts"."last_name")
-        END,
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+              REPLACE(
+                NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                'ß',
+                'ẞ'
+              )
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+            )
+            THEN INITCAP(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          END
+        ),
         ' '
       ) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."last_name") = UPPER(REPLACE(TRIM("contacts"."last_name"), 'ß', 'ẞ'))
-        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-        THEN INITCAP(
-          NULLIF(TRIM("contacts"."last_name"), ''),
-          ' \t\n\r\f\x0b!"#$%&\'()*+,\\-./:;<=>?@\\[\\]^_`{|}~'
-        )
-        ELSE TRIM("contacts"."last_name")
-      END
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN INITCAP(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )
     END AS VARCHAR) AS "family_name",
     CAST(CASE
       WHEN TRIM(
@@ -293,9 +329,34 @@ FROM (
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("contacts"."email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_INSTR(
+                TRIM(REGEXP_REPLACE("contacts"."email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              ) > 0
+              THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM("contacts"."email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("contacts"."email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(REGEXP_REPLACE("contacts"."email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("contacts"."email"))
+      )
     END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
@@ -778,7 +839,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 231)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 227)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -927,13 +988,13 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
-      THEN 'slot channel: code \'' || COALESCE(CAST("d"."_raw__channel" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 277)'
+      THEN 'slot channel: code \'' || COALESCE(CAST("d"."_raw__channel" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 273)'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
-      THEN 'slot outcome: code \'' || COALESCE(CAST("d"."_raw__outcome" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 290)'
+      THEN 'slot outcome: code \'' || COALESCE(CAST("d"."_raw__outcome" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 286)'
       WHEN "d"."duration_seconds" < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS VARCHAR), 'NULL') || ' is below the minimum 0'
       ELSE NULL

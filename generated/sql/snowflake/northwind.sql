@@ -280,9 +280,192 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              ) > 0
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              ) > 0
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1235789][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1-9][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[2-478][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1[3-9][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+            END
+          ),
+          TRIM("Customers"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -376,9 +559,192 @@ FROM (
     CAST('fax' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Fax"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              ) > 0
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              ) > 0
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1235789][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1-9][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[2-478][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1[3-9][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+            END
+          ),
+          TRIM("Customers"."Fax")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -456,7 +822,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -486,9 +852,230 @@ FROM (
       ELSE "Customers"."Region"
     END AS VARCHAR) AS "region",
     CAST(CASE
-      WHEN TRIM("Customers"."PostalCode", ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{9}$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 4
+                ) || '-' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  4
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{4}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 2
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  2
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{6}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            END
+          ),
+          TRIM("Customers"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -714,7 +1301,7 @@ SELECT
     AND NOT REGEXP_INSTR("d"."currency_code", '^[A-Z]{3}$') > 0
     THEN 'slot currency_code: \'' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL
     AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
     THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'

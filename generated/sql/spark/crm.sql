@@ -155,86 +155,126 @@ FROM (
       END
     END AS STRING) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`first_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      WHEN TRIM(' ' FROM (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`first_name`)
-      END) = ''
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`first_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`first_name`)
-      END
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )
     END AS STRING) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`last_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      WHEN TRIM(' ' FROM (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`last_name`)
-      END) = ''
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`last_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`last_name`)
-      END
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )
     END AS STRING) AS `family_name`,
     CAST(CASE
       WHEN TRIM(' ' FROM CASE
@@ -360,9 +400,25 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')) RLIKE '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`contacts`.`email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')) RLIKE '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )
     END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
@@ -837,7 +893,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 231)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 227)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -985,13 +1041,13 @@ SELECT
       WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__channel` IS NULL AND `d`.`channel` IS NULL
-      THEN 'slot channel: code \'' || COALESCE(CAST(`d`.`_raw__channel` AS STRING), 'NULL') || '\' is not in value_mappings (line 277)'
+      THEN 'slot channel: code \'' || COALESCE(CAST(`d`.`_raw__channel` AS STRING), 'NULL') || '\' is not in value_mappings (line 273)'
       WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT `d`.`_raw__outcome` IS NULL AND `d`.`outcome` IS NULL
-      THEN 'slot outcome: code \'' || COALESCE(CAST(`d`.`_raw__outcome` AS STRING), 'NULL') || '\' is not in value_mappings (line 290)'
+      THEN 'slot outcome: code \'' || COALESCE(CAST(`d`.`_raw__outcome` AS STRING), 'NULL') || '\' is not in value_mappings (line 286)'
       WHEN `d`.`duration_seconds` < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST(`d`.`duration_seconds` AS STRING), 'NULL') || ' is below the minimum 0'
       ELSE NULL

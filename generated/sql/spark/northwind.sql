@@ -278,9 +278,129 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Phone`)) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -373,9 +493,129 @@ FROM (
     CAST('fax' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Fax`)) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Fax`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -453,7 +693,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 128)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -486,9 +726,173 @@ FROM (
       ELSE `Customers`.`Region`
     END AS STRING) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customers`.`PostalCode`) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{9}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{4}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{6}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )) = ''
       THEN NULL
-      ELSE `Customers`.`PostalCode`
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{9}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{4}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{6}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )
     END AS STRING) AS `postal_code`,
     CAST(CASE
       WHEN `Customers`.`Country` = 'Argentina'
@@ -712,7 +1116,7 @@ SELECT
     WHEN NOT `d`.`currency_code` IS NULL AND NOT `d`.`currency_code` RLIKE '^[A-Z]{3}$'
     THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
     WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-    THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 176)'
     WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
     THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
     ELSE NULL

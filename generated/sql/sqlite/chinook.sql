@@ -338,9 +338,28 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("Customer"."Email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM("Customer"."Email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("Customer"."Email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("Customer"."Email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
@@ -440,9 +459,252 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+            END
+          ),
+          TRIM("Customer"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+          END
+        ),
+        TRIM("Customer"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -526,7 +788,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 139)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 144)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -551,9 +813,192 @@ FROM (
     CAST(CASE WHEN TRIM("Customer"."City", ' ') = '' THEN NULL ELSE "Customer"."City" END AS TEXT) AS "city",
     CAST(CASE WHEN TRIM("Customer"."State", ' ') = '' THEN NULL ELSE "Customer"."State" END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."PostalCode"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customer"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+                ) || '-' || CASE
+                  WHEN 4 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    4
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+                ) || ' ' || CASE
+                  WHEN 2 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    2
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            END
+          ),
+          TRIM("Customer"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."PostalCode")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customer"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+              ) || '-' || CASE
+                WHEN 4 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  4
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+              ) || ' ' || CASE
+                WHEN 2 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  2
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+          END
+        ),
+        TRIM("Customer"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customer"."Country" = 'Argentina'
@@ -772,7 +1217,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 177)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 182)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL

@@ -292,9 +292,252 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+            END
+          ),
+          TRIM("Customers"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -393,9 +636,252 @@ FROM (
     CAST('fax' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Fax"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+            END
+          ),
+          TRIM("Customers"."Fax")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -479,7 +965,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -508,9 +994,192 @@ FROM (
       ELSE "Customers"."Region"
     END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM("Customers"."PostalCode", ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+                ) || '-' || CASE
+                  WHEN 4 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    4
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+                ) || ' ' || CASE
+                  WHEN 2 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    2
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            END
+          ),
+          TRIM("Customers"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+              ) || '-' || CASE
+                WHEN 4 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  4
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+              ) || ' ' || CASE
+                WHEN 2 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  2
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -750,7 +1419,7 @@ SELECT
     WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL

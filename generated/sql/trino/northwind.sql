@@ -280,9 +280,289 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM("Customers"."Phone")) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -376,9 +656,289 @@ FROM (
     CAST('fax' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM("Customers"."Fax")) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -456,7 +1016,7 @@ SELECT
       AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -490,9 +1050,267 @@ FROM (
       ELSE "Customers"."Region"
     END AS VARCHAR) AS "region",
     CAST(CASE
-      WHEN TRIM(' ' FROM "Customers"."PostalCode") = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  4 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  2 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  4 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  2 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -718,7 +1536,7 @@ SELECT
     AND NOT REGEXP_LIKE("d"."currency_code", '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL
     AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'

@@ -342,26 +342,400 @@ FROM (
     END AS VARCHAR) AS [full_name],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM CASE
-          WHEN (
-            TRIM([contacts].[first_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          OR (
-            TRIM([contacts].[first_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN CASE
-            WHEN CASE
+        TRIM(' ' FROM (
+          CASE
+            WHEN (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  CASE
+                    WHEN (
+                      TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      ) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    )
+                  END,
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN CASE
+              WHEN CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          CAST(SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n] - 1,
+                            1
+                          ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                        ELSE LOWER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(
+                    1,
+                    LEN(
+                      CASE
+                        WHEN (
+                          TRIM(
+                            REGEXP_REPLACE(
+                              CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              '[ \t\n\r\f\x0B 　]+',
+                              ' '
+                            )
+                          ) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        )
+                      END + 'x'
+                    ) - 1
+                  ) AS [g]([n])
+                ),
+                ''
+              )
+            END
+            ELSE CASE
               WHEN (
-                TRIM([contacts].[first_name]) + NCHAR(0)
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2 = (
                 N'' + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2
               THEN NULL
-              ELSE TRIM([contacts].[first_name])
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          END
+        )) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE (
+        CASE
+          WHEN (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END,
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
             END IS NULL
             THEN NULL
             ELSE COALESCE(
@@ -374,12 +748,24 @@ FROM (
                         CAST(SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[first_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[first_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n] - 1,
                           1
@@ -391,12 +777,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[first_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[first_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -406,12 +804,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[first_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[first_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -426,12 +836,24 @@ FROM (
                   LEN(
                     CASE
                       WHEN (
-                        TRIM([contacts].[first_name]) + NCHAR(0)
+                        TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        ) + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2 = (
                         N'' + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2
                       THEN NULL
-                      ELSE TRIM([contacts].[first_name])
+                      ELSE TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      )
                     END + 'x'
                   ) - 1
                 ) AS [g]([n])
@@ -439,134 +861,426 @@ FROM (
               ''
             )
           END
-          ELSE TRIM([contacts].[first_name])
-        END) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN NULL
-      ELSE CASE
-        WHEN (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN CASE
-          WHEN CASE
+          ELSE CASE
             WHEN (
-              TRIM([contacts].[first_name]) + NCHAR(0)
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ) + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2 = (
               N'' + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2
             THEN NULL
-            ELSE TRIM([contacts].[first_name])
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      CAST(SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[first_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[first_name])
-                        END,
-                        [g].[n] - 1,
-                        1
-                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                      N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[first_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[first_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                    ELSE LOWER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[first_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[first_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(
-                1,
-                LEN(
-                  CASE
-                    WHEN (
-                      TRIM([contacts].[first_name]) + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2 = (
-                      N'' + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2
-                    THEN NULL
-                    ELSE TRIM([contacts].[first_name])
-                  END + 'x'
-                ) - 1
-              ) AS [g]([n])
-            ),
-            ''
-          )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[ \t\n\r\f\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM([contacts].[first_name])
-      END
+      )
     END AS VARCHAR) AS [given_name],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM CASE
-          WHEN (
-            TRIM([contacts].[last_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          OR (
-            TRIM([contacts].[last_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN CASE
-            WHEN CASE
+        TRIM(' ' FROM (
+          CASE
+            WHEN (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  CASE
+                    WHEN (
+                      TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      ) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    )
+                  END,
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN CASE
+              WHEN CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          CAST(SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n] - 1,
+                            1
+                          ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                        ELSE LOWER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(
+                    1,
+                    LEN(
+                      CASE
+                        WHEN (
+                          TRIM(
+                            REGEXP_REPLACE(
+                              CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              '[ \t\n\r\f\x0B 　]+',
+                              ' '
+                            )
+                          ) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        )
+                      END + 'x'
+                    ) - 1
+                  ) AS [g]([n])
+                ),
+                ''
+              )
+            END
+            ELSE CASE
               WHEN (
-                TRIM([contacts].[last_name]) + NCHAR(0)
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2 = (
                 N'' + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2
               THEN NULL
-              ELSE TRIM([contacts].[last_name])
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          END
+        )) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE (
+        CASE
+          WHEN (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END,
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
             END IS NULL
             THEN NULL
             ELSE COALESCE(
@@ -579,12 +1293,24 @@ FROM (
                         CAST(SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[last_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[last_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n] - 1,
                           1
@@ -596,12 +1322,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[last_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[last_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -611,12 +1349,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[last_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[last_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -631,12 +1381,24 @@ FROM (
                   LEN(
                     CASE
                       WHEN (
-                        TRIM([contacts].[last_name]) + NCHAR(0)
+                        TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        ) + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2 = (
                         N'' + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2
                       THEN NULL
-                      ELSE TRIM([contacts].[last_name])
+                      ELSE TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      )
                     END + 'x'
                   ) - 1
                 ) AS [g]([n])
@@ -644,111 +1406,29 @@ FROM (
               ''
             )
           END
-          ELSE TRIM([contacts].[last_name])
-        END) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN NULL
-      ELSE CASE
-        WHEN (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN CASE
-          WHEN CASE
+          ELSE CASE
             WHEN (
-              TRIM([contacts].[last_name]) + NCHAR(0)
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ) + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2 = (
               N'' + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2
             THEN NULL
-            ELSE TRIM([contacts].[last_name])
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      CAST(SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[last_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[last_name])
-                        END,
-                        [g].[n] - 1,
-                        1
-                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                      N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[last_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[last_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                    ELSE LOWER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[last_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[last_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(
-                1,
-                LEN(
-                  CASE
-                    WHEN (
-                      TRIM([contacts].[last_name]) + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2 = (
-                      N'' + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2
-                    THEN NULL
-                    ELSE TRIM([contacts].[last_name])
-                  END + 'x'
-                ) - 1
-              ) AS [g]([n])
-            ),
-            ''
-          )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[ \t\n\r\f\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM([contacts].[last_name])
-      END
+      )
     END AS VARCHAR) AS [family_name],
     CAST(CASE
       WHEN (
@@ -1006,12 +1686,62 @@ FROM (
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM LOWER(TRIM([contacts].[email]))) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              )
+            END
+          ),
+          LOWER(TRIM([contacts].[email]))
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE LOWER(TRIM([contacts].[email]))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM([contacts].[email]))
+      )
     END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
@@ -2333,7 +3063,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 231)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 227)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2780,7 +3510,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
       WHEN NOT [d].[_raw__channel] IS NULL AND [d].[channel] IS NULL
-      THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 277)'
+      THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 273)'
       WHEN [d].[channel] IS NULL
       OR (
         [d].[channel] + NCHAR(0)
@@ -2791,7 +3521,7 @@ SELECT
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT [d].[_raw__outcome] IS NULL AND [d].[outcome] IS NULL
-      THEN 'slot outcome: code ''' + COALESCE(CAST([d].[_raw__outcome] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 290)'
+      THEN 'slot outcome: code ''' + COALESCE(CAST([d].[_raw__outcome] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 286)'
       WHEN [d].[duration_seconds] < 0
       THEN 'slot duration_seconds: ' + COALESCE(CAST([d].[duration_seconds] AS VARCHAR), 'NULL') + ' is below the minimum 0'
       ELSE NULL
