@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 from typer.testing import CliRunner
 
+from conftest import CHINOOK, NORTHWIND
 from engine_support import require
 from toolkit import dialects
 from toolkit.cli import app
@@ -24,8 +25,6 @@ from toolkit.plan import load_plan
 from toolkit.types import Type
 
 ROOT = Path(__file__).resolve().parents[1]
-CHINOOK = Path("/work/shared/datasets/chinook/Chinook_Sqlite.sqlite")
-NORTHWIND = Path("/work/shared/datasets/northwind/northwind.db")
 AS_OF = "2025-06-01"
 
 
