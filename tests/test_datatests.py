@@ -16,10 +16,12 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND
 from engine_support import require
-from toolkit import dialects
+from toolkit import dialects, engine
 from toolkit.cli import app
-from toolkit.datatests import DataTest, check_data, failing_rows, plan_tests, stale_view
+from toolkit.datatests import DataTest, Outcome, check_data, failing_rows, on_connection, plan_tests
 from toolkit.demo import build_estate
+from toolkit.engines import deploy
+from toolkit.engines.materialize import read_sources
 from toolkit.dictionary import EnumDef, PermissibleValue, Slot
 from toolkit.plan import load_plan
 from toolkit.types import Type
@@ -37,10 +39,19 @@ def _by_name(payload: dict) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def demo_json() -> dict:
-    outcome = _cli("--as-of", AS_OF, "--format", "json")
-    assert outcome.exit_code == 1, outcome.output   # the demo estate has known defects
-    return json.loads(outcome.output)
+def demo():
+    """The demo estate's views in DuckDB, built once."""
+    plan = load_plan(ROOT).restrict(["crm", "billing", "callcentre"])
+    con = build_estate(":memory:")
+    engine.create_views(con, plan, ["crm", "billing", "callcentre"])
+    yield con, plan
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_outcomes(demo) -> dict[str, Outcome]:
+    con, plan = demo
+    return {o.test.name: o for o in on_connection(con, plan, datetime(2025, 6, 1))}
 
 
 @pytest.mark.unit
@@ -53,64 +64,50 @@ def test_every_kind_of_test_is_derived_from_the_dictionary():
 
 
 @pytest.mark.unit
-def test_demo_estate_orphan_transactions_and_stale_interactions_fail_with_samples(demo_json):
-    tests = _by_name(demo_json)
-    orphans = tests["references: Transaction.account_id -> Account"]
-    assert orphans["status"] == "fail" and orphans["failing"] == 2
-    assert {r[1] for r in orphans["sample"]} == {"billing:Account:B-000118"}
-    assert all(r[2] == "billing" for r in orphans["sample"])
-    stale = tests["fresh: Interaction.interaction_datetime within 730 days"]
-    assert stale["status"] == "fail" and stale["failing"] == 20 and len(stale["sample"]) == 5
-    assert all(r[1] < "2023-06-02" for r in stale["sample"])
-    assert demo_json["failed"] == 2 and demo_json["skipped"] == 0
-    assert tests["unique: Customer.id"]["status"] == "pass" and tests["unique: Customer.id"]["rows"] == 93
+def test_demo_estate_orphan_transactions_and_stale_interactions_fail_with_samples(demo_outcomes):
+    orphans = demo_outcomes["references: Transaction.account_id -> Account"]
+    assert orphans.status == "fail" and orphans.failing == 2
+    assert {r[1] for r in orphans.sample} == {"billing:Account:B-000118"} and {r[2] for r in orphans.sample} == {"billing"}
+    stale = demo_outcomes["fresh: Interaction.interaction_datetime within 730 days"]
+    assert stale.status == "fail" and stale.failing == 20 and len(stale.sample) == 5
+    assert all(r[1] < datetime(2023, 6, 2) for r in stale.sample)
+    assert [n for n, o in demo_outcomes.items() if o.status != "pass"] == [
+        "references: Transaction.account_id -> Account", "fresh: Interaction.interaction_datetime within 730 days"]
+    assert demo_outcomes["unique: Customer.id"].rows == 93
 
 
 @pytest.mark.unit
-def test_stale_records_depend_on_the_as_of_date():
-    plan = load_plan(ROOT)
-    early = check_data(plan, {}, as_of=datetime(2024, 6, 1), sample=0)
-    fresh = next(o for o in early.outcomes if o.test.kind == "fresh")
-    assert fresh.passed and fresh.rows == 184
-
-
-@pytest.mark.unit
-def test_stale_view_lists_the_stale_rows_on_the_demo_estate():
-    from toolkit import engine
-
-    plan = load_plan(ROOT)
-    con = build_estate(":memory:")
-    try:
-        engine.create_views(con, plan, ["crm", "billing", "callcentre"])
-        test = next(t for t in plan_tests(plan) if t.kind == "fresh")
-        relation = lambda t: exp.Table(this=exp.to_identifier(t, quoted=True))   # noqa: E731
-        con.execute(dialects.get("duckdb").render(stale_view(test, relation, datetime(2025, 6, 1))))
-        assert con.execute('SELECT COUNT(*) FROM "interaction__stale"').fetchone()[0] == 20
-    finally:
-        con.close()
+def test_stale_records_depend_on_the_as_of_date_and_are_a_view(demo):
+    con, plan = demo
+    early = [o for o in on_connection(con, plan, datetime(2024, 6, 1), sample=0) if o.test.kind == "fresh"]
+    assert early[0].passed and early[0].rows == 184
+    on_connection(con, plan, datetime(2025, 6, 1), sample=0)
+    assert con.execute('SELECT COUNT(*) FROM "interaction__stale"').fetchone()[0] == 20
 
 
 @pytest.mark.unit
 def test_chinook_and_northwind_pass_every_test_they_can_run():
-    outcome = _cli("-d", f"chinook={CHINOOK}", "-d", f"northwind={NORTHWIND}", "--as-of", AS_OF, "--format", "json")
-    payload = json.loads(outcome.output)
-    tests = _by_name(payload)
-    assert tests["unique: Customer.id"]["rows"] == 150   # 59 Chinook + 91 Northwind customers
-    failing = {name: t["failing"] for name, t in tests.items() if t["status"] == "fail"}
-    assert outcome.exit_code == (1 if failing else 0)
+    report = check_data(load_plan(ROOT), {"chinook": CHINOOK, "northwind": NORTHWIND}, as_of=datetime(2025, 6, 1))
+    tests = {o.test.name: o for o in report.outcomes}
+    assert tests["unique: Customer.id"].rows == 150   # 59 Chinook + 91 Northwind customers
+    assert tests["references: TransactionLine.product_id -> Product"].passed
+    assert [n for n, o in tests.items() if o.status == "fail"] == []
     # Chinook and Northwind keep no households and no accounts: references to them cannot be checked
-    skipped = {name for name, t in tests.items() if t["status"] == "skip"}
-    assert all("Household" in n or "Account" in n for n in skipped)
-    assert tests["references: TransactionLine.product_id -> Product"]["status"] == "pass"
+    skipped = [n for n, o in tests.items() if o.status == "skip"]
+    assert skipped and all("Household" in n or "Account" in n for n in skipped)
 
 
-@pytest.mark.unit
-def test_text_output_shows_pass_fail_counts_and_sample_rows():
-    outcome = _cli("--as-of", AS_OF, "--sample", "2")
-    assert outcome.exit_code == 1
-    text = " ".join(outcome.output.split())
-    assert "FAIL" in text and "pass" in text and "51 passed, 2 failed, 0 skipped" in text
-    assert "billing:Account:B-00" in text and "first 2 of 20 failing rows" in text
+@pytest.mark.slow
+def test_the_command_prints_pass_fail_counts_samples_and_json(demo_outcomes):
+    text = _cli("--as-of", AS_OF, "--sample", "2")
+    assert text.exit_code == 1
+    words = " ".join(text.output.split())
+    assert "FAIL" in words and "pass" in words and "51 passed, 2 failed, 0 skipped" in words
+    assert "billing:Account:B-00" in words and "first 2 of 20 failing rows" in words
+    payload = json.loads(_cli("--as-of", AS_OF, "--format", "json").output)
+    assert payload["where"] == "the demo estate" and payload["failed"] == 2
+    assert {n: (t["status"], t["failing"]) for n, t in _by_name(payload).items()} == \
+        {n: (o.status, o.failing) for n, o in demo_outcomes.items()}
 
 
 @pytest.mark.unit
@@ -157,58 +154,37 @@ def test_hostile_permissible_values_are_compared_exactly_on_duckdb():
     assert con.execute("SELECT COUNT(*) FROM thing").fetchone()[0] == len(HOSTILE) + 2
 
 
-def _server_target(server: str, name: str) -> tuple[str, callable]:
-    """A fresh database on ``server`` and how to drop it."""
+def _engine(server: str):
+    """A fresh database of ours on ``server`` (dropped when closed) and the URL that reaches it."""
     if server == "postgres":
-        import psycopg
+        from toolkit.engines.postgres import DEFAULT_URL, PostgresEngine
 
-        from toolkit.engines.postgres import DEFAULT_URL
+        e = PostgresEngine(database=None)
+        return e, DEFAULT_URL.rsplit("/", 1)[0] + f"/{e.database}"
+    from toolkit.engines.mysql import DEFAULT_URL, MySQLEngine
 
-        with psycopg.connect(DEFAULT_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-        def drop():
-            with psycopg.connect(DEFAULT_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        return DEFAULT_URL.rsplit("/", 1)[0] + f"/{name}", drop
-    import pymysql
-
-    from toolkit.engines.mysql import DEFAULT_URL, _params
-
-    def drop():
-        con = pymysql.connect(autocommit=True, **{k: v for k, v in _params(DEFAULT_URL).items() if k != "database"})
-        with con.cursor() as cur:
-            cur.execute(f"SHOW DATABASES LIKE '{name}%'")
-            for (db,) in cur.fetchall():
-                cur.execute(f"DROP DATABASE `{db}`")
-        con.close()
-
-    return DEFAULT_URL.rstrip("/") + f"/{name}", drop
+    e = MySQLEngine(prefix=f"h16_quality_{uuid.uuid4().hex[:8]}")
+    return e, DEFAULT_URL.rstrip("/") + f"/{e.prefix}"
 
 
 @pytest.mark.engine
-@pytest.mark.slow
 @pytest.mark.parametrize("server", ["postgres", "mysql"])
-def test_a_server_gives_the_same_outcomes_as_duckdb(server, tmp_path, demo_json):
+def test_a_server_gives_the_same_outcomes_as_duckdb(server, tmp_path, demo_outcomes):
+    """The demo estate's views deployed on the server (as dict deploy/materialize leave them) give the same
+    pass/fail and the same failing counts as DuckDB."""
     require(server)
     estate = tmp_path / "estate.duckdb"
     build_estate(estate).close()
-    name = f"h16_quality_{uuid.uuid4().hex[:8]}"
-    target, drop = _server_target(server, name)
+    plan = load_plan(ROOT)
+    e, target = _engine(server)
     try:
-        loaded = CliRunner().invoke(app, ["materialize", "--target", target, "--schema", f"{name}_canonical",
-                                          "--project", str(ROOT), "-d", f"crm={estate}", "-d", f"billing={estate}",
-                                          "-d", f"callcentre={estate}"])
-        assert "canonical tables" in loaded.output, loaded.output
+        deploy(e, plan, read_sources(plan, {"crm": estate, "billing": estate, "callcentre": estate}))
         outcome = _cli("--target", target, "--as-of", AS_OF, "--format", "json")
-        on_views = json.loads(outcome.output)
-        on_tables = json.loads(_cli("--target", target, "--schema", f"{name}_canonical", "--as-of", AS_OF,
-                                    "--format", "json").output)
     finally:
-        drop()
-    expected = {n: (t["status"], t["failing"]) for n, t in _by_name(demo_json).items()}
-    assert {n: (t["status"], t["failing"]) for n, t in _by_name(on_views).items()} == expected
+        if server == "mysql":
+            for db in reversed(e._databases):   # ours, named after this branch
+                e.execute(f"DROP DATABASE IF EXISTS `{db}`")
+        e.close()
+    expected = {n: (o.status, o.failing) for n, o in demo_outcomes.items()}
+    assert {n: (t["status"], t["failing"]) for n, t in _by_name(json.loads(outcome.output)).items()} == expected
     assert outcome.exit_code == 1
-    # the canonical tables hold only the rows their constraints let in: identifiers there are unique
-    assert all(t["status"] == "pass" for n, t in _by_name(on_tables).items() if n.startswith("unique"))

@@ -226,7 +226,7 @@ def _on_target(plan: Plan, target: str, schema: str, as_of: datetime, sample: in
 
 
 def _on_duckdb(plan: Plan, data: dict, as_of: datetime, sample: int) -> Report:
-    from . import dialects, engine
+    from . import engine
     from .demo import build_estate, estate_scripts
     from .report import run_report
 
@@ -237,19 +237,24 @@ def _on_duckdb(plan: Plan, data: dict, as_of: datetime, sample: int) -> Report:
         data = {name: None for name in estate_scripts() if name in {s.name for s in plan.sources}}
     try:
         run_report(plan, data, con=con)   # attaches the sources, creates the views, checks the sources' tables
-        duckdb = dialects.get("duckdb")
-        query = lambda tree: con.execute(duckdb.render(tree)).fetchall()   # noqa: E731
-        relation = lambda table: exp.Table(this=exp.to_identifier(table, quoted=True))   # noqa: E731
-        restricted = plan.restrict(list(data))
-        tests = plan_tests(restricted)
-        for test in tests:
-            if test.kind == "fresh":
-                con.execute(duckdb.render(stale_view(test, relation, as_of)))
-        present = {i.view_name for i in restricted.integrated}
-        outcomes = run_tests(tests, query, relation, present, as_of, sample)
+        outcomes = on_connection(con, plan.restrict(list(data)), as_of, sample)
     finally:
         con.close()
     return Report(where, as_of, tuple(outcomes))
+
+
+def on_connection(con, plan: Plan, as_of: datetime, sample: int = 5) -> list[Outcome]:
+    """The tests of ``plan`` on a DuckDB connection holding its views; each ``<class>__stale`` view is created."""
+    from . import dialects
+
+    duckdb = dialects.get("duckdb")
+    query = lambda tree: con.execute(duckdb.render(tree)).fetchall()   # noqa: E731
+    relation = lambda table: exp.Table(this=exp.to_identifier(table, quoted=True))   # noqa: E731
+    tests = plan_tests(plan)
+    for test in tests:
+        if test.kind == "fresh":
+            con.execute(duckdb.render(stale_view(test, relation, as_of)))
+    return run_tests(tests, query, relation, {i.view_name for i in plan.integrated}, as_of, sample)
 
 
 def _without_password(url: str) -> str:
