@@ -188,3 +188,34 @@ def test_a_server_gives_the_same_outcomes_as_duckdb(server, tmp_path, demo_outco
     expected = {n: (o.status, o.failing) for n, o in demo_outcomes.items()}
     assert {n: (t["status"], t["failing"]) for n, t in _by_name(json.loads(outcome.output)).items()} == expected
     assert outcome.exit_code == 1
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("annotations, message", [
+    ("max_age: soon", "max_age 'soon' is not an age"),
+    ("max_age: 30 days\n      freshness_slot: topic", "needs a date or timestamp slot of the class"),
+    ("max_age: 30 days\n      freshness_slot: \"'; DROP TABLE x; --\"", "needs a date or timestamp slot"),
+])
+def test_a_wrong_max_age_is_refused_with_file_and_line(tmp_path, annotations, message):
+    from toolkit.dictionary import load_dictionary
+    from toolkit.errors import DictError
+
+    text = (ROOT / "dictionary" / "enterprise.yaml").read_text(encoding="utf-8")
+    text = text.replace("      max_age: 2 years\n      freshness_slot: interaction_datetime", "      " + annotations)
+    (tmp_path / "dictionary").mkdir()
+    (tmp_path / "dictionary" / "enterprise.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DictError) as error:
+        load_dictionary(tmp_path / "dictionary")
+    [problem] = error.value.problems
+    assert message in str(problem) and problem.line > 1
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("age, days", [("30 days", 30), ("6 months", 180), ("2 years", 730), ("P45D", 45), ("1 week", 7)])
+def test_max_age_reads_days_weeks_months_years(tmp_path, age, days):
+    from toolkit.dictionary import load_dictionary
+
+    text = (ROOT / "dictionary" / "enterprise.yaml").read_text(encoding="utf-8").replace("max_age: 2 years", f"max_age: {age}")
+    (tmp_path / "dictionary").mkdir()
+    (tmp_path / "dictionary" / "enterprise.yaml").write_text(text, encoding="utf-8")
+    assert load_dictionary(tmp_path / "dictionary").classes["Interaction"].freshness.days == days
