@@ -47,8 +47,12 @@ _CAST_TARGETS = {
 }
 
 
-# levels binding may add: a CAST around an integer joined by || (one), a standardisation function (its expansion)
+# levels standardisation functions may add above their arguments once expanded (standardise.py), all together
 EXPANSION_DEPTH = 12
+
+
+def _calls_standardiser(tree: exp.Expression) -> bool:
+    return any(node.name.upper() in STANDARDISERS for node in tree.find_all(exp.Anonymous))
 
 
 class ExpressionError(Exception):
@@ -196,7 +200,11 @@ def compile_expression(text: str, scope: Scope) -> Expr:
     typ = checker.type_of(tree)
     bound = checker.bind(tree.copy())
     # binding adds a CAST around an integer joined by || (one level) and expands GLOBAL_ID into a chain
-    _check_tree_size(bound, slack=EXPANSION_DEPTH, expanded=" once GLOBAL_ID and the standardisation functions are expanded")
+    # and a standardisation function into its definition (the bound tree stays within what later stages handle)
+    standardised = _calls_standardiser(tree)
+    _check_tree_size(bound, slack=1 + EXPANSION_DEPTH * standardised,
+                     expanded=" once GLOBAL_ID is expanded (two levels per key)" if not standardised else
+                     " once GLOBAL_ID and the standardisation functions are expanded")
     _check_sql_size(bound, checker)
     refs = tuple(dict.fromkeys(scope._read))
     return Expr(text.strip(), bound, typ, refs, checker.saw_aggregate,
@@ -368,6 +376,10 @@ class _Checker:
         usage = f"{fn.name}(text, 'GB')" if fn.countries else f"{fn.name}(text)"
         if len(args) != arity(fn):
             raise ExpressionError(f"{fn.name} takes {arity(fn)} argument(s): {usage}")
+        if any(_calls_standardiser(arg) for arg in args):
+            # each expansion repeats its argument: nested, they would multiply before any size check
+            raise ExpressionError(f"{fn.name} cannot take the result of another standardisation function (each one "
+                                  f"already trims and squeezes white space): {usage}")
         for i, arg in enumerate(args):
             t = self.type_of(arg)
             if t not in (Type.STRING, Type.NULL):
