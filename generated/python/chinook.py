@@ -1059,7 +1059,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:104). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table Customer (mappings/chinook.yaml:102). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1115,7 +1115,7 @@ def contact_point_phone(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:123). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:121). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1152,7 +1152,7 @@ def contact_point_address(record):
             return Reject('ContactPointAddress', key, 'slot customer_id is required but empty', 'customer_id', None, 'required')
         v_country_code = _VM24.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
-            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 144)"), 'country_code', c_Country, 'value_mappings')
+            return Reject('ContactPointAddress', key, ((("slot country_code: code '" + ((c_Country if c_Country is not None else 'NULL')))) + "' is not in value_mappings (line 142)"), 'country_code', c_Country, 'value_mappings')
         if ((v_country_code is not None) and ((_RX7.search(v_country_code) is not None) is False)):
             return Reject('ContactPointAddress', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'address')) + '|')) + _h1))
@@ -1209,7 +1209,7 @@ def _product__on_genre(row, c_GenreId):
 
 
 def product(record):
-    """Product -> Product, one record of table Track (mappings/chinook.yaml:149); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table Track (mappings/chinook.yaml:147); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_TrackId = record['TrackId']
@@ -1264,7 +1264,7 @@ def product(record):
 
 
 def transaction(record):
-    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:168). Returns the canonical record (a dict) or a Reject."""
+    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:166). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceId = record['InvoiceId']
@@ -1300,7 +1300,7 @@ def transaction(record):
             return Reject('Transaction', key, 'slot total_amount is required but empty', 'total_amount', None, 'required')
         v_country_code = _VM24.get(c_BillingCountry)
         if ((c_BillingCountry is not None) and (v_country_code is None)):
-            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 182)"), 'country_code', c_BillingCountry, 'value_mappings')
+            return Reject('Transaction', key, ((("slot country_code: code '" + ((c_BillingCountry if c_BillingCountry is not None else 'NULL')))) + "' is not in value_mappings (line 180)"), 'country_code', c_BillingCountry, 'value_mappings')
         if ((v_country_code is not None) and ((_RX7.search(v_country_code) is not None) is False)):
             return Reject('Transaction', key, ((("slot country_code: '" + ((v_country_code if v_country_code is not None else 'NULL')))) + "' does not match pattern ^[A-Z]{2}$"), 'country_code', v_country_code, 'pattern')
         v_id = (None if _h1 is None else ('chinook:Transaction:' + _h1))
@@ -1311,7 +1311,7 @@ def transaction(record):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:187). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:185). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceLineId = record['InvoiceLineId']

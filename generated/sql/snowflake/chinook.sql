@@ -707,7 +707,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 144)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 142)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1163,7 +1163,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."currency_code", '^[A-Z]{3}$') > 0
       THEN 'slot currency_code: \'' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 182)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 180)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
