@@ -482,7 +482,7 @@ _KINDS = {TEXT: ["text"], NUMBER: ["int", "dec", "float"], INTEGER: ["int"], TEM
           BOOLEAN: ["bool"], ANY: list(_NATIVE)}
 _PROBE_TABLE = Table("t", {f"{p}_{k}": Column(f"{p}_{k}", n, from_native_text(n), True)
                            for p in "xy" for k, n in _NATIVE.items()})
-_FIXED_ARGUMENTS = {("STR_TO_DATE", 1): "'%Y-%m-%d'", ("REGEXP_REPLACE", 1): "'a+'"}
+_FIXED_ARGUMENTS = {("STR_TO_DATE", 1): "'%Y-%m-%d'", ("REGEXP_REPLACE", 1): "'a+'", ("REGEXP_LIKE", 1): "'a+'"}
 
 
 def _function_probes() -> list[tuple[str, str, bool]]:

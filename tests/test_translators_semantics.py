@@ -34,7 +34,9 @@ EXPRESSIONS = [
     "UPPER(t)", "LOWER(t)", "TRIM(t)", "LTRIM(t)", "RTRIM(t)", "INITCAP(t)", "LENGTH(t)", "SUBSTRING(t, 2)",
     "SUBSTRING(t, i % 9, 3)", "SUBSTR(t, -2, 5)", "LEFT(t, 3)", "RIGHT(t, 2)", "LEFT(t, i % 5)", "REPLACE(t, 'a', 'ä')",
     "REGEXP_REPLACE(t, '[^0-9]', '')", "REGEXP_REPLACE(t, '[aeiou]+', '<\\0>')", "REGEXP_REPLACE(t, 'x*', '-')",
-    "REGEXP_REPLACE(t, '(\\w)(\\d)', '\\2\\1')", "CONCAT(t, i, d, b, dt)", "CONCAT(u, '-', t)", "t || '/' || u",
+    "REGEXP_REPLACE(t, '(\\w)(\\d)', '\\2\\1')", "REGEXP_LIKE(t, '^[a-z]+$')", "REGEXP_LIKE(t, '[0-9]')",
+    "PHONE_E164(t, 'GB')", "PHONE_E164(t, u)", "NORMALIZE_EMAIL(t)", "NORMALIZE_NAME(t)", "NORMALIZE_SPACE(t)",
+    "NORMALIZE_POSTCODE(t, u)", "CONCAT(t, i, d, b, dt)", "CONCAT(u, '-', t)", "t || '/' || u",
     "LPAD(t, 6, '*')", "COALESCE(t, u, 'none')", "NULLIF(t, '')", "NULLIF(i, 0)", "t || CAST(i AS TEXT)",
     # numbers
     "i + 1", "i - d", "i * d", "d * d", "i * f", "f - d", "i / 7", "f / i", "d / 3", "i % 5", "d % 3", "f % 2.5",
@@ -158,7 +160,7 @@ def pairs():
 def test_every_whitelisted_function_has_a_python_translation():
     from toolkit.expressions.functions import FUNCTIONS
 
-    structural = {"TRIM", "CONCAT", "COALESCE", "NULLIF", "GREATEST", "LEAST"}
+    structural = {"TRIM", "CONCAT", "COALESCE", "NULLIF", "GREATEST", "LEAST", "REGEXP_LIKE"}
     for fn in FUNCTIONS:
         if fn.aggregate:
             continue   # per record there is nothing to aggregate: grouped derivations say so instead

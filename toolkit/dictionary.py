@@ -95,6 +95,15 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """A class annotation ``max_age`` (with ``freshness_slot`` naming the date or timestamp it reads):
+    a row whose slot is older than ``days`` is stale (``dict test`` counts and lists them)."""
+
+    slot: str
+    days: int
+
+
+@dataclass(frozen=True)
 class ClassDef:
     name: str
     description: str
@@ -103,6 +112,7 @@ class ClassDef:
     file: str = ""
     line: int = 0
     match: MatchHints | None = None   # identity resolution hints (toolkit/matching/hints.py), None if not matched
+    freshness: Freshness | None = None
 
     @property
     def identifier(self) -> Slot | None:
@@ -355,5 +365,36 @@ def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: d
             problems.add(display, usage.line_of(slot_name), f"slot_usage of class '{name}' names '{slot_name}', which the class does not list")
     if sum(1 for s in induced if s.identifier) > 1:
         problems.add(display, node.line, f"class '{name}' has more than one identifier slot")
+    freshness = _freshness(name, node, display, induced, problems)
     return ClassDef(name, str(node.get("description", "") or ""), tuple(induced), _meta(node), display, node.line,
-                    class_hints(node, name, display, tuple(induced), problems))
+                    match=class_hints(node, name, display, tuple(induced), problems), freshness=freshness)
+
+
+_AGE = re.compile(r"\s*(?:P(\d{1,5})D|(\d{1,5})\s*(days?|d|weeks?|w|months?|years?|y))\s*", re.IGNORECASE)
+_DAYS_PER = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def _freshness(name: str, node: Node, display: str, slots: list[Slot], problems: Problems) -> Freshness | None:
+    """The class's ``max_age`` annotation over its ``freshness_slot`` (or its only date/timestamp slot)."""
+    annotations = node.get("annotations")
+    if not isinstance(annotations, Node) or "max_age" not in annotations:
+        return None
+    line = annotations.line_of("max_age")
+
+    def value(key: str) -> str:
+        raw = annotations.get(key)
+        return str((raw.get("value") if isinstance(raw, Node) else raw) or "").strip()
+
+    age = _AGE.fullmatch(value("max_age"))
+    if age is None:
+        problems.add(display, line, f"class '{name}': max_age '{value('max_age')}' is not an age",
+                     "write e.g. '30 days', '6 months', '2 years' or 'P30D'")
+        return None
+    days = int(age.group(1)) if age.group(1) else int(age.group(2)) * _DAYS_PER[age.group(3)[0].lower()]
+    temporal = [s.name for s in slots if s.type in (Type.DATE, Type.DATETIME)]
+    slot = value("freshness_slot") or (temporal[0] if len(temporal) == 1 else "")
+    if slot not in temporal:
+        problems.add(display, line, f"class '{name}': max_age needs a date or timestamp slot of the class to read, "
+                     f"but freshness_slot is '{slot}'", f"add annotation freshness_slot: one of {', '.join(temporal) or '(none)'}")
+        return None
+    return Freshness(slot, days)

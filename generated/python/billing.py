@@ -992,22 +992,24 @@ _RX11 = _re.compile('^[a-z]{2}\\Z')
 _RX12 = _re.compile(' .*')
 _RX13 = _re.compile('(?>.*?\\ ).*', _re.DOTALL)
 _RX14 = _re.compile('^[^ ]+ +')
-_RX15 = _re.compile(
+_RX15 = _re.compile('[ \\t\\n\\r\\f\\x0B\xa0\u3000]+')
+_RX16 = _re.compile('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}\\Z')
+_RX17 = _re.compile(
     '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
 )
-_RX16 = _re.compile('^[A-Z]{2}\\Z')
-_RX17 = _re.compile('[^0-9]')
-_VM18 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
-_SET19 = frozenset(('US', 'CA'))
-_SET20 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
-_Q21 = _QUANTUM[4]
-_RX22 = _re.compile('^[A-Z]{3}\\Z')
-_VM23 = {'Y': 'true', 'N': 'false'}
-_SET24 = frozenset(('true', 't', 'yes', 'y', '1'))
-_SET25 = frozenset(('false', 'f', 'no', 'n', '0'))
-_SET26 = frozenset(('CRN', 'PAY'))
-_K27 = 100.0
-_K28 = _D('100.0')
+_RX18 = _re.compile('^[A-Z]{2}\\Z')
+_RX19 = _re.compile('[^0-9]')
+_VM20 = {'FR': '33', 'DE': '49', 'CN': '86', 'SE': '46'}
+_SET21 = frozenset(('US', 'CA'))
+_SET22 = frozenset(('FR', 'GB', 'UK', 'DE', 'CN', 'SE'))
+_Q23 = _QUANTUM[4]
+_RX24 = _re.compile('^[A-Z]{3}\\Z')
+_VM25 = {'Y': 'true', 'N': 'false'}
+_SET26 = frozenset(('true', 't', 'yes', 'y', '1'))
+_SET27 = frozenset(('false', 'f', 'no', 'n', '0'))
+_SET28 = frozenset(('CRN', 'PAY'))
+_K29 = 100.0
+_K30 = _D('100.0')
 
 
 
@@ -1681,12 +1683,18 @@ def contact_point_email(record):
                 None,
                 'required',
             )
+        _h4 = (None if c_email is None else _RX15.sub(' ', c_email))
+        _h5 = (None if _h4 is None else _h4.strip(_ZS))
+        _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
+        _h7 = (None if _h5 is None else (_RX16.search(_h5) is not None))
+        _h8 = (_h6 if (_h7 is True) else None)
+        _h9 = (_h8 if _h8 is not None else _h3)
         v_email_address = (
             None
-            if ((_t3 := (None if _h3 is None else _h3.strip(' '))) is not None and _t3 == '')
-            else _h3
+            if ((_t3 := (None if _h9 is None else _h9.strip(' '))) is not None and _t3 == '')
+            else _h9
         )
-        if v_email_address is not None and (_RX15.search(v_email_address) is not None) is False:
+        if v_email_address is not None and (_RX17.search(v_email_address) is not None) is False:
             return Reject(
                 'ContactPointEmail',
                 key,
@@ -1875,7 +1883,7 @@ def contact_point_phone(record):
                 None,
                 'reject_when',
             )
-        _h3 = (None if c_phone is None else _RX17.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX19.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject(
@@ -1904,7 +1912,7 @@ def contact_point_phone(record):
         _h9 = (None if _h3 is None else ('+86' + _h3))
         _h10 = (None if j_a_bill_country is None else j_a_bill_country.strip(_ZS))
         _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
-        _h12 = _VM18.get(_h11, '44')
+        _h12 = _VM20.get(_h11, '44')
         _h13 = ('+' + _h12)
         _h14 = (None if _h3 is None else _substring(_h3, 2))
         _h15 = (None if _h14 is None else (_h13 + _h14))
@@ -1919,14 +1927,14 @@ def contact_point_phone(record):
             else _h7
             if (_h19 is not None and _h19 == '00')
             else _h8
-            if (_h11 in _SET19 and (_h4 is not None and _h4 == 10))
+            if (_h11 in _SET21 and (_h4 is not None and _h4 == 10))
             else _h9
             if (
                 ((_h11 is not None and _h11 == 'CN') and (_h20 is not None and _h20 == '1'))
                 and (_h4 is not None and _h4 == 11)
             )
             else _h15
-            if ((_h20 is not None and _h20 == '0') and _h11 in _SET20)
+            if ((_h20 is not None and _h20 == '0') and _h11 in _SET22)
             else _h16
             if (_h11 is not None and _h11 == 'IT')
             else _h17
@@ -2130,7 +2138,7 @@ def contact_point_address(record):
             if ((_t5 := (None if _h5 is None else _h5.strip(' '))) is not None and _t5 == '')
             else _h5
         )
-        if ((v_country_code is not None) and ((_RX16.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX18.search(v_country_code) is not None) is False)):
             return Reject(
                 'ContactPointAddress',
                 key,
@@ -2231,7 +2239,7 @@ def product(record):
                 None,
                 'required',
             )
-        v_unit_price = None if c_list_price is None else c_list_price.quantize(_Q21, context=_EXACT)
+        v_unit_price = None if c_list_price is None else c_list_price.quantize(_Q23, context=_EXACT)
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject(
                 'Product',
@@ -2254,10 +2262,10 @@ def product(record):
             )
         _h2 = (None if c_active_flag is None else c_active_flag.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        _h4 = _VM23.get(_h3)
+        _h4 = _VM25.get(_h3)
         _h5 = (None if _h4 is None else _h4.strip(_ZS))
         _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
-        v_is_active = (True if (_h6 in _SET24) else (False if (_h6 in _SET25) else None))
+        v_is_active = (True if (_h6 in _SET26) else (False if (_h6 in _SET27) else None))
         if ((_h3 is not None) and (v_is_active is None)):
             return Reject(
                 'Product',
@@ -2465,7 +2473,7 @@ def transaction__staged(record):
                                         if _t6.isascii()
                                         else _upper(_t6)
                                     )
-                                    in _SET26
+                                    in _SET28
                                 )
                                 and (c_amount is not None and c_amount >= 0)
                             )
@@ -2716,7 +2724,7 @@ def transaction_line(record):
                 None,
                 'required',
             )
-        v_unit_price = None if c_unit_price is None else c_unit_price.quantize(_Q21, context=_EXACT)
+        v_unit_price = None if c_unit_price is None else c_unit_price.quantize(_Q23, context=_EXACT)
         if (v_unit_price is None):
             return Reject(
                 'TransactionLine',
@@ -2767,7 +2775,7 @@ def transaction_line(record):
                                         is None
                                     )
                                     or (
-                                        (_t9 := (None if _K27 == (_t7 := float(0)) else _K27))
+                                        (_t9 := (None if _K29 == (_t7 := float(0)) else _K29))
                                         is None
                                     )
                                 )
@@ -2887,8 +2895,8 @@ def transaction_line(record):
                                                                         or (
                                                                             (_t19 := (
                                                                                 None
-                                                                                if (_K27 == (_t17 := float(0)))
-                                                                                else _K27
+                                                                                if (_K29 == (_t17 := float(0)))
+                                                                                else _K29
                                                                             ))
                                                                             is None
                                                                         )

@@ -158,6 +158,17 @@ def _lower(s):
     return ''.join(['i' if c == 'İ' else 'σ' if c == 'Σ' else c.lower() for c in s])
 
 
+def _right(s, n):
+    return s[-n:] if n else ""
+
+
+def _int64(x):
+    # BIGINT arithmetic: DuckDB fails the view on an overflow
+    if -9223372036854775808 <= x <= 9223372036854775807:
+        return x
+    raise _Fail(f"integer overflow: {x}")
+
+
 def _float(x):
     # DuckDB converts a decimal to a double as unscaled / 10^scale.
     if x.__class__ is _D:
@@ -877,11 +888,33 @@ SOURCE = 'chinook'
 _SET1 = frozenset(('person', 'organisation'))
 _SET2 = frozenset(('standard', 'silver', 'gold', 'platinum'))
 _RX3 = _re.compile('^[a-z]{2}\\Z')
-_RX4 = _re.compile(
+_RX4 = _re.compile('[ \\t\\n\\r\\f\\x0B\xa0\u3000]+')
+_RX5 = _re.compile('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}\\Z')
+_RX6 = _re.compile(
     '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
 )
-_RX5 = _re.compile('^[A-Z]{2}\\Z')
-_VM6 = {
+_RX7 = _re.compile('^[A-Z]{2}\\Z')
+_RX8 = _re.compile('[- \\t\\n\\r\\f\\x0B().\\/\xa0]')
+_RX9 = _re.compile('^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}\\Z')
+_RX10 = _re.compile('^([+]|00)440?[1235789][0-9]{9}\\Z')
+_RX11 = _re.compile('^([+]|00)330?[1-9][0-9]{8}\\Z')
+_RX12 = _re.compile('^([+]|00)610?[2-478][0-9]{8}\\Z')
+_RX13 = _re.compile('^([+]|00)861[3-9][0-9]{9}\\Z')
+_SET14 = frozenset(
+    ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA'),
+)
+_RX15 = _re.compile('^1?[2-9][0-9]{2}[2-9][0-9]{6}\\Z')
+_SET16 = frozenset(
+    ('GB', 'GBR', 'UK', 'UNITED KINGDOM', 'ENGLAND', 'SCOTLAND', 'WALES', 'NORTHERN IRELAND'),
+)
+_RX17 = _re.compile('^0[1235789][0-9]{9}\\Z')
+_SET18 = frozenset(('FR', 'FRA', 'FRANCE'))
+_RX19 = _re.compile('^0[1-9][0-9]{8}\\Z')
+_SET20 = frozenset(('AU', 'AUS', 'AUSTRALIA'))
+_RX21 = _re.compile('^0[2-478][0-9]{8}\\Z')
+_SET22 = frozenset(('CN', 'CHN', 'CHINA', '中国'))
+_RX23 = _re.compile('^1[3-9][0-9]{9}\\Z')
+_VM24 = {
     'Argentina': 'AR',
     'Australia': 'AU',
     'Austria': 'AT',
@@ -907,9 +940,21 @@ _VM6 = {
     'USA': 'US',
     'United Kingdom': 'GB',
 }
-_Q7 = _QUANTUM[4]
-_RX8 = _re.compile('^[A-Z]{3}\\Z')
-_K9 = _D('0.0000')
+_RX25 = _re.compile('[^A-Za-z0-9]')
+_RX26 = _re.compile('^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}\\Z')
+_SET27 = frozenset(('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA'))
+_RX28 = _re.compile('^[0-9]{5}\\Z')
+_RX29 = _re.compile('^[0-9]{9}\\Z')
+_SET30 = frozenset(('CA', 'CAN', 'CANADA'))
+_RX31 = _re.compile('^[A-Z][0-9][A-Z][0-9][A-Z][0-9]\\Z')
+_SET32 = frozenset(('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND'))
+_RX33 = _re.compile('^[0-9]{4}\\Z')
+_SET34 = frozenset(('NL', 'NLD', 'NETHERLANDS'))
+_RX35 = _re.compile('^[1-9][0-9]{3}[A-Z]{2}\\Z')
+_RX36 = _re.compile('^[0-9]{6}\\Z')
+_Q37 = _QUANTUM[4]
+_RX38 = _re.compile('^[A-Z]{3}\\Z')
+_K39 = _D('0.0000')
 
 
 
@@ -1306,14 +1351,20 @@ def contact_point_email(record):
                 None,
                 'required',
             )
-        _h2 = (None if c_Email is None else c_Email.strip(_ZS))
-        _h3 = (None if _h2 is None else (_h2.lower() if _h2.isascii() else _lower(_h2)))
+        _h2 = (None if c_Email is None else _RX4.sub(' ', c_Email))
+        _h3 = (None if _h2 is None else _h2.strip(_ZS))
+        _h4 = (None if _h3 is None else (_h3.lower() if _h3.isascii() else _lower(_h3)))
+        _h5 = (None if _h3 is None else (_RX5.search(_h3) is not None))
+        _h6 = (_h4 if (_h5 is True) else None)
+        _h7 = (None if c_Email is None else c_Email.strip(_ZS))
+        _h8 = (None if _h7 is None else (_h7.lower() if _h7.isascii() else _lower(_h7)))
+        _h9 = (_h6 if _h6 is not None else _h8)
         v_email_address = (
             None
-            if ((_t1 := (None if _h3 is None else _h3.strip(' '))) is not None and _t1 == '')
-            else _h3
+            if ((_t1 := (None if _h9 is None else _h9.strip(' '))) is not None and _t1 == '')
+            else _h9
         )
-        if v_email_address is not None and (_RX4.search(v_email_address) is not None) is False:
+        if v_email_address is not None and (_RX6.search(v_email_address) is not None) is False:
             return Reject(
                 'ContactPointEmail',
                 key,
@@ -1361,9 +1412,11 @@ def contact_point_phone(record):
         try:
             c_CustomerId = record['CustomerId']
             c_Phone = record['Phone']
+            c_Country = record['Country']
         except KeyError:
             c_CustomerId = record.get('CustomerId')
             c_Phone = record.get('Phone')
+            c_Country = record.get('Country')
         if (
             (c_CustomerId is not None)
             and (
@@ -1377,6 +1430,8 @@ def contact_point_phone(record):
             c_CustomerId = _in(c_CustomerId, 'integer', 'CustomerId')
         if c_Phone.__class__ is not str and c_Phone is not None:
             c_Phone = _in(c_Phone, 'text', 'Phone')
+        if c_Country.__class__ is not str and c_Country is not None:
+            c_Country = _in(c_Country, 'text', 'Country')
         _h1 = (None if c_CustomerId is None else str(c_CustomerId))
         key = _h1
         if (c_Phone is None):
@@ -1399,11 +1454,56 @@ def contact_point_phone(record):
                 'required',
             )
         v_id = (None if _h1 is None else ((((('chinook:ContactPoint:' + 'phone')) + '|')) + _h1))
-        _h2 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        _h2 = (None if c_Phone is None else _RX8.sub('', c_Phone))
+        _h3 = (None if _h2 is None else _right(_h2, 10))
+        _h4 = (None if _h3 is None else ('+1' + _h3))
+        _h5 = (None if _h3 is None else ('+44' + _h3))
+        _h6 = (None if _h2 is None else _right(_h2, 9))
+        _h7 = (None if _h6 is None else ('+33' + _h6))
+        _h8 = (None if _h6 is None else ('+61' + _h6))
+        _h9 = (None if _h2 is None else _right(_h2, 11))
+        _h10 = (None if _h9 is None else ('+86' + _h9))
+        _h11 = (None if _h2 is None else (_RX9.search(_h2) is not None))
+        _h12 = (None if _h2 is None else (_RX10.search(_h2) is not None))
+        _h13 = (None if _h2 is None else (_RX11.search(_h2) is not None))
+        _h14 = (None if _h2 is None else (_RX12.search(_h2) is not None))
+        _h15 = (None if _h2 is None else (_RX13.search(_h2) is not None))
+        _h16 = (None if c_Country is None else c_Country.strip(_ZS))
+        _h17 = (None if _h16 is None else (_h16.upper() if _h16.isascii() else _upper(_h16)))
+        _h18 = (None if _h2 is None else (_RX15.search(_h2) is not None))
+        _h19 = (None if _h2 is None else (_RX17.search(_h2) is not None))
+        _h20 = (None if _h2 is None else (_RX19.search(_h2) is not None))
+        _h21 = (None if _h2 is None else (_RX21.search(_h2) is not None))
+        _h22 = (None if _h2 is None else (_RX23.search(_h2) is not None))
+        _h23 = (
+            _h4
+            if (_h11 is True)
+            else _h5
+            if (_h12 is True)
+            else _h7
+            if (_h13 is True)
+            else _h8
+            if (_h14 is True)
+            else _h10
+            if (_h15 is True)
+            else _h4
+            if (_h17 in _SET14 and _h18 is True)
+            else _h5
+            if (_h17 in _SET16 and _h19 is True)
+            else _h7
+            if (_h17 in _SET18 and _h20 is True)
+            else _h8
+            if (_h17 in _SET20 and _h21 is True)
+            else _h10
+            if (_h17 in _SET22 and _h22 is True)
+            else None
+        )
+        _h24 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        _h25 = (_h23 if _h23 is not None else _h24)
         v_phone_number = (
             None
-            if ((_t1 := (None if _h2 is None else _h2.strip(' '))) is not None and _t1 == '')
-            else _h2
+            if ((_t1 := (None if _h25 is None else _h25.strip(' '))) is not None and _t1 == '')
+            else _h25
         )
         return {
             'id': v_id,
@@ -1434,7 +1534,7 @@ def contact_point_phone(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:121). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table Customer (mappings/chinook.yaml:123). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerId = record['CustomerId']
@@ -1492,7 +1592,7 @@ def contact_point_address(record):
                 None,
                 'required',
             )
-        v_country_code = _VM6.get(c_Country)
+        v_country_code = _VM24.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
             return Reject(
                 'ContactPointAddress',
@@ -1500,13 +1600,13 @@ def contact_point_address(record):
                 (
                     "slot country_code: code '"
                     + (c_Country if c_Country is not None else 'NULL')
-                    + "' is not in value_mappings (line 141)"
+                    + "' is not in value_mappings (line 144)"
                 ),
                 'country_code',
                 c_Country,
                 'value_mappings',
             )
-        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX7.search(v_country_code) is not None) is False)):
             return Reject(
                 'ContactPointAddress',
                 key,
@@ -1539,11 +1639,60 @@ def contact_point_address(record):
             )
             else c_State
         )
-        _h3 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
+        _h3 = (None if c_PostalCode is None else _RX25.sub('', c_PostalCode))
+        _h4 = (None if _h3 is None else (_h3.upper() if _h3.isascii() else _upper(_h3)))
+        _h5 = (None if _h4 is None else len(_h4))
+        _h6 = (None if _h5 is None else _int64(_h5 - 3))
+        _h7 = (None if _h4 is None or _h6 is None else _h4[:_h6])
+        _h8 = (None if _h7 is None else (_h7 + ' '))
+        _h9 = (None if _h4 is None else _right(_h4, 3))
+        _h10 = (None if _h8 is None or _h9 is None else (_h8 + _h9))
+        _h11 = (None if _h5 is None else _int64(_h5 - 4))
+        _h12 = (None if _h4 is None or _h11 is None else _h4[:_h11])
+        _h13 = (None if _h12 is None else (_h12 + '-'))
+        _h14 = (None if _h4 is None else _right(_h4, 4))
+        _h15 = (None if _h13 is None or _h14 is None else (_h13 + _h14))
+        _h16 = (None if _h5 is None else _int64(_h5 - 2))
+        _h17 = (None if _h4 is None or _h16 is None else _h4[:_h16])
+        _h18 = (None if _h17 is None else (_h17 + ' '))
+        _h19 = (None if _h4 is None else _right(_h4, 2))
+        _h20 = (None if _h18 is None or _h19 is None else (_h18 + _h19))
+        _h21 = (None if c_Country is None else c_Country.strip(_ZS))
+        _h22 = (None if _h21 is None else (_h21.upper() if _h21.isascii() else _upper(_h21)))
+        _h23 = (None if _h4 is None else (_RX26.search(_h4) is not None))
+        _h24 = (None if _h4 is None else (_RX28.search(_h4) is not None))
+        _h25 = (None if _h4 is None else (_RX29.search(_h4) is not None))
+        _h26 = (None if _h4 is None else (_RX31.search(_h4) is not None))
+        _h27 = (None if _h4 is None else (_RX33.search(_h4) is not None))
+        _h28 = (None if _h4 is None else (_RX35.search(_h4) is not None))
+        _h29 = (None if _h4 is None else (_RX36.search(_h4) is not None))
+        _h30 = (
+            _h10
+            if (_h22 in _SET16 and _h23 is True)
+            else _h4
+            if (_h22 in _SET27 and _h24 is True)
+            else _h15
+            if (_h22 in _SET27 and _h25 is True)
+            else _h10
+            if (_h22 in _SET30 and _h26 is True)
+            else _h4
+            if (_h22 in _SET18 and _h24 is True)
+            else _h4
+            if (_h22 in _SET32 and _h24 is True)
+            else _h4
+            if (_h22 in _SET20 and _h27 is True)
+            else _h20
+            if (_h22 in _SET34 and _h28 is True)
+            else _h4
+            if (_h22 in _SET22 and _h29 is True)
+            else None
+        )
+        _h31 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
+        _h32 = (_h30 if _h30 is not None else _h31)
         v_postal_code = (
             None
-            if ((_t4 := (None if _h3 is None else _h3.strip(' '))) is not None and _t4 == '')
-            else _h3
+            if ((_t4 := (None if _h32 is None else _h32.strip(' '))) is not None and _t4 == '')
+            else _h32
         )
         return {
             'id': v_id,
@@ -1594,7 +1743,7 @@ def _product__on_genre(row, c_GenreId):
 
 
 def product(record):
-    """Product -> Product, one record of table Track (mappings/chinook.yaml:146); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table Track (mappings/chinook.yaml:149); record['genre']: its Genre row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_TrackId = record['TrackId']
@@ -1675,7 +1824,7 @@ def product(record):
                 None,
                 'required',
             )
-        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q37, context=_EXACT))
         if (v_unit_price is not None and v_unit_price < 0):
             return Reject(
                 'Product',
@@ -1725,7 +1874,7 @@ def product(record):
 
 
 def transaction(record):
-    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:165). Returns the canonical record (a dict) or a Reject."""
+    """Transaction -> Transaction, one record of table Invoice (mappings/chinook.yaml:168). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceId = record['InvoiceId']
@@ -1792,7 +1941,7 @@ def transaction(record):
                 None,
                 'required',
             )
-        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q7, context=_EXACT))
+        v_total_amount = (None if c_Total is None else c_Total.quantize(_Q37, context=_EXACT))
         if (v_total_amount is None):
             return Reject(
                 'Transaction',
@@ -1802,7 +1951,7 @@ def transaction(record):
                 None,
                 'required',
             )
-        v_country_code = _VM6.get(c_BillingCountry)
+        v_country_code = _VM24.get(c_BillingCountry)
         if ((c_BillingCountry is not None) and (v_country_code is None)):
             return Reject(
                 'Transaction',
@@ -1810,13 +1959,13 @@ def transaction(record):
                 (
                     "slot country_code: code '"
                     + (c_BillingCountry if c_BillingCountry is not None else 'NULL')
-                    + "' is not in value_mappings (line 179)"
+                    + "' is not in value_mappings (line 182)"
                 ),
                 'country_code',
                 c_BillingCountry,
                 'value_mappings',
             )
-        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX7.search(v_country_code) is not None) is False)):
             return Reject(
                 'Transaction',
                 key,
@@ -1856,7 +2005,7 @@ def transaction(record):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:184). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table InvoiceLine (mappings/chinook.yaml:187). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_InvoiceLineId = record['InvoiceLineId']
@@ -1941,7 +2090,7 @@ def transaction_line(record):
                 None,
                 'required',
             )
-        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q7, context=_EXACT))
+        v_unit_price = (None if c_UnitPrice is None else c_UnitPrice.quantize(_Q37, context=_EXACT))
         if (v_unit_price is None):
             return Reject(
                 'TransactionLine',
@@ -2009,7 +2158,7 @@ def transaction_line(record):
             'product_id': v_product_id,
             'quantity': c_Quantity,
             'unit_price': v_unit_price,
-            'discount_rate': _K9,
+            'discount_rate': _K39,
             'line_amount': v_line_amount,
             '_source_system': 'chinook',
             '_source_table': 'InvoiceLine',
@@ -2028,7 +2177,7 @@ def transaction_line(record):
 
 
 def employee(record):
-    """Employee -> Employee, one record of table Employee (mappings/chinook.yaml:200). Returns the canonical record (a dict) or a Reject."""
+    """Employee -> Employee, one record of table Employee (mappings/chinook.yaml:203). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_EmployeeId = record['EmployeeId']
@@ -2159,7 +2308,7 @@ def employee(record):
             if ((_t4 := (None if _h7 is None else _h7.strip(' '))) is not None and _t4 == '')
             else _h7
         )
-        if v_email_address is not None and (_RX4.search(v_email_address) is not None) is False:
+        if v_email_address is not None and (_RX6.search(v_email_address) is not None) is False:
             return Reject(
                 'Employee',
                 key,
@@ -2172,7 +2321,7 @@ def employee(record):
                 v_email_address,
                 'pattern',
             )
-        v_country_code = _VM6.get(c_Country)
+        v_country_code = _VM24.get(c_Country)
         if ((c_Country is not None) and (v_country_code is None)):
             return Reject(
                 'Employee',
@@ -2180,13 +2329,13 @@ def employee(record):
                 (
                     "slot country_code: code '"
                     + (c_Country if c_Country is not None else 'NULL')
-                    + "' is not in value_mappings (line 230)"
+                    + "' is not in value_mappings (line 233)"
                 ),
                 'country_code',
                 c_Country,
                 'value_mappings',
             )
-        if ((v_country_code is not None) and ((_RX5.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX7.search(v_country_code) is not None) is False)):
             return Reject(
                 'Employee',
                 key,

@@ -751,13 +751,15 @@ _RX2 = _re.compile('(?>.*?DO\\ NOT\\ USE).*', _re.DOTALL)
 _SET3 = frozenset(('person', 'organisation'))
 _RX4 = _re.compile('[^一-鿿]')
 _RX5 = _re.compile('^[a-z]{2}\\Z')
-_VM6 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
-_RX7 = _re.compile(
+_RX6 = _re.compile('[ \\t\\n\\r\\f\\x0B\xa0\u3000]+')
+_VM7 = {'G': 'gold', 'S': 'silver', 'P': 'platinum', 'B': 'standard'}
+_RX8 = _re.compile('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}\\Z')
+_RX9 = _re.compile(
     '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
 )
-_RX8 = _re.compile('^[A-Z]{2}\\Z')
-_RX9 = _re.compile('[^0-9]')
-_VM10 = {
+_RX10 = _re.compile('^[A-Z]{2}\\Z')
+_RX11 = _re.compile('[^0-9]')
+_VM12 = {
     'FRANCE': '33',
     'GERMANY': '49',
     'DEUTSCHLAND': '49',
@@ -765,9 +767,9 @@ _VM10 = {
     '中国': '86',
     'SWEDEN': '46',
 }
-_SET11 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
-_SET12 = frozenset(('CHINA', '中国'))
-_SET13 = frozenset(
+_SET13 = frozenset(('UNITED STATES', 'USA', 'US', 'CANADA'))
+_SET14 = frozenset(('CHINA', '中国'))
+_SET15 = frozenset(
     (
         'FRANCE',
         'UNITED KINGDOM',
@@ -780,8 +782,8 @@ _SET13 = frozenset(
         'SWEDEN',
     ),
 )
-_SET14 = frozenset(('ITALIA', 'ITALY'))
-_VM15 = {
+_SET16 = frozenset(('ITALIA', 'ITALY'))
+_VM17 = {
     'FRANCE': 'FR',
     'UNITED STATES': 'US',
     'USA': 'US',
@@ -800,19 +802,19 @@ _VM15 = {
     'SPAIN': 'ES',
     'ESPAÑA': 'ES',
 }
-_VM16 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
-_VM17 = {
+_VM18 = {'CALL': 'call_centre', 'WEB': 'web', 'MAIL': 'email', 'SHOP': 'store'}
+_VM19 = {
     'DONE': 'completed',
     'FOLLOW_UP': 'follow-up required',
     'NO_ANSWER': 'no answer',
     'SALE': 'sale',
     'COMPLAINT': 'complaint',
 }
-_VM18 = {'BUY': 'buyer', 'ACC': 'billing_contact', 'OWN': 'owner'}
-_VM19 = {'EMAIL': 'email', 'SMS': 'mobile', 'PHONE': 'phone', 'POST': 'postal_address'}
-_VM20 = {'MKT': 'marketing', 'SVC': 'service'}
-_VM21 = {'Y': 'opted_in', 'N': 'opted_out'}
-_VM22 = {
+_VM20 = {'BUY': 'buyer', 'ACC': 'billing_contact', 'OWN': 'owner'}
+_VM21 = {'EMAIL': 'email', 'SMS': 'mobile', 'PHONE': 'phone', 'POST': 'postal_address'}
+_VM22 = {'MKT': 'marketing', 'SVC': 'service'}
+_VM23 = {'Y': 'opted_in', 'N': 'opted_out'}
+_VM24 = {
     'NEW': 'placed',
     'CONF': 'confirmed',
     'SHIP': 'shipped',
@@ -820,7 +822,7 @@ _VM22 = {
     'CANC': 'cancelled',
     'RET': 'returned',
 }
-_RX23 = _re.compile('^[A-Z]{3}\\Z')
+_RX25 = _re.compile('^[A-Z]{3}\\Z')
 
 
 
@@ -1012,49 +1014,59 @@ def customer(record):
                 'pattern',
             )
         v_id = (None if _h1 is None else ('crm:Customer:' + _h1))
-        _h32 = (None if _h6 is None else _initcap(_h6))
-        _h33 = (
-            _h32
+        _h32 = (None if c_first_name is None else _RX6.sub(' ', c_first_name))
+        _h33 = (None if _h32 is None else _h32.strip(_ZS))
+        _h34 = (None if _h33 is not None and _h33 == '' else _h33)
+        _h35 = (None if _h34 is None else _initcap(_h34))
+        _h36 = (None if _h34 is None else (_h34.upper() if _h34.isascii() else _upper(_h34)))
+        _h37 = (None if _h34 is None else (_h34.lower() if _h34.isascii() else _lower(_h34)))
+        _h38 = (
+            _h35
             if (
-                (_h2 is not None and _h3 is not None and (_h2 == _h3))
-                or (_h2 is not None and _h16 is not None and (_h2 == _h16))
+                (_h34 is not None and _h36 is not None and (_h34 == _h36))
+                or (_h34 is not None and _h37 is not None and (_h34 == _h37))
             )
-            else _h2
+            else _h34
         )
         v_given_name = (
             None
-            if ((_t6 := (None if _h33 is None else _h33.strip(' '))) is not None and _t6 == '')
-            else _h33
+            if ((_t6 := (None if _h38 is None else _h38.strip(' '))) is not None and _t6 == '')
+            else _h38
         )
-        _h34 = (None if _h7 is None else _initcap(_h7))
-        _h35 = (
-            _h34
+        _h39 = (None if c_last_name is None else _RX6.sub(' ', c_last_name))
+        _h40 = (None if _h39 is None else _h39.strip(_ZS))
+        _h41 = (None if _h40 is not None and _h40 == '' else _h40)
+        _h42 = (None if _h41 is None else _initcap(_h41))
+        _h43 = (None if _h41 is None else (_h41.upper() if _h41.isascii() else _upper(_h41)))
+        _h44 = (None if _h41 is None else (_h41.lower() if _h41.isascii() else _lower(_h41)))
+        _h45 = (
+            _h42
             if (
-                (_h4 is not None and _h5 is not None and (_h4 == _h5))
-                or (_h4 is not None and _h21 is not None and (_h4 == _h21))
+                (_h41 is not None and _h43 is not None and (_h41 == _h43))
+                or (_h41 is not None and _h44 is not None and (_h41 == _h44))
             )
-            else _h4
+            else _h41
         )
         v_family_name = (
             None
-            if ((_t7 := (None if _h35 is None else _h35.strip(' '))) is not None and _t7 == '')
-            else _h35
+            if ((_t7 := (None if _h45 is None else _h45.strip(' '))) is not None and _t7 == '')
+            else _h45
         )
-        _h36 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
+        _h46 = (_h9 if ((_h6 is None) and (_h7 is None)) else None)
         v_organisation_name = (
             None
-            if ((_t8 := (None if _h36 is None else _h36.strip(' '))) is not None and _t8 == '')
-            else _h36
+            if ((_t8 := (None if _h46 is None else _h46.strip(' '))) is not None and _t8 == '')
+            else _h46
         )
-        _h37 = (None if c_segment is None else c_segment.strip(_ZS))
-        _h38 = (None if _h37 is None else (_h37.upper() if _h37.isascii() else _upper(_h37)))
-        v_customer_tier = _VM6.get(_h38, 'standard')
-        _h39 = (None if c_salutation is None else c_salutation.strip(_ZS))
-        _h40 = (None if _h39 is not None and _h39 == '' else _h39)
+        _h47 = (None if c_segment is None else c_segment.strip(_ZS))
+        _h48 = (None if _h47 is None else (_h47.upper() if _h47.isascii() else _upper(_h47)))
+        v_customer_tier = _VM7.get(_h48, 'standard')
+        _h49 = (None if c_salutation is None else c_salutation.strip(_ZS))
+        _h50 = (None if _h49 is not None and _h49 == '' else _h49)
         v_salutation = (
             None
-            if ((_t9 := (None if _h40 is None else _h40.strip(' '))) is not None and _t9 == '')
-            else _h40
+            if ((_t9 := (None if _h50 is None else _h50.strip(' '))) is not None and _t9 == '')
+            else _h50
         )
         return {
             'id': v_id,
@@ -1089,7 +1101,7 @@ def customer(record):
 
 
 def contact_point_email(record):
-    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:90). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointEmail -> ContactPoint, one record of table contacts (mappings/crm.yaml:86). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1217,12 +1229,18 @@ def contact_point_email(record):
                 None,
                 'required',
             )
+        _h4 = (None if c_email is None else _RX6.sub(' ', c_email))
+        _h5 = (None if _h4 is None else _h4.strip(_ZS))
+        _h6 = (None if _h5 is None else (_h5.lower() if _h5.isascii() else _lower(_h5)))
+        _h7 = (None if _h5 is None else (_RX8.search(_h5) is not None))
+        _h8 = (_h6 if (_h7 is True) else None)
+        _h9 = (_h8 if _h8 is not None else _h3)
         v_email_address = (
             None
-            if ((_t6 := (None if _h3 is None else _h3.strip(' '))) is not None and _t6 == '')
-            else _h3
+            if ((_t6 := (None if _h9 is None else _h9.strip(' '))) is not None and _t6 == '')
+            else _h9
         )
-        if v_email_address is not None and (_RX7.search(v_email_address) is not None) is False:
+        if v_email_address is not None and (_RX9.search(v_email_address) is not None) is False:
             return Reject(
                 'ContactPointEmail',
                 key,
@@ -1265,7 +1283,7 @@ def contact_point_email(record):
 
 
 def contact_point_phone(record):
-    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:115). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointPhone -> ContactPoint, one record of table contacts (mappings/crm.yaml:111). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1409,7 +1427,7 @@ def contact_point_phone(record):
                 None,
                 'reject_when',
             )
-        _h3 = (None if c_phone is None else _RX9.sub('', c_phone))
+        _h3 = (None if c_phone is None else _RX11.sub('', c_phone))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject(
@@ -1438,7 +1456,7 @@ def contact_point_phone(record):
         _h9 = (None if _h3 is None else ('+86' + _h3))
         _h10 = (None if c_country is None else c_country.strip(_ZS))
         _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
-        _h12 = _VM10.get(_h11, '44')
+        _h12 = _VM12.get(_h11, '44')
         _h13 = ('+' + _h12)
         _h14 = (None if _h3 is None else _substring(_h3, 2))
         _h15 = (None if _h14 is None else (_h13 + _h14))
@@ -1452,16 +1470,16 @@ def contact_point_phone(record):
             else _h7
             if (_h18 is not None and _h18 == '00')
             else _h8
-            if (_h11 in _SET11 and (_h4 is not None and _h4 == 10))
+            if (_h11 in _SET13 and (_h4 is not None and _h4 == 10))
             else _h9
             if (
-                (_h11 in _SET12 and (_h19 is not None and _h19 == '1'))
+                (_h11 in _SET14 and (_h19 is not None and _h19 == '1'))
                 and (_h4 is not None and _h4 == 11)
             )
             else _h15
-            if ((_h19 is not None and _h19 == '0') and _h11 in _SET13)
+            if ((_h19 is not None and _h19 == '0') and _h11 in _SET15)
             else _h16
-            if (_h11 in _SET14)
+            if (_h11 in _SET16)
             else _h2
         )
         v_phone_number = (
@@ -1498,7 +1516,7 @@ def contact_point_phone(record):
 
 
 def contact_point_mobile(record):
-    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:163). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointMobile -> ContactPoint, one record of table contacts (mappings/crm.yaml:159). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1642,7 +1660,7 @@ def contact_point_mobile(record):
                 None,
                 'reject_when',
             )
-        _h3 = (None if c_mobile is None else _RX9.sub('', c_mobile))
+        _h3 = (None if c_mobile is None else _RX11.sub('', c_mobile))
         _h4 = (None if _h3 is None else len(_h3))
         if (_h4 is not None and _h4 < 8):
             return Reject(
@@ -1671,7 +1689,7 @@ def contact_point_mobile(record):
         _h9 = (None if _h3 is None else ('+86' + _h3))
         _h10 = (None if c_country is None else c_country.strip(_ZS))
         _h11 = (None if _h10 is None else (_h10.upper() if _h10.isascii() else _upper(_h10)))
-        _h12 = _VM10.get(_h11, '44')
+        _h12 = _VM12.get(_h11, '44')
         _h13 = ('+' + _h12)
         _h14 = (None if _h3 is None else _substring(_h3, 2))
         _h15 = (None if _h14 is None else (_h13 + _h14))
@@ -1685,16 +1703,16 @@ def contact_point_mobile(record):
             else _h7
             if (_h18 is not None and _h18 == '00')
             else _h8
-            if (_h11 in _SET11 and (_h4 is not None and _h4 == 10))
+            if (_h11 in _SET13 and (_h4 is not None and _h4 == 10))
             else _h9
             if (
-                (_h11 in _SET12 and (_h19 is not None and _h19 == '1'))
+                (_h11 in _SET14 and (_h19 is not None and _h19 == '1'))
                 and (_h4 is not None and _h4 == 11)
             )
             else _h15
-            if ((_h19 is not None and _h19 == '0') and _h11 in _SET13)
+            if ((_h19 is not None and _h19 == '0') and _h11 in _SET15)
             else _h16
-            if (_h11 in _SET14)
+            if (_h11 in _SET16)
             else _h2
         )
         v_phone_number = (
@@ -1731,7 +1749,7 @@ def contact_point_mobile(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:208). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table contacts (mappings/crm.yaml:204). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -1900,7 +1918,7 @@ def contact_point_address(record):
         _h4 = (None if c_country is None else c_country.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
         _h6 = (None if _h5 is not None and _h5 == '' else _h5)
-        v_country_code = _VM15.get(_h6)
+        v_country_code = _VM17.get(_h6)
         if ((_h6 is not None) and (v_country_code is None)):
             return Reject(
                 'ContactPointAddress',
@@ -1908,13 +1926,13 @@ def contact_point_address(record):
                 (
                     "slot country_code: code '"
                     + (_h6 if _h6 is not None else 'NULL')
-                    + "' is not in value_mappings (line 234)"
+                    + "' is not in value_mappings (line 230)"
                 ),
                 'country_code',
                 _h6,
                 'value_mappings',
             )
-        if ((v_country_code is not None) and ((_RX8.search(v_country_code) is not None) is False)):
+        if ((v_country_code is not None) and ((_RX10.search(v_country_code) is not None) is False)):
             return Reject(
                 'ContactPointAddress',
                 key,
@@ -1997,7 +2015,7 @@ def _interaction__on_c(row, c_contact_no):
 
 
 def interaction(record):
-    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:258); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Interaction -> Interaction, one record of table activities (mappings/crm.yaml:254); record['c']: its contacts row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_activity_id = record['activity_id']
@@ -2211,7 +2229,7 @@ def interaction(record):
             )
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        v_channel = _VM16.get(_h3)
+        v_channel = _VM18.get(_h3)
         if ((_h3 is not None) and (v_channel is None)):
             return Reject(
                 'Interaction',
@@ -2219,7 +2237,7 @@ def interaction(record):
                 (
                     "slot channel: code '"
                     + (_h3 if _h3 is not None else 'NULL')
-                    + "' is not in value_mappings (line 280)"
+                    + "' is not in value_mappings (line 276)"
                 ),
                 'channel',
                 _h3,
@@ -2245,7 +2263,7 @@ def interaction(record):
             )
         _h4 = (None if c_result is None else c_result.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        v_outcome = _VM17.get(_h5)
+        v_outcome = _VM19.get(_h5)
         if ((_h5 is not None) and (v_outcome is None)):
             return Reject(
                 'Interaction',
@@ -2253,7 +2271,7 @@ def interaction(record):
                 (
                     "slot outcome: code '"
                     + (_h5 if _h5 is not None else 'NULL')
-                    + "' is not in value_mappings (line 293)"
+                    + "' is not in value_mappings (line 289)"
                 ),
                 'outcome',
                 _h5,
@@ -2293,7 +2311,7 @@ def interaction(record):
 
 
 def customer_joined(record):
-    """CustomerJoined -> CustomerStatusChange, one record of table contacts (mappings/crm.yaml:303). Returns the canonical record (a dict) or a Reject."""
+    """CustomerJoined -> CustomerStatusChange, one record of table contacts (mappings/crm.yaml:299). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_contact_no = record['contact_no']
@@ -2505,7 +2523,7 @@ def customer_joined(record):
 
 
 def contact_person(record):
-    """ContactPerson -> ContactPerson, one record of table company_contacts (mappings/crm.yaml:323). Returns the canonical record (a dict) or a Reject."""
+    """ContactPerson -> ContactPerson, one record of table company_contacts (mappings/crm.yaml:319). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_person_id = record['person_id']
@@ -2569,7 +2587,7 @@ def contact_person(record):
             )
         _h2 = (None if c_role is None else c_role.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        v_party_role = _VM18.get(_h3)
+        v_party_role = _VM20.get(_h3)
         if ((_h3 is not None) and (v_party_role is None)):
             return Reject(
                 'ContactPerson',
@@ -2577,7 +2595,7 @@ def contact_person(record):
                 (
                     "slot party_role: code '"
                     + (_h3 if _h3 is not None else 'NULL')
-                    + "' is not in value_mappings (line 335)"
+                    + "' is not in value_mappings (line 331)"
                 ),
                 'party_role',
                 _h3,
@@ -2590,7 +2608,7 @@ def contact_person(record):
             if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '')
             else _h5
         )
-        if v_email_address is not None and (_RX7.search(v_email_address) is not None) is False:
+        if v_email_address is not None and (_RX9.search(v_email_address) is not None) is False:
             return Reject(
                 'ContactPerson',
                 key,
@@ -2644,7 +2662,7 @@ def contact_person(record):
 
 
 def consent(record):
-    """Consent -> Consent, one record of table permissions (mappings/crm.yaml:345). Returns the canonical record (a dict) or a Reject."""
+    """Consent -> Consent, one record of table permissions (mappings/crm.yaml:341). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_permission_id = record['permission_id']
@@ -2712,7 +2730,7 @@ def consent(record):
             )
         _h2 = (None if c_channel is None else c_channel.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        v_consent_channel = _VM19.get(_h3)
+        v_consent_channel = _VM21.get(_h3)
         if ((_h3 is not None) and (v_consent_channel is None)):
             return Reject(
                 'Consent',
@@ -2720,7 +2738,7 @@ def consent(record):
                 (
                     "slot consent_channel: code '"
                     + (_h3 if _h3 is not None else 'NULL')
-                    + "' is not in value_mappings (line 353)"
+                    + "' is not in value_mappings (line 349)"
                 ),
                 'consent_channel',
                 _h3,
@@ -2737,7 +2755,7 @@ def consent(record):
             )
         _h4 = (None if c_purpose is None else c_purpose.strip(_ZS))
         _h5 = (None if _h4 is None else (_h4.upper() if _h4.isascii() else _upper(_h4)))
-        v_consent_purpose = _VM20.get(_h5)
+        v_consent_purpose = _VM22.get(_h5)
         if ((_h5 is not None) and (v_consent_purpose is None)):
             return Reject(
                 'Consent',
@@ -2745,7 +2763,7 @@ def consent(record):
                 (
                     "slot consent_purpose: code '"
                     + (_h5 if _h5 is not None else 'NULL')
-                    + "' is not in value_mappings (line 361)"
+                    + "' is not in value_mappings (line 357)"
                 ),
                 'consent_purpose',
                 _h5,
@@ -2762,7 +2780,7 @@ def consent(record):
             )
         _h6 = (None if c_opt_in is None else c_opt_in.strip(_ZS))
         _h7 = (None if _h6 is None else (_h6.upper() if _h6.isascii() else _upper(_h6)))
-        v_consent_status = _VM21.get(_h7)
+        v_consent_status = _VM23.get(_h7)
         if ((_h7 is not None) and (v_consent_status is None)):
             return Reject(
                 'Consent',
@@ -2770,7 +2788,7 @@ def consent(record):
                 (
                     "slot consent_status: code '"
                     + (_h7 if _h7 is not None else 'NULL')
-                    + "' is not in value_mappings (line 367)"
+                    + "' is not in value_mappings (line 363)"
                 ),
                 'consent_status',
                 _h7,
@@ -2796,7 +2814,7 @@ def consent(record):
             )
         _h8 = (None if c_source is None else c_source.strip(_ZS))
         _h9 = (None if _h8 is None else (_h8.upper() if _h8.isascii() else _upper(_h8)))
-        v_consent_source = _VM16.get(_h9)
+        v_consent_source = _VM18.get(_h9)
         if ((_h9 is not None) and (v_consent_source is None)):
             return Reject(
                 'Consent',
@@ -2804,7 +2822,7 @@ def consent(record):
                 (
                     "slot consent_source: code '"
                     + (_h9 if _h9 is not None else 'NULL')
-                    + "' is not in value_mappings (line 375)"
+                    + "' is not in value_mappings (line 371)"
                 ),
                 'consent_source',
                 _h9,
@@ -2836,7 +2854,7 @@ def consent(record):
 
 
 def sales_order(record):
-    """SalesOrder -> SalesOrder, one record of table orders (mappings/crm.yaml:384). Returns the canonical record (a dict) or a Reject."""
+    """SalesOrder -> SalesOrder, one record of table orders (mappings/crm.yaml:380). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_order_no = record['order_no']
@@ -2927,7 +2945,7 @@ def sales_order(record):
             )
         _h2 = (None if c_status is None else c_status.strip(_ZS))
         _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
-        v_order_status = _VM22.get(_h3)
+        v_order_status = _VM24.get(_h3)
         if ((_h3 is not None) and (v_order_status is None)):
             return Reject(
                 'SalesOrder',
@@ -2935,7 +2953,7 @@ def sales_order(record):
                 (
                     "slot order_status: code '"
                     + (_h3 if _h3 is not None else 'NULL')
-                    + "' is not in value_mappings (line 394)"
+                    + "' is not in value_mappings (line 390)"
                 ),
                 'order_status',
                 _h3,
@@ -2948,7 +2966,7 @@ def sales_order(record):
             if ((_t2 := (None if _h5 is None else _h5.strip(' '))) is not None and _t2 == '')
             else _h5
         )
-        if v_currency_code is not None and (_RX23.search(v_currency_code) is not None) is False:
+        if v_currency_code is not None and (_RX25.search(v_currency_code) is not None) is False:
             return Reject(
                 'SalesOrder',
                 key,
@@ -2998,7 +3016,7 @@ def sales_order(record):
 
 
 def order_status_change(record):
-    """OrderStatusChange -> OrderStatusChange, one record of table order_events (mappings/crm.yaml:407). Returns the canonical record (a dict) or a Reject."""
+    """OrderStatusChange -> OrderStatusChange, one record of table order_events (mappings/crm.yaml:403). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_seq = record['seq']
@@ -3059,7 +3077,7 @@ def order_status_change(record):
             )
         _h3 = (None if c_status is None else c_status.strip(_ZS))
         _h4 = (None if _h3 is None else (_h3.upper() if _h3.isascii() else _upper(_h3)))
-        v_order_status = _VM22.get(_h4)
+        v_order_status = _VM24.get(_h4)
         if ((_h4 is not None) and (v_order_status is None)):
             return Reject(
                 'OrderStatusChange',
@@ -3067,7 +3085,7 @@ def order_status_change(record):
                 (
                     "slot order_status: code '"
                     + (_h4 if _h4 is not None else 'NULL')
-                    + "' is not in value_mappings (line 413)"
+                    + "' is not in value_mappings (line 409)"
                 ),
                 'order_status',
                 _h4,

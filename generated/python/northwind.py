@@ -172,6 +172,17 @@ def _upper(s):
     return "".join([_UPPER_MAP.get(c) or c.upper() for c in s])
 
 
+def _right(s, n):
+    return s[-n:] if n else ""
+
+
+def _int64(x):
+    # BIGINT arithmetic: DuckDB fails the view on an overflow
+    if -9223372036854775808 <= x <= 9223372036854775807:
+        return x
+    raise _Fail(f"integer overflow: {x}")
+
+
 def _round_half_away(x):
     # C's std::round on a double: halves away from zero, keeping the sign of zero.
     t = _math.copysign(float(_math.trunc(x)), x)
@@ -966,13 +977,45 @@ _RX4 = _re.compile('^[A-Z]{2}\\Z')
 _RX5 = _re.compile(
     '^[^@\\t\\n\\f\\r ]+@[^@\\t\\n\\f\\r ][^@\\t\\n\\f\\r .]*\\.[^@\\t\\n\\f\\r ]+\\Z',
 )
-_RX6 = _re.compile('^[A-Z]{3}\\Z')
-_RX7 = _re.compile('Owner.*', _re.DOTALL)
-_RX8 = _re.compile('(?>.*?Accounting).*', _re.DOTALL)
-_RX9 = _re.compile('(?>.*?Sales).*', _re.DOTALL)
-_RX10 = _re.compile('(?>.*?Order).*', _re.DOTALL)
-_SET11 = frozenset(('buyer', 'billing_contact', 'owner', 'decision_maker', 'other'))
-_SET12 = frozenset(('placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned'))
+_RX6 = _re.compile('[- \\t\\n\\r\\f\\x0B().\\/\xa0]')
+_RX7 = _re.compile('^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}\\Z')
+_RX8 = _re.compile('^([+]|00)440?[1235789][0-9]{9}\\Z')
+_RX9 = _re.compile('^([+]|00)330?[1-9][0-9]{8}\\Z')
+_RX10 = _re.compile('^([+]|00)610?[2-478][0-9]{8}\\Z')
+_RX11 = _re.compile('^([+]|00)861[3-9][0-9]{9}\\Z')
+_SET12 = frozenset(
+    ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA'),
+)
+_RX13 = _re.compile('^1?[2-9][0-9]{2}[2-9][0-9]{6}\\Z')
+_SET14 = frozenset(
+    ('GB', 'GBR', 'UK', 'UNITED KINGDOM', 'ENGLAND', 'SCOTLAND', 'WALES', 'NORTHERN IRELAND'),
+)
+_RX15 = _re.compile('^0[1235789][0-9]{9}\\Z')
+_SET16 = frozenset(('FR', 'FRA', 'FRANCE'))
+_RX17 = _re.compile('^0[1-9][0-9]{8}\\Z')
+_SET18 = frozenset(('AU', 'AUS', 'AUSTRALIA'))
+_RX19 = _re.compile('^0[2-478][0-9]{8}\\Z')
+_SET20 = frozenset(('CN', 'CHN', 'CHINA', '中国'))
+_RX21 = _re.compile('^1[3-9][0-9]{9}\\Z')
+_RX22 = _re.compile('[^A-Za-z0-9]')
+_RX23 = _re.compile('^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}\\Z')
+_SET24 = frozenset(('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA'))
+_RX25 = _re.compile('^[0-9]{5}\\Z')
+_RX26 = _re.compile('^[0-9]{9}\\Z')
+_SET27 = frozenset(('CA', 'CAN', 'CANADA'))
+_RX28 = _re.compile('^[A-Z][0-9][A-Z][0-9][A-Z][0-9]\\Z')
+_SET29 = frozenset(('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND'))
+_RX30 = _re.compile('^[0-9]{4}\\Z')
+_SET31 = frozenset(('NL', 'NLD', 'NETHERLANDS'))
+_RX32 = _re.compile('^[1-9][0-9]{3}[A-Z]{2}\\Z')
+_RX33 = _re.compile('^[0-9]{6}\\Z')
+_RX34 = _re.compile('^[A-Z]{3}\\Z')
+_RX35 = _re.compile('Owner.*', _re.DOTALL)
+_RX36 = _re.compile('(?>.*?Accounting).*', _re.DOTALL)
+_RX37 = _re.compile('(?>.*?Sales).*', _re.DOTALL)
+_RX38 = _re.compile('(?>.*?Order).*', _re.DOTALL)
+_SET39 = frozenset(('buyer', 'billing_contact', 'owner', 'decision_maker', 'other'))
+_SET40 = frozenset(('placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned'))
 
 
 
@@ -1258,15 +1301,19 @@ def contact_point_phone(record):
         try:
             c_CustomerID = record['CustomerID']
             c_Phone = record['Phone']
+            c_Country = record['Country']
             c_Address = record['Address']
         except KeyError:
             c_CustomerID = record.get('CustomerID')
             c_Phone = record.get('Phone')
+            c_Country = record.get('Country')
             c_Address = record.get('Address')
         if c_CustomerID.__class__ is not str and c_CustomerID is not None:
             c_CustomerID = _in(c_CustomerID, 'text', 'CustomerID')
         if c_Phone.__class__ is not str and c_Phone is not None:
             c_Phone = _in(c_Phone, 'text', 'Phone')
+        if c_Country.__class__ is not str and c_Country is not None:
+            c_Country = _in(c_Country, 'text', 'Country')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
         key = c_CustomerID
@@ -1294,11 +1341,56 @@ def contact_point_phone(record):
             if (c_CustomerID is None)
             else ('northwind:ContactPoint:' + 'phone' + '|' + c_CustomerID)
         )
-        _h1 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        _h1 = (None if c_Phone is None else _RX6.sub('', c_Phone))
+        _h2 = (None if _h1 is None else _right(_h1, 10))
+        _h3 = (None if _h2 is None else ('+1' + _h2))
+        _h4 = (None if _h2 is None else ('+44' + _h2))
+        _h5 = (None if _h1 is None else _right(_h1, 9))
+        _h6 = (None if _h5 is None else ('+33' + _h5))
+        _h7 = (None if _h5 is None else ('+61' + _h5))
+        _h8 = (None if _h1 is None else _right(_h1, 11))
+        _h9 = (None if _h8 is None else ('+86' + _h8))
+        _h10 = (None if _h1 is None else (_RX7.search(_h1) is not None))
+        _h11 = (None if _h1 is None else (_RX8.search(_h1) is not None))
+        _h12 = (None if _h1 is None else (_RX9.search(_h1) is not None))
+        _h13 = (None if _h1 is None else (_RX10.search(_h1) is not None))
+        _h14 = (None if _h1 is None else (_RX11.search(_h1) is not None))
+        _h15 = (None if c_Country is None else c_Country.strip(_ZS))
+        _h16 = (None if _h15 is None else (_h15.upper() if _h15.isascii() else _upper(_h15)))
+        _h17 = (None if _h1 is None else (_RX13.search(_h1) is not None))
+        _h18 = (None if _h1 is None else (_RX15.search(_h1) is not None))
+        _h19 = (None if _h1 is None else (_RX17.search(_h1) is not None))
+        _h20 = (None if _h1 is None else (_RX19.search(_h1) is not None))
+        _h21 = (None if _h1 is None else (_RX21.search(_h1) is not None))
+        _h22 = (
+            _h3
+            if (_h10 is True)
+            else _h4
+            if (_h11 is True)
+            else _h6
+            if (_h12 is True)
+            else _h7
+            if (_h13 is True)
+            else _h9
+            if (_h14 is True)
+            else _h3
+            if (_h16 in _SET12 and _h17 is True)
+            else _h4
+            if (_h16 in _SET14 and _h18 is True)
+            else _h6
+            if (_h16 in _SET16 and _h19 is True)
+            else _h7
+            if (_h16 in _SET18 and _h20 is True)
+            else _h9
+            if (_h16 in _SET20 and _h21 is True)
+            else None
+        )
+        _h23 = (None if c_Phone is None else c_Phone.strip(_ZS))
+        _h24 = (_h22 if _h22 is not None else _h23)
         v_phone_number = (
             None
-            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
-            else _h1
+            if ((_t1 := (None if _h24 is None else _h24.strip(' '))) is not None and _t1 == '')
+            else _h24
         )
         return {
             'id': v_id,
@@ -1329,20 +1421,24 @@ def contact_point_phone(record):
 
 
 def contact_point_fax(record):
-    """ContactPointFax -> ContactPoint, one record of table Customers (mappings/northwind.yaml:89). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointFax -> ContactPoint, one record of table Customers (mappings/northwind.yaml:90). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerID = record['CustomerID']
             c_Fax = record['Fax']
+            c_Country = record['Country']
             c_Address = record['Address']
         except KeyError:
             c_CustomerID = record.get('CustomerID')
             c_Fax = record.get('Fax')
+            c_Country = record.get('Country')
             c_Address = record.get('Address')
         if c_CustomerID.__class__ is not str and c_CustomerID is not None:
             c_CustomerID = _in(c_CustomerID, 'text', 'CustomerID')
         if c_Fax.__class__ is not str and c_Fax is not None:
             c_Fax = _in(c_Fax, 'text', 'Fax')
+        if c_Country.__class__ is not str and c_Country is not None:
+            c_Country = _in(c_Country, 'text', 'Country')
         if c_Address.__class__ is not str and c_Address is not None:
             c_Address = _in(c_Address, 'text', 'Address')
         key = c_CustomerID
@@ -1370,11 +1466,56 @@ def contact_point_fax(record):
             if (c_CustomerID is None)
             else ('northwind:ContactPoint:' + 'fax' + '|' + c_CustomerID)
         )
-        _h1 = (None if c_Fax is None else c_Fax.strip(_ZS))
+        _h1 = (None if c_Fax is None else _RX6.sub('', c_Fax))
+        _h2 = (None if _h1 is None else _right(_h1, 10))
+        _h3 = (None if _h2 is None else ('+1' + _h2))
+        _h4 = (None if _h2 is None else ('+44' + _h2))
+        _h5 = (None if _h1 is None else _right(_h1, 9))
+        _h6 = (None if _h5 is None else ('+33' + _h5))
+        _h7 = (None if _h5 is None else ('+61' + _h5))
+        _h8 = (None if _h1 is None else _right(_h1, 11))
+        _h9 = (None if _h8 is None else ('+86' + _h8))
+        _h10 = (None if _h1 is None else (_RX7.search(_h1) is not None))
+        _h11 = (None if _h1 is None else (_RX8.search(_h1) is not None))
+        _h12 = (None if _h1 is None else (_RX9.search(_h1) is not None))
+        _h13 = (None if _h1 is None else (_RX10.search(_h1) is not None))
+        _h14 = (None if _h1 is None else (_RX11.search(_h1) is not None))
+        _h15 = (None if c_Country is None else c_Country.strip(_ZS))
+        _h16 = (None if _h15 is None else (_h15.upper() if _h15.isascii() else _upper(_h15)))
+        _h17 = (None if _h1 is None else (_RX13.search(_h1) is not None))
+        _h18 = (None if _h1 is None else (_RX15.search(_h1) is not None))
+        _h19 = (None if _h1 is None else (_RX17.search(_h1) is not None))
+        _h20 = (None if _h1 is None else (_RX19.search(_h1) is not None))
+        _h21 = (None if _h1 is None else (_RX21.search(_h1) is not None))
+        _h22 = (
+            _h3
+            if (_h10 is True)
+            else _h4
+            if (_h11 is True)
+            else _h6
+            if (_h12 is True)
+            else _h7
+            if (_h13 is True)
+            else _h9
+            if (_h14 is True)
+            else _h3
+            if (_h16 in _SET12 and _h17 is True)
+            else _h4
+            if (_h16 in _SET14 and _h18 is True)
+            else _h6
+            if (_h16 in _SET16 and _h19 is True)
+            else _h7
+            if (_h16 in _SET18 and _h20 is True)
+            else _h9
+            if (_h16 in _SET20 and _h21 is True)
+            else None
+        )
+        _h23 = (None if c_Fax is None else c_Fax.strip(_ZS))
+        _h24 = (_h22 if _h22 is not None else _h23)
         v_phone_number = (
             None
-            if ((_t1 := (None if _h1 is None else _h1.strip(' '))) is not None and _t1 == '')
-            else _h1
+            if ((_t1 := (None if _h24 is None else _h24.strip(' '))) is not None and _t1 == '')
+            else _h24
         )
         return {
             'id': v_id,
@@ -1405,7 +1546,7 @@ def contact_point_fax(record):
 
 
 def contact_point_address(record):
-    """ContactPointAddress -> ContactPoint, one record of table Customers (mappings/northwind.yaml:106). Returns the canonical record (a dict) or a Reject."""
+    """ContactPointAddress -> ContactPoint, one record of table Customers (mappings/northwind.yaml:107). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerID = record['CustomerID']
@@ -1461,7 +1602,7 @@ def contact_point_address(record):
                 (
                     "slot country_code: code '"
                     + (c_Country if c_Country is not None else 'NULL')
-                    + "' is not in value_mappings (line 126)"
+                    + "' is not in value_mappings (line 128)"
                 ),
                 'country_code',
                 c_Country,
@@ -1504,16 +1645,60 @@ def contact_point_address(record):
             )
             else c_Region
         )
+        _h2 = (None if c_PostalCode is None else _RX22.sub('', c_PostalCode))
+        _h3 = (None if _h2 is None else (_h2.upper() if _h2.isascii() else _upper(_h2)))
+        _h4 = (None if _h3 is None else len(_h3))
+        _h5 = (None if _h4 is None else _int64(_h4 - 3))
+        _h6 = (None if _h3 is None or _h5 is None else _h3[:_h5])
+        _h7 = (None if _h6 is None else (_h6 + ' '))
+        _h8 = (None if _h3 is None else _right(_h3, 3))
+        _h9 = (None if _h7 is None or _h8 is None else (_h7 + _h8))
+        _h10 = (None if _h4 is None else _int64(_h4 - 4))
+        _h11 = (None if _h3 is None or _h10 is None else _h3[:_h10])
+        _h12 = (None if _h11 is None else (_h11 + '-'))
+        _h13 = (None if _h3 is None else _right(_h3, 4))
+        _h14 = (None if _h12 is None or _h13 is None else (_h12 + _h13))
+        _h15 = (None if _h4 is None else _int64(_h4 - 2))
+        _h16 = (None if _h3 is None or _h15 is None else _h3[:_h15])
+        _h17 = (None if _h16 is None else (_h16 + ' '))
+        _h18 = (None if _h3 is None else _right(_h3, 2))
+        _h19 = (None if _h17 is None or _h18 is None else (_h17 + _h18))
+        _h20 = (None if c_Country is None else c_Country.strip(_ZS))
+        _h21 = (None if _h20 is None else (_h20.upper() if _h20.isascii() else _upper(_h20)))
+        _h22 = (None if _h3 is None else (_RX23.search(_h3) is not None))
+        _h23 = (None if _h3 is None else (_RX25.search(_h3) is not None))
+        _h24 = (None if _h3 is None else (_RX26.search(_h3) is not None))
+        _h25 = (None if _h3 is None else (_RX28.search(_h3) is not None))
+        _h26 = (None if _h3 is None else (_RX30.search(_h3) is not None))
+        _h27 = (None if _h3 is None else (_RX32.search(_h3) is not None))
+        _h28 = (None if _h3 is None else (_RX33.search(_h3) is not None))
+        _h29 = (
+            _h9
+            if (_h21 in _SET14 and _h22 is True)
+            else _h3
+            if (_h21 in _SET24 and _h23 is True)
+            else _h14
+            if (_h21 in _SET24 and _h24 is True)
+            else _h9
+            if (_h21 in _SET27 and _h25 is True)
+            else _h3
+            if (_h21 in _SET16 and _h23 is True)
+            else _h3
+            if (_h21 in _SET29 and _h23 is True)
+            else _h3
+            if (_h21 in _SET18 and _h26 is True)
+            else _h19
+            if (_h21 in _SET31 and _h27 is True)
+            else _h3
+            if (_h21 in _SET20 and _h28 is True)
+            else None
+        )
+        _h30 = (None if c_PostalCode is None else c_PostalCode.strip(_ZS))
+        _h31 = (_h29 if _h29 is not None else _h30)
         v_postal_code = (
             None
-            if (
-                (
-                    (_t4 := (None if c_PostalCode is None else c_PostalCode.strip(' ')))
-                    is not None
-                )
-                and (_t4 == '')
-            )
-            else c_PostalCode
+            if ((_t4 := (None if _h31 is None else _h31.strip(' '))) is not None and _t4 == '')
+            else _h31
         )
         return {
             'id': v_id,
@@ -1568,7 +1753,7 @@ def _product__on_category(row, c_CategoryID):
 
 
 def product(record):
-    """Product -> Product, one record of table Products (mappings/northwind.yaml:133); record['category']: its Categories row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """Product -> Product, one record of table Products (mappings/northwind.yaml:135); record['category']: its Categories row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_ProductID = record['ProductID']
@@ -1826,7 +2011,7 @@ def transaction(record):
 
 
 def transaction_line(record):
-    """TransactionLine -> TransactionLine, one record of table Order Details (mappings/northwind.yaml:179). Returns the canonical record (a dict) or a Reject."""
+    """TransactionLine -> TransactionLine, one record of table Order Details (mappings/northwind.yaml:181). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_ProductID = record['ProductID']
@@ -2126,7 +2311,7 @@ def transaction_line(record):
 
 
 def contact_person(record):
-    """ContactPerson -> ContactPerson, one record of table Customers (mappings/northwind.yaml:195). Returns the canonical record (a dict) or a Reject."""
+    """ContactPerson -> ContactPerson, one record of table Customers (mappings/northwind.yaml:197). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_CustomerID = record['CustomerID']
@@ -2196,25 +2381,29 @@ def contact_person(record):
         v_party_role = (
             'owner'
             if (
-                (None if c_ContactTitle is None else _RX7.fullmatch(c_ContactTitle) is not None)
+                (None if c_ContactTitle is None else _RX35.fullmatch(c_ContactTitle) is not None)
                 is True
             )
             else 'billing_contact'
             if (
-                (None if c_ContactTitle is None else _RX8.fullmatch(c_ContactTitle) is not None)
+                (None if c_ContactTitle is None else _RX36.fullmatch(c_ContactTitle) is not None)
                 is True
             )
             else 'buyer'
             if (
                 (
-                    (None if c_ContactTitle is None else _RX9.fullmatch(c_ContactTitle) is not None)
+                    (
+                        None
+                        if (c_ContactTitle is None)
+                        else (_RX37.fullmatch(c_ContactTitle) is not None)
+                    )
                     is True
                 )
                 or (
                     (
                         None
                         if (c_ContactTitle is None)
-                        else (_RX10.fullmatch(c_ContactTitle) is not None)
+                        else (_RX38.fullmatch(c_ContactTitle) is not None)
                     )
                     is True
                 )
@@ -2260,7 +2449,7 @@ def contact_person(record):
 
 
 def employee(record):
-    """Employee -> Employee, one record of table Employees (mappings/northwind.yaml:224). Returns the canonical record (a dict) or a Reject."""
+    """Employee -> Employee, one record of table Employees (mappings/northwind.yaml:226). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_EmployeeID = record['EmployeeID']
@@ -2366,7 +2555,7 @@ def employee(record):
                 (
                     "slot country_code: code '"
                     + (c_Country if c_Country is not None else 'NULL')
-                    + "' is not in value_mappings (line 256)"
+                    + "' is not in value_mappings (line 258)"
                 ),
                 'country_code',
                 c_Country,
@@ -2492,7 +2681,7 @@ def employee(record):
 
 
 def organisation_unit_region(record):
-    """OrganisationUnitRegion -> OrganisationUnit, one record of table Regions (mappings/northwind.yaml:261). Returns the canonical record (a dict) or a Reject."""
+    """OrganisationUnitRegion -> OrganisationUnit, one record of table Regions (mappings/northwind.yaml:263). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_RegionID = record['RegionID']
@@ -2559,7 +2748,7 @@ def organisation_unit_region(record):
 
 
 def organisation_unit_territory(record):
-    """OrganisationUnitTerritory -> OrganisationUnit, one record of table Territories (mappings/northwind.yaml:273). Returns the canonical record (a dict) or a Reject."""
+    """OrganisationUnitTerritory -> OrganisationUnit, one record of table Territories (mappings/northwind.yaml:275). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_TerritoryID = record['TerritoryID']
@@ -2662,7 +2851,7 @@ def _sales_order__on_shipper(row, c_ShipVia):
 
 
 def sales_order(record):
-    """SalesOrder -> SalesOrder, one record of table Orders (mappings/northwind.yaml:287); record['shipper']: its Shippers row (to_one). Returns the canonical record (a dict) or a Reject."""
+    """SalesOrder -> SalesOrder, one record of table Orders (mappings/northwind.yaml:289); record['shipper']: its Shippers row (to_one). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_OrderID = record['OrderID']
@@ -2864,7 +3053,7 @@ def sales_order(record):
                 (
                     "slot country_code: code '"
                     + (c_ShipCountry if c_ShipCountry is not None else 'NULL')
-                    + "' is not in value_mappings (line 325)"
+                    + "' is not in value_mappings (line 327)"
                 ),
                 'country_code',
                 c_ShipCountry,
@@ -3007,7 +3196,7 @@ def sales_order(record):
 
 
 def sales_order_line(record):
-    """SalesOrderLine -> SalesOrderLine, one record of table Order Details (mappings/northwind.yaml:334). Returns the canonical record (a dict) or a Reject."""
+    """SalesOrderLine -> SalesOrderLine, one record of table Order Details (mappings/northwind.yaml:336). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_ProductID = record['ProductID']
@@ -3307,7 +3496,7 @@ def sales_order_line(record):
 
 
 def order_placed(record):
-    """OrderPlaced -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:350). Returns the canonical record (a dict) or a Reject."""
+    """OrderPlaced -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:352). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_OrderID = record['OrderID']
@@ -3373,7 +3562,7 @@ def order_placed(record):
 
 
 def order_shipped(record):
-    """OrderShipped -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:364). Returns the canonical record (a dict) or a Reject."""
+    """OrderShipped -> OrderStatusChange, one record of table Orders (mappings/northwind.yaml:366). Returns the canonical record (a dict) or a Reject."""
     try:
         try:
             c_OrderID = record['OrderID']

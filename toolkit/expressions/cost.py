@@ -29,7 +29,7 @@ _FROM_TEXT = {Type.DATETIME: 16, Type.DATE: 10, Type.DECIMAL: 3}
 # a condition used as a value (compared, coalesced, selected): T-SQL has no boolean values
 CONDITION_AS_VALUE = 2
 _CONDITIONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike,
-               exp.And, exp.Or, exp.Not)
+               exp.And, exp.Or, exp.Not, exp.RegexpLike)
 
 
 def cast_copies(source: Type | None, target: Type | None) -> int:

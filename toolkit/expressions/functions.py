@@ -12,6 +12,7 @@ from typing import Callable
 from sqlglot import exp
 
 from ..types import Type
+from .standardise import STANDARDISERS
 
 # Argument kinds a function accepts.
 TEXT, NUMBER, TEMPORAL, INTEGER, ANY, BOOLEAN = "text", "number", "temporal", "integer", "any", "boolean"
@@ -55,7 +56,7 @@ class Function:
     doc: str = ""
     # Python for record translators: a template over the (non-NULL) arguments {0}, {1}, ... or {args},
     # each used once, calling helpers from toolkit/templates/python_runtime.py. Empty: COALESCE,
-    # NULLIF, GREATEST, LEAST, CONCAT and TRIM are compiled structurally; aggregates are not per record.
+    # NULLIF, GREATEST, LEAST, CONCAT, TRIM and REGEXP_LIKE are compiled structurally; aggregates are not per record.
     python: str = ""
     also: tuple[str, ...] = ()      # other spellings that parse to the same node (listed in error messages)
 
@@ -92,6 +93,8 @@ FUNCTIONS: tuple[Function, ...] = (
              doc="REPLACE(text, search, replacement), every occurrence", python="_replace({0}, {1}, {2})"),
     Function("REGEXP_REPLACE", exp.RegexpReplace, (TEXT, TEXT, TEXT), _fixed(Type.STRING), min_args=3,
              doc="REGEXP_REPLACE(text, pattern, replacement), every match (RE2/Python syntax common subset)", python="_regexp_replace_dynamic({0}, {1}, {2})"),
+    Function("REGEXP_LIKE", exp.RegexpLike, (TEXT, TEXT), _fixed(Type.BOOLEAN), min_args=2,
+             doc="REGEXP_LIKE(text, pattern): whether the pattern matches somewhere in the text (anchor it with ^...$)"),
     Function("CONCAT", exp.Concat, (ANY,), _fixed(Type.STRING), variadic=True,
              doc="join values as text; NULL arguments count as empty text (unlike ||)"),
     Function("LPAD", exp.Pad, (TEXT, INTEGER, TEXT), _fixed(Type.STRING), min_args=3, doc="LPAD(text, length, fill)", python="_lpad({0}, {1}, {2})"),
@@ -121,9 +124,11 @@ FUNCTIONS: tuple[Function, ...] = (
 
 BY_NODE: dict[type[exp.Expression], Function] = {f.node: f for f in FUNCTIONS}
 
-# Functions of our own, parsed by sqlglot as Anonymous and expanded when bound.
+# Functions of our own, parsed by sqlglot as Anonymous and expanded when bound: GLOBAL_ID and the
+# standardisation functions (toolkit/expressions/standardise.py).
 GLOBAL_ID = "GLOBAL_ID"
 OWN_FUNCTIONS = {
     GLOBAL_ID: "GLOBAL_ID('Class', key[, key...]): the canonical identifier '<source>:<Class>:<key>|<key>' "
                "a derivation of that class in this source gives (NULL if any key is NULL)",
+    **{s.name: s.doc for s in STANDARDISERS.values()},
 }

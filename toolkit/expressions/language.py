@@ -24,6 +24,7 @@ from ..types import SQL_TYPES, Type
 from .cost import sql_size
 from .functions import BY_NODE, GLOBAL_ID, OWN_FUNCTIONS, _accepts, common_type
 from .regex_safety import UnsafePattern, check_pattern
+from .standardise import STANDARDISERS, Standardiser, StandardiseError, arity, country_code
 
 # Nodes allowed besides whitelisted functions.
 _STRUCTURE = (exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.DataType,
@@ -44,6 +45,14 @@ _CAST_TARGETS = {
     exp.DataType.Type.BOOLEAN: Type.BOOLEAN, exp.DataType.Type.DATE: Type.DATE,
     exp.DataType.Type.TIMESTAMP: Type.DATETIME, exp.DataType.Type.DATETIME: Type.DATETIME,
 }
+
+
+# levels standardisation functions may add above their arguments once expanded (standardise.py), all together
+EXPANSION_DEPTH = 12
+
+
+def _calls_standardiser(tree: exp.Expression) -> bool:
+    return any(node.name.upper() in STANDARDISERS for node in tree.find_all(exp.Anonymous))
 
 
 class ExpressionError(Exception):
@@ -191,7 +200,11 @@ def compile_expression(text: str, scope: Scope) -> Expr:
     typ = checker.type_of(tree)
     bound = checker.bind(tree.copy())
     # binding adds a CAST around an integer joined by || (one level) and expands GLOBAL_ID into a chain
-    _check_tree_size(bound, slack=1, expanded=" once GLOBAL_ID is expanded (two levels per key)")
+    # and a standardisation function into its definition (the bound tree stays within what later stages handle)
+    standardised = _calls_standardiser(tree)
+    _check_tree_size(bound, slack=1 + EXPANSION_DEPTH * standardised,
+                     expanded=" once GLOBAL_ID is expanded (two levels per key)" if not standardised else
+                     " once GLOBAL_ID and the standardisation functions are expanded")
     _check_sql_size(bound, checker)
     refs = tuple(dict.fromkeys(scope._read))
     return Expr(text.strip(), bound, typ, refs, checker.saw_aggregate,
@@ -332,8 +345,10 @@ class _Checker:
                 types.append(t)
         finally:
             self._in_aggregate = self._in_aggregate and not fn.aggregate
-        if isinstance(node, exp.RegexpReplace):
-            _check_regex(node.expression)
+        if isinstance(node, exp.RegexpLike) and len(args) != 2:
+            raise ExpressionError("REGEXP_LIKE takes a text and a pattern, no flags: REGEXP_LIKE(email, '^[^@]+@[^@]+$')")
+        if isinstance(node, (exp.RegexpReplace, exp.RegexpLike)):
+            _check_regex(node.expression, fn.name)
         result = fn.returns(types)
         if result is None:
             raise ExpressionError(f"arguments of {fn.name} have incompatible types: {', '.join(t.value for t in types)}")
@@ -341,6 +356,8 @@ class _Checker:
 
     def _own_function(self, node: exp.Anonymous) -> Type:
         name = node.name.upper()
+        if name in STANDARDISERS:
+            return self._standardiser(STANDARDISERS[name], node.expressions)
         if name != GLOBAL_ID:
             raise ExpressionError(f"unknown function {node.name}(); allowed: {', '.join(allowed_function_names())}")
         args = node.expressions
@@ -352,6 +369,27 @@ class _Checker:
             t = self.type_of(arg)
             if t not in (Type.STRING, Type.INTEGER):
                 raise ExpressionError(f"GLOBAL_ID keys must be text or integers, but `{arg.sql()}` is {t.value}")
+        return Type.STRING
+
+    def _standardiser(self, fn: Standardiser, args: list[exp.Expression]) -> Type:
+        """Text in, text out; a country given in quotes must be one the function knows."""
+        usage = f"{fn.name}(text, 'GB')" if fn.countries else f"{fn.name}(text)"
+        if len(args) != arity(fn):
+            raise ExpressionError(f"{fn.name} takes {arity(fn)} argument(s): {usage}")
+        if any(_calls_standardiser(arg) for arg in args):
+            # each expansion repeats its argument: nested, they would multiply before any size check
+            raise ExpressionError(f"{fn.name} cannot take the result of another standardisation function (each one "
+                                  f"already trims and squeezes white space): {usage}")
+        for i, arg in enumerate(args):
+            t = self.type_of(arg)
+            if t not in (Type.STRING, Type.NULL):
+                raise ExpressionError(f"{fn.name} expects text for argument {i + 1}, but `{arg.sql()}` is {t.value}: "
+                                      "wrap it in CAST(... AS TEXT)")
+        if fn.countries and isinstance(args[1], exp.Literal):
+            try:
+                country_code(fn, args[1].this)
+            except StandardiseError as exc:
+                raise ExpressionError(str(exc)) from None
         return Type.STRING
 
     def _column(self, node: exp.Column) -> tuple[str, "object"]:
@@ -411,6 +449,8 @@ class _Checker:
                 return exp.column(exp.to_identifier(column.name, quoted=True), table=exp.to_identifier(alias, quoted=True))
             if isinstance(node, exp.Anonymous) and node.name.upper() == GLOBAL_ID:
                 return global_id(self.scope.source, node.expressions[0].this, [self.bind(a) for a in node.expressions[1:]])
+            if isinstance(node, exp.Anonymous) and node.name.upper() in STANDARDISERS:
+                return self._expand(STANDARDISERS[node.name.upper()], node.expressions)
             if type(node) is exp.Cast:
                 # a cast never fails the whole view; the generators turn a failed strict CAST into a reject
                 bound = exp.TryCast(this=self.bind(node.this), to=node.to)
@@ -427,6 +467,18 @@ class _Checker:
             return node
 
         return tree.transform(rewrite, copy=False)
+
+    def _expand(self, fn: Standardiser, args: list[exp.Expression]) -> exp.Expression:
+        """The standardisation function as neutral SQL over its bound arguments (a quoted country as its code)."""
+        value = self.bind(args[0])
+        if not fn.countries:
+            return exp.Paren(this=fn.expand(value))
+        country = args[1]
+        if isinstance(country, exp.Literal):
+            return exp.Paren(this=fn.expand(value, country_code(fn, country.this)))
+        if isinstance(country, exp.Null):
+            return exp.Paren(this=exp.Cast(this=exp.null(), to=SQL_TYPES[Type.STRING].copy()))
+        return exp.Paren(this=fn.expand(value, self.bind(country)))
 
     def type_of_bound(self, node: exp.Expression) -> Type:
         if isinstance(node, exp.Column) and node.table and node.table in self.scope.tables:
@@ -448,10 +500,10 @@ def global_id(source: str, class_name: str, keys: list[exp.Expression]) -> exp.E
     return exp.Paren(this=tree)
 
 
-def _check_regex(pattern: exp.Expression) -> None:
+def _check_regex(pattern: exp.Expression, function: str = "REGEXP_REPLACE") -> None:
     """A regular expression must be a literal in the linear-time subset every engine runs alike."""
     if not (isinstance(pattern, exp.Literal) and pattern.is_string):
-        raise ExpressionError(f"the pattern of REGEXP_REPLACE must be a quoted literal, not `{pattern.sql()}`: a pattern "
+        raise ExpressionError(f"the pattern of {function} must be a quoted literal, not `{pattern.sql()}`: a pattern "
                               "read from data could take exponential time on backtracking engines")
     try:
         check_pattern(pattern.this)

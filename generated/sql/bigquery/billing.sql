@@ -870,9 +870,34 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM(`account_holders`.`email`)), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_CONTAINS(
+                TRIM(REGEXP_REPLACE(`account_holders`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM(`account_holders`.`email`))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`account_holders`.`email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_CONTAINS(
+              TRIM(REGEXP_REPLACE(`account_holders`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE(`account_holders`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`account_holders`.`email`))
+      )
     END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,

@@ -303,9 +303,192 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(TRIM(`Customers`.`Phone`), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+            END
+          ),
+          TRIM(`Customers`.`Phone`)
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -361,7 +544,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__staged` AS
 SELECT
   `d`.`id`,
@@ -405,9 +588,192 @@ FROM (
     CAST('fax' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(TRIM(`Customers`.`Fax`), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_CONTAINS(
+                REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+            END
+          ),
+          TRIM(`Customers`.`Fax`)
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Fax`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_CONTAINS(
+              REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -427,7 +793,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax` AS
 SELECT
   `s`.`id`,
@@ -449,7 +815,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -463,7 +829,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -491,7 +857,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 128)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -521,9 +887,230 @@ FROM (
       ELSE `Customers`.`Region`
     END AS STRING) AS `region`,
     CAST(CASE
-      WHEN TRIM(`Customers`.`PostalCode`, ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 4
+                ) || '-' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  4
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 2
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  2
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_CONTAINS(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            END
+          ),
+          TRIM(`Customers`.`PostalCode`)
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE `Customers`.`PostalCode`
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_CONTAINS(
+              UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )
     END AS STRING) AS `postal_code`,
     CAST(CASE
       WHEN `Customers`.`Country` = 'Argentina'
@@ -584,7 +1171,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -606,7 +1193,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -620,7 +1207,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__staged` AS
 SELECT
   `d`.`id`,
@@ -671,7 +1258,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product` AS
 SELECT
   `s`.`id`,
@@ -688,7 +1275,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -702,7 +1289,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__joins` AS
 SELECT
   CAST(`Products`.`ProductID` AS STRING) AS `_source_key`,
@@ -717,7 +1304,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
 SELECT DISTINCT
   'northwind' AS `_source_system`,
@@ -738,7 +1325,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -765,7 +1352,7 @@ SELECT
     AND NOT REGEXP_CONTAINS(`d`.`currency_code`, '^[A-Z]{3}$')
     THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
     WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-    THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 176)'
     WHEN NOT `d`.`country_code` IS NULL
     AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
     THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -855,7 +1442,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction` AS
 SELECT
   `s`.`id`,
@@ -874,7 +1461,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -899,7 +1486,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -967,7 +1554,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -985,7 +1572,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -999,7 +1586,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1080,7 +1667,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1100,7 +1687,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1114,7 +1701,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1145,7 +1732,7 @@ SELECT
       AND NOT REGEXP_CONTAINS(`d`.`email_address`, '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$')
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 256)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 258)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1265,7 +1852,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee` AS
 SELECT
   `s`.`id`,
@@ -1292,7 +1879,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1306,7 +1893,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__staged` AS
 SELECT
   `d`.`id`,
@@ -1359,7 +1946,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region` AS
 SELECT
   `s`.`id`,
@@ -1380,7 +1967,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1394,7 +1981,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__staged` AS
 SELECT
   `d`.`id`,
@@ -1449,7 +2036,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory` AS
 SELECT
   `s`.`id`,
@@ -1470,7 +2057,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1484,7 +2071,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1523,7 +2110,7 @@ SELECT
       WHEN NOT `d`.`_raw__required_date` IS NULL AND `d`.`required_date` IS NULL
       THEN 'slot required_date: value \'' || COALESCE(CAST(`d`.`_raw__required_date` AS STRING), 'NULL') || '\' cannot be converted to DATE'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 325)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 327)'
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_CONTAINS(`d`.`country_code`, '^[A-Z]{2}$')
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1640,7 +2227,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1669,7 +2256,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1683,7 +2270,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__joins` AS
 SELECT
   CAST(`Orders`.`OrderID` AS STRING) AS `_source_key`,
@@ -1698,7 +2285,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1766,7 +2353,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line` AS
 SELECT
   `s`.`id`,
@@ -1784,7 +2371,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1798,7 +2385,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__staged` AS
 SELECT
   `d`.`id`,
@@ -1838,7 +2425,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed` AS
 SELECT
   `s`.`id`,
@@ -1854,7 +2441,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1868,7 +2455,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__staged` AS
 SELECT
   `d`.`id`,
@@ -1914,7 +2501,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped` AS
 SELECT
   `s`.`id`,
@@ -1930,7 +2517,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2008,7 +2595,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2040,7 +2627,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2072,7 +2659,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2104,7 +2691,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2165,7 +2752,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2197,7 +2784,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2229,7 +2816,7 @@ WHERE
   NOT `s`.`manager_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2273,7 +2860,7 @@ WHERE
   NOT `s`.`parent_unit_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2334,7 +2921,7 @@ WHERE
   NOT `s`.`sales_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2395,7 +2982,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2427,7 +3014,7 @@ WHERE
   NOT `s`.`order_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__orphans` AS
 SELECT
   `s`.`_source_system`,

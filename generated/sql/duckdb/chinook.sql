@@ -351,9 +351,34 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("Customer"."Email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')))
+            END
+          ),
+          LOWER(TRIM("Customer"."Email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("Customer"."Email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')))
+          END
+        ),
+        LOWER(TRIM("Customer"."Email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
@@ -454,9 +479,192 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+            END
+          ),
+          TRIM("Customer"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+          END
+        ),
+        TRIM("Customer"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -512,7 +720,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__contact_point_address__staged: every Customer row, its values and reject reason
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -540,7 +748,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 141)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 144)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -566,9 +774,190 @@ FROM (
     CAST(CASE WHEN TRIM("Customer"."City", ' ') = '' THEN NULL ELSE "Customer"."City" END AS TEXT) AS "city",
     CAST(CASE WHEN TRIM("Customer"."State", ' ') = '' THEN NULL ELSE "Customer"."State" END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."PostalCode"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customer"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 4
+                ) || '-' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 4)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 2
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 2)
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            END
+          ),
+          TRIM("Customer"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."PostalCode")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customer"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 4
+              ) || '-' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 4)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 2
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 2)
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+          END
+        ),
+        TRIM("Customer"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customer"."Country" = 'Argentina'
@@ -635,7 +1024,7 @@ FROM (
 ) AS "d";
 
 -- chinook__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address" AS
 SELECT
   "s"."id",
@@ -657,7 +1046,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -671,7 +1060,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__product__staged: every Track row, its values and reject reason
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product__staged" AS
 SELECT
   "d"."id",
@@ -714,7 +1103,7 @@ FROM (
 ) AS "d";
 
 -- chinook__product: the canonical rows (no reject reason)
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product" AS
 SELECT
   "s"."id",
@@ -731,7 +1120,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -745,7 +1134,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product__joins" AS
 SELECT
   CAST("Track"."TrackId" AS TEXT) AS "_source_key",
@@ -760,7 +1149,7 @@ HAVING
   COUNT(*) > 1;
 
 -- chinook__transaction__staged: every Invoice row, its values and reject reason
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction__staged" AS
 SELECT
   "d"."id",
@@ -789,7 +1178,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 179)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 182)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -867,7 +1256,7 @@ FROM (
 ) AS "d";
 
 -- chinook__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction" AS
 SELECT
   "s"."id",
@@ -886,7 +1275,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -900,7 +1289,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -954,7 +1343,7 @@ FROM (
 ) AS "d";
 
 -- chinook__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line" AS
 SELECT
   "s"."id",
@@ -972,7 +1361,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -986,7 +1375,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__employee__staged: every Employee row, its values and reject reason
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee__staged" AS
 SELECT
   "d"."id",
@@ -1019,7 +1408,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 230)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 233)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1134,7 +1523,7 @@ FROM (
 ) AS "d";
 
 -- chinook__employee: the canonical rows (no reject reason)
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee" AS
 SELECT
   "s"."id",
@@ -1161,7 +1550,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1300,7 +1689,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1332,7 +1721,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1364,7 +1753,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1425,7 +1814,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- chinook__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee__orphans" AS
 SELECT
   "s"."_source_system",

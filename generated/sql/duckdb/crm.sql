@@ -292,13 +292,84 @@ FROM (
     END AS TEXT) AS "full_name",
     CAST(CASE
       WHEN TRIM(
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            THEN ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    1
+                  ),
+                  '[' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          END
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE (
         CASE
-          WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-          OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
           THEN ARRAY_TO_STRING(
             CASE
               WHEN REGEXP_MATCHES(
-                LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
+                LEFT(
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                  1
+                ),
                 '[' || (
                   ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -306,7 +377,7 @@ FROM (
               )
               THEN LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."first_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -323,7 +394,7 @@ FROM (
               )
               ELSE LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."first_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -341,72 +412,90 @@ FROM (
             END,
             ''
           )
-          ELSE TRIM("contacts"."first_name")
-        END,
-        ' '
-      ) = ''
-      THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-        THEN ARRAY_TO_STRING(
-          CASE
-            WHEN REGEXP_MATCHES(
-              LEFT(NULLIF(TRIM("contacts"."first_name"), ''), 1),
-              '[' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']'
-            )
-            THEN LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."first_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 0
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-            ELSE LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."first_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 1
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-          END,
-          ''
-        )
-        ELSE TRIM("contacts"."first_name")
-      END
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+        END
+      )
     END AS TEXT) AS "given_name",
     CAST(CASE
       WHEN TRIM(
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+            )
+            THEN ARRAY_TO_STRING(
+              CASE
+                WHEN REGEXP_MATCHES(
+                  LEFT(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    1
+                  ),
+                  '[' || (
+                    ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                  ) || ']'
+                )
+                THEN LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 0
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+                ELSE LIST_TRANSFORM(
+                  REGEXP_EXTRACT_ALL(
+                    NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                    '([' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+|[^' || (
+                      ' 	
+' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
+                    ) || ']+)'
+                  ),
+                  LAMBDA "seg", "idx" : CASE
+                    WHEN "idx" % 2 = 1
+                    THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
+                    ELSE seg
+                  END
+                )
+              END,
+              ''
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          END
+        ),
+        ' '
+      ) = ''
+      THEN NULL
+      ELSE (
         CASE
-          WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-          OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = UPPER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+          )
           THEN ARRAY_TO_STRING(
             CASE
               WHEN REGEXP_MATCHES(
-                LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
+                LEFT(
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
+                  1
+                ),
                 '[' || (
                   ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -414,7 +503,7 @@ FROM (
               )
               THEN LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."last_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -431,7 +520,7 @@ FROM (
               )
               ELSE LIST_TRANSFORM(
                 REGEXP_EXTRACT_ALL(
-                  NULLIF(TRIM("contacts"."last_name"), ''),
+                  NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), ''),
                   '([' || (
                     ' 	
 ' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
@@ -449,62 +538,9 @@ FROM (
             END,
             ''
           )
-          ELSE TRIM("contacts"."last_name")
-        END,
-        ' '
-      ) = ''
-      THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-        THEN ARRAY_TO_STRING(
-          CASE
-            WHEN REGEXP_MATCHES(
-              LEFT(NULLIF(TRIM("contacts"."last_name"), ''), 1),
-              '[' || (
-                ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-              ) || ']'
-            )
-            THEN LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."last_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 0
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-            ELSE LIST_TRANSFORM(
-              REGEXP_EXTRACT_ALL(
-                NULLIF(TRIM("contacts"."last_name"), ''),
-                '([' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+|[^' || (
-                  ' 	
-' || CHR(11) || '!"#$%&''()*+,\\\-./:;<=>?@\\\[\\\]\^_`{|}~'
-                ) || ']+)'
-              ),
-              LAMBDA "seg", "idx" : CASE
-                WHEN "idx" % 2 = 1
-                THEN UPPER(LEFT(seg, 1)) || LOWER(SUBSTRING(seg, 2))
-                ELSE seg
-              END
-            )
-          END,
-          ''
-        )
-        ELSE TRIM("contacts"."last_name")
-      END
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ', 'g')), '')
+        END
+      )
     END AS TEXT) AS "family_name",
     CAST(CASE
       WHEN TRIM(
@@ -607,7 +643,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_email__staged: every contacts row, its values and reject reason
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW "crm__contact_point_email__staged" AS
 SELECT
   "d"."id",
@@ -650,9 +686,34 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("contacts"."email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')))
+            END
+          ),
+          LOWER(TRIM("contacts"."email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("contacts"."email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ', 'g')))
+          END
+        ),
+        LOWER(TRIM("contacts"."email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
@@ -683,7 +744,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_email: the canonical rows (no reject reason)
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW "crm__contact_point_email" AS
 SELECT
   "s"."id",
@@ -705,7 +766,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW "crm__contact_point_email__rejects" AS
 SELECT
   "s"."_source_system",
@@ -719,7 +780,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_phone__staged: every contacts row, its values and reject reason
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__staged" AS
 SELECT
   "d"."id",
@@ -886,7 +947,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_phone: the canonical rows (no reject reason)
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW "crm__contact_point_phone" AS
 SELECT
   "s"."id",
@@ -908,7 +969,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__rejects" AS
 SELECT
   "s"."_source_system",
@@ -922,7 +983,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__staged" AS
 SELECT
   "d"."id",
@@ -1089,7 +1150,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_mobile: the canonical rows (no reject reason)
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile" AS
 SELECT
   "s"."id",
@@ -1111,7 +1172,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1125,7 +1186,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_address__staged: every contacts row, its values and reject reason
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW "crm__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -1153,7 +1214,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 234)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 230)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1252,7 +1313,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW "crm__contact_point_address" AS
 SELECT
   "s"."id",
@@ -1274,7 +1335,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW "crm__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1288,7 +1349,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__interaction__staged: every activities row, its values and reject reason
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW "crm__interaction__staged" AS
 SELECT
   "d"."id",
@@ -1308,13 +1369,13 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
-      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 280)'
+      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 276)'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
-      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 293)'
+      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 289)'
       WHEN "d"."duration_seconds" < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS TEXT), 'NULL') || ' is below the minimum 0'
       ELSE NULL
@@ -1386,7 +1447,7 @@ FROM (
 ) AS "d";
 
 -- crm__interaction: the canonical rows (no reject reason)
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW "crm__interaction" AS
 SELECT
   "s"."id",
@@ -1405,7 +1466,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__interaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW "crm__interaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1419,7 +1480,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__interaction__joins: driving rows a to_one join matched more than once
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW "crm__interaction__joins" AS
 SELECT
   CAST("activities"."activity_id" AS TEXT) AS "_source_key",
@@ -1434,7 +1495,7 @@ HAVING
   COUNT(*) > 1;
 
 -- crm__customer_joined__staged: every contacts row, its values and reject reason
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW "crm__customer_joined__staged" AS
 SELECT
   "d"."id",
@@ -1493,7 +1554,7 @@ FROM (
 ) AS "d";
 
 -- crm__customer_joined: the canonical rows (no reject reason)
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW "crm__customer_joined" AS
 SELECT
   "s"."id",
@@ -1509,7 +1570,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW "crm__customer_joined__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1523,7 +1584,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_person__staged: every company_contacts row, its values and reject reason
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW "crm__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1544,7 +1605,7 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__party_role" IS NULL AND "d"."party_role" IS NULL
-      THEN 'slot party_role: code ''' || COALESCE(CAST("d"."_raw__party_role" AS TEXT), 'NULL') || ''' is not in value_mappings (line 335)'
+      THEN 'slot party_role: code ''' || COALESCE(CAST("d"."_raw__party_role" AS TEXT), 'NULL') || ''' is not in value_mappings (line 331)'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
@@ -1593,7 +1654,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW "crm__contact_person" AS
 SELECT
   "s"."id",
@@ -1613,7 +1674,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW "crm__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1627,7 +1688,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__consent__staged: every permissions row, its values and reject reason
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW "crm__consent__staged" AS
 SELECT
   "d"."id",
@@ -1646,21 +1707,21 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__consent_channel" IS NULL AND "d"."consent_channel" IS NULL
-      THEN 'slot consent_channel: code ''' || COALESCE(CAST("d"."_raw__consent_channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 353)'
+      THEN 'slot consent_channel: code ''' || COALESCE(CAST("d"."_raw__consent_channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 349)'
       WHEN "d"."consent_channel" IS NULL OR "d"."consent_channel" = ''
       THEN 'slot consent_channel is required but empty'
       WHEN NOT "d"."_raw__consent_purpose" IS NULL AND "d"."consent_purpose" IS NULL
-      THEN 'slot consent_purpose: code ''' || COALESCE(CAST("d"."_raw__consent_purpose" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
+      THEN 'slot consent_purpose: code ''' || COALESCE(CAST("d"."_raw__consent_purpose" AS TEXT), 'NULL') || ''' is not in value_mappings (line 357)'
       WHEN "d"."consent_purpose" IS NULL OR "d"."consent_purpose" = ''
       THEN 'slot consent_purpose is required but empty'
       WHEN NOT "d"."_raw__consent_status" IS NULL AND "d"."consent_status" IS NULL
-      THEN 'slot consent_status: code ''' || COALESCE(CAST("d"."_raw__consent_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 367)'
+      THEN 'slot consent_status: code ''' || COALESCE(CAST("d"."_raw__consent_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 363)'
       WHEN "d"."consent_status" IS NULL OR "d"."consent_status" = ''
       THEN 'slot consent_status is required but empty'
       WHEN "d"."consent_date" IS NULL
       THEN 'slot consent_date is required but empty'
       WHEN NOT "d"."_raw__consent_source" IS NULL AND "d"."consent_source" IS NULL
-      THEN 'slot consent_source: code ''' || COALESCE(CAST("d"."_raw__consent_source" AS TEXT), 'NULL') || ''' is not in value_mappings (line 375)'
+      THEN 'slot consent_source: code ''' || COALESCE(CAST("d"."_raw__consent_source" AS TEXT), 'NULL') || ''' is not in value_mappings (line 371)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1719,7 +1780,7 @@ FROM (
 ) AS "d";
 
 -- crm__consent: the canonical rows (no reject reason)
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW "crm__consent" AS
 SELECT
   "s"."id",
@@ -1737,7 +1798,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__consent__rejects: the rejected rows, each with its reason and provenance
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW "crm__consent__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1751,7 +1812,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__sales_order__staged: every orders row, its values and reject reason
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW "crm__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1785,7 +1846,7 @@ SELECT
       WHEN "d"."order_date" IS NULL
       THEN 'slot order_date is required but empty'
       WHEN NOT "d"."_raw__order_status" IS NULL AND "d"."order_status" IS NULL
-      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 394)'
+      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 390)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1851,7 +1912,7 @@ FROM (
 ) AS "d";
 
 -- crm__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW "crm__sales_order" AS
 SELECT
   "s"."id",
@@ -1880,7 +1941,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW "crm__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1894,7 +1955,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__order_status_change__staged: every order_events row, its values and reject reason
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW "crm__order_status_change__staged" AS
 SELECT
   "d"."id",
@@ -1911,7 +1972,7 @@ SELECT
       WHEN "d"."order_id" IS NULL OR "d"."order_id" = ''
       THEN 'slot order_id is required but empty'
       WHEN NOT "d"."_raw__order_status" IS NULL AND "d"."order_status" IS NULL
-      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 413)'
+      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 409)'
       WHEN "d"."order_status" IS NULL OR "d"."order_status" = ''
       THEN 'slot order_status is required but empty'
       WHEN "d"."status_changed_at" IS NULL
@@ -1955,7 +2016,7 @@ FROM (
 ) AS "d";
 
 -- crm__order_status_change: the canonical rows (no reject reason)
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW "crm__order_status_change" AS
 SELECT
   "s"."id",
@@ -1971,7 +2032,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW "crm__order_status_change__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1985,7 +2046,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_email__orphans: references naming no canonical row of their class
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW "crm__contact_point_email__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2017,7 +2078,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_point_phone__orphans: references naming no canonical row of their class
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW "crm__contact_point_phone__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2049,7 +2110,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_point_mobile__orphans: references naming no canonical row of their class
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW "crm__contact_point_mobile__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2081,7 +2142,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW "crm__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2113,7 +2174,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__interaction__orphans: references naming no canonical row of their class
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW "crm__interaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2145,7 +2206,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__customer_joined__orphans: references naming no canonical row of their class
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW "crm__customer_joined__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2177,7 +2238,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW "crm__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2209,7 +2270,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__consent__orphans: references naming no canonical row of their class
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW "crm__consent__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2241,7 +2302,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW "crm__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2273,7 +2334,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__order_status_change__orphans: references naming no canonical row of their class
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW "crm__order_status_change__orphans" AS
 SELECT
   "s"."_source_system",

@@ -303,9 +303,192 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+            END
+          ),
+          TRIM("Customers"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -361,7 +544,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__staged" AS
 SELECT
   "d"."id",
@@ -405,9 +588,192 @@ FROM (
     CAST('fax' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Fax"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+              )
+            END
+          ),
+          TRIM("Customers"."Fax")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 10)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 9)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '', 'g'), 11)
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -427,7 +793,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax" AS
 SELECT
   "s"."id",
@@ -449,7 +815,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__rejects" AS
 SELECT
   "s"."_source_system",
@@ -463,7 +829,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -491,7 +857,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -521,9 +887,190 @@ FROM (
       ELSE "Customers"."Region"
     END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM("Customers"."PostalCode", ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 4
+                ) || '-' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 4)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 2
+                ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 2)
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_MATCHES(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            END
+          ),
+          TRIM("Customers"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 4
+              ) || '-' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 4)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 3
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 3)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))) - 2
+              ) || ' ' || RIGHT(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')), 2)
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_MATCHES(
+              UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '', 'g'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -584,7 +1131,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address" AS
 SELECT
   "s"."id",
@@ -606,7 +1153,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -620,7 +1167,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product__staged" AS
 SELECT
   "d"."id",
@@ -671,7 +1218,7 @@ FROM (
 ) AS "d";
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product" AS
 SELECT
   "s"."id",
@@ -688,7 +1235,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -702,7 +1249,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product__joins" AS
 SELECT
   CAST("Products"."ProductID" AS TEXT) AS "_source_key",
@@ -717,7 +1264,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
 SELECT DISTINCT
   'northwind' AS "_source_system",
@@ -738,7 +1285,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__groups" AS
 SELECT
   "d"."id",
@@ -765,7 +1312,7 @@ SELECT
     AND NOT REGEXP_MATCHES("d"."currency_code", '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL
     AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -846,7 +1393,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction" AS
 SELECT
   "s"."id",
@@ -865,7 +1412,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -890,7 +1437,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -949,7 +1496,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line" AS
 SELECT
   "s"."id",
@@ -967,7 +1514,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -981,7 +1528,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1062,7 +1609,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person" AS
 SELECT
   "s"."id",
@@ -1082,7 +1629,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1096,7 +1643,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee__staged" AS
 SELECT
   "d"."id",
@@ -1127,7 +1674,7 @@ SELECT
       AND NOT REGEXP_MATCHES("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 256)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 258)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1247,7 +1794,7 @@ FROM (
 ) AS "d";
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee" AS
 SELECT
   "s"."id",
@@ -1274,7 +1821,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1288,7 +1835,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__staged" AS
 SELECT
   "d"."id",
@@ -1341,7 +1888,7 @@ FROM (
 ) AS "d";
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region" AS
 SELECT
   "s"."id",
@@ -1362,7 +1909,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1376,7 +1923,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__staged" AS
 SELECT
   "d"."id",
@@ -1431,7 +1978,7 @@ FROM (
 ) AS "d";
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory" AS
 SELECT
   "s"."id",
@@ -1452,7 +1999,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1466,7 +2013,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1505,7 +2052,7 @@ SELECT
       WHEN NOT "d"."_raw__required_date" IS NULL AND "d"."required_date" IS NULL
       THEN 'slot required_date: value ''' || COALESCE(CAST("d"."_raw__required_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 325)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 327)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_MATCHES("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1622,7 +2169,7 @@ FROM (
 ) AS "d";
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order" AS
 SELECT
   "s"."id",
@@ -1651,7 +2198,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1665,7 +2212,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__joins" AS
 SELECT
   CAST("Orders"."OrderID" AS TEXT) AS "_source_key",
@@ -1680,7 +2227,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__staged" AS
 SELECT
   "d"."id",
@@ -1739,7 +2286,7 @@ FROM (
 ) AS "d";
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line" AS
 SELECT
   "s"."id",
@@ -1757,7 +2304,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1771,7 +2318,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed__staged" AS
 SELECT
   "d"."id",
@@ -1811,7 +2358,7 @@ FROM (
 ) AS "d";
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed" AS
 SELECT
   "s"."id",
@@ -1827,7 +2374,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1841,7 +2388,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped__staged" AS
 SELECT
   "d"."id",
@@ -1887,7 +2434,7 @@ FROM (
 ) AS "d";
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped" AS
 SELECT
   "s"."id",
@@ -1903,7 +2450,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1981,7 +2528,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2013,7 +2560,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2045,7 +2592,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2077,7 +2624,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2138,7 +2685,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2170,7 +2717,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2202,7 +2749,7 @@ WHERE
   NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2246,7 +2793,7 @@ WHERE
   NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2307,7 +2854,7 @@ WHERE
   NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2368,7 +2915,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2400,7 +2947,7 @@ WHERE
   NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped__orphans" AS
 SELECT
   "s"."_source_system",

@@ -1987,9 +1987,59 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`account_holders`.`email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`account_holders`.`email`))
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`account_holders`.`email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`account_holders`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`account_holders`.`email`))
+      )
     END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,

@@ -472,9 +472,59 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`Customer`.`Email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`Email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`Email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`Customer`.`Email`))
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`Customer`.`Email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`Email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`Email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`Customer`.`Email`))
+      )
     END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
@@ -596,9 +646,469 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`Phone`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customer`.`Phone`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE TRIM(`Customer`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customer`.`Phone`)
+      )
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -654,7 +1164,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__contact_point_address__staged: every Customer row, its values and reject reason
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -694,7 +1204,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 141)'
+        ''' is not in value_mappings (line 144)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -741,9 +1251,779 @@ FROM (
       ELSE `Customer`.`State`
     END AS CHAR) AS `region`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customer`.`PostalCode`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 4
+                ),
+                '-',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 2
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM(`Customer`.`PostalCode`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE TRIM(`Customer`.`PostalCode`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 4
+                ),
+                '-',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 2
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customer`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM(`Customer`.`PostalCode`)
+      )
     END AS CHAR) AS `postal_code`,
     CAST(CASE
       WHEN CAST(CAST(`Customer`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
@@ -810,7 +2090,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -832,7 +2112,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -846,7 +2126,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__product__staged: every Track row, its values and reject reason
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product__staged` AS
 SELECT
   `d`.`id`,
@@ -909,7 +2189,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__product: the canonical rows (no reject reason)
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product` AS
 SELECT
   `s`.`id`,
@@ -926,7 +2206,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -940,7 +2220,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product__joins` AS
 SELECT
   CAST(`Track`.`TrackId` AS CHAR) AS `_source_key`,
@@ -956,7 +2236,7 @@ HAVING
   COUNT(*) > 1;
 
 -- chinook__transaction__staged: every Invoice row, its values and reject reason
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction__staged` AS
 SELECT
   `d`.`id`,
@@ -997,7 +2277,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 179)'
+        ''' is not in value_mappings (line 182)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1083,7 +2363,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction` AS
 SELECT
   `s`.`id`,
@@ -1102,7 +2382,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1116,7 +2396,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1183,7 +2463,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1201,7 +2481,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1215,7 +2495,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__employee__staged: every Employee row, its values and reject reason
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1270,7 +2550,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 230)'
+        ''' is not in value_mappings (line 233)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1405,7 +2685,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__employee: the canonical rows (no reject reason)
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee` AS
 SELECT
   `s`.`id`,
@@ -1432,7 +2712,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1595,7 +2875,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- chinook__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1633,7 +2913,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- chinook__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1671,7 +2951,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- chinook__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1744,7 +3024,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- chinook__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee__orphans` AS
 SELECT
   `s`.`_source_system`,

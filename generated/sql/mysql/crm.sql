@@ -261,298 +261,898 @@ FROM (
       END
     END AS CHAR) AS `full_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`first_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`first_name`)
-      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`first_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      ELSE (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`first_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`first_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`first_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`first_name`)
-      END
+      )
     END AS CHAR) AS `given_name`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`last_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`last_name`)
-      END) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE CASE
-        WHEN CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        OR CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(TRIM(`contacts`.`last_name`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
-        THEN CASE
-          WHEN CASE
-            WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
+      ELSE (
+        CASE
+          WHEN CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
             THEN NULL
-            ELSE TRIM(`contacts`.`last_name`)
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                GROUP_CONCAT(CASE
-                  WHEN `g`.`n` = 1
-                  OR LOCATE(
-                    CAST(SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n` - 1,
-                      1
-                    ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
-                    ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
-                  ) > 0
-                  THEN UPPER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(UPPER(
+            REPLACE(
+              CASE
+                WHEN CAST(TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                  ELSE LOWER(
-                    SUBSTRING(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END,
-                      `g`.`n`,
-                      1
-                    )
+                ) AS BINARY) = ''
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[ \\t\\n\\r\\f\\x0B 　]+',
+                    ' '
                   )
-                END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
-              FROM JSON_TABLE(
-                CONCAT(
-                  '[',
-                  REPEAT(
-                    '0,',
-                    CHAR_LENGTH(
-                      CASE
-                        WHEN CAST(CAST(CAST(TRIM(`contacts`.`last_name`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS BINARY) = ''
-                        THEN NULL
-                        ELSE TRIM(`contacts`.`last_name`)
-                      END
-                    ) - 1
-                  ),
-                  '0]'
                 )
-              , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
-            ),
-            ''
-          )
+              END,
+              'ß',
+              'ẞ'
+            )
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          OR CAST(CAST(CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END AS CHAR CHARACTER SET utf8mb4) AS BINARY) = CAST(CAST(LOWER(
+            CASE
+              WHEN CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          ) AS CHAR CHARACTER SET utf8mb4) AS BINARY)
+          THEN CASE
+            WHEN CASE
+              WHEN CAST(CAST(TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ) AS BINARY) AS BINARY) = ''
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            END IS NULL
+            THEN NULL
+            ELSE COALESCE(
+              (
+                SELECT
+                  GROUP_CONCAT(CASE
+                    WHEN `g`.`n` = 1
+                    OR LOCATE(
+                      CAST(SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n` - 1,
+                        1
+                      ) AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                      ' \t\n\r!"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~'
+                    ) > 0
+                    THEN UPPER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                    ELSE LOWER(
+                      SUBSTRING(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END,
+                        `g`.`n`,
+                        1
+                      )
+                    )
+                  END ORDER BY CASE WHEN `g`.`n` IS NULL THEN 1 ELSE 0 END, `g`.`n` SEPARATOR '')
+                FROM JSON_TABLE(
+                  CONCAT(
+                    '[',
+                    REPEAT(
+                      '0,',
+                      CHAR_LENGTH(
+                        CASE
+                          WHEN CAST(CAST(TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          ) AS BINARY) AS BINARY) = ''
+                          THEN NULL
+                          ELSE TRIM(
+                            REGEXP_REPLACE(
+                              CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                              '[ \\t\\n\\r\\f\\x0B 　]+',
+                              ' '
+                            )
+                          )
+                        END
+                      ) - 1
+                    ),
+                    '0]'
+                  )
+                , '$[*]' COLUMNS(`n` FOR ORDINALITY)) AS `g`
+              ),
+              ''
+            )
+          END
+          ELSE CASE
+            WHEN CAST(TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            ) AS BINARY) = ''
+            THEN NULL
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST(`contacts`.`last_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[ \\t\\n\\r\\f\\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM(`contacts`.`last_name`)
-      END
+      )
     END AS CHAR) AS `family_name`,
     CAST(CASE
       WHEN CAST(CAST(TRIM(' ' FROM CASE
@@ -692,7 +1292,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_email__staged: every contacts row, its values and reject reason
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -751,9 +1351,59 @@ FROM (
     ) AS CHAR) AS `customer_id`,
     CAST('email' AS CHAR) AS `contact_type`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`contacts`.`email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST(`contacts`.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[ \\t\\n\\r\\f\\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )
     END AS CHAR) AS `email_address`,
     CAST(NULL AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
@@ -791,7 +1441,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_email: the canonical rows (no reject reason)
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -813,7 +1463,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -827,7 +1477,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_phone__staged: every contacts row, its values and reject reason
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -1187,7 +1837,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_phone: the canonical rows (no reject reason)
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -1209,7 +1859,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1223,7 +1873,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -1588,7 +2238,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_mobile: the canonical rows (no reject reason)
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -1610,7 +2260,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1624,7 +2274,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_address__staged: every contacts row, its values and reject reason
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -1664,7 +2314,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 234)'
+        ''' is not in value_mappings (line 230)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1856,7 +2506,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -1878,7 +2528,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1892,7 +2542,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__interaction__staged: every activities row, its values and reject reason
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1916,7 +2566,7 @@ SELECT
       THEN CONCAT(
         'slot channel: code ''',
         COALESCE(CAST(`d`.`_raw__channel` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 280)'
+        ''' is not in value_mappings (line 276)'
       )
       WHEN `d`.`channel` IS NULL
       OR CAST(CAST(`d`.`channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -1927,7 +2577,7 @@ SELECT
       THEN CONCAT(
         'slot outcome: code ''',
         COALESCE(CAST(`d`.`_raw__outcome` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 293)'
+        ''' is not in value_mappings (line 289)'
       )
       WHEN `d`.`duration_seconds` < 0
       THEN CONCAT(
@@ -2012,7 +2662,7 @@ FROM (
 ) AS `d`;
 
 -- crm__interaction: the canonical rows (no reject reason)
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -2031,7 +2681,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__interaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2045,7 +2695,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__interaction__joins: driving rows a to_one join matched more than once
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS CHAR) AS `_source_key`,
@@ -2061,7 +2711,7 @@ HAVING
   COUNT(*) > 1;
 
 -- crm__customer_joined__staged: every contacts row, its values and reject reason
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined__staged` AS
 SELECT
   `d`.`id`,
@@ -2131,7 +2781,7 @@ FROM (
 ) AS `d`;
 
 -- crm__customer_joined: the canonical rows (no reject reason)
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined` AS
 SELECT
   `s`.`id`,
@@ -2147,7 +2797,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2161,7 +2811,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_person__staged: every company_contacts row, its values and reject reason
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -2186,7 +2836,7 @@ SELECT
       THEN CONCAT(
         'slot party_role: code ''',
         COALESCE(CAST(`d`.`_raw__party_role` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 335)'
+        ''' is not in value_mappings (line 331)'
       )
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT REGEXP_INSTR(
@@ -2251,7 +2901,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person` AS
 SELECT
   `s`.`id`,
@@ -2271,7 +2921,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2285,7 +2935,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__consent__staged: every permissions row, its values and reject reason
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent__staged` AS
 SELECT
   `d`.`id`,
@@ -2308,7 +2958,7 @@ SELECT
       THEN CONCAT(
         'slot consent_channel: code ''',
         COALESCE(CAST(`d`.`_raw__consent_channel` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 353)'
+        ''' is not in value_mappings (line 349)'
       )
       WHEN `d`.`consent_channel` IS NULL
       OR CAST(CAST(`d`.`consent_channel` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -2317,7 +2967,7 @@ SELECT
       THEN CONCAT(
         'slot consent_purpose: code ''',
         COALESCE(CAST(`d`.`_raw__consent_purpose` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 361)'
+        ''' is not in value_mappings (line 357)'
       )
       WHEN `d`.`consent_purpose` IS NULL
       OR CAST(CAST(`d`.`consent_purpose` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -2326,7 +2976,7 @@ SELECT
       THEN CONCAT(
         'slot consent_status: code ''',
         COALESCE(CAST(`d`.`_raw__consent_status` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 367)'
+        ''' is not in value_mappings (line 363)'
       )
       WHEN `d`.`consent_status` IS NULL
       OR CAST(CAST(`d`.`consent_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -2337,7 +2987,7 @@ SELECT
       THEN CONCAT(
         'slot consent_source: code ''',
         COALESCE(CAST(`d`.`_raw__consent_source` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 375)'
+        ''' is not in value_mappings (line 371)'
       )
       ELSE NULL
     END
@@ -2397,7 +3047,7 @@ FROM (
 ) AS `d`;
 
 -- crm__consent: the canonical rows (no reject reason)
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent` AS
 SELECT
   `s`.`id`,
@@ -2415,7 +3065,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__consent__rejects: the rejected rows, each with its reason and provenance
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2429,7 +3079,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__sales_order__staged: every orders row, its values and reject reason
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -2467,7 +3117,7 @@ SELECT
       THEN CONCAT(
         'slot order_status: code ''',
         COALESCE(CAST(`d`.`_raw__order_status` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 394)'
+        ''' is not in value_mappings (line 390)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -2556,7 +3206,7 @@ FROM (
 ) AS `d`;
 
 -- crm__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order` AS
 SELECT
   `s`.`id`,
@@ -2585,7 +3235,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2599,7 +3249,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__order_status_change__staged: every order_events row, its values and reject reason
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change__staged` AS
 SELECT
   `d`.`id`,
@@ -2620,7 +3270,7 @@ SELECT
       THEN CONCAT(
         'slot order_status: code ''',
         COALESCE(CAST(`d`.`_raw__order_status` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 413)'
+        ''' is not in value_mappings (line 409)'
       )
       WHEN `d`.`order_status` IS NULL
       OR CAST(CAST(`d`.`order_status` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
@@ -2679,7 +3329,7 @@ FROM (
 ) AS `d`;
 
 -- crm__order_status_change: the canonical rows (no reject reason)
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change` AS
 SELECT
   `s`.`id`,
@@ -2695,7 +3345,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2709,7 +3359,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_email__orphans: references naming no canonical row of their class
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2747,7 +3397,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_point_phone__orphans: references naming no canonical row of their class
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2785,7 +3435,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_point_mobile__orphans: references naming no canonical row of their class
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2823,7 +3473,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2861,7 +3511,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__interaction__orphans: references naming no canonical row of their class
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2899,7 +3549,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__customer_joined__orphans: references naming no canonical row of their class
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2937,7 +3587,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2975,7 +3625,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__consent__orphans: references naming no canonical row of their class
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3013,7 +3663,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -3051,7 +3701,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__order_status_change__orphans: references naming no canonical row of their class
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -368,9 +368,469 @@ FROM (
     CAST('phone' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Phone`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Phone` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -426,7 +886,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__staged` AS
 SELECT
   `d`.`id`,
@@ -491,9 +951,469 @@ FROM (
     CAST('fax' AS CHAR) AS `contact_type`,
     CAST(NULL AS CHAR) AS `email_address`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM TRIM(`Customers`.`Fax`)) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Fax`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+1',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+44',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+33',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+61',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE(
+                CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                '+86',
+                RIGHT(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`Fax` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[- \\t\\n\\r\\f\\x0B().\\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )
     END AS CHAR) AS `phone_number`,
     CAST(NULL AS CHAR) AS `address_line`,
     CAST(NULL AS CHAR) AS `city`,
@@ -513,7 +1433,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax` AS
 SELECT
   `s`.`id`,
@@ -535,7 +1455,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -549,7 +1469,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -589,7 +1509,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 126)'
+        ''' is not in value_mappings (line 128)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -636,9 +1556,779 @@ FROM (
       ELSE `Customers`.`Region`
     END AS CHAR) AS `region`,
     CAST(CASE
-      WHEN CAST(CAST(TRIM(' ' FROM `Customers`.`PostalCode`) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
+      WHEN CAST(CAST(TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 4
+                ),
+                '-',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 2
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )) AS CHAR CHARACTER SET utf8mb4) AS BINARY) = ''
       THEN NULL
-      ELSE `Customers`.`PostalCode`
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 4
+                ),
+                '-',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 3
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              CONCAT(
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  CHAR_LENGTH(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    )
+                  ) - 2
+                ),
+                ' ',
+                RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+            )
+            WHEN CAST(CAST(UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) AS CHAR CHARACTER SET utf8mb4) AS BINARY) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST(`Customers`.`PostalCode` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )
     END AS CHAR) AS `postal_code`,
     CAST(CASE
       WHEN CAST(CAST(`Customers`.`Country` AS CHAR CHARACTER SET utf8mb4) AS BINARY) = 'Argentina'
@@ -699,7 +2389,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -721,7 +2411,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -735,7 +2425,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__staged` AS
 SELECT
   `d`.`id`,
@@ -798,7 +2488,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product` AS
 SELECT
   `s`.`id`,
@@ -815,7 +2505,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -829,7 +2519,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__joins` AS
 SELECT
   CAST(`Products`.`ProductID` AS CHAR) AS `_source_key`,
@@ -845,7 +2535,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
 SELECT
   'northwind' AS `_source_system`,
@@ -871,7 +2561,7 @@ GROUP BY
   CAST(CAST(`d`.`_reject_reason` AS CHAR CHARACTER SET utf8mb4) AS BINARY);
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -910,7 +2600,7 @@ SELECT
     THEN CONCAT(
       'slot country_code: code ''',
       COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-      ''' is not in value_mappings (line 174)'
+      ''' is not in value_mappings (line 176)'
     )
     WHEN NOT `d`.`country_code` IS NULL
     AND NOT REGEXP_INSTR(
@@ -1002,7 +2692,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction` AS
 SELECT
   `s`.`id`,
@@ -1021,7 +2711,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1046,7 +2736,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1127,7 +2817,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -1145,7 +2835,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1159,7 +2849,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1262,7 +2952,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1282,7 +2972,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1296,7 +2986,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1338,7 +3028,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 256)'
+        ''' is not in value_mappings (line 258)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1470,7 +3160,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee` AS
 SELECT
   `s`.`id`,
@@ -1497,7 +3187,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1511,7 +3201,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__staged` AS
 SELECT
   `d`.`id`,
@@ -1578,7 +3268,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region` AS
 SELECT
   `s`.`id`,
@@ -1599,7 +3289,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1613,7 +3303,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__staged` AS
 SELECT
   `d`.`id`,
@@ -1687,7 +3377,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory` AS
 SELECT
   `s`.`id`,
@@ -1708,7 +3398,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1722,7 +3412,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1780,7 +3470,7 @@ SELECT
       THEN CONCAT(
         'slot country_code: code ''',
         COALESCE(CAST(`d`.`_raw__country_code` AS CHAR), 'NULL'),
-        ''' is not in value_mappings (line 325)'
+        ''' is not in value_mappings (line 327)'
       )
       WHEN NOT `d`.`country_code` IS NULL
       AND NOT REGEXP_INSTR(
@@ -1924,7 +3614,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1953,7 +3643,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1967,7 +3657,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__joins` AS
 SELECT
   CAST(`Orders`.`OrderID` AS CHAR) AS `_source_key`,
@@ -1983,7 +3673,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__staged` AS
 SELECT
   `d`.`id`,
@@ -2064,7 +3754,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line` AS
 SELECT
   `s`.`id`,
@@ -2082,7 +3772,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2096,7 +3786,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__staged` AS
 SELECT
   `d`.`id`,
@@ -2143,7 +3833,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed` AS
 SELECT
   `s`.`id`,
@@ -2159,7 +3849,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2173,7 +3863,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__staged` AS
 SELECT
   `d`.`id`,
@@ -2226,7 +3916,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped` AS
 SELECT
   `s`.`id`,
@@ -2242,7 +3932,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -2332,7 +4022,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2370,7 +4060,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2408,7 +4098,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2446,7 +4136,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2519,7 +4209,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2557,7 +4247,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2595,7 +4285,7 @@ WHERE
   NOT `s`.`manager_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2651,7 +4341,7 @@ WHERE
   NOT `s`.`parent_unit_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2724,7 +4414,7 @@ WHERE
   NOT `s`.`sales_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2797,7 +4487,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2835,7 +4525,7 @@ WHERE
   NOT `s`.`order_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__orphans` AS
 SELECT
   `s`.`_source_system`,

@@ -351,9 +351,34 @@ FROM (
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("Customer"."Email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_INSTR(
+                TRIM(REGEXP_REPLACE("Customer"."Email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              ) > 0
+              THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM("Customer"."Email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("Customer"."Email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              TRIM(REGEXP_REPLACE("Customer"."Email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            ) > 0
+            THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("Customer"."Email"))
+      )
     END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
@@ -454,9 +479,192 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              ) > 0
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              ) > 0
+              THEN (
+                '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1235789][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[1-9][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^0[2-478][0-9]{8}$'
+              ) > 0
+              THEN (
+                '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_INSTR(
+                REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+                '^1[3-9][0-9]{9}$'
+              ) > 0
+              THEN (
+                '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+              )
+            END
+          ),
+          TRIM("Customer"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            ) > 0
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            ) > 0
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            ) > 0
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE("Customer"."Phone", '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM("Customer"."Phone")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -512,7 +720,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__contact_point_address__staged: every Customer row, its values and reject reason
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -540,7 +748,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 141)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 144)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -566,9 +774,230 @@ FROM (
     CAST(CASE WHEN TRIM("Customer"."City", ' ') = '' THEN NULL ELSE "Customer"."City" END AS VARCHAR) AS "city",
     CAST(CASE WHEN TRIM("Customer"."State", ' ') = '' THEN NULL ELSE "Customer"."State" END AS VARCHAR) AS "region",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."PostalCode"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{9}$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 4
+                ) || '-' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  4
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 3
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  3
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{5}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{4}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              ) > 0
+              THEN (
+                LEFT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  LENGTH(
+                    UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                  ) - 2
+                ) || ' ' || RIGHT(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                  2
+                )
+              )
+              WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_INSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                '^[0-9]{6}$'
+              ) > 0
+              THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            END
+          ),
+          TRIM("Customer"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."PostalCode")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            ) > 0
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customer"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_INSTR(
+              UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            ) > 0
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM("Customer"."PostalCode")
+      )
     END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN "Customer"."Country" = 'Argentina'
@@ -635,7 +1064,7 @@ FROM (
 ) AS "d";
 
 -- chinook__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address" AS
 SELECT
   "s"."id",
@@ -657,7 +1086,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -671,7 +1100,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__product__staged: every Track row, its values and reject reason
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product__staged" AS
 SELECT
   "d"."id",
@@ -714,7 +1143,7 @@ FROM (
 ) AS "d";
 
 -- chinook__product: the canonical rows (no reject reason)
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product" AS
 SELECT
   "s"."id",
@@ -731,7 +1160,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -745,7 +1174,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW "chinook__product__joins" AS
 SELECT
   CAST("Track"."TrackId" AS VARCHAR) AS "_source_key",
@@ -760,7 +1189,7 @@ HAVING
   COUNT(*) > 1;
 
 -- chinook__transaction__staged: every Invoice row, its values and reject reason
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction__staged" AS
 SELECT
   "d"."id",
@@ -789,7 +1218,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."currency_code", '^[A-Z]{3}$') > 0
       THEN 'slot currency_code: \'' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 179)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 182)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -867,7 +1296,7 @@ FROM (
 ) AS "d";
 
 -- chinook__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction" AS
 SELECT
   "s"."id",
@@ -886,7 +1315,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -900,7 +1329,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -954,7 +1383,7 @@ FROM (
 ) AS "d";
 
 -- chinook__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line" AS
 SELECT
   "s"."id",
@@ -972,7 +1401,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -986,7 +1415,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__employee__staged: every Employee row, its values and reject reason
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee__staged" AS
 SELECT
   "d"."id",
@@ -1019,7 +1448,7 @@ SELECT
       AND NOT REGEXP_INSTR("d"."email_address", '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$') > 0
       THEN 'slot email_address: \'' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 230)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || '\' is not in value_mappings (line 233)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_INSTR("d"."country_code", '^[A-Z]{2}$') > 0
       THEN 'slot country_code: \'' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
@@ -1134,7 +1563,7 @@ FROM (
 ) AS "d";
 
 -- chinook__employee: the canonical rows (no reject reason)
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee" AS
 SELECT
   "s"."id",
@@ -1161,7 +1590,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1300,7 +1729,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW "chinook__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1332,7 +1761,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW "chinook__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1364,7 +1793,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW "chinook__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -1425,7 +1854,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- chinook__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW "chinook__employee__orphans" AS
 SELECT
   "s"."_source_system",

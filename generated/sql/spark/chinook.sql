@@ -349,9 +349,25 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`Customer`.`Email`))) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')) RLIKE '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`Customer`.`Email`))
+      )) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`Customer`.`Email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')) RLIKE '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE(`Customer`.`Email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`Customer`.`Email`))
+      )
     END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
@@ -451,9 +467,129 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`Phone`)) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customer`.`Phone`)
+      )) = ''
       THEN NULL
-      ELSE TRIM(`Customer`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customer`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customer`.`Phone`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -509,7 +645,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__contact_point_address__staged: every Customer row, its values and reject reason
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -537,7 +673,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 141)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 144)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -566,9 +702,173 @@ FROM (
       ELSE `Customer`.`State`
     END AS STRING) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customer`.`PostalCode`)) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{9}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{4}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{6}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customer`.`PostalCode`)
+      )) = ''
       THEN NULL
-      ELSE TRIM(`Customer`.`PostalCode`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{9}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{4}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customer`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{6}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customer`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customer`.`PostalCode`)
+      )
     END AS STRING) AS `postal_code`,
     CAST(CASE
       WHEN `Customer`.`Country` = 'Argentina'
@@ -635,7 +935,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -657,7 +957,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -671,7 +971,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__product__staged: every Track row, its values and reject reason
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product__staged` AS
 SELECT
   `d`.`id`,
@@ -713,7 +1013,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__product: the canonical rows (no reject reason)
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product` AS
 SELECT
   `s`.`id`,
@@ -730,7 +1030,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -744,7 +1044,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR REPLACE VIEW `chinook__product__joins` AS
 SELECT
   CAST(`Track`.`TrackId` AS STRING) AS `_source_key`,
@@ -759,7 +1059,7 @@ HAVING
   COUNT(*) > 1;
 
 -- chinook__transaction__staged: every Invoice row, its values and reject reason
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction__staged` AS
 SELECT
   `d`.`id`,
@@ -787,7 +1087,7 @@ SELECT
       WHEN NOT `d`.`currency_code` IS NULL AND NOT `d`.`currency_code` RLIKE '^[A-Z]{3}$'
       THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 179)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 182)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -864,7 +1164,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction` AS
 SELECT
   `s`.`id`,
@@ -883,7 +1183,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -897,7 +1197,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -951,7 +1251,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -969,7 +1269,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -983,7 +1283,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- chinook__employee__staged: every Employee row, its values and reject reason
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1016,7 +1316,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 230)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 233)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1138,7 +1438,7 @@ FROM (
 ) AS `d`;
 
 -- chinook__employee: the canonical rows (no reject reason)
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee` AS
 SELECT
   `s`.`id`,
@@ -1165,7 +1465,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- chinook__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1304,7 +1604,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- chinook__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR REPLACE VIEW `chinook__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1336,7 +1636,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- chinook__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR REPLACE VIEW `chinook__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1368,7 +1668,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- chinook__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR REPLACE VIEW `chinook__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1429,7 +1729,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- chinook__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR REPLACE VIEW `chinook__employee__orphans` AS
 SELECT
   `s`.`_source_system`,

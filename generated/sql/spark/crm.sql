@@ -160,86 +160,126 @@ FROM (
       END
     END AS STRING) AS `full_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`first_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      WHEN TRIM(' ' FROM (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`first_name`)
-      END) = ''
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM(`contacts`.`first_name`) = UPPER(REPLACE(TRIM(`contacts`.`first_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`first_name`) = LOWER(TRIM(`contacts`.`first_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`first_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`first_name`)
-      END
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`first_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )
     END AS STRING) AS `given_name`,
     CAST(CASE
-      WHEN TRIM(' ' FROM CASE
-        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`last_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      WHEN TRIM(' ' FROM (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`last_name`)
-      END) = ''
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM(`contacts`.`last_name`) = UPPER(REPLACE(TRIM(`contacts`.`last_name`), 'ß', 'ẞ'))
-        OR TRIM(`contacts`.`last_name`) = LOWER(TRIM(`contacts`.`last_name`))
-        THEN ARRAY_JOIN(
-          TRANSFORM(
-            REGEXP_EXTRACT_ALL(
-              NULLIF(TRIM(`contacts`.`last_name`), ''),
-              '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = UPPER(
+            REPLACE(
+              NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+              'ß',
+              'ẞ'
+            )
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+          )
+          THEN ARRAY_JOIN(
+            TRANSFORM(
+              REGEXP_EXTRACT_ALL(
+                NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), ''),
+                '([ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+|[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]+)'
+              ),
+              `s` -> CASE
+                WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
+                THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
+                ELSE s
+              END
             ),
-            `s` -> CASE
-              WHEN s RLIKE '^[^ \\t\\n\\r\\f\\x0B\\!\\"\\#\\$\\%\\&\\\'\\(\\)\\*\\+\\,\\-\\.\\/\\:\\;\\<\\=\\>\\?\\@\\[\\\\\\]\\^\\_\\`\\{\\|\\}\\~]'
-              THEN UPPER(LEFT(s, 1)) || LOWER(SUBSTRING(s, 2))
-              ELSE s
-            END
-          ),
-          ''
-        )
-        ELSE TRIM(`contacts`.`last_name`)
-      END
+            ''
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE(`contacts`.`last_name`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')), '')
+        END
+      )
     END AS STRING) AS `family_name`,
     CAST(CASE
       WHEN TRIM(' ' FROM CASE
@@ -339,7 +379,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_email__staged: every contacts row, its values and reject reason
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email__staged` AS
 SELECT
   `d`.`id`,
@@ -381,9 +421,25 @@ FROM (
     ) AS STRING) AS `customer_id`,
     CAST('email' AS STRING) AS `contact_type`,
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM(`contacts`.`email`))) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')) RLIKE '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )) = ''
       THEN NULL
-      ELSE LOWER(TRIM(`contacts`.`email`))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')) RLIKE '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE(`contacts`.`email`, '[ \\t\\n\\r\\f\\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM(`contacts`.`email`))
+      )
     END AS STRING) AS `email_address`,
     CAST(NULL AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
@@ -414,7 +470,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_email: the canonical rows (no reject reason)
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email` AS
 SELECT
   `s`.`id`,
@@ -436,7 +492,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -450,7 +506,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_phone__staged: every contacts row, its values and reject reason
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__staged` AS
 SELECT
   `d`.`id`,
@@ -613,7 +669,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_phone: the canonical rows (no reject reason)
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone` AS
 SELECT
   `s`.`id`,
@@ -635,7 +691,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -649,7 +705,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__staged` AS
 SELECT
   `d`.`id`,
@@ -812,7 +868,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_mobile: the canonical rows (no reject reason)
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile` AS
 SELECT
   `s`.`id`,
@@ -834,7 +890,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -848,7 +904,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_address__staged: every contacts row, its values and reject reason
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -876,7 +932,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 234)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 230)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -974,7 +1030,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -996,7 +1052,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1010,7 +1066,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__interaction__staged: every activities row, its values and reject reason
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__staged` AS
 SELECT
   `d`.`id`,
@@ -1030,13 +1086,13 @@ SELECT
       WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__channel` IS NULL AND `d`.`channel` IS NULL
-      THEN 'slot channel: code \'' || COALESCE(CAST(`d`.`_raw__channel` AS STRING), 'NULL') || '\' is not in value_mappings (line 280)'
+      THEN 'slot channel: code \'' || COALESCE(CAST(`d`.`_raw__channel` AS STRING), 'NULL') || '\' is not in value_mappings (line 276)'
       WHEN `d`.`channel` IS NULL OR `d`.`channel` = ''
       THEN 'slot channel is required but empty'
       WHEN `d`.`interaction_datetime` IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT `d`.`_raw__outcome` IS NULL AND `d`.`outcome` IS NULL
-      THEN 'slot outcome: code \'' || COALESCE(CAST(`d`.`_raw__outcome` AS STRING), 'NULL') || '\' is not in value_mappings (line 293)'
+      THEN 'slot outcome: code \'' || COALESCE(CAST(`d`.`_raw__outcome` AS STRING), 'NULL') || '\' is not in value_mappings (line 289)'
       WHEN `d`.`duration_seconds` < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST(`d`.`duration_seconds` AS STRING), 'NULL') || ' is below the minimum 0'
       ELSE NULL
@@ -1108,7 +1164,7 @@ FROM (
 ) AS `d`;
 
 -- crm__interaction: the canonical rows (no reject reason)
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction` AS
 SELECT
   `s`.`id`,
@@ -1127,7 +1183,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__interaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1141,7 +1197,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__interaction__joins: driving rows a to_one join matched more than once
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__joins` AS
 SELECT
   CAST(`activities`.`activity_id` AS STRING) AS `_source_key`,
@@ -1156,7 +1212,7 @@ HAVING
   COUNT(*) > 1;
 
 -- crm__customer_joined__staged: every contacts row, its values and reject reason
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined__staged` AS
 SELECT
   `d`.`id`,
@@ -1215,7 +1271,7 @@ FROM (
 ) AS `d`;
 
 -- crm__customer_joined: the canonical rows (no reject reason)
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined` AS
 SELECT
   `s`.`id`,
@@ -1231,7 +1287,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1245,7 +1301,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_person__staged: every company_contacts row, its values and reject reason
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1266,7 +1322,7 @@ SELECT
       WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__party_role` IS NULL AND `d`.`party_role` IS NULL
-      THEN 'slot party_role: code \'' || COALESCE(CAST(`d`.`_raw__party_role` AS STRING), 'NULL') || '\' is not in value_mappings (line 335)'
+      THEN 'slot party_role: code \'' || COALESCE(CAST(`d`.`_raw__party_role` AS STRING), 'NULL') || '\' is not in value_mappings (line 331)'
       WHEN NOT `d`.`email_address` IS NULL
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
@@ -1315,7 +1371,7 @@ FROM (
 ) AS `d`;
 
 -- crm__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1335,7 +1391,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1349,7 +1405,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__consent__staged: every permissions row, its values and reject reason
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent__staged` AS
 SELECT
   `d`.`id`,
@@ -1368,21 +1424,21 @@ SELECT
       WHEN `d`.`customer_id` IS NULL OR `d`.`customer_id` = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT `d`.`_raw__consent_channel` IS NULL AND `d`.`consent_channel` IS NULL
-      THEN 'slot consent_channel: code \'' || COALESCE(CAST(`d`.`_raw__consent_channel` AS STRING), 'NULL') || '\' is not in value_mappings (line 353)'
+      THEN 'slot consent_channel: code \'' || COALESCE(CAST(`d`.`_raw__consent_channel` AS STRING), 'NULL') || '\' is not in value_mappings (line 349)'
       WHEN `d`.`consent_channel` IS NULL OR `d`.`consent_channel` = ''
       THEN 'slot consent_channel is required but empty'
       WHEN NOT `d`.`_raw__consent_purpose` IS NULL AND `d`.`consent_purpose` IS NULL
-      THEN 'slot consent_purpose: code \'' || COALESCE(CAST(`d`.`_raw__consent_purpose` AS STRING), 'NULL') || '\' is not in value_mappings (line 361)'
+      THEN 'slot consent_purpose: code \'' || COALESCE(CAST(`d`.`_raw__consent_purpose` AS STRING), 'NULL') || '\' is not in value_mappings (line 357)'
       WHEN `d`.`consent_purpose` IS NULL OR `d`.`consent_purpose` = ''
       THEN 'slot consent_purpose is required but empty'
       WHEN NOT `d`.`_raw__consent_status` IS NULL AND `d`.`consent_status` IS NULL
-      THEN 'slot consent_status: code \'' || COALESCE(CAST(`d`.`_raw__consent_status` AS STRING), 'NULL') || '\' is not in value_mappings (line 367)'
+      THEN 'slot consent_status: code \'' || COALESCE(CAST(`d`.`_raw__consent_status` AS STRING), 'NULL') || '\' is not in value_mappings (line 363)'
       WHEN `d`.`consent_status` IS NULL OR `d`.`consent_status` = ''
       THEN 'slot consent_status is required but empty'
       WHEN `d`.`consent_date` IS NULL
       THEN 'slot consent_date is required but empty'
       WHEN NOT `d`.`_raw__consent_source` IS NULL AND `d`.`consent_source` IS NULL
-      THEN 'slot consent_source: code \'' || COALESCE(CAST(`d`.`_raw__consent_source` AS STRING), 'NULL') || '\' is not in value_mappings (line 375)'
+      THEN 'slot consent_source: code \'' || COALESCE(CAST(`d`.`_raw__consent_source` AS STRING), 'NULL') || '\' is not in value_mappings (line 371)'
       ELSE NULL
     END
   ) AS `_reject_reason`
@@ -1441,7 +1497,7 @@ FROM (
 ) AS `d`;
 
 -- crm__consent: the canonical rows (no reject reason)
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent` AS
 SELECT
   `s`.`id`,
@@ -1459,7 +1515,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__consent__rejects: the rejected rows, each with its reason and provenance
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1473,7 +1529,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__sales_order__staged: every orders row, its values and reject reason
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1507,7 +1563,7 @@ SELECT
       WHEN `d`.`order_date` IS NULL
       THEN 'slot order_date is required but empty'
       WHEN NOT `d`.`_raw__order_status` IS NULL AND `d`.`order_status` IS NULL
-      THEN 'slot order_status: code \'' || COALESCE(CAST(`d`.`_raw__order_status` AS STRING), 'NULL') || '\' is not in value_mappings (line 394)'
+      THEN 'slot order_status: code \'' || COALESCE(CAST(`d`.`_raw__order_status` AS STRING), 'NULL') || '\' is not in value_mappings (line 390)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       WHEN `d`.`freight_amount` < 0
@@ -1571,7 +1627,7 @@ FROM (
 ) AS `d`;
 
 -- crm__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1600,7 +1656,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1614,7 +1670,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__order_status_change__staged: every order_events row, its values and reject reason
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change__staged` AS
 SELECT
   `d`.`id`,
@@ -1631,7 +1687,7 @@ SELECT
       WHEN `d`.`order_id` IS NULL OR `d`.`order_id` = ''
       THEN 'slot order_id is required but empty'
       WHEN NOT `d`.`_raw__order_status` IS NULL AND `d`.`order_status` IS NULL
-      THEN 'slot order_status: code \'' || COALESCE(CAST(`d`.`_raw__order_status` AS STRING), 'NULL') || '\' is not in value_mappings (line 413)'
+      THEN 'slot order_status: code \'' || COALESCE(CAST(`d`.`_raw__order_status` AS STRING), 'NULL') || '\' is not in value_mappings (line 409)'
       WHEN `d`.`order_status` IS NULL OR `d`.`order_status` = ''
       THEN 'slot order_status is required but empty'
       WHEN `d`.`status_changed_at` IS NULL
@@ -1675,7 +1731,7 @@ FROM (
 ) AS `d`;
 
 -- crm__order_status_change: the canonical rows (no reject reason)
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change` AS
 SELECT
   `s`.`id`,
@@ -1691,7 +1747,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1705,7 +1761,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- crm__contact_point_email__orphans: references naming no canonical row of their class
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR REPLACE VIEW `crm__contact_point_email__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1737,7 +1793,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_point_phone__orphans: references naming no canonical row of their class
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR REPLACE VIEW `crm__contact_point_phone__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1769,7 +1825,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_point_mobile__orphans: references naming no canonical row of their class
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR REPLACE VIEW `crm__contact_point_mobile__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1801,7 +1857,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR REPLACE VIEW `crm__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1833,7 +1889,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__interaction__orphans: references naming no canonical row of their class
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR REPLACE VIEW `crm__interaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1865,7 +1921,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__customer_joined__orphans: references naming no canonical row of their class
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR REPLACE VIEW `crm__customer_joined__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1897,7 +1953,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR REPLACE VIEW `crm__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1929,7 +1985,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__consent__orphans: references naming no canonical row of their class
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR REPLACE VIEW `crm__consent__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1961,7 +2017,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR REPLACE VIEW `crm__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -1993,7 +2049,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- crm__order_status_change__orphans: references naming no canonical row of their class
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR REPLACE VIEW `crm__order_status_change__orphans` AS
 SELECT
   `s`.`_source_system`,

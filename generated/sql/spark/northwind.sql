@@ -301,9 +301,129 @@ FROM (
     CAST('phone' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Phone`)) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Phone`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Phone`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Phone`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -359,7 +479,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__staged` AS
 SELECT
   `d`.`id`,
@@ -402,9 +522,129 @@ FROM (
     CAST('fax' AS STRING) AS `contact_type`,
     CAST(NULL AS STRING) AS `email_address`,
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM(`Customers`.`Fax`)) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )) = ''
       THEN NULL
-      ELSE TRIM(`Customers`.`Fax`)
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 10)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 9)
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', '') RLIKE '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || RIGHT(REGEXP_REPLACE(`Customers`.`Fax`, '[- \\t\\n\\r\\f\\x0B().\\/ ]', ''), 11)
+            )
+          END
+        ),
+        TRIM(`Customers`.`Fax`)
+      )
     END AS STRING) AS `phone_number`,
     CAST(NULL AS STRING) AS `address_line`,
     CAST(NULL AS STRING) AS `city`,
@@ -424,7 +664,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax` AS
 SELECT
   `s`.`id`,
@@ -446,7 +686,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -460,7 +700,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__staged` AS
 SELECT
   `d`.`id`,
@@ -488,7 +728,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 128)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -521,9 +761,173 @@ FROM (
       ELSE `Customers`.`Region`
     END AS STRING) AS `region`,
     CAST(CASE
-      WHEN TRIM(' ' FROM `Customers`.`PostalCode`) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{9}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{4}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{6}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )) = ''
       THEN NULL
-      ELSE `Customers`.`PostalCode`
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{9}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                4
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                3
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{5}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{4}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              LEFT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || RIGHT(
+                UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                2
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM(`Customers`.`Country`), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ')) RLIKE '^[0-9]{6}$'
+            THEN UPPER(REPLACE(REGEXP_REPLACE(`Customers`.`PostalCode`, '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM(`Customers`.`PostalCode`)
+      )
     END AS STRING) AS `postal_code`,
     CAST(CASE
       WHEN `Customers`.`Country` = 'Argentina'
@@ -584,7 +988,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address` AS
 SELECT
   `s`.`id`,
@@ -606,7 +1010,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -620,7 +1024,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__staged` AS
 SELECT
   `d`.`id`,
@@ -670,7 +1074,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product` AS
 SELECT
   `s`.`id`,
@@ -687,7 +1091,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -701,7 +1105,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW `northwind__product__joins` AS
 SELECT
   CAST(`Products`.`ProductID` AS STRING) AS `_source_key`,
@@ -716,7 +1120,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__staged` AS
 SELECT DISTINCT
   'northwind' AS `_source_system`,
@@ -737,7 +1141,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__groups` AS
 SELECT
   `d`.`id`,
@@ -763,7 +1167,7 @@ SELECT
     WHEN NOT `d`.`currency_code` IS NULL AND NOT `d`.`currency_code` RLIKE '^[A-Z]{3}$'
     THEN 'slot currency_code: \'' || COALESCE(CAST(`d`.`currency_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{3}$'
     WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-    THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 176)'
     WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
     THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
@@ -843,7 +1247,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction` AS
 SELECT
   `s`.`id`,
@@ -862,7 +1266,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -887,7 +1291,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__staged` AS
 SELECT
   `d`.`id`,
@@ -946,7 +1350,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line` AS
 SELECT
   `s`.`id`,
@@ -964,7 +1368,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -978,7 +1382,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__staged` AS
 SELECT
   `d`.`id`,
@@ -1059,7 +1463,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person` AS
 SELECT
   `s`.`id`,
@@ -1079,7 +1483,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1093,7 +1497,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__staged` AS
 SELECT
   `d`.`id`,
@@ -1124,7 +1528,7 @@ SELECT
       AND NOT `d`.`email_address` RLIKE '^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       THEN 'slot email_address: \'' || COALESCE(CAST(`d`.`email_address` AS STRING), 'NULL') || '\' does not match pattern ^[^@\\s]+@[^@\\s][^@\\s.]*\\.[^@\\s]+$'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 256)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 258)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1247,7 +1651,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee` AS
 SELECT
   `s`.`id`,
@@ -1274,7 +1678,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1288,7 +1692,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__staged` AS
 SELECT
   `d`.`id`,
@@ -1340,7 +1744,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region` AS
 SELECT
   `s`.`id`,
@@ -1361,7 +1765,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_region__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1375,7 +1779,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__staged` AS
 SELECT
   `d`.`id`,
@@ -1429,7 +1833,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory` AS
 SELECT
   `s`.`id`,
@@ -1450,7 +1854,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1464,7 +1868,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__staged` AS
 SELECT
   `d`.`id`,
@@ -1503,7 +1907,7 @@ SELECT
       WHEN NOT `d`.`_raw__required_date` IS NULL AND `d`.`required_date` IS NULL
       THEN 'slot required_date: value \'' || COALESCE(CAST(`d`.`_raw__required_date` AS STRING), 'NULL') || '\' cannot be converted to DATE'
       WHEN NOT `d`.`_raw__country_code` IS NULL AND `d`.`country_code` IS NULL
-      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 325)'
+      THEN 'slot country_code: code \'' || COALESCE(CAST(`d`.`_raw__country_code` AS STRING), 'NULL') || '\' is not in value_mappings (line 327)'
       WHEN NOT `d`.`country_code` IS NULL AND NOT `d`.`country_code` RLIKE '^[A-Z]{2}$'
       THEN 'slot country_code: \'' || COALESCE(CAST(`d`.`country_code` AS STRING), 'NULL') || '\' does not match pattern ^[A-Z]{2}$'
       WHEN `d`.`freight_amount` < 0
@@ -1622,7 +2026,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order` AS
 SELECT
   `s`.`id`,
@@ -1651,7 +2055,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1665,7 +2069,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__joins` AS
 SELECT
   CAST(`Orders`.`OrderID` AS STRING) AS `_source_key`,
@@ -1680,7 +2084,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__staged` AS
 SELECT
   `d`.`id`,
@@ -1739,7 +2143,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line` AS
 SELECT
   `s`.`id`,
@@ -1757,7 +2161,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1771,7 +2175,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__staged` AS
 SELECT
   `d`.`id`,
@@ -1811,7 +2215,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed` AS
 SELECT
   `s`.`id`,
@@ -1827,7 +2231,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1841,7 +2245,7 @@ WHERE
   NOT `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__staged` AS
 SELECT
   `d`.`id`,
@@ -1887,7 +2291,7 @@ FROM (
 ) AS `d`;
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped` AS
 SELECT
   `s`.`id`,
@@ -1903,7 +2307,7 @@ WHERE
   `s`.`_reject_reason` IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__rejects` AS
 SELECT
   `s`.`_source_system`,
@@ -1981,7 +2385,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW `northwind__contact_point_fax__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2013,7 +2417,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW `northwind__contact_point_address__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2045,7 +2449,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW `northwind__transaction__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2077,7 +2481,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW `northwind__transaction_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2138,7 +2542,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW `northwind__contact_person__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2170,7 +2574,7 @@ WHERE
   NOT `s`.`customer_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW `northwind__employee__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2202,7 +2606,7 @@ WHERE
   NOT `s`.`manager_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW `northwind__organisation_unit_territory__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2246,7 +2650,7 @@ WHERE
   NOT `s`.`parent_unit_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW `northwind__sales_order__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2307,7 +2711,7 @@ WHERE
   NOT `s`.`sales_agent_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW `northwind__sales_order_line__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2368,7 +2772,7 @@ WHERE
   NOT `s`.`product_id` IS NULL AND `k1`.`_id` IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW `northwind__order_placed__orphans` AS
 SELECT
   `s`.`_source_system`,
@@ -2400,7 +2804,7 @@ WHERE
   NOT `s`.`order_id` IS NULL AND `k0`.`_id` IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW `northwind__order_shipped__orphans` AS
 SELECT
   `s`.`_source_system`,

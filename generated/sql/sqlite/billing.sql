@@ -773,9 +773,28 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("account_holders"."email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              THEN LOWER(TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM("account_holders"."email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("account_holders"."email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("account_holders"."email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",

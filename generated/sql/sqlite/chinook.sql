@@ -367,9 +367,28 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("Customer"."Email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM("Customer"."Email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("Customer"."Email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE("Customer"."Email", '[ \t\n\r\f\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("Customer"."Email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
@@ -475,9 +494,252 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+            END
+          ),
+          TRIM("Customer"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customer"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+          END
+        ),
+        TRIM("Customer"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -537,7 +799,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__contact_point_address__staged: every Customer row, its values and reject reason
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__staged" AS
@@ -567,7 +829,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 141)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 144)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -592,9 +854,192 @@ FROM (
     CAST(CASE WHEN TRIM("Customer"."City", ' ') = '' THEN NULL ELSE "Customer"."City" END AS TEXT) AS "city",
     CAST(CASE WHEN TRIM("Customer"."State", ' ') = '' THEN NULL ELSE "Customer"."State" END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM(TRIM("Customer"."PostalCode"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customer"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+                ) || '-' || CASE
+                  WHEN 4 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    4
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+                ) || ' ' || CASE
+                  WHEN 2 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    2
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+              THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            END
+          ),
+          TRIM("Customer"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customer"."PostalCode")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customer"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+              ) || '-' || CASE
+                WHEN 4 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  4
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+              ) || ' ' || CASE
+                WHEN 2 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  2
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customer"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+            THEN UPPER(REGEXP_REPLACE("Customer"."PostalCode", '[^A-Za-z0-9]', ''))
+          END
+        ),
+        TRIM("Customer"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customer"."Country" = 'Argentina'
@@ -661,7 +1106,7 @@ FROM (
 ) AS "d";
 
 -- chinook__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address" AS
@@ -685,7 +1130,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__rejects" AS
@@ -701,7 +1146,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__product__staged: every Track row, its values and reject reason
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 DROP VIEW IF EXISTS "temp"."chinook__product__staged";
 
 CREATE TEMPORARY VIEW "chinook__product__staged" AS
@@ -745,7 +1190,7 @@ FROM (
 ) AS "d";
 
 -- chinook__product: the canonical rows (no reject reason)
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 DROP VIEW IF EXISTS "temp"."chinook__product";
 
 CREATE TEMPORARY VIEW "chinook__product" AS
@@ -764,7 +1209,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 DROP VIEW IF EXISTS "temp"."chinook__product__rejects";
 
 CREATE TEMPORARY VIEW "chinook__product__rejects" AS
@@ -780,7 +1225,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 DROP VIEW IF EXISTS "temp"."chinook__product__joins";
 
 CREATE TEMPORARY VIEW "chinook__product__joins" AS
@@ -797,7 +1242,7 @@ HAVING
   COUNT(*) > 1;
 
 -- chinook__transaction__staged: every Invoice row, its values and reject reason
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__staged";
 
 CREATE TEMPORARY VIEW "chinook__transaction__staged" AS
@@ -827,7 +1272,7 @@ SELECT
       WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
       THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 179)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 182)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -904,7 +1349,7 @@ FROM (
 ) AS "d";
 
 -- chinook__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 DROP VIEW IF EXISTS "temp"."chinook__transaction";
 
 CREATE TEMPORARY VIEW "chinook__transaction" AS
@@ -925,7 +1370,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__rejects";
 
 CREATE TEMPORARY VIEW "chinook__transaction__rejects" AS
@@ -941,7 +1386,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__staged" AS
@@ -997,7 +1442,7 @@ FROM (
 ) AS "d";
 
 -- chinook__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line" AS
@@ -1017,7 +1462,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__rejects" AS
@@ -1033,7 +1478,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- chinook__employee__staged: every Employee row, its values and reject reason
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 DROP VIEW IF EXISTS "temp"."chinook__employee__staged";
 
 CREATE TEMPORARY VIEW "chinook__employee__staged" AS
@@ -1068,7 +1513,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 230)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 233)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1182,7 +1627,7 @@ FROM (
 ) AS "d";
 
 -- chinook__employee: the canonical rows (no reject reason)
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 DROP VIEW IF EXISTS "temp"."chinook__employee";
 
 CREATE TEMPORARY VIEW "chinook__employee" AS
@@ -1211,7 +1656,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- chinook__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 DROP VIEW IF EXISTS "temp"."chinook__employee__rejects";
 
 CREATE TEMPORARY VIEW "chinook__employee__rejects" AS
@@ -1358,7 +1803,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 DROP VIEW IF EXISTS "temp"."chinook__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "chinook__contact_point_address__orphans" AS
@@ -1392,7 +1837,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 DROP VIEW IF EXISTS "temp"."chinook__transaction__orphans";
 
 CREATE TEMPORARY VIEW "chinook__transaction__orphans" AS
@@ -1426,7 +1871,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- chinook__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 DROP VIEW IF EXISTS "temp"."chinook__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "chinook__transaction_line__orphans" AS
@@ -1489,7 +1934,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- chinook__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 DROP VIEW IF EXISTS "temp"."chinook__employee__orphans";
 
 CREATE TEMPORARY VIEW "chinook__employee__orphans" AS

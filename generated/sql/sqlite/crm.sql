@@ -114,39 +114,71 @@ FROM (
     END AS TEXT) AS "full_name",
     CAST(CASE
       WHEN TRIM(
-        CASE
-          WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-          OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-          THEN INITCAP(NULLIF(TRIM("contacts"."first_name"), ''))
-          ELSE TRIM("contacts"."first_name")
-        END,
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = UPPER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+            )
+            THEN INITCAP(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          END
+        ),
         ' '
       ) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."first_name") = UPPER(TRIM("contacts"."first_name"))
-        OR TRIM("contacts"."first_name") = LOWER(TRIM("contacts"."first_name"))
-        THEN INITCAP(NULLIF(TRIM("contacts"."first_name"), ''))
-        ELSE TRIM("contacts"."first_name")
-      END
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = UPPER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          )
+          THEN INITCAP(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."first_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+        END
+      )
     END AS TEXT) AS "given_name",
     CAST(CASE
       WHEN TRIM(
-        CASE
-          WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-          OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-          THEN INITCAP(NULLIF(TRIM("contacts"."last_name"), ''))
-          ELSE TRIM("contacts"."last_name")
-        END,
+        (
+          CASE
+            WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = UPPER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+            )
+            OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = LOWER(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+            )
+            THEN INITCAP(
+              NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+            )
+            ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          END
+        ),
         ' '
       ) = ''
       THEN NULL
-      ELSE CASE
-        WHEN TRIM("contacts"."last_name") = UPPER(TRIM("contacts"."last_name"))
-        OR TRIM("contacts"."last_name") = LOWER(TRIM("contacts"."last_name"))
-        THEN INITCAP(NULLIF(TRIM("contacts"."last_name"), ''))
-        ELSE TRIM("contacts"."last_name")
-      END
+      ELSE (
+        CASE
+          WHEN NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = UPPER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          )
+          OR NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '') = LOWER(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          )
+          THEN INITCAP(
+            NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+          )
+          ELSE NULLIF(TRIM(REGEXP_REPLACE("contacts"."last_name", '[ \t\n\r\f\x0B 　]+', ' ')), '')
+        END
+      )
     END AS TEXT) AS "family_name",
     CAST(CASE
       WHEN TRIM(
@@ -253,7 +285,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_email__staged: every contacts row, its values and reject reason
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__staged" AS
@@ -297,9 +329,28 @@ FROM (
     ) AS TEXT) AS "customer_id",
     CAST('email' AS TEXT) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(LOWER(TRIM("contacts"."email")), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ')))
+            END
+          ),
+          LOWER(TRIM("contacts"."email"))
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE LOWER(TRIM("contacts"."email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ')) REGEXP '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            THEN LOWER(TRIM(REGEXP_REPLACE("contacts"."email", '[ \t\n\r\f\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("contacts"."email"))
+      )
     END AS TEXT) AS "email_address",
     CAST(NULL AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
@@ -330,7 +381,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_email: the canonical rows (no reject reason)
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email" AS
@@ -354,7 +405,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__rejects" AS
@@ -370,7 +421,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_phone__staged: every contacts row, its values and reject reason
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__staged" AS
@@ -538,7 +589,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_phone: the canonical rows (no reject reason)
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone" AS
@@ -562,7 +613,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__rejects" AS
@@ -578,7 +629,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__staged" AS
@@ -746,7 +797,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_mobile: the canonical rows (no reject reason)
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile" AS
@@ -770,7 +821,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__rejects" AS
@@ -786,7 +837,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_address__staged: every contacts row, its values and reject reason
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__staged" AS
@@ -816,7 +867,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 234)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 230)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -914,7 +965,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address" AS
@@ -938,7 +989,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__rejects" AS
@@ -954,7 +1005,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__interaction__staged: every activities row, its values and reject reason
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 DROP VIEW IF EXISTS "temp"."crm__interaction__staged";
 
 CREATE TEMPORARY VIEW "crm__interaction__staged" AS
@@ -976,13 +1027,13 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__channel" IS NULL AND "d"."channel" IS NULL
-      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 280)'
+      THEN 'slot channel: code ''' || COALESCE(CAST("d"."_raw__channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 276)'
       WHEN "d"."channel" IS NULL OR "d"."channel" = ''
       THEN 'slot channel is required but empty'
       WHEN "d"."interaction_datetime" IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT "d"."_raw__outcome" IS NULL AND "d"."outcome" IS NULL
-      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 293)'
+      THEN 'slot outcome: code ''' || COALESCE(CAST("d"."_raw__outcome" AS TEXT), 'NULL') || ''' is not in value_mappings (line 289)'
       WHEN "d"."duration_seconds" < 0
       THEN 'slot duration_seconds: ' || COALESCE(CAST("d"."duration_seconds" AS TEXT), 'NULL') || ' is below the minimum 0'
       ELSE NULL
@@ -1054,7 +1105,7 @@ FROM (
 ) AS "d";
 
 -- crm__interaction: the canonical rows (no reject reason)
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 DROP VIEW IF EXISTS "temp"."crm__interaction";
 
 CREATE TEMPORARY VIEW "crm__interaction" AS
@@ -1075,7 +1126,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__interaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 DROP VIEW IF EXISTS "temp"."crm__interaction__rejects";
 
 CREATE TEMPORARY VIEW "crm__interaction__rejects" AS
@@ -1091,7 +1142,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__interaction__joins: driving rows a to_one join matched more than once
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 DROP VIEW IF EXISTS "temp"."crm__interaction__joins";
 
 CREATE TEMPORARY VIEW "crm__interaction__joins" AS
@@ -1108,7 +1159,7 @@ HAVING
   COUNT(*) > 1;
 
 -- crm__customer_joined__staged: every contacts row, its values and reject reason
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined__staged";
 
 CREATE TEMPORARY VIEW "crm__customer_joined__staged" AS
@@ -1169,7 +1220,7 @@ FROM (
 ) AS "d";
 
 -- crm__customer_joined: the canonical rows (no reject reason)
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined";
 
 CREATE TEMPORARY VIEW "crm__customer_joined" AS
@@ -1187,7 +1238,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined__rejects";
 
 CREATE TEMPORARY VIEW "crm__customer_joined__rejects" AS
@@ -1203,7 +1254,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_person__staged: every company_contacts row, its values and reject reason
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 DROP VIEW IF EXISTS "temp"."crm__contact_person__staged";
 
 CREATE TEMPORARY VIEW "crm__contact_person__staged" AS
@@ -1226,7 +1277,7 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__party_role" IS NULL AND "d"."party_role" IS NULL
-      THEN 'slot party_role: code ''' || COALESCE(CAST("d"."_raw__party_role" AS TEXT), 'NULL') || ''' is not in value_mappings (line 335)'
+      THEN 'slot party_role: code ''' || COALESCE(CAST("d"."_raw__party_role" AS TEXT), 'NULL') || ''' is not in value_mappings (line 331)'
       WHEN NOT "d"."email_address" IS NULL
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
@@ -1275,7 +1326,7 @@ FROM (
 ) AS "d";
 
 -- crm__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 DROP VIEW IF EXISTS "temp"."crm__contact_person";
 
 CREATE TEMPORARY VIEW "crm__contact_person" AS
@@ -1297,7 +1348,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 DROP VIEW IF EXISTS "temp"."crm__contact_person__rejects";
 
 CREATE TEMPORARY VIEW "crm__contact_person__rejects" AS
@@ -1313,7 +1364,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__consent__staged: every permissions row, its values and reject reason
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 DROP VIEW IF EXISTS "temp"."crm__consent__staged";
 
 CREATE TEMPORARY VIEW "crm__consent__staged" AS
@@ -1334,21 +1385,21 @@ SELECT
       WHEN "d"."customer_id" IS NULL OR "d"."customer_id" = ''
       THEN 'slot customer_id is required but empty'
       WHEN NOT "d"."_raw__consent_channel" IS NULL AND "d"."consent_channel" IS NULL
-      THEN 'slot consent_channel: code ''' || COALESCE(CAST("d"."_raw__consent_channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 353)'
+      THEN 'slot consent_channel: code ''' || COALESCE(CAST("d"."_raw__consent_channel" AS TEXT), 'NULL') || ''' is not in value_mappings (line 349)'
       WHEN "d"."consent_channel" IS NULL OR "d"."consent_channel" = ''
       THEN 'slot consent_channel is required but empty'
       WHEN NOT "d"."_raw__consent_purpose" IS NULL AND "d"."consent_purpose" IS NULL
-      THEN 'slot consent_purpose: code ''' || COALESCE(CAST("d"."_raw__consent_purpose" AS TEXT), 'NULL') || ''' is not in value_mappings (line 361)'
+      THEN 'slot consent_purpose: code ''' || COALESCE(CAST("d"."_raw__consent_purpose" AS TEXT), 'NULL') || ''' is not in value_mappings (line 357)'
       WHEN "d"."consent_purpose" IS NULL OR "d"."consent_purpose" = ''
       THEN 'slot consent_purpose is required but empty'
       WHEN NOT "d"."_raw__consent_status" IS NULL AND "d"."consent_status" IS NULL
-      THEN 'slot consent_status: code ''' || COALESCE(CAST("d"."_raw__consent_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 367)'
+      THEN 'slot consent_status: code ''' || COALESCE(CAST("d"."_raw__consent_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 363)'
       WHEN "d"."consent_status" IS NULL OR "d"."consent_status" = ''
       THEN 'slot consent_status is required but empty'
       WHEN "d"."consent_date" IS NULL
       THEN 'slot consent_date is required but empty'
       WHEN NOT "d"."_raw__consent_source" IS NULL AND "d"."consent_source" IS NULL
-      THEN 'slot consent_source: code ''' || COALESCE(CAST("d"."_raw__consent_source" AS TEXT), 'NULL') || ''' is not in value_mappings (line 375)'
+      THEN 'slot consent_source: code ''' || COALESCE(CAST("d"."_raw__consent_source" AS TEXT), 'NULL') || ''' is not in value_mappings (line 371)'
       ELSE NULL
     END
   ) AS "_reject_reason"
@@ -1407,7 +1458,7 @@ FROM (
 ) AS "d";
 
 -- crm__consent: the canonical rows (no reject reason)
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 DROP VIEW IF EXISTS "temp"."crm__consent";
 
 CREATE TEMPORARY VIEW "crm__consent" AS
@@ -1427,7 +1478,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__consent__rejects: the rejected rows, each with its reason and provenance
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 DROP VIEW IF EXISTS "temp"."crm__consent__rejects";
 
 CREATE TEMPORARY VIEW "crm__consent__rejects" AS
@@ -1443,7 +1494,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__sales_order__staged: every orders row, its values and reject reason
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 DROP VIEW IF EXISTS "temp"."crm__sales_order__staged";
 
 CREATE TEMPORARY VIEW "crm__sales_order__staged" AS
@@ -1479,7 +1530,7 @@ SELECT
       WHEN "d"."order_date" IS NULL
       THEN 'slot order_date is required but empty'
       WHEN NOT "d"."_raw__order_status" IS NULL AND "d"."order_status" IS NULL
-      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 394)'
+      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 390)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       WHEN "d"."freight_amount" < 0
@@ -1543,7 +1594,7 @@ FROM (
 ) AS "d";
 
 -- crm__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 DROP VIEW IF EXISTS "temp"."crm__sales_order";
 
 CREATE TEMPORARY VIEW "crm__sales_order" AS
@@ -1574,7 +1625,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 DROP VIEW IF EXISTS "temp"."crm__sales_order__rejects";
 
 CREATE TEMPORARY VIEW "crm__sales_order__rejects" AS
@@ -1590,7 +1641,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__order_status_change__staged: every order_events row, its values and reject reason
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change__staged";
 
 CREATE TEMPORARY VIEW "crm__order_status_change__staged" AS
@@ -1609,7 +1660,7 @@ SELECT
       WHEN "d"."order_id" IS NULL OR "d"."order_id" = ''
       THEN 'slot order_id is required but empty'
       WHEN NOT "d"."_raw__order_status" IS NULL AND "d"."order_status" IS NULL
-      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 413)'
+      THEN 'slot order_status: code ''' || COALESCE(CAST("d"."_raw__order_status" AS TEXT), 'NULL') || ''' is not in value_mappings (line 409)'
       WHEN "d"."order_status" IS NULL OR "d"."order_status" = ''
       THEN 'slot order_status is required but empty'
       WHEN "d"."status_changed_at" IS NULL
@@ -1653,7 +1704,7 @@ FROM (
 ) AS "d";
 
 -- crm__order_status_change: the canonical rows (no reject reason)
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change";
 
 CREATE TEMPORARY VIEW "crm__order_status_change" AS
@@ -1671,7 +1722,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change__rejects";
 
 CREATE TEMPORARY VIEW "crm__order_status_change__rejects" AS
@@ -1687,7 +1738,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- crm__contact_point_email__orphans: references naming no canonical row of their class
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_email__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_email__orphans" AS
@@ -1721,7 +1772,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_point_phone__orphans: references naming no canonical row of their class
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_phone__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_phone__orphans" AS
@@ -1755,7 +1806,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_point_mobile__orphans: references naming no canonical row of their class
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_mobile__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_mobile__orphans" AS
@@ -1789,7 +1840,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 DROP VIEW IF EXISTS "temp"."crm__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_point_address__orphans" AS
@@ -1823,7 +1874,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__interaction__orphans: references naming no canonical row of their class
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 DROP VIEW IF EXISTS "temp"."crm__interaction__orphans";
 
 CREATE TEMPORARY VIEW "crm__interaction__orphans" AS
@@ -1857,7 +1908,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__customer_joined__orphans: references naming no canonical row of their class
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 DROP VIEW IF EXISTS "temp"."crm__customer_joined__orphans";
 
 CREATE TEMPORARY VIEW "crm__customer_joined__orphans" AS
@@ -1891,7 +1942,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 DROP VIEW IF EXISTS "temp"."crm__contact_person__orphans";
 
 CREATE TEMPORARY VIEW "crm__contact_person__orphans" AS
@@ -1925,7 +1976,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__consent__orphans: references naming no canonical row of their class
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 DROP VIEW IF EXISTS "temp"."crm__consent__orphans";
 
 CREATE TEMPORARY VIEW "crm__consent__orphans" AS
@@ -1959,7 +2010,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 DROP VIEW IF EXISTS "temp"."crm__sales_order__orphans";
 
 CREATE TEMPORARY VIEW "crm__sales_order__orphans" AS
@@ -1993,7 +2044,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- crm__order_status_change__orphans: references naming no canonical row of their class
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 DROP VIEW IF EXISTS "temp"."crm__order_status_change__orphans";
 
 CREATE TEMPORARY VIEW "crm__order_status_change__orphans" AS

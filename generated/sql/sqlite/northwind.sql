@@ -315,9 +315,252 @@ FROM (
     CAST('phone' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Phone"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+            END
+          ),
+          TRIM("Customers"."Phone")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -377,7 +620,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__staged" AS
@@ -422,9 +665,252 @@ FROM (
     CAST('fax' AS TEXT) AS "contact_type",
     CAST(NULL AS TEXT) AS "email_address",
     CAST(CASE
-      WHEN TRIM(TRIM("Customers"."Fax"), ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              THEN (
+                '+1' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+              THEN (
+                '+44' || CASE
+                  WHEN 10 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    10
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+              THEN (
+                '+33' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+              THEN (
+                '+61' || CASE
+                  WHEN 9 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    9
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+              THEN (
+                '+86' || CASE
+                  WHEN 11 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                    11
+                  ))
+                END
+              )
+            END
+          ),
+          TRIM("Customers"."Fax")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)440?[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)330?[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)610?[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^([+]|00)861[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            THEN (
+              '+1' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1235789][0-9]{9}$'
+            THEN (
+              '+44' || CASE
+                WHEN 10 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  10
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[1-9][0-9]{8}$'
+            THEN (
+              '+33' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^0[2-478][0-9]{8}$'
+            THEN (
+              '+61' || CASE
+                WHEN 9 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  9
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '') REGEXP '^1[3-9][0-9]{9}$'
+            THEN (
+              '+86' || CASE
+                WHEN 11 <= 0
+                THEN ''
+                ELSE SUBSTRING(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''), -(
+                  11
+                ))
+              END
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS TEXT) AS "phone_number",
     CAST(NULL AS TEXT) AS "address_line",
     CAST(NULL AS TEXT) AS "city",
@@ -444,7 +930,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax" AS
@@ -468,7 +954,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__rejects" AS
@@ -484,7 +970,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__staged" AS
@@ -514,7 +1000,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -543,9 +1029,192 @@ FROM (
       ELSE "Customers"."Region"
     END AS TEXT) AS "region",
     CAST(CASE
-      WHEN TRIM("Customers"."PostalCode", ' ') = ''
+      WHEN TRIM(
+        COALESCE(
+          (
+            CASE
+              WHEN UPPER(TRIM("Customers"."Country")) IN (
+                'GB',
+                'GBR',
+                'UK',
+                'UNITED KINGDOM',
+                'ENGLAND',
+                'SCOTLAND',
+                'WALES',
+                'NORTHERN IRELAND'
+              )
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+                ) || '-' || CASE
+                  WHEN 4 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    4
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+                ) || ' ' || CASE
+                  WHEN 3 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    3
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+              THEN (
+                SUBSTRING(
+                  UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                  1,
+                  LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+                ) || ' ' || CASE
+                  WHEN 2 <= 0
+                  THEN ''
+                  ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                    2
+                  ))
+                END
+              )
+              WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+              AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+              THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            END
+          ),
+          TRIM("Customers"."PostalCode")
+        ),
+        ' '
+      ) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(TRIM("Customers"."Country")) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{9}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 4
+              ) || '-' || CASE
+                WHEN 4 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  4
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CA', 'CAN', 'CANADA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 3
+              ) || ' ' || CASE
+                WHEN 3 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  3
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('FR', 'FRA', 'FRANCE')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{5}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{4}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[1-9][0-9]{3}[A-Z]{2}$'
+            THEN (
+              SUBSTRING(
+                UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')),
+                1,
+                LENGTH(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))) - 2
+              ) || ' ' || CASE
+                WHEN 2 <= 0
+                THEN ''
+                ELSE SUBSTRING(UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')), -(
+                  2
+                ))
+              END
+            )
+            WHEN UPPER(TRIM("Customers"."Country")) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', '')) REGEXP '^[0-9]{6}$'
+            THEN UPPER(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS TEXT) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -606,7 +1275,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address" AS
@@ -630,7 +1299,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__rejects" AS
@@ -646,7 +1315,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 DROP VIEW IF EXISTS "temp"."northwind__product__staged";
 
 CREATE TEMPORARY VIEW "northwind__product__staged" AS
@@ -698,7 +1367,7 @@ FROM (
 ) AS "d";
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 DROP VIEW IF EXISTS "temp"."northwind__product";
 
 CREATE TEMPORARY VIEW "northwind__product" AS
@@ -717,7 +1386,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 DROP VIEW IF EXISTS "temp"."northwind__product__rejects";
 
 CREATE TEMPORARY VIEW "northwind__product__rejects" AS
@@ -733,7 +1402,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 DROP VIEW IF EXISTS "temp"."northwind__product__joins";
 
 CREATE TEMPORARY VIEW "northwind__product__joins" AS
@@ -750,7 +1419,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__staged";
 
 CREATE TEMPORARY VIEW "northwind__transaction__staged" AS
@@ -773,7 +1442,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__groups";
 
 CREATE TEMPORARY VIEW "northwind__transaction__groups" AS
@@ -801,7 +1470,7 @@ SELECT
     WHEN NOT "d"."currency_code" IS NULL AND NOT "d"."currency_code" REGEXP '^[A-Z]{3}$'
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
     ELSE NULL
@@ -881,7 +1550,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 DROP VIEW IF EXISTS "temp"."northwind__transaction";
 
 CREATE TEMPORARY VIEW "northwind__transaction" AS
@@ -902,7 +1571,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__rejects";
 
 CREATE TEMPORARY VIEW "northwind__transaction__rejects" AS
@@ -929,7 +1598,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__staged";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__staged" AS
@@ -993,7 +1662,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line" AS
@@ -1013,7 +1682,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__rejects";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__rejects" AS
@@ -1029,7 +1698,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person__staged";
 
 CREATE TEMPORARY VIEW "northwind__contact_person__staged" AS
@@ -1112,7 +1781,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person";
 
 CREATE TEMPORARY VIEW "northwind__contact_person" AS
@@ -1134,7 +1803,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person__rejects";
 
 CREATE TEMPORARY VIEW "northwind__contact_person__rejects" AS
@@ -1150,7 +1819,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 DROP VIEW IF EXISTS "temp"."northwind__employee__staged";
 
 CREATE TEMPORARY VIEW "northwind__employee__staged" AS
@@ -1183,7 +1852,7 @@ SELECT
       AND NOT "d"."email_address" REGEXP '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS TEXT), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 256)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 258)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       ELSE NULL
@@ -1302,7 +1971,7 @@ FROM (
 ) AS "d";
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 DROP VIEW IF EXISTS "temp"."northwind__employee";
 
 CREATE TEMPORARY VIEW "northwind__employee" AS
@@ -1331,7 +2000,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 DROP VIEW IF EXISTS "temp"."northwind__employee__rejects";
 
 CREATE TEMPORARY VIEW "northwind__employee__rejects" AS
@@ -1347,7 +2016,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_region__staged";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_region__staged" AS
@@ -1401,7 +2070,7 @@ FROM (
 ) AS "d";
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_region";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_region" AS
@@ -1424,7 +2093,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_region__rejects";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_region__rejects" AS
@@ -1440,7 +2109,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory__staged";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory__staged" AS
@@ -1496,7 +2165,7 @@ FROM (
 ) AS "d";
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory" AS
@@ -1519,7 +2188,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory__rejects";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory__rejects" AS
@@ -1535,7 +2204,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__staged";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__staged" AS
@@ -1576,7 +2245,7 @@ SELECT
       WHEN NOT "d"."_raw__required_date" IS NULL AND "d"."required_date" IS NULL
       THEN 'slot required_date: value ''' || COALESCE(CAST("d"."_raw__required_date" AS TEXT), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 325)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS TEXT), 'NULL') || ''' is not in value_mappings (line 327)'
       WHEN NOT "d"."country_code" IS NULL AND NOT "d"."country_code" REGEXP '^[A-Z]{2}$'
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS TEXT), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
       WHEN "d"."freight_amount" < 0
@@ -1691,7 +2360,7 @@ FROM (
 ) AS "d";
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order";
 
 CREATE TEMPORARY VIEW "northwind__sales_order" AS
@@ -1722,7 +2391,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__rejects";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__rejects" AS
@@ -1738,7 +2407,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__joins";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__joins" AS
@@ -1755,7 +2424,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line__staged";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line__staged" AS
@@ -1819,7 +2488,7 @@ FROM (
 ) AS "d";
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line" AS
@@ -1839,7 +2508,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line__rejects";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line__rejects" AS
@@ -1855,7 +2524,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed__staged";
 
 CREATE TEMPORARY VIEW "northwind__order_placed__staged" AS
@@ -1897,7 +2566,7 @@ FROM (
 ) AS "d";
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed";
 
 CREATE TEMPORARY VIEW "northwind__order_placed" AS
@@ -1915,7 +2584,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed__rejects";
 
 CREATE TEMPORARY VIEW "northwind__order_placed__rejects" AS
@@ -1931,7 +2600,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped__staged";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped__staged" AS
@@ -1979,7 +2648,7 @@ FROM (
 ) AS "d";
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped" AS
@@ -1997,7 +2666,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped__rejects";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped__rejects" AS
@@ -2081,7 +2750,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_fax__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_fax__orphans" AS
@@ -2115,7 +2784,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 DROP VIEW IF EXISTS "temp"."northwind__contact_point_address__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_point_address__orphans" AS
@@ -2149,7 +2818,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 DROP VIEW IF EXISTS "temp"."northwind__transaction__orphans";
 
 CREATE TEMPORARY VIEW "northwind__transaction__orphans" AS
@@ -2183,7 +2852,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 DROP VIEW IF EXISTS "temp"."northwind__transaction_line__orphans";
 
 CREATE TEMPORARY VIEW "northwind__transaction_line__orphans" AS
@@ -2246,7 +2915,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 DROP VIEW IF EXISTS "temp"."northwind__contact_person__orphans";
 
 CREATE TEMPORARY VIEW "northwind__contact_person__orphans" AS
@@ -2280,7 +2949,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 DROP VIEW IF EXISTS "temp"."northwind__employee__orphans";
 
 CREATE TEMPORARY VIEW "northwind__employee__orphans" AS
@@ -2314,7 +2983,7 @@ WHERE
   NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 DROP VIEW IF EXISTS "temp"."northwind__organisation_unit_territory__orphans";
 
 CREATE TEMPORARY VIEW "northwind__organisation_unit_territory__orphans" AS
@@ -2360,7 +3029,7 @@ WHERE
   NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order__orphans";
 
 CREATE TEMPORARY VIEW "northwind__sales_order__orphans" AS
@@ -2423,7 +3092,7 @@ WHERE
   NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 DROP VIEW IF EXISTS "temp"."northwind__sales_order_line__orphans";
 
 CREATE TEMPORARY VIEW "northwind__sales_order_line__orphans" AS
@@ -2486,7 +3155,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 DROP VIEW IF EXISTS "temp"."northwind__order_placed__orphans";
 
 CREATE TEMPORARY VIEW "northwind__order_placed__orphans" AS
@@ -2520,7 +3189,7 @@ WHERE
   NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 DROP VIEW IF EXISTS "temp"."northwind__order_shipped__orphans";
 
 CREATE TEMPORARY VIEW "northwind__order_shipped__orphans" AS

@@ -866,9 +866,31 @@ FROM (
     ) AS VARCHAR) AS "customer_id",
     CAST('email' AS VARCHAR) AS "contact_type",
     CAST(CASE
-      WHEN TRIM(' ' FROM LOWER(TRIM("account_holders"."email"))) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("account_holders"."email"))
+      )) = ''
       THEN NULL
-      ELSE LOWER(TRIM("account_holders"."email"))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(TRIM(REGEXP_REPLACE("account_holders"."email", '[ \t\n\r\f\x0B 　]+', ' ')))
+          END
+        ),
+        LOWER(TRIM("account_holders"."email"))
+      )
     END AS VARCHAR) AS "email_address",
     CAST(NULL AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",

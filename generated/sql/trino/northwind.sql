@@ -303,9 +303,289 @@ FROM (
     CAST('phone' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM("Customers"."Phone")) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Phone")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Phone", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Phone")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -361,7 +641,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__staged" AS
 SELECT
   "d"."id",
@@ -405,9 +685,289 @@ FROM (
     CAST('fax' AS VARCHAR) AS "contact_type",
     CAST(NULL AS VARCHAR) AS "email_address",
     CAST(CASE
-      WHEN TRIM(' ' FROM TRIM("Customers"."Fax")) = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )) = ''
       THEN NULL
-      ELSE TRIM("Customers"."Fax")
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA', 'CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  10 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  9 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' || SUBSTR(
+                REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', ''),
+                LENGTH(REGEXP_REPLACE("Customers"."Fax", '[- \t\n\r\f\x0B().\/ ]', '')) - (
+                  11 - 1
+                )
+              )
+            )
+          END
+        ),
+        TRIM("Customers"."Fax")
+      )
     END AS VARCHAR) AS "phone_number",
     CAST(NULL AS VARCHAR) AS "address_line",
     CAST(NULL AS VARCHAR) AS "city",
@@ -427,7 +987,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax" AS
 SELECT
   "s"."id",
@@ -449,7 +1009,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__rejects" AS
 SELECT
   "s"."_source_system",
@@ -463,7 +1023,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__staged" AS
 SELECT
   "d"."id",
@@ -491,7 +1051,7 @@ SELECT
       AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 128)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -525,9 +1085,267 @@ FROM (
       ELSE "Customers"."Region"
     END AS VARCHAR) AS "region",
     CAST(CASE
-      WHEN TRIM(' ' FROM "Customers"."PostalCode") = ''
+      WHEN TRIM(' ' FROM COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  4 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  2 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )) = ''
       THEN NULL
-      ELSE "Customers"."PostalCode"
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN (
+              'GB',
+              'GBR',
+              'UK',
+              'UNITED KINGDOM',
+              'ENGLAND',
+              'SCOTLAND',
+              'WALES',
+              'NORTHERN IRELAND'
+            )
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('US', 'USA', 'UNITED STATES', 'UNITED STATES OF AMERICA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 4
+              ) || '-' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  4 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CA', 'CAN', 'CANADA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 3
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  3 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('FR', 'FRA', 'FRANCE')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('DE', 'DEU', 'GERMANY', 'DEUTSCHLAND')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('AU', 'AUS', 'AUSTRALIA')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('NL', 'NLD', 'NETHERLANDS')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                1,
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - 2
+              ) || ' ' || SUBSTR(
+                UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+                LENGTH(
+                  UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+                ) - (
+                  2 - 1
+                )
+              )
+            )
+            WHEN UPPER(REPLACE(TRIM("Customers"."Country"), 'ß', 'ẞ')) IN ('CN', 'CHN', 'CHINA', '中国')
+            AND REGEXP_LIKE(
+              UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ')),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(REPLACE(REGEXP_REPLACE("Customers"."PostalCode", '[^A-Za-z0-9]', ''), 'ß', 'ẞ'))
+          END
+        ),
+        TRIM("Customers"."PostalCode")
+      )
     END AS VARCHAR) AS "postal_code",
     CAST(CASE
       WHEN "Customers"."Country" = 'Argentina'
@@ -588,7 +1406,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address" AS
 SELECT
   "s"."id",
@@ -610,7 +1428,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__rejects" AS
 SELECT
   "s"."_source_system",
@@ -624,7 +1442,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product__staged" AS
 SELECT
   "d"."id",
@@ -675,7 +1493,7 @@ FROM (
 ) AS "d";
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product" AS
 SELECT
   "s"."id",
@@ -692,7 +1510,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product__rejects" AS
 SELECT
   "s"."_source_system",
@@ -706,7 +1524,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR REPLACE VIEW "northwind__product__joins" AS
 SELECT
   CAST("Products"."ProductID" AS VARCHAR) AS "_source_key",
@@ -721,7 +1539,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__staged" AS
 SELECT DISTINCT
   'northwind' AS "_source_system",
@@ -742,7 +1560,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__groups" AS
 SELECT
   "d"."id",
@@ -769,7 +1587,7 @@ SELECT
     AND NOT REGEXP_LIKE("d"."currency_code", '^[A-Z]{3}$')
     THEN 'slot currency_code: ''' || COALESCE(CAST("d"."currency_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 176)'
     WHEN NOT "d"."country_code" IS NULL
     AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
     THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -850,7 +1668,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction" AS
 SELECT
   "s"."id",
@@ -869,7 +1687,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__rejects" AS
 SELECT
   "s"."_source_system",
@@ -894,7 +1712,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line__staged" AS
 SELECT
   "d"."id",
@@ -953,7 +1771,7 @@ FROM (
 ) AS "d";
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line" AS
 SELECT
   "s"."id",
@@ -971,7 +1789,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -985,7 +1803,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person__staged" AS
 SELECT
   "d"."id",
@@ -1066,7 +1884,7 @@ FROM (
 ) AS "d";
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person" AS
 SELECT
   "s"."id",
@@ -1086,7 +1904,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1100,7 +1918,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee__staged" AS
 SELECT
   "d"."id",
@@ -1131,7 +1949,7 @@ SELECT
       AND NOT REGEXP_LIKE("d"."email_address", '^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$')
       THEN 'slot email_address: ''' || COALESCE(CAST("d"."email_address" AS VARCHAR), 'NULL') || ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 256)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 258)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1255,7 +2073,7 @@ FROM (
 ) AS "d";
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee" AS
 SELECT
   "s"."id",
@@ -1282,7 +2100,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1296,7 +2114,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__staged" AS
 SELECT
   "d"."id",
@@ -1349,7 +2167,7 @@ FROM (
 ) AS "d";
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region" AS
 SELECT
   "s"."id",
@@ -1370,7 +2188,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_region__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1384,7 +2202,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__staged" AS
 SELECT
   "d"."id",
@@ -1439,7 +2257,7 @@ FROM (
 ) AS "d";
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory" AS
 SELECT
   "s"."id",
@@ -1460,7 +2278,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1474,7 +2292,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__staged" AS
 SELECT
   "d"."id",
@@ -1513,7 +2331,7 @@ SELECT
       WHEN NOT "d"."_raw__required_date" IS NULL AND "d"."required_date" IS NULL
       THEN 'slot required_date: value ''' || COALESCE(CAST("d"."_raw__required_date" AS VARCHAR), 'NULL') || ''' cannot be converted to DATE'
       WHEN NOT "d"."_raw__country_code" IS NULL AND "d"."country_code" IS NULL
-      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 325)'
+      THEN 'slot country_code: code ''' || COALESCE(CAST("d"."_raw__country_code" AS VARCHAR), 'NULL') || ''' is not in value_mappings (line 327)'
       WHEN NOT "d"."country_code" IS NULL
       AND NOT REGEXP_LIKE("d"."country_code", '^[A-Z]{2}$')
       THEN 'slot country_code: ''' || COALESCE(CAST("d"."country_code" AS VARCHAR), 'NULL') || ''' does not match pattern ^[A-Z]{2}$'
@@ -1634,7 +2452,7 @@ FROM (
 ) AS "d";
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order" AS
 SELECT
   "s"."id",
@@ -1663,7 +2481,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1677,7 +2495,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__joins" AS
 SELECT
   CAST("Orders"."OrderID" AS VARCHAR) AS "_source_key",
@@ -1692,7 +2510,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__staged" AS
 SELECT
   "d"."id",
@@ -1751,7 +2569,7 @@ FROM (
 ) AS "d";
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line" AS
 SELECT
   "s"."id",
@@ -1769,7 +2587,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1783,7 +2601,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed__staged" AS
 SELECT
   "d"."id",
@@ -1823,7 +2641,7 @@ FROM (
 ) AS "d";
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed" AS
 SELECT
   "s"."id",
@@ -1839,7 +2657,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1853,7 +2671,7 @@ WHERE
   NOT "s"."_reject_reason" IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped__staged" AS
 SELECT
   "d"."id",
@@ -1899,7 +2717,7 @@ FROM (
 ) AS "d";
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped" AS
 SELECT
   "s"."id",
@@ -1915,7 +2733,7 @@ WHERE
   "s"."_reject_reason" IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped__rejects" AS
 SELECT
   "s"."_source_system",
@@ -1993,7 +2811,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR REPLACE VIEW "northwind__contact_point_fax__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2025,7 +2843,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR REPLACE VIEW "northwind__contact_point_address__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2057,7 +2875,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR REPLACE VIEW "northwind__transaction__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2089,7 +2907,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR REPLACE VIEW "northwind__transaction_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2150,7 +2968,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR REPLACE VIEW "northwind__contact_person__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2182,7 +3000,7 @@ WHERE
   NOT "s"."customer_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR REPLACE VIEW "northwind__employee__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2214,7 +3032,7 @@ WHERE
   NOT "s"."manager_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR REPLACE VIEW "northwind__organisation_unit_territory__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2258,7 +3076,7 @@ WHERE
   NOT "s"."parent_unit_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR REPLACE VIEW "northwind__sales_order__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2319,7 +3137,7 @@ WHERE
   NOT "s"."sales_agent_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR REPLACE VIEW "northwind__sales_order_line__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2380,7 +3198,7 @@ WHERE
   NOT "s"."product_id" IS NULL AND "k1"."_id" IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR REPLACE VIEW "northwind__order_placed__orphans" AS
 SELECT
   "s"."_source_system",
@@ -2412,7 +3230,7 @@ WHERE
   NOT "s"."order_id" IS NULL AND "k0"."_id" IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR REPLACE VIEW "northwind__order_shipped__orphans" AS
 SELECT
   "s"."_source_system",

@@ -2666,12 +2666,62 @@ FROM (
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM LOWER(TRIM([account_holders].[email]))) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([account_holders].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              )
+            END
+          ),
+          LOWER(TRIM([account_holders].[email]))
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE LOWER(TRIM([account_holders].[email]))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([account_holders].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM([account_holders].[email]))
+      )
     END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],

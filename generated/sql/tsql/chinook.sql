@@ -746,12 +746,62 @@ FROM (
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM LOWER(TRIM([Customer].[Email]))) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              )
+            END
+          ),
+          LOWER(TRIM([Customer].[Email]))
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE LOWER(TRIM([Customer].[Email]))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM([Customer].[Email]))
+      )
     END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
@@ -879,12 +929,574 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM TRIM([Customer].[Phone])) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CAN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CANADA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'GB' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GBR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UK' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED KINGDOM' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'ENGLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'SCOTLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'WALES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NORTHERN IRELAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'FR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRANCE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'AU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUSTRALIA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHINA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'中国' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            END
+          ),
+          TRIM([Customer].[Phone])
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE TRIM([Customer].[Phone])
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                11
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CAN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CANADA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'GB' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GBR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UK' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED KINGDOM' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'ENGLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'SCOTLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'WALES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NORTHERN IRELAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'FR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRANCE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'AU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUSTRALIA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHINA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'中国' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customer].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                11
+              )
+            )
+          END
+        ),
+        TRIM([Customer].[Phone])
+      )
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -950,7 +1562,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- chinook__contact_point_address__staged: every Customer row, its values and reject reason
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR ALTER VIEW [chinook__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -991,7 +1603,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 141)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 144)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -1041,12 +1653,1002 @@ FROM (
     END AS VARCHAR) AS [region],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM TRIM([Customer].[PostalCode])) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'GB' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GBR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UK' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED KINGDOM' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'ENGLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'SCOTLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'WALES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NORTHERN IRELAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 3
+                ) + ' ' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 4
+                ) + '-' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CAN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CANADA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 3
+                ) + ' ' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'FR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRANCE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'DE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'DEU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GERMANY' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'DEUTSCHLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'AU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUSTRALIA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'NL' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NLD' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NETHERLANDS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 2
+                ) + ' ' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHINA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'中国' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+            END
+          ),
+          TRIM([Customer].[PostalCode])
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE TRIM([Customer].[PostalCode])
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'GB' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GBR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UK' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED KINGDOM' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'ENGLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'SCOTLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'WALES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NORTHERN IRELAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 3
+              ) + ' ' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                3
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 4
+              ) + '-' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                4
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CAN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CANADA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 3
+              ) + ' ' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                3
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'FR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRANCE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'DE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'DEU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GERMANY' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'DEUTSCHLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'AU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUSTRALIA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'NL' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NLD' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NETHERLANDS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 2
+              ) + ' ' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                2
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customer].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHINA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'中国' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customer].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM([Customer].[PostalCode])
+      )
     END AS VARCHAR) AS [postal_code],
     CAST(CASE
       WHEN (
@@ -1219,7 +2821,7 @@ FROM (
 ) AS [d];
 
 -- chinook__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR ALTER VIEW [chinook__contact_point_address] AS
 SELECT
   [s].[id],
@@ -1241,7 +2843,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- chinook__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR ALTER VIEW [chinook__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1255,7 +2857,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- chinook__product__staged: every Track row, its values and reject reason
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR ALTER VIEW [chinook__product__staged] AS
 SELECT
   [d].[id],
@@ -1322,7 +2924,7 @@ FROM (
 ) AS [d];
 
 -- chinook__product: the canonical rows (no reject reason)
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR ALTER VIEW [chinook__product] AS
 SELECT
   [s].[id],
@@ -1339,7 +2941,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- chinook__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR ALTER VIEW [chinook__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1353,7 +2955,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- chinook__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of chinook -> class Product (mappings/chinook.yaml:146)
+-- from derivation Product of chinook -> class Product (mappings/chinook.yaml:149)
 CREATE OR ALTER VIEW [chinook__product__joins] AS
 SELECT
   CAST([Track].[TrackId] AS VARCHAR) AS [_source_key],
@@ -1371,7 +2973,7 @@ HAVING
   COUNT(*) > 1;
 
 -- chinook__transaction__staged: every Invoice row, its values and reject reason
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR ALTER VIEW [chinook__transaction__staged] AS
 SELECT
   [d].[id],
@@ -1413,7 +3015,7 @@ SELECT
       )
       THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 179)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 182)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -1590,7 +3192,7 @@ FROM (
 ) AS [d];
 
 -- chinook__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR ALTER VIEW [chinook__transaction] AS
 SELECT
   [s].[id],
@@ -1609,7 +3211,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- chinook__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR ALTER VIEW [chinook__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1623,7 +3225,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- chinook__transaction_line__staged: every InvoiceLine row, its values and reject reason
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR ALTER VIEW [chinook__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -1682,7 +3284,7 @@ FROM (
 ) AS [d];
 
 -- chinook__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR ALTER VIEW [chinook__transaction_line] AS
 SELECT
   [s].[id],
@@ -1700,7 +3302,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- chinook__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR ALTER VIEW [chinook__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1714,7 +3316,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- chinook__employee__staged: every Employee row, its values and reject reason
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR ALTER VIEW [chinook__employee__staged] AS
 SELECT
   [d].[id],
@@ -1755,7 +3357,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 230)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 233)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2021,7 +3623,7 @@ FROM (
 ) AS [d];
 
 -- chinook__employee: the canonical rows (no reject reason)
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR ALTER VIEW [chinook__employee] AS
 SELECT
   [s].[id],
@@ -2048,7 +3650,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- chinook__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR ALTER VIEW [chinook__employee__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2227,7 +3829,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- chinook__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:121)
+-- from derivation ContactPointAddress of chinook -> class ContactPoint (mappings/chinook.yaml:123)
 CREATE OR ALTER VIEW [chinook__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2269,7 +3871,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- chinook__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:165)
+-- from derivation Transaction of chinook -> class Transaction (mappings/chinook.yaml:168)
 CREATE OR ALTER VIEW [chinook__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2311,7 +3913,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- chinook__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:184)
+-- from derivation TransactionLine of chinook -> class TransactionLine (mappings/chinook.yaml:187)
 CREATE OR ALTER VIEW [chinook__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],
@@ -2392,7 +3994,7 @@ WHERE
   NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;
 
 -- chinook__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:200)
+-- from derivation Employee of chinook -> class Employee (mappings/chinook.yaml:203)
 CREATE OR ALTER VIEW [chinook__employee__orphans] AS
 SELECT
   [s].[_source_system],

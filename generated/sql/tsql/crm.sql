@@ -347,26 +347,400 @@ FROM (
     END AS VARCHAR) AS [full_name],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM CASE
-          WHEN (
-            TRIM([contacts].[first_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          OR (
-            TRIM([contacts].[first_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN CASE
-            WHEN CASE
+        TRIM(' ' FROM (
+          CASE
+            WHEN (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  CASE
+                    WHEN (
+                      TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      ) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    )
+                  END,
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN CASE
+              WHEN CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          CAST(SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n] - 1,
+                            1
+                          ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                        ELSE LOWER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(
+                    1,
+                    LEN(
+                      CASE
+                        WHEN (
+                          TRIM(
+                            REGEXP_REPLACE(
+                              CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              '[ \t\n\r\f\x0B 　]+',
+                              ' '
+                            )
+                          ) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        )
+                      END + 'x'
+                    ) - 1
+                  ) AS [g]([n])
+                ),
+                ''
+              )
+            END
+            ELSE CASE
               WHEN (
-                TRIM([contacts].[first_name]) + NCHAR(0)
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2 = (
                 N'' + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2
               THEN NULL
-              ELSE TRIM([contacts].[first_name])
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          END
+        )) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE (
+        CASE
+          WHEN (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END,
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
             END IS NULL
             THEN NULL
             ELSE COALESCE(
@@ -379,12 +753,24 @@ FROM (
                         CAST(SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[first_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[first_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n] - 1,
                           1
@@ -396,12 +782,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[first_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[first_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -411,12 +809,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[first_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[first_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -431,12 +841,24 @@ FROM (
                   LEN(
                     CASE
                       WHEN (
-                        TRIM([contacts].[first_name]) + NCHAR(0)
+                        TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        ) + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2 = (
                         N'' + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2
                       THEN NULL
-                      ELSE TRIM([contacts].[first_name])
+                      ELSE TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      )
                     END + 'x'
                   ) - 1
                 ) AS [g]([n])
@@ -444,134 +866,426 @@ FROM (
               ''
             )
           END
-          ELSE TRIM([contacts].[first_name])
-        END) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN NULL
-      ELSE CASE
-        WHEN (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(REPLACE(TRIM([contacts].[first_name]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM([contacts].[first_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(TRIM([contacts].[first_name])) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN CASE
-          WHEN CASE
+          ELSE CASE
             WHEN (
-              TRIM([contacts].[first_name]) + NCHAR(0)
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ) + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2 = (
               N'' + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2
             THEN NULL
-            ELSE TRIM([contacts].[first_name])
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      CAST(SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[first_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[first_name])
-                        END,
-                        [g].[n] - 1,
-                        1
-                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                      N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[first_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[first_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                    ELSE LOWER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[first_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[first_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(
-                1,
-                LEN(
-                  CASE
-                    WHEN (
-                      TRIM([contacts].[first_name]) + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2 = (
-                      N'' + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2
-                    THEN NULL
-                    ELSE TRIM([contacts].[first_name])
-                  END + 'x'
-                ) - 1
-              ) AS [g]([n])
-            ),
-            ''
-          )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([contacts].[first_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[ \t\n\r\f\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM([contacts].[first_name])
-      END
+      )
     END AS VARCHAR) AS [given_name],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM CASE
-          WHEN (
-            TRIM([contacts].[last_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          OR (
-            TRIM([contacts].[last_name]) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2 = (
-            LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
-          ) COLLATE Latin1_General_100_BIN2
-          THEN CASE
-            WHEN CASE
+        TRIM(' ' FROM (
+          CASE
+            WHEN (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              UPPER(
+                REPLACE(
+                  CASE
+                    WHEN (
+                      TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      ) + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2 = (
+                      N'' + NCHAR(0)
+                    ) COLLATE Latin1_General_100_BIN2
+                    THEN NULL
+                    ELSE TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    )
+                  END,
+                  'ß',
+                  'ẞ'
+                )
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            OR (
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 = (
+              LOWER(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END
+              ) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2
+            THEN CASE
+              WHEN CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END IS NULL
+              THEN NULL
+              ELSE COALESCE(
+                (
+                  SELECT
+                    STRING_AGG(
+                      CASE
+                        WHEN [g].[n] = 1
+                        OR CHARINDEX(
+                          CAST(SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n] - 1,
+                            1
+                          ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          N' 	
+!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
+                        ) > 0
+                        THEN UPPER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                        ELSE LOWER(
+                          SUBSTRING(
+                            CASE
+                              WHEN (
+                                TRIM(
+                                  REGEXP_REPLACE(
+                                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                    '[ \t\n\r\f\x0B 　]+',
+                                    ' '
+                                  )
+                                ) + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2 = (
+                                N'' + NCHAR(0)
+                              ) COLLATE Latin1_General_100_BIN2
+                              THEN NULL
+                              ELSE TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              )
+                            END,
+                            [g].[n],
+                            1
+                          )
+                        )
+                      END,
+                      ''
+                    ) WITHIN GROUP (ORDER BY
+                      CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
+                  FROM GENERATE_SERIES(
+                    1,
+                    LEN(
+                      CASE
+                        WHEN (
+                          TRIM(
+                            REGEXP_REPLACE(
+                              CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                              '[ \t\n\r\f\x0B 　]+',
+                              ' '
+                            )
+                          ) + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2 = (
+                          N'' + NCHAR(0)
+                        ) COLLATE Latin1_General_100_BIN2
+                        THEN NULL
+                        ELSE TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        )
+                      END + 'x'
+                    ) - 1
+                  ) AS [g]([n])
+                ),
+                ''
+              )
+            END
+            ELSE CASE
               WHEN (
-                TRIM([contacts].[last_name]) + NCHAR(0)
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2 = (
                 N'' + NCHAR(0)
               ) COLLATE Latin1_General_100_BIN2
               THEN NULL
-              ELSE TRIM([contacts].[last_name])
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END
+          END
+        )) + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2 = (
+        N'' + NCHAR(0)
+      ) COLLATE Latin1_General_100_BIN2
+      THEN NULL
+      ELSE (
+        CASE
+          WHEN (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            UPPER(
+              REPLACE(
+                CASE
+                  WHEN (
+                    TRIM(
+                      REGEXP_REPLACE(
+                        CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[ \t\n\r\f\x0B 　]+',
+                        ' '
+                      )
+                    ) + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2 = (
+                    N'' + NCHAR(0)
+                  ) COLLATE Latin1_General_100_BIN2
+                  THEN NULL
+                  ELSE TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  )
+                END,
+                'ß',
+                'ẞ'
+              )
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          OR (
+            CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            END + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2 = (
+            LOWER(
+              CASE
+                WHEN (
+                  TRIM(
+                    REGEXP_REPLACE(
+                      CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[ \t\n\r\f\x0B 　]+',
+                      ' '
+                    )
+                  ) + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2 = (
+                  N'' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+                THEN NULL
+                ELSE TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              END
+            ) + NCHAR(0)
+          ) COLLATE Latin1_General_100_BIN2
+          THEN CASE
+            WHEN CASE
+              WHEN (
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 = (
+                N'' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+              THEN NULL
+              ELSE TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
             END IS NULL
             THEN NULL
             ELSE COALESCE(
@@ -584,12 +1298,24 @@ FROM (
                         CAST(SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[last_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[last_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n] - 1,
                           1
@@ -601,12 +1327,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[last_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[last_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -616,12 +1354,24 @@ FROM (
                         SUBSTRING(
                           CASE
                             WHEN (
-                              TRIM([contacts].[last_name]) + NCHAR(0)
+                              TRIM(
+                                REGEXP_REPLACE(
+                                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                  '[ \t\n\r\f\x0B 　]+',
+                                  ' '
+                                )
+                              ) + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2 = (
                               N'' + NCHAR(0)
                             ) COLLATE Latin1_General_100_BIN2
                             THEN NULL
-                            ELSE TRIM([contacts].[last_name])
+                            ELSE TRIM(
+                              REGEXP_REPLACE(
+                                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                                '[ \t\n\r\f\x0B 　]+',
+                                ' '
+                              )
+                            )
                           END,
                           [g].[n],
                           1
@@ -636,12 +1386,24 @@ FROM (
                   LEN(
                     CASE
                       WHEN (
-                        TRIM([contacts].[last_name]) + NCHAR(0)
+                        TRIM(
+                          REGEXP_REPLACE(
+                            CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                            '[ \t\n\r\f\x0B 　]+',
+                            ' '
+                          )
+                        ) + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2 = (
                         N'' + NCHAR(0)
                       ) COLLATE Latin1_General_100_BIN2
                       THEN NULL
-                      ELSE TRIM([contacts].[last_name])
+                      ELSE TRIM(
+                        REGEXP_REPLACE(
+                          CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[ \t\n\r\f\x0B 　]+',
+                          ' '
+                        )
+                      )
                     END + 'x'
                   ) - 1
                 ) AS [g]([n])
@@ -649,111 +1411,29 @@ FROM (
               ''
             )
           END
-          ELSE TRIM([contacts].[last_name])
-        END) + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2 = (
-        N'' + NCHAR(0)
-      ) COLLATE Latin1_General_100_BIN2
-      THEN NULL
-      ELSE CASE
-        WHEN (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          UPPER(REPLACE(TRIM([contacts].[last_name]), 'ß', 'ẞ')) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        OR (
-          TRIM([contacts].[last_name]) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2 = (
-          LOWER(TRIM([contacts].[last_name])) + NCHAR(0)
-        ) COLLATE Latin1_General_100_BIN2
-        THEN CASE
-          WHEN CASE
+          ELSE CASE
             WHEN (
-              TRIM([contacts].[last_name]) + NCHAR(0)
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ) + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2 = (
               N'' + NCHAR(0)
             ) COLLATE Latin1_General_100_BIN2
             THEN NULL
-            ELSE TRIM([contacts].[last_name])
-          END IS NULL
-          THEN NULL
-          ELSE COALESCE(
-            (
-              SELECT
-                STRING_AGG(
-                  CASE
-                    WHEN [g].[n] = 1
-                    OR CHARINDEX(
-                      CAST(SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[last_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[last_name])
-                        END,
-                        [g].[n] - 1,
-                        1
-                      ) AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
-                      N' 	
-!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~'
-                    ) > 0
-                    THEN UPPER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[last_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[last_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                    ELSE LOWER(
-                      SUBSTRING(
-                        CASE
-                          WHEN (
-                            TRIM([contacts].[last_name]) + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2 = (
-                            N'' + NCHAR(0)
-                          ) COLLATE Latin1_General_100_BIN2
-                          THEN NULL
-                          ELSE TRIM([contacts].[last_name])
-                        END,
-                        [g].[n],
-                        1
-                      )
-                    )
-                  END,
-                  ''
-                ) WITHIN GROUP (ORDER BY
-                  CASE WHEN [g].[n] IS NULL THEN 1 ELSE 0 END, [g].[n])
-              FROM GENERATE_SERIES(
-                1,
-                LEN(
-                  CASE
-                    WHEN (
-                      TRIM([contacts].[last_name]) + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2 = (
-                      N'' + NCHAR(0)
-                    ) COLLATE Latin1_General_100_BIN2
-                    THEN NULL
-                    ELSE TRIM([contacts].[last_name])
-                  END + 'x'
-                ) - 1
-              ) AS [g]([n])
-            ),
-            ''
-          )
+            ELSE TRIM(
+              REGEXP_REPLACE(
+                CAST([contacts].[last_name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[ \t\n\r\f\x0B 　]+',
+                ' '
+              )
+            )
+          END
         END
-        ELSE TRIM([contacts].[last_name])
-      END
+      )
     END AS VARCHAR) AS [family_name],
     CAST(CASE
       WHEN (
@@ -987,7 +1667,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_email__staged: every contacts row, its values and reject reason
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR ALTER VIEW [crm__contact_point_email__staged] AS
 SELECT
   [d].[id],
@@ -1047,12 +1727,62 @@ FROM (
     CAST('email' AS VARCHAR) AS [contact_type],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM LOWER(TRIM([contacts].[email]))) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                ),
+                '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+              )
+              THEN LOWER(
+                TRIM(
+                  REGEXP_REPLACE(
+                    CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[ \t\n\r\f\x0B 　]+',
+                    ' '
+                  )
+                )
+              )
+            END
+          ),
+          LOWER(TRIM([contacts].[email]))
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE LOWER(TRIM([contacts].[email]))
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              ),
+              '^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9-]+[.])+[A-Za-z]{2,63}$'
+            )
+            THEN LOWER(
+              TRIM(
+                REGEXP_REPLACE(
+                  CAST([contacts].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[ \t\n\r\f\x0B 　]+',
+                  ' '
+                )
+              )
+            )
+          END
+        ),
+        LOWER(TRIM([contacts].[email]))
+      )
     END AS VARCHAR) AS [email_address],
     CAST(NULL AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
@@ -1135,7 +1865,7 @@ FROM (
 ) AS [d];
 
 -- crm__contact_point_email: the canonical rows (no reject reason)
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR ALTER VIEW [crm__contact_point_email] AS
 SELECT
   [s].[id],
@@ -1157,7 +1887,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_email__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR ALTER VIEW [crm__contact_point_email__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1171,7 +1901,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_phone__staged: every contacts row, its values and reject reason
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR ALTER VIEW [crm__contact_point_phone__staged] AS
 SELECT
   [d].[id],
@@ -1725,7 +2455,7 @@ FROM (
 ) AS [d];
 
 -- crm__contact_point_phone: the canonical rows (no reject reason)
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR ALTER VIEW [crm__contact_point_phone] AS
 SELECT
   [s].[id],
@@ -1747,7 +2477,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_phone__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR ALTER VIEW [crm__contact_point_phone__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1761,7 +2491,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_mobile__staged: every contacts row, its values and reject reason
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__staged] AS
 SELECT
   [d].[id],
@@ -2315,7 +3045,7 @@ FROM (
 ) AS [d];
 
 -- crm__contact_point_mobile: the canonical rows (no reject reason)
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR ALTER VIEW [crm__contact_point_mobile] AS
 SELECT
   [s].[id],
@@ -2337,7 +3067,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_mobile__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2351,7 +3081,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_address__staged: every contacts row, its values and reject reason
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR ALTER VIEW [crm__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -2392,7 +3122,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 234)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 230)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2784,7 +3514,7 @@ FROM (
 ) AS [d];
 
 -- crm__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR ALTER VIEW [crm__contact_point_address] AS
 SELECT
   [s].[id],
@@ -2806,7 +3536,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR ALTER VIEW [crm__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2820,7 +3550,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__interaction__staged: every activities row, its values and reject reason
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR ALTER VIEW [crm__interaction__staged] AS
 SELECT
   [d].[id],
@@ -2845,7 +3575,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
       WHEN NOT [d].[_raw__channel] IS NULL AND [d].[channel] IS NULL
-      THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 280)'
+      THEN 'slot channel: code ''' + COALESCE(CAST([d].[_raw__channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 276)'
       WHEN [d].[channel] IS NULL
       OR (
         [d].[channel] + NCHAR(0)
@@ -2856,7 +3586,7 @@ SELECT
       WHEN [d].[interaction_datetime] IS NULL
       THEN 'slot interaction_datetime is required but empty'
       WHEN NOT [d].[_raw__outcome] IS NULL AND [d].[outcome] IS NULL
-      THEN 'slot outcome: code ''' + COALESCE(CAST([d].[_raw__outcome] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 293)'
+      THEN 'slot outcome: code ''' + COALESCE(CAST([d].[_raw__outcome] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 289)'
       WHEN [d].[duration_seconds] < 0
       THEN 'slot duration_seconds: ' + COALESCE(CAST([d].[duration_seconds] AS VARCHAR), 'NULL') + ' is below the minimum 0'
       ELSE NULL
@@ -3020,7 +3750,7 @@ FROM (
 ) AS [d];
 
 -- crm__interaction: the canonical rows (no reject reason)
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR ALTER VIEW [crm__interaction] AS
 SELECT
   [s].[id],
@@ -3039,7 +3769,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__interaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR ALTER VIEW [crm__interaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3053,7 +3783,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__interaction__joins: driving rows a to_one join matched more than once
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR ALTER VIEW [crm__interaction__joins] AS
 SELECT
   CAST([activities].[activity_id] AS VARCHAR) AS [_source_key],
@@ -3071,7 +3801,7 @@ HAVING
   COUNT(*) > 1;
 
 -- crm__customer_joined__staged: every contacts row, its values and reject reason
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR ALTER VIEW [crm__customer_joined__staged] AS
 SELECT
   [d].[id],
@@ -3176,7 +3906,7 @@ FROM (
 ) AS [d];
 
 -- crm__customer_joined: the canonical rows (no reject reason)
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR ALTER VIEW [crm__customer_joined] AS
 SELECT
   [s].[id],
@@ -3192,7 +3922,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__customer_joined__rejects: the rejected rows, each with its reason and provenance
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR ALTER VIEW [crm__customer_joined__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3206,7 +3936,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__contact_person__staged: every company_contacts row, its values and reject reason
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR ALTER VIEW [crm__contact_person__staged] AS
 SELECT
   [d].[id],
@@ -3232,7 +3962,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
       WHEN NOT [d].[_raw__party_role] IS NULL AND [d].[party_role] IS NULL
-      THEN 'slot party_role: code ''' + COALESCE(CAST([d].[_raw__party_role] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 335)'
+      THEN 'slot party_role: code ''' + COALESCE(CAST([d].[_raw__party_role] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 331)'
       WHEN NOT [d].[email_address] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[email_address] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -3324,7 +4054,7 @@ FROM (
 ) AS [d];
 
 -- crm__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR ALTER VIEW [crm__contact_person] AS
 SELECT
   [s].[id],
@@ -3344,7 +4074,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR ALTER VIEW [crm__contact_person__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3358,7 +4088,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__consent__staged: every permissions row, its values and reject reason
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR ALTER VIEW [crm__consent__staged] AS
 SELECT
   [d].[id],
@@ -3382,7 +4112,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot customer_id is required but empty'
       WHEN NOT [d].[_raw__consent_channel] IS NULL AND [d].[consent_channel] IS NULL
-      THEN 'slot consent_channel: code ''' + COALESCE(CAST([d].[_raw__consent_channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 353)'
+      THEN 'slot consent_channel: code ''' + COALESCE(CAST([d].[_raw__consent_channel] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 349)'
       WHEN [d].[consent_channel] IS NULL
       OR (
         [d].[consent_channel] + NCHAR(0)
@@ -3391,7 +4121,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot consent_channel is required but empty'
       WHEN NOT [d].[_raw__consent_purpose] IS NULL AND [d].[consent_purpose] IS NULL
-      THEN 'slot consent_purpose: code ''' + COALESCE(CAST([d].[_raw__consent_purpose] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 361)'
+      THEN 'slot consent_purpose: code ''' + COALESCE(CAST([d].[_raw__consent_purpose] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 357)'
       WHEN [d].[consent_purpose] IS NULL
       OR (
         [d].[consent_purpose] + NCHAR(0)
@@ -3400,7 +4130,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot consent_purpose is required but empty'
       WHEN NOT [d].[_raw__consent_status] IS NULL AND [d].[consent_status] IS NULL
-      THEN 'slot consent_status: code ''' + COALESCE(CAST([d].[_raw__consent_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 367)'
+      THEN 'slot consent_status: code ''' + COALESCE(CAST([d].[_raw__consent_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 363)'
       WHEN [d].[consent_status] IS NULL
       OR (
         [d].[consent_status] + NCHAR(0)
@@ -3411,7 +4141,7 @@ SELECT
       WHEN [d].[consent_date] IS NULL
       THEN 'slot consent_date is required but empty'
       WHEN NOT [d].[_raw__consent_source] IS NULL AND [d].[consent_source] IS NULL
-      THEN 'slot consent_source: code ''' + COALESCE(CAST([d].[_raw__consent_source] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 375)'
+      THEN 'slot consent_source: code ''' + COALESCE(CAST([d].[_raw__consent_source] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 371)'
       ELSE NULL
     END
   ) AS [_reject_reason]
@@ -3518,7 +4248,7 @@ FROM (
 ) AS [d];
 
 -- crm__consent: the canonical rows (no reject reason)
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR ALTER VIEW [crm__consent] AS
 SELECT
   [s].[id],
@@ -3536,7 +4266,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__consent__rejects: the rejected rows, each with its reason and provenance
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR ALTER VIEW [crm__consent__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3550,7 +4280,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__sales_order__staged: every orders row, its values and reject reason
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR ALTER VIEW [crm__sales_order__staged] AS
 SELECT
   [d].[id],
@@ -3589,7 +4319,7 @@ SELECT
       WHEN [d].[order_date] IS NULL
       THEN 'slot order_date is required but empty'
       WHEN NOT [d].[_raw__order_status] IS NULL AND [d].[order_status] IS NULL
-      THEN 'slot order_status: code ''' + COALESCE(CAST([d].[_raw__order_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 394)'
+      THEN 'slot order_status: code ''' + COALESCE(CAST([d].[_raw__order_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 390)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -3689,7 +4419,7 @@ FROM (
 ) AS [d];
 
 -- crm__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR ALTER VIEW [crm__sales_order] AS
 SELECT
   [s].[id],
@@ -3718,7 +4448,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR ALTER VIEW [crm__sales_order__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3732,7 +4462,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__order_status_change__staged: every order_events row, its values and reject reason
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR ALTER VIEW [crm__order_status_change__staged] AS
 SELECT
   [d].[id],
@@ -3754,7 +4484,7 @@ SELECT
       ) COLLATE Latin1_General_100_BIN2
       THEN 'slot order_id is required but empty'
       WHEN NOT [d].[_raw__order_status] IS NULL AND [d].[order_status] IS NULL
-      THEN 'slot order_status: code ''' + COALESCE(CAST([d].[_raw__order_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 413)'
+      THEN 'slot order_status: code ''' + COALESCE(CAST([d].[_raw__order_status] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 409)'
       WHEN [d].[order_status] IS NULL
       OR (
         [d].[order_status] + NCHAR(0)
@@ -3847,7 +4577,7 @@ FROM (
 ) AS [d];
 
 -- crm__order_status_change: the canonical rows (no reject reason)
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR ALTER VIEW [crm__order_status_change] AS
 SELECT
   [s].[id],
@@ -3863,7 +4593,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- crm__order_status_change__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR ALTER VIEW [crm__order_status_change__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3877,7 +4607,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- crm__contact_point_email__orphans: references naming no canonical row of their class
--- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:90)
+-- from derivation ContactPointEmail of crm -> class ContactPoint (mappings/crm.yaml:86)
 CREATE OR ALTER VIEW [crm__contact_point_email__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3919,7 +4649,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__contact_point_phone__orphans: references naming no canonical row of their class
--- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:115)
+-- from derivation ContactPointPhone of crm -> class ContactPoint (mappings/crm.yaml:111)
 CREATE OR ALTER VIEW [crm__contact_point_phone__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3961,7 +4691,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__contact_point_mobile__orphans: references naming no canonical row of their class
--- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:163)
+-- from derivation ContactPointMobile of crm -> class ContactPoint (mappings/crm.yaml:159)
 CREATE OR ALTER VIEW [crm__contact_point_mobile__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4003,7 +4733,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:208)
+-- from derivation ContactPointAddress of crm -> class ContactPoint (mappings/crm.yaml:204)
 CREATE OR ALTER VIEW [crm__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4045,7 +4775,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__interaction__orphans: references naming no canonical row of their class
--- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:258)
+-- from derivation Interaction of crm -> class Interaction (mappings/crm.yaml:254)
 CREATE OR ALTER VIEW [crm__interaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4087,7 +4817,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__customer_joined__orphans: references naming no canonical row of their class
--- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:303)
+-- from derivation CustomerJoined of crm -> class CustomerStatusChange (mappings/crm.yaml:299)
 CREATE OR ALTER VIEW [crm__customer_joined__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4129,7 +4859,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:323)
+-- from derivation ContactPerson of crm -> class ContactPerson (mappings/crm.yaml:319)
 CREATE OR ALTER VIEW [crm__contact_person__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4171,7 +4901,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__consent__orphans: references naming no canonical row of their class
--- from derivation Consent of crm -> class Consent (mappings/crm.yaml:345)
+-- from derivation Consent of crm -> class Consent (mappings/crm.yaml:341)
 CREATE OR ALTER VIEW [crm__consent__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4213,7 +4943,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:384)
+-- from derivation SalesOrder of crm -> class SalesOrder (mappings/crm.yaml:380)
 CREATE OR ALTER VIEW [crm__sales_order__orphans] AS
 SELECT
   [s].[_source_system],
@@ -4255,7 +4985,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- crm__order_status_change__orphans: references naming no canonical row of their class
--- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:407)
+-- from derivation OrderStatusChange of crm -> class OrderStatusChange (mappings/crm.yaml:403)
 CREATE OR ALTER VIEW [crm__order_status_change__orphans] AS
 SELECT
   [s].[_source_system],

@@ -513,12 +513,574 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM TRIM([Customers].[Phone])) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CAN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CANADA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'GB' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GBR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UK' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED KINGDOM' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'ENGLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'SCOTLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'WALES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NORTHERN IRELAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'FR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRANCE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'AU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUSTRALIA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHINA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'中国' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            END
+          ),
+          TRIM([Customers].[Phone])
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE TRIM([Customers].[Phone])
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                11
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CAN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CANADA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'GB' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GBR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UK' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED KINGDOM' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'ENGLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'SCOTLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'WALES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NORTHERN IRELAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'FR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRANCE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'AU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUSTRALIA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHINA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'中国' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Phone] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                11
+              )
+            )
+          END
+        ),
+        TRIM([Customers].[Phone])
+      )
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -584,7 +1146,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__contact_point_fax__staged: every Customers row, its values and reject reason
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__staged] AS
 SELECT
   [d].[id],
@@ -645,12 +1207,574 @@ FROM (
     CAST(NULL AS VARCHAR) AS [email_address],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM TRIM([Customers].[Fax])) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)440?[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)330?[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)610?[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^([+]|00)861[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CAN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CANADA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+              )
+              THEN (
+                '+1' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'GB' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GBR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UK' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED KINGDOM' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'ENGLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'SCOTLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'WALES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NORTHERN IRELAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[1235789][0-9]{9}$'
+              )
+              THEN (
+                '+44' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  10
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'FR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRANCE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[1-9][0-9]{8}$'
+              )
+              THEN (
+                '+33' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'AU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUSTRALIA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^0[2-478][0-9]{8}$'
+              )
+              THEN (
+                '+61' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  9
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHINA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'中国' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                '^1[3-9][0-9]{9}$'
+              )
+              THEN (
+                '+86' + RIGHT(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[- \t\n\r\f\x0B().\/ ]',
+                    ''
+                  ),
+                  11
+                )
+              )
+            END
+          ),
+          TRIM([Customers].[Fax])
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE TRIM([Customers].[Fax])
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)1[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)440?[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)330?[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)610?[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^([+]|00)861[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                11
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CAN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CANADA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^1?[2-9][0-9]{2}[2-9][0-9]{6}$'
+            )
+            THEN (
+              '+1' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'GB' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GBR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UK' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED KINGDOM' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'ENGLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'SCOTLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'WALES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NORTHERN IRELAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[1235789][0-9]{9}$'
+            )
+            THEN (
+              '+44' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                10
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'FR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRANCE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[1-9][0-9]{8}$'
+            )
+            THEN (
+              '+33' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'AU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUSTRALIA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^0[2-478][0-9]{8}$'
+            )
+            THEN (
+              '+61' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                9
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHINA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'中国' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              REGEXP_REPLACE(
+                CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                '[- \t\n\r\f\x0B().\/ ]',
+                ''
+              ),
+              '^1[3-9][0-9]{9}$'
+            )
+            THEN (
+              '+86' + RIGHT(
+                REGEXP_REPLACE(
+                  CAST([Customers].[Fax] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[- \t\n\r\f\x0B().\/ ]',
+                  ''
+                ),
+                11
+              )
+            )
+          END
+        ),
+        TRIM([Customers].[Fax])
+      )
     END AS VARCHAR) AS [phone_number],
     CAST(NULL AS VARCHAR) AS [address_line],
     CAST(NULL AS VARCHAR) AS [city],
@@ -680,7 +1804,7 @@ FROM (
 ) AS [d];
 
 -- northwind__contact_point_fax: the canonical rows (no reject reason)
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR ALTER VIEW [northwind__contact_point_fax] AS
 SELECT
   [s].[id],
@@ -702,7 +1826,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__contact_point_fax__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__rejects] AS
 SELECT
   [s].[_source_system],
@@ -716,7 +1840,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__contact_point_address__staged: every Customers row, its values and reject reason
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR ALTER VIEW [northwind__contact_point_address__staged] AS
 SELECT
   [d].[id],
@@ -757,7 +1881,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 126)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 128)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -807,12 +1931,1002 @@ FROM (
     END AS VARCHAR) AS [region],
     CAST(CASE
       WHEN (
-        TRIM(' ' FROM [Customers].[PostalCode]) + NCHAR(0)
+        TRIM(' ' FROM COALESCE(
+          (
+            CASE
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'GB' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GBR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UK' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED KINGDOM' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'ENGLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'SCOTLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'WALES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NORTHERN IRELAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 3
+                ) + ' ' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'US' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'USA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'UNITED STATES OF AMERICA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{9}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 4
+                ) + '-' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  4
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CAN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CANADA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 3
+                ) + ' ' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  3
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'FR' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'FRANCE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'DE' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'DEU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'GERMANY' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'DEUTSCHLAND' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{5}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'AU' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'AUSTRALIA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{4}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'NL' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NLD' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'NETHERLANDS' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[1-9][0-9]{3}[A-Z]{2}$'
+              )
+              THEN (
+                LEFT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  LEN(
+                    UPPER(
+                      REPLACE(
+                        REGEXP_REPLACE(
+                          CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                          '[^A-Za-z0-9]',
+                          ''
+                        ),
+                        'ß',
+                        'ẞ'
+                      )
+                    ) + 'x'
+                  ) - 1 - 2
+                ) + ' ' + RIGHT(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ),
+                  2
+                )
+              )
+              WHEN (
+                UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2 IN (
+                (
+                  N'CN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHN' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'CHINA' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2,
+                (
+                  N'中国' + NCHAR(0)
+                ) COLLATE Latin1_General_100_BIN2
+              )
+              AND REGEXP_LIKE(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                '^[0-9]{6}$'
+              )
+              THEN UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              )
+            END
+          ),
+          TRIM([Customers].[PostalCode])
+        )) + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2 = (
         N'' + NCHAR(0)
       ) COLLATE Latin1_General_100_BIN2
       THEN NULL
-      ELSE [Customers].[PostalCode]
+      ELSE COALESCE(
+        (
+          CASE
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'GB' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GBR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UK' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED KINGDOM' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'ENGLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'SCOTLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'WALES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NORTHERN IRELAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 3
+              ) + ' ' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                3
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'US' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'USA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'UNITED STATES OF AMERICA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{9}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 4
+              ) + '-' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                4
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CAN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CANADA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 3
+              ) + ' ' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                3
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'FR' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'FRANCE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'DE' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'DEU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'GERMANY' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'DEUTSCHLAND' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{5}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'AU' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'AUSTRALIA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{4}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'NL' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NLD' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'NETHERLANDS' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[1-9][0-9]{3}[A-Z]{2}$'
+            )
+            THEN (
+              LEFT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                LEN(
+                  UPPER(
+                    REPLACE(
+                      REGEXP_REPLACE(
+                        CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                        '[^A-Za-z0-9]',
+                        ''
+                      ),
+                      'ß',
+                      'ẞ'
+                    )
+                  ) + 'x'
+                ) - 1 - 2
+              ) + ' ' + RIGHT(
+                UPPER(
+                  REPLACE(
+                    REGEXP_REPLACE(
+                      CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                      '[^A-Za-z0-9]',
+                      ''
+                    ),
+                    'ß',
+                    'ẞ'
+                  )
+                ),
+                2
+              )
+            )
+            WHEN (
+              UPPER(REPLACE(TRIM([Customers].[Country]), 'ß', 'ẞ')) + NCHAR(0)
+            ) COLLATE Latin1_General_100_BIN2 IN (
+              (
+                N'CN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHN' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'CHINA' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2,
+              (
+                N'中国' + NCHAR(0)
+              ) COLLATE Latin1_General_100_BIN2
+            )
+            AND REGEXP_LIKE(
+              UPPER(
+                REPLACE(
+                  REGEXP_REPLACE(
+                    CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                    '[^A-Za-z0-9]',
+                    ''
+                  ),
+                  'ß',
+                  'ẞ'
+                )
+              ),
+              '^[0-9]{6}$'
+            )
+            THEN UPPER(
+              REPLACE(
+                REGEXP_REPLACE(
+                  CAST([Customers].[PostalCode] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+                  '[^A-Za-z0-9]',
+                  ''
+                ),
+                'ß',
+                'ẞ'
+              )
+            )
+          END
+        ),
+        TRIM([Customers].[PostalCode])
+      )
     END AS VARCHAR) AS [postal_code],
     CAST(CASE
       WHEN (
@@ -967,7 +3081,7 @@ FROM (
 ) AS [d];
 
 -- northwind__contact_point_address: the canonical rows (no reject reason)
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR ALTER VIEW [northwind__contact_point_address] AS
 SELECT
   [s].[id],
@@ -989,7 +3103,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__contact_point_address__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR ALTER VIEW [northwind__contact_point_address__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1003,7 +3117,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__product__staged: every Products row, its values and reject reason
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR ALTER VIEW [northwind__product__staged] AS
 SELECT
   [d].[id],
@@ -1085,7 +3199,7 @@ FROM (
 ) AS [d];
 
 -- northwind__product: the canonical rows (no reject reason)
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR ALTER VIEW [northwind__product] AS
 SELECT
   [s].[id],
@@ -1102,7 +3216,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__product__rejects: the rejected rows, each with its reason and provenance
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR ALTER VIEW [northwind__product__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1116,7 +3230,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__product__joins: driving rows a to_one join matched more than once
--- from derivation Product of northwind -> class Product (mappings/northwind.yaml:133)
+-- from derivation Product of northwind -> class Product (mappings/northwind.yaml:135)
 CREATE OR ALTER VIEW [northwind__product__joins] AS
 SELECT
   CAST([Products].[ProductID] AS VARCHAR) AS [_source_key],
@@ -1134,7 +3248,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__transaction__staged: every Orders row, its values and reject reason
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR ALTER VIEW [northwind__transaction__staged] AS
 SELECT
   'northwind' AS [_source_system],
@@ -1164,7 +3278,7 @@ GROUP BY
   ) COLLATE Latin1_General_100_BIN2;
 
 -- northwind__transaction__groups: the accepted rows grouped, each group checked
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR ALTER VIEW [northwind__transaction__groups] AS
 SELECT
   [d].[id],
@@ -1204,7 +3318,7 @@ SELECT
     )
     THEN 'slot currency_code: ''' + COALESCE(CAST([d].[currency_code] AS VARCHAR), 'NULL') + ''' does not match pattern ^[A-Z]{3}$'
     WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-    THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 174)'
+    THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 176)'
     WHEN NOT [d].[country_code] IS NULL
     AND NOT REGEXP_LIKE(
       CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -1533,7 +3647,7 @@ FROM (
 ) AS [d];
 
 -- northwind__transaction: the canonical rows (no reject reason)
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR ALTER VIEW [northwind__transaction] AS
 SELECT
   [s].[id],
@@ -1552,7 +3666,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__transaction__rejects: the rejected rows, each with its reason and provenance
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR ALTER VIEW [northwind__transaction__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1577,7 +3691,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__transaction_line__staged: every Order Details row, its values and reject reason
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR ALTER VIEW [northwind__transaction_line__staged] AS
 SELECT
   [d].[id],
@@ -1641,7 +3755,7 @@ FROM (
 ) AS [d];
 
 -- northwind__transaction_line: the canonical rows (no reject reason)
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR ALTER VIEW [northwind__transaction_line] AS
 SELECT
   [s].[id],
@@ -1659,7 +3773,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__transaction_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR ALTER VIEW [northwind__transaction_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1673,7 +3787,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__contact_person__staged: every Customers row, its values and reject reason
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR ALTER VIEW [northwind__contact_person__staged] AS
 SELECT
   [d].[id],
@@ -1842,7 +3956,7 @@ FROM (
 ) AS [d];
 
 -- northwind__contact_person: the canonical rows (no reject reason)
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR ALTER VIEW [northwind__contact_person] AS
 SELECT
   [s].[id],
@@ -1862,7 +3976,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__contact_person__rejects: the rejected rows, each with its reason and provenance
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR ALTER VIEW [northwind__contact_person__rejects] AS
 SELECT
   [s].[_source_system],
@@ -1876,7 +3990,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__employee__staged: every Employees row, its values and reject reason
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR ALTER VIEW [northwind__employee__staged] AS
 SELECT
   [d].[id],
@@ -1915,7 +4029,7 @@ SELECT
       )
       THEN 'slot email_address: ''' + COALESCE(CAST([d].[email_address] AS VARCHAR), 'NULL') + ''' does not match pattern ^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 256)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 258)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2170,7 +4284,7 @@ FROM (
 ) AS [d];
 
 -- northwind__employee: the canonical rows (no reject reason)
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR ALTER VIEW [northwind__employee] AS
 SELECT
   [s].[id],
@@ -2197,7 +4311,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__employee__rejects: the rejected rows, each with its reason and provenance
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR ALTER VIEW [northwind__employee__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2211,7 +4325,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__organisation_unit_region__staged: every Regions row, its values and reject reason
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR ALTER VIEW [northwind__organisation_unit_region__staged] AS
 SELECT
   [d].[id],
@@ -2281,7 +4395,7 @@ FROM (
 ) AS [d];
 
 -- northwind__organisation_unit_region: the canonical rows (no reject reason)
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR ALTER VIEW [northwind__organisation_unit_region] AS
 SELECT
   [s].[id],
@@ -2302,7 +4416,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__organisation_unit_region__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:261)
+-- from derivation OrganisationUnitRegion of northwind -> class OrganisationUnit (mappings/northwind.yaml:263)
 CREATE OR ALTER VIEW [northwind__organisation_unit_region__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2316,7 +4430,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__organisation_unit_territory__staged: every Territories row, its values and reject reason
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory__staged] AS
 SELECT
   [d].[id],
@@ -2388,7 +4502,7 @@ FROM (
 ) AS [d];
 
 -- northwind__organisation_unit_territory: the canonical rows (no reject reason)
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory] AS
 SELECT
   [s].[id],
@@ -2409,7 +4523,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__organisation_unit_territory__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2423,7 +4537,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__sales_order__staged: every Orders row, its values and reject reason
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR ALTER VIEW [northwind__sales_order__staged] AS
 SELECT
   [d].[id],
@@ -2488,7 +4602,7 @@ SELECT
       WHEN NOT [d].[_raw__required_date] IS NULL AND [d].[required_date] IS NULL
       THEN 'slot required_date: value ''' + COALESCE(CAST([d].[_raw__required_date] AS VARCHAR), 'NULL') + ''' cannot be converted to DATE'
       WHEN NOT [d].[_raw__country_code] IS NULL AND [d].[country_code] IS NULL
-      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 325)'
+      THEN 'slot country_code: code ''' + COALESCE(CAST([d].[_raw__country_code] AS VARCHAR), 'NULL') + ''' is not in value_mappings (line 327)'
       WHEN NOT [d].[country_code] IS NULL
       AND NOT REGEXP_LIKE(
         CAST([d].[country_code] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
@@ -2723,7 +4837,7 @@ FROM (
 ) AS [d];
 
 -- northwind__sales_order: the canonical rows (no reject reason)
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR ALTER VIEW [northwind__sales_order] AS
 SELECT
   [s].[id],
@@ -2752,7 +4866,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__sales_order__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR ALTER VIEW [northwind__sales_order__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2766,7 +4880,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__sales_order__joins: driving rows a to_one join matched more than once
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR ALTER VIEW [northwind__sales_order__joins] AS
 SELECT
   CAST([Orders].[OrderID] AS VARCHAR) AS [_source_key],
@@ -2784,7 +4898,7 @@ HAVING
   COUNT(*) > 1;
 
 -- northwind__sales_order_line__staged: every Order Details row, its values and reject reason
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR ALTER VIEW [northwind__sales_order_line__staged] AS
 SELECT
   [d].[id],
@@ -2848,7 +4962,7 @@ FROM (
 ) AS [d];
 
 -- northwind__sales_order_line: the canonical rows (no reject reason)
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR ALTER VIEW [northwind__sales_order_line] AS
 SELECT
   [s].[id],
@@ -2866,7 +4980,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__sales_order_line__rejects: the rejected rows, each with its reason and provenance
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR ALTER VIEW [northwind__sales_order_line__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2880,7 +4994,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__order_placed__staged: every Orders row, its values and reject reason
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR ALTER VIEW [northwind__order_placed__staged] AS
 SELECT
   [d].[id],
@@ -2930,7 +5044,7 @@ FROM (
 ) AS [d];
 
 -- northwind__order_placed: the canonical rows (no reject reason)
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR ALTER VIEW [northwind__order_placed] AS
 SELECT
   [s].[id],
@@ -2946,7 +5060,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__order_placed__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR ALTER VIEW [northwind__order_placed__rejects] AS
 SELECT
   [s].[_source_system],
@@ -2960,7 +5074,7 @@ WHERE
   NOT [s].[_reject_reason] IS NULL;
 
 -- northwind__order_shipped__staged: every Orders row, its values and reject reason
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR ALTER VIEW [northwind__order_shipped__staged] AS
 SELECT
   [d].[id],
@@ -3026,7 +5140,7 @@ FROM (
 ) AS [d];
 
 -- northwind__order_shipped: the canonical rows (no reject reason)
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR ALTER VIEW [northwind__order_shipped] AS
 SELECT
   [s].[id],
@@ -3042,7 +5156,7 @@ WHERE
   [s].[_reject_reason] IS NULL;
 
 -- northwind__order_shipped__rejects: the rejected rows, each with its reason and provenance
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR ALTER VIEW [northwind__order_shipped__rejects] AS
 SELECT
   [s].[_source_system],
@@ -3140,7 +5254,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__contact_point_fax__orphans: references naming no canonical row of their class
--- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:89)
+-- from derivation ContactPointFax of northwind -> class ContactPoint (mappings/northwind.yaml:90)
 CREATE OR ALTER VIEW [northwind__contact_point_fax__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3182,7 +5296,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__contact_point_address__orphans: references naming no canonical row of their class
--- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:106)
+-- from derivation ContactPointAddress of northwind -> class ContactPoint (mappings/northwind.yaml:107)
 CREATE OR ALTER VIEW [northwind__contact_point_address__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3224,7 +5338,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__transaction__orphans: references naming no canonical row of their class
--- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:151)
+-- from derivation Transaction of northwind -> class Transaction (mappings/northwind.yaml:153)
 CREATE OR ALTER VIEW [northwind__transaction__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3266,7 +5380,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__transaction_line__orphans: references naming no canonical row of their class
--- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:179)
+-- from derivation TransactionLine of northwind -> class TransactionLine (mappings/northwind.yaml:181)
 CREATE OR ALTER VIEW [northwind__transaction_line__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3347,7 +5461,7 @@ WHERE
   NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;
 
 -- northwind__contact_person__orphans: references naming no canonical row of their class
--- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:195)
+-- from derivation ContactPerson of northwind -> class ContactPerson (mappings/northwind.yaml:197)
 CREATE OR ALTER VIEW [northwind__contact_person__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3389,7 +5503,7 @@ WHERE
   NOT [s].[customer_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__employee__orphans: references naming no canonical row of their class
--- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:224)
+-- from derivation Employee of northwind -> class Employee (mappings/northwind.yaml:226)
 CREATE OR ALTER VIEW [northwind__employee__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3431,7 +5545,7 @@ WHERE
   NOT [s].[manager_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__organisation_unit_territory__orphans: references naming no canonical row of their class
--- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:273)
+-- from derivation OrganisationUnitTerritory of northwind -> class OrganisationUnit (mappings/northwind.yaml:275)
 CREATE OR ALTER VIEW [northwind__organisation_unit_territory__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3495,7 +5609,7 @@ WHERE
   NOT [s].[parent_unit_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__sales_order__orphans: references naming no canonical row of their class
--- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:287)
+-- from derivation SalesOrder of northwind -> class SalesOrder (mappings/northwind.yaml:289)
 CREATE OR ALTER VIEW [northwind__sales_order__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3576,7 +5690,7 @@ WHERE
   NOT [s].[sales_agent_id] IS NULL AND [k1].[_id] IS NULL;
 
 -- northwind__sales_order_line__orphans: references naming no canonical row of their class
--- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:334)
+-- from derivation SalesOrderLine of northwind -> class SalesOrderLine (mappings/northwind.yaml:336)
 CREATE OR ALTER VIEW [northwind__sales_order_line__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3657,7 +5771,7 @@ WHERE
   NOT [s].[product_id] IS NULL AND [k1].[_id] IS NULL;
 
 -- northwind__order_placed__orphans: references naming no canonical row of their class
--- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:350)
+-- from derivation OrderPlaced of northwind -> class OrderStatusChange (mappings/northwind.yaml:352)
 CREATE OR ALTER VIEW [northwind__order_placed__orphans] AS
 SELECT
   [s].[_source_system],
@@ -3699,7 +5813,7 @@ WHERE
   NOT [s].[order_id] IS NULL AND [k0].[_id] IS NULL;
 
 -- northwind__order_shipped__orphans: references naming no canonical row of their class
--- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:364)
+-- from derivation OrderShipped of northwind -> class OrderStatusChange (mappings/northwind.yaml:366)
 CREATE OR ALTER VIEW [northwind__order_shipped__orphans] AS
 SELECT
   [s].[_source_system],
