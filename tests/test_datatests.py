@@ -4,11 +4,13 @@ PostgreSQL and MariaDB after `dict materialize`, with the same outcome everywher
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+
 import pytest
 import sqlglot
 from sqlglot import exp
@@ -202,7 +204,7 @@ def test_a_wrong_max_age_is_refused_with_file_and_line(tmp_path, annotations, me
 
     text = (ROOT / "dictionary" / "enterprise.yaml").read_text(encoding="utf-8")
     text = text.replace("      max_age: 2 years\n      freshness_slot: interaction_datetime", "      " + annotations)
-    (tmp_path / "dictionary").mkdir()
+    shutil.copytree(ROOT / "dictionary", tmp_path / "dictionary")   # every dictionary file: they import each other
     (tmp_path / "dictionary" / "enterprise.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(DictError) as error:
         load_dictionary(tmp_path / "dictionary")
@@ -216,6 +218,6 @@ def test_max_age_reads_days_weeks_months_years(tmp_path, age, days):
     from toolkit.dictionary import load_dictionary
 
     text = (ROOT / "dictionary" / "enterprise.yaml").read_text(encoding="utf-8").replace("max_age: 2 years", f"max_age: {age}")
-    (tmp_path / "dictionary").mkdir()
+    shutil.copytree(ROOT / "dictionary", tmp_path / "dictionary")   # every dictionary file: they import each other
     (tmp_path / "dictionary" / "enterprise.yaml").write_text(text, encoding="utf-8")
     assert load_dictionary(tmp_path / "dictionary").classes["Interaction"].freshness.days == days
