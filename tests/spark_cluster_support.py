@@ -50,10 +50,10 @@ def _wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 
     raise RuntimeError(f"nothing listens on port {port} after {seconds} s: {log.read_text(errors='replace')[-2000:]}")
 
 
-def _start(command: list[str], logs: Path, name: str) -> tuple[subprocess.Popen, Path]:
+def _start(command: list[str], logs: Path, name: str, **env: str) -> tuple[subprocess.Popen, Path]:
     log = logs / f"{name}.log"
     handle = log.open("wb")
-    process = subprocess.Popen(command, env=_env(logs), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, env={**_env(logs), **env}, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     handle.close()
     return process, log
 
@@ -101,7 +101,7 @@ def standalone_cluster(logs: Path, workers: int = 2) -> tuple[str, list[subproce
     port = free_port()
     spark_class = str(spark_home() / "bin" / "spark-class")
     master, log = _start([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
-                          "--webui-port", str(free_port())], logs, "master")
+                          "--webui-port", str(free_port())], logs, "master", SPARK_DAEMON_MEMORY="256m")
     processes = [master]
     try:
         _wait_for(port, master, log)
@@ -111,7 +111,7 @@ def standalone_cluster(logs: Path, workers: int = 2) -> tuple[str, list[subproce
             work.mkdir(exist_ok=True)
             worker, _ = _start([spark_class, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
                                 "--memory", MEMORY, "--webui-port", str(free_port()), "--work-dir", str(work), url],
-                               logs, f"worker{i}")
+                               logs, f"worker{i}", SPARK_DAEMON_MEMORY="256m")
             processes.append(worker)
         _wait_for_workers(logs, workers)
     except RuntimeError:

@@ -203,7 +203,9 @@ def _jdbc(spark, data: SourceData, table: str, url: str):
         dbtable = f'"{schema.replace(chr(34), chr(34) * 2)}"."{table.replace(chr(34), chr(34) * 2)}"'
     else:
         dbtable = f"`{database.replace('`', '``')}`.`{table.replace('`', '``')}`"
-    reader = (spark.read.format("jdbc").option("url", f"jdbc:{kind}://{host}/{database}").option("driver", driver)
+    # Spark's MySQL dialect (backquoted names) answers to jdbc:mysql: URLs, which MariaDB's driver takes when told so
+    jdbc_url = f"jdbc:postgresql://{host}/{database}" if kind == "postgresql" else f"jdbc:mysql://{host}/{database}?permitMysqlScheme"
+    reader = (spark.read.format("jdbc").option("url", jdbc_url).option("driver", driver)
               .option("dbtable", dbtable).option("preferTimestampNTZ", "true")
               .option("user", unquote(parts.username or ("postgres" if kind == "postgresql" else "root"))))
     password = unquote(parts.password) if parts.password else os.environ.get("PGPASSWORD" if kind == "postgresql" else "MYSQL_PWD")
