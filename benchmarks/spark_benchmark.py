@@ -4,7 +4,7 @@ The estate (benchmarks/estate.py: 4 classes, 2 sources, 2 tables each, 10 column
 is generated once per size. Each side runs in a child process and computes what `dict run` reports
 (every derivation's source rows, canonical rows and rejects, every integrated view's rows):
 
-- duckdb: `dict run` over the DuckDB file, read where it is;
+- duckdb: `dict run` over the DuckDB file, read where it is (the views created in a copy of it);
 - spark: `dict run --target` on Spark in local mode with N cores, the sources read from Parquet
   files (one per table, exported once, untimed), copied typed into the catalog and the views run there.
 
@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,6 +50,7 @@ def estate(workdir: Path, rows: int) -> Path:
     sources = sorted({s for (s,) in con.execute("SELECT DISTINCT table_schema FROM information_schema.tables").fetchall()})
     con.close()
     (root / "sources.json").write_text(json.dumps(sources))
+    shutil.copyfile(root / "estate.duckdb", root / "duckdb-side.duckdb")   # the DuckDB side creates its views in it
     (root / "done").write_text("")
     return root
 
@@ -62,7 +65,10 @@ def child(side: str, root: Path, cores: int) -> None:
     if side == "duckdb":
         from toolkit.report import run_report
 
-        result = run_report(plan, {s: root / "estate.duckdb" for s in sources})
+        import duckdb
+
+        con = duckdb.connect(str(root / "duckdb-side.duckdb"))   # the estate's schemas are in this file
+        result = run_report(plan, {s: None for s in sources}, con=con)
     else:
         from pyspark.sql import SparkSession
 
@@ -71,7 +77,7 @@ def child(side: str, root: Path, cores: int) -> None:
         spark = (SparkSession.builder.master(f"local[{cores}]").appName("dict-benchmark")
                  .config("spark.driver.memory", "3g").config("spark.ui.enabled", "false")
                  .config("spark.ui.showConsoleProgress", "false")
-                 .config("spark.sql.warehouse.dir", str(root / "spark-warehouse"))
+                 .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="spark-", dir=root))
                  .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC -Xss64m").getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
         for key, value in SESSION.items():

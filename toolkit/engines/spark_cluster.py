@@ -15,8 +15,9 @@ pointed at its new path (``ALTER TABLE ... SET LOCATION``): a reader sees the ol
 one, never a half-written one. As everywhere, dict refuses a database holding objects it did not
 create (``ownership.py``).
 
-On a standalone master the catalog is Spark's in-memory one and lives as long as the command; the
-Parquet tables stay at their location. A Spark Connect server keeps its catalog between commands.
+On a standalone master the catalog is Spark's in-memory one and lives as long as the command (its
+source copies in a scratch folder); the canonical Parquet tables are written under ./spark-warehouse,
+where the next run replaces them. A Spark Connect server keeps its catalog between commands.
 """
 from __future__ import annotations
 
@@ -68,8 +69,13 @@ def connect(url: str):
         if url.startswith("sc://"):
             spark = SparkSession.builder.remote(url).getOrCreate()
         else:
+            import tempfile
+
             memory = os.environ.get("DICT_SPARK_MEMORY", "512m")
+            # the in-memory catalog dies with this command: its managed tables (source copies) are scratch
+            scratch = tempfile.mkdtemp(prefix="dict-spark-catalog-")
             spark = (SparkSession.builder.master(url).appName("dict")
+                     .config("spark.sql.warehouse.dir", scratch)
                      .config("spark.jars", ",".join(jars()))
                      .config("spark.driver.memory", memory).config("spark.executor.memory", memory)
                      .config("spark.driver.extraJavaOptions", JAVA_OPTIONS)
@@ -105,6 +111,9 @@ class SparkTarget(Engine):
         self.views = views
         self.spark = spark or connect(url)
         self.sources: dict[str, Path | str] = {}
+        # canonical Parquet tables: beside the server's catalog, or (standalone: no catalog outlives the command)
+        # under ./spark-warehouse where the next run finds and replaces them
+        self.output = str(Path.cwd() / "spark-warehouse") if not url.startswith("sc://") else None
 
     def execute(self, sql: str) -> None:
         self.spark.sql(sql)
@@ -337,7 +346,7 @@ def _will_create(engine: SparkTarget, plan: Plan, data: list[SourceData]) -> set
 
 def _root(engine: SparkTarget, schema: str) -> str:
     """Where the canonical tables' versions are written: beside the catalog's own files of that database."""
-    warehouse = engine.spark.conf.get("spark.sql.warehouse.dir")
+    warehouse = engine.output or engine.spark.conf.get("spark.sql.warehouse.dir")
     return f"{warehouse.rstrip('/')}/{schema}.dict"
 
 
