@@ -140,10 +140,13 @@ class SparkTarget(Engine):
         self.execute(f"CREATE DATABASE IF NOT EXISTS {_id(name).sql(dialect='spark')}")
 
     def objects(self, namespace: str) -> list[tuple[str, str]]:
-        if not self.spark.catalog.databaseExists(namespace):
+        # SQL, not spark.catalog: its typed rows cannot be decoded with code generation off
+        if namespace.lower() not in {str(r[0]).lower() for r in self.query("SHOW DATABASES")}:
             return []
-        return [(t.name.lower(), "VIEW" if t.tableType == "VIEW" else "TABLE")
-                for t in self.spark.catalog.listTables(namespace) if not t.isTemporary]
+        name = _id(namespace).sql(dialect="spark")
+        views = {str(r[1]).lower() for r in self.query(f"SHOW VIEWS IN {name}") if not r[2]}
+        return [(str(r[1]).lower(), "VIEW" if str(r[1]).lower() in views else "TABLE")
+                for r in self.query(f"SHOW TABLES IN {name}") if not r[2]]
 
     def drop_table(self, table: exp.Table) -> None:
         self.execute(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True).sql(dialect="spark"))
