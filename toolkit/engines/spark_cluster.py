@@ -71,6 +71,9 @@ def connect(url: str):
         else:
             import tempfile
 
+            # a Spark Connect session made earlier in this process (or the shell) would turn the builder remote
+            for variable in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE"):
+                os.environ.pop(variable, None)
             memory = os.environ.get("DICT_SPARK_MEMORY", "512m")
             # the in-memory catalog dies with this command: its managed tables (source copies) are scratch
             scratch = tempfile.mkdtemp(prefix="dict-spark-catalog-")
