@@ -348,9 +348,12 @@ def run(
                                    "live database (postgresql://user@host/db?schema=S, mysql://user@host/db), read "
                                    "where it is; repeat per source."),
     database: Path = typer.Option(Path(":memory:"), "--database", help="DuckDB file to create the views in."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Run on Spark instead: sc://HOST:PORT (Spark Connect) "
+                                         "or spark://HOST:PORT (standalone master); views go to database --views."),
+    views: str = typer.Option("dict_views", "--views", help="Spark database of dict's own for the source copies and views."),
     project: Path = ProjectOpt,
 ) -> None:
-    """Run the views over sources' data in DuckDB; print canonical rows and rejects per class.
+    """Run the views over sources' data in DuckDB (or Spark: --target); print canonical rows and rejects per class.
 
     Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
     """
@@ -358,8 +361,14 @@ def run(
     from .report import run_report
 
     plan = load_plan(project)
-    with step("running the views"):
-        result = run_report(plan, _data_option(data), database)
+    if target is not None:
+        from .engines.spark_cluster import run_on_spark
+
+        with step("running the views on Spark"):
+            result = run_on_spark(plan, target, views, _data_option(data))
+    else:
+        with step("running the views"):
+            result = run_report(plan, _data_option(data), database)
     print_run(result)
     if not result.balanced:
         raise typer.Exit(1)

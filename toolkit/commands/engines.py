@@ -1,4 +1,4 @@
-"""`dict materialize`: the integrated views loaded into canonical tables on DuckDB, PostgreSQL or MySQL."""
+"""`dict materialize`: the integrated views loaded into canonical tables on DuckDB, PostgreSQL, MySQL or Spark."""
 from __future__ import annotations
 
 from collections import Counter
@@ -17,10 +17,12 @@ SHOWN = 10
 @_guard
 def materialize(
     target: str = typer.Option(..., "--target", "-t",
-                               help="duckdb:PATH, postgresql://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB"),
+                               help="duckdb:PATH, postgresql://USER@HOST:PORT/DB, mysql://USER@HOST:PORT/DB, "
+                               "sc://HOST:PORT (Spark Connect) or spark://HOST:PORT (standalone master)"),
     data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file, or SOURCE=URL of a "
                                    "live database (postgresql://user@host/db?schema=S, mysql://user@host/db); repeat per source."),
-    schema: str = typer.Option("canonical", help="Schema (a database on MySQL) for the canonical tables."),
+    schema: str = typer.Option("canonical", help="Schema (a database on MySQL and Spark) for the canonical tables."),
+    views: str = typer.Option("dict_views", "--views", help="Spark only: database of dict's own for source copies and views."),
     project: Path = ProjectOpt,
 ) -> None:
     """Load the integrated views into canonical tables that enforce keys, NOT NULL and CHECKs; report refused rows.
@@ -28,13 +30,17 @@ def materialize(
     Example: dict materialize --target duckdb:canonical.duckdb -d chinook=Chinook_Sqlite.sqlite
     """
     from toolkit.engines.materialize import materialize as load, open_target, read_sources, view_rejects
+    from toolkit.engines.spark_cluster import is_spark, materialize_on_spark
     from toolkit.plan import load_plan
 
     plan = load_plan(project)
-    sources = read_sources(plan, _data_option(data))
-    with open_target(target) as engine:
-        loads = load(engine, plan, sources, schema)
-        rejected = view_rejects(engine, plan, sources)
+    if is_spark(target):
+        loads, rejected = materialize_on_spark(plan, target, views, schema, _data_option(data))
+    else:
+        sources = read_sources(plan, _data_option(data))
+        with open_target(target) as engine:
+            loads = load(engine, plan, sources, schema)
+            rejected = view_rejects(engine, plan, sources)
     summary = Table(title=f"canonical tables in {target} (schema {schema})")
     for col in ("class", "table", "view rows", "loaded", "refused"):
         summary.add_column(col, justify="right" if col in ("view rows", "loaded", "refused") else "left")

@@ -1,0 +1,164 @@
+"""DuckDB vs local Spark on the same seeded estate: where does Spark start to pay off on this machine?
+
+The estate (benchmarks/estate.py: 4 classes, 2 sources, 2 tables each, 10 columns, R source rows)
+is generated once per size. Each side runs in a child process and computes what `dict run` reports
+(every derivation's source rows, canonical rows and rejects, every integrated view's rows):
+
+- duckdb: `dict run` over the DuckDB file, read where it is (the views created in a copy of it);
+- spark: `dict run --target` on Spark in local mode with N cores, the sources read from Parquet
+  files (one per table, exported once, untimed), copied typed into the catalog and the views run there.
+
+Both sides must report the same counts. Sides alternate; per side the median wall time, the median
+CPU time and the median peak memory of the child's whole process tree (Python and the JVM), sampled
+from /proc every 50 ms.
+
+    python benchmarks/spark_benchmark.py --rows 1000000 10000000 --repeat 3
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def estate(workdir: Path, rows: int) -> Path:
+    """The project and its data (DuckDB file and Parquet folders per source)."""
+    import duckdb
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from estate import write_estate
+
+    root = workdir / f"estate-{rows}"
+    if (root / "done").exists():
+        return root
+    write_estate(root, classes=4, sources=2, tables=2, columns=10, rows=rows)
+    con = duckdb.connect(str(root / "estate.duckdb"), read_only=True)
+    for schema, table in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall():
+        (root / "parquet" / schema).mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY \"{schema}\".\"{table}\" TO '{root / 'parquet' / schema / table}.parquet' (FORMAT parquet)")
+    sources = sorted({s for (s,) in con.execute("SELECT DISTINCT table_schema FROM information_schema.tables").fetchall()})
+    con.close()
+    (root / "sources.json").write_text(json.dumps(sources))
+    shutil.copyfile(root / "estate.duckdb", root / "duckdb-side.duckdb")   # the DuckDB side creates its views in it
+    (root / "done").write_text("")
+    return root
+
+
+def child(side: str, root: Path, cores: int) -> None:
+    """One side's run; prints its counts as JSON (compared between sides)."""
+    sys.path.insert(0, str(ROOT))
+    from toolkit.plan import load_plan
+
+    plan = load_plan(root)
+    sources = json.loads((root / "sources.json").read_text())
+    if side == "duckdb":
+        from toolkit.report import run_report
+
+        import duckdb
+
+        con = duckdb.connect(str(root / "duckdb-side.duckdb"))   # the estate's schemas are in this file
+        result = run_report(plan, {s: None for s in sources}, con=con)
+    else:
+        from pyspark.sql import SparkSession
+
+        from toolkit.engines.spark_cluster import SESSION, SparkTarget, read_sources, run
+
+        spark = (SparkSession.builder.master(f"local[{cores}]").appName("dict-benchmark")
+                 .config("spark.driver.memory", "3g").config("spark.ui.enabled", "false")
+                 .config("spark.ui.showConsoleProgress", "false")
+                 .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="spark-", dir=root))
+                 .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC -Xss64m").getOrCreate())
+        spark.sparkContext.setLogLevel("ERROR")
+        for key, value in SESSION.items():
+            spark.conf.set(key, value)
+        data, where = read_sources(plan, {s: root / "parquet" / s for s in sources})
+        engine = SparkTarget("local", "bench_views", spark=spark)
+        engine.sources = where
+        result = run(engine, plan, data)
+    print(json.dumps({"views": sorted([r.view.view_name, r.source_rows, r.canonical, r.rejected]
+                                      for r in result.reconciliations),
+                      "integrated": result.integrated}))
+
+
+def _tree(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += parents.get(p, [])
+    return out
+
+
+def measure(command: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of the whole process tree, and its output."""
+    cpu: dict[int, float] = {}
+    peak = 0
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    while process.poll() is None:
+        rss = 0
+        for p in _tree(process.pid):
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                rss += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
+            except OSError:
+                continue
+            cpu[p] = (int(fields[11]) + int(fields[12])) / TICK
+        peak = max(peak, rss)
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    output = process.stdout.read()
+    if process.returncode != 0:
+        raise SystemExit(f"{command} failed ({process.returncode})")
+    return wall, sum(cpu.values()), peak / 2**20, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/dict-spark-benchmark"))
+    parser.add_argument("--child", choices=("duckdb", "spark"))
+    parser.add_argument("--root", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.root, args.cores)
+    print(f"{'rows':>11} {'side':>7} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}   (medians of {args.repeat}, alternating)")
+    for rows in args.rows:
+        root = estate(args.workdir, rows)
+        runs: dict[str, list[tuple[float, float, float]]] = {"duckdb": [], "spark": []}
+        answers = {}
+        for _ in range(args.repeat):
+            for side in runs:
+                wall, cpu, peak, output = measure([sys.executable, __file__, "--child", side, "--root", str(root),
+                                                   "--cores", str(args.cores)])
+                runs[side].append((wall, cpu, peak))
+                answers[side] = json.loads(output.strip().splitlines()[-1])
+        same = "same counts" if answers["duckdb"] == answers["spark"] else "COUNTS DIFFER"
+        for side, values in runs.items():
+            wall, cpu, peak = (statistics.median(v[i] for v in values) for i in range(3))
+            print(f"{rows:>11,} {side:>7} {wall:>8.1f} {cpu:>8.1f} {peak:>8.0f}   {same}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
