@@ -12,7 +12,6 @@ from toolkit.generate import generate, render
 from toolkit.generators import python, sql
 from toolkit.plan import load_plan
 
-pytestmark = pytest.mark.unit
 
 TARGETS = ["sql", "python"]
 DIALECT = "duckdb,postgres"
@@ -49,6 +48,7 @@ EDITS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, file, old, new", EDITS, ids=[e[0] for e in EDITS])
 def test_after_an_edit_the_cached_run_equals_a_cold_run_byte_for_byte(tmp_path, cached, kind, file, old, new):
     root = copy_project(tmp_path / "project")
@@ -62,6 +62,7 @@ def test_after_an_edit_the_cached_run_equals_a_cold_run_byte_for_byte(tmp_path, 
     assert after != before, f"the {kind} edit changes the output"
 
 
+@pytest.mark.slow
 def test_one_mapping_edited_re_renders_only_its_changed_statements_and_translator(tmp_path, cached, monkeypatch):
     modules = []
     real = python.source_module
@@ -78,6 +79,7 @@ def test_one_mapping_edited_re_renders_only_its_changed_statements_and_translato
     assert modules == ["chinook"]
 
 
+@pytest.mark.slow
 def test_dialects_toolkit_code_and_new_files_are_part_of_the_key(tmp_path, cached, monkeypatch):
     root = copy_project(tmp_path / "project")
     warm(root, tmp_path / "out")
@@ -92,6 +94,7 @@ def test_dialects_toolkit_code_and_new_files_are_part_of_the_key(tmp_path, cache
     assert warm(root, tmp_path / "out") == cold(root)
 
 
+@pytest.mark.unit
 def test_the_code_key_changes_with_any_file_of_the_package(tmp_path, monkeypatch):
     package = tmp_path / "toolkit"
     (package / "dialects").mkdir(parents=True)
@@ -104,6 +107,7 @@ def test_the_code_key_changes_with_any_file_of_the_package(tmp_path, monkeypatch
     assert cache.code_key() != first
 
 
+@pytest.mark.slow
 def test_a_corrupt_or_deleted_cache_is_recomputed(tmp_path, cached):
     root = copy_project(tmp_path / "project")
     expected = warm(root, tmp_path / "out")
@@ -115,6 +119,7 @@ def test_a_corrupt_or_deleted_cache_is_recomputed(tmp_path, cached):
     assert (root / cache.CACHE_DIR / ".gitignore").read_text(encoding="utf-8") == "*\n"
 
 
+@pytest.mark.unit
 def test_library_callers_get_no_cache_unless_the_command_turns_it_on(tmp_path):
     root = copy_project(tmp_path / "project")
     generate(root, ["sql"], out=tmp_path / "out")

@@ -65,7 +65,7 @@ def test_every_kind_of_test_is_derived_from_the_dictionary():
             "fresh: Interaction.interaction_datetime within 730 days"} <= names
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_demo_estate_orphan_transactions_and_stale_interactions_fail_with_samples(demo_outcomes):
     orphans = demo_outcomes["references: Transaction.account_id -> Account"]
     assert orphans.status == "fail" and orphans.failing == 2
@@ -78,7 +78,7 @@ def test_demo_estate_orphan_transactions_and_stale_interactions_fail_with_sample
     assert demo_outcomes["unique: Customer.id"].rows == 93
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_stale_records_depend_on_the_as_of_date_and_are_a_view(demo):
     con, plan = demo
     early = [o for o in on_connection(con, plan, datetime(2024, 6, 1), sample=0) if o.test.kind == "fresh"]
@@ -87,7 +87,7 @@ def test_stale_records_depend_on_the_as_of_date_and_are_a_view(demo):
     assert con.execute('SELECT COUNT(*) FROM "interaction__stale"').fetchone()[0] == 20
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_chinook_and_northwind_pass_every_test_they_can_run():
     report = check_data(load_plan(ROOT), {"chinook": CHINOOK, "northwind": NORTHWIND}, as_of=datetime(2025, 6, 1))
     tests = {o.test.name: o for o in report.outcomes}

@@ -89,7 +89,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_an_undeclared_prefix_is_refused_with_file_and_line(tmp_path):
     project = _copy_project(tmp_path)
     domain = project / "dictionary" / "enterprise_customer_domain.yaml"
@@ -196,7 +196,7 @@ def test_both_dictionary_files_are_linkml_lint_clean():
         assert result.returncode == 0 and "No problems found" in result.stdout, result.stdout + result.stderr
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_demo_estate_has_consents_contact_persons_and_an_order_lifecycle(plan):
     """The data the seed policies and golden records need: the consent in force, an organisation's contact
     persons, a cancelled and a returned order with their histories, the customers' joined events."""
@@ -233,7 +233,7 @@ def _git(repo: Path, *args: str) -> None:
                    capture_output=True)
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_changelog_between_two_revisions_classifies_changes_and_checks_the_version(tmp_path):
     from toolkit.changelog import changelog, format_markdown
 

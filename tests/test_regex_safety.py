@@ -203,7 +203,7 @@ def test_the_rewritten_email_pattern_means_the_same_as_the_loose_one():
             assert bool(loose.search(s)) == bool(linear.search(s)), s
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_huge_or_deep_patterns_get_an_answer_within_the_analysis_budget():
     for pattern in ["(" * 60 + "a" + ")" * 60, "x" * 1001, "(?:a|a)" * 40, r"(?:\d+x)" * 40]:
         with pytest.raises(UnsafePattern):

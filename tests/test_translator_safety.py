@@ -79,7 +79,7 @@ def test_names_built_from_two_parts_never_meet():
         names.claim("x) or (y")
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_docstrings_comments_and_literals_read_back_as_the_text(text):

@@ -102,6 +102,7 @@ def test_translate_refuses_grouped_classes_and_says_why(tmp_path):
     assert "chinook__household" in result.output
 
 
+@pytest.mark.slow
 def test_translate_names_unknown_sources_and_classes(tmp_path):
     result = _invoke("--source", "chinok", "--class", "Customer")
     assert result.exit_code == 1 and "no mapping for source 'chinok'" in result.output

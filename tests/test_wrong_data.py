@@ -39,7 +39,7 @@ def test_a_duckdb_file_without_the_source_schema_is_named(tmp_path):
     assert result.exit_code == 1 and "source 'crm'" in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.unit
+@pytest.mark.slow
 def test_run_into_a_duckdb_file_holding_objects_dict_did_not_create_is_refused(tmp_path, wrong):
     from conftest import CHINOOK
 
