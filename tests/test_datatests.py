@@ -4,6 +4,7 @@ PostgreSQL and MariaDB after `dict materialize`, with the same outcome everywher
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from datetime import datetime
@@ -104,7 +105,7 @@ def test_the_command_prints_pass_fail_counts_samples_and_json(demo_outcomes):
     text = _cli("--as-of", AS_OF, "--sample", "2")
     assert text.exit_code == 1
     words = " ".join(text.output.split())
-    assert "FAIL" in words and "pass" in words and "51 passed, 2 failed, 0 skipped" in words
+    assert "FAIL" in words and "pass" in words and re.search(r"\b\d{2,} passed, 2 failed, \d+ skipped", words)
     assert "billing:Account:B-00" in words and "first 2 of 20 failing rows" in words
     payload = json.loads(_cli("--as-of", AS_OF, "--format", "json").output)
     assert payload["where"] == "the demo estate" and payload["failed"] == 2
@@ -188,7 +189,10 @@ def test_a_server_gives_the_same_outcomes_as_duckdb(server, tmp_path, demo_outco
                 e.execute(f"DROP DATABASE IF EXISTS `{db}`")
         e.close()
     expected = {n: (o.status, o.failing) for n, o in demo_outcomes.items()}
-    assert {n: (t["status"], t["failing"]) for n, t in _by_name(json.loads(outcome.output)).items()} == expected
+    got = {n: (t["status"], t["failing"]) for n, t in _by_name(json.loads(outcome.output)).items()}
+    assert {n: got[n] for n in expected} == expected
+    # the whole plan's other tests (classes only Chinook/Northwind derive) have no rows here: skipped, never failed
+    assert all(got[n] == ("skip", 0) for n in got.keys() - expected.keys())
     assert outcome.exit_code == 1
 
 
