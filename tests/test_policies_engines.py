@@ -118,7 +118,7 @@ def _normalised(rows, types_) -> list[tuple]:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("engine_name", ["duckdb", "sqlite", "postgres", "mysql"])
+@pytest.mark.parametrize("engine_name", ["duckdb", "sqlite", "postgres", "mysql", "spark"])
 def test_policy_views_and_python_evaluator_fire_the_same_actions(engine_name, policies):
     policies, dictionary = policies
     records = _records()
