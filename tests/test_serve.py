@@ -139,7 +139,7 @@ def test_unknown_source_class_or_table_is_a_404_naming_what_exists(server):
     reply = server.post("/translate/nowhere/Customer", json={})
     assert reply.status_code == 404 and "mapped: billing" in reply.json()["reason"]
     reply = server.post("/events/crm/'; DROP TABLE customer; --", json={})
-    assert reply.status_code == 404 and "tables: activities, contacts" in reply.json()["reason"]
+    assert reply.status_code == 404 and "tables: activities, company_contacts, contacts" in reply.json()["reason"]
 
 
 def test_every_record_in_is_canonical_or_rejected(server):

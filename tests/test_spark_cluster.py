@@ -43,6 +43,7 @@ def plan():
 def servers(tmp_path_factory):
     """The Connect server and the standalone cluster, started together (their JVMs warm up side by side)."""
     require("spark")
+    _stop_local_session()
     logs = tmp_path_factory.mktemp("spark")
     (logs / "connect").mkdir()
     (logs / "standalone").mkdir()
@@ -56,6 +57,15 @@ def servers(tmp_path_factory):
     finally:
         _release_client()
         stop(started)
+
+
+def _stop_local_session() -> None:
+    """Stop the local (classic) session other test modules share: pyspark refuses a Spark Connect session in a
+    process that runs a regular one. The next module that needs it starts a new one (engine_support)."""
+    import engine_support
+
+    while engine_support._SPARK:
+        engine_support._SPARK.pop().stop()
 
 
 def _release_client() -> None:
