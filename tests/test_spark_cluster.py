@@ -75,6 +75,10 @@ def _release_client() -> None:
     session = ConnectSession.getActiveSession() or getattr(ConnectSession, "_default_session", None)
     if session is not None:
         session.stop()
+    # pyspark marks the whole process as Connect mode once a remote session starts: later modules' local sessions
+    # would be built as remote ones without a URL
+    for name in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE"):
+        os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="module")
