@@ -130,7 +130,7 @@ def created_views(sources: list["SourcePlan"], integrated: list["IntegratedPlan"
     for s in sources:
         for v in s.views:
             names = [v.staged_name] + ([v.groups_name] if v.grouped else []) + [v.view_name, v.rejects_name] + \
-                ([f"{v.view_name}__joins"] if v.joins else []) + \
+                ([v.joins_name] if v.joins else []) + \
                 ([v.orphans_name] if v.references else [])   # the checks of joins declared to_one, of references
             out += [(name, v.file, v.line, f"derivation '{v.name}' of {s.name}", "derivation") for name in names]
     out += [(name, i.target.file, i.target.line, f"class '{i.target.name}'", "class") for i in integrated

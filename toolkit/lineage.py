@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from .expressions.functions import BY_NODE
 from .expressions.language import ColumnRef, Expr
-from .plan import PROVENANCE, REJECT_COLUMNS, Plan, SlotPlan, ViewPlan
+from .plan import PROVENANCE, REJECT_COLUMNS, Plan, SlotPlan, ViewPlan, slot_checks
 
 DIRECT, INDIRECT = "DIRECT", "INDIRECT"
 IDENTITY, TRANSFORMATION, AGGREGATION = "IDENTITY", "TRANSFORMATION", "AGGREGATION"
@@ -174,37 +174,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@dataclass(frozen=True)
-class SlotCheck:
-    name: str                          # code_map | cast | required | enum | pattern | minimum | maximum
-    description: str
-    reads: tuple[exp.Expression, ...] = ()  # sub-expressions it reads instead of the slot's value
-
-
-def slot_checks(sp: SlotPlan, grouped: bool = False) -> list[SlotCheck]:
-    """The checks a derivation's staged (or groups) view applies to one slot, from the plan."""
-    slot = sp.slot
-    checks = []
-    casts = tuple(getattr(sp.expr, "strict_casts", ()) or ()) if sp.expr is not None else ()
-    if casts and not grouped:
-        targets = ", ".join(sorted({c.to.sql() for c in casts}))
-        checks.append(SlotCheck("cast", f"{slot.name}: a value CAST cannot convert to {targets} is rejected",
-                                tuple(c.this for c in casts)))
-    if sp.value_map is not None and sp.value_map.unmapped == "reject":
-        checks.append(SlotCheck("code_map", f"{slot.name}: a code not in value_mappings is rejected"))
-    if slot.required and sp.kind != "waived":
-        checks.append(SlotCheck("required", f"{slot.name} is required: an empty value is rejected"))
-    if not sp.permissible_by_construction:
-        checks.append(SlotCheck("enum", f"{slot.name} must be a permissible value of {slot.enum.name}"))
-    if slot.pattern:
-        checks.append(SlotCheck("pattern", f"{slot.name} must match {slot.pattern}"))
-    for name, bound, words in (("minimum", getattr(slot, "minimum_value", None), ">="),
-                               ("maximum", getattr(slot, "maximum_value", None), "<=")):
-        if bound is not None:
-            checks.append(SlotCheck(name, f"{slot.name} must be {words} {bound}"))
-    return checks
-
-
 # ----------------------------------------------------------------------------- graph
 
 class _Builder:
@@ -296,15 +265,15 @@ DUPLICATE_ID_COLUMNS = ("_id", "_source_system", "_derivation", "_rows")
 
 def _duplicate_ids(b: _Builder, integrated) -> None:
     """The class's view of identifiers several rows share: each derivation's identifier feeds ``_id``."""
-    key = integrated.target.identifier
-    if key is None:
+    check = integrated.identity_check
+    if check is None:
         return
-    name = integrated.duplicate_ids_name
+    key, name = check.key, check.view
     vid = b.node(view_id(name), "view", name, role="duplicate_ids", class_name=integrated.target.name)
     b.contains(class_id(integrated.target.name), vid)
     for c in DUPLICATE_ID_COLUMNS:
         b.contains(vid, b.node(viewcol_id(name, c), "viewcol", c, view=name))
-    for v in integrated.views:
+    for v in check.views:
         b.flow(viewcol_id(v.view_name, key.name), viewcol_id(name, "_id"), IDENTITY, key.name, derivation=derivation_id(v))
 
 
@@ -404,12 +373,12 @@ def _derivation(b: _Builder, view: ViewPlan, mapping: str) -> None:
             if sp.expr is not None and any(c.alias == j.ref.alias for c in sp.expr.columns):
                 flow(_join_id(view, j.ref.alias), out, JOIN, _one_line(j.on.text), in_select=False)
         for check in slot_checks(sp, view.grouped):
-            cid = b.node(_check_id(view, f"{sp.name}.{check.name}"), "check", f"{sp.name}: {check.name}",
-                         check=check.name, derivation=did, slot=sp.name, source=src, file=file, line=sp.line,
+            cid = b.node(_check_id(view, f"{sp.name}.{check.kind}"), "check", f"{sp.name}: {check.kind}",
+                         check=check.kind, derivation=did, slot=sp.name, source=src, file=file, line=sp.line,
                          expression=check.description)
             b.contains(did, cid)
-            if check.reads:  # e.g. a CAST's failure is read off the CAST's own input
-                for use in _uses_in(sp.expr, check.reads):
+            if check.casts:  # a CAST's failure is read off the CAST's own input
+                for use in _uses_in(sp.expr, tuple(c.this for c in check.casts)):
                     flow(col(use), cid, FILTER, expression_text(sp), line=sp.line)
             else:
                 flow(out, cid, FILTER, check.description, line=sp.line)
@@ -486,29 +455,12 @@ def _derivation(b: _Builder, view: ViewPlan, mapping: str) -> None:
 
 def _checked_joins(view: ViewPlan) -> list:
     """Joins declared to_one that are not reached through a to_many join (those the SQL checks)."""
-    position = {j.ref.alias: k for k, j in enumerate(view.joins)}
-    out = []
-    for i, join in enumerate(view.joins):
-        if join.cardinality != "to_one":
-            continue
-        needed, todo = set(), [i]
-        while todo:
-            for ref in view.joins[todo.pop()].on.columns:
-                other = position.get(ref.alias)
-                if other is not None and other != i and other not in needed:
-                    needed.add(other)
-                    todo.append(other)
-        if all(view.joins[k].cardinality == "to_one" for k in needed):
-            out.append(join)
-    return out
+    return [c.join for c in view.join_checks]
 
 
 def _join_check_view(view: ViewPlan) -> str | None:
-    """The name of the view listing to_one joins that matched several rows, if the SQL generator makes one."""
-    from .generators import sql
-
-    name = getattr(sql, "join_check_name", None)
-    return name(view) if name is not None else None
+    """The name of the view listing to_one joins that matched several rows."""
+    return view.joins_name
 
 
 def _join_id(view: ViewPlan, alias: str) -> str:

@@ -27,7 +27,7 @@ from sqlglot import exp
 
 from .expressions.python import runtime
 from .identity import blank_rule_applies
-from .plan import Plan, SlotPlan, SourcePlan, ViewPlan
+from .plan import Plan, SlotPlan, SourcePlan, ViewPlan, slot_checks
 from .types import Type
 
 LINKML_RANGES = {Type.STRING: "string", Type.INTEGER: "integer", Type.DECIMAL: "decimal", Type.FLOAT: "double",
@@ -470,7 +470,7 @@ def export_derivation(view: ViewPlan) -> DerivationExport:
         if ref.reject:
             unsupported.append(f"slot {ref.slot}: on_orphan: reject rejects a record whose {ref.target_class} was "
                                "rejected or does not exist; LinkML-Map maps each record alone")
-    checks = sorted({c for sp in view.slots for c in _checks(sp)})
+    checks = sorted({c for sp in view.slots for c in _checks(sp, view.grouped)})
     if checks:
         unsupported.append("record checks that reject (" + "; ".join(checks) + "): LinkML-Map does not validate "
                            "its output (run linkml-validate on it instead)")
@@ -497,20 +497,9 @@ def export_derivation(view: ViewPlan) -> DerivationExport:
     return DerivationExport(view, True, derivation, slots, unsupported, approximations)
 
 
-def _checks(sp: SlotPlan) -> list[str]:
-    slot = sp.slot
-    out = []
-    if slot.required and sp.kind != "waived":
-        out.append(f"{slot.name} required")
-    if slot.enum is not None:
-        out.append(f"{slot.name} in {slot.enum.name}")
-    if slot.pattern:
-        out.append(f"{slot.name} matches {slot.pattern}")
-    if getattr(slot, "minimum_value", None) is not None or getattr(slot, "maximum_value", None) is not None:
-        out.append(f"{slot.name} within its range")
-    if sp.expr is not None and getattr(sp.expr, "strict_casts", ()):
-        out.append(f"{slot.name} CASTs must succeed")
-    return out
+def _checks(sp: SlotPlan, grouped: bool = False) -> list[str]:
+    """The plan's checks of the slot in words (LinkML-Map has no reject path for any of them)."""
+    return [c.description for c in slot_checks(sp, grouped)]
 
 
 def _source_schema(source: SourcePlan) -> dict:

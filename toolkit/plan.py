@@ -94,6 +94,150 @@ class SlotPlan:
         return all(t in enum.texts for t in targets)
 
 
+CHECK_KINDS = ("cast", "value_mappings", "required", "enum", "pattern", "minimum", "maximum")
+
+
+@dataclass(frozen=True)
+class SlotCheck:
+    """One check a derivation applies to one slot's value: the single source every emitter renders (the SQL
+    view's reject reason, the translator's ``Reject`` and its rule, the lineage check node, the docs, the
+    LinkML-Map export's comments). ``kind`` is the rule name a reject carries."""
+
+    kind: str                             # one of CHECK_KINDS
+    slot: SlotPlan
+    casts: tuple[exp.TryCast, ...] = ()   # cast: the strict CASTs of the slot's expression that can fail
+    whole: bool = False                   # cast: the expression is that one CAST (its failure is a NULL value)
+
+    @property
+    def name(self) -> str:
+        return self.slot.name
+
+    @property
+    def line(self) -> int:
+        return self.slot.line
+
+    @property
+    def label(self) -> str:
+        return f"slot {self.slot.name}"
+
+    @property
+    def target(self) -> str:
+        """The cast's target type as the reason names it (the DuckDB spelling, the same in every dialect)."""
+        return self.casts[0].to.sql(dialect="duckdb") if self.casts else ""
+
+    @property
+    def reported(self) -> str | None:
+        """The value a reject of this check reports: 'raw' (the code before mapping), 'value' or none."""
+        return {"value_mappings": "raw", "enum": "value", "pattern": "value", "minimum": "value",
+                "maximum": "value"}.get(self.kind)
+
+    @property
+    def reason(self) -> tuple[str, str]:
+        """The reason's text before and after the offending value (for required: all of it, no value; for a
+        cast inside a larger expression: the prefix of the failing CAST's own words)."""
+        slot = self.slot.slot
+        if self.kind == "cast":
+            return (f"{self.label}: value '", f"' cannot be converted to {self.target}") if self.whole \
+                else (f"{self.label}: ", "")
+        if self.kind == "value_mappings":
+            return f"{self.label}: code '", f"' is not in value_mappings (line {self.slot.line})"
+        if self.kind == "required":
+            return f"{self.label} is required but empty", ""
+        if self.kind == "enum":
+            return f"{self.label}: '", f"' is not a permissible value of {slot.enum.name}"
+        if self.kind == "pattern":
+            return f"{self.label}: '", f"' does not match pattern {slot.pattern}"
+        bound = self.bound
+        return f"{self.label}: ", f" is {'below the minimum' if self.kind == 'minimum' else 'above the maximum'} {bound}"
+
+    @property
+    def bound(self):
+        return self.slot.slot.minimum_value if self.kind == "minimum" else \
+            self.slot.slot.maximum_value if self.kind == "maximum" else None
+
+    @property
+    def description(self) -> str:
+        """The check in words, for lineage, docs and exports."""
+        slot = self.slot.slot
+        return {
+            "cast": lambda: f"{slot.name}: a value CAST cannot convert to "
+                            f"{', '.join(sorted({c.to.sql() for c in self.casts}))} is rejected",
+            "value_mappings": lambda: f"{slot.name}: a code not in value_mappings is rejected",
+            "required": lambda: f"{slot.name} is required: an empty value is rejected",
+            "enum": lambda: f"{slot.name} must be a permissible value of {slot.enum.name}",
+            "pattern": lambda: f"{slot.name} must match {slot.pattern}",
+            "minimum": lambda: f"{slot.name} must be >= {self.bound}",
+            "maximum": lambda: f"{slot.name} must be <= {self.bound}",
+        }[self.kind]()
+
+
+def whole_cast(sp: SlotPlan) -> exp.TryCast | None:
+    """The strict CAST that is the slot's whole expression (no code map): its failure shows in the value itself,
+    so the row check compares the value with the CAST's input instead of converting the input twice. A text
+    slot has none: a cast to text cannot fail, and its value is NULL for blank text."""
+    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1 or sp.slot.type is Type.STRING:
+        return None
+    node = sp.expr.ast
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node if isinstance(node, exp.TryCast) and node == sp.expr.strict_casts[0] else None
+
+
+def slot_checks(sp: SlotPlan, grouped: bool = False) -> tuple[SlotCheck, ...]:
+    """The checks a derivation's staged (or groups) view applies to one slot, in the order they decide the
+    reason (the first failing one is the row's reason)."""
+    slot = sp.slot
+    checks = []
+    casts = tuple(sp.expr.strict_casts) if sp.expr is not None and not grouped else ()
+    if casts:
+        checks.append(SlotCheck("cast", sp, casts, whole_cast(sp) is not None))
+    if sp.value_map is not None and sp.value_map.unmapped == "reject":
+        checks.append(SlotCheck("value_mappings", sp))
+    if slot.required and sp.kind != "waived":
+        checks.append(SlotCheck("required", sp))
+    if not sp.permissible_by_construction:
+        checks.append(SlotCheck("enum", sp))
+    if slot.pattern:
+        checks.append(SlotCheck("pattern", sp))
+    for kind in ("minimum", "maximum"):
+        if getattr(slot, f"{kind}_value", None) is not None:
+            checks.append(SlotCheck(kind, sp))
+    return tuple(checks)
+
+
+@dataclass(frozen=True)
+class JoinCheck:
+    """A join declared to_one that the derivation checks: a driving row it matches more than once is reported
+    (the SQL ``__joins`` view, the translator's 'join' reject, the lineage check node)."""
+
+    index: int                   # the join's position in the derivation's joins
+    join: JoinPlan
+    needed: tuple[int, ...]      # earlier joins its condition reads, transitively, in declaration order
+
+    @property
+    def alias(self) -> str:
+        return self.join.ref.alias
+
+    @property
+    def description(self) -> str:
+        return f"join {self.alias} is declared to_one: a row of the driving table may match one {self.join.ref.table.name} row at most"
+
+
+def joins_needed(joins: tuple[JoinPlan, ...], index: int) -> tuple[int, ...]:
+    """Earlier joins whose aliases join ``index``'s condition reads, transitively, in declaration order."""
+    position = {j.ref.alias: k for k, j in enumerate(joins)}
+    needed: set[int] = set()
+    todo = [index]
+    while todo:
+        k = todo.pop()
+        for ref in joins[k].on.columns:
+            other = position.get(ref.alias)
+            if other is not None and other != index and other not in needed:
+                needed.add(other)
+                todo.append(other)
+    return tuple(sorted(needed))
+
+
 @dataclass(frozen=True)
 class ReferenceCheck:
     """A slot referencing a class, checked against the canonical rows of that class in the same source."""
@@ -160,6 +304,28 @@ class ViewPlan:
     def tables(self) -> tuple[TableRef, ...]:
         return (self.base,) + tuple(j.ref for j in self.joins)
 
+    @property
+    def join_checks(self) -> tuple[JoinCheck, ...]:
+        """The joins declared to_one whose multiple matches are checked: those not reached through a to_many
+        join (several matches are expected there)."""
+        out = []
+        for i, join in enumerate(self.joins):
+            needed = joins_needed(self.joins, i)
+            if join.cardinality == "to_one" and all(self.joins[k].cardinality == "to_one" for k in needed):
+                out.append(JoinCheck(i, join, needed))
+        return tuple(out)
+
+    @property
+    def joins_name(self) -> str:
+        """The view of driving rows a to_one join matched more than once."""
+        return f"{self.view_name}__joins"
+
+    @property
+    def slot_checks(self) -> tuple[SlotCheck, ...]:
+        """Every slot check of this derivation, slot by slot in the mapping's order: the facts the SQL view's
+        reason CASE, the translator, lineage and docs all render."""
+        return tuple(c for sp in self.slots for c in slot_checks(sp, self.grouped))
+
 
 @dataclass(frozen=True)
 class SourcePlan:
@@ -174,6 +340,19 @@ class SourcePlan:
 
 
 @dataclass(frozen=True)
+class IdentityCheck:
+    """Identifiers one class's canonical rows share across derivations and sources, listed by ``view``."""
+
+    key: Slot
+    views: tuple[ViewPlan, ...]
+    view: str
+
+    @property
+    def description(self) -> str:
+        return f"{self.key.name} identifies one row: an identifier several canonical rows carry is listed in {self.view}"
+
+
+@dataclass(frozen=True)
 class IntegratedPlan:
     target: ClassDef
     views: tuple[ViewPlan, ...]
@@ -181,6 +360,12 @@ class IntegratedPlan:
     @property
     def view_name(self) -> str:
         return self.target.table_name
+
+    @property
+    def identity_check(self) -> IdentityCheck | None:
+        """The class's identifier must be unique across every derivation and source (None: no identifier)."""
+        key = self.target.identifier
+        return IdentityCheck(key, self.views, self.duplicate_ids_name) if key is not None else None
 
     @property
     def duplicate_ids_name(self) -> str:

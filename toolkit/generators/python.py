@@ -29,7 +29,7 @@ from ..expressions.python import (BOOL, DATE, FLOAT, INT, RUNTIME, TEXT, TIMESTA
 from ..generate import generator
 from ._pyformat import format_module
 from ..memo import per_plan
-from ..plan import Plan, SourcePlan, ViewPlan
+from ..plan import Plan, SlotCheck, SourcePlan, ViewPlan
 from ..source_schema import Column
 from ..types import Type
 from . import sql
@@ -444,10 +444,13 @@ class DerivationWriter:
             lines += body.take_prelude()
             lines.append(f"if {cond}:")
             lines.append(f"    return Reject({view.name!r}, key, {compiler.value(rule_if.args['true']).code}, None, None, {kind!r})")
-        for check in slot_ifs:
+        facts = view.slot_checks
+        if len(facts) != len(slot_ifs):   # the staged view's reason CASE has one WHEN per plan check
+            raise AssertionError(f"{view.name}: {len(slot_ifs)} reason branches for {len(facts)} slot checks")
+        for check, fact in zip(slot_ifs, facts):
             for name in dict.fromkeys(c for a, c in _columns(check) if a == "d"):
                 ensure(name)
-            lines += self._check(compiler, body, scope, check)
+            lines += self._check(compiler, body, scope, check, fact)
         for sp in view.slots:
             ensure(sp.name)
         out = ", ".join(f"{sp.name!r}: {scope.slots[sp.name].code}" for sp in view.slots)
@@ -455,24 +458,12 @@ class DerivationWriter:
         code = self._function(self.fn, lines, self._doc())
         return Derivation(view, self.fn, "\n\n\n".join(self.extra + [code]), False)
 
-    def _check(self, compiler: Compiler, body: Body, scope: _Scope, check: exp.If) -> list[str]:
-        names = [c for a, c in _columns(check.this) if a == "d"]
-        slot_names = {sp.name for sp in self.view.slots}
-        slot = next((n for n in names if n in slot_names), None)
-        for prefix in _SLOT_COLUMNS:
-            slot = slot or next((n[len(prefix):] for n in names if n.startswith(prefix) and n[len(prefix):] in slot_names), None)
-        text = _first_text(check.args["true"])
-        rule = next((r for marker, r in _RULES if marker in text), "check")
-        if any(n.startswith("_cast_failure__") for n in names):
-            rule = "cast"
-        if rule == "required" or slot is None:
-            value_var = "None"
-        elif rule == "value_mappings":
-            value_var = scope.slots["_raw__" + slot].code
-        elif rule == "cast":
-            value_var = "None"
-        else:
-            value_var = scope.slots[slot].code
+    def _check(self, compiler: Compiler, body: Body, scope: _Scope, check: exp.If, fact: SlotCheck) -> list[str]:
+        """One slot check of the plan as an ``if``: its condition and reason compiled from the view's WHEN
+        branch (DuckDB's semantics), its rule and the value it reports from the plan fact."""
+        slot, rule = fact.name, fact.kind
+        value_var = {"raw": lambda: scope.slots[sql.RAW_PREFIX + slot].code,
+                     "value": lambda: scope.slots[slot].code}.get(fact.reported, lambda: "None")()
         cond = compiler.truth(check.this)
         if cond == "False":   # a check on a slot that is always empty
             body.take_prelude()
@@ -571,7 +562,7 @@ def _slot_local(names: Names, name: str) -> str:
     return names.new("v_", name)
 
 
-_SLOT_COLUMNS = ("_raw__", "_cast_failure__")   # the staged view's per-slot columns (generators/sql.py)
+_SLOT_COLUMNS = (sql.RAW_PREFIX, sql.CAST_FAILURE_PREFIX)   # the staged view's per-slot columns
 
 
 def _slot(view: ViewPlan, name: str):
@@ -581,15 +572,6 @@ def _slot(view: ViewPlan, name: str):
 def cast_target_is_failable(node: exp.Cast) -> bool:
     """A plain CAST that can fail at run time (anything but a cast to text)."""
     return node.to.this not in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)
-
-
-_RULES = (("is not in value_mappings", "value_mappings"), ("cannot be converted", "cast"), ("is required but empty", "required"),
-          ("is not a permissible value", "enum"), ("does not match pattern", "pattern"), ("is below the minimum", "minimum"),
-          ("is above the maximum", "maximum"))
-
-
-def _first_text(node: exp.Expression) -> str:
-    return " ".join(l.this for l in node.find_all(exp.Literal) if l.is_string)
 
 
 # ----------------------------------------------------------------------------- the module

@@ -25,7 +25,8 @@ from ..identity import blank_rule_applies
 from ..integrity import ALL_REJECTS_VIEW, created_views
 from ..mapping import LANGUAGE_SCHEMA
 from ..memo import per_plan
-from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotPlan, SourcePlan, ViewPlan
+from ..plan import (PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotCheck, SlotPlan, SourcePlan,
+                    ViewPlan, whole_cast)
 from ..types import SQL_TYPES, Type
 from ..dialects._portable import typed
 from ._sqltypes import annotate
@@ -119,8 +120,12 @@ def _source_key(view: ViewPlan) -> exp.Expression:
     return _concat(*parts) if parts else exp.null()
 
 
+RAW_PREFIX = "_raw__"                    # the staged view's column of a slot's code before its code map
+CAST_FAILURE_PREFIX = "_cast_failure__"  # ... and of the words naming the slot's CAST that failed
+
+
 def _raw_name(sp: SlotPlan) -> str:
-    return f"_raw__{sp.name}"
+    return f"{RAW_PREFIX}{sp.name}"
 
 
 def _needs_raw(sp: SlotPlan) -> bool:
@@ -129,19 +134,11 @@ def _needs_raw(sp: SlotPlan) -> bool:
 
 
 def _cast_failure_name(sp: SlotPlan) -> str:
-    return f"_cast_failure__{sp.name}"
+    return f"{CAST_FAILURE_PREFIX}{sp.name}"
 
 
 def _whole_cast(sp: SlotPlan) -> exp.TryCast | None:
-    """The strict CAST that is the slot's whole expression (no code map): its failure shows in the value itself,
-    so the row check compares the value with the CAST's input instead of converting the input twice. A text
-    slot has none: a cast to text cannot fail, and its value is NULL for blank text (``blank_is_null``)."""
-    if sp.expr is None or sp.value_map is not None or len(sp.expr.strict_casts) != 1 or sp.slot.type is Type.STRING:
-        return None
-    node = sp.expr.ast
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node if isinstance(node, exp.TryCast) and node == sp.expr.strict_casts[0] else None
+    return whole_cast(sp)
 
 
 def _cast_failure(sp: SlotPlan) -> exp.Expression | None:
@@ -174,41 +171,37 @@ def _row_rule_reasons(view: ViewPlan) -> list[exp.If]:
 
 
 def _slot_reasons(view: ViewPlan) -> list[exp.If]:
-    """Reasons evaluated on a row's canonical values (the inner query's columns)."""
-    ifs = []
-    for sp in view.slots:
-        slot = sp.slot
-        value = _col(slot.name, "d")
-        raw = _col(_raw_name(sp), "d")
-        label = f"slot {slot.name}"
-        if not view.grouped and _cast_failure(sp) is not None:
-            failure = _col(_cast_failure_name(sp), "d")
-            ifs.append(exp.If(this=exp.Not(this=exp.Is(this=failure, expression=exp.null())),
-                              true=_concat(_str(f"{label}: "), failure.copy())))
-        whole = _whole_cast(sp) if not view.grouped else None
-        if whole is not None:
-            ifs.append(_lost(raw, value, f"{label}: value '", f"' cannot be converted to {whole.to.sql(dialect='duckdb')}"))
-        if _needs_raw(sp):
-            ifs.append(_lost(raw, value, f"{label}: code '", f"' is not in value_mappings (line {sp.line})"))
-        if slot.required and sp.kind != "waived":
-            empty = exp.Is(this=value.copy(), expression=exp.null())
-            if slot.type is Type.STRING:  # '' is as empty as NULL for a required text slot
-                empty = exp.or_(empty, exp.EQ(this=value.copy(), expression=_str("")))
-            ifs.append(exp.If(this=empty, true=_str(f"{label} is required but empty")))
-        if not sp.permissible_by_construction:
-            allowed = exp.In(this=value.copy(), expressions=[_str(v) for v in slot.enum.texts])
-            ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=allowed)),
-                              true=_concat(_str(f"{label}: '"), _as_text(value.copy()), _str(f"' is not a permissible value of {slot.enum.name}"))))
-        if slot.pattern:
-            matches = exp.RegexpLike(this=value.copy(), expression=_str(slot.pattern))
-            ifs.append(exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=matches)),
-                              true=_concat(_str(f"{label}: '"), _as_text(value.copy()), _str(f"' does not match pattern {slot.pattern}"))))
-        for bound, compare, words in ((slot.minimum_value, exp.LT, "is below the minimum"),
-                                      (slot.maximum_value, exp.GT, "is above the maximum")):
-            if bound is not None:
-                ifs.append(exp.If(this=compare(this=value.copy(), expression=exp.Literal.number(bound)),
-                                  true=_concat(_str(f"{label}: "), _as_text(value.copy()), _str(f" {words} {bound}"))))
-    return ifs
+    """Reasons evaluated on a row's canonical values (the inner query's columns): one WHEN per plan check."""
+    return [check_when(check) for check in view.slot_checks]
+
+
+def check_when(check: SlotCheck) -> exp.If:
+    """The WHEN branch of the staged view's reason CASE for one slot check: its condition, and its reason
+    (``check.reason``) around the offending value."""
+    sp, slot = check.slot, check.slot.slot
+    value = _col(slot.name, "d")
+    raw = _col(_raw_name(sp), "d")
+    before, after = check.reason
+    if check.kind == "cast" and not check.whole:
+        failure = _col(_cast_failure_name(sp), "d")
+        return exp.If(this=exp.Not(this=exp.Is(this=failure, expression=exp.null())), true=_concat(_str(before), failure.copy()))
+    if check.kind in ("cast", "value_mappings"):
+        return _lost(raw, value, before, after)
+    if check.kind == "required":
+        empty = exp.Is(this=value.copy(), expression=exp.null())
+        if slot.type is Type.STRING:  # '' is as empty as NULL for a required text slot
+            empty = exp.or_(empty, exp.EQ(this=value.copy(), expression=_str("")))
+        return exp.If(this=empty, true=_str(before))
+    if check.kind in ("minimum", "maximum"):
+        compare = exp.LT if check.kind == "minimum" else exp.GT
+        return exp.If(this=compare(this=value.copy(), expression=exp.Literal.number(check.bound)),
+                      true=_concat(_str(before), _as_text(value.copy()), _str(after)))
+    if check.kind == "enum":
+        holds = exp.In(this=value.copy(), expressions=[_str(v) for v in slot.enum.texts])
+    else:
+        holds = exp.RegexpLike(this=value.copy(), expression=_str(slot.pattern))
+    return exp.If(this=exp.and_(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), exp.Not(this=holds)),
+                  true=_concat(_str(before), _as_text(value.copy()), _str(after)))
 
 
 def _lost(raw: exp.Column, value: exp.Column, before: str, after: str) -> exp.If:
@@ -420,9 +413,10 @@ def all_rejects_select(plan: Plan) -> exp.Expression:
 def duplicate_ids_select(integrated: IntegratedPlan) -> exp.Expression | None:
     """Identifiers that more than one canonical row of the class carries, across every derivation and source:
     one row per (id, derivation) with the derivation's rows under that id (no rows = every id is unique)."""
-    key = integrated.target.identifier
-    if key is None:
+    check = integrated.identity_check
+    if check is None:
         return None
+    key = check.key
 
     def ids() -> exp.Subquery:
         selects = [exp.select(exp.alias_(_col(key.name), "_id", quoted=True),
@@ -430,7 +424,7 @@ def duplicate_ids_select(integrated: IntegratedPlan) -> exp.Expression | None:
                               exp.alias_(_str(v.name), "_derivation", quoted=True))
                    .from_(exp.Table(this=_id(v.view_name)), copy=False)
                    .where(exp.Not(this=exp.Is(this=_col(key.name), expression=exp.null())), copy=False)
-                   for v in integrated.views]
+                   for v in check.views]
         return exp.Subquery(this=_union_all(selects))
 
     many = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))
@@ -445,41 +439,21 @@ def duplicate_ids_select(integrated: IntegratedPlan) -> exp.Expression | None:
 
 
 def join_check_name(view: ViewPlan) -> str:
-    return f"{view.view_name}__joins"
+    return view.joins_name
 
 
 def join_check_select(view: ViewPlan) -> exp.Expression | None:
     """Driving rows that a join declared to_one matched more than once, per join (no rows = as declared)."""
     checks = []
-    for i, join in enumerate(view.joins):
-        if join.cardinality != "to_one":
-            continue
-        needed = _joins_needed(view, i)
-        if any(view.joins[k].cardinality != "to_one" for k in needed):
-            continue  # reached through a to_many join: several matches are expected there
-        select = _from(view, needed + [i])
+    for check in view.join_checks:
+        select = _from(view, list(check.needed) + [check.index])
         key = _source_key(view)
         many = exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))
         checks.append(select.select(exp.alias_(key, "_source_key", quoted=True),
-                                    exp.alias_(_str(join.ref.alias), "_join", quoted=True),
+                                    exp.alias_(_str(check.alias), "_join", quoted=True),
                                     exp.alias_(exp.Count(this=exp.Star()), "_matches", quoted=True), copy=False)
                       .group_by(key.copy(), copy=False).having(many, copy=False))
     return _union_all(checks) if checks else None
-
-
-def _joins_needed(view: ViewPlan, index: int) -> list[int]:
-    """Earlier joins whose aliases join ``index``'s condition reads, transitively, in declaration order."""
-    position = {j.ref.alias: k for k, j in enumerate(view.joins)}
-    needed: set[int] = set()
-    todo = [index]
-    while todo:
-        k = todo.pop()
-        for ref in view.joins[k].on.columns:
-            other = position.get(ref.alias)
-            if other is not None and other != index and other not in needed:
-                needed.add(other)
-                todo.append(other)
-    return sorted(needed)
 
 
 def _union_all(selects: list[exp.Select]) -> exp.Expression:
