@@ -80,17 +80,17 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
         if dialect else generated_dialects(generated)
 
     def fresh(plan: Plan) -> tuple[dict[str, str], tuple[str, ...], list[str]]:
-        from .generate import generator_names, render
+        from .generate import committed_generators, render
 
-        names = targets or generator_names()
+        names = targets or committed_generators()
         return (*render(plan, names, dialect=",".join(chosen)), names)
 
     if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
-        files, owned, names = cached_run(root, {"targets": targets or "all", "dialect": ",".join(chosen)},
+        files, owned, names = cached_run(root, {"targets": targets or "committed", "dialect": ",".join(chosen)},
                                          lambda: fresh(_load_plan(root)))
     else:
         files, owned, names = fresh(plan)
-    names = names or targets or _all_generators()   # a run stored by `dict generate` names what it rendered, too
+    names = names or targets or _committed_generators()   # a run stored by `dict generate` names what it rendered, too
     disk = _on_disk(generated)
     stale, missing = [], []
     for rel in sorted(files):
@@ -103,8 +103,8 @@ def check_generated(root: Path, generated: Path | None = None, plan: Plan | None
             stale.append(StaleFile(rel, _first_difference(data, files[rel].encode("utf-8"))))
     leftovers = [rel for rel in disk if rel not in files]
     extra = tuple(rel for rel in leftovers if _inside(rel, owned))
-    others = () if targets is None else tuple(f for n in _all_generators() if n not in names
-                                              for f in _owns(n, ",".join(chosen)))
+    # output of generators not compared (by choice, or not committed: the docs site) is neither extra nor unknown
+    others = tuple(f for n in _all_generators() if n not in names for f in _owns(n, ",".join(chosen)))
     unowned = tuple(rel for rel in leftovers if not _inside(rel, owned) and not _inside(rel, others))
     return Drift(chosen, tuple(names), tuple(stale), tuple(missing), extra, unowned, len(files))
 
@@ -113,6 +113,12 @@ def _load_plan(root: Path) -> Plan:
     from .plan import load_plan
 
     return load_plan(root)
+
+
+def _committed_generators() -> list[str]:
+    from .generate import committed_generators
+
+    return committed_generators()
 
 
 def _all_generators() -> list[str]:

@@ -26,14 +26,17 @@ class Generator:
     files: Callable[..., dict[str, str]]          # (plan, **options) -> {relative path: text}
     owns: Callable[..., tuple[str, ...]]           # (**options) -> folders it replaces
     order: int = 100
+    committed: bool = True                         # its output is committed: `dict check` compares it by default
 
 
 GENERATORS: dict[str, Generator] = {}
 
 
-def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, order: int = 100):
+def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, order: int = 100, committed: bool = True):
+    """Register a generator. ``committed=False``: its output is built where it is read (the docs site and the
+    lineage exports are built in CI and published), not committed, so `dict check` leaves it out by default."""
     def register(fn):
-        GENERATORS[name] = Generator(name, fn, owns or (lambda **_: (name,)), order)
+        GENERATORS[name] = Generator(name, fn, owns or (lambda **_: (name,)), order, committed)
         return fn
     return register
 
@@ -43,8 +46,13 @@ def generator_names() -> list[str]:
     return [g.name for g in sorted(GENERATORS.values(), key=lambda g: (g.order, g.name))]
 
 
+def committed_generators() -> list[str]:
+    """The generators whose output is committed under generated/ (what `dict check` compares by default)."""
+    return [n for n in generator_names() if GENERATORS[n].committed]
+
+
 def _load_all() -> None:
-    from . import generators
+    from . import generators, linkml_map  # noqa: F401  (linkml_map registers the LinkML-Map specs)
 
     for info in pkgutil.iter_modules(generators.__path__):
         if not info.name.startswith("_"):

@@ -18,6 +18,8 @@ expressions, LPAD, GREATEST/LEAST, STR_TO_DATE, most casts, ROUND (Python rounds
 """
 from __future__ import annotations
 
+import os
+
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from sqlglot import exp
 
 from .expressions.python import runtime
 from .identity import blank_rule_applies
+from .generate import generator
 from .plan import Plan, SlotPlan, SourcePlan, ViewPlan, slot_checks
 from .types import Type
 
@@ -551,6 +554,13 @@ def export_linkml_map(plan: Plan, dictionary_file: str) -> list[SourceExport]:
 
 def dump(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+
+@generator("linkml-map", owns=lambda **_: ("linkml-map",), order=40)
+def linkml_map_files(plan: Plan, **_) -> dict[str, str]:
+    """generated/linkml-map/: the LinkML-Map specs `dict export linkml-map` writes, committed beside the SQL."""
+    dictionary = os.path.relpath(plan.dictionary.files[0], "generated/linkml-map")
+    return {f"linkml-map/{name}": text for name, text in files(export_linkml_map(plan, dictionary)).items()}
 
 
 def files(exports: list[SourceExport]) -> dict[str, str]:
