@@ -17,6 +17,8 @@ runner = CliRunner()
 
 
 # The edits below only need the SQL generator; one test checks every generator.
+TWO_DIALECTS = ("duckdb", "postgres")   # named, so a new dialect never changes what these tests cover
+
 SQL = ["sql"]
 
 
@@ -24,7 +26,7 @@ SQL = ["sql"]
 def generated_project(tmp_path_factory):
     """A copy of the project with `dict generate sql` run in two dialects."""
     root = copy_project(tmp_path_factory.mktemp("generated-project"))
-    generate(root, SQL, dialect=",".join(dialects.names()[:2]))
+    generate(root, SQL, dialect=",".join(TWO_DIALECTS))
     return root
 
 
@@ -60,7 +62,7 @@ def test_freshly_generated_project_passes(project):
 
 def test_check_compares_every_dialect_that_was_generated(project):
     drift = check_generated(project, targets=SQL)
-    assert drift.dialects == tuple(dialects.names()[:2])
+    assert drift.dialects == TWO_DIALECTS
     assert drift.clean
 
 
@@ -68,7 +70,7 @@ def test_a_mapping_edit_without_regenerating_is_reported_with_the_stale_file_and
     edit(project / "mappings" / "chinook.yaml", "expr: TRIM(FirstName)\n", "expr: UPPER(TRIM(FirstName))\n")
     result = check(project)
     assert result.exit_code == 1
-    for d in dialects.names()[:2]:
+    for d in TWO_DIALECTS:
         assert f"stale    generated/sql/{d}/chinook.sql:" in result.output
     assert "northwind.sql" not in result.output
     assert "run: dict generate sql --dialect" in result.output
@@ -84,7 +86,7 @@ def test_a_dictionary_edit_makes_the_integrated_views_stale(project):
 
 
 def test_deleted_generated_file_is_missing_and_a_leftover_in_an_owned_folder_is_extra(project):
-    d = dialects.names()[0]
+    d = TWO_DIALECTS[0]
     (project / "generated" / "sql" / d / "northwind.sql").unlink()
     (project / "generated" / "sql" / d / "crm.sql").write_text("-- from a removed mapping\n", encoding="utf-8")
     result = check(project, "--format", "json")

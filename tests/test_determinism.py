@@ -91,8 +91,10 @@ def project(generated_project, tmp_path):
     return root
 
 
+TWO_DIALECTS = ("duckdb", "postgres")   # named, so a new dialect never changes what these tests cover
+
 # Writing is the same for every generator: the SQL generator (in two dialects) is enough to prove it.
-DIALECTS = ",".join(dialects.names()[:2])
+DIALECTS = ",".join(TWO_DIALECTS)
 
 
 def _targets() -> list[str]:
