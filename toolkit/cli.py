@@ -358,7 +358,7 @@ def run(
     Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
     """
     from .plan import load_plan
-    from .report import run_report
+    from .engines.reconcile import run_report
 
     plan = load_plan(project)
     if target is not None:

@@ -226,12 +226,12 @@ def _on_target(plan: Plan, target: str, schema: str, as_of: datetime, sample: in
 
 
 def _on_duckdb(plan: Plan, data: dict, as_of: datetime, sample: int) -> Report:
-    from . import engine
     from .demo import build_estate, estate_scripts
-    from .report import run_report
+    from .engines.duckdb import connect
+    from .engines.reconcile import run_report
 
     if data:
-        con, where = engine.connect(":memory:"), ", ".join(f"{name}={path}" for name, path in data.items())
+        con, where = connect(":memory:"), ", ".join(f"{name}={path}" for name, path in data.items())
     else:
         con, where = build_estate(":memory:"), "the demo estate"
         data = {name: None for name in estate_scripts() if name in {s.name for s in plan.sources}}

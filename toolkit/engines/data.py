@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from ..engine import _q
 from ..errors import DictError, Problem
 from ..plan import Plan, SourcePlan
 from ..source_schema import Column, Table
@@ -83,12 +82,13 @@ def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_co
         for name, cols in used_columns(plan, source).items():
             table = sp.schema.tables[name]
             columns = tuple(table.columns[c] for c in cols)
-            select = "SELECT " + ", ".join(_q(c) for c in cols) + " FROM "
+            select = exp.select(*[exp.column(exp.to_identifier(c, quoted=True)) for c in cols])
             try:
                 if duckdb_con is not None:
-                    raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
+                    where = exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(sp.database_schema, quoted=True))
+                    raw = duckdb_con.execute(select.from_(where).sql("duckdb")).fetchall()
                 else:
-                    raw = con.execute(select + _q(name)).fetchall()
+                    raw = con.execute(select.from_(exp.to_table(name, quoted=True)).sql("sqlite")).fetchall()
             except Exception as exc:  # sqlite3/duckdb: no such table or column in the data given
                 where = str(location) if location is not None else f"schema {sp.database_schema}"
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -102,7 +102,7 @@ def read_sources(plan: Plan, data: dict[str, Path | str]) -> list[SourceData]:
     database (a URL, read through DuckDB's scanner)."""
     import duckdb
 
-    from ..engine import attach_live
+    from .duckdb import attach_live
 
     known = {s.name for s in plan.sources}
     out = []

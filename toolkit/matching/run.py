@@ -36,7 +36,8 @@ def matched_class(plan: Plan, name: str) -> tuple[str, MatchHints]:
 def integrated(plan: Plan, data: dict[str, Path | str] | None):
     """An in-memory DuckDB connection holding every view, over ``data`` or, without it, the demo estate.
     Only the views are created: `dict run` reconciles them, matching reads the integrated view."""
-    from .. import engine
+    from ..engines import create_views
+    from ..engines.duckdb import DuckDBEngine
 
     if data:
         known = {s.name for s in plan.sources}
@@ -44,18 +45,17 @@ def integrated(plan: Plan, data: dict[str, Path | str] | None):
             if name not in known:
                 raise DictError(Problem("--data", 1, f"no mapping for source '{name}'",
                                         f"mapped sources: {', '.join(sorted(known))}"))
-        con = engine.connect(":memory:")
+        engine = DuckDBEngine()
         for name, path in data.items():
-            engine.attach(con, plan.source(name), path)
-            engine.require_tables(con, plan.source(name), path)
-        engine.create_views(con, plan, list(data))
-        return con
+            engine.attach(plan.source(name), path)
+        create_views(engine, plan.restrict(list(data)))
+        return engine.con
     from ..demo import build_estate, estate_scripts
 
     scripts = estate_scripts()
     con = build_estate(":memory:", scripts)
     mapped = {s.name for s in plan.sources}
-    engine.create_views(con, plan, [name for name in scripts if name in mapped])
+    create_views(DuckDBEngine(con=con), plan.restrict([name for name in scripts if name in mapped]))
     return con
 
 
