@@ -13,6 +13,7 @@ import duckdb
 from sqlglot import exp
 
 from ..errors import DictError, Problem
+from ..names import DUCKDB_TARGET
 from ..plan import Plan, SourcePlan
 from ..source_schema import file_head
 from . import Engine
@@ -33,8 +34,8 @@ class DuckDBEngine(Engine):
         if con is None and str(database) != ":memory:":
             # attached under a fixed name: a file named like a schema (canonical.duckdb) would make
             # "canonical"."customer" ambiguous between the catalog and the schema
-            self.execute(_sql(_attach(exp.Literal.string(str(database)), "dict_target")))
-            self.execute(_sql(exp.Use(this=exp.Table(this=_id("dict_target")))))
+            self.execute(_sql(_attach(exp.Literal.string(str(database)), DUCKDB_TARGET)))
+            self.execute(_sql(exp.Use(this=exp.Table(this=_id(DUCKDB_TARGET)))))
 
     def execute(self, sql: str) -> None:
         self.con.execute(sql)

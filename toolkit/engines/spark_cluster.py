@@ -31,7 +31,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from sqlglot import exp
 
 from ..errors import DictError, Problem
-from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table
+from ..generators.ddl import REFUSED_COLUMNS, create_table
+from ..names import CANONICAL_SCHEMA, REFUSED_TABLE, VIEWS_SCHEMA
 from ..generators.sql import _col, _id, integrated_statements, source_file_statements
 from ..identity import shared_ids
 from ..plan import PROVENANCE, IntegratedPlan, Plan
@@ -107,7 +108,7 @@ class SparkTarget(Engine):
     dialect_name = "spark"
     replace_tables = True
 
-    def __init__(self, url: str, views: str = "dict_views", spark=None):
+    def __init__(self, url: str, views: str = VIEWS_SCHEMA, spark=None):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", views):
             raise DictError(Problem("--schema", 1, f"'{views}' is not a Spark database name", "use letters, digits and _"))
         self.url = url
@@ -278,7 +279,7 @@ def run(engine: SparkTarget, plan: Plan, data: list[SourceData]):
     return report(engine, deployed)
 
 
-def materialize(engine: SparkTarget, plan: Plan, data: list[SourceData], schema: str = "canonical") -> list[ClassLoad]:
+def materialize(engine: SparkTarget, plan: Plan, data: list[SourceData], schema: str = CANONICAL_SCHEMA) -> list[ClassLoad]:
     """Every integrated view into its canonical Parquet table in database ``schema``; swapped in only when all are written."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
         raise DictError(Problem("--schema", 1, f"'{schema}' is not a Spark database name", "use letters, digits and _"))

@@ -22,7 +22,8 @@ from ..dialects import Dialect
 from ..errors import Problems
 from ..generate import dialect_names, generator
 from ..identity import blank_rule_applies
-from ..integrity import ALL_REJECTS_VIEW, created_views
+from ..integrity import created_views
+from ..names import ALL_REJECTS, joins_view
 from ..mapping import LANGUAGE_SCHEMA
 from ..memo import per_plan
 from ..plan import PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotPlan, SourcePlan, ViewPlan
@@ -445,7 +446,7 @@ def duplicate_ids_select(integrated: IntegratedPlan) -> exp.Expression | None:
 
 
 def join_check_name(view: ViewPlan) -> str:
-    return f"{view.view_name}__joins"
+    return joins_view(view.view_name)
 
 
 def join_check_select(view: ViewPlan) -> exp.Expression | None:
@@ -532,7 +533,7 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
         if duplicates is not None:
             out.append((i.duplicate_ids_name, create_view(i.duplicate_ids_name, duplicates)))
     if plan.views():
-        out.append(("rejects", create_view("rejects", all_rejects_select(plan))))
+        out.append((ALL_REJECTS, create_view(ALL_REJECTS, all_rejects_select(plan))))
     return out
 
 
@@ -597,7 +598,7 @@ def view_origins(plan: Plan) -> dict[str, str]:
         out[i.view_name] = (f"{i.view_name}: every source's canonical {cls.name} rows with provenance"
                             f"\nclass {cls.name} ({cls.file}:{cls.line})")
         out[i.duplicate_ids_name] = f"{i.duplicate_ids_name}: identifiers more than one canonical {cls.name} row carries"
-    out["rejects"] = "rejects: every rejected row of every derivation, with its reason"
+    out[ALL_REJECTS] = f"{ALL_REJECTS}: every rejected row of every derivation, with its reason"
     return out
 
 
@@ -644,7 +645,7 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     def kept(name: str) -> str:
         return name.encode("utf-8")[:size].decode("utf-8", "ignore") if unit == "bytes" else name[:size]
 
-    views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS_VIEW, "", 0, "the view of all rejects", "")]
+    views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS, "", 0, "the view of all rejects", "")]
     holders = {}
     for name, _file, _line, owner, _kind in views:
         holders.setdefault(kept(name), []).append((name, owner))

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..errors import DictError, Problem
+from ..names import MATCH_RECORDS, explain_record
 from ..plan import Plan, load_plan
 from . import store
 from .hints import MatchHints
@@ -113,7 +114,7 @@ def _record(con, rid: str, side: str) -> str:
     """A one-row table of the normalised record ``rid`` (typed, so an empty date stays a DATE)."""
     from .resolve import INPUT
 
-    name = f"__dict_explain_{side}"
+    name = explain_record(side)
     query = exp.select("*").from_(exp.to_table(INPUT, quoted=True)).where(
         exp.column("id", quoted=True).eq(exp.Literal.string(rid)))
     con.execute(exp.Create(this=exp.to_table(name, quoted=True), kind="TABLE", replace=True, expression=query,
@@ -144,8 +145,8 @@ def unique_parties(plan: Plan, con) -> list[str]:
             # Splink keeps its work tables in the connection: an in-memory one, never the estate's file
             scratch = duckdb.connect()
             try:
-                scratch.register("__dict_records", con.execute(records(cls.table_name, cls.match).sql(dialect="duckdb")).arrow())
-                r = resolve(scratch, cls.match, exp.select("*").from_("__dict_records"))
+                scratch.register(MATCH_RECORDS, con.execute(records(cls.table_name, cls.match).sql(dialect="duckdb")).arrow())
+                r = resolve(scratch, cls.match, exp.select("*").from_(MATCH_RECORDS))
             finally:
                 scratch.close()
             lines.append(f"unique {cls.name} entities: {r.entities} across {r.records} source records "
