@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlglot import exp  # noqa: E402
 
-from toolkit import dialects, engine  # noqa: E402
+from toolkit import dialects  # noqa: E402
 from toolkit.datatests import plan_tests, run_tests  # noqa: E402
+from toolkit.engines.duckdb import connect  # noqa: E402
 from toolkit.plan import load_plan  # noqa: E402
-from toolkit.report import run_report  # noqa: E402
+from toolkit.engines.reconcile import run_report  # noqa: E402
 from toolkit.source_schema import dump_source_schema, import_sqlite  # noqa: E402
 
 AS_OF = datetime(2025, 6, 1)
@@ -188,7 +189,7 @@ def project(root: Path, database: Path) -> Path:
 def flagged(root: Path, database: Path) -> tuple[dict[tuple[str, str], set[str]], int]:
     """(table, key) -> the checks that flagged it (reject reasons, failed data tests); rows in the views."""
     plan = load_plan(root)
-    con = engine.connect()
+    con = connect()
     try:
         run_report(plan, {"shop": database}, con=con)
         out: dict[tuple[str, str], set[str]] = defaultdict(set)

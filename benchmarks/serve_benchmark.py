@@ -44,7 +44,7 @@ def _free_port() -> int:
 def _store(folder: Path) -> Path:
     from toolkit.demo import build_estate
     from toolkit.plan import load_plan
-    from toolkit.report import run_report
+    from toolkit.engines.reconcile import run_report
 
     database = folder / "estate.duckdb"
     con = build_estate(database)

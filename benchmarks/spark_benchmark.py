@@ -63,7 +63,7 @@ def child(side: str, root: Path, cores: int) -> None:
     plan = load_plan(root)
     sources = json.loads((root / "sources.json").read_text())
     if side == "duckdb":
-        from toolkit.report import run_report
+        from toolkit.engines.reconcile import run_report
 
         import duckdb
 

@@ -195,13 +195,14 @@ def same_rows(project: Path, database: Path) -> str:
     """Check the hand-written SQL gives exactly the generated views' rows (else the comparison means nothing)."""
     import duckdb
 
-    from toolkit import engine
+    from toolkit.engines import create_views
+    from toolkit.engines.duckdb import DuckDBEngine
     from toolkit.plan import load_plan
 
     plan = load_plan(project)
     con = duckdb.connect(str(database))
     con.execute("SET enable_progress_bar = false")
-    engine.create_views(con, plan)
+    create_views(DuckDBEngine(con=con), plan)
     canonical = rejected = 0
     for (gen_c, gen_r), (hand_c, hand_r), (strict_c, strict_r) in zip(generated(plan), hand_written(plan),
                                                                       hand_written(plan, strict=True)):

@@ -34,12 +34,12 @@ ZS = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u2
 
 
 def load_records(count: int) -> tuple[list[dict], list[dict]]:
-    from toolkit import engine
+    from toolkit.engines.duckdb import attach, connect
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
-    con = engine.connect()
-    engine.attach(con, plan.source("chinook"), ROOT.parent / "shared" / "datasets" / "chinook" / "Chinook_Sqlite.sqlite")
+    con = connect()
+    attach(con, plan.source("chinook"), ROOT.parent / "shared" / "datasets" / "chinook" / "Chinook_Sqlite.sqlite")
     cur = con.execute('SELECT * FROM "chinook"."Customer" ORDER BY "CustomerId"')
     names = [d[0] for d in cur.description]
     customers = [dict(zip(names, row)) for row in cur.fetchall()]
@@ -225,15 +225,16 @@ def every_derivation(count: int) -> None:
     from linkml_map.transformer.object_transformer import ObjectTransformer
     from linkml_runtime import SchemaView
 
-    from toolkit import demo, engine
+    from toolkit import demo
+    from toolkit.engines.duckdb import attach
     from toolkit.linkml_map import export_linkml_map
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
     con = demo.build_estate(":memory:")
     datasets = ROOT.parent / "shared" / "datasets"
-    engine.attach(con, plan.source("chinook"), datasets / "chinook" / "Chinook_Sqlite.sqlite")
-    engine.attach(con, plan.source("northwind"), datasets / "northwind" / "northwind.db")
+    attach(con, plan.source("chinook"), datasets / "chinook" / "Chinook_Sqlite.sqlite")
+    attach(con, plan.source("northwind"), datasets / "northwind" / "northwind.db")
     target = SchemaView(str(ROOT / "dictionary" / "enterprise.yaml"))
     folder = ROOT / "generated" / "linkml-map"
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import engine
+from toolkit.engines import create_views
+from toolkit.engines.duckdb import DuckDBEngine
 from toolkit.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,12 +63,12 @@ def plan():
 @pytest.fixture(scope="session")
 def legacy(plan):
     """DuckDB with Chinook and Northwind attached read-only and every view of both created."""
-    con = engine.connect()
-    engine.attach(con, plan.source("chinook"), _require(CHINOOK))
-    engine.attach(con, plan.source("northwind"), _require(NORTHWIND))
-    engine.create_views(con, plan, ["chinook", "northwind"])
-    yield con
-    con.close()
+    engine = DuckDBEngine()
+    engine.attach(plan.source("chinook"), _require(CHINOOK))
+    engine.attach(plan.source("northwind"), _require(NORTHWIND))
+    create_views(engine, plan.restrict(["chinook", "northwind"]))
+    yield engine.con
+    engine.close()
 
 
 def rows(con, sql: str, *params):

@@ -19,10 +19,12 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND
 from engine_support import require
-from toolkit import dialects, engine
+from toolkit import dialects
 from toolkit.cli import app
 from toolkit.datatests import DataTest, Outcome, check_data, failing_rows, on_connection, plan_tests
 from toolkit.demo import build_estate
+from toolkit.engines import create_views
+from toolkit.engines.duckdb import DuckDBEngine
 from toolkit.engines import deploy
 from toolkit.engines.materialize import read_sources
 from toolkit.dictionary import EnumDef, PermissibleValue, Slot
@@ -46,7 +48,7 @@ def demo():
     """The demo estate's views in DuckDB, built once."""
     plan = load_plan(ROOT).restrict(["crm", "billing", "callcentre"])
     con = build_estate(":memory:")
-    engine.create_views(con, plan, ["crm", "billing", "callcentre"])
+    create_views(DuckDBEngine(con=con), plan)
     yield con, plan
     con.close()
 

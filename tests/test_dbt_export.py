@@ -64,7 +64,7 @@ def test_dbt_build_runs_every_model_and_test_and_equals_dict_run(tmp_path):
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
 
     from toolkit.plan import load_plan
-    from toolkit.report import run_report
+    from toolkit.engines.reconcile import run_report
 
     plan = load_plan(project)
     models = sorted(p.stem for p in (tmp_path / "dbt" / "models").rglob("*.sql"))

@@ -16,7 +16,7 @@ def demo(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo")
     con = build_estate(":memory:")
     from toolkit.plan import load_plan
-    from toolkit.report import run_report
+    from toolkit.engines.reconcile import run_report
 
     result = run_report(load_plan(ROOT), {s: None for s in DEMO_SOURCES}, con=con)
     return con, result, workdir

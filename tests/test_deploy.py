@@ -14,7 +14,7 @@ from projects import copy_project, edit
 from toolkit.cli import app
 from toolkit.engines.data import read_source
 from toolkit.plan import load_plan
-from toolkit.report import run_report
+from toolkit.engines.reconcile import run_report
 
 pytestmark = pytest.mark.engine
 FILES = {"chinook": CHINOOK, "northwind": NORTHWIND}

@@ -203,12 +203,13 @@ def test_both_dictionary_files_are_linkml_lint_clean():
 def test_demo_estate_has_consents_contact_persons_and_an_order_lifecycle(plan):
     """The data the seed policies and golden records need: the consent in force, an organisation's contact
     persons, a cancelled and a returned order with their histories, the customers' joined events."""
-    from toolkit import engine
     from toolkit.demo import build_estate
+    from toolkit.engines import create_views
+    from toolkit.engines.duckdb import DuckDBEngine
 
     con = build_estate(":memory:")
     try:
-        engine.create_views(con, plan, ["crm", "billing", "callcentre"])
+        create_views(DuckDBEngine(con=con), plan.restrict(["crm", "billing", "callcentre"]))
         in_force = rows(con, '''SELECT consent_status FROM "consent" WHERE customer_id = 'crm:Customer:1001'
                                 AND consent_channel = 'email' AND consent_purpose = 'marketing'
                                 ORDER BY consent_date DESC LIMIT 1''')

@@ -11,11 +11,11 @@ import pytest
 
 from conftest import CHINOOK, NORTHWIND
 from engine_support import open_engine
-from toolkit import engine as duckdb_runner
 from toolkit.demo import build_estate, estate_scripts
-from toolkit.engines import deploy, results
+from toolkit.engines import create_views, deploy, results
 from toolkit.engines.compare import differences, normalised_rows
 from toolkit.engines.data import read_source
+from toolkit.engines.duckdb import DuckDBEngine
 
 DATASETS = {"legacy": ("chinook", "northwind"), "demo": tuple(estate_scripts())}
 
@@ -65,10 +65,11 @@ def test_engine_gives_the_same_canonical_rows_and_rejects_as_duckdb(engine, data
 def test_typed_copy_on_duckdb_matches_dict_run_over_the_original_files(plan, datasets):
     """The copy every engine receives is faithful: the views over it equal the views over the SQLite files."""
     reference = run_on("duckdb", "legacy", plan, datasets)
-    con = duckdb_runner.connect()
-    duckdb_runner.attach(con, plan.source("chinook"), CHINOOK)
-    duckdb_runner.attach(con, plan.source("northwind"), NORTHWIND)
-    duckdb_runner.create_views(con, plan, ["chinook", "northwind"])
+    engine = DuckDBEngine()
+    engine.attach(plan.source("chinook"), CHINOOK)
+    engine.attach(plan.source("northwind"), NORTHWIND)
+    create_views(engine, plan.restrict(["chinook", "northwind"]))
+    con = engine.con
     for view, rows in reference.items():
         names = ", ".join(f'"{c}"' for c in rows.columns)
         direct = con.execute(f'SELECT {names} FROM "{view}"').fetchall()

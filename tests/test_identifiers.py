@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import textwrap
 
-from toolkit import engine
+from toolkit.engines.duckdb import connect
+from toolkit.engines.reconcile import run_report
 from toolkit.plan import load_plan
-from toolkit.report import run_report
 
 DICTIONARY = """
 id: https://example.org/t
@@ -53,7 +53,7 @@ def test_chinese_spaced_quoted_and_reserved_identifiers_run_in_duckdb(tmp_path):
     (tmp_path / "dictionary" / "t.yaml").write_text(textwrap.dedent(DICTIONARY), encoding="utf-8")
     (tmp_path / "mappings" / "legacy.source.yaml").write_text(textwrap.dedent(SOURCE), encoding="utf-8")
     (tmp_path / "mappings" / "legacy.yaml").write_text(textwrap.dedent(MAPPING), encoding="utf-8")
-    con = engine.connect()
+    con = connect()
     con.execute('CREATE SCHEMA "老系统"')
     con.execute('CREATE TABLE "老系统"."客户 表" ("编号" INTEGER, "名 字" VARCHAR, "select" VARCHAR, "say ""hi""" VARCHAR)')
     con.execute('INSERT INTO "老系统"."客户 表" VALUES (1, \' 王伟 \', \'北京\', \'!\'), (2, NULL, \'Paris\', \'x\')')

@@ -18,7 +18,6 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from toolkit import engine as duckdb_runner
 from toolkit.cli import app
 from toolkit.errors import DictError
 from toolkit.identity import can_share_an_id, id_patterns
@@ -231,7 +230,7 @@ def test_the_duplicate_ids_view_names_every_derivation_that_gives_a_shared_id(tm
     """The run-time check does not rely on validate: two derivations with the default id over one key."""
     database = make_project(tmp_path, _contacts(None, None))
     plan = _plan_without_the_static_check(tmp_path, monkeypatch)
-    from toolkit.report import run_report
+    from toolkit.engines.reconcile import run_report
 
     result = run_report(plan, {"store": database})
     assert not result.balanced
@@ -271,10 +270,11 @@ def _view_rows(con, name: str, *columns: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def store_run(store):
-    from toolkit.report import run_report
+    from toolkit.engines.duckdb import connect
+    from toolkit.engines.reconcile import run_report
 
     root, database, plan = store
-    con = duckdb_runner.connect()
+    con = connect()
     return plan, con, run_report(plan, {"store": database}, con=con)
 
 
@@ -353,7 +353,7 @@ def test_a_derivation_rejecting_orphans_is_created_after_the_one_it_reads(tmp_pa
     plan = load_plan(tmp_path)
     names = [v.name for v in plan.source("store").views]
     assert names.index("Transaction") < names.index("TransactionLine")
-    from toolkit.report import run_report
+    from toolkit.engines.reconcile import run_report
 
     assert run_report(plan, {"store": database}).balanced
 

@@ -16,7 +16,7 @@ from engine_support import require
 from toolkit.cli import app
 from toolkit.engines.data import read_source
 from toolkit.plan import load_plan
-from toolkit.report import run_report
+from toolkit.engines.reconcile import run_report
 
 pytestmark = pytest.mark.engine
 FILES = {"chinook": CHINOOK, "northwind": NORTHWIND}

@@ -7,7 +7,7 @@ import pytest
 
 from toolkit.demo import build_estate, policy_lines
 from toolkit.plan import load_plan
-from toolkit.report import run_report
+from toolkit.engines.reconcile import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

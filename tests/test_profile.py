@@ -73,9 +73,9 @@ def test_undeclared_foreign_key_found_by_values(tmp_path):
     """A DuckDB copy of two Northwind tables without any constraint: the inclusion dependency is found."""
     path = tmp_path / "nw.duckdb"
     con = duckdb.connect(str(path))
-    from toolkit.engine import _load_scanner
+    from toolkit.engines.duckdb import load_scanner
 
-    _load_scanner(con, "sqlite")
+    load_scanner(con, "sqlite")
     con.execute(f"ATTACH '{NORTHWIND}' AS northwind_src (TYPE sqlite, READ_ONLY)")
     con.execute('CREATE TABLE customers AS SELECT * FROM northwind_src."Customers"')
     con.execute('CREATE TABLE orders AS SELECT "OrderID", "CustomerID", "Freight" FROM northwind_src."Orders"')
@@ -157,10 +157,10 @@ def test_live_postgres_equals_file():
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     try:
         con = duckdb.connect()
-        from toolkit.engine import _load_scanner
+        from toolkit.engines.duckdb import load_scanner
 
-        _load_scanner(con, "sqlite")
-        _load_scanner(con, "postgres")
+        load_scanner(con, "sqlite")
+        load_scanner(con, "postgres")
         con.execute(f"ATTACH '{CHINOOK}' AS lite (TYPE sqlite, READ_ONLY)")
         con.execute(f"ATTACH 'host=127.0.0.1 port=5432 user=postgres dbname={name}' AS pg (TYPE postgres)")
         for table in ("Customer", "Employee", "Invoice"):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import engine
+from toolkit.engines.duckdb import connect
+from toolkit.engines.reconcile import run_report
 from toolkit.plan import load_plan
-from toolkit.report import run_report
 
 DICTIONARY = """
 id: https://example.org/t
@@ -98,7 +98,7 @@ def run(tmp_path_factory):
     (root / "dictionary" / "t.yaml").write_text(textwrap.dedent(DICTIONARY), encoding="utf-8")
     (root / "mappings" / "src.source.yaml").write_text(textwrap.dedent(SOURCE), encoding="utf-8")
     (root / "mappings" / "src.yaml").write_text(textwrap.dedent(MAPPING), encoding="utf-8")
-    con = engine.connect()
+    con = connect()
     con.execute(DATA)
     result = run_report(load_plan(root), {"src": None}, con=con)
     return con, result

@@ -12,7 +12,7 @@ import pytest
 
 from toolkit.demo import build_estate
 from toolkit.plan import load_plan
-from toolkit.report import run_report
+from toolkit.engines.reconcile import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from projects import copy_project
-from toolkit import engine
 from toolkit.cli import app
+from toolkit.engines import create_views
+from toolkit.engines.duckdb import DuckDBEngine
 from toolkit.generators.python import Names, _comment, _docstring_text, identifier, literal, source_module
 from toolkit.plan import load_plan
 from translator_safety import check_translator, problems
@@ -300,9 +301,10 @@ def test_a_hostile_project_translates_like_its_views_and_runs_no_code(case, tmp_
     check_translator(module.read_text(encoding="utf-8"), _id)
 
     plan = load_plan(root)
-    con = engine.connect()
+    engine = DuckDBEngine()
+    con = engine.con
     load_data(con, names)
-    engine.create_views(con, plan)
+    create_views(engine, plan)
     records, expected = {}, {}
     for view in plan.views():
         records[view.name] = records_with_joins(con, view)

@@ -20,11 +20,11 @@ def chinook_rows():
     import duckdb
 
     con = duckdb.connect()
-    from toolkit import engine
+    from toolkit.engines.duckdb import attach
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
-    engine.attach(con, plan.source("chinook"), _require(CHINOOK))
+    attach(con, plan.source("chinook"), _require(CHINOOK))
     customers = dict_rows(con, 'SELECT * FROM "chinook"."Customer" ORDER BY "CustomerId"')
     employees = dict_rows(con, 'SELECT * FROM "chinook"."Employee"')
     con.close()

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from toolkit import engine
+from toolkit.engines import create_views
+from toolkit.engines.duckdb import DuckDBEngine
 from toolkit.generators.python import column_ptype, staged_tree
 from toolkit.plan import load_plan
 from toolkit.types import Type
@@ -123,7 +124,7 @@ def duck_per_source():
             for table in source.schema.tables.values():
                 cols = ", ".join(f"{quoted(c.name)} {sql_type(c, source.schema.dialect)}" for c in table.columns.values())
                 con.execute(f"CREATE TABLE {quoted(source.database_schema)}.{quoted(table.name)} ({cols})")
-            engine.create_views(con, PLAN, [source_name])
+            create_views(DuckDBEngine(con=con), PLAN.restrict([source_name]))
             made[source_name] = (con, load_translator(PLAN, source_name))
         return made[source_name]
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from toolkit import demo, engine
+from toolkit import demo
+from toolkit.engines import create_views
+from toolkit.engines.duckdb import DuckDBEngine, attach
 from toolkit.generators.python import source_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +36,9 @@ def dict_rows(con, sql: str, params=()) -> list[dict]:
 def estate_and_legacy(plan, chinook: Path, northwind: Path):
     """One DuckDB holding the demo estate, Chinook and Northwind with every view of every source."""
     con = demo.build_estate(":memory:")
-    engine.attach(con, plan.source("chinook"), chinook)
-    engine.attach(con, plan.source("northwind"), northwind)
-    engine.create_views(con, plan)
+    attach(con, plan.source("chinook"), chinook)
+    attach(con, plan.source("northwind"), northwind)
+    create_views(DuckDBEngine(con=con), plan)
     return con
 
 

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import DictError, Problem
+from .names import VIEWS_SCHEMA
 from .paths import dialect_files
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -350,7 +351,7 @@ def run(
     database: Path = typer.Option(Path(":memory:"), "--database", help="DuckDB file to create the views in."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Run on Spark instead: sc://HOST:PORT (Spark Connect) "
                                          "or spark://HOST:PORT (standalone master); views go to database --views."),
-    views: str = typer.Option("dict_views", "--views", help="Spark database of dict's own for the source copies and views."),
+    views: str = typer.Option(VIEWS_SCHEMA, "--views", help="Spark database of dict's own for the source copies and views."),
     project: Path = ProjectOpt,
 ) -> None:
     """Run the views over sources' data in DuckDB (or Spark: --target); print canonical rows and rejects per class.
@@ -358,7 +359,7 @@ def run(
     Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
     """
     from .plan import load_plan
-    from .report import run_report
+    from .engines.reconcile import run_report
 
     plan = load_plan(project)
     if target is not None:

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from .dialects._portable import typed
 from .dictionary import Slot
+from .names import stale_view
 from .plan import PROVENANCE, Plan
 from .types import Type
 
@@ -147,7 +148,7 @@ def failing_rows(test: DataTest, relation: Relation, as_of: datetime) -> exp.Sel
 
 def stale_view(test: DataTest, relation: Relation, as_of: datetime) -> exp.Create:
     """CREATE VIEW <class>__stale: the rows of a class with ``max_age`` older than that on ``as_of``."""
-    return exp.Create(this=exp.Table(this=exp.to_identifier(f"{test.table}__stale", quoted=True)), kind="VIEW",
+    return exp.Create(this=exp.Table(this=exp.to_identifier(stale_view(test.table), quoted=True)), kind="VIEW",
                       replace=True, expression=failing_rows(test, relation, as_of))
 
 
@@ -226,12 +227,12 @@ def _on_target(plan: Plan, target: str, schema: str, as_of: datetime, sample: in
 
 
 def _on_duckdb(plan: Plan, data: dict, as_of: datetime, sample: int) -> Report:
-    from . import engine
     from .demo import build_estate, estate_scripts
-    from .report import run_report
+    from .engines.duckdb import connect
+    from .engines.reconcile import run_report
 
     if data:
-        con, where = engine.connect(":memory:"), ", ".join(f"{name}={path}" for name, path in data.items())
+        con, where = connect(":memory:"), ", ".join(f"{name}={path}" for name, path in data.items())
     else:
         con, where = build_estate(":memory:"), "the demo estate"
         data = {name: None for name in estate_scripts() if name in {s.name for s in plan.sources}}

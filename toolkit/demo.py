@@ -10,10 +10,10 @@ import contextlib
 from pathlib import Path
 from typing import Callable
 
-from . import engine
+from .engines.duckdb import connect
+from .engines.reconcile import RunResult, run_report
 from .generate import generate, generator_names
 from .plan import load_plan
-from .report import RunResult, run_report
 
 ESTATE = Path(__file__).with_name("demo") / "estate"
 
@@ -28,7 +28,7 @@ def build_estate(database: Path | str, scripts: dict[str, Path] | None = None):
     If loading fails (a full disk), no half-built database is left behind."""
     if isinstance(database, Path) and database.exists():
         database.unlink()
-    con = engine.connect(database)
+    con = connect(database)
     try:
         for name, script in (scripts or estate_scripts()).items():
             con.execute(f'CREATE SCHEMA "{name}"')

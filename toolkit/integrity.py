@@ -15,15 +15,12 @@ from sqlglot import exp
 
 from .errors import Problems
 from .expressions.functions import GLOBAL_ID
-from .names import fold_case
+from .names import ALL_REJECTS, fold_case
 
 if TYPE_CHECKING:  # plan imports this module
     from .expressions import Expr
     from .mapping import JoinSpec
     from .plan import IntegratedPlan, SourcePlan, ViewPlan
-
-ALL_REJECTS_VIEW = "rejects"
-
 
 def check_join_order(driving: str, joins: list[tuple["JoinSpec", "Expr"]], file: str, problems: Problems) -> None:
     """Each join's condition relates it to the driving table or a join listed before it.
@@ -140,7 +137,7 @@ def created_views(sources: list["SourcePlan"], integrated: list["IntegratedPlan"
 
 def check_view_names(sources: list["SourcePlan"], integrated: list["IntegratedPlan"], problems: Problems) -> None:
     """Every view the plan creates has its own name (compared as SQL compares them, ignoring case)."""
-    owners: dict[str, str] = {ALL_REJECTS_VIEW: "the view of all rejects"}
+    owners: dict[str, str] = {ALL_REJECTS: "the view of all rejects"}
     for name, file, line, owner, kind in created_views(sources, integrated):
         other = owners.setdefault(fold_case(name), owner)
         if other == owner:

@@ -29,6 +29,7 @@ from sqlglot import exp
 
 from .expressions.functions import BY_NODE
 from .expressions.language import ColumnRef, Expr
+from .names import ALL_REJECTS
 from .plan import PROVENANCE, REJECT_COLUMNS, Plan, SlotPlan, ViewPlan, slot_checks
 
 DIRECT, INDIRECT = "DIRECT", "INDIRECT"
@@ -250,9 +251,9 @@ def build_lineage(plan: Plan) -> nx.MultiDiGraph:
         _duplicate_ids(b, integrated)
     views = plan.views()
     if views:
-        vid = b.node(view_id("rejects"), "view", "rejects", role="all_rejects")
+        vid = b.node(view_id(ALL_REJECTS), "view", ALL_REJECTS, role="all_rejects")
         for c in REJECT_COLUMNS:
-            out = b.node(viewcol_id("rejects", c), "viewcol", c, view="rejects")
+            out = b.node(viewcol_id(ALL_REJECTS, c), "viewcol", c, view=ALL_REJECTS)
             b.contains(vid, out)
             for v in views:
                 b.flow(viewcol_id(v.rejects_name, c), out, IDENTITY, c, derivation=derivation_id(v))

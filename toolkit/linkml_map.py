@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import yaml
 from sqlglot import exp
 
-from .expressions.python import runtime
+from .expressions.python import ThreeValuedLogic, runtime
 from .identity import blank_rule_applies
 from .generate import generator
 from .plan import Plan, SlotPlan, SourcePlan, ViewPlan, slot_checks
@@ -89,7 +89,7 @@ class SourceExport:
 
 # ----------------------------------------------------------------------------- expressions
 
-class _Translator:
+class _Translator(ThreeValuedLogic):
     """A bound mapping expression as a LinkML-Map expression (simpleeval, NULL as None)."""
 
     def __init__(self, view: ViewPlan, joinable: set[str]):
@@ -252,20 +252,8 @@ class _Translator:
         except (ExpressionError, KeyError, AttributeError):
             return Type.STRING
 
-    # three-valued conditions as Python truth: NULL is neither true nor false
-    def truth(self, node: exp.Expression) -> str:
-        if isinstance(node, exp.Paren):
-            return self.truth(node.this)
-        if isinstance(node, exp.Boolean):
-            return "True" if node.this else "False"
-        if isinstance(node, exp.Null):
-            return "False"
-        if isinstance(node, exp.And):
-            return f"({self.truth(node.this)} and {self.truth(node.expression)})"
-        if isinstance(node, exp.Or):
-            return f"({self.truth(node.this)} or {self.truth(node.expression)})"
-        if isinstance(node, exp.Not):
-            return self.falsity(node.this)
+    # the tests ThreeValuedLogic joins into conditions: NULL is neither true nor false
+    def _leaf_truth(self, node: exp.Expression) -> str:
         if isinstance(node, exp.Is):
             x = self.value(node.this)
             if isinstance(node.expression, exp.Null):
@@ -282,25 +270,9 @@ class _Translator:
             return f"({x} is not None and {self.value(node.args['low'])} <= {x} and {x} <= {self.value(node.args['high'])})"
         if isinstance(node, (exp.Like, exp.ILike)):
             return self._like(node)
-        if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
-            return self.truth(node.this) if not node.expressions[0].this else f"(not {self.falsity(node.this)})"
         return f"({self.value(node)} == True)"
 
-    def falsity(self, node: exp.Expression) -> str:
-        if isinstance(node, exp.Paren):
-            return self.falsity(node.this)
-        if isinstance(node, exp.Boolean):
-            return "False" if node.this else "True"
-        if isinstance(node, exp.Null):
-            return "False"
-        if isinstance(node, exp.And):
-            return f"({self.falsity(node.this)} or {self.falsity(node.expression)})"
-        if isinstance(node, exp.Or):
-            return f"({self.falsity(node.this)} and {self.falsity(node.expression)})"
-        if isinstance(node, exp.Not):
-            return self.truth(node.this)
-        if isinstance(node, exp.Is):
-            return f"(not {self.truth(node)})"
+    def _leaf_falsity(self, node: exp.Expression) -> str:
         if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
             return self._compare(node, {exp.EQ: "!=", exp.NEQ: "==", exp.GT: "<=", exp.GTE: "<", exp.LT: ">=", exp.LTE: ">"}[type(node)])
         if isinstance(node, exp.In):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from . import names
 from .dictionary import ClassDef, Dictionary, Slot, load_dictionary, snake_case
 from .errors import DictError, Problem, Problems
 from .expressions import Expr, ExpressionError, Scope, compile_expression
@@ -19,12 +20,12 @@ from .expressions.language import ColumnRef
 from .identity import bind_references, check_identities
 from .integrity import check_join_order, check_references, check_view_names
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
+from .names import fold_case
 from .paths import display_path
 from .policies import load_policies
 from .source_schema import SourceSchema, Table, load_source_schema
 from .types import SQL_TYPES, Type, assignable
 from .yamlsource import folder_files
-from .names import fold_case
 
 PROVENANCE = ("_source_system", "_source_table", "_source_key")
 REJECT_COLUMNS = ("_source_system", "_source_table", "_source_key", "_derivation", "_target_class", "_reject_reason")
@@ -270,11 +271,11 @@ class ViewPlan:
 
     @property
     def view_name(self) -> str:
-        return f"{self.source}__{snake_case(self.name)}"
+        return names.derivation_view(self.source, snake_case(self.name))
 
     @property
     def orphans_name(self) -> str:
-        return f"{self.view_name}__orphans"
+        return names.orphans_view(self.view_name)
 
     @property
     def checked_name(self) -> str:
@@ -287,15 +288,15 @@ class ViewPlan:
 
     @property
     def staged_name(self) -> str:
-        return f"{self.view_name}__staged"
+        return names.staged_view(self.view_name)
 
     @property
     def groups_name(self) -> str:
-        return f"{self.view_name}__groups"
+        return names.groups_view(self.view_name)
 
     @property
     def rejects_name(self) -> str:
-        return f"{self.view_name}__rejects"
+        return names.rejects_view(self.view_name)
 
     @property
     def grouped(self) -> bool:
@@ -318,7 +319,7 @@ class ViewPlan:
     @property
     def joins_name(self) -> str:
         """The view of driving rows a to_one join matched more than once."""
-        return f"{self.view_name}__joins"
+        return names.joins_view(self.view_name)
 
     @property
     def slot_checks(self) -> tuple[SlotCheck, ...]:
@@ -370,7 +371,7 @@ class IntegratedPlan:
     @property
     def duplicate_ids_name(self) -> str:
         """The view of identifiers several canonical rows share (created when the class has an identifier)."""
-        return f"{self.view_name}__duplicate_ids"
+        return names.duplicate_ids_view(self.view_name)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .dictionary import ClassDef, Dictionary
 from .errors import DictError, Problem, Problems
 from .expressions.language import Expr, ExpressionError, Scope, compile_expression, parse
 from .mapping import _jsonable, _line_at, _schema_problem
+from .names import policy_view
 from .paths import display_path
 from .source_schema import Column, Table
 from .types import SQL_TYPES, Type
@@ -88,7 +89,7 @@ class Policy:
 
     @property
     def view_name(self) -> str:
-        return f"policy__{self.name}"
+        return policy_view(self.name)
 
     def inputs(self) -> list[tuple[str, str]]:
         """(class, slot) of every canonical slot the policy reads, in order of first use."""

@@ -228,7 +228,7 @@ _FLAT_FILES = {".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".txt": "read_c
 def opened(src: str, schema: str | None = None):
     """A DuckDB connection with the source attached as ``src``, and the source's schema (tables, keys)."""
     from .introspect import import_live, is_url, public_url
-    from .engine import _load_scanner, attach_url
+    from .engines.duckdb import attach_file, attach_url
     from .source_schema import file_head, import_duckdb, import_sqlite
 
     con = duckdb.connect(":memory:")
@@ -243,19 +243,17 @@ def opened(src: str, schema: str | None = None):
                                         "give a SQLite/DuckDB database, a CSV or Parquet file, or a postgresql:// "
                                         "or mysql:// URL"))
             head = file_head(path)
-            literal = exp.Literal.string(str(path)).sql("duckdb")
             if head.startswith(b"SQLite format 3"):
                 source_schema = import_sqlite(path, "profile", path.name)
-                _load_scanner(con, "sqlite")
-                con.execute(f"ATTACH {literal} AS {ALIAS} (TYPE sqlite, READ_ONLY)")
+                attach_file(con, ALIAS, path)
             elif path.suffix.lower() in (".duckdb", ".ddb") or head[8:12] == b"DUCK":
                 source_schema = import_duckdb(path, "profile", path.name, schema or "main")
                 if (schema or "main") == "main":
-                    con.execute(f"ATTACH {literal} AS {ALIAS} (READ_ONLY)")
+                    attach_file(con, ALIAS, path)
                 else:
-                    _schema_views(con, literal, schema, source_schema)
+                    _schema_views(con, path, schema, source_schema)
             elif path.suffix.lower() in _FLAT_FILES:
-                source_schema = _flat_file(con, path, literal)
+                source_schema = _flat_file(con, path)
             else:
                 raise DictError(Problem(src, 1, "cannot profile this file",
                                         "give a SQLite/DuckDB database or a .csv/.tsv/.parquet file"))
@@ -267,23 +265,29 @@ def opened(src: str, schema: str | None = None):
         con.close()
 
 
-def _schema_views(con: duckdb.DuckDBPyConnection, literal: str, schema: str, source_schema: SourceSchema) -> None:
+def _schema_views(con: duckdb.DuckDBPyConnection, path: Path, schema: str, source_schema: SourceSchema) -> None:
     """A DuckDB file's tables of another schema than main, as views named ``src.<table>``."""
-    con.execute(f"ATTACH {literal} AS {ALIAS}_file (READ_ONLY)")
-    con.execute(f"CREATE SCHEMA {ALIAS}")
+    from .engines.duckdb import attach_file
+
+    attach_file(con, f"{ALIAS}_file", path)
+    con.execute(_create_schema(ALIAS))
     for name in source_schema.tables:
         inner = exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(schema, quoted=True),
                           catalog=exp.to_identifier(f"{ALIAS}_file", quoted=True))
         con.execute(exp.Create(this=_table(name), kind="VIEW", expression=exp.select("*").from_(inner)).sql("duckdb"))
 
 
-def _flat_file(con: duckdb.DuckDBPyConnection, path: Path, literal: str) -> SourceSchema:
+def _create_schema(name: str) -> str:
+    return exp.Create(this=exp.Table(this=exp.to_identifier(name, quoted=True)), kind="SCHEMA").sql("duckdb")
+
+
+def _flat_file(con: duckdb.DuckDBPyConnection, path: Path) -> SourceSchema:
     """A CSV or Parquet file as one table named after the file."""
     name = path.stem
     reader = _FLAT_FILES[path.suffix.lower()]
-    con.execute(f"CREATE SCHEMA {ALIAS}")
+    con.execute(_create_schema(ALIAS))
     view = exp.Create(this=_table(name), kind="VIEW",
-                      expression=exp.select("*").from_(exp.Anonymous(this=reader, expressions=[sqlglot.parse_one(literal)])))
+                      expression=exp.select("*").from_(exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(path))])))
     con.execute(view.sql("duckdb"))
     described = con.execute(exp.Describe(this=_table(name)).sql("duckdb")).fetchall()
     columns = {r[0]: Column(r[0], r[1], from_native_text(r[1]), True) for r in described}

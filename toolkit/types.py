@@ -1,9 +1,13 @@
 """The canonical value types every source type and dictionary range reduces to."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import Enum
+from functools import lru_cache
 
 from sqlglot import exp
+from sqlglot.errors import ParseError
 
 
 class Type(str, Enum):
@@ -74,11 +78,76 @@ def from_native_text(text: str) -> Type:
         return Type.STRING
 
 
+# Decimal digits (precision, scale). A canonical DECIMAL value has CANONICAL_DECIMAL in every view, translator
+# and comparison; a source column declared DECIMAL or NUMERIC without digits holds DuckDB's default.
+CANONICAL_DECIMAL = (18, 4)
+UNDECLARED_DECIMAL = (18, 3)
+
+
+@lru_cache(maxsize=None)
+def decimal_digits(native_type: str, dialect: str = "") -> tuple[int, int]:
+    """(precision, scale) a source column declared ``native_type`` (in ``dialect``, default DuckDB's) holds:
+    its own digits when it declares them, else UNDECLARED_DECIMAL."""
+    try:
+        dt = exp.DataType.build((native_type or "DECIMAL").upper(), dialect=dialect or "duckdb")
+    except (ParseError, ValueError):
+        return UNDECLARED_DECIMAL
+    params = [int(p.name) for p in dt.expressions if p.name.isdigit()]
+    if len(params) == 2 and params[0] >= params[1]:
+        return params[0], params[1]
+    if len(params) == 1:
+        return params[0], 0
+    return UNDECLARED_DECIMAL
+
+
+# Text a view's CAST to BOOLEAN reads (trimmed, any case); any other text is no boolean.
+TRUE_TEXTS = ("true", "t", "yes", "y", "1")
+FALSE_TEXTS = ("false", "f", "no", "n", "0")
+
+
+def coerce(value, t: Type, scale: int = CANONICAL_DECIMAL[1]):
+    """``value`` as a driver returns it, as the Python value of canonical type ``t`` (decimals to ``scale``
+    places, half to even); ValueError when it is no such value. None stays None."""
+    if value is None:
+        return None
+    try:
+        if t is Type.STRING:
+            return value if isinstance(value, str) else (value.decode("utf-8") if isinstance(value, bytes) else str(value))
+        if t is Type.INTEGER:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if t is Type.DECIMAL:
+            return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_EVEN)
+        if t is Type.FLOAT:
+            return float(value)
+        if t is Type.BOOLEAN:
+            if isinstance(value, str):
+                word = value.strip().lower()
+                if word not in TRUE_TEXTS + FALSE_TEXTS:
+                    raise ValueError(value)
+                return word in TRUE_TEXTS
+            return bool(value)
+        if t is Type.DATE:
+            if isinstance(value, datetime):
+                return value.date()
+            return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        if t is Type.DATETIME:
+            if isinstance(value, datetime):
+                return value
+            if isinstance(value, date):
+                return datetime(value.year, value.month, value.day)
+            return datetime.fromisoformat(str(value).strip().replace("T", " "))
+    except (InvalidOperation, UnicodeDecodeError) as exc:
+        raise ValueError(value) from exc
+    return value
+
+
 # The SQL type a canonical value is stored as in every view.
 SQL_TYPES = {
     Type.STRING: exp.DataType.build("VARCHAR"),
     Type.INTEGER: exp.DataType.build("BIGINT"),
-    Type.DECIMAL: exp.DataType.build("DECIMAL(18, 4)"),
+    Type.DECIMAL: exp.DataType.build("DECIMAL({}, {})".format(*CANONICAL_DECIMAL)),
     Type.FLOAT: exp.DataType.build("DOUBLE"),
     Type.BOOLEAN: exp.DataType.build("BOOLEAN"),
     Type.DATE: exp.DataType.build("DATE"),

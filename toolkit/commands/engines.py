@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from toolkit.cli import ProjectOpt, _data_option, _guard, app, err, out
+from toolkit.names import CANONICAL_SCHEMA, VIEWS_SCHEMA
 
 SHOWN = 10
 
@@ -21,8 +22,8 @@ def materialize(
                                "sc://HOST:PORT (Spark Connect) or spark://HOST:PORT (standalone master)"),
     data: list[str] = typer.Option(..., "--data", "-d", help="SOURCE=PATH of a SQLite or DuckDB file, or SOURCE=URL of a "
                                    "live database (postgresql://user@host/db?schema=S, mysql://user@host/db); repeat per source."),
-    schema: str = typer.Option("canonical", help="Schema (a database on MySQL and Spark) for the canonical tables."),
-    views: str = typer.Option("dict_views", "--views", help="Spark only: database of dict's own for source copies and views."),
+    schema: str = typer.Option(CANONICAL_SCHEMA, help="Schema (a database on MySQL and Spark) for the canonical tables."),
+    views: str = typer.Option(VIEWS_SCHEMA, "--views", help="Spark only: database of dict's own for source copies and views."),
     project: Path = ProjectOpt,
 ) -> None:
     """Load the integrated views into canonical tables that enforce keys, NOT NULL and CHECKs; report refused rows.
@@ -85,7 +86,7 @@ def materialize(
 def deploy(
     target: str = typer.Option(..., "--target", "-t", help="The legacy (or a reporting) server: postgresql://USER@HOST:PORT/DB "
                                "or mysql://USER@HOST:PORT; the password from the URL or PGPASSWORD/MYSQL_PWD."),
-    schema: str = typer.Option("dict_views", "--schema", help="Schema (a database on MySQL) of dict's own for the views."),
+    schema: str = typer.Option(VIEWS_SCHEMA, "--schema", help="Schema (a database on MySQL) of dict's own for the views."),
     source: list[str] = typer.Option([], "--source", "-s", help="Deploy only this source's views (repeatable); the "
                                      "integrated views span exactly the deployed sources."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the target and print the SQL; change nothing."),

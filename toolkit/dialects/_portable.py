@@ -40,7 +40,7 @@ from typing import Callable
 import sqlglot
 from sqlglot import exp
 
-from ..types import SQL_TYPES, Type, from_native
+from ..types import CANONICAL_DECIMAL, FALSE_TEXTS, SQL_TYPES, TRUE_TEXTS, Type, from_native
 
 Rewrite = Callable[[exp.Expression], exp.Expression]
 
@@ -236,8 +236,6 @@ INTEGER_TEXT = r"^[+-]?[0-9]{1,18}$"
 DOUBLE_TEXT = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$"
 # the time of day must be on the clock (no 24:00, no leap seconds); the date is checked apart
 TIMESTAMP_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?$"
-TRUE_TEXTS = ("true", "t", "yes", "y", "1")
-FALSE_TEXTS = ("false", "f", "no", "n", "0")
 
 
 def decimal_text(integer_digits: int) -> str:
@@ -383,9 +381,9 @@ def _target(to: exp.DataType) -> tuple[Type, exp.DataType]:
 
 def _decimal_digits(to: exp.DataType) -> tuple[int, int]:
     params = [int(p.this.this) if isinstance(p.this, exp.Literal) else int(p.name) for p in to.expressions]
-    precision = params[0] if params else 18
-    scale = params[1] if len(params) > 1 else (0 if params else 4)
-    return precision, scale
+    if not params:
+        return CANONICAL_DECIMAL
+    return params[0], params[1] if len(params) > 1 else 0
 
 
 class _PortableCasts:

@@ -14,6 +14,7 @@ from sqlglot import exp
 from .. import dialects
 from ..dialects import Dialect
 from ..generators.sql import _id, integrated_statements, join_check_name, join_check_select, source_file_statements
+from ..names import ALL_REJECTS
 from ..plan import PROVENANCE, REJECT_COLUMNS, Plan, ViewPlan
 from ..source_schema import Column
 from ..types import SQL_TYPES, Type
@@ -185,8 +186,8 @@ def results(engine: Engine, plan: Plan) -> dict[str, ClassRows]:
         types = tuple(s.type for s in slots) + (Type.STRING,) * len(PROVENANCE)
         out[integrated.view_name] = ClassRows(names, types, _read(engine, integrated.view_name, names))
     if plan.views():
-        out["rejects"] = ClassRows(REJECT_COLUMNS, (Type.STRING,) * len(REJECT_COLUMNS),
-                                   _read(engine, "rejects", REJECT_COLUMNS))
+        out[ALL_REJECTS] = ClassRows(REJECT_COLUMNS, (Type.STRING,) * len(REJECT_COLUMNS),
+                                     _read(engine, ALL_REJECTS, REJECT_COLUMNS))
     return out
 
 

@@ -2,49 +2,25 @@
 
 Engines return the same canonical value in different Python shapes (MySQL and SQLite give
 booleans as 1/0, SQLite gives dates as text and decimals as REAL). Each value is normalised
-by its canonical type before comparing: decimals to the canonical scale (4 places), doubles
-to 12 significant digits (sums of doubles in another order differ in the last bits), dates
-and timestamps parsed, booleans as True/False.
+by its canonical type before comparing (``types.coerce``, as source data is read): decimals to the
+canonical scale (4 places), doubles to 12 significant digits (sums of doubles in another order
+differ in the last bits), dates and timestamps parsed (without a time zone), booleans as True/False.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
 
-from ..types import Type
+from ..types import Type, coerce
 from . import ClassRows
-
-SCALE = Decimal("0.0001")
 
 
 def normalise(value, t: Type):
-    if value is None:
-        return None
-    if t is Type.STRING:
-        return value if isinstance(value, str) else str(value)
-    if t is Type.INTEGER:
-        return int(value)
-    if t is Type.DECIMAL:
-        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
-        return d.quantize(SCALE, rounding=ROUND_HALF_EVEN)
-    if t is Type.FLOAT:
-        return float(f"{float(value):.12g}")
-    if t is Type.BOOLEAN:
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "t")
-        return bool(value)
-    if t is Type.DATE:
-        if isinstance(value, datetime):
-            return value.date()
-        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    if t is Type.DATETIME:
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=None)
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        return datetime.fromisoformat(str(value).replace("T", " "))
+    value = coerce(value, t)
+    if t is Type.FLOAT and value is not None:
+        return float(f"{value:.12g}")
+    if t is Type.DATETIME and value is not None:
+        return value.replace(tzinfo=None)
     return value
 
 

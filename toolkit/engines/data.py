@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
-from ..engine import _q
 from ..errors import DictError, Problem
 from ..plan import Plan, SourcePlan
 from ..source_schema import Column, Table
-from ..types import Type
-
-DEFAULT_DECIMAL = (18, 4)
+from ..types import Type, coerce
+from ..types import decimal_digits as declared_decimal
 
 
 @dataclass(frozen=True)
@@ -56,22 +50,7 @@ def used_columns(plan: Plan, source: str) -> dict[str, list[str]]:
 
 def decimal_digits(column: Column) -> tuple[int, int]:
     """Precision and scale a DECIMAL source column is stored with (its own when declared)."""
-    return _declared_digits(column.native_type)
-
-
-@lru_cache(maxsize=None)
-def _declared_digits(native_type: str) -> tuple[int, int]:
-    """Parsed once per type name: values are read one by one."""
-    try:
-        dt = exp.DataType.build(native_type.upper(), dialect="duckdb")
-    except (ParseError, ValueError):
-        return DEFAULT_DECIMAL
-    params = [int(p.name) for p in dt.expressions if p.name.isdigit()]
-    if len(params) == 2 and params[0] >= params[1]:
-        return params[0], params[1]
-    if len(params) == 1:
-        return params[0], 0
-    return DEFAULT_DECIMAL
+    return declared_decimal(column.native_type)
 
 
 def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_con=None) -> SourceData:
@@ -83,12 +62,13 @@ def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_co
         for name, cols in used_columns(plan, source).items():
             table = sp.schema.tables[name]
             columns = tuple(table.columns[c] for c in cols)
-            select = "SELECT " + ", ".join(_q(c) for c in cols) + " FROM "
+            select = exp.select(*[exp.column(exp.to_identifier(c, quoted=True)) for c in cols])
             try:
                 if duckdb_con is not None:
-                    raw = duckdb_con.execute(select + f"{_q(sp.database_schema)}.{_q(name)}").fetchall()
+                    where = exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(sp.database_schema, quoted=True))
+                    raw = duckdb_con.execute(select.from_(where).sql("duckdb")).fetchall()
                 else:
-                    raw = con.execute(select + _q(name)).fetchall()
+                    raw = con.execute(select.from_(exp.to_table(name, quoted=True)).sql("sqlite")).fetchall()
             except Exception as exc:  # sqlite3/duckdb: no such table or column in the data given
                 where = str(location) if location is not None else f"schema {sp.database_schema}"
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -104,38 +84,10 @@ def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_co
 
 def _typed(value, column: Column, table: str):
     """``value`` as the Python value of its canonical type; a value that does not fit is a DictError."""
-    if value is None:
-        return None
     t = column.type
     try:
-        if t is Type.STRING:
-            return value if isinstance(value, str) else (value.decode("utf-8") if isinstance(value, bytes) else str(value))
-        if t is Type.INTEGER:
-            if isinstance(value, bool):
-                return int(value)
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError(value)
-            return int(value)
-        if t is Type.DECIMAL:
-            scale = decimal_digits(column)[1]
-            return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(Decimal(1).scaleb(-scale))
-        if t is Type.FLOAT:
-            return float(value)
-        if t is Type.BOOLEAN:
-            if isinstance(value, str):
-                return {"1": True, "0": False, "true": True, "false": False}[value.strip().lower()]
-            return bool(value)
-        if t is Type.DATE:
-            if isinstance(value, datetime):
-                return value.date()
-            return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-        if t is Type.DATETIME:
-            if isinstance(value, datetime):
-                return value
-            if isinstance(value, date):
-                return datetime(value.year, value.month, value.day)
-            return datetime.fromisoformat(str(value).strip().replace("T", " "))
-    except (ValueError, KeyError, InvalidOperation, UnicodeDecodeError):
+        return coerce(value, t, decimal_digits(column)[1] if t is Type.DECIMAL else 0)
+    except ValueError:
         pass
     raise DictError(Problem(column.name, column.line, f"{table}.{column.name}: value {value!r} is not a {t.value} "
                             f"as its declared type {column.native_type or '(none)'} says",

@@ -26,7 +26,8 @@ from sqlglot import exp
 from ..errors import DictError, Problem
 from ..identity import SharedIds, shared_ids
 from ..generators.sql import _col, _id, integrated_statements, source_file_statements
-from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table, refused_table, slot_checks
+from ..generators.ddl import REFUSED_COLUMNS, create_table, refused_table, slot_checks
+from ..names import ALL_REJECTS, CANONICAL_SCHEMA, REFUSED_TABLE, SWAP_NEW, SWAP_OLD
 from ..plan import PROVENANCE, IntegratedPlan, Plan
 from ..source_schema import file_head
 from . import Engine, deploy
@@ -102,7 +103,7 @@ def read_sources(plan: Plan, data: dict[str, Path | str]) -> list[SourceData]:
     database (a URL, read through DuckDB's scanner)."""
     import duckdb
 
-    from ..engine import attach_live
+    from .duckdb import attach_live
 
     known = {s.name for s in plan.sources}
     out = []
@@ -130,10 +131,10 @@ def read_sources(plan: Plan, data: dict[str, Path | str]) -> list[SourceData]:
     return out
 
 
-STAGED, RETIRED = "__dict_new", "__dict_old"   # MySQL: canonical tables built aside, then swapped in
+STAGED, RETIRED = SWAP_NEW, SWAP_OLD   # MySQL: canonical tables built aside, then swapped in
 
 
-def materialize(engine: Engine, plan: Plan, data: list[SourceData], schema: str = "canonical") -> list[ClassLoad]:
+def materialize(engine: Engine, plan: Plan, data: list[SourceData], schema: str = CANONICAL_SCHEMA) -> list[ClassLoad]:
     """Load every integrated view of ``data``'s sources into its canonical table in ``schema``."""
     namespaces = _namespaces(engine, data, schema)
     owned = guard(engine, namespaces, schema)
@@ -213,7 +214,7 @@ def view_rejects(engine: Engine, plan: Plan, data: list[SourceData]) -> list[Vie
     if not plan.restrict([d.source.name for d in data]).views():
         return []
     keys = [_id(c) for c in ("_source_system", "_derivation", "_reject_reason")]
-    rows = engine.select(exp.select(*keys, exp.Count(this=exp.Star())).from_(exp.Table(this=_id("rejects")))
+    rows = engine.select(exp.select(*keys, exp.Count(this=exp.Star())).from_(exp.Table(this=_id(ALL_REJECTS)))
                          .group_by(*[k.copy() for k in keys]))
     return sorted(ViewRejects(str(s), str(d), str(r), int(n)) for s, d, r, n in rows)
 

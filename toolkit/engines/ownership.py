@@ -13,9 +13,10 @@ from sqlglot import exp
 
 from ..errors import DictError, Problem
 from ..generators.sql import _id
+from ..names import REGISTRY_TABLE
 from . import Engine
 
-REGISTRY = "_dict_objects"
+REGISTRY = REGISTRY_TABLE
 
 
 def guard(engine: Engine, namespaces: list[str], schema: str, option: str = "--target") -> set[tuple[str, str, str]]:

@@ -6,7 +6,6 @@ import uuid
 
 from sqlglot import exp
 
-from ..engine import _q
 from . import Engine
 from .data import TableData
 
@@ -58,7 +57,7 @@ class PostgresEngine(Engine):
 
     def load_table(self, schema: str, data: TableData) -> None:
         self.create_table(schema, data)
-        columns = ", ".join(_q(c.name) for c in data.columns)
+        columns = ", ".join(exp.to_identifier(c.name, quoted=True).sql("postgres") for c in data.columns)
         target = self.physical_table(schema, data.table.name).sql(dialect="postgres", identify=True)
         with self.con.cursor() as cur:
             with cur.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:

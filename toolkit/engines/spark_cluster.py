@@ -31,7 +31,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from sqlglot import exp
 
 from ..errors import DictError, Problem
-from ..generators.ddl import REFUSED_COLUMNS, REFUSED_TABLE, create_table
+from ..generators.ddl import REFUSED_COLUMNS, create_table
+from ..names import CANONICAL_SCHEMA, REFUSED_TABLE, VIEWS_SCHEMA
 from ..generators.sql import _col, _id, integrated_statements, source_file_statements
 from ..identity import shared_ids
 from ..plan import PROVENANCE, IntegratedPlan, Plan
@@ -107,7 +108,7 @@ class SparkTarget(Engine):
     dialect_name = "spark"
     replace_tables = True
 
-    def __init__(self, url: str, views: str = "dict_views", spark=None):
+    def __init__(self, url: str, views: str = VIEWS_SCHEMA, spark=None):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", views):
             raise DictError(Problem("--schema", 1, f"'{views}' is not a Spark database name", "use letters, digits and _"))
         self.url = url
@@ -266,48 +267,19 @@ def open_target(url: str, views: str, data: dict[str, Path | str]) -> SparkTarge
     return engine
 
 
-class _Connection:
-    """DuckDB-shaped access (``execute(sql).fetchall()``) to the target, for the shared reconciliation code: its
-    SQL is parsed, pointed at the source copies and rendered for Spark."""
-
-    def __init__(self, engine: SparkTarget):
-        self.engine = engine
-        self._rows: list[tuple] = []
-
-    def execute(self, sql: str):
-        import sqlglot
-
-        tree = self.engine.locate(sqlglot.parse_one(sql, read="duckdb"))
-        self._rows = self.engine.select(tree)
-        return self
-
-    def fetchone(self):
-        return self._rows[0] if self._rows else None
-
-    def fetchall(self):
-        return self._rows
-
-
 def run(engine: SparkTarget, plan: Plan, data: list[SourceData]):
     """`dict run` on Spark: the source copies and views in the views' database, then the same reconciliation."""
-    from .. import engine as counts
-    from ..identity import shared_ids as read_shared
-    from ..report import RunResult
+    from .reconcile import report
 
     owned = guard(engine, [engine.views], engine.views, "--target")
     engine.create_namespace(engine.views)
     register(engine, engine.views, owned | _will_create(engine, plan, data))   # a killed run leaves only dict's objects
     deployed = deploy(engine, plan, data)
     register(engine, engine.views, present(engine, [engine.views]))
-    con = _Connection(engine)
-    recs = tuple(counts.reconcile(con, v) for s in deployed.sources for v in s.views)
-    integrated = {i.view_name: engine.select(exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=_id(i.view_name))))[0][0]
-                  for i in deployed.integrated}
-    shared = tuple(f for f in (read_shared(i, engine.select) for i in deployed.integrated) if f is not None)
-    return RunResult(recs, integrated, shared)
+    return report(engine, deployed)
 
 
-def materialize(engine: SparkTarget, plan: Plan, data: list[SourceData], schema: str = "canonical") -> list[ClassLoad]:
+def materialize(engine: SparkTarget, plan: Plan, data: list[SourceData], schema: str = CANONICAL_SCHEMA) -> list[ClassLoad]:
     """Every integrated view into its canonical Parquet table in database ``schema``; swapped in only when all are written."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
         raise DictError(Problem("--schema", 1, f"'{schema}' is not a Spark database name", "use letters, digits and _"))

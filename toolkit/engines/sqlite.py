@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..dialects._portable import INITCAP_DELIMITERS
-from ..engine import _q
 from ..expressions.python import runtime
 from . import Engine
 from .data import TableData
@@ -89,7 +88,7 @@ class SQLiteEngine(Engine):
     def attach(self, schema: str, location: Path) -> None:
         """Read a SQLite source where it is, read-only, under its schema name."""
         uri = "file:" + str(location.resolve()) + "?mode=ro"
-        self.con.execute("ATTACH DATABASE ? AS " + _q(schema), (uri,))
+        self.con.execute(_attach(exp.Placeholder(), schema), (uri,))
 
     def load_source(self, data) -> None:
         if data.location is not None:
@@ -98,7 +97,7 @@ class SQLiteEngine(Engine):
             super().load_source(data)
 
     def create_schema(self, schema: str) -> None:
-        self.con.execute("ATTACH DATABASE ':memory:' AS " + _q(schema))
+        self.con.execute(_attach(exp.Literal.string(":memory:"), schema))
 
     def column_type(self, column, key: bool = False) -> exp.DataType:
         if column.native_type:
@@ -110,8 +109,9 @@ class SQLiteEngine(Engine):
 
     def load_table(self, schema: str, data: TableData) -> None:
         self.create_table(schema, data)
-        marks = ", ".join("?" for _ in data.columns)
-        self.con.executemany(f"INSERT INTO {_q(schema)}.{_q(data.table.name)} VALUES ({marks})",
+        insert = exp.insert(exp.values([tuple(exp.Placeholder() for _ in data.columns)]),
+                            exp.Table(this=exp.to_identifier(data.table.name, quoted=True), db=exp.to_identifier(schema, quoted=True)))
+        self.con.executemany(insert.sql("sqlite"),
                              [tuple(_stored(v) for v in row) for row in data.rows])
 
     def close(self) -> None:
@@ -129,3 +129,7 @@ def _stored(value):
         return float(value)
     return value
 
+
+def _attach(location: exp.Expression, schema: str) -> str:
+    """ATTACH ``location`` AS "schema" (a ? is bound to the file's URI)."""
+    return exp.Attach(this=exp.alias_(location, exp.to_identifier(schema, quoted=True))).sql("sqlite")

@@ -236,7 +236,92 @@ def value_repr(value) -> str:
     raise TypeError(value)
 
 
-class Compiler:
+class ThreeValuedLogic:
+    """SQL's three-valued conditions as Python truth tests: ``truth(c)`` is code for "c IS TRUE", ``falsity(c)``
+    for "c IS FALSE"; NULL is neither. The connectives (AND, OR, NOT, parentheses, TRUE/FALSE/NULL, IS's negation,
+    COALESCE(c, TRUE/FALSE)) are decided here once, for the translators, the policies and the LinkML-Map export;
+    a subclass writes the test of one comparison, IS, IN, LIKE or value and may simplify what the connectives join."""
+
+    def truth(self, node: exp.Expression) -> str:
+        return self._settle(self._truth(node))
+
+    def falsity(self, node: exp.Expression) -> str:
+        return self._settle(self._falsity(node))
+
+    def _settle(self, code: str) -> str:
+        """A finished test, simplified (a constant condition decided)."""
+        return code
+
+    def _conj(self, a: str, b: str) -> str:
+        return f"({a} and {b})"
+
+    def _disj(self, a: str, b: str) -> str:
+        return f"({a} or {b})"
+
+    def _negate(self, a: str) -> str:
+        return f"(not {a})"
+
+    def _given(self, node: exp.Expression, true: bool):
+        """Context in which the right operand of AND (``true``) or OR is written: ``node`` is known true / not true."""
+        return contextlib.nullcontext()
+
+    def _leaf_truth(self, node: exp.Expression) -> str:
+        raise NotImplementedError
+
+    def _leaf_falsity(self, node: exp.Expression) -> str:
+        raise NotImplementedError
+
+    def _truth(self, node: exp.Expression) -> str:
+        if isinstance(node, exp.Paren):
+            return self.truth(node.this)
+        if isinstance(node, exp.Boolean):
+            return "True" if node.this else "False"
+        if isinstance(node, exp.Null):
+            return "False"
+        if isinstance(node, exp.And):
+            left = self.truth(node.this)
+            with self._given(node.this, True):
+                return self._conj(left, self.truth(node.expression))
+        if isinstance(node, exp.Or):
+            left = self.truth(node.this)
+            with self._given(node.this, False):
+                return self._disj(left, self.truth(node.expression))
+        if isinstance(node, exp.Not):
+            return self.falsity(node.this)
+        default = _boolean_default(node)
+        if default is not None:   # COALESCE(c, FALSE) is true when c is; COALESCE(c, TRUE) unless c is false
+            return self._negate(self.falsity(node.this)) if default else self.truth(node.this)
+        return self._leaf_truth(node)
+
+    def _falsity(self, node: exp.Expression) -> str:
+        if isinstance(node, exp.Paren):
+            return self.falsity(node.this)
+        if isinstance(node, exp.Boolean):
+            return "False" if node.this else "True"
+        if isinstance(node, exp.Null):
+            return "False"
+        if isinstance(node, exp.And):
+            return self._disj(self.falsity(node.this), self.falsity(node.expression))
+        if isinstance(node, exp.Or):
+            return self._conj(self.falsity(node.this), self.falsity(node.expression))
+        if isinstance(node, exp.Not):
+            return self.truth(node.this)
+        if isinstance(node, exp.Is):
+            return self._negate(self.truth(node))
+        default = _boolean_default(node)
+        if default is not None:
+            return self.falsity(node.this) if default else self._negate(self.truth(node.this))
+        return self._leaf_falsity(node)
+
+
+def _boolean_default(node: exp.Expression) -> bool | None:
+    """TRUE or FALSE for COALESCE(c, TRUE) or COALESCE(c, FALSE); None for anything else."""
+    if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
+        return bool(node.expressions[0].this)
+    return None
+
+
+class Compiler(ThreeValuedLogic):
     def __init__(self, module: Module, body: Body, resolve: Resolver):
         self.module = module
         self.body = body
@@ -827,37 +912,26 @@ class Compiler:
         parts.append(f"{fa} {op} {fb}")
         return "(" + " and ".join(parts) + ")"
 
-    def truth(self, node: exp.Expression) -> str:
-        """Python bool expression: the condition IS TRUE (NULL counts as not true)."""
-        return self._fold_condition(self._truth(node))
-
-    def falsity(self, node: exp.Expression) -> str:
-        """Python bool expression: the condition IS FALSE (NULL counts as not false)."""
-        return self._fold_condition(self._falsity(node))
-
-    def _fold_condition(self, code: str) -> str:
+    # ------------------------------------------------------------------ three-valued logic (ThreeValuedLogic)
+    def _settle(self, code: str) -> str:
         if code in ("True", "False"):
             return code
         value = self.module.evaluate(code)
         return code if value is None else ("True" if value else "False")
 
-    def _truth(self, node: exp.Expression) -> str:
-        if isinstance(node, exp.Paren):
-            return self.truth(node.this)
-        if isinstance(node, exp.Boolean):
-            return "True" if node.this else "False"
-        if isinstance(node, exp.Null):
-            return "False"
-        if isinstance(node, exp.And):
-            left = self.truth(node.this)
-            with self._known_not_null(_null_tested(node.this, negated=True)):
-                return _and(left, self.truth(node.expression))
-        if isinstance(node, exp.Or):
-            left = self.truth(node.this)
-            with self._known_not_null(_null_tested(node.this, negated=False)):
-                return _or(left, self.truth(node.expression))
-        if isinstance(node, exp.Not):
-            return self.falsity(node.this)
+    def _conj(self, a: str, b: str) -> str:
+        return _and(a, b)
+
+    def _disj(self, a: str, b: str) -> str:
+        return _or(a, b)
+
+    def _negate(self, a: str) -> str:
+        return _not(a)
+
+    def _given(self, node: exp.Expression, true: bool):
+        return self._known_not_null(_null_tested(node, negated=true))
+
+    def _leaf_truth(self, node: exp.Expression) -> str:
         if isinstance(node, exp.Is):
             x = self.value(node.this)
             target = node.expression
@@ -878,27 +952,10 @@ class Compiler:
             x = self.value(node.this)
             members, _ = self._in_set(node, x)
             return f"({x.code} in {members})"
-        if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
-            inner = node.this
-            return self.truth(inner) if not node.expressions[0].this else _not(self.falsity(inner))
         v = self.value(node)
         return f"({v.code} is True)"
 
-    def _falsity(self, node: exp.Expression) -> str:
-        if isinstance(node, exp.Paren):
-            return self.falsity(node.this)
-        if isinstance(node, exp.Boolean):
-            return "False" if node.this else "True"
-        if isinstance(node, exp.Null):
-            return "False"
-        if isinstance(node, exp.And):
-            return _or(self.falsity(node.this), self.falsity(node.expression))
-        if isinstance(node, exp.Or):
-            return _and(self.falsity(node.this), self.falsity(node.expression))
-        if isinstance(node, exp.Not):
-            return self.truth(node.this)
-        if isinstance(node, exp.Is):
-            return _not(self.truth(node))
+    def _leaf_falsity(self, node: exp.Expression) -> str:
         if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
             a = self.value(node.this)
             return self._compare_truth(_NEGATED[type(node)], a, node.expression)
@@ -912,9 +969,6 @@ class Compiler:
                 return f"({x.code} not in {members})"
             first, later = self._bind(x)
             return f"({first} is not None and {later} not in {members})"
-        if isinstance(node, exp.Coalesce) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Boolean):
-            inner = node.this
-            return _not(self.truth(inner)) if not node.expressions[0].this else self.falsity(inner)
         v = self.value(node)
         return f"({v.code} is False)"
 

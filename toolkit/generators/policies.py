@@ -21,6 +21,7 @@ from ..dialects import Dialect
 from ..dialects._portable import TYPE
 from ..expressions.python import Body, Compiler, Module, PyExpr
 from ..generate import dialect_names, generator
+from ..names import policy_matches_view
 from ..plan import Plan
 from ..policies import EVENT, Policy
 from ..source_schema import Column
@@ -95,7 +96,7 @@ def suppressed_select(policy: Policy) -> exp.Select:
                       order=order)
     names = columns(policy)
     inner = exp.select(*[exp.column(_id(n)) for n in names], exp.alias_(rank, _id("_rank"))).from_(
-        exp.Table(this=_id(f"{policy.view_name}__matches")))
+        exp.Table(this=_id(policy_matches_view(policy.name))))
     ranked = exp.Subquery(this=inner, alias=exp.TableAlias(this=_id("ranked")))
     return exp.select(*[exp.column(_id(n)) for n in names]).from_(ranked).where(
         exp.EQ(this=exp.column(_id("_rank")), expression=exp.Literal.number(1)))
@@ -125,7 +126,7 @@ def policy_statements(policies: tuple[Policy, ...], schema: str | None = None) -
     integrated views are (default: beside the policy views)."""
     out = []
     for p in policies:
-        out.append((f"{p.view_name}__matches", _create(f"{p.view_name}__matches", matches_select(p, schema))))
+        out.append((policy_matches_view(p.name), _create(policy_matches_view(p.name), matches_select(p, schema))))
         out.append((p.view_name, _create(p.view_name, suppressed_select(p))))
     if policies:
         out.append((ACTIONS_VIEW, _create(ACTIONS_VIEW, actions_select(policies))))

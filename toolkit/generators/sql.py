@@ -22,7 +22,8 @@ from ..dialects import Dialect
 from ..errors import Problems
 from ..generate import dialect_names, generator
 from ..identity import blank_rule_applies
-from ..integrity import ALL_REJECTS_VIEW, created_views
+from ..integrity import created_views
+from ..names import ALL_REJECTS
 from ..mapping import LANGUAGE_SCHEMA
 from ..memo import per_plan
 from ..plan import (PROVENANCE, REJECT_COLUMNS, IntegratedPlan, Plan, ReferenceCheck, SlotCheck, SlotPlan, SourcePlan,
@@ -506,7 +507,7 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
         if duplicates is not None:
             out.append((i.duplicate_ids_name, create_view(i.duplicate_ids_name, duplicates)))
     if plan.views():
-        out.append(("rejects", create_view("rejects", all_rejects_select(plan))))
+        out.append((ALL_REJECTS, create_view(ALL_REJECTS, all_rejects_select(plan))))
     return out
 
 
@@ -571,7 +572,7 @@ def view_origins(plan: Plan) -> dict[str, str]:
         out[i.view_name] = (f"{i.view_name}: every source's canonical {cls.name} rows with provenance"
                             f"\nclass {cls.name} ({cls.file}:{cls.line})")
         out[i.duplicate_ids_name] = f"{i.duplicate_ids_name}: identifiers more than one canonical {cls.name} row carries"
-    out["rejects"] = "rejects: every rejected row of every derivation, with its reason"
+    out[ALL_REJECTS] = f"{ALL_REJECTS}: every rejected row of every derivation, with its reason"
     return out
 
 
@@ -618,7 +619,7 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     def kept(name: str) -> str:
         return name.encode("utf-8")[:size].decode("utf-8", "ignore") if unit == "bytes" else name[:size]
 
-    views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS_VIEW, "", 0, "the view of all rejects", "")]
+    views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS, "", 0, "the view of all rejects", "")]
     holders = {}
     for name, _file, _line, owner, _kind in views:
         holders.setdefault(kept(name), []).append((name, owner))

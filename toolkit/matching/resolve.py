@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from ..names import MATCH_INPUT
 from .hints import MatchHints
 from .model import household_safe, prepare, quiet_splink, settings, train
 
-INPUT = "__dict_match_input"
+INPUT = MATCH_INPUT
 
 
 @dataclass

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..errors import DictError, Problem
+from ..names import MATCH_RECORDS, explain_record
 from ..plan import Plan, load_plan
 from . import store
 from .hints import MatchHints
@@ -36,7 +37,8 @@ def matched_class(plan: Plan, name: str) -> tuple[str, MatchHints]:
 def integrated(plan: Plan, data: dict[str, Path | str] | None):
     """An in-memory DuckDB connection holding every view, over ``data`` or, without it, the demo estate.
     Only the views are created: `dict run` reconciles them, matching reads the integrated view."""
-    from .. import engine
+    from ..engines import create_views
+    from ..engines.duckdb import DuckDBEngine
 
     if data:
         known = {s.name for s in plan.sources}
@@ -44,18 +46,17 @@ def integrated(plan: Plan, data: dict[str, Path | str] | None):
             if name not in known:
                 raise DictError(Problem("--data", 1, f"no mapping for source '{name}'",
                                         f"mapped sources: {', '.join(sorted(known))}"))
-        con = engine.connect(":memory:")
+        engine = DuckDBEngine()
         for name, path in data.items():
-            engine.attach(con, plan.source(name), path)
-            engine.require_tables(con, plan.source(name), path)
-        engine.create_views(con, plan, list(data))
-        return con
+            engine.attach(plan.source(name), path)
+        create_views(engine, plan.restrict(list(data)))
+        return engine.con
     from ..demo import build_estate, estate_scripts
 
     scripts = estate_scripts()
     con = build_estate(":memory:", scripts)
     mapped = {s.name for s in plan.sources}
-    engine.create_views(con, plan, [name for name in scripts if name in mapped])
+    create_views(DuckDBEngine(con=con), plan.restrict([name for name in scripts if name in mapped]))
     return con
 
 
@@ -113,7 +114,7 @@ def _record(con, rid: str, side: str) -> str:
     """A one-row table of the normalised record ``rid`` (typed, so an empty date stays a DATE)."""
     from .resolve import INPUT
 
-    name = f"__dict_explain_{side}"
+    name = explain_record(side)
     query = exp.select("*").from_(exp.to_table(INPUT, quoted=True)).where(
         exp.column("id", quoted=True).eq(exp.Literal.string(rid)))
     con.execute(exp.Create(this=exp.to_table(name, quoted=True), kind="TABLE", replace=True, expression=query,
@@ -144,8 +145,8 @@ def unique_parties(plan: Plan, con) -> list[str]:
             # Splink keeps its work tables in the connection: an in-memory one, never the estate's file
             scratch = duckdb.connect()
             try:
-                scratch.register("__dict_records", con.execute(records(cls.table_name, cls.match).sql(dialect="duckdb")).arrow())
-                r = resolve(scratch, cls.match, exp.select("*").from_("__dict_records"))
+                scratch.register(MATCH_RECORDS, con.execute(records(cls.table_name, cls.match).sql(dialect="duckdb")).arrow())
+                r = resolve(scratch, cls.match, exp.select("*").from_(MATCH_RECORDS))
             finally:
                 scratch.close()
             lines.append(f"unique {cls.name} entities: {r.entities} across {r.records} source records "

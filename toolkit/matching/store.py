@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from ..errors import DictError, Problem
 from ..generators.sql import _id
+from ..names import STORE_ROWS, match_table
 
 SCHEMA = "main"
 COLUMNS = {
@@ -27,7 +28,7 @@ COLUMNS = {
 
 
 def table_name(table: str, part: str) -> str:
-    return f"{table}__{part}"
+    return match_table(table, part)
 
 
 def open_owned(database: Path):
@@ -106,9 +107,9 @@ def _replace(owner, name: str, columns: tuple, rows: list[tuple]) -> None:
         import pyarrow as pa
 
         names = [c for c, _ in columns]
-        owner.con.register("__dict_rows", pa.table({c: [r[i] for r in rows] for i, c in enumerate(names)}))
+        owner.con.register(STORE_ROWS, pa.table({c: [r[i] for r in rows] for i, c in enumerate(names)}))
         try:
-            select = exp.select(*[_id(c) for c in names]).from_("__dict_rows")
+            select = exp.select(*[_id(c) for c in names]).from_(STORE_ROWS)
             owner.con.execute(exp.insert(select, target.copy(), columns=[_id(c) for c in names]).sql(dialect="duckdb"))
         finally:
-            owner.con.unregister("__dict_rows")
+            owner.con.unregister(STORE_ROWS)
