@@ -548,6 +548,10 @@ def plan_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
     """File stem -> its statements as neutral ASTs (built once, rendered for every dialect)."""
     built = {source.name: source_file_statements(source) for source in plan.sources}
     built["integrated"] = integrated_statements(plan)
+    if plan.golden:   # over <class>__clusters, which `dict match` writes: a file of its own, run after matching
+        from .golden import golden_statements
+
+        built["golden"] = golden_statements(plan)
     return built
 
 
@@ -565,6 +569,7 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     texts = rendered(plan, chosen)
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
     titles["integrated"] = "integrated views: one per canonical class, all sources"
+    titles["golden"] = "golden records: one row per matched entity (needs <class>__clusters from dict match)"
     origins = view_origins(plan)
     files = {}
     for dialect in chosen:
@@ -598,6 +603,10 @@ def view_origins(plan: Plan) -> dict[str, str]:
                             f"\nclass {cls.name} ({cls.file}:{cls.line})")
         out[i.duplicate_ids_name] = f"{i.duplicate_ids_name}: identifiers more than one canonical {cls.name} row carries"
     out["rejects"] = "rejects: every rejected row of every derivation, with its reason"
+    for g in plan.golden:
+        cls = g.target
+        out[g.view_name] = (f"{g.view_name}: one {cls.name} per entity of {g.clusters_name}, each value by its "
+                            f"survivorship rule, with its source\nclass {cls.name} ({cls.file}:{cls.line})")
     return out
 
 
