@@ -1,0 +1,137 @@
+"""Golden records (issue 17): survivorship rules read from plain LinkML annotations, validated with file:line,
+compiled into golden_<class> views; lineage shows survivorship edges and the docs a page per golden class."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from toolkit.dictionary import load_dictionary
+from toolkit.errors import DictError
+from toolkit.matching.survivorship import Survivorship, check_sources
+from toolkit.errors import Problems
+
+PERSON = """name: t
+classes:
+  Person:
+    annotations:
+      match_blocking: given_name+family_name, birth_date
+{class_rules}
+    slots: [id, given_name, family_name, birth_date, town, street, updated_at, tier]
+slots:
+  id: {{identifier: true}}
+  given_name: {{annotations: {{match: given_name}}}}
+  family_name: {{annotations: {{match: family_name}}}}
+  birth_date: {{range: date, annotations: {{match: date}}}}
+  town: {{annotations: {{survive: {town_rule}}}}}
+  street: {{}}
+  updated_at: {{range: datetime}}
+  tier: {{range: integer}}
+"""
+GOOD = ("      survive_sources: crm, billing\n      survive_default: source_priority\n"
+        "      survive_together: street+town")
+
+
+def _load(tmp_path: Path, class_rules: str = GOOD, town_rule: str = "most_recent(updated_at)"):
+    folder = tmp_path / "dictionary"
+    folder.mkdir(exist_ok=True)
+    (folder / "d.yaml").write_text(PERSON.format(class_rules=class_rules, town_rule=town_rule), encoding="utf-8")
+    return load_dictionary(folder, tmp_path)
+
+
+def _problems(tmp_path: Path, **kwargs) -> list[str]:
+    with pytest.raises(DictError) as caught:
+        _load(tmp_path, **kwargs)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.unit
+def test_rules_are_read_from_plain_linkml_annotations(tmp_path):
+    survive = _load(tmp_path).classes["Person"].survive
+    assert survive.sources == ("crm", "billing")
+    units = {u.slots: u.rule.text for u in survive.units}
+    # the group takes the rule its member gives; the others the class default
+    assert units[("street", "town")] == "most_recent(updated_at)"
+    assert units[("given_name",)] == "source_priority" and units[("tier",)] == "source_priority"
+    assert sorted(s for u in survive.units for s in u.slots) == sorted(
+        ["id", "given_name", "family_name", "birth_date", "town", "street", "updated_at", "tier"])
+    # a source the class does not rank comes after the ranked ones, by name
+    assert survive.ranking(["zeta", "billing", "alpha", "crm"]) == ("crm", "billing", "alpha", "zeta")
+
+
+@pytest.mark.unit
+def test_without_rules_a_matched_class_keeps_the_most_complete_values(tmp_path):
+    survive = _load(tmp_path, class_rules="", town_rule="most_frequent").classes["Person"].survive
+    assert {u.slots: u.rule.text for u in survive.units}[("id",)] == "most_complete"
+
+
+@pytest.mark.unit
+def test_the_enterprise_customer_has_survivorship():
+    survive = load_dictionary(ROOT / "dictionary", ROOT).classes["Customer"].survive
+    units = {u.slots: u.rule.text for u in survive.units}
+    assert units[("full_name", "given_name", "family_name", "salutation")] == "most_complete"
+    assert units[("preferred_language",)] == "most_recent(customer_since)"
+    assert units[("customer_tier",)] == "source_priority(billing, crm)"
+    assert survive.sources[0] == "crm"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("class_rules, town_rule, expected", [
+    (GOOD, "loudest", "dictionary/d.yaml:{town}: slot 'town': survivorship rule 'loudest' is not one dict knows"),
+    (GOOD, "most_recent(nope)", "dictionary/d.yaml:{town}: class 'Person': most_recent reads 'nope', which is not a slot"),
+    (GOOD, "most_recent(tier)", "dictionary/d.yaml:{town}: class 'Person': most_recent reads 'tier', which is integer, not a date"),
+    (GOOD, "most_recent", "dictionary/d.yaml:{town}: slot 'town': most_recent needs the date or timestamp slot"),
+    (GOOD, "most_complete(town)", "dictionary/d.yaml:{town}: slot 'town': most_complete takes no arguments"),
+    (GOOD, "\"source_priority(crm, erp)\"",
+     "dictionary/d.yaml:{town}: class 'Person': source_priority names source 'erp', which survive_sources does not rank"),
+    (GOOD, '"source_priority(crm); DROP TABLE x --)"', "dictionary/d.yaml:{town}: slot 'town': survivorship rule 'source_priority(crm); DROP"),
+    (GOOD, '"source_priority(crm, \'x\'\')"', "dictionary/d.yaml:{town}: slot 'town': source_priority names \"'x''\", which is not"),
+    ("      survive_together: street+shoe_size", "most_frequent",
+     "dictionary/d.yaml:6: class 'Person': survive_together names 'shoe_size', which is not a single-valued slot"),
+    ("      survive_together: street+town, town+tier", "most_frequent",
+     "dictionary/d.yaml:6: class 'Person': survive_together names slot 'town' twice"),
+    ("      survive_default: newest", "most_frequent",
+     "dictionary/d.yaml:6: class 'Person' survive_default: survivorship rule 'newest' is not one dict knows"),
+    ("      survive_sorces: crm", "most_frequent", "dictionary/d.yaml:6: class 'Person': unknown survivorship annotation"),
+    ("      survive_sources: crm, crm", "most_frequent", "dictionary/d.yaml:6: class 'Person': survive_sources names a source twice"),
+    ("      survive_sources: \"crm'; --\"", "most_frequent", "dictionary/d.yaml:6: class 'Person': survive_sources must list"),
+])
+def test_bad_rules_are_refused_with_file_and_line(tmp_path, class_rules, town_rule, expected):
+    problems = _problems(tmp_path, class_rules=class_rules, town_rule=town_rule)
+    expected = expected.format(town=12 + len(class_rules.splitlines()))   # the line of slot town's rule
+    assert any(p.startswith(expected) for p in problems), (expected, problems)
+
+
+@pytest.mark.unit
+def test_slots_of_one_group_must_share_their_rule(tmp_path):
+    folder = tmp_path / "dictionary"
+    folder.mkdir()
+    text = PERSON.format(class_rules="      survive_together: town+street", town_rule="most_frequent")
+    (folder / "d.yaml").write_text(text.replace("  street: {}", "  street: {annotations: {survive: most_complete}}"))
+    with pytest.raises(DictError) as caught:
+        load_dictionary(folder, tmp_path)
+    problems = [str(p) for p in caught.value.problems]
+    assert any(p.startswith("dictionary/d.yaml:6: class 'Person': the slots of group town+street have different "
+                            "survivorship rules (most_complete, most_frequent)") for p in problems), problems
+
+
+@pytest.mark.unit
+def test_rules_on_a_class_that_is_not_matched_are_refused(tmp_path):
+    folder = tmp_path / "dictionary"
+    folder.mkdir()
+    (folder / "d.yaml").write_text("name: t\nclasses:\n  Shop:\n    annotations:\n      survive_sources: crm\n"
+                                   "    slots: [id]\nslots:\n  id: {identifier: true}\n", encoding="utf-8")
+    with pytest.raises(DictError) as caught:
+        load_dictionary(folder, tmp_path)
+    assert any(str(p).startswith("dictionary/d.yaml:5: class 'Shop': survive_sources needs match_blocking")
+               for p in caught.value.problems)
+
+
+@pytest.mark.unit
+def test_a_mapped_source_the_ranking_misses_is_refused():
+    """A misspelt source ('crn') leaves the real one unranked: refused at the survive_sources line."""
+    problems = Problems()
+    check_sources(Survivorship(("crn", "billing"), (), "dictionary/d.yaml", 7), "Customer", ["billing", "crm"], problems)
+    assert [str(p).split(" (")[0] for p in problems.items] == [
+        "dictionary/d.yaml:7: class 'Customer': source 'crm' maps the class but survive_sources does not rank it"]
