@@ -213,10 +213,17 @@ def class_survivorship(node: Node, name: str, display: str, slots: tuple, matche
 
 
 def check_sources(survivorship: Survivorship, cls: str, mapped: list[str], problems: Problems) -> None:
-    """Every source mapping the class must be ranked: a misspelt name leaves the real one unranked."""
+    """A ranked name no mapping defines, close to a mapped source the ranking misses, is a misspelling (the
+    real source would silently rank last). Other unmapped names are another estate's sources; other
+    unranked sources rank after the ranked ones, by name."""
+    import difflib
+
     unranked = [s for s in mapped if s not in survivorship.sources]
-    if survivorship.sources and unranked:
-        problems.add(survivorship.file, survivorship.line,
-                     f"class '{cls}': source '{unranked[0]}' maps the class but survive_sources does not rank it",
-                     f"add it to survive_sources (ranked now: {', '.join(survivorship.sources)}); "
-                     "a name there that no mapping defines is another estate's source, or misspelt")
+    for name in survivorship.sources:
+        if name in mapped:
+            continue
+        close = difflib.get_close_matches(name, unranked, n=1, cutoff=0.6)
+        if close:
+            problems.add(survivorship.file, survivorship.line,
+                         f"class '{cls}': survive_sources ranks '{name}', which no mapping defines, and not "
+                         f"'{close[0]}', which maps the class", f"did you mean '{close[0]}'?")
