@@ -205,3 +205,22 @@ def test_golden_sql_is_generated_for_every_dialect_from_asts():
     # MariaDB compares the source systems and orders record keys by their bytes, whatever the collation
     assert "AS BINARY" in get("mysql").render(statement.copy())
     assert 'COLLATE "C"' in get("postgres").render(statement.copy())
+
+
+@pytest.mark.unit
+def test_the_golden_docs_page_lists_every_rule_and_escapes_what_it_shows():
+    from toolkit.generators.docs import Site, golden_pages
+    from toolkit.plan import load_plan
+
+    site = Site(load_plan(ROOT))
+    [page] = golden_pages(site)
+    assert page.path == "golden/Customer.html"
+    rules = {r["slot"]: r["rule"] for r in page.context["rows"]}
+    assert rules["customer_tier"] == "source_priority(billing, crm)" and rules["birth_date"] == "most_frequent"
+    assert len(rules) == len(load_plan(ROOT).dictionary.classes["Customer"].slots)
+    hostile = "<script>alert('x')</script>"
+    context = dict(page.context, rows=[dict(page.context["rows"][0], slot=hostile, rule=hostile, together=hostile)],
+                   ranking=(hostile,))
+    html = site.env.get_template("golden.html").render(page=page, root="../", dictionary=site.d, nav={}, subtypes=(),
+                                                       **{k: v for k, v in context.items()})
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
