@@ -646,6 +646,7 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     if dialect.name_limit is None:
         return
     size, unit, behaviour = dialect.name_limit
+    unit_name = unit
 
     def measure(name: str) -> int:
         return len(name.encode("utf-8")) if unit == "bytes" else len(name)
@@ -654,6 +655,16 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
         return name.encode("utf-8")[:size].decode("utf-8", "ignore") if unit == "bytes" else name[:size]
 
     views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS_VIEW, "", 0, "the view of all rejects", "")]
+    for g in plan.golden:   # the golden view, and the provenance columns it names after each slot
+        cls = g.target
+        views.append((g.view_name, cls.file, cls.line, f"the golden records of class {cls.name}", "class"))
+        for survives in g.survive.units:
+            for slot in survives.slots:
+                column = f"{slot}__source_table"
+                if measure(column) > size and behaviour == "refuses":
+                    problems.add(cls.file, cls.line, f"the golden view of class {cls.name} has column '{column}' "
+                                 f"({measure(column)} {unit_name}); {dialect.name} refuses names longer than {size} "
+                                 f"{unit_name}", "shorten the slot name")
     holders = {}
     for name, _file, _line, owner, _kind in views:
         holders.setdefault(kept(name), []).append((name, owner))
