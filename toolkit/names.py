@@ -61,6 +61,11 @@ def stale_view(class_table: str) -> str:
     return f"{class_table}__stale"
 
 
+def golden_view(class_table: str) -> str:
+    """One golden record per resolved entity of a class (survivorship over its integrated view)."""
+    return f"golden_{class_table}"
+
+
 def policy_view(policy: str) -> str:
     """The first match per party and period of one interaction policy."""
     return f"policy__{policy}"

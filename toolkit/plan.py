@@ -19,6 +19,7 @@ from .expressions import Expr, ExpressionError, Scope, compile_expression
 from .expressions.language import ColumnRef
 from .identity import bind_references, check_identities
 from .integrity import check_join_order, check_references, check_view_names
+from .matching.survivorship import check_sources
 from .mapping import ClassDerivationSpec, MappingSpec, SlotDerivationSpec, Text, load_mapping
 from .names import fold_case
 from .paths import display_path
@@ -375,6 +376,35 @@ class IntegratedPlan:
 
 
 @dataclass(frozen=True)
+class GoldenPlan:
+    """A matched class's golden records: one row per entity of ``<class>__clusters`` (written by `dict match`),
+    each slot's value from the record its survivorship rule picks among the entity's integrated rows."""
+
+    integrated: IntegratedPlan
+
+    @property
+    def target(self) -> ClassDef:
+        return self.integrated.target
+
+    @property
+    def survive(self):
+        return self.integrated.target.survive
+
+    @property
+    def view_name(self) -> str:
+        return names.golden_view(self.integrated.view_name)
+
+    @property
+    def clusters_name(self) -> str:
+        return names.match_table(self.integrated.view_name, "clusters")
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources feeding the class, once each, by name."""
+        return tuple(sorted({v.source for v in self.integrated.views}))
+
+
+@dataclass(frozen=True)
 class Plan:
     dictionary: Dictionary
     sources: tuple[SourcePlan, ...]
@@ -389,6 +419,11 @@ class Plan:
 
     def views(self) -> tuple[ViewPlan, ...]:
         return tuple(v for s in self.sources for v in s.views)
+
+    @property
+    def golden(self) -> tuple[GoldenPlan, ...]:
+        """The golden-record views: one per matched class (it has survivorship) that some source maps."""
+        return tuple(GoldenPlan(i) for i in self.integrated if i.target.survive is not None)
 
     def restrict(self, sources: list[str] | tuple[str, ...]) -> "Plan":
         """The plan for ``sources`` only: their views, and integrated views spanning exactly them."""
@@ -490,6 +525,9 @@ def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceS
             integrated.append(IntegratedPlan(cls, feeding))
     check_view_names(sources, integrated, problems)
     check_identities(sources, problems)
+    for i in integrated:
+        if i.target.survive is not None:
+            check_sources(i.target.survive, i.target.name, sorted({v.source for v in i.views}), problems)
     problems.raise_if_any()
     return Plan(dictionary, tuple(sources), tuple(integrated))
 

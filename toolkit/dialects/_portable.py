@@ -695,7 +695,7 @@ class _ExactText:
                               exp.Greatest: self._extreme, exp.Least: self._extreme, exp.Group: self._group,
                               exp.Select: self._distinct, exp.Like: self._like, exp.ILike: self._like,
                               exp.StrPosition: self._characters, exp.RegexpLike: self._characters,
-                              exp.RegexpReplace: self._characters})
+                              exp.RegexpReplace: self._characters, exp.Window: self._window})
         self.types = tuple(self.handlers)
 
     def __call__(self, node: exp.Expression) -> exp.Expression:
@@ -775,6 +775,17 @@ class _ExactText:
 
     def _exact(self, value: exp.Expression) -> exp.Expression:
         return value if in_exact_collation(value) else self.spec.exact(value)
+
+    def _window(self, node: exp.Expression) -> exp.Expression:
+        """PARTITION BY and ORDER BY of a window over text: by the keys (code points, whatever the collation)."""
+        partition = node.args.get("partition_by") or []
+        if any(is_text(p) for p in partition):
+            node.set("partition_by", [self.spec.key(p) if is_text(p) else p for p in partition])
+        order = node.args.get("order")
+        for ordered in order.expressions if order is not None else []:
+            if is_text(ordered.this):
+                ordered.set("this", self.spec.key(ordered.this))
+        return node
 
     def _like(self, node: exp.Expression) -> exp.Expression:
         value, pattern = self._exact(node.this), self._exact(self.spec.like_pattern(node.expression))

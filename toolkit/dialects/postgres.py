@@ -15,7 +15,7 @@ escaped, every other character stands for itself.
 from sqlglot import exp
 
 from . import Dialect, register
-from ._portable import Quirks, handles, initcap_per_character, passes
+from ._portable import Quirks, handles, initcap_per_character, is_text, passes
 
 
 # line breaks escaped too: pretty printing indents every line of verbatim text
@@ -30,12 +30,23 @@ def escape_string_literals(node: exp.Expression) -> exp.Expression:
     return node
 
 
+@handles(exp.Window)
+def windows_order_text_by_code_points(node: exp.Expression) -> exp.Expression:
+    """A window ordered by text (golden records' tie-breaks) orders it in the "C" collation: by code points,
+    as every other engine does, whatever the database's collation (en_US would put 'a' before 'B')."""
+    order = node.args.get("order")
+    for ordered in order.expressions if order is not None else []:
+        if is_text(ordered.this) and not isinstance(ordered.this, exp.Collate):
+            ordered.set("this", exp.Collate(this=ordered.this, expression=exp.Identifier(this="C", quoted=True)))
+    return node
+
+
 POSTGRES = register(Dialect(
     name="postgres",
     sqlglot="postgres",
     rewrites=passes(Quirks(
         initcap=initcap_per_character("GENERATE_SERIES(1, :len) AS g(n)", "postgres"),
-        syntax=(escape_string_literals,),
+        syntax=(escape_string_literals, windows_order_text_by_code_points),
     )),
     executable_here=True,
     notes="Database encoding UTF8 with a UTF-8 LC_CTYPE (e.g. C.UTF-8) so UPPER/LOWER map every letter.",

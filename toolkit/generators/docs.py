@@ -612,6 +612,7 @@ def build_pages(site: Site) -> list[Page]:
     }))
     pages.append(Page("search.html", "search.html", "Search", {}))
     pages += policy_pages(site)
+    pages += golden_pages(site)
     pages.append(Page("index.html", "index.html", d.name or "Dictionary", {
         "terms": [{"cls": d.classes[n], "url": site.class_url[n], "labels": site.labels(d.classes[n].meta, n)}
                   for n in sorted(d.classes)],
@@ -620,7 +621,33 @@ def build_pages(site: Site) -> list[Page]:
         "slots": len(site.slot_url),
         "columns": sum(len(t.columns) for s in sources for t in s.schema.tables.values()),
         "policies": len(plan.policies),
+        "golden": [{"name": g.target.name, "url": golden_url(g)} for g in plan.golden],
     }))
+    return pages
+
+
+def golden_url(golden) -> str:
+    return f"golden/{file_stem(golden.target.name)}.html"
+
+
+def golden_pages(site: Site) -> list[Page]:
+    """A page per golden class: its survivorship rule per slot, the source ranking and how ties are broken."""
+    from .golden import PROVENANCE, rules_of
+
+    pages = []
+    for golden in site.plan.golden:
+        survive = golden.survive
+        rows = []
+        for slot, rule_text, together in rules_of(golden):
+            unit = survive.unit_of(slot)
+            rule = unit.rule
+            ranking = survive.ranking(golden.sources, rule if rule.kind == "source_priority" else None)
+            rows.append({"slot": slot, "url": site.slot_node_url(golden.target.name, slot), "rule": rule_text,
+                         "together": together, "ranking": ranking,
+                         "where": f"{rule.file or survive.file}:{rule.line or unit.line or survive.line}"})
+        pages.append(Page(golden_url(golden), "golden.html", f"Golden {golden.target.name}", {
+            "golden": golden, "rows": rows, "class_url": site.class_url[golden.target.name],
+            "ranking": survive.ranking(golden.sources), "provenance": [suffix for suffix, _ in PROVENANCE]}))
     return pages
 
 

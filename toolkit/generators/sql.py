@@ -523,6 +523,10 @@ def plan_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
     """File stem -> its statements as neutral ASTs (built once, rendered for every dialect)."""
     built = {source.name: source_file_statements(source) for source in plan.sources}
     built["integrated"] = integrated_statements(plan)
+    if plan.golden:   # over <class>__clusters, which `dict match` writes: a file of its own, run after matching
+        from .golden import golden_statements
+
+        built["golden"] = golden_statements(plan)
     return built
 
 
@@ -540,6 +544,7 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     texts = rendered(plan, chosen)
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
     titles["integrated"] = "integrated views: one per canonical class, all sources"
+    titles["golden"] = "golden records: one row per matched entity (needs <class>__clusters from dict match)"
     origins = view_origins(plan)
     files = {}
     for dialect in chosen:
@@ -573,6 +578,10 @@ def view_origins(plan: Plan) -> dict[str, str]:
                             f"\nclass {cls.name} ({cls.file}:{cls.line})")
         out[i.duplicate_ids_name] = f"{i.duplicate_ids_name}: identifiers more than one canonical {cls.name} row carries"
     out[ALL_REJECTS] = f"{ALL_REJECTS}: every rejected row of every derivation, with its reason"
+    for g in plan.golden:
+        cls = g.target
+        out[g.view_name] = (f"{g.view_name}: one {cls.name} per entity of {g.clusters_name}, each value by its "
+                            f"survivorship rule, with its source\nclass {cls.name} ({cls.file}:{cls.line})")
     return out
 
 
@@ -612,6 +621,7 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
     if dialect.name_limit is None:
         return
     size, unit, behaviour = dialect.name_limit
+    unit_name = unit
 
     def measure(name: str) -> int:
         return len(name.encode("utf-8")) if unit == "bytes" else len(name)
@@ -620,6 +630,16 @@ def check_names_fit(plan: Plan, dialect: Dialect, problems: Problems) -> None:
         return name.encode("utf-8")[:size].decode("utf-8", "ignore") if unit == "bytes" else name[:size]
 
     views = created_views(plan.sources, plan.integrated) + [(ALL_REJECTS, "", 0, "the view of all rejects", "")]
+    for g in plan.golden:   # the golden view, and the provenance columns it names after each slot
+        cls = g.target
+        views.append((g.view_name, cls.file, cls.line, f"the golden records of class {cls.name}", "class"))
+        for survives in g.survive.units:
+            for slot in survives.slots:
+                column = f"{slot}__source_table"
+                if measure(column) > size and behaviour == "refuses":
+                    problems.add(cls.file, cls.line, f"the golden view of class {cls.name} has column '{column}' "
+                                 f"({measure(column)} {unit_name}); {dialect.name} refuses names longer than {size} "
+                                 f"{unit_name}", "shorten the slot name")
     holders = {}
     for name, _file, _line, owner, _kind in views:
         holders.setdefault(kept(name), []).append((name, owner))

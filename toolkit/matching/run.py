@@ -151,4 +151,53 @@ def unique_parties(plan: Plan, con) -> list[str]:
                 scratch.close()
             lines.append(f"unique {cls.name} entities: {r.entities} across {r.records} source records "
                          f"({r.household_count} households; dict match {cls.name} keeps them with stable ids)")
+            lines += golden_lines(plan, con, cls.name, r)
+    return lines
+
+
+def golden_lines(plan: Plan, con, name: str, resolution: Resolution, shown: int = 3) -> list[str]:
+    """The golden records of a few entities whose records come from more than one system: the cluster table
+    is written beside the demo's views (the estate is dict's own), the golden view created over it."""
+    import pyarrow as pa
+
+    from ..dialects import get
+    from ..generators.golden import golden_statements
+
+    golden = next((g for g in plan.golden if g.target.name == name), None)
+    if golden is None:
+        return []
+    duckdb = get("duckdb")
+    columns = [c for c, _ in store.COLUMNS["clusters"]]
+    con.register("__dict_clusters", pa.table({c: [row[i] for row in resolution.clusters] for i, c in enumerate(columns)}))
+    try:
+        con.execute(exp.Create(this=exp.to_table(golden.clusters_name, quoted=True), kind="TABLE", replace=True,
+                               expression=exp.select("*").from_("__dict_clusters")).sql(dialect="duckdb"))
+    finally:
+        con.unregister("__dict_clusters")
+    for view, statement in golden_statements(plan):
+        if view == golden.view_name:
+            for sql in duckdb.statements(statement):
+                con.execute(sql)
+    systems: dict[str, set[str]] = {}
+    for system, _key, _rid, entity, _p in resolution.clusters:
+        systems.setdefault(entity, set()).add(system)
+    chosen = sorted((e for e, s in systems.items() if len(s) > 1), key=lambda e: (-len(systems[e]), e))[:shown]
+    if not chosen:
+        return []
+    slots = [s.name for s in golden.target.slots if golden.survive.unit_of(s.name) is not None]
+    entity = exp.column("entity_id", quoted=True)
+    query = exp.select(entity, exp.column("source_records", quoted=True),
+                       *[exp.column(c, quoted=True) for s in slots for c in (s, f"{s}__source", f"{s}__source_key")]
+                       ).from_(exp.to_table(golden.view_name, quoted=True)).where(
+        entity.copy().isin(*[exp.Literal.string(e) for e in chosen])).order_by(entity.copy())
+    lines = [f"golden {name} records of {len(chosen)} of the entities found in more than one system "
+             f"(view {golden.view_name}; each value (source:key it came from)):"]
+    for row in con.execute(duckdb.to_sql(query)).fetchall():
+        values = iter(row[2:])
+        parts = []
+        for slot in slots:
+            value, source, key = next(values), next(values), next(values)
+            if value is not None:
+                parts.append(f"{slot}={value} ({source}:{key})")
+        lines.append(f"  {row[0]} ({row[1]} records from {', '.join(sorted(systems[row[0]]))}): " + "; ".join(parts))
     return lines

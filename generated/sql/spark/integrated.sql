@@ -111,7 +111,7 @@ SELECT
 FROM `northwind__customer`;
 
 -- household: every source's canonical Household rows with provenance
--- class Household (dictionary/enterprise.yaml:77)
+-- class Household (dictionary/enterprise.yaml:82)
 CREATE OR REPLACE VIEW `household` AS
 SELECT
   `id`,
@@ -147,7 +147,7 @@ SELECT
 FROM `northwind__household`;
 
 -- contact_point: every source's canonical ContactPoint rows with provenance
--- class ContactPoint (dictionary/enterprise.yaml:105)
+-- class ContactPoint (dictionary/enterprise.yaml:110)
 CREATE OR REPLACE VIEW `contact_point` AS
 SELECT
   `id`,
@@ -405,7 +405,7 @@ SELECT
 FROM `northwind__contact_point_address`;
 
 -- account: every source's canonical Account rows with provenance
--- class Account (dictionary/enterprise.yaml:146)
+-- class Account (dictionary/enterprise.yaml:151)
 CREATE OR REPLACE VIEW `account` AS
 SELECT
   `id`,
@@ -424,7 +424,7 @@ SELECT
 FROM `billing__account`;
 
 -- product: every source's canonical Product rows with provenance
--- class Product (dictionary/enterprise.yaml:182)
+-- class Product (dictionary/enterprise.yaml:187)
 CREATE OR REPLACE VIEW `product` AS
 SELECT
   `id`,
@@ -463,7 +463,7 @@ SELECT
 FROM `northwind__product`;
 
 -- transaction: every source's canonical Transaction rows with provenance
--- class Transaction (dictionary/enterprise.yaml:213)
+-- class Transaction (dictionary/enterprise.yaml:218)
 CREATE OR REPLACE VIEW `transaction` AS
 SELECT
   `id`,
@@ -508,7 +508,7 @@ SELECT
 FROM `northwind__transaction`;
 
 -- transaction_line: every source's canonical TransactionLine rows with provenance
--- class TransactionLine (dictionary/enterprise.yaml:251)
+-- class TransactionLine (dictionary/enterprise.yaml:256)
 CREATE OR REPLACE VIEW `transaction_line` AS
 SELECT
   `id`,
@@ -550,7 +550,7 @@ SELECT
 FROM `northwind__transaction_line`;
 
 -- interaction: every source's canonical Interaction rows with provenance
--- class Interaction (dictionary/enterprise.yaml:287)
+-- class Interaction (dictionary/enterprise.yaml:292)
 CREATE OR REPLACE VIEW `interaction` AS
 SELECT
   `id`,

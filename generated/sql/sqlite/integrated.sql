@@ -113,7 +113,7 @@ SELECT
 FROM "northwind__customer";
 
 -- household: every source's canonical Household rows with provenance
--- class Household (dictionary/enterprise.yaml:77)
+-- class Household (dictionary/enterprise.yaml:82)
 DROP VIEW IF EXISTS "temp"."household";
 
 CREATE TEMPORARY VIEW "household" AS
@@ -151,7 +151,7 @@ SELECT
 FROM "northwind__household";
 
 -- contact_point: every source's canonical ContactPoint rows with provenance
--- class ContactPoint (dictionary/enterprise.yaml:105)
+-- class ContactPoint (dictionary/enterprise.yaml:110)
 DROP VIEW IF EXISTS "temp"."contact_point";
 
 CREATE TEMPORARY VIEW "contact_point" AS
@@ -411,7 +411,7 @@ SELECT
 FROM "northwind__contact_point_address";
 
 -- account: every source's canonical Account rows with provenance
--- class Account (dictionary/enterprise.yaml:146)
+-- class Account (dictionary/enterprise.yaml:151)
 DROP VIEW IF EXISTS "temp"."account";
 
 CREATE TEMPORARY VIEW "account" AS
@@ -432,7 +432,7 @@ SELECT
 FROM "billing__account";
 
 -- product: every source's canonical Product rows with provenance
--- class Product (dictionary/enterprise.yaml:182)
+-- class Product (dictionary/enterprise.yaml:187)
 DROP VIEW IF EXISTS "temp"."product";
 
 CREATE TEMPORARY VIEW "product" AS
@@ -473,7 +473,7 @@ SELECT
 FROM "northwind__product";
 
 -- transaction: every source's canonical Transaction rows with provenance
--- class Transaction (dictionary/enterprise.yaml:213)
+-- class Transaction (dictionary/enterprise.yaml:218)
 DROP VIEW IF EXISTS "temp"."transaction";
 
 CREATE TEMPORARY VIEW "transaction" AS
@@ -520,7 +520,7 @@ SELECT
 FROM "northwind__transaction";
 
 -- transaction_line: every source's canonical TransactionLine rows with provenance
--- class TransactionLine (dictionary/enterprise.yaml:251)
+-- class TransactionLine (dictionary/enterprise.yaml:256)
 DROP VIEW IF EXISTS "temp"."transaction_line";
 
 CREATE TEMPORARY VIEW "transaction_line" AS
@@ -564,7 +564,7 @@ SELECT
 FROM "northwind__transaction_line";
 
 -- interaction: every source's canonical Interaction rows with provenance
--- class Interaction (dictionary/enterprise.yaml:287)
+-- class Interaction (dictionary/enterprise.yaml:292)
 DROP VIEW IF EXISTS "temp"."interaction";
 
 CREATE TEMPORARY VIEW "interaction" AS
