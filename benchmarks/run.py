@@ -129,7 +129,7 @@ def project_copy(work: Path) -> Path:
     target = work / "repo"
     if target.exists():
         shutil.rmtree(target)
-    for folder in ("dictionary", "mappings", "generated"):
+    for folder in ("dictionary", "mappings", "policies", "generated"):
         shutil.copytree(ROOT / folder, target / folder)
     return target
 
