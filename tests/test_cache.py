@@ -2,7 +2,6 @@
 byte for byte what a cold run gives, and it re-renders only the statements whose tree changed."""
 from __future__ import annotations
 
-import io
 import json
 import shutil
 
@@ -129,7 +128,7 @@ def test_library_callers_get_no_cache_unless_the_command_turns_it_on(tmp_path):
 
 
 @pytest.mark.slow
-def test_validate_answers_from_the_cache_only_while_nothing_it_read_changed(tmp_path, monkeypatch):
+def test_validate_answers_from_the_cache_only_while_nothing_it_read_changed(tmp_path, monkeypatch, capsys):
     """`dict validate` on an unchanged project is answered from .dict-cache/ without loading the plan; after an edit,
     a new policy file or a broken mapping it says what a cold run says, and a failed run is never stored."""
     from toolkit import cli, plan as plan_module
@@ -138,12 +137,11 @@ def test_validate_answers_from_the_cache_only_while_nothing_it_read_changed(tmp_
     shutil.copytree(ROOT / "policies", root / "policies")
 
     def run() -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(cli.out, "file", out)
-        monkeypatch.setattr(cli.err, "file", err)
+        capsys.readouterr()
         with pytest.raises(SystemExit) as exit_:
             cli.main(["validate", "--project", str(root), "--format", "json"])
-        return exit_.value.code, out.getvalue(), err.getvalue()
+        captured = capsys.readouterr()   # the consoles write to sys.stdout/stderr as they are at each call
+        return exit_.value.code, captured.out, captured.err
 
     def cold() -> tuple[int, str, str]:
         shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
