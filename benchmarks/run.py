@@ -41,8 +41,11 @@ DICT = [sys.executable, "-m", "toolkit.cli"]
 def run_child(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, float]:
     """(CPU seconds, wall seconds, peak MiB) of one child process; a failure stops the benchmark."""
     start = time.perf_counter()
+    # bytecode as an installed package has it (pip compiles it): PYTHONDONTWRITEBYTECODE in the caller's
+    # environment would have every dict child compile the toolkit again, while the anchors' are compiled
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     child = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+                             env={**base, "PYTHONPATH": str(ROOT), **(env or {})})
     # the child's stderr is read to its end before waiting, so a chatty child cannot block on a full pipe
     stderr = child.stderr.read()
     _pid, status, usage = os.wait4(child.pid, 0)
@@ -129,7 +132,7 @@ def project_copy(work: Path) -> Path:
     target = work / "repo"
     if target.exists():
         shutil.rmtree(target)
-    for folder in ("dictionary", "mappings", "generated"):
+    for folder in ("dictionary", "mappings", "policies", "generated"):
         shutil.copytree(ROOT / folder, target / folder)
     return target
 

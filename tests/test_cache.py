@@ -2,11 +2,12 @@
 byte for byte what a cold run gives, and it re-renders only the statements whose tree changed."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
-from projects import copy_project, edit, snapshot
+from projects import ROOT, copy_project, edit, snapshot
 from toolkit import cache
 from toolkit.generate import generate, render
 from toolkit.generators import python, sql
@@ -124,3 +125,43 @@ def test_library_callers_get_no_cache_unless_the_command_turns_it_on(tmp_path):
     root = copy_project(tmp_path / "project")
     generate(root, ["sql"], out=tmp_path / "out")
     assert not (root / cache.CACHE_DIR).exists()
+
+
+@pytest.mark.slow
+def test_validate_answers_from_the_cache_only_while_nothing_it_read_changed(tmp_path, monkeypatch, capsys):
+    """`dict validate` on an unchanged project is answered from .dict-cache/ without loading the plan; after an edit,
+    a new policy file or a broken mapping it says what a cold run says, and a failed run is never stored."""
+    from toolkit import cli, plan as plan_module
+
+    root = copy_project(tmp_path / "project")
+    shutil.copytree(ROOT / "policies", root / "policies")
+
+    def run() -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["validate", "--project", str(root), "--format", "json"])
+        captured = capsys.readouterr()   # the consoles write to sys.stdout/stderr as they are at each call
+        return exit_.value.code, captured.out, captured.err
+
+    def cold() -> tuple[int, str, str]:
+        shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
+        return run()
+
+    first = cold()
+    assert first[0] == 0 and json.loads(first[1])["policies"] == 2
+    loads = []
+    real = plan_module.load_plan
+    monkeypatch.setattr(plan_module, "load_plan", lambda *a, **k: loads.append(1) or real(*a, **k))
+    assert run() == first and not loads, "nothing changed: the plan is not loaded"
+    # a policy file more: the listing of policies/ is part of the key
+    policy = sorted((root / "policies").glob("*.yaml"))[0]
+    text = policy.read_text(encoding="utf-8")
+    name = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("name:"))
+    (root / "policies" / "zz_copy.yaml").write_text(text.replace(f"name: {name}", f"name: {name}_copy", 1),
+                                                     encoding="utf-8")
+    second = run()
+    assert loads and json.loads(second[1])["policies"] == 3 and second == cold()
+    # a broken mapping: exit 1 with its problem, every time (a failure is not cached)
+    edit(root / EDITS[1][1], EDITS[1][2], "expr: TRIM(NoSuchColumn)")
+    broken = run()
+    assert broken[0] == 1 and "NoSuchColumn" in broken[1] and run() == broken == cold()

@@ -1,12 +1,13 @@
 """A content-addressed regeneration cache in <project>/.dict-cache/, so `dict generate` and `dict check`
-redo only what changed.
+redo only what changed (and `dict validate` answers at once for a project it validated before).
 
 Two levels, both keyed by the bytes of what they depend on, never by times:
 
 - a **run**: the files a `generate`/`check` renders, keyed by the toolkit's own code (every file of the
   package, and sqlglot's version), the options (targets, dialects) and the bytes of every file the plan was
-  read from (the loader reports each file it reads), plus the names of the files under dictionary/ and
-  mappings/ (a new mapping changes the plan). Nothing changed: no plan is even loaded.
+  read from (the loader reports each file it reads), plus the names of the files under dictionary/,
+  mappings/ and policies/ (a new mapping or policy changes the plan). Nothing changed: no plan is even
+  loaded. `dict validate` stores what it reports about a valid project the same way.
 - a **statement**: each SQL statement's text per dialect, keyed by the fingerprint of its neutral tree
   (every node, argument and recorded type) and the dialect, under the toolkit's code key. Editing one
   mapping re-renders only the statements whose tree changed.
@@ -88,9 +89,9 @@ def _read(path: Path) -> dict | None:
 # ---------------------------------------------------------------------------- runs
 
 def _listing(root: Path) -> list[str]:
-    """Names of the files under dictionary/ and mappings/: a file added or removed changes the plan."""
+    """Names of the files under dictionary/, mappings/ and policies/: a file added or removed changes the plan."""
     names = []
-    for folder in ("dictionary", "mappings"):
+    for folder in ("dictionary", "mappings", "policies"):
         base = root / folder
         if base.is_dir():
             names += sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file())

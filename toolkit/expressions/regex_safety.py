@@ -695,8 +695,20 @@ def _late_assertions(tree: Node) -> bool:
     return any(isinstance(n, Assertion) and id(n) not in leading for n in _walk(tree))
 
 
+_SAFE: set[str] = set()    # patterns already proved safe: typing a plan's expressions meets each one many times
+
+
 def check_pattern(pattern: str) -> None:
     """Raise UnsafePattern if ``pattern`` is outside the portable, linear-time subset."""
+    if pattern in _SAFE:
+        return
+    _check_pattern(pattern)
+    if len(_SAFE) > 10_000:
+        _SAFE.clear()
+    _SAFE.add(pattern)
+
+
+def _check_pattern(pattern: str) -> None:
     tree, _fold_case = parse(pattern)
     for node in _walk(tree):
         if isinstance(node, Repeat) and node.loops:

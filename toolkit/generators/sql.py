@@ -475,8 +475,15 @@ def source_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
     return view_statements(view) + orphan_statements(view)
 
 
+def staged_statement(view: ViewPlan) -> exp.Create:
+    """The view's annotated __staged statement, built once per view: the SQL generator renders it and the Python
+    generator reads its DuckDB form (each copies it before rewriting, so nobody changes it)."""
+    return per_plan(view, "sql.staged", lambda: annotate(create_view(view.staged_name, staged_select(view)),
+                                                         {ref.alias: ref.table for ref in view.tables()}, view.source))
+
+
 def view_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
-    out = [(view.staged_name, create_view(view.staged_name, staged_select(view)))]
+    out = [(view.staged_name, staged_statement(view))]
     if view.grouped:
         out.append((view.groups_name, create_view(view.groups_name, groups_select(view))))
     out += [(view.view_name, create_view(view.view_name, canonical_select(view))),
@@ -485,7 +492,7 @@ def view_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
     if checks is not None:
         out.append((join_check_name(view), create_view(join_check_name(view), checks)))
     tables = {ref.alias: ref.table for ref in view.tables()}
-    return [(name, annotate(stmt, tables, view.source)) for name, stmt in out]
+    return out[:1] + [(name, annotate(stmt, tables, view.source)) for name, stmt in out[1:]]
 
 
 def orphan_statements(view: ViewPlan) -> list[tuple[str, exp.Create]]:
