@@ -18,7 +18,8 @@ import pytest
 from conftest import ROOT
 from engine_support import require
 from toolkit.demo import build_estate
-from toolkit.engines.materialize import REGISTRY, STAGED, materialize, open_target, read_sources
+from toolkit.engines.materialize import materialize, open_target, read_sources
+from toolkit.names import REGISTRY_TABLE, SWAP_NEW
 from toolkit.errors import DictError
 from toolkit.plan import load_plan
 
@@ -144,7 +145,7 @@ def _canonical(snapshot: dict, schema: str) -> dict:
     were made, so the next run replaces them) and the registry itself are dict's bookkeeping, not the load."""
     prefix = f"{schema}."
     return {k[len(prefix):]: v for k, v in snapshot["rows"].items()
-            if k.startswith(prefix) and STAGED not in k and not k.endswith(f".{REGISTRY}")}
+            if k.startswith(prefix) and SWAP_NEW not in k and not k.endswith(f".{REGISTRY_TABLE}")}
 
 
 def _canonical_schema(target: Target) -> str:

@@ -16,9 +16,9 @@ from typing import Callable
 
 from sqlglot import exp
 
+from . import names
 from .dialects._portable import typed
 from .dictionary import Slot
-from .names import stale_view
 from .plan import PROVENANCE, Plan
 from .types import Type
 
@@ -148,7 +148,7 @@ def failing_rows(test: DataTest, relation: Relation, as_of: datetime) -> exp.Sel
 
 def stale_view(test: DataTest, relation: Relation, as_of: datetime) -> exp.Create:
     """CREATE VIEW <class>__stale: the rows of a class with ``max_age`` older than that on ``as_of``."""
-    return exp.Create(this=exp.Table(this=exp.to_identifier(stale_view(test.table), quoted=True)), kind="VIEW",
+    return exp.Create(this=exp.Table(this=exp.to_identifier(names.stale_view(test.table), quoted=True)), kind="VIEW",
                       replace=True, expression=failing_rows(test, relation, as_of))
 
 

@@ -31,7 +31,7 @@ from ..names import ALL_REJECTS, CANONICAL_SCHEMA, REFUSED_TABLE, SWAP_NEW, SWAP
 from ..plan import PROVENANCE, IntegratedPlan, Plan
 from ..source_schema import file_head
 from . import Engine, deploy
-from .ownership import REGISTRY, drop_owned, guard, present, register
+from .ownership import drop_owned, guard, present, register
 from .data import SourceData, read_source
 
 
@@ -131,9 +131,6 @@ def read_sources(plan: Plan, data: dict[str, Path | str]) -> list[SourceData]:
     return out
 
 
-STAGED, RETIRED = SWAP_NEW, SWAP_OLD   # MySQL: canonical tables built aside, then swapped in
-
-
 def materialize(engine: Engine, plan: Plan, data: list[SourceData], schema: str = CANONICAL_SCHEMA) -> list[ClassLoad]:
     """Load every integrated view of ``data``'s sources into its canonical table in ``schema``."""
     namespaces = _namespaces(engine, data, schema)
@@ -167,7 +164,7 @@ def _atomic(engine: Engine, plan: Plan, data: list[SourceData], schema: str, nam
     finals = [REFUSED_TABLE] + [i.target.table_name for i in plan.restrict([d.source.name for d in data]).integrated]
     engine.create_namespace(schema)
     register(engine, schema, owned | _will_create(engine, plan, data, schema, finals))
-    loads = _load(engine, plan, data, schema, STAGED)
+    loads = _load(engine, plan, data, schema, SWAP_NEW)
     _swap(engine, schema, finals, {name for name, _ in engine.objects(schema)})
     register(engine, schema, present(engine, namespaces))
     return loads
@@ -181,7 +178,7 @@ def _will_create(engine: Engine, plan: Plan, data: list[SourceData], schema: str
     out = {(engine.physical(d.source.database_schema), t.table.name, "TABLE") for d in data for t in d.tables}
     out |= {(views, name, "VIEW") for s in deployed.sources for name, _ in source_file_statements(s)}
     out |= {(views, name, "VIEW") for name, _ in integrated_statements(deployed)}
-    out |= {(schema, f + suffix, "TABLE") for f in finals for suffix in ("", STAGED, RETIRED)}
+    out |= {(schema, f + suffix, "TABLE") for f in finals for suffix in ("", SWAP_NEW, SWAP_OLD)}
     return out
 
 
@@ -200,13 +197,13 @@ def _swap(engine: Engine, schema: str, finals: list[str], existing: set[str]) ->
     """One RENAME TABLE puts every staged table in place (MySQL renames atomically); the old ones go after."""
     old = [f for f in finals if f in existing]
     for f in old:
-        engine.drop_table(_table(schema, f + RETIRED))   # left by a run killed between its swap and cleanup
-    pairs = [(f, f + RETIRED) for f in old] + [(f + STAGED, f) for f in finals]
+        engine.drop_table(_table(schema, f + SWAP_OLD))   # left by a run killed between its swap and cleanup
+    pairs = [(f, f + SWAP_OLD) for f in old] + [(f + SWAP_NEW, f) for f in finals]
     renames = ", ".join(f"{_table(schema, a).sql(dialect='mysql')} TO {_table(schema, b).sql(dialect='mysql')}"
                         for a, b in pairs)
     engine.run(exp.Command(this="RENAME", expression=f"TABLE {renames}"))
     for f in old:
-        engine.drop_table(_table(schema, f + RETIRED))
+        engine.drop_table(_table(schema, f + SWAP_OLD))
 
 
 def view_rejects(engine: Engine, plan: Plan, data: list[SourceData]) -> list[ViewRejects]:

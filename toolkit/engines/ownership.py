@@ -16,15 +16,12 @@ from ..generators.sql import _id
 from ..names import REGISTRY_TABLE
 from . import Engine
 
-REGISTRY = REGISTRY_TABLE
-
-
 def guard(engine: Engine, namespaces: list[str], schema: str, option: str = "--target") -> set[tuple[str, str, str]]:
     """The objects dict owns in ``namespaces``; refuses (before any write) if anything else is there."""
     owned = registry(engine, schema)
     names = {(ns, name) for ns, name, _ in owned}
     foreign = [(ns, name, kind) for ns in namespaces for name, kind in engine.objects(ns)
-               if (ns, name) not in names and (ns, name) != (schema, REGISTRY)]
+               if (ns, name) not in names and (ns, name) != (schema, REGISTRY_TABLE)]
     if foreign:
         listed = ", ".join(f"{ns}.{name} ({kind.lower()})" for ns, name, kind in foreign[:8])
         more = f" and {len(foreign) - 8} more" if len(foreign) > 8 else ""
@@ -36,9 +33,9 @@ def guard(engine: Engine, namespaces: list[str], schema: str, option: str = "--t
 
 
 def registry(engine: Engine, schema: str) -> set[tuple[str, str, str]]:
-    if (REGISTRY, "TABLE") not in {(n, k) for n, k in engine.objects(schema)}:
+    if (REGISTRY_TABLE, "TABLE") not in {(n, k) for n, k in engine.objects(schema)}:
         return set()
-    rows = engine.select(exp.select(_id("namespace"), _id("name"), _id("kind")).from_(_table(schema, REGISTRY)))
+    rows = engine.select(exp.select(_id("namespace"), _id("name"), _id("kind")).from_(_table(schema, REGISTRY_TABLE)))
     return {(str(ns), str(name), str(kind)) for ns, name, kind in rows}
 
 
@@ -47,12 +44,12 @@ def present(engine: Engine, namespaces: list[str]) -> set[tuple[str, str, str]]:
 
 
 def register(engine: Engine, schema: str, objects: set[tuple[str, str, str]]) -> None:
-    registry = _table(schema, REGISTRY)
+    registry = _table(schema, REGISTRY_TABLE)
     engine.drop_table(registry)
     text = exp.DataType.build("VARCHAR(255)")
     engine.run(exp.Create(this=exp.Schema(this=registry.copy(), expressions=[
         exp.ColumnDef(this=_id(c), kind=text.copy()) for c in ("namespace", "name", "kind")]), kind="TABLE"))
-    rows = sorted(o for o in objects if o[:2] != (schema, REGISTRY))
+    rows = sorted(o for o in objects if o[:2] != (schema, REGISTRY_TABLE))
     for i in range(0, len(rows), 500):
         values = exp.values([tuple(exp.Literal.string(v) for v in row) for row in rows[i:i + 500]])
         engine.run(exp.insert(values, registry.copy(), columns=[_id(c) for c in ("namespace", "name", "kind")]))

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..errors import DictError, Problem
-from ..names import MATCH_RECORDS, explain_record
+from ..names import MATCH_INPUT, MATCH_RECORDS, explain_record
 from ..plan import Plan, load_plan
 from . import store
 from .hints import MatchHints
@@ -112,10 +112,8 @@ def explain(project: Path, name: str, data: dict[str, Path | str] | None, databa
 
 def _record(con, rid: str, side: str) -> str:
     """A one-row table of the normalised record ``rid`` (typed, so an empty date stays a DATE)."""
-    from .resolve import INPUT
-
     name = explain_record(side)
-    query = exp.select("*").from_(exp.to_table(INPUT, quoted=True)).where(
+    query = exp.select("*").from_(exp.to_table(MATCH_INPUT, quoted=True)).where(
         exp.column("id", quoted=True).eq(exp.Literal.string(rid)))
     con.execute(exp.Create(this=exp.to_table(name, quoted=True), kind="TABLE", replace=True, expression=query,
                            properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql(dialect="duckdb"))
