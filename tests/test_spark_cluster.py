@@ -257,8 +257,8 @@ def test_a_foreign_table_in_dicts_spark_database_refuses_the_run(plan, servers):
 
 
 def test_dict_run_on_spark_connect_counts_like_duckdb(plan, servers, live):
-    from toolkit.engines.spark_cluster import run_on_spark
     from toolkit.engines.reconcile import run_report
+    from toolkit.engines.spark_cluster import run_on_spark
 
     duck = run_report(plan, {"chinook": CHINOOK})
     spark = run_on_spark(plan, servers["connect"], "h19_run", {"chinook": live["chinook"]})
