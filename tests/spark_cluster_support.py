@@ -95,8 +95,8 @@ def connect_server(logs: Path) -> tuple[str, list[subprocess.Popen]]:
     return f"sc://127.0.0.1:{port}", [process]
 
 
-def standalone_cluster(logs: Path, workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
-    """A standalone master and ``workers`` workers (1 core, 512 MB each) on loopback: its spark:// URL and processes."""
+def standalone_cluster(logs: Path, workers: int = 2, memory: str = MEMORY) -> tuple[str, list[subprocess.Popen]]:
+    """A standalone master and ``workers`` workers (1 core, ``memory`` each) on loopback: its spark:// URL and processes."""
     require("spark")
     port = free_port()
     spark_class = str(spark_home() / "bin" / "spark-class")
@@ -110,7 +110,7 @@ def standalone_cluster(logs: Path, workers: int = 2) -> tuple[str, list[subproce
             work = logs / f"worker{i}"
             work.mkdir(exist_ok=True)
             worker, _ = _start([spark_class, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                                "--memory", MEMORY, "--webui-port", str(free_port()), "--work-dir", str(work), url],
+                                "--memory", memory, "--webui-port", str(free_port()), "--work-dir", str(work), url],
                                logs, f"worker{i}", SPARK_DAEMON_MEMORY="256m")
             processes.append(worker)
         _wait_for_workers(logs, workers)
