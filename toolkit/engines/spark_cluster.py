@@ -61,8 +61,9 @@ def jars() -> list[str]:
     return [j for j in JARS if Path(j).exists()]
 
 
-def connect(url: str):
-    """A SparkSession on the Connect server or standalone master ``url``, set up for the generated SQL."""
+def connect(url: str, extra_jars: list[str] = ()):
+    """A SparkSession on the Connect server or standalone master ``url``, set up for the generated SQL
+    (``extra_jars``: more jars for a standalone session; a Connect server has its own)."""
     from pyspark.sql import SparkSession
 
     try:
@@ -79,7 +80,7 @@ def connect(url: str):
             scratch = tempfile.mkdtemp(prefix="dict-spark-catalog-")
             spark = (SparkSession.builder.master(url).appName("dict")
                      .config("spark.sql.warehouse.dir", scratch)
-                     .config("spark.jars", ",".join(jars()))
+                     .config("spark.jars", ",".join([*jars(), *extra_jars]))
                      .config("spark.driver.memory", memory).config("spark.executor.memory", memory)
                      .config("spark.driver.extraJavaOptions", JAVA_OPTIONS)
                      .config("spark.executor.extraJavaOptions", JAVA_OPTIONS)
@@ -198,6 +199,19 @@ class SparkTarget(Engine):
         except Exception as exc:
             raise DictError(Problem("--data", 1, f"source '{data.source.name}': cannot read table '{table}': "
                                     f"{_first_line(exc)}", "check the location and that Spark can reach it")) from None
+
+
+class SparkCatalogViews(SparkTarget):
+    """`dict deploy --target sc://…`: the views in database ``views`` of the Spark catalog, reading the legacy tables
+    where they already are (database ``database_schema`` of each mapping: a lakehouse's tables). Nothing is copied."""
+
+    def physical_table(self, schema: str, table: str) -> exp.Table:
+        return exp.Table(this=_id(table), db=_id(schema))
+
+    def create_namespace(self, name: str) -> None:
+        super().create_namespace(name)
+        if name == self.views:   # a permanent view resolves its unqualified names in the database it was made in
+            self.run(exp.Command(this="USE", expression=_id(self.views).sql(dialect="spark")))
 
 
 def _jdbc(spark, data: SourceData, table: str, url: str):
