@@ -206,3 +206,15 @@ def _groups(resolution) -> set[frozenset]:
     for _system, _key, rid, entity, _p in resolution.clusters:
         by[entity].add(rid)
     return {frozenset(g) for g in by.values()}
+
+
+def test_dict_match_on_spark_connect_resolves_the_demo_estate_as_on_duckdb(server, spark, tmp_path):
+    on_duckdb = CliRunner().invoke(app, ["match", "Customer", "--database", str(tmp_path / "duck.duckdb"),
+                                         "--project", str(ROOT)])
+    on_spark = CliRunner().invoke(app, ["match", "Customer", "--target", server, "--database",
+                                        str(tmp_path / "spark.duckdb"), "--project", str(ROOT)])
+    assert on_duckdb.exit_code == 0 and on_spark.exit_code == 0, on_duckdb.output + on_spark.output
+    assert on_spark.output.splitlines()[0] == on_duckdb.output.splitlines()[0]   # records -> entities, pairs
+    clusters = [sorted(duckdb.connect(str(tmp_path / f"{side}.duckdb"), read_only=True).execute(
+        "SELECT id, entity_id FROM customer__clusters").fetchall()) for side in ("duck", "spark")]
+    assert clusters[0] == clusters[1]   # entity ids derive from the clusters: equal ids, equal clusters
