@@ -1,18 +1,22 @@
-"""DuckDB vs local Spark on the same seeded estate: where does Spark start to pay off on this machine?
+"""DuckDB vs a local Spark standalone cluster on the same seeded estate: where does Spark start to pay off?
 
 The estate (benchmarks/estate.py: 4 classes, 2 sources, 2 tables each, 10 columns, R source rows)
 is generated once per size. Each side runs in a child process and computes what `dict run` reports
 (every derivation's source rows, canonical rows and rejects, every integrated view's rows):
 
 - duckdb: `dict run` over the DuckDB file, read where it is (the views created in a copy of it);
-- spark: `dict run --target` on Spark in local mode with N cores, the sources read from Parquet
-  files (one per table, exported once, untimed), copied typed into the catalog and the views run there.
+- cluster: `dict run --target spark://…` on a standalone cluster of one master and two workers (1 core
+  each) that the benchmark starts on loopback once (its start is not timed: a real cluster is already
+  up), the sources read from Parquet files (one per table, exported once, untimed), copied typed into
+  the catalog and the views run there.
 
-Both sides must report the same counts. Sides alternate; per side the median wall time, the median
-CPU time and the median peak memory of the child's whole process tree (Python and the JVM), sampled
-from /proc every 50 ms.
+Both sides must report the same counts. Sides alternate; per side the median wall time, CPU time and
+peak memory. CPU: the child's whole process tree (Python and the driver JVM) sampled from /proc every
+50 ms, plus for the cluster side what the master, the workers and their executors used (the rusage the
+kernel accumulates on the master's and workers' processes, utime+stime of themselves and of the
+executors they reaped, before vs after). Peak memory: the sum of the RSS of all those processes.
 
-    python benchmarks/spark_benchmark.py --rows 1000000 10000000 --repeat 3
+    nice python benchmarks/spark_benchmark.py --rows 1000000 10000000 50000000 --repeat 1
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+WORKER, EXECUTOR = "5g", "4g"   # per worker (1 core each) and per executor
 
 
 def estate(workdir: Path, rows: int) -> Path:
@@ -55,7 +60,7 @@ def estate(workdir: Path, rows: int) -> Path:
     return root
 
 
-def child(side: str, root: Path, cores: int) -> None:
+def child(side: str, root: Path, master: str) -> None:
     """One side's run; prints its counts as JSON (compared between sides)."""
     sys.path.insert(0, str(ROOT))
     from toolkit.plan import load_plan
@@ -74,8 +79,10 @@ def child(side: str, root: Path, cores: int) -> None:
 
         from toolkit.engines.spark_cluster import SESSION, SparkTarget, read_sources, run
 
-        spark = (SparkSession.builder.master(f"local[{cores}]").appName("dict-benchmark")
-                 .config("spark.driver.memory", "3g").config("spark.ui.enabled", "false")
+        spark = (SparkSession.builder.master(master).appName("dict-benchmark")
+                 .config("spark.driver.memory", "2g").config("spark.executor.memory", EXECUTOR)
+                 .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC -Xss64m")
+                 .config("spark.ui.enabled", "false")
                  .config("spark.ui.showConsoleProgress", "false")
                  .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="spark-", dir=root))
                  .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC -Xss64m").getOrCreate())
@@ -83,7 +90,7 @@ def child(side: str, root: Path, cores: int) -> None:
         for key, value in SESSION.items():
             spark.conf.set(key, value)
         data, where = read_sources(plan, {s: root / "parquet" / s for s in sources})
-        engine = SparkTarget("local", "bench_views", spark=spark)
+        engine = SparkTarget(master, "bench_views", spark=spark)
         engine.sources = where
         result = run(engine, plan, data)
     print(json.dumps({"views": sorted([r.view.view_name, r.source_rows, r.canonical, r.rejected]
@@ -108,24 +115,40 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def measure(command: list[str]) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of the whole process tree, and its output."""
+def _used(pid: int) -> float:
+    """CPU seconds a process used and those of the children it reaped (utime, stime, cutime, cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / TICK
+
+
+def measure(command: list[str], cluster: list[int]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of the child's process tree and of the ``cluster`` processes
+    (their trees: master, workers, executors), and the child's output."""
     cpu: dict[int, float] = {}
     peak = 0
+    before = sum(_used(p) for p in cluster)
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     while process.poll() is None:
         rss = 0
-        for p in _tree(process.pid):
+        for p in _tree(process.pid) + [q for c in cluster for q in _tree(c)]:
             try:
                 fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
                 rss += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
             except OSError:
                 continue
-            cpu[p] = (int(fields[11]) + int(fields[12])) / TICK
+            if p not in cluster:
+                cpu[p] = (int(fields[11]) + int(fields[12])) / TICK
         peak = max(peak, rss)
         time.sleep(0.05)
     wall = time.perf_counter() - start
+    if cluster:   # the executors end with the application: wait until the workers reaped them
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(len(_tree(c)) > 1 for c in cluster[1:]):
+            time.sleep(0.2)
+        executors = {q for c in cluster for q in _tree(c)} - set(cluster)
+        cpu = {p: v for p, v in cpu.items() if p not in executors}   # counted in their worker's cutime
+        cpu["cluster"] = sum(_used(p) for p in cluster) - before
     output = process.stdout.read()
     if process.returncode != 0:
         raise SystemExit(f"{command} failed ({process.returncode})")
@@ -136,28 +159,48 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--master", default="")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/dict-spark-benchmark"))
-    parser.add_argument("--child", choices=("duckdb", "spark"))
+    parser.add_argument("--child", choices=("duckdb", "cluster"))
     parser.add_argument("--root", type=Path)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.root, args.cores)
-    print(f"{'rows':>11} {'side':>7} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}   (medians of {args.repeat}, alternating)")
+        return child(args.child, args.root, args.master)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from spark_cluster_support import standalone_cluster, stop
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    logs = Path(tempfile.mkdtemp(prefix="cluster-", dir=args.workdir))
+    master, processes = standalone_cluster(logs, workers=2, memory=WORKER)
+    try:
+        _curve(args, master, [_jvm(p.pid) for p in processes])
+    finally:
+        stop(processes)
+
+
+def _jvm(pid: int) -> int:
+    """The JVM a launcher script started (spark-class execs java; else its one child)."""
+    tree = _tree(pid)
+    return next((p for p in tree if Path(f"/proc/{p}/comm").read_text().strip() == "java"), pid)
+
+
+def _curve(args, master: str, cluster: list[int]) -> None:
+    print(f"{'rows':>11} {'side':>8} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}   (medians of {args.repeat}, alternating;"
+          f" cluster {master}: 1 master, 2 workers x 1 core, executors {EXECUTOR})", flush=True)
     for rows in args.rows:
         root = estate(args.workdir, rows)
-        runs: dict[str, list[tuple[float, float, float]]] = {"duckdb": [], "spark": []}
+        runs: dict[str, list[tuple[float, float, float]]] = {"duckdb": [], "cluster": []}
         answers = {}
         for _ in range(args.repeat):
             for side in runs:
                 wall, cpu, peak, output = measure([sys.executable, __file__, "--child", side, "--root", str(root),
-                                                   "--cores", str(args.cores)])
+                                                   "--master", master], cluster if side == "cluster" else [])
                 runs[side].append((wall, cpu, peak))
                 answers[side] = json.loads(output.strip().splitlines()[-1])
-        same = "same counts" if answers["duckdb"] == answers["spark"] else "COUNTS DIFFER"
+        same = "same counts" if answers["duckdb"] == answers["cluster"] else "COUNTS DIFFER"
         for side, values in runs.items():
             wall, cpu, peak = (statistics.median(v[i] for v in values) for i in range(3))
-            print(f"{rows:>11,} {side:>7} {wall:>8.1f} {cpu:>8.1f} {peak:>8.0f}   {same}", flush=True)
+            print(f"{rows:>11,} {side:>8} {wall:>8.1f} {cpu:>8.1f} {peak:>8.0f}   {same}", flush=True)
 
 
 if __name__ == "__main__":

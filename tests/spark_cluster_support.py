@@ -71,17 +71,18 @@ def stop(processes: list[subprocess.Popen]) -> None:
             p.wait()
 
 
-def connect_server(logs: Path) -> tuple[str, list[subprocess.Popen]]:
-    """A Spark Connect server (local[2] driver, the JDBC jars on its class path): its sc:// URL and process."""
+def connect_server(logs: Path, extra_jars: tuple[str, ...] = (), jdbc: bool = True) -> tuple[str, list[subprocess.Popen]]:
+    """A Spark Connect server (local[2] driver, the JDBC jars and ``extra_jars`` on its class path): its sc:// URL
+    and process."""
     require("spark")
     from toolkit.engines.spark_cluster import JAVA_OPTIONS, jars
 
-    if len(jars()) < 2:
+    if jdbc and len(jars()) < 2:
         missing("the JDBC drivers are missing: apt-get install -y libpostgresql-jdbc-java libmariadb-java")
     port = free_port()
     warehouse = logs / "warehouse"
     command = [str(spark_home() / "sbin" / "start-connect-server.sh"), "--wait", "--master", "local[2]",
-               "--driver-memory", MEMORY, "--jars", ",".join(jars()),
+               "--driver-memory", MEMORY, "--jars", ",".join([*jars(), *extra_jars]),
                "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
                "--conf", f"spark.driver.extraJavaOptions={JAVA_OPTIONS}",
                "--conf", f"spark.sql.warehouse.dir={warehouse}", "--conf", "spark.ui.enabled=false",
@@ -95,8 +96,8 @@ def connect_server(logs: Path) -> tuple[str, list[subprocess.Popen]]:
     return f"sc://127.0.0.1:{port}", [process]
 
 
-def standalone_cluster(logs: Path, workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
-    """A standalone master and ``workers`` workers (1 core, 512 MB each) on loopback: its spark:// URL and processes."""
+def standalone_cluster(logs: Path, workers: int = 2, memory: str = MEMORY) -> tuple[str, list[subprocess.Popen]]:
+    """A standalone master and ``workers`` workers (1 core, ``memory`` each) on loopback: its spark:// URL and processes."""
     require("spark")
     port = free_port()
     spark_class = str(spark_home() / "bin" / "spark-class")
@@ -110,7 +111,7 @@ def standalone_cluster(logs: Path, workers: int = 2) -> tuple[str, list[subproce
             work = logs / f"worker{i}"
             work.mkdir(exist_ok=True)
             worker, _ = _start([spark_class, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                                "--memory", MEMORY, "--webui-port", str(free_port()), "--work-dir", str(work), url],
+                                "--memory", memory, "--webui-port", str(free_port()), "--work-dir", str(work), url],
                                logs, f"worker{i}", SPARK_DAEMON_MEMORY="256m")
             processes.append(worker)
         _wait_for_workers(logs, workers)
@@ -128,3 +129,25 @@ def _wait_for_workers(logs: Path, workers: int, seconds: float = 90) -> None:
             return
         time.sleep(0.5)
     raise RuntimeError(f"{workers} workers did not register with the master in {seconds} s")
+
+
+def stop_local_session() -> None:
+    """Stop the local (classic) session other test modules share: pyspark refuses a Spark Connect session in a
+    process that runs a regular one. The next module that needs it starts a new one (engine_support)."""
+    import engine_support
+
+    while engine_support._SPARK:
+        engine_support._SPARK.pop().stop()
+
+
+def release_client() -> None:
+    """Close this process's Spark Connect session first: a client left open retries a stopped server for minutes;
+    and leave Connect mode (pyspark marks the whole process once a remote session starts: later modules' local
+    sessions would be built as remote ones without a URL)."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    session = ConnectSession.getActiveSession() or getattr(ConnectSession, "_default_session", None)
+    if session is not None:
+        session.stop()
+    for name in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE"):
+        os.environ.pop(name, None)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND, ROOT
 from engine_support import require
-from spark_cluster_support import connect_server, standalone_cluster, stop
+from spark_cluster_support import connect_server, release_client, standalone_cluster, stop, stop_local_session
 from toolkit.cli import app
 from toolkit.demo import build_estate
 from toolkit.engines import deploy, results
@@ -60,25 +60,11 @@ def servers(tmp_path_factory):
 
 
 def _stop_local_session() -> None:
-    """Stop the local (classic) session other test modules share: pyspark refuses a Spark Connect session in a
-    process that runs a regular one. The next module that needs it starts a new one (engine_support)."""
-    import engine_support
-
-    while engine_support._SPARK:
-        engine_support._SPARK.pop().stop()
+    stop_local_session()
 
 
 def _release_client() -> None:
-    """Close this process's Spark Connect session first: a client left open retries a stopped server for minutes."""
-    from pyspark.sql.connect.session import SparkSession as ConnectSession
-
-    session = ConnectSession.getActiveSession() or getattr(ConnectSession, "_default_session", None)
-    if session is not None:
-        session.stop()
-    # pyspark marks the whole process as Connect mode once a remote session starts: later modules' local sessions
-    # would be built as remote ones without a URL
-    for name in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE"):
-        os.environ.pop(name, None)
+    release_client()
 
 
 @pytest.fixture(scope="module")

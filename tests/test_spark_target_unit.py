@@ -48,3 +48,57 @@ def test_only_sc_and_spark_urls_are_spark_targets():
 def test_an_unmapped_source_is_refused(tmp_path: Path):
     with pytest.raises(DictError, match="no mapping for source 'nope'"):
         spark_cluster.read_sources(load_plan(ROOT), {"nope": tmp_path})
+
+
+PARTITIONED = """name: shop
+classes:
+  Order:
+    annotations:
+      partition_by: {value}
+    slots: [id, country, placed_on, total]
+slots:
+  id: {{identifier: true}}
+  country: {{}}
+  placed_on: {{range: date}}
+  total: {{range: decimal}}
+"""
+
+
+def _dictionary(tmp_path: Path, value: str):
+    from toolkit.dictionary import load_dictionary
+
+    (tmp_path / "dictionary").mkdir(exist_ok=True)
+    (tmp_path / "dictionary" / "shop.yaml").write_text(PARTITIONED.format(value=value), encoding="utf-8")
+    return load_dictionary(tmp_path / "dictionary", tmp_path)
+
+
+def test_partition_by_names_the_slots_the_canonical_parquet_table_is_split_by(tmp_path):
+    assert _dictionary(tmp_path, "country, placed_on").classes["Order"].partition_by == ("country", "placed_on")
+
+
+@pytest.mark.parametrize("value, words", [
+    ("region", "partition_by names 'region', which the class does not list"),
+    ("id", "partition_by slot 'id' is the identifier (a folder per row)"),
+    ("total", "partition_by slot 'total' is a decimal slot"),
+    ("country, country", "is not a list of distinct slots"),
+    ("''", "is not a list of distinct slots"),
+])
+def test_a_partition_by_that_cannot_split_the_table_is_refused_with_file_and_line(tmp_path, value, words):
+    with pytest.raises(DictError) as refused:
+        _dictionary(tmp_path, value)
+    text = str(refused.value)
+    assert "dictionary/shop.yaml:5" in text and words in text and "name up to 3 of: country, placed_on" in text
+
+
+def test_deploy_to_a_standalone_master_is_refused_its_catalog_ends_with_the_command():
+    from toolkit.engines.server_views import open_server
+
+    with pytest.raises(DictError, match="standalone master's catalog ends with the command"):
+        open_server("spark://127.0.0.1:7077", "dict_views")
+
+
+def test_match_refuses_a_target_that_is_not_spark():
+    from toolkit.matching.run import _spark
+
+    with pytest.raises(DictError, match="is not a Spark target"):
+        _spark("duckdb:x.duckdb")

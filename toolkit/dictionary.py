@@ -116,6 +116,7 @@ class ClassDef:
     match: MatchHints | None = None   # identity resolution hints (toolkit/matching/hints.py), None if not matched
     freshness: Freshness | None = None
     survive: Survivorship | None = None   # golden record rules of a matched class (matching/survivorship.py)
+    partition_by: tuple[str, ...] = ()   # slots its Parquet canonical table is partitioned by (annotation partition_by)
 
     @property
     def identifier(self) -> Slot | None:
@@ -373,7 +374,40 @@ def _class(name: str, node: Node, display: str, slots: dict[str, Slot], enums: d
     match = class_hints(node, name, display, tuple(induced), problems)
     return ClassDef(name, str(node.get("description", "") or ""), tuple(induced), _meta(node), display, node.line,
                     match=match, freshness=freshness,
-                    survive=class_survivorship(node, name, display, tuple(induced), match is not None, problems))
+                    survive=class_survivorship(node, name, display, tuple(induced), match is not None, problems),
+                    partition_by=_partition_by(name, node, display, induced, problems))
+
+
+PARTITION_TYPES = (Type.STRING, Type.INTEGER, Type.DATE, Type.BOOLEAN)   # few distinct values make a folder each
+MAX_PARTITION_SLOTS = 3
+
+
+def _partition_by(name: str, node: Node, display: str, slots: list[Slot], problems: Problems) -> tuple[str, ...]:
+    """The class's ``partition_by`` annotation: slots of the class, comma-separated, whose values name the folders
+    its Parquet canonical table is split into (Spark targets). Not the identifier (a folder per row)."""
+    annotations = node.get("annotations")
+    if not isinstance(annotations, Node) or "partition_by" not in annotations:
+        return ()
+    line = annotations.line_of("partition_by")
+    raw = annotations.get("partition_by")
+    text = str((raw.get("value") if isinstance(raw, Node) else raw) or "")
+    names = [n.strip() for n in text.split(",")]
+    fit = [s.name for s in slots if s.type in PARTITION_TYPES and not s.identifier and not s.multivalued]
+    hint = f"name up to {MAX_PARTITION_SLOTS} of: {', '.join(fit) or '(none)'}"
+    if not text.strip() or len(names) > MAX_PARTITION_SLOTS or len(set(names)) != len(names):
+        problems.add(display, line, f"class '{name}': partition_by '{text}' is not a list of distinct slots", hint)
+        return ()
+    for slot_name in names:
+        slot = next((s for s in slots if s.name == slot_name), None)
+        if slot is None:
+            problems.add(display, line, f"class '{name}': partition_by names '{slot_name}', which the class does not list", hint)
+        elif slot_name not in fit:
+            why = "the identifier (a folder per row)" if slot.identifier else f"a {slot.type.value} slot"
+            problems.add(display, line, f"class '{name}': partition_by slot '{slot_name}' is {why}", hint)
+        else:
+            continue
+        return ()
+    return tuple(names)
 
 
 _AGE = re.compile(r"\s*(?:P(\d{1,5})D|(\d{1,5})\s*(days?|d|weeks?|w|months?|years?|y))\s*", re.IGNORECASE)

@@ -85,7 +85,8 @@ def materialize(
 @_guard
 def deploy(
     target: str = typer.Option(..., "--target", "-t", help="The legacy (or a reporting) server: postgresql://USER@HOST:PORT/DB "
-                               "or mysql://USER@HOST:PORT; the password from the URL or PGPASSWORD/MYSQL_PWD."),
+                               "or mysql://USER@HOST:PORT (the password from the URL or PGPASSWORD/MYSQL_PWD), or a Spark "
+                               "catalog: sc://HOST:PORT (Spark Connect)."),
     schema: str = typer.Option(VIEWS_SCHEMA, "--schema", help="Schema (a database on MySQL) of dict's own for the views."),
     source: list[str] = typer.Option([], "--source", "-s", help="Deploy only this source's views (repeatable); the "
                                      "integrated views span exactly the deployed sources."),

@@ -23,6 +23,8 @@ def match(
                                                       help="Show the match weight of each compared slot for two records."),
     retrain: bool = typer.Option(False, "--retrain", help="Train a new model even if the database holds one "
                                  "trained from the same hints (ids stay stable either way)."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Train and score on Spark: sc://HOST:PORT "
+                                         "(Spark Connect, started with Splink's similarity jar) or spark://HOST:PORT."),
     project: Path = ProjectOpt,
 ) -> None:
     """Resolve a class's records across systems into entities (Splink model generated from the dictionary)."""
@@ -33,7 +35,7 @@ def match(
     if explain:
         _print_explain(do_explain(project, cls, sources, database, *explain), *explain)
         return
-    result = do_match(project, cls, sources, database, retrain)
+    result = do_match(project, cls, sources, database, retrain, target)
     r = result.resolution
     joined, kept = r.attached(result.previous)
     out.print(f"{cls}: {r.records} source records -> {r.entities} entities "

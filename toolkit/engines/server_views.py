@@ -1,5 +1,8 @@
 """`dict deploy`: the views created inside a live server, in a schema of their own, reading the legacy tables where they are.
 
+On Spark (``sc://``, ``spark://``) the server is the catalog: the views go into a database of their own
+and read the legacy tables from the databases the mappings' ``database_schema`` names.
+
 The views of the chosen sources and the integrated views spanning exactly them go into one schema
 (a database on MySQL/MariaDB) that dict owns; the legacy tables are read from the schema each
 mapping's ``database_schema`` names and are never written. Before any statement runs, the target
@@ -35,9 +38,17 @@ class Deployment:
 
 
 def open_server(target: str, schema: str) -> Engine:
-    """A connection to the database a postgresql:// or mysql:// URL names (never created here)."""
+    """A connection to the database a postgresql:// or mysql:// URL names (never created here), or to the
+    catalog of a Spark Connect server or standalone master (sc://, spark://)."""
     from .materialize import _connect
+    from .spark_cluster import SparkCatalogViews, is_spark
 
+    if is_spark(target):
+        if not target.startswith("sc://"):
+            raise DictError(Problem("--target", 1, "a standalone master's catalog ends with the command: deployed views "
+                                    "would vanish", "deploy to a Spark Connect server (sc://HOST:PORT) whose catalog "
+                                    "holds the legacy tables"))
+        return SparkCatalogViews(target, schema)
     parts = urlsplit(target)
     database = parts.path.lstrip("/")
     if parts.scheme in ("postgresql", "postgres"):
@@ -53,7 +64,7 @@ def open_server(target: str, schema: str) -> Engine:
         server = urlunsplit(("mysql", parts.netloc, "/", "", ""))
         return _connect(lambda: MySQLEngine(server, prefix=schema, keep=True), public_url(target))
     raise DictError(Problem("--target", 1, f"cannot deploy to '{public_url(target)}'",
-                            "use postgresql://USER@HOST:PORT/DB or mysql://USER@HOST:PORT"))
+                            "use postgresql://USER@HOST:PORT/DB, mysql://USER@HOST:PORT or sc://HOST:PORT (Spark)"))
 
 
 def deploy_views(engine: Engine, plan: Plan, schema: str, sources: list[str] | None = None,

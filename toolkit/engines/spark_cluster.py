@@ -62,8 +62,9 @@ def jars() -> list[str]:
     return [j for j in JARS if Path(j).exists()]
 
 
-def connect(url: str):
-    """A SparkSession on the Connect server or standalone master ``url``, set up for the generated SQL."""
+def connect(url: str, extra_jars: list[str] = ()):
+    """A SparkSession on the Connect server or standalone master ``url``, set up for the generated SQL
+    (``extra_jars``: more jars for a standalone session; a Connect server has its own)."""
     from pyspark.sql import SparkSession
 
     try:
@@ -80,7 +81,7 @@ def connect(url: str):
             scratch = tempfile.mkdtemp(prefix="dict-spark-catalog-")
             spark = (SparkSession.builder.master(url).appName("dict")
                      .config("spark.sql.warehouse.dir", scratch)
-                     .config("spark.jars", ",".join(jars()))
+                     .config("spark.jars", ",".join([*jars(), *extra_jars]))
                      .config("spark.driver.memory", memory).config("spark.executor.memory", memory)
                      .config("spark.driver.extraJavaOptions", JAVA_OPTIONS)
                      .config("spark.executor.extraJavaOptions", JAVA_OPTIONS)
@@ -201,6 +202,19 @@ class SparkTarget(Engine):
                                     f"{_first_line(exc)}", "check the location and that Spark can reach it")) from None
 
 
+class SparkCatalogViews(SparkTarget):
+    """`dict deploy --target sc://…`: the views in database ``views`` of the Spark catalog, reading the legacy tables
+    where they already are (database ``database_schema`` of each mapping: a lakehouse's tables). Nothing is copied."""
+
+    def physical_table(self, schema: str, table: str) -> exp.Table:
+        return exp.Table(this=_id(table), db=_id(schema))
+
+    def create_namespace(self, name: str) -> None:
+        super().create_namespace(name)
+        if name == self.views:   # a permanent view resolves its unqualified names in the database it was made in
+            self.run(exp.Command(this="USE", expression=_id(self.views).sql(dialect="spark")))
+
+
 def _jdbc(spark, data: SourceData, table: str, url: str):
     """A legacy table over JDBC, read where it is (the same URL `dict run` takes for DuckDB's scanners)."""
     from ..introspect import public_url
@@ -287,10 +301,14 @@ def materialize(engine: SparkTarget, plan: Plan, data: list[SourceData], schema:
     owned = guard(engine, namespaces, schema)
     try:
         engine.create_namespace(schema)
-        finals = {i.target.table_name for i in plan.restrict([d.source.name for d in data]).integrated} | {REFUSED_TABLE}
-        register(engine, schema, owned | _will_create(engine, plan, data) | {(schema, f.lower(), "TABLE") for f in finals})
-        deployed = deploy(engine, plan, data)
+        classes = [i.target for i in plan.restrict([d.source.name for d in data]).integrated]
+        finals = {c.table_name for c in classes} | {REFUSED_TABLE}
         run_id = uuid.uuid4().hex[:12]
+        partitioned = {(schema, f"{c.table_name}__v{run_id}", "TABLE") for c in classes if c.partition_by}
+        partitioned |= {(schema, c.table_name, "VIEW") for c in classes if c.partition_by}
+        register(engine, schema, owned | _will_create(engine, plan, data) | {(schema, f.lower(), "TABLE") for f in finals}
+                 | partitioned)
+        deployed = deploy(engine, plan, data)
         root = _root(engine, schema)
         written: dict[str, str] = {}
         loads, refused = [], []
@@ -300,8 +318,12 @@ def materialize(engine: SparkTarget, plan: Plan, data: list[SourceData], schema:
             refused.append(rejects)
             written[integrated.target.table_name] = path
         written[REFUSED_TABLE] = _write_refused(engine, refused, f"{root}/{REFUSED_TABLE}/v{run_id}")
+        partitioned = {i.target.table_name: i for i in deployed.integrated if i.target.partition_by}
         for table, path in written.items():
-            _swap(engine, schema, table, path)
+            if table in partitioned:
+                _swap_partitioned(engine, schema, partitioned[table], path)
+            else:
+                _swap(engine, schema, table, path)
         register(engine, schema, present(engine, namespaces))
     except DictError:
         raise
@@ -342,7 +364,10 @@ def _write_class(engine: SparkTarget, integrated: IntegratedPlan, schema: str, p
     checked = _checked(integrated, engine)
     loadable = exp.select(*_typed(integrated, engine)).from_(checked).where(
         exp.Is(this=_col("_reason", "c"), expression=exp.null()))
-    engine.spark.sql(engine.dialect.to_sql(engine.dialect.rewrite(loadable))).write.mode("error").parquet(path)
+    writer = engine.spark.sql(engine.dialect.to_sql(engine.dialect.rewrite(loadable))).write.mode("error")
+    if cls.partition_by:   # a folder per value: <slot>=<value>/ (the dictionary's partition_by annotation)
+        writer = writer.partitionBy(*cls.partition_by)
+    writer.parquet(path)
     key = cls.identifier.name if cls.identifier else None
     reasons = exp.select(exp.alias_(exp.Literal.string(cls.name), "_target_class", quoted=True),
                          exp.alias_(exp.cast(_col(key, "c"), "STRING") if key else exp.cast(exp.null(), "STRING"), "id", quoted=True),
@@ -380,6 +405,35 @@ def _swap(engine: SparkTarget, schema: str, table: str, path: str) -> None:
             return
         engine.execute(f"DROP TABLE {name}")   # the dictionary changed the columns: the table is created anew
     engine.execute(f"CREATE TABLE {name} USING parquet LOCATION {location}")
+
+
+def _swap_partitioned(engine: SparkTarget, schema: str, integrated: IntegratedPlan, path: str) -> None:
+    """A partitioned version becomes table ``<table>__v<run>`` (typed as the DDL, its partitions listed in the catalog);
+    the name readers use is a view over it, replaced by one CREATE OR REPLACE VIEW: the old rows or the new ones.
+    (The catalog lists a partitioned table's folders itself, so moving its location would show none for a while.)"""
+    cls = integrated.target
+    table = cls.table_name
+    version = exp.Table(this=_id(f"{table}__{path.rsplit('/', 1)[-1]}"), db=_id(schema))
+    ddl = create_table(cls, engine.dialect, exp.Table(this=_id("t")))
+    types = {d.name: d.args["kind"] for d in ddl.this.expressions if isinstance(d, exp.ColumnDef)}
+    columns = [s.name for s in cls.slots] + list(PROVENANCE)
+    stored = [c for c in columns if c not in cls.partition_by] + list(cls.partition_by)   # Spark keeps them last
+    defs = ", ".join(f"{_id(c).sql(dialect='spark')} {(types.get(c) or exp.DataType.build('STRING')).sql(dialect='spark')}"
+                     for c in stored)
+    keys = ", ".join(_id(c).sql(dialect="spark") for c in cls.partition_by)
+    name = version.sql(dialect="spark")
+    engine.execute(f"CREATE TABLE {name} ({defs}) USING parquet PARTITIONED BY ({keys}) "
+                   f"LOCATION {exp.Literal.string(path).sql(dialect='spark')}")
+    engine.execute(f"ALTER TABLE {name} RECOVER PARTITIONS")
+    final = exp.Table(this=_id(table), db=_id(schema))
+    kinds = dict(engine.objects(schema))
+    if kinds.get(table.lower()) == "TABLE":   # an unpartitioned version before: the name becomes a view
+        engine.drop_table(final)
+    view = exp.select(*[_id(c) for c in columns]).from_(version.copy())
+    engine.run(exp.Create(this=final, kind="VIEW", replace=True, expression=view))
+    for old, kind in engine.objects(schema):   # earlier versions no reader can reach any more
+        if kind == "TABLE" and re.fullmatch(re.escape(table.lower()) + r"__v[0-9a-f]{12}", old) and old != version.name.lower():
+            engine.drop_table(exp.Table(this=_id(old), db=_id(schema)))
 
 
 def _retire(root: str, written: dict[str, str]) -> None:

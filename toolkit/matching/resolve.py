@@ -57,12 +57,21 @@ def filled(con, hints: MatchHints, count: int) -> dict[str, float]:
     return {s: (n / count if count else 0.0) for (s, _), n in zip(hints.slots, row)}
 
 
-def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool = False):
+def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool = False, spark=None):
+    """A Splink linker over the normalised records: on DuckDB in ``con``, or, given a Spark session, on Spark
+    (the records sent there once; Splink's Spark backend trains and scores where the cluster is)."""
     from splink import DuckDBAPI, Linker
 
     quiet_splink()
-    db_api = DuckDBAPI(connection=con)
-    records = db_api.register(MATCH_INPUT)
+    if spark is None:
+        db_api = DuckDBAPI(connection=con)
+        records = db_api.register(MATCH_INPUT)
+    else:
+        from .spark import spark_api
+
+        db_api = spark_api(spark)
+        records = db_api.register(spark.createDataFrame(
+            con.execute(exp.select("*").from_(exp.to_table(MATCH_INPUT, quoted=True)).sql(dialect="duckdb")).df()), table_name=MATCH_INPUT)
     if model is None:
         return Linker(records, settings(hints, explain), log_level=None)
     model = dict(model, retain_intermediate_calculation_columns=explain, retain_matching_columns=explain)
@@ -70,12 +79,14 @@ def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool 
 
 
 def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, str] | None = None,
-            model: dict | None = None) -> Resolution:
+            model: dict | None = None, spark=None) -> Resolution:
     """Match the records ``source`` selects (id, _source_system, _source_key and the compared slots). With the
-    ``model`` an earlier run trained, records are scored as before (no retraining), so earlier clusters hold."""
+    ``model`` an earlier run trained, records are scored as before (no retraining), so earlier clusters hold.
+    With a Spark session, the model is trained and the pairs scored on Spark; the scored pairs come back here
+    and are clustered as on DuckDB."""
     previous = previous or {}
     count = load_input(con, hints, source)
-    linker = linker_for(con, hints, model)
+    linker = linker_for(con, hints, model, spark=spark)
     notes = [] if household_safe(hints) else ["a training block holds no slot that tells household members apart: "
                                               "the model may learn households, not people"]
     if model is None:
@@ -83,7 +94,12 @@ def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, 
     else:
         notes.append("scored with the model trained by the earlier run (--retrain trains a new one)")
     predictions = linker.inference.predict(threshold_match_probability=min(0.2, hints.threshold))
-    pairs = con.execute(scored_pairs(hints, predictions.physical_name).sql(dialect="duckdb")).fetchall()
+    scored = predictions.physical_name
+    if spark is not None:   # the pairs above the lowest threshold: few beside the records
+        scored = "__dict_match_predictions"
+        frame = predictions.as_spark_dataframe().select("id_l", "id_r", "match_weight", "match_probability").toPandas()
+        con.register(scored, frame)
+    pairs = con.execute(scored_pairs(hints, scored).sql(dialect="duckdb")).fetchall()
     matches = [(a, b, float(w), float(p), bool(p >= hints.threshold and not household)) for a, b, w, p, household in pairs]
     demoted = sum(1 for *_, p, household in pairs if household and p >= hints.threshold)
     if demoted:

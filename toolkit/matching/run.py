@@ -67,22 +67,40 @@ def records(table: str, hints: MatchHints) -> exp.Select:
         exp.to_table(table, quoted=True))
 
 
-def match(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, retrain: bool = False) -> MatchRun:
+def match(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, retrain: bool = False,
+          target: str | None = None) -> MatchRun:
+    """Resolve class ``name``; with ``target`` (sc://… or spark://…) Splink trains and scores on that Spark."""
     plan = load_plan(project)
     table, hints = matched_class(plan, name)
+    spark = _spark(target)
     owner = store.open_owned(database)
     try:
         previous = store.previous_entities(owner, table)
         model = None if retrain else store.trained_model(owner, table, hints)
+        dialect = "spark" if spark is not None else "duckdb"
+        if model is not None and model.get("sql_dialect", dialect) != dialect:
+            model = None   # its comparisons are SQL of the other engine: trained again here (ids stay stable)
         con = integrated(plan, data)
         try:
-            resolution = resolve(con, hints, records(table, hints), previous, model)
+            resolution = resolve(con, hints, records(table, hints), previous, model, spark=spark)
         finally:
             con.close()
         tables = store.write(owner, table, resolution, hints)
     finally:
         owner.close()
     return MatchRun(name, resolution, previous, tables, database)
+
+
+def _spark(target: str | None):
+    if target is None:
+        return None
+    from ..engines.spark_cluster import is_spark
+    from .spark import session
+
+    if not is_spark(target):
+        raise DictError(Problem("--target", 1, f"'{target}' is not a Spark target",
+                                "use sc://HOST:PORT (Spark Connect) or spark://HOST:PORT (standalone master)"))
+    return session(target)
 
 
 def explain(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, left: str,
