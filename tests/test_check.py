@@ -36,7 +36,7 @@ def project(generated_project, tmp_path):
 
 
 def check(root, *args):
-    return runner.invoke(app, ["check", "--project", str(root), "--target", "sql", *args])
+    return runner.invoke(app, ["check", "--project", str(root), "--only", "sql", *args])
 
 
 def test_a_project_after_dict_generate_all_passes_for_every_generator(tmp_path):

@@ -59,7 +59,7 @@ def one(report, kind):
 
 
 def cli(root, *args):
-    return runner.invoke(app_, ["diff", "--project", str(root), "--target", "sql", *args])
+    return runner.invoke(app_, ["diff", "--project", str(root), "--only", "sql", *args])
 
 
 def test_unchanged_branch_has_no_changes(repo):
@@ -381,3 +381,12 @@ def test_lineage_touches_are_edges_and_generated_files_are_listed_apart(repo):
         assert all(" -> " in edge and not edge.startswith("generated/") for edge in change["touches"]["lineage"])
         assert all(path.startswith("generated/") for path in change["touches"]["generated"])
     assert any(change["touches"]["lineage"] for change in data["changes"])
+
+
+def test_target_is_the_deprecated_spelling_of_only_and_warns(repo):
+    edit(repo / CHINOOK, "          Austria: AT\n", "          Austria: DE\n")
+    only = runner.invoke(app_, ["diff", "-p", str(repo), "--only", "sql", "--format", "json"])
+    old = runner.invoke(app_, ["diff", "-p", str(repo), "--target", "sql", "--format", "json"])
+    assert only.exit_code == old.exit_code
+    warning, rest = old.output.split("\n", 1)
+    assert warning.startswith("warning: --target is deprecated here: use --only") and rest == only.output

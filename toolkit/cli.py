@@ -96,6 +96,18 @@ def usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
+def renamed_option(new: str, value, old: str, old_value, why: str = ""):
+    """The value of option ``new``, or of its deprecated spelling ``old`` with a one-line warning on stderr;
+    both at once is a usage error."""
+    if old_value is None:
+        return value
+    if value is not None:
+        usage_error(f"give either {new} or {old} (its deprecated spelling), not both")
+    err.print(f"warning: {old} is deprecated here: use {new}" + (f" ({why})" if why else ""), markup=False,
+              highlight=False, soft_wrap=True)
+    return old_value
+
+
 def check_dialects(option: str | None) -> None:
     """Exit 2 naming the first dialect of ``option`` (comma-separated or 'all') that dict has no dialect for."""
     from .generate import dialect_names
