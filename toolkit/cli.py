@@ -363,11 +363,13 @@ def run(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Run on Spark instead: sc://HOST:PORT (Spark Connect) "
                                          "or spark://HOST:PORT (standalone master); views go to database --views."),
     views: str = typer.Option("dict_views", "--views", help="Spark database of dict's own for the source copies and views."),
+    record: bool = typer.Option(False, "--record", help="Save the counts and reject reasons per derivation in "
+                                "runs/latest.json for the docs' run page (then: dict generate docs)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Run the views over sources' data in DuckDB (or Spark: --target); print canonical rows and rejects per class.
 
-    Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
+    Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db --record
     """
     from .plan import load_plan
     from .report import run_report
@@ -382,6 +384,12 @@ def run(
         with step("running the views"):
             result = run_report(plan, _data_option(data), database)
     print_run(result)
+    if record:
+        from .runrecord import write_record
+
+        path = write_record(project, result, "spark" if target is not None else "duckdb")
+        err.print(f"recorded {path}: run dict generate docs to chart it (run.html)", markup=False, highlight=False,
+                  soft_wrap=True)
     if not result.balanced:
         raise typer.Exit(1)
 
