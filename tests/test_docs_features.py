@@ -18,7 +18,7 @@ from toolkit.generators.docs import site_files
 from toolkit.plan import load_plan
 from toolkit.runrecord import RECORD
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.slow   # each builds the whole site once (the record tests a site per record)
 HERE = Path(__file__).parent
 
 
@@ -149,7 +149,6 @@ def test_a_broken_record_is_named_on_the_run_page_not_trusted(tmp_path, text, sa
     assert "No run recorded" in html and says in html and "run-bar" not in html
 
 
-@pytest.mark.slow
 def test_dict_run_record_saves_the_counts_that_the_run_page_then_charts(tmp_path):
     from typer.testing import CliRunner
 
@@ -173,3 +172,21 @@ def test_dict_run_record_saves_the_counts_that_the_run_page_then_charts(tmp_path
     html = (project / "generated" / "docs" / "run.html").read_text(encoding="utf-8")
     assert html.count('class="run-bar"') == len(record["derivations"])
     assert 'data-canonical="59" data-rejected="0"' in html
+
+
+@pytest.mark.unit
+def test_a_record_is_read_back_checked_and_scaled_for_the_chart(tmp_path):
+    from toolkit.runrecord import chart, load_record
+
+    assert load_record(tmp_path) == (None, "missing")
+    (tmp_path / RECORD).parent.mkdir()
+    rows = [{"source": "s", "derivation": f"d{i}", "class": "C", "source_rows": n + 1, "canonical": n, "rejected": 1,
+             "reasons": [{"reason": HOSTILE, "rows": 1}]} for i, n in enumerate((10, 40))]
+    (tmp_path / RECORD).write_text(json.dumps({"format": 1, "derivations": rows, "integrated": {"c": 50}}), encoding="utf-8")
+    record, why = load_record(tmp_path)
+    assert why == "" and record["derivations"][0]["reasons"] == [{"reason": HOSTILE, "rows": 1}]
+    bars = chart(record)["bars"]
+    assert [b["label"] for b in bars] == ["s d0", "s d1"]
+    assert (bars[0]["ok"] + bars[0]["bad"]) / (bars[1]["ok"] + bars[1]["bad"]) == pytest.approx(11 / 41, rel=0.01)
+    (tmp_path / RECORD).write_text(json.dumps({"format": 1, "derivations": [{**rows[0], "canonical": True}]}))
+    assert load_record(tmp_path)[0] is None and "True is not a row count" in load_record(tmp_path)[1]
