@@ -538,7 +538,7 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
 
 
 def _sql_file(title: str, dialect: Dialect, texts: list[str]) -> str:
-    parts = [HEADER, _comment(title), f"-- dialect: {dialect.name}", _comment(_comments_note(dialect))]
+    parts = [HEADER, _comment(_one_line(title)), f"-- dialect: {dialect.name}", _comment(_comments_note(dialect))]
     if any(SHARP_S_UPPER in t for t in texts):
         parts.append(_comment(SHARP_S_NOTE))
     parts.append("")
