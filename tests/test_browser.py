@@ -212,3 +212,70 @@ def test_screenshots_of_a_term_page_and_a_lineage_graph(watch):
     for name in ("term-customer.png", "lineage-customer-full-name.png", "lineage-phone-number.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not watch.problems, watch.problems
+
+
+# ------------------------------------------------------------------ navigation aids (tests/test_docs_features.py too)
+
+def test_the_customer_page_links_to_contact_point_which_references_it(watch):
+    page = watch.open("terms/Customer.html")
+    link = page.locator('.referenced-by a.chip', has_text="ContactPoint")
+    assert link.count() == 1
+    link.click()
+    page.wait_for_url(re.compile(r".*/terms/ContactPoint\.html$"))
+    assert page.locator(".references a.chip", has_text="Customer").count() == 1
+    assert not watch.problems, watch.problems
+
+
+def test_one_dialect_bar_switches_every_folded_view_on_a_mapping_page(watch):
+    page = watch.open("mappings/chinook.html")
+    views = page.locator("details.sql-view")
+    assert views.count() > 20 and page.locator("[data-tab-bar]").count() == 1
+    views.first.locator("summary").click()
+    first = views.first
+    assert first.locator('pre[data-panel="duckdb"]').is_visible()
+    page.locator('[data-tab-bar] button[data-tab="postgres"]').click()
+    assert page.locator('[data-tab-bar] button[data-tab="postgres"]').get_attribute("aria-selected") == "true"
+    assert first.locator('pre[data-panel="postgres"]').is_visible()
+    assert not first.locator('pre[data-panel="duckdb"]').is_visible()
+    hidden = page.locator('details.sql-view pre[data-panel="postgres"][hidden]').count()
+    assert hidden == 0     # every view switched, folded or not
+    assert not watch.problems, watch.problems
+
+
+def test_direct_only_and_depth_narrow_the_trace_in_the_panel(watch):
+    page = watch.open("slots/full_name.html", "body[data-lineage-ready]")
+    page.click('[data-id="slot:Customer.full_name"]')
+    page.wait_for_selector("#lineage-panel .upstream")
+    every = page.locator("#lineage-panel .upstream li").count()
+    page.check("[data-lineage-direct]")
+    direct = page.locator("#lineage-panel .upstream li")
+    assert 0 < direct.count() < every
+    assert all("INDIRECT" not in li.inner_text() for li in direct.all())
+    assert page.locator("#lineage path.edge.indirect").count() == 0
+    page.uncheck("[data-lineage-direct]")
+    page.select_option("[data-lineage-depth]", "1")
+    assert 0 < page.locator("#lineage-panel .upstream li").count() < every
+    assert not watch.problems, watch.problems
+
+
+def test_the_estate_lineage_filters_by_system(watch):
+    page = watch.open("lineage.html", "body[data-lineage-ready]")
+    before = page.locator("#lineage g.grp").count()
+    box = page.locator("[data-lineage-system]")
+    assert box.is_visible()
+    options = [o.get_attribute("value") for o in box.locator("option").all()]
+    assert options[0] == "" and "chinook" in options and "northwind" in options
+    box.select_option("chinook")
+    groups = [g.get_attribute("data-g") for g in page.locator("#lineage g.grp").all()]
+    assert 0 < len(groups) < before
+    labels = page.locator("#lineage g.grp.layer0 text.grp-label").all_text_contents()
+    assert labels and all(text.lstrip("▸▾ ").startswith("chinook.") for text in labels)
+    box.select_option("")
+    assert page.locator("#lineage g.grp").count() == before
+    assert not watch.problems, watch.problems
+
+
+def test_the_run_page_draws_its_chart(watch):
+    page = watch.open("run.html")
+    assert page.locator(".run-none, #run-chart").count() >= 1   # the committed site has no record: it says how
+    assert not watch.problems, watch.problems

@@ -38,7 +38,7 @@ def project(generated_project, tmp_path):
 
 
 def check(root, *args):
-    return runner.invoke(app, ["check", "--project", str(root), "--target", "sql", *args])
+    return runner.invoke(app, ["check", "--project", str(root), "--only", "sql", *args])
 
 
 def test_a_project_after_dict_generate_all_passes_for_every_generator(tmp_path):
@@ -50,7 +50,7 @@ def test_a_project_after_dict_generate_all_passes_for_every_generator(tmp_path):
 
     assert f"generators {', '.join(committed_generators())}," in result.output   # what is committed
     assert "produced by no generator" not in result.output   # the docs site and lineage exports are known output
-    every = runner.invoke(app, ["check", "--project", str(root), "--target", ",".join(generator_names())])
+    every = runner.invoke(app, ["check", "--project", str(root), "--only", ",".join(generator_names())])
     assert every.exit_code == 0 and f"generators {', '.join(generator_names())}," in every.output, every.output
 
 

@@ -214,7 +214,7 @@ def test_generate_sql_then_check_is_clean_for_every_dialect_generated_holds(tmp_
     again = runner.invoke(app, ["generate", "sql", "-p", str(project)])
     assert again.exit_code == 0, again.output
     assert "sql/postgres/chinook.sql" in again.output and "sql/duckdb/chinook.sql" in again.output
-    check = runner.invoke(app, ["check", "--target", "sql", "-p", str(project)])
+    check = runner.invoke(app, ["check", "--only", "sql", "-p", str(project)])
     assert check.exit_code == 0, check.output
 
 
@@ -229,7 +229,7 @@ def test_validate_and_check_annotate_the_pull_request_lines_for_github(tmp_path)
     (project / "generated" / "sql" / "duckdb").mkdir(parents=True)
     (project / "generated" / "sql" / "duckdb" / "chinook.sql").write_text("-- old\n", encoding="utf-8")
     edit(project / "mappings" / "chinook.yaml", "\tfull_name:\n", "      full_name:\n")
-    check = runner.invoke(app, ["check", "--target", "sql", "--format", "github", "-p", str(project)])
+    check = runner.invoke(app, ["check", "--only", "sql", "--format", "github", "-p", str(project)])
     assert check.exit_code == 1
     assert "::error file=generated/sql/duckdb/chinook.sql,line=1::stale: run dict generate" in check.output
 

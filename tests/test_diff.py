@@ -59,7 +59,7 @@ def one(report, kind):
 
 
 def cli(root, *args):
-    return runner.invoke(app_, ["diff", "--project", str(root), "--target", "sql", *args])
+    return runner.invoke(app_, ["diff", "--project", str(root), "--only", "sql", *args])
 
 
 def test_unchanged_branch_has_no_changes(repo):
@@ -302,3 +302,91 @@ def test_github_format_marks_a_breaking_change_on_its_mapping_line(repo):
     number = int(line.split(",line=")[1].split("::")[0])
     assert line.startswith("::error file=mappings/chinook.yaml,line=")
     assert "Austria: DE" in (repo / CHINOOK).read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+# ------------------------------------------------------------------ renames shown as renames, with their evidence
+
+def test_a_renamed_source_column_is_one_rename_with_its_evidence_not_removed_and_added(repo):
+    edit(repo / "mappings/chinook.source.yaml", "      Company:\n        type: NVARCHAR(80)\n",
+         "      CompanyName:\n        type: NVARCHAR(80)\n")
+    edit(repo / CHINOOK, "CASE WHEN Company IS NULL", "CASE WHEN CompanyName IS NULL")
+    edit(repo / CHINOOK, "        populated_from: Company\n", "        populated_from: CompanyName\n")
+    report = diff_revision(repo)
+    assert not changes(report, "removed-source-column") and not changes(report, "new-source-column")
+    change = one(report, "renamed-source-column")
+    assert change.subject == "chinook.Customer.CompanyName" and change.severity == COMPATIBLE
+    assert change.message == ("column 'Customer.Company' of chinook's source schema was renamed to "
+                              "'Customer.CompanyName': the mappings follow it")
+    evidence = dict(change.evidence)
+    assert evidence["same type"] == "NVARCHAR(80)" and float(evidence["name similarity"]) >= 0.7
+    assert evidence["same position"] == "4"
+    assert change.as_dict()["evidence"]["same type"] == "NVARCHAR(80)"
+    result = cli(repo)
+    assert "renamed-source-column  chinook.Customer.CompanyName" in result.output
+    assert "  evidence:    name similarity 0.78; same type NVARCHAR(80); same position 4" in result.output
+
+
+def test_a_column_renamed_in_place_is_a_rename_but_a_new_type_is_removed_and_added(repo):
+    source = repo / "mappings/chinook.source.yaml"
+    edit(source, "      Fax:\n        type: NVARCHAR(24)\n", "      Facsimile:\n        type: NVARCHAR(24)\n")
+    text = (repo / CHINOOK).read_text()
+    (repo / CHINOOK).write_text(text.replace("Fax", "Facsimile"))
+    report = diff_revision(repo)
+    renamed = [c for c in changes(report, "renamed-source-column") if c.subject.startswith("chinook.Customer.")]
+    assert [c.subject for c in renamed] == ["chinook.Customer.Facsimile"], [(c.kind, c.subject) for c in report.changes]
+    assert dict(renamed[0].evidence)["same position"]
+
+    git(repo, "checkout", "-q", "--", ".")
+    edit(source, "      Fax:\n        type: NVARCHAR(24)\n", "      Facsimile:\n        type: INTEGER\n")
+    (repo / CHINOOK).write_text(text.replace("Fax", "Facsimile"))
+    report = diff_revision(repo)
+    kinds = {c.kind for c in report.changes if c.subject.startswith("chinook.Customer.F")}
+    assert kinds == {"removed-source-column", "new-source-column"}
+
+
+def test_a_renamed_derivation_is_one_breaking_rename_that_names_its_old_and_new_views(repo):
+    edit(repo / NORTHWIND, "  ContactPointFax:\n", "  ContactPointFacsimile:\n")
+    report = diff_revision(repo)
+    assert not changes(report, "removed-derivation") and not changes(report, "new-derivation")
+    change = one(report, "renamed-derivation")
+    assert change.severity == BREAKING and change.subject == "northwind ContactPointFacsimile"
+    assert "derivation 'ContactPointFax' of northwind was renamed to 'ContactPointFacsimile'" in change.message
+    assert {"northwind__contact_point_fax", "northwind__contact_point_facsimile"} <= set(change.touches.views)
+    evidence = dict(change.evidence)
+    assert evidence["same target class"] == "ContactPoint" and evidence["shared slot derivations"] == "5 of 5"
+
+
+def test_a_slot_renamed_without_an_alias_is_recognised_by_its_name_and_shape(repo):
+    edit(repo / DICTIONARY, "  support_agent:\n", "  support_agent_name:\n")
+    edit(repo / DICTIONARY, "      - support_agent\n", "      - support_agent_name\n")
+    edit(repo / DICTIONARY, "      The name of the support or sales representative assigned to look after\n",
+         "      Who looks after the customer: the support or sales representative assigned to\n")
+    edit(repo / CHINOOK, "      support_agent:\n", "      support_agent_name:\n")
+    report = diff_revision(repo)
+    change = one(report, "renamed-slot")
+    assert change.message.startswith("slot 'support_agent' was renamed to 'support_agent_name'")
+    evidence = dict(change.evidence)
+    assert float(evidence["name similarity"]) >= 0.8 and evidence["same range"] == "string"
+    assert "same description" not in evidence
+    assert not changes(report, "removed-slot") and not changes(report, "new-optional-slot")
+
+
+def test_lineage_touches_are_edges_and_generated_files_are_listed_apart(repo):
+    edit(repo / DICTIONARY, "      - support_agent\n", "")
+    edit(repo / CHINOOK, "      support_agent:\n        expr: rep.FirstName || ' ' || rep.LastName\n", "")
+    result = cli(repo, "--format", "json")
+    assert result.exit_code == 1   # breaking, and --fail-on defaults to breaking
+    data = json.loads(result.output)
+    for change in data["changes"]:
+        assert all(" -> " in edge and not edge.startswith("generated/") for edge in change["touches"]["lineage"])
+        assert all(path.startswith("generated/") for path in change["touches"]["generated"])
+    assert any(change["touches"]["lineage"] for change in data["changes"])
+
+
+def test_target_is_the_deprecated_spelling_of_only_and_warns(repo):
+    edit(repo / CHINOOK, "          Austria: AT\n", "          Austria: DE\n")
+    only = runner.invoke(app_, ["diff", "-p", str(repo), "--only", "sql", "--format", "json"])
+    old = runner.invoke(app_, ["diff", "-p", str(repo), "--target", "sql", "--format", "json"])
+    assert only.exit_code == old.exit_code
+    warning, rest = old.output.split("\n", 1)
+    assert warning.startswith("warning: --target is deprecated here: use --only") and rest == only.output

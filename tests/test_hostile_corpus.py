@@ -433,7 +433,9 @@ def test_a_line_break_in_a_title_cannot_smuggle_a_statement_into_the_generated_s
         dropped = {t.name for s in statements if isinstance(s, exp.Drop) and s.kind == "VIEW"
                    for t in (s.args.get("tables") or [s.this])}
         assert all(isinstance(s, exp.Create) and s.kind == "VIEW" or isinstance(s, exp.Drop) and s.kind == "VIEW"
-                   for s in statements), f"{d}: a statement other than CREATE or DROP VIEW"
+                   or isinstance(s, exp.Comment) for s in statements), f"{d}: a statement other than CREATE/DROP VIEW, COMMENT"
+        described = {s.this.name if s.args["kind"] == "VIEW" else s.this.table for s in statements if isinstance(s, exp.Comment)}
+        assert described <= created, d   # COMMENT ON only the views the file creates
         assert dropped <= created, d   # dialects without CREATE OR REPLACE VIEW drop the view first
 
 

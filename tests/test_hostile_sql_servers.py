@@ -45,14 +45,14 @@ from typer.testing import CliRunner
 from engine_support import missing
 from toolkit import dialects
 from toolkit.cli import app
-from toolkit.generators.sql import generate_sql, plan_statements
+from toolkit.generators.sql import comment_statements, generate_sql, plan_statements
 from toolkit.plan import Plan, load_plan
 
 pytestmark = pytest.mark.engine
 
 PG_URL = os.environ.get("DICT_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MY_URL = os.environ.get("DICT_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
-PG_DATABASE = "dict_canary_pg"
+PG_DATABASE = os.environ.get("DICT_CANARY_PG_DATABASE", "dict_canary_pg")   # a name of its own per checkout
 MY_DATABASE = "dict_canary_my"          # the views (the connection's current database)
 MY_OTHER = "dict_canary_my_other"       # a canary in a database dict has nothing to do with
 PG_OTHER = "canary_other"
@@ -369,6 +369,17 @@ class Postgres(Server):
     def view_entry(self, name: str) -> tuple:
         return ("relation", self.views_schema, name, "v")
 
+    def comments(self) -> dict[tuple, str]:
+        """What the catalog says of the views: obj_description of each, col_description of each column."""
+        views = "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON " \
+                "n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'v'"
+        columns = "SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c JOIN pg_namespace n " \
+                  "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid WHERE n.nspname = %s " \
+                  "AND c.relkind = 'v' AND a.attnum > 0"
+        out = {(v,): t for v, t in self.con.execute(views, (self.views_schema,)).fetchall() if t is not None}
+        out.update({(v, c): t for v, c, t in self.con.execute(columns, (self.views_schema,)).fetchall() if t is not None})
+        return out
+
     client_reads_stdin = False
     client_setting = "standard_conforming_strings off"
     client_error = r"psql:[^\n]*: ERROR:  "
@@ -503,7 +514,9 @@ def servers():
 
 # ---------------------------------------------------------------------------- DuckDB, the reference
 
-def duckdb_views(project: Project, plan: Plan, files: dict[str, str], names: list[str]) -> dict[str, list[tuple]]:
+def duckdb_views(project: Project, plan: Plan, files: dict[str, str], names: list[str],
+                 comments: dict | None = None) -> dict[str, list[tuple]]:
+    """View name -> its rows; ``comments`` (if given) receives the comments the views and their columns carry."""
     con = duckdb.connect()
     try:
         schema = project.names["schema"]
@@ -515,6 +528,11 @@ def duckdb_views(project: Project, plan: Plan, files: dict[str, str], names: lis
             con.executemany(f"INSERT INTO {target} VALUES ({', '.join('?' for _ in columns)})", rows)
         for stem in _stems(plan):
             con.execute(files[f"sql/duckdb/{stem}.sql"])
+        if comments is not None:
+            comments.update({(v,): c for v, c in con.execute("SELECT view_name, comment FROM duckdb_views() "
+                                                             "WHERE NOT internal AND comment IS NOT NULL").fetchall()})
+            comments.update({(v, c): t for v, c, t in con.execute("SELECT table_name, column_name, comment FROM "
+                                                                  "duckdb_columns() WHERE comment IS NOT NULL").fetchall()})
         return {name: con.execute(f"SELECT * FROM {_q(name)}").fetchall() for name in names}
     finally:
         con.close()
@@ -544,8 +562,35 @@ def _rows(rows: list[tuple]) -> list[tuple]:
 def _expected_statements(plan: Plan, dialect) -> dict[str, int]:
     """File stem -> how many statements its file holds (a view may need a DROP before its CREATE; MySQL files
     begin with SET NAMES utf8mb4)."""
-    return {stem: len(dialect.preamble) + sum(len(dialect.statements(stmt.copy())) for _n, stmt in statements)
+    comments = comment_statements(plan)
+
+    def described(name: str) -> int:
+        return sum(1 for c in comments.get(name, []) if c.args["kind"].lower() in dialect.comment_on)
+
+    return {stem: len(dialect.preamble) + sum(len(dialect.statements(stmt.copy())) + described(n) for n, stmt in statements)
             for stem, statements in plan_statements(plan).items()}
+
+
+def expected_comments(plan: Plan, dialect) -> dict[tuple, str]:
+    """(view,) or (view, column) -> the comment dict writes on it, as the tree holds it (one line)."""
+    out = {}
+    for name, nodes in comment_statements(plan).items():
+        for node in nodes:
+            if node.args["kind"].lower() in dialect.comment_on:
+                key = (name,) if node.args["kind"] == "VIEW" else (name, node.this.name)
+                out[key] = node.expression.this
+    return out
+
+
+def _comments_keep_the_text(project: Project, plan: Plan, got: dict[tuple, str], how: str) -> None:
+    """Every view carries its comment, each column its slot's description, byte for byte as generated; the
+    hostile description is in the integrated view's comment (on one line: breaks are spaces)."""
+    expected = expected_comments(plan, dialects.get("duckdb"))
+    assert got == expected, f"{how}: comments differ: {sorted(set(got.items()) ^ set(expected.items()))[:4]}"
+    [integrated] = plan.integrated
+    description = " ".join(project.values["description"].split())
+    assert description in got[(integrated.view_name,)], how
+    assert got[(integrated.view_name, project.names["name_"])] == description, how
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -553,8 +598,10 @@ def test_accepted_hostile_text_never_becomes_sql_on_postgres_and_mariadb(case, s
     project, plan = _validated(case, tmp_path)
     names = [name for stem in plan_statements(plan).values() for name, _stmt in stem]
     assert len(names) == len(set(names)) >= 6
-    reference = duckdb_views(project, plan, generate_sql(plan, dialects.get("duckdb")), names)
+    comments: dict[tuple, str] = {}
+    reference = duckdb_views(project, plan, generate_sql(plan, dialects.get("duckdb")), names, comments)
     _reference_keeps_the_text(project, plan, reference)
+    _comments_keep_the_text(project, plan, comments, "duckdb")
     for server in servers.values():
         if server.dialect.names_in_bmp and case.names and any(ord(c) > 0xFFFF for c in case.payload):
             _refused_when_generating(server.dialect_name, tmp_path)
@@ -605,6 +652,8 @@ def _run_on(server: Server, project: Project, plan: Plan, names: list[str], refe
         for entry in sorted(after - before):
             got = server.read_view(views[entry])   # every view created reads back, whatever the setting
             assert not same or _rows(got) == _rows(reference[views[entry]]), f"{how}: view {views[entry]!r} differs from DuckDB"
+        if server.dialect.comment_on:
+            _comments_keep_the_text(project, plan, server.comments(), how)
     finally:
         server.cleanup(source_schema)
 
@@ -621,7 +670,7 @@ def _run_files(server: Server, plan: Plan, files: dict[str, str], client: Path |
             path = client / f"{server.dialect_name}-{stem}.sql"
             path.write_text(text, encoding="utf-8")
             done, error = server.run_client(path)
-        assert set(done) <= {"CREATE VIEW", "DROP VIEW"}, f"{how} {stem}.sql: {done}"
+        assert set(done) <= {"CREATE VIEW", "DROP VIEW", "COMMENT"}, f"{how} {stem}.sql: {done}"
         if error is None:
             assert len(done) == expected[stem], f"{how} {stem}.sql: ran {len(done)} statements, generated {expected[stem]}"
         else:

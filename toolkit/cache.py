@@ -91,7 +91,7 @@ def _read(path: Path) -> dict | None:
 def _listing(root: Path) -> list[str]:
     """Names of the files under dictionary/, mappings/ and policies/: a file added or removed changes the plan."""
     names = []
-    for folder in ("dictionary", "mappings", "policies"):
+    for folder in ("dictionary", "mappings", "policies", "runs"):   # runs/: the run record the docs chart
         base = root / folder
         if base.is_dir():
             names += sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file())

@@ -97,6 +97,18 @@ def usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
+def renamed_option(new: str, value, old: str, old_value, why: str = ""):
+    """The value of option ``new``, or of its deprecated spelling ``old`` with a one-line warning on stderr;
+    both at once is a usage error."""
+    if old_value is None:
+        return value
+    if value is not None:
+        usage_error(f"give either {new} or {old} (its deprecated spelling), not both")
+    err.print(f"warning: {old} is deprecated here: use {new}" + (f" ({why})" if why else ""), markup=False,
+              highlight=False, soft_wrap=True)
+    return old_value
+
+
 def check_dialects(option: str | None) -> None:
     """Exit 2 naming the first dialect of ``option`` (comma-separated or 'all') that dict has no dialect for."""
     from .generate import dialect_names
@@ -363,11 +375,13 @@ def run(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Run on Spark instead: sc://HOST:PORT (Spark Connect) "
                                          "or spark://HOST:PORT (standalone master); views go to database --views."),
     views: str = typer.Option(VIEWS_SCHEMA, "--views", help="Spark database of dict's own for the source copies and views."),
+    record: bool = typer.Option(False, "--record", help="Save the counts and reject reasons per derivation in "
+                                "runs/latest.json for the docs' run page (then: dict generate docs)."),
     project: Path = ProjectOpt,
 ) -> None:
     """Run the views over sources' data in DuckDB (or Spark: --target); print canonical rows and rejects per class.
 
-    Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db
+    Example: dict run -d chinook=Chinook_Sqlite.sqlite -d northwind=northwind.db --record
     """
     from .plan import load_plan
     from .engines.reconcile import run_report
@@ -382,6 +396,12 @@ def run(
         with step("running the views"):
             result = run_report(plan, _data_option(data), database)
     print_run(result)
+    if record:
+        from .runrecord import write_record
+
+        path = write_record(project, result, "spark" if target is not None else "duckdb")
+        err.print(f"recorded {path}: run dict generate docs to chart it (run.html)", markup=False, highlight=False,
+                  soft_wrap=True)
     if not result.balanced:
         raise typer.Exit(1)
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Callable, TypeVar
 from pathlib import Path
 
 import sqlglot
@@ -75,10 +77,15 @@ class Change:
     line: int
     side: str          # where file:line points: "new" (working tree) or "old" (the revision)
     touches: Touches = Touches()
+    # a rename: why the old and the new thing are taken for one (("name similarity", "0.86"), ("same type", "INTEGER"))
+    evidence: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict:
-        return {"severity": self.severity, "kind": self.kind, "subject": self.subject, "message": self.message,
-                "file": self.file, "line": self.line, "side": self.side, "touches": self.touches.as_dict()}
+        out = {"severity": self.severity, "kind": self.kind, "subject": self.subject, "message": self.message,
+               "file": self.file, "line": self.line, "side": self.side, "touches": self.touches.as_dict()}
+        if self.evidence:
+            out["evidence"] = dict(self.evidence)
+        return out
 
 
 @dataclass(frozen=True)
@@ -488,9 +495,10 @@ class _Differ:
         self.changes: list[tuple[Change, _Touch]] = []
         self.renamed_slots: set[str] = set()   # new names of renamed slots: mappings follow them silently
 
-    def add(self, severity: str, kind: str, subject: str, message: str, where: tuple[str, int, str], t: _Touch | None) -> None:
+    def add(self, severity: str, kind: str, subject: str, message: str, where: tuple[str, int, str], t: _Touch | None,
+            evidence: tuple[tuple[str, str], ...] = ()) -> None:
         file, line, side = where
-        self.changes.append((Change(severity, kind, subject, message, file, line, side), t or _Touch()))
+        self.changes.append((Change(severity, kind, subject, message, file, line, side, evidence=evidence), t or _Touch()))
 
     @staticmethod
     def at_new(thing) -> tuple[str, int, str]:
@@ -606,7 +614,8 @@ class _Differ:
                 classes = users | {c.name for c in new.classes.values() if c.slot(a.name)}
                 t = self.touch.slot(r, classes, self.touch.slot(a.name, classes))
                 self.add(BREAKING, "renamed-slot", a.name, f"slot '{r}' was renamed to '{a.name}'"
-                         + (f" (used by {', '.join(sorted(users))})" if users else ""), self.at_new(a), t)
+                         + (f" (used by {', '.join(sorted(users))})" if users else ""), self.at_new(a), t,
+                         _slot_evidence(old.slots[r], a))
             else:
                 self.add(BREAKING, "removed-slot", r, f"slot '{r}' was removed from the dictionary"
                          + (f" (used by {', '.join(sorted(users))})" if users else ""), self.at_old(old.slots[r]),
@@ -682,12 +691,21 @@ class _Differ:
                      (nm.file, 1, "new"), _Touch.of_sources({source}))
         old_cds = {cd.name: cd for cd in om.class_derivations}
         new_cds = {cd.name: cd for cd in nm.class_derivations}
-        for name in old_cds.keys() - new_cds.keys():
+        renamed = _pair_renames({k: old_cds[k] for k in sorted(old_cds.keys() - new_cds.keys())},
+                                {k: new_cds[k] for k in sorted(new_cds.keys() - old_cds.keys())}, _derivation_rename)
+        for r, a, why in renamed:
+            t = self.touch.derivation(source, r, self.touch.derivation(source, a))
+            self.add(BREAKING, "renamed-derivation", f"{source} {a}",
+                     f"derivation '{r}' of {source} was renamed to '{a}': its views are renamed (its {new_cds[a].target_class} "
+                     "rows stay in the integrated view)", (nm.file, new_cds[a].line, "new"), t, why)
+            self._derivation(source, nm.file, old_cds[r], new_cds[a])
+        gone, came = {r for r, _a, _w in renamed}, {a for _r, a, _w in renamed}
+        for name in old_cds.keys() - new_cds.keys() - gone:
             cd = old_cds[name]
             self.add(BREAKING, "removed-derivation", f"{source} {name}",
                      f"derivation '{name}' of {source} was removed: its {cd.target_class} rows leave the integrated view",
                      (om.file, cd.line, "old"), self.touch.derivation(source, name))
-        for name in new_cds.keys() - old_cds.keys():
+        for name in new_cds.keys() - old_cds.keys() - came:
             cd = new_cds[name]
             self.add(COMPATIBLE, "new-derivation", f"{source} {name}", f"new derivation '{name}' of {source} "
                      f"into {cd.target_class}", (nm.file, cd.line, "new"), self.touch.derivation(source, name))
@@ -811,25 +829,51 @@ class _Differ:
         return d.classes.get(name) if d is not None else None
 
     def _source_schema(self, source: str, o: SourceSchema, n: SourceSchema) -> None:
-        used = _columns_used(self.old.plan, source) | _columns_used(self.new.plan, source)
+        used_now = _columns_used(self.new.plan, source)
+        used = _columns_used(self.old.plan, source) | used_now
         used_tables = {t for t, _c in used}
-        for table in o.tables.keys() - n.tables.keys():
+        tables_renamed = _pair_renames({t: o.tables[t] for t in sorted(o.tables.keys() - n.tables.keys())},
+                                       {t: n.tables[t] for t in sorted(n.tables.keys() - o.tables.keys())}, _table_rename)
+        for r, a, why in tables_renamed:
+            read, follows = r in used_tables, a in {t for t, _c in used_now}
+            breaking = read and not follows
+            self.add(BREAKING if breaking else COMPATIBLE, "renamed-source-table", f"{source}.{a}",
+                     f"table '{r}' of {source}'s source schema was renamed to '{a}'"
+                     + (": the mappings follow it" if read and follows else
+                        " while the mappings read the old name" if breaking else ""),
+                     (n.file, n.tables[a].line, "new"), self.touch.column(source, r, None), why)
+        gone, came = {r for r, _a, _w in tables_renamed}, {a for _r, a, _w in tables_renamed}
+        for table in o.tables.keys() - n.tables.keys() - gone:
             breaking = table in used_tables
             self.add(BREAKING if breaking else COMPATIBLE, "removed-source-table", f"{source}.{table}",
                      f"table '{table}' was removed from {source}'s source schema" + (" while mappings read it" if breaking else ""),
                      (o.file, o.tables[table].line, "old"), self.touch.column(source, table, None))
-        for table in n.tables.keys() - o.tables.keys():
+        for table in n.tables.keys() - o.tables.keys() - came:
             self.add(COMPATIBLE, "new-source-table", f"{source}.{table}", f"new table '{table}' in {source}'s source schema",
                      (n.file, n.tables[table].line, "new"), None)
         for table in o.tables.keys() & n.tables.keys():
             ot, nt = o.tables[table], n.tables[table]
-            for col in ot.columns.keys() - nt.columns.keys():
+            removed = {c: ot.columns[c] for c in ot.columns if c not in nt.columns}
+            added = {c: nt.columns[c] for c in nt.columns if c not in ot.columns}
+            columns_renamed = _pair_renames(removed, added, _column_rename(
+                {c: i for i, c in enumerate(ot.columns)}, {c: i for i, c in enumerate(nt.columns)},
+                len(removed) == 1 and len(added) == 1))
+            for r, a, why in columns_renamed:
+                read, follows = (table, r) in used, (table, a) in used_now
+                breaking = read and not follows
+                self.add(BREAKING if breaking else COMPATIBLE, "renamed-source-column", f"{source}.{table}.{a}",
+                         f"column '{table}.{r}' of {source}'s source schema was renamed to '{table}.{a}'"
+                         + (": the mappings follow it" if read and follows else
+                            " while the mappings read the old name" if breaking else ""),
+                         (n.file, nt.columns[a].line, "new"), self.touch.column(source, table, r), why)
+            gone, came = {r for r, _a, _w in columns_renamed}, {a for _r, a, _w in columns_renamed}
+            for col in ot.columns.keys() - nt.columns.keys() - gone:
                 breaking = (table, col) in used
                 self.add(BREAKING if breaking else COMPATIBLE, "removed-source-column", f"{source}.{table}.{col}",
                          f"column '{table}.{col}' was removed from {source}'s source schema"
                          + (" while mappings read it" if breaking else ""), (o.file, ot.columns[col].line, "old"),
                          self.touch.column(source, table, col))
-            for col in nt.columns.keys() - ot.columns.keys():
+            for col in nt.columns.keys() - ot.columns.keys() - came:
                 self.add(COMPATIBLE, "new-source-column", f"{source}.{table}.{col}",
                          f"new column '{table}.{col}' in {source}'s source schema", (n.file, nt.columns[col].line, "new"), None)
             for col in ot.columns.keys() & nt.columns.keys():
@@ -905,7 +949,100 @@ def _rename_target(o: Slot, candidates: list[Slot]) -> Slot | None:
     for n in candidates:
         if o.name in n.meta.aliases or (o.description and o.description == n.description and o.range == n.range):
             return n
-    return None
+    similar = [(_similarity(o.name, n.name), n) for n in candidates if _slot_features(o) == _slot_features(n)]
+    similar = [(score, n) for score, n in similar if score >= RENAME_SIMILARITY]
+    return max(similar, key=lambda sn: sn[0])[1] if similar else None
+
+
+def _slot_features(s: Slot) -> tuple:
+    return s.range, s.required, s.identifier, s.multivalued, s.pattern
+
+
+def _slot_evidence(o: Slot, n: Slot) -> tuple[tuple[str, str], ...]:
+    evidence = [("name similarity", f"{_similarity(o.name, n.name):.2f}")]
+    if o.name in n.meta.aliases:
+        evidence.append(("old name kept as an alias", ""))
+    if o.description and _norm(o.description) == _norm(n.description):
+        evidence.append(("same description", ""))
+    evidence.append(("same range", n.range))
+    return tuple(evidence)
+
+
+# ------------------------------------------------------------------ renames: one removed and one added thing taken for one
+
+RENAME_SIMILARITY = 0.7   # name similarity (difflib ratio, case-folded) that alone, with the same shape, makes a rename
+T = TypeVar("T")
+
+
+def _similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a.casefold(), b.casefold()).ratio()
+
+
+def _pair_renames(removed: dict[str, T], added: dict[str, T],
+                  evidence: Callable[[T, T], tuple[float, tuple[tuple[str, str], ...]] | None]
+                  ) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """(old name, new name, evidence) for each removed thing taken to be renamed to an added one: every pair
+    ``evidence`` scores (None: not a rename), matched best score first, each thing at most once."""
+    scored = []
+    for r, old in removed.items():
+        for a, new in added.items():
+            found = evidence(old, new)
+            if found is not None:
+                scored.append((-found[0], r, a, found[1]))
+    pairs, used_old, used_new = [], set(), set()
+    for _score, r, a, why in sorted(scored):
+        if r not in used_old and a not in used_new:
+            used_old.add(r)
+            used_new.add(a)
+            pairs.append((r, a, why))
+    return pairs
+
+
+def _column_rename(position: dict[str, int], new_position: dict[str, int], only_pair: bool):
+    """A removed source column is renamed to an added one of the same type when the names are alike, or when they
+    sit at the same position and are the table's only removed and added column."""
+    def evidence(o, n) -> tuple[float, tuple[tuple[str, str], ...]] | None:
+        if o.native_type.casefold() != n.native_type.casefold():
+            return None
+        score = _similarity(o.name, n.name)
+        same_place = position[o.name] == new_position[n.name]
+        if score < RENAME_SIMILARITY and not (same_place and only_pair):
+            return None
+        why = [("name similarity", f"{score:.2f}"), ("same type", n.native_type)]
+        if same_place:
+            why.append(("same position", str(new_position[n.name] + 1)))
+        if o.nullable == n.nullable:
+            why.append(("same nullability", "NULL" if n.nullable else "NOT NULL"))
+        if o.description and o.description == n.description:
+            why.append(("same description", ""))
+        return score + (0.5 if same_place else 0), tuple(why)
+    return evidence
+
+
+def _table_rename(o, n) -> tuple[float, tuple[tuple[str, str], ...]] | None:
+    """A removed source table is renamed to an added one that holds the same columns (by name and type)."""
+    old_cols = {(c.casefold(), col.native_type.casefold()) for c, col in o.columns.items()}
+    new_cols = {(c.casefold(), col.native_type.casefold()) for c, col in n.columns.items()}
+    shared = len(old_cols & new_cols) / max(1, len(old_cols | new_cols))
+    if shared < 0.8:
+        return None
+    return shared, (("name similarity", f"{_similarity(o.name, n.name):.2f}"),
+                    ("shared columns", f"{len(old_cols & new_cols)} of {len(old_cols | new_cols)}"))
+
+
+def _derivation_rename(o: ClassDerivationSpec, n: ClassDerivationSpec) -> tuple[float, tuple[tuple[str, str], ...]] | None:
+    """A removed derivation is renamed to an added one into the same class from the same table that populates
+    mostly the same slots."""
+    if o.target_class != n.target_class or str(o.populated_from) != str(n.populated_from):
+        return None
+    old_slots, new_slots = {sd.name for sd in o.slot_derivations}, {sd.name for sd in n.slot_derivations}
+    shared = len(old_slots & new_slots) / max(1, len(old_slots | new_slots))
+    if shared < 0.6:
+        return None
+    return shared + _similarity(o.name, n.name) / 10, (
+        ("name similarity", f"{_similarity(o.name, n.name):.2f}"), ("same target class", n.target_class),
+        ("same driving table", str(n.populated_from)),
+        ("shared slot derivations", f"{len(old_slots & new_slots)} of {len(old_slots | new_slots)}"))
 
 
 def _renamed_from(name: str, old: Dictionary, new: Dictionary) -> bool:
@@ -1018,7 +1155,8 @@ def diff_snapshots(old: Snapshot, new: Snapshot, base: str, commit: str, dialect
                                 key=lambda m: (m.file, m.line, m.what)))
         lineage = tuple(sorted(t.lineage))   # edges only: the lineage files that change are under generated
         changes.append(Change(change.severity, change.kind, change.subject, change.message, change.file, change.line,
-                              change.side, Touches(mappings, tuple(sorted(t.views)), translators, lineage, generated)))
+                              change.side, Touches(mappings, tuple(sorted(t.views)), translators, lineage, generated),
+                              change.evidence))
     changes.sort(key=lambda c: (SEVERITIES.index(c.severity), c.file, c.line, c.kind, c.subject))
     return DiffReport(base, commit, tuple(changes), tuple(f"generated/{r}" for r in sorted(changed)),
                       old.problems, new.problems)
@@ -1037,6 +1175,8 @@ def format_text(report: DiffReport, limit: int = 12) -> str:
     for c in report.changes:
         at = "" if c.side == "new" else " (at base)"
         lines += ["", f"{c.severity.upper():<10} {c.kind}  {c.subject}", f"  {c.file}:{c.line}{at}: {c.message}"]
+        if c.evidence:
+            lines.append(f"  {'evidence:':<13}" + "; ".join(f"{k} {v}" if v else k for k, v in c.evidence))
         for label, items in (("mappings", c.touches.mappings), ("views", c.touches.views),
                              ("translators", c.touches.translators), ("lineage", c.touches.lineage),
                              ("generated", c.touches.generated)):

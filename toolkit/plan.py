@@ -7,7 +7,7 @@ dataclasses, never YAML or LinkML.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlglot import exp
@@ -410,6 +410,7 @@ class Plan:
     sources: tuple[SourcePlan, ...]
     integrated: tuple[IntegratedPlan, ...]
     policies: tuple = ()   # toolkit.policies.Policy, over the integrated views
+    root: Path | None = field(default=None, compare=False)   # the project it was read from (its run record)
 
     def source(self, name: str) -> SourcePlan:
         for s in self.sources:
@@ -430,7 +431,7 @@ class Plan:
         chosen = tuple(s for s in self.sources if s.name in sources)
         integrated = tuple(IntegratedPlan(i.target, tuple(v for v in i.views if v.source in sources))
                            for i in self.integrated if any(v.source in sources for v in i.views))
-        return Plan(self.dictionary, chosen, integrated, self.policies)
+        return Plan(self.dictionary, chosen, integrated, self.policies, self.root)
 
 
 # ---------------------------------------------------------------------------- project
@@ -488,7 +489,7 @@ def load_plan(root: Path) -> Plan:
         mappings.append((spec, schema))
     problems.raise_if_any()
     plan = build_plan(dictionary, mappings)
-    return dataclasses.replace(plan, policies=load_policies(root, dictionary))
+    return dataclasses.replace(plan, policies=load_policies(root, dictionary), root=root)
 
 
 def build_plan(dictionary: Dictionary, mappings: list[tuple[MappingSpec, SourceSchema]]) -> Plan:

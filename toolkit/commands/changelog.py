@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import ProjectOpt, _guard, app, err, out
+from toolkit.cli import ProjectOpt, _guard, app, err, out, renamed_option
 
 
 @app.command()
@@ -14,8 +14,9 @@ from toolkit.cli import ProjectOpt, _guard, app, err, out
 def changelog(
     old: str = typer.Argument(..., help="Revision of the previous release, e.g. the tag dictionary-1.0.0."),
     new: str = typer.Argument("HEAD", help="Revision of this release (default HEAD)."),
-    output: Optional[Path] = typer.Option(None, "--out", help="Write the Markdown page here (e.g. "
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the Markdown page to this file (e.g. "
                                           "docs/dictionary-changelog.md) instead of printing it."),
+    old_output: Optional[Path] = typer.Option(None, "--out", hidden=True, help="Deprecated spelling of --output."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when the version bump does not match the changes."),
     project: Path = ProjectOpt,
 ) -> None:
@@ -23,6 +24,7 @@ def changelog(
     from toolkit.changelog import changelog as build, format_markdown
     from toolkit.output import write_file_atomic
 
+    output = renamed_option("--output", output, "--out", old_output, "--out is always a folder; this is a file")
     log = build(project, old, new)
     text = format_markdown(log)
     if output is None:

@@ -7,8 +7,12 @@ from typing import Optional
 
 import typer
 
-from toolkit.cli import (ProjectOpt, _guard, app, check_dialects, check_format, err, github_annotation, out, step,
-                         usage_error)
+from toolkit.cli import (ProjectOpt, _guard, app, check_dialects, check_format, err, github_annotation, out,
+                         renamed_option, step, usage_error)
+
+# --target names a database everywhere else (materialize, deploy, test, run): here it was a generator
+TARGET_WAS = "--target names a database in materialize, deploy, test and run"
+OldTargetOpt = typer.Option(None, "--target", hidden=True, help="Deprecated spelling of --only.")
 
 
 def _targets(option: str | None) -> list[str] | None:
@@ -19,7 +23,7 @@ def _targets(option: str | None) -> list[str] | None:
     names = [t.strip() for t in option.split(",") if t.strip()]
     unknown = [t for t in names if t not in generator_names()]
     if unknown:
-        usage_error(f"unknown target '{unknown[0]}'; choose from {', '.join(generator_names())}")
+        usage_error(f"unknown generator '{unknown[0]}' for --only; choose from {', '.join(generator_names())}")
     return names
 
 
@@ -30,7 +34,8 @@ def check(
                                           "(default: the folders under generated/sql/)."),
     output_format: str = typer.Option("text", "--format", help="text, json, or github (annotations on the "
                                       "pull request's lines in GitHub Actions)."),
-    target: Optional[str] = typer.Option(None, help="Generator(s) to check, comma-separated (default: all)."),
+    only: Optional[str] = typer.Option(None, "--only", help="Generator(s) to check, comma-separated (default: all)."),
+    target: Optional[str] = OldTargetOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Exit 1 and list the files if generated/ is not what `dict generate all` would write now.
@@ -39,10 +44,11 @@ def check(
     """
     from toolkit.drift import check_generated
 
+    only = renamed_option("--only", only, "--target", target, TARGET_WAS)
     check_format(output_format, ("text", "json", "github"))
     check_dialects(dialect)
     with step("comparing generated/ with what the dictionary and mappings give now"):
-        drift = check_generated(project, dialect=dialect, targets=_targets(target))
+        drift = check_generated(project, dialect=dialect, targets=_targets(only))
     if output_format == "json":
         out.print_json(json.dumps({
             "clean": drift.clean, "dialects": list(drift.dialects), "generators": list(drift.generators),
@@ -93,7 +99,9 @@ def diff(
     fail_on: str = typer.Option("breaking", "--fail-on", help="Exit 1 on: breaking, any or never."),
     dialect: Optional[str] = typer.Option(None, help="Dialect(s) whose generated files to compare "
                                           "(default: the folders under generated/sql/)."),
-    target: Optional[str] = typer.Option(None, help="Generator(s) whose files to compare, comma-separated (default: all)."),
+    only: Optional[str] = typer.Option(None, "--only", help="Generator(s) whose files to compare, comma-separated "
+                                       "(default: all)."),
+    target: Optional[str] = OldTargetOpt,
     project: Path = ProjectOpt,
 ) -> None:
     """Classify every dictionary and mapping change since REV as breaking or compatible, with what it touches;
@@ -103,12 +111,13 @@ def diff(
     """
     from toolkit.diff import diff_revision, format_text
 
+    only = renamed_option("--only", only, "--target", target, TARGET_WAS)
     if fail_on not in ("breaking", "any", "never"):
         usage_error(f"--fail-on must be breaking, any or never, not '{fail_on}'")
     check_format(output_format, ("text", "json", "github"))
     check_dialects(dialect)
     with step(f"comparing with {rev or 'the merge base with main'}"):
-        report = diff_revision(project, rev, dialect, _targets(target))
+        report = diff_revision(project, rev, dialect, _targets(only))
     if output_format == "json":
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     elif output_format == "github":

@@ -47,6 +47,10 @@ class Dialect:
     names_in_bmp: bool = False
     # statements every generated file of this dialect starts with (MySQL: SET NAMES utf8mb4)
     preamble: tuple[str, ...] = ()
+    # what COMMENT ON can describe here ("view", "column"): the dictionary's descriptions travel with the views
+    comment_on: frozenset[str] = frozenset()
+    # why the views of this dialect carry no comments, said in each generated file's header
+    no_comments: str = "this dialect's views get no COMMENT ON from dict: the descriptions are in generated/docs"
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
         return apply_passes(tree, self.rewrites)

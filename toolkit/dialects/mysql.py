@@ -87,4 +87,6 @@ MYSQL = register(Dialect(
           "break or tab is written with them).",
     name_limit=(64, "characters", "refuses"),
     names_in_bmp=True,
+    no_comments="MySQL/MariaDB views cannot carry comments (COMMENT is for tables and their columns): "
+                "the descriptions are in generated/docs",
 ))

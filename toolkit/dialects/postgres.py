@@ -51,4 +51,5 @@ POSTGRES = register(Dialect(
     executable_here=True,
     notes="Database encoding UTF8 with a UTF-8 LC_CTYPE (e.g. C.UTF-8) so UPPER/LOWER map every letter.",
     name_limit=(63, "bytes", "truncates"),
+    comment_on=frozenset({"view", "column"}),
 ))

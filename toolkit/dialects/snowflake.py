@@ -25,4 +25,6 @@ SNOWFLAKE = register(Dialect(
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="snowflake")},
     )),
     constraints=frozenset({"not_null"}),   # Snowflake enforces NOT NULL only (keys are informational, no CHECK)
+    # COMMENT ON COLUMN is for tables: a view's columns take comments only inside CREATE VIEW
+    comment_on=frozenset({"view"}),
 ))

@@ -143,15 +143,18 @@ class Site:
             self.fields_of_slot[snode].append(f)
         self.column_info = {}
         self.group_info: dict[str, tuple[str, str, int]] = {}
+        self.group_system: dict[str, str] = {}   # table and derivation groups -> their system (the filter)
         for s in self.plan.sources:
             for t in s.schema.tables.values():
                 tid = f"table:{s.name}.{t.name}"
+                self.group_system[tid] = s.name
                 self.group_info[tid] = (f"{s.name}.{t.name}", self.table_url[(s.name, t.name)], 0)
                 for c in t.columns.values():
                     cid = column_id(s.name, t.name, c.name)
                     self.column_info[cid] = (c.name, self.column_url[cid], tid, 0)
         for did, v in self.views_by_id.items():
             self.group_info[did] = (f"{v.source}: {v.name} → {v.target.name}", self.derivation_url[did], 1)
+            self.group_system[did] = v.source
         for c in self.d.classes:
             self.group_info[f"class:{c}"] = (c, self.class_url[c], 2)
         self.classes_by_slot: dict[str, list[ClassDef]] = defaultdict(list)
@@ -435,7 +438,8 @@ def _layout(site: Site, columns: set[str], fields: set[tuple[str, str]], slots: 
             out_gedges.append([nindex[c], gindex[did], SUBTYPE_CODES.index(sub), ei(gexprs[(c, did)])])
     return {"metrics": [LAYER_X, NODE_W, HEADER_H, ROW_H, GROUP_GAP, PAD], "height": height,
             "subtypes": list(SUBTYPE_CODES), "groups": out_groups, "nodes": out_nodes, "edges": out_edges,
-            "gedges": out_gedges, "exprs": expr_list}
+            "gedges": out_gedges, "exprs": expr_list,
+            "systems": [site.group_system.get(gid, "") for gid in order_ids]}
 
 
 # ---------------------------------------------------------------------- pages
@@ -509,6 +513,12 @@ def build_pages(site: Site) -> list[Page]:
     sources = plan.sources
 
     # business terms
+    referenced_by: dict[str, list[dict]] = defaultdict(list)   # class -> the slots of other classes naming it
+    for other in sorted(d.classes):
+        for s in d.classes[other].slots:
+            if s.references in d.classes:
+                referenced_by[s.references].append({"cls": other, "slot": s.name, "url": site.class_url[other],
+                                                    "slot_url": site.slot_node_url(other, s.name)})
     for name in sorted(d.classes):
         cls = d.classes[name]
         derivs = site.views_by_class.get(name, [])
@@ -523,6 +533,10 @@ def build_pages(site: Site) -> list[Page]:
             "derivations": [{"view": v, "url": site.derivation_url[f"derivation:{v.source}.{v.name}"],
                              "table_url": site.table_url[(v.source, v.base.table.name)]} for v in derivs],
             "integrated_sql": site.sql.get(cls.table_name, {}) if derivs else {},
+            "referenced_by": referenced_by.get(name, []),
+            "references": [{"cls": s.references, "slot": s.name, "url": site.class_url[s.references],
+                            "slot_url": site.slot_node_url(name, s.name)}
+                           for s in cls.slots if s.references in d.classes],
             "graph": site.graph_data(focus_slots=[f"slot:{name}.{s.name}" for s in cls.slots]),
         }))
     # canonical slots
@@ -606,6 +620,7 @@ def build_pages(site: Site) -> list[Page]:
                 }))
     # coverage, lineage overview, search, index
     pages.append(Page("coverage.html", "coverage.html", "Coverage", _coverage(site)))
+    pages.append(run_page(site))
     pages.append(Page("lineage.html", "lineage.html", "Estate lineage", {
         "graph": site.graph_data(everything=True, collapse_all=True),
         "columns": sum(len(t.columns) for s in sources for t in s.schema.tables.values()),
@@ -649,6 +664,25 @@ def golden_pages(site: Site) -> list[Page]:
             "golden": golden, "rows": rows, "class_url": site.class_url[golden.target.name],
             "ranking": survive.ranking(golden.sources), "provenance": [suffix for suffix, _ in PROVENANCE]}))
     return pages
+
+
+def run_page(site: Site) -> Page:
+    """The last run the project recorded (dict run --record): canonical and rejected rows per derivation as an
+    inline SVG chart, and the reject reasons; or how to record one."""
+    from ..runrecord import chart, load_record
+
+    record, why = load_record(site.plan.root)
+    context: dict = {"record": record, "why": why}
+    if record is not None:
+        for d in record["derivations"]:
+            d["url"] = site.derivation_url.get(f"derivation:{d['source']}.{d['derivation']}", "")
+        reasons = [{"source": d["source"], "derivation": d["derivation"], **r} for d in record["derivations"]
+                   for r in d["reasons"]]
+        most = max([r["rows"] for r in reasons] + [1])
+        for r in reasons:
+            r["width"] = round(120 * r["rows"] / most, 1)
+        context.update(chart=chart(record), reasons=sorted(reasons, key=lambda r: -r["rows"]))
+    return Page("run.html", "run.html", "Last run", context)
 
 
 def policy_pages(site: Site) -> list[Page]:

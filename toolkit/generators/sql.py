@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -519,7 +520,10 @@ def integrated_statements(plan: Plan) -> list[tuple[str, exp.Create]]:
 
 
 def _sql_file(title: str, dialect: Dialect, texts: list[str]) -> str:
-    parts = [HEADER, "-- " + " ".join(title.split()), f"-- dialect: {dialect.name}", ""]  # a line break would end the comment
+    parts = [HEADER, _comment(_one_line(title)), f"-- dialect: {dialect.name}", _comment(_comments_note(dialect))]
+    if any(SHARP_S_UPPER in t for t in texts):
+        parts.append(_comment(SHARP_S_NOTE))
+    parts.append("")
     for text in [*dialect.preamble, *texts]:
         parts.append(text + ";")
         parts.append("")
@@ -557,14 +561,70 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     for dialect in chosen:
         for stem, statements in texts[dialect.name].items():
             files[f"sql/{dialect.name}/{stem}.sql"] = _sql_file(
-                titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + text for name, text in statements])
+                titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + text + _comments_sql(plan, dialect, name)
+                                        for name, text in statements])
     return files
 
 
 def _comment(text: str) -> str:
     """SQL line comments, one per line of ``text``; within a line every break a name or title holds (any
-    Unicode line or paragraph separator) is a space, since it would end the comment and start a statement."""
-    return "\n".join("-- " + " ".join(line.split()) for line in text.split("\n"))
+    Unicode line or paragraph separator) is a space, since it would end the comment and start a statement,
+    and a ``*/`` is spaced apart, so that no tool turning line comments into block comments lets it close one."""
+    return "\n".join("-- " + _one_line(line).replace("*/", "* /") for line in text.split("\n"))
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: control characters (NUL, which PostgreSQL refuses in a literal) and every break
+    become spaces."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
+SHARP_S_UPPER = "'ß', 'ẞ'"
+SHARP_S_NOTE = ("UPPER(REPLACE(x, 'ß', 'ẞ')): this engine upper-cases ß to 'SS' or leaves it; the capital ẞ is "
+                "what DuckDB and Python give, so every engine computes the same canonical value")
+
+
+def _comments_note(dialect: Dialect) -> str:
+    if not dialect.comment_on:
+        return f"comments: {dialect.no_comments}"
+    what = " and ".join(f"COMMENT ON {k.upper()}" for k in sorted(dialect.comment_on, reverse=True))
+    return f"comments: {what} after each view, from the dictionary's descriptions"
+
+
+def comment_statements(plan: Plan) -> dict[str, list[exp.Comment]]:
+    """View name -> COMMENT ON VIEW (what it holds, where it comes from, the class's description) and, for the
+    canonical and integrated views, COMMENT ON COLUMN per slot from the slot's description. Every text is a
+    string literal in the tree (description text is hostile input: it never becomes SQL)."""
+    def on(kind: str, target: exp.Expression, text: str) -> exp.Comment:
+        return exp.Comment(this=target, kind=kind, expression=_str(_one_line(text)))
+
+    def columns(view: str, slots) -> list[exp.Comment]:
+        return [on("COLUMN", exp.Column(this=_id(s.name), table=_id(view)), s.description)
+                for s in slots if _one_line(s.description or "")]
+
+    origins = view_origins(plan)
+    described = {v.view_name: v.target for v in plan.views()} | {i.view_name: i.target for i in plan.integrated}
+    made = {name for statements in built_statements(plan).values() for name, _stmt in statements}
+    out: dict[str, list[exp.Comment]] = {}
+    for name, origin in origins.items():
+        if name not in made:
+            continue
+        cls = described.get(name)
+        about = f"; {cls.name}: {cls.description}" if cls is not None and _one_line(cls.description or "") else ""
+        out[name] = [on("VIEW", exp.Table(this=_id(name)), origin.replace("\n", "; ") + about)]
+    for v in plan.views():
+        out[v.view_name] += columns(v.view_name, [sp.slot for sp in v.slots])
+    for i in plan.integrated:
+        out[i.view_name] += columns(i.view_name, i.target.slots)
+    return out
+
+
+def _comments_sql(plan: Plan, dialect: Dialect, name: str) -> str:
+    if not dialect.comment_on:
+        return ""
+    nodes = per_plan(plan, "sql.comments", lambda: comment_statements(plan)).get(name, [])
+    texts = [dialect.render(n.copy()) for n in nodes if n.args["kind"].lower() in dialect.comment_on]
+    return "".join(";\n" + t for t in texts)
 
 
 def view_origins(plan: Plan) -> dict[str, str]:

@@ -13,7 +13,7 @@
     for (var i = 0; i < boxes.length; i++) {
       var box = boxes[i], buttons = box.querySelectorAll("[data-tab]"), panels = box.querySelectorAll("[data-panel]"), has = false, j;
       for (j = 0; j < panels.length; j++) if (panels[j].getAttribute("data-panel") === name) has = true;
-      if (!has) continue;
+      if (!has && !box.hasAttribute("data-tab-bar")) continue;
       for (j = 0; j < buttons.length; j++) buttons[j].setAttribute("aria-selected", buttons[j].getAttribute("data-tab") === name ? "true" : "false");
       for (j = 0; j < panels.length; j++) panels[j].hidden = panels[j].getAttribute("data-panel") !== name;
     }

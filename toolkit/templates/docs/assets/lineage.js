@@ -31,6 +31,9 @@
   for (k = 0; k < NN; k++) outG.push([]);
   for (k = 0; k < gedges.length; k++) { outG[gedges[k][0]].push(k); inG[gedges[k][1]].push(k); }
   var selected = -1, up = null, down = null;
+  // view options: DIRECT edges only, how many hops a trace follows (0: all), one system's tables and derivations
+  var directOnly = false, depth = 0, system = "", hidden = new Uint8Array(NG), SYS = data.systems || [];
+  function shown(sub) { return !directOnly || sub < 3; }
 
   function esc(s) {
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -44,13 +47,14 @@
     for (var i = 0; i < list.length; i++) {
       var g = list[i];
       gy[g] = y;
+      if (hidden[g]) continue;
       y += HEADER_H + (collapsed[g] ? 0 : ROW_H * groups[g][6].length) + GAP;
     }
   }
   function height() {
     var h = 0;
     for (var l = 0; l < 3; l++) {
-      var list = layers[l];
+      var list = layers[l].filter(function (x) { return !hidden[x]; });
       if (!list.length) continue;
       var g = list[list.length - 1];
       h = Math.max(h, gy[g] + HEADER_H + (collapsed[g] ? 0 : ROW_H * groups[g][6].length) + GAP);
@@ -81,11 +85,13 @@
     var k, e;
     for (k = 0; k < edges.length; k++) {
       e = edges[k];
+      if (!shown(e[2]) || hidden[nodes[e[0]][3]] || hidden[nodes[e[1]][3]]) continue;
       edge(anchor(e[0], true), anchor(e[1], false), e[2], up && ((up[e[1]] || e[1] === selected) && (up[e[0]])) ||
            down && ((down[e[0]] || e[0] === selected) && down[e[1]]));
     }
     for (k = 0; k < gedges.length; k++) {
       e = gedges[k];
+      if (!shown(e[2]) || hidden[nodes[e[0]][3]] || hidden[e[1]]) continue;
       var g = e[1], lit = false;
       if (up && up[e[0]]) lit = (selected >= 0 && nodes[selected][3] === g) || groupTraced(g, up);
       if (down && (e[0] === selected || down[e[0]])) lit = lit || groupTraced(g, down);
@@ -96,6 +102,7 @@
       var list = layers[l];
       for (var i = 0; i < list.length; i++) {
         var gi = list[i], grp = groups[gi], x = gx(gi), y = gy[gi], ms = grp[6];
+        if (hidden[gi]) continue;
         var traced = (up && groupTraced(gi, up)) || (down && groupTraced(gi, down)) || (selected >= 0 && nodes[selected][3] === gi);
         parts.push('<g class="grp layer' + l + (collapsed[gi] ? " collapsed" : "") + (traced ? " traced" : "") + '" data-g="' + gi + '">');
         parts.push('<rect class="grp-box" x="' + x + '" y="' + y + '" width="' + NODE_W + '" height="' +
@@ -134,37 +141,48 @@
   // tracing: upstream follows edges into a node and, for a derivation's fields, the row-level edges into
   // the derivation; downstream the reverse
   function trace(start, upward) {
-    var found = {}, queue = [start], how = {};
+    var found = {}, queue = [start], how = {}, hops = {};
+    hops[start] = 0;
+    function reach(other, e, from) {
+      if (!found[other] && other !== start) { found[other] = 1; hops[other] = hops[from] + 1; queue.push(other); }
+    }
     while (queue.length) {
       var n = queue.shift(), k, e, other;
+      if (depth && hops[n] >= depth) continue;
       if (upward) {
         var list = inE[n];
         for (k = 0; k < list.length; k++) {
           e = edges[list[k]]; other = e[0];
+          if (!shown(e[2])) continue;
           note(how, other, e);
-          if (!found[other] && other !== start) { found[other] = 1; queue.push(other); }
+          reach(other, e, n);
         }
         if (nodes[n][4] === 1) {
           var rows = inG[nodes[n][3]];
           for (k = 0; k < rows.length; k++) {
             e = gedges[rows[k]]; other = e[0];
+            if (!shown(e[2])) continue;
             note(how, other, e);
-            if (!found[other] && other !== start) { found[other] = 1; queue.push(other); }
+            reach(other, e, n);
           }
         }
       } else {
         var outs = outE[n];
         for (k = 0; k < outs.length; k++) {
           e = edges[outs[k]]; other = e[1];
-          if (!found[other] && other !== start) { found[other] = 1; queue.push(other); note(how, other, e); }
+          if (!shown(e[2])) continue;
+          if (!found[other] && other !== start) note(how, other, e);
+          reach(other, e, n);
         }
         var og = outG[n];
         for (k = 0; k < og.length; k++) {
           e = gedges[og[k]];
+          if (!shown(e[2])) continue;
           var ms = groups[e[1]][6];
           for (var m = 0; m < ms.length; m++) {
             other = ms[m];
-            if (!found[other] && other !== start) { found[other] = 1; queue.push(other); note(how, other, e); }
+            if (!found[other] && other !== start) note(how, other, e);
+            reach(other, e, n);
           }
         }
       }
@@ -224,9 +242,52 @@
     for (var l = 0; l < 3; l++) restack(l);
     render();
   });
+  // the view options, wired with DOM calls: a system's name goes in as text, never as markup
+  function retrace() {
+    for (var l = 0; l < 3; l++) restack(l);
+    if (selected >= 0) select(selected); else render();
+  }
+  function setSystem(name) {
+    system = name || "";
+    var g, k;
+    for (g = 0; g < NG; g++) hidden[g] = system && SYS[g] && SYS[g] !== system ? 1 : 0;
+    if (system) {   // a class stays when one of the system's derivations feeds it
+      var fed = new Uint8Array(NG);
+      for (k = 0; k < edges.length; k++) {
+        var a = nodes[edges[k][0]][3], b = nodes[edges[k][1]][3];
+        if (SYS[a] === system && !SYS[b]) fed[b] = 1;
+      }
+      for (g = 0; g < NG; g++) if (!SYS[g]) hidden[g] = fed[g] ? 0 : 1;
+    }
+    retrace();
+  }
+  var systemBox = document.querySelector("[data-lineage-system]");
+  var names = SYS.filter(function (x, i) { return x && SYS.indexOf(x) === i; }).sort();
+  if (systemBox && names.length > 1) {
+    for (var si = 0; si < names.length; si++) {
+      var option = document.createElement("option");
+      option.value = names[si];
+      option.textContent = names[si];
+      systemBox.appendChild(option);
+    }
+    systemBox.closest(".lineage-system").hidden = false;
+    systemBox.addEventListener("change", function () { setSystem(systemBox.value); });
+  }
+  var directBox = document.querySelector("[data-lineage-direct]");
+  if (directBox) directBox.addEventListener("change", function () { directOnly = directBox.checked; retrace(); });
+  var depthBox = document.querySelector("[data-lineage-depth]");
+  if (depthBox) depthBox.addEventListener("change", function () { depth = Number(depthBox.value) || 0; retrace(); });
+
   render();
   window.__lineageReadyAt = performance.now();
   document.body.setAttribute("data-lineage-ready", "1");
   window.dictLineage = { select: function (id) { for (var n = 0; n < NN; n++) if (nodes[n][0] === id) { select(n); return true; } return false; },
-                         toggle: toggle, groups: groups, nodes: nodes };
+                         toggle: toggle, groups: groups, nodes: nodes,
+                         view: function (o) {
+                           if ("direct" in o) { directOnly = !!o.direct; if (directBox) directBox.checked = directOnly; }
+                           if ("depth" in o) { depth = Number(o.depth) || 0; if (depthBox) depthBox.value = String(depth); }
+                           if ("system" in o) setSystem(o.system); else retrace();
+                         },
+                         traced: function () { return [up ? Object.keys(up).length : 0, down ? Object.keys(down).length : 0]; },
+                         visibleGroups: function () { var v = []; for (var g = 0; g < NG; g++) if (!hidden[g]) v.push(groups[g][0]); return v; } };
 })();
