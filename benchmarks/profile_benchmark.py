@@ -57,7 +57,7 @@ def run_summarize(path: Path) -> None:
 
 
 def run_profile(path: Path) -> None:
-    from toolkit.profile import profile_source
+    from toolkit.run.profile import profile_source
 
     profile_source(str(path))
 

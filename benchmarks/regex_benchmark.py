@@ -36,7 +36,7 @@ REFUSED = [r"^[^@\s]+@[^@\s]+\.[^@\s]+$", r"\s+$", r"^\d+\d+$", r"[a-z]{1,20}\d"
 
 
 def shipped_patterns() -> list[str]:
-    from toolkit.dictionary import load_dictionary
+    from toolkit.load.dictionary import load_dictionary
 
     dictionary = load_dictionary(ROOT / "dictionary")
     return sorted({s.pattern for s in dictionary.slots.values() if s.pattern})
@@ -44,7 +44,7 @@ def shipped_patterns() -> list[str]:
 
 def samples(pattern: str) -> list[str]:
     """A few characters from each character set of the pattern, and some it rejects."""
-    from toolkit.expressions.regex_safety import Chars, _walk, parse
+    from toolkit.core.regex_safety import Chars, _walk, parse
 
     tree, _ = parse(pattern)
     found = {"!", "\n", " ", "a", "0", "@", "."}
@@ -57,7 +57,7 @@ def samples(pattern: str) -> list[str]:
 
 def shortest(pattern: str) -> str:
     """A short text the pattern matches (minimum repetitions, first alternative)."""
-    from toolkit.expressions.regex_safety import Alternation, Assertion, Chars, Concat, parse
+    from toolkit.core.regex_safety import Alternation, Assertion, Chars, Concat, parse
 
     def gen(node) -> str:
         if isinstance(node, Chars):
@@ -129,7 +129,7 @@ def measure(pattern: str, size: int, repeat: int, con) -> dict:
 def main() -> None:
     import duckdb
 
-    from toolkit.expressions.regex_safety import UnsafePattern, check_pattern
+    from toolkit.core.regex_safety import UnsafePattern, check_pattern
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)

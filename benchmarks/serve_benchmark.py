@@ -42,9 +42,9 @@ def _free_port() -> int:
 
 
 def _store(folder: Path) -> Path:
-    from toolkit.demo import build_estate
+    from toolkit.run.demo import build_estate
     from toolkit.plan import load_plan
-    from toolkit.engines.reconcile import run_report
+    from toolkit.run.engines.reconcile import run_report
 
     database = folder / "estate.duckdb"
     con = build_estate(database)
@@ -168,7 +168,7 @@ def _decision_events(count: int) -> tuple[list[dict], dict]:
 def decision_benchmark(count: int, rounds: int) -> None:
     import zen
 
-    from toolkit.generators.policies import python_module
+    from toolkit.emit.policies import python_module
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)

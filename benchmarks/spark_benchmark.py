@@ -68,7 +68,7 @@ def child(side: str, root: Path, master: str) -> None:
     plan = load_plan(root)
     sources = json.loads((root / "sources.json").read_text())
     if side == "duckdb":
-        from toolkit.engines.reconcile import run_report
+        from toolkit.run.engines.reconcile import run_report
 
         import duckdb
 
@@ -77,7 +77,7 @@ def child(side: str, root: Path, master: str) -> None:
     else:
         from pyspark.sql import SparkSession
 
-        from toolkit.engines.spark_cluster import SESSION, SparkTarget, read_sources, run
+        from toolkit.run.engines.spark_cluster import SESSION, SparkTarget, read_sources, run
 
         spark = (SparkSession.builder.master(master).appName("dict-benchmark")
                  .config("spark.driver.memory", "2g").config("spark.executor.memory", EXECUTOR)

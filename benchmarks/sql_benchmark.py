@@ -157,7 +157,7 @@ def workload(project: Path, side: str) -> tuple[list[str], list[str]]:
     `dict generate sql`, as an integrator deploys them) before the clock starts; both sides then
     write every derivation's canonical rows and rejects to tables."""
     from toolkit import dialects
-    from toolkit.generators.sql import integrated_statements, source_statements
+    from toolkit.emit.sql import integrated_statements, source_statements
     from toolkit.plan import load_plan
 
     plan = load_plan(project)
@@ -195,8 +195,8 @@ def same_rows(project: Path, database: Path) -> str:
     """Check the hand-written SQL gives exactly the generated views' rows (else the comparison means nothing)."""
     import duckdb
 
-    from toolkit.engines import create_views
-    from toolkit.engines.duckdb import DuckDBEngine
+    from toolkit.run.engines import create_views
+    from toolkit.run.engines.duckdb import DuckDBEngine
     from toolkit.plan import load_plan
 
     plan = load_plan(project)

@@ -36,7 +36,7 @@ GOAL = 0.9
 
 def sources(tmp: Path) -> dict[str, tuple[str, str | None]]:
     """source -> (data location, database schema)."""
-    from toolkit.demo import build_estate
+    from toolkit.run.demo import build_estate
 
     estate = tmp / "estate.duckdb"
     build_estate(estate).close()
@@ -54,9 +54,9 @@ def hidden_project(tmp: Path, source: str) -> Path:
 
 
 def truth(path: Path, root: Path, source: str) -> set:
-    from toolkit.mapping import load_mapping
-    from toolkit.source_schema import load_source_schema
-    from toolkit.suggest import ground_truth
+    from toolkit.load.mapping import load_mapping
+    from toolkit.load.source_schema import load_source_schema
+    from toolkit.run.suggest import ground_truth
 
     schema = load_source_schema(root / "mappings" / f"{source}.source.yaml", f"{source}.source.yaml", root)
     return ground_truth(load_mapping(path, path.name, root), schema)
@@ -64,7 +64,7 @@ def truth(path: Path, root: Path, source: str) -> set:
 
 def coma_recall(python: str, data: str, schema: str | None, gt: set, tmp: Path) -> float | str:
     """COMA's Recall@GT on the ground truth's (class, table) pairs, run in the other Python."""
-    from toolkit.dictionary import load_dictionary
+    from toolkit.load.dictionary import load_dictionary
 
     dictionary = load_dictionary(ROOT / "dictionary")
     tables = sorted({(c, t) for c, _s, t, _col in gt})
@@ -87,7 +87,7 @@ def coma_recall(python: str, data: str, schema: str | None, gt: set, tmp: Path) 
 def _export(data: str, schema: str | None, table: str, csv: Path) -> None:
     from sqlglot import exp
 
-    from toolkit.profile import _table, opened
+    from toolkit.run.profile import _table, opened
 
     with opened(data, schema) as (con, _schema):
         select = exp.select("*").from_(_table(table)).sql("duckdb")
@@ -117,7 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--coma-python", default="", help="A Python >= 3.12 with valentine==1.1.0 installed.")
     args = parser.parse_args()
-    from toolkit.suggest import write_suggestion
+    from toolkit.run.suggest import write_suggestion
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -21,18 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from toolkit import translation as new  # noqa: E402
+from toolkit.run import translate as new  # noqa: E402
 from toolkit.plan import load_plan  # noqa: E402
 
 
 def old_module(commit: str) -> types.ModuleType:
-    """toolkit/translation.py as it was at ``commit``, imported under another name."""
-    text = subprocess.run(["git", "show", f"{commit}:toolkit/translation.py"], cwd=ROOT, capture_output=True,
+    """toolkit/run/translate.py as it was at ``commit``, imported under another name."""
+    text = subprocess.run(["git", "show", f"{commit}:toolkit/run/translate.py"], cwd=ROOT, capture_output=True,
                           text=True, check=True).stdout
     module = types.ModuleType("toolkit._translation_base")
     module.__package__ = "toolkit"
     sys.modules[module.__name__] = module   # dataclasses look their module up
-    exec(compile(text, "toolkit/translation.py@base", "exec"), module.__dict__)
+    exec(compile(text, "toolkit/run/translate.py@base", "exec"), module.__dict__)
     return module
 
 

@@ -34,7 +34,7 @@ ZS = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u2
 
 
 def load_records(count: int) -> tuple[list[dict], list[dict]]:
-    from toolkit.engines.duckdb import attach, connect
+    from toolkit.run.engines.duckdb import attach, connect
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
@@ -225,9 +225,9 @@ def every_derivation(count: int) -> None:
     from linkml_map.transformer.object_transformer import ObjectTransformer
     from linkml_runtime import SchemaView
 
-    from toolkit import demo
-    from toolkit.engines.duckdb import attach
-    from toolkit.linkml_map import export_linkml_map
+    from toolkit.run import demo
+    from toolkit.run.engines.duckdb import attach
+    from toolkit.emit.linkml_map import export_linkml_map
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.engines import create_views
-from toolkit.engines.duckdb import DuckDBEngine
+from toolkit.run.engines import create_views
+from toolkit.run.engines.duckdb import DuckDBEngine
 from toolkit.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]

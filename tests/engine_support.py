@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from toolkit.engines import Engine
+from toolkit.run.engines import Engine
 
 CI = os.environ.get("CI", "").lower() == "true"
 ENGINES = ("duckdb", "sqlite", "postgres", "mysql", "spark")
@@ -21,14 +21,14 @@ def missing(message: str):
 
 def require(name: str) -> None:
     if name == "postgres":
-        from toolkit.engines import postgres
+        from toolkit.run.engines import postgres
 
         why = postgres.available()
         if why:
             missing(f"PostgreSQL is not reachable at {postgres.DEFAULT_URL} ({why}); start it with: "
                     f"{postgres.HOW_TO_START} (or set DICT_POSTGRES_URL)")
     elif name == "mysql":
-        from toolkit.engines import mysql
+        from toolkit.run.engines import mysql
 
         why = mysql.available()
         if why:
@@ -49,7 +49,7 @@ _SPARK = []
 def spark_session():
     """One local SparkSession for the whole test session (starting one takes seconds)."""
     if not _SPARK:
-        from toolkit.engines.spark import session
+        from toolkit.run.engines.spark import session
 
         _SPARK.append(session())
     return _SPARK[0]
@@ -58,23 +58,23 @@ def spark_session():
 def open_engine(name: str) -> Engine:
     require(name)
     if name == "duckdb":
-        from toolkit.engines.duckdb import DuckDBEngine
+        from toolkit.run.engines.duckdb import DuckDBEngine
 
         return DuckDBEngine()
     if name == "sqlite":
-        from toolkit.engines.sqlite import SQLiteEngine
+        from toolkit.run.engines.sqlite import SQLiteEngine
 
         return SQLiteEngine()
     if name == "postgres":
-        from toolkit.engines.postgres import PostgresEngine
+        from toolkit.run.engines.postgres import PostgresEngine
 
         return PostgresEngine()
     if name == "mysql":
-        from toolkit.engines.mysql import MySQLEngine
+        from toolkit.run.engines.mysql import MySQLEngine
 
         return MySQLEngine()
     if name == "spark":
-        from toolkit.engines.spark import SparkEngine
+        from toolkit.run.engines.spark import SparkEngine
 
         return SparkEngine(spark_session())
     raise KeyError(name)

@@ -21,21 +21,21 @@ def plan():
 
 @lru_cache(maxsize=None)
 def graph():
-    from toolkit.lineage import build_lineage
+    from toolkit.emit.graph import build_lineage
 
     return build_lineage(plan())
 
 
 @lru_cache(maxsize=None)
 def lineage_files() -> dict[str, str]:
-    from toolkit.generators.lineage import lineage_files as build
+    from toolkit.emit.lineage import lineage_files as build
 
     return build(plan(), graph())
 
 
 @lru_cache(maxsize=None)
 def docs_files() -> dict[str, str]:
-    from toolkit.generators.docs import site_files
+    from toolkit.emit.docs import site_files
 
     return site_files(plan(), graph())
 

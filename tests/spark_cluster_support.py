@@ -75,7 +75,7 @@ def connect_server(logs: Path, extra_jars: tuple[str, ...] = (), jdbc: bool = Tr
     """A Spark Connect server (local[2] driver, the JDBC jars and ``extra_jars`` on its class path): its sc:// URL
     and process."""
     require("spark")
-    from toolkit.engines.spark_cluster import JAVA_OPTIONS, jars
+    from toolkit.run.engines.spark_cluster import JAVA_OPTIONS, jars
 
     if jdbc and len(jars()) < 2:
         missing("the JDBC drivers are missing: apt-get install -y libpostgresql-jdbc-java libmariadb-java")

@@ -3,7 +3,7 @@
 Every hostile case runs the real CLI in a subprocess (a generous timeout guards against a hang;
 no timing is asserted) and must exit 1 with ``file:line: message``, no traceback, nothing
 written and, for paths leading out of the project, nothing of the target's contents. The
-boundary tests show the limits are where toolkit/limits.py says: just under is accepted (and
+boundary tests show the limits are where toolkit/core/limits.py says: just under is accepted (and
 generates in every dialect), just over is refused.
 """
 from __future__ import annotations
@@ -20,17 +20,18 @@ from sqlglot import exp
 from typer.testing import CliRunner
 
 from projects import copy_project, snapshot
-from toolkit import dialects, limits
+from toolkit import dialects
+from toolkit.core import limits
 from toolkit.cli import app
-from toolkit.errors import DictError
+from toolkit.core.errors import DictError
 from toolkit.expressions import cost
 from toolkit.expressions.functions import ANY, BOOLEAN, FUNCTIONS, INTEGER, NUMBER, TEMPORAL, TEXT
 from toolkit.expressions.language import ExpressionError, Scope, compile_expression
-from toolkit.generate import generate
-from toolkit.generators._sqltypes import annotate
-from toolkit.source_schema import Column, Table, load_source_schema
-from toolkit.types import from_native_text
-from toolkit.yamlsource import load_yaml, load_yaml_text
+from toolkit.emit.generate import generate
+from toolkit.emit._sqltypes import annotate
+from toolkit.load.source_schema import Column, Table, load_source_schema
+from toolkit.core.types import from_native_text
+from toolkit.load.yamlsource import load_yaml, load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 M, S, D = "mappings/chinook.yaml", "mappings/chinook.source.yaml", "dictionary/enterprise.yaml"

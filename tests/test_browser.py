@@ -14,7 +14,7 @@ from urllib.parse import unquote, urldefrag
 import pytest
 
 from lineage_support import artifacts, docs_site, graph
-from toolkit.lineage import summary_links
+from toolkit.emit.graph import summary_links
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]

@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from projects import ROOT, copy_project, edit, snapshot
-from toolkit import cache
-from toolkit.generate import generate, render
-from toolkit.generators import python, sql
+from toolkit.emit import cache
+from toolkit.emit.generate import generate, render
+from toolkit.emit import python, sql
 from toolkit.plan import load_plan
 
 

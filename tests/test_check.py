@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from projects import copy_project, edit, snapshot
 from toolkit import dialects
 from toolkit.cli import app
-from toolkit.drift import check_generated
-from toolkit.generate import generate, generator_names
+from toolkit.analyze.drift import check_generated
+from toolkit.emit.generate import generate, generator_names
 
 runner = CliRunner()
 
@@ -46,7 +46,7 @@ def test_a_project_after_dict_generate_all_passes_for_every_generator(tmp_path):
     generate(root, generator_names())
     result = runner.invoke(app, ["check", "--project", str(root)])
     assert result.exit_code == 0, result.output
-    from toolkit.generate import committed_generators
+    from toolkit.emit.generate import committed_generators
 
     assert f"generators {', '.join(committed_generators())}," in result.output   # what is committed
     assert "produced by no generator" not in result.output   # the docs site and lineage exports are known output

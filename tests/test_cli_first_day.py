@@ -130,8 +130,8 @@ def test_dict_finds_the_project_from_a_subfolder(tmp_path, monkeypatch, capsys):
 def test_unknown_function_lists_every_spelling_the_language_takes():
     from toolkit.expressions import ExpressionError, Scope, compile_expression
     from toolkit.expressions.functions import FUNCTIONS
-    from toolkit.source_schema import Column, Table
-    from toolkit.types import Type
+    from toolkit.load.source_schema import Column, Table
+    from toolkit.core.types import Type
 
     table = Table("Customer", {"Name": Column("Name", "TEXT", Type.STRING)})
     scope = Scope("crm", "Customer", {"Customer": table}, frozenset({"Customer"}))

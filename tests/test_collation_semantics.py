@@ -21,13 +21,13 @@ import pytest
 from conftest import ROOT
 from engine_support import missing, require
 from toolkit import dialects
-from toolkit.engines import Engine, deploy, join_violations, results
-from toolkit.engines.compare import differences
-from toolkit.engines.data import read_source
-from toolkit.engines.duckdb import DuckDBEngine
-from toolkit.generators.sql import generate_sql
+from toolkit.run.engines import Engine, deploy, join_violations, results
+from toolkit.run.engines.compare import differences
+from toolkit.run.engines.data import read_source
+from toolkit.run.engines.duckdb import DuckDBEngine
+from toolkit.emit.sql import generate_sql
 from toolkit.plan import load_plan
-from toolkit.source_schema import dump_source_schema, import_sqlite
+from toolkit.load.source_schema import dump_source_schema, import_sqlite
 
 pytestmark = pytest.mark.engine
 
@@ -139,7 +139,7 @@ def legacy(tmp_path_factory):
     require("mysql")
     import pymysql
 
-    from toolkit.engines.mysql import DEFAULT_URL, _params
+    from toolkit.run.engines.mysql import DEFAULT_URL, _params
 
     database = f"dict_coll_{uuid.uuid4().hex[:10]}"
     root = tmp_path_factory.mktemp("legacy")
@@ -284,7 +284,7 @@ def test_the_views_keep_4_byte_characters_through_the_stock_client_only_with_set
 def test_the_test_engine_loads_source_tables_in_the_server_default_collation():
     """tests/test_engines_equal.py (Chinook, Northwind, the demo estate on MariaDB) loads legacy-like tables."""
     require("mysql")
-    from toolkit.engines.mysql import MySQLEngine
+    from toolkit.run.engines.mysql import MySQLEngine
 
     with MySQLEngine() as engine:
         engine.create_schema("legacy")

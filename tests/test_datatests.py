@@ -21,15 +21,15 @@ from conftest import CHINOOK, NORTHWIND
 from engine_support import require
 from toolkit import dialects
 from toolkit.cli import app
-from toolkit.datatests import DataTest, Outcome, check_data, failing_rows, on_connection, plan_tests
-from toolkit.demo import build_estate
-from toolkit.engines import create_views
-from toolkit.engines.duckdb import DuckDBEngine
-from toolkit.engines import deploy
-from toolkit.engines.materialize import read_sources
-from toolkit.dictionary import EnumDef, PermissibleValue, Slot
+from toolkit.run.datatests import DataTest, Outcome, check_data, failing_rows, on_connection, plan_tests
+from toolkit.run.demo import build_estate
+from toolkit.run.engines import create_views
+from toolkit.run.engines.duckdb import DuckDBEngine
+from toolkit.run.engines import deploy
+from toolkit.run.engines.materialize import read_sources
+from toolkit.load.dictionary import EnumDef, PermissibleValue, Slot
 from toolkit.plan import load_plan
-from toolkit.types import Type
+from toolkit.core.types import Type
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2025-06-01"
@@ -162,11 +162,11 @@ def test_hostile_permissible_values_are_compared_exactly_on_duckdb():
 def _engine(server: str):
     """A fresh database of ours on ``server`` (dropped when closed) and the URL that reaches it."""
     if server == "postgres":
-        from toolkit.engines.postgres import DEFAULT_URL, PostgresEngine
+        from toolkit.run.engines.postgres import DEFAULT_URL, PostgresEngine
 
         e = PostgresEngine(database=None)
         return e, DEFAULT_URL.rsplit("/", 1)[0] + f"/{e.database}"
-    from toolkit.engines.mysql import DEFAULT_URL, MySQLEngine
+    from toolkit.run.engines.mysql import DEFAULT_URL, MySQLEngine
 
     e = MySQLEngine(prefix=f"h16_quality_{uuid.uuid4().hex[:8]}")
     return e, DEFAULT_URL.rstrip("/") + f"/{e.prefix}"
@@ -205,8 +205,8 @@ def test_a_server_gives_the_same_outcomes_as_duckdb(server, tmp_path, demo_outco
     ("max_age: 30 days\n      freshness_slot: \"'; DROP TABLE x; --\"", "needs a date or timestamp slot"),
 ])
 def test_a_wrong_max_age_is_refused_with_file_and_line(tmp_path, annotations, message):
-    from toolkit.dictionary import load_dictionary
-    from toolkit.errors import DictError
+    from toolkit.load.dictionary import load_dictionary
+    from toolkit.core.errors import DictError
 
     text = (ROOT / "dictionary" / "enterprise.yaml").read_text(encoding="utf-8")
     text = text.replace("      max_age: 2 years\n      freshness_slot: interaction_datetime", "      " + annotations)
@@ -221,7 +221,7 @@ def test_a_wrong_max_age_is_refused_with_file_and_line(tmp_path, annotations, me
 @pytest.mark.unit
 @pytest.mark.parametrize("age, days", [("30 days", 30), ("6 months", 180), ("2 years", 730), ("P45D", 45), ("1 week", 7)])
 def test_max_age_reads_days_weeks_months_years(tmp_path, age, days):
-    from toolkit.dictionary import load_dictionary
+    from toolkit.load.dictionary import load_dictionary
 
     text = (ROOT / "dictionary" / "enterprise.yaml").read_text(encoding="utf-8").replace("max_age: 2 years", f"max_age: {age}")
     shutil.copytree(ROOT / "dictionary", tmp_path / "dictionary")   # every dictionary file: they import each other

@@ -16,7 +16,7 @@ from engine_support import missing
 from hostile_project import write_project
 from projects import copy_project, edit, snapshot
 from toolkit.cli import app
-from toolkit.demo import build_estate
+from toolkit.run.demo import build_estate
 
 DEMO = ("crm", "billing", "callcentre")
 HOSTILE = "{{ 7*7 }}{% if true %}x{% endif %}{# c #}{%raw%}"
@@ -64,7 +64,7 @@ def test_dbt_build_runs_every_model_and_test_and_equals_dict_run(tmp_path):
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
 
     from toolkit.plan import load_plan
-    from toolkit.engines.reconcile import run_report
+    from toolkit.run.engines.reconcile import run_report
 
     plan = load_plan(project)
     models = sorted(p.stem for p in (tmp_path / "dbt" / "models").rglob("*.sql"))

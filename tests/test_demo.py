@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, rows, scalar
 from toolkit.cli import app
-from toolkit.demo import build_estate, run_demo
+from toolkit.run.demo import build_estate, run_demo
 
 DEMO_SOURCES = ("billing", "callcentre", "crm")
 
@@ -16,7 +16,7 @@ def demo(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo")
     con = build_estate(":memory:")
     from toolkit.plan import load_plan
-    from toolkit.engines.reconcile import run_report
+    from toolkit.run.engines.reconcile import run_report
 
     result = run_report(load_plan(ROOT), {s: None for s in DEMO_SOURCES}, con=con)
     return con, result, workdir

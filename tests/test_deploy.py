@@ -12,9 +12,9 @@ from conftest import CHINOOK, NORTHWIND
 from engine_support import require
 from projects import copy_project, edit
 from toolkit.cli import app
-from toolkit.engines.data import read_source
+from toolkit.run.engines.data import read_source
 from toolkit.plan import load_plan
-from toolkit.engines.reconcile import run_report
+from toolkit.run.engines.reconcile import run_report
 
 pytestmark = pytest.mark.engine
 FILES = {"chinook": CHINOOK, "northwind": NORTHWIND}
@@ -32,13 +32,13 @@ class Server:
         plan = load_plan(root)
         if kind == "postgres":
             require("postgres")
-            from toolkit.engines.postgres import PostgresEngine
+            from toolkit.run.engines.postgres import PostgresEngine
 
             self.engine = PostgresEngine()
             self.url = f"postgresql://postgres@127.0.0.1:5432/{self.engine.database}"
         else:
             require("mysql")
-            from toolkit.engines.mysql import MySQLEngine
+            from toolkit.run.engines.mysql import MySQLEngine
 
             self.engine = MySQLEngine(prefix=self.tag)
             for schema in self.schemas.values():
@@ -177,7 +177,7 @@ def test_redeploy_after_a_slot_is_added_replaces_the_views_whole(server):
 
 def test_deploy_needs_the_legacy_tables_before_it_starts(tmp_path):
     require("postgres")
-    from toolkit.engines.postgres import PostgresEngine
+    from toolkit.run.engines.postgres import PostgresEngine
 
     root = copy_project(tmp_path / "project")
     engine = PostgresEngine()

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from projects import ROOT, copy_project, edit, snapshot
-from toolkit import dialects, output
-from toolkit.drift import generated_dialects
-from toolkit.generate import GENERATORS, Generator, generate, generator_names, render
+from toolkit import dialects
+from toolkit.core import output
+from toolkit.analyze.drift import generated_dialects
+from toolkit.emit.generate import GENERATORS, Generator, generate, generator_names, render
 from toolkit.plan import load_plan
 
 SEEDS = ("1", "4242")

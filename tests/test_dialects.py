@@ -8,8 +8,8 @@ import sqlglot
 from sqlglot import exp
 
 from toolkit import dialects
-from toolkit.generate import generate
-from toolkit.generators.sql import plan_statements
+from toolkit.emit.generate import generate
+from toolkit.emit.sql import plan_statements
 
 ROOT = Path(__file__).resolve().parents[1]
 # every registered dialect: adding one is one file in toolkit/dialects/, and every test here covers it
@@ -155,7 +155,7 @@ def test_rendering_over_forked_workers_gives_the_golden_files_byte_for_byte(tmp_
     import subprocess
     import sys
 
-    probe = "import toolkit.generators.sql as s; print(s.workers(10))"
+    probe = "import toolkit.emit.sql as s; print(s.workers(10))"
     env = {**os.environ, "DICT_JOBS": "3"}
     assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=ROOT).stdout.strip() == "3"
     out = tmp_path / "generated"

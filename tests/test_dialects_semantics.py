@@ -13,13 +13,13 @@ import pytest
 from sqlglot import exp
 
 from engine_support import open_engine
-from toolkit.engines.compare import normalise
-from toolkit.engines.data import SourceData, TableData
+from toolkit.run.engines.compare import normalise
+from toolkit.run.engines.data import SourceData, TableData
 from toolkit.expressions import Scope, compile_expression
-from toolkit.generators._sqltypes import annotate
+from toolkit.emit._sqltypes import annotate
 from toolkit.plan import SourcePlan
-from toolkit.source_schema import Column, SourceSchema, Table
-from toolkit.types import Type
+from toolkit.load.source_schema import Column, SourceSchema, Table
+from toolkit.core.types import Type
 
 D = Decimal
 

@@ -53,10 +53,10 @@ def test_linkml_generators_run_on_the_dictionary(tmp_path):
 
 @pytest.mark.skipif(shutil.which("gen-json-schema") is None, reason="linkml (test extra) not installed")
 def test_mapping_language_json_schema_is_what_linkml_generates_from_its_definition():
-    result = subprocess.run(["gen-json-schema", str(ROOT / "toolkit" / "mapping_language.yaml")],
+    result = subprocess.run(["gen-json-schema", str(ROOT / "toolkit" / "load" / "mapping_language.yaml")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    committed = (ROOT / "toolkit" / "mapping_language.schema.json").read_text(encoding="utf-8")
+    committed = (ROOT / "toolkit" / "load" / "mapping_language.schema.json").read_text(encoding="utf-8")
     assert result.stdout == committed
     assert (ROOT / "generated" / "mapping-language.schema.json").read_text(encoding="utf-8") == committed
 
@@ -67,7 +67,7 @@ def test_every_mapping_file_validates_against_the_language_schema():
     import jsonschema
     import yaml
 
-    schema = json.loads((ROOT / "toolkit" / "mapping_language.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "toolkit" / "load" / "mapping_language.schema.json").read_text(encoding="utf-8"))
     for path in sorted((ROOT / "mappings").glob("*.yaml")):
         if path.name.endswith(".source.yaml"):
             continue

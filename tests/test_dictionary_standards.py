@@ -13,10 +13,10 @@ import yaml
 from curies import Converter
 
 from conftest import ROOT, rows, scalar
-from toolkit.dictionary import load_dictionary
-from toolkit.errors import DictError
-from toolkit.generators.lineage import lineage_files
-from toolkit.standards import expand
+from toolkit.load.dictionary import load_dictionary
+from toolkit.core.errors import DictError
+from toolkit.emit.lineage import lineage_files
+from toolkit.load.standards import expand
 
 CUSTOMER_DOMAIN = ("ContactPerson", "Employee", "OrganisationUnit", "SalesOrder", "SalesOrderLine", "OrderStatusChange",
                    "CustomerStatusChange", "Consent")
@@ -159,7 +159,7 @@ def test_docs_term_pages_show_the_standards_with_their_iris():
 
 @pytest.mark.unit
 def test_the_new_terms_leave_fewer_legacy_columns_unmapped(plan):
-    from toolkit.generators.docs import Site, _coverage
+    from toolkit.emit.docs import Site, _coverage
 
     unmapped = {s.name: 0 for s in plan.sources}
     for column in _coverage(Site(plan))["unmapped"]:
@@ -203,9 +203,9 @@ def test_both_dictionary_files_are_linkml_lint_clean():
 def test_demo_estate_has_consents_contact_persons_and_an_order_lifecycle(plan):
     """The data the seed policies and golden records need: the consent in force, an organisation's contact
     persons, a cancelled and a returned order with their histories, the customers' joined events."""
-    from toolkit.demo import build_estate
-    from toolkit.engines import create_views
-    from toolkit.engines.duckdb import DuckDBEngine
+    from toolkit.run.demo import build_estate
+    from toolkit.run.engines import create_views
+    from toolkit.run.engines.duckdb import DuckDBEngine
 
     con = build_estate(":memory:")
     try:
@@ -239,7 +239,7 @@ def _git(repo: Path, *args: str) -> None:
 
 @pytest.mark.slow
 def test_changelog_between_two_revisions_classifies_changes_and_checks_the_version(tmp_path):
-    from toolkit.changelog import changelog, format_markdown
+    from toolkit.analyze.changelog import changelog, format_markdown
 
     repo = _copy_project(tmp_path)
     _git(repo, "init", "-q")

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from projects import copy_project, edit, git, init_repo
 from toolkit.cli import app as app_
-from toolkit.diff import BREAKING, COMPATIBLE
-from toolkit.diff import diff_revision as full_diff_revision
-from toolkit.generate import generate, generator_names
+from toolkit.analyze.diff import BREAKING, COMPATIBLE
+from toolkit.analyze.diff import diff_revision as full_diff_revision
+from toolkit.emit.generate import generate, generator_names
 
 runner = CliRunner()
 DICTIONARY = "dictionary/enterprise.yaml"
@@ -279,7 +279,7 @@ def test_unknown_revision_and_missing_repository_are_clear_errors(repo, tmp_path
 
 def test_translators_of_the_touched_source_are_listed(repo, monkeypatch):
     """Files of the translator generator (`dict generate python`) that belong to the changed source."""
-    from toolkit import generate as registry
+    from toolkit.emit import generate as registry
 
     if "python" not in generator_names():   # until the translator generator lands, a stand-in with its layout
         def translators(plan, **_):

@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 
 from lineage_support import ROOT, docs_files, plan
 from toolkit import dialects
-from toolkit.generators import docs as docs_generator
-from toolkit.generators.docs import Site, _translator_code
+from toolkit.emit import docs as docs_generator
+from toolkit.emit.docs import Site, _translator_code
 
 
 def page(rel: str) -> str:
@@ -168,7 +168,7 @@ def test_no_page_or_script_reaches_the_network():
 def test_the_docs_site_is_built_not_committed():
     """The site is built in CI and published (docs/ci/dict-pull-request.yml); `dict check` compares what is
     committed and leaves the site out unless asked (`--target docs`)."""
-    from toolkit.generate import GENERATORS, committed_generators
+    from toolkit.emit.generate import GENERATORS, committed_generators
 
     tracked = subprocess.run(["git", "ls-files", "generated/docs"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked == ""
@@ -192,7 +192,7 @@ def test_docs_do_not_depend_on_the_hash_seed(tmp_path):
 
 
 def test_docs_generator_is_registered_and_reads_only_the_plan():
-    from toolkit.generate import generator_names
+    from toolkit.emit.generate import generator_names
 
     assert {"docs", "lineage"} <= set(generator_names())
     source = open(docs_generator.__file__, encoding="utf-8").read()

@@ -14,9 +14,9 @@ import pytest
 
 from lineage_support import docs_files
 from projects import ROOT, copy_project
-from toolkit.generators.docs import site_files
+from toolkit.emit.docs import site_files
 from toolkit.plan import load_plan
-from toolkit.runrecord import RECORD
+from toolkit.emit.runrecord import RECORD
 
 pytestmark = pytest.mark.slow   # each builds the whole site once (the record tests a site per record)
 HERE = Path(__file__).parent
@@ -62,7 +62,7 @@ def test_lineage_data_names_the_system_of_each_table_and_derivation_group():
 def _run_lineage_js(data: dict, steps: list[dict]) -> list[dict]:
     if shutil.which("node") is None:
         pytest.skip("node is not installed (the browser tests drive the same script in Chromium)")
-    script = ROOT / "toolkit" / "templates" / "docs" / "assets" / "lineage.js"
+    script = ROOT / "toolkit" / "emit" / "templates" / "docs" / "assets" / "lineage.js"
     result = subprocess.run(["node", str(HERE / "lineage_node.js"), str(script)], input=json.dumps({"data": data, "steps": steps}),
                             capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout)
@@ -176,7 +176,7 @@ def test_dict_run_record_saves_the_counts_that_the_run_page_then_charts(tmp_path
 
 @pytest.mark.unit
 def test_a_record_is_read_back_checked_and_scaled_for_the_chart(tmp_path):
-    from toolkit.runrecord import chart, load_record
+    from toolkit.emit.runrecord import chart, load_record
 
     assert load_record(tmp_path) == (None, "missing")
     (tmp_path / RECORD).parent.mkdir()

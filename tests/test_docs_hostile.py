@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from hostile_project import CLASS, DERIVATION, HOSTILE, SOURCE, TABLE, not_mysql, slot_name, write_project
 from test_browser import Watch, browser  # noqa: F401  (the Chromium fixture)
 from toolkit.cli import app
-from toolkit.generators.docs import Site, _json_compact
-from toolkit.generators.lineage import _mtext
-from toolkit.lineage import column_id
-from toolkit.output import file_stem
+from toolkit.emit.docs import Site, _json_compact
+from toolkit.emit.lineage import _mtext
+from toolkit.emit.graph import column_id
+from toolkit.core.output import file_stem
 from toolkit.plan import load_plan
 
 IDS = [case for case, _text in HOSTILE]

@@ -11,11 +11,11 @@ import pytest
 
 from conftest import CHINOOK, NORTHWIND
 from engine_support import open_engine
-from toolkit.demo import build_estate, estate_scripts
-from toolkit.engines import create_views, deploy, results
-from toolkit.engines.compare import differences, normalised_rows
-from toolkit.engines.data import read_source
-from toolkit.engines.duckdb import DuckDBEngine
+from toolkit.run.demo import build_estate, estate_scripts
+from toolkit.run.engines import create_views, deploy, results
+from toolkit.run.engines.compare import differences, normalised_rows
+from toolkit.run.engines.data import read_source
+from toolkit.run.engines.duckdb import DuckDBEngine
 
 DATASETS = {"legacy": ("chinook", "northwind"), "demo": tuple(estate_scripts())}
 

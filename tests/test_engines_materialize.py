@@ -17,10 +17,10 @@ from engine_support import open_engine, require
 from test_engines_relational import SHOP_MAPPING, SHOP_SQL
 from toolkit import dialects
 from toolkit.cli import app
-from toolkit.demo import build_estate
-from toolkit.generate import generate
-from toolkit.generators.ddl import create_table
-from toolkit.source_schema import dump_source_schema, import_sqlite
+from toolkit.run.demo import build_estate
+from toolkit.emit.generate import generate
+from toolkit.emit.ddl import create_table
+from toolkit.load.source_schema import dump_source_schema, import_sqlite
 
 NINE = dialects.names()
 
@@ -139,7 +139,7 @@ def test_materialize_the_demo_estate_into_a_server(server, tmp_path):
     if server == "postgres":
         import psycopg
 
-        from toolkit.engines.postgres import DEFAULT_URL
+        from toolkit.run.engines.postgres import DEFAULT_URL
 
         with psycopg.connect(DEFAULT_URL, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
@@ -156,7 +156,7 @@ def test_materialize_the_demo_estate_into_a_server(server, tmp_path):
     else:
         import pymysql
 
-        from toolkit.engines.mysql import DEFAULT_URL, _params
+        from toolkit.run.engines.mysql import DEFAULT_URL, _params
 
         target = DEFAULT_URL.rstrip("/") + f"/{name}"
         try:

@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from engine_support import open_engine
 from toolkit.cli import app
-from toolkit.engines import deploy, join_violations, results
-from toolkit.engines.compare import differences
-from toolkit.engines.data import read_source
+from toolkit.run.engines import deploy, join_violations, results
+from toolkit.run.engines.compare import differences
+from toolkit.run.engines.data import read_source
 from toolkit.plan import load_plan
-from toolkit.source_schema import dump_source_schema, import_sqlite
+from toolkit.load.source_schema import dump_source_schema, import_sqlite
 
 SHOP_SQL = """
 CREATE TABLE customers (cust_id INTEGER PRIMARY KEY, name TEXT NOT NULL, street TEXT, zip TEXT,

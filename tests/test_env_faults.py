@@ -28,9 +28,9 @@ from hostile_project import HOSTILE, SOURCE, TABLE, not_mysql, write_project
 
 NOT_MYSQL = not_mysql()
 from projects import snapshot
-from toolkit import output
+from toolkit.core import output
 from toolkit.cli import app
-from toolkit.output import OutputError, write_file_atomic, write_generated
+from toolkit.core.output import OutputError, write_file_atomic, write_generated
 
 ROOT = Path(__file__).resolve().parents[1]
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND

@@ -2,8 +2,8 @@
 import pytest
 
 from toolkit.expressions import ExpressionError, Scope, compile_expression
-from toolkit.source_schema import Column, Table
-from toolkit.types import Type
+from toolkit.load.source_schema import Column, Table
+from toolkit.core.types import Type
 
 CUSTOMER = Table("Customer", {
     "CustomerId": Column("CustomerId", "INTEGER", Type.INTEGER, False),

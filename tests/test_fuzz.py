@@ -30,13 +30,13 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from toolkit import dialects
-from toolkit.dictionary import snake_case
-from toolkit.errors import DictError
-from toolkit.generators.sql import generate_sql
+from toolkit.load.dictionary import snake_case
+from toolkit.core.errors import DictError
+from toolkit.emit.sql import generate_sql
 from toolkit.plan import Plan, load_plan
-from toolkit import dictionary as _dictionary
+from toolkit.load import dictionary as _dictionary
 
-# how dict compares names ignoring case: toolkit.names.fold_case (code point by code point lower) where the
+# how dict compares names ignoring case: toolkit.core.names.fold_case (code point by code point lower) where the
 # dictionary module uses it, str.casefold before that
 fold_case = getattr(_dictionary, "fold_case", str.casefold)
 
@@ -299,7 +299,7 @@ def run_duckdb(plan: Plan, s: Scenario, files: dict[str, str], con=None) -> tupl
 
 def _sqlite_connection() -> sqlite3.Connection:
     try:  # the engine layer registers the functions SQLite lacks (Unicode UPPER, REGEXP, ...)
-        from toolkit.engines.sqlite import connect
+        from toolkit.run.engines.sqlite import connect
     except ImportError:
         return sqlite3.connect(":memory:", isolation_level=None)
     return connect(":memory:")
@@ -339,7 +339,7 @@ def assert_refusal_is_due(plan: Plan, d, message: str) -> None:
     """A dialect refused the plan only for a name it cannot carry: an emoji (MySQL), a view name it would
     cut short or refuse, a '.' in a source table, column or join alias, a database_schema that is no
     [project.]dataset path (BigQuery reads a '.' as a path)."""
-    from toolkit.integrity import created_views
+    from toolkit.plan.integrity import created_views
 
     if "outside the Basic Multilingual Plane" in message:
         assert d.names_in_bmp and any(ord(c) > 0xFFFF for c in message), message
@@ -368,7 +368,7 @@ def _readable(text: str, dialect: str) -> str:
 
 def check_parses_everywhere(plan: Plan) -> dict[str, dict[str, str]]:
     """Every registered dialect's SQL parses back with the same identifiers and string literals."""
-    from toolkit.generators.sql import integrated_statements, source_statements
+    from toolkit.emit.sql import integrated_statements, source_statements
 
     statements = [stmt for v in plan.views() for _n, stmt in source_statements(v)] + \
         [stmt for _n, stmt in integrated_statements(plan)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from toolkit.generate import generate
+from toolkit.emit.generate import generate
 from toolkit.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def test_a_failure_midway_leaves_the_previous_generated_folder_intact(tmp_path):
 
 def test_views_render_from_the_plan_alone(plan):
     # every (source, derivation) yields staged, canonical and rejects views
-    from toolkit.generators.sql import source_statements
+    from toolkit.emit.sql import source_statements
 
     for view in plan.views():
         names = [n for n, _ in source_statements(view)]

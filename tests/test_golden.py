@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from toolkit.dictionary import load_dictionary
-from toolkit.errors import DictError
-from toolkit.matching.survivorship import Survivorship, check_sources
-from toolkit.errors import Problems
+from toolkit.load.dictionary import load_dictionary
+from toolkit.core.errors import DictError
+from toolkit.load.survivorship import Survivorship, check_sources
+from toolkit.core.errors import Problems
 
 PERSON = """name: t
 classes:
@@ -145,7 +145,7 @@ def test_demo_prints_golden_records_and_the_view_keeps_every_record():
     """Over the demo estate: dict's model finds the planted cross-system duplicates; the golden view has one row
     per entity, counts every source record once, and each value names the record it came from."""
     pytest.importorskip("splink")
-    from toolkit.matching.run import integrated, unique_parties
+    from toolkit.run.matching.run import integrated, unique_parties
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
@@ -174,7 +174,7 @@ def test_demo_prints_golden_records_and_the_view_keeps_every_record():
 
 @pytest.mark.unit
 def test_lineage_shows_survivorship_edges():
-    from toolkit.lineage import build_lineage, source_columns
+    from toolkit.emit.graph import build_lineage, source_columns
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
@@ -193,7 +193,7 @@ def test_lineage_shows_survivorship_edges():
 @pytest.mark.unit
 def test_golden_sql_is_generated_for_every_dialect_from_asts():
     from toolkit.dialects import get, names
-    from toolkit.generators.golden import golden_statements
+    from toolkit.emit.golden import golden_statements
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)
@@ -209,7 +209,7 @@ def test_golden_sql_is_generated_for_every_dialect_from_asts():
 
 @pytest.mark.unit
 def test_the_golden_docs_page_lists_every_rule_and_escapes_what_it_shows():
-    from toolkit.generators.docs import Site, golden_pages
+    from toolkit.emit.docs import Site, golden_pages
     from toolkit.plan import load_plan
 
     site = Site(load_plan(ROOT))

@@ -16,13 +16,13 @@ import pytest
 from sqlglot import exp
 
 from engine_support import open_engine
-from toolkit.engines.compare import normalise
-from toolkit.engines.data import TableData
-from toolkit.generators.golden import ENTITY, PROVENANCE, RECORDS, golden_statements
+from toolkit.run.engines.compare import normalise
+from toolkit.run.engines.data import TableData
+from toolkit.emit.golden import ENTITY, PROVENANCE, RECORDS, golden_statements
 from toolkit.plan import load_plan
-from toolkit.policies import class_table
-from toolkit.source_schema import Column, Table
-from toolkit.types import Type
+from toolkit.plan.policies import class_table
+from toolkit.load.source_schema import Column, Table
+from toolkit.core.types import Type
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = "h21_golden_canon"

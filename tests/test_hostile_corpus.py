@@ -20,7 +20,7 @@ import test_malformed_inputs
 from projects import copy_project, snapshot
 from toolkit import dialects
 from toolkit.cli import app
-from toolkit.generate import generate, generator_names
+from toolkit.emit.generate import generate, generator_names
 
 M = "mappings/chinook.yaml"
 S = "mappings/chinook.source.yaml"

@@ -45,7 +45,7 @@ from typer.testing import CliRunner
 from engine_support import missing
 from toolkit import dialects
 from toolkit.cli import app
-from toolkit.generators.sql import comment_statements, generate_sql, plan_statements
+from toolkit.emit.sql import comment_statements, generate_sql, plan_statements
 from toolkit.plan import Plan, load_plan
 
 pytestmark = pytest.mark.engine
@@ -410,7 +410,7 @@ class MariaDB(Server):
         import pymysql
         from pymysql.constants import CLIENT
 
-        from toolkit.engines.mysql import _params
+        from toolkit.run.engines.mysql import _params
 
         params = self.params = {k: v for k, v in _params(MY_URL).items() if k != "database"}
         try:

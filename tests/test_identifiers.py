@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import textwrap
 
-from toolkit.engines.duckdb import connect
-from toolkit.engines.reconcile import run_report
+from toolkit.run.engines.duckdb import connect
+from toolkit.run.engines.reconcile import run_report
 from toolkit.plan import load_plan
 
 DICTIONARY = """

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from toolkit.cli import app
-from toolkit.errors import DictError
-from toolkit.identity import can_share_an_id, id_patterns
+from toolkit.core.errors import DictError
+from toolkit.plan.identity import can_share_an_id, id_patterns
 from toolkit.plan import load_plan
-from toolkit.source_schema import dump_source_schema, import_sqlite
+from toolkit.load.source_schema import dump_source_schema, import_sqlite
 
 STORE_SQL = """
 CREATE TABLE customers (cust_id INTEGER PRIMARY KEY, name TEXT, phone TEXT, nickname TEXT);
@@ -230,7 +230,7 @@ def test_the_duplicate_ids_view_names_every_derivation_that_gives_a_shared_id(tm
     """The run-time check does not rely on validate: two derivations with the default id over one key."""
     database = make_project(tmp_path, _contacts(None, None))
     plan = _plan_without_the_static_check(tmp_path, monkeypatch)
-    from toolkit.engines.reconcile import run_report
+    from toolkit.run.engines.reconcile import run_report
 
     result = run_report(plan, {"store": database})
     assert not result.balanced
@@ -244,7 +244,7 @@ def test_the_duplicate_ids_view_names_every_derivation_that_gives_a_shared_id(tm
 @pytest.mark.parametrize("kind", ["duckdb", "postgres", "mysql"])
 def test_materialize_reports_the_shared_ids_per_derivation_and_refuses_the_rows(tmp_path, kind):
     from test_materialize_safety import Target
-    from toolkit.engines.materialize import materialize, open_target, read_sources
+    from toolkit.run.engines.materialize import materialize, open_target, read_sources
 
     database = make_project(tmp_path, DUPLICATE_KEY)
     plan = load_plan(tmp_path)
@@ -270,8 +270,8 @@ def _view_rows(con, name: str, *columns: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def store_run(store):
-    from toolkit.engines.duckdb import connect
-    from toolkit.engines.reconcile import run_report
+    from toolkit.run.engines.duckdb import connect
+    from toolkit.run.engines.reconcile import run_report
 
     root, database, plan = store
     con = connect()
@@ -353,7 +353,7 @@ def test_a_derivation_rejecting_orphans_is_created_after_the_one_it_reads(tmp_pa
     plan = load_plan(tmp_path)
     names = [v.name for v in plan.source("store").views]
     assert names.index("Transaction") < names.index("TransactionLine")
-    from toolkit.engines.reconcile import run_report
+    from toolkit.run.engines.reconcile import run_report
 
     assert run_report(plan, {"store": database}).balanced
 
@@ -447,7 +447,7 @@ def test_a_blank_constant_or_code_map_target_is_refused(tmp_path, old, new, mess
 @pytest.mark.unit
 def test_the_blank_rule_costs_nothing_where_a_value_cannot_be_blank(store):
     from toolkit import dialects
-    from toolkit.generators.sql import source_file_statements
+    from toolkit.emit.sql import source_file_statements
 
     _root, _db, plan = store
     sql = "\n".join(dialects.get("duckdb").render(s) for _n, s in source_file_statements(plan.source("store")))
@@ -457,7 +457,7 @@ def test_the_blank_rule_costs_nothing_where_a_value_cannot_be_blank(store):
 
 def _engine_run(name: str, plan, data):
     from engine_support import open_engine
-    from toolkit.engines import _read, deploy, results
+    from toolkit.run.engines import _read, deploy, results
 
     with open_engine(name) as engine:
         deployed = deploy(engine, plan, [data])
@@ -471,8 +471,8 @@ def _engine_run(name: str, plan, data):
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgres", "mysql"])
 def test_every_engine_gives_duckdbs_blank_text_orphans_and_duplicate_ids(tmp_path, engine):
-    from toolkit.engines.compare import differences
-    from toolkit.engines.data import read_source
+    from toolkit.run.engines.compare import differences
+    from toolkit.run.engines.data import read_source
 
     # one more customer whose phone id collides with customer 5's: cust_id / 2 for 9 and 10 is 5
     database = make_project(tmp_path, DUPLICATE_KEY, STORE_SQL + "INSERT INTO customers VALUES (9, 'Gil', ' 9 ', '  ');")
@@ -491,8 +491,8 @@ def test_every_engine_gives_duckdbs_blank_text_orphans_and_duplicate_ids(tmp_pat
 @pytest.mark.unit
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "mysql"])
 def test_the_lineage_graph_tells_what_the_orphans_duplicate_ids_and_orphan_rejects_read(store, dialect):
-    from toolkit.lineage import build_lineage
-    from toolkit.lineage_check import verify
+    from toolkit.emit.graph import build_lineage
+    from toolkit.analyze.verify import verify
 
     _root, _db, plan = store
     assert [str(m) for m in verify(plan, build_lineage(plan), dialect)] == []

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from engine_support import require
 from toolkit.cli import app
-from toolkit.source_schema import import_source
-from toolkit.types import Type
+from toolkit.load.source_schema import import_source
+from toolkit.core.types import Type
 
 pytestmark = pytest.mark.engine
 

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND_DDL
 from toolkit.cli import app
-from toolkit.source_schema import import_source, load_source_schema
-from toolkit.types import Type
+from toolkit.load.source_schema import import_source, load_source_schema
+from toolkit.core.types import Type
 
 
 def test_import_from_sqlite_database_reads_tables_keys_and_types():

@@ -9,8 +9,7 @@ from typer.testing import CliRunner
 
 from lineage_support import ROOT, graph, plan
 from toolkit.cli import app
-from toolkit.lineage import (DIRECT, INDIRECT, LINEAGE, SUBTYPES, column_lineage, impact_report, resolve,
-                             summary_links, traverse, upstream)
+from toolkit.emit.graph import (DIRECT, INDIRECT, LINEAGE, SUBTYPES, column_lineage, impact_report, resolve, summary_links, traverse, upstream)
 
 runner = CliRunner()
 

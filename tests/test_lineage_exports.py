@@ -17,7 +17,7 @@ import yaml
 from referencing import Registry, Resource
 
 from lineage_support import OPENLINEAGE_SPECS, ROOT, graph, lineage_files, plan
-from toolkit.lineage import SUBTYPES
+from toolkit.emit.graph import SUBTYPES
 
 PHONE = "COALESCE(PHONE_E164(Phone, Country), TRIM(Phone))"
 
@@ -146,8 +146,8 @@ def test_sssom_maps_legacy_columns_to_canonical_slots():
 
 def test_lineage_exports_are_built_not_committed_and_check_leaves_them_out(tmp_path):
     """The bulky exports are built where they are read (CI publishes them with the docs site)."""
-    from toolkit.drift import check_generated
-    from toolkit.generate import GENERATORS, generator_names
+    from toolkit.analyze.drift import check_generated
+    from toolkit.emit.generate import GENERATORS, generator_names
 
     generator_names()   # loads every generator
     tracked = subprocess.run(["git", "ls-files", "generated/lineage"], cwd=ROOT, capture_output=True, text=True).stdout

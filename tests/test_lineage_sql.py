@@ -5,8 +5,8 @@ import pytest
 
 from lineage_support import graph, plan
 from toolkit import dialects
-from toolkit.lineage import LINEAGE
-from toolkit.lineage_check import rendered_views, verify
+from toolkit.emit.graph import LINEAGE
+from toolkit.analyze.verify import rendered_views, verify
 
 
 @pytest.mark.parametrize("dialect", dialects.names())

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND, _require
 from toolkit.cli import app
-from toolkit.linkml_map import export_linkml_map
+from toolkit.emit.linkml_map import export_linkml_map
 from toolkit.plan import load_plan
 from translator_support import ROOT, dict_rows, estate_and_legacy, load_translator, quoted, records_with_joins
 

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from conftest import CHINOOK, NORTHWIND, ROOT
 from engine_support import require
 from toolkit.cli import app
-from toolkit.engines.data import read_source
+from toolkit.run.engines.data import read_source
 from toolkit.plan import load_plan
-from toolkit.engines.reconcile import run_report
+from toolkit.run.engines.reconcile import run_report
 
 pytestmark = pytest.mark.engine
 FILES = {"chinook": CHINOOK, "northwind": NORTHWIND}
@@ -31,7 +31,7 @@ def plan():
 def postgres_sources(plan):
     """A PostgreSQL database holding Chinook and Northwind, each in the schema its mapping reads."""
     require("postgres")
-    from toolkit.engines.postgres import PostgresEngine
+    from toolkit.run.engines.postgres import PostgresEngine
 
     engine = PostgresEngine()  # a fresh database, dropped at close
     for source, path in FILES.items():
@@ -47,7 +47,7 @@ def mariadb_sources(plan):
     require("mysql")
     import pymysql
 
-    from toolkit.engines.mysql import MySQLEngine
+    from toolkit.run.engines.mysql import MySQLEngine
 
     prefix = f"dict_live_{uuid.uuid4().hex[:8]}"
     admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)

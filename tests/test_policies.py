@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit.dictionary import load_dictionary
-from toolkit.errors import DictError
-from toolkit.generators.policies import policies_sql, python_module
+from toolkit.load.dictionary import load_dictionary
+from toolkit.core.errors import DictError
+from toolkit.emit.policies import policies_sql, python_module
 from toolkit import dialects
-from toolkit.policies import conflicts, load_policies, load_policy
+from toolkit.plan.policies import conflicts, load_policies, load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.unit
@@ -52,7 +52,7 @@ def test_both_seed_policies_load_with_their_inputs_through_the_dictionary(dictio
 def test_every_policy_file_validates_against_the_language_schema():
     import jsonschema
 
-    schema = json.loads((ROOT / "toolkit" / "policy_language.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "toolkit" / "plan" / "policy_language.schema.json").read_text(encoding="utf-8"))
     for path in sorted((ROOT / "policies").glob("*.yaml")):
         jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
 

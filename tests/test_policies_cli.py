@@ -81,17 +81,17 @@ def test_lineage_impact_lists_the_policies_a_legacy_column_change_breaks():
 def test_policy_language_json_schema_is_what_linkml_generates():
     if shutil.which("gen-json-schema") is None:
         pytest.skip("linkml (test extra) not installed")
-    result = subprocess.run(["gen-json-schema", str(ROOT / "toolkit" / "policy_language.yaml")], capture_output=True, text=True)
+    result = subprocess.run(["gen-json-schema", str(ROOT / "toolkit" / "plan" / "policy_language.yaml")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (ROOT / "toolkit" / "policy_language.schema.json").read_text(encoding="utf-8")
+    assert result.stdout == (ROOT / "toolkit" / "plan" / "policy_language.schema.json").read_text(encoding="utf-8")
 
 
 def test_a_policy_page_shows_purpose_inputs_and_lineage_with_hostile_text_escaped(tmp_path):
     import dataclasses
 
-    from toolkit.generators.docs import Site, policy_pages
+    from toolkit.emit.docs import Site, policy_pages
     from toolkit.plan import load_plan
-    from toolkit.policies import load_policy
+    from toolkit.plan.policies import load_policy
 
     plan = load_plan(ROOT)
     policy = _seed("platinum_large_withdrawal")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.demo import build_estate, policy_lines
+from toolkit.run.demo import build_estate, policy_lines
 from toolkit.plan import load_plan
-from toolkit.engines.reconcile import run_report
+from toolkit.run.engines.reconcile import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,11 +12,11 @@ import pytest
 from sqlglot import exp
 
 from engine_support import open_engine
-from toolkit.dictionary import load_dictionary
-from toolkit.engines.compare import normalise
-from toolkit.engines.data import TableData
-from toolkit.generators.policies import column_types, policy_statements, python_module
-from toolkit.policies import class_table, load_policies, load_policy
+from toolkit.load.dictionary import load_dictionary
+from toolkit.run.engines.compare import normalise
+from toolkit.run.engines.data import TableData
+from toolkit.emit.policies import column_types, policy_statements, python_module
+from toolkit.plan.policies import class_table, load_policies, load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = "h18_policies_canon"

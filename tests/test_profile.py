@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND
 from toolkit.cli import app
-from toolkit.profile import profile_source
+from toolkit.run.profile import profile_source
 
 
 
@@ -73,7 +73,7 @@ def test_undeclared_foreign_key_found_by_values(tmp_path):
     """A DuckDB copy of two Northwind tables without any constraint: the inclusion dependency is found."""
     path = tmp_path / "nw.duckdb"
     con = duckdb.connect(str(path))
-    from toolkit.engines.duckdb import load_scanner
+    from toolkit.run.engines.duckdb import load_scanner
 
     load_scanner(con, "sqlite")
     con.execute(f"ATTACH '{NORTHWIND}' AS northwind_src (TYPE sqlite, READ_ONLY)")
@@ -157,7 +157,7 @@ def test_live_postgres_equals_file():
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     try:
         con = duckdb.connect()
-        from toolkit.engines.duckdb import load_scanner
+        from toolkit.run.engines.duckdb import load_scanner
 
         load_scanner(con, "sqlite")
         load_scanner(con, "postgres")

@@ -1,6 +1,6 @@
 """Regular expressions run in linear time on every engine and give the same answers.
 
-Patterns outside the linear-time RE2 subset (toolkit/expressions/regex_safety.py) are refused by
+Patterns outside the linear-time RE2 subset (toolkit/core/regex_safety.py) are refused by
 `dict validate` with the file, line and construct; accepted patterns give the same answers in the
 record translators (and SQLite's Python functions) as in DuckDB's RE2. Timing figures live in
 benchmarks/regex_benchmark.py.
@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 
 from projects import ROOT, copy_project
 from toolkit.cli import app
-from toolkit.engines.sqlite import connect
+from toolkit.run.engines.sqlite import connect
 from toolkit.expressions import parse as parse_expression
 from toolkit.expressions.python import runtime
-from toolkit.expressions.regex_safety import UnsafePattern, check_pattern, parse
+from toolkit.core.regex_safety import UnsafePattern, check_pattern, parse
 
 RT = runtime()
 D = "dictionary/enterprise.yaml"

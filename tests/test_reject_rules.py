@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.engines.duckdb import connect
-from toolkit.engines.reconcile import run_report
+from toolkit.run.engines.duckdb import connect
+from toolkit.run.engines.reconcile import run_report
 from toolkit.plan import load_plan
 
 DICTIONARY = """

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from toolkit.demo import build_estate
+from toolkit.run.demo import build_estate
 from toolkit.plan import load_plan
-from toolkit.engines.reconcile import run_report
+from toolkit.run.engines.reconcile import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def server(tmp_path_factory):
     """uvicorn on 127.0.0.1 over the demo estate's CRM and call centre (their integrated views are the store)."""
     import uvicorn
 
-    from toolkit.serve import create_app
+    from toolkit.run.serve import create_app
 
     plan = load_plan(ROOT)
     database = tmp_path_factory.mktemp("serve") / "estate.duckdb"
@@ -159,9 +159,9 @@ def test_the_openapi_document_describes_the_dictionary_classes_and_source_tables
 @pytest.mark.engine
 def test_the_canonical_store_can_be_a_postgresql_schema_by_url():
     from engine_support import open_engine
-    from toolkit.engines.data import TableData
-    from toolkit.policies import class_table
-    from toolkit.serve import CanonicalStore
+    from toolkit.run.engines.data import TableData
+    from toolkit.plan.policies import class_table
+    from toolkit.run.serve import CanonicalStore
 
     plan = load_plan(ROOT)
     with open_engine("postgres") as engine:
@@ -172,7 +172,7 @@ def test_the_canonical_store_can_be_a_postgresql_schema_by_url():
         engine.load_table("h18_policies_store", TableData(table, columns, [tuple(row.get(c.name) for c in columns)]))
         from sqlalchemy.engine import make_url
 
-        from toolkit.engines.postgres import DEFAULT_URL
+        from toolkit.run.engines.postgres import DEFAULT_URL
 
         url = make_url(DEFAULT_URL).set(database=engine.database, query={"schema": "h18_policies_store"})
         url = url.render_as_string(hide_password=False)

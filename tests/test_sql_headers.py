@@ -57,7 +57,7 @@ def _statements(text: str, dialect: str) -> list[exp.Expression]:
 @pytest.mark.unit
 @pytest.mark.parametrize("dialect", ["postgres", "duckdb"])
 def test_every_committed_view_is_described_and_its_columns_carry_the_slot_descriptions(dialect):
-    from toolkit.dictionary import load_dictionary
+    from toolkit.load.dictionary import load_dictionary
 
     text = (ROOT / "generated" / "sql" / dialect / "chinook.sql").read_text(encoding="utf-8")
     assert "-- comments: COMMENT ON VIEW and COMMENT ON COLUMN after each view" in text

@@ -12,18 +12,18 @@ from sqlglot import exp
 
 from engine_support import open_engine
 from toolkit import dialects
-from toolkit.engines.compare import normalise
-from toolkit.engines.data import SourceData, TableData
+from toolkit.run.engines.compare import normalise
+from toolkit.run.engines.data import SourceData, TableData
 from toolkit.expressions import Scope, compile_expression
 from toolkit.expressions.language import ExpressionError
 from toolkit.expressions.python import Body, Compiler, Module, PType, PyExpr
-from toolkit.expressions.regex_safety import check_pattern
+from toolkit.core.regex_safety import check_pattern
 from toolkit.expressions.standardise import _EMAIL, _PHONE_SEPARATORS, _SPACES, PHONE_PLANS, POSTCODES
-from toolkit.generators._sqltypes import annotate
-from toolkit.generators.python import runtime_source
+from toolkit.emit._sqltypes import annotate
+from toolkit.emit.python import runtime_source
 from toolkit.plan import SourcePlan
-from toolkit.source_schema import Column, SourceSchema, Table
-from toolkit.types import Type
+from toolkit.load.source_schema import Column, SourceSchema, Table
+from toolkit.core.types import Type
 
 TABLE = Table("vals", {"id": Column("id", "INTEGER", Type.INTEGER, False), "s": Column("s", "TEXT", Type.STRING),
                        "c": Column("c", "TEXT", Type.STRING)}, ("id",))

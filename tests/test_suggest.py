@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND, ROOT
 from toolkit.cli import app
-from toolkit.mapping import load_mapping
+from toolkit.load.mapping import load_mapping
 from toolkit.plan import load_plan
-from toolkit.suggest import ground_truth, name_score, tokens
+from toolkit.run.suggest import ground_truth, name_score, tokens
 
 
 def _project(tmp_path, hidden: str):

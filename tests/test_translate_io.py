@@ -19,9 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.errors import DictError
-from toolkit.output import staged_files
-from toolkit.translation import LineSource, check_paths, read_jsonl, to_json
+from toolkit.core.errors import DictError
+from toolkit.core.output import staged_files
+from toolkit.run.translate import LineSource, check_paths, read_jsonl, to_json
 from translator_support import ROOT
 
 runner = CliRunner()

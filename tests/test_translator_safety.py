@@ -1,6 +1,6 @@
 """Generated record translators carry mapping text only as data (issue 11, point 1).
 
-Every Python identifier a translator emits comes from ``toolkit.generators.python.identifier`` (ASCII,
+Every Python identifier a translator emits comes from ``toolkit.emit.python.identifier`` (ASCII,
 injective, never a keyword or a dunder); every value is a literal; docstrings and comments escape what
 could end them. ``translator_safety.check_translator`` parses a module and fails on any node kind, name,
 call or attribute the generator is not meant to emit. It runs on the committed modules, a fresh
@@ -26,9 +26,9 @@ from typer.testing import CliRunner
 
 from projects import copy_project
 from toolkit.cli import app
-from toolkit.engines import create_views
-from toolkit.engines.duckdb import DuckDBEngine
-from toolkit.generators.python import Names, _comment, _docstring_text, identifier, literal, source_module
+from toolkit.run.engines import create_views
+from toolkit.run.engines.duckdb import DuckDBEngine
+from toolkit.emit.python import Names, _comment, _docstring_text, identifier, literal, source_module
 from toolkit.plan import load_plan
 from translator_safety import check_translator, problems
 from translator_support import ROOT, dict_rows, quoted, records_with_joins

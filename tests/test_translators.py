@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHINOOK, NORTHWIND, _require
-from toolkit.generate import generate
+from toolkit.emit.generate import generate
 from translator_support import (ROOT, dict_rows, estate_and_legacy, load_translator, quoted, record_level_outcome,
                                 records_with_joins)
 

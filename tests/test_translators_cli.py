@@ -20,7 +20,7 @@ def chinook_rows():
     import duckdb
 
     con = duckdb.connect()
-    from toolkit.engines.duckdb import attach
+    from toolkit.run.engines.duckdb import attach
     from toolkit.plan import load_plan
 
     plan = load_plan(ROOT)

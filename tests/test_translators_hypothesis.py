@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from toolkit.engines import create_views
-from toolkit.engines.duckdb import DuckDBEngine
-from toolkit.generators.python import column_ptype, staged_tree
+from toolkit.run.engines import create_views
+from toolkit.run.engines.duckdb import DuckDBEngine
+from toolkit.emit.python import column_ptype, staged_tree
 from toolkit.plan import load_plan
-from toolkit.types import Type
+from toolkit.core.types import Type
 from translator_support import ROOT, dict_rows, load_translator, quoted
 
 SQL_TYPES = {Type.STRING: "VARCHAR", Type.INTEGER: "BIGINT", Type.FLOAT: "DOUBLE", Type.BOOLEAN: "BOOLEAN",

@@ -7,8 +7,8 @@ import ast
 import pytest
 
 from projects import ROOT
-from toolkit.generators._pyformat import WIDTH, format_module
-from toolkit.generators.python import source_module
+from toolkit.emit._pyformat import WIDTH, format_module
+from toolkit.emit.python import source_module
 from toolkit.plan import load_plan
 
 # statements the translators are made of; none of them may run past the width

@@ -18,10 +18,10 @@ from sqlglot import exp
 from toolkit import dialects
 from toolkit.expressions import Scope, compile_expression
 from toolkit.expressions.python import Body, Compiler, Module, PType, PyExpr
-from toolkit.generators._sqltypes import annotate
-from toolkit.generators.python import runtime_source
-from toolkit.source_schema import Column, Table
-from toolkit.types import Type
+from toolkit.emit._sqltypes import annotate
+from toolkit.emit.python import runtime_source
+from toolkit.load.source_schema import Column, Table
+from toolkit.core.types import Type
 
 COLUMNS = {"t": ("VARCHAR", Type.STRING, PType(Type.STRING)), "u": ("VARCHAR", Type.STRING, PType(Type.STRING)),
            "i": ("BIGINT", Type.INTEGER, PType(Type.INTEGER)), "d": ("DECIMAL(10,2)", Type.DECIMAL, PType(Type.DECIMAL, 2, 10)),

@@ -7,16 +7,16 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from toolkit.engines.compare import normalise
-from toolkit.engines.data import SourceData, TableData, _typed
-from toolkit.engines.duckdb import DuckDBEngine
+from toolkit.run.engines.compare import normalise
+from toolkit.run.engines.data import SourceData, TableData, _typed
+from toolkit.run.engines.duckdb import DuckDBEngine
 from toolkit.expressions import Scope, compile_expression
 from toolkit.expressions.python import Body, Compiler, Module, PyExpr, ThreeValuedLogic
-from toolkit.generators._sqltypes import annotate
-from toolkit.generators.python import SLOT_PTYPES, column_ptype
+from toolkit.emit._sqltypes import annotate
+from toolkit.emit.python import SLOT_PTYPES, column_ptype
 from toolkit.plan import SourcePlan
-from toolkit.source_schema import Column, SourceSchema, Table
-from toolkit.types import CANONICAL_DECIMAL, SQL_TYPES, UNDECLARED_DECIMAL, Type, coerce, decimal_digits
+from toolkit.load.source_schema import Column, SourceSchema, Table
+from toolkit.core.types import CANONICAL_DECIMAL, SQL_TYPES, UNDECLARED_DECIMAL, Type, coerce, decimal_digits
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@
 ``check_translator(text)`` parses a module written by ``dict generate python`` and fails (AssertionError,
 naming every offending line) unless:
 
-* each runtime helper it carries (``toolkit/templates/python_runtime.py``) is that helper, node for node, and
+* each runtime helper it carries (``toolkit/emit/templates/python_runtime.py``) is that helper, node for node, and
   its imports are the runtime's imports: nothing of the mapping can hide there;
 * every other top-level statement is one the template or the generator writes: the module docstring,
   ``SOURCE`` and the derivation tables (text keys, function or text values), module constants

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from toolkit import demo
-from toolkit.engines import create_views
-from toolkit.engines.duckdb import DuckDBEngine, attach
-from toolkit.generators.python import source_module
+from toolkit.run import demo
+from toolkit.run.engines import create_views
+from toolkit.run.engines.duckdb import DuckDBEngine, attach
+from toolkit.emit.python import source_module
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from sqlglot import exp
 
-from ._portable import apply_passes
+from toolkit.dialects._portable import apply_passes
 
 _SQLGLOT_LOG = logging.getLogger("sqlglot")
 

@@ -40,7 +40,7 @@ from typing import Callable
 import sqlglot
 from sqlglot import exp
 
-from ..types import CANONICAL_DECIMAL, FALSE_TEXTS, SQL_TYPES, TRUE_TEXTS, Type, from_native
+from toolkit.core.types import CANONICAL_DECIMAL, FALSE_TEXTS, SQL_TYPES, TRUE_TEXTS, Type, from_native
 
 Rewrite = Callable[[exp.Expression], exp.Expression]
 

@@ -8,8 +8,8 @@ a name is refused; a dotted database_schema names project.dataset.
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import Quirks, passes
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, passes
 
 
 def _decimal(value: exp.Expression, to: exp.DataType) -> exp.Expression:

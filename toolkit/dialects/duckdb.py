@@ -3,8 +3,8 @@
 Its ROUND, GREATEST/LEAST, INITCAP emulation (by sqlglot) and regexes already follow the
 neutral semantics; casts, division and STR_TO_DATE go through the portable rewrites.
 """
-from . import Dialect, register
-from ._portable import Quirks, passes
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, passes
 
 DUCKDB = register(Dialect(name="duckdb", sqlglot="duckdb", rewrites=passes(Quirks(upper_sharp_s=False, try_cast=True)), executable_here=True,
                             comment_on=frozenset({"view", "column"})))

@@ -21,10 +21,9 @@ Quirks, as data:
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import (ExactText, Quirks, in_exact_collation, initcap_per_character, passes, template,
-                        text_origin)
-from ..types import Type
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import (ExactText, Quirks, in_exact_collation, initcap_per_character, passes, template, text_origin)
+from toolkit.core.types import Type
 
 _SERIES = "JSON_TABLE(CONCAT('[', REPEAT('0,', :len - 1), '0]'), '$[*]' COLUMNS (n FOR ORDINALITY)) AS g"
 

@@ -14,8 +14,8 @@ escaped, every other character stands for itself.
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import Quirks, handles, initcap_per_character, is_text, passes
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, handles, initcap_per_character, is_text, passes
 
 
 # line breaks escaped too: pretty printing indents every line of verbatim text

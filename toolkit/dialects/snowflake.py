@@ -7,9 +7,9 @@ takes the neutral delimiters as its second argument (sqlglot passes them).
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import Quirks, passes
-from ..types import Type
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, passes
+from toolkit.core.types import Type
 
 
 def _regexp_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:

@@ -8,9 +8,9 @@ on the calendar or a number out of range into NULL, so no view fails on a bad va
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import Quirks, delimiter_class, passes, template
-from ..types import Type
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, delimiter_class, passes, template
+from toolkit.core.types import Type
 
 _WORDS = f"([{delimiter_class()}]+|[^{delimiter_class()}]+)"
 _WORD_START = f"^[^{delimiter_class()}]"

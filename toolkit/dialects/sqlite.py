@@ -7,13 +7,13 @@ Quirks, as data:
 - LIKE ignores ASCII case: a literal pattern becomes the case-sensitive GLOB;
 - no LEFT/RIGHT, YEAR/MONTH/DAY or LPAD: spelled with SUBSTR, STRFTIME and ZEROBLOB;
 - no regular expressions, no INITCAP, and UPPER/LOWER map ASCII letters only: the connection
-  must provide REGEXP, REGEXP_REPLACE, INITCAP, UPPER and LOWER (``toolkit.engines.sqlite``
+  must provide REGEXP, REGEXP_REPLACE, INITCAP, UPPER and LOWER (``toolkit.run.engines.sqlite``
   registers Python functions with the neutral semantics).
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import Quirks, handles, passes
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, handles, passes
 
 _GLOB_SPECIAL = {"*": "[*]", "?": "[?]", "[": "[[]"}
 

@@ -6,8 +6,8 @@ re-cased in REGEXP_REPLACE's lambda.
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import Quirks, delimiter_class, passes, template
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import Quirks, delimiter_class, passes, template
 
 _WORD = f"([^{delimiter_class()}])([^{delimiter_class()}]*)"
 

@@ -16,8 +16,8 @@ Quirks, as data:
 """
 from sqlglot import exp
 
-from . import Dialect, register
-from ._portable import ExactText, Quirks, handles, initcap_per_character, passes, with_subclasses
+from toolkit.dialects import Dialect, register
+from toolkit.dialects._portable import ExactText, Quirks, handles, initcap_per_character, passes, with_subclasses
 
 _PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Like, exp.ILike,
                exp.Between, exp.And, exp.Or, exp.Not, exp.RegexpLike)

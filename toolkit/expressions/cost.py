@@ -14,7 +14,7 @@ from typing import Callable
 
 from sqlglot import exp
 
-from ..types import Type
+from toolkit.core.types import Type
 
 # copies of each operand, most repetitive dialect (the functions' own argument checks and fallbacks)
 COPIES: dict[type[exp.Expression], int] = {

@@ -11,8 +11,8 @@ from typing import Callable
 
 from sqlglot import exp
 
-from ..types import Type
-from .standardise import STANDARDISERS
+from toolkit.core.types import Type
+from toolkit.expressions.standardise import STANDARDISERS
 
 # Argument kinds a function accepts.
 TEXT, NUMBER, TEMPORAL, INTEGER, ANY, BOOLEAN = "text", "number", "temporal", "integer", "any", "boolean"
@@ -55,7 +55,7 @@ class Function:
     aggregate: bool = False
     doc: str = ""
     # Python for record translators: a template over the (non-NULL) arguments {0}, {1}, ... or {args},
-    # each used once, calling helpers from toolkit/templates/python_runtime.py. Empty: COALESCE,
+    # each used once, calling helpers from toolkit/emit/templates/python_runtime.py. Empty: COALESCE,
     # NULLIF, GREATEST, LEAST, CONCAT, TRIM and REGEXP_LIKE are compiled structurally; aggregates are not per record.
     python: str = ""
     also: tuple[str, ...] = ()      # other spellings that parse to the same node (listed in error messages)

@@ -18,13 +18,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from ..limits import MAX_CAST_NESTING, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_SQL_NODES
-from ..source_schema import Table
-from ..types import SQL_TYPES, Type
-from .cost import sql_size
-from .functions import BY_NODE, GLOBAL_ID, OWN_FUNCTIONS, _accepts, common_type
-from .regex_safety import UnsafePattern, check_pattern
-from .standardise import STANDARDISERS, Standardiser, StandardiseError, arity, country_code
+from toolkit.core.limits import MAX_CAST_NESTING, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_SQL_NODES
+from toolkit.load.source_schema import Table
+from toolkit.core.types import SQL_TYPES, Type
+from toolkit.expressions.cost import sql_size
+from toolkit.expressions.functions import BY_NODE, GLOBAL_ID, OWN_FUNCTIONS, _accepts, common_type
+from toolkit.core.regex_safety import UnsafePattern, check_pattern
+from toolkit.expressions.standardise import STANDARDISERS, Standardiser, StandardiseError, arity, country_code
 
 # Nodes allowed besides whitelisted functions.
 _STRUCTURE = (exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.DataType,
@@ -552,7 +552,7 @@ def _refusal(node: exp.Expression) -> str:
 
 
 def allowed_function_names() -> list[str]:
-    from .functions import FUNCTIONS
+    from toolkit.expressions.functions import FUNCTIONS
 
     # CASE, CAST, TRY_CAST and IF are forms of the language itself, bound in type_of, not rows of the table
     return sorted({f.name for f in FUNCTIONS} | {a for f in FUNCTIONS for a in f.also} | set(OWN_FUNCTIONS)

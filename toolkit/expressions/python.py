@@ -9,7 +9,7 @@ case mapping, trimming, SUBSTRING, LIKE and RE2 regular expressions.
 
 Every value carries its *physical* type: the type DuckDB computes it in (an integer times a
 double is a double; FLOOR of an integer is a double), which can differ from the logical type
-the checker infers. Helpers come from ``toolkit/templates/python_runtime.py``; the generator
+the checker infers. Helpers come from ``toolkit/emit/templates/python_runtime.py``; the generator
 copies the ones a module uses into it, so generated modules need only the standard library.
 """
 from __future__ import annotations
@@ -27,10 +27,10 @@ from typing import Callable
 
 from sqlglot import exp
 
-from ..types import Type
-from .functions import BY_NODE
+from toolkit.core.types import Type
+from toolkit.expressions.functions import BY_NODE
 
-RUNTIME = Path(__file__).resolve().parents[1] / "templates" / "python_runtime.py"
+RUNTIME = Path(__file__).resolve().parents[1] / "emit" / "templates" / "python_runtime.py"
 
 
 class NotCompilable(Exception):
@@ -600,7 +600,7 @@ class Compiler(ThreeValuedLogic):
         fn = BY_NODE[type(node)]
         if fn.aggregate:
             raise NotCompilable(f"{fn.name} aggregates many records: a one-record translator cannot compute it")
-        from .language import _positional
+        from toolkit.expressions.language import _positional
 
         args = [self.value(a) for a in _positional(node)]
         if not fn.python:

@@ -1,0 +1,190 @@
+"""`dict lineage upstream|downstream|impact NODE` and `dict lineage verify`: column lineage from the mappings."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from toolkit.cli import ProjectOpt, _guard, app, err, out, step, usage_error
+
+lineage_app = typer.Typer(no_args_is_help=True, help="Column-level lineage from the mappings: where a canonical field "
+                          "comes from, and what breaks if a legacy column changes.")
+app.add_typer(lineage_app, name="lineage")
+
+NodeArg = typer.Argument(..., help="A node: a legacy column (chinook.Customer.Phone), a slot (Customer.full_name), "
+                         "a table, system, class, derivation or view, or a full id such as column:chinook.Customer.Phone.")
+FormatOpt = typer.Option("text", "--format", help="text for people or json for CI bots.")
+
+
+def _graph(project: Path):
+    from toolkit.emit.graph import build_lineage
+    from toolkit.plan import load_plan
+
+    plan = load_plan(project)
+    return plan, build_lineage(plan)
+
+
+def _resolve(g, name: str) -> str:
+    from toolkit.core.errors import DictError, Problem
+    from toolkit.emit.graph import resolve, suggestions
+
+    try:
+        return resolve(g, name)
+    except KeyError:
+        close = suggestions(g, name)
+        raise DictError(Problem("NODE", 1, f"no lineage node '{name}'",
+                                f"did you mean {' or '.join(close)}?" if close else
+                                "give system.table.column, Class.slot, a view name or a full id like column:src.Table.Col")) from None
+
+
+def _check_format(output_format: str) -> None:
+    if output_format not in ("text", "json"):
+        err.print(f"error: unknown format '{output_format}'; choose text or json")
+        raise typer.Exit(2)
+
+
+def translator_files(project: Path, plan) -> dict[str, str]:
+    """derivation id -> 'generated/python/<source>.py:<line>' of its translator, read from the generated
+    translators on disk (what `dict generate python` wrote), when there are any."""
+    import re
+
+    from toolkit.emit.python import function_name
+
+    out = {}
+    for source in plan.sources:
+        path = project / "generated" / "python" / f"{source.name}.py"
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        defined = {}
+        for m in re.finditer(r"^def (\w+)\(", text, re.M):
+            defined.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
+        for view in source.views:
+            line = defined.get(function_name(view))
+            if line:
+                out[f"derivation:{view.source}.{view.name}"] = f"generated/python/{source.name}.py:{line}"
+    return out
+
+
+def _short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _direction(project: Path, node: str, direction: str, output_format: str) -> None:
+    from toolkit.emit.graph import column_lineage, sorted_nodes, traverse
+
+    _check_format(output_format)
+    plan, g = _graph(project)
+    nid = _resolve(g, node)
+    result = traverse(g, nid, direction)
+    nodes = sorted_nodes(g, result.nodes)
+    columns = {}
+    if direction == "upstream":
+        for start in [nid]:
+            for col, uses in column_lineage(g, start).items():
+                columns[col] = [{"type": t, "subtype": s, "expression": e} for t, s, e in uses]
+    if output_format == "json":
+        out.print_json(json.dumps({
+            "node": nid, "kind": g.nodes[nid]["kind"], "direction": direction,
+            "nodes": [{"id": n, "kind": g.nodes[n]["kind"], "label": g.nodes[n]["label"]} for n in nodes],
+            "legacy_columns": columns if direction == "upstream" else
+            [n for n in nodes if g.nodes[n]["kind"] == "column"],
+        }, ensure_ascii=False))
+        return
+    out.print(f"{direction} of {nid} ({g.nodes[nid]['kind']}): {len(nodes)} node(s)", highlight=False)
+    current = None
+    for n in nodes:
+        kind = g.nodes[n]["kind"]
+        if kind != current:
+            current = kind
+            out.print(f"  {kind}:", highlight=False)
+        line = f"    {n.split(':', 1)[1]}"
+        if n in columns:
+            line += "  " + "; ".join(f"{u['type']} {u['subtype']}: {_short(u['expression'])}" for u in columns[n])
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+@lineage_app.command()
+@_guard
+def upstream(node: str = NodeArg, output_format: str = FormatOpt, project: Path = ProjectOpt) -> None:
+    """Everything NODE is computed from: legacy columns (with how each is used), checks, views."""
+    _direction(project, node, "upstream", output_format)
+
+
+@lineage_app.command()
+@_guard
+def downstream(node: str = NodeArg, output_format: str = FormatOpt, project: Path = ProjectOpt) -> None:
+    """Everything computed from NODE: views, checks, canonical slots, integrated views."""
+    _direction(project, node, "downstream", output_format)
+
+
+@lineage_app.command()
+@_guard
+def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = ProjectOpt) -> None:
+    """If NODE changes or is dropped: the mapping lines to fix, and the canonical slots, views,
+    translators and checks affected."""
+    from toolkit.emit.graph import impact_report
+    from toolkit.plan.policies import policies_reading
+
+    _check_format(output_format)
+    plan, g = _graph(project)
+    nid = _resolve(g, node)
+    translators = translator_files(project, plan)
+    report = impact_report(g, nid, translators)
+    report["translators_generated"] = bool(translators)
+    slots = report["canonical_slots"] + ([g.nodes[nid]["label"]] if report["kind"] == "slot" else [])
+    report["policies"] = policies_reading(plan.policies, slots)
+    if output_format == "json":
+        out.print_json(json.dumps(report, ensure_ascii=False))
+        return
+    say = lambda text: out.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+    say(f"impact of {nid} ({report['kind']})")
+    if report["mapping_reads"]:
+        say("mapping lines that read it (change them if it changes):")
+        for r in report["mapping_reads"]:
+            say(f"  {r['file']}:{r['line']}  {r['derivation'].split(':', 1)[1]}  {r['expression']}")
+    say(f"canonical slots ({len(report['canonical_slots'])}): {', '.join(report['canonical_slots']) or '-'}")
+    say(f"views ({len(report['views'])}): {', '.join(report['views']) or '-'}")
+    say(f"derivations ({len(report['derivations'])}): {', '.join(report['derivations']) or '-'}")
+    if translators:
+        say(f"translators ({len(report['translators'])}): "
+            + (", ".join(f"{t['derivation']} in {t['file']}" for t in report["translators"]) or "-"))
+    else:
+        say("translators: none generated (run `dict generate python` for record translators)")
+    say(f"checks ({len(report['checks'])}):")
+    for c in report["checks"]:
+        say(f"  {c['check']}  {c['kind']}  {c['rule']}  ({c['file']}:{c['line']})")
+    say(f"policies ({len(report['policies'])}):")
+    for p in report["policies"]:
+        say(f"  {p['policy']}  reads {', '.join(p['reads'])}  ({p['file']}:{p['line']}; purpose: {p['purpose']})")
+
+
+@lineage_app.command()
+@_guard
+def verify(
+    dialect: str = typer.Option("duckdb", help="Dialect(s), comma-separated, or 'all' (every dialect: nine times "
+                                "the work, for CI)."),
+    project: Path = ProjectOpt,
+) -> None:
+    """Re-derive each generated view's column lineage from its SQL with sqlglot and compare it with
+    the mapping-derived lineage; exit 1 naming every view and column that differs."""
+    from toolkit import dialects
+    from toolkit.emit.generate import dialect_names
+    from toolkit.analyze.verify import verify as do_verify
+
+    names = dialect_names(dialect)
+    for d in names:
+        if d not in dialects.names():
+            usage_error(f"unknown dialect '{d}'; choose from {', '.join(dialects.names())} or all")
+    plan, g = _graph(project)
+    failed = 0
+    for d in names:
+        with step(f"verifying the lineage of the {d} views"):
+            mismatches = do_verify(plan, g, d)
+        failed += len(mismatches)
+        for m in mismatches:
+            err.print(str(m), highlight=False, soft_wrap=True)
+        out.print(f"{d}: {'ok' if not mismatches else f'{len(mismatches)} mismatch(es)'}", highlight=False)
+    if failed:
+        raise typer.Exit(1)

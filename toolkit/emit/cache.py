@@ -1,0 +1,268 @@
+"""A content-addressed regeneration cache in <project>/.dict-cache/, so `dict generate` and `dict check`
+redo only what changed (and `dict validate` answers at once for a project it validated before).
+
+Two levels, both keyed by the bytes of what they depend on, never by times:
+
+- a **run**: the files a `generate`/`check` renders, keyed by the toolkit's own code (every file of the
+  package, and sqlglot's version), the options (targets, dialects) and the bytes of every file the plan was
+  read from (the loader reports each file it reads), plus the names of the files under dictionary/,
+  mappings/ and policies/ (a new mapping or policy changes the plan). Nothing changed: no plan is even
+  loaded. `dict validate` stores what it reports about a valid project the same way.
+- a **statement**: each SQL statement's text per dialect, keyed by the fingerprint of its neutral tree
+  (every node, argument and recorded type) and the dialect, under the toolkit's code key. Editing one
+  mapping re-renders only the statements whose tree changed.
+
+Deleting the folder is always safe: everything is recomputed. A cache that cannot be read or written
+(read-only project, corrupt file) is ignored. Only the `dict` command turns the cache on
+(``enable()`` in ``cli.main``; DICT_CACHE=0 turns it off), so library callers and tests see no cache
+unless they ask for it.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Iterator, Mapping
+
+CACHE_DIR = ".dict-cache"
+PACKAGE = Path(__file__).resolve().parents[1]
+FORMAT = "1"
+
+_state: dict[str, object] = {"enabled": False, "root": None}
+_statements: dict[str, dict[str, str]] = {}     # dialect -> fingerprint -> text, loaded from the project
+_used: dict[str, dict[str, str]] = {}           # the entries this run used or made (what is written back)
+
+
+def enable(on: bool = True) -> None:
+    _state["enabled"] = on and os.environ.get("DICT_CACHE", "1") != "0"
+
+
+def enabled() -> bool:
+    return bool(_state["enabled"])
+
+
+_CODE_KEY: list[str] = []
+
+
+def code_key() -> str:
+    """Hash of the toolkit's code and data files and of the libraries that shape the output."""
+    if not _CODE_KEY:
+        from importlib.metadata import version   # not importing them: a warm run never loads sqlglot
+
+        libraries = "|".join(f"{name}={version(name)}" for name in ("sqlglot", "jinja2", "networkx", "pyyaml"))
+        digest = hashlib.sha256(f"{FORMAT}|{sys.version_info[:2]}|{libraries}".encode())
+        for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _CODE_KEY.append(digest.hexdigest()[:32])
+    return _CODE_KEY[0]
+
+
+def _folder(root: Path) -> Path:
+    return root / CACHE_DIR / code_key()
+
+
+def _write(path: Path, data: dict) -> None:
+    """Atomically, and quietly not at all where the project cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = next(p for p in path.parents if p.name == CACHE_DIR) / ".gitignore"
+        if not ignore.exists():   # the cache never shows up in `git status`, whatever the project ignores
+            ignore.write_text("*\n", encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# ---------------------------------------------------------------------------- runs
+
+def _listing(root: Path) -> list[str]:
+    """Names of the files under dictionary/, mappings/ and policies/: a file added or removed changes the plan."""
+    names = []
+    for folder in ("dictionary", "mappings", "policies", "runs"):   # runs/: the run record the docs chart
+        base = root / folder
+        if base.is_dir():
+            names += sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file())
+    return names
+
+
+def _digest(inputs: dict[str, str], listing: list[str]) -> str:
+    return hashlib.sha256(json.dumps([sorted(inputs.items()), listing]).encode()).hexdigest()
+
+
+def _current(root: Path, inputs: dict[str, str]) -> dict[str, str] | None:
+    """The hashes of the recorded input files as they are now (None when one is gone)."""
+    now = {}
+    for rel in inputs:
+        try:
+            now[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return now
+
+
+def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, str], tuple[str, ...], object]]
+               ) -> tuple[Mapping[str, str], tuple[str, ...], object]:
+    """``compute()`` (files, owned folders, some JSON-able facts about them) of a generate/check run, or its
+    cached result when neither the toolkit, nor ``options``, nor any file the plan is read from has changed
+    since it was stored."""
+    if not enabled():
+        return compute()
+    root = root.resolve()
+    key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:32]
+    path = _folder(root) / "runs" / f"{key}.json"
+    stored = _read(path)
+    listing = _listing(root)
+    if stored and isinstance(stored.get("inputs"), dict) and isinstance(stored.get("files"), dict):
+        now = _current(root, stored["inputs"])
+        if now is not None and _digest(now, listing) == stored.get("digest"):
+            return (StoredFiles(stored["files"], path.with_suffix(".texts.json"), compute), tuple(stored["owned"]),
+                    stored.get("info"))
+    with _opened(root), _reading() as inputs:
+        files, owned, info = compute()
+    relative = {}
+    for file, digest in inputs.items():
+        try:
+            relative[file.resolve().relative_to(root).as_posix()] = digest
+        except ValueError:       # read from outside the project: cannot be keyed here, so not stored
+            return files, owned, info
+    _write(path.with_suffix(".texts.json"), files)
+    _write(path, {"inputs": relative, "digest": _digest(relative, listing), "owned": list(owned), "info": info,
+                  "files": {rel: _sha(text.encode("utf-8")) for rel, text in files.items()}})
+    return files, owned, info
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class StoredFiles(Mapping):
+    """A cached run's files: their names and hashes at once, their texts (a larger file) only when asked for,
+    so `dict check` with nothing changed compares hashes and reads no texts."""
+
+    def __init__(self, digests: dict[str, str], texts: Path, compute: Callable):
+        self._digests, self._texts_path, self._compute = digests, texts, compute
+        self._texts: dict | None = None
+
+    def __iter__(self):
+        return iter(self._digests)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def __getitem__(self, rel: str) -> str:
+        if self._texts is None:
+            texts = _read(self._texts_path)
+            if texts is None or set(texts) != set(self._digests) or any(
+                    _sha(texts[rel].encode("utf-8")) != digest for rel, digest in self._digests.items()):
+                texts = self._compute()[0]   # the texts went missing or were changed: render them again
+            self._texts = dict(texts)
+        return self._texts[rel]
+
+    def matches(self, rel: str, data: bytes) -> bool:
+        return self._digests[rel] == _sha(data)
+
+
+def same_content(files: Mapping[str, str], rel: str, data: bytes) -> bool:
+    """Whether ``data`` is what ``files`` holds at ``rel`` (by hash for a cached run's files)."""
+    if isinstance(files, StoredFiles):
+        return files.matches(rel, data)
+    return files[rel].encode("utf-8") == data
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[dict[Path, str]]:
+    """Every file the YAML loader reads meanwhile, with the hash of the bytes it read."""
+    from toolkit.load.yamlsource import READ_WATCHERS
+
+    seen: dict[Path, str] = {}
+
+    def watch(path, data: bytes) -> None:
+        seen[Path(path)] = hashlib.sha256(data).hexdigest()
+
+    READ_WATCHERS.append(watch)
+    try:
+        yield seen
+    finally:
+        READ_WATCHERS.remove(watch)
+
+
+# ---------------------------------------------------------------------------- statements
+
+@contextlib.contextmanager
+def _opened(root: Path) -> Iterator[None]:
+    """Statement texts of ``root``'s cache are used and kept while the block runs, then written back."""
+    if not enabled() or _state["root"] is not None:
+        yield
+        return
+    _state["root"] = root
+    _statements.clear()
+    _used.clear()
+    try:
+        yield
+        for dialect, entries in _used.items():
+            _write(_folder(root) / "sql" / f"{dialect}.json", entries)
+    finally:
+        _state["root"] = None
+        _statements.clear()
+        _used.clear()
+
+
+def cached_render(jobs: list, render: Callable[[list], list[str]]) -> list[str]:
+    """``render(jobs)`` for (dialect, statement) jobs, taking the texts of trees rendered before from the
+    statement cache when one is open."""
+    root = _state["root"]
+    if root is None or not jobs:
+        return render(jobs)
+    from toolkit.core.fingerprint import fingerprint
+
+    keys: dict[int, str] = {}
+    for _dialect, stmt in jobs:
+        if id(stmt) not in keys:
+            keys[id(stmt)] = fingerprint(stmt)
+    out: list[str | None] = []
+    missing = []
+    for i, (dialect, stmt) in enumerate(jobs):
+        known = _statements.get(dialect.name)
+        if known is None:
+            known = _statements[dialect.name] = {k: v for k, v in (_read(_folder(root) / "sql" / f"{dialect.name}.json")
+                                                                    or {}).items() if isinstance(v, str)}
+        text = known.get(keys[id(stmt)])
+        out.append(text)
+        if text is None:
+            missing.append(i)
+    for i, text in zip(missing, render([jobs[i] for i in missing])):
+        out[i] = text
+    for (dialect, stmt), text in zip(jobs, out):
+        _used.setdefault(dialect.name, {})[keys[id(stmt)]] = text
+        _statements[dialect.name][keys[id(stmt)]] = text
+    return out   # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------- whole texts
+
+def cached_text(kind: str, inputs: str, compute: Callable[[], str]) -> str:
+    """``compute()``, or the text it gave before for the same ``inputs`` (the complete description of what it
+    reads, e.g. the repr of a source's plan) under the same toolkit code, when a cache is open."""
+    root = _state["root"]
+    if root is None:
+        return compute()
+    path = _folder(root) / kind / f"{_sha(inputs.encode('utf-8'))}.json"
+    stored = _read(path)
+    if stored is not None and isinstance(stored.get("text"), str):
+        return stored["text"]
+    text = compute()
+    _write(path, {"text": text})
+    return text

@@ -1,0 +1,118 @@
+"""What `dict generate` writes: every registered generator's files from one plan.
+
+A generator is one module in ``toolkit/emit/`` that registers itself with
+``@generator(name, owns=...)``; ``owns`` lists the folders under generated/ it replaces.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+from typing import TYPE_CHECKING
+
+from toolkit.emit.cache import cached_run, same_content
+from toolkit.core.output import write_generated
+
+if TYPE_CHECKING:   # the plan (and sqlglot under it) loads only when something is rendered: a warm run needs neither
+    from toolkit.plan import Plan
+
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    files: Callable[..., dict[str, str]]          # (plan, **options) -> {relative path: text}
+    owns: Callable[..., tuple[str, ...]]           # (**options) -> folders it replaces
+    order: int = 100
+    committed: bool = True                         # its output is committed: `dict check` compares it by default
+
+
+GENERATORS: dict[str, Generator] = {}
+
+
+def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, order: int = 100, committed: bool = True):
+    """Register a generator. ``committed=False``: its output is built where it is read (the docs site and the
+    lineage exports are built in CI and published), not committed, so `dict check` leaves it out by default."""
+    def register(fn):
+        GENERATORS[name] = Generator(name, fn, owns or (lambda **_: (name,)), order, committed)
+        return fn
+    return register
+
+
+def generator_names() -> list[str]:
+    _load_all()
+    return [g.name for g in sorted(GENERATORS.values(), key=lambda g: (g.order, g.name))]
+
+
+def committed_generators() -> list[str]:
+    """The generators whose output is committed under generated/ (what `dict check` compares by default)."""
+    return [n for n in generator_names() if GENERATORS[n].committed]
+
+
+def _load_all() -> None:
+    from toolkit import emit as generators
+    from toolkit.emit import linkml_map  # noqa: F401  (linkml_map registers the LinkML-Map specs)
+
+    for info in pkgutil.iter_modules(generators.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{generators.__name__}.{info.name}")
+
+
+def dialect_names(dialect: str) -> list[str]:
+    from toolkit import dialects
+
+    return dialects.names() if dialect == "all" else [d.strip() for d in dialect.split(",") if d.strip()]
+
+
+def render(plan: Plan, targets: list[str], **options) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Files of ``targets`` and the folders they own, without writing anything."""
+    names = generator_names()
+    files: dict[str, str] = {}
+    owned: list[str] = []
+    for t in targets:
+        if t not in names:
+            raise KeyError(t)
+        g = GENERATORS[t]
+        files.update(g.files(plan, **options))
+        owned.extend(g.owns(**options))
+    return files, tuple(owned)
+
+
+def generate(root: Path, targets: list[str], out: Path | None = None, plan: Plan | None = None,
+             _fail_after: int | None = None, **options) -> list[str]:
+    """Regenerate ``targets`` into ``out`` (default <root>/generated) atomically; returns changed files."""
+    from toolkit.plan import load_plan
+
+    if plan is None:   # from the project's files: through the regeneration cache when the command turned it on
+        files, owned, _ = cached_run(root, {"targets": list(targets), **options},
+                                     lambda: (*render(load_plan(root), targets, **options), list(targets)))
+    else:
+        files, owned = render(plan, targets, **options)
+    target = out or root / "generated"
+    if _fail_after is None and up_to_date(target, files, owned):
+        return []   # nothing to replace: copying generated/ to swap it in would be most of a warm run
+    return write_generated(out or root / "generated", files, owned, _fail_after=_fail_after)
+
+
+def up_to_date(target: Path, files: Mapping[str, str], owned: tuple[str, ...]) -> bool:
+    """Whether ``target`` holds exactly ``files`` already, and nothing else (no file, no folder) in the
+    folders they replace: what `write_generated` would leave there."""
+    if not target.is_dir():
+        return False
+    for rel in files:
+        path = target / rel
+        if not path.is_file() or not same_content(files, rel, path.read_bytes()):
+            return False
+    needed = {parent.as_posix() for rel in files for parent in Path(rel).parents}
+    for folder in owned:
+        base = target / folder
+        if base.is_file() and folder not in files:
+            return False
+        if base.is_dir():
+            for path in base.rglob("*"):
+                rel = path.relative_to(target).as_posix()
+                if rel not in files and rel not in needed:
+                    return False
+    return True
