@@ -70,6 +70,7 @@ def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool 
         from toolkit.run.matching.spark import spark_api
 
         db_api = spark_api(spark)
+        spark.catalog.dropTempView(MATCH_INPUT)   # a former run's records in this session: Splink refuses to overwrite
         records = db_api.register(spark.createDataFrame(
             con.execute(exp.select("*").from_(exp.to_table(MATCH_INPUT, quoted=True)).sql(dialect="duckdb")).df()), table_name=MATCH_INPUT)
     if model is None:
