@@ -14,6 +14,7 @@ import toolkit.cli as cli
 from conftest import CHINOOK, _require
 from projects import ROOT, copy_project, edit
 from toolkit.cli import app, main
+from toolkit.run.engines.duckdb import attach_file
 
 runner = CliRunner()
 
@@ -160,7 +161,7 @@ def test_run_on_the_wrong_database_names_the_missing_columns(tmp_path, capsys):
 def test_materialize_given_a_duckdb_file_laid_out_for_run_says_what_is_wrong(tmp_path, capsys):
     laid_out = tmp_path / "chinook.duckdb"
     con = duckdb.connect(str(laid_out))
-    con.execute(f"ATTACH '{_require(CHINOOK)}' AS s (TYPE sqlite, READ_ONLY)")
+    attach_file(con, "s", _require(CHINOOK))  # the packaged scanner: a fresh machine has nothing to autoload
     con.execute('CREATE TABLE main."Customer" AS SELECT * FROM s."Customer"')
     con.close()
     code, _, stderr = dict_main(capsys, "materialize", "-p", str(ROOT), "-t", f"duckdb:{tmp_path / 'out.duckdb'}",
