@@ -23,6 +23,11 @@ HOW_TO_START = "start-stop-daemon --start --oknodo --background --exec /usr/sbin
 COLLATION = "utf8mb4_nopad_bin"
 
 
+def _quoted(name: str) -> exp.Identifier:
+    """A database or collation name as a quoted identifier (a backtick inside is doubled)."""
+    return exp.to_identifier(name, quoted=True)
+
+
 def _params(url: str) -> dict:
     u = urlparse(url)
     return {"host": u.hostname or "127.0.0.1", "port": u.port or 3306, "user": unquote(u.username or "root"),
@@ -68,12 +73,16 @@ class MySQLEngine(Engine):
         self.execute("SET SESSION group_concat_max_len = 1048576")  # INITCAP's per-character GROUP_CONCAT
         self._databases: list[str] = []
         self._create_database(self.prefix)
-        self.execute(f"USE `{self.prefix}`")
+        self.execute(exp.Use(this=exp.Table(this=_quoted(self.prefix))).sql(dialect="mysql"))
 
     def _create_database(self, name: str, collation: str | None = None) -> None:
         """A database in utf8mb4 and ``collation`` (None: the server's default collation for utf8mb4)."""
-        chosen = f" COLLATE {collation}" if collation else ""
-        self.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4{chosen}")
+        properties = [exp.CharacterSetProperty(this=exp.var("utf8mb4"), default=False)]
+        if collation:
+            properties.append(exp.CollateProperty(this=_quoted(collation), default=False))
+        create = exp.Create(kind="DATABASE", this=exp.Table(this=_quoted(name)), exists=True,
+                            properties=exp.Properties(expressions=properties))
+        self.execute(create.sql(dialect="mysql"))
         self._databases.append(name)
 
     def physical(self, schema: str) -> str:
@@ -126,6 +135,7 @@ class MySQLEngine(Engine):
         try:
             if self._own and not self._keep:
                 for name in reversed(self._databases):
-                    self.execute(f"DROP DATABASE IF EXISTS `{name}`")
+                    self.execute(exp.Drop(kind="DATABASE", tables=[exp.Table(this=_quoted(name))], exists=True)
+                                 .sql(dialect="mysql"))
         finally:
             self.con.close()

@@ -40,7 +40,8 @@ class PostgresEngine(Engine):
         self._keep = keep
         if self._own:
             with psycopg.connect(url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{self.database}" ENCODING \'UTF8\' TEMPLATE template0')
+                admin.execute(psycopg.sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0")
+                              .format(psycopg.sql.Identifier(self.database)))
         params = conninfo_to_dict(url)
         params["dbname"] = self.database
         self.con = psycopg.connect(make_conninfo(**params), autocommit=True)
@@ -91,5 +92,6 @@ class PostgresEngine(Engine):
         self.con.close()
         if self._own and not self._keep:
             with self._psycopg.connect(self._admin_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+                admin.execute(self._psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                              .format(self._psycopg.sql.Identifier(self.database)))
 
