@@ -272,7 +272,7 @@ class _Reader:
             self.problems.add(self.file, node.line_of("at"), f"suppression.at '{at}' is not a date or datetime slot of "
                               f"{cls.name} (one of: {', '.join(temporal) or 'none'})")
             return period, str(at), None
-        text = PERIOD_KEYS[period].format(at=f'"{EVENT}"."{at}"')
+        text = PERIOD_KEYS[period].format(at=exp.column(str(at), table=EVENT, quoted=True).sql())
         return period, str(at), compile_expression(text, Scope(scope.source, EVENT, {EVENT: scope.tables[EVENT]}))
 
     def _expression(self, text: str, scope: Scope, aliases, line: int, what: str) -> Expr | None:

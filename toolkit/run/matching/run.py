@@ -135,7 +135,8 @@ def _record(con, rid: str, side: str) -> str:
         exp.column("id", quoted=True).eq(exp.Literal.string(rid)))
     con.execute(exp.Create(this=exp.to_table(name, quoted=True), kind="TABLE", replace=True, expression=query,
                            properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql(dialect="duckdb"))
-    if con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] != 1:
+    count = exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(name, quoted=True))
+    if con.execute(count.sql(dialect="duckdb")).fetchone()[0] != 1:
         raise DictError(Problem("--explain", 1, f"no record with id {rid!r} in the integrated view",
                                 "use ids from the id column of <class>__clusters"))
     return name
