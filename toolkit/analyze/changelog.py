@@ -1,6 +1,6 @@
 """`dict changelog`: the release notes of the dictionary between two git revisions (two tags, say).
 
-Reuses `dict diff`'s classification (breaking / compatible, see toolkit/analyze/diff.py) and adds what a
+Reuses `dict diff`'s classification (breaking / compatible, see toolkit/analyze/diff/) and adds what a
 release needs: the dictionary's ``version`` on both sides, whether the version bump matches the
 changes (semantic versioning: a breaking change needs a new major version, any other change a new
 minor or patch), and a Markdown page the docs publish (docs/dictionary-changelog.md).
