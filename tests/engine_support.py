@@ -16,7 +16,17 @@ def missing(message: str):
     """A server or runtime the test needs is not here: skip with how to get it, but never in CI."""
     if CI:
         pytest.fail(message + " (CI=true: every engine must run)")
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
+
+
+def require_module(name: str):
+    """An optional library a test needs: skipped where it is not installed, but never in CI (it must be there)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        missing(f"the Python package {name} is not installed ({exc}); pip install -e '.[test]' installs it")
 
 
 def require(name: str) -> None:

@@ -11,6 +11,7 @@ from toolkit.load.dictionary import load_dictionary
 from toolkit.core.errors import DictError
 from toolkit.load.survivorship import Survivorship, check_sources
 from toolkit.core.errors import Problems
+from engine_support import require_module
 
 PERSON = """name: t
 classes:
@@ -144,7 +145,7 @@ def test_a_misspelt_source_in_the_ranking_is_refused():
 def test_demo_prints_golden_records_and_the_view_keeps_every_record():
     """Over the demo estate: dict's model finds the planted cross-system duplicates; the golden view has one row
     per entity, counts every source record once, and each value names the record it came from."""
-    pytest.importorskip("splink")
+    require_module("splink")
     from toolkit.run.matching.run import integrated, unique_parties
     from toolkit.plan import load_plan
 

@@ -7,7 +7,6 @@ entities; --explain shows the weight of each compared slot; the output database 
 from __future__ import annotations
 
 import collections
-import os
 from pathlib import Path
 
 import duckdb
@@ -20,8 +19,9 @@ from toolkit.cli import app
 from toolkit.load.dictionary import load_dictionary
 from toolkit.core.errors import DictError
 from toolkit.run.matching.resolve import stable_ids
+from engine_support import require_module
 
-splink = pytest.importorskip("splink") if os.environ.get("CI") != "true" else __import__("splink")
+splink = require_module("splink")
 
 PERSON = """name: t
 classes:

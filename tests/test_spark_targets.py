@@ -17,7 +17,7 @@ from sqlglot import exp
 from typer.testing import CliRunner
 
 from conftest import CHINOOK, ROOT
-from engine_support import require
+from engine_support import require, require_module
 from projects import copy_project
 from spark_cluster_support import connect_server, release_client, stop, stop_local_session
 from toolkit.cli import app
@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.slow]
 def server(tmp_path_factory):
     """A Spark Connect server with Splink's similarity functions on its class path."""
     require("spark")
-    pytest.importorskip("splink")
+    require_module("splink")
     from toolkit.run.matching.spark import similarity_jar
 
     stop_local_session()

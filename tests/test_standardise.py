@@ -10,7 +10,7 @@ import types
 import pytest
 from sqlglot import exp
 
-from engine_support import open_engine
+from engine_support import open_engine, require_module
 from toolkit import dialects
 from toolkit.run.engines.compare import normalise
 from toolkit.run.engines.data import SourceData, TableData
@@ -209,7 +209,7 @@ def test_wrong_calls_are_refused_with_what_to_write(text, message):
 def _corpus(seed: int = 16) -> list[tuple[str, str]]:
     """Numbers as people type them: valid numbers of each supported country in national, international
     and E.164 form, with typing slips (a digit dropped or added, a letter, an extension, a foreign code)."""
-    phonenumbers = pytest.importorskip("phonenumbers")
+    phonenumbers = require_module("phonenumbers")
     rng = random.Random(seed)
     formats = [phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
                phonenumbers.PhoneNumberFormat.E164]
