@@ -1,21 +1,27 @@
 """The whitelist of functions a mapping expression may call, each entry all a function is.
 
-An entry holds the sqlglot node the function parses to, the types it accepts and returns, its
-Python for record translators, how many copies of an operand its SQL makes at most (cost.py),
-whether its text keeps its first argument's collation, and its SQL on the engines that lack it
-or spell it differently (``dialects``). Anything not listed is rejected by the checker. Adding a
-function is one entry here, its Python helper in toolkit/emit/templates/python_runtime.py (if
-the template calls one) and one test on the engines.
+An entry holds the sqlglot node the function parses to, the kinds of arguments it takes and its
+type rule, the checks of its arguments, whether it aggregates (the only lineage kind a function
+decides: an aggregate's column uses are counted per group), its Python for record translators
+(template, special code, physical type), the copies of an operand its SQL makes (cost.py), whether
+its text keeps its argument's collation, its LinkML-Map expression or why there is none, and its
+SQL on the engines that lack it or spell it differently (``dialects``). Anything not listed is
+rejected by the checker. Adding a function is one entry here, its Python helper in
+toolkit/emit/templates/python_runtime.py (if the template calls one), its line in README's
+whitelist and one test on the engines (see tests/test_function_split_part.py).
 
 Which SQL belongs to the function and which to the dialect: an entry's ``dialects`` says how ONE
 function is computed on an engine (SQLite has no LEFT: SUBSTR; T-SQL's LEN ignores trailing spaces;
-MySQL has no SPLIT_PART: SUBSTRING_INDEX). What an engine does to many constructs stays in its
-dialect file as data (casts, division, text comparison and collations, booleans, LIKE, decimals,
-type names, literals), and so do the two renderings built from dialect-wide data: INITCAP per
-character over the engine's row series (``Quirks.initcap``) and REGEXP_LIKE's spelling, which must
-follow the exact-collation pass (``Quirks.regexp_like``). The renderings run in every dialect's
-spelling phase, after INITCAP and before exact text comparison, so a comparison a rendering writes
-is made exact on MySQL and SQL Server too.
+MySQL has no SPLIT_PART: SUBSTRING_INDEX); "*" covers every engine not named. What an engine does
+to many constructs stays in its dialect file as data (casts, division, text comparison and
+collations, booleans, LIKE, decimals, type names, literals), and so do the two renderings built from
+dialect-wide data: INITCAP per character over the engine's row series (``Quirks.initcap``) and
+REGEXP_LIKE's spelling, which must follow the exact-collation pass (``Quirks.regexp_like``). The
+neutral meaning every engine shares (CONCAT's NULLs, FLOOR/CEIL as integers, STR_TO_DATE's shapes,
+ROUND through DECIMAL, GREATEST/LEAST ignoring NULLs) is the semantic phase in dialects/_portable.py,
+whose passes' order matters. The renderings here run in each dialect's spelling phase, after INITCAP
+and before exact text comparison, so a comparison a rendering writes is made exact on MySQL and SQL
+Server too; a node a rendering writes is not offered to the renderings again.
 """
 from __future__ import annotations
 
@@ -84,6 +90,13 @@ class Function:
     # (the slot is refused, naming the function); "": compiled from the node by toolkit/emit/linkml_map.py
     linkml: str | None = ""
     linkml_note: str = ""           # the caveat its LinkML-Map expression carries, or why there is none
+    # a dialect rewrite reads the canonical type of its first argument (ROUND of a DOUBLE goes through DECIMAL)
+    typed_operand: bool = False
+    # checks of its arguments: the second is a regular expression (a quoted literal in the safe subset); takes
+    # exactly its listed arguments (the message when not); arguments sqlglot fills itself, not the author's
+    regex_pattern: bool = False
+    exact_arity: str = ""
+    sqlglot_fills: tuple[str, ...] = ()
     # NULL even from non-NULL arguments (STR_TO_DATE of a text in another shape): translators test for None
     may_be_null: bool = False
     # copies of each operand its SQL makes in the most repetitive dialect (toolkit/expressions/cost.py)
@@ -278,7 +291,7 @@ FUNCTIONS: tuple[Function, ...] = (
              keeps_collation=True),
     Function("TRIM", exp.Trim, (TEXT,), _fixed(Type.STRING), doc="strip leading and trailing spaces (also LTRIM, RTRIM)",
              also=("LTRIM", "RTRIM"), keeps_collation=True),
-    Function("INITCAP", exp.Initcap, (TEXT,), _fixed(Type.STRING), doc="capitalise the first letter of each word", python="_initcap({0})", copies=5,
+    Function("INITCAP", exp.Initcap, (TEXT,), _fixed(Type.STRING), doc="capitalise the first letter of each word", python="_initcap({0})", copies=5, sqlglot_fills=("expression",),
              linkml="title({0})", linkml_note="INITCAP is Python's title(), which also capitalises after digits"),
     Function("LENGTH", exp.Length, (TEXT,), _fixed(Type.INTEGER), doc="number of characters", python="len({0})", linkml="strlen({0})",
              dialects=_renderings(tsql=lambda node: tsql_length(node.this))),
@@ -294,9 +307,11 @@ FUNCTIONS: tuple[Function, ...] = (
              keeps_collation=True),
     Function("REGEXP_REPLACE", exp.RegexpReplace, (TEXT, TEXT, TEXT), _fixed(Type.STRING), min_args=3,
              doc="REGEXP_REPLACE(text, pattern, replacement), every match (RE2/Python syntax common subset)", python="_regexp_replace_dynamic({0}, {1}, {2})",
-             keeps_collation=True, linkml=None, linkml_note="LinkML-Map has no regular-expression function"),
+             keeps_collation=True, regex_pattern=True, linkml=None,
+             linkml_note="LinkML-Map has no regular-expression function"),
     Function("REGEXP_LIKE", exp.RegexpLike, (TEXT, TEXT), _fixed(Type.BOOLEAN), min_args=2,
-             doc="REGEXP_LIKE(text, pattern): whether the pattern matches somewhere in the text (anchor it with ^...$)"),
+             doc="REGEXP_LIKE(text, pattern): whether the pattern matches somewhere in the text (anchor it with ^...$)",
+             regex_pattern=True, exact_arity="REGEXP_LIKE takes a text and a pattern, no flags: REGEXP_LIKE(email, '^[^@]+@[^@]+$')"),
     Function("CONCAT", exp.Concat, (ANY,), _fixed(Type.STRING), variadic=True,
              doc="join values as text; NULL arguments count as empty text (unlike ||)"),
     Function("LPAD", exp.Pad, (TEXT, INTEGER, TEXT), _fixed(Type.STRING), min_args=3, doc="LPAD(text, length, fill)", python="_lpad({0}, {1}, {2})",
@@ -309,7 +324,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("LEAST", exp.Least, (ANY,), _common, variadic=True, doc="smallest non-NULL argument", copies=2, linkml=None),
     # numbers
     Function("ROUND", exp.Round, (NUMBER, INTEGER), _first, doc="ROUND(number[, digits]), half away from zero", python="_round({args})",
-             python_special=_py_round_digits, python_type=_py_round_type,
+             python_special=_py_round_digits, python_type=_py_round_type, typed_operand=True,
              linkml=None, linkml_note="Python's round() rounds halves to even, SQL half away from zero"),
     Function("ABS", exp.Abs, (NUMBER,), _first, doc="absolute value", python="abs({0})", python_type=_py_same_as_first, linkml="abs({0})"),
     Function("FLOOR", exp.Floor, (NUMBER,), _fixed(Type.INTEGER), doc="round down to an integer", python="_floor({0})", copies=2,
