@@ -37,7 +37,7 @@ EXPRESSIONS = [
     "REGEXP_REPLACE(t, '(\\w)(\\d)', '\\2\\1')", "REGEXP_LIKE(t, '^[a-z]+$')", "REGEXP_LIKE(t, '[0-9]')",
     "PHONE_E164(t, 'GB')", "PHONE_E164(t, u)", "NORMALIZE_EMAIL(t)", "NORMALIZE_NAME(t)", "NORMALIZE_SPACE(t)",
     "NORMALIZE_POSTCODE(t, u)", "CONCAT(t, i, d, b, dt)", "CONCAT(u, '-', t)", "t || '/' || u",
-    "LPAD(t, 6, '*')", "COALESCE(t, u, 'none')", "NULLIF(t, '')", "NULLIF(i, 0)", "t || CAST(i AS TEXT)",
+    "LPAD(t, 6, '*')", "SPLIT_PART(t, u, i % 5)", "SPLIT_PART(t, ' ', 2)", "COALESCE(t, u, 'none')", "NULLIF(t, '')", "NULLIF(i, 0)", "t || CAST(i AS TEXT)",
     # numbers
     "i + 1", "i - d", "i * d", "d * d", "i * f", "f - d", "i / 7", "f / i", "d / 3", "i % 5", "d % 3", "f % 2.5",
     "-i", "-d", "ABS(i)", "ABS(d)", "ABS(f)", "ROUND(d)", "ROUND(d, 1)", "ROUND(d, -1)", "ROUND(f)", "ROUND(f, 2)",

@@ -41,6 +41,7 @@ import sqlglot
 from sqlglot import exp
 
 from toolkit.core.types import CANONICAL_DECIMAL, FALSE_TEXTS, SQL_TYPES, TRUE_TEXTS, Type, from_native
+from toolkit.expressions.functions import FUNCTIONS, template  # noqa: F401 (template: for the dialect files)
 
 Rewrite = Callable[[exp.Expression], exp.Expression]
 
@@ -163,22 +164,6 @@ def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expres
     return run(tree, 0)
 
 
-def template(sql: str, dialect: str, **parts: exp.Expression) -> exp.Expression:
-    """An AST parsed once from ``sql`` in ``dialect`` with ``:name`` placeholders replaced by ``parts``."""
-    tree = _parsed(sql, dialect).copy()
-    return exp.replace_placeholders(tree, **{k: v.copy() for k, v in parts.items()})
-
-
-_TEMPLATES: dict[tuple[str, str], exp.Expression] = {}
-
-
-def _parsed(sql: str, dialect: str) -> exp.Expression:
-    key = (sql, dialect)
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = sqlglot.parse_one(sql, read=dialect)
-    return _TEMPLATES[key]
-
-
 # ----------------------------------------------------------------------------- small builders
 
 def _str(value: str) -> exp.Literal:
@@ -296,8 +281,8 @@ class Quirks:
     exact_text: "ExactText | None" = None
 
 
-def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
-    """The rewrites, in order, that give the neutral semantics on an engine with these quirks."""
+def passes(dialect: str, quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
+    """The rewrites, in order, that give the neutral semantics on ``dialect``, an engine with these quirks."""
     out: list[Rewrite] = [
         _concat_nulls_as_empty,
         _safe_division,
@@ -315,6 +300,9 @@ def passes(quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
     out.append(_end_of_phase)
     if quirks.initcap is not None:
         out.append(_Replace(exp.Initcap, lambda n: quirks.initcap(n.this)))
+    renderings = _FunctionRenderings(dialect)
+    if renderings.types:   # each function's SQL on this engine (functions.py: dialects=...)
+        out.append(renderings)
     if quirks.exact_text is not None:   # after INITCAP (its LOCATE), before REGEXP_LIKE's spelling
         out.append(_ExactText(quirks.exact_text))
     if quirks.regexp_like is not None:
@@ -336,6 +324,21 @@ class _Replace:
 
     def __call__(self, node: exp.Expression) -> exp.Expression:
         return self.build(node) if type(node) is self.cls else node
+
+
+class _FunctionRenderings:
+    """Every function the dialect spells its own way, as its table entry says (the result keeps the node's type)."""
+
+    def __init__(self, dialect: str):
+        self.build = {f.node: f.rendering(dialect) for f in FUNCTIONS if f.rendering(dialect) is not None}
+        self.types = tuple(self.build)
+
+    def __call__(self, node: exp.Expression) -> exp.Expression:
+        build = self.build.get(type(node))
+        if build is None:
+            return node
+        new = build(node)
+        return new if new is node else typed(new, type_of(node))
 
 
 # ----------------------------------------------------------------------------- the passes
@@ -614,8 +617,7 @@ class _TypeNames:
 _TEXT_TYPES = frozenset({exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.CHAR,
                          exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR})
 # nodes whose value is text whatever their operands (when no canonical type was recorded)
-_TEXT_RESULTS = (exp.Upper, exp.Lower, exp.Trim, exp.Initcap, exp.Substring, exp.Left, exp.Right, exp.Replace,
-                 exp.RegexpReplace, exp.Concat, exp.DPipe, exp.Pad, exp.GroupConcat)
+_TEXT_RESULTS = (exp.DPipe, exp.GroupConcat, *(f.node for f in FUNCTIONS if f.result_is_text))
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 
 
@@ -640,8 +642,7 @@ def is_text(node: exp.Expression | None) -> bool:
 
 
 # functions whose text result keeps the collation of their first argument (or of any part, for concatenation)
-_KEEPS_COLLATION = (exp.Paren, exp.Upper, exp.Lower, exp.Trim, exp.Substring, exp.Left, exp.Right, exp.Replace,
-                    exp.RegexpReplace, exp.Pad)
+_KEEPS_COLLATION = (exp.Paren, *(f.node for f in FUNCTIONS if f.keeps_collation))
 
 
 def text_origin(node: exp.Expression) -> exp.Expression:

@@ -20,7 +20,7 @@ def _decimal(value: exp.Expression, to: exp.DataType) -> exp.Expression:
 BIGQUERY = register(Dialect(
     name="bigquery",
     sqlglot="bigquery",
-    rewrites=passes(Quirks(greatest_ignores_nulls=False, decimal_cast=_decimal, try_cast=True)),
+    rewrites=passes("bigquery", Quirks(greatest_ignores_nulls=False, decimal_cast=_decimal, try_cast=True)),
     constraints=frozenset({"not_null"}),   # BigQuery keys are NOT ENFORCED and it has no CHECK
     dots_are_paths=True,
     notes="Source schemas are datasets; run with a default dataset for the views.",

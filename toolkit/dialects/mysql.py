@@ -69,7 +69,7 @@ def _timestamp_text(value: exp.Expression) -> exp.Expression:
 MYSQL = register(Dialect(
     name="mysql",
     sqlglot="mysql",
-    rewrites=passes(Quirks(
+    rewrites=passes("mysql", Quirks(
         initcap=initcap_per_character(_SERIES, "mysql"),
         greatest_ignores_nulls=False,
         regexp_like=_regexp_like,

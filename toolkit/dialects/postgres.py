@@ -44,7 +44,7 @@ def windows_order_text_by_code_points(node: exp.Expression) -> exp.Expression:
 POSTGRES = register(Dialect(
     name="postgres",
     sqlglot="postgres",
-    rewrites=passes(Quirks(
+    rewrites=passes("postgres", Quirks(
         initcap=initcap_per_character("GENERATE_SERIES(1, :len) AS g(n)", "postgres"),
         syntax=(escape_string_literals, windows_order_text_by_code_points),
     )),

@@ -19,7 +19,7 @@ def _regexp_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expressi
 SNOWFLAKE = register(Dialect(
     name="snowflake",
     sqlglot="snowflake",
-    rewrites=passes(Quirks(
+    rewrites=passes("snowflake", Quirks(
         try_cast=True,
         regexp_like=_regexp_like,
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="snowflake")},

@@ -25,7 +25,7 @@ def _initcap(value: exp.Expression) -> exp.Expression:
 SPARK = register(Dialect(
     name="spark",
     sqlglot="spark",
-    rewrites=passes(Quirks(
+    rewrites=passes("spark", Quirks(
         try_cast=True,
         initcap=_initcap,
         types={Type.DATETIME: exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")},

@@ -20,6 +20,6 @@ def _initcap(value: exp.Expression) -> exp.Expression:
 TRINO = register(Dialect(
     name="trino",
     sqlglot="trino",
-    rewrites=passes(Quirks(initcap=_initcap, greatest_ignores_nulls=False, try_cast=True)),
+    rewrites=passes("trino", Quirks(initcap=_initcap, greatest_ignores_nulls=False, try_cast=True)),
     constraints=frozenset({"not_null"}),
 ))

@@ -3,8 +3,8 @@
 Quirks, as data:
 - no boolean values: a condition used as a value becomes CASE WHEN c THEN 1 WHEN NOT c THEN 0
   END (a BIT), TRUE/FALSE become 1/0, and a BIT used as a condition is compared with 1;
-- LEN ignores trailing spaces: lengths are measured as LEN(x + 'x') - 1;
-- SUBSTRING needs a length; no INITCAP: emulated per character over GENERATE_SERIES;
+- LEN ignores trailing spaces, SUBSTRING needs a length, no SPLIT_PART: spelled in their entries in
+  toolkit/expressions/functions.py; no INITCAP: emulated per character over GENERATE_SERIES;
 - regular expressions need SQL Server 2025 (REGEXP_LIKE, REGEXP_REPLACE);
 - `+` concatenation yields NULL with a NULL operand (CONCAT_NULL_YIELDS_NULL ON, the default);
 - the default collations (SQL_Latin1_General_CP1_CI_AS, Latin1_General_CI_AS) ignore case, and every
@@ -17,16 +17,11 @@ Quirks, as data:
 from sqlglot import exp
 
 from toolkit.dialects import Dialect, register
+from toolkit.expressions.functions import tsql_length
 from toolkit.dialects._portable import ExactText, Quirks, handles, initcap_per_character, passes, with_subclasses
 
 _PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Like, exp.ILike,
                exp.Between, exp.And, exp.Or, exp.Not, exp.RegexpLike)
-_MAX_LENGTH = exp.Literal.number(2147483647)
-
-
-def _length(value: exp.Expression) -> exp.Expression:
-    return exp.Sub(this=exp.Anonymous(this="LEN", expressions=[exp.Add(this=value, expression=exp.Literal.string("x"))]),
-                   expression=exp.Literal.number(1))
 
 
 def _wants_condition(node: exp.Expression) -> bool:
@@ -54,15 +49,6 @@ def _booleans(node: exp.Expression) -> exp.Expression:
                              exp.If(this=exp.Not(this=exp.Paren(this=node.copy())), true=exp.Literal.number(0))])
     if isinstance(node, (exp.Column, exp.Coalesce, exp.Case, exp.Cast)) and _wants_condition(node):
         return exp.EQ(this=node, expression=exp.Literal.number(1))
-    return node
-
-
-@handles(exp.Length, exp.Substring)
-def _syntax(node: exp.Expression) -> exp.Expression:
-    if type(node) is exp.Length:
-        return _length(node.this)
-    if type(node) is exp.Substring and node.args.get("length") is None:
-        node.set("length", _MAX_LENGTH.copy())
     return node
 
 
@@ -105,10 +91,10 @@ def _like_pattern(pattern: exp.Expression) -> exp.Expression:
 TSQL = register(Dialect(
     name="tsql",
     sqlglot="tsql",
-    rewrites=passes(Quirks(
+    rewrites=passes("tsql", Quirks(
         try_cast=True,
-        initcap=initcap_per_character("GENERATE_SERIES(1, :len) AS g(n)", "tsql", length=_length),
-        syntax=(_syntax, _booleans),
+        initcap=initcap_per_character("GENERATE_SERIES(1, :len) AS g(n)", "tsql", length=tsql_length),
+        syntax=(_booleans,),
         exact_text=ExactText(key=_key, text=_text, exact=_exact, like_pattern=_like_pattern),
     )),
     create_view="CREATE OR ALTER VIEW",

@@ -11,12 +11,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 from toolkit.dialects._portable import TYPE, type_of
+from toolkit.expressions.functions import FUNCTIONS
 from toolkit.expressions.language import ExpressionError, Scope, _Checker
 from toolkit.load.source_schema import Column, Table
 from toolkit.core.types import Type
 
 # nodes whose dialect rewrite depends on the type of their operand (``this``)
-TYPED_OPERANDS = (exp.TryCast, exp.Cast, exp.Round)
+TYPED_OPERANDS = (exp.TryCast, exp.Cast, *(f.node for f in FUNCTIONS if f.typed_operand))
 # nodes that compare, order or group their operands: text is compared exactly where collations would not
 # (MySQL/MariaDB, SQL Server), so the rewrite needs to know which operands are text
 _BINARY = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Nullif)

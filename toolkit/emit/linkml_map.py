@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import yaml
 from sqlglot import exp
 
+from toolkit.expressions.functions import BY_NODE
+from toolkit.expressions.language import _positional
 from toolkit.expressions.python import ThreeValuedLogic, runtime
 from toolkit.plan.identity import blank_rule_applies
 from toolkit.emit.generate import generator
@@ -151,8 +153,6 @@ class _Translator(ThreeValuedLogic):
             if node.args.get("false") is not None:
                 branches.append(("True", self.value(node.args["false"])))
             return self._case_call(branches)
-        if isinstance(node, exp.Coalesce):
-            return f"coalesce({', '.join(self.value(a) for a in [node.this, *node.expressions])})"
         if isinstance(node, exp.Nullif):
             a, b = self.value(node.this), self.value(node.expression)
             return f"case(({a} is not None and {b} is not None and {a} == {b}, None), (True, {a}))"
@@ -166,21 +166,6 @@ class _Translator(ThreeValuedLogic):
                 raise Unsupported("TRIM of other characters")
             method = {"LEADING": "lstrip", "TRAILING": "rstrip"}.get((node.args.get("position") or "").upper(), "strip")
             return f"{method}({self.value(node.this)}, {ZS!r})"
-        if isinstance(node, (exp.Upper, exp.Lower)):
-            self.caveats.append("UPPER/LOWER use Python's Unicode case mapping (e.g. 'ß' upper-cases to 'SS', SQL gives 'ẞ')")
-            return f"{'upper' if isinstance(node, exp.Upper) else 'lower'}({self.value(node.this)})"
-        if isinstance(node, exp.Initcap):
-            self.caveats.append("INITCAP is Python's title(), which also capitalises after digits")
-            return f"title({self.value(node.this)})"
-        if isinstance(node, exp.Length):
-            return f"strlen({self.value(node.this)})"
-        if isinstance(node, exp.Abs):
-            return f"abs({self.value(node.this)})"
-        if isinstance(node, (exp.Floor, exp.Ceil)):
-            return f"{'floor' if isinstance(node, exp.Floor) else 'ceil'}({self.value(node.this)})"
-        if isinstance(node, (exp.Year, exp.Month, exp.Day)):
-            part = {exp.Year: "year", exp.Month: "month", exp.Day: "day"}[type(node)]
-            return f"{self.value(node.this)}.{part}"
         if isinstance(node, exp.Substring):
             start, length = node.args.get("start"), node.args.get("length")
             s = _positive_int(start)
@@ -204,11 +189,14 @@ class _Translator(ThreeValuedLogic):
             if not (isinstance(search, exp.Literal) and search.is_string and search.this):
                 raise Unsupported("REPLACE of a text that is not a non-empty constant")
             return f"replace({self.value(node.this)}, {self.value(search)}, {self.value(node.args['replacement'])})"
-        names = {exp.RegexpReplace: "REGEXP_REPLACE (LinkML-Map has no regular-expression function)",
-                 exp.Pad: "LPAD", exp.Greatest: "GREATEST", exp.Least: "LEAST", exp.StrToDate: "STR_TO_DATE",
-                 exp.Round: "ROUND (Python's round() rounds halves to even, SQL half away from zero)"}
-        if type(node) in names:
-            raise Unsupported(names[type(node)])
+        fn = BY_NODE.get(type(node))
+        if fn is not None and fn.linkml:   # its LinkML-Map expression, from the function table
+            if fn.linkml_note:
+                self.caveats.append(fn.linkml_note)
+            args = [self.value(a) for a in _positional(node)]
+            return fn.linkml.format(*args, args=", ".join(args))
+        if fn is not None and fn.linkml is None:
+            raise Unsupported(fn.name + (f" ({fn.linkml_note})" if fn.linkml_note else ""))
         raise Unsupported(f"`{node.sql()}`")
 
     def _case(self, node: exp.Case) -> str:

@@ -15,15 +15,10 @@ from typing import Callable
 from sqlglot import exp
 
 from toolkit.core.types import Type
+from toolkit.expressions.functions import FUNCTIONS
 
-# copies of each operand, most repetitive dialect (the functions' own argument checks and fallbacks)
-COPIES: dict[type[exp.Expression], int] = {
-    exp.StrToDate: 12, exp.Initcap: 5, exp.Pad: 4, exp.Greatest: 2, exp.Least: 2, exp.Right: 2, exp.Floor: 2,
-    exp.Ceil: 2,
-    # exact text on MySQL/T-SQL: NULLIF becomes CASE WHEN <exact x = y> THEN NULL ELSE x END; T-SQL's MIN/MAX
-    # strip the key's trailing NUL with LEFT(k, LEN(k) - 1)
-    exp.Nullif: 2, exp.Min: 2, exp.Max: 2,
-}
+# copies of each operand, most repetitive dialect (the functions' own argument checks and fallbacks: functions.py)
+COPIES: dict[type[exp.Expression], int] = {f.node: f.copies for f in FUNCTIONS if f.copies != 1}
 # text parsed as a typed value: the shape is checked before the cast (dates and timestamps field by field)
 _FROM_TEXT = {Type.DATETIME: 16, Type.DATE: 10, Type.DECIMAL: 3}
 # a condition used as a value (compared, coalesced, selected): T-SQL has no boolean values

@@ -345,9 +345,9 @@ class _Checker:
                 types.append(t)
         finally:
             self._in_aggregate = self._in_aggregate and not fn.aggregate
-        if isinstance(node, exp.RegexpLike) and len(args) != 2:
-            raise ExpressionError("REGEXP_LIKE takes a text and a pattern, no flags: REGEXP_LIKE(email, '^[^@]+@[^@]+$')")
-        if isinstance(node, (exp.RegexpReplace, exp.RegexpLike)):
+        if fn.exact_arity and len(args) != len(fn.args):
+            raise ExpressionError(fn.exact_arity)
+        if fn.regex_pattern:
             _check_regex(node.expression, fn.name)
         result = fn.returns(types)
         if result is None:
@@ -513,14 +513,16 @@ def _check_regex(pattern: exp.Expression, function: str = "REGEXP_REPLACE") -> N
 
 def _positional(node: exp.Func) -> list[exp.Expression]:
     out: list[exp.Expression] = []
+    fn = BY_NODE.get(type(node))
+    fills = fn.sqlglot_fills if fn is not None else ()   # e.g. INITCAP's default delimiter list
     for key in node.arg_types:
+        if key in fills:
+            continue
         value = node.args.get(key)
         if isinstance(value, list):
             out.extend(v for v in value if isinstance(v, exp.Expression))
         elif isinstance(value, exp.Expression) and not isinstance(value, exp.Var):
             out.append(value)
-    if isinstance(node, exp.Initcap):
-        out = out[:1]  # sqlglot adds the default delimiter list
     return out
 
 

@@ -605,23 +605,16 @@ class Compiler(ThreeValuedLogic):
         args = [self.value(a) for a in _positional(node)]
         if not fn.python:
             raise NotCompilable(f"{fn.name} has no Python implementation (functions.py: python=...)")
-        ptype = _physical_result(fn.name, args, node)
-        template = fn.python
-        if fn.name in ("UPPER", "LOWER") and args[0].ptype.type is not Type.NULL:
-            method = fn.name.lower()
-            x = args[0]
-            if x.nonnull:
-                t = self.body.temp()
-                return PyExpr(f"({t}.{method}() if ({t} := {x.code}).isascii() else _{method}({t}))", TEXT, True)
-            first, later = self._bind(x)
-            return PyExpr(f"(None if {first} is None else ({later}.{method}() if {later}.isascii() else _{method}({later})))", TEXT)
+        special = fn.python_special(self, args) if fn.python_special is not None else None
+        if special is not None:
+            return special
+        logical = fn.returns([a.ptype.type for a in args])
+        ptype = fn.python_type(args) if fn.python_type is not None else PType(logical) if logical is not None else NULL
 
         def build(names: list[str]) -> str:
-            return template.format(*names, args=", ".join(names))
+            return fn.python.format(*names, args=", ".join(names))
 
-        if fn.name == "ROUND" and len(args) > 1 and args[0].ptype.type is Type.DECIMAL and not re.fullmatch(r"\(?-?[0-9]+\)?", args[1].code):
-            raise NotCompilable("ROUND of a decimal needs a constant number of digits (as in DuckDB)")
-        return self._strict(args, build, ptype, all(a.nonnull for a in args) and fn.name not in ("STR_TO_DATE",))
+        return self._strict(args, build, ptype, all(a.nonnull for a in args) and not fn.may_be_null)
 
     def _cast(self, node: exp.Cast | exp.TryCast) -> PyExpr:
         target = cast_target(node.to)
@@ -1059,29 +1052,6 @@ def _decimal_shape(e: PyExpr) -> tuple[int, int]:
     if e.ptype.type is Type.INTEGER:
         return (e.ptype.precision or 19), 0
     return 18, 0
-
-
-def _physical_result(name: str, args: list[PyExpr], node: exp.Func) -> PType:
-    """The type DuckDB computes a whitelisted function in (where it differs from the logical type)."""
-    first = args[0].ptype if args else NULL
-    if name in ("FLOOR", "CEIL"):
-        if first.type is Type.DECIMAL:
-            return PType(Type.DECIMAL, 0, first.precision)
-        return FLOAT
-    if name == "ROUND":
-        if first.type is Type.DECIMAL:
-            digits = int(args[1].code.strip("()")) if len(args) > 1 else 0
-            return PType(Type.DECIMAL, min(first.scale or 0, max(digits, 0)), first.precision)
-        return first
-    if name == "ABS":
-        return first
-    if name in ("LENGTH", "YEAR", "MONTH", "DAY"):
-        return INT
-    if name == "STR_TO_DATE":
-        return DATE
-    fn = BY_NODE[type(node)]
-    logical = fn.returns([a.ptype.type for a in args])
-    return PType(logical) if logical is not None else NULL
 
 
 def _min_width(pattern: str) -> int:

@@ -160,6 +160,15 @@ def _lpad(s, n, fill):
     return (fill * (need // len(fill) + 1))[:need] + s
 
 
+def _split_part(s, delimiter, n):
+    if n < 1:
+        return None
+    if not delimiter:
+        return s if n == 1 else ""
+    parts = s.split(delimiter, n)
+    return parts[n - 1] if n <= len(parts) else ""
+
+
 def _concat_text(v):
     return "" if v is None else (v if v.__class__ is str else _text(v))
 
