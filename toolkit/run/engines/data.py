@@ -68,7 +68,7 @@ def read_source(plan: Plan, source: str, location: Path | None = None, duckdb_co
                     where = exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(sp.database_schema, quoted=True))
                     raw = duckdb_con.execute(select.from_(where).sql("duckdb")).fetchall()
                 else:
-                    raw = con.execute(select.from_(exp.to_table(name, quoted=True)).sql("sqlite")).fetchall()
+                    raw = con.execute(select.from_(exp.Table(this=exp.to_identifier(name, quoted=True))).sql("sqlite")).fetchall()
             except Exception as exc:  # sqlite3/duckdb: no such table or column in the data given
                 where = str(location) if location is not None else f"schema {sp.database_schema}"
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

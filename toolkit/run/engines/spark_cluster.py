@@ -137,24 +137,27 @@ class SparkTarget(Engine):
         name = re.sub(r"[^A-Za-z0-9_]", "_", f"_source_{schema}__{table}")
         return exp.Table(this=_id(name), db=_id(self.views))
 
+    def statement(self, node: exp.Expression) -> None:
+        """One statement built as a tree, rendered as it is (no renaming of its tables, unlike ``run``)."""
+        self.execute(node.sql(dialect="spark"))
+
     def create_schema(self, schema: str) -> None:
         self.create_namespace(self.views)
-        self.run(exp.Command(this="USE", expression=_id(self.views).sql(dialect="spark")))
+        self.statement(use(self.views))
 
     def create_namespace(self, name: str) -> None:
-        self.execute(f"CREATE DATABASE IF NOT EXISTS {_id(name).sql(dialect='spark')}")
+        self.statement(exp.Create(this=exp.Table(this=_id(name)), kind="DATABASE", exists=True))
 
     def objects(self, namespace: str) -> list[tuple[str, str]]:
         # SQL, not spark.catalog: its typed rows cannot be decoded with code generation off
-        if namespace.lower() not in {str(r[0]).lower() for r in self.query("SHOW DATABASES")}:
+        if namespace.lower() not in {str(r[0]).lower() for r in self.query(show("DATABASES"))}:
             return []
-        name = _id(namespace).sql(dialect="spark")
-        views = {str(r[1]).lower() for r in self.query(f"SHOW VIEWS IN {name}") if not r[2]}
+        views = {str(r[1]).lower() for r in self.query(show("VIEWS", namespace)) if not r[2]}
         return [(str(r[1]).lower(), "VIEW" if str(r[1]).lower() in views else "TABLE")
-                for r in self.query(f"SHOW TABLES IN {name}") if not r[2]]
+                for r in self.query(show("TABLES", namespace)) if not r[2]]
 
     def drop_table(self, table: exp.Table) -> None:
-        self.execute(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True).sql(dialect="spark"))
+        self.statement(exp.Drop(tables=[table.copy()], kind="TABLE", exists=True))
 
     # sources ------------------------------------------------------------------------------
     def load_source(self, data: SourceData) -> None:
@@ -164,7 +167,7 @@ class SparkTarget(Engine):
         for table in data.tables:
             frame = self._frame(data, table, where)
             name = self.physical_table(data.source.database_schema, table.table.name)
-            frame.write.mode("overwrite").format("parquet").saveAsTable(f"{name.db}.{name.name}")
+            frame.write.mode("overwrite").format("parquet").saveAsTable(name.sql(dialect="spark"))
 
     def load_table(self, schema: str, data: TableData) -> None:
         raise NotImplementedError("SparkTarget loads whole sources (load_source)")
@@ -187,7 +190,7 @@ class SparkTarget(Engine):
         if missing:
             raise DictError(Problem("--data", 1, f"source '{data.source.name}': table '{table.table.name}' has no column "
                                     f"{', '.join(missing[:6])}", f"its columns must match mappings/{data.source.name}.source.yaml"))
-        return raw.select(*[F.col(f"`{present_columns[c.name.lower()]}`").cast(t).alias(c.name)
+        return raw.select(*[F.col(_id(present_columns[c.name.lower()]).sql(dialect="spark")).cast(t).alias(c.name)
                             for c, t in zip(table.columns, types)])
 
     def _read(self, data: SourceData, table: str, where):
@@ -212,7 +215,7 @@ class SparkCatalogViews(SparkTarget):
     def create_namespace(self, name: str) -> None:
         super().create_namespace(name)
         if name == self.views:   # a permanent view resolves its unqualified names in the database it was made in
-            self.run(exp.Command(this="USE", expression=_id(self.views).sql(dialect="spark")))
+            self.statement(use(self.views))
 
 
 def _jdbc(spark, data: SourceData, table: str, url: str):
@@ -392,19 +395,57 @@ def _write_refused(engine: SparkTarget, refused: list[list[tuple]], path: str) -
     return path
 
 
+# statements Spark runs on dict's names and paths: trees whose names are quoted identifiers and paths string literals
+def use(database: str) -> exp.Use:
+    return exp.Use(this=exp.Table(this=_id(database)))
+
+
+def show(what: str, database: str | None = None) -> str:
+    """``SHOW DATABASES|TABLES|VIEWS [IN db]``: sqlglot has no node for Spark's SHOW; the name is a quoted identifier."""
+    if what not in ("DATABASES", "TABLES", "VIEWS"):
+        raise ValueError(what)
+    where = f" IN {_id(database).sql(dialect='spark')}" if database is not None else ""
+    return exp.Command(this="SHOW", expression=f"{what}{where}").sql(dialect="spark")
+
+
+def set_location(table: exp.Table, path: str) -> exp.Alter:
+    return exp.Alter(this=table.copy(), kind="TABLE", actions=[exp.AlterSet(location=exp.Literal.string(path))])
+
+
+def refresh(table: exp.Table) -> exp.Refresh:
+    return exp.Refresh(this=table.copy(), kind="TABLE")
+
+
+def parquet_table(table: exp.Table, path: str, columns: list[tuple[str, exp.DataType]] | None = None,
+                  partition_by: tuple[str, ...] = ()) -> exp.Create:
+    """``CREATE TABLE t [(columns)] USING parquet [PARTITIONED BY (keys)] LOCATION 'path'``."""
+    properties: list[exp.Expression] = [exp.FileFormatProperty(this=exp.var("parquet"))]
+    if partition_by:
+        properties.append(exp.PartitionedByProperty(this=exp.Schema(expressions=[_id(k) for k in partition_by])))
+    properties.append(exp.LocationProperty(this=exp.Literal.string(path)))
+    this = table.copy() if columns is None else exp.Schema(
+        this=table.copy(), expressions=[exp.ColumnDef(this=_id(c), kind=t.copy()) for c, t in columns])
+    return exp.Create(this=this, kind="TABLE", properties=exp.Properties(expressions=properties))
+
+
+def recover_partitions(table: exp.Table) -> exp.Command:
+    """``ALTER TABLE t RECOVER PARTITIONS``: no sqlglot node; the table is rendered by sqlglot (quoted identifiers)."""
+    return exp.Command(this="ALTER", expression=f"TABLE {table.sql(dialect='spark')} RECOVER PARTITIONS")
+
+
 def _swap(engine: SparkTarget, schema: str, table: str, path: str) -> None:
     """Point the catalog table at its new version: one ALTER, so a reader sees the old rows or the new ones."""
-    name = exp.Table(this=_id(table), db=_id(schema)).sql(dialect="spark")
-    location = exp.Literal.string(path).sql(dialect="spark")
+    name = exp.Table(this=_id(table), db=_id(schema))
     existing = {n for n, k in engine.objects(schema) if k == "TABLE"}
     if table in existing:
-        same = engine.spark.table(name).schema == engine.spark.read.parquet(path).schema
+        same = engine.spark.table(name.sql(dialect="spark")).schema == engine.spark.read.parquet(path).schema
         if same:
-            engine.execute(f"ALTER TABLE {name} SET LOCATION {location}")
-            engine.execute(f"REFRESH TABLE {name}")
+            engine.statement(set_location(name, path))
+            engine.statement(refresh(name))
             return
-        engine.execute(f"DROP TABLE {name}")   # the dictionary changed the columns: the table is created anew
-    engine.execute(f"CREATE TABLE {name} USING parquet LOCATION {location}")
+        # the dictionary changed the columns: the table is created anew
+        engine.statement(exp.Drop(tables=[name.copy()], kind="TABLE"))
+    engine.statement(parquet_table(name, path))
 
 
 def _swap_partitioned(engine: SparkTarget, schema: str, integrated: IntegratedPlan, path: str) -> None:
@@ -418,13 +459,9 @@ def _swap_partitioned(engine: SparkTarget, schema: str, integrated: IntegratedPl
     types = {d.name: d.args["kind"] for d in ddl.this.expressions if isinstance(d, exp.ColumnDef)}
     columns = [s.name for s in cls.slots] + list(PROVENANCE)
     stored = [c for c in columns if c not in cls.partition_by] + list(cls.partition_by)   # Spark keeps them last
-    defs = ", ".join(f"{_id(c).sql(dialect='spark')} {(types.get(c) or exp.DataType.build('STRING')).sql(dialect='spark')}"
-                     for c in stored)
-    keys = ", ".join(_id(c).sql(dialect="spark") for c in cls.partition_by)
-    name = version.sql(dialect="spark")
-    engine.execute(f"CREATE TABLE {name} ({defs}) USING parquet PARTITIONED BY ({keys}) "
-                   f"LOCATION {exp.Literal.string(path).sql(dialect='spark')}")
-    engine.execute(f"ALTER TABLE {name} RECOVER PARTITIONS")
+    defs = [(c, types.get(c) or exp.DataType.build("STRING")) for c in stored]
+    engine.statement(parquet_table(version, path, defs, tuple(cls.partition_by)))
+    engine.statement(recover_partitions(version))
     final = exp.Table(this=_id(table), db=_id(schema))
     kinds = dict(engine.objects(schema))
     if kinds.get(table.lower()) == "TABLE":   # an unpartitioned version before: the name becomes a view

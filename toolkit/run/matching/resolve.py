@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from toolkit.core.names import MATCH_INPUT
+from toolkit.emit.sql import _id
 from toolkit.load.match_hints import MatchHints
 from toolkit.run.matching.model import household_safe, prepare, quiet_splink, settings, train
 
@@ -43,17 +44,17 @@ class Resolution:
 
 def load_input(con, hints: MatchHints, source: exp.Expression) -> int:
     """Normalise the records into the temporary table Splink reads; returns how many there are."""
-    create = exp.Create(this=exp.to_table(MATCH_INPUT, quoted=True), kind="TABLE", replace=True, expression=prepare(hints, source),
+    create = exp.Create(this=exp.Table(this=_id(MATCH_INPUT)), kind="TABLE", replace=True, expression=prepare(hints, source),
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
     con.execute(create.sql(dialect="duckdb"))
-    return int(con.execute(exp.select(exp.func("count", exp.Star())).from_(exp.to_table(MATCH_INPUT, quoted=True))
+    return int(con.execute(exp.select(exp.func("count", exp.Star())).from_(exp.Table(this=_id(MATCH_INPUT)))
                            .sql(dialect="duckdb")).fetchone()[0])
 
 
 def filled(con, hints: MatchHints, count: int) -> dict[str, float]:
     """Share of records with a value, per compared slot."""
     counts = [exp.func("count", exp.column(s, quoted=True)) for s, _ in hints.slots]
-    row = con.execute(exp.select(*counts).from_(exp.to_table(MATCH_INPUT, quoted=True)).sql(dialect="duckdb")).fetchone()
+    row = con.execute(exp.select(*counts).from_(exp.Table(this=_id(MATCH_INPUT))).sql(dialect="duckdb")).fetchone()
     return {s: (n / count if count else 0.0) for (s, _), n in zip(hints.slots, row)}
 
 
@@ -72,7 +73,7 @@ def linker_for(con, hints: MatchHints, model: dict | None = None, explain: bool 
         db_api = spark_api(spark)
         spark.catalog.dropTempView(MATCH_INPUT)   # a former run's records in this session: Splink refuses to overwrite
         records = db_api.register(spark.createDataFrame(
-            con.execute(exp.select("*").from_(exp.to_table(MATCH_INPUT, quoted=True)).sql(dialect="duckdb")).df()), table_name=MATCH_INPUT)
+            con.execute(exp.select("*").from_(exp.Table(this=_id(MATCH_INPUT))).sql(dialect="duckdb")).df()), table_name=MATCH_INPUT)
     if model is None:
         return Linker(records, settings(hints, explain), log_level=None)
     model = dict(model, retain_intermediate_calculation_columns=explain, retain_matching_columns=explain)
@@ -111,7 +112,7 @@ def resolve(con, hints: MatchHints, source: exp.Expression, previous: dict[str, 
     for a, b, _, p, matched in matches:
         if matched and entity[a] == entity[b]:
             best[a], best[b] = max(best.get(a, 0.0), p), max(best.get(b, 0.0), p)
-    provenance = con.execute(exp.select("id", "_source_system", "_source_key").from_(exp.to_table(MATCH_INPUT, quoted=True))
+    provenance = con.execute(exp.select("id", "_source_system", "_source_key").from_(exp.Table(this=_id(MATCH_INPUT)))
                              .order_by("id").sql(dialect="duckdb")).fetchall()
     clusters = [(system, key, rid, entity[rid], best.get(rid)) for rid, system, key in provenance]
     return Resolution(count, matches, clusters, households(con, hints, entity), linker.misc.save_model_to_json(), notes)
@@ -131,7 +132,7 @@ def scored_pairs(hints: MatchHints, predictions: str) -> exp.Select:
         same = [side(left, f"__household_{i}").eq(side(right, f"__household_{i}")) for i in range(len(hints.household))]
         differ = exp.func("jaro_winkler_similarity", side(left, given), side(right, given)) < exp.Literal.number(0.88)
         household = exp.and_(*same, differ)
-    table = exp.to_table(MATCH_INPUT, quoted=True)
+    table = exp.Table(this=_id(MATCH_INPUT))
     return (exp.select(exp.cast(side("p", "id_l"), "VARCHAR"), exp.cast(side("p", "id_r"), "VARCHAR"),
                        side("p", "match_weight"), side("p", "match_probability"),
                        exp.func("coalesce", household, exp.false()))
@@ -143,7 +144,7 @@ def scored_pairs(hints: MatchHints, predictions: str) -> exp.Select:
 
 def connected(con, edges: list[tuple[str, str]]) -> dict[str, str]:
     """Record id -> cluster (the smallest id in it): connected components of the matching pairs, every record."""
-    parent = {rid: rid for (rid,) in con.execute(exp.select("id").from_(exp.to_table(MATCH_INPUT, quoted=True))
+    parent = {rid: rid for (rid,) in con.execute(exp.select("id").from_(exp.Table(this=_id(MATCH_INPUT)))
                                                   .sql(dialect="duckdb")).fetchall()}
 
     def root(x: str) -> str:
@@ -196,7 +197,7 @@ def households(con, hints: MatchHints, entity: dict[str, str]) -> list[tuple]:
     if not hints.household:
         return sorted({(e, _new_id("H", e, set())) for e in entity.values()})
     keys = [exp.column(f"__household_{i}", quoted=True) for i in range(len(hints.household))]
-    rows = con.execute(exp.select("id", *keys).from_(exp.to_table(MATCH_INPUT, quoted=True)).sql(dialect="duckdb")).fetchall()
+    rows = con.execute(exp.select("id", *keys).from_(exp.Table(this=_id(MATCH_INPUT))).sql(dialect="duckdb")).fetchall()
     parent = {e: e for e in entity.values()}
 
     def root(e: str) -> str:

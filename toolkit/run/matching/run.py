@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from toolkit.core.errors import DictError, Problem
 from toolkit.core.names import MATCH_INPUT, MATCH_RECORDS, explain_record
+from toolkit.emit.sql import _id
 from toolkit.plan import Plan, load_plan
 from toolkit.run.matching import store
 from toolkit.load.match_hints import MatchHints
@@ -64,7 +65,7 @@ def records(table: str, hints: MatchHints) -> exp.Select:
     """The integrated view's id, provenance and every slot the hints read."""
     slots = list(dict.fromkeys([s for s, _ in hints.slots] + list(hints.household)))
     return exp.select(*[exp.column(c, quoted=True) for c in ["id", "_source_system", "_source_key", *slots]]).from_(
-        exp.to_table(table, quoted=True))
+        exp.Table(this=_id(table)))
 
 
 def match(project: Path, name: str, data: dict[str, Path | str] | None, database: Path, retrain: bool = False,
@@ -131,11 +132,11 @@ def explain(project: Path, name: str, data: dict[str, Path | str] | None, databa
 def _record(con, rid: str, side: str) -> str:
     """A one-row table of the normalised record ``rid`` (typed, so an empty date stays a DATE)."""
     name = explain_record(side)
-    query = exp.select("*").from_(exp.to_table(MATCH_INPUT, quoted=True)).where(
+    query = exp.select("*").from_(exp.Table(this=_id(MATCH_INPUT))).where(
         exp.column("id", quoted=True).eq(exp.Literal.string(rid)))
-    con.execute(exp.Create(this=exp.to_table(name, quoted=True), kind="TABLE", replace=True, expression=query,
+    con.execute(exp.Create(this=exp.Table(this=_id(name)), kind="TABLE", replace=True, expression=query,
                            properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql(dialect="duckdb"))
-    count = exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(name, quoted=True))
+    count = exp.select(exp.func("count", exp.Star())).from_(exp.Table(this=_id(name)))
     if con.execute(count.sql(dialect="duckdb")).fetchone()[0] != 1:
         raise DictError(Problem("--explain", 1, f"no record with id {rid!r} in the integrated view",
                                 "use ids from the id column of <class>__clusters"))
@@ -187,7 +188,7 @@ def golden_lines(plan: Plan, con, name: str, resolution: Resolution, shown: int 
     columns = [c for c, _ in store.COLUMNS["clusters"]]
     con.register("__dict_clusters", pa.table({c: [row[i] for row in resolution.clusters] for i, c in enumerate(columns)}))
     try:
-        con.execute(exp.Create(this=exp.to_table(golden.clusters_name, quoted=True), kind="TABLE", replace=True,
+        con.execute(exp.Create(this=exp.Table(this=_id(golden.clusters_name)), kind="TABLE", replace=True,
                                expression=exp.select("*").from_("__dict_clusters")).sql(dialect="duckdb"))
     finally:
         con.unregister("__dict_clusters")
@@ -205,7 +206,7 @@ def golden_lines(plan: Plan, con, name: str, resolution: Resolution, shown: int 
     entity = exp.column("entity_id", quoted=True)
     query = exp.select(entity, exp.column("source_records", quoted=True),
                        *[exp.column(c, quoted=True) for s in slots for c in (s, f"{s}__source", f"{s}__source_key")]
-                       ).from_(exp.to_table(golden.view_name, quoted=True)).where(
+                       ).from_(exp.Table(this=_id(golden.view_name))).where(
         entity.copy().isin(*[exp.Literal.string(e) for e in chosen])).order_by(entity.copy())
     lines = [f"golden {name} records of {len(chosen)} of the entities found in more than one system "
              f"(view {golden.view_name}; each value (source:key it came from)):"]
