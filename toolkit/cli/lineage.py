@@ -83,10 +83,28 @@ def _short(text: str, width: int = 90) -> str:
 
 
 def _direction(project: Path, node: str, direction: str, output_format: str) -> None:
-    from toolkit.emit.graph import column_lineage, sorted_nodes, traverse
+    from toolkit.emit.cache import cached_run
 
     _check_format(output_format)
-    plan, g = _graph(project)
+
+    def facts() -> tuple[dict, tuple, dict]:
+        """What the command prints, which the plan alone decides: cached like `dict validate`'s facts (by the
+        bytes of every file the plan is read from), so an unchanged project is not loaded again."""
+        return {}, (), {"json": _direction_json(project, node, direction)} if output_format == "json" else \
+            {"lines": _direction_lines(project, node, direction)}
+
+    info = cached_run(project, {"command": f"lineage {direction}", "node": node, "format": output_format}, facts)[2]
+    if output_format == "json":
+        out.print_json(info["json"])
+        return
+    for line in info["lines"]:   # node lines (indented by four) may be long: the terminal wraps them
+        out.print(line, highlight=False, soft_wrap=line.startswith("    "))
+
+
+def _direction_nodes(project: Path, node: str, direction: str):
+    from toolkit.emit.graph import column_lineage, sorted_nodes, traverse
+
+    _plan, g = _graph(project)
     nid = _resolve(g, node)
     result = traverse(g, nid, direction)
     nodes = sorted_nodes(g, result.nodes)
@@ -95,25 +113,33 @@ def _direction(project: Path, node: str, direction: str, output_format: str) -> 
         for start in [nid]:
             for col, uses in column_lineage(g, start).items():
                 columns[col] = [{"type": t, "subtype": s, "expression": e} for t, s, e in uses]
-    if output_format == "json":
-        out.print_json(json.dumps({
-            "node": nid, "kind": g.nodes[nid]["kind"], "direction": direction,
-            "nodes": [{"id": n, "kind": g.nodes[n]["kind"], "label": g.nodes[n]["label"]} for n in nodes],
-            "legacy_columns": columns if direction == "upstream" else
-            [n for n in nodes if g.nodes[n]["kind"] == "column"],
-        }, ensure_ascii=False))
-        return
-    out.print(f"{direction} of {nid} ({g.nodes[nid]['kind']}): {len(nodes)} node(s)", highlight=False)
+    return g, nid, nodes, columns
+
+
+def _direction_json(project: Path, node: str, direction: str) -> str:
+    g, nid, nodes, columns = _direction_nodes(project, node, direction)
+    return json.dumps({
+        "node": nid, "kind": g.nodes[nid]["kind"], "direction": direction,
+        "nodes": [{"id": n, "kind": g.nodes[n]["kind"], "label": g.nodes[n]["label"]} for n in nodes],
+        "legacy_columns": columns if direction == "upstream" else
+        [n for n in nodes if g.nodes[n]["kind"] == "column"],
+    }, ensure_ascii=False)
+
+
+def _direction_lines(project: Path, node: str, direction: str) -> list[str]:
+    g, nid, nodes, columns = _direction_nodes(project, node, direction)
+    lines = [f"{direction} of {nid} ({g.nodes[nid]['kind']}): {len(nodes)} node(s)"]
     current = None
     for n in nodes:
         kind = g.nodes[n]["kind"]
         if kind != current:
             current = kind
-            out.print(f"  {kind}:", highlight=False)
+            lines.append(f"  {kind}:")
         line = f"    {n.split(':', 1)[1]}"
         if n in columns:
             line += "  " + "; ".join(f"{u['type']} {u['subtype']}: {_short(u['expression'])}" for u in columns[n])
-        out.print(line, highlight=False, soft_wrap=True)
+        lines.append(line)
+    return lines
 
 
 @lineage_app.command()
