@@ -165,3 +165,76 @@ def test_validate_answers_from_the_cache_only_while_nothing_it_read_changed(tmp_
     edit(root / EDITS[1][1], EDITS[1][2], "expr: TRIM(NoSuchColumn)")
     broken = run()
     assert broken[0] == 1 and "NoSuchColumn" in broken[1] and run() == broken == cold()
+
+
+@pytest.mark.slow
+def test_lineage_impact_answers_from_the_cache_and_reads_the_translators_on_disk_each_time(tmp_path, monkeypatch,
+                                                                                           capsys):
+    """`dict lineage impact` on an unchanged project is answered from .dict-cache/ without loading the plan; the
+    translators it names are read from generated/python/ as it stands at each run; after a mapping edit, or with
+    an unknown node, it says what a cold run says."""
+    from toolkit import cli, plan as plan_module
+
+    root = copy_project(tmp_path / "project")
+    shutil.copytree(ROOT / "policies", root / "policies")
+    shutil.copytree(ROOT / "generated" / "python", root / "generated" / "python")
+
+    def run(node="chinook.Customer.Email", *options) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["lineage", "impact", node, "--project", str(root), *options])
+        captured = capsys.readouterr()
+        return exit_.value.code, captured.out, captured.err
+
+    def cold(*args) -> tuple[int, str, str]:
+        shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
+        return run(*args)
+
+    first = cold()
+    assert first[0] == 0 and "chinook.Customer in generated/python/chinook.py:" in first[1]
+    first_json = cold("chinook.Customer.Email", "--format", "json")
+    loads = []
+    real = plan_module.load_plan
+    monkeypatch.setattr(plan_module, "load_plan", lambda *a, **k: loads.append(1) or real(*a, **k))
+    assert run() == first and run("chinook.Customer.Email", "--format", "json") == first_json and not loads
+    shutil.rmtree(root / "generated" / "python")
+    assert run() == cold() and "translators: none generated" in run()[1]
+    loads.clear()
+    edit(root / EDITS[1][1], EDITS[1][2], "expr: TRIM(Email) || ' ' || TRIM(LastName)")
+    edited = run()
+    assert loads and edited == cold() and edited != first
+    unknown = run("chinook.Customer.Emial")
+    assert unknown[0] == 1 and "did you mean column:chinook.Customer.Email" in unknown[2] and unknown == cold(
+        "chinook.Customer.Emial")
+
+
+@pytest.mark.slow
+def test_lineage_upstream_and_downstream_answer_from_the_cache_as_a_cold_run_does(tmp_path, monkeypatch, capsys):
+    from toolkit import cli, plan as plan_module
+
+    root = copy_project(tmp_path / "project")
+
+    def run(*args) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["lineage", *args, "--project", str(root)])
+        captured = capsys.readouterr()
+        return exit_.value.code, captured.out, captured.err
+
+    def cold(*args) -> tuple[int, str, str]:
+        shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
+        return run(*args)
+
+    queries = [("upstream", "Customer.full_name"), ("downstream", "chinook.Customer.Email"),
+               ("upstream", "Customer.full_name", "--format", "json")]
+    firsts = [cold(*q) for q in queries]
+    for q in queries:
+        run(*q)   # fills the cache for each query
+    loads = []
+    real = plan_module.load_plan
+    monkeypatch.setattr(plan_module, "load_plan", lambda *a, **k: loads.append(1) or real(*a, **k))
+    assert [run(*q) for q in queries] == firsts and not loads
+    assert firsts[0][0] == 0 and "chinook.Customer.FirstName" in firsts[0][1]
+    edit(root / EDITS[1][1], EDITS[1][2], "expr: TRIM(Email) || ' ' || TRIM(LastName)")
+    edited = run(*queries[0])
+    assert loads and edited == cold(*queries[0]) and "chinook.Customer.Email" in edited[1]

@@ -498,6 +498,10 @@ def main(argv: list[str] | None = None) -> None:
 
     from toolkit.emit.cache import enable
 
+    if argv is None:   # the process's entry point (console script, python -m toolkit.cli), not a caller's test
+        from toolkit.core import lean
+
+        lean.process_entry()
     enable()   # the regeneration cache in <project>/.dict-cache/ (DICT_CACHE=0: off); library callers go without
     # A command allocates SQL trees by the hundred thousand and frees few of them before it ends: at Python's
     # default thresholds (700, 10, 10) the collector re-scans the long-lived plan and trees again and again

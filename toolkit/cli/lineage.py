@@ -47,23 +47,34 @@ def _check_format(output_format: str) -> None:
 def translator_files(project: Path, plan) -> dict[str, str]:
     """derivation id -> 'generated/python/<source>.py:<line>' of its translator, read from the generated
     translators on disk (what `dict generate python` wrote), when there are any."""
-    import re
+    return _translators_on_disk(project, translator_functions(plan))
 
+
+def translator_functions(plan) -> list[tuple[str, str, str]]:
+    """(derivation id, source, function name) of every derivation's translator, as `dict generate python`
+    names them (facts of the plan alone: cached with it)."""
     from toolkit.emit.python import function_name
 
-    out = {}
-    for source in plan.sources:
-        path = project / "generated" / "python" / f"{source.name}.py"
-        if not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8")
-        defined = {}
-        for m in re.finditer(r"^def (\w+)\(", text, re.M):
-            defined.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
-        for view in source.views:
-            line = defined.get(function_name(view))
-            if line:
-                out[f"derivation:{view.source}.{view.name}"] = f"generated/python/{source.name}.py:{line}"
+    return [(f"derivation:{view.source}.{view.name}", source.name, function_name(view))
+            for source in plan.sources for view in source.views]
+
+
+def _translators_on_disk(project: Path, functions) -> dict[str, str]:
+    import re
+
+    out, defined_in = {}, {}
+    for derivation, source, function in functions:
+        if source not in defined_in:
+            path = project / "generated" / "python" / f"{source}.py"
+            defined: dict[str, int] = {}
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                for m in re.finditer(r"^def (\w+)\(", text, re.M):
+                    defined.setdefault(m.group(1), text.count("\n", 0, m.start()) + 1)
+            defined_in[source] = defined
+        line = defined_in[source].get(function)
+        if line:
+            out[derivation] = f"generated/python/{source}.py:{line}"
     return out
 
 
@@ -72,10 +83,28 @@ def _short(text: str, width: int = 90) -> str:
 
 
 def _direction(project: Path, node: str, direction: str, output_format: str) -> None:
-    from toolkit.emit.graph import column_lineage, sorted_nodes, traverse
+    from toolkit.emit.cache import cached_run
 
     _check_format(output_format)
-    plan, g = _graph(project)
+
+    def facts() -> tuple[dict, tuple, dict]:
+        """What the command prints, which the plan alone decides: cached like `dict validate`'s facts (by the
+        bytes of every file the plan is read from), so an unchanged project is not loaded again."""
+        return {}, (), {"json": _direction_json(project, node, direction)} if output_format == "json" else \
+            {"lines": _direction_lines(project, node, direction)}
+
+    info = cached_run(project, {"command": f"lineage {direction}", "node": node, "format": output_format}, facts)[2]
+    if output_format == "json":
+        out.print_json(info["json"])
+        return
+    for line in info["lines"]:   # node lines (indented by four) may be long: the terminal wraps them
+        out.print(line, highlight=False, soft_wrap=line.startswith("    "))
+
+
+def _direction_nodes(project: Path, node: str, direction: str):
+    from toolkit.emit.graph import column_lineage, sorted_nodes, traverse
+
+    _plan, g = _graph(project)
     nid = _resolve(g, node)
     result = traverse(g, nid, direction)
     nodes = sorted_nodes(g, result.nodes)
@@ -84,25 +113,33 @@ def _direction(project: Path, node: str, direction: str, output_format: str) -> 
         for start in [nid]:
             for col, uses in column_lineage(g, start).items():
                 columns[col] = [{"type": t, "subtype": s, "expression": e} for t, s, e in uses]
-    if output_format == "json":
-        out.print_json(json.dumps({
-            "node": nid, "kind": g.nodes[nid]["kind"], "direction": direction,
-            "nodes": [{"id": n, "kind": g.nodes[n]["kind"], "label": g.nodes[n]["label"]} for n in nodes],
-            "legacy_columns": columns if direction == "upstream" else
-            [n for n in nodes if g.nodes[n]["kind"] == "column"],
-        }, ensure_ascii=False))
-        return
-    out.print(f"{direction} of {nid} ({g.nodes[nid]['kind']}): {len(nodes)} node(s)", highlight=False)
+    return g, nid, nodes, columns
+
+
+def _direction_json(project: Path, node: str, direction: str) -> str:
+    g, nid, nodes, columns = _direction_nodes(project, node, direction)
+    return json.dumps({
+        "node": nid, "kind": g.nodes[nid]["kind"], "direction": direction,
+        "nodes": [{"id": n, "kind": g.nodes[n]["kind"], "label": g.nodes[n]["label"]} for n in nodes],
+        "legacy_columns": columns if direction == "upstream" else
+        [n for n in nodes if g.nodes[n]["kind"] == "column"],
+    }, ensure_ascii=False)
+
+
+def _direction_lines(project: Path, node: str, direction: str) -> list[str]:
+    g, nid, nodes, columns = _direction_nodes(project, node, direction)
+    lines = [f"{direction} of {nid} ({g.nodes[nid]['kind']}): {len(nodes)} node(s)"]
     current = None
     for n in nodes:
         kind = g.nodes[n]["kind"]
         if kind != current:
             current = kind
-            out.print(f"  {kind}:", highlight=False)
+            lines.append(f"  {kind}:")
         line = f"    {n.split(':', 1)[1]}"
         if n in columns:
             line += "  " + "; ".join(f"{u['type']} {u['subtype']}: {_short(u['expression'])}" for u in columns[n])
-        out.print(line, highlight=False, soft_wrap=True)
+        lines.append(line)
+    return lines
 
 
 @lineage_app.command()
@@ -124,22 +161,37 @@ def downstream(node: str = NodeArg, output_format: str = FormatOpt, project: Pat
 def impact(node: str = NodeArg, output_format: str = FormatOpt, project: Path = ProjectOpt) -> None:
     """If NODE changes or is dropped: the mapping lines to fix, and the canonical slots, views,
     translators and checks affected."""
-    from toolkit.emit.graph import impact_report
-    from toolkit.plan.policies import policies_reading
+    from toolkit.emit.cache import cached_run
 
     _check_format(output_format)
-    plan, g = _graph(project)
-    nid = _resolve(g, node)
-    translators = translator_files(project, plan)
-    report = impact_report(g, nid, translators)
+
+    def facts() -> tuple[dict, tuple, dict]:
+        """The report as the plan alone decides it, cached like `dict validate`'s facts (by the bytes of every
+        file the plan is read from), so an unchanged project is not loaded again; the translators are looked
+        up in generated/python/ on every run, as they stand on disk."""
+        from toolkit.emit.graph import impact_report
+        from toolkit.plan.policies import policies_reading
+
+        plan, g = _graph(project)
+        nid = _resolve(g, node)
+        report = impact_report(g, nid)
+        slots = report["canonical_slots"] + ([g.nodes[nid]["label"]] if report["kind"] == "slot" else [])
+        # as JSON text: the cache stores its facts with sorted keys, and the report's key order is its output's
+        return {}, (), {"report": json.dumps(report), "policies": json.dumps(policies_reading(plan.policies, slots)),
+                        "functions": translator_functions(plan)}
+
+    info = cached_run(project, {"command": "lineage impact", "node": node}, facts)[2]
+    report = json.loads(info["report"])
+    translators = _translators_on_disk(project, info["functions"])
+    report["translators"] = [{"derivation": d, "file": translators[f"derivation:{d}"]}
+                             for d in report["derivations"] if f"derivation:{d}" in translators]
     report["translators_generated"] = bool(translators)
-    slots = report["canonical_slots"] + ([g.nodes[nid]["label"]] if report["kind"] == "slot" else [])
-    report["policies"] = policies_reading(plan.policies, slots)
+    report["policies"] = json.loads(info["policies"])
     if output_format == "json":
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
     say = lambda text: out.print(text, highlight=False, soft_wrap=True)  # noqa: E731
-    say(f"impact of {nid} ({report['kind']})")
+    say(f"impact of {report['node']} ({report['kind']})")
     if report["mapping_reads"]:
         say("mapping lines that read it (change them if it changes):")
         for r in report["mapping_reads"]:

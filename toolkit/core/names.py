@@ -13,6 +13,8 @@ def fold_case(name: str) -> str:
     ``'Aσ'`` and ``'aΣ'`` are one name (``str.lower`` would give ``'aσ'`` and ``'aς'``, by the Greek
     final-sigma rule), while ``'ﬁ'`` and ``'fi'`` stay two (``str.casefold`` would merge them).
     """
+    if name.isascii():   # most names, called tens of thousands of times per plan: no context rules in ASCII
+        return name.lower()
     return "".join(ch.lower() for ch in name)
 
 

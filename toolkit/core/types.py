@@ -63,6 +63,7 @@ def from_native(data_type: exp.DataType) -> Type:
     return _BY_NATIVE.get(data_type.this, Type.STRING)
 
 
+@lru_cache(maxsize=None)   # a source schema names a few types hundreds of times; each is a parse
 def from_native_text(text: str) -> Type:
     """Canonical type of a type name as written in DDL or reported by a database (e.g. 'NVARCHAR(40)')."""
     from sqlglot.errors import ParseError

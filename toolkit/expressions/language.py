@@ -96,7 +96,7 @@ def parse(text: str) -> exp.Expression:
     """Parse one expression; refuse statements, several statements and comments."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("expression is empty")
-    _check_text_size(text)
+    outside = _check_text_size(text)
     try:
         trees = sqlglot.parse(text, read=None)
     except (ParseError, TokenError) as exc:
@@ -106,14 +106,14 @@ def parse(text: str) -> exp.Expression:
         # nesting without parentheses (NOT NOT ..., CASE WHEN CASE WHEN ...) the pre-scan cannot see
         raise ExpressionError(_TOO_DEEP.format(depth=f"more than {MAX_EXPRESSION_DEPTH}")) from None
     trees = [t for t in trees if t is not None]
-    if len(trees) != 1 or ";" in _outside_strings(text):
+    if len(trees) != 1 or ";" in outside:
         raise ExpressionError("exactly one expression is allowed (no ';' or several statements)")
     tree = trees[0]
     _check_tree_size(tree)
     for node in tree.walk():
         if node.comments:
             raise ExpressionError("comments are not allowed in expressions")
-    if "--" in _outside_strings(text) or "/*" in _outside_strings(text):
+    if "--" in outside or "/*" in outside:
         raise ExpressionError("comments are not allowed in expressions")
     return tree
 
@@ -123,14 +123,16 @@ _TOO_DEEP = ("the expression nests {depth} levels deep; at most " + str(MAX_EXPR
              "value_mappings or a CASE with several WHEN branches")
 
 
-def _check_text_size(text: str) -> None:
+def _check_text_size(text: str) -> str:
     """Refuse, before the parser sees it, an expression longer than the limit or whose parentheses
-    alone nest deeper than the tree may (the parser would recurse once per level, and more)."""
+    alone nest deeper than the tree may (the parser would recurse once per level, and more); the text
+    outside quotes, which the other checks of ``parse`` read."""
     if len(text) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(f"the expression is {len(text):,} characters long; at most {MAX_EXPRESSION_CHARS:,} are "
                               "allowed: write long code lists as value_mappings")
     depth = deepest = 0
-    for ch in _outside_strings(text):
+    outside = _outside_strings(text)
+    for ch in outside:
         if ch == "(":
             depth += 1
             deepest = max(deepest, depth)
@@ -138,6 +140,7 @@ def _check_text_size(text: str) -> None:
             depth -= 1
     if deepest > MAX_EXPRESSION_DEPTH:
         raise ExpressionError(_TOO_DEEP.format(depth=f"at least {deepest}"))
+    return outside
 
 
 def _check_tree_size(tree: exp.Expression, slack: int = 0, expanded: str = "") -> None:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
-
+from toolkit.core.lean import jsonschema as _jsonschema
 from toolkit.core.errors import DictError, Problem, Problems
 from toolkit.core.paths import referenced_file
 from toolkit.load.yamlsource import Node, Seq, load_yaml
+
+jsonschema = _jsonschema()   # without its format libraries in the `dict` process (see core/lean.py)
 
 LANGUAGE_SCHEMA = Path(__file__).with_name("mapping_language.schema.json")
 LANGUAGE_LINKML = Path(__file__).with_name("mapping_language.yaml")

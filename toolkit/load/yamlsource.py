@@ -98,7 +98,8 @@ def _construct(node: yaml.Node, file: str) -> Any:
             seq.append(_construct(item, file))
             seq.item_lines.append(item.start_mark.line + 1)
         return seq
-    value = _scalar(node)
+    # text (most values) is the scalar's own value, as PyYAML's constructor would return it, without its dispatch
+    value = node.value if node.tag == _STR else _scalar(node)
     if isinstance(value, str):
         value = _paired(value, file, line)
         _control(value, _CONTROL_IN_TEXT, file, line, "text")
@@ -106,6 +107,7 @@ def _construct(node: yaml.Node, file: str) -> Any:
 
 
 _scalar_loader = yaml.SafeLoader("")
+_STR = "tag:yaml.org,2002:str"
 # libyaml's parser when PyYAML was built with it (about 10x faster); the events carry the same marks
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
 from sqlglot import exp
 
+from toolkit.core.lean import jsonschema as _jsonschema
 from toolkit.load.dictionary import ClassDef, Dictionary
 from toolkit.core.errors import DictError, Problem, Problems
 from toolkit.expressions.language import Expr, ExpressionError, Scope, compile_expression, parse
@@ -32,6 +32,8 @@ from toolkit.core.paths import display_path
 from toolkit.load.source_schema import Column, Table
 from toolkit.core.types import SQL_TYPES, Type
 from toolkit.load.yamlsource import Node, folder_files, load_yaml
+
+jsonschema = _jsonschema()   # without its format libraries in the `dict` process (see core/lean.py)
 
 LANGUAGE_SCHEMA = Path(__file__).with_name("policy_language.schema.json")
 LANGUAGE_LINKML = Path(__file__).with_name("policy_language.yaml")
