@@ -238,3 +238,58 @@ def test_lineage_upstream_and_downstream_answer_from_the_cache_as_a_cold_run_doe
     edit(root / EDITS[1][1], EDITS[1][2], "expr: TRIM(Email) || ' ' || TRIM(LastName)")
     edited = run(*queries[0])
     assert loads and edited == cold(*queries[0]) and "chinook.Customer.Email" in edited[1]
+
+
+PROJECT_EDITS = [
+    ("mapping", "mappings/chinook.yaml", "expr: TRIM(FirstName) || ' ' || TRIM(LastName)",
+     "expr: TRIM(FirstName) || '  ' || TRIM(LastName)"),
+    ("source schema", "mappings/chinook.source.yaml", "      Total:\n        type: NUMERIC(10,2)",
+     "      Total:\n        type: NUMERIC(12,2)"),
+    ("dictionary", "dictionary/enterprise.yaml", "    minimum_value: 1\n", "    minimum_value: 2\n"),
+    ("policy", "policies/address_change_mortgage_offer.yaml", "LOWER(topic) LIKE '%moving%'",
+     "LOWER(topic) LIKE '%relocat%'"),
+]
+
+
+@pytest.mark.slow
+def test_every_generator_after_each_input_edit_equals_a_cold_run_byte_for_byte(tmp_path, cached):
+    """`dict generate all`: each source's parts (SQL files and view texts per dialect, translator, LinkML-Map
+    specs) come from the cache when that source's plan did not change; after editing a mapping, a source
+    schema, the dictionary or a policy, and adding or removing a mapping, every file equals a cold run's."""
+    from toolkit.emit.generate import generator_names
+
+    targets = generator_names()
+    root = copy_project(tmp_path / "project", mappings=tuple(
+        p.name for p in sorted((ROOT / "mappings").glob("*.yaml")) if not p.name.startswith("chinook.")))
+    shutil.copytree(ROOT / "policies", root / "policies")
+
+    def warm_all() -> dict[str, bytes]:
+        out = tmp_path / "out"
+        if out.exists():
+            shutil.rmtree(out)
+        generate(root, targets, out=out, dialect=DIALECT)
+        return snapshot(out)
+
+    def cold_all() -> dict[str, bytes]:
+        files, _owned = render(load_plan(root), targets, dialect=DIALECT)
+        return {rel: text.encode("utf-8") for rel, text in files.items()}
+
+    before = warm_all()
+    assert before == cold_all()
+    for name in ("chinook.yaml", "chinook.source.yaml"):   # a mapping added
+        shutil.copy(ROOT / "mappings" / name, root / "mappings" / name)
+    steps = [("mapping added", None)] + [(kind, (file, old, new)) for kind, file, old, new in PROJECT_EDITS] + [
+        ("mapping removed", None)]
+    for kind, change in steps:
+        if change is not None:
+            edit(root / change[0], change[1], change[2])
+        elif kind == "mapping removed":
+            for name in ("northwind.yaml", "northwind.source.yaml"):
+                (root / "mappings" / name).unlink()
+        cached.clear()
+        after = warm_all()
+        assert after == cold_all(), f"stale after: {kind}"
+        assert after != before, f"the {kind} edit changes the output"
+        before = after
+    cached.clear()
+    assert warm_all() == before and not cached, "nothing changed: nothing is rendered"

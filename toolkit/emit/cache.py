@@ -8,6 +8,10 @@ Two levels, both keyed by the bytes of what they depend on, never by times:
   read from (the loader reports each file it reads), plus the names of the files under dictionary/,
   mappings/ and policies/ (a new mapping or policy changes the plan). Nothing changed: no plan is even
   loaded. `dict validate` stores what it reports about a valid project the same way.
+- a **source's part**: what one generator renders from one source alone (its SQL file and view texts per
+  dialect, its translator module, its LinkML-Map specs), keyed by the repr of the source's plan (every field
+  of every derivation, table, column and target class it reaches) and whatever else the part reads, so that
+  after editing one mapping the other sources' parts are neither built nor rendered again.
 - a **statement**: each SQL statement's text per dialect, keyed by the fingerprint of its neutral tree
   (every node, argument and recorded type) and the dialect, under the toolkit's code key. Editing one
   mapping re-renders only the statements whose tree changed.
@@ -220,6 +224,29 @@ def _opened(root: Path) -> Iterator[None]:
         _used.clear()
 
 
+def _known(root: Path, dialect: str) -> dict[str, str]:
+    """The statement texts of ``dialect`` stored in ``root``'s cache (fingerprint -> text)."""
+    known = _statements.get(dialect)
+    if known is None:
+        known = _statements[dialect] = {k: v for k, v in (_read(_folder(root) / "sql" / f"{dialect}.json")
+                                                          or {}).items() if isinstance(v, str)}
+    return known
+
+
+def keep_statements(dialect: str, texts: list[str]) -> None:
+    """Keep the stored statements rendering to ``texts`` (a source's texts taken whole from the cache, so its
+    trees were not built or fingerprinted this run): the statement cache holds what the current plan renders,
+    and editing that source later re-renders only its statements whose tree changed."""
+    root = _state["root"]
+    if root is None or not texts:
+        return
+    wanted = set(texts)
+    used = _used.setdefault(dialect, {})
+    for key, text in _known(root, dialect).items():
+        if text in wanted:
+            used[key] = text
+
+
 def cached_render(jobs: list, render: Callable[[list], list[str]]) -> list[str]:
     """``render(jobs)`` for (dialect, statement) jobs, taking the texts of trees rendered before from the
     statement cache when one is open."""
@@ -235,11 +262,7 @@ def cached_render(jobs: list, render: Callable[[list], list[str]]) -> list[str]:
     out: list[str | None] = []
     missing = []
     for i, (dialect, stmt) in enumerate(jobs):
-        known = _statements.get(dialect.name)
-        if known is None:
-            known = _statements[dialect.name] = {k: v for k, v in (_read(_folder(root) / "sql" / f"{dialect.name}.json")
-                                                                    or {}).items() if isinstance(v, str)}
-        text = known.get(keys[id(stmt)])
+        text = _known(root, dialect.name).get(keys[id(stmt)])
         out.append(text)
         if text is None:
             missing.append(i)
@@ -266,3 +289,47 @@ def cached_text(kind: str, inputs: str, compute: Callable[[], str]) -> str:
     text = compute()
     _write(path, {"text": text})
     return text
+
+
+def cached_texts(kind: str, inputs: str, compute: Callable[[], list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """``cached_text`` for several named texts at once, in order (one source's files or statement texts):
+    ``compute()``, or what it gave before for the same ``inputs`` under the same toolkit code, when a cache is
+    open."""
+    found = stored_texts(kind, inputs)
+    if found is not None:
+        return found
+    texts = compute()
+    store_texts(kind, inputs, texts)
+    return texts
+
+
+def stored_texts(kind: str, inputs: str) -> list[tuple[str, str]] | None:
+    """What ``store_texts`` kept for ``inputs`` under the same toolkit code, when a cache is open."""
+    root = _state["root"]
+    if root is None:
+        return None
+    stored = _read(_folder(root) / kind / f"{_sha(inputs.encode('utf-8'))}.json")
+    texts = stored.get("texts") if stored is not None else None
+    if isinstance(texts, list) and all(isinstance(t, list) and len(t) == 2 and all(isinstance(x, str) for x in t)
+                                       for t in texts):
+        return [(name, text) for name, text in texts]
+    return None
+
+
+def store_texts(kind: str, inputs: str, texts: list[tuple[str, str]]) -> None:
+    root = _state["root"]
+    if root is not None:
+        _write(_folder(root) / kind / f"{_sha(inputs.encode('utf-8'))}.json", {"texts": [list(t) for t in texts]})
+
+
+def source_repr(plan, source) -> str:
+    """The repr of ``source``'s plan, once per plan: the key of what a generator renders from that source
+    alone (it holds every field of every derivation, table, column and target class the source reaches)."""
+    from toolkit.core.memo import per_plan
+
+    return per_plan(plan, f"cache.source.{source.name}", lambda: repr(source))
+
+
+def caching() -> bool:
+    """Whether a cache is open (a run of a command that turned it on is being computed)."""
+    return _state["root"] is not None

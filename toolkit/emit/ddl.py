@@ -99,5 +99,12 @@ def render_ddl(plan: Plan, dialect: Dialect) -> str:
 
 @generator("ddl", owns=lambda dialect="duckdb", **_: tuple(f"ddl/{d}" for d in dialect_names(dialect)), order=5)
 def ddl_files(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
-    """CREATE TABLE for every canonical class, per dialect asked for."""
-    return {f"ddl/{name}/canonical.sql": render_ddl(plan, dialects.get(name)) for name in dialect_names(dialect)}
+    """CREATE TABLE for every canonical class, per dialect asked for (read from the dictionary alone: with a
+    cache open, keyed by its repr, so editing a mapping renders none of them again)."""
+    from toolkit.emit.cache import cached_text, caching
+
+    if not caching():
+        return {f"ddl/{name}/canonical.sql": render_ddl(plan, dialects.get(name)) for name in dialect_names(dialect)}
+    key = repr(plan.dictionary)
+    return {f"ddl/{name}/canonical.sql": cached_text("ddl", f"{name}\n{key}", lambda name=name: render_ddl(plan, dialects.get(name)))
+            for name in dialect_names(dialect)}

@@ -520,7 +520,13 @@ def dump(data: dict) -> str:
 def linkml_map_files(plan: Plan, **_) -> dict[str, str]:
     """generated/linkml-map/: the LinkML-Map specs `dict export linkml-map` writes, committed beside the SQL."""
     dictionary = os.path.relpath(plan.dictionary.files[0], "generated/linkml-map")
-    return {f"linkml-map/{name}": text for name, text in files(export_linkml_map(plan, dictionary)).items()}
+    from toolkit.emit.cache import cached_texts, source_repr
+
+    out: dict[str, str] = {}
+    for source in plan.sources:   # a source's specs read its plan, the dictionary's name and that path alone
+        out.update(cached_texts("linkml-map", repr((source_repr(plan, source), plan.dictionary.name, dictionary)),
+                                lambda: list(files([export_source(plan, source, dictionary)]).items())))
+    return {f"linkml-map/{name}": text for name, text in out.items()}
 
 
 def files(exports: list[SourceExport]) -> dict[str, str]:

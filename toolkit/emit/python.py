@@ -655,6 +655,6 @@ def python_files(plan: Plan, **_) -> dict[str, str]:
 def cached_module(plan: Plan, source: SourcePlan) -> str:
     """``source_module`` laid out for review, keyed by everything it reads: the source's plan (its repr holds every field of every
     derivation, table, column and target class it reaches; nothing in the model hides a field from it)."""
-    from toolkit.emit.cache import cached_text
+    from toolkit.emit.cache import cached_text, source_repr
 
-    return cached_text("python", repr(source), lambda: format_module(source_module(plan, source)))
+    return cached_text("python", source_repr(plan, source), lambda: format_module(source_module(plan, source)))

@@ -15,6 +15,7 @@ import os
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlglot import exp
 
@@ -531,13 +532,33 @@ def _sql_file(title: str, dialect: Dialect, texts: list[str]) -> str:
 
 def plan_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
     """File stem -> its statements as neutral ASTs (built once, rendered for every dialect)."""
-    built = {source.name: source_file_statements(source) for source in plan.sources}
-    built["integrated"] = integrated_statements(plan)
+    return {stem: build() for stem, build in _stem_builders(plan).items()}
+
+
+def _stem_builders(plan: Plan) -> dict[str, Callable[[], list[tuple[str, exp.Create]]]]:
+    """File stem -> what builds its statements: a source's file, then the integrated views, then the golden ones."""
+    built: dict[str, Callable[[], list[tuple[str, exp.Create]]]] = {
+        source.name: (lambda source=source: source_file_statements(source)) for source in plan.sources}
+    built["integrated"] = lambda: integrated_statements(plan)
     if plan.golden:   # over <class>__clusters, which `dict match` writes: a file of its own, run after matching
         from toolkit.emit.golden import golden_statements
 
-        built["golden"] = golden_statements(plan)
+        built["golden"] = lambda: golden_statements(plan)
     return built
+
+
+def _stem_sources(plan: Plan) -> dict[str, SourcePlan | None]:
+    """File stem -> the source whose plan alone its statements are built from (None: the whole plan's)."""
+    stems: dict[str, SourcePlan | None] = {source.name: source for source in plan.sources}
+    stems["integrated"] = None
+    if plan.golden:
+        stems["golden"] = None
+    return stems
+
+
+def stem_statements(plan: Plan, stem: str) -> list[tuple[str, exp.Create]]:
+    """One file's statements, built once per plan (only for the files a run does not find cached)."""
+    return per_plan(plan, f"sql.stem.{stem}", _stem_builders(plan)[stem])
 
 
 def generate_sql(plan: Plan, dialect: Dialect) -> dict[str, str]:
@@ -551,17 +572,24 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     for dialect in chosen:
         check_names_fit(plan, dialect, problems)
     problems.raise_if_any()
+    from toolkit.emit.cache import cached_text, caching, source_repr
+
     texts = rendered(plan, chosen)
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
     titles["integrated"] = "integrated views: one per canonical class, all sources"
     titles["golden"] = "golden records: one row per matched entity (needs <class>__clusters from dict match)"
-    origins = view_origins(plan)
+    origins = per_plan(plan, "sql.origins", lambda: view_origins(plan))
+    stems = _stem_sources(plan)
     files = {}
     for dialect in chosen:
         for stem, statements in texts[dialect.name].items():
-            files[f"sql/{dialect.name}/{stem}.sql"] = _sql_file(
-                titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + text + _comments_sql(plan, dialect, name)
-                                        for name, text in statements])
+            def text(stem=stem, statements=statements, dialect=dialect) -> str:
+                return _sql_file(titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + text
+                                                         + _comments_sql(plan, dialect, name) for name, text in statements])
+            source = stems[stem]
+            # a source's file reads its own plan alone (title, views, their origins, classes and descriptions)
+            files[f"sql/{dialect.name}/{stem}.sql"] = text() if source is None or not caching() else cached_text(
+                "sql-file", f"{dialect.name}\n{source_repr(plan, source)}", text)
     return files
 
 
@@ -603,7 +631,7 @@ def comment_statements(plan: Plan) -> dict[str, list[exp.Comment]]:
 
     origins = view_origins(plan)
     described = {v.view_name: v.target for v in plan.views()} | {i.view_name: i.target for i in plan.integrated}
-    made = {name for statements in built_statements(plan).values() for name, _stmt in statements}
+    made = statement_names(plan)
     out: dict[str, list[exp.Comment]] = {}
     for name, origin in origins.items():
         if name not in made:
@@ -654,19 +682,49 @@ def view_origins(plan: Plan) -> dict[str, str]:
 def built_statements(plan: Plan) -> dict[str, list[tuple[str, exp.Create]]]:
     """``plan_statements(plan)``, built once per plan: the SQL generator and the docs share the trees
     (rendering copies a tree before a dialect rewrites it, so nobody changes them)."""
-    return per_plan(plan, "sql.statements", lambda: plan_statements(plan))
+    return per_plan(plan, "sql.statements", lambda: {stem: stem_statements(plan, stem) for stem in _stem_sources(plan)})
 
 
 def rendered(plan: Plan, chosen: list[Dialect]) -> dict[str, dict[str, list[tuple[str, str]]]]:
     """Dialect name -> file stem -> (view name, statement text), each statement rendered once per plan and
-    dialect (`dict generate all` and `dict check` ask for the SQL and the docs, which embed it)."""
+    dialect (`dict generate all` and `dict check` ask for the SQL and the docs, which embed it). With a cache
+    open, a source's texts per dialect are keyed by its plan's repr: the statements of a source whose plan did
+    not change are neither built nor rendered."""
+    from toolkit.emit.cache import caching, keep_statements, source_repr, store_texts, stored_texts
+
     done: dict[str, dict[str, list[tuple[str, str]]]] = per_plan(plan, "sql.rendered", dict)
-    built = built_statements(plan)
     todo = [d for d in dict.fromkeys(chosen) if d.name not in done]
-    texts = iter(render_statements([(d, stmt) for d in todo for stem in built for _name, stmt in built[stem]]))
-    for dialect in todo:
-        done[dialect.name] = {stem: [(name, next(texts)) for name, _stmt in built[stem]] for stem in built}
+    if todo:
+        stems = _stem_sources(plan)
+        keys = {stem: source_repr(plan, source) for stem, source in stems.items() if source is not None} \
+            if caching() else {}
+        found: dict[str, dict[str, list[tuple[str, str]]]] = {d.name: {} for d in todo}
+        missing = []
+        for dialect in todo:
+            for stem in stems:
+                texts = stored_texts("sql-views", f"{dialect.name}\n{keys[stem]}") if stem in keys else None
+                if texts is None:
+                    missing.append((dialect, stem))
+                else:
+                    found[dialect.name][stem] = texts
+                    keep_statements(dialect.name, [text for _name, text in texts])
+        made = iter(render_statements([(d, stmt) for d, stem in missing for _name, stmt in stem_statements(plan, stem)]))
+        for dialect, stem in missing:
+            texts = found[dialect.name][stem] = [(name, next(made)) for name, _stmt in stem_statements(plan, stem)]
+            if stem in keys:
+                store_texts("sql-views", f"{dialect.name}\n{keys[stem]}", texts)
+        for dialect in todo:
+            done[dialect.name] = {stem: found[dialect.name][stem] for stem in stems}
     return {d.name: done[d.name] for d in chosen}
+
+
+def statement_names(plan: Plan) -> set[str]:
+    """The name of every view the plan's SQL files create (from rendered texts when a run has them: building
+    the trees again only to name them is what the cache saves)."""
+    done = per_plan(plan, "sql.rendered", dict)
+    if done:
+        return {name for statements in next(iter(done.values())).values() for name, _text in statements}
+    return {name for statements in built_statements(plan).values() for name, _stmt in statements}
 
 
 def render_statements(jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
