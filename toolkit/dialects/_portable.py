@@ -58,8 +58,27 @@ def type_of(node: exp.Expression) -> Type | None:
 
 def typed(node: exp.Expression, t: Type | None) -> exp.Expression:
     if t is not None:
-        node.meta[TYPE] = t
+        meta_of(node)[TYPE] = t
     return node
+
+
+class _Meta(dict):
+    """A node's meta whose values are never changed in place (canonical types, walk marks, sqlglot's source
+    positions), so a tree copy copies the dict alone: sqlglot deep-copies a plain dict value by value, which
+    was most of what copying a tree for each dialect cost."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo) -> "_Meta":
+        return _Meta(self)
+
+
+def meta_of(node: exp.Expression) -> dict:
+    """``node.meta``, as a ``_Meta`` (cheap to copy with the tree)."""
+    meta = node._meta
+    if type(meta) is not _Meta:
+        meta = node._meta = _Meta(meta or ())
+    return meta
 
 
 def handles(*types: type[exp.Expression]):
@@ -184,7 +203,7 @@ def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expres
                         parent.set(key, new, index)
                     break
             else:
-                node.meta[_DONE] = token
+                meta_of(node)[_DONE] = token
         return root
 
     return run(tree, 0)
