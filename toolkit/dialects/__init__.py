@@ -10,9 +10,11 @@ import importlib
 import logging
 import pkgutil
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from toolkit.dialects._portable import apply_passes
 
@@ -60,9 +62,14 @@ class Dialect:
         previous = _SQLGLOT_LOG.level
         _SQLGLOT_LOG.setLevel(logging.ERROR)
         try:
-            return tree.sql(dialect=self.sqlglot, pretty=True, identify=True, copy=False)
+            # what tree.sql(dialect=self.sqlglot, ...) does, without making a new sqlglot Dialect each time
+            return self._sqlglot_dialect.generate(tree, copy=False, pretty=True, identify=True)
         finally:
             _SQLGLOT_LOG.setLevel(previous)
+
+    @cached_property
+    def _sqlglot_dialect(self) -> SqlglotDialect:
+        return SqlglotDialect.get_or_raise(self.sqlglot)
 
     def statements(self, tree: exp.Expression) -> list[str]:
         """The statements that run ``tree`` on this engine (a view may need a DROP first)."""

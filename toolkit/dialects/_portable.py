@@ -58,8 +58,27 @@ def type_of(node: exp.Expression) -> Type | None:
 
 def typed(node: exp.Expression, t: Type | None) -> exp.Expression:
     if t is not None:
-        node.meta[TYPE] = t
+        meta_of(node)[TYPE] = t
     return node
+
+
+class _Meta(dict):
+    """A node's meta whose values are never changed in place (canonical types, walk marks, sqlglot's source
+    positions), so a tree copy copies the dict alone: sqlglot deep-copies a plain dict value by value, which
+    was most of what copying a tree for each dialect cost."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo) -> "_Meta":
+        return _Meta(self)
+
+
+def meta_of(node: exp.Expression) -> dict:
+    """``node.meta``, as a ``_Meta`` (cheap to copy with the tree)."""
+    meta = node._meta
+    if type(meta) is not _Meta:
+        meta = node._meta = _Meta(meta or ())
+    return meta
 
 
 def handles(*types: type[exp.Expression]):
@@ -88,18 +107,51 @@ def apply_passes(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expre
     run before the spelling passes, so they always see the canonical types the generator
     recorded.
     """
-    phases, current = [], []
-    for p in passes:
-        if p is _end_of_phase:
-            phases.append(tuple(current))
-            current = []
-        else:
-            current.append(p)
-    phases.append(tuple(current))
+    phases = _cached(_PHASES, passes)
+    if phases is None:
+        phases, current = [], []
+        for p in passes:
+            if p is _end_of_phase:
+                phases.append(tuple(current))
+                current = []
+            else:
+                current.append(p)
+        phases.append(tuple(current))
+        phases = _store(_PHASES, passes, tuple(phase for phase in phases if phase))
     for phase in phases:
-        if phase:
-            tree = _walk_phase(tree, phase)
+        tree = _walk_phase(tree, phase)
     return tree
+
+
+# what depends only on the passes, worked out once per tuple of passes (a dialect's rewrites, a phase):
+# the phases; per phase the classes each pass handles, their union, and (class, first pass) -> the passes
+_PHASES: dict[tuple[Rewrite, ...], tuple[tuple[Rewrite, ...], ...]] = {}
+_PLANS: dict[tuple[Rewrite, ...], tuple[list, frozenset | None, dict[tuple[type, int], tuple[int, ...]]]] = {}
+
+
+def _phase_plan(passes: tuple[Rewrite, ...]) -> tuple[list, frozenset | None, dict[tuple[type, int], tuple[int, ...]]]:
+    plan = _cached(_PLANS, passes)
+    if plan is None:
+        kinds = [getattr(p, "types", None) for p in passes]
+        # the node classes some pass looks at (None: a pass looks at every node)
+        relevant = None if any(k is None for k in kinds) else frozenset(t for k in kinds for t in k)
+        plan = _store(_PLANS, passes, (kinds, relevant, {}))
+    return plan
+
+
+def _cached(cache: dict, passes: tuple[Rewrite, ...]):
+    try:
+        return cache.get(passes)
+    except TypeError:   # a pass that cannot be hashed (equality without a hash): worked out each time
+        return None
+
+
+def _store(cache: dict, passes: tuple[Rewrite, ...], value):
+    try:
+        cache[passes] = value
+    except TypeError:
+        pass
+    return value
 
 
 def with_subclasses(*classes: type[exp.Expression]) -> tuple[type[exp.Expression], ...]:
@@ -115,10 +167,7 @@ def with_subclasses(*classes: type[exp.Expression]) -> tuple[type[exp.Expression
 
 def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expression:
     token = next(_WALKS)
-    kinds = [getattr(p, "types", None) for p in passes]
-    # the node classes some pass looks at (None: a pass looks at every node)
-    relevant = None if any(k is None for k in kinds) else frozenset(t for k in kinds for t in k)
-    offered: dict[tuple[type, int], tuple[int, ...]] = {}
+    kinds, relevant, offered = _phase_plan(passes)
 
     def passes_for(cls: type, first: int) -> tuple[int, ...]:
         key = (cls, first)
@@ -131,14 +180,10 @@ def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expres
         return bool(meta) and meta.get(_DONE) == token
 
     def candidates(root: exp.Expression, first: int) -> list[exp.Expression]:
-        # sqlglot's own (compiled) walk lists the nodes in pre-order; only the classes some pass
-        # handles come back to Python
-        if first:
-            nodes = root.dfs(prune=done)
-            return list(nodes) if relevant is None else [n for n in nodes if type(n) in relevant]
-        if relevant is None:
-            return list(root.dfs())
-        return [n for n in root.find_all(*relevant, bfs=False) if type(n) in relevant]
+        # sqlglot's own (compiled) walk lists the nodes in pre-order, filtered by exact class (a set lookup:
+        # find_all's isinstance against every handled class costs more than the walk itself)
+        nodes = root.dfs(prune=done) if first else root.dfs()
+        return list(nodes) if relevant is None else [n for n in nodes if type(n) in relevant]
 
     def run(root: exp.Expression, first: int) -> exp.Expression:
         # reversed pre-order puts every node after its descendants: each is offered once its parts are done
@@ -158,7 +203,7 @@ def _walk_phase(tree: exp.Expression, passes: tuple[Rewrite, ...]) -> exp.Expres
                         parent.set(key, new, index)
                     break
             else:
-                node.meta[_DONE] = token
+                meta_of(node)[_DONE] = token
         return root
 
     return run(tree, 0)
@@ -448,6 +493,10 @@ def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType,
     return null
 
 
+# built once: sqlglot parses a type given as text on every build
+_WIDE_DECIMAL = exp.DataType.build("DECIMAL(38, 18)")
+
+
 def _from_text(value: exp.Expression, target: Type, to: exp.DataType, try_cast: bool) -> exp.Expression:
     """Text to ``target`` when it has the canonical shape. With ``try_cast`` the engine's own TRY_CAST
     (NULL for a date not on the calendar or a number out of range) finishes what the shape check began;
@@ -467,7 +516,7 @@ def _from_text(value: exp.Expression, target: Type, to: exp.DataType, try_cast: 
         shape = _matches(t, decimal_text(min(precision - scale, 20)))
         if try_cast:
             return _case((shape, final(t.copy())))
-        wide = typed(exp.Round(this=_cast(t.copy(), exp.DataType.build("DECIMAL(38, 18)")), decimals=_num(scale)), Type.DECIMAL)
+        wide = typed(exp.Round(this=_cast(t.copy(), _WIDE_DECIMAL.copy()), decimals=_num(scale)), Type.DECIMAL)
         fits = exp.LT(this=exp.Abs(this=wide), expression=_num("1" + "0" * (precision - scale)))
         return _case((shape, _case((fits, final(t.copy())))))
     if target in (Type.DATE, Type.DATETIME):

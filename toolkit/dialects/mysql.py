@@ -26,6 +26,7 @@ from toolkit.dialects._portable import (ExactText, Quirks, in_exact_collation, i
 from toolkit.core.types import Type
 
 _SERIES = "JSON_TABLE(CONCAT('[', REPEAT('0,', :len - 1), '0]'), '$[*]' COLUMNS (n FOR ORDINALITY)) AS g"
+_BINARY = exp.DataType.build("BINARY", dialect="mysql")   # built once: a type given as text is parsed on every build
 
 
 def _regexp_like(value: exp.Expression, pattern: exp.Expression) -> exp.Expression:
@@ -40,7 +41,7 @@ def _bytes(value: exp.Expression) -> exp.Expression:
     """The text as its utf8mb4 bytes: compares byte for byte, trailing spaces included, whatever its collation.
     A literal or a cast is in the connection's character set (utf8mb4, or utf8mb3 whose bytes are the same)."""
     direct = isinstance(text_origin(value), (exp.Literal, exp.Cast)) or in_exact_collation(value)
-    return exp.Cast(this=value if direct else _utf8(value), to=exp.DataType.build("BINARY", dialect="mysql"))
+    return exp.Cast(this=value if direct else _utf8(value), to=_BINARY.copy())
 
 
 def _exact(value: exp.Expression) -> exp.Expression:

@@ -19,9 +19,12 @@ from toolkit.dialects._portable import Quirks, handles, passes
 _GLOB_SPECIAL = {"*": "[*]", "?": "[?]", "[": "[[]"}
 
 
+_DOUBLE = exp.DataType.build("DOUBLE")   # built once: sqlglot parses a type given as text on every build
+
+
 def _decimal(value: exp.Expression, to: exp.DataType) -> exp.Expression:
     scale = int(to.expressions[1].name) if len(to.expressions) > 1 else 0
-    return exp.Round(this=exp.Cast(this=value, to=exp.DataType.build("DOUBLE")), decimals=exp.Literal.number(scale))
+    return exp.Round(this=exp.Cast(this=value, to=_DOUBLE.copy()), decimals=exp.Literal.number(scale))
 
 
 def _glob_pattern(like: str) -> str | None:

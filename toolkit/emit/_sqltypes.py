@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from toolkit.dialects._portable import TYPE, type_of
+from toolkit.dialects._portable import TYPE, meta_of, type_of
 from toolkit.expressions.functions import FUNCTIONS
 from toolkit.expressions.language import ExpressionError, Scope, _Checker
 from toolkit.load.source_schema import Column, Table
@@ -55,7 +55,7 @@ def annotate(statement: exp.Expression, tables: dict[str, Table], source: str = 
         for operand in todo if scope is not None else []:
             t = _type(operand, scope)
             if t is not None:
-                operand.meta[TYPE] = t
+                meta_of(operand)[TYPE] = t
     return statement
 
 

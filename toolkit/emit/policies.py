@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from toolkit import dialects
 from toolkit.dialects import Dialect
-from toolkit.dialects._portable import TYPE
+from toolkit.dialects._portable import TYPE, meta_of
 from toolkit.expressions.python import Body, Compiler, Module, PyExpr
 from toolkit.emit.generate import dialect_names, generator
 from toolkit.core.names import policy_matches_view
@@ -117,7 +117,7 @@ def annotate_policy(statement: exp.Expression, policy: Policy) -> exp.Expression
         for operand in operands(node):
             t = _type(operand, policy.scope)
             if t is not None:
-                operand.meta[TYPE] = t
+                meta_of(operand)[TYPE] = t
     return statement
 
 

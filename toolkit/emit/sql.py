@@ -10,6 +10,7 @@ Nothing is dropped silently: staged = canonical + rejects, row for row.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -580,17 +581,38 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     titles["golden"] = "golden records: one row per matched entity (needs <class>__clusters from dict match)"
     origins = per_plan(plan, "sql.origins", lambda: view_origins(plan))
     stems = _stem_sources(plan)
+    comment_texts: list[dict[tuple[str, str], str]] = []   # COMMENT ON texts, in one batch once a file needs them
+
+    def comments() -> dict[tuple[str, str], str]:
+        if not comment_texts:
+            comment_texts.append(_rendered_comments(plan, chosen))
+        return comment_texts[0]
+
     files = {}
     for dialect in chosen:
         for stem, statements in texts[dialect.name].items():
             def text(stem=stem, statements=statements, dialect=dialect) -> str:
                 return _sql_file(titles[stem], dialect, [_comment(origins.get(name, name)) + "\n" + text
-                                                         + _comments_sql(plan, dialect, name) for name, text in statements])
+                                                         + comments().get((dialect.name, name), "") for name, text in statements])
             source = stems[stem]
             # a source's file reads its own plan alone (title, views, their origins, classes and descriptions)
             files[f"sql/{dialect.name}/{stem}.sql"] = text() if source is None or not caching() else cached_text(
                 "sql-file", f"{dialect.name}\n{source_repr(plan, source)}", text)
     return files
+
+
+def _rendered_comments(plan: Plan, chosen: list[Dialect]) -> dict[tuple[str, str], str]:
+    """(dialect name, view name) -> the COMMENT ON statements that follow the view (those of the kinds the
+    dialect can describe), every dialect's rendered in one batch in this process."""
+    wanted = [d for d in dict.fromkeys(chosen) if d.comment_on]
+    if not wanted:
+        return {}
+    nodes = per_plan(plan, "sql.comments", lambda: comment_statements(plan))
+    jobs = [(d, name, n) for d in wanted for name, ns in nodes.items() for n in ns if n.args["kind"].lower() in d.comment_on]
+    out: dict[tuple[str, str], str] = {}
+    for (d, name, _n), text in zip(jobs, _frozen(_render_here, [(d, n) for d, _name, n in jobs])):
+        out[(d.name, name)] = out.get((d.name, name), "") + ";\n" + text
+    return out
 
 
 def _comment(text: str) -> str:
@@ -603,6 +625,8 @@ def _comment(text: str) -> str:
 def _one_line(text: str) -> str:
     """``text`` on one line: control characters (NUL, which PostgreSQL refuses in a literal) and every break
     become spaces."""
+    if text.isprintable():   # no control character (the common case): only the breaks to collapse
+        return " ".join(text.split())
     return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
 
 
@@ -644,14 +668,6 @@ def comment_statements(plan: Plan) -> dict[str, list[exp.Comment]]:
     for i in plan.integrated:
         out[i.view_name] += columns(i.view_name, i.target.slots)
     return out
-
-
-def _comments_sql(plan: Plan, dialect: Dialect, name: str) -> str:
-    if not dialect.comment_on:
-        return ""
-    nodes = per_plan(plan, "sql.comments", lambda: comment_statements(plan)).get(name, [])
-    texts = [dialect.render(n.copy()) for n in nodes if n.args["kind"].lower() in dialect.comment_on]
-    return "".join(";\n" + t for t in texts)
 
 
 def view_origins(plan: Plan) -> dict[str, str]:
@@ -888,11 +904,33 @@ def workers(jobs: int) -> int:
 
 def render_jobs(jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
     """Each (dialect, neutral statement) rendered, in order. Rendering is pure and CPU-bound, so a large
-    estate is split over forked workers (they inherit the trees: nothing is pickled but the text)."""
+    estate is split over forked workers (they inherit the trees: nothing is pickled but the text).
+
+    The objects alive when it starts (the plan, the neutral trees) are set aside from garbage collection
+    meanwhile (``gc.freeze``): every tree copy a dialect rewrites is cyclic garbage (parent links), and the
+    full collections its allocations trigger would otherwise scan them all, again and again."""
+    return _frozen(_render_jobs, jobs)
+
+
+def _frozen(render, jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
+    if gc.get_freeze_count():   # frozen already (by a caller): its caller unfreezes
+        return render(jobs)
+    gc.freeze()
+    try:
+        return render(jobs)
+    finally:
+        gc.unfreeze()
+
+
+def _render_here(jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
+    return [dialect.render(stmt.copy()) for dialect, stmt in jobs]
+
+
+def _render_jobs(jobs: list[tuple[Dialect, exp.Expression]]) -> list[str]:
     global _FORKED
     count = workers(len(jobs))
     if count <= 1:
-        return [dialect.render(stmt.copy()) for dialect, stmt in jobs]
+        return _render_here(jobs)
     _FORKED = jobs
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
