@@ -579,7 +579,7 @@ def generate_dialects(plan: Plan, chosen: list[Dialect]) -> dict[str, str]:
     titles = {source.name: f"source {source.name}: {source.title or source.name} ({source.mapping_file})" for source in plan.sources}
     titles["integrated"] = "integrated views: one per canonical class, all sources"
     titles["golden"] = "golden records: one row per matched entity (needs <class>__clusters from dict match)"
-    origins = per_plan(plan, "sql.origins", lambda: view_origins(plan))
+    origins = view_origins(plan)
     stems = _stem_sources(plan)
     comment_texts: list[dict[tuple[str, str], str]] = []   # COMMENT ON texts, in one batch once a file needs them
 
@@ -672,7 +672,11 @@ def comment_statements(plan: Plan) -> dict[str, list[exp.Comment]]:
 
 def view_origins(plan: Plan) -> dict[str, str]:
     """View name -> what it holds and where it comes from (mapping file:line, target class), for the header
-    each view gets in the generated file (two comment lines, joined by a newline)."""
+    each view gets in the generated file (two comment lines, joined by a newline); once per plan."""
+    return per_plan(plan, "sql.origins", lambda: _view_origins(plan))
+
+
+def _view_origins(plan: Plan) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in plan.views():
         where = f"\nfrom derivation {v.name} of {v.source} -> class {v.target.name} ({v.file}:{v.line})"
@@ -723,7 +727,7 @@ def rendered(plan: Plan, chosen: list[Dialect]) -> dict[str, dict[str, list[tupl
                     missing.append((dialect, stem))
                 else:
                     found[dialect.name][stem] = texts
-                    keep_statements(dialect.name, [text for _name, text in texts])
+            keep_statements(dialect.name, [text for texts in found[dialect.name].values() for _name, text in texts])
         made = iter(render_statements([(d, stmt) for d, stem in missing for _name, stmt in stem_statements(plan, stem)]))
         for dialect, stem in missing:
             texts = found[dialect.name][stem] = [(name, next(made)) for name, _stmt in stem_statements(plan, stem)]
