@@ -118,6 +118,25 @@ def test_a_corrupt_or_deleted_cache_is_recomputed(tmp_path, cached):
     shutil.rmtree(root / cache.CACHE_DIR)
     assert warm(root, tmp_path / "out") == expected
     assert (root / cache.CACHE_DIR / ".gitignore").read_text(encoding="utf-8") == "*\n"
+    # the run's record intact, the texts it names (stored under their hashes) changed or gone
+    texts = sorted(p for p in (root / cache.CACHE_DIR).rglob("texts/*") if p.is_file())
+    assert texts
+    for i, path in enumerate(texts):
+        path.write_text("tampered\n", encoding="utf-8") if i % 2 else path.unlink()
+    assert warm(root, tmp_path / "out") == expected
+
+
+@pytest.mark.slow
+def test_after_an_edit_only_the_texts_that_changed_are_stored_again(tmp_path, cached):
+    root = copy_project(tmp_path / "project")
+    before = warm(root, tmp_path / "out")
+    stored = {p.name for p in (root / cache.CACHE_DIR).rglob("texts/*")}
+    assert len(stored) == len(set(before.values()))   # one stored text per distinct file content
+    edit(root / EDITS[1][1], EDITS[1][2], EDITS[1][3])
+    after = warm(root, tmp_path / "out")
+    new = {p.name for p in (root / cache.CACHE_DIR).rglob("texts/*")} - stored
+    changed = {rel for rel in after if after[rel] != before.get(rel)}
+    assert changed and len(new) == len({after[rel] for rel in changed})
 
 
 @pytest.mark.unit

@@ -191,3 +191,44 @@ def test_generating_into_a_folder_that_does_not_exist_yet(tmp_path):
     changed = generate(root, ["sql"])
     assert "sql/duckdb/chinook.sql" in changed
     assert generate(root, ["sql"]) == []   # a second run changes nothing
+
+
+@pytest.mark.unit
+def test_staging_links_what_stays_writes_what_changes_and_copies_what_links_lead_to(tmp_path):
+    """The new folder takes the files that keep their bytes as the very same files (hard links: nothing is
+    copied or rewritten, their times stay), writes only the changed ones, drops what the replaced folders no
+    longer hold, and copies what a symbolic link leads to, so it shares no file with anything outside it."""
+    target, outside = tmp_path / "generated", tmp_path / "outside"
+    (target / "sql").mkdir(parents=True)
+    (target / "notes" / "empty").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "elsewhere.txt").write_text("outside\n")
+    (outside / "folder").mkdir()
+    (outside / "folder" / "inner.txt").write_text("inner\n")
+    (target / "sql" / "same.sql").write_text("select 1;\n")
+    (target / "sql" / "changed.sql").write_text("select 2;\n")
+    (target / "sql" / "stale.sql").write_text("select 3;\n")
+    (target / "notes" / "kept.txt").write_text("kept\n")
+    (target / "notes" / "link.txt").symlink_to(outside / "elsewhere.txt")
+    (target / "notes" / "linked-folder").symlink_to(outside / "folder", target_is_directory=True)
+    (target / "sql-link.sql").symlink_to(outside / "elsewhere.txt")
+    before = {name: (target / name).stat().st_ino for name in ("sql/same.sql", "sql/changed.sql", "notes/kept.txt")}
+
+    changed = output.write_generated(target, {"sql/same.sql": "select 1;\n", "sql/changed.sql": "select 22;\n",
+                                              "sql/new.sql": "select 4;\n", "sql-link.sql": "outside\n"}, ("sql",))
+
+    assert sorted(changed) == ["sql/changed.sql", "sql/new.sql"]
+    assert snapshot(target) == {"sql/same.sql": b"select 1;\n", "sql/changed.sql": b"select 22;\n",
+                                "sql/new.sql": b"select 4;\n", "sql-link.sql": b"outside\n",
+                                "notes/kept.txt": b"kept\n", "notes/link.txt": b"outside\n",
+                                "notes/linked-folder/inner.txt": b"inner\n"}
+    assert (target / "notes" / "empty").is_dir()
+    assert (target / "sql" / "same.sql").stat().st_ino == before["sql/same.sql"]
+    assert (target / "notes" / "kept.txt").stat().st_ino == before["notes/kept.txt"]
+    assert (target / "sql" / "changed.sql").stat().st_ino != before["sql/changed.sql"]
+    for name in ("notes/link.txt", "notes/linked-folder/inner.txt", "sql-link.sql"):   # copies, not links
+        path = target / name
+        assert not path.is_symlink() and path.stat().st_nlink == 1, name
+    (target / "notes" / "link.txt").write_text("changed here\n")
+    assert (outside / "elsewhere.txt").read_text() == "outside\n"
+    assert _leftovers(tmp_path) == []

@@ -89,16 +89,17 @@ def write_generated(target: Path, files: dict[str, str], replace_dirs: tuple[str
 
 def _stage(staging: Path, target: Path, files: dict[str, str], replace_dirs: tuple[str, ...],
            fail_after: int | None) -> list[str]:
-    """Fill ``staging`` with ``target``'s content, ``replace_dirs`` removed, ``files`` written."""
+    """Fill ``staging`` with ``target``'s content, ``replace_dirs`` removed, ``files`` written.
+
+    What stays as it was (a file the run keeps, or rewrites with the same bytes) is hard-linked from
+    ``target`` instead of copied: the swap then moves the same file into the new folder, and only the
+    files whose content changes are written. A file reached through a symbolic link is copied, as
+    `shutil.copytree` copies it, so the new folder never shares a file with anything outside it; a link
+    the file system refuses becomes a copy."""
     os.chmod(staging, 0o777 & ~_umask())
+    inside = _Inside(target)
     if target.exists():
-        shutil.copytree(target, staging, dirs_exist_ok=True)
-    for rel in replace_dirs:
-        doomed = staging / rel
-        if doomed.is_dir():
-            shutil.rmtree(doomed)
-        elif doomed.exists():
-            doomed.unlink()
+        _keep(target, staging, files, replace_dirs, inside)
     changed = []
     for i, (rel, text) in enumerate(sorted(files.items())):
         if fail_after is not None and i >= fail_after:
@@ -106,15 +107,67 @@ def _stage(staging: Path, target: Path, files: dict[str, str], replace_dirs: tup
         path = staging / rel
         data = text.encode("utf-8")
         old = target / rel
-        if not old.is_file() or old.read_bytes() != data:
-            changed.append(rel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
+                if inside(old) and _link(old, path):
+                    continue
+            else:
+                changed.append(rel)
             path.write_bytes(data)
         except OSError as exc:
             exc.filename = exc.filename or str(path)   # a full disk reports no file name
             raise
     return changed
+
+
+class _Inside:
+    """Whether a path under ``target`` is a file of ``target`` itself: neither it nor a folder on its way is
+    a symbolic link (the answer per folder is remembered)."""
+
+    def __init__(self, target: Path):
+        self.target, self._folders = target, {target: True}
+
+    def __call__(self, path: Path) -> bool:
+        return not path.is_symlink() and self._folder(path.parent)
+
+    def _folder(self, folder: Path) -> bool:
+        known = self._folders.get(folder)
+        if known is None:
+            known = self._folders[folder] = not folder.is_symlink() and self._folder(folder.parent)
+        return known
+
+
+def _keep(target: Path, staging: Path, files: dict[str, str], replace_dirs: tuple[str, ...], inside: _Inside) -> None:
+    """Put in ``staging`` what ``target`` holds outside ``replace_dirs`` and ``files``: folders with their
+    modes, files linked, what a symbolic link leads to copied (as `shutil.copytree` follows links)."""
+    if not target.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
+    dropped = {Path(rel) for rel in replace_dirs}
+    for folder, subfolders, names in os.walk(target, followlinks=True):
+        here = Path(folder).relative_to(target)
+        subfolders[:] = [d for d in subfolders if here / d not in dropped]
+        into = staging / here
+        if here != Path("."):
+            into.mkdir(exist_ok=True)
+            shutil.copystat(folder, into)
+        for name in names:
+            rel = here / name
+            if rel in dropped or rel.as_posix() in files:
+                continue
+            if not (inside(target / rel) and _link(target / rel, into / name)):
+                shutil.copy2(target / rel, into / name)
+
+
+def _link(source: Path, link: Path) -> bool:
+    """Hard-link ``link`` to ``source``; False where the file system refuses."""
+    try:
+        os.link(source, link, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
+            return False
+        raise
+    return True
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -7,7 +7,8 @@ Two levels, both keyed by the bytes of what they depend on, never by times:
   package, and sqlglot's version), the options (targets, dialects) and the bytes of every file the plan was
   read from (the loader reports each file it reads), plus the names of the files under dictionary/,
   mappings/ and policies/ (a new mapping or policy changes the plan). Nothing changed: no plan is even
-  loaded. `dict validate` stores what it reports about a valid project the same way.
+  loaded. Each file's text is stored once under its own hash (``texts/``), so a run after an edit writes
+  only the texts that changed. `dict validate` stores what it reports about a valid project the same way.
 - a **source's part**: what one generator renders from one source alone (its SQL file and view texts per
   dialect, its translator module, its LinkML-Map specs), keyed by the repr of the source's plan (every field
   of every derivation, table, column and target class it reaches) and whatever else the part reads, so that
@@ -132,7 +133,7 @@ def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, 
     if stored and isinstance(stored.get("inputs"), dict) and isinstance(stored.get("files"), dict):
         now = _current(root, stored["inputs"])
         if now is not None and _digest(now, listing) == stored.get("digest"):
-            return (StoredFiles(stored["files"], path.with_suffix(".texts.json"), compute), tuple(stored["owned"]),
+            return (StoredFiles(stored["files"], _folder(root) / "texts", compute), tuple(stored["owned"]),
                     stored.get("info"))
     with _opened(root), _reading() as inputs:
         files, owned, info = compute()
@@ -142,10 +143,27 @@ def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, 
             relative[file.resolve().relative_to(root).as_posix()] = digest
         except ValueError:       # read from outside the project: cannot be keyed here, so not stored
             return files, owned, info
-    _write(path.with_suffix(".texts.json"), files)
+    digests = {}
+    for rel, text in files.items():
+        data = text.encode("utf-8")
+        digests[rel] = _sha(data)
+        _write_blob(_folder(root) / "texts" / digests[rel], data)
     _write(path, {"inputs": relative, "digest": _digest(relative, listing), "owned": list(owned), "info": info,
-                  "files": {rel: _sha(text.encode("utf-8")) for rel, text in files.items()}})
+                  "files": digests})
     return files, owned, info
+
+
+def _write_blob(path: Path, data: bytes) -> None:
+    """A run's file text under its own hash, written once: after an edit only the texts that changed are new."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _sha(data: bytes) -> str:
@@ -153,11 +171,11 @@ def _sha(data: bytes) -> str:
 
 
 class StoredFiles(Mapping):
-    """A cached run's files: their names and hashes at once, their texts (a larger file) only when asked for,
-    so `dict check` with nothing changed compares hashes and reads no texts."""
+    """A cached run's files: their names and hashes at once, each text (stored under its hash) only when
+    asked for, so `dict check` with nothing changed compares hashes and reads no texts."""
 
     def __init__(self, digests: dict[str, str], texts: Path, compute: Callable):
-        self._digests, self._texts_path, self._compute = digests, texts, compute
+        self._digests, self._texts_folder, self._compute = digests, texts, compute
         self._texts: dict | None = None
 
     def __iter__(self):
@@ -167,12 +185,15 @@ class StoredFiles(Mapping):
         return len(self._digests)
 
     def __getitem__(self, rel: str) -> str:
-        if self._texts is None:
-            texts = _read(self._texts_path)
-            if texts is None or set(texts) != set(self._digests) or any(
-                    _sha(texts[rel].encode("utf-8")) != digest for rel, digest in self._digests.items()):
-                texts = self._compute()[0]   # the texts went missing or were changed: render them again
-            self._texts = dict(texts)
+        if self._texts is not None:
+            return self._texts[rel]
+        try:
+            data = (self._texts_folder / self._digests[rel]).read_bytes()
+            if _sha(data) == self._digests[rel]:
+                return data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass
+        self._texts = dict(self._compute()[0])   # the text went missing or was changed: render them all again
         return self._texts[rel]
 
     def matches(self, rel: str, data: bytes) -> bool:

@@ -26,7 +26,7 @@ import networkx as nx
 from toolkit import dialects
 from toolkit.load.dictionary import ClassDef, Slot
 from toolkit.emit.generate import GENERATORS, generator
-from toolkit.emit.graph import (DIRECT, Link, build_lineage, column_id, derivation_views, impact_report, slot_checks, summary_links, expression_text)
+from toolkit.emit.graph import (DIRECT, Link, column_id, derivation_views, impact_report, plan_lineage, slot_checks, summary_links, expression_text)
 from toolkit.core.output import file_stem
 from toolkit.plan import Plan, ViewPlan
 from toolkit.load.standards import expand
@@ -59,13 +59,25 @@ class Page:
         return "../" * self.path.count("/")
 
 
+@functools.lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Jinja's per-user cache of compiled templates (compiling the site's templates is ~0.07 CPU-s a run).
+
+    Jinja's own default folder (in the temporary folder, created owner-only and refused when another user
+    owns it), never the project's: what it holds is Python bytecode that is loaded and run."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 class Site:
     """Everything the pages need, computed once from the plan and the lineage graph."""
 
     def __init__(self, plan: Plan, g: nx.MultiDiGraph | None = None):
         self.plan = plan
         self.d = plan.dictionary
-        self.g = g if g is not None else build_lineage(plan)
+        self.g = g if g is not None else plan_lineage(plan)
         self.links = summary_links(self.g)
         self.translator_note = "no python generator is registered"
         # every registered dialect, the embedded default engine's first
@@ -73,7 +85,8 @@ class Site:
         self._paths_lower: dict[str, dict[str, str]] = defaultdict(dict)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                                      undefined=jinja2.StrictUndefined, auto_reload=False)
+                                      undefined=jinja2.StrictUndefined, auto_reload=False,
+                                      bytecode_cache=_bytecode_cache())
         self.env.filters["tojson_compact"] = _json_compact
         self.env.globals.update(dialects=self.dialect_names, languages=LANGUAGES)
         self._index()
@@ -270,14 +283,22 @@ def _translator_code(files: dict[str, str], view: ViewPlan) -> tuple[str, str] |
 @functools.lru_cache(maxsize=64)
 def _definitions(text: str) -> tuple[tuple[str, str], ...] | None:
     """(name, source text) of each top-level function and class of a module, parsed once per module text
-    (every derivation of a source asks for its own functions); None if it does not parse."""
+    (every derivation of a source asks for its own functions) and kept in the regeneration cache when one is
+    open (after one mapping is edited, only that source's module is parsed again); None if it does not parse."""
+    from toolkit.emit.cache import store_texts, stored_texts
+
+    found = stored_texts("python-definitions", text)
+    if found is not None:
+        return tuple(found)
     try:
         tree = ast.parse(text)
     except SyntaxError:
         return None
     lines = re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text)   # as ast.get_source_segment splits them
-    return tuple((node.name, _segment(lines, node)) for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+    definitions = tuple((node.name, _segment(lines, node)) for node in tree.body
+                        if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+    store_texts("python-definitions", text, list(definitions))
+    return definitions
 
 
 def _segment(lines: list[str], node: ast.AST) -> str:

@@ -198,6 +198,14 @@ class _Builder:
                         description=description)
 
 
+def plan_lineage(plan: Plan) -> nx.MultiDiGraph:
+    """``build_lineage(plan)`` once per plan, shared by the generators that read it (lineage exports, docs):
+    they only read the graph, never change it."""
+    from toolkit.core.memo import per_plan
+
+    return per_plan(plan, "lineage.graph", lambda: build_lineage(plan))
+
+
 def build_lineage(plan: Plan) -> nx.MultiDiGraph:
     """The lineage graph of the whole estate, from the plan alone."""
     b = _Builder()
