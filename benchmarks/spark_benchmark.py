@@ -124,20 +124,21 @@ def _used(pid: int) -> float:
 def measure(command: list[str], cluster: list[int]) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds and peak RSS (MB) of the child's process tree and of the ``cluster`` processes
     (their trees: master, workers, executors), and the child's output."""
-    cpu: dict[int, float] = {}
+    cpu: dict[int, float] = {}   # the child's process tree, sampled
     peak = 0
     before = sum(_used(p) for p in cluster)
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     while process.poll() is None:
         rss = 0
-        for p in _tree(process.pid) + [q for c in cluster for q in _tree(c)]:
+        mine = _tree(process.pid)
+        for p in mine + [q for c in cluster for q in _tree(c)]:
             try:
                 fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
                 rss += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
             except OSError:
                 continue
-            if p not in cluster:
+            if p in mine:   # the cluster's processes (executors too) are counted below, from the kernel's totals
                 cpu[p] = (int(fields[11]) + int(fields[12])) / TICK
         peak = max(peak, rss)
         time.sleep(0.05)
@@ -146,9 +147,7 @@ def measure(command: list[str], cluster: list[int]) -> tuple[float, float, float
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and any(len(_tree(c)) > 1 for c in cluster[1:]):
             time.sleep(0.2)
-        executors = {q for c in cluster for q in _tree(c)} - set(cluster)
-        cpu = {p: v for p, v in cpu.items() if p not in executors}   # counted in their worker's cutime
-        cpu["cluster"] = sum(_used(p) for p in cluster) - before
+        cpu["cluster"] = sum(_used(p) for p in cluster) - before   # master, workers, the executors they reaped
     output = process.stdout.read()
     if process.returncode != 0:
         raise SystemExit(f"{command} failed ({process.returncode})")

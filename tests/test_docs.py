@@ -168,12 +168,12 @@ def test_no_page_or_script_reaches_the_network():
 def test_the_docs_site_is_built_not_committed():
     """The site is built in CI and published (docs/ci/dict-pull-request.yml); `dict check` compares what is
     committed and leaves the site out unless asked (`--target docs`)."""
-    from toolkit.emit.generate import GENERATORS, committed_generators
+    from toolkit.emit.generate import committed_generators, generator_of
 
     tracked = subprocess.run(["git", "ls-files", "generated/docs"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked == ""
     assert "generated/docs/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
-    assert "docs" not in committed_generators() and not GENERATORS["docs"].committed
+    assert "docs" not in committed_generators() and not generator_of("docs").committed
     assert "upload" in (ROOT / "docs" / "ci" / "dict-pull-request.yml").read_text(encoding="utf-8")
 
 

@@ -44,3 +44,33 @@ def test_lineage_impact_on_an_unchanged_project_loads_neither_the_plan_nor_sqlgl
     again = imported(project, "lineage", "impact", "chinook.Customer.Email")
     assert again[:2] == first[:2]
     assert not again[2] & {"sqlglot", "networkx", "jsonschema", "toolkit.plan"}
+
+
+@pytest.mark.unit
+def test_generate_sql_imports_only_the_sql_generator(tmp_path):
+    """`dict generate sql` imports the SQL generator's module, not the docs' or the lineage's (networkx, Jinja)."""
+    project = copy_project(tmp_path / "project")
+    code, out, modules = imported(project, "generate", "sql", "--dialect", "duckdb", cache=False)
+    assert code == 0 and out.startswith("generated sql")
+    assert "sqlglot" in modules and "networkx" not in modules
+
+
+@pytest.mark.unit
+def test_every_generator_of_the_package_is_listed_with_its_module():
+    """KNOWN names each generator's module, so that listing them imports none; every module of toolkit/emit
+    that registers a generator is listed, with the order and `committed` its registration takes from it."""
+    import importlib
+    import pkgutil
+
+    from toolkit import emit
+    from toolkit.emit.generate import GENERATORS, KNOWN, committed_generators, generator_names
+
+    for info in pkgutil.iter_modules(emit.__path__):
+        importlib.import_module(f"toolkit.emit.{info.name}")
+    registered = {name: g for name, g in GENERATORS.items() if g.files.__module__.startswith("toolkit.emit.")}
+    assert set(registered) == set(KNOWN)
+    for name, (module, order, committed) in KNOWN.items():
+        assert registered[name].files.__module__ == f"toolkit.emit.{module}"
+        assert (registered[name].order, registered[name].committed) == (order, committed)
+    assert generator_names() == ["sql", "ddl", "python", "policies", "linkml-map", "lineage", "docs"]
+    assert committed_generators() == ["sql", "ddl", "python", "policies", "linkml-map"]

@@ -44,9 +44,6 @@ def _semver(text: str) -> tuple[int, int, int] | None:
 
 def changelog(root: Path, old_rev: str, new_rev: str) -> Changelog:
     """Compare dictionary/ and mappings/ at two revisions (only the DDL is rendered to find touched files)."""
-    from toolkit.emit.generate import generator_names
-
-    generator_names()   # registers the generators, the DDL one among them
     root = root.resolve()
     with tempfile.TemporaryDirectory(prefix="dict-changelog-") as tmp:
         old_dir, new_dir = Path(tmp) / "old", Path(tmp) / "new"

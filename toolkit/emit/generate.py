@@ -6,7 +6,6 @@ A generator is one module in ``toolkit/emit/`` that registers itself with
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
@@ -31,33 +30,49 @@ class Generator:
 
 GENERATORS: dict[str, Generator] = {}
 
+# The generators of toolkit/emit: name -> (its module, order, committed). A command imports only the modules
+# of the generators it runs (`dict generate sql` imports neither networkx nor Jinja); listing them needs none.
+KNOWN: dict[str, tuple[str, int, bool]] = {
+    "sql": ("sql", 0, True),
+    "ddl": ("ddl", 5, True),
+    "python": ("python", 10, True),
+    "policies": ("policies", 20, True),
+    "linkml-map": ("linkml_map", 40, True),
+    "lineage": ("lineage", 50, False),   # built where it is read (CI publishes it with the docs site)
+    "docs": ("docs", 60, False),
+}
+
 
 def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, order: int = 100, committed: bool = True):
     """Register a generator. ``committed=False``: its output is built where it is read (the docs site and the
-    lineage exports are built in CI and published), not committed, so `dict check` leaves it out by default."""
+    lineage exports are built in CI and published), not committed, so `dict check` leaves it out by default.
+    A generator of toolkit/emit takes its order and ``committed`` from ``KNOWN``."""
+    if name in KNOWN:
+        _module, order, committed = KNOWN[name]
+
     def register(fn):
         GENERATORS[name] = Generator(name, fn, owns or (lambda **_: (name,)), order, committed)
         return fn
     return register
 
 
+def generator_of(name: str) -> Generator:
+    """The registered generator ``name``, its module imported on first use; KeyError for an unknown name."""
+    if name not in GENERATORS and name in KNOWN:
+        importlib.import_module(f"{__package__}.{KNOWN[name][0]}")
+    return GENERATORS[name]
+
+
 def generator_names() -> list[str]:
-    _load_all()
-    return [g.name for g in sorted(GENERATORS.values(), key=lambda g: (g.order, g.name))]
+    """Every generator's name, in the order they run (without importing them)."""
+    order = {name: (known[1], name) for name, known in KNOWN.items()}
+    order.update({g.name: (g.order, g.name) for g in GENERATORS.values()})
+    return sorted(order, key=order.__getitem__)
 
 
 def committed_generators() -> list[str]:
     """The generators whose output is committed under generated/ (what `dict check` compares by default)."""
-    return [n for n in generator_names() if GENERATORS[n].committed]
-
-
-def _load_all() -> None:
-    from toolkit import emit as generators
-    from toolkit.emit import linkml_map  # noqa: F401  (linkml_map registers the LinkML-Map specs)
-
-    for info in pkgutil.iter_modules(generators.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{generators.__name__}.{info.name}")
+    return [n for n in generator_names() if (GENERATORS[n].committed if n in GENERATORS else KNOWN[n][2])]
 
 
 def dialect_names(dialect: str) -> list[str]:
@@ -74,7 +89,7 @@ def render(plan: Plan, targets: list[str], **options) -> tuple[dict[str, str], t
     for t in targets:
         if t not in names:
             raise KeyError(t)
-        g = GENERATORS[t]
+        g = generator_of(t)
         files.update(g.files(plan, **options))
         owned.extend(g.owns(**options))
     return files, tuple(owned)

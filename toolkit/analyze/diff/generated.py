@@ -11,12 +11,12 @@ def render_both(snapshot: Snapshot, dialect: str, targets: list[str] | None) -> 
     """Generator name -> {relative path: text} for a side whose plan validated."""
     if snapshot.plan is None:
         return {}
-    from toolkit.emit.generate import GENERATORS, generator_names
+    from toolkit.emit.generate import generator_names, generator_of
 
     out = {}
     for name in targets or generator_names():
         try:
-            out[name] = GENERATORS[name].files(snapshot.plan, dialect=dialect)
+            out[name] = generator_of(name).files(snapshot.plan, dialect=dialect)
         except DictError:
             out[name] = {}
     return out
