@@ -8,6 +8,7 @@ checks it), so the layout never changes what a translator computes.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import textwrap
 import tokenize
@@ -24,6 +25,7 @@ def format_module(text: str, width: int = WIDTH) -> str:
     return "\n".join(out)
 
 
+@functools.lru_cache(maxsize=4096)   # a third of the long lines of a project's translators recur (checks, reasons)
 def _reflowed(line: str, width: int) -> str:
     body = line.lstrip(" ")
     indent = line[:len(line) - len(body)]
