@@ -58,7 +58,7 @@ def test_generate_sql_imports_only_the_sql_generator(tmp_path):
 @pytest.mark.unit
 def test_every_generator_of_the_package_is_listed_with_its_module():
     """KNOWN names each generator's module, so that listing them imports none; every module of toolkit/emit
-    that registers a generator is listed, with the order and `committed` its registration takes from it."""
+    that registers a generator is listed, with the folders, order and `committed` its registration takes from it."""
     import importlib
     import pkgutil
 
@@ -69,8 +69,21 @@ def test_every_generator_of_the_package_is_listed_with_its_module():
         importlib.import_module(f"toolkit.emit.{info.name}")
     registered = {name: g for name, g in GENERATORS.items() if g.files.__module__.startswith("toolkit.emit.")}
     assert set(registered) == set(KNOWN)
-    for name, (module, order, committed) in KNOWN.items():
-        assert registered[name].files.__module__ == f"toolkit.emit.{module}"
-        assert (registered[name].order, registered[name].committed) == (order, committed)
+    for name, known in KNOWN.items():
+        assert registered[name].files.__module__ == f"toolkit.emit.{known.module}"
+        assert (registered[name].order, registered[name].committed, registered[name].owns) == (
+            known.order, known.committed, known.owns)
     assert generator_names() == ["sql", "ddl", "python", "policies", "linkml-map", "lineage", "docs"]
     assert committed_generators() == ["sql", "ddl", "python", "policies", "linkml-map"]
+
+
+@pytest.mark.unit
+def test_a_warm_check_loads_neither_the_plan_nor_sqlglot(tmp_path):
+    """`dict check` with nothing changed since the last run compares hashes: no plan, no sqlglot (naming the
+    dialects to check reads their files' names, it does not import them)."""
+    project = copy_project(tmp_path / "project")   # no generated/: check reports every file missing, twice
+    first = imported(project, "check", "--dialect", "duckdb")
+    assert first[0] == 1 and "sqlglot" in first[2]
+    again = imported(project, "check", "--dialect", "duckdb")
+    assert again[:2] == first[:2]
+    assert not again[2] & {"sqlglot", "networkx", "jsonschema", "toolkit.plan"}

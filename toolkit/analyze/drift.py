@@ -128,6 +128,6 @@ def _all_generators() -> list[str]:
 
 
 def _owns(name: str, dialect: str) -> tuple[str, ...]:
-    from toolkit.emit.generate import generator_of
+    from toolkit.emit.generate import owned_folders
 
-    return generator_of(name).owns(dialect=dialect)
+    return owned_folders(name, dialect=dialect)

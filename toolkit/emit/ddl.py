@@ -97,7 +97,7 @@ def render_ddl(plan: Plan, dialect: Dialect) -> str:
     return "\n".join(parts)
 
 
-@generator("ddl", owns=lambda dialect="duckdb", **_: tuple(f"ddl/{d}" for d in dialect_names(dialect)))
+@generator("ddl")
 def ddl_files(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
     """CREATE TABLE for every canonical class, per dialect asked for (read from the dictionary alone: with a
     cache open, keyed by its repr, so editing a mapping renders none of them again)."""

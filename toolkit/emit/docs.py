@@ -820,7 +820,7 @@ def site_files(plan: Plan, g: nx.MultiDiGraph | None = None, site: Site | None =
     return files
 
 
-@generator("docs", owns=lambda **_: ("docs",))
+@generator("docs")
 def docs_generator(plan: Plan, **_) -> dict[str, str]:
     """Static documentation site: terms, slots, systems, tables, columns, mappings, lineage, coverage, search."""
     return site_files(plan)

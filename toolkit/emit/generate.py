@@ -30,25 +30,40 @@ class Generator:
 
 GENERATORS: dict[str, Generator] = {}
 
-# The generators of toolkit/emit: name -> (its module, order, committed). A command imports only the modules
-# of the generators it runs (`dict generate sql` imports neither networkx nor Jinja); listing them needs none.
-KNOWN: dict[str, tuple[str, int, bool]] = {
-    "sql": ("sql", 0, True),
-    "ddl": ("ddl", 5, True),
-    "python": ("python", 10, True),
-    "policies": ("policies", 20, True),
-    "linkml-map": ("linkml_map", 40, True),
-    "lineage": ("lineage", 50, False),   # built where it is read (CI publishes it with the docs site)
-    "docs": ("docs", 60, False),
+@dataclass(frozen=True)
+class Known:
+    """A generator of toolkit/emit as listing and checking need it, without importing its module."""
+    module: str                                    # the module of toolkit/emit that registers it
+    order: int
+    committed: bool
+    owns: Callable[..., tuple[str, ...]]           # (**options) -> folders it replaces
+
+
+def _per_dialect(folder: str) -> Callable[..., tuple[str, ...]]:
+    return lambda dialect="duckdb", **_: tuple(f"{folder}/{d}" for d in dialect_names(dialect))
+
+
+# A command imports only the modules of the generators it runs (`dict generate sql` imports neither networkx
+# nor Jinja), and a warm `dict check` none (it needs only their names and folders).
+KNOWN: dict[str, Known] = {
+    "sql": Known("sql", 0, True, _per_dialect("sql")),
+    "ddl": Known("ddl", 5, True, _per_dialect("ddl")),
+    "python": Known("python", 10, True, lambda **_: ("python",)),
+    "policies": Known("policies", 20, True,
+                      lambda dialect="duckdb", **_: ("policies/python",) + _per_dialect("policies/sql")(dialect)),
+    "linkml-map": Known("linkml_map", 40, True, lambda **_: ("linkml-map",)),
+    "lineage": Known("lineage", 50, False, lambda **_: ("lineage",)),   # built where it is read (CI publishes it)
+    "docs": Known("docs", 60, False, lambda **_: ("docs",)),
 }
 
 
 def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, order: int = 100, committed: bool = True):
     """Register a generator. ``committed=False``: its output is built where it is read (the docs site and the
     lineage exports are built in CI and published), not committed, so `dict check` leaves it out by default.
-    A generator of toolkit/emit takes its order and ``committed`` from ``KNOWN``."""
+    A generator of toolkit/emit takes its folders, order and ``committed`` from ``KNOWN``."""
     if name in KNOWN:
-        _module, order, committed = KNOWN[name]
+        known = KNOWN[name]
+        owns, order, committed = known.owns, known.order, known.committed
 
     def register(fn):
         GENERATORS[name] = Generator(name, fn, owns or (lambda **_: (name,)), order, committed)
@@ -56,29 +71,35 @@ def generator(name: str, owns: Callable[..., tuple[str, ...]] | None = None, ord
     return register
 
 
+def owned_folders(name: str, **options) -> tuple[str, ...]:
+    """The folders under generated/ generator ``name`` replaces, without importing it."""
+    return (GENERATORS[name] if name in GENERATORS else KNOWN[name]).owns(**options)
+
+
 def generator_of(name: str) -> Generator:
     """The registered generator ``name``, its module imported on first use; KeyError for an unknown name."""
     if name not in GENERATORS and name in KNOWN:
-        importlib.import_module(f"{__package__}.{KNOWN[name][0]}")
+        importlib.import_module(f"{__package__}.{KNOWN[name].module}")
     return GENERATORS[name]
 
 
 def generator_names() -> list[str]:
     """Every generator's name, in the order they run (without importing them)."""
-    order = {name: (known[1], name) for name, known in KNOWN.items()}
+    order = {name: (known.order, name) for name, known in KNOWN.items()}
     order.update({g.name: (g.order, g.name) for g in GENERATORS.values()})
     return sorted(order, key=order.__getitem__)
 
 
 def committed_generators() -> list[str]:
     """The generators whose output is committed under generated/ (what `dict check` compares by default)."""
-    return [n for n in generator_names() if (GENERATORS[n].committed if n in GENERATORS else KNOWN[n][2])]
+    return [n for n in generator_names() if (GENERATORS[n] if n in GENERATORS else KNOWN[n]).committed]
 
 
 def dialect_names(dialect: str) -> list[str]:
-    from toolkit import dialects
+    """The dialects ``dialect`` names ('all', or comma-separated), without importing them (nor sqlglot)."""
+    from toolkit.core.paths import dialect_files
 
-    return dialects.names() if dialect == "all" else [d.strip() for d in dialect.split(",") if d.strip()]
+    return dialect_files() if dialect == "all" else [d.strip() for d in dialect.split(",") if d.strip()]
 
 
 def render(plan: Plan, targets: list[str], **options) -> tuple[dict[str, str], tuple[str, ...]]:

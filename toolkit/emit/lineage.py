@@ -382,7 +382,7 @@ def lineage_files(plan: Plan, g: nx.MultiDiGraph | None = None) -> dict[str, str
     return files
 
 
-@generator("lineage", owns=lambda **_: ("lineage",))
+@generator("lineage")
 def lineage_generator(plan: Plan, **_) -> dict[str, str]:
     """Lineage graph (GraphML), edge list (CSV), OpenLineage events, Mermaid diagrams, SSSOM mappings."""
     return lineage_files(plan)

@@ -516,7 +516,7 @@ def dump(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
-@generator("linkml-map", owns=lambda **_: ("linkml-map",))
+@generator("linkml-map")
 def linkml_map_files(plan: Plan, **_) -> dict[str, str]:
     """generated/linkml-map/: the LinkML-Map specs `dict export linkml-map` writes, committed beside the SQL."""
     dictionary = os.path.relpath(plan.dictionary.files[0], "generated/linkml-map")

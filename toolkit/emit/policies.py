@@ -313,8 +313,7 @@ EVALUATE = '''def evaluate(event_class, event, lookup, kind="new", seen=None):
 '''
 
 
-@generator("policies", owns=lambda dialect="duckdb", **_: ("policies/python",) + tuple(
-    f"policies/sql/{d}" for d in dialect_names(dialect)))
+@generator("policies")
 def policy_files(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
     """generated/policies/sql/<dialect>/policies.sql and generated/policies/python/policies.py."""
     files = {"policies/python/policies.py": python_module(plan)}

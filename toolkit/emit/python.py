@@ -644,7 +644,7 @@ def source_module(plan: Plan, source: SourcePlan) -> str:
     return text
 
 
-@generator("python", owns=lambda **_: ("python",))
+@generator("python")
 def python_files(plan: Plan, **_) -> dict[str, str]:
     """One record-translator module per source: generated/python/<source>.py."""
     # once per plan (the docs show these translators too), and through the regeneration cache when one is open

@@ -952,7 +952,7 @@ def _render_slice(part: tuple[int, int]) -> list[str]:
     return [dialect.render(stmt.copy()) for dialect, stmt in _FORKED[i::count]]
 
 
-@generator("sql", owns=lambda dialect="duckdb", **_: tuple(f"sql/{d}" for d in dialect_names(dialect)))
+@generator("sql")
 def sql_files(plan: Plan, dialect: str = "duckdb", **_) -> dict[str, str]:
     """SQL views for each dialect asked for, and the mapping language's JSON Schema for editors."""
     files = {"mapping-language.schema.json": LANGUAGE_SCHEMA.read_text(encoding="utf-8")}
