@@ -22,7 +22,8 @@ def fingerprint(stmt: exp.Expression) -> str:
                     children.append((v, depth + 1, name, i))
                 elif v is not None:
                     scalars.append((name, i, repr(v)))
-        meta = sorted((k, repr(v)) for k, v in node.meta.items()) if node.meta else ()
+        meta = node._meta   # not .meta, which gives a node without one a new empty dict: plain dicts in every
+        meta = sorted((k, repr(v)) for k, v in meta.items()) if meta else ()   # node make copying the tree twice as dear
         comments = node.comments or ()
         digest.update(f"{depth}|{key}|{index}|{type(node).__name__}|{scalars}|{meta}|{comments}\n".encode("utf-8"))
         stack.extend(reversed(children))
