@@ -126,7 +126,7 @@ class _Inside:
     a symbolic link (the answer per folder is remembered)."""
 
     def __init__(self, target: Path):
-        self.target, self._folders = target, {target: True}
+        self._folders = {target: True}
 
     def __call__(self, path: Path) -> bool:
         return not path.is_symlink() and self._folder(path.parent)

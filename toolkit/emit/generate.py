@@ -1,7 +1,8 @@
 """What `dict generate` writes: every registered generator's files from one plan.
 
-A generator is one module in ``toolkit/emit/`` that registers itself with
-``@generator(name, owns=...)``; ``owns`` lists the folders under generated/ it replaces.
+A generator is one module in ``toolkit/emit/`` that registers itself with ``@generator(name)``, and one
+entry of ``KNOWN`` (its module, order, whether its output is committed, and the folders under generated/ it
+replaces), so that listing or checking the generators imports none of them.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Generator:
 
 
 GENERATORS: dict[str, Generator] = {}
+
 
 @dataclass(frozen=True)
 class Known:
