@@ -135,7 +135,7 @@ def cached_run(root: Path, options: dict, compute: Callable[[], tuple[dict[str, 
         if now is not None and _digest(now, listing) == stored.get("digest"):
             return (StoredFiles(stored["files"], _folder(root) / "texts", compute), tuple(stored["owned"]),
                     stored.get("info"))
-    with _opened(root), _reading() as inputs:
+    with opened(root), _reading() as inputs:
         files, owned, info = compute()
     relative = {}
     for file, digest in inputs.items():
@@ -227,8 +227,9 @@ def _reading() -> Iterator[dict[Path, str]]:
 # ---------------------------------------------------------------------------- statements
 
 @contextlib.contextmanager
-def _opened(root: Path) -> Iterator[None]:
-    """Statement texts of ``root``'s cache are used and kept while the block runs, then written back."""
+def opened(root: Path) -> Iterator[None]:
+    """Statement texts of ``root``'s cache are used and kept while the block runs, then written back (a
+    command that renders SQL outside a generate/check run, such as `dict lineage verify`, opens it itself)."""
     if not enabled() or _state["root"] is not None:
         yield
         return
@@ -349,6 +350,39 @@ def source_repr(plan, source) -> str:
     from toolkit.core.memo import per_plan
 
     return per_plan(plan, f"cache.source.{source.name}", lambda: repr(source))
+
+
+class Entries:
+    """JSON-able facts stored under keys in one file of the cache (see ``entries``)."""
+
+    def __init__(self, stored: dict):
+        self._stored, self.used, self.added = stored, {}, False
+
+    def get(self, key: str):
+        value = self._stored.get(key)
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def set(self, key: str, value) -> None:
+        self.used[key] = value
+        self.added = True
+
+
+@contextlib.contextmanager
+def entries(root: Path | None, kind: str, name: str) -> Iterator[Entries]:
+    """The facts of ``kind`` kept in ``root``'s cache under ``name`` (e.g. the lineage of each view text, per
+    dialect), each under a key that is the hash of everything it depends on. After the block the file holds the
+    entries read or set meanwhile (what the current project uses), when something was added or dropped. With
+    the cache off or no project: an empty store that keeps nothing."""
+    if root is None or not enabled():
+        yield Entries({})
+        return
+    path = _folder(root.resolve()) / kind / f"{name}.json"
+    store = Entries(_read(path) or {})
+    yield store
+    if store.added or len(store.used) != len(store._stored):
+        _write(path, store.used)
 
 
 def caching() -> bool:
