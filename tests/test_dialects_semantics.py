@@ -39,7 +39,9 @@ TEXT_VALUES = [None, "", " ", " 42 ", "+7", "42.5", "0x10", "1_000", "1e3", ".5"
                "123456789.1", "abc", "ABC", "abc ", "yes", " F ", "on", "2020-02-29", "2021-02-29", "2020-1-5",
                "2020-01-05 10:30", "2020-01-05T10:30", "2020-01-05 24:00:00", "2020/01/05", "05/01/2020",
                "31/02/2020", "5/1/2020", " 05/01/2020 ", "o'neil marie-claire ÉLISE", "hello\tworld",
-               "straße", "héllo", "ab  ", "5a5", "NaN", "inf", "42", "abcdef", "AB"]
+               "straße", "héllo", "ab  ", "5a5", "NaN", "inf", "42", "abcdef", "AB",
+               # digits that are not ASCII, and shapes around DuckDB's untrimmed first branch (a GLOB, then the regex)
+               "２０２０-01-05", "٢٠٢٠-٠١-٠٥", "2020-01-05 ", " 2020-01-05", "2020-13-45", "2020-01-05x", "１２"]
 NUMBER_VALUES = [(None, None, None), (0, D("0"), 0.0), (5, D("2.25"), 2.5), (-7, D("-2.25"), -2.5),
                  (3, D("2.50"), 599.925), (12, D("0.35"), 2.1), (-3, D("1234.56"), 1e20)]
 MOMENT_VALUES = [(None, None, None), (True, date(2020, 1, 5), datetime(2020, 1, 5, 10, 30)),
@@ -51,13 +53,15 @@ PROBES = [
     (TEXTS, "s", "s || 'x'", {None: None, "": "x", " ": " x"}),
     (TEXTS, "s", "CONCAT(s, 'x')", {None: "x", "": "x"}),
     (TEXTS, "s", "CAST(s AS INTEGER)", {" 42 ": 42, "+7": 7, "42.5": None, "0x10": None, "1_000": None, "": None,
-                                   "abc": None, "1e3": None}),
+                                   "abc": None, "1e3": None, "１２": None, "42": 42}),
     (TEXTS, "s", "CAST(s AS DECIMAL(10,2))", {"12.345": D("12.35"), "-12.345": D("-12.35"), "1e3": None, ".5": D("0.50"),
                                          "123456789.1": None, " 42 ": D("42.00"), "abc": None}),
     (TEXTS, "s", "CAST(s AS DOUBLE)", {"1e3": 1000.0, ".5": 0.5, "NaN": None, "inf": None, "42.5": 42.5, "": None}),
     (TEXTS, "s", "CAST(s AS BOOLEAN)", {"yes": True, " F ": False, "on": None, "abc": None, "": None}),
     (TEXTS, "s", "CAST(s AS DATE)", {"2020-02-29": date(2020, 2, 29), "2021-02-29": None, "2020-1-5": None,
-                                "2020-01-05 10:30": date(2020, 1, 5), "2020/01/05": None, "": None}),
+                                "2020-01-05 10:30": date(2020, 1, 5), "2020/01/05": None, "": None,
+                                "２０２０-01-05": None, "٢٠٢٠-٠١-٠٥": None, "2020-01-05 ": date(2020, 1, 5),
+                                " 2020-01-05": date(2020, 1, 5), "2020-13-45": None, "2020-01-05x": None}),
     (TEXTS, "s", "CAST(s AS TIMESTAMP)", {"2020-01-05T10:30": datetime(2020, 1, 5, 10, 30),
                                      "2020-02-29": datetime(2020, 2, 29), "2020-01-05 24:00:00": None}),
     (TEXTS, "s", "TRY_CAST(s AS INTEGER)", {" 42 ": 42, "abc": None}),

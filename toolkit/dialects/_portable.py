@@ -314,6 +314,11 @@ class Quirks:
     # the engine's TRY_CAST gives NULL for a date not on the calendar and a number out of range
     # (after the shape check): it can finish a CAST; without it the SQL checks both first
     try_cast: bool = False
+    # with try_cast: a legacy column's text already in the canonical shape (nothing to trim: the common case) is
+    # converted as it is, a GLOB recognising a plain 'YYYY-MM-DD' and the shape regex any other shape, before
+    # the TRIM and the regex; for an engine whose CASE evaluates a branch only on the rows that reach it (DuckDB),
+    # so that only padded or bad values pay for the TRIM. Same values: TRIM leaves such a text unchanged.
+    untrimmed_first: bool = False
     # INITCAP: None = the engine's own INITCAP already follows the neutral delimiters
     initcap: Callable[[exp.Expression], exp.Expression] | None = None
     greatest_ignores_nulls: bool = True
@@ -332,7 +337,7 @@ def passes(dialect: str, quirks: Quirks = Quirks()) -> tuple[Rewrite, ...]:
         _concat_nulls_as_empty,
         _safe_division,
         _integer_results,
-        _PortableCasts(quirks.try_cast),
+        _PortableCasts(quirks.try_cast, quirks.untrimmed_first),
         _portable_str_to_date,
         _TextOf(quirks.timestamp_as_text),
     ]
@@ -439,8 +444,9 @@ class _PortableCasts:
 
     types = (exp.TryCast, exp.Cast)
 
-    def __init__(self, try_cast: bool):
+    def __init__(self, try_cast: bool, untrimmed_first: bool = False):
         self.try_cast = try_cast
+        self.untrimmed_first = untrimmed_first
 
     def __call__(self, node: exp.Expression) -> exp.Expression:
         if type(node) is exp.TryCast:
@@ -449,16 +455,17 @@ class _PortableCasts:
             target, to = _target(node.to)
             if source is None:
                 raise ValueError(f"internal: no type for the value of {node.sql()}")
-            return typed(convert(value, source, target, to, self.try_cast), target)
+            return typed(convert(value, source, target, to, self.try_cast, self.untrimmed_first), target)
         # the generator's own casts (a code map's text into a boolean slot) read text the same way
         source = type_of(node.this)
         target = from_native(node.to)
         if (source is Type.STRING and target is not Type.STRING) or (source is Type.BOOLEAN and target.numeric):
-            return typed(convert(node.this, source, target, node.to, self.try_cast), target)
+            return typed(convert(node.this, source, target, node.to, self.try_cast, self.untrimmed_first), target)
         return node
 
 
-def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType, try_cast: bool = False) -> exp.Expression:
+def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType, try_cast: bool = False,
+            untrimmed_first: bool = False) -> exp.Expression:
     """``value`` (of canonical type ``source``) as ``target``, NULL where the spec says it does not convert."""
     null = _cast(exp.null(), to)
     if source is Type.NULL:
@@ -466,7 +473,7 @@ def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType,
     if source is target and target is not Type.DECIMAL:
         return _cast(value.copy(), to)
     if source is Type.STRING:
-        return _from_text(value, target, to, try_cast)
+        return _from_text(value, target, to, try_cast, untrimmed_first)
     if target is Type.STRING:
         return _cast(value.copy(), to)
     if source is Type.BOOLEAN:
@@ -497,34 +504,53 @@ def convert(value: exp.Expression, source: Type, target: Type, to: exp.DataType,
 _WIDE_DECIMAL = exp.DataType.build("DECIMAL(38, 18)")
 
 
-def _from_text(value: exp.Expression, target: Type, to: exp.DataType, try_cast: bool) -> exp.Expression:
+# a plain 'YYYY-MM-DD' (GLOB's [0-9] is the ASCII digits alone, as the regexes' is)
+DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+def _from_text(value: exp.Expression, target: Type, to: exp.DataType, try_cast: bool,
+               untrimmed_first: bool = False) -> exp.Expression:
     """Text to ``target`` when it has the canonical shape. With ``try_cast`` the engine's own TRY_CAST
     (NULL for a date not on the calendar or a number out of range) finishes what the shape check began;
-    without it the calendar and the range are checked in SQL before a plain CAST."""
+    without it the calendar and the range are checked in SQL before a plain CAST. With ``untrimmed_first``
+    (see Quirks) a column's text that already has the shape is converted first, untrimmed."""
     t = _trimmed(value)
     final = (lambda node: typed(exp.TryCast(this=node, to=to.copy(), safe=True), target)) if try_cast else (lambda node: _cast(node, to))
     if target is Type.BOOLEAN:
         word = typed(exp.Lower(this=t), Type.STRING)
         return _case((exp.In(this=word.copy(), expressions=[_str(w) for w in TRUE_TEXTS]), exp.true()),
                      (exp.In(this=word.copy(), expressions=[_str(w) for w in FALSE_TEXTS]), exp.false()))
+    shape = None
     if target is Type.INTEGER:
-        return _case((_matches(t, INTEGER_TEXT), final(t.copy())))
-    if target is Type.FLOAT:
-        return _case((_matches(t, DOUBLE_TEXT), final(t.copy())))
-    if target is Type.DECIMAL:
+        shape = INTEGER_TEXT
+    elif target is Type.FLOAT:
+        shape = DOUBLE_TEXT
+    elif target is Type.DECIMAL:
         precision, scale = _decimal_digits(to)
-        shape = _matches(t, decimal_text(min(precision - scale, 20)))
-        if try_cast:
-            return _case((shape, final(t.copy())))
-        wide = typed(exp.Round(this=_cast(t.copy(), _WIDE_DECIMAL.copy()), decimals=_num(scale)), Type.DECIMAL)
-        fits = exp.LT(this=exp.Abs(this=wide), expression=_num("1" + "0" * (precision - scale)))
-        return _case((shape, _case((fits, final(t.copy())))))
-    if target in (Type.DATE, Type.DATETIME):
-        text = _substr(t, 1, 10) if target is Type.DATE else _timestamp_text(t)
-        if try_cast:
-            return _case((_matches(t, TIMESTAMP_TEXT), final(text)))
-        return _case((_matches(t, TIMESTAMP_TEXT), _case((_date_exists(t), final(text)))))
-    return _cast(value.copy(), to)
+        shape = decimal_text(min(precision - scale, 20))
+        if not try_cast:
+            wide = typed(exp.Round(this=_cast(t.copy(), _WIDE_DECIMAL.copy()), decimals=_num(scale)), Type.DECIMAL)
+            fits = exp.LT(this=exp.Abs(this=wide), expression=_num("1" + "0" * (precision - scale)))
+            return _case((_matches(t, shape), _case((fits, final(t.copy())))))
+    elif target in (Type.DATE, Type.DATETIME):
+        if not try_cast:
+            text = _substr(t, 1, 10) if target is Type.DATE else _timestamp_text(t)
+            return _case((_matches(t, TIMESTAMP_TEXT), _case((_date_exists(t), final(text)))))
+        shape = TIMESTAMP_TEXT
+    else:
+        return _cast(value.copy(), to)
+
+    def as_text(text: exp.Expression) -> exp.Expression:   # what the engine's TRY_CAST reads
+        if target is Type.DATE:
+            return _substr(text, 1, 10)
+        return _timestamp_text(text) if target is Type.DATETIME else text.copy()
+
+    branches = [(_matches(t, shape), final(as_text(t)))]
+    if try_cast and untrimmed_first and isinstance(value, exp.Column):
+        branches.insert(0, (_matches(value, shape), final(as_text(value))))
+        if target is Type.DATE:
+            branches.insert(0, (exp.Glob(this=value.copy(), expression=_str(DATE_GLOB)), final(value.copy())))
+    return _case(*branches)
 
 
 _DIRECTIVES = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}

@@ -6,5 +6,5 @@ neutral semantics; casts, division and STR_TO_DATE go through the portable rewri
 from toolkit.dialects import Dialect, register
 from toolkit.dialects._portable import Quirks, passes
 
-DUCKDB = register(Dialect(name="duckdb", sqlglot="duckdb", rewrites=passes("duckdb", Quirks(upper_sharp_s=False, try_cast=True)), executable_here=True,
+DUCKDB = register(Dialect(name="duckdb", sqlglot="duckdb", rewrites=passes("duckdb", Quirks(upper_sharp_s=False, try_cast=True, untrimmed_first=True)), executable_here=True,
                             comment_on=frozenset({"view", "column"})))
