@@ -10,6 +10,7 @@ the comparison with the graph is made every run.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,10 +87,16 @@ def view_hops(query: exp.Query, sqlglot_dialect: str, copy: bool = True) -> dict
                 continue
             if not isinstance(n.source.this, exp.Identifier):
                 continue  # a table function (e.g. MySQL's JSON_TABLE numbering characters): rows, not data
-            col = exp.maybe_parse(n.name, into=exp.Column, dialect=sqlglot_dialect)
-            reads.add((n.source.db.lower(), n.source.name.lower(), col.name.lower()))
+            reads.add((n.source.db.lower(), n.source.name.lower(), _column_name(n.name, sqlglot_dialect)))
         hops[column.lower()] = reads
     return hops
+
+
+@functools.lru_cache(maxsize=None)
+def _column_name(name: str, sqlglot_dialect: str) -> str:
+    """The column of a lineage leaf's name ('t.col', as sqlglot writes it), case-folded: the same few names
+    recur in every view, and parsing one is most of what reading a leaf costs."""
+    return exp.maybe_parse(name, into=exp.Column, dialect=sqlglot_dialect).name.lower()
 
 
 def sql_hops(views: dict[str, exp.Query], sqlglot_dialect: str) -> dict[tuple[str, str], set[Ref]]:

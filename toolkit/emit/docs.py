@@ -26,7 +26,7 @@ import networkx as nx
 from toolkit import dialects
 from toolkit.load.dictionary import ClassDef, Slot
 from toolkit.emit.generate import GENERATORS, generator
-from toolkit.emit.graph import (DIRECT, Link, column_id, derivation_views, impact_report, plan_lineage, slot_checks, summary_links, expression_text)
+from toolkit.emit.graph import (DIRECT, Link, column_id, derivation_views, impact_report, plan_lineage, plan_links, slot_checks, summary_links, expression_text)
 from toolkit.core.output import file_stem
 from toolkit.plan import Plan, ViewPlan
 from toolkit.load.standards import expand
@@ -77,8 +77,8 @@ class Site:
     def __init__(self, plan: Plan, g: nx.MultiDiGraph | None = None):
         self.plan = plan
         self.d = plan.dictionary
+        self.links = summary_links(g) if g is not None else list(plan_links(plan))
         self.g = g if g is not None else plan_lineage(plan)
-        self.links = summary_links(self.g)
         self.translator_note = "no python generator is registered"
         # every registered dialect, the embedded default engine's first
         self.dialect_names = sorted(dialects.names(), key=lambda name: (name != "duckdb", name))

@@ -206,6 +206,13 @@ def plan_lineage(plan: Plan) -> nx.MultiDiGraph:
     return per_plan(plan, "lineage.graph", lambda: build_lineage(plan))
 
 
+def plan_links(plan: Plan) -> tuple[Link, ...]:
+    """``summary_links(plan_lineage(plan))`` once per plan (the lineage exports and the docs both list them)."""
+    from toolkit.core.memo import per_plan
+
+    return per_plan(plan, "lineage.links", lambda: tuple(summary_links(plan_lineage(plan))))
+
+
 def build_lineage(plan: Plan) -> nx.MultiDiGraph:
     """The lineage graph of the whole estate, from the plan alone."""
     b = _Builder()

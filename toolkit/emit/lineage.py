@@ -20,7 +20,7 @@ from collections import defaultdict
 import networkx as nx
 
 from toolkit.emit.generate import generator
-from toolkit.emit.graph import (DIRECT, IDENTITY, INDIRECT, Link, column_lineage, derivation_views, lineage_edges, members, plan_lineage, summary_links, view_id, viewcol_id)
+from toolkit.emit.graph import (DIRECT, IDENTITY, INDIRECT, Link, column_lineage, derivation_views, lineage_edges, members, plan_lineage, plan_links, summary_links, view_id, viewcol_id)
 from toolkit.core.output import file_stem
 from toolkit.plan import Plan
 from toolkit.load.standards import curie_prefix, standard_mappings
@@ -367,8 +367,8 @@ def _yaml_lines(header: dict) -> list[str]:
 # ----------------------------------------------------------------------------- generator
 
 def lineage_files(plan: Plan, g: nx.MultiDiGraph | None = None) -> dict[str, str]:
+    links = summary_links(g) if g is not None else list(plan_links(plan))
     g = g if g is not None else plan_lineage(plan)
-    links = summary_links(g)
     files = {
         "lineage/lineage.graphml": graphml_text(g),
         "lineage/edges.csv": edges_csv(g),
