@@ -21,6 +21,9 @@ from toolkit.expressions.functions import FUNCTIONS
 COPIES: dict[type[exp.Expression], int] = {f.node: f.copies for f in FUNCTIONS if f.copies != 1}
 # text parsed as a typed value: the shape is checked before the cast (dates and timestamps field by field)
 _FROM_TEXT = {Type.DATETIME: 16, Type.DATE: 10, Type.DECIMAL: 3}
+# a legacy column's text converted as it is first, then trimmed (DuckDB: Quirks.untrimmed_first in
+# dialects/_portable.py): the column is written this many times more (a column is one node: nothing multiplies)
+UNTRIMMED_FIRST = 2
 # a condition used as a value (compared, coalesced, selected): T-SQL has no boolean values
 CONDITION_AS_VALUE = 2
 _CONDITIONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike,
@@ -46,7 +49,11 @@ def copies(node: exp.Expression, type_of: Callable[[exp.Expression], Type | None
            cast_target: Callable[[exp.DataType], Type | None]) -> int:
     """Copies ``node`` makes of each of its operands in the most repetitive dialect."""
     if isinstance(node, exp.Cast):   # CAST and TRY_CAST
-        return cast_copies(type_of(node.this), cast_target(node.to))
+        source, target = type_of(node.this), cast_target(node.to)
+        k = cast_copies(source, target)
+        if isinstance(node.this, exp.Column) and source is Type.STRING and target not in (Type.STRING, Type.BOOLEAN):
+            k += UNTRIMMED_FIRST
+        return k
     return COPIES.get(type(node), 1)
 
 
