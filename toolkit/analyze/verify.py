@@ -44,9 +44,9 @@ class Mismatch:
         return " ".join(parts)
 
 
-def view_texts(plan: Plan, dialect_name: str) -> list[tuple[str, str]]:
-    """(view name, its statement text) for every view the SQL files of the dialect create, the texts the
-    generator joins into those files (rendered once per plan, or taken from the cache), in file order."""
+def view_texts(plan: Plan, dialect_name: str) -> list[str]:
+    """The statement text of every view the SQL files of the dialect create, the texts the generator joins
+    into those files (rendered once per plan, or taken from the cache), in file order."""
     from toolkit.core.errors import Problems
     from toolkit.emit.sql import check_names_fit, rendered
 
@@ -54,8 +54,7 @@ def view_texts(plan: Plan, dialect_name: str) -> list[tuple[str, str]]:
     problems = Problems()
     check_names_fit(plan, dialect, problems)
     problems.raise_if_any()
-    return [(name, text) for statements in rendered(plan, [dialect])[dialect.name].values()
-            for name, text in statements]
+    return [text for statements in rendered(plan, [dialect])[dialect.name].values() for _name, text in statements]
 
 
 def _queries(text: str, sqlglot_dialect: str) -> dict[str, exp.Query]:
@@ -68,17 +67,17 @@ def rendered_views(plan: Plan, dialect_name: str) -> dict[str, exp.Query]:
     """View name -> its query, parsed back from the SQL the generator writes for the dialect."""
     sqlglot_dialect = dialects.get(dialect_name).sqlglot
     views: dict[str, exp.Query] = {}
-    for _name, text in view_texts(plan, dialect_name):
+    for text in view_texts(plan, dialect_name):
         views.update(_queries(text, sqlglot_dialect))
     return views
 
 
-def view_hops(query: exp.Query, sqlglot_dialect: str, copy: bool = True) -> dict[str, set[Ref]]:
-    """Column (case-folded) -> the tables' or views' columns one view's SELECT reads directly. With
-    ``copy=False`` sqlglot qualifies ``query`` in place."""
+def view_hops(query: exp.Query, sqlglot_dialect: str) -> dict[str, set[Ref]]:
+    """Column (case-folded) -> the tables' or views' columns one view's SELECT reads directly (sqlglot
+    qualifies ``query`` in place)."""
     # trim_selects=False: sqlglot would otherwise copy the whole SELECT for every column it visits (nine
     # tenths of the time); only the leaves' tables and names are read here, which trimming does not change
-    nodes = sqlglot_lineage(None, query, schema={}, dialect=sqlglot_dialect, trim_selects=False, copy=copy)
+    nodes = sqlglot_lineage(None, query, schema={}, dialect=sqlglot_dialect, trim_selects=False, copy=False)
     hops: dict[str, set[Ref]] = {}
     for column, node in nodes.items():
         reads: set[Ref] = set()
@@ -97,12 +96,6 @@ def _column_name(name: str, sqlglot_dialect: str) -> str:
     """The column of a lineage leaf's name ('t.col', as sqlglot writes it), case-folded: the same few names
     recur in every view, and parsing one is most of what reading a leaf costs."""
     return exp.maybe_parse(name, into=exp.Column, dialect=sqlglot_dialect).name.lower()
-
-
-def sql_hops(views: dict[str, exp.Query], sqlglot_dialect: str) -> dict[tuple[str, str], set[Ref]]:
-    """(view, column) -> the tables' or views' columns its SELECT reads directly (one view deep)."""
-    return {(name.lower(), column): reads for name, query in views.items()
-            for column, reads in view_hops(query, sqlglot_dialect).items()}
 
 
 def compose(hops: dict[tuple[str, str], set[Ref]]) -> dict[tuple[str, str], set[Ref]]:
@@ -128,17 +121,12 @@ def compose(hops: dict[tuple[str, str], set[Ref]]) -> dict[tuple[str, str], set[
     return done
 
 
-def sql_column_lineage(views: dict[str, exp.Query], sqlglot_dialect: str) -> dict[tuple[str, str], set[Ref]]:
-    """(view, column) -> legacy columns, composing each view's reads through the views it selects from."""
-    return compose(sql_hops(views, sqlglot_dialect))
-
-
 def _text_facts(text: str, sqlglot_dialect: str) -> dict:
     """What verifying needs of one statement text, as JSON: per view, its columns' names and what each reads."""
     facts = {}
     for name, query in _queries(text, sqlglot_dialect).items():
         columns = [c.alias_or_name for c in query.selects]   # before sqlglot qualifies the tree in place
-        hops = view_hops(query, sqlglot_dialect, copy=False)
+        hops = view_hops(query, sqlglot_dialect)
         facts[name] = {"columns": columns, "hops": {c: sorted(map(list, reads)) for c, reads in hops.items()}}
     return facts
 
@@ -155,7 +143,7 @@ def sql_facts(plan: Plan, dialect_name: str, root: Path | None = None
     columns: dict[str, dict[str, str]] = {}
     hops: dict[tuple[str, str], set[Ref]] = {}
     with entries(root, "verify", dialect_name) as store:
-        for _name, text in view_texts(plan, dialect_name):
+        for text in view_texts(plan, dialect_name):
             key = hashlib.sha256(f"{dialect_name}\n{text}".encode("utf-8")).hexdigest()
             facts = store.get(key)
             if not _well_formed(facts):

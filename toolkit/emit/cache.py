@@ -379,9 +379,10 @@ def entries(root: Path | None, kind: str, name: str) -> Iterator[Entries]:
         yield Entries({})
         return
     path = _folder(root.resolve()) / kind / f"{name}.json"
-    store = Entries(_read(path) or {})
+    stored = _read(path) or {}
+    store = Entries(stored)
     yield store
-    if store.added or len(store.used) != len(store._stored):
+    if store.added or len(store.used) != len(stored):   # something new, or entries no longer used
         _write(path, store.used)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import fnmatch
 import importlib.util
 import math
 import re
@@ -834,7 +835,7 @@ class Compiler(ThreeValuedLogic):
             # not in the mapping language: a dialect's rewrite (DuckDB's first look at a plain date) spells it,
             # and the semantic tests compile the rewritten tree to check that it means what the neutral one does
             s = self.value(node.this)
-            rx = self.module.const(f"_re.compile({_glob_regex(node.expression.this)!r}, _re.DOTALL)", "_RX")
+            rx = self.module.const(f"_re.compile({fnmatch.translate(node.expression.this)!r})", "_RX")
             return self._strict([s], lambda a: f"({rx}.fullmatch({a[0]}) is not None)", BOOL, s.nonnull)
         if isinstance(node, exp.RegexpLike):
             s = self.value(node.this)
@@ -1049,28 +1050,6 @@ _PURE = {"_upper", "_lower", "_initcap", "_substring", "_right", "_replace", "_t
 
 _COMPARISONS = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 _NEGATED = {exp.EQ: "!=", exp.NEQ: "==", exp.GT: "<=", exp.GTE: "<", exp.LT: ">=", exp.LTE: ">"}
-
-
-def _glob_regex(pattern: str) -> str:
-    """A GLOB pattern as a Python regex for fullmatch (case-sensitive; ``[!...]`` negates a class)."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[" and "]" in pattern[i + 2:]:
-            end = pattern.index("]", i + 2)
-            body = pattern[i + 1:end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[") + "]")
-            i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
 
 
 def _decimal_shape(e: PyExpr) -> tuple[int, int]:
